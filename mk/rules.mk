@@ -45,7 +45,9 @@ $(LIBFILE): $(LIB_OBJS) | $(LIBDIR)
 TEST_LINK = $(LIBFILE)
 endif
 
-ifdef PROGS
+# A program is built only once its main file PROG.c exists.
+PROGS := $(basename $(filter $(addsuffix .c,$(PROGS)),$(CODE_SRCS)))
+ifneq ($(PROGS),)
 ifeq ($(words $(PROGS)),1)
 $(PROGS)_SRCS ?= $(CODE_SRCS)
 endif

@@ -1,0 +1,33 @@
+/*
+ * deliver_request.h - attribute names of the qmgr -> transport protocol
+ * (see HACKING.md, "Delivery request"). The request and replies travel as
+ * attr.h lists over private/<transport>.
+ */
+#ifndef DELIVER_REQUEST_H
+#define DELIVER_REQUEST_H
+
+#define DR_REQUEST	"request"	/* "deliver" */
+#define DR_QUEUE_NAME	"queue_name"
+#define DR_QUEUE_ID	"queue_id"
+#define DR_TRANSPORT	"transport"
+#define DR_NEXTHOP	"nexthop"
+#define DR_SENDER	"sender"
+#define DR_DSN_ENVID	"dsn_envid"
+#define DR_DSN_RET	"dsn_ret"
+#define DR_CLIENT_NAME	"client_name"
+#define DR_CLIENT_ADDR	"client_addr"
+#define DR_HELO		"helo"
+#define DR_PROTOCOL	"protocol"
+#define DR_RCPT_INDEX	"rcpt_index"	/* repeated group: index, rcpt, orcpt, notify */
+#define DR_RCPT		"rcpt"
+#define DR_ORCPT	"orcpt"
+#define DR_NOTIFY	"notify"
+
+/* Replies: one per recipient, then a final one with "done=1". */
+#define DR_STATUS	"status"	/* DSN status D.D.D */
+#define DR_ACTION	"action"	/* delivered relayed failed delayed */
+#define DR_REASON	"reason"
+#define DR_RELAY	"relay"		/* host[addr]:port */
+#define DR_DONE		"done"
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * qfile.h - the queue file API: the only code that reads or writes queue
+ * files. See qfile.c and postern-queue(5) for the on-disk format.
+ */
+#ifndef QFILE_H
+#define QFILE_H
+
+#include <sys/types.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "argv.h"
+#include "vstring.h"
+
+/* Queue directory names. */
+#define QF_MAILDROP	"maildrop"
+#define QF_INCOMING	"incoming"
+#define QF_ACTIVE	"active"
+#define QF_DEFERRED	"deferred"
+#define QF_HOLD		"hold"
+#define QF_CORRUPT	"corrupt"
+#define QF_TMP		"tmp"
+
+#define QF_ID_LEN	8		/* message-id: 8 hex digits */
+#define QF_ERR_MAX	400		/* last-error text kept per recipient */
+
+/* DSN NOTIFY bits (0 = not specified: Postfix's default FAILURE,DELAY). */
+#define QF_NOTIFY_NEVER		(1 << 0)
+#define QF_NOTIFY_SUCCESS	(1 << 1)
+#define QF_NOTIFY_FAILURE	(1 << 2)
+#define QF_NOTIFY_DELAY		(1 << 3)
+
+/* DSN RET. */
+#define QF_RET_NONE	0
+#define QF_RET_FULL	1
+#define QF_RET_HDRS	2
+
+/* Per-recipient state, updated in place (qf_update_rcpt). */
+#define QF_RCPT_PENDING	0
+#define QF_RCPT_DONE	1		/* delivered, bounced or removed: never again */
+#define QF_RCPT_FLAG_HELD	(1 << 0)	/* smtpctl pause envelope */
+#define QF_RCPT_FLAG_BOUNCED	(1 << 1)	/* done because it failed */
+#define QF_RCPT_FLAG_REMOVED	(1 << 2)	/* done because smtpctl remove */
+#define QF_RCPT_FLAG_DELIVERED	(1 << 3)	/* done because delivered */
+
+typedef struct QF_RCPT {
+	char	*address;		/* envelope recipient (after rewriting) */
+	char	*orcpt;			/* DSN ORCPT "rfc822;addr" or null */
+	int	 notify;		/* QF_NOTIFY_* */
+	uint64_t envid;			/* msgid << 32 | random */
+	/* Mutable state, persisted in the recipient's fixed-size slot. */
+	int	 status;		/* QF_RCPT_PENDING or QF_RCPT_DONE */
+	int	 flags;			/* QF_RCPT_FLAG_* */
+	int	 attempts;
+	time_t	 last_attempt;
+	time_t	 next_attempt;
+	char	 last_error[QF_ERR_MAX + 1];
+	off_t	 slot;			/* file offset of the slot (private) */
+} QF_RCPT;
+
+typedef struct QF_MSG {
+	char	 id[QF_ID_LEN + 1];	/* message-id, hex */
+	uint32_t msgid;
+	char	*queue;			/* directory name it was opened in */
+	char	*sender;		/* "" for the null sender */
+	time_t	 arrival;
+	int	 family;		/* AF_INET, AF_INET6, AF_UNIX (local) */
+	char	*dsn_envid;		/* or null */
+	int	 dsn_ret;		/* QF_RET_* */
+	char	*origin;		/* "smtp", "local", "bounce" */
+	ARGV	*attr_names;		/* other envelope attributes: client_name, */
+	ARGV	*attr_values;		/* client_addr, helo, protocol, sasl_username... */
+	int	 nrcpt;
+	QF_RCPT	*rcpt;
+	off_t	 content_offset;	/* message content: header + body, LF lines */
+	off_t	 content_size;
+	int	 fd;
+} QF_MSG;
+
+typedef struct QF_WRITER QF_WRITER;
+
+/* Writing a new message: create, envelope, content, commit (or abort). */
+QF_WRITER *qf_create(const char *queue_dir, VSTRING *why);
+const char *qf_writer_id(QF_WRITER *);
+void	 qf_set_sender(QF_WRITER *, const char *);
+void	 qf_set_arrival(QF_WRITER *, time_t);
+void	 qf_set_family(QF_WRITER *, int);
+void	 qf_set_dsn(QF_WRITER *, const char *envid, int ret);
+void	 qf_set_origin(QF_WRITER *, const char *);
+void	 qf_set_attr(QF_WRITER *, const char *, const char *);
+uint64_t qf_add_rcpt(QF_WRITER *, const char *addr, const char *orcpt, int notify);
+int	 qf_write_content(QF_WRITER *, const char *, size_t);
+off_t	 qf_content_size(QF_WRITER *);
+int	 qf_commit(QF_WRITER *, const char *queue, VSTRING *why);
+void	 qf_abort(QF_WRITER *);
+
+/* Reading and updating an existing message. */
+#define QF_OPEN_RDONLY	0
+#define QF_OPEN_RDWR	1
+QF_MSG	*qf_open(const char *queue_dir, const char *queue, const char *id, int mode, VSTRING *why);
+void	 qf_close(QF_MSG *);
+const char *qf_attr(const QF_MSG *, const char *);
+ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);
+int	 qf_update_rcpt(QF_MSG *, int index);	/* persist rcpt[index] state durably */
+
+/* Moving and listing. */
+int	 qf_move(const char *queue_dir, const char *from, const char *to, const char *id);
+int	 qf_remove(const char *queue_dir, const char *queue, const char *id);
+ARGV	*qf_list(const char *queue_dir, const char *queue);
+int	 qf_valid_id(const char *);
+int	 qf_find(const char *queue_dir, const char *id, char *queue_out, size_t);
+int	 qf_make_dirs(const char *queue_dir, uid_t, gid_t, VSTRING *why);
+
+/* Envelope-ids. */
+uint32_t qf_id_value(const char *);
+void	 qf_envid_format(uint64_t, char buf[17]);
+int	 qf_envid_parse(const char *, uint64_t *);
+
+#endif
