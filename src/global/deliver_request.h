@@ -18,6 +18,8 @@
 #define DR_CLIENT_ADDR	"client_addr"
 #define DR_HELO		"helo"
 #define DR_PROTOCOL	"protocol"
+#define DR_ARRIVAL	"arrival_time"	/* seconds.microseconds: message arrival */
+#define DR_ACTIVE	"active_time"	/* when qmgr moved it to active (for delays=a/b/c/d) */
 #define DR_RCPT_INDEX	"rcpt_index"	/* repeated group: index, rcpt, orcpt, notify */
 #define DR_RCPT		"rcpt"
 #define DR_ORCPT	"orcpt"
