@@ -1,0 +1,116 @@
+/*
+ * dict.h - lookup tables ("type:name"), one interface for every type.
+ * See dict.c (generic layer, cache, reopen) and dict_<type>.c.
+ */
+#ifndef DICT_H
+#define DICT_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "vstring.h"
+
+/* dict_open() flags. */
+#define DICT_FLAG_NONE		0
+#define DICT_FLAG_FOLD_KEY	(1 << 0)	/* lowercase keys (Postfix default) */
+#define DICT_FLAG_RDWR		(1 << 1)	/* open for update (hash/btree) */
+#define DICT_FLAG_CREATE	(1 << 2)	/* create if missing (with RDWR) */
+#define DICT_FLAG_TRUNC		(1 << 3)	/* start empty (with RDWR) */
+#define DICT_FLAG_NO_REOPEN	(1 << 4)	/* never reopen on file change */
+#define DICT_FLAG_DUP_IGNORE	(1 << 5)	/* dict_put: keep first value */
+#define DICT_FLAG_DUP_REPLACE	(1 << 6)	/* dict_put: replace (default) */
+
+#define DICT_FLAG_DEFAULT	DICT_FLAG_FOLD_KEY
+
+/* dict->error after a call. */
+#define DICT_ERR_NONE		0	/* found, or genuinely not found */
+#define DICT_ERR_RETRY		(-1)	/* temporary failure: answer 4xx */
+#define DICT_ERR_CONFIG		(-2)	/* broken table: answer 4xx, log */
+
+/* dict_seq() direction. */
+#define DICT_SEQ_FIRST		0
+#define DICT_SEQ_NEXT		1
+
+/* dict_put() result besides 0 (stored) and -1 (error). */
+#define DICT_PUT_DUP		1	/* key existed, DUP_IGNORE kept it */
+
+/* Bounds on hostile input. */
+#define DICT_MAX_KEY		4096	/* longer keys are "not found" */
+#define DICT_MAX_LINE		(64 * 1024)	/* longer source lines: error */
+
+typedef struct DICT DICT;
+
+/*
+ * One table type: a small vector of functions (OpenSMTPD style). open()
+ * fills in the type's private state in dict->data and returns 0, or -1
+ * with a reason in why. Methods a type cannot do are null: the generic
+ * layer then fails the call with "operation not supported".
+ */
+typedef struct DICT_OPS {
+	const char *type;
+	int	 has_file;		/* name is a file path: watch it */
+	int	(*open)(DICT *, VSTRING *why);
+	const char *(*get)(DICT *, const char *key);
+	int	(*put)(DICT *, const char *key, const char *value);
+	int	(*del)(DICT *, const char *key);
+	int	(*seq)(DICT *, int how, const char **key, const char **value);
+	int	(*sync)(DICT *);
+	void	(*close)(DICT *);
+} DICT_OPS;
+
+struct DICT {
+	const DICT_OPS *ops;
+	char	*spec;			/* "type:name" as given */
+	char	*type;			/* "hash" */
+	char	*name;			/* "/etc/postern/access" */
+	int	 flags;			/* DICT_FLAG_* */
+	int	 error;			/* DICT_ERR_* of the last call */
+	int	 refcount;		/* dict_lookup_open() users */
+	void	*data;			/* type-private */
+	VSTRING	*fold;			/* scratch: folded key */
+	VSTRING	*why;			/* reason of the last error */
+	char	*watch;			/* file whose change triggers reopen */
+	dev_t	 st_dev;
+	ino_t	 st_ino;
+	off_t	 st_size;
+	struct timespec st_mtim;
+	time_t	 checked;		/* last stat() of watch */
+};
+
+/* Opening and closing. dict_open() returns null with a reason in why. */
+DICT	*dict_open(const char *spec, int flags, VSTRING *why);
+void	 dict_close(DICT *);
+
+/*
+ * Process-wide cache: the same spec opened by several parameters is one
+ * DICT. Fatal when the table cannot be opened (as a daemon would be
+ * unable to honour its configuration); use dict_lookup_open_why() to
+ * decide yourself. Release with dict_lookup_close().
+ */
+DICT	*dict_lookup_open(const char *spec);
+DICT	*dict_lookup_open_why(const char *spec, int flags, VSTRING *why);
+void	 dict_lookup_close(DICT *);
+int	 dict_reopen_all(void);		/* smtpctl update table; failures */
+
+/*
+ * Operations. dict_get(): value (valid until the next call on this
+ * DICT), or null with dict->error = DICT_ERR_NONE (not found) or an
+ * error (see dict_error_text()). dict_put/del: 0 ok, 1 (del: not found
+ * / put: DICT_PUT_DUP), -1 error. dict_seq: 0 got one, 1 end, -1 error.
+ */
+const char *dict_get(DICT *, const char *key);
+int	 dict_put(DICT *, const char *key, const char *value);
+int	 dict_del(DICT *, const char *key);
+int	 dict_seq(DICT *, int how, const char **key, const char **value);
+int	 dict_sync(DICT *);
+const char *dict_error_text(DICT *);
+
+/* Convenience: look up key in a list of tables ("t1:a, t2:b"). */
+const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
+
+/* For the type modules. */
+const DICT_OPS *dict_ops_find(const char *type);
+void	 dict_set_error(DICT *, int err, const char *fmt, ...) PRINTFLIKE(3, 4);
+int	 dict_watch(DICT *, const char *path, VSTRING *why);
+
+#endif
