@@ -31,5 +31,11 @@
 #define DR_REASON	"reason"
 #define DR_RELAY	"relay"		/* host[addr]:port */
 #define DR_DONE		"done"
+#define DR_DSN_PASSED	"dsn_passed"	/* 1: the next hop took the DSN request over (smtp) */
+#define DR_DEST_FAILED	"dest_failed"	/* optional, with done=1: "1" when the
+					 * destination failed as a whole (no
+					 * connection, greeting refused): qmgr
+					 * then marks it dead for a while
+					 * instead of hammering it (G) */
 
 #endif

@@ -47,4 +47,44 @@ const CONF_PARAM *conf_param_find(const char *);
 /* Expansion of "$name" / "${name}" / "${name?text}" / "${name:text}". */
 char	*conf_expand(const char *);	/* caller frees */
 
+
+/*
+ * Additions (engineer C). Compatible extensions of the interface above.
+ */
+#include "vstring.h"
+
+/* mail_conf_read_flags(): MAIL_CONF_OPTIONAL: a missing main.cf is empty. */
+#define MAIL_CONF_OPTIONAL	(1 << 0)
+#define MAIL_CONF_NOFILE	(1 << 1)	/* defaults only (postern config -d) */
+void	 mail_conf_read_flags(const char *config_dir, int flags);
+const char *mail_conf_path(void);	/* main.cf in effect */
+int	 mail_conf_override_arg(const char *);	/* "name=value"; -1 if no '=' */
+void	 mail_conf_unknown_warnings(int);	/* on by default */
+int	 mail_conf_validate(VSTRING *errors);	/* count; one line per error */
+
+/* Introspection for postern config: unexpanded value in effect and origin. */
+#define CONF_SRC_NONE		0	/* unset, no default */
+#define CONF_SRC_DEFAULT	1	/* table default */
+#define CONF_SRC_FILE		2	/* main.cf */
+#define CONF_SRC_OVERRIDE	3	/* -o */
+const char *conf_raw(const char *, int *src);
+const char *conf_default(const char *);	/* table or computed default; null if none */
+ARGV	*mail_conf_file_names(void);	/* names set in main.cf, sorted */
+int	 conf_valid_name(const char *);	/* [A-Za-z0-9_-]+ */
+int	 conf_expand_to(VSTRING *, const char *, VSTRING *why);	/* -1: loop, depth */
+int	 conf_expand_param(VSTRING *, const char *name, VSTRING *why);
+int	 conf_parse_int(const char *, long long *);	/* strict decimal */
+int	 conf_check_value(const CONF_PARAM *, const char *, VSTRING *why);
+int	 conf_parse_time(const char *, char unit, long long *, VSTRING *why);
+int	 conf_parse_bool(const char *, int *);
+ARGV	*conf_split_list(const char *);	/* brace-aware list split */
+
+/*
+ * Pointers returned by conf_str() and conf_lookup() stay valid for the life
+ * of the process (also across mail_conf_read() and overrides); expansion
+ * is cached per name. conf_str() returns forward_path, mailbox_command,
+ * luser_relay, command_execution_directory and smtpd_reject_footer
+ * unexpanded: their $names are the using program's variables.
+ */
+
 #endif

@@ -50,4 +50,13 @@ void	 event_server_main(int, char **, EVENT_SERVICE_FN, const MAIL_SERVER_OPS *)
 /* Used by servers that do long work: tell the master we are (not) busy. */
 void	 mail_server_busy(int);
 
+/*
+ * Additions (engineer E). mail_server_service(): the -n service name.
+ * mail_server_standalone(): true under -S (serving stdin/stdout once).
+ * Options besides -n -t -o -v: -c config_dir, -P (keep root privileges:
+ * master.cf unpriv column "n"), -S (stand-alone).
+ */
+const char *mail_server_service(void);
+int	 mail_server_standalone(void);
+
 #endif

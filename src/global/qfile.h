@@ -75,15 +75,26 @@ typedef struct QF_MSG {
 	off_t	 content_offset;	/* message content: header + body, LF lines */
 	off_t	 content_size;
 	int	 fd;
+	/* Added after the interface was fixed. */
+	long	 arrival_usec;		/* microseconds of arrival */
+	uint64_t slot_off;		/* private */
+	uint32_t nrcpt_max;		/* private: recipients the header says */
+	int	 writable;		/* private: opened QF_OPEN_RDWR */
 } QF_MSG;
 
 typedef struct QF_WRITER QF_WRITER;
 
-/* Writing a new message: create, envelope, content, commit (or abort). */
+/*
+ * Writing a new message: create, envelope, content, commit (or abort).
+ * qf_commit() always destroys the writer, also when it fails (the
+ * temporary file is then removed): never call qf_abort() after it.
+ * Addresses are stored in external form (as inside <> in SMTP).
+ */
 QF_WRITER *qf_create(const char *queue_dir, VSTRING *why);
 const char *qf_writer_id(QF_WRITER *);
 void	 qf_set_sender(QF_WRITER *, const char *);
 void	 qf_set_arrival(QF_WRITER *, time_t);
+void	 qf_set_arrival_usec(QF_WRITER *, long);
 void	 qf_set_family(QF_WRITER *, int);
 void	 qf_set_dsn(QF_WRITER *, const char *envid, int ret);
 void	 qf_set_origin(QF_WRITER *, const char *);

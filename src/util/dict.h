@@ -16,7 +16,8 @@
 #define DICT_FLAG_RDWR		(1 << 1)	/* open for update (hash/btree) */
 #define DICT_FLAG_CREATE	(1 << 2)	/* create if missing (with RDWR) */
 #define DICT_FLAG_TRUNC		(1 << 3)	/* start empty (with RDWR) */
-#define DICT_FLAG_NO_REOPEN	(1 << 4)	/* never reopen on file change */
+#define DICT_FLAG_NO_REOPEN	(1 << 4)	/* never reopen on file change
+						 * (implied by RDWR) */
 #define DICT_FLAG_DUP_IGNORE	(1 << 5)	/* dict_put: keep first value */
 #define DICT_FLAG_DUP_REPLACE	(1 << 6)	/* dict_put: replace (default) */
 
@@ -48,7 +49,7 @@ typedef struct DICT DICT;
  */
 typedef struct DICT_OPS {
 	const char *type;
-	int	 has_file;		/* name is a file path: watch it */
+	int	 fixed;			/* exact-key table: DICT_FLAG_FOLD_KEY applies */
 	int	(*open)(DICT *, VSTRING *why);
 	const char *(*get)(DICT *, const char *key);
 	int	(*put)(DICT *, const char *key, const char *value);
@@ -74,7 +75,9 @@ struct DICT {
 	ino_t	 st_ino;
 	off_t	 st_size;
 	struct timespec st_mtim;
-	time_t	 checked;		/* last stat() of watch */
+	time_t	 checked;		/* last stat() of watch / open retry */
+	int	 opened;		/* 0: open failed, lookups fail (surrogate) */
+	int	 cached;		/* owned by the dict_lookup_open() cache */
 };
 
 /* Opening and closing. dict_open() returns null with a reason in why. */
@@ -83,14 +86,20 @@ void	 dict_close(DICT *);
 
 /*
  * Process-wide cache: the same spec opened by several parameters is one
- * DICT. Fatal when the table cannot be opened (as a daemon would be
- * unable to honour its configuration); use dict_lookup_open_why() to
- * decide yourself. Release with dict_lookup_close().
+ * DICT. Never null: a table that cannot be opened is logged (warning)
+ * and returned as a surrogate whose lookups fail with DICT_ERR_CONFIG
+ * (answer 451, not "not found") until the file can be opened; the open
+ * is retried at most once a second. dict_lookup_open() uses
+ * DICT_FLAG_DEFAULT. dict_lookup_close() releases a reference, but the
+ * table stays cached (open, lookup, close per lookup is cheap);
+ * dict_cache_clear() closes the tables nobody holds (tests, exit).
  */
 DICT	*dict_lookup_open(const char *spec);
-DICT	*dict_lookup_open_why(const char *spec, int flags, VSTRING *why);
+DICT	*dict_lookup_open_flags(const char *spec, int flags);
 void	 dict_lookup_close(DICT *);
+void	 dict_cache_clear(void);
 int	 dict_reopen_all(void);		/* smtpctl update table; failures */
+int	 dict_reopen(const char *name);	/* spec or name; -1: not cached */
 
 /*
  * Operations. dict_get(): value (valid until the next call on this
@@ -105,10 +114,17 @@ int	 dict_seq(DICT *, int how, const char **key, const char **value);
 int	 dict_sync(DICT *);
 const char *dict_error_text(DICT *);
 
-/* Convenience: look up key in a list of tables ("t1:a, t2:b"). */
+/*
+ * Convenience: the first value for key in tables[0..n-1]; a failure of
+ * one table stops the search and is returned in *error (DICT_ERR_*).
+ */
 const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
 
-/* For the type modules. */
+/* For the type modules (dict_<type>.c). */
+extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,
+	dict_regexp_ops, dict_cidr_ops, dict_texthash_ops, dict_inline_ops,
+	dict_static_ops, dict_unix_ops;
+
 const DICT_OPS *dict_ops_find(const char *type);
 void	 dict_set_error(DICT *, int err, const char *fmt, ...) PRINTFLIKE(3, 4);
 int	 dict_watch(DICT *, const char *path, VSTRING *why);

@@ -31,13 +31,14 @@ typedef ssize_t (*VSTREAM_RW_FN)(int fd, void *buf, size_t len, int timeout, voi
 
 VSTREAM	*vstream_fdopen(int, int);
 int	 vstream_fclose(VSTREAM *);
+int	 vstream_fdclose(VSTREAM *);	/* free, keep fd open; returns fd */
 int	 vstream_fileno(VSTREAM *);
 void	 vstream_set_timeout(VSTREAM *, int);
 void	 vstream_set_io(VSTREAM *, VSTREAM_RW_FN, VSTREAM_RW_FN, void *);
 void	 vstream_set_peer(VSTREAM *, const char *);
 const char *vstream_peer(VSTREAM *);
 
-int	 vstream_getc(VSTREAM *);
+int	 vstream_getc(VSTREAM *);		/* 0..255, or -1: EOF or error */
 int	 vstream_ungetc(VSTREAM *, int);
 ssize_t	 vstream_read(VSTREAM *, void *, size_t);
 int	 vstream_get_line(VSTREAM *, VSTRING *, size_t, int);

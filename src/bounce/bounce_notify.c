@@ -1,0 +1,315 @@
+/*
+ * NAME
+ *	bounce_notify - who gets which notification
+ * SYNOPSIS
+ *	#include "bounce.h"
+ *
+ *	int	bounce_notify(int kind, const char *queue_name,
+ *		    const char *id, const int *list, int n,
+ *		    VSTRING *new_id, VSTRING *why);
+ * DESCRIPTION
+ *	bounce_notify() sends the notifications of one kind for queue
+ *	file queue_name/id, from its log (bounce, defer or trace): each
+ *	is a new queue file committed into incoming/ (origin "bounce").
+ *	new_id gets the id of the notice to the sender (empty when none).
+ * .IP BOUNCE_FAIL
+ *	to the sender, for recipients whose NOTIFY allows failure notices
+ *	(not NEVER), sender "<>". A message whose sender is "<>" (a
+ *	notification that itself failed) goes to 2bounce_notice_recipient
+ *	only when notify_classes includes 2bounce, else it is dropped with
+ *	a log line; one from double_bounce_sender is always dropped, so
+ *	notifications never loop. With "bounce" in notify_classes the
+ *	bounce_notice_recipient gets a copy with headers only; with
+ *	"resource" or "software" the error_notice_recipient gets one for
+ *	failures of class X.3.X (system and resource problems). The log is
+ *	removed afterwards.
+ * .IP BOUNCE_DELAY
+ *	a delay warning for the recipients in list that allow one; with
+ *	"delay" in notify_classes a copy to delay_notice_recipient. Never
+ *	for a "<>" sender. The log stays.
+ * .IP BOUNCE_SUCCESS
+ *	for recipients with NOTIFY=SUCCESS; the log is removed.
+ * .PP
+ *	The original message is attached in full for failures unless RET
+ *	is HDRS or it is larger than bounce_size_limit; otherwise, and for
+ *	warnings and success notices, its header only. Postmaster copies
+ *	are sent from double_bounce_sender.
+ * DIAGNOSTICS
+ *	0, or -1 with a reason (the qmgr keeps the message and retries).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "argv.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr_bounce.h"
+#include "bounce.h"
+
+typedef struct NOTIFY_CTX {
+	int	 kind;
+	QF_MSG	*qf;
+	VSTRING	*orig;			/* content, at most bounce_size_limit+1 */
+	int	 full;
+	ARGV	*classes;		/* notify_classes */
+	VSTRING	*why;
+} NOTIFY_CTX;
+
+static int
+notify_class(const NOTIFY_CTX *ctx, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ctx->classes->argc; i++)
+		if (strcasecmp(ctx->classes->argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A full address: bare local parts get @$myorigin. */
+static void
+notify_addr(VSTRING *buf, const char *addr)
+{
+	vstring_strcpy(buf, addr);
+	if (*addr && strchr(addr, '@') == NULL)
+		vstring_sprintf_append(buf, "@%s", conf_str("myorigin"));
+}
+
+/* Write one notice; 0 or -1. */
+static int
+notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
+    int postmaster, const char *who, VSTRING *new_id)
+{
+	QF_WRITER *w;
+	BOUNCE_INFO info;
+	VSTRING	*content = vstring_alloc(4096), *rcpt = vstring_alloc(64);
+	VSTRING	*from = vstring_alloc(64), *dbl = vstring_alloc(64);
+	char	 id[QF_ID_LEN + 1];
+	int	 rc = -1;
+
+	if ((w = qf_create(conf_str("queue_directory"), ctx->why)) == NULL)
+		goto done;
+	notify_addr(rcpt, to);
+	notify_addr(dbl, conf_str("double_bounce_sender"));
+	vstring_sprintf(from, "MAILER-DAEMON@%s", conf_str("myhostname"));
+	memset(&info, 0, sizeof(info));
+	info.kind = ctx->kind;
+	info.postmaster = postmaster;
+	info.myhostname = conf_str("myhostname");
+	info.mail_name = conf_str("mail_name");
+	info.queue_id = ctx->qf->id;
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	info.new_id = id;
+	info.sender = ctx->qf->sender;
+	info.to = vstring_str(rcpt);
+	info.from = vstring_str(from);
+	info.arrival = ctx->qf->arrival;
+	info.now = time(NULL);
+	info.expires = ctx->qf->arrival + (*ctx->qf->sender ?
+	    conf_time("maximal_queue_lifetime") :
+	    conf_time("bounce_queue_lifetime"));
+	info.envid = ctx->qf->dsn_envid;
+	info.log = log;
+	info.full = ctx->full && !postmaster;
+	bounce_compose(content, &info, vstring_str(ctx->orig),
+	    vstring_len(ctx->orig));
+	qf_set_sender(w, postmaster ? vstring_str(dbl) : "");
+	qf_set_arrival(w, info.now);
+	qf_set_family(w, AF_UNIX);
+	qf_set_origin(w, "bounce");
+	qf_add_rcpt(w, vstring_str(rcpt), NULL, 0);
+	if (qf_write_content(w, vstring_str(content), vstring_len(content)) < 0
+	    || qf_commit(w, QF_INCOMING, ctx->why) < 0) {
+		if (vstring_len(ctx->why) == 0)
+			vstring_strcpy(ctx->why, "cannot write notification");
+		qf_abort(w);
+		goto done;
+	}
+	msg_info("%s: %s %s notification: %s", ctx->qf->id, who,
+	    ctx->kind == BOUNCE_FAIL ? "non-delivery" : ctx->kind ==
+	    BOUNCE_DELAY ? "delay" : "delivery status", info.new_id);
+	if (new_id && !postmaster)
+		vstring_strcpy(new_id, info.new_id);
+	rc = 0;
+done:
+	vstring_free(content);
+	vstring_free(rcpt);
+	vstring_free(from);
+	vstring_free(dbl);
+	return rc;
+}
+
+/* The recipients of log this kind of notice is for. */
+static void
+notify_filter(const NOTIFY_CTX *ctx, const BOUNCE_LOG *in, BOUNCE_LOG *out,
+    const int *list, int n)
+{
+	const BOUNCE_RCPT *rp;
+	int	 i, j, want;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < in->count; i++) {
+		rp = &in->rcpt[i];
+		if (ctx->kind == BOUNCE_SUCCESS)
+			want = (rp->notify & QF_NOTIFY_SUCCESS) != 0;
+		else if (ctx->kind == BOUNCE_DELAY)
+			want = rp->notify == 0 || (rp->notify & QF_NOTIFY_DELAY);
+		else
+			want = rp->notify == 0 || (rp->notify & QF_NOTIFY_FAILURE);
+		if (rp->notify & QF_NOTIFY_NEVER)
+			want = 0;
+		for (j = 0; want && list && j < n && list[j] != rp->index; j++)
+			;
+		if (want && (list == NULL || j < n))
+			bounce_log_add(out, rp);
+	}
+}
+
+static int
+notify_system_error(const BOUNCE_LOG *log)
+{
+	int	 i;
+
+	for (i = 0; i < log->count; i++)
+		if (strncmp(log->rcpt[i].status + 1, ".3.", 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* Failure notices: sender, 2bounce, postmaster copies. */
+static int
+notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
+{
+	BOUNCE_LOG mine;
+	const char *sender = ctx->qf->sender;
+	VSTRING	*dbl = vstring_alloc(64);
+	int	 rc = 0;
+
+	notify_addr(dbl, conf_str("double_bounce_sender"));
+	if (*sender == 0) {
+		if (notify_class(ctx, "2bounce"))
+			rc = notify_write(ctx, log, conf_str(
+			    "2bounce_notice_recipient"), 1, "postmaster", NULL);
+		else
+			msg_info("%s: undeliverable notification discarded "
+			    "(notify_classes lacks 2bounce)", ctx->qf->id);
+	} else if (strcasecmp(sender, vstring_str(dbl)) == 0) {
+		msg_info("%s: undeliverable postmaster notification discarded",
+		    ctx->qf->id);
+	} else {
+		notify_filter(ctx, log, &mine, NULL, 0);
+		if (mine.count > 0)
+			rc = notify_write(ctx, &mine, sender, 0, "sender",
+			    new_id);
+		bounce_log_free(&mine);
+		if (rc == 0 && notify_class(ctx, "bounce"))
+			rc = notify_write(ctx, log, conf_str(
+			    "bounce_notice_recipient"), 1, "postmaster", NULL);
+		if (rc == 0 && notify_system_error(log)
+		    && (notify_class(ctx, "resource")
+		    || notify_class(ctx, "software")))
+			rc = notify_write(ctx, log, conf_str(
+			    "error_notice_recipient"), 1, "postmaster", NULL);
+	}
+	vstring_free(dbl);
+	return rc;
+}
+
+static int
+notify_other(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const int *list, int n,
+    VSTRING *new_id)
+{
+	BOUNCE_LOG mine;
+	int	 rc = 0;
+
+	if (*ctx->qf->sender == 0)
+		return 0;
+	notify_filter(ctx, log, &mine, list, n);
+	if (mine.count > 0)
+		rc = notify_write(ctx, &mine, ctx->qf->sender, 0, "sender",
+		    new_id);
+	if (rc == 0 && ctx->kind == BOUNCE_DELAY && mine.count > 0
+	    && notify_class(ctx, "delay"))
+		rc = notify_write(ctx, &mine, conf_str("delay_notice_recipient"),
+		    1, "postmaster", NULL);
+	bounce_log_free(&mine);
+	return rc;
+}
+
+/* Read the original content, at most limit + 1 bytes. */
+static int
+notify_read_orig(NOTIFY_CTX *ctx, off_t limit)
+{
+	char	 buf[8192];
+	off_t	 off = 0;
+	ssize_t	 n = 0;
+
+	vstring_reset(ctx->orig);
+	while (off <= limit && (n = qf_read_content(ctx->qf, off, buf,
+	    sizeof(buf))) > 0) {
+		vstring_memcat(ctx->orig, buf, (size_t)n);
+		off += n;
+	}
+	if (n < 0) {
+		vstring_strcpy(ctx->why, "cannot read the message content");
+		return -1;
+	}
+	if ((off_t)vstring_len(ctx->orig) > limit + 1)
+		vstring_truncate(ctx->orig, (size_t)limit + 1);
+	return 0;
+}
+
+static int
+notify_run(NOTIFY_CTX *ctx, const char *log_name, const int *list, int n,
+    VSTRING *new_id)
+{
+	BOUNCE_LOG log;
+	const char *qdir = conf_str("queue_directory");
+	off_t	 limit = (off_t)conf_size("bounce_size_limit");
+	int	 rc;
+
+	if (bounce_log_read(qdir, log_name, ctx->qf->id, &log, ctx->why) < 0
+	    || notify_read_orig(ctx, limit) < 0)
+		return -1;
+	ctx->full = ctx->kind == BOUNCE_FAIL && ctx->qf->dsn_ret != QF_RET_HDRS
+	    && ctx->qf->content_size <= limit;
+	if (log.count == 0)
+		rc = 0;
+	else if (ctx->kind == BOUNCE_FAIL)
+		rc = notify_fail(ctx, &log, new_id);
+	else
+		rc = notify_other(ctx, &log, list, n, new_id);
+	bounce_log_free(&log);
+	if (rc == 0 && ctx->kind != BOUNCE_DELAY
+	    && bounce_log_remove(qdir, log_name, ctx->qf->id) < 0)
+		msg_warn("%s: cannot remove %s log: %m", ctx->qf->id, log_name);
+	return rc;
+}
+
+int
+bounce_notify(int kind, const char *queue_name, const char *id,
+    const int *list, int n, VSTRING *new_id, VSTRING *why)
+{
+	NOTIFY_CTX ctx;
+	int	 rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = kind;
+	ctx.why = why;
+	vstring_reset(new_id);
+	if ((ctx.qf = qf_open(conf_str("queue_directory"), queue_name, id,
+	    QF_OPEN_RDONLY, why)) == NULL)
+		return -1;
+	ctx.orig = vstring_alloc(8192);
+	ctx.classes = conf_list("notify_classes");
+	rc = notify_run(&ctx, kind == BOUNCE_FAIL ? QB_LOG_BOUNCE :
+	    kind == BOUNCE_DELAY ? QB_LOG_DEFER : QB_LOG_TRACE, list, n, new_id);
+	argv_free(ctx.classes);
+	vstring_free(ctx.orig);
+	qf_close(ctx.qf);
+	return rc;
+}

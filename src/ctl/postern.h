@@ -1,0 +1,26 @@
+/*
+ * postern.h - the subcommands of the postern command. See postern.c.
+ * Each is "int postern_<cmd>_main(int argc, char **argv)" with argv[0]
+ * the subcommand name and the global options already consumed (-c has set
+ * MAIL_CONFIG to an absolute path, -v has raised msg_verbose). It returns
+ * the exit status.
+ */
+#ifndef POSTERN_H
+#define POSTERN_H
+
+int	 postern_config_main(int, char **);	/* postern_config.c */
+int	 postern_check_main(int, char **);	/* postern_check.c */
+int	 postern_map_main(int, char **);	/* postern_map.c */
+int	 postern_start_main(int, char **);	/* postern_master.c */
+int	 postern_start_fg_main(int, char **);
+int	 postern_stop_main(int, char **);
+int	 postern_abort_main(int, char **);
+int	 postern_reload_main(int, char **);
+int	 postern_status_main(int, char **);
+int	 postern_flush_main(int, char **);	/* postern_flush.c */
+
+/* Shared helpers (postern.c). */
+const char *postern_progname(void);
+void	 postern_set_config(const char *);	/* -c: MAIL_CONFIG, absolute */
+
+#endif

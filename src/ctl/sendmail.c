@@ -1,0 +1,409 @@
+/*
+ * NAME
+ *	sendmail - the sendmail(1) interface: local submission, mailq,
+ *	newaliases
+ * SYNOPSIS
+ *	sendmail [-t] [-i] [-f sender] [-F name] [-N dsn] [-R ret] [-V envid]
+ *	    [-c dir] [option...] [recipient...]
+ *	sendmail -bs | -bp | -bi | -q[R domain]
+ *	mailq, newaliases
+ * DESCRIPTION
+ *	The command other software calls to send mail. sendmail.c parses
+ *	the traditional options and picks a mode:
+ *	    (default, -bm)  read a message on stdin (sendmail_submit(3))
+ *	    -bs             SMTP on stdin/stdout (sendmail_smtp(3))
+ *	    -bp, mailq      run "smtpctl show queue"
+ *	    -q, -qR domain  ask the running qmgr to flush the queue
+ *	    -bi, newaliases aliases are not supported yet
+ *	Options that Sendmail or Postfix accept and that mean nothing here
+ *	(-oem, -odb, -om, -o7, -B, -L, -U, -v, ...) are accepted and
+ *	ignored, so that existing callers keep working. An option that
+ *	needs a value takes it attached (-fjoe) or as the next argument.
+ *	-c dir (Postern) or -C file-or-dir (Sendmail, Postfix) selects the
+ *	configuration directory; when sendmail runs set-gid for an ordinary
+ *	user, only the default one or those in alternate_config_directories
+ *	(also for MAIL_CONFIG). Submission (-bm, -bs) is limited to
+ *	authorized_submit_users.
+ * DIAGNOSTICS
+ *	Exit status from sysexits(3); every failure prints a reason on
+ *	standard error. Nothing is accepted (exit 0) unless it is safely
+ *	in maildrop/.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr_parse.h"
+#include "attr.h"
+#include "domain_list.h"
+#include "mail_conf.h"
+#include "mail_trigger.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qfile.h"
+#include "qmgr_ctl.h"
+#include "sendmail.h"
+
+static void
+sm_usage(const char *why)
+{
+	msg_fatal_status(EX_USAGE, "%s\nusage: sendmail [-t] [-i] [-f sender] "
+	    "[-F name] [-N dsn] [-R full|hdrs] [-V envid] [-c config_dir] "
+	    "[recipient...] | -bs | -bp | -bi | -q[R domain]", why);
+}
+
+/* sm_notify - parse -N never | success,failure,delay. */
+static int
+sm_notify(const char *arg)
+{
+	ARGV	*words = argv_split(arg, ", ");
+	int	 bits = 0;
+	size_t	 i;
+
+	for (i = 0; i < words->argc; i++) {
+		if (strcasecmp(words->argv[i], "never") == 0 && words->argc == 1)
+			bits |= QF_NOTIFY_NEVER;
+		else if (strcasecmp(words->argv[i], "success") == 0)
+			bits |= QF_NOTIFY_SUCCESS;
+		else if (strcasecmp(words->argv[i], "failure") == 0)
+			bits |= QF_NOTIFY_FAILURE;
+		else if (strcasecmp(words->argv[i], "delay") == 0)
+			bits |= QF_NOTIFY_DELAY;
+		else
+			sm_usage("bad -N value: use never or success,failure,delay");
+	}
+	argv_free(words);
+	return bits;
+}
+
+/* sm_sender - -f value: "<>" or "" is the null sender. */
+static char *
+sm_sender(const char *arg)
+{
+	VSTRING	*addr = vstring_alloc(64);
+	const char *why;
+	char	*ret;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg == 0 || strcmp(arg, "<>") == 0) {
+		vstring_free(addr);
+		return mystrdup("");
+	}
+	if (addr_parse_path(arg, ADDR_PARSE_BARE | ADDR_PARSE_UTF8, addr, NULL, &why) < 0)
+		msg_fatal_status(EX_DATAERR, "bad sender address \"%s\": %s", arg, why + 6);
+	ret = vstring_export(addr);
+	return ret;
+}
+
+/* sm_config - -C file or directory. */
+static char *
+sm_config(const char *arg)
+{
+	struct stat st;
+	char	*copy;
+	char	*dir;
+
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		return mystrdup(arg);
+	copy = mystrdup(arg);
+	dir = mystrdup(dirname(copy));
+	myfree(copy);
+	return dir;
+}
+
+/* sm_option_b - -bX mode letters. */
+static void
+sm_option_b(SM_OPTS *opts, const char *val)
+{
+	if (strcmp(val, "m") == 0)
+		opts->mode = SM_MODE_DELIVER;
+	else if (strcmp(val, "s") == 0)
+		opts->mode = SM_MODE_SMTP;
+	else if (strcmp(val, "p") == 0)
+		opts->mode = SM_MODE_MAILQ;
+	else if (strcmp(val, "i") == 0)
+		opts->mode = SM_MODE_ALIASES;
+	else
+		msg_fatal_status(EX_USAGE, "-b%s is not supported", val);
+}
+
+/* sm_option_value - the value of an option: attached or next argument. */
+static const char *
+sm_option_value(int argc, char **argv, int *ip, const char *rest)
+{
+	if (*rest)
+		return rest;
+	if (*ip + 1 >= argc)
+		sm_usage("option needs a value");
+	return argv[++*ip];
+}
+
+/* sm_option - one option word; more letters may follow some of them. */
+static void
+sm_option(SM_OPTS *opts, int argc, char **argv, int *ip)
+{
+	const char *p = argv[*ip] + 1;
+
+	for (; *p; p++) {
+		switch (*p) {
+		case 't':
+			opts->extract = 1;
+			continue;
+		case 'i':
+			opts->dot_ok = 1;
+			continue;
+		case 'v': case 'n': case 'm': case 'U': case 'G':
+			continue;
+		case 'f': case 'r':
+			opts->sender = sm_sender(sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'F':
+			opts->fullname = mystrdup(sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'N':
+			opts->notify = sm_notify(sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'R': {
+			const char *v = sm_option_value(argc, argv, ip, p + 1);
+
+			if (strcasecmp(v, "full") != 0 && strcasecmp(v, "hdrs") != 0)
+				sm_usage("-R takes full or hdrs");
+			opts->ret = strcasecmp(v, "full") == 0 ? QF_RET_FULL : QF_RET_HDRS;
+			return;
+		}
+		case 'V':
+			opts->envid = mystrdup(sm_option_value(argc, argv, ip, p + 1));
+			if (strlen(opts->envid) > 100 || !maildrop_value_ok(opts->envid))
+				sm_usage("bad -V envid");
+			return;
+		case 'c':
+			opts->config_dir = mystrdup(sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'C':
+			opts->config_dir = sm_config(sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'b':
+			sm_option_b(opts, sm_option_value(argc, argv, ip, p + 1));
+			return;
+		case 'o':
+			if (strcmp(p + 1, "i") == 0)
+				opts->dot_ok = 1;
+			else if (p[1] == 0)
+				(void)sm_option_value(argc, argv, ip, "");
+			return;		/* -oem -odb -om -o7 -oA...: ignored */
+		case 'q':
+			opts->mode = SM_MODE_FLUSH;
+			if (p[1] == 'R')
+				opts->flush_domain = mystrdup(sm_option_value(argc, argv, ip, p + 2));
+			return;		/* -q, -q1h, -qI...: one flush */
+		case 'B': case 'L': case 'X': case 'h': case 'A': case 'O':
+			(void)sm_option_value(argc, argv, ip, p + 1);
+			return;
+		default:
+			msg_fatal_status(EX_USAGE, "unknown option -%c", *p);
+		}
+	}
+}
+
+/* sm_mailq - -bp: show the queue with smtpctl. */
+static int
+sm_mailq(SM_OPTS *opts, const char *argv0)
+{
+	char	 self[4096], path[4096];
+	char	*args[6];
+	ssize_t	 n;
+	int	 i = 0;
+
+	args[i++] = "smtpctl";
+	if (opts->config_dir) {
+		args[i++] = "-c";
+		args[i++] = opts->config_dir;
+	}
+	args[i++] = "show";
+	args[i++] = "queue";
+	args[i] = NULL;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = 0;
+		snprintf(path, sizeof(path), "%s/smtpctl", dirname(self));
+		execv(path, args);
+	}
+	snprintf(path, sizeof(path), "%s/smtpctl", conf_str("command_directory"));
+	execv(path, args);
+	msg_error("cannot run %s: %s; the queue listing (mailq) is not available",
+	    path, strerror(errno));
+	return EX_UNAVAILABLE;
+}
+
+/*
+ * sm_flush_talk - send the request, read data lists until the final one
+ * (the one with QC_STATUS, qmgr_ctl.h). 0, or -1 with errno.
+ */
+static int
+sm_flush_talk(const ATTR *req, ATTR *reply)
+{
+	VSTREAM	*stream;
+	int	 i, ret = -1;
+
+	if ((stream = mail_trigger_connect(QC_SERVICE, 30)) == NULL)
+		return -1;
+	if (attr_write(stream, req) == 0) {
+		for (i = 0; i < 10000; i++) {
+			attr_reset(reply);
+			if (attr_read(stream, reply) < 0) {
+				errno = EPROTO;
+				break;
+			}
+			if (attr_get(reply, QC_STATUS) != NULL) {
+				ret = 0;
+				break;
+			}
+		}
+	}
+	(void)vstream_fclose(stream);
+	return ret;
+}
+
+/* sm_flush - -q: ask the running qmgr to deliver deferred mail now. */
+static int
+sm_flush(SM_OPTS *opts)
+{
+	ATTR	*req = attr_alloc(), *reply = attr_alloc();
+	int	 st = EX_OK;
+
+	attr_add(req, QC_REQUEST, opts->flush_domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH);
+	if (opts->flush_domain)
+		attr_add(req, QC_DOMAIN, opts->flush_domain);
+	if (sm_flush_talk(req, reply) < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			msg_error("the mail system is not running, and a queue run "
+			    "without it (cron mode) is not available yet");
+		else
+			msg_error("cannot reach the queue manager: %s", strerror(errno));
+		st = EX_UNAVAILABLE;
+	} else if (strcmp(attr_get(reply, QC_STATUS), "0") != 0) {
+		msg_error("queue flush refused: %s", attr_get(reply, QC_REASON) ?
+		    attr_get(reply, QC_REASON) : "no reason given");
+		st = EX_UNAVAILABLE;
+	}
+	attr_free(req);
+	attr_free(reply);
+	return st;
+}
+
+/*
+ * sm_config_check - a set-gid sendmail run by an ordinary user may use
+ * another configuration directory only when the default main.cf lists it
+ * in alternate_config_directories (as Postfix does): a user's own main.cf
+ * could otherwise name any queue_directory.
+ */
+static void
+sm_config_check(SM_OPTS *opts)
+{
+	const char *want = opts->config_dir ? opts->config_dir : getenv("MAIL_CONFIG");
+	const char *def = conf_param_find("config_directory")->defval;
+	VSTRING	*main_cf;
+	ARGV	*alt;
+	size_t	 i;
+	int	 ok = 0;
+
+	if (want == NULL || getuid() == 0 || getegid() == getgid())
+		return;
+	(void)unsetenv("MAIL_CONFIG");
+	if (strcmp(want, def) == 0)
+		ok = 1;
+	main_cf = vstring_alloc(100);
+	vstring_sprintf(main_cf, "%s/main.cf", def);
+	if (!ok && access(vstring_str(main_cf), R_OK) == 0) {
+		mail_conf_read(NULL);
+		alt = conf_list("alternate_config_directories");
+		for (i = 0; i < alt->argc; i++)
+			if (strcmp(alt->argv[i], want) == 0)
+				ok = 1;
+		argv_free(alt);
+	}
+	vstring_free(main_cf);
+	if (!ok)
+		msg_fatal_status(EX_NOPERM, "%s: not listed in alternate_config_directories; "
+		    "only root may use it with a set-gid sendmail", want);
+	opts->config_dir = mystrdup(want);
+}
+
+/* sm_user_check - authorized_submit_users. */
+static void
+sm_user_check(void)
+{
+	DOMAIN_LIST *users;
+	struct passwd *pw = getpwuid(getuid());
+	VSTRING	*why = vstring_alloc(64);
+	char	 name[64];
+	int	 hit;
+
+	if (pw == NULL)
+		snprintf(name, sizeof(name), "%ld", (long)getuid());
+	else
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	if ((users = domain_list_init(conf_str("authorized_submit_users"), 0, why)) == NULL)
+		msg_fatal_status(EX_CONFIG, "authorized_submit_users: %s", vstring_str(why));
+	hit = domain_list_match(users, name);
+	domain_list_free(users);
+	vstring_free(why);
+	if (hit < 0)
+		msg_fatal_status(EX_TEMPFAIL, "authorized_submit_users: table lookup failed");
+	if (hit == 0)
+		msg_fatal_status(EX_NOPERM, "user %s (uid %ld) is not allowed to submit "
+		    "mail (authorized_submit_users)", name, (long)getuid());
+}
+
+int
+main(int argc, char **argv)
+{
+	SM_OPTS	 opts;
+	const char *prog;
+	int	 i;
+
+	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	msg_init("postern", strcmp(prog, "newaliases") == 0 || strcmp(prog, "mailq") == 0 ?
+	    prog : "sendmail");
+	memset(&opts, 0, sizeof(opts));
+	opts.rcpt_args = argv_alloc(4);
+	if (strcmp(prog, "newaliases") == 0)
+		opts.mode = SM_MODE_ALIASES;
+	else if (strcmp(prog, "mailq") == 0)
+		opts.mode = SM_MODE_MAILQ;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == 0)
+			break;
+		sm_option(&opts, argc, argv, &i);
+	}
+	for (; i < argc; i++)
+		argv_add(opts.rcpt_args, argv[i]);
+	sm_config_check(&opts);
+	mail_conf_read(opts.config_dir);
+	if (opts.mode == SM_MODE_DELIVER || opts.mode == SM_MODE_SMTP)
+		sm_user_check();
+	switch (opts.mode) {
+	case SM_MODE_ALIASES:
+		msg_error("aliases are not supported yet (newaliases does nothing)");
+		return EX_UNAVAILABLE;
+	case SM_MODE_MAILQ:
+		return sm_mailq(&opts, argv[0]);
+	case SM_MODE_FLUSH:
+		return sm_flush(&opts);
+	case SM_MODE_SMTP:
+		return sendmail_smtp(&opts);
+	default:
+		return sendmail_submit(&opts);
+	}
+}

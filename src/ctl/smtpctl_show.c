@@ -1,0 +1,371 @@
+/*
+ * NAME
+ *	smtpctl_show - the show verbs of smtpctl
+ * SYNOPSIS
+ *	#include "smtpctl.h"
+ *
+ *	int	smtpctl_show(const SC_CMD *cmd);
+ *	void	smtpctl_print_env(const ATTR *env, int json, int offline);
+ *	void	smtpctl_print_json(const ATTR *list);
+ *	void	smtpctl_json_string(const char *text);
+ * DESCRIPTION
+ *	smtpctl_show() asks the qmgr for show queue, envelope, hosts,
+ *	hoststats, relays, routes, stats or status and prints each item
+ *	as it arrives; with nothing running, show queue and show envelope
+ *	read the queue files (smtpctl_offline.c) and the rest fail.
+ *
+ *	smtpctl_print_env() prints one envelope: for show queue the
+ *	smtpctl(8) line, fields separated by "|": envelope-id, client
+ *	address family, type, flags, sender, original recipient,
+ *	destination (the envelope recipient), created, expires, last
+ *	attempt (UNIX times), attempts, runstate (pending, inflight or
+ *	offline), delay (seconds before the next attempt, or in flight;
+ *	blank offline) and the last error. A held envelope is "pending"
+ *	with "held" among its flags. Control characters become '?'.
+ *
+ *	With -j every item is one JSON object on one line: the qmgr's
+ *	attribute names (qmgr_ctl.h), numbers as numbers.
+ * DIAGNOSTICS
+ *	Exit status 1 with a message on stderr when the qmgr refuses or
+ *	fails.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr_ctl.h"
+#include "smtpctl.h"
+
+/* Attribute names whose values are text even when they look numeric. */
+static const char *sc_text_names[] = {
+	QC_ENVID, QC_MSGID, QC_SENDER, QC_RCPT, QC_ORCPT, QC_DEST, QC_FLAGS,
+	QC_DESTINATION, QC_SOURCE, QC_HOST, QC_HS_DOMAIN, QC_LAST_ERROR,
+	QC_LAST_STATUS, QC_HS_STATUS, QC_REASON, QC_QUEUE, QC_FAMILY, QC_TYPE,
+	QC_RUNSTATE, NULL,
+};
+
+void
+smtpctl_json_string(const char *s)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static int
+sc_numeric(const char *name, const char *value)
+{
+	const char **np;
+	const char *p = value;
+
+	for (np = sc_text_names; *np; np++)
+		if (strcmp(*np, name) == 0)
+			return 0;
+	if (*p == '-')
+		p++;
+	if (*p == 0 || strlen(p) > 18)
+		return 0;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return 0;
+	return value[0] != '0' || value[1] == 0;
+}
+
+void
+smtpctl_print_json(const ATTR *a)
+{
+	size_t	 i;
+
+	putchar('{');
+	for (i = 0; i < a->count; i++) {
+		if (i > 0)
+			putchar(',');
+		smtpctl_json_string(a->name[i]);
+		putchar(':');
+		if (sc_numeric(a->name[i], a->value[i]))
+			fputs(a->value[i], stdout);
+		else
+			smtpctl_json_string(a->value[i]);
+	}
+	printf("}\n");
+}
+
+/* sc_field - a value with control characters made harmless. */
+static void
+sc_field(const ATTR *a, const char *name, int last)
+{
+	const unsigned char *p = (const unsigned char *)attr_get(a, name);
+
+	for (; p && *p; p++)
+		putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
+	if (!last)
+		putchar('|');
+}
+
+/* The envelope as displayed: runstate and delay normalized. */
+static ATTR *
+sc_env_view(const ATTR *env, int offline)
+{
+	static const char *names[] = {QC_ENVID, QC_MSGID, QC_QUEUE, QC_FAMILY,
+		QC_TYPE, QC_FLAGS, QC_SENDER, QC_ORCPT, QC_RCPT, QC_DEST,
+		QC_CREATED, QC_EXPIRES, QC_LAST_TRY, QC_ATTEMPTS, NULL};
+	ATTR	*v = attr_alloc();
+	const char **np, *state = attr_get(env, QC_RUNSTATE), *value;
+
+	for (np = names; *np; np++)
+		attr_add(v, *np, (value = attr_get(env, *np)) ? value : "");
+	if (offline || state == NULL) {
+		attr_add(v, QC_RUNSTATE, "offline");
+		attr_add(v, "delay", "");
+	} else if (strcmp(state, "inflight") == 0) {
+		attr_add(v, QC_RUNSTATE, "inflight");
+		attr_add_long(v, "delay", attr_get_long(env, QC_INFLIGHT, 0));
+	} else {
+		attr_add(v, QC_RUNSTATE, "pending");
+		attr_add_long(v, "delay", attr_get_long(env, QC_NEXT_TRY, 0));
+	}
+	attr_add(v, QC_LAST_ERROR, (value = attr_get(env, QC_LAST_ERROR)) ?
+	    value : "");
+	return v;
+}
+
+void
+smtpctl_print_env(const ATTR *env, int json, int offline)
+{
+	static const char *line[] = {QC_ENVID, QC_FAMILY, QC_TYPE, QC_FLAGS,
+		QC_SENDER, QC_ORCPT, QC_RCPT, QC_CREATED, QC_EXPIRES,
+		QC_LAST_TRY, QC_ATTEMPTS, QC_RUNSTATE, "delay", QC_LAST_ERROR,
+		NULL};
+	ATTR	*v = sc_env_view(env, offline);
+	const char **np;
+
+	if (json)
+		smtpctl_print_json(v);
+	else
+		for (np = line; *np; np++)
+			sc_field(v, *np, np[1] == NULL);
+	if (!json)
+		putchar('\n');
+	attr_free(v);
+}
+
+/* Per-item printers. ctx is the command. */
+static int
+sc_item_queue(const ATTR *a, void *ctx)
+{
+	smtpctl_print_env(a, ((const SC_CMD *)ctx)->json, 0);
+	return 0;
+}
+
+static int
+sc_item_envelope(const ATTR *a, void *ctx)
+{
+	size_t	 i;
+
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	for (i = 0; i < a->count; i++)
+		printf("%s: %s\n", a->name[i], a->value[i]);
+	printf("\n");
+	return 0;
+}
+
+static int
+sc_item_route(const ATTR *a, void *ctx)
+{
+	const char *flags = attr_get(a, QC_RFLAGS);
+
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	flags = flags ? flags : "";
+	printf("%lld. %s <-> %s %c%c%c nconn=%lld penalty=%lld timeout=%llds\n",
+	    attr_get_long(a, QC_ROUTE_ID, 0), attr_get(a, QC_SOURCE),
+	    attr_get(a, QC_DESTINATION), strchr(flags, 'D') ? 'D' : '-',
+	    strchr(flags, 'N') ? 'N' : '-', strchr(flags, 'Q') ? 'Q' : '-',
+	    attr_get_long(a, QC_CONNS, 0), attr_get_long(a, QC_PENALTY, 0),
+	    attr_get_long(a, QC_DELAY, 0));
+	return 0;
+}
+
+static int
+sc_item_relay(const ATTR *a, void *ctx)
+{
+	const char *status = attr_get(a, QC_LAST_STATUS);
+
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	printf("%lld. relay %s:%s connections=%lld window=%lld queued=%lld "
+	    "penalty=%lld last_status=\"%s\"\n", attr_get_long(a, QC_ROUTE_ID,
+	    0), attr_get(a, QC_SOURCE), attr_get(a, QC_DESTINATION),
+	    attr_get_long(a, QC_CONNS, 0), attr_get_long(a, QC_WINDOW, 0),
+	    attr_get_long(a, QC_QUEUED, 0), attr_get_long(a, QC_PENALTY, 0),
+	    status ? status : "");
+	return 0;
+}
+
+static int
+sc_item_host(const ATTR *a, void *ctx)
+{
+	long long when = attr_get_long(a, QC_HS_TIME, 0);
+
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	printf("%s ok=%lld fail=%lld lastconn=%llds\n", attr_get(a, QC_HOST),
+	    attr_get_long(a, QC_HOST_OK, 0), attr_get_long(a, QC_HOST_FAIL, 0),
+	    when ? (long long)time(NULL) - when : 0);
+	return 0;
+}
+
+static int
+sc_item_hoststat(const ATTR *a, void *ctx)
+{
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	sc_field(a, QC_HS_DOMAIN, 0);
+	sc_field(a, QC_HS_TIME, 0);
+	sc_field(a, QC_HS_STATUS, 1);
+	putchar('\n');
+	return 0;
+}
+
+static int
+sc_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+sc_item_stats(const ATTR *a, void *ctx)
+{
+	ARGV	*lines;
+	size_t	 i;
+
+	if (((const SC_CMD *)ctx)->json) {
+		smtpctl_print_json(a);
+		return 0;
+	}
+	lines = argv_alloc(a->count + 1);
+	for (i = 0; i < a->count; i++) {
+		char	*s;
+
+		if (asprintf(&s, "%s=%s", a->name[i], a->value[i]) < 0)
+			msg_fatal("out of memory");
+		argv_add(lines, s);
+		free(s);
+	}
+	qsort(lines->argv, lines->argc, sizeof(char *), sc_cmp);
+	for (i = 0; i < lines->argc; i++)
+		printf("%s\n", lines->argv[i]);
+	argv_free(lines);
+	return 0;
+}
+
+/* The smtp state is the pause file, whatever the qmgr knows. */
+static int
+sc_smtp_paused(void)
+{
+	VSTRING	*path = vstring_alloc(128);
+	int	 paused;
+
+	vstring_sprintf(path, "%s/pid/smtpd.pause", conf_str("queue_directory"));
+	paused = access(vstring_str(path), F_OK) == 0;
+	vstring_free(path);
+	return paused;
+}
+
+static int
+sc_item_status(const ATTR *a, void *ctx)
+{
+	ATTR	*v = attr_alloc();
+	const char *value;
+
+	attr_add(v, "mda", (value = attr_get(a, QC_MDA)) ? value : "running");
+	attr_add(v, "mta", (value = attr_get(a, QC_MTA)) ? value : "running");
+	attr_add(v, "smtp", sc_smtp_paused() ? "paused" : "running");
+	if (((const SC_CMD *)ctx)->json)
+		smtpctl_print_json(v);
+	else
+		printf("MDA %s\nMTA %s\nSMTP %s\n", attr_get(v, "mda"),
+		    attr_get(v, "mta"), attr_get(v, "smtp"));
+	attr_free(v);
+	return 0;
+}
+
+typedef struct SC_SHOW {
+	int	 action;
+	const char *request;
+	SC_ITEM_FN fn;
+} SC_SHOW;
+
+static const SC_SHOW sc_show_table[] = {
+	{SC_SHOW_QUEUE, QC_REQ_SHOW_QUEUE, sc_item_queue},
+	{SC_SHOW_ENVELOPE, QC_REQ_SHOW_ENVELOPE, sc_item_envelope},
+	{SC_SHOW_HOSTS, QC_REQ_SHOW_HOSTS, sc_item_host},
+	{SC_SHOW_HOSTSTATS, QC_REQ_SHOW_HOSTSTATS, sc_item_hoststat},
+	{SC_SHOW_RELAYS, QC_REQ_SHOW_ROUTES, sc_item_relay},
+	{SC_SHOW_ROUTES, QC_REQ_SHOW_ROUTES, sc_item_route},
+	{SC_SHOW_STATS, QC_REQ_SHOW_STATS, sc_item_stats},
+	{SC_SHOW_STATUS, QC_REQ_SHOW_STATUS, sc_item_status},
+	{0, NULL, NULL},
+};
+
+int
+smtpctl_show(const SC_CMD *cmd)
+{
+	const SC_SHOW *sp;
+	ATTR	*req;
+	VSTRING	*why;
+	int	 rc;
+
+	for (sp = sc_show_table; sp->request && sp->action != cmd->action; sp++)
+		;
+	if (sp->request == NULL)
+		msg_panic("smtpctl_show: unknown action %d", cmd->action);
+	if (cmd->action == SC_SHOW_ENVELOPE && !smtpctl_id_ok(cmd->arg, 0)) {
+		fprintf(stderr, "smtpctl: invalid id: \"%s\"\n", cmd->arg);
+		return SC_EXIT_FAIL;
+	}
+	if (!smtpctl_running()) {
+		if (cmd->action == SC_SHOW_QUEUE || cmd->action == SC_SHOW_ENVELOPE)
+			return smtpctl_offline_show(cmd);
+		fprintf(stderr, "smtpctl: Postern is not running\n");
+		return SC_EXIT_FAIL;
+	}
+	req = attr_alloc();
+	why = vstring_alloc(64);
+	attr_add(req, QC_REQUEST, sp->request);
+	if (cmd->arg)
+		attr_add(req, QC_ID, cmd->arg);
+	rc = smtpctl_call(req, sp->fn, (void *)cmd, why);
+	if (rc < 0)
+		fprintf(stderr, "smtpctl: %s\n", vstring_str(why));
+	fflush(stdout);
+	attr_free(req);
+	vstring_free(why);
+	return rc < 0 ? SC_EXIT_FAIL : SC_EXIT_OK;
+}

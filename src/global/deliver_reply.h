@@ -1,0 +1,21 @@
+/*
+ * deliver_reply.h - the transport side of the delivery protocol:
+ * per-recipient replies to the qmgr and Postfix-shaped delay fields.
+ * See deliver_reply.c.
+ */
+#ifndef DELIVER_REPLY_H
+#define DELIVER_REPLY_H
+
+#include "vstream.h"
+#include "vstring.h"
+
+const char *deliver_action(const char *dsn);	/* delivered failed delayed */
+const char *deliver_status(const char *dsn);	/* sent bounced deferred */
+double	 deliver_now(void);			/* seconds.fraction */
+VSTRING	*deliver_delays(VSTRING *, double arrival, double active,
+	    double start, double conn);
+int	 deliver_reply(VSTREAM *, long index, const char *dsn,
+	    const char *action, const char *reason, const char *relay);
+int	 deliver_reply_done(VSTREAM *);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * NAME
+ *	domain_list - mydestination/relay_domains-style domain lists
+ * SYNOPSIS
+ *	#include <domain_list.h>
+ *
+ *	DOMAIN_LIST *domain_list_init(const char *patterns, int flags,
+ *		    VSTRING *why);
+ *	DOMAIN_LIST *domain_list_param(const char *name);
+ *	int	domain_list_match(DOMAIN_LIST *list, const char *domain);
+ *	void	domain_list_free(DOMAIN_LIST *list);
+ *	int	domain_list_expand(const char *patterns, ARGV *out,
+ *		    VSTRING *why);
+ * DESCRIPTION
+ *	A domain list is a Postfix match list: patterns separated by white
+ *	space or commas, tried in order, the first that matches decides; a
+ *	pattern prefixed with "!" turns a match into a non-match.
+ *	Patterns:
+ *	    example.com     the domain; also its subdomains with
+ *			    DOMAIN_LIST_PARENT (Postfix's
+ *			    parent_domain_matches_subdomains)
+ *	    .example.com    subdomains of example.com only
+ *	    type:table      a lookup of the domain, then of each parent
+ *			    ("example.com" with DOMAIN_LIST_PARENT,
+ *			    ".example.com" without); any value matches
+ *	    /file/name      the patterns in that file (read once, "#"
+ *			    comments)
+ *	Comparison ignores case and a trailing dot.
+ *
+ *	domain_list_param() builds the list from a main.cf parameter, with
+ *	DOMAIN_LIST_PARENT when the name is in
+ *	parent_domain_matches_subdomains.
+ *
+ *	domain_list_expand() splits a pattern list into out, replacing
+ *	"/file/name" entries (also after "!") by the file's patterns.
+ * DIAGNOSTICS
+ *	domain_list_init() returns a null pointer with the reason in why
+ *	(an unreadable file); domain_list_param() makes that fatal.
+ *	domain_list_match() returns 1 for a match, 0 for none, -1 when a
+ *	table lookup failed (answer 4xx, do not treat as "no match").
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dict.h"
+#include "domain_list.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+
+#define DOMAIN_LIST_FILE_MAX	(1024 * 1024)
+
+typedef struct DOMAIN_PAT {
+	char	*pattern;		/* lowercased, no "!" */
+	int	 negate;
+	DICT	*dict;			/* type:table, or null */
+} DOMAIN_PAT;
+
+struct DOMAIN_LIST {
+	DOMAIN_PAT *pat;
+	size_t	 npat;
+	int	 flags;
+};
+
+/* domain_list_add - one pattern, with "!" when negated. */
+static void
+domain_list_add(ARGV *out, const char *word, int negate)
+{
+	VSTRING	*buf = vstring_alloc(64);
+
+	vstring_sprintf(buf, "%s%s", negate ? "!" : "", word);
+	argv_add(out, vstring_str(buf));
+	vstring_free(buf);
+}
+
+/* domain_list_file - append the patterns in a file. */
+static int
+domain_list_file(const char *path, int negate, ARGV *out, VSTRING *why)
+{
+	char	 line[4096];
+	FILE	*fp;
+	ARGV	*words;
+	size_t	 total = 0, i;
+	char	*hash;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (why)
+			vstring_sprintf(why, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL &&
+	    (total += strlen(line)) <= DOMAIN_LIST_FILE_MAX) {
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = 0;
+		words = argv_split(line, " \t\r\n,");
+		for (i = 0; i < words->argc; i++)
+			domain_list_add(out, words->argv[i], negate);
+		argv_free(words);
+	}
+	(void)fclose(fp);
+	return 0;
+}
+
+int
+domain_list_expand(const char *patterns, ARGV *out, VSTRING *why)
+{
+	ARGV	*words = conf_split_list(patterns);
+	const char *w;
+	size_t	 i;
+	int	 negate, ret = 0;
+
+	for (i = 0; i < words->argc && ret == 0; i++) {
+		w = words->argv[i];
+		for (negate = 0; *w == '!'; w++)
+			negate = !negate;
+		if (*w == '/')
+			ret = domain_list_file(w, negate, out, why);
+		else if (*w)
+			domain_list_add(out, w, negate);
+	}
+	argv_free(words);
+	return ret;
+}
+
+DOMAIN_LIST *
+domain_list_init(const char *patterns, int flags, VSTRING *why)
+{
+	ARGV	*words = argv_alloc(8);
+	DOMAIN_LIST *list;
+	DOMAIN_PAT *pp;
+	const char *w;
+	char	*cp;
+	size_t	 i;
+
+	if (domain_list_expand(patterns, words, why) < 0) {
+		argv_free(words);
+		return NULL;
+	}
+	list = mymalloc(sizeof(*list));
+	list->flags = flags;
+	list->npat = words->argc;
+	list->pat = mycalloc(words->argc ? words->argc : 1, sizeof(*list->pat));
+	for (i = 0; i < words->argc; i++) {
+		pp = list->pat + i;
+		w = words->argv[i];
+		if ((pp->negate = (*w == '!')) != 0)
+			w++;
+		if (strchr(w, ':') != NULL && *w != '[') {
+			pp->dict = dict_lookup_open(w);
+			pp->pattern = mystrdup(w);
+		} else {
+			pp->pattern = mystrdup(w);
+			for (cp = pp->pattern; *cp; cp++)
+				*cp = (char)tolower((unsigned char)*cp);
+			if (*pp->pattern && pp->pattern[strlen(pp->pattern) - 1] == '.')
+				pp->pattern[strlen(pp->pattern) - 1] = 0;
+		}
+	}
+	argv_free(words);
+	return list;
+}
+
+DOMAIN_LIST *
+domain_list_param(const char *name)
+{
+	VSTRING	*why = vstring_alloc(100);
+	ARGV	*parent = conf_list("parent_domain_matches_subdomains");
+	DOMAIN_LIST *list;
+	int	 flags = 0;
+	size_t	 i;
+
+	for (i = 0; i < parent->argc; i++)
+		if (strcmp(parent->argv[i], name) == 0)
+			flags |= DOMAIN_LIST_PARENT;
+	argv_free(parent);
+	if ((list = domain_list_init(conf_str(name), flags, why)) == NULL)
+		msg_fatal("%s: %s", name, vstring_str(why));
+	vstring_free(why);
+	return list;
+}
+
+/* domain_list_table - look up the domain and its parents; 1, 0, -1. */
+static int
+domain_list_table(DICT *dict, const char *domain, int flags)
+{
+	VSTRING	*key = vstring_alloc(64);
+	const char *p;
+	int	 ret = 0;
+
+	for (p = domain; p != NULL && *p; p = strchr(p + 1, '.')) {
+		if (p == domain)
+			vstring_strcpy(key, p);
+		else
+			vstring_strcpy(key, (flags & DOMAIN_LIST_PARENT) ? p + 1 : p);
+		if (dict_get(dict, vstring_str(key)) != NULL) {
+			ret = 1;
+			break;
+		}
+		if (dict->error != DICT_ERR_NONE) {
+			ret = -1;
+			break;
+		}
+	}
+	vstring_free(key);
+	return ret;
+}
+
+/* domain_list_one - does one literal pattern match? */
+static int
+domain_list_one(const char *pat, const char *domain, int flags)
+{
+	size_t	 plen = strlen(pat), dlen = strlen(domain);
+
+	if (*pat == '.')
+		return dlen > plen && strcmp(domain + dlen - plen, pat) == 0;
+	if (strcmp(pat, domain) == 0)
+		return 1;
+	return (flags & DOMAIN_LIST_PARENT) && dlen > plen + 1 &&
+	    domain[dlen - plen - 1] == '.' && strcmp(domain + dlen - plen, pat) == 0;
+}
+
+int
+domain_list_match(DOMAIN_LIST *list, const char *domain)
+{
+	VSTRING	*dom = vstring_alloc(64);
+	DOMAIN_PAT *pp;
+	size_t	 i;
+	int	 hit = 0;
+
+	vstring_strcpy(dom, domain);
+	vstring_lower(dom);
+	if (vstring_len(dom) > 0 && vstring_str(dom)[vstring_len(dom) - 1] == '.')
+		vstring_truncate(dom, vstring_len(dom) - 1);
+	for (i = 0; i < list->npat; i++) {
+		pp = list->pat + i;
+		if (pp->dict)
+			hit = domain_list_table(pp->dict, vstring_str(dom), list->flags);
+		else
+			hit = domain_list_one(pp->pattern, vstring_str(dom), list->flags);
+		if (hit != 0) {
+			if (hit > 0 && pp->negate)
+				hit = 0;
+			break;
+		}
+	}
+	vstring_free(dom);
+	return hit;
+}
+
+void
+domain_list_free(DOMAIN_LIST *list)
+{
+	size_t	 i;
+
+	for (i = 0; i < list->npat; i++) {
+		if (list->pat[i].dict)
+			dict_lookup_close(list->pat[i].dict);
+		myfree(list->pat[i].pattern);
+	}
+	myfree(list->pat);
+	myfree(list);
+}

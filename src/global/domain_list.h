@@ -1,0 +1,23 @@
+/*
+ * domain_list.h - mydestination/relay_domains-style domain lists. See
+ * domain_list.c.
+ */
+#ifndef DOMAIN_LIST_H
+#define DOMAIN_LIST_H
+
+#include "argv.h"
+#include "vstring.h"
+
+#define DOMAIN_LIST_PARENT	(1 << 0)	/* "example.com" matches subdomains */
+
+typedef struct DOMAIN_LIST DOMAIN_LIST;
+
+DOMAIN_LIST *domain_list_init(const char *, int, VSTRING *);
+DOMAIN_LIST *domain_list_param(const char *);	/* from main.cf; fatal on error */
+int	 domain_list_match(DOMAIN_LIST *, const char *);	/* 1, 0, -1 table error */
+void	 domain_list_free(DOMAIN_LIST *);
+
+/* Shared with addr_match: split a list, reading "/file/name" entries. */
+int	 domain_list_expand(const char *, ARGV *, VSTRING *);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * NAME
+ *	mail_addr_find - Postfix-style table lookups of mail addresses
+ * SYNOPSIS
+ *	#include <mail_addr_find.h>
+ *
+ *	MAIL_ADDR_MAPS *mail_addr_maps_open(const char *title,
+ *		    const char *tables);
+ *	void	mail_addr_maps_close(MAIL_ADDR_MAPS *maps);
+ *	int	mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr,
+ *		    int flags, const char *delims, VSTRING *result,
+ *		    VSTRING *key);
+ *	int	mail_addr_split_ext(const char *local, const char *delims,
+ *		    VSTRING *user, VSTRING *ext);
+ * DESCRIPTION
+ *	mail_addr_maps_open() opens a list of type:name tables (the value
+ *	of a *_maps parameter, named by title for the logs) through the
+ *	process-wide table cache.
+ *
+ *	mail_addr_find() looks an address (internal form, i.e. unquoted)
+ *	up with a sequence of keys; each key is tried in every table in
+ *	turn before the next key, so the most specific key wins. The keys
+ *	are, as Postfix's virtual(5) and canonical(5) describe them, with
+ *	delims the recipient_delimiter characters:
+ *	    user+ext@domain   the whole address
+ *	    user@domain       without the extension (when there is one)
+ *	    user+ext, user    only with MAIL_ADDR_FIND_LOCAL (the domain is
+ *			      local, or the address has none)
+ *	    @domain           catch-all for the domain
+ *	With MAIL_ADDR_FIND_ACCESS the order is access(5)'s instead:
+ *	user@domain, then domain and its parent domains ("example.com" with
+ *	MAIL_ADDR_FIND_PARENT, ".example.com" without), then "user@".
+ *	Keys are lower-cased by the tables (DICT_FLAG_FOLD_KEY).
+ *
+ *	mail_addr_split_ext() splits a local part at the first delimiter
+ *	character (not at its first byte: "+foo" has no extension, and
+ *	neither has "foo+").
+ * DIAGNOSTICS
+ *	mail_addr_find() returns 1 (found), 0 (not found) or -1 (a table
+ *	lookup failed; the caller must answer with a temporary error).
+ */
+#include <string.h>
+
+#include "argv.h"
+#include "mail_addr_find.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+
+MAIL_ADDR_MAPS *
+mail_addr_maps_open(const char *title, const char *tables)
+{
+	MAIL_ADDR_MAPS *maps = mymalloc(sizeof(*maps));
+	ARGV	*names = conf_split_list(tables);
+	size_t	 i;
+
+	maps->title = mystrdup(title);
+	maps->ndict = (int)names->argc;
+	maps->dicts = mycalloc(names->argc ? names->argc : 1, sizeof(DICT *));
+	for (i = 0; i < names->argc; i++)
+		maps->dicts[i] = dict_lookup_open(names->argv[i]);
+	argv_free(names);
+	return maps;
+}
+
+void
+mail_addr_maps_close(MAIL_ADDR_MAPS *maps)
+{
+	int	 i;
+
+	for (i = 0; i < maps->ndict; i++)
+		dict_lookup_close(maps->dicts[i]);
+	myfree(maps->dicts);
+	myfree(maps->title);
+	myfree(maps);
+}
+
+int
+mail_addr_split_ext(const char *local, const char *delims, VSTRING *user,
+    VSTRING *ext)
+{
+	size_t	 n;
+
+	if (delims == NULL || *delims == 0 || *local == 0 ||
+	    (n = strcspn(local + 1, delims) + 1) + 1 >= strlen(local)) {
+		vstring_strcpy(user, local);
+		vstring_reset(ext);
+		return 0;
+	}
+	vstring_memcpy(user, local, n);
+	vstring_strcpy(ext, local + n + 1);
+	return 1;
+}
+
+/* mail_addr_try - one key in one table: 1, 0, -1. */
+static int
+mail_addr_try(DICT *dict, const char *key, VSTRING *result, VSTRING *mkey)
+{
+	const char *value;
+
+	if ((value = dict_get(dict, key)) != NULL) {
+		if (result)
+			vstring_strcpy(result, value);
+		if (mkey)
+			vstring_strcpy(mkey, key);
+		return 1;
+	}
+	if (dict->error != DICT_ERR_NONE) {
+		msg_warn("%s lookup of \"%s\" failed: %s", dict->spec, key,
+		    dict_error_text(dict));
+		return -1;
+	}
+	return 0;
+}
+
+/* mail_addr_keys - the keys to try, in order. */
+static void
+mail_addr_keys(const char *addr, int flags, const char *delims, ARGV *keys)
+{
+	VSTRING	*local = vstring_alloc(64), *user = vstring_alloc(64);
+	VSTRING	*ext = vstring_alloc(64), *buf = vstring_alloc(64);
+	const char *at = strrchr(addr, '@');
+	const char *dom = at ? at + 1 : NULL, *p;
+	int	 has_ext;
+
+	vstring_memcpy(local, addr, at ? (size_t)(at - addr) : strlen(addr));
+	has_ext = mail_addr_split_ext(vstring_str(local), delims, user, ext);
+	argv_add(keys, addr);
+	if (flags & MAIL_ADDR_FIND_ACCESS) {
+		for (p = dom; p && *p; p = strchr(p + 1, '.'))
+			argv_add(keys, p == dom || !(flags & MAIL_ADDR_FIND_PARENT) ? p : p + 1);
+		vstring_sprintf(buf, "%s@", vstring_str(local));
+		argv_add(keys, vstring_str(buf));
+	} else {
+		if (has_ext && dom) {
+			vstring_sprintf(buf, "%s@%s", vstring_str(user), dom);
+			argv_add(keys, vstring_str(buf));
+		}
+		if ((flags & MAIL_ADDR_FIND_LOCAL) && dom) {
+			argv_add(keys, vstring_str(local));
+			if (has_ext)
+				argv_add(keys, vstring_str(user));
+		} else if ((flags & MAIL_ADDR_FIND_LOCAL) && has_ext) {
+			argv_add(keys, vstring_str(user));
+		}
+		if (dom) {
+			vstring_sprintf(buf, "@%s", dom);
+			argv_add(keys, vstring_str(buf));
+		}
+	}
+	vstring_free(local);
+	vstring_free(user);
+	vstring_free(ext);
+	vstring_free(buf);
+}
+
+int
+mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
+    const char *delims, VSTRING *result, VSTRING *key)
+{
+	ARGV	*keys = argv_alloc(8);
+	size_t	 k;
+	int	 i, ret = 0;
+
+	mail_addr_keys(addr, flags, delims, keys);
+	for (k = 0; k < keys->argc && ret == 0; k++)
+		for (i = 0; i < maps->ndict && ret == 0; i++)
+			ret = mail_addr_try(maps->dicts[i], keys->argv[k], result, key);
+	argv_free(keys);
+	return ret;
+}

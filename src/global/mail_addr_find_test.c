@@ -1,0 +1,77 @@
+/*
+ * mail_addr_find_test - unit tests for mail_addr_find.
+ */
+#include "mail_addr_find.h"
+#include "msg.h"
+#include "ptest.h"
+
+static const char *
+find(MAIL_ADDR_MAPS *maps, const char *addr, int flags)
+{
+	static VSTRING *res;
+	int	 ret;
+
+	if (res == NULL)
+		res = vstring_alloc(10);
+	ret = mail_addr_find(maps, addr, flags, "+-", res, NULL);
+	return ret > 0 ? vstring_str(res) : ret == 0 ? "NOTFOUND" : "ERROR";
+}
+
+PTEST(order)
+{
+	MAIL_ADDR_MAPS *maps = mail_addr_maps_open("test",
+	    "inline:{ a+x@example.com=full, a@example.com=user_domain, b=bare, "
+	    "c+y=bare_ext, @example.com=catchall }");
+
+	PT_STREQ(find(maps, "a+x@example.com", 0), "full");
+	PT_STREQ(find(maps, "a+z@example.com", 0), "user_domain");
+	PT_STREQ(find(maps, "a-z@example.com", 0), "user_domain");
+	PT_STREQ(find(maps, "A@Example.COM", 0), "user_domain");
+	PT_STREQ(find(maps, "b@example.com", 0), "catchall");
+	PT_STREQ(find(maps, "b@example.com", MAIL_ADDR_FIND_LOCAL), "bare");
+	PT_STREQ(find(maps, "b+q@example.com", MAIL_ADDR_FIND_LOCAL), "bare");
+	PT_STREQ(find(maps, "c+y@example.com", MAIL_ADDR_FIND_LOCAL), "bare_ext");
+	PT_STREQ(find(maps, "b@other.example", MAIL_ADDR_FIND_LOCAL), "bare");
+	PT_STREQ(find(maps, "b@other.example", 0), "NOTFOUND");
+	PT_STREQ(find(maps, "z@other.example", MAIL_ADDR_FIND_LOCAL), "NOTFOUND");
+	PT_STREQ(find(maps, "+x@other.example", 0), "NOTFOUND");
+	mail_addr_maps_close(maps);
+}
+
+PTEST(access_order)
+{
+	MAIL_ADDR_MAPS *maps = mail_addr_maps_open("test",
+	    "inline:{ example.com=dom, .example.org=dotdom, postmaster@=user }");
+
+	PT_STREQ(find(maps, "x@example.com", MAIL_ADDR_FIND_ACCESS), "dom");
+	PT_STREQ(find(maps, "x@a.example.com", MAIL_ADDR_FIND_ACCESS), "NOTFOUND");
+	PT_STREQ(find(maps, "x@a.example.com", MAIL_ADDR_FIND_ACCESS | MAIL_ADDR_FIND_PARENT), "dom");
+	PT_STREQ(find(maps, "x@a.example.org", MAIL_ADDR_FIND_ACCESS), "dotdom");
+	PT_STREQ(find(maps, "postmaster@elsewhere", MAIL_ADDR_FIND_ACCESS), "user");
+	mail_addr_maps_close(maps);
+}
+
+PTEST(split)
+{
+	VSTRING	*u = vstring_alloc(10), *e = vstring_alloc(10);
+
+	PT_INTEQ(mail_addr_split_ext("user+ext", "+", u, e), 1);
+	PT_STREQ(vstring_str(u), "user");
+	PT_STREQ(vstring_str(e), "ext");
+	PT_INTEQ(mail_addr_split_ext("+ext", "+", u, e), 0);
+	PT_INTEQ(mail_addr_split_ext("user+", "+", u, e), 0);
+	PT_INTEQ(mail_addr_split_ext("user", "", u, e), 0);
+	PT_STREQ(vstring_str(u), "user");
+	vstring_free(u);
+	vstring_free(e);
+}
+
+int
+main(void)
+{
+	msg_init("postern", "mail_addr_find_test");
+	PT_RUN(order);
+	PT_RUN(access_order);
+	PT_RUN(split);
+	return PT_DONE();
+}

@@ -1,0 +1,163 @@
+/*
+ * NAME
+ *	mail_trigger - wake up and query local services
+ * SYNOPSIS
+ *	#include <mail_trigger.h>
+ *
+ *	int	 mail_trigger(const char *service);
+ *	int	 mail_trigger_request(const char *service, const ATTR *req,
+ *		    ATTR *reply, int timeout);
+ *	VSTREAM	*mail_trigger_connect(const char *service, int timeout);
+ *	const char *mail_trigger_path(VSTRING *buf, const char *service);
+ * DESCRIPTION
+ *	Services live in $queue_directory: "qmgr" means public/qmgr, a
+ *	name with a slash ("private/bounce") is relative to the queue
+ *	directory, and an absolute path is used as it is.
+ *	mail_trigger_path() shows the mapping.
+ *
+ *	mail_trigger() sends "request=trigger" and an empty line (the
+ *	attr(3) framing) and closes at once, without waiting for an answer.
+ *	The service may be a UNIX stream socket or a fifo (master.cf type
+ *	fifo). It never waits: the connect is non-blocking, and a service
+ *	whose listen queue is full (EAGAIN) already has triggers waiting
+ *	for it, so one more would add nothing; a service that is not
+ *	running makes it fail at once. A lost trigger is harmless (the
+ *	master's wakeup timer and the receiver's own scans catch up), so
+ *	failures are logged only in verbose mode.
+ *
+ *	mail_trigger_request() is the request/reply client for control
+ *	programs (smtpctl, postern flush): connect, write req, read one
+ *	attribute list into reply, close. timeout (seconds) bounds the
+ *	connect and each read or write.
+ *
+ *	mail_trigger_connect() opens a stream to a service for a longer
+ *	conversation, with the stream time limit set to timeout, and the
+ *	service path as the stream's peer name (for logging).
+ * DIAGNOSTICS
+ *	-1 (or null) with errno: ENOENT or ECONNREFUSED when the service is
+ *	not running, ETIMEDOUT, EPROTO for a malformed reply.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connect.h"
+#include "iostuff.h"
+#include "mail_conf.h"
+#include "mail_trigger.h"
+#include "msg.h"
+
+#define MAIL_TRIGGER_TEXT	"request=trigger\n\n"
+
+const char *
+mail_trigger_path(VSTRING *buf, const char *service)
+{
+	if (*service == '/')
+		vstring_strcpy(buf, service);
+	else if (strchr(service, '/') != NULL)
+		vstring_sprintf(buf, "%s/%s", conf_str("queue_directory"), service);
+	else
+		vstring_sprintf(buf, "%s/public/%s", conf_str("queue_directory"),
+		    service);
+	return vstring_str(buf);
+}
+
+/* Trigger through a fifo: one small write, atomic and non-blocking. */
+static int
+mail_trigger_fifo(const char *path)
+{
+	struct stat st;
+	int	 fd, ret = -1, saved;
+
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		errno = ECONNREFUSED;
+	else if (write(fd, MAIL_TRIGGER_TEXT, sizeof(MAIL_TRIGGER_TEXT) - 1) > 0)
+		ret = 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+int
+mail_trigger(const char *service)
+{
+	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
+	const char *text = MAIL_TRIGGER_TEXT;
+	int	 fd, ret = -1, saved = 0;
+
+	mail_trigger_path(path, service);
+	if ((fd = unix_connect(vstring_str(path), 0, why)) < 0) {
+		saved = errno;
+		/* connect(2) to a fifo fails with ECONNREFUSED. */
+		if (saved == ECONNREFUSED && mail_trigger_fifo(vstring_str(path)) == 0)
+			ret = 0;
+	} else {
+		if (send(fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			ret = 0;
+		else
+			vstring_sprintf(why, "write to %s: %s", vstring_str(path),
+			    strerror(errno));
+		saved = errno;
+		close(fd);
+	}
+	if (ret < 0 && msg_verbose)
+		msg_info("trigger %s: %s", service, vstring_str(why));
+	vstring_free(path);
+	vstring_free(why);
+	errno = saved;
+	return ret;
+}
+
+VSTREAM *
+mail_trigger_connect(const char *service, int timeout)
+{
+	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
+	VSTREAM	*sp = NULL;
+	int	 fd, saved;
+
+	mail_trigger_path(path, service);
+	if ((fd = unix_connect(vstring_str(path), timeout, why)) >= 0) {
+		sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+		vstream_set_timeout(sp, timeout);
+		vstream_set_peer(sp, vstring_str(path));
+	} else if (msg_verbose) {
+		msg_info("%s", vstring_str(why));
+	}
+	saved = errno;
+	vstring_free(path);
+	vstring_free(why);
+	errno = saved;
+	return sp;
+}
+
+int
+mail_trigger_request(const char *service, const ATTR *req, ATTR *reply,
+    int timeout)
+{
+	VSTREAM	*sp;
+	int	 ret, saved;
+
+	attr_reset(reply);
+	if ((sp = mail_trigger_connect(service, timeout)) == NULL)
+		return -1;
+	ret = attr_write(sp, req);
+	if (ret == 0)
+		ret = attr_read(sp, reply);
+	saved = errno;
+	if (ret < 0) {
+		if (vstream_ftimeout(sp))
+			saved = ETIMEDOUT;
+		else if (vstream_feof(sp) || saved == 0)
+			saved = EPROTO;
+	}
+	(void)vstream_fclose(sp);
+	errno = saved;
+	return ret;
+}

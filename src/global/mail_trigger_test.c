@@ -1,0 +1,219 @@
+/*
+ * mail_trigger_test - unit tests for mail_trigger with a private queue
+ * directory: sockets, fifos, services that are down, slow or stuck.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iostuff.h"
+#include "listen.h"
+#include "mail_conf.h"
+#include "mail_trigger.h"
+#include "ptest.h"
+
+static char qdir[64];
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+listen_at(const char *rel, int backlog)
+{
+	VSTRING	*p = vstring_alloc(100);
+	int	 fd;
+
+	vstring_sprintf(p, "%s/%s", qdir, rel);
+	fd = unix_listen(vstring_str(p), backlog, 0666, NULL);
+	vstring_free(p);
+	return fd;
+}
+
+static void
+unlink_at(const char *rel)
+{
+	VSTRING	*p = vstring_alloc(100);
+
+	vstring_sprintf(p, "%s/%s", qdir, rel);
+	unlink(vstring_str(p));
+	vstring_free(p);
+}
+
+PTEST(paths)
+{
+	VSTRING	*b = vstring_alloc(10);
+	char	 want[128];
+
+	snprintf(want, sizeof(want), "%s/public/qmgr", qdir);
+	PT_STREQ(mail_trigger_path(b, "qmgr"), want);
+	snprintf(want, sizeof(want), "%s/private/bounce", qdir);
+	PT_STREQ(mail_trigger_path(b, "private/bounce"), want);
+	PT_STREQ(mail_trigger_path(b, "/run/x"), "/run/x");
+	vstring_free(b);
+}
+
+PTEST(trigger_socket)
+{
+	int	 lfd = listen_at("public/qmgr", 10), fd;
+	VSTREAM	*sp;
+	ATTR	*a = attr_alloc();
+
+	PT_ASSERT(lfd >= 0);
+	PT_INTEQ(mail_trigger("qmgr"), 0);
+	PT_INTEQ(read_wait(lfd, 5), 0);
+	fd = listen_accept(lfd, NULL, NULL);
+	PT_ASSERT(fd >= 0);
+	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	vstream_set_timeout(sp, 5);
+	PT_INTEQ(attr_read(sp, a), 0);
+	PT_STREQ(attr_get(a, "request"), "trigger");
+	PT_INTEQ(a->count, 1);
+	vstream_fclose(sp);
+	close(lfd);
+	/* Socket left behind by a dead service: refused, at once. */
+	PT_INTEQ(mail_trigger("qmgr"), -1);
+	PT_INTEQ(errno, ECONNREFUSED);
+	unlink_at("public/qmgr");
+	PT_INTEQ(mail_trigger("qmgr"), -1);
+	PT_INTEQ(errno, ENOENT);
+	attr_free(a);
+}
+
+PTEST(trigger_fifo)
+{
+	VSTRING	*p = vstring_alloc(100);
+	char	 buf[64];
+	int	 fd;
+
+	vstring_sprintf(p, "%s/public/pickup", qdir);
+	fd = fifo_listen(vstring_str(p), 0622, NULL);
+	PT_ASSERT(fd >= 0);
+	PT_INTEQ(mail_trigger("pickup"), 0);
+	PT_INTEQ(read_wait(fd, 5), 0);
+	PT_INTEQ(read(fd, buf, sizeof(buf)), 17);
+	PT_ASSERT(memcmp(buf, "request=trigger\n\n", 17) == 0);
+	close(fd);
+	/* A fifo nobody reads: open fails with ENXIO, no hang. */
+	PT_INTEQ(mail_trigger("pickup"), -1);
+	unlink(vstring_str(p));
+	vstring_free(p);
+}
+
+PTEST(trigger_never_blocks)
+{
+	int	 lfd = listen_at("public/busy", 0), i, r = 0;
+	double	 t0, dt;
+
+	PT_ASSERT(lfd >= 0);
+	/* Nobody accepts: the listen queue fills; each call still returns. */
+	t0 = now();
+	for (i = 0; i < 50; i++)
+		r |= mail_trigger("busy");
+	dt = now() - t0;
+	PT_ASSERT(dt < 0.5);
+	PT_INTEQ(r, -1);
+	PT_INTEQ(errno, EAGAIN);
+	close(lfd);
+	unlink_at("public/busy");
+}
+
+static void
+echo_server(int lfd, int stall)
+{
+	VSTREAM	*sp;
+	ATTR	*a = attr_alloc(), *r = attr_alloc();
+	int	 fd;
+	size_t	 i;
+
+	if (read_wait(lfd, 10) < 0 || (fd = listen_accept(lfd, NULL, NULL)) < 0)
+		_exit(2);
+	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	vstream_set_timeout(sp, 10);
+	if (attr_read(sp, a) < 0)
+		_exit(3);
+	if (stall) {
+		(void)read_wait(fd, 10);
+		_exit(0);
+	}
+	attr_add(r, "status", "ok");
+	for (i = 0; i < a->count; i++)
+		attr_add(r, a->name[i], a->value[i]);
+	_exit(attr_write(sp, r) < 0 ? 4 : 0);
+}
+
+PTEST(request_reply)
+{
+	int	 lfd = listen_at("private/ctl", 10), st;
+	ATTR	*req = attr_alloc(), *rep = attr_alloc();
+	pid_t	 pid;
+	double	 t0;
+
+	PT_ASSERT(lfd >= 0);
+	if ((pid = fork()) == 0)
+		echo_server(lfd, 0);
+	attr_add(req, "request", "show_queue");
+	attr_add(req, "line", "with\nnewline");
+	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 5), 0);
+	PT_STREQ(attr_get(rep, "status"), "ok");
+	PT_STREQ(attr_get(rep, "line"), "with\nnewline");
+	PT_ASSERT(waitpid(pid, &st, 0) == pid && st == 0);
+
+	/* A server that never answers: time-out. */
+	if ((pid = fork()) == 0)
+		echo_server(lfd, 1);
+	t0 = now();
+	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 1), -1);
+	PT_INTEQ(errno, ETIMEDOUT);
+	PT_ASSERT(now() - t0 < 4);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(lfd);
+	unlink_at("private/ctl");
+	/* Not running. */
+	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 1), -1);
+	PT_INTEQ(errno, ENOENT);
+	PT_ASSERT(mail_trigger_connect("private/ctl", 1) == NULL);
+	attr_free(req);
+	attr_free(rep);
+}
+
+int
+main(void)
+{
+	char	 sub[100];
+	int	 rc;
+
+	snprintf(qdir, sizeof(qdir), "/tmp/mail_trigger_test.XXXXXX");
+	if (mkdtemp(qdir) == NULL)
+		return 1;
+	snprintf(sub, sizeof(sub), "%s/public", qdir);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/private", qdir);
+	mkdir(sub, 0700);
+	mail_conf_override("queue_directory", qdir);
+	PT_RUN(paths);
+	PT_RUN(trigger_socket);
+	PT_RUN(trigger_fifo);
+	PT_RUN(trigger_never_blocks);
+	PT_RUN(request_reply);
+	rc = PT_DONE();
+	snprintf(sub, sizeof(sub), "%s/public", qdir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/private", qdir);
+	rmdir(sub);
+	if (rmdir(qdir) < 0)
+		perror(qdir);
+	return rc;
+}

@@ -1,0 +1,447 @@
+/*
+ * NAME
+ *	qfile_open - read and update an existing queue file
+ * SYNOPSIS
+ *	#include <qfile.h>
+ *
+ *	QF_MSG	*qf_open(const char *queue_dir, const char *queue,
+ *		    const char *id, int mode, VSTRING *why);
+ *	void	qf_close(QF_MSG *msg);
+ *	const char *qf_attr(const QF_MSG *msg, const char *name);
+ *	ssize_t	qf_read_content(QF_MSG *msg, off_t offset, void *buf,
+ *		    size_t len);
+ *	int	qf_update_rcpt(QF_MSG *msg, int index);
+ * DESCRIPTION
+ *	qf_open() opens queue_dir/queue/id (QF_OPEN_RDONLY or QF_OPEN_RDWR)
+ *	and parses the header, the envelope records and the recipient state
+ *	slots without trusting any of them: magic, version, the message-id
+ *	against the file name, every offset and length against the file
+ *	size, sections that must not overlap, the checksum over header and
+ *	envelope, every record length, and the recipient count. The
+ *	content is not read; qf_read_content() reads len bytes of it from
+ *	offset (relative to the content start) and returns the byte count
+ *	(0 at the end), or -1.
+ *
+ *	A state slot whose checksum does not match (it cannot happen with
+ *	sector-atomic writes, but disks lie) is treated as a pending
+ *	recipient with no history, with a warning: at worst a recipient is
+ *	delivered twice, never lost.
+ *
+ *	qf_update_rcpt() writes msg->rcpt[index]'s status, flags, attempts,
+ *	times and last error into its slot with one pwrite of one aligned
+ *	512-byte block and fdatasync()s the file. It returns 0, or -1 with
+ *	errno set.
+ *
+ *	qf_attr() returns the value of an envelope attribute set with
+ *	qf_set_attr(), or a null pointer.
+ * DIAGNOSTICS
+ *	qf_open() returns a null pointer with the reason in why; errno is
+ *	ENOENT when the file does not exist and EINVAL when it does not
+ *	parse (the caller moves such a file to corrupt/).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "qfile.h"
+#include "qfile_priv.h"
+
+typedef struct QF_HDR {
+	uint32_t msgid, nrcpt;
+	uint64_t env_off, env_len, slot_off, data_off, data_len;
+	int64_t	 arrival;
+	uint32_t usec, family, ret, sum;
+} QF_HDR;
+
+static int
+qf_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	char	*p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = pread(fd, p, len, off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* qf_parse_hdr - decode and check the fixed header against the file size. */
+static const char *
+qf_parse_hdr(const unsigned char *h, QF_HDR *hp, uint32_t msgid, uint64_t size)
+{
+	uint64_t slot_end;
+
+	if (memcmp(h + QF_H_MAGIC, QF_MAGIC, 4) != 0)
+		return "bad magic (incomplete or foreign file)";
+	if (qf_get32(h + QF_H_VERSION) != QF_VERSION)
+		return "unsupported version";
+	hp->msgid = qf_get32(h + QF_H_MSGID);
+	hp->nrcpt = qf_get32(h + QF_H_NRCPT);
+	hp->env_off = qf_get64(h + QF_H_ENV_OFF);
+	hp->env_len = qf_get64(h + QF_H_ENV_LEN);
+	hp->slot_off = qf_get64(h + QF_H_SLOT_OFF);
+	hp->data_off = qf_get64(h + QF_H_DATA_OFF);
+	hp->data_len = qf_get64(h + QF_H_DATA_LEN);
+	hp->arrival = (int64_t)qf_get64(h + QF_H_ARRIVAL);
+	hp->usec = qf_get32(h + QF_H_USEC);
+	hp->family = qf_get32(h + QF_H_FAMILY);
+	hp->ret = qf_get32(h + QF_H_RET);
+	hp->sum = qf_get32(h + QF_H_SUM);
+	if (hp->msgid != msgid)
+		return "message-id does not match the file name";
+	if (hp->nrcpt > QF_MAX_RCPT || hp->env_len > QF_MAX_ENV)
+		return "recipient count or envelope size out of bounds";
+	if (hp->usec >= 1000000 || hp->ret > QF_RET_HDRS)
+		return "bad header field";
+	if (hp->env_off < QF_HDR_SIZE || hp->env_off > size ||
+	    hp->env_len > size - hp->env_off)
+		return "envelope outside the file";
+	if (hp->slot_off % QF_SLOT_SIZE != 0 || hp->slot_off < hp->env_off + hp->env_len)
+		return "misplaced state slots";
+	slot_end = hp->slot_off + (uint64_t)hp->nrcpt * QF_SLOT_SIZE;
+	if (hp->slot_off > size || slot_end > size)
+		return "state slots outside the file";
+	if (hp->data_off < QF_HDR_SIZE || hp->data_off > size ||
+	    hp->data_len > size - hp->data_off)
+		return "content outside the file";
+	if (hp->data_off < slot_end && hp->data_off + hp->data_len > hp->env_off)
+		return "content overlaps the envelope";
+	return NULL;
+}
+
+/* qf_str - copy a record payload as a string, refusing embedded nulls. */
+static char *
+qf_str(const unsigned char *p, size_t len)
+{
+	if (len > QF_MAX_STR || memchr(p, 0, len) != NULL)
+		return NULL;
+	return mystrndup((const char *)p, len);
+}
+
+static const char *
+qf_parse_rcpt(QF_MSG *msg, const unsigned char *p, size_t len)
+{
+	QF_RCPT	*rp;
+	uint32_t alen;
+
+	if ((uint32_t)msg->nrcpt >= msg->nrcpt_max)
+		return "more recipient records than the header says";
+	if (len < 17)
+		return "short recipient record";
+	alen = qf_get32(p + 12);
+	if (alen > len - 17)
+		return "bad recipient address length";
+	rp = msg->rcpt + msg->nrcpt;
+	rp->envid = qf_get64(p);
+	rp->notify = (int)qf_get32(p + 8);
+	if ((uint32_t)(rp->envid >> 32) != msg->msgid)
+		return "envelope-id does not belong to this message";
+	if ((rp->address = qf_str(p + 16, alen)) == NULL)
+		return "bad recipient address";
+	msg->nrcpt++;
+	if (p[16 + alen] > 1)
+		return "bad recipient record";
+	if (p[16 + alen] == 1 &&
+	    (rp->orcpt = qf_str(p + 17 + alen, len - 17 - alen)) == NULL)
+		return "bad original recipient";
+	if (p[16 + alen] == 0 && len != 17 + alen)
+		return "trailing bytes in recipient record";
+	return NULL;
+}
+
+static const char *
+qf_parse_attr(QF_MSG *msg, const unsigned char *p, size_t len)
+{
+	const unsigned char *nul = memchr(p, 0, len);
+	char	*name, *value;
+
+	if (nul == NULL || nul == p)
+		return "bad attribute record";
+	if ((name = qf_str(p, (size_t)(nul - p))) == NULL)
+		return "bad attribute name";
+	if ((value = qf_str(nul + 1, len - (size_t)(nul - p) - 1)) == NULL) {
+		myfree(name);
+		return "bad attribute value";
+	}
+	argv_add(msg->attr_names, name);
+	argv_add(msg->attr_values, value);
+	myfree(name);
+	myfree(value);
+	return NULL;
+}
+
+/* qf_parse_rec - one envelope record. */
+static const char *
+qf_parse_rec(QF_MSG *msg, int type, const unsigned char *p, size_t len,
+    int *have_sender)
+{
+	char	**dst;
+
+	switch (type) {
+	case QF_REC_RCPT:
+		return qf_parse_rcpt(msg, p, len);
+	case QF_REC_ATTR:
+		return qf_parse_attr(msg, p, len);
+	case QF_REC_SENDER:
+		*have_sender += 1;
+		dst = &msg->sender;
+		break;
+	case QF_REC_ORIGIN:
+		dst = &msg->origin;
+		break;
+	case QF_REC_ENVID:
+		dst = &msg->dsn_envid;
+		break;
+	default:
+		if (type >= 'a' && type <= 'z')
+			return NULL;	/* optional record of a later version */
+		return "unknown envelope record type";
+	}
+	if (*dst != NULL)
+		return "duplicate envelope record";
+	if ((*dst = qf_str(p, len)) == NULL)
+		return "bad envelope string";
+	return NULL;
+}
+
+static const char *
+qf_parse_env(QF_MSG *msg, const unsigned char *env, size_t len)
+{
+	const char *err;
+	size_t	 pos = 0;
+	uint32_t rlen;
+	int	 have_sender = 0;
+
+	while (pos < len) {
+		if (len - pos < QF_REC_HLEN)
+			return "truncated envelope record";
+		rlen = qf_get32(env + pos + 1);
+		if (rlen > len - pos - QF_REC_HLEN)
+			return "envelope record length out of bounds";
+		err = qf_parse_rec(msg, env[pos], env + pos + QF_REC_HLEN, rlen,
+		    &have_sender);
+		if (err != NULL)
+			return err;
+		pos += QF_REC_HLEN + rlen;
+	}
+	if (have_sender != 1)
+		return "missing sender record";
+	if ((uint32_t)msg->nrcpt != msg->nrcpt_max)
+		return "fewer recipient records than the header says";
+	return NULL;
+}
+
+/* qf_parse_slot - load one recipient's mutable state. */
+static void
+qf_parse_slot(QF_MSG *msg, int i, const unsigned char *s)
+{
+	QF_RCPT	*rp = msg->rcpt + i;
+	size_t	 elen = s[QF_S_ERRLEN] | (size_t)s[QF_S_ERRLEN + 1] << 8;
+
+	rp->slot = (off_t)(msg->slot_off + (uint64_t)i * QF_SLOT_SIZE);
+	if (qf_get32(s + QF_S_SUM) != qf_fnv(QF_FNV_INIT, s, QF_S_SUM) ||
+	    qf_get32(s + QF_S_INDEX) != (uint32_t)i || s[QF_S_STATUS] > 1 ||
+	    elen > QF_ERR_MAX || memchr(s + QF_S_ERR, 0, elen) != NULL) {
+		msg_warn("%s: recipient %d: damaged state slot, treated as pending",
+		    msg->id, i);
+		return;
+	}
+	rp->status = s[QF_S_STATUS];
+	rp->flags = s[QF_S_FLAGS];
+	rp->attempts = (int)qf_get32(s + QF_S_ATTEMPTS);
+	rp->last_attempt = (time_t)(int64_t)qf_get64(s + QF_S_LAST);
+	rp->next_attempt = (time_t)(int64_t)qf_get64(s + QF_S_NEXT);
+	memcpy(rp->last_error, s + QF_S_ERR, elen);
+	rp->last_error[elen] = 0;
+}
+
+/* qf_load - read and check everything but the content. */
+static const char *
+qf_load(QF_MSG *msg, uint64_t size)
+{
+	unsigned char h[QF_HDR_SIZE];
+	unsigned char *buf = NULL;
+	const char *err = NULL;
+	QF_HDR	 hdr;
+	uint32_t i;
+
+	if (size < QF_HDR_SIZE || qf_pread_all(msg->fd, h, sizeof(h), 0) < 0)
+		return "file too short";
+	if ((err = qf_parse_hdr(h, &hdr, msg->msgid, size)) != NULL)
+		return err;
+	buf = mymalloc(hdr.env_len);
+	if (qf_pread_all(msg->fd, buf, hdr.env_len, (off_t)hdr.env_off) < 0) {
+		err = "cannot read envelope";
+		goto out;
+	}
+	if (qf_fnv(qf_fnv(QF_FNV_INIT, h, QF_H_SUM), buf, hdr.env_len) != hdr.sum) {
+		err = "header or envelope checksum mismatch";
+		goto out;
+	}
+	msg->arrival = (time_t)hdr.arrival;
+	msg->arrival_usec = (long)hdr.usec;
+	msg->family = qf_fam_decode((int)hdr.family);
+	msg->dsn_ret = (int)hdr.ret;
+	msg->content_offset = (off_t)hdr.data_off;
+	msg->content_size = (off_t)hdr.data_len;
+	msg->slot_off = hdr.slot_off;
+	msg->nrcpt_max = hdr.nrcpt;
+	msg->rcpt = mycalloc(hdr.nrcpt ? hdr.nrcpt : 1, sizeof(QF_RCPT));
+	if ((err = qf_parse_env(msg, buf, hdr.env_len)) != NULL)
+		goto out;
+	myfree(buf);
+	buf = mymalloc((size_t)hdr.nrcpt * QF_SLOT_SIZE);
+	if (qf_pread_all(msg->fd, buf, (size_t)hdr.nrcpt * QF_SLOT_SIZE,
+	    (off_t)hdr.slot_off) < 0) {
+		err = "cannot read state slots";
+		goto out;
+	}
+	for (i = 0; i < hdr.nrcpt; i++)
+		qf_parse_slot(msg, (int)i, buf + (size_t)i * QF_SLOT_SIZE);
+out:
+	myfree(buf);
+	return err;
+}
+
+QF_MSG *
+qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
+    VSTRING *why)
+{
+	char	 path[4096];
+	struct stat st;
+	const char *err;
+	QF_MSG	*msg;
+	int	 fd;
+
+	if (!qf_valid_id(id)) {
+		qf_why(why, "invalid queue id");
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", queue_dir, queue, id) >= sizeof(path)) {
+		qf_why(why, "queue file path too long");
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = open(path, (mode == QF_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		qf_why(why, "open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		qf_why(why, "%s: not a regular file", path);
+		(void)close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	msg = mycalloc(1, sizeof(*msg));
+	msg->fd = fd;
+	memcpy(msg->id, id, QF_ID_LEN + 1);
+	msg->msgid = qf_id_value(id);
+	msg->queue = mystrdup(queue);
+	msg->attr_names = argv_alloc(8);
+	msg->attr_values = argv_alloc(8);
+	if ((err = qf_load(msg, (uint64_t)st.st_size)) != NULL) {
+		qf_why(why, "%s: %s", path, err);
+		qf_close(msg);
+		errno = EINVAL;
+		return NULL;
+	}
+	msg->writable = (mode == QF_OPEN_RDWR);
+	return msg;
+}
+
+void
+qf_close(QF_MSG *msg)
+{
+	int	 i;
+
+	if (msg->fd >= 0)
+		(void)close(msg->fd);
+	for (i = 0; i < msg->nrcpt; i++) {
+		myfree(msg->rcpt[i].address);
+		myfree(msg->rcpt[i].orcpt);
+	}
+	myfree(msg->rcpt);
+	myfree(msg->queue);
+	myfree(msg->sender);
+	myfree(msg->dsn_envid);
+	myfree(msg->origin);
+	argv_free(msg->attr_names);
+	argv_free(msg->attr_values);
+	myfree(msg);
+}
+
+const char *
+qf_attr(const QF_MSG *msg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < msg->attr_names->argc; i++)
+		if (strcmp(msg->attr_names->argv[i], name) == 0)
+			return msg->attr_values->argv[i];
+	return NULL;
+}
+
+ssize_t
+qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
+{
+	ssize_t	 n;
+
+	if (offset < 0 || offset > msg->content_size) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((off_t)len > msg->content_size - offset)
+		len = (size_t)(msg->content_size - offset);
+	if (len == 0)
+		return 0;
+	do {
+		n = pread(msg->fd, buf, len, msg->content_offset + offset);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int
+qf_update_rcpt(QF_MSG *msg, int index)
+{
+	unsigned char s[QF_SLOT_SIZE];
+	QF_RCPT	*rp;
+	ssize_t	 n;
+
+	if (index < 0 || index >= msg->nrcpt)
+		msg_panic("qf_update_rcpt: index %d out of range", index);
+	if (!msg->writable)
+		msg_panic("qf_update_rcpt: %s opened read-only", msg->id);
+	rp = msg->rcpt + index;
+	rp->last_error[QF_ERR_MAX] = 0;
+	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
+	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
+	do {
+		n = pwrite(msg->fd, s, sizeof(s), rp->slot);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(s)) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	return fdatasync(msg->fd);
+}

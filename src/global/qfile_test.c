@@ -1,0 +1,461 @@
+/*
+ * qfile_test - unit tests for the queue file API (qfile, qfile_open,
+ * qfile_dir).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "ptest.h"
+#include "qfile.h"
+
+static char qdir[64];
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int
+setup(void)
+{
+	VSTRING	*why = vstring_alloc(100);
+	int	 ret;
+
+	snprintf(qdir, sizeof(qdir), "/tmp/qftest.XXXXXX");
+	if (mkdtemp(qdir) == NULL)
+		return -1;
+	ret = qf_make_dirs(qdir, geteuid(), getegid(), why);
+	if (ret < 0)
+		printf("qf_make_dirs: %s\n", vstring_str(why));
+	vstring_free(why);
+	return ret;
+}
+
+static void
+teardown(void)
+{
+	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* make_msg - commit a message with n recipients; return its id. */
+static char *
+make_msg(int n, const char *content, uint64_t *envids)
+{
+	VSTRING	*why = vstring_alloc(100);
+	QF_WRITER *w = qf_create(qdir, why);
+	char	 addr[64];
+	char	*id;
+	int	 i;
+
+	if (w == NULL)
+		return NULL;
+	id = mystrdup(qf_writer_id(w));
+	qf_set_sender(w, "sender@example.org");
+	qf_set_arrival(w, 1700000000);
+	qf_set_arrival_usec(w, 123456);
+	qf_set_family(w, AF_INET6);
+	qf_set_dsn(w, "ENV-1", QF_RET_HDRS);
+	qf_set_origin(w, "smtp");
+	qf_set_attr(w, "client_addr", "::1");
+	qf_set_attr(w, "helo", "client.example");
+	for (i = 0; i < n; i++) {
+		snprintf(addr, sizeof(addr), "rcpt%d@example.com", i);
+		uint64_t e = qf_add_rcpt(w, addr, i % 2 ? "rfc822;orig@example.com" : NULL,
+		    QF_NOTIFY_SUCCESS | QF_NOTIFY_FAILURE);
+		if (envids)
+			envids[i] = e;
+	}
+	if (qf_write_content(w, content, strlen(content)) < 0 ||
+	    qf_commit(w, QF_INCOMING, why) < 0) {
+		printf("commit: %s\n", vstring_str(why));
+		myfree(id);
+		id = NULL;
+	}
+	vstring_free(why);
+	return id;
+}
+
+PTEST(round_trip)
+{
+	uint64_t envids[3];
+	char	 buf[100], path[128];
+	char	*id = make_msg(3, "Subject: hi\n\nbody\n", envids);
+	QF_MSG	*m;
+	struct stat st;
+
+	PT_ASSERT(id != NULL);
+	PT_ASSERT(qf_valid_id(id));
+	snprintf(path, sizeof(path), "%s/tmp/%s", qdir, id);
+	PT_ASSERT(stat(path, &st) < 0);		/* nothing left in tmp */
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_STREQ(m->id, id);
+	PT_STREQ(m->sender, "sender@example.org");
+	PT_INTEQ(m->arrival, 1700000000);
+	PT_INTEQ(m->arrival_usec, 123456);
+	PT_INTEQ(m->family, AF_INET6);
+	PT_STREQ(m->dsn_envid, "ENV-1");
+	PT_INTEQ(m->dsn_ret, QF_RET_HDRS);
+	PT_STREQ(m->origin, "smtp");
+	PT_STREQ(qf_attr(m, "helo"), "client.example");
+	PT_STREQ(qf_attr(m, "client_addr"), "::1");
+	PT_ASSERT(qf_attr(m, "nope") == NULL);
+	PT_INTEQ(m->nrcpt, 3);
+	PT_STREQ(m->rcpt[2].address, "rcpt2@example.com");
+	PT_ASSERT(m->rcpt[0].orcpt == NULL);
+	PT_STREQ(m->rcpt[1].orcpt, "rfc822;orig@example.com");
+	PT_ASSERT(m->rcpt[1].envid == envids[1]);
+	PT_ASSERT((m->rcpt[1].envid >> 32) == m->msgid);
+	PT_INTEQ(m->rcpt[0].notify, QF_NOTIFY_SUCCESS | QF_NOTIFY_FAILURE);
+	PT_INTEQ(m->rcpt[0].status, QF_RCPT_PENDING);
+	PT_INTEQ(m->content_size, 18);
+	PT_INTEQ(qf_read_content(m, 0, buf, sizeof(buf)), 18);
+	PT_ASSERT(memcmp(buf, "Subject: hi\n\nbody\n", 18) == 0);
+	PT_INTEQ(qf_read_content(m, 13, buf, 2), 2);
+	PT_ASSERT(memcmp(buf, "bo", 2) == 0);
+	PT_INTEQ(qf_read_content(m, 18, buf, 10), 0);
+	PT_INTEQ(qf_read_content(m, 19, buf, 10), -1);
+	qf_close(m);
+	myfree(id);
+}
+
+PTEST(many_rcpts_update)
+{
+	static uint64_t envids[5000];
+	char	*id = make_msg(5000, "x\n", envids);
+	QF_MSG	*m;
+	int	 i;
+
+	PT_ASSERT(id != NULL);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDWR, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 5000);
+	for (i = 0; i < m->nrcpt; i++) {
+		PT_ASSERT(m->rcpt[i].slot % 512 == 0);
+		PT_ASSERT(m->rcpt[i].envid == envids[i]);
+	}
+	m->rcpt[4321].status = QF_RCPT_DONE;
+	m->rcpt[4321].flags = QF_RCPT_FLAG_DELIVERED;
+	m->rcpt[4321].attempts = 3;
+	m->rcpt[4321].last_attempt = 1700000100;
+	m->rcpt[4321].next_attempt = 1700000200;
+	memset(m->rcpt[4321].last_error, 'e', QF_ERR_MAX);
+	m->rcpt[4321].last_error[QF_ERR_MAX] = 0;
+	PT_INTEQ(qf_update_rcpt(m, 4321), 0);
+	m->rcpt[0].attempts = 1;
+	snprintf(m->rcpt[0].last_error, QF_ERR_MAX + 1, "451 4.3.0 try later");
+	PT_INTEQ(qf_update_rcpt(m, 0), 0);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->rcpt[4321].status, QF_RCPT_DONE);
+	PT_INTEQ(m->rcpt[4321].flags, QF_RCPT_FLAG_DELIVERED);
+	PT_INTEQ(m->rcpt[4321].attempts, 3);
+	PT_INTEQ(m->rcpt[4321].last_attempt, 1700000100);
+	PT_INTEQ(m->rcpt[4321].next_attempt, 1700000200);
+	PT_INTEQ(strlen(m->rcpt[4321].last_error), QF_ERR_MAX);
+	PT_STREQ(m->rcpt[0].last_error, "451 4.3.0 try later");
+	PT_INTEQ(m->rcpt[4320].status, QF_RCPT_PENDING);
+	PT_INTEQ(m->rcpt[4320].attempts, 0);
+	qf_close(m);
+	myfree(id);
+}
+
+PTEST(late_envelope)
+{
+	VSTRING	*why = vstring_alloc(100);
+	QF_WRITER *w = qf_create(qdir, why);
+	char	 id[QF_ID_LEN + 1], buf[64];
+	QF_MSG	*m;
+
+	PT_ASSERT(w != NULL);
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	qf_add_rcpt(w, "a@example.com", NULL, 0);
+	PT_INTEQ(qf_write_content(w, "hello\n", 6), 0);
+	qf_add_rcpt(w, "b@example.com", NULL, QF_NOTIFY_NEVER);
+	qf_set_sender(w, "");
+	PT_INTEQ(qf_write_content(w, "world\n", 6), 0);
+	PT_INTEQ(qf_content_size(w), 12);
+	PT_INTEQ(qf_commit(w, QF_INCOMING, why), 0);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDWR, why);
+	PT_ASSERT(m != NULL);
+	PT_STREQ(m->sender, "");
+	PT_INTEQ(m->nrcpt, 2);
+	PT_STREQ(m->rcpt[1].address, "b@example.com");
+	PT_INTEQ(m->rcpt[1].notify, QF_NOTIFY_NEVER);
+	PT_INTEQ(qf_read_content(m, 0, buf, sizeof(buf)), 12);
+	PT_ASSERT(memcmp(buf, "hello\nworld\n", 12) == 0);
+	m->rcpt[1].status = QF_RCPT_DONE;
+	PT_INTEQ(qf_update_rcpt(m, 1), 0);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, why);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->rcpt[1].status, QF_RCPT_DONE);
+	PT_INTEQ(m->rcpt[0].status, QF_RCPT_PENDING);
+	qf_close(m);
+	vstring_free(why);
+}
+
+/* read_file - the whole file into memory. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	char	*buf;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	buf = mymalloc((size_t)st.st_size);
+	*len = (size_t)read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	return buf;
+}
+
+static void
+write_file(const char *path, const char *buf, size_t len)
+{
+	int	 fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd >= 0) {
+		if (write(fd, buf, len) < 0)
+			perror(path);
+		close(fd);
+	}
+}
+
+PTEST(hostile_files)
+{
+	char	*id = make_msg(2, "Subject: x\n\nyy\n", NULL);
+	char	 path[128], fake[QF_ID_LEN + 1] = "0badf00d";
+	char	*good, *bad;
+	size_t	 len, cut, i;
+	QF_MSG	*m;
+	int	 opened = 0;
+
+	PT_ASSERT(id != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, id);
+	good = read_file(path, &len);
+	PT_ASSERT(good != NULL);
+	bad = mymalloc(len);
+	/* Every truncation is rejected. */
+	for (cut = 0; cut < len; cut++) {
+		write_file(path, good, cut);
+		if ((m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL)) != NULL) {
+			qf_close(m);
+			opened++;
+		}
+	}
+	PT_INTEQ(opened, 0);
+	/* Every flipped byte of header and envelope is rejected or harmless. */
+	for (i = 0; i < 512 && i < len; i++) {
+		memcpy(bad, good, len);
+		bad[i] ^= 0x5a;
+		write_file(path, bad, len);
+		if ((m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL)) != NULL) {
+			PT_INTEQ(m->nrcpt, 2);
+			qf_close(m);
+		}
+	}
+	/* A valid file under another name is rejected. */
+	write_file(path, good, len);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, fake);
+	write_file(path, good, len);
+	errno = 0;
+	PT_ASSERT(qf_open(qdir, QF_INCOMING, fake, QF_OPEN_RDONLY, NULL) == NULL);
+	PT_INTEQ(errno, EINVAL);
+	/* Garbage, empty files and a missing file. */
+	memset(bad, 0xff, len);
+	write_file(path, bad, len);
+	PT_ASSERT(qf_open(qdir, QF_INCOMING, fake, QF_OPEN_RDONLY, NULL) == NULL);
+	write_file(path, "", 0);
+	PT_ASSERT(qf_open(qdir, QF_INCOMING, fake, QF_OPEN_RDONLY, NULL) == NULL);
+	unlink(path);
+	PT_ASSERT(qf_open(qdir, QF_INCOMING, fake, QF_OPEN_RDONLY, NULL) == NULL);
+	PT_INTEQ(errno, ENOENT);
+	PT_ASSERT(qf_open(qdir, QF_INCOMING, "../../etc", QF_OPEN_RDONLY, NULL) == NULL);
+	myfree(good);
+	myfree(bad);
+	myfree(id);
+}
+
+PTEST(damaged_slot)
+{
+	char	*id = make_msg(2, "x\n", NULL);
+	QF_MSG	*m;
+	int	 fd;
+	char	 path[128];
+
+	PT_ASSERT(id != NULL);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDWR, NULL);
+	PT_ASSERT(m != NULL);
+	m->rcpt[1].status = QF_RCPT_DONE;
+	PT_INTEQ(qf_update_rcpt(m, 1), 0);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, id);
+	fd = open(path, O_WRONLY);
+	PT_ASSERT(fd >= 0);
+	PT_INTEQ(pwrite(fd, "XX", 2, m->rcpt[1].slot + 40), 2);
+	close(fd);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->rcpt[1].status, QF_RCPT_PENDING);	/* never lost */
+	qf_close(m);
+	myfree(id);
+}
+
+PTEST(id_unique)
+{
+	QF_WRITER *w[300];
+	ARGV	*ids = argv_alloc(300);
+	ARGV	*list;
+	size_t	 i, j;
+
+	for (i = 0; i < 300; i++) {
+		w[i] = qf_create(qdir, NULL);
+		PT_ASSERT(w[i] != NULL);
+		argv_add(ids, qf_writer_id(w[i]));
+	}
+	for (i = 0; i < 300; i++)
+		for (j = i + 1; j < 300; j++)
+			PT_ASSERT(strcmp(ids->argv[i], ids->argv[j]) != 0);
+	list = qf_list(qdir, QF_TMP);
+	PT_INTEQ(list->argc, 300);
+	argv_free(list);
+	for (i = 0; i < 300; i++)
+		qf_abort(w[i]);
+	list = qf_list(qdir, QF_TMP);
+	PT_INTEQ(list->argc, 0);
+	argv_free(list);
+	argv_free(ids);
+}
+
+/* crash_child - write a message, then die the given way before commit. */
+static void
+crash_child(int how)
+{
+	QF_WRITER *w = qf_create(qdir, NULL);
+	int	 i;
+
+	if (w == NULL)
+		_exit(2);
+	qf_set_sender(w, "s@example.org");
+	qf_add_rcpt(w, "r@example.com", NULL, 0);
+	for (i = 0; i < 1000; i++)
+		qf_write_content(w, "a line of content\n", 18);
+	if (how == 0)
+		_exit(0);
+	kill(getpid(), SIGKILL);
+	_exit(3);
+}
+
+PTEST(crash_before_commit)
+{
+	ARGV	*before = qf_list(qdir, QF_INCOMING);
+	ARGV	*after;
+	pid_t	 pid;
+	int	 how, status;
+
+	for (how = 0; how < 2; how++) {
+		fflush(stdout);
+		if ((pid = fork()) == 0)
+			crash_child(how);
+		PT_ASSERT(pid > 0);
+		PT_ASSERT(waitpid(pid, &status, 0) == pid);
+		PT_ASSERT(how == 0 ? WIFEXITED(status) && WEXITSTATUS(status) == 0 :
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	after = qf_list(qdir, QF_INCOMING);
+	PT_INTEQ(after->argc, before->argc);	/* nothing appeared */
+	argv_free(after);
+	after = qf_list(qdir, QF_TMP);
+	PT_INTEQ(after->argc, 2);		/* at worst stale files in tmp */
+	argv_free(after);
+	argv_free(before);
+}
+
+PTEST(dirs_and_moves)
+{
+	char	*id = make_msg(1, "x\n", NULL);
+	char	 q[32], path[128];
+	struct stat st;
+	ARGV	*list;
+
+	PT_ASSERT(id != NULL);
+	snprintf(path, sizeof(path), "%s/maildrop", qdir);
+	PT_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 01730);
+	snprintf(path, sizeof(path), "%s/public", qdir);
+	PT_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0710);
+	snprintf(path, sizeof(path), "%s/private", qdir);
+	PT_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700);
+	PT_INTEQ(qf_find(qdir, id, q, sizeof(q)), 0);
+	PT_STREQ(q, QF_INCOMING);
+	PT_INTEQ(qf_move(qdir, QF_INCOMING, QF_DEFERRED, id), 0);
+	PT_INTEQ(qf_find(qdir, id, q, sizeof(q)), 0);
+	PT_STREQ(q, QF_DEFERRED);
+	list = qf_list(qdir, QF_DEFERRED);
+	PT_INTEQ(list->argc, 1);
+	PT_STREQ(list->argv[0], id);
+	argv_free(list);
+	PT_INTEQ(qf_move(qdir, QF_INCOMING, QF_DEFERRED, id), -1);
+	PT_INTEQ(qf_remove(qdir, QF_DEFERRED, id), 0);
+	PT_INTEQ(qf_find(qdir, id, q, sizeof(q)), -1);
+	PT_INTEQ(qf_move(qdir, QF_INCOMING, QF_DEFERRED, "../x"), -1);
+	/* Idempotent. */
+	PT_INTEQ(qf_make_dirs(qdir, geteuid(), getegid(), NULL), 0);
+	myfree(id);
+}
+
+PTEST(ids)
+{
+	char	 buf[17];
+	uint64_t v;
+
+	PT_ASSERT(qf_valid_id("0123abcd"));
+	PT_ASSERT(!qf_valid_id("0123ABCD"));
+	PT_ASSERT(!qf_valid_id("0123abc"));
+	PT_ASSERT(!qf_valid_id("0123abcde"));
+	PT_ASSERT(!qf_valid_id(""));
+	PT_INTEQ(qf_id_value("0000001f"), 31);
+	PT_INTEQ(qf_id_value("ffffffff"), 0xffffffffu);
+	qf_envid_format(0x0123abcd00000042ull, buf);
+	PT_STREQ(buf, "0123abcd00000042");
+	PT_INTEQ(qf_envid_parse("0123ABCD00000042", &v), 0);
+	PT_ASSERT(v == 0x0123abcd00000042ull);
+	PT_INTEQ(qf_envid_parse("0123abcd0000004", &v), -1);
+	PT_INTEQ(qf_envid_parse("0123abcd000000421", &v), -1);
+	PT_INTEQ(qf_envid_parse("0123abcd0000004g", &v), -1);
+}
+
+int
+main(void)
+{
+	msg_init("postern", "qfile_test");
+	if (setup() < 0) {
+		printf("FAIL setup\n");
+		return 1;
+	}
+	PT_RUN(round_trip);
+	PT_RUN(many_rcpts_update);
+	PT_RUN(late_envelope);
+	PT_RUN(hostile_files);
+	PT_RUN(damaged_slot);
+	PT_RUN(id_unique);
+	PT_RUN(crash_before_commit);
+	PT_RUN(dirs_and_moves);
+	PT_RUN(ids);
+	teardown();
+	return PT_DONE();
+}

@@ -1,0 +1,63 @@
+/*
+ * qmgr_bounce.h - per-message status logs and the qmgr -> bounce protocol.
+ * See bounce(8), qmgr(8).
+ *
+ * Logs. $queue_directory/{bounce,defer,trace}/<message-id> hold one
+ * attribute list (attr.h framing) per recipient status, appended by the
+ * qmgr as results arrive: "bounce" for failed recipients, "defer" for
+ * delayed ones (read for delay warnings), "trace" for delivered
+ * recipients that asked for NOTIFY=SUCCESS. The bounce and trace logs are
+ * fsynced before the recipient is marked done in the queue file, so a
+ * crash never loses a notification (at worst one is sent twice). A record
+ * repeated for the same recipient index supersedes the earlier one.
+ *
+ * Requests on private/bounce (single_server_main), one attribute list:
+ *	request=flush	non-delivery report from the bounce log, then the
+ *			bounce log is removed
+ *	request=warn	delay warning for the recipients listed by
+ *			repeated rcpt_index, from the defer log (kept)
+ *	request=trace	success notice from the trace log, then the trace
+ *			log is removed
+ * each with queue_name and queue_id of the (open) queue file. Reply: one
+ * list with status=0|1, reason=, and queue_id= of the notification
+ * written into incoming/ (empty when none was needed).
+ */
+#ifndef QMGR_BOUNCE_H
+#define QMGR_BOUNCE_H
+
+#define QB_SERVICE	"private/bounce"
+
+#define QB_LOG_BOUNCE	"bounce"
+#define QB_LOG_DEFER	"defer"
+#define QB_LOG_TRACE	"trace"
+
+/* Log record attributes. */
+#define QB_RCPT_INDEX	"rcpt_index"
+#define QB_RCPT		"rcpt"
+#define QB_ORCPT	"orcpt"		/* "rfc822;addr" or empty */
+#define QB_NOTIFY	"notify"	/* QF_NOTIFY_* bits */
+#define QB_STATUS	"status"	/* D.D.D */
+#define QB_ACTION	"action"	/* failed delayed delivered relayed expanded */
+#define QB_REASON	"reason"
+#define QB_RELAY	"relay"		/* host[addr]:port, or "none" */
+#define QB_TIME		"time"		/* UNIX time of the attempt */
+
+/* Requests and replies. */
+#define QB_REQUEST	"request"
+#define QB_REQ_FLUSH	"flush"
+#define QB_REQ_WARN	"warn"
+#define QB_REQ_TRACE	"trace"
+#define QB_QUEUE_NAME	"queue_name"
+#define QB_QUEUE_ID	"queue_id"
+#define QB_REPLY_STATUS	"status"
+#define QB_REPLY_REASON	"reason"
+#define QB_REPLY_ID	"new_id"
+
+/*
+ * Recipient flag kept in the queue file's per-recipient flags, beside
+ * qfile.h's QF_RCPT_FLAG_* (the slot stores one byte of flags):
+ * a delay warning was sent for this recipient.
+ */
+#define QB_RCPT_FLAG_WARNED	(1 << 7)
+
+#endif

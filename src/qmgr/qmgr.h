@@ -1,0 +1,257 @@
+/*
+ * qmgr.h - the queue manager's internal types. See qmgr(8) and qmgr.c.
+ *
+ * Objects: a QMGR_MESSAGE is a queue file in active/ held open; its
+ * pending recipients are split into QMGR_ENTRYs (one message, one
+ * destination, at most the transport's recipient limit). An entry waits
+ * in its QMGR_QUEUE (one per transport and nexthop: the "route" smtpctl
+ * shows) until the scheduler hands it to a QMGR_CONN, a connection to
+ * private/<transport>. A QMGR_TRANSPORT owns its queues and connections.
+ */
+#ifndef QMGR_H
+#define QMGR_H
+
+#include <sys/time.h>
+#include <time.h>
+
+#include "attr.h"
+#include "htable.h"
+#include "qfile.h"
+#include "vstream.h"
+#include "vstring.h"
+
+typedef struct QMGR_MESSAGE QMGR_MESSAGE;
+typedef struct QMGR_ENTRY QMGR_ENTRY;
+typedef struct QMGR_QUEUE QMGR_QUEUE;
+typedef struct QMGR_TRANSPORT QMGR_TRANSPORT;
+typedef struct QMGR_CONN QMGR_CONN;
+
+/* Per-recipient runstate in memory. */
+#define QMGR_RS_IDLE		0	/* not scheduled in this pass (done, held) */
+#define QMGR_RS_QUEUED		1	/* in an entry waiting for a connection */
+#define QMGR_RS_INFLIGHT	2	/* in an entry being delivered */
+#define QMGR_RS_FINISHED	3	/* result known in this pass */
+
+struct QMGR_MESSAGE {
+	char	 id[QF_ID_LEN + 1];
+	QF_MSG	*qf;			/* open read-write in active/ */
+	struct timeval active_time;	/* when it entered active/ */
+	int	 refcount;		/* entries not yet finished */
+	unsigned char *rstate;		/* QMGR_RS_* per recipient */
+	time_t	*rsince;		/* when each went in flight */
+	QMGR_ENTRY **rentry;		/* entry holding each recipient */
+	int	 expired;		/* past its queue lifetime */
+	int	 forced;		/* schedule/flush: skip backoff */
+	int	 nbounce;		/* bounce log records this pass */
+	int	 ntrace;		/* trace log records this pass */
+	int	 nexpired;		/* recipients returned as expired */
+	int	 logs;			/* QMGR_LOG_*: logs that may exist */
+	QMGR_MESSAGE *prev, *next;	/* all active messages */
+};
+
+#define QMGR_LOG_BOUNCE	(1 << 0)
+#define QMGR_LOG_DEFER	(1 << 1)
+#define QMGR_LOG_TRACE	(1 << 2)
+
+struct QMGR_ENTRY {
+	QMGR_MESSAGE *message;
+	QMGR_QUEUE *queue;
+	int	*rcpt;			/* recipient indices */
+	int	 nrcpt;
+	int	 size;
+	int	*answered;		/* per rcpt[]: reply seen */
+	int	 inflight;
+	int	 any_ok;		/* some recipient delivered or bounced */
+	int	 any_relay;		/* some reply named a relay */
+	QMGR_ENTRY *prev, *next;	/* in the queue's todo list */
+};
+
+struct QMGR_QUEUE {
+	char	*name;			/* nexthop */
+	QMGR_TRANSPORT *transport;
+	int	 route_id;
+	QMGR_ENTRY *todo_head, *todo_tail;
+	int	 todo_rcpt;		/* recipients waiting */
+	int	 busy;			/* entries in flight */
+	int	 window;		/* current concurrency */
+	int	 limit;			/* transport destination limit */
+	int	 success;		/* successes since the last window step */
+	int	 penalty;		/* consecutive failures */
+	time_t	 dead_until;		/* 0: alive */
+	char	*dead_reason;		/* "4.4.1 ..." while dead */
+	char	*last_status;
+	QMGR_QUEUE *prev, *next;	/* in the transport's list */
+};
+
+struct QMGR_TRANSPORT {
+	char	*name;
+	int	 mda;			/* local delivery (smtpctl mda) */
+	int	 dest_limit;		/* *_destination_concurrency_limit */
+	int	 rcpt_limit;		/* *_destination_recipient_limit */
+	int	 proc_limit;		/* connections at most */
+	HTABLE	*queue_byname;
+	QMGR_QUEUE *queue_head, *queue_tail;
+	QMGR_QUEUE *cursor;		/* round-robin position */
+	QMGR_CONN *idle;		/* idle connections */
+	int	 nconn;			/* connections open */
+	time_t	 dead_until;		/* cannot connect: until then */
+	char	*dead_reason;
+	QMGR_TRANSPORT *next;
+};
+
+struct QMGR_CONN {
+	VSTREAM	*stream;
+	QMGR_TRANSPORT *transport;
+	QMGR_ENTRY *entry;		/* in flight, or null when idle */
+	char	*nexthop;		/* last destination served */
+	time_t	 idle_since;
+	QMGR_CONN *next;		/* idle list */
+};
+
+/* Routing result. */
+#define QMGR_ROUTE_DELIVER	0
+#define QMGR_ROUTE_ERROR	1	/* error:text: bounce inside qmgr */
+#define QMGR_ROUTE_DISCARD	2	/* discard: logged as sent */
+#define QMGR_ROUTE_RETRY	3	/* table lookup failed: defer */
+
+typedef struct QMGR_ROUTE {
+	int	 action;
+	VSTRING	*transport;
+	VSTRING	*nexthop;
+	VSTRING	*text;			/* error text, retry reason */
+} QMGR_ROUTE;
+
+/* Counters (smtpctl show stats). */
+typedef struct QMGR_STATS {
+	long long received;
+	long long delivery_ok;
+	long long delivery_temp;
+	long long delivery_perm;
+	long long delivery_loop;
+	long long expired;
+	long long removed;
+	long long bounces;
+} QMGR_STATS;
+
+/* The program's context: configuration and state. */
+typedef struct QMGR {
+	char	*queue_dir;
+	char	*myhostname;
+	int	 active_limit;
+	int	 run_delay;
+	int	 min_backoff;
+	int	 max_backoff;
+	int	 max_lifetime;
+	int	 bounce_lifetime;
+	int	 delay_warning;
+	int	 retry_time;		/* transport_retry_time */
+	int	 ipc_timeout;
+	int	 delivery_timeout;
+	int	 idle_time;		/* keep an idle transport connection */
+	char	*local_transport;	/* name part of local_transport */
+	QMGR_MESSAGE *msg_head, *msg_tail;
+	HTABLE	*msg_byid;
+	int	 nmessages;
+	QMGR_TRANSPORT *transports;
+	HTABLE	*deferred;		/* id -> next try (time_t in a pointer) */
+	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
+	HTABLE	*hosts;			/* relay host -> QMGR_HOSTSTAT */
+	int	 scan_incoming;		/* a trigger came while full */
+	int	 paused_mta;
+	int	 paused_mda;
+	int	 next_route_id;
+	time_t	 start_time;
+	QMGR_STATS stats;
+	uid_t	 owner_uid;
+	gid_t	 setgid_gid;
+} QMGR;
+
+typedef struct QMGR_HOSTSTAT {
+	time_t	 when;
+	char	*status;
+	long	 ok;
+	long	 fail;
+} QMGR_HOSTSTAT;
+
+extern QMGR qmgr;
+
+/* qmgr_init.c */
+void	 qmgr_init(void);
+long long qmgr_conf_int(const char *, long long);
+const char *qmgr_conf_str(const char *, const char *);
+
+/* qmgr_scan.c */
+void	 qmgr_trigger_incoming(void);
+void	 qmgr_trigger_deferred(int);
+void	 qmgr_schedule(void);
+void	 qmgr_scan_start(void);
+int	 qmgr_scan_deferred(int, const char *);
+void	 qmgr_recover_active(void);
+int	 qmgr_deferred_next(const char *, time_t *);
+void	 qmgr_deferred_forget(const char *);
+
+/* qmgr_message.c */
+int	 qmgr_message_load(const char *, const char *, int);
+void	 qmgr_message_done_entry(QMGR_MESSAGE *);
+time_t	 qmgr_message_expires(const QF_MSG *);
+
+/* qmgr_finish.c */
+void	 qmgr_message_finish(QMGR_MESSAGE *);
+
+/* qmgr_result.c */
+void	 qmgr_result(QMGR_MESSAGE *, int, const char *, const char *,
+	    const char *, const char *);
+void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
+	    const char *, const char *);
+time_t	 qmgr_result_backoff(int);
+void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
+void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
+
+/* qmgr_route.c */
+void	 qmgr_route_init(void);
+QMGR_ROUTE *qmgr_route_alloc(void);
+void	 qmgr_route_free(QMGR_ROUTE *);
+int	 qmgr_route(const char *, QMGR_ROUTE *);
+const char *qmgr_route_domain(const char *);
+
+/* qmgr_sched.c */
+QMGR_TRANSPORT *qmgr_transport_find(const char *, int);
+QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
+void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
+void	 qmgr_queue_unlink(QMGR_ENTRY *);
+void	 qmgr_sched_run(void);
+void	 qmgr_sched_feedback(QMGR_ENTRY *, int, const char *);
+void	 qmgr_entry_free(QMGR_ENTRY *);
+void	 qmgr_entry_defer(QMGR_ENTRY *, const char *, const char *);
+int	 qmgr_transport_paused(const QMGR_TRANSPORT *);
+void	 qmgr_transport_dead(QMGR_TRANSPORT *, const char *);
+void	 qmgr_queue_dead(QMGR_QUEUE *, const char *);
+void	 qmgr_sched_revive(int, void *);
+void	 qmgr_sched_revive_all(void);
+
+/* qmgr_deliver.c */
+int	 qmgr_deliver(QMGR_ENTRY *);
+void	 qmgr_conn_close(QMGR_CONN *);
+
+/* qmgr_bounce.c */
+int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,
+	    const char *, const char *, const char *);
+int	 qmgr_bounce_request(QMGR_MESSAGE *, const char *, const int *, int);
+void	 qmgr_bounce_log_remove(const char *);
+
+/* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
+void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
+int	 qmgr_ctl_envelope(VSTREAM *, const ATTR *, VSTRING *);
+int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
+
+/* Selection of envelopes by smtpctl id: all, message-id, envelope-id. */
+typedef struct QMGR_SEL {
+	int	 all;
+	char	 msgid[QF_ID_LEN + 1];	/* "" with all */
+	uint64_t envid;			/* 0: every envelope of msgid */
+} QMGR_SEL;
+
+int	 qmgr_sel_parse(QMGR_SEL *, const char *);
+int	 qmgr_sel_rcpt(const QMGR_SEL *, const QF_RCPT *);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * NAME
+ *	qmgr_deliver - hand entries to transports over private/<transport>
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	int	qmgr_deliver(QMGR_ENTRY *entry);
+ *	void	qmgr_conn_close(QMGR_CONN *conn);
+ * DESCRIPTION
+ *	qmgr_deliver() sends a delivery request for entry (see HACKING.md,
+ *	"Delivery request", and deliver_request.h) over a connection to the
+ *	entry's transport and returns at once; replies are read from the
+ *	event loop. A connection that just served the same nexthop is
+ *	preferred (the transport keeps its SMTP session to it), then a new
+ *	connection while the transport has fewer than its process limit,
+ *	then any idle one. Idle connections are closed after
+ *	smtp_connection_cache_time_limit seconds or when the transport
+ *	hangs up.
+ *
+ *	Each reply names a recipient by rcpt_index and gives its status;
+ *	the final reply has done=1 (and dest_failed=1 when the destination
+ *	failed as a whole). Recipients the transport did not answer for,
+ *	because it crashed, hung up, timed out (daemon_timeout) or just
+ *	forgot them, are deferred with 4.3.0: never dropped.
+ *
+ *	A transport that cannot be reached is marked dead for
+ *	transport_retry_time (qmgr_transport_dead()).
+ * DIAGNOSTICS
+ *	qmgr_deliver() returns -1 when no connection slot is free (the
+ *	caller puts the entry back), 0 otherwise (in flight, or deferred).
+ *	Malformed replies are logged and ignored.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "attr.h"
+#include "deliver_request.h"
+#include "events.h"
+#include "mail_trigger.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+
+static void deliver_event(int, void *);
+static void deliver_timeout(int, void *);
+static void conn_idle_timeout(int, void *);
+
+void
+qmgr_conn_close(QMGR_CONN *conn)
+{
+	QMGR_TRANSPORT *t = conn->transport;
+	QMGR_CONN **cp;
+
+	for (cp = &t->idle; *cp; cp = &(*cp)->next)
+		if (*cp == conn) {
+			*cp = conn->next;
+			break;
+		}
+	event_disable_readwrite(vstream_fileno(conn->stream));
+	event_cancel_timer(deliver_timeout, conn);
+	event_cancel_timer(conn_idle_timeout, conn);
+	vstream_fclose(conn->stream);
+	t->nconn--;
+	myfree(conn->nexthop);
+	myfree(conn);
+}
+
+static void
+conn_idle_timeout(int event, void *ctx)
+{
+	qmgr_conn_close(ctx);
+}
+
+static QMGR_CONN *
+conn_take_idle(QMGR_TRANSPORT *t, const char *nexthop)
+{
+	QMGR_CONN **cp, *conn;
+
+	for (cp = &t->idle; (conn = *cp) != NULL; cp = &conn->next)
+		if (nexthop == NULL || strcmp(conn->nexthop, nexthop) == 0) {
+			*cp = conn->next;
+			conn->next = NULL;
+			event_cancel_timer(conn_idle_timeout, conn);
+			return conn;
+		}
+	return NULL;
+}
+
+/* A new connection; null with the transport marked dead on failure. */
+static QMGR_CONN *
+conn_open(QMGR_TRANSPORT *t)
+{
+	VSTRING	*service = vstring_alloc(64);
+	QMGR_CONN *conn = NULL;
+	VSTREAM	*stream;
+
+	vstring_sprintf(service, "private/%s", t->name);
+	if ((stream = mail_trigger_connect(vstring_str(service),
+	    qmgr.ipc_timeout)) == NULL) {
+		vstring_sprintf(service, "mail transport unavailable: "
+		    "cannot connect to private/%s: %m", t->name);
+		qmgr_transport_dead(t, vstring_str(service));
+	} else {
+		conn = mycalloc(1, sizeof(*conn));
+		conn->stream = stream;
+		conn->transport = t;
+		conn->nexthop = mystrdup("");
+		t->nconn++;
+	}
+	vstring_free(service);
+	return conn;
+}
+
+static void
+deliver_add_time(ATTR *req, const char *name, long sec, long usec)
+{
+	attr_addf(req, name, "%ld.%06ld", sec, usec);
+}
+
+static void
+deliver_request(ATTR *req, QMGR_ENTRY *entry)
+{
+	QMGR_MESSAGE *message = entry->message;
+	QF_MSG	*qf = message->qf;
+	static const char *origin[] = {DR_CLIENT_NAME, DR_CLIENT_ADDR, DR_HELO,
+	DR_PROTOCOL, NULL};
+	const char **np, *value;
+	QF_RCPT	*rp;
+	int	 i;
+
+	attr_add(req, DR_REQUEST, "deliver");
+	attr_add(req, DR_QUEUE_NAME, QF_ACTIVE);
+	attr_add(req, DR_QUEUE_ID, message->id);
+	attr_add(req, DR_TRANSPORT, entry->queue->transport->name);
+	attr_add(req, DR_NEXTHOP, entry->queue->name);
+	attr_add(req, DR_SENDER, qf->sender);
+	attr_add(req, DR_DSN_ENVID, qf->dsn_envid ? qf->dsn_envid : "");
+	attr_add(req, DR_DSN_RET, qf->dsn_ret == QF_RET_FULL ? "FULL" :
+	    qf->dsn_ret == QF_RET_HDRS ? "HDRS" : "");
+	for (np = origin; *np; np++)
+		if ((value = qf_attr(qf, *np)) != NULL)
+			attr_add(req, *np, value);
+	deliver_add_time(req, DR_ARRIVAL, (long)qf->arrival, qf->arrival_usec);
+	deliver_add_time(req, DR_ACTIVE, (long)message->active_time.tv_sec,
+	    (long)message->active_time.tv_usec);
+	for (i = 0; i < entry->nrcpt; i++) {
+		rp = &qf->rcpt[entry->rcpt[i]];
+		attr_add_long(req, DR_RCPT_INDEX, entry->rcpt[i]);
+		attr_add(req, DR_RCPT, rp->address);
+		attr_add(req, DR_ORCPT, rp->orcpt ? rp->orcpt : "");
+		attr_add_long(req, DR_NOTIFY, rp->notify);
+	}
+}
+
+/* Send the request; -1 when the connection is broken. */
+static int
+deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
+{
+	ATTR	*req = attr_alloc();
+	int	 rc;
+
+	deliver_request(req, entry);
+	vstream_set_timeout(conn->stream, qmgr.ipc_timeout);
+	rc = attr_write(conn->stream, req);
+	attr_free(req);
+	return rc;
+}
+
+static void
+deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
+{
+	QMGR_MESSAGE *message = entry->message;
+	int	 i;
+
+	conn->entry = entry;
+	myfree(conn->nexthop);
+	conn->nexthop = mystrdup(entry->queue->name);
+	entry->inflight = 1;
+	for (i = 0; i < entry->nrcpt; i++) {
+		message->rstate[entry->rcpt[i]] = QMGR_RS_INFLIGHT;
+		message->rsince[entry->rcpt[i]] = event_time();
+	}
+	event_enable_read(vstream_fileno(conn->stream), deliver_event, conn);
+	event_request_timer(deliver_timeout, conn,
+	    (long long)qmgr.delivery_timeout * 1000);
+}
+
+int
+qmgr_deliver(QMGR_ENTRY *entry)
+{
+	QMGR_TRANSPORT *t = entry->queue->transport;
+	QMGR_CONN *conn;
+	int	 tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if ((conn = conn_take_idle(t, entry->queue->name)) == NULL
+		    && (t->nconn >= t->proc_limit
+		    || (conn = conn_open(t)) == NULL)
+		    && (conn = conn_take_idle(t, NULL)) == NULL)
+			break;
+		if (deliver_send(conn, entry) == 0) {
+			deliver_start(conn, entry);
+			return 0;
+		}
+		qmgr_conn_close(conn);		/* stale: the transport left */
+	}
+	if (t->dead_until <= event_time())
+		return -1;
+	entry->queue->busy--;
+	qmgr_entry_defer(entry, "4.3.0", t->dead_reason);
+	return 0;
+}
+
+/* One per-recipient reply. */
+static void
+deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
+{
+	const char *status = attr_get(reply, DR_STATUS);
+	const char *reason = attr_get(reply, DR_REASON);
+	const char *relay = attr_get(reply, DR_RELAY);
+	long long index = attr_get_long(reply, DR_RCPT_INDEX, -1);
+	const char *passed;
+	char	 st[16];
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt; i++)
+		if (entry->rcpt[i] == index && !entry->answered[i])
+			break;
+	if (i >= entry->nrcpt) {
+		msg_warn("%s: transport %s: reply for unknown or answered "
+		    "recipient %lld", entry->message->id,
+		    entry->queue->transport->name, index);
+		return;
+	}
+	entry->answered[i] = 1;
+	qmgr_status_from_text(status, "4.3.0", st, sizeof(st));
+	passed = attr_get(reply, DR_DSN_PASSED);
+	if (st[0] == '2' && passed && strcmp(passed, "1") == 0)
+		/* The next hop took NOTIFY=SUCCESS over: no notice from us. */
+		entry->message->qf->rcpt[index].notify &= ~QF_NOTIFY_SUCCESS;
+	if (st[0] != '4')
+		entry->any_ok = 1;
+	if (relay && *relay && strcmp(relay, "none") != 0)
+		entry->any_relay = 1;
+	qmgr_result(entry->message, (int)index, st, attr_get(reply, DR_ACTION),
+	    reason ? reason : st, relay ? relay : "none");
+}
+
+/* The entry is over: feedback, leftovers deferred, entry freed. */
+static void
+deliver_finish(QMGR_CONN *conn, int dead, const char *why)
+{
+	QMGR_ENTRY *entry = conn->entry;
+	const char *last = why;
+	int	 i;
+
+	conn->entry = NULL;
+	event_cancel_timer(deliver_timeout, conn);
+	for (i = 0; i < entry->nrcpt && last == NULL; i++)
+		last = entry->message->qf->rcpt[entry->rcpt[i]].last_error;
+	if (!dead && !entry->any_ok && !entry->any_relay && why == NULL
+	    && !entry->queue->transport->mda)
+		dead = 1;		/* nobody answered at all */
+	qmgr_sched_feedback(entry, dead, last);
+	qmgr_entry_defer(entry, "4.3.0", why ? why :
+	    "delivery agent did not report a status");
+	qmgr_schedule();
+}
+
+static void
+deliver_abort(QMGR_CONN *conn, const char *why)
+{
+	VSTRING	*buf = vstring_alloc(100);
+
+	vstring_sprintf(buf, "delivery agent %s %s", conn->transport->name, why);
+	msg_warn("%s: %s", conn->entry->message->id, vstring_str(buf));
+	deliver_finish(conn, 0, vstring_str(buf));
+	qmgr_conn_close(conn);
+	vstring_free(buf);
+}
+
+static void
+deliver_timeout(int event, void *ctx)
+{
+	QMGR_CONN *conn = ctx;
+
+	if (conn->entry)
+		deliver_abort(conn, "timed out");
+	else
+		qmgr_conn_close(conn);
+}
+
+static void
+conn_go_idle(QMGR_CONN *conn)
+{
+	QMGR_TRANSPORT *t = conn->transport;
+
+	conn->idle_since = event_time();
+	conn->next = t->idle;
+	t->idle = conn;
+	event_request_timer(conn_idle_timeout, conn,
+	    (long long)qmgr.idle_time * 1000 + 1);
+}
+
+static void
+deliver_event(int event, void *ctx)
+{
+	QMGR_CONN *conn = ctx;
+	ATTR	*reply;
+	const char *dead;
+
+	if (conn->entry == NULL) {	/* idle: hang-up or junk */
+		qmgr_conn_close(conn);
+		return;
+	}
+	reply = attr_alloc();
+	do {
+		attr_reset(reply);
+		if (attr_read(conn->stream, reply) < 0) {
+			deliver_abort(conn, vstream_ftimeout(conn->stream) ?
+			    "timed out" : "crashed or hung up");
+			break;
+		}
+		if (attr_get(reply, DR_DONE) != NULL) {
+			dead = attr_get(reply, DR_DEST_FAILED);
+			deliver_finish(conn, dead && strcmp(dead, "1") == 0,
+			    NULL);
+			conn_go_idle(conn);
+			break;
+		}
+		deliver_reply(conn->entry, reply);
+	} while (vstream_bufstat(conn->stream) > 0);
+	attr_free(reply);
+}

@@ -1,0 +1,215 @@
+/*
+ * NAME
+ *	qmgr_message - take a queue file into active/ and route it
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	int	qmgr_message_load(const char *queue, const char *id,
+ *		    int forced);
+ *	void	qmgr_message_done_entry(QMGR_MESSAGE *message);
+ *	time_t	qmgr_message_expires(const QF_MSG *qf);
+ * DESCRIPTION
+ *	qmgr_message_load() moves message id from queue (incoming or
+ *	deferred; nothing when it is already active) into active/, opens it
+ *	read-write and logs "<id>: from=<sender>, size=N, nrcpt=N (queue
+ *	active)". Each recipient that is neither done nor held is routed:
+ *	error: and discard: results are decided here, a failed table
+ *	lookup or a dead route or transport defers the recipient at once,
+ *	and the others join an entry in their destination queue for the
+ *	scheduler. A message with nothing left to deliver is finished at
+ *	once (qmgr_finish.c). forced (smtpctl schedule, flush) is noted for
+ *	the log only: the caller already ignored the backoff.
+ *
+ *	A message past maximal_queue_lifetime (bounce_queue_lifetime for
+ *	the null sender) is still tried once more; recipients that are then
+ *	deferred are returned to the sender instead (qmgr_result.c).
+ *
+ *	qmgr_message_done_entry() is called when one of the message's
+ *	entries is finished; the last one finishes the message.
+ *
+ *	qmgr_message_expires() returns the time the message expires.
+ * DIAGNOSTICS
+ *	qmgr_message_load() returns 1 when the message was taken in, 0 when
+ *	it vanished or was already active, -1 when it could not be moved
+ *	(logged). A file that does not parse is moved to corrupt/ with a
+ *	warning, never deleted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+
+time_t
+qmgr_message_expires(const QF_MSG *qf)
+{
+	int	 life = *qf->sender ? qmgr.max_lifetime : qmgr.bounce_lifetime;
+
+	return qf->arrival + life;
+}
+
+/* Which per-message logs exist already (a crash, an earlier pass). */
+static int
+message_logs(const char *id)
+{
+	static const char *names[] = {"bounce", "defer", "trace"};
+	VSTRING	*path = vstring_alloc(128);
+	struct stat st;
+	int	 i, logs = 0;
+
+	for (i = 0; i < 3; i++) {
+		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, names[i], id);
+		if (stat(vstring_str(path), &st) == 0)
+			logs |= 1 << i;
+	}
+	vstring_free(path);
+	return logs;
+}
+
+static QMGR_MESSAGE *
+message_alloc(QF_MSG *qf)
+{
+	QMGR_MESSAGE *message = mycalloc(1, sizeof(*message));
+	size_t	 n = qf->nrcpt > 0 ? (size_t)qf->nrcpt : 1;
+
+	memcpy(message->id, qf->id, sizeof(message->id));
+	message->qf = qf;
+	message->rstate = mycalloc(n, sizeof(*message->rstate));
+	message->rsince = mycalloc(n, sizeof(*message->rsince));
+	message->rentry = mycalloc(n, sizeof(*message->rentry));
+	gettimeofday(&message->active_time, NULL);
+	message->prev = qmgr.msg_tail;
+	if (qmgr.msg_tail)
+		qmgr.msg_tail->next = message;
+	else
+		qmgr.msg_head = message;
+	qmgr.msg_tail = message;
+	htable_enter(qmgr.msg_byid, message->id, message);
+	qmgr.nmessages++;
+	return message;
+}
+
+/* Open the file in active/; corrupt files go to corrupt/. */
+static QF_MSG *
+message_open(const char *id)
+{
+	VSTRING	*why = vstring_alloc(64);
+	QF_MSG	*qf;
+
+	if ((qf = qf_open(qmgr.queue_dir, QF_ACTIVE, id, QF_OPEN_RDWR,
+	    why)) == NULL && errno != ENOENT) {
+		msg_warn("%s: %s: moving to %s/", id, vstring_str(why),
+		    QF_CORRUPT);
+		if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_CORRUPT, id) < 0)
+			msg_warn("%s: cannot move to %s/: %m", id, QF_CORRUPT);
+	}
+	vstring_free(why);
+	return qf;
+}
+
+/* Route one recipient into its queue, or decide it here. */
+static void
+message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
+{
+	QMGR_TRANSPORT *transport;
+	QMGR_QUEUE *queue;
+	const char *text;
+	char	 status[16];
+
+	switch (qmgr_route(message->qf->rcpt[i].address, route)) {
+	case QMGR_ROUTE_ERROR:
+		text = vstring_str(route->text);
+		qmgr_status_from_text(text, "5.0.0", status, sizeof(status));
+		qmgr_result_log(message, i, status, NULL, text, "none");
+		return;
+	case QMGR_ROUTE_DISCARD:
+		text = vstring_len(route->text) ? vstring_str(route->text) :
+		    "discarded";
+		qmgr_result_log(message, i, "2.0.0", "delivered", text, "none");
+		return;
+	case QMGR_ROUTE_RETRY:
+		qmgr_result_log(message, i, "4.3.0", "delayed",
+		    vstring_str(route->text), "none");
+		return;
+	}
+	transport = qmgr_transport_find(vstring_str(route->transport), 1);
+	queue = qmgr_queue_find(transport, vstring_str(route->nexthop), 1);
+	if (transport->dead_until > event_time()) {
+		qmgr_result_log(message, i, "4.3.0", "delayed",
+		    transport->dead_reason, "none");
+	} else if (queue->dead_until > event_time()) {
+		qmgr_status_from_text(queue->dead_reason, "4.4.1", status,
+		    sizeof(status));
+		qmgr_result_log(message, i, status, "delayed",
+		    queue->dead_reason, "none");
+	} else {
+		qmgr_queue_add(queue, message, i);
+	}
+}
+
+static void
+message_route_all(QMGR_MESSAGE *message)
+{
+	QMGR_ROUTE *route = qmgr_route_alloc();
+	QF_RCPT	*rp;
+	int	 i;
+
+	message->refcount++;		/* hold it while routing */
+	for (i = 0; i < message->qf->nrcpt; i++) {
+		rp = &message->qf->rcpt[i];
+		if (rp->status == QF_RCPT_DONE
+		    || (rp->flags & QF_RCPT_FLAG_HELD))
+			continue;
+		message_route_rcpt(message, i, route);
+	}
+	qmgr_route_free(route);
+	qmgr_message_done_entry(message);
+}
+
+int
+qmgr_message_load(const char *queue, const char *id, int forced)
+{
+	QMGR_MESSAGE *message;
+	QF_MSG	*qf;
+
+	if (htable_find(qmgr.msg_byid, id) != NULL)
+		return 0;
+	if (strcmp(queue, QF_ACTIVE) != 0
+	    && qf_move(qmgr.queue_dir, queue, QF_ACTIVE, id) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		msg_warn("%s: cannot move from %s/ to %s/: %m", id, queue,
+		    QF_ACTIVE);
+		return -1;
+	}
+	qmgr_deferred_forget(id);
+	if ((qf = message_open(id)) == NULL)
+		return 0;
+	message = message_alloc(qf);
+	message->forced = forced;
+	message->logs = message_logs(id);
+	message->expired = event_time() >= qmgr_message_expires(qf);
+	if (strcmp(queue, QF_INCOMING) == 0)
+		qmgr.stats.received++;
+	msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queue active)", id,
+	    qf->sender, (long long)qf->content_size, qf->nrcpt);
+	message_route_all(message);
+	qmgr_schedule();
+	return 1;
+}
+
+void
+qmgr_message_done_entry(QMGR_MESSAGE *message)
+{
+	if (message->refcount <= 0)
+		msg_panic("qmgr_message_done_entry: %s: refcount %d",
+		    message->id, message->refcount);
+	if (--message->refcount == 0)
+		qmgr_message_finish(message);
+}

@@ -1,0 +1,276 @@
+/*
+ * NAME
+ *	qmgr_result - apply one recipient's delivery status
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void	qmgr_result(QMGR_MESSAGE *message, int index,
+ *		    const char *status, const char *action,
+ *		    const char *reason, const char *relay);
+ *	void	qmgr_result_log(QMGR_MESSAGE *message, int index,
+ *		    const char *status, const char *action,
+ *		    const char *reason, const char *relay);
+ *	time_t	qmgr_result_backoff(int attempts);
+ *	void	qmgr_status_from_text(const char *text, const char *def,
+ *		    char *buf, size_t size);
+ *	void	qmgr_hoststat(HTABLE *table, const char *key,
+ *		    const char *text, int ok);
+ * DESCRIPTION
+ *	qmgr_result() records the outcome of a delivery attempt for
+ *	recipient index of message, by the DSN status class:
+ * .IP 2
+ *	done (delivered); a trace log record when the recipient asked for
+ *	NOTIFY=SUCCESS.
+ * .IP 5
+ *	done (bounced) after a bounce log record; the non-delivery report
+ *	is sent when the message leaves active/. A deferral of an expired
+ *	message is a bounce too.
+ * .IP 4
+ *	deferred: a defer log record, attempts, last error and the next
+ *	attempt time (exponential backoff between minimal_backoff_time and
+ *	maximal_backoff_time).
+ * .PP
+ *	Every outcome updates the recipient's slot in the queue file
+ *	durably (qf_update_rcpt). The log records are written first, so a
+ *	crash in between at worst repeats a notification. When a bounce or
+ *	trace record cannot be written the recipient is deferred instead:
+ *	a notification is never lost silently.
+ *
+ *	qmgr_result_log() does the same and also logs the Postfix-shaped
+ *	"to=<...>, relay=..., delay=..., delays=..., dsn=..., status=..."
+ *	line, for outcomes the qmgr decides itself (error:, discard:, dead
+ *	routes, crashed transports). A null action is derived from the
+ *	status.
+ *
+ *	qmgr_hoststat() notes the last status of a domain (smtpctl show
+ *	hoststats) or relay host (show hosts) in table.
+ *
+ *	qmgr_status_from_text() copies a leading "D.D.D" of text into buf,
+ *	or def when there is none.
+ * DIAGNOSTICS
+ *	Warnings for queue file updates that fail.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "events.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+#include "qmgr_bounce.h"
+
+time_t
+qmgr_result_backoff(int attempts)
+{
+	long long delay = qmgr.min_backoff;
+
+	while (--attempts > 0 && delay < qmgr.max_backoff)
+		delay *= 2;
+	if (delay > qmgr.max_backoff)
+		delay = qmgr.max_backoff;
+	return (time_t)delay;
+}
+
+void
+qmgr_status_from_text(const char *text, const char *def, char *buf,
+    size_t size)
+{
+	size_t	 n = 0;
+
+	if (text && strchr("245", text[0]) && text[0] && text[1] == '.') {
+		while (n < size - 1 && (isdigit((unsigned char)text[n])
+		    || text[n] == '.'))
+			n++;
+	}
+	if (n < 5) {
+		snprintf(buf, size, "%s", def);
+		return;
+	}
+	memcpy(buf, text, n);
+	buf[n] = 0;
+}
+
+void
+qmgr_hoststat(HTABLE *table, const char *key, const char *text, int ok)
+{
+	QMGR_HOSTSTAT *hs;
+
+	if (key == NULL || *key == 0)
+		return;
+	if ((hs = htable_find(table, key)) == NULL) {
+		hs = mycalloc(1, sizeof(*hs));
+		htable_enter(table, key, hs);
+	}
+	hs->when = event_time();
+	myfree(hs->status);
+	hs->status = mystrndup(text ? text : "", 200);
+	if (ok)
+		hs->ok++;
+	else
+		hs->fail++;
+}
+
+/* Count per relay host for smtpctl show hosts. */
+static void
+result_host(const char *relay, int ok)
+{
+	if (relay == NULL || *relay == 0 || strcmp(relay, "none") == 0)
+		return;
+	qmgr_hoststat(qmgr.hosts, relay, NULL, ok);
+}
+
+static void
+result_error(QF_RCPT *rp, const char *status, const char *reason)
+{
+	snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", status,
+	    reason ? reason : "");
+}
+
+static void
+result_done(QMGR_MESSAGE *message, int index, int flag)
+{
+	QF_RCPT	*rp = &message->qf->rcpt[index];
+
+	rp->status = QF_RCPT_DONE;
+	rp->flags |= flag;
+	rp->next_attempt = 0;
+}
+
+/* A bounce; 0, or -1 when the bounce log could not be written. */
+static int
+result_bounce(QMGR_MESSAGE *message, int index, const char *status,
+    const char *reason, const char *relay)
+{
+	QF_RCPT	*rp = &message->qf->rcpt[index];
+
+	if (qmgr_bounce_log(message, QB_LOG_BOUNCE, index, status, "failed",
+	    reason, relay) < 0)
+		return -1;
+	message->nbounce++;
+	message->logs |= QMGR_LOG_BOUNCE;
+	result_error(rp, status, reason);
+	result_done(message, index, QF_RCPT_FLAG_BOUNCED);
+	if (message->expired && status[0] == '4') {
+		message->nexpired++;
+		qmgr.stats.expired++;
+	} else {
+		qmgr.stats.delivery_perm++;
+	}
+	return 0;
+}
+
+static void
+result_defer(QMGR_MESSAGE *message, int index, const char *status,
+    const char *reason, const char *relay)
+{
+	QF_RCPT	*rp = &message->qf->rcpt[index];
+
+	if (qmgr_bounce_log(message, QB_LOG_DEFER, index, status, "delayed",
+	    reason, relay) == 0)
+		message->logs |= QMGR_LOG_DEFER;
+	result_error(rp, status, reason);
+	rp->next_attempt = event_time() + qmgr_result_backoff(rp->attempts);
+	qmgr.stats.delivery_temp++;
+}
+
+static void
+result_success(QMGR_MESSAGE *message, int index, const char *status,
+    const char *action, const char *reason, const char *relay)
+{
+	QF_RCPT	*rp = &message->qf->rcpt[index];
+
+	if ((rp->notify & QF_NOTIFY_SUCCESS) && qmgr_bounce_log(message,
+	    QB_LOG_TRACE, index, status, action, reason, relay) < 0) {
+		result_defer(message, index, "4.3.0",
+		    "cannot write the success notice log", relay);
+		return;
+	}
+	if (rp->notify & QF_NOTIFY_SUCCESS) {
+		message->ntrace++;
+		message->logs |= QMGR_LOG_TRACE;
+	}
+	rp->last_error[0] = 0;
+	result_done(message, index, QF_RCPT_FLAG_DELIVERED);
+	qmgr.stats.delivery_ok++;
+}
+
+void
+qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
+    const char *action, const char *reason, const char *relay)
+{
+	QF_RCPT	*rp;
+	int	 cls;
+
+	if (index < 0 || index >= message->qf->nrcpt)
+		msg_panic("qmgr_result: %s: bad index %d", message->id, index);
+	rp = &message->qf->rcpt[index];
+	cls = status[0];
+	rp->attempts++;
+	rp->last_attempt = event_time();
+	message->rstate[index] = QMGR_RS_FINISHED;
+	if (cls == '2') {
+		result_success(message, index, status, action ? action :
+		    "delivered", reason, relay);
+	} else if ((cls == '5' || message->expired)
+	    && result_bounce(message, index, status, reason, relay) == 0) {
+		;
+	} else {
+		result_defer(message, index, cls == '5' ? "4.3.0" : status,
+		    cls == '5' ? "cannot write the bounce log" : reason, relay);
+	}
+	qmgr_hoststat(qmgr.hoststats, qmgr_route_domain(rp->address), reason,
+	    cls == '2');
+	result_host(relay, cls == '2');
+	if (qf_update_rcpt(message->qf, index) < 0)
+		msg_warn("%s: cannot update recipient %d in the queue file: %m",
+		    message->id, index);
+}
+
+/* Seconds with two decimals, as Postfix logs delays. */
+static void
+result_delay(VSTRING *buf, double secs)
+{
+	if (secs < 0.01)
+		vstring_strcat(buf, "0");
+	else
+		vstring_sprintf_append(buf, secs < 10 ? "%.2g" : "%.0f", secs);
+}
+
+void
+qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
+    const char *action, const char *reason, const char *relay)
+{
+	QF_RCPT	*rp = &message->qf->rcpt[index];
+	VSTRING	*line = vstring_alloc(256);
+	struct timeval now;
+	double	 arrival, active, t;
+	const char *what;
+
+	gettimeofday(&now, NULL);
+	arrival = (double)message->qf->arrival
+	    + message->qf->arrival_usec / 1e6;
+	active = message->active_time.tv_sec
+	    + message->active_time.tv_usec / 1e6;
+	t = now.tv_sec + now.tv_usec / 1e6;
+	vstring_sprintf(line, "%s: to=<%s>, ", message->id, rp->address);
+	if (rp->orcpt && *rp->orcpt && strchr(rp->orcpt, ';'))
+		vstring_sprintf_append(line, "orig_to=<%s>, ",
+		    strchr(rp->orcpt, ';') + 1);
+	vstring_sprintf_append(line, "relay=%s, delay=", relay);
+	result_delay(line, t - arrival);
+	vstring_strcat(line, ", delays=");
+	result_delay(line, active - arrival);
+	vstring_strcat(line, "/");
+	result_delay(line, t - active);
+	what = status[0] == '2' ? "sent" : status[0] == '5'
+	    || message->expired ? "bounced" : "deferred";
+	vstring_sprintf_append(line, "/0/0, dsn=%s, status=%s (%s)", status,
+	    what, reason && *reason ? reason : status);
+	msg_info("%s", vstring_str(line));
+	vstring_free(line);
+	if (action == NULL)
+		action = status[0] == '2' ? "delivered" : status[0] == '5' ?
+		    "failed" : "delayed";
+	qmgr_result(message, index, status, action, reason, relay);
+}

@@ -1,0 +1,386 @@
+/*
+ * NAME
+ *	qmgr_route - where a recipient goes: transport and nexthop
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void	qmgr_route_init(void);
+ *	void	qmgr_route_config(const QMGR_ROUTE_CONF *conf);
+ *	QMGR_ROUTE *qmgr_route_alloc(void);
+ *	void	qmgr_route_free(QMGR_ROUTE *route);
+ *	int	qmgr_route(const char *addr, QMGR_ROUTE *route);
+ *	const char *qmgr_route_domain(const char *addr);
+ *	int	qmgr_route_parse(const char *value, VSTRING *transport,
+ *		    VSTRING *nexthop);
+ *	int	qmgr_route_match(const char *list, const char *domain,
+ *		    int parent, int *error);
+ * DESCRIPTION
+ *	qmgr_route() resolves a recipient address the way Postfix's
+ *	trivial-rewrite does. First transport_maps is searched for the
+ *	full address, the address without its recipient_delimiter
+ *	extension, the domain, each parent domain as ".parent", then "*".
+ *	Then the address class decides what the table left open: a domain
+ *	in mydestination (or no domain) uses local_transport, a domain in
+ *	relay_domains uses relay_transport, anything else default_transport.
+ *	An empty nexthop becomes the transport's own nexthop (as in
+ *	"local:$myhostname"), else relayhost for the relay and default
+ *	classes, else the recipient domain. A table entry "transport:"
+ *	keeps the domain, ":nexthop" keeps the class transport,
+ *	"[host]:port" alone is a nexthop. The transports "error" and
+ *	"discard" are decided inside the qmgr: the result action is then
+ *	QMGR_ROUTE_ERROR (with the text after "error:") or
+ *	QMGR_ROUTE_DISCARD. A failed table lookup gives QMGR_ROUTE_RETRY:
+ *	the recipient is deferred, never misrouted.
+ *
+ *	qmgr_route_match() matches a domain against a mydestination or
+ *	relay_domains style list: names, ".domain" for subdomains,
+ *	"type:table" lookups, and "!" negation; the first match decides.
+ *	With parent set, a name also matches its subdomains (Postfix's
+ *	parent_domain_matches_subdomains).
+ *
+ *	qmgr_route_parse() splits a transport table value into its two
+ *	fields (either may be empty).
+ * DIAGNOSTICS
+ *	qmgr_route() returns the action; qmgr_route_match() 1, 0, or -1
+ *	with *error set when a table failed.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "argv.h"
+#include "dict.h"
+#include "domain_list.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+#include "qmgr_route.h"
+
+static struct {
+	char	*local_transport;
+	char	*relay_transport;
+	char	*default_transport;
+	char	*relayhost;
+	char	*transport_maps;
+	char	*delimiter;
+	DOMAIN_LIST *mydest_list;
+	DOMAIN_LIST *relay_list;
+} route_conf;
+
+QMGR_ROUTE *
+qmgr_route_alloc(void)
+{
+	QMGR_ROUTE *route = mycalloc(1, sizeof(*route));
+
+	route->transport = vstring_alloc(16);
+	route->nexthop = vstring_alloc(32);
+	route->text = vstring_alloc(32);
+	return route;
+}
+
+void
+qmgr_route_free(QMGR_ROUTE *route)
+{
+	vstring_free(route->transport);
+	vstring_free(route->nexthop);
+	vstring_free(route->text);
+	myfree(route);
+}
+
+static char *
+route_strdup(const char *s)
+{
+	return mystrdup(s ? s : "");
+}
+
+static DOMAIN_LIST *
+route_list(const char *name, const char *list, int flags)
+{
+	DOMAIN_LIST *dl;
+	VSTRING	*why = vstring_alloc(64);
+
+	if ((dl = domain_list_init(list ? list : "", flags, why)) == NULL)
+		msg_warn("%s: %s: no domain matches", name, vstring_str(why));
+	vstring_free(why);
+	return dl;
+}
+
+void
+qmgr_route_config(const QMGR_ROUTE_CONF *conf)
+{
+	myfree(route_conf.local_transport);
+	myfree(route_conf.relay_transport);
+	myfree(route_conf.default_transport);
+	myfree(route_conf.relayhost);
+	myfree(route_conf.transport_maps);
+	myfree(route_conf.delimiter);
+	if (route_conf.mydest_list)
+		domain_list_free(route_conf.mydest_list);
+	if (route_conf.relay_list)
+		domain_list_free(route_conf.relay_list);
+	route_conf.local_transport = route_strdup(conf->local_transport);
+	route_conf.relay_transport = route_strdup(conf->relay_transport);
+	route_conf.default_transport = route_strdup(conf->default_transport);
+	route_conf.relayhost = route_strdup(conf->relayhost);
+	route_conf.transport_maps = route_strdup(conf->transport_maps);
+	route_conf.delimiter = route_strdup(conf->delimiter);
+	route_conf.mydest_list = route_list("mydestination",
+	    conf->mydestination, 0);
+	route_conf.relay_list = route_list("relay_domains", conf->relay_domains,
+	    conf->relay_parent ? DOMAIN_LIST_PARENT : 0);
+}
+
+static const char *
+route_param(const char *name, const char *fallback)
+{
+	const char *value;
+
+	if (conf_param_find(name) == NULL)
+		return fallback;
+	value = conf_str(name);
+	return value ? value : fallback;
+}
+
+void
+qmgr_route_init(void)
+{
+	QMGR_ROUTE_CONF conf;
+	const char *parent;
+
+	conf.mydestination = route_param("mydestination", "");
+	conf.relay_domains = route_param("relay_domains", "");
+	conf.local_transport = route_param("local_transport", "local");
+	conf.relay_transport = route_param("relay_transport", "relay");
+	conf.default_transport = route_param("default_transport", "smtp");
+	conf.relayhost = route_param("relayhost", "");
+	conf.transport_maps = route_param("transport_maps", "");
+	conf.delimiter = route_param("recipient_delimiter", "");
+	parent = route_param("parent_domain_matches_subdomains",
+	    "relay_domains");
+	conf.relay_parent = strstr(parent, "relay_domains") != NULL;
+	qmgr_route_config(&conf);
+}
+
+/* The domain of an address, "" when it has none. */
+const char *
+qmgr_route_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : "";
+}
+
+int
+qmgr_route_parse(const char *value, VSTRING *transport, VSTRING *nexthop)
+{
+	const char *colon;
+
+	while (isspace((unsigned char)*value))
+		value++;
+	vstring_reset(transport);
+	vstring_reset(nexthop);
+	if (*value == '[') {
+		vstring_strcpy(nexthop, value);
+	} else if ((colon = strchr(value, ':')) == NULL) {
+		vstring_strcpy(transport, value);
+	} else {
+		vstring_memcpy(transport, value, (size_t)(colon - value));
+		vstring_strcpy(nexthop, colon + 1);
+	}
+	vstring_trim(transport);
+	vstring_trim(nexthop);
+	return 0;
+}
+
+static int
+route_table_get(DICT *dict, const char *key, const char **value, int *error)
+{
+	*value = dict_get(dict, key);
+	if (*value == NULL && dict->error != DICT_ERR_NONE) {
+		*error = dict->error;
+		return -1;
+	}
+	return *value != NULL;
+}
+
+int
+qmgr_route_match(const char *list, const char *domain, int parent,
+    int *error)
+{
+	DOMAIN_LIST *dl;
+	VSTRING	*why = vstring_alloc(64);
+	int	 rc;
+
+	*error = DICT_ERR_NONE;
+	if ((dl = domain_list_init(list, parent ? DOMAIN_LIST_PARENT : 0,
+	    why)) == NULL) {
+		msg_warn("domain list \"%s\": %s", list, vstring_str(why));
+		*error = DICT_ERR_CONFIG;
+		vstring_free(why);
+		return -1;
+	}
+	if ((rc = domain_list_match(dl, domain)) < 0)
+		*error = DICT_ERR_RETRY;
+	domain_list_free(dl);
+	vstring_free(why);
+	return rc;
+}
+
+static int
+route_list_match(DOMAIN_LIST *dl, const char *domain, int *error)
+{
+	int	 rc;
+
+	*error = DICT_ERR_NONE;
+	if (dl == NULL)
+		return 0;
+	if ((rc = domain_list_match(dl, domain)) < 0)
+		*error = DICT_ERR_RETRY;
+	return rc;
+}
+
+/* One transport_maps key; 1 found, 0 not, -1 error. */
+static int
+route_maps_get(const char *key, VSTRING *result, int *error)
+{
+	ARGV	*maps;
+	DICT	*dict;
+	const char *value = NULL;
+	size_t	 i;
+	int	 rc = 0;
+
+	maps = conf_split_list(route_conf.transport_maps);
+	for (i = 0; rc == 0 && i < maps->argc; i++) {
+		dict = dict_lookup_open(maps->argv[i]);
+		if ((rc = route_table_get(dict, key, &value, error)) > 0)
+			vstring_strcpy(result, value);
+		dict_lookup_close(dict);
+	}
+	argv_free(maps);
+	return rc;
+}
+
+/* The transport_maps search order of transport(5). */
+static int
+route_maps(const char *addr, VSTRING *result, int *error)
+{
+	const char *domain = qmgr_route_domain(addr), *p, *at;
+	VSTRING	*key;
+	int	 rc;
+
+	if (*route_conf.transport_maps == 0)
+		return 0;
+	if ((rc = route_maps_get(addr, result, error)) != 0)
+		return rc;
+	key = vstring_alloc(64);
+	at = strrchr(addr, '@');
+	if (*route_conf.delimiter && at != NULL
+	    && (p = strpbrk(addr, route_conf.delimiter)) != NULL && p < at) {
+		vstring_memcpy(key, addr, (size_t)(p - addr));
+		vstring_strcat(key, at);
+		rc = route_maps_get(vstring_str(key), result, error);
+	}
+	if (rc == 0 && *domain)
+		rc = route_maps_get(domain, result, error);
+	for (p = strchr(domain, '.'); rc == 0 && p != NULL;
+	    p = strchr(p + 1, '.'))
+		rc = route_maps_get(vstring_str(vstring_strcpy(key, p)),
+		    result, error);
+	if (rc == 0)
+		rc = route_maps_get("*", result, error);
+	vstring_free(key);
+	return rc;
+}
+
+/* The address class: its transport spec and whether relayhost applies. */
+static int
+route_class(const char *domain, const char **spec, int *remote, int *error)
+{
+	int	 rc;
+
+	*remote = 0;
+	*spec = route_conf.local_transport;
+	if (*domain == 0)
+		return 0;
+	if ((rc = route_list_match(route_conf.mydest_list, domain, error)) != 0)
+		return rc < 0 ? -1 : 0;
+	*remote = 1;
+	*spec = route_conf.relay_transport;
+	if ((rc = route_list_match(route_conf.relay_list, domain, error)) != 0)
+		return rc < 0 ? -1 : 0;
+	*spec = route_conf.default_transport;
+	return 0;
+}
+
+static int
+route_retry(QMGR_ROUTE *route, const char *what)
+{
+	route->action = QMGR_ROUTE_RETRY;
+	vstring_sprintf(route->text, "4.3.0 %s lookup failure", what);
+	return route->action;
+}
+
+/* Decide error:, discard: and the final nexthop. */
+static int
+route_finish(QMGR_ROUTE *route, const char *domain, int remote)
+{
+	const char *name = vstring_str(route->transport);
+
+	if (strcmp(name, "error") == 0) {
+		route->action = QMGR_ROUTE_ERROR;
+		vstring_strcpy(route->text, vstring_len(route->nexthop) ?
+		    vstring_str(route->nexthop) : "5.0.0 mail delivery error");
+		return route->action;
+	}
+	if (strcmp(name, "discard") == 0) {
+		route->action = QMGR_ROUTE_DISCARD;
+		vstring_strcpy(route->text, vstring_str(route->nexthop));
+		return route->action;
+	}
+	if (vstring_len(route->nexthop) == 0)
+		vstring_strcpy(route->nexthop, remote && *route_conf.relayhost ?
+		    route_conf.relayhost : *domain ? domain : "localhost");
+	vstring_lower(route->nexthop);
+	route->action = QMGR_ROUTE_DELIVER;
+	return route->action;
+}
+
+int
+qmgr_route(const char *addr, QMGR_ROUTE *route)
+{
+	VSTRING	*mapped = vstring_alloc(64), *t = vstring_alloc(16);
+	VSTRING	*n = vstring_alloc(32);
+	const char *domain = qmgr_route_domain(addr), *spec;
+	int	 error, remote, found;
+
+	vstring_reset(route->text);
+	if ((found = route_maps(addr, mapped, &error)) < 0
+	    || route_class(domain, &spec, &remote, &error) < 0) {
+		route_retry(route, found < 0 ? "transport table" :
+		    "domain table");
+		goto done;
+	}
+	qmgr_route_parse(spec, route->transport, route->nexthop);
+	if (!remote && vstring_len(route->nexthop) == 0)
+		vstring_strcpy(route->nexthop, domain);
+	if (found) {
+		qmgr_route_parse(vstring_str(mapped), t, n);
+		if (vstring_len(t) > 0) {
+			vstring_strcpy(route->transport, vstring_str(t));
+			vstring_strcpy(route->nexthop, strcmp(vstring_str(t),
+			    "error") && strcmp(vstring_str(t), "discard") ?
+			    domain : "");
+			remote = 0;
+		}
+		if (vstring_len(n) > 0) {
+			vstring_strcpy(route->nexthop, vstring_str(n));
+			remote = 0;
+		}
+	}
+	route_finish(route, domain, remote);
+done:
+	vstring_free(mapped);
+	vstring_free(t);
+	vstring_free(n);
+	return route->action;
+}

@@ -1,0 +1,25 @@
+/*
+ * qmgr_route.h - routing configuration (for qmgr_route.c and its test).
+ */
+#ifndef QMGR_ROUTE_H
+#define QMGR_ROUTE_H
+
+#include "vstring.h"
+
+typedef struct QMGR_ROUTE_CONF {
+	const char *mydestination;
+	const char *relay_domains;
+	const char *local_transport;
+	const char *relay_transport;
+	const char *default_transport;
+	const char *relayhost;
+	const char *transport_maps;
+	const char *delimiter;		/* recipient_delimiter */
+	int	 relay_parent;		/* relay_domains matches subdomains */
+} QMGR_ROUTE_CONF;
+
+void	 qmgr_route_config(const QMGR_ROUTE_CONF *);
+int	 qmgr_route_parse(const char *, VSTRING *, VSTRING *);
+int	 qmgr_route_match(const char *, const char *, int, int *);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * NAME
+ *	qmgr_scan - queue directory scans, triggers and timers
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void	qmgr_scan_start(void);
+ *	void	qmgr_recover_active(void);
+ *	void	qmgr_trigger_incoming(void);
+ *	void	qmgr_trigger_deferred(int flush);
+ *	int	qmgr_scan_deferred(int flush, const char *domain);
+ *	void	qmgr_schedule(void);
+ *	int	qmgr_deferred_next(const char *id, time_t *next);
+ *	void	qmgr_deferred_forget(const char *id);
+ * DESCRIPTION
+ *	qmgr_recover_active() moves whatever a crash left in active/ back
+ *	to incoming/ (start-up only). qmgr_scan_start() arms the first
+ *	scans and the periodic deferred queue run (queue_run_delay).
+ *
+ *	qmgr_trigger_incoming() asks for an incoming/ scan in the next
+ *	event loop round: many triggers in one round cost one scan. The
+ *	scan takes in messages until qmgr_message_active_limit messages
+ *	are in memory; the rest wait until one leaves.
+ *
+ *	qmgr_scan_deferred() takes in the deferred messages whose next
+ *	attempt time has come, or all of them with flush, or with domain
+ *	those with a pending recipient in that domain or its subdomains
+ *	(ETRN, sendmail -qR). The next attempt time of a message the qmgr
+ *	deferred itself is remembered in memory; others (after a restart)
+ *	are read from the file's modification time with one stat(), never
+ *	by reading the file. It returns the number taken in.
+ *	qmgr_trigger_deferred() runs it in the next round.
+ *
+ *	qmgr_schedule() asks for a scheduler run in the next round.
+ * DIAGNOSTICS
+ *	Warnings for directories that cannot be read.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "events.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+
+static int scan_flush;
+
+static void
+sched_event(int event, void *ctx)
+{
+	qmgr_sched_run();
+}
+
+void
+qmgr_schedule(void)
+{
+	event_request_timer(sched_event, NULL, 0);
+}
+
+static void
+scan_incoming_event(int event, void *ctx)
+{
+	ARGV	*ids;
+	size_t	 i;
+
+	qmgr.scan_incoming = 0;
+	if ((ids = qf_list(qmgr.queue_dir, QF_INCOMING)) == NULL) {
+		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_INCOMING);
+		return;
+	}
+	for (i = 0; i < ids->argc; i++) {
+		if (qmgr.nmessages >= qmgr.active_limit) {
+			qmgr.scan_incoming = 1;
+			break;
+		}
+		qmgr_message_load(QF_INCOMING, ids->argv[i], 0);
+	}
+	argv_free(ids);
+}
+
+void
+qmgr_trigger_incoming(void)
+{
+	if (qmgr.nmessages >= qmgr.active_limit) {
+		qmgr.scan_incoming = 1;
+		return;
+	}
+	event_request_timer(scan_incoming_event, NULL, 0);
+}
+
+int
+qmgr_deferred_next(const char *id, time_t *next)
+{
+	HTABLE_INFO *ht;
+	VSTRING	*path;
+	struct stat st;
+	int	 rc = 0;
+
+	if ((ht = htable_locate(qmgr.deferred, id)) != NULL) {
+		*next = (time_t)(intptr_t)ht->value;
+		return 0;
+	}
+	path = vstring_alloc(128);
+	vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, QF_DEFERRED, id);
+	if (stat(vstring_str(path), &st) < 0)
+		rc = -1;
+	else
+		htable_enter(qmgr.deferred, id, (void *)(intptr_t)
+		    (*next = st.st_mtime));
+	vstring_free(path);
+	return rc;
+}
+
+void
+qmgr_deferred_forget(const char *id)
+{
+	htable_delete(qmgr.deferred, id, NULL);
+}
+
+/* Does a deferred message have a pending recipient in domain? */
+static int
+scan_domain_match(const char *id, const char *domain)
+{
+	VSTRING	*why = vstring_alloc(64);
+	QF_MSG	*qf;
+	const char *d;
+	size_t	 dl, l = strlen(domain);
+	int	 i, match = 0;
+
+	if ((qf = qf_open(qmgr.queue_dir, QF_DEFERRED, id, QF_OPEN_RDONLY,
+	    why)) != NULL) {
+		for (i = 0; i < qf->nrcpt && !match; i++) {
+			if (qf->rcpt[i].status == QF_RCPT_DONE)
+				continue;
+			d = qmgr_route_domain(qf->rcpt[i].address);
+			dl = strlen(d);
+			match = strcasecmp(d, domain) == 0 || (dl > l
+			    && d[dl - l - 1] == '.'
+			    && strcasecmp(d + dl - l, domain) == 0);
+		}
+		qf_close(qf);
+	}
+	vstring_free(why);
+	return match;
+}
+
+int
+qmgr_scan_deferred(int flush, const char *domain)
+{
+	ARGV	*ids;
+	size_t	 i;
+	time_t	 next;
+	int	 n = 0;
+
+	if ((ids = qf_list(qmgr.queue_dir, QF_DEFERRED)) == NULL) {
+		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_DEFERRED);
+		return 0;
+	}
+	for (i = 0; i < ids->argc; i++) {
+		if (qmgr.nmessages >= qmgr.active_limit)
+			break;
+		if (domain != NULL) {
+			if (!scan_domain_match(ids->argv[i], domain))
+				continue;
+		} else if (!flush && (qmgr_deferred_next(ids->argv[i], &next) < 0
+		    || next > event_time())) {
+			continue;
+		}
+		if (qmgr_message_load(QF_DEFERRED, ids->argv[i], flush) > 0)
+			n++;
+	}
+	argv_free(ids);
+	return n;
+}
+
+static void
+scan_deferred_event(int event, void *ctx)
+{
+	int	 flush = scan_flush;
+
+	scan_flush = 0;
+	qmgr_scan_deferred(flush, NULL);
+}
+
+void
+qmgr_trigger_deferred(int flush)
+{
+	scan_flush |= flush;
+	event_request_timer(scan_deferred_event, NULL, 0);
+}
+
+static void
+scan_periodic(int event, void *ctx)
+{
+	qmgr_scan_deferred(0, NULL);
+	event_request_timer(scan_periodic, NULL,
+	    (long long)qmgr.run_delay * 1000);
+}
+
+void
+qmgr_recover_active(void)
+{
+	ARGV	*ids;
+	size_t	 i;
+
+	if ((ids = qf_list(qmgr.queue_dir, QF_ACTIVE)) == NULL) {
+		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_ACTIVE);
+		return;
+	}
+	for (i = 0; i < ids->argc; i++)
+		if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_INCOMING,
+		    ids->argv[i]) < 0)
+			msg_warn("%s: cannot move from %s/ to %s/: %m",
+			    ids->argv[i], QF_ACTIVE, QF_INCOMING);
+	if (ids->argc > 0)
+		msg_info("recovered %zu message(s) from %s/", ids->argc,
+		    QF_ACTIVE);
+	argv_free(ids);
+}
+
+void
+qmgr_scan_start(void)
+{
+	qmgr_trigger_incoming();
+	event_request_timer(scan_periodic, NULL, 0);
+}

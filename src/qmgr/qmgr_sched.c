@@ -1,0 +1,428 @@
+/*
+ * NAME
+ *	qmgr_sched - transports, destination queues and the scheduler
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	QMGR_TRANSPORT *qmgr_transport_find(const char *name, int create);
+ *	QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *transport,
+ *		    const char *nexthop, int create);
+ *	void	qmgr_queue_add(QMGR_QUEUE *queue, QMGR_MESSAGE *message,
+ *		    int index);
+ *	void	qmgr_queue_unlink(QMGR_ENTRY *entry);
+ *	void	qmgr_entry_free(QMGR_ENTRY *entry);
+ *	void	qmgr_entry_defer(QMGR_ENTRY *entry, const char *status,
+ *		    const char *reason);
+ *	void	qmgr_sched_run(void);
+ *	void	qmgr_sched_feedback(QMGR_ENTRY *entry, int dead,
+ *		    const char *reason);
+ *	int	qmgr_transport_paused(const QMGR_TRANSPORT *transport);
+ *	void	qmgr_transport_dead(QMGR_TRANSPORT *transport,
+ *		    const char *reason);
+ * DESCRIPTION
+ *	A transport (smtp, relay, local, ...) has one queue per nexthop.
+ *	qmgr_queue_add() puts a recipient into the message's newest entry
+ *	in that queue, or a new entry when there is none or it holds
+ *	*_destination_recipient_limit recipients already: recipients of one
+ *	message for one destination travel in one delivery.
+ *
+ *	qmgr_sched_run() starts deliveries round-robin: in each round every
+ *	transport that is neither paused (smtpctl pause mta|mda) nor dead
+ *	starts at most one delivery, taken from the next queue in its
+ *	rotation that has work, is alive, and has fewer deliveries in flight
+ *	than its window. Rounds repeat until nothing more can start, so one
+ *	busy or dead destination never starves the others.
+ *
+ *	The window (concurrency) of a queue starts at
+ *	initial_destination_concurrency and grows by one after as many
+ *	successful deliveries as the window is wide, up to
+ *	*_destination_concurrency_limit. qmgr_sched_feedback() applies the
+ *	outcome of a delivery: a destination that failed as a whole
+ *	(connection refused, greeting rejected) is marked dead for
+ *	minimal_backoff_time, its waiting entries are deferred with that
+ *	reason, and new mail for it is deferred without an attempt until
+ *	then.
+ *
+ *	qmgr_transport_dead() does the same for a transport that cannot be
+ *	reached (private/<transport> missing), for transport_retry_time.
+ *
+ *	Empty queues that are alive are freed (their route id goes away).
+ * DIAGNOSTICS
+ *	Panics on inconsistent counts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+
+static int
+sched_limit(const char *transport, const char *suffix, const char *param,
+    long long def)
+{
+	VSTRING	*name = vstring_alloc(64);
+	long long n;
+
+	vstring_sprintf(name, "%s_%s", transport, suffix);
+	n = qmgr_conf_int(vstring_str(name), qmgr_conf_int(param, def));
+	vstring_free(name);
+	return n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
+QMGR_TRANSPORT *
+qmgr_transport_find(const char *name, int create)
+{
+	QMGR_TRANSPORT *t, **tail;
+
+	for (tail = &qmgr.transports; (t = *tail) != NULL; tail = &t->next)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	if (!create)
+		return NULL;
+	t = mycalloc(1, sizeof(*t));
+	t->name = mystrdup(name);
+	t->mda = strcmp(name, qmgr.local_transport) == 0;
+	t->dest_limit = sched_limit(name, "destination_concurrency_limit",
+	    "default_destination_concurrency_limit", 20);
+	t->rcpt_limit = sched_limit(name, "destination_recipient_limit",
+	    "default_destination_recipient_limit", 50);
+	t->proc_limit = sched_limit(name, "process_limit",
+	    "default_process_limit", 100);
+	if (t->dest_limit <= 0 || t->dest_limit > t->proc_limit)
+		t->dest_limit = t->proc_limit;
+	if (t->rcpt_limit <= 0)
+		t->rcpt_limit = 1000;
+	t->queue_byname = htable_create(16);
+	*tail = t;
+	return t;
+}
+
+QMGR_QUEUE *
+qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
+{
+	QMGR_QUEUE *queue;
+
+	if ((queue = htable_find(transport->queue_byname, nexthop)) != NULL
+	    || !create)
+		return queue;
+	queue = mycalloc(1, sizeof(*queue));
+	queue->name = mystrdup(nexthop);
+	queue->transport = transport;
+	queue->route_id = qmgr.next_route_id++;
+	queue->limit = transport->dest_limit;
+	queue->window = (int)qmgr_conf_int("initial_destination_concurrency", 5);
+	if (queue->window < 1)
+		queue->window = 1;
+	if (queue->window > queue->limit)
+		queue->window = queue->limit;
+	queue->prev = transport->queue_tail;
+	if (transport->queue_tail)
+		transport->queue_tail->next = queue;
+	else
+		transport->queue_head = queue;
+	transport->queue_tail = queue;
+	htable_enter(transport->queue_byname, nexthop, queue);
+	return queue;
+}
+
+static void
+queue_free(QMGR_QUEUE *queue)
+{
+	QMGR_TRANSPORT *t = queue->transport;
+
+	if (t->cursor == queue)
+		t->cursor = queue->next;
+	if (queue->prev)
+		queue->prev->next = queue->next;
+	else
+		t->queue_head = queue->next;
+	if (queue->next)
+		queue->next->prev = queue->prev;
+	else
+		t->queue_tail = queue->prev;
+	htable_delete(t->queue_byname, queue->name, NULL);
+	myfree(queue->name);
+	myfree(queue->dead_reason);
+	myfree(queue->last_status);
+	myfree(queue);
+}
+
+static void
+queue_maybe_free(QMGR_QUEUE *queue)
+{
+	if (queue->todo_head == NULL && queue->busy == 0
+	    && queue->dead_until <= event_time())
+		queue_free(queue);
+}
+
+static QMGR_ENTRY *
+entry_alloc(QMGR_QUEUE *queue, QMGR_MESSAGE *message)
+{
+	QMGR_ENTRY *entry = mycalloc(1, sizeof(*entry));
+
+	entry->message = message;
+	entry->queue = queue;
+	entry->size = 4;
+	entry->rcpt = mycalloc((size_t)entry->size, sizeof(int));
+	entry->answered = mycalloc((size_t)entry->size, sizeof(int));
+	entry->prev = queue->todo_tail;
+	if (queue->todo_tail)
+		queue->todo_tail->next = entry;
+	else
+		queue->todo_head = entry;
+	queue->todo_tail = entry;
+	message->refcount++;
+	return entry;
+}
+
+void
+qmgr_queue_add(QMGR_QUEUE *queue, QMGR_MESSAGE *message, int index)
+{
+	QMGR_ENTRY *entry = queue->todo_tail;
+
+	if (entry == NULL || entry->message != message
+	    || entry->nrcpt >= queue->transport->rcpt_limit)
+		entry = entry_alloc(queue, message);
+	if (entry->nrcpt >= entry->size) {
+		entry->size *= 2;
+		entry->rcpt = myrealloc(entry->rcpt,
+		    (size_t)entry->size * sizeof(int));
+		entry->answered = myrealloc(entry->answered,
+		    (size_t)entry->size * sizeof(int));
+	}
+	entry->rcpt[entry->nrcpt] = index;
+	entry->answered[entry->nrcpt++] = 0;
+	queue->todo_rcpt++;
+	message->rstate[index] = QMGR_RS_QUEUED;
+	message->rentry[index] = entry;
+}
+
+void
+qmgr_queue_unlink(QMGR_ENTRY *entry)
+{
+	QMGR_QUEUE *queue = entry->queue;
+
+	if (entry->prev)
+		entry->prev->next = entry->next;
+	else
+		queue->todo_head = entry->next;
+	if (entry->next)
+		entry->next->prev = entry->prev;
+	else
+		queue->todo_tail = entry->prev;
+	entry->prev = entry->next = NULL;
+	queue->todo_rcpt -= entry->nrcpt;
+}
+
+/* Free an entry that is in no list; the message may finish. */
+void
+qmgr_entry_free(QMGR_ENTRY *entry)
+{
+	QMGR_MESSAGE *message = entry->message;
+	QMGR_QUEUE *queue = entry->queue;
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt; i++)
+		if (message->rentry[entry->rcpt[i]] == entry)
+			message->rentry[entry->rcpt[i]] = NULL;
+	myfree(entry->rcpt);
+	myfree(entry->answered);
+	myfree(entry);
+	queue_maybe_free(queue);
+	qmgr_message_done_entry(message);
+}
+
+/* Defer the unanswered recipients of an entry that is in no list. */
+void
+qmgr_entry_defer(QMGR_ENTRY *entry, const char *status, const char *reason)
+{
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt; i++)
+		if (!entry->answered[i]) {
+			entry->answered[i] = 1;
+			qmgr_result_log(entry->message, entry->rcpt[i], status,
+			    "delayed", reason, "none");
+		}
+	qmgr_entry_free(entry);
+}
+
+/* Defer everything waiting in a queue; the queue itself stays. */
+static void
+queue_defer_todo(QMGR_QUEUE *queue, const char *status, const char *reason)
+{
+	QMGR_ENTRY *entry;
+
+	queue->busy++;			/* entry_free must not free the queue */
+	while ((entry = queue->todo_head) != NULL) {
+		qmgr_queue_unlink(entry);
+		qmgr_entry_defer(entry, status, reason);
+	}
+	queue->busy--;
+}
+
+void
+qmgr_queue_dead(QMGR_QUEUE *queue, const char *reason)
+{
+	char	 status[16];
+
+	queue->dead_until = event_time() + qmgr.min_backoff;
+	queue->penalty++;
+	myfree(queue->dead_reason);
+	queue->dead_reason = mystrdup(reason);
+	queue->window = 1;
+	queue->success = 0;
+	qmgr_status_from_text(reason, "4.4.1", status, sizeof(status));
+	queue_defer_todo(queue, status, reason);
+	event_request_timer(qmgr_sched_revive, NULL,
+	    (long long)qmgr.min_backoff * 1000 + 10);
+}
+
+void
+qmgr_transport_dead(QMGR_TRANSPORT *transport, const char *reason)
+{
+	QMGR_QUEUE *queue, *next;
+
+	transport->dead_until = event_time() + qmgr.retry_time;
+	myfree(transport->dead_reason);
+	transport->dead_reason = mystrdup(reason);
+	msg_warn("transport %s: %s", transport->name, reason);
+	for (queue = transport->queue_head; queue; queue = next) {
+		next = queue->next;
+		queue_defer_todo(queue, "4.3.0", reason);
+		queue_maybe_free(queue);
+	}
+	event_request_timer(qmgr_sched_revive, NULL,
+	    (long long)qmgr.retry_time * 1000 + 10);
+}
+
+/* A timer: dead routes and transports may come back to life. */
+void
+qmgr_sched_revive(int event, void *ctx)
+{
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *queue, *next;
+
+	for (t = qmgr.transports; t; t = t->next) {
+		if (t->dead_until && t->dead_until <= event_time())
+			t->dead_until = 0;
+		for (queue = t->queue_head; queue; queue = next) {
+			next = queue->next;
+			if (queue->dead_until && queue->dead_until <=
+			    event_time()) {
+				queue->dead_until = 0;
+				queue_maybe_free(queue);
+			}
+		}
+	}
+}
+
+/* smtpctl schedule all: every dead route and transport is alive again. */
+void
+qmgr_sched_revive_all(void)
+{
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *queue;
+
+	for (t = qmgr.transports; t; t = t->next) {
+		t->dead_until = 0;
+		for (queue = t->queue_head; queue; queue = queue->next)
+			queue->dead_until = 0;
+	}
+	qmgr_sched_revive(0, NULL);
+}
+
+void
+qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
+{
+	QMGR_QUEUE *queue = entry->queue;
+
+	if (queue->busy <= 0)
+		msg_panic("qmgr_sched_feedback: %s: busy %d", queue->name,
+		    queue->busy);
+	queue->busy--;
+	myfree(queue->last_status);
+	queue->last_status = mystrdup(reason ? reason : "");
+	if (dead) {
+		qmgr_queue_dead(queue, reason);
+	} else if (entry->any_ok) {
+		queue->penalty = 0;
+		if (++queue->success >= queue->window
+		    && queue->window < queue->limit) {
+			queue->window++;
+			queue->success = 0;
+		}
+	}
+}
+
+int
+qmgr_transport_paused(const QMGR_TRANSPORT *transport)
+{
+	return transport->mda ? qmgr.paused_mda : qmgr.paused_mta;
+}
+
+/* The next queue of a transport that can start a delivery. */
+static QMGR_QUEUE *
+sched_pick(QMGR_TRANSPORT *t)
+{
+	QMGR_QUEUE *queue, *start;
+	time_t	 now = event_time();
+
+	start = t->cursor ? t->cursor : t->queue_head;
+	if ((queue = start) == NULL)
+		return NULL;
+	do {
+		if (queue->todo_head && queue->busy < queue->window
+		    && queue->dead_until <= now) {
+			t->cursor = queue->next;
+			return queue;
+		}
+		queue = queue->next ? queue->next : t->queue_head;
+	} while (queue != start);
+	return NULL;
+}
+
+/* Start one delivery for a transport; 1 when one started. */
+static int
+sched_one(QMGR_TRANSPORT *t)
+{
+	QMGR_QUEUE *queue;
+	QMGR_ENTRY *entry;
+	int	 rc;
+
+	if (qmgr_transport_paused(t) || t->dead_until > event_time()
+	    || (queue = sched_pick(t)) == NULL)
+		return 0;
+	entry = queue->todo_head;
+	qmgr_queue_unlink(entry);
+	queue->busy++;
+	if ((rc = qmgr_deliver(entry)) < 0) {
+		/* No connection slot now: put it back, try later. */
+		queue->busy--;
+		entry->next = queue->todo_head;
+		if (queue->todo_head)
+			queue->todo_head->prev = entry;
+		else
+			queue->todo_tail = entry;
+		queue->todo_head = entry;
+		queue->todo_rcpt += entry->nrcpt;
+		return 0;
+	}
+	return 1;
+}
+
+void
+qmgr_sched_run(void)
+{
+	QMGR_TRANSPORT *t;
+	int	 progress;
+
+	do {
+		progress = 0;
+		for (t = qmgr.transports; t; t = t->next)
+			progress += sched_one(t);
+	} while (progress);
+}

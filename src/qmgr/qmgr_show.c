@@ -1,0 +1,303 @@
+/*
+ * NAME
+ *	qmgr_show - the smtpctl show requests
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	int	qmgr_show(VSTREAM *stream, const char *request,
+ *		    const ATTR *req, VSTRING *why);
+ * DESCRIPTION
+ *	qmgr_show() writes one attribute list per item for show_queue and
+ *	show_envelope (envelopes: in memory first, then incoming/,
+ *	deferred/ and hold/ read from disk), show_routes (destination
+ *	queues), show_hosts (relay hosts), show_hoststats (last status per
+ *	domain, last 4 hours), and one list for show_stats and show_status.
+ *	The attribute names are in qmgr_ctl.h. The caller writes the final
+ *	status list.
+ * DIAGNOSTICS
+ *	-1 with a reason for a malformed id; write errors are noticed by
+ *	the caller's final write.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "attr.h"
+#include "events.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr.h"
+#include "qmgr_ctl.h"
+
+#define SHOW_HOSTSTAT_WINDOW	(4 * 3600)
+
+static const char *
+show_family(int family)
+{
+	return family == AF_INET ? "inet4" : family == AF_INET6 ? "inet6" :
+	    "local";
+}
+
+static const char *
+show_runstate(const QF_RCPT *rp, const QMGR_MESSAGE *m, int i,
+    const char *queue, long long *delay)
+{
+	time_t	 now = event_time();
+
+	*delay = 0;
+	if ((rp->flags & QF_RCPT_FLAG_HELD) || strcmp(queue, QF_HOLD) == 0)
+		return "held";
+	if (m && m->rstate[i] == QMGR_RS_INFLIGHT) {
+		*delay = now - m->rsince[i];
+		return "inflight";
+	}
+	if (rp->next_attempt > now && !m && strcmp(queue, QF_DEFERRED) == 0)
+		*delay = rp->next_attempt - now;
+	return "pending";
+}
+
+static void
+show_dest(ATTR *a, QMGR_ROUTE *route, const QF_MSG *qf, const char *addr)
+{
+	QMGR_TRANSPORT *t;
+	const char *type;
+
+	switch (qmgr_route(addr, route)) {
+	case QMGR_ROUTE_DELIVER:
+		attr_addf(a, QC_DEST, "%s:%s", vstring_str(route->transport),
+		    vstring_str(route->nexthop));
+		t = qmgr_transport_find(vstring_str(route->transport), 0);
+		type = (t ? t->mda : strcmp(vstring_str(route->transport),
+		    qmgr.local_transport) == 0) ? "mda" : "mta";
+		break;
+	default:
+		attr_add(a, QC_DEST, vstring_len(route->text) ?
+		    vstring_str(route->text) : "internal");
+		type = "mta";
+		break;
+	}
+	if (qf->origin && strcmp(qf->origin, "bounce") == 0)
+		type = "bounce";
+	attr_add(a, QC_TYPE, type);
+}
+
+static void
+show_env(VSTREAM *stream, const QF_MSG *qf, const QMGR_MESSAGE *m,
+    const char *queue, int i, QMGR_ROUTE *route)
+{
+	const QF_RCPT *rp = &qf->rcpt[i];
+	ATTR	*a = attr_alloc();
+	char	 envid[17];
+	long long delay;
+	const char *state;
+
+	qf_envid_format(rp->envid, envid);
+	attr_add(a, QC_ENVID, envid);
+	attr_add(a, QC_MSGID, qf->id);
+	attr_add(a, QC_QUEUE, m ? QF_ACTIVE : queue);
+	attr_add(a, QC_FAMILY, show_family(qf->family));
+	show_dest(a, route, qf, rp->address);
+	state = show_runstate(rp, m, i, queue, &delay);
+	attr_addf(a, QC_FLAGS, "%s%s", qf->origin && strcmp(qf->origin,
+	    "bounce") == 0 ? "bounce" : "", strcmp(state, "held") == 0 ?
+	    (qf->origin && strcmp(qf->origin, "bounce") == 0 ? ",held" :
+	    "held") : "");
+	attr_add(a, QC_SENDER, qf->sender);
+	attr_add(a, QC_RCPT, rp->address);
+	attr_add(a, QC_ORCPT, rp->orcpt && strchr(rp->orcpt, ';') ?
+	    strchr(rp->orcpt, ';') + 1 : rp->address);
+	attr_add_long(a, QC_CREATED, (long long)qf->arrival);
+	attr_add_long(a, QC_EXPIRES, (long long)qmgr_message_expires(qf));
+	attr_add_long(a, QC_LAST_TRY, (long long)rp->last_attempt);
+	attr_add_long(a, QC_ATTEMPTS, rp->attempts);
+	attr_add(a, QC_RUNSTATE, state);
+	attr_add_long(a, strcmp(state, "inflight") == 0 ? QC_INFLIGHT :
+	    QC_NEXT_TRY, delay);
+	attr_add(a, QC_LAST_ERROR, rp->last_error);
+	attr_write(stream, a);
+	attr_free(a);
+}
+
+static void
+show_msg(VSTREAM *stream, const QF_MSG *qf, const QMGR_MESSAGE *m,
+    const char *queue, const QMGR_SEL *sel, QMGR_ROUTE *route)
+{
+	int	 i;
+
+	for (i = 0; i < qf->nrcpt; i++)
+		if (qf->rcpt[i].status != QF_RCPT_DONE
+		    && qmgr_sel_rcpt(sel, &qf->rcpt[i]))
+			show_env(stream, qf, m, queue, i, route);
+}
+
+static void
+show_disk(VSTREAM *stream, const char *queue, const char *id,
+    const QMGR_SEL *sel, QMGR_ROUTE *route)
+{
+	VSTRING	*why = vstring_alloc(64);
+	QF_MSG	*qf;
+
+	if ((qf = qf_open(qmgr.queue_dir, queue, id, QF_OPEN_RDONLY, why))
+	    != NULL) {
+		show_msg(stream, qf, NULL, queue, sel, route);
+		qf_close(qf);
+	}
+	vstring_free(why);
+}
+
+static int
+show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
+{
+	static const char *queues[] = {QF_INCOMING, QF_DEFERRED, QF_HOLD, NULL};
+	QMGR_ROUTE *route = qmgr_route_alloc();
+	QMGR_MESSAGE *m;
+	QMGR_SEL sel;
+	const char **qp;
+	ARGV	*ids;
+	size_t	 i;
+
+	if (!one)
+		qmgr_sel_parse(&sel, "all");
+	else if (qmgr_sel_parse(&sel, attr_get(req, QC_ID)) < 0) {
+		vstring_strcpy(why, "invalid id");
+		qmgr_route_free(route);
+		return -1;
+	}
+	for (m = qmgr.msg_head; m; m = m->next)
+		if (sel.all || strcmp(sel.msgid, m->id) == 0)
+			show_msg(stream, m->qf, m, QF_ACTIVE, &sel, route);
+	for (qp = queues; *qp; qp++) {
+		if ((ids = qf_list(qmgr.queue_dir, *qp)) == NULL)
+			continue;
+		for (i = 0; i < ids->argc; i++)
+			if ((sel.all || strcmp(sel.msgid, ids->argv[i]) == 0)
+			    && htable_find(qmgr.msg_byid, ids->argv[i]) == NULL)
+				show_disk(stream, *qp, ids->argv[i], &sel,
+				    route);
+		argv_free(ids);
+	}
+	qmgr_route_free(route);
+	return 0;
+}
+
+static void
+show_routes(VSTREAM *stream)
+{
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *q;
+	ATTR	*a = attr_alloc();
+	time_t	 now = event_time();
+
+	for (t = qmgr.transports; t; t = t->next) {
+		for (q = t->queue_head; q; q = q->next) {
+			attr_reset(a);
+			attr_add_long(a, QC_ROUTE_ID, q->route_id);
+			attr_add(a, QC_SOURCE, t->name);
+			attr_add(a, QC_DESTINATION, q->name);
+			attr_addf(a, QC_RFLAGS, "%s%s%s", q->dead_until > now ?
+			    "D" : "", q->penalty == 0 && q->success == 0
+			    && q->busy == 0 ? "N" : "", q->todo_head ? "Q" : "");
+			attr_add_long(a, QC_CONNS, q->busy);
+			attr_add_long(a, QC_PENALTY, q->penalty);
+			attr_add_long(a, QC_DELAY, q->dead_until > now ?
+			    (long long)(q->dead_until - now) : 0);
+			attr_add_long(a, QC_WINDOW, q->window);
+			attr_add_long(a, QC_QUEUED, q->todo_rcpt);
+			attr_add(a, QC_LAST_STATUS, q->last_status ?
+			    q->last_status : "");
+			attr_write(stream, a);
+		}
+	}
+	attr_free(a);
+}
+
+static void
+show_hosts(VSTREAM *stream, HTABLE *table, int stats)
+{
+	HTABLE_INFO **list, **ht;
+	QMGR_HOSTSTAT *hs;
+	ATTR	*a = attr_alloc();
+
+	list = htable_list(table);
+	for (ht = list; *ht; ht++) {
+		hs = (*ht)->value;
+		if (stats && hs->when < event_time() - SHOW_HOSTSTAT_WINDOW)
+			continue;
+		attr_reset(a);
+		attr_add(a, stats ? QC_HS_DOMAIN : QC_HOST, (*ht)->key);
+		attr_add_long(a, QC_HS_TIME, (long long)hs->when);
+		if (stats)
+			attr_add(a, QC_HS_STATUS, hs->status ? hs->status : "");
+		attr_add_long(a, QC_HOST_OK, hs->ok);
+		attr_add_long(a, QC_HOST_FAIL, hs->fail);
+		attr_write(stream, a);
+	}
+	myfree(list);
+	attr_free(a);
+}
+
+static void
+show_stats(VSTREAM *stream)
+{
+	ATTR	*a = attr_alloc();
+	QMGR_MESSAGE *m;
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *q;
+	long long env = 0, inflight = 0, routes = 0, conns = 0;
+	int	 i;
+
+	for (m = qmgr.msg_head; m; m = m->next)
+		for (i = 0; i < m->qf->nrcpt; i++) {
+			env += m->qf->rcpt[i].status != QF_RCPT_DONE;
+			inflight += m->rstate[i] == QMGR_RS_INFLIGHT;
+		}
+	for (t = qmgr.transports; t; t = t->next) {
+		conns += t->nconn;
+		for (q = t->queue_head; q; q = q->next)
+			routes++;
+	}
+	attr_add_long(a, QC_ST_UPTIME, (long long)(event_time() -
+	    qmgr.start_time));
+	attr_add_long(a, QC_ST_ENVELOPES, env);
+	attr_add_long(a, QC_ST_ENV_INFLIGHT, inflight);
+	attr_add_long(a, QC_ST_MESSAGES, qmgr.nmessages);
+	attr_add_long(a, QC_ST_RECEIVED, qmgr.stats.received);
+	attr_add_long(a, QC_ST_DELIVERY_OK, qmgr.stats.delivery_ok);
+	attr_add_long(a, QC_ST_DELIVERY_TEMP, qmgr.stats.delivery_temp);
+	attr_add_long(a, QC_ST_DELIVERY_PERM, qmgr.stats.delivery_perm);
+	attr_add_long(a, QC_ST_DELIVERY_LOOP, qmgr.stats.delivery_loop);
+	attr_add_long(a, QC_ST_EXPIRED, qmgr.stats.expired);
+	attr_add_long(a, QC_ST_REMOVED, qmgr.stats.removed);
+	attr_add_long(a, QC_ST_BOUNCES, qmgr.stats.bounces);
+	attr_add_long(a, QC_ST_ROUTES, routes);
+	attr_add_long(a, QC_ST_CONNS, conns);
+	attr_write(stream, a);
+	attr_free(a);
+}
+
+int
+qmgr_show(VSTREAM *stream, const char *request, const ATTR *req,
+    VSTRING *why)
+{
+	ATTR	*a;
+
+	if (strcmp(request, QC_REQ_SHOW_QUEUE) == 0)
+		return show_queue(stream, req, 0, why);
+	if (strcmp(request, QC_REQ_SHOW_ENVELOPE) == 0)
+		return show_queue(stream, req, 1, why);
+	if (strcmp(request, QC_REQ_SHOW_ROUTES) == 0)
+		show_routes(stream);
+	else if (strcmp(request, QC_REQ_SHOW_HOSTS) == 0)
+		show_hosts(stream, qmgr.hosts, 0);
+	else if (strcmp(request, QC_REQ_SHOW_HOSTSTATS) == 0)
+		show_hosts(stream, qmgr.hoststats, 1);
+	else if (strcmp(request, QC_REQ_SHOW_STATS) == 0)
+		show_stats(stream);
+	else if (strcmp(request, QC_REQ_SHOW_STATUS) == 0) {
+		a = attr_alloc();
+		attr_add(a, QC_MTA, qmgr.paused_mta ? "paused" : "running");
+		attr_add(a, QC_MDA, qmgr.paused_mda ? "paused" : "running");
+		attr_write(stream, a);
+		attr_free(a);
+	}
+	return 0;
+}

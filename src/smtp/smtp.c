@@ -1,0 +1,281 @@
+/*
+ * NAME
+ *	smtp - SMTP and LMTP client transport
+ * SYNOPSIS
+ *	smtp -n service -t type [-o name=value]... [-v]...
+ *	lmtp -n service -t type [-o name=value]... [-v]...
+ * DESCRIPTION
+ *	The delivery agent for remote mail, run by the master as a
+ *	single-client server (see smtp(8)). It reads delivery requests
+ *	from the queue manager (HACKING.md, "Delivery request"), several per
+ *	connection: for each it opens the queue file read-only, delivers
+ *	the content to the nexthop over SMTP or LMTP, answers one reply per
+ *	recipient as results become known and then "done=1" (with
+ *	"dest_failed=1" when no server of the destination could be reached:
+ *	the qmgr then rests the destination for a while). Between
+ *	requests a session to the same nexthop stays open (see
+ *	smtp_connect.c) for at most smtp_connection_cache_time_limit idle
+ *	seconds.
+ *
+ *	When the destination's best MX host is this host and
+ *	best_mx_transport names a transport, the request is handed to that
+ *	transport's private/ socket unchanged (but for the transport name)
+ *	and its replies are passed back.
+ * DIAGNOSTICS
+ *	Problems and results are logged; a malformed request ends the
+ *	connection with the queue manager, which then defers the message.
+ */
+#include <sys/types.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "attr.h"
+#include "connect.h"
+#include "deliver_request.h"
+#include "iostuff.h"
+#include "mail_conf.h"
+#include "mail_server.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qfile.h"
+#include "smtp.h"
+
+static SMTP_SESS *smtp_cache;
+static const char *smtp_program = "smtp";
+
+/* smtp_req_rcpts - the recipient groups of a request */
+
+static int
+smtp_req_rcpts(SMTP_REQ *req)
+{
+	const ATTR *a = req->attr;
+	SMTP_RCPT *r = NULL;
+	size_t	 i, n = 0;
+	char	*end;
+
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0)
+			n++;
+	req->rcpt = mycalloc(n + 1, sizeof(*req->rcpt));
+	for (i = 0; i < a->count; i++) {
+		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0) {
+			r = &req->rcpt[req->nrcpt++];
+			r->index = strtol(a->value[i], &end, 10);
+			if (*a->value[i] == 0 || *end != 0 || r->index < 0)
+				return -1;
+		} else if (r == NULL) {
+			continue;
+		} else if (strcmp(a->name[i], DR_RCPT) == 0) {
+			r->addr = a->value[i];
+		} else if (strcmp(a->name[i], DR_ORCPT) == 0) {
+			r->orcpt = a->value[i];
+		} else if (strcmp(a->name[i], DR_NOTIFY) == 0) {
+			r->notify = a->value[i];
+		}
+	}
+	for (i = 0; i < (size_t)req->nrcpt; i++)
+		if (req->rcpt[i].addr == NULL)
+			return -1;
+	req->pending = req->nrcpt;
+	return req->nrcpt > 0 ? 0 : -1;
+}
+
+/* smtp_req_init - a request from its attributes */
+
+static int
+smtp_req_init(SMTP_REQ *req, ATTR *attr, VSTREAM *client)
+{
+	const char *v;
+
+	memset(req, 0, sizeof(*req));
+	clock_gettime(CLOCK_REALTIME, &req->t_start);
+	req->attr = attr;
+	req->client = client;
+	req->why = vstring_alloc(200);
+	if ((v = attr_get(attr, DR_REQUEST)) == NULL || strcmp(v, "deliver") != 0)
+		return -1;
+	req->queue_name = attr_get(attr, DR_QUEUE_NAME);
+	req->queue_id = attr_get(attr, DR_QUEUE_ID);
+	req->nexthop = attr_get(attr, DR_NEXTHOP);
+	req->sender = attr_get(attr, DR_SENDER);
+	if (req->queue_name == NULL || req->queue_id == NULL || req->nexthop == NULL
+	    || req->sender == NULL || strchr(req->queue_name, '/') || *req->queue_name == '.'
+	    || !qf_valid_id(req->queue_id))
+		return -1;
+	req->envid = attr_get(attr, DR_DSN_ENVID);
+	req->ret = attr_get(attr, DR_DSN_RET);
+	req->client_name = attr_get(attr, DR_CLIENT_NAME);
+	req->client_addr = attr_get(attr, DR_CLIENT_ADDR);
+	req->helo = attr_get(attr, DR_HELO);
+	req->protocol = attr_get(attr, DR_PROTOCOL);
+	req->arrival = (v = attr_get(attr, DR_ARRIVAL)) ? strtod(v, NULL) : 0;
+	req->active = (v = attr_get(attr, DR_ACTIVE)) ? strtod(v, NULL) : 0;
+	return smtp_req_rcpts(req);
+}
+
+static void
+smtp_req_free(SMTP_REQ *req)
+{
+	if (req->msg)
+		qf_close(req->msg);
+	myfree(req->rcpt);
+	vstring_free(req->why);
+}
+
+/* smtp_handoff - the best MX is this host: pass to best_mx_transport */
+
+static void
+smtp_handoff(SMTP_REQ *req)
+{
+	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
+	VSTREAM	*peer = NULL;
+	ATTR	*fwd = attr_alloc(), *rep = attr_alloc();
+	const char *idx;
+	size_t	 i;
+	int	 fd, j;
+
+	vstring_sprintf(path, "%s/private/%s", smtp_cf.queue_dir, smtp_cf.best_mx_transport);
+	for (i = 0; i < req->attr->count; i++)
+		attr_add(fwd, req->attr->name[i], strcmp(req->attr->name[i], DR_TRANSPORT) ?
+		    req->attr->value[i] : smtp_cf.best_mx_transport);
+	if ((fd = unix_connect(vstring_str(path), (int)smtp_cf.tmo_connect, why)) < 0)
+		goto fail;
+	peer = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	vstream_set_timeout(peer, (int)smtp_cf.ipc_timeout);
+	if (attr_write(peer, fwd) < 0)
+		goto fail;
+	while (attr_reset(rep), attr_read(peer, rep) == 0) {
+		if (attr_get(rep, DR_DONE))
+			break;
+		if ((idx = attr_get(rep, DR_RCPT_INDEX)) == NULL)
+			continue;
+		for (j = 0; j < req->nrcpt; j++)
+			if (!req->rcpt[j].done && req->rcpt[j].index == atol(idx)) {
+				req->rcpt[j].done = 1;
+				req->pending--;
+				(void)attr_write(req->client, rep);
+			}
+	}
+	vstring_sprintf(why, "lost connection with %s", vstring_str(path));
+fail:
+	if (req->pending > 0) {
+		msg_warn("%s: mail for %s loops back to myself; hand-off to %s failed: %s",
+		    req->queue_id, req->nexthop, smtp_cf.best_mx_transport, vstring_str(why));
+		smtp_rcpt_rest(req, NULL, "4.3.0", "mail loops back to myself; cannot pass it to best_mx_transport");
+	}
+	if (peer)
+		vstream_fclose(peer);
+	attr_free(fwd);
+	attr_free(rep);
+	vstring_free(path);
+	vstring_free(why);
+}
+
+/* smtp_deliver - one delivery request */
+
+static int
+smtp_deliver(ATTR *attr, VSTREAM *client)
+{
+	SMTP_REQ req;
+	ATTR	*done = attr_alloc();
+	int	 ret = 0;
+
+	if (smtp_req_init(&req, attr, client) < 0) {
+		msg_warn("malformed delivery request from the queue manager");
+		ret = -1;
+		goto out;
+	}
+	smtp_title("%s: %s", req.queue_id, req.nexthop);
+	if ((req.msg = qf_open(smtp_cf.queue_dir, req.queue_name, req.queue_id,
+	    QF_OPEN_RDONLY, req.why)) == NULL) {
+		msg_warn("%s: %s", req.queue_id, vstring_str(req.why));
+		smtp_rcpt_rest(&req, NULL, "4.3.0", "cannot open the queue file");
+	} else {
+		req.has8bit = smtp_body_scan8(&req);
+		if (smtp_connect_deliver(&req, &smtp_cache) == 1)
+			smtp_handoff(&req);
+	}
+	attr_add(done, DR_DONE, "1");
+	if (req.dest_failed)
+		attr_add(done, DR_DEST_FAILED, "1");
+	if (attr_write(client, done) < 0)
+		ret = -1;
+out:
+	smtp_req_free(&req);
+	attr_free(done);
+	return ret;
+}
+
+/* smtp_wait - wait for the next request; close an idle cached session */
+
+static void
+smtp_wait(VSTREAM *client)
+{
+	long	 left;
+
+	if (smtp_cache == NULL || vstream_bufstat(client) > 0)
+		return;
+	left = smtp_cf.cache_time - (long)(time(NULL) - smtp_cache->idle_since);
+	if (left <= 0 || poll_wait(vstream_fileno(client), POLLIN, (int)(left * 1000)) < 0) {
+		smtp_title("idle");
+		smtp_sess_close(smtp_cache, 1);
+		smtp_cache = NULL;
+	}
+}
+
+static void
+smtp_service(VSTREAM *client, const char *service, char **argv)
+{
+	ATTR	*attr = attr_alloc();
+
+	for (;;) {
+		smtp_wait(client);
+		vstream_set_timeout(client, (int)smtp_cf.ipc_timeout);
+		attr_reset(attr);
+		if (attr_read(client, attr) < 0)
+			break;
+		if (smtp_deliver(attr, client) < 0)
+			break;
+	}
+	attr_free(attr);
+	if (smtp_cache) {
+		smtp_sess_close(smtp_cache, 1);
+		smtp_cache = NULL;
+	}
+	smtp_title("idle");
+}
+
+static void
+smtp_pre_init(const char *service, char **argv)
+{
+	smtp_conf_load(smtp_program, service);
+}
+
+static void
+smtp_pre_exit(void)
+{
+	if (smtp_cache) {
+		smtp_sess_close(smtp_cache, 1);
+		smtp_cache = NULL;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const MAIL_SERVER_OPS ops = {
+		.pre_init = smtp_pre_init,
+		.pre_exit = smtp_pre_exit,
+	};
+
+	if (argc > 0 && argv[0] != NULL)
+		smtp_program = argv[0];
+	smtp_title_init(argc, argv);
+	smtp_program = argv[0];
+	single_server_main(argc, argv, smtp_service, &ops);
+	return 0;
+}

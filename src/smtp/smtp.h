@@ -1,0 +1,205 @@
+/*
+ * smtp.h - the smtp/lmtp client transport: shared types. See smtp.c.
+ */
+#ifndef SMTP_H
+#define SMTP_H
+
+#include <sys/socket.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "argv.h"
+#include "attr.h"
+#include "qfile.h"
+#include "vstream.h"
+#include "vstring.h"
+
+/* Parameters, read once per process (smtp_conf.c). */
+typedef struct SMTP_CONF {
+	int	 lmtp;			/* LMTP mode */
+	const char *queue_dir;
+	const char *myhostname;
+	const char *helo_name;
+	const char *bind_addr, *bind_addr6;
+	const char *tcp_port;		/* default port */
+	int	 families;		/* DNS_FAM_* from inet_protocols */
+	const char *addr_pref;		/* any, ipv4, ipv6 */
+	int	 always_ehlo, never_ehlo, ehlo_if_esmtp;
+	int	 skip_5xx_greeting, skip_quit_resp;
+	int	 quote_821;
+	long	 line_limit;
+	long	 pix_delay, pix_threshold;
+	int	 send_xforward;
+	long	 tmo_connect, tmo_helo, tmo_xforward, tmo_mail, tmo_rcpt;
+	long	 tmo_data_init, tmo_data_xfer, tmo_data_done, tmo_rset, tmo_quit;
+	long	 ipc_timeout;
+	long	 mx_addr_limit, mx_session_limit;
+	int	 randomize, defer_no_mx_addr, ignore_mx_error;
+	const char *best_mx_transport;
+	ARGV	*fallback_relay;
+	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */
+	int	 no_mx;			/* smtp_disable_mx_lookup (ZMailer -x) */
+	const char *forced_dest;	/* smtp_forced_destination (ZMailer -F) */
+	ARGV	*debug_peers;
+	int	 debug_level;
+	int	 no_mime_conv;		/* disable_mime_output_conversion */
+	long	 mime_nesting, mime_boundary_len;
+	int	 bit_mode;		/* SMTP_8BIT_* (smtp_8bit_mode) */
+	ARGV	*discard_ehlo;		/* smtp_discard_ehlo_keywords */
+	long	 cache_time;		/* smtp_connection_cache_time_limit */
+	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
+	int	 title;			/* smtp_progress_title (ZMailer -s) */
+	ARGV	*my_addrs;		/* inet_interfaces + proxy_interfaces */
+} SMTP_CONF;
+
+#define SMTP_8BIT_AUTO	0
+#define SMTP_8BIT_7BIT	1	/* always convert to 7 bit (ZMailer -7) */
+#define SMTP_8BIT_8BIT	2	/* never convert (ZMailer -8) */
+
+extern SMTP_CONF smtp_cf;
+
+/* Server features from the EHLO reply. */
+#define SMTP_FEAT_ESMTP		(1 << 0)
+#define SMTP_FEAT_PIPELINING	(1 << 1)
+#define SMTP_FEAT_8BITMIME	(1 << 2)
+#define SMTP_FEAT_SIZE		(1 << 3)
+#define SMTP_FEAT_DSN		(1 << 4)
+#define SMTP_FEAT_XFORWARD	(1 << 5)
+#define SMTP_FEAT_SMTPUTF8	(1 << 6)
+
+/* XFORWARD attributes the server named. */
+#define SMTP_XF_NAME	(1 << 0)
+#define SMTP_XF_ADDR	(1 << 1)
+#define SMTP_XF_PROTO	(1 << 2)
+#define SMTP_XF_HELO	(1 << 3)
+
+/* One destination address to try. */
+typedef struct SMTP_ADDR {
+	struct SMTP_ADDR *next;
+	char	*host;			/* MX host or the nexthop host */
+	char	 addr[112];		/* numeric, or the socket path */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int	 port;			/* 0 for unix: */
+	unsigned pref;
+	int	 fallback;		/* from fallback_relay */
+} SMTP_ADDR;
+
+/* A server reply (all lines). */
+typedef struct SMTP_RESP {
+	int	 code;			/* 0: none (lost connection, timeout) */
+	char	 dsn[16];		/* enhanced status, or derived from the code */
+	VSTRING	*text;			/* lines joined with a space, for logs */
+	VSTRING	*first;			/* the first line */
+	ARGV	*lines;			/* every line, without the code */
+} SMTP_RESP;
+
+/* An SMTP or LMTP session. */
+typedef struct SMTP_SESS {
+	VSTREAM	*stream;
+	char	*dest;			/* the nexthop this session serves */
+	char	*host;
+	char	 addr[112];
+	int	 port;
+	VSTRING	*relay;			/* host[addr]:port */
+	VSTRING	*namaddr;		/* host[addr] */
+	int	 features;
+	int	 xforward;
+	long	 size_limit;
+	int	 lmtp;
+	int	 reused;
+	int	 debug;			/* log the transcript */
+	int	 broken;		/* do not reuse */
+	int	 pix;			/* greeting looks like a PIX firewall */
+	VSTRING	*greeting;
+	time_t	 idle_since;
+	SMTP_RESP resp;
+	VSTRING	*line;
+} SMTP_SESS;
+
+/* One recipient of a request. */
+typedef struct SMTP_RCPT {
+	long	 index;			/* rcpt_index */
+	char	*addr;
+	char	*orcpt;
+	char	*notify;		/* text as received, or null */
+	int	 done;			/* final result recorded */
+	int	 accepted;		/* RCPT 2xx in the current transaction */
+} SMTP_RCPT;
+
+/* A delivery request from the qmgr. */
+typedef struct SMTP_REQ {
+	ATTR	*attr;			/* the raw request */
+	VSTREAM	*client;		/* back to the qmgr */
+	const char *queue_name, *queue_id, *nexthop, *sender, *envid;
+	const char *ret, *client_name, *client_addr, *helo, *protocol;
+	double	 arrival, active;
+	struct timespec t_start, t_conn, t_xfer;
+	SMTP_RCPT *rcpt;
+	int	 nrcpt;
+	int	 pending;		/* recipients without a final result */
+	QF_MSG	*msg;
+	int	 has8bit;
+	int	 final_server;		/* no other address will be tried */
+	int	 sessions;		/* sessions that got past HELO */
+	int	 dest_failed;		/* no server could be reached at all */
+	VSTRING	*why;			/* the last session-level problem */
+	char	 why_dsn[16];
+	int	 why_soft;
+} SMTP_REQ;
+
+/* smtp_conf.c */
+void	 smtp_conf_load(const char *, const char *);
+
+/* smtp_addr.c */
+int	 smtp_addr_resolve(const char *, SMTP_ADDR **, VSTRING *, char *);
+int	 smtp_addr_nexthop(const char *, VSTRING *, int *, int *, int *);
+void	 smtp_addr_free(SMTP_ADDR *);
+int	 smtp_addr_is_mine(const SMTP_ADDR *);
+
+/* smtp_session.c */
+SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, VSTRING *, char *);
+void	 smtp_sess_close(SMTP_SESS *, int);
+int	 smtp_cmd(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
+int	 smtp_send(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
+int	 smtp_flush(SMTP_SESS *);
+int	 smtp_resp(SMTP_SESS *, long);
+void	 smtp_transcript(SMTP_SESS *, int, const char *, size_t);
+void	 smtp_sess_say(SMTP_SESS *, VSTRING *, const char *);
+
+/* smtp_connect.c */
+int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);
+
+/* smtp_proto.c */
+int	 smtp_helo(SMTP_SESS *, VSTRING *, char *);
+int	 smtp_xfer(SMTP_REQ *, SMTP_SESS *);
+
+/* smtp_body.c: the content writer (CRLF, dot-stuffing, line folding) */
+typedef struct SMTP_OUT {
+	SMTP_SESS *sess;
+	long	 col;			/* bytes on the current output line */
+	int	 err;
+} SMTP_OUT;
+
+int	 smtp_body_scan8(SMTP_REQ *);
+int	 smtp_body_send(SMTP_REQ *, SMTP_SESS *, int);
+void	 smtp_out_text(SMTP_OUT *, const char *, size_t, int);
+
+/* smtp_mime.c: 8-bit to quoted-printable on the fly */
+typedef struct SMTP_MIME SMTP_MIME;
+
+SMTP_MIME *smtp_mime_create(SMTP_OUT *, long, long);
+void	 smtp_mime_line(SMTP_MIME *, const char *, size_t, int);
+void	 smtp_mime_free(SMTP_MIME *);
+
+/* smtp_result.c */
+void	 smtp_rcpt_result(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *, const char *);
+void	 smtp_rcpt_resp(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *);
+void	 smtp_rcpt_rest(SMTP_REQ *, SMTP_SESS *, const char *, const char *);
+void	 smtp_req_why(SMTP_REQ *, const char *, int, const char *, ...) PRINTFLIKE(4, 5);
+
+/* smtp_title.c */
+void	 smtp_title_init(int, char **);
+void	 smtp_title(const char *, ...) PRINTFLIKE(1, 2);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * NAME
+ *	smtp_body - send the message content
+ * SYNOPSIS
+ *	#include "smtp.h"
+ *
+ *	int smtp_body_scan8(SMTP_REQ *req);
+ *	int smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade);
+ *	void smtp_out_text(SMTP_OUT *out, const char *text, size_t len,
+ *	    int eol);
+ * DESCRIPTION
+ *	smtp_body_scan8() reads the content once and says whether it has
+ *	any byte with the high bit set.
+ *
+ *	smtp_body_send() reads the content (LF-terminated lines in the queue
+ *	file) and sends it after DATA: lines end in CRLF, a line that starts
+ *	with "." gets another (RFC 5321 transparency), and output lines
+ *	longer than smtp_line_length_limit are broken by inserting CRLF and
+ *	a space, as Postfix does (0: no limit). With downgrade, the content
+ *	goes through the MIME 8-bit to quoted-printable converter first.
+ *	The final "." is sent by itself after smtp_pix_workaround_delay_time
+ *	when the server is a PIX firewall and the message has been queued
+ *	longer than smtp_pix_workaround_threshold_time.
+ *
+ *	smtp_out_text() writes a piece of one line; eol ends the line.
+ * DIAGNOSTICS
+ *	smtp_body_send() returns -1 when the content cannot be read or the
+ *	connection fails (the session is then marked broken), 0 otherwise.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtp.h"
+
+#define SMTP_BODY_BLOCK	65536		/* content read size */
+#define SMTP_BODY_CHUNK	8192		/* longest piece of a line handed on */
+
+int
+smtp_body_scan8(SMTP_REQ *req)
+{
+	unsigned char *buf = mymalloc(SMTP_BODY_BLOCK);
+	off_t	 off = 0;
+	ssize_t	 n, i;
+	int	 found = 0;
+
+	while (!found && (n = qf_read_content(req->msg, off, buf, SMTP_BODY_BLOCK)) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] & 0x80) {
+				found = 1;
+				break;
+			}
+		off += n;
+	}
+	myfree(buf);
+	return found;
+}
+
+/* smtp_out_write - raw bytes to the server */
+
+static void
+smtp_out_write(SMTP_OUT *out, const char *s, size_t len)
+{
+	if (out->err || len == 0)
+		return;
+	if (vstream_write(out->sess->stream, s, len) < 0)
+		out->err = 1;
+}
+
+void
+smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
+{
+	size_t	 room, n;
+
+	while (len > 0) {
+		if (out->col == 0 && *s == '.')
+			smtp_out_write(out, ".", 1);
+		n = len;
+		if (smtp_cf.line_limit > 1) {
+			room = smtp_cf.line_limit - out->col;
+			if (n >= room && (n > room || !eol)) {
+				/* Break the line, as Postfix does: CRLF SPACE. */
+				smtp_out_write(out, s, room);
+				smtp_out_write(out, "\r\n ", 3);
+				out->col = 1;
+				s += room;
+				len -= room;
+				continue;
+			}
+		}
+		smtp_out_write(out, s, n);
+		out->col += n;
+		s += n;
+		len -= n;
+	}
+	if (eol) {
+		smtp_out_write(out, "\r\n", 2);
+		out->col = 0;
+	}
+}
+
+/* smtp_body_line - one piece of a content line, to the converter or out */
+
+static void
+smtp_body_line(SMTP_OUT *out, SMTP_MIME *mime, const char *s, size_t len, int eol)
+{
+	if (eol && len > 0 && s[len - 1] == '\r')
+		len--;
+	if (mime)
+		smtp_mime_line(mime, s, len, eol);
+	else
+		smtp_out_text(out, s, len, eol);
+}
+
+/* smtp_body_copy - split the content into lines */
+
+static int
+smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
+{
+	char	*buf = mymalloc(SMTP_BODY_BLOCK), *p, *end, *nl;
+	VSTRING	*line = vstring_alloc(SMTP_BODY_CHUNK);
+	off_t	 off = 0;
+	ssize_t	 n = 0;
+	size_t	 take;
+
+	while (!out->err && (n = qf_read_content(req->msg, off, buf, SMTP_BODY_BLOCK)) > 0) {
+		off += n;
+		for (p = buf, end = buf + n; p < end; p += take) {
+			nl = memchr(p, '\n', end - p);
+			take = (nl ? nl : end) - p;
+			if (vstring_len(line) + take >= SMTP_BODY_CHUNK) {
+				take = SMTP_BODY_CHUNK - vstring_len(line);
+				vstring_memcat(line, p, take);
+				/* Keep a trailing CR with its LF. */
+				if (vstring_str(line)[vstring_len(line) - 1] == '\r') {
+					vstring_truncate(line, vstring_len(line) - 1);
+					take--;
+				}
+				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 0);
+				vstring_reset(line);
+				continue;
+			}
+			vstring_memcat(line, p, take);
+			if (nl) {
+				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+				vstring_reset(line);
+				take++;
+			}
+		}
+	}
+	if (vstring_len(line) || out->col)
+		smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+	vstring_free(line);
+	myfree(buf);
+	return n < 0 ? -1 : 0;
+}
+
+int
+smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
+{
+	SMTP_OUT out;
+	SMTP_MIME *mime = NULL;
+	int	 ret;
+
+	out.sess = sess;
+	out.col = 0;
+	out.err = 0;
+	vstream_set_timeout(sess->stream, (int)smtp_cf.tmo_data_xfer);
+	if (downgrade)
+		mime = smtp_mime_create(&out, smtp_cf.mime_nesting, smtp_cf.mime_boundary_len);
+	ret = smtp_body_copy(req, &out, mime);
+	if (mime)
+		smtp_mime_free(mime);
+	if (ret < 0) {
+		msg_warn("%s: read queue file content: %m", req->queue_id);
+		sess->broken = 1;
+		return -1;
+	}
+	if (out.err || vstream_fflush(sess->stream) < 0) {
+		sess->broken = 1;
+		return -1;
+	}
+	if (sess->pix && time(NULL) - (time_t)req->arrival > smtp_cf.pix_threshold) {
+		msg_info("%s: enabling PIX <CR><LF>.<CR><LF> workaround for %s",
+		    req->queue_id, vstring_str(sess->namaddr));
+		if (smtp_cf.pix_delay > 0)
+			sleep((unsigned)smtp_cf.pix_delay);
+	}
+	vstream_set_timeout(sess->stream, (int)smtp_cf.tmo_data_done);
+	return smtp_cmd(sess, smtp_cf.tmo_data_done, ".");
+}

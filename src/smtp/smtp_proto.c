@@ -1,0 +1,489 @@
+/*
+ * NAME
+ *	smtp_proto - the SMTP and LMTP conversation
+ * SYNOPSIS
+ *	#include "smtp.h"
+ *
+ *	int smtp_helo(SMTP_SESS *sess, VSTRING *why, char *dsn);
+ *	int smtp_xfer(SMTP_REQ *req, SMTP_SESS *sess);
+ * DESCRIPTION
+ *	smtp_helo() sends LHLO (LMTP), or EHLO or HELO: HELO only with
+ *	smtp_never_send_ehlo; EHLO only when the greeting says "ESMTP"
+ *	with smtp_always_send_ehlo = no or smtp_ehlo_if_esmtp_banner = yes
+ *	(ZMailer's -E); HELO again when EHLO is rejected. It records the
+ *	extensions offered, less smtp_discard_ehlo_keywords (ZMailer's -P is
+ *	"pipelining" there). A greeting made of asterisks is a PIX firewall:
+ *	ESMTP is not used with it and the PIX "." workaround is on.
+ *
+ *	smtp_xfer() runs one mail transaction for the recipients of a
+ *	request that have no result yet: XFORWARD (smtp_send_xforward_command),
+ *	MAIL FROM (SIZE=, BODY=8BITMIME, RET=, ENVID=), RCPT TO (NOTIFY=,
+ *	ORCPT=), DATA and the content. With PIPELINING every command up to
+ *	DATA goes out in one write and the replies are read in order. The
+ *	result of each recipient is recorded (smtp_result.c): after DATA, one
+ *	reply for all (SMTP) or one reply per accepted recipient (LMTP).
+ *	Temporary failures while another server remains leave recipients
+ *	pending so that the caller tries the next one.
+ * DIAGNOSTICS
+ *	smtp_helo() returns -1 with a reason and a status. smtp_xfer()
+ *	returns 0 when the session can carry another transaction, -1 when
+ *	it must be closed.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "qfile.h"
+#include "smtp.h"
+
+/* smtp_ehlo_feature - one EHLO keyword */
+
+static void
+smtp_ehlo_feature(SMTP_SESS *sess, const char *line)
+{
+	static const struct {
+		const char *name;
+		int	 flag;
+	} tab[] = {
+		{"PIPELINING", SMTP_FEAT_PIPELINING}, {"8BITMIME", SMTP_FEAT_8BITMIME},
+		{"SIZE", SMTP_FEAT_SIZE}, {"DSN", SMTP_FEAT_DSN},
+		{"XFORWARD", SMTP_FEAT_XFORWARD}, {"SMTPUTF8", SMTP_FEAT_SMTPUTF8},
+	};
+	ARGV	*words = argv_split(line, " \t");
+	size_t	 i;
+
+	if (words->argc == 0)
+		goto done;
+	for (i = 0; i < smtp_cf.discard_ehlo->argc; i++)
+		if (strcasecmp(smtp_cf.discard_ehlo->argv[i], words->argv[0]) == 0)
+			goto done;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcasecmp(tab[i].name, words->argv[0]) == 0)
+			sess->features |= tab[i].flag;
+	if (strcasecmp(words->argv[0], "SIZE") == 0 && words->argc > 1)
+		sess->size_limit = strtol(words->argv[1], NULL, 10);
+	if (strcasecmp(words->argv[0], "XFORWARD") == 0) {
+		for (i = 1; i < words->argc; i++) {
+			if (strcasecmp(words->argv[i], "NAME") == 0)
+				sess->xforward |= SMTP_XF_NAME;
+			else if (strcasecmp(words->argv[i], "ADDR") == 0)
+				sess->xforward |= SMTP_XF_ADDR;
+			else if (strcasecmp(words->argv[i], "PROTO") == 0)
+				sess->xforward |= SMTP_XF_PROTO;
+			else if (strcasecmp(words->argv[i], "HELO") == 0)
+				sess->xforward |= SMTP_XF_HELO;
+		}
+	}
+done:
+	argv_free(words);
+}
+
+/* smtp_want_ehlo - EHLO or HELO */
+
+static int
+smtp_want_ehlo(SMTP_SESS *sess)
+{
+	const char *g = vstring_str(sess->greeting);
+
+	/* PIX: a banner of asterisks after the code. */
+	if (strlen(g) > 5 && g[4] == '*' && g[5] == '*')
+		sess->pix = 1;
+	if (sess->lmtp)
+		return 1;
+	if (smtp_cf.never_ehlo || sess->pix)
+		return 0;
+	if (smtp_cf.ehlo_if_esmtp || !smtp_cf.always_ehlo)
+		return strcasestr(g, "ESMTP") != NULL;
+	return 1;
+}
+
+int
+smtp_helo(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	const char *cmd;
+	size_t	 i;
+
+	smtp_title("%s: helo %s", sess->dest, vstring_str(sess->namaddr));
+	if (smtp_want_ehlo(sess)) {
+		cmd = sess->lmtp ? "LHLO" : "EHLO";
+		if (smtp_cmd(sess, smtp_cf.tmo_helo, "%s %s", cmd, smtp_cf.helo_name) < 0
+		    || smtp_resp(sess, smtp_cf.tmo_helo) == 0)
+			goto fail;
+		if (sess->resp.code / 100 == 2) {
+			sess->features |= SMTP_FEAT_ESMTP;
+			for (i = 1; i < sess->resp.lines->argc; i++)
+				smtp_ehlo_feature(sess, sess->resp.lines->argv[i]);
+			return 0;
+		}
+		if (sess->lmtp)
+			goto fail;
+	}
+	cmd = "HELO";
+	if (smtp_cmd(sess, smtp_cf.tmo_helo, "HELO %s", smtp_cf.helo_name) < 0
+	    || smtp_resp(sess, smtp_cf.tmo_helo) / 100 != 2)
+		goto fail;
+	return 0;
+fail:
+	smtp_sess_say(sess, why, sess->resp.code ? cmd : "performing the HELO handshake");
+	snprintf(dsn, 16, "%s", sess->resp.code ? sess->resp.dsn : "4.4.2");
+	return -1;
+}
+
+/* smtp_xtext - RFC 3461 xtext */
+
+static const char *
+smtp_xtext(VSTRING *buf, const char *s)
+{
+	vstring_reset(buf);
+	for (; *s; s++) {
+		if (*s < 33 || *s > 126 || *s == '+' || *s == '=')
+			vstring_sprintf_append(buf, "+%02X", (unsigned char)*s);
+		else
+			vstring_addch(buf, *s);
+	}
+	return vstring_str(buf);
+}
+
+/* smtp_quote - RFC 5321 quoting of the local part, when needed */
+
+static const char *
+smtp_quote(VSTRING *buf, const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *p;
+	size_t	 llen = at ? (size_t)(at - addr) : strlen(addr);
+	int	 need = 0;
+
+	vstring_reset(buf);
+	if (!smtp_cf.quote_821 || *addr == '"' || llen == 0)
+		return vstring_strcpy(buf, addr)->str;
+	for (p = addr; p < addr + llen; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("!#$%&'*+-/=?^_`{|}~.", *p)
+		    && !((unsigned char)*p & 0x80))
+			need = 1;
+	if (addr[0] == '.' || addr[llen - 1] == '.' || memmem(addr, llen, "..", 2))
+		need = 1;
+	if (!need)
+		return vstring_strcpy(buf, addr)->str;
+	vstring_addch(buf, '"');
+	for (p = addr; p < addr + llen; p++) {
+		if (*p == '"' || *p == '\\')
+			vstring_addch(buf, '\\');
+		vstring_addch(buf, *p);
+	}
+	vstring_addch(buf, '"');
+	if (at)
+		vstring_strcat(buf, at);
+	return vstring_str(buf);
+}
+
+/* smtp_notify_text - DSN NOTIFY keywords from the request */
+
+static const char *
+smtp_notify_text(VSTRING *buf, const char *notify)
+{
+	int	 bits;
+
+	vstring_reset(buf);
+	if (notify == NULL || *notify == 0)
+		return NULL;
+	if (!isdigit((unsigned char)*notify))
+		return vstring_strcpy(buf, notify)->str;
+	if ((bits = atoi(notify)) == 0)
+		return NULL;
+	if (bits & QF_NOTIFY_NEVER)
+		return vstring_strcpy(buf, "NEVER")->str;
+	if (bits & QF_NOTIFY_SUCCESS)
+		vstring_strcat(buf, ",SUCCESS");
+	if (bits & QF_NOTIFY_FAILURE)
+		vstring_strcat(buf, ",FAILURE");
+	if (bits & QF_NOTIFY_DELAY)
+		vstring_strcat(buf, ",DELAY");
+	return vstring_len(buf) ? vstring_str(buf) + 1 : NULL;
+}
+
+/* smtp_send_xforward - XFORWARD, one reply, not pipelined */
+
+static int
+smtp_send_xforward(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *tmp)
+{
+	VSTRING	*cmd = vstring_alloc(200);
+	int	 ret = 0;
+
+	vstring_strcpy(cmd, "XFORWARD");
+#define XF(bit, name, val) if (sess->xforward & (bit)) vstring_sprintf_append(cmd, " %s=%s", name, \
+	    smtp_xtext(tmp, (val) && *(val) ? (val) : "[UNAVAILABLE]"))
+	XF(SMTP_XF_NAME, "NAME", req->client_name);
+	XF(SMTP_XF_ADDR, "ADDR", req->client_addr);
+	XF(SMTP_XF_PROTO, "PROTO", req->protocol);
+	XF(SMTP_XF_HELO, "HELO", req->helo);
+#undef XF
+	if (smtp_cmd(sess, smtp_cf.tmo_xforward, "%s", vstring_str(cmd)) < 0
+	    || smtp_resp(sess, smtp_cf.tmo_xforward) / 100 != 2) {
+		smtp_sess_say(sess, tmp, "XFORWARD");
+		smtp_req_why(req, sess->resp.code ? sess->resp.dsn : "4.4.2", 1, "%s", vstring_str(tmp));
+		ret = -1;
+	}
+	vstring_free(cmd);
+	return ret;
+}
+
+/* smtp_send_mail - MAIL FROM with its parameters */
+
+static int
+smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRING *b)
+{
+	VSTRING	*cmd = vstring_alloc(200);
+	int	 ret;
+
+	vstring_sprintf(cmd, "MAIL FROM:<%s>", smtp_quote(a, req->sender));
+	if (sess->features & SMTP_FEAT_SIZE)
+		vstring_sprintf_append(cmd, " SIZE=%lld", (long long)req->msg->content_size);
+	if (req->has8bit && !downgrade && (sess->features & SMTP_FEAT_8BITMIME))
+		vstring_strcat(cmd, " BODY=8BITMIME");
+	if (sess->features & SMTP_FEAT_DSN) {
+		if (req->ret && *req->ret)
+			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->ret, "2") == 0
+			    || strcasecmp(req->ret, "HDRS") == 0 ? "HDRS" : "FULL");
+		if (req->envid && *req->envid)
+			vstring_sprintf_append(cmd, " ENVID=%s", smtp_xtext(b, req->envid));
+	}
+	ret = smtp_send(sess, smtp_cf.tmo_mail, "%s", vstring_str(cmd));
+	vstring_free(cmd);
+	return ret;
+}
+
+/* smtp_send_rcpt - RCPT TO with its parameters */
+
+static int
+smtp_send_rcpt(SMTP_SESS *sess, SMTP_RCPT *rcpt, VSTRING *a, VSTRING *b)
+{
+	VSTRING	*cmd = vstring_alloc(200);
+	const char *n, *o;
+	int	 ret;
+
+	vstring_sprintf(cmd, "RCPT TO:<%s>", smtp_quote(a, rcpt->addr));
+	if (sess->features & SMTP_FEAT_DSN) {
+		if ((n = smtp_notify_text(a, rcpt->notify)) != NULL)
+			vstring_sprintf_append(cmd, " NOTIFY=%s", n);
+		if ((o = rcpt->orcpt) != NULL && *o) {
+			if (strchr(o, ';') == NULL)
+				vstring_sprintf_append(cmd, " ORCPT=rfc822;%s", smtp_xtext(b, o));
+			else {
+				vstring_sprintf_append(cmd, " ORCPT=%.*s;", (int)(strchr(o, ';') - o), o);
+				vstring_strcat(cmd, smtp_xtext(b, strchr(o, ';') + 1));
+			}
+		}
+	}
+	ret = smtp_send(sess, smtp_cf.tmo_rcpt, "%s", vstring_str(cmd));
+	vstring_free(cmd);
+	return ret;
+}
+
+/* smtp_mail_failed - MAIL FROM rejected: every pending recipient */
+
+static void
+smtp_mail_failed(SMTP_REQ *req, SMTP_SESS *sess)
+{
+	int	 i;
+
+	for (i = 0; i < req->nrcpt; i++)
+		if (!req->rcpt[i].done)
+			smtp_rcpt_resp(req, &req->rcpt[i], sess, "MAIL FROM");
+}
+
+/* smtp_after_dot - the replies after the content */
+
+static void
+smtp_after_dot(SMTP_REQ *req, SMTP_SESS *sess)
+{
+	int	 i, first = 1;
+
+	for (i = 0; i < req->nrcpt; i++) {
+		if (!req->rcpt[i].accepted)
+			continue;
+		if (first || sess->lmtp)
+			smtp_resp(sess, smtp_cf.tmo_data_done);
+		first = 0;
+		req->rcpt[i].accepted = 0;
+		smtp_rcpt_resp(req, &req->rcpt[i], sess, "end of DATA");
+	}
+}
+
+/* smtp_rcpt_replies - read RCPT replies (pipelined or not) */
+
+static int
+smtp_rcpt_reply(SMTP_REQ *req, SMTP_SESS *sess, SMTP_RCPT *rcpt, int mail_ok)
+{
+	if (smtp_resp(sess, smtp_cf.tmo_rcpt) == 0)
+		return -1;
+	if (!mail_ok)
+		return 0;
+	if (sess->resp.code / 100 == 2) {
+		rcpt->accepted = 1;
+		return 1;
+	}
+	smtp_rcpt_resp(req, rcpt, sess, "RCPT TO");
+	return 0;
+}
+
+/* smtp_data - DATA, the content, the dot */
+
+static int
+smtp_data(SMTP_REQ *req, SMTP_SESS *sess, int naccept, int downgrade, int mail_ok)
+{
+	if (smtp_resp(sess, smtp_cf.tmo_data_init) == 0)
+		return -1;
+	if (sess->resp.code != 354) {
+		if (naccept > 0 && mail_ok) {
+			int	 i;
+
+			for (i = 0; i < req->nrcpt; i++)
+				if (req->rcpt[i].accepted) {
+					req->rcpt[i].accepted = 0;
+					smtp_rcpt_resp(req, &req->rcpt[i], sess, "DATA");
+				}
+		}
+		return 0;
+	}
+	if (naccept == 0 || !mail_ok) {
+		/* Pipelined DATA accepted without recipients: send nothing. */
+		if (smtp_cmd(sess, smtp_cf.tmo_data_done, ".") < 0
+		    || smtp_resp(sess, smtp_cf.tmo_data_done) == 0)
+			return -1;
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &req->t_xfer);
+	smtp_title("%s: data to %s", sess->dest, vstring_str(sess->namaddr));
+	if (smtp_body_send(req, sess, downgrade) < 0)
+		return -1;
+	smtp_after_dot(req, sess);
+	return sess->broken ? -1 : 0;
+}
+
+/* smtp_xfer_fail - the session broke: keep or defer the rest */
+
+static int
+smtp_xfer_fail(SMTP_REQ *req, SMTP_SESS *sess, const char *cmd)
+{
+	VSTRING	*why = vstring_alloc(100);
+	int	 i;
+
+	smtp_sess_say(sess, why, cmd);
+	for (i = 0; i < req->nrcpt; i++)
+		req->rcpt[i].accepted = 0;
+	smtp_req_why(req, "4.4.2", 1, "%s", vstring_str(why));
+	vstring_free(why);
+	sess->broken = 1;
+	return -1;
+}
+
+/* smtp_pipe_replies - the replies to a pipelined MAIL, RCPTs */
+
+static int
+smtp_pipe_replies(SMTP_REQ *req, SMTP_SESS *sess, const int *sent, int nsent,
+    int *mail_ok, int *naccept, const char **phase)
+{
+	int	 i, n;
+
+	*phase = "MAIL FROM";
+	if (smtp_resp(sess, smtp_cf.tmo_mail) == 0)
+		return -1;
+	if (sess->resp.code / 100 != 2) {
+		smtp_mail_failed(req, sess);
+		*mail_ok = 0;
+	}
+	*phase = "RCPT TO";
+	for (i = 0; i < nsent; i++) {
+		if ((n = smtp_rcpt_reply(req, sess, &req->rcpt[sent[i]], *mail_ok)) < 0)
+			return -1;
+		*naccept += n;
+	}
+	return 0;
+}
+
+/* smtp_downgrade - convert 8-bit content for this server? */
+
+static int
+smtp_downgrade(SMTP_REQ *req, SMTP_SESS *sess)
+{
+	if (!req->has8bit || smtp_cf.no_mime_conv)
+		return 0;
+	if (smtp_cf.bit_mode == SMTP_8BIT_7BIT)
+		return 1;
+	return smtp_cf.bit_mode == SMTP_8BIT_AUTO && !(sess->features & SMTP_FEAT_8BITMIME);
+}
+
+/* smtp_size_check - the server's SIZE limit */
+
+static int
+smtp_size_check(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *buf)
+{
+	if (!(sess->features & SMTP_FEAT_SIZE) || sess->size_limit <= 0
+	    || req->msg->content_size <= sess->size_limit)
+		return 0;
+	vstring_sprintf(buf, "message size %lld exceeds size limit %ld of server %s",
+	    (long long)req->msg->content_size, sess->size_limit, vstring_str(sess->namaddr));
+	smtp_rcpt_rest(req, sess, "5.3.4", vstring_str(buf));
+	return -1;
+}
+
+int
+smtp_xfer(SMTP_REQ *req, SMTP_SESS *sess)
+{
+	VSTRING	*a = vstring_alloc(100), *b = vstring_alloc(100);
+	int	 pipe = (sess->features & SMTP_FEAT_PIPELINING) != 0;
+	int	 i, n, nsent = 0, naccept = 0, mail_ok = 1, downgrade, ret = 0;
+	int	*sent = mymalloc(sizeof(int) * (req->nrcpt + 1));
+	const char *phase = "MAIL FROM";
+
+	downgrade = smtp_downgrade(req, sess);
+	if (smtp_size_check(req, sess, a) < 0)
+		goto done;
+	if ((sess->features & SMTP_FEAT_XFORWARD) && smtp_cf.send_xforward && sess->xforward
+	    && smtp_send_xforward(req, sess, a) < 0) {
+		ret = -1;
+		goto done;
+	}
+	smtp_title("%s: mail to %s", sess->dest, vstring_str(sess->namaddr));
+	if (smtp_send_mail(req, sess, downgrade, a, b) < 0
+	    || (!pipe && smtp_resp(sess, smtp_cf.tmo_mail) == 0))
+		goto broken;
+	if (!pipe && sess->resp.code / 100 != 2) {
+		smtp_mail_failed(req, sess);
+		goto done;
+	}
+	phase = "RCPT TO";
+	for (i = 0; i < req->nrcpt; i++) {
+		if (req->rcpt[i].done)
+			continue;
+		sent[nsent++] = i;
+		if (smtp_send_rcpt(sess, &req->rcpt[i], a, b) < 0)
+			goto broken;
+		if (!pipe) {
+			if ((n = smtp_rcpt_reply(req, sess, &req->rcpt[i], 1)) < 0)
+				goto broken;
+			naccept += n;
+		}
+	}
+	if (!pipe && naccept == 0)
+		goto done;
+	phase = "DATA";
+	if (smtp_send(sess, smtp_cf.tmo_data_init, "DATA") < 0)
+		goto broken;
+	if (pipe && smtp_pipe_replies(req, sess, sent, nsent, &mail_ok, &naccept, &phase) < 0)
+		goto broken;
+	phase = "DATA";
+	if (smtp_data(req, sess, naccept, downgrade, mail_ok) < 0)
+		goto broken;
+	goto done;
+broken:
+	ret = smtp_xfer_fail(req, sess, phase);
+done:
+	myfree(sent);
+	vstring_free(a);
+	vstring_free(b);
+	return ret;
+}

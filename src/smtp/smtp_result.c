@@ -1,0 +1,227 @@
+/*
+ * NAME
+ *	smtp_result - per-recipient results: log and reply to the qmgr
+ * SYNOPSIS
+ *	#include "smtp.h"
+ *
+ *	void smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt,
+ *	    SMTP_SESS *sess, const char *dsn, const char *text);
+ *	void smtp_rcpt_resp(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess,
+ *	    const char *cmd);
+ *	void smtp_rcpt_rest(SMTP_REQ *req, SMTP_SESS *sess, const char *dsn,
+ *	    const char *text);
+ *	void smtp_req_why(SMTP_REQ *req, const char *dsn, int soft,
+ *	    const char *fmt, ...);
+ * DESCRIPTION
+ *	smtp_rcpt_result() makes a recipient's result final: it logs the
+ *	Postfix-shaped line
+ *
+ *	    ID: to=<rcpt>, orig_to=<orcpt>, relay=host[addr]:port,
+ *	    delay=T, delays=a/b/c/d, dsn=X.Y.Z, status=sent (text)
+ *
+ *	(status deferred or bounced for 4.x.x and 5.x.x) and writes the reply
+ *	attributes rcpt_index, status, action, reason, relay to the qmgr.
+ *	The action is "delivered" (LMTP, or a server that took the DSN
+ *	request over, which the reply says with dsn_passed=1), "relayed" (an
+ *	SMTP server without DSN while NOTIFY had SUCCESS), "delayed" or
+ *	"failed". delays are a: before the qmgr took the message, b: in the
+ *	qmgr, c: connection set-up (DNS, connect, greeting, HELO), d:
+ *	transmission.
+ *
+ *	smtp_rcpt_resp() turns the last server reply into a result: 2xx is
+ *	success; 5xx a bounce; 4xx (or a broken connection) is deferred,
+ *	unless another server remains to be tried: then the recipient stays
+ *	pending and the reason is kept for later (smtp_req_why).
+ *
+ *	smtp_rcpt_rest() gives every pending recipient the same result.
+ * DIAGNOSTICS
+ *	A failed write to the qmgr is logged; the qmgr then treats the
+ *	recipients as deferred.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "deliver_request.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtp.h"
+
+/* smtp_delay_fmt - Postfix-like short numbers: 0, 0.05, 1.2, 12 */
+
+static const char *
+smtp_delay_fmt(char *buf, size_t len, double v)
+{
+	if (v < 0.005)
+		snprintf(buf, len, "0");
+	else if (v < 10)
+		snprintf(buf, len, "%.2g", v);
+	else
+		snprintf(buf, len, "%.0f", v);
+	return buf;
+}
+
+static double
+smtp_ts(const struct timespec *ts)
+{
+	return ts->tv_sec + ts->tv_nsec / 1e9;
+}
+
+/* smtp_delays - "delay=T, delays=a/b/c/d" */
+
+static void
+smtp_delays(SMTP_REQ *req, VSTRING *out)
+{
+	struct timespec now;
+	double	 t_now, t_start, t_conn, a, b, c, d;
+	char	 b1[32], b2[32], b3[32], b4[32], b5[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	t_now = smtp_ts(&now);
+	t_start = smtp_ts(&req->t_start);
+	t_conn = req->t_conn.tv_sec ? smtp_ts(&req->t_conn) : t_now;
+	a = req->active > 0 && req->arrival > 0 ? req->active - req->arrival : 0;
+	b = req->active > 0 ? t_start - req->active : 0;
+	c = t_conn - t_start;
+	d = t_now - t_conn;
+	vstring_sprintf(out, "delay=%s, delays=%s/%s/%s/%s",
+	    smtp_delay_fmt(b1, sizeof(b1), req->arrival > 0 ? t_now - req->arrival : a + b + c + d),
+	    smtp_delay_fmt(b2, sizeof(b2), a), smtp_delay_fmt(b3, sizeof(b3), b),
+	    smtp_delay_fmt(b4, sizeof(b4), c), smtp_delay_fmt(b5, sizeof(b5), d));
+}
+
+/* smtp_notify_success - did the sender ask for success notices? */
+
+static int
+smtp_notify_success(const SMTP_RCPT *rcpt)
+{
+	if (rcpt->notify == NULL)
+		return 0;
+	if (isdigit((unsigned char)*rcpt->notify))
+		return (atoi(rcpt->notify) & QF_NOTIFY_SUCCESS) != 0;
+	return strcasestr(rcpt->notify, "SUCCESS") != NULL;
+}
+
+/* smtp_orig_to - the address inside an "rfc822;addr" ORCPT */
+
+static const char *
+smtp_orig_to(const SMTP_RCPT *rcpt)
+{
+	const char *o = rcpt->orcpt;
+
+	if (o == NULL || *o == 0)
+		return NULL;
+	if (strncasecmp(o, "rfc822;", 7) == 0)
+		o += 7;
+	return strcasecmp(o, rcpt->addr) == 0 ? NULL : o;
+}
+
+/* smtp_reply - the reply attributes for one recipient */
+
+static void
+smtp_reply(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *dsn,
+    const char *action, const char *text, int passed)
+{
+	ATTR	*a = attr_alloc();
+
+	attr_add_long(a, DR_RCPT_INDEX, rcpt->index);
+	attr_add(a, DR_STATUS, dsn);
+	attr_add(a, DR_ACTION, action);
+	attr_add(a, DR_REASON, text);
+	if (sess)
+		attr_add(a, DR_RELAY, vstring_str(sess->relay));
+	if (passed)
+		attr_add(a, DR_DSN_PASSED, "1");
+	if (attr_write(req->client, a) < 0)
+		msg_warn("%s: cannot send the result for <%s> to the queue manager",
+		    req->queue_id, rcpt->addr);
+	attr_free(a);
+}
+
+void
+smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *dsn,
+    const char *text)
+{
+	VSTRING	*delays = vstring_alloc(80), *orig = vstring_alloc(80);
+	const char *action, *status, *o;
+	int	 passed = 0;
+
+	if (rcpt->done)
+		msg_panic("smtp_rcpt_result: <%s> already has a result", rcpt->addr);
+	if (*dsn == '2') {
+		status = "sent";
+		action = "delivered";
+		if (sess && !sess->lmtp) {
+			if (sess->features & SMTP_FEAT_DSN)
+				passed = 1;
+			else if (smtp_notify_success(rcpt))
+				action = "relayed";
+		}
+	} else if (*dsn == '5') {
+		status = "bounced";
+		action = "failed";
+	} else {
+		status = "deferred";
+		action = "delayed";
+	}
+	smtp_delays(req, delays);
+	if ((o = smtp_orig_to(rcpt)) != NULL)
+		vstring_sprintf(orig, ", orig_to=<%s>", o);
+	msg_info("%s: to=<%s>%s, relay=%s, %s, dsn=%s, status=%s (%s)", req->queue_id,
+	    rcpt->addr, vstring_str(orig), sess ? vstring_str(sess->relay) : "none",
+	    vstring_str(delays), dsn, status, text);
+	smtp_reply(req, rcpt, sess, dsn, action, text, passed);
+	rcpt->done = 1;
+	rcpt->accepted = 0;
+	req->pending--;
+	vstring_free(delays);
+	vstring_free(orig);
+}
+
+void
+smtp_rcpt_resp(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *cmd)
+{
+	VSTRING	*why;
+	const char *dsn = sess->resp.code ? sess->resp.dsn : "4.4.2";
+
+	if (sess->resp.code / 100 == 2) {
+		smtp_rcpt_result(req, rcpt, sess, dsn, vstring_str(sess->resp.text));
+		return;
+	}
+	why = vstring_alloc(200);
+	smtp_sess_say(sess, why, cmd);
+	if (*dsn != '5' && !req->final_server)
+		smtp_req_why(req, dsn, 1, "%s", vstring_str(why));
+	else
+		smtp_rcpt_result(req, rcpt, sess, *dsn == '5' ? dsn : dsn[0] == '4' ? dsn : "4.0.0",
+		    vstring_str(why));
+	vstring_free(why);
+}
+
+void
+smtp_rcpt_rest(SMTP_REQ *req, SMTP_SESS *sess, const char *dsn, const char *text)
+{
+	int	 i;
+
+	for (i = 0; i < req->nrcpt; i++)
+		if (!req->rcpt[i].done)
+			smtp_rcpt_result(req, &req->rcpt[i], sess, dsn, text);
+}
+
+void
+smtp_req_why(SMTP_REQ *req, const char *dsn, int soft, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vstring_reset(req->why);
+	vstring_vsprintf_append(req->why, fmt, ap);
+	va_end(ap);
+	snprintf(req->why_dsn, sizeof(req->why_dsn), "%s", dsn);
+	if (soft && req->why_dsn[0] == '5')
+		req->why_dsn[0] = '4';
+	req->why_soft = soft;
+}

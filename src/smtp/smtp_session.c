@@ -1,0 +1,407 @@
+/*
+ * NAME
+ *	smtp_session - connections, commands and replies
+ * SYNOPSIS
+ *	#include "smtp.h"
+ *
+ *	SMTP_SESS *smtp_sess_open(SMTP_ADDR *addr, const char *dest,
+ *	    VSTRING *why, char *dsn);
+ *	void smtp_sess_close(SMTP_SESS *sess, int quit);
+ *	int smtp_send(SMTP_SESS *sess, long timeout, const char *fmt, ...);
+ *	int smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...);
+ *	int smtp_flush(SMTP_SESS *sess);
+ *	int smtp_resp(SMTP_SESS *sess, long timeout);
+ *	void smtp_transcript(SMTP_SESS *sess, int dir, const char *text,
+ *	    size_t len);
+ *	void smtp_sess_say(SMTP_SESS *sess, VSTRING *why, const char *cmd);
+ * DESCRIPTION
+ *	smtp_sess_open() connects to one address (smtp_bind_address or
+ *	smtp_bind_address6 as the local end, smtp_connect_timeout) and
+ *	reads the greeting; a 4xx or 5xx greeting fails the session (with
+ *	smtp_skip_5xx_greeting a 5xx is made temporary, so that the next
+ *	address is tried and the mail is not bounced). The EHLO/HELO
+ *	exchange follows (smtp_proto.c).
+ *
+ *	smtp_send() queues one command line (CRLF added); smtp_cmd() also
+ *	flushes. smtp_resp() flushes and reads one reply, every line of it,
+ *	with a bound on line length and line count, into sess->resp: the
+ *	code (0 when the connection broke or timed out, or the reply was
+ *	malformed), the enhanced status (from the text, or derived from
+ *	the code) and the text. Each call sets the stream time limit.
+ *
+ *	Conversations with servers that match debug_peer_list are logged;
+ *	with smtp_transcript_log (ZMailer's -l) every command and reply line
+ *	is appended to that file, each line prefixed with the process id.
+ *
+ *	smtp_sess_say() formats "host h[a] said: reply (in reply to CMD
+ *	command)" into why. smtp_sess_close() sends QUIT when asked and the
+ *	session is sane, waiting for its reply unless smtp_skip_quit_response.
+ * DIAGNOSTICS
+ *	smtp_sess_open() returns null with a reason and a status code.
+ *	smtp_send(), smtp_cmd() and smtp_flush() return -1 on a write error
+ *	or time out, and mark the session broken.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "connect.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "sock_addr.h"
+#include "smtp.h"
+
+#define SMTP_LINE_MAX	4096	/* reply line bound */
+#define SMTP_RESP_LINES	1000	/* reply lines bound */
+#define SMTP_TEXT_MAX	8192	/* joined reply text kept */
+
+static int smtp_log_fd = -2;
+
+/* smtp_cidr_match - "addr/len" against a numeric address */
+
+static int
+smtp_cidr_match(const char *pat, const char *addr)
+{
+	unsigned char net[16], a[16];
+	char	 buf[64], *slash;
+	int	 fam, len, i;
+
+	snprintf(buf, sizeof(buf), "%s", pat);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return 0;
+	*slash = 0;
+	len = atoi(slash + 1);
+	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, buf, net) != 1 || inet_pton(fam, addr, a) != 1)
+		return 0;
+	if (len < 0 || len > (fam == AF_INET ? 32 : 128))
+		return 0;
+	for (i = 0; len > 0; i++, len -= 8) {
+		int mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
+
+		if ((net[i] & mask) != (a[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+/* smtp_debug_peer - does the peer match debug_peer_list? */
+
+static int
+smtp_debug_peer(const char *host, const char *addr)
+{
+	size_t	 i, hl, pl;
+	const char *p;
+
+	hl = strlen(host);
+	for (i = 0; i < smtp_cf.debug_peers->argc; i++) {
+		p = smtp_cf.debug_peers->argv[i];
+		pl = strlen(p);
+		if (strcasecmp(p, host) == 0 || strcasecmp(p, addr) == 0
+		    || smtp_cidr_match(p, addr))
+			return 1;
+		/* A domain matches its subdomains, as Postfix's default. */
+		if (*p == '.' && pl > 1)
+			p++, pl--;
+		if (hl > pl && host[hl - pl - 1] == '.' && strcasecmp(host + hl - pl, p) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+smtp_transcript(SMTP_SESS *sess, int dir, const char *text, size_t len)
+{
+	char	 buf[1200];
+	int	 n;
+
+	if (len > 1000)
+		len = 1000;
+	if (sess->debug)
+		msg_info("%s %s: %.*s", dir == '>' ? ">" : "<", vstring_str(sess->namaddr), (int)len, text);
+	if (*smtp_cf.transcript == 0)
+		return;
+	if (smtp_log_fd == -2) {
+		smtp_log_fd = open(smtp_cf.transcript, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (smtp_log_fd < 0)
+			msg_warn("open smtp_transcript_log %s: %m", smtp_cf.transcript);
+	}
+	if (smtp_log_fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%ld\t%s\t%c %.*s\n", (long)getpid(),
+	    vstring_str(sess->relay), dir, (int)len, text);
+	if (n > 0 && write(smtp_log_fd, buf, n > (int)sizeof(buf) - 1 ? (int)sizeof(buf) - 1 : n) < 0)
+		msg_warn("write smtp_transcript_log: %m");
+}
+
+/* smtp_vsend - queue one command line */
+
+static int PRINTFLIKE(3, 0)
+smtp_vsend(SMTP_SESS *sess, long timeout, const char *fmt, va_list ap)
+{
+	vstring_reset(sess->line);
+	vstring_vsprintf_append(sess->line, fmt, ap);
+	smtp_transcript(sess, '>', vstring_str(sess->line), vstring_len(sess->line));
+	vstring_strcat(sess->line, "\r\n");
+	vstream_set_timeout(sess->stream, (int)timeout);
+	if (vstream_write(sess->stream, vstring_str(sess->line), vstring_len(sess->line)) < 0) {
+		sess->broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtp_send(SMTP_SESS *sess, long timeout, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ret;
+
+	va_start(ap, fmt);
+	ret = smtp_vsend(sess, timeout, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int
+smtp_flush(SMTP_SESS *sess)
+{
+	if (vstream_fflush(sess->stream) < 0) {
+		sess->broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 ret;
+
+	va_start(ap, fmt);
+	ret = smtp_vsend(sess, timeout, fmt, ap);
+	va_end(ap);
+	return ret < 0 ? -1 : smtp_flush(sess);
+}
+
+/* smtp_resp_dsn - enhanced status from the text, or from the code */
+
+static void
+smtp_resp_dsn(SMTP_RESP *r, const char *text)
+{
+	const char *p = text;
+	size_t	 n;
+
+	if (*p == (char)('0' + r->code / 100) && p[1] == '.' && isdigit((unsigned char)p[2])) {
+		n = strspn(p, "0123456789.");
+		if (n < sizeof(r->dsn) && n >= 5 && (p[n] == ' ' || p[n] == 0) && p[n - 1] != '.') {
+			memcpy(r->dsn, p, n);
+			r->dsn[n] = 0;
+			return;
+		}
+	}
+	snprintf(r->dsn, sizeof(r->dsn), "%d.0.0", r->code / 100);
+}
+
+/* smtp_resp_line - one reply line: code and continuation */
+
+static int
+smtp_resp_line(SMTP_SESS *sess, long timeout, int *more)
+{
+	const char *s;
+	int	 st;
+
+	vstream_set_timeout(sess->stream, (int)timeout);
+	st = vstream_get_line(sess->stream, sess->line, SMTP_LINE_MAX, VSTREAM_GL_CRLF);
+	if (st == VSTREAM_LINE_LONG) {
+		VSTRING *junk = vstring_alloc(SMTP_LINE_MAX);
+
+		while ((st = vstream_get_line(sess->stream, junk, SMTP_LINE_MAX, VSTREAM_GL_CRLF))
+		    == VSTREAM_LINE_LONG)
+			;
+		vstring_free(junk);
+	}
+	if (st != VSTREAM_LINE_OK && st != VSTREAM_LINE_LONG)
+		return -1;
+	s = vstring_str(sess->line);
+	smtp_transcript(sess, '<', s, vstring_len(sess->line));
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2])
+	    || (s[3] != ' ' && s[3] != '-' && s[3] != 0) || s[0] < '2' || s[0] > '5')
+		return -2;
+	*more = s[3] == '-';
+	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+int
+smtp_resp(SMTP_SESS *sess, long timeout)
+{
+	SMTP_RESP *r = &sess->resp;
+	int	 code, more = 1, lines = 0;
+
+	r->code = 0;
+	vstring_reset(r->text);
+	vstring_reset(r->first);
+	argv_truncate(r->lines, 0);
+	if (smtp_flush(sess) < 0)
+		return 0;
+	while (more) {
+		if ((code = smtp_resp_line(sess, timeout, &more)) < 0 || ++lines > SMTP_RESP_LINES
+		    || (r->code && code != r->code)) {
+			vstring_sprintf(r->text, code == -2 ? "malformed reply: %.100s" :
+			    "lost connection", vstring_str(sess->line));
+			sess->broken = 1;
+			r->code = 0;
+			strcpy(r->dsn, "4.4.2");
+			return 0;
+		}
+		r->code = code;
+		if (vstring_len(r->text) < SMTP_TEXT_MAX) {
+			if (vstring_len(r->text))
+				vstring_addch(r->text, ' ');
+			vstring_strcat(r->text, vstring_str(sess->line));
+		}
+		if (lines == 1)
+			vstring_strcpy(r->first, vstring_str(sess->line));
+		argv_add(r->lines, vstring_len(sess->line) > 4 ? vstring_str(sess->line) + 4 : "");
+	}
+	smtp_resp_dsn(r, vstring_str(r->first) + (vstring_len(r->first) > 4 ? 4 : vstring_len(r->first)));
+	return r->code;
+}
+
+void
+smtp_sess_say(SMTP_SESS *sess, VSTRING *why, const char *cmd)
+{
+	if (sess->resp.code == 0) {
+		vstring_sprintf(why, "%s with %s while %s", vstring_len(sess->resp.text) ?
+		    vstring_str(sess->resp.text) : "lost connection",
+		    vstring_str(sess->namaddr), cmd ? cmd : "receiving the initial server greeting");
+		return;
+	}
+	vstring_sprintf(why, "host %s said: %s", vstring_str(sess->namaddr), vstring_str(sess->resp.text));
+	if (cmd)
+		vstring_sprintf_append(why, " (in reply to %s command)", cmd);
+}
+
+/* smtp_sess_new - a session around a connected socket */
+
+static SMTP_SESS *
+smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
+{
+	SMTP_SESS *sess = mycalloc(1, sizeof(*sess));
+
+	sess->stream = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	sess->dest = mystrdup(dest);
+	sess->host = mystrdup(a->host);
+	snprintf(sess->addr, sizeof(sess->addr), "%s", a->addr);
+	sess->port = a->port;
+	sess->relay = vstring_alloc(100);
+	sess->namaddr = vstring_alloc(100);
+	if (a->sa.ss_family == AF_UNIX) {
+		vstring_sprintf(sess->namaddr, "%s[%s]", a->host, a->addr);
+		vstring_strcpy(sess->relay, vstring_str(sess->namaddr));
+	} else {
+		vstring_sprintf(sess->namaddr, "%s[%s]", a->host, a->addr);
+		vstring_sprintf(sess->relay, "%s[%s]:%d", a->host, a->addr, a->port);
+	}
+	vstream_set_peer(sess->stream, vstring_str(sess->namaddr));
+	sess->lmtp = smtp_cf.lmtp;
+	sess->line = vstring_alloc(512);
+	sess->resp.text = vstring_alloc(512);
+	sess->resp.first = vstring_alloc(512);
+	sess->resp.lines = argv_alloc(8);
+	sess->greeting = vstring_alloc(100);
+	sess->debug = smtp_debug_peer(a->host, a->addr);
+	return sess;
+}
+
+/* smtp_sess_connect - the TCP or UNIX connection */
+
+static int
+smtp_sess_connect(SMTP_ADDR *a, VSTRING *why)
+{
+	const char *bind = NULL;
+
+	if (a->sa.ss_family == AF_UNIX)
+		return unix_connect(a->addr, smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+	if (a->sa.ss_family == AF_INET && *smtp_cf.bind_addr)
+		bind = smtp_cf.bind_addr;
+	if (a->sa.ss_family == AF_INET6 && *smtp_cf.bind_addr6)
+		bind = smtp_cf.bind_addr6;
+	return inet_connect_addr((struct sockaddr *)&a->sa, a->salen, bind,
+	    smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+}
+
+SMTP_SESS *
+smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
+{
+	SMTP_SESS *sess;
+	VSTRING	*err = vstring_alloc(100);
+	int	 fd;
+
+	smtp_title("%s: connect to %s", dest, a->addr);
+	if ((fd = smtp_sess_connect(a, err)) < 0) {
+		if (a->sa.ss_family == AF_UNIX)
+			vstring_sprintf(why, "connect to %s: %s", a->addr, vstring_str(err));
+		else
+			vstring_sprintf(why, "connect to %s[%s]:%d: %s", a->host, a->addr, a->port,
+			    vstring_str(err));
+		strcpy(dsn, "4.4.1");
+		vstring_free(err);
+		return NULL;
+	}
+	vstring_free(err);
+	sess = smtp_sess_new(fd, a, dest);
+	smtp_title("%s: greeting from %s", dest, vstring_str(sess->namaddr));
+	if (smtp_resp(sess, smtp_cf.tmo_helo) / 100 != 2) {
+		smtp_sess_say(sess, why, NULL);
+		if (sess->resp.code == 0)
+			strcpy(dsn, "4.4.2");
+		else
+			snprintf(dsn, 16, "%s", sess->resp.dsn);
+		if (sess->resp.code / 100 == 5 && smtp_cf.skip_5xx_greeting)
+			dsn[0] = '4';
+		if (sess->resp.code)
+			vstring_sprintf(why, "host %s refused to talk to me: %s", vstring_str(sess->namaddr),
+			    vstring_str(sess->resp.text));
+		smtp_sess_close(sess, sess->resp.code != 0);
+		return NULL;
+	}
+	vstring_strcpy(sess->greeting, vstring_str(sess->resp.text));
+	if (smtp_helo(sess, why, dsn) < 0) {
+		smtp_sess_close(sess, !sess->broken);
+		return NULL;
+	}
+	return sess;
+}
+
+void
+smtp_sess_close(SMTP_SESS *sess, int quit)
+{
+	if (sess == NULL)
+		return;
+	if (quit && !sess->broken) {
+		if (smtp_cmd(sess, smtp_cf.tmo_quit, "QUIT") == 0 && !smtp_cf.skip_quit_resp)
+			(void)smtp_resp(sess, smtp_cf.tmo_quit);
+	}
+	vstream_fclose(sess->stream);
+	myfree(sess->dest);
+	myfree(sess->host);
+	vstring_free(sess->relay);
+	vstring_free(sess->namaddr);
+	vstring_free(sess->line);
+	vstring_free(sess->resp.text);
+	vstring_free(sess->resp.first);
+	argv_free(sess->resp.lines);
+	vstring_free(sess->greeting);
+	myfree(sess);
+}

@@ -1,0 +1,193 @@
+/*
+ * NAME
+ *	smtpd - Postern SMTP server
+ * SYNOPSIS
+ *	smtpd -n service -t type [-o name=value]... [-v]...
+ * DESCRIPTION
+ *	The SMTP server, run by the master with a listening socket; each
+ *	process serves one client at a time, up to max_use clients. See
+ *	smtpd(8) for the protocol, the parameters and the log lines.
+ *
+ *	A session: the client address and (verified) name are found, the
+ *	pause file $queue_directory/pid/smtpd.pause is checked (smtpctl
+ *	pause smtp: new clients get "421 4.3.2 Service temporarily
+ *	unavailable"), a client that talks before the greeting is
+ *	disconnected (smtpd_forbid_unauth_pipelining), the greeting
+ *	"220 $smtpd_banner" is sent, and commands are served until QUIT, a
+ *	fatal protocol error, a time-out or smtpd_hard_error_limit errors.
+ *	"connect from" and "disconnect from ... commands=N" are logged as
+ *	Postfix does.
+ * DIAGNOSTICS
+ *	Problems with the client are replies and log lines; configuration
+ *	errors are fatal.
+ */
+#include <sys/socket.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "mail_conf.h"
+#include "mail_server.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+
+static SMTPD_CONF smtpd_conf;
+
+static void
+smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
+{
+	memset(state, 0, sizeof(*state));
+	state->conf = &smtpd_conf;
+	state->client = stream;
+	state->where = "CONNECT";
+	state->protocol = "SMTP";
+	state->is_mynet = -1;
+	state->buf = vstring_alloc(512);
+	state->reply = vstring_alloc(256);
+	state->check_reply = vstring_alloc(256);
+	state->rcpts = argv_alloc(8);
+	state->msg.hdr = vstring_alloc(1024);
+	state->msg.line = vstring_alloc(256);
+	state->dsn_ret = QF_RET_NONE;
+}
+
+static void
+smtpd_state_free(SMTPD_STATE *state)
+{
+	smtpd_proto_reset(state);
+	myfree(state->helo);
+	myfree(state->namaddr);
+	vstring_free(state->buf);
+	vstring_free(state->reply);
+	vstring_free(state->check_reply);
+	argv_free(state->rcpts);
+	vstring_free(state->msg.hdr);
+	vstring_free(state->msg.line);
+}
+
+/* local_header_rewrite_clients: a small restriction-like list. */
+static int
+smtpd_rewrite_clients(SMTPD_STATE *state)
+{
+	ARGV	*list = smtpd_conf.hdr_rewrite_clients;
+	const char *item;
+
+	for (size_t i = 0; list && i < list->argc; i++) {
+		item = list->argv[i];
+		if (strcasecmp(item, "permit_mynetworks") == 0 &&
+		    smtpd_check_mynetworks(state))
+			return 1;
+		if (strcasecmp(item, "permit_inet_interfaces") == 0 &&
+		    state->family != AF_UNIX &&
+		    (strcmp(state->addr, state->laddr) == 0 ||
+		    smtpd_peer_local_addr(state->addr)))
+			return 1;
+		if (strcasecmp(item, "static:all") == 0)
+			return 1;
+	}
+	return state->family == AF_UNIX;
+}
+
+/* smtpctl pause smtp leaves this file behind. */
+static int
+smtpd_paused(void)
+{
+	char	 path[4096];
+
+	snprintf(path, sizeof(path), "%s/pid/smtpd.pause", smtpd_conf.queue_dir);
+	return access(path, F_OK) == 0;
+}
+
+/* Did the client talk before our greeting? */
+static int
+smtpd_pregreet(SMTPD_STATE *state)
+{
+	struct pollfd pfd;
+
+	if (!smtpd_conf.forbid_unauth_pipe || state->family == AF_UNIX)
+		return 0;
+	pfd.fd = vstream_fileno(state->client);
+	pfd.events = POLLIN;
+	if (vstream_bufstat(state->client) == 0 && poll(&pfd, 1, 0) <= 0)
+		return 0;
+	return smtpd_cmd_pipelining(state) < 0;
+}
+
+static void
+smtpd_greet(SMTPD_STATE *state)
+{
+	int	 err = 0;
+
+	state->bare_nl = smtpd_match_net(smtpd_conf.bare_nl_excl, state->addr,
+	    state->name, 0, &err) ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
+	state->rewrite_hdrs = smtpd_rewrite_clients(state);
+	if (smtpd_paused()) {
+		msg_info("reject: connect from %s: service paused", state->namaddr);
+		smtpd_chat_reply(state, "421 4.3.2 Service temporarily unavailable");
+		state->quit = 1;
+		return;
+	}
+	if (smtpd_pregreet(state))
+		return;
+	if (!smtpd_conf.delay_reject &&
+	    smtpd_check_client(state) == SMTPD_CHECK_REJECT) {
+		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		state->denied = 1;
+		return;
+	}
+	smtpd_chat_reply(state, "220 %s", smtpd_conf.banner);
+}
+
+static void
+smtpd_session(SMTPD_STATE *state)
+{
+	smtpd_greet(state);
+	while (!state->quit) {
+		if (state->error_count >= smtpd_conf.hard_erlim) {
+			msg_info("too many errors after %s from %s", state->where,
+			    state->namaddr);
+			smtpd_chat_reply(state, "421 4.7.0 %s Error: too many errors",
+			    smtpd_conf.myhostname);
+			break;
+		}
+		smtpd_cmd_dispatch(state);
+	}
+	smtpd_chat_flush(state);
+}
+
+static void
+smtpd_service(VSTREAM *stream, const char *service, char **argv)
+{
+	SMTPD_STATE state;
+	VSTRING	*stats = vstring_alloc(100);
+
+	smtpd_state_init(&state, stream);
+	vstream_set_timeout(stream, smtpd_conf.timeout);
+	smtpd_peer_init(&state);
+	msg_info("connect from %s", state.namaddr);
+	smtpd_session(&state);
+	smtpd_cmd_stat_line(&state, stats);
+	msg_info("disconnect from %s%s", state.namaddr, vstring_str(stats));
+	vstring_free(stats);
+	smtpd_state_free(&state);
+}
+
+static void
+smtpd_pre_init(const char *service, char **argv)
+{
+	smtpd_conf_load(&smtpd_conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const MAIL_SERVER_OPS ops = {
+		.pre_init = smtpd_pre_init,
+	};
+
+	single_server_main(argc, argv, smtpd_service, &ops);
+	return 0;
+}

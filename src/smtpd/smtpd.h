@@ -1,0 +1,278 @@
+/*
+ * smtpd.h - the SMTP server's shared state and module interfaces.
+ * See smtpd.c (main, session loop) and the smtpd_*.c modules.
+ */
+#ifndef SMTPD_H
+#define SMTPD_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netdb.h>
+
+#include "argv.h"
+#include "qfile.h"
+#include "vstream.h"
+#include "vstring.h"
+
+#define SMTPD_CMD_LIMIT		2048	/* command line bytes (without CRLF) */
+#define SMTPD_NAME_MAX		256	/* client host name */
+#define SMTPD_ADDR_MAX		64	/* client address text */
+
+/* smtpd_forbid_bare_newline values. */
+#define SMTPD_BARE_NL_NO	0
+#define SMTPD_BARE_NL_NORMALIZE	1
+#define SMTPD_BARE_NL_REJECT	2
+
+/* Restriction results. */
+#define SMTPD_CHECK_DUNNO	0	/* no decision, go on */
+#define SMTPD_CHECK_OK		1	/* permit (ends this list) */
+#define SMTPD_CHECK_REJECT	2	/* reply is in state->check_reply */
+
+/* Restriction list classes (what a reject names). */
+#define SMTPD_CLASS_CLIENT	0
+#define SMTPD_CLASS_HELO	1
+#define SMTPD_CLASS_SENDER	2
+#define SMTPD_CLASS_RCPT	3
+#define SMTPD_CLASS_DATA	4
+#define SMTPD_CLASS_EOD		5
+
+/* Per-process configuration, read once in post_init. */
+typedef struct SMTPD_CONF {
+	const char *myhostname;
+	const char *banner;
+	const char *myorigin;
+	const char *queue_dir;
+	const char *rcpt_delim;
+	const char *always_bcc;
+	int	 timeout;
+	int	 soft_erlim;
+	int	 hard_erlim;
+	int	 err_sleep;
+	int	 rcpt_limit;
+	int	 junk_limit;
+	long long size_limit;
+	long long line_limit;
+	long long hdr_limit;
+	int	 disable_vrfy;
+	int	 forbid_unauth_pipe;
+	int	 bare_nl;
+	int	 helo_required;
+	int	 delay_reject;
+	int	 peername_lookup;
+	int	 reject_unlisted_rcpt;
+	int	 reject_unlisted_sender;
+	int	 parent_match_relay;	/* parent_domain_matches_subdomains */
+	int	 parent_match_access;
+	int	 parent_match_mynet;
+	ARGV	*bare_nl_excl;
+	ARGV	*mynetworks;
+	ARGV	*mydestination;
+	ARGV	*relay_domains;
+	ARGV	*inet_interfaces;
+	ARGV	*local_rcpt_maps;
+	ARGV	*relay_rcpt_maps;
+	ARGV	*rcpt_bcc_maps;
+	ARGV	*hdr_rewrite_clients;
+	ARGV	*client_rest;
+	ARGV	*helo_rest;
+	ARGV	*sender_rest;
+	ARGV	*relay_rest;
+	ARGV	*rcpt_rest;
+	ARGV	*data_rest;
+	ARGV	*eod_rest;
+	int	 reject_code;
+	int	 defer_code;
+	int	 relay_code;
+	int	 access_reject_code;
+	int	 access_defer_code;
+	int	 unknown_local_code;
+	int	 unknown_relay_code;
+	int	 unknown_addr_code;
+	int	 non_fqdn_code;
+	int	 invalid_hostname_code;
+} SMTPD_CONF;
+
+/* Per-command statistics for the "disconnect from" line. */
+#define SMTPD_NSTAT	16
+typedef struct SMTPD_STAT {
+	const char *name;
+	int	 ok;
+	int	 total;
+} SMTPD_STAT;
+
+/* Message reception (DATA and BDAT share it). */
+typedef struct SMTPD_MSG {
+	int	 in_header;		/* still in the header section */
+	int	 have_msgid;
+	int	 have_date;
+	int	 too_big;		/* message_size_limit exceeded */
+	int	 write_err;		/* queue file write failed */
+	int	 bare_lf;		/* saw a bare LF (reject mode) */
+	long long size;			/* content bytes received */
+	VSTRING	*hdr;			/* buffered header section */
+	VSTRING	*line;			/* one logical line being assembled */
+	long long hdr_cur;		/* bytes in the current header field */
+	int	 hdr_cut;		/* current header over header_size_limit */
+	int	 pending_cr;		/* BDAT: chunk ended in CR */
+	int	 partial;		/* last body line not yet ended */
+} SMTPD_MSG;
+
+typedef struct SMTPD_STATE {
+	const SMTPD_CONF *conf;
+	VSTREAM	*client;
+	/* Peer. */
+	char	 addr[SMTPD_ADDR_MAX];
+	char	 name[SMTPD_NAME_MAX];
+	char	 laddr[SMTPD_ADDR_MAX];
+	int	 port;
+	int	 family;
+	char	*namaddr;		/* "name[addr]" */
+	int	 is_mynet;		/* client in mynetworks (-1: unknown) */
+	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
+	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
+	int	 denied;		/* client rejected at connect */
+	/* Session. */
+	const char *where;		/* command in progress, for logs */
+	char	*helo;
+	const char *protocol;		/* "SMTP", "ESMTP" */
+	int	 ehlo;			/* EHLO was used: pipelining allowed */
+	int	 error_count;
+	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
+	int	 quit;			/* end the session */
+	int	 nstat;
+	SMTPD_STAT stat[SMTPD_NSTAT];
+	VSTRING	*buf;			/* command line */
+	VSTRING	*reply;			/* scratch for replies */
+	VSTRING	*check_reply;		/* restriction reject text */
+	int	 warn_if_reject;
+	/* Transaction. */
+	char	*sender;		/* null: no MAIL yet */
+	long long decl_size;		/* MAIL SIZE= */
+	const char *body;		/* "7BIT", "8BITMIME", "BINARYMIME" or null */
+	int	 smtputf8;
+	int	 dsn_ret;
+	char	*dsn_envid;
+	int	 rcpt_count;
+	char	*first_rcpt;
+	ARGV	*rcpts;			/* accepted recipients, for the log */
+	QF_WRITER *qf;
+	char	 queue_id[QF_ID_LEN + 1];
+	int	 hold;
+	int	 discard;
+	char	*hold_why;
+	int	 sender_checked;	/* delay_reject: cached outcome */
+	int	 sender_check_result;
+	char	*sender_check_reply;
+	int	 bdat;			/* BDAT in progress */
+	int	 bdat_bad;		/* BDAT chunk being discarded */
+	SMTPD_MSG msg;
+} SMTPD_STATE;
+
+/* smtpd_conf.c */
+void	 smtpd_conf_load(SMTPD_CONF *);
+
+/* smtpd_chat.c */
+void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_flush(SMTPD_STATE *);
+int	 smtpd_chat_query(SMTPD_STATE *);
+int	 smtpd_chat_pending(SMTPD_STATE *);
+int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd_cmd.c */
+void	 smtpd_cmd_dispatch(SMTPD_STATE *);
+void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
+int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+
+/* smtpd_proto.c */
+int	 smtpd_proto_mail(SMTPD_STATE *, const char *);
+int	 smtpd_proto_rcpt(SMTPD_STATE *, const char *);
+int	 smtpd_proto_vrfy(SMTPD_STATE *, const char *);
+void	 smtpd_proto_reset(SMTPD_STATE *);
+
+/* smtpd_data.c */
+int	 smtpd_data_cmd(SMTPD_STATE *, const char *);
+int	 smtpd_data_bdat(SMTPD_STATE *, const char *);
+
+/* smtpd_msg.c: content to the queue file */
+void	 smtpd_msg_begin(SMTPD_STATE *);
+void	 smtpd_msg_line(SMTPD_STATE *, const char *, size_t, int);
+void	 smtpd_msg_end(SMTPD_STATE *);
+
+/* smtpd_queue.c */
+int	 smtpd_queue_open(SMTPD_STATE *);
+int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
+void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
+void	 smtpd_queue_bcc(SMTPD_STATE *);
+void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
+int	 smtpd_queue_commit(SMTPD_STATE *);
+void	 smtpd_queue_abort(SMTPD_STATE *);
+
+/* smtpd_check.c: one restriction list evaluation */
+typedef struct SMTPD_CHECK {
+	SMTPD_STATE *state;
+	int	 class;			/* SMTPD_CLASS_* */
+	const char *rcpt;		/* recipient being checked, or null */
+	int	 depth;			/* restrictions from access results */
+} SMTPD_CHECK;
+
+#define SMTPD_CHECK_DEPTH	5
+
+int	 smtpd_check_list(SMTPD_CHECK *, ARGV *);
+int	 smtpd_check_client(SMTPD_STATE *);
+int	 smtpd_check_helo(SMTPD_STATE *);
+int	 smtpd_check_sender(SMTPD_STATE *);
+int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
+int	 smtpd_check_data(SMTPD_STATE *);
+int	 smtpd_check_eod(SMTPD_STATE *);
+int	 smtpd_check_mynetworks(SMTPD_STATE *);
+
+/* smtpd_reject.c */
+extern const char *smtpd_reject_class_text[];
+int	 smtpd_reject(SMTPD_CHECK *, int, const char *, const char *, ...)
+	    PRINTFLIKE(4, 5);
+int	 smtpd_reject_class(SMTPD_CHECK *, int, const char *, const char *);
+const char *smtpd_reject_name(SMTPD_CHECK *);
+void	 smtpd_reject_log(SMTPD_STATE *, const char *, const char *,
+	    const char *);
+
+/* smtpd_access.c */
+#define SMTPD_ACCESS_HOST	0
+#define SMTPD_ACCESS_CLIENT	1
+#define SMTPD_ACCESS_MAIL	2
+int	 smtpd_access_find(const char *, int, const char *, const char *,
+	    const SMTPD_CONF *, VSTRING *);
+int	 smtpd_access_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_access_action(SMTPD_CHECK *, const char *);
+
+/* smtpd_resolve.c: address classes */
+#define SMTPD_DEST_LOCAL	1
+#define SMTPD_DEST_RELAY	2
+#define SMTPD_DEST_OTHER	3
+int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
+int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
+char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
+
+/* smtpd_addr.c: pure parsing helpers (unit tested) */
+int	 smtpd_addr_path(const char *, VSTRING *, const char **);
+int	 smtpd_addr_valid(const char *, int);
+const char *smtpd_addr_domain(const char *);
+int	 smtpd_addr_fqdn(const char *);
+int	 smtpd_addr_hostname_valid(const char *);
+int	 smtpd_addr_xtext_decode(const char *, VSTRING *);
+int	 smtpd_addr_is_ascii(const char *);
+int	 smtpd_addr_parse_size(const char *, long long *);
+
+/* smtpd_match.c: network and domain lists (unit tested) */
+int	 smtpd_match_net(ARGV *, const char *, const char *, int, int *);
+int	 smtpd_match_domain(ARGV *, const char *, int, int *);
+int	 smtpd_match_cidr(const char *, const char *);
+
+/* smtpd_peer.c */
+void	 smtpd_peer_init(SMTPD_STATE *);
+int	 smtpd_peer_local_addr(const char *);
+
+/* smtpd_dns.c */
+int	 smtpd_dns_init(void);
+int	 smtpd_dns_domain_exists(const char *);	/* 1 yes, 0 no, -1 tempfail */
+
+#endif

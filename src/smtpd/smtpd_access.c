@@ -1,0 +1,299 @@
+/*
+ * NAME
+ *	smtpd_access - access(5) table lookups for check_*_access
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	int smtpd_access_find(const char *spec, int kind, const char *key,
+ *		const char *addr, const SMTPD_CONF *conf, VSTRING *result);
+ * DESCRIPTION
+ *	smtpd_access_find() looks up the keys that access(5) defines for
+ *	one table, most specific first, and stops at the first hit:
+ * .IP SMTPD_ACCESS_HOST
+ *	a host name (HELO argument or client name) and its parent domains:
+ *	"sub.example.com", then "example.com", "com" when
+ *	parent_domain_matches_subdomains includes smtpd_access_maps, or
+ *	".example.com", ".com" otherwise.
+ * .IP SMTPD_ACCESS_CLIENT
+ *	the client name as above (unless "unknown"), then the address addr
+ *	and its prefixes ("192.0.2.1", "192.0.2", "192.0", "192"; IPv6 by
+ *	colon-separated parts).
+ * .IP SMTPD_ACCESS_MAIL
+ *	an address: "user+ext@domain", "user@domain", the domain and its
+ *	parents as above, "user+ext@", "user@". The null address is "<>".
+ * .PP
+ *	Tables that are not exact-key tables (regexp, pcre, cidr) are
+ *	queried with the whole name and/or address only. A "proxy:" prefix
+ *	is ignored. The value found is stored in result.
+ * DIAGNOSTICS
+ *	1 when found, 0 when not found, -1 on a lookup error (logged).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dict.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+
+/* One key; 1 found, 0 not, -1 error. */
+static int
+smtpd_access_get(DICT *dict, const char *key, VSTRING *result)
+{
+	const char *val;
+
+	if (*key == 0)
+		return 0;
+	if ((val = dict_get(dict, key)) != NULL) {
+		vstring_strcpy(result, val);
+		return 1;
+	}
+	if (dict->error != DICT_ERR_NONE) {
+		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
+		    dict_error_text(dict));
+		return -1;
+	}
+	return 0;
+}
+
+/* A domain and its parents. */
+static int
+smtpd_access_domain(DICT *dict, const char *domain, int parent,
+    VSTRING *result)
+{
+	const char *next;
+	int	 r;
+
+	if ((r = smtpd_access_get(dict, domain, result)) != 0)
+		return r;
+	for (next = strchr(domain + 1, '.'); next; next = strchr(next + 1, '.'))
+		if ((r = smtpd_access_get(dict, parent ? next + 1 : next,
+		    result)) != 0)
+			return r;
+	return 0;
+}
+
+/* An address and its prefixes: 1.2.3.4, 1.2.3, 1.2, 1. */
+static int
+smtpd_access_addr(DICT *dict, const char *addr, VSTRING *result)
+{
+	char	 buf[SMTPD_ADDR_MAX];
+	char	*cut;
+	int	 r, delim = strchr(addr, ':') ? ':' : '.';
+
+	snprintf(buf, sizeof(buf), "%s", addr);
+	for (;;) {
+		if ((r = smtpd_access_get(dict, buf, result)) != 0)
+			return r;
+		if ((cut = strrchr(buf, delim)) == NULL || cut == buf)
+			return 0;
+		*cut = 0;
+		if (cut > buf && cut[-1] == delim)	/* "2001:db8::" */
+			cut[-1] = 0;
+	}
+}
+
+static int
+smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
+    VSTRING *result)
+{
+	const char *domain = smtpd_addr_domain(addr);
+	size_t	 llen = domain ? (size_t)(domain - 1 - addr) : strlen(addr);
+	size_t	 blen = llen;
+	VSTRING	*key = vstring_alloc(100);
+	int	 r;
+
+	if (*addr == 0) {
+		r = smtpd_access_get(dict, "<>", result);
+		goto out;
+	}
+	if (conf->rcpt_delim && *conf->rcpt_delim &&
+	    (blen = strcspn(addr, conf->rcpt_delim)) >= llen)
+		blen = llen;
+	if ((r = smtpd_access_get(dict, addr, result)) != 0 || !dict->ops->fixed)
+		goto out;
+	if (blen < llen && domain) {
+		vstring_sprintf(key, "%.*s@%s", (int)blen, addr, domain);
+		if ((r = smtpd_access_get(dict, vstring_str(key), result)) != 0)
+			goto out;
+	}
+	if (domain && (r = smtpd_access_domain(dict, domain,
+	    conf->parent_match_access, result)) != 0)
+		goto out;
+	vstring_sprintf(key, "%.*s@", (int)llen, addr);
+	if ((r = smtpd_access_get(dict, vstring_str(key), result)) != 0)
+		goto out;
+	if (blen < llen) {
+		vstring_sprintf(key, "%.*s@", (int)blen, addr);
+		r = smtpd_access_get(dict, vstring_str(key), result);
+	}
+out:
+	vstring_free(key);
+	return r;
+}
+
+int
+smtpd_access_find(const char *spec, int kind, const char *key,
+    const char *addr, const SMTPD_CONF *conf, VSTRING *result)
+{
+	DICT	*dict;
+	int	 r = 0;
+
+	if (strncmp(spec, "proxy:", 6) == 0)
+		spec += 6;
+	dict = dict_lookup_open(spec);
+	switch (kind) {
+	case SMTPD_ACCESS_MAIL:
+		return smtpd_access_mail(dict, key, conf, result);
+	case SMTPD_ACCESS_CLIENT:
+		if (strcmp(key, "unknown") != 0)
+			r = dict->ops->fixed ? smtpd_access_domain(dict, key,
+			    conf->parent_match_access, result) :
+			    smtpd_access_get(dict, key, result);
+		if (r == 0)
+			r = dict->ops->fixed ? smtpd_access_addr(dict, addr, result) :
+			    smtpd_access_get(dict, addr, result);
+		return r;
+	default:
+		if (*key == '[' || !dict->ops->fixed)
+			return smtpd_access_get(dict, key, result);
+		return smtpd_access_domain(dict, key, conf->parent_match_access,
+		    result);
+	}
+}
+
+/* "4NN text" / "5NN [d.d.d] text" access results. */
+static int
+smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
+{
+	int	 code = atoi(value);
+	const char *text = value + 3;
+	char	 dsn[16];
+
+	text += strspn(text, " \t");
+	if (code < 400)
+		return SMTPD_CHECK_OK;
+	if (isdigit((unsigned char)text[0]) && text[1] == '.' &&
+	    sscanf(text, "%15[0-9.]", dsn) == 1 && strlen(dsn) >= 5) {
+		text += strlen(dsn);
+		text += strspn(text, " \t");
+	} else {
+		snprintf(dsn, sizeof(dsn), "%d.7.1", code / 100);
+	}
+	return smtpd_reject_class(c, code, dsn, *text ? text : "Access denied");
+}
+
+/* Interpret an access table result. */
+int
+smtpd_access_action(SMTPD_CHECK *c, const char *value)
+{
+	SMTPD_STATE *state = c->state;
+	const SMTPD_CONF *conf = state->conf;
+	size_t	 wlen = strcspn(value, " \t");
+	const char *text = value + wlen;
+	ARGV	*list;
+	int	 r;
+
+	text += strspn(text, " \t");
+#define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
+	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
+		return SMTPD_CHECK_OK;
+	if (IS("DUNNO") || IS("DEFER_IF_PERMIT") || IS("DEFER_IF_REJECT"))
+		return SMTPD_CHECK_DUNNO;
+	if (IS("REJECT"))
+		return smtpd_reject_class(c, conf->access_reject_code,
+		    "5.7.1", *text ? text : "Access denied");
+	if (IS("DEFER"))
+		return smtpd_reject_class(c, conf->access_defer_code,
+		    "4.7.1", *text ? text : "Access denied");
+	if (IS("HOLD") || IS("DISCARD")) {
+		int	 hold = IS("HOLD");
+		char	*why = mystrdup(*text ? text : hold ?
+		    "triggers HOLD action" : "triggers DISCARD action");
+
+		VSTRING	*buf = vstring_alloc(100);
+
+		vstring_sprintf(buf, "<%s>: %s %s", smtpd_reject_name(c),
+		    smtpd_reject_class_text[c->class], why);
+		smtpd_reject_log(state, hold ? "hold" : "discard",
+		    vstring_str(buf), c->rcpt);
+		vstring_free(buf);
+		if (hold) {
+			state->hold = 1;
+			myfree(state->hold_why);
+			state->hold_why = why;
+			return SMTPD_CHECK_DUNNO;
+		}
+		state->discard = 1;
+		myfree(why);
+		return SMTPD_CHECK_OK;
+	}
+	if (IS("WARN") || IS("INFO")) {
+		smtpd_reject_log(state, IS("WARN") ? "warn" : "info", text, c->rcpt);
+		return SMTPD_CHECK_DUNNO;
+	}
+	if (wlen == 3 && isdigit((unsigned char)value[0]) &&
+	    isdigit((unsigned char)value[1]) && isdigit((unsigned char)value[2]))
+		return smtpd_access_numeric(c, value);
+	if (strspn(value, "0123456789") == strlen(value) && *value)
+		return SMTPD_CHECK_OK;
+#undef IS
+	if (c->depth >= SMTPD_CHECK_DEPTH) {
+		msg_warn("access table result nested too deeply: %s", value);
+		return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
+	}
+	list = argv_split(value, " \t,");
+	c->depth++;
+	r = smtpd_check_list(c, list);
+	c->depth--;
+	argv_free(list);
+	return r;
+}
+
+/* check_*_access table. */
+int
+smtpd_access_check(SMTPD_CHECK *c, const char *table, int which)
+{
+	SMTPD_STATE *state = c->state;
+	VSTRING	*val = vstring_alloc(100);
+	int	 r = SMTPD_CHECK_DUNNO, found;
+	const char *key;
+
+	switch (which) {
+	case SMTPD_CLASS_CLIENT:
+		found = smtpd_access_find(table, SMTPD_ACCESS_CLIENT, state->name,
+		    state->addr, state->conf, val);
+		break;
+	case SMTPD_CLASS_HELO:
+		if ((key = state->helo) == NULL)
+			goto out;
+		found = smtpd_access_find(table, SMTPD_ACCESS_HOST, key, NULL,
+		    state->conf, val);
+		break;
+	default:
+		key = which == SMTPD_CLASS_SENDER ? state->sender : c->rcpt;
+		if (key == NULL)
+			goto out;
+		found = smtpd_access_find(table, SMTPD_ACCESS_MAIL, key, NULL,
+		    state->conf, val);
+		break;
+	}
+	if (found < 0)
+		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "
+		    "Temporary lookup failure", smtpd_reject_name(c),
+		    smtpd_reject_class_text[c->class]);
+	else if (found > 0) {
+		int	 saved = c->class;
+
+		c->class = which;
+		r = smtpd_access_action(c, vstring_str(val));
+		c->class = saved;
+	}
+out:
+	vstring_free(val);
+	return r;
+}
+

@@ -1,0 +1,411 @@
+/*
+ * NAME
+ *	smtpd_check - access restrictions (smtpd_*_restrictions)
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	int smtpd_check_client(SMTPD_STATE *state);
+ *	int smtpd_check_helo(SMTPD_STATE *state);
+ *	int smtpd_check_sender(SMTPD_STATE *state);
+ *	int smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt);
+ *	int smtpd_check_data(SMTPD_STATE *state);
+ *	int smtpd_check_eod(SMTPD_STATE *state);
+ *	int smtpd_check_mynetworks(SMTPD_STATE *state);
+ * DESCRIPTION
+ *	Each function evaluates one Postfix restriction list, first decision
+ *	wins: a permit ends that list only, a reject ends the command. With
+ *	smtpd_delay_reject (the default) the client, helo and sender lists
+ *	are evaluated at RCPT time (once per transaction; the outcome is
+ *	kept), then smtpd_relay_restrictions, smtpd_recipient_restrictions
+ *	and, with smtpd_reject_unlisted_recipient, the recipient table
+ *	check. Without it they run at connect, HELO/EHLO and MAIL.
+ *
+ *	Supported restrictions: permit, reject, defer, warn_if_reject,
+ *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
+ *	(never matches: no AUTH yet), reject_unknown_client_hostname,
+ *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
+ *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
+ *	reject_non_fqdn_sender, reject_non_fqdn_recipient,
+ *	reject_unknown_sender_domain, reject_unknown_recipient_domain,
+ *	reject_unauth_destination, defer_unauth_destination,
+ *	reject_unlisted_recipient (check_recipient_maps),
+ *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
+ *	smtpd_forbid_unauth_pipelining), check_client_access,
+ *	check_helo_access, check_sender_access, check_recipient_access.
+ *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
+ *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
+ *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
+ *	restrictions, evaluated in place. An unknown restriction is a
+ *	configuration error: "451 4.3.5 Server configuration error".
+ *
+ *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
+ *	name[addr]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b>
+ *	to=<x@y> proto=ESMTP helo=<h>" (NOQUEUE when there is no queue file).
+ * DIAGNOSTICS
+ *	SMTPD_CHECK_OK, SMTPD_CHECK_DUNNO, or SMTPD_CHECK_REJECT with the
+ *	reply in state->check_reply.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+
+int
+smtpd_check_mynetworks(SMTPD_STATE *state)
+{
+	int	 err = 0;
+
+	if (state->is_mynet < 0) {
+		state->is_mynet = smtpd_match_net(state->conf->mynetworks,
+		    state->addr, state->name, state->conf->parent_match_mynet,
+		    &err);
+		if (err)
+			state->is_mynet = -1;
+	}
+	return state->is_mynet > 0;
+}
+
+/* reject_unlisted_recipient / reject_unlisted_sender. */
+static int
+smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
+{
+	char	*q = smtpd_resolve_qualify(c->state->conf, addr);
+	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO;
+	const char *what = rcpt ? "Recipient address" : "Sender address";
+
+	class = smtpd_resolve_class(c->state, q, &err);
+	if (!err)
+		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
+	if (err)
+		r = smtpd_reject(c, 450, "4.3.0", "<%s>: %s rejected: "
+		    "Temporary lookup failure", addr, what);
+	else if (!known)
+		r = smtpd_reject(c, class == SMTPD_DEST_LOCAL ?
+		    c->state->conf->unknown_local_code :
+		    c->state->conf->unknown_relay_code, rcpt ? "5.1.1" : "5.1.0",
+		    "<%s>: %s rejected: User unknown in %s recipient table",
+		    addr, what, class == SMTPD_DEST_LOCAL ? "local" : "relay");
+	myfree(q);
+	return r;
+}
+
+
+static int
+smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)
+{
+	char	*q = smtpd_resolve_qualify(c->state->conf, c->rcpt);
+	int	 class = smtpd_resolve_class(c->state, q, err);
+
+	myfree(q);
+	return class;
+}
+
+static int
+smtpd_check_unauth_dest(SMTPD_CHECK *c, int defer)
+{
+	const SMTPD_CONF *conf = c->state->conf;
+	int	 err = 0, class;
+
+	if (c->rcpt == NULL)
+		return SMTPD_CHECK_DUNNO;
+	class = smtpd_check_rcpt_class(c, &err);
+	if (err)
+		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
+		    "failure", c->rcpt);
+	if (class != SMTPD_DEST_OTHER)
+		return SMTPD_CHECK_DUNNO;
+	return smtpd_reject(c, defer ? conf->defer_code : conf->relay_code,
+	    defer ? "4.7.1" : "5.7.1", "<%s>: Relay access denied", c->rcpt);
+}
+
+/* reject_non_fqdn_sender / _recipient. */
+static int
+smtpd_check_fqdn_addr(SMTPD_CHECK *c, const char *addr, int class)
+{
+	const char *domain;
+	int	 saved = c->class, r;
+
+	if (addr == NULL || *addr == 0)
+		return SMTPD_CHECK_DUNNO;
+	domain = smtpd_addr_domain(addr);
+	if (domain && smtpd_addr_fqdn(domain))
+		return SMTPD_CHECK_DUNNO;
+	c->class = class;
+	r = smtpd_reject_class(c, c->state->conf->non_fqdn_code, "5.5.2",
+	    "need fully-qualified address");
+	c->class = saved;
+	return r;
+}
+
+/* reject_unknown_sender_domain / _recipient_domain. */
+static int
+smtpd_check_domain_exists(SMTPD_CHECK *c, const char *addr, int class)
+{
+	const char *domain;
+	int	 saved = c->class, r, err = 0;
+
+	if (addr == NULL || *addr == 0 ||
+	    (domain = smtpd_addr_domain(addr)) == NULL || *domain == '[')
+		return SMTPD_CHECK_DUNNO;
+	if (class == SMTPD_CLASS_RCPT &&
+	    smtpd_check_rcpt_class(c, &err) != SMTPD_DEST_OTHER)
+		return SMTPD_CHECK_DUNNO;
+	if ((r = smtpd_dns_domain_exists(domain)) > 0)
+		return SMTPD_CHECK_DUNNO;
+	c->class = class;
+	r = smtpd_reject_class(c, r < 0 ? 450 : c->state->conf->unknown_addr_code,
+	    class == SMTPD_CLASS_RCPT ? "4.1.2" : "4.1.8", "Domain not found");
+	c->class = saved;
+	return r;
+}
+
+static int
+smtpd_check_helo_name(SMTPD_CHECK *c, int how)
+{
+	const char *helo = c->state->helo;
+	int	 saved = c->class, r = SMTPD_CHECK_DUNNO;
+
+	if (helo == NULL)
+		return r;
+	c->class = SMTPD_CLASS_HELO;
+	if (how == 0 && !smtpd_addr_hostname_valid(helo))
+		r = smtpd_reject_class(c, c->state->conf->invalid_hostname_code,
+		    "5.5.2", "Invalid name");
+	else if (how == 1 && !smtpd_addr_fqdn(helo))
+		r = smtpd_reject_class(c, c->state->conf->non_fqdn_code,
+		    "5.5.2", "need fully-qualified hostname");
+	else if (how == 2 && *helo != '[' && smtpd_dns_domain_exists(helo) <= 0)
+		r = smtpd_reject_class(c, c->state->conf->unknown_addr_code,
+		    "4.7.1", "Host not found");
+	c->class = saved;
+	return r;
+}
+
+static int
+smtpd_check_unlisted_cmd(SMTPD_CHECK *c, int rcpt)
+{
+	const char *addr = rcpt ? c->rcpt : c->state->sender;
+
+	if (addr == NULL || *addr == 0)
+		return SMTPD_CHECK_DUNNO;
+	return smtpd_check_unlisted(c, addr, rcpt);
+}
+
+/* Restrictions without argument; -2 when name is not one of them. */
+static int
+smtpd_check_simple(SMTPD_CHECK *c, const char *name)
+{
+	SMTPD_STATE *state = c->state;
+
+#define IS(w)	(strcasecmp(name, w) == 0)
+	if (IS("permit"))
+		return SMTPD_CHECK_OK;
+	if (IS("reject"))
+		return smtpd_reject_class(c, state->conf->reject_code, "5.7.1",
+		    "Access denied");
+	if (IS("defer"))
+		return smtpd_reject_class(c, state->conf->defer_code, "4.7.1",
+		    "Access denied");
+	if (IS("permit_mynetworks"))
+		return smtpd_check_mynetworks(state) ? SMTPD_CHECK_OK :
+		    SMTPD_CHECK_DUNNO;
+	if (IS("permit_inet_interfaces"))
+		return state->family != AF_UNIX && (strcmp(state->addr,
+		    state->laddr) == 0 || smtpd_peer_local_addr(state->addr)) ?
+		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
+	if (IS("permit_sasl_authenticated") || IS("reject_unauth_pipelining"))
+		return SMTPD_CHECK_DUNNO;
+	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client") ||
+	    IS("reject_unknown_reverse_client_hostname"))
+		return strcmp(state->name, "unknown") != 0 ? SMTPD_CHECK_DUNNO :
+		    smtpd_reject(c, 450, "4.7.25", "Client host rejected: "
+		    "cannot find your hostname, [%s]", state->addr);
+	if (IS("reject_invalid_helo_hostname") || IS("reject_invalid_hostname"))
+		return smtpd_check_helo_name(c, 0);
+	if (IS("reject_non_fqdn_helo_hostname") || IS("reject_non_fqdn_hostname"))
+		return smtpd_check_helo_name(c, 1);
+	if (IS("reject_unknown_helo_hostname") || IS("reject_unknown_hostname"))
+		return smtpd_check_helo_name(c, 2);
+	if (IS("reject_non_fqdn_sender"))
+		return smtpd_check_fqdn_addr(c, state->sender, SMTPD_CLASS_SENDER);
+	if (IS("reject_non_fqdn_recipient"))
+		return smtpd_check_fqdn_addr(c, c->rcpt, SMTPD_CLASS_RCPT);
+	if (IS("reject_unknown_sender_domain"))
+		return smtpd_check_domain_exists(c, state->sender, SMTPD_CLASS_SENDER);
+	if (IS("reject_unknown_recipient_domain"))
+		return smtpd_check_domain_exists(c, c->rcpt, SMTPD_CLASS_RCPT);
+	if (IS("reject_unauth_destination"))
+		return smtpd_check_unauth_dest(c, 0);
+	if (IS("defer_unauth_destination"))
+		return smtpd_check_unauth_dest(c, 1);
+	if (IS("reject_unlisted_recipient") || IS("check_recipient_maps"))
+		return smtpd_check_unlisted_cmd(c, 1);
+	if (IS("reject_unlisted_sender"))
+		return smtpd_check_unlisted_cmd(c, 0);
+#undef IS
+	return -2;
+}
+
+/* Restrictions that take a table or other argument. */
+static const struct {
+	const char *name;
+	int	 class;			/* -1: unsupported, argument skipped */
+} smtpd_check_with_arg[] = {
+	{"check_client_access", SMTPD_CLASS_CLIENT},
+	{"check_helo_access", SMTPD_CLASS_HELO},
+	{"check_sender_access", SMTPD_CLASS_SENDER},
+	{"check_recipient_access", SMTPD_CLASS_RCPT},
+	{"reject_rbl_client", -1},
+	{"reject_rhsbl_client", -1},
+	{"reject_rhsbl_sender", -1},
+	{"reject_rhsbl_recipient", -1},
+	{"reject_rhsbl_helo", -1},
+	{"permit_dnswl_client", -1},
+	{"check_policy_service", -1},
+	{NULL, 0},
+};
+
+static int
+smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
+{
+	const char *name = list->argv[*i];
+	int	 r;
+
+	if ((r = smtpd_check_simple(c, name)) != -2)
+		return r;
+	for (int k = 0; smtpd_check_with_arg[k].name; k++) {
+		if (strcasecmp(name, smtpd_check_with_arg[k].name) != 0)
+			continue;
+		if (*i + 1 >= list->argc) {
+			msg_warn("restriction %s needs an argument", name);
+			break;
+		}
+		*i += 1;
+		if (smtpd_check_with_arg[k].class < 0) {
+			msg_warn("unsupported restriction %s %s: ignored", name,
+			    list->argv[*i]);
+			return SMTPD_CHECK_DUNNO;
+		}
+		return smtpd_access_check(c, list->argv[*i],
+		    smtpd_check_with_arg[k].class);
+	}
+	msg_warn("unknown smtpd restriction: \"%s\"", name);
+	return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
+}
+
+int
+smtpd_check_list(SMTPD_CHECK *c, ARGV *list)
+{
+	int	 r;
+
+	for (size_t i = 0; list && i < list->argc; i++) {
+		if (strcasecmp(list->argv[i], "warn_if_reject") == 0) {
+			c->state->warn_if_reject = 1;
+			continue;
+		}
+		r = smtpd_check_one(c, list, &i);
+		c->state->warn_if_reject = 0;
+		if (r != SMTPD_CHECK_DUNNO)
+			return r;
+	}
+	return SMTPD_CHECK_DUNNO;
+}
+
+static int
+smtpd_check_run(SMTPD_STATE *state, ARGV *list, int class, const char *rcpt)
+{
+	SMTPD_CHECK c = {state, class, rcpt, 0};
+
+	return smtpd_check_list(&c, list);
+}
+
+int
+smtpd_check_client(SMTPD_STATE *state)
+{
+	return smtpd_check_run(state, state->conf->client_rest,
+	    SMTPD_CLASS_CLIENT, NULL);
+}
+
+int
+smtpd_check_helo(SMTPD_STATE *state)
+{
+	return smtpd_check_run(state, state->conf->helo_rest,
+	    SMTPD_CLASS_HELO, NULL);
+}
+
+int
+smtpd_check_sender(SMTPD_STATE *state)
+{
+	return smtpd_check_run(state, state->conf->sender_rest,
+	    SMTPD_CLASS_SENDER, NULL);
+}
+
+/* Client, helo, sender lists at RCPT time, once per transaction. */
+static int
+smtpd_check_delayed(SMTPD_STATE *state, const char *rcpt)
+{
+	const SMTPD_CONF *conf = state->conf;
+	int	 r;
+
+	if (state->sender_checked) {
+		if (state->sender_check_result != SMTPD_CHECK_REJECT)
+			return state->sender_check_result;
+		vstring_strcpy(state->check_reply, state->sender_check_reply);
+		smtpd_reject_log(state, "reject", state->sender_check_reply, rcpt);
+		return SMTPD_CHECK_REJECT;
+	}
+	r = smtpd_check_run(state, conf->client_rest, SMTPD_CLASS_CLIENT, rcpt);
+	if (r != SMTPD_CHECK_REJECT)
+		r = smtpd_check_run(state, conf->helo_rest, SMTPD_CLASS_HELO, rcpt);
+	if (r != SMTPD_CHECK_REJECT)
+		r = smtpd_check_run(state, conf->sender_rest, SMTPD_CLASS_SENDER,
+		    rcpt);
+	state->sender_checked = 1;
+	state->sender_check_result = r == SMTPD_CHECK_REJECT ? r :
+	    SMTPD_CHECK_DUNNO;
+	myfree(state->sender_check_reply);
+	state->sender_check_reply = mystrdup(vstring_str(state->check_reply));
+	return state->sender_check_result;
+}
+
+int
+smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
+{
+	const SMTPD_CONF *conf = state->conf;
+	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
+	int	 r = SMTPD_CHECK_DUNNO;
+
+	if (conf->delay_reject && smtpd_check_delayed(state, rcpt) ==
+	    SMTPD_CHECK_REJECT)
+		return SMTPD_CHECK_REJECT;
+	if (smtpd_check_list(&c, conf->relay_rest) == SMTPD_CHECK_REJECT ||
+	    smtpd_check_list(&c, conf->rcpt_rest) == SMTPD_CHECK_REJECT)
+		return SMTPD_CHECK_REJECT;
+	if (conf->reject_unlisted_rcpt)
+		r = smtpd_check_unlisted(&c, rcpt, 1);
+	if (r != SMTPD_CHECK_REJECT && conf->reject_unlisted_sender &&
+	    state->sender && *state->sender) {
+		c.class = SMTPD_CLASS_SENDER;
+		r = smtpd_check_unlisted(&c, state->sender, 0);
+	}
+	return r;
+}
+
+int
+smtpd_check_data(SMTPD_STATE *state)
+{
+	return smtpd_check_run(state, state->conf->data_rest,
+	    SMTPD_CLASS_DATA, NULL);
+}
+
+int
+smtpd_check_eod(SMTPD_STATE *state)
+{
+	return smtpd_check_run(state, state->conf->eod_rest,
+	    SMTPD_CLASS_EOD, NULL);
+}

@@ -1,0 +1,342 @@
+/*
+ * NAME
+ *	smtpd_cmd - SMTP command table, dispatch and the simple commands
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	void smtpd_cmd_dispatch(SMTPD_STATE *state);
+ *	int  smtpd_cmd_pipelining(SMTPD_STATE *state);
+ *	void smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out);
+ * DESCRIPTION
+ *	smtpd_cmd_dispatch() reads one command line and runs it. Over-long
+ *	lines get "500 5.5.2 Error: line too long" (the rest of the line is
+ *	discarded), lines with a NUL byte "500 5.5.2 Error: bad syntax",
+ *	unknown verbs "500 5.5.2 Error: command not recognized", commands
+ *	we know of but do not offer "502 5.5.1". HTTP verbs (CONNECT, GET,
+ *	POST) end the session, as Postfix's smtpd_forbidden_commands does.
+ *	A bare LF at the end of a command line under
+ *	smtpd_forbid_bare_newline = reject ends the session with 521.
+ *
+ *	HELO, EHLO, RSET, NOOP, QUIT and HELP are implemented here; MAIL,
+ *	RCPT and VRFY in smtpd_proto.c, DATA and BDAT in smtpd_data.c.
+ *
+ *	smtpd_cmd_pipelining() enforces smtpd_forbid_unauth_pipelining; the
+ *	dispatcher calls it before a command that must end a pipelined group
+ *	(RFC 2920: EHLO, HELO, DATA, NOOP, VRFY, HELP, ...), and before every
+ *	command of a client that did not negotiate PIPELINING with EHLO. If
+ *	more input is already waiting, the client gets "554 5.5.0 Error: SMTP
+ *	protocol synchronization" and is disconnected; it returns -1 then.
+ *
+ *	After smtpd_junk_command_limit NOOP, RSET, VRFY and HELP commands in
+ *	a session (the count restarts with each accepted message), each one
+ *	also counts as an error, so that a client cannot idle forever.
+ *
+ *	smtpd_cmd_stat_line() formats the "ehlo=1 mail=1 ... commands=N"
+ *	summary of the "disconnect from" log line (ok/total when some
+ *	commands of a kind failed).
+ * DIAGNOSTICS
+ *	Protocol errors are replies to the client; the session ends by
+ *	setting state->quit.
+ */
+#include <sys/socket.h>
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+
+#define CMD_LAST	(1 << 0)	/* must end a pipelined group */
+#define CMD_JUNK	(1 << 1)	/* counts against smtpd_junk_command_limit */
+
+typedef struct SMTPD_CMD {
+	const char *name;
+	const char *stat;		/* name in the disconnect line */
+	int	(*action)(SMTPD_STATE *, const char *);
+	int	 flags;
+} SMTPD_CMD;
+
+static int smtpd_cmd_helo(SMTPD_STATE *, const char *);
+static int smtpd_cmd_ehlo(SMTPD_STATE *, const char *);
+static int smtpd_cmd_rset(SMTPD_STATE *, const char *);
+static int smtpd_cmd_noop(SMTPD_STATE *, const char *);
+static int smtpd_cmd_quit(SMTPD_STATE *, const char *);
+static int smtpd_cmd_help(SMTPD_STATE *, const char *);
+static int smtpd_cmd_unimpl(SMTPD_STATE *, const char *);
+
+static const SMTPD_CMD smtpd_cmd_table[] = {
+	{"HELO", "helo", smtpd_cmd_helo, CMD_LAST},
+	{"EHLO", "ehlo", smtpd_cmd_ehlo, CMD_LAST},
+	{"MAIL", "mail", smtpd_proto_mail, 0},
+	{"RCPT", "rcpt", smtpd_proto_rcpt, 0},
+	{"DATA", "data", smtpd_data_cmd, CMD_LAST},
+	{"BDAT", "bdat", smtpd_data_bdat, 0},
+	{"RSET", "rset", smtpd_cmd_rset, CMD_JUNK},
+	{"NOOP", "noop", smtpd_cmd_noop, CMD_LAST | CMD_JUNK},
+	{"QUIT", "quit", smtpd_cmd_quit, 0},
+	{"VRFY", "vrfy", smtpd_proto_vrfy, CMD_LAST | CMD_JUNK},
+	{"HELP", "help", smtpd_cmd_help, CMD_LAST | CMD_JUNK},
+	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
+	{"ETRN", "etrn", smtpd_cmd_unimpl, CMD_LAST},
+	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
+	{"AUTH", "auth", smtpd_cmd_unimpl, CMD_LAST},
+	{"STARTTLS", "starttls", smtpd_cmd_unimpl, CMD_LAST},
+	{NULL, NULL, NULL, 0},
+};
+
+static const char *smtpd_cmd_forbidden[] = {"CONNECT", "GET", "POST", NULL};
+
+static void
+smtpd_cmd_count(SMTPD_STATE *state, const char *name, int ok)
+{
+	int	 i;
+
+	for (i = 0; i < state->nstat; i++)
+		if (strcmp(state->stat[i].name, name) == 0)
+			break;
+	if (i == state->nstat) {
+		if (state->nstat == SMTPD_NSTAT)
+			return;
+		state->stat[state->nstat].name = name;
+		state->stat[state->nstat].ok = 0;
+		state->stat[state->nstat++].total = 0;
+	}
+	state->stat[i].total++;
+	state->stat[i].ok += ok;
+}
+
+void
+smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out)
+{
+	int	 ok = 0, total = 0;
+
+	vstring_reset(out);
+	for (int i = 0; i < state->nstat; i++) {
+		const SMTPD_STAT *s = &state->stat[i];
+
+		if (s->ok == s->total)
+			vstring_sprintf_append(out, " %s=%d", s->name, s->ok);
+		else
+			vstring_sprintf_append(out, " %s=%d/%d", s->name,
+			    s->ok, s->total);
+		ok += s->ok;
+		total += s->total;
+	}
+	if (ok == total)
+		vstring_sprintf_append(out, " commands=%d", ok);
+	else
+		vstring_sprintf_append(out, " commands=%d/%d", ok, total);
+}
+
+int
+smtpd_cmd_pipelining(SMTPD_STATE *state)
+{
+	if (!state->conf->forbid_unauth_pipe || state->quit ||
+	    state->family == AF_UNIX || !smtpd_chat_pending(state))
+		return 0;
+	msg_info("improper command pipelining after %s from %s",
+	    state->where, state->namaddr);
+	smtpd_chat_reply(state, "554 5.5.0 Error: SMTP protocol synchronization");
+	state->quit = 1;
+	return -1;
+}
+
+static int
+smtpd_cmd_helo_common(SMTPD_STATE *state, const char *args, int ehlo)
+{
+	if (*args == 0) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: %s hostname",
+		    ehlo ? "EHLO" : "HELO");
+		return -1;
+	}
+	smtpd_proto_reset(state);
+	myfree(state->helo);
+	state->helo = mystrndup(args, strcspn(args, " \t"));
+	state->ehlo = ehlo;
+	state->protocol = ehlo ? "ESMTP" : "SMTP";
+	if (!state->conf->delay_reject &&
+	    smtpd_check_helo(state) == SMTPD_CHECK_REJECT) {
+		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		myfree(state->helo);
+		state->helo = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+smtpd_cmd_helo(SMTPD_STATE *state, const char *args)
+{
+	if (smtpd_cmd_helo_common(state, args, 0) < 0)
+		return -1;
+	smtpd_chat_reply(state, "250 %s", state->conf->myhostname);
+	return 0;
+}
+
+static int
+smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
+{
+	const SMTPD_CONF *conf = state->conf;
+
+	if (smtpd_cmd_helo_common(state, args, 1) < 0)
+		return -1;
+	smtpd_chat_reply(state, "250-%s", conf->myhostname);
+	smtpd_chat_reply(state, "250-PIPELINING");
+	if (conf->size_limit > 0)
+		smtpd_chat_reply(state, "250-SIZE %lld", conf->size_limit);
+	else
+		smtpd_chat_reply(state, "250-SIZE");
+	if (!conf->disable_vrfy)
+		smtpd_chat_reply(state, "250-VRFY");
+	smtpd_chat_reply(state, "250-ENHANCEDSTATUSCODES");
+	smtpd_chat_reply(state, "250-8BITMIME");
+	smtpd_chat_reply(state, "250-DSN");
+	smtpd_chat_reply(state, "250-SMTPUTF8");
+	smtpd_chat_reply(state, "250 CHUNKING");
+	return 0;
+}
+
+static int
+smtpd_cmd_rset(SMTPD_STATE *state, const char *args)
+{
+	if (*args) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: RSET");
+		return -1;
+	}
+	smtpd_proto_reset(state);
+	smtpd_chat_reply(state, "250 2.0.0 Ok");
+	return 0;
+}
+
+static int
+smtpd_cmd_noop(SMTPD_STATE *state, const char *args)
+{
+	smtpd_chat_reply(state, "250 2.0.0 Ok");
+	return 0;
+}
+
+static int
+smtpd_cmd_quit(SMTPD_STATE *state, const char *args)
+{
+	smtpd_chat_reply(state, "221 2.0.0 Bye");
+	state->quit = 1;
+	return 0;
+}
+
+static int
+smtpd_cmd_help(SMTPD_STATE *state, const char *args)
+{
+	smtpd_chat_reply(state, "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA"
+	    " BDAT RSET NOOP QUIT VRFY HELP");
+	smtpd_chat_reply(state, "214 2.0.0 See RFC 5321");
+	return 0;
+}
+
+static int
+smtpd_cmd_unimpl(SMTPD_STATE *state, const char *args)
+{
+	smtpd_chat_reply(state, "502 5.5.1 Error: command not implemented");
+	return -1;
+}
+
+static const SMTPD_CMD *
+smtpd_cmd_find(const char *verb, size_t len)
+{
+	const SMTPD_CMD *cmd;
+
+	for (cmd = smtpd_cmd_table; cmd->name; cmd++)
+		if (strlen(cmd->name) == len &&
+		    strncasecmp(cmd->name, verb, len) == 0)
+			return cmd;
+	return NULL;
+}
+
+static int
+smtpd_cmd_is_forbidden(const char *verb, size_t len)
+{
+	for (const char **f = smtpd_cmd_forbidden; *f; f++)
+		if (strlen(*f) == len && strncasecmp(*f, verb, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Lines we answer without running a command; -1 when handled. */
+static int
+smtpd_cmd_screen(SMTPD_STATE *state, int r)
+{
+	if (r == 2) {
+		smtpd_cmd_count(state, "unknown", 0);
+		smtpd_chat_reply(state, "500 5.5.2 Error: line too long");
+		return -1;
+	}
+	if (state->msg.bare_lf && state->bare_nl == SMTPD_BARE_NL_REJECT) {
+		msg_info("disconnect: bare <LF> received from %s", state->namaddr);
+		smtpd_chat_reply(state, "521 5.5.2 %s Error: bare <LF> received",
+		    state->conf->myhostname);
+		state->quit = 1;
+		return -1;
+	}
+	if (memchr(vstring_str(state->buf), 0, vstring_len(state->buf))) {
+		smtpd_cmd_count(state, "unknown", 0);
+		smtpd_chat_reply(state, "500 5.5.2 Error: bad syntax");
+		return -1;
+	}
+	return 0;
+}
+
+void
+smtpd_cmd_dispatch(SMTPD_STATE *state)
+{
+	const SMTPD_CMD *cmd;
+	const char *line, *args;
+	size_t	 vlen;
+	int	 r;
+
+	if ((r = smtpd_chat_query(state)) <= 0) {
+		smtpd_chat_lost(state, r);
+		return;
+	}
+	if (smtpd_cmd_screen(state, r) < 0)
+		return;
+	line = vstring_str(state->buf);
+	line += strspn(line, " \t");
+	vlen = strcspn(line, " \t");
+	args = line + vlen;
+	args += strspn(args, " \t");
+	if ((cmd = smtpd_cmd_find(line, vlen)) == NULL) {
+		if (smtpd_cmd_is_forbidden(line, vlen)) {
+			msg_warn("non-SMTP command from %s: %.100s",
+			    state->namaddr, line);
+			smtpd_chat_reply(state, "221 2.7.0 Error: I can break "
+			    "rules, too. Goodbye.");
+			state->quit = 1;
+			return;
+		}
+		state->where = "UNKNOWN";
+		smtpd_cmd_count(state, "unknown", 0);
+		smtpd_chat_reply(state, "500 5.5.2 Error: command not recognized");
+		return;
+	}
+	state->where = cmd->name;
+	if (state->denied && cmd->action != smtpd_cmd_quit) {
+		smtpd_cmd_count(state, cmd->stat, 0);
+		smtpd_chat_reply(state, "503 5.7.0 Error: access denied for %s",
+		    state->namaddr);
+		return;
+	}
+	/* Trailing white space would confuse argument checks. */
+	while (vstring_len(state->buf) > 0 &&
+	    strchr(" \t", vstring_end(state->buf)[-1]))
+		vstring_truncate(state->buf, vstring_len(state->buf) - 1);
+	if (((cmd->flags & CMD_LAST) || !state->ehlo) &&
+	    cmd->action != smtpd_cmd_quit && smtpd_cmd_pipelining(state) < 0) {
+		smtpd_cmd_count(state, cmd->stat, 0);
+		return;
+	}
+	if ((cmd->flags & CMD_JUNK) &&
+	    ++state->junk_count > state->conf->junk_limit)
+		state->error_count++;
+	r = cmd->action(state, args);
+	smtpd_cmd_count(state, cmd->stat, r == 0);
+}

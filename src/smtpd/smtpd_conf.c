@@ -1,0 +1,184 @@
+/*
+ * NAME
+ *	smtpd_conf - the SMTP server's configuration
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	void smtpd_conf_load(SMTPD_CONF *conf);
+ * DESCRIPTION
+ *	smtpd_conf_load() reads every main.cf parameter the server uses
+ *	into conf, once per process (the master restarts servers after a
+ *	reload). An empty mynetworks is computed from mynetworks_style as
+ *	Postfix does: "host" gives the loopback networks and this host's
+ *	interface addresses, "subnet" and "class" the interface networks.
+ *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
+ *	and reject.
+ * DIAGNOSTICS
+ *	Invalid values are fatal (msg_fatal), naming the parameter.
+ */
+#include <sys/socket.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mail_conf.h"
+#include "msg.h"
+#include "smtpd.h"
+#include "sock_addr.h"
+
+/* Prefix length of a netmask. */
+static int
+smtpd_conf_prefix(const struct sockaddr *mask)
+{
+	const unsigned char *p;
+	int	 n, bits = 0;
+
+	if (mask == NULL)
+		return -1;
+	if (mask->sa_family == AF_INET) {
+		p = (const unsigned char *)&((const struct sockaddr_in *)mask)->sin_addr;
+		n = 4;
+	} else {
+		p = ((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr;
+		n = 16;
+	}
+	for (int i = 0; i < n; i++)
+		for (int b = 7; b >= 0 && (p[i] >> b & 1); b--)
+			bits++;
+	return bits;
+}
+
+/* mynetworks from mynetworks_style. */
+static ARGV *
+smtpd_conf_mynetworks(const char *style)
+{
+	ARGV	*nets = argv_split("127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128", " ");
+	struct ifaddrs *ifa, *p;
+	char	 addr[SOCK_ADDR_STRLEN], buf[SOCK_ADDR_STRLEN + 8];
+	int	 host = strcasecmp(style, "host") == 0, v6, plen;
+	socklen_t len;
+
+	if (getifaddrs(&ifa) < 0)
+		return nets;
+	for (p = ifa; p; p = p->ifa_next) {
+		if (p->ifa_addr == NULL || (p->ifa_addr->sa_family != AF_INET &&
+		    p->ifa_addr->sa_family != AF_INET6))
+			continue;
+		v6 = p->ifa_addr->sa_family == AF_INET6;
+		len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		if (sock_addr_ntop(p->ifa_addr, len, addr, sizeof(addr), NULL) < 0)
+			continue;
+		plen = host ? (v6 ? 128 : 32) : smtpd_conf_prefix(p->ifa_netmask);
+		if (plen < 0)
+			plen = v6 ? 128 : 32;
+		snprintf(buf, sizeof(buf), v6 ? "[%s]/%d" : "%s/%d", addr, plen);
+		argv_add(nets, buf);
+	}
+	freeifaddrs(ifa);
+	return nets;
+}
+
+static int
+smtpd_conf_bare_nl(const char *val)
+{
+	if (strcasecmp(val, "no") == 0)
+		return SMTPD_BARE_NL_NO;
+	if (strcasecmp(val, "normalize") == 0 || strcasecmp(val, "yes") == 0)
+		return SMTPD_BARE_NL_NORMALIZE;
+	if (strcasecmp(val, "reject") == 0)
+		return SMTPD_BARE_NL_REJECT;
+	msg_fatal("invalid smtpd_forbid_bare_newline value: \"%s\"", val);
+}
+
+/* Is name in parent_domain_matches_subdomains? */
+static int
+smtpd_conf_parent(ARGV *list, const char *name)
+{
+	for (size_t i = 0; i < list->argc; i++)
+		if (strcmp(list->argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+smtpd_conf_limits(SMTPD_CONF *conf)
+{
+	conf->timeout = (int)conf_time("smtpd_timeout");
+	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
+	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
+	conf->err_sleep = (int)conf_time("smtpd_error_sleep_time");
+	conf->rcpt_limit = (int)conf_int("smtpd_recipient_limit");
+	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
+	conf->size_limit = conf_size("message_size_limit");
+	conf->line_limit = conf_int("line_length_limit");
+	conf->hdr_limit = conf_int("header_size_limit");
+	conf->reject_code = (int)conf_int("reject_code");
+	conf->defer_code = (int)conf_int("defer_code");
+	conf->relay_code = (int)conf_int("relay_domains_reject_code");
+	conf->access_reject_code = (int)conf_int("access_map_reject_code");
+	conf->access_defer_code = (int)conf_int("access_map_defer_code");
+	conf->unknown_local_code = (int)conf_int("unknown_local_recipient_reject_code");
+	conf->unknown_relay_code = (int)conf_int("unknown_relay_recipient_reject_code");
+	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
+	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
+	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
+	if (conf->line_limit < 0 || conf->hdr_limit < 0 || conf->size_limit < 0)
+		msg_fatal("negative line_length_limit, header_size_limit or "
+		    "message_size_limit");
+}
+
+static void
+smtpd_conf_lists(SMTPD_CONF *conf)
+{
+	ARGV	*parent = conf_list("parent_domain_matches_subdomains");
+
+	conf->parent_match_relay = smtpd_conf_parent(parent, "relay_domains");
+	conf->parent_match_access = smtpd_conf_parent(parent, "smtpd_access_maps");
+	conf->parent_match_mynet = smtpd_conf_parent(parent, "mynetworks");
+	argv_free(parent);
+	conf->mynetworks = conf_list("mynetworks");
+	if (conf->mynetworks->argc == 0) {
+		argv_free(conf->mynetworks);
+		conf->mynetworks = smtpd_conf_mynetworks(conf_str("mynetworks_style"));
+	}
+	conf->bare_nl_excl = conf_list("smtpd_forbid_bare_newline_exclusions");
+	conf->mydestination = conf_list("mydestination");
+	conf->relay_domains = conf_list("relay_domains");
+	conf->inet_interfaces = conf_list("inet_interfaces");
+	conf->local_rcpt_maps = conf_list("local_recipient_maps");
+	conf->relay_rcpt_maps = conf_list("relay_recipient_maps");
+	conf->rcpt_bcc_maps = conf_list("recipient_bcc_maps");
+	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
+	conf->client_rest = conf_list("smtpd_client_restrictions");
+	conf->helo_rest = conf_list("smtpd_helo_restrictions");
+	conf->sender_rest = conf_list("smtpd_sender_restrictions");
+	conf->relay_rest = conf_list("smtpd_relay_restrictions");
+	conf->rcpt_rest = conf_list("smtpd_recipient_restrictions");
+	conf->data_rest = conf_list("smtpd_data_restrictions");
+	conf->eod_rest = conf_list("smtpd_end_of_data_restrictions");
+}
+
+void
+smtpd_conf_load(SMTPD_CONF *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->myhostname = conf_str("myhostname");
+	conf->banner = conf_str("smtpd_banner");
+	conf->myorigin = conf_str("myorigin");
+	conf->queue_dir = conf_str("queue_directory");
+	conf->rcpt_delim = conf_str("recipient_delimiter");
+	conf->always_bcc = conf_str("always_bcc");
+	conf->disable_vrfy = conf_bool("disable_vrfy_command");
+	conf->forbid_unauth_pipe = conf_bool("smtpd_forbid_unauth_pipelining");
+	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
+	conf->helo_required = conf_bool("smtpd_helo_required");
+	conf->delay_reject = conf_bool("smtpd_delay_reject");
+	conf->peername_lookup = conf_bool("smtpd_peername_lookup");
+	conf->reject_unlisted_rcpt = conf_bool("smtpd_reject_unlisted_recipient");
+	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
+	smtpd_conf_limits(conf);
+	smtpd_conf_lists(conf);
+	(void)smtpd_dns_init();
+}

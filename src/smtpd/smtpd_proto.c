@@ -1,0 +1,390 @@
+/*
+ * NAME
+ *	smtpd_proto - MAIL, RCPT and VRFY; the mail transaction
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	int  smtpd_proto_mail(SMTPD_STATE *state, const char *args);
+ *	int  smtpd_proto_rcpt(SMTPD_STATE *state, const char *args);
+ *	int  smtpd_proto_vrfy(SMTPD_STATE *state, const char *args);
+ *	void smtpd_proto_reset(SMTPD_STATE *state);
+ * DESCRIPTION
+ *	smtpd_proto_mail() parses "FROM:<path> [params]" with the ESMTP
+ *	parameters SIZE (RFC 1870, checked against message_size_limit),
+ *	BODY=7BIT|8BITMIME|BINARYMIME (RFC 6152, 3030), SMTPUTF8 (RFC 6531),
+ *	RET and ENVID (RFC 3461), and AUTH (accepted and ignored until AUTH
+ *	is supported). A bare local sender gets "@$myorigin".
+ *
+ *	smtpd_proto_rcpt() parses "TO:<path> [NOTIFY=...] [ORCPT=...]",
+ *	enforces smtpd_recipient_limit (452 4.5.3), qualifies a bare local
+ *	part with $myorigin, runs the restrictions (smtpd_check.c) and the
+ *	unlisted-recipient check, and records the recipient in the queue
+ *	file, which is created by the first accepted recipient.
+ *
+ *	smtpd_proto_vrfy() answers VRFY unless disable_vrfy_command is set:
+ *	252 for an address we would accept, 550 for an unknown local user.
+ *
+ *	smtpd_proto_reset() ends the transaction: the queue file (if any)
+ *	is removed and the envelope forgotten.
+ * DIAGNOSTICS
+ *	The command functions reply to the client and return 0 when the
+ *	command succeeded, -1 when it was rejected.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+
+#define SMTPD_ENVID_MAX	100		/* RFC 3461 */
+#define SMTPD_ORCPT_MAX	500
+
+void
+smtpd_proto_reset(SMTPD_STATE *state)
+{
+	smtpd_queue_abort(state);
+	myfree(state->sender);
+	state->sender = NULL;
+	myfree(state->dsn_envid);
+	state->dsn_envid = NULL;
+	myfree(state->first_rcpt);
+	state->first_rcpt = NULL;
+	myfree(state->hold_why);
+	state->hold_why = NULL;
+	myfree(state->sender_check_reply);
+	state->sender_check_reply = NULL;
+	if (state->rcpts)
+		argv_truncate(state->rcpts, 0);
+	state->decl_size = 0;
+	state->body = NULL;
+	state->smtputf8 = 0;
+	state->dsn_ret = QF_RET_NONE;
+	state->rcpt_count = 0;
+	state->hold = state->discard = 0;
+	state->sender_checked = 0;
+	state->bdat = state->bdat_bad = 0;
+}
+
+/* Match "FROM:" / "TO:" and return what follows, or null. */
+static const char *
+smtpd_proto_keyword(const char *args, const char *kw)
+{
+	size_t	 len = strlen(kw);
+
+	if (strncasecmp(args, kw, len) != 0)
+		return NULL;
+	args += len;
+	return args + strspn(args, " \t");
+}
+
+static int
+smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
+    void *ctx)
+{
+	char	*val = strchr(param, '=');
+
+	if (val)
+		*val++ = 0;
+	if (strcasecmp(param, "SIZE") == 0 && val) {
+		if (smtpd_addr_parse_size(val, &state->decl_size) < 0) {
+			smtpd_chat_reply(state, "501 5.5.4 Bad message size syntax");
+			return -1;
+		}
+		if (state->conf->size_limit > 0 &&
+		    state->decl_size > state->conf->size_limit) {
+			smtpd_chat_reply(state, "552 5.3.4 Message size exceeds fixed limit");
+			return -1;
+		}
+	} else if (strcasecmp(param, "BODY") == 0 && val) {
+		if (strcasecmp(val, "7BIT") == 0)
+			state->body = "7BIT";
+		else if (strcasecmp(val, "8BITMIME") == 0)
+			state->body = "8BITMIME";
+		else if (strcasecmp(val, "BINARYMIME") == 0)
+			state->body = "BINARYMIME";
+		else {
+			smtpd_chat_reply(state, "501 5.5.4 Unsupported BODY parameter value");
+			return -1;
+		}
+	} else if (strcasecmp(param, "SMTPUTF8") == 0 && !val) {
+		state->smtputf8 = 1;
+	} else if (strcasecmp(param, "RET") == 0 && val &&
+	    state->dsn_ret == QF_RET_NONE) {
+		if (strcasecmp(val, "FULL") == 0)
+			state->dsn_ret = QF_RET_FULL;
+		else if (strcasecmp(val, "HDRS") == 0)
+			state->dsn_ret = QF_RET_HDRS;
+		else {
+			smtpd_chat_reply(state, "501 5.5.4 Bad RET parameter syntax");
+			return -1;
+		}
+	} else if (strcasecmp(param, "ENVID") == 0 && val && !state->dsn_envid) {
+		if (strlen(val) > SMTPD_ENVID_MAX ||
+		    smtpd_addr_xtext_decode(val, tmp) < 0 ||
+		    !smtpd_addr_is_ascii(vstring_str(tmp))) {
+			smtpd_chat_reply(state, "501 5.5.4 Bad ENVID parameter syntax");
+			return -1;
+		}
+		state->dsn_envid = mystrdup(vstring_str(tmp));
+	} else if (strcasecmp(param, "AUTH") == 0 && val) {
+		 /* ignored: no AUTH support yet */ ;
+	} else {
+		smtpd_chat_reply(state, "555 5.5.4 Unsupported option: %s", param);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse the parameters after a path with fn; -1 after a reply. */
+static int
+smtpd_proto_params(SMTPD_STATE *state, const char *rest,
+    int (*fn)(SMTPD_STATE *, char *, VSTRING *, void *), void *ctx)
+{
+	ARGV	*params = argv_split(rest, " \t");
+	VSTRING	*tmp = vstring_alloc(100);
+	int	 r = 0;
+
+	if (params->argc > 0 && !state->ehlo) {
+		smtpd_chat_reply(state, "555 5.5.4 Unsupported option: %s",
+		    params->argv[0]);
+		r = -1;
+	}
+	for (size_t i = 0; r == 0 && i < params->argc; i++)
+		r = fn(state, params->argv[i], tmp, ctx);
+	argv_free(params);
+	vstring_free(tmp);
+	return r;
+}
+
+/* Check address syntax; reply with the right code on error. */
+static int
+smtpd_proto_addr_check(SMTPD_STATE *state, const char *addr, int rcpt)
+{
+	if (!state->smtputf8 && !smtpd_addr_is_ascii(addr)) {
+		smtpd_chat_reply(state, "553 5.6.7 Must declare SMTPUTF8 to "
+		    "send unicode address");
+		return -1;
+	}
+	if ((rcpt && *addr == 0) || smtpd_addr_valid(addr, 1) < 0) {
+		smtpd_chat_reply(state, "501 5.1.%d Bad %s address syntax",
+		    rcpt ? 3 : 7, rcpt ? "recipient" : "sender");
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtpd_proto_mail(SMTPD_STATE *state, const char *args)
+{
+	VSTRING	*addr;
+	const char *rest;
+	int	 r = -1;
+
+	if (state->conf->helo_required && state->helo == NULL) {
+		smtpd_chat_reply(state, "503 5.5.1 Error: send HELO/EHLO first");
+		return -1;
+	}
+	if (state->sender) {
+		smtpd_chat_reply(state, "503 5.5.1 Error: nested MAIL command");
+		return -1;
+	}
+	if ((args = smtpd_proto_keyword(args, "FROM:")) == NULL) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return -1;
+	}
+	addr = vstring_alloc(100);
+	if (smtpd_addr_path(args, addr, &rest) < 0) {
+		smtpd_chat_reply(state, "501 5.1.7 Bad sender address syntax");
+		goto out;
+	}
+	if (smtpd_proto_params(state, rest, smtpd_proto_mail_param, NULL) < 0 ||
+	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
+	state->sender = smtpd_resolve_qualify(state->conf, vstring_str(addr));
+	if (!state->conf->delay_reject &&
+	    smtpd_check_sender(state) == SMTPD_CHECK_REJECT) {
+		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		smtpd_proto_reset(state);
+		goto out;
+	}
+	smtpd_chat_reply(state, "250 2.1.0 Ok");
+	r = 0;
+out:
+	vstring_free(addr);
+	return r;
+}
+
+typedef struct SMTPD_RCPT_PARAMS {
+	int	 notify;
+	char	*orcpt;
+} SMTPD_RCPT_PARAMS;
+
+static int
+smtpd_proto_notify(const char *val)
+{
+	ARGV	*words = argv_split(val, ",");
+	int	 notify = 0;
+
+	for (size_t i = 0; i < words->argc; i++) {
+		if (strcasecmp(words->argv[i], "NEVER") == 0)
+			notify |= QF_NOTIFY_NEVER;
+		else if (strcasecmp(words->argv[i], "SUCCESS") == 0)
+			notify |= QF_NOTIFY_SUCCESS;
+		else if (strcasecmp(words->argv[i], "FAILURE") == 0)
+			notify |= QF_NOTIFY_FAILURE;
+		else if (strcasecmp(words->argv[i], "DELAY") == 0)
+			notify |= QF_NOTIFY_DELAY;
+		else
+			notify = -1;
+		if (notify < 0)
+			break;
+	}
+	argv_free(words);
+	if (notify == 0 || ((notify & QF_NOTIFY_NEVER) &&
+	    notify != QF_NOTIFY_NEVER))
+		return -1;
+	return notify;
+}
+
+static int
+smtpd_proto_rcpt_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
+    void *ctx)
+{
+	SMTPD_RCPT_PARAMS *p = ctx;
+	char	*val = strchr(param, '=');
+	char	*semi;
+
+	if (val)
+		*val++ = 0;
+	if (strcasecmp(param, "NOTIFY") == 0 && val && p->notify == 0) {
+		if ((p->notify = smtpd_proto_notify(val)) < 0) {
+			p->notify = 0;
+			smtpd_chat_reply(state, "501 5.5.4 Error: Bad NOTIFY parameter syntax");
+			return -1;
+		}
+	} else if (strcasecmp(param, "ORCPT") == 0 && val && !p->orcpt) {
+		if ((semi = strchr(val, ';')) == NULL || semi == val ||
+		    strlen(val) > SMTPD_ORCPT_MAX ||
+		    smtpd_addr_xtext_decode(semi + 1, tmp) < 0 ||
+		    vstring_len(tmp) == 0) {
+			smtpd_chat_reply(state, "501 5.5.4 Error: Bad ORCPT parameter syntax");
+			return -1;
+		}
+		*semi = 0;
+		p->orcpt = mymalloc(strlen(val) + vstring_len(tmp) + 2);
+		sprintf(p->orcpt, "%s;%s", val, vstring_str(tmp));
+	} else {
+		smtpd_chat_reply(state, "555 5.5.4 Unsupported option: %s", param);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Restrictions (on the address as given), then the queue file (the
+ * address qualified with $myorigin); -1 after a reply.
+ */
+static int
+smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
+    const char *rcpt, SMTPD_RCPT_PARAMS *p)
+{
+	if (smtpd_check_rcpt(state, raw) == SMTPD_CHECK_REJECT) {
+		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		return -1;
+	}
+	if (state->qf == NULL && smtpd_queue_open(state) < 0) {
+		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+		return -1;
+	}
+	if (smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify) < 0) {
+		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+		return -1;
+	}
+	if (state->rcpt_count++ == 0)
+		state->first_rcpt = mystrdup(rcpt);
+	smtpd_chat_reply(state, "250 2.1.5 Ok");
+	return 0;
+}
+
+int
+smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
+{
+	SMTPD_RCPT_PARAMS params = {0, NULL};
+	VSTRING	*addr;
+	const char *rest;
+	char	*rcpt = NULL;
+	int	 r = -1;
+
+	if (state->sender == NULL) {
+		smtpd_chat_reply(state, "503 5.5.1 Error: need MAIL command");
+		return -1;
+	}
+	if (state->bdat) {
+		smtpd_chat_reply(state, "503 5.5.1 Error: BDAT in progress");
+		return -1;
+	}
+	if ((args = smtpd_proto_keyword(args, "TO:")) == NULL) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return -1;
+	}
+	addr = vstring_alloc(100);
+	if (smtpd_addr_path(args, addr, &rest) < 0)
+		smtpd_chat_reply(state, "501 5.1.3 Bad recipient address syntax");
+	else if (smtpd_proto_params(state, rest, smtpd_proto_rcpt_param, &params) == 0 &&
+	    smtpd_proto_addr_check(state, vstring_str(addr), 1) == 0) {
+		if (state->rcpt_count >= state->conf->rcpt_limit &&
+		    state->conf->rcpt_limit > 0) {
+			smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
+		} else {
+			rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
+			r = smtpd_proto_rcpt_accept(state, vstring_str(addr),
+			    rcpt, &params);
+		}
+	}
+	myfree(params.orcpt);
+	myfree(rcpt);
+	vstring_free(addr);
+	return r;
+}
+
+int
+smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
+{
+	VSTRING	*addr;
+	const char *rest;
+	char	*rcpt;
+	int	 known, err = 0;
+
+	if (state->conf->disable_vrfy) {
+		smtpd_chat_reply(state, "502 5.5.1 VRFY command is disabled");
+		return -1;
+	}
+	if (*args == 0) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: VRFY address");
+		return -1;
+	}
+	addr = vstring_alloc(100);
+	if (smtpd_addr_path(args, addr, &rest) < 0 || *vstring_str(addr) == 0 ||
+	    smtpd_addr_valid(vstring_str(addr), 1) < 0) {
+		vstring_free(addr);
+		smtpd_chat_reply(state, "501 5.1.3 Bad recipient address syntax");
+		return -1;
+	}
+	rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
+	vstring_free(addr);
+	known = smtpd_resolve_known_rcpt(state, rcpt,
+	    smtpd_resolve_class(state, rcpt, &err), &err);
+	if (err)
+		smtpd_chat_reply(state, "450 4.3.0 <%s>: Temporary lookup failure", rcpt);
+	else if (!known)
+		smtpd_chat_reply(state, "%d 5.1.1 <%s>: Recipient address rejected: "
+		    "User unknown", state->conf->unknown_local_code, rcpt);
+	else
+		smtpd_chat_reply(state, "252 2.0.0 <%s>", rcpt);
+	myfree(rcpt);
+	return err || !known ? -1 : 0;
+}

@@ -1,0 +1,581 @@
+/*
+ * NAME
+ *	dict - lookup tables behind one interface
+ * SYNOPSIS
+ *	#include <dict.h>
+ *
+ *	DICT *dict_open(const char *spec, int flags, VSTRING *why);
+ *	void  dict_close(DICT *dict);
+ *	const char *dict_get(DICT *dict, const char *key);
+ *	int   dict_put(DICT *dict, const char *key, const char *value);
+ *	int   dict_del(DICT *dict, const char *key);
+ *	int   dict_seq(DICT *dict, int how, const char **key, const char **value);
+ *	int   dict_sync(DICT *dict);
+ *	const char *dict_error_text(DICT *dict);
+ *
+ *	DICT *dict_lookup_open(const char *spec);
+ *	DICT *dict_lookup_open_flags(const char *spec, int flags);
+ *	void  dict_lookup_close(DICT *dict);
+ *	void  dict_cache_clear(void);
+ *	int   dict_reopen_all(void);
+ *	int   dict_reopen(const char *name);
+ *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
+ * DESCRIPTION
+ *	A table is named "type:name" as in Postfix ("hash:/etc/postern/access",
+ *	"pcre:/etc/postern/header_checks", "inline:{a=b}"). Each type is a
+ *	DICT_OPS vector of functions in its own module (dict_db.c, dict_pcre.c,
+ *	...); this module picks the vector by the type prefix and does what
+ *	every type shares: key folding, the bound on key length, the error
+ *	state, reopening a table whose file changed, and the process-wide
+ *	cache. A "proxy:" prefix is accepted and ignored (Postern has no
+ *	proxymap; every process opens its tables itself), so Postfix main.cf
+ *	files such as "proxy:unix:passwd.byname" work unchanged.
+ *
+ *	dict_get() returns the value, valid until the next call on the same
+ *	DICT, or null. After null, dict->error tells "not found"
+ *	(DICT_ERR_NONE) from a failure (DICT_ERR_RETRY, DICT_ERR_CONFIG):
+ *	callers must answer a failure with a temporary error, never treat it
+ *	as "not found". Keys longer than DICT_MAX_KEY are never found. With
+ *	DICT_FLAG_FOLD_KEY, keys of exact-match tables (hash, btree, texthash,
+ *	inline, unix) are lowercased first; pattern tables (pcre, regexp,
+ *	cidr) see the key as given and fold case with their own flags.
+ *
+ *	Reopen on change: a type that reads a file registers it with
+ *	dict_watch(). Before a lookup, at most once a second, the file is
+ *	stat()ed; when its device, inode, size or modification time changed
+ *	the table is opened afresh and swapped in. When the new version cannot
+ *	be opened (a syntax error, say) the old contents stay in service and a
+ *	warning is logged once per change. Tests force the next check by
+ *	setting dict->checked = 0.
+ *
+ *	dict_lookup_open() shares one DICT between all users of the same spec
+ *	and flags in a process; it never fails (see dict.h: a surrogate whose
+ *	lookups fail with DICT_ERR_CONFIG stands in for a table that cannot be
+ *	opened, and the open is retried once a second). dict_lookup_close()
+ *	only drops a reference: the table stays open in the cache, so code
+ *	that opens, looks up and closes for every lookup does not read the
+ *	file each time. The reference count saturates instead of wrapping
+ *	for callers that never close. dict_cache_clear() closes the cached
+ *	tables that have no references left. dict_reopen_all()
+ *	reopens every cached file-backed table now and returns the number that
+ *	failed (smtpctl update table); dict_reopen() does the same for the
+ *	cached tables whose spec ("hash:/etc/x") or name ("/etc/x") is given,
+ *	and returns -1 when no cached table has that name.
+ *
+ *	dict_get_list() looks a key up in several tables in order and returns
+ *	the first value; *error gets the first failure, which stops the search
+ *	(a later table must not answer for one that could not).
+ * DIAGNOSTICS
+ *	dict_open() returns null with a reason in why: unknown type, missing
+ *	file, syntax errors with file:line. Panic: a null argument, misuse of
+ *	the cache. Warnings: a changed table that cannot be reopened.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "dict.h"
+#include "htable.h"
+#include "msg.h"
+#include "mymalloc.h"
+
+static const DICT_OPS *dict_types[] = {
+	&dict_hash_ops, &dict_btree_ops, &dict_pcre_ops, &dict_regexp_ops,
+	&dict_cidr_ops, &dict_texthash_ops, &dict_inline_ops,
+	&dict_static_ops, &dict_unix_ops, NULL,
+};
+
+static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
+
+const DICT_OPS *
+dict_ops_find(const char *type)
+{
+	const DICT_OPS **op;
+
+	for (op = dict_types; *op != NULL; op++)
+		if (strcmp((*op)->type, type) == 0)
+			return *op;
+	return NULL;
+}
+
+void
+dict_set_error(DICT *dict, int err, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	dict->error = err;
+	vstring_reset(dict->why);
+	va_start(ap, fmt);
+	vstring_vsprintf_append(dict->why, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+dict_error_text(DICT *dict)
+{
+	return vstring_str(dict->why);
+}
+
+/*
+ * Record the file whose change means "reopen". Called by a type's open
+ * before it reads the file, so that a change during the read is seen
+ * again by the next check.
+ */
+int
+dict_watch(DICT *dict, const char *path, VSTRING *why)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		vstring_sprintf(why, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (dict->watch == NULL || strcmp(dict->watch, path) != 0) {
+		myfree(dict->watch);
+		dict->watch = mystrdup(path);
+	}
+	dict->st_dev = st.st_dev;
+	dict->st_ino = st.st_ino;
+	dict->st_size = st.st_size;
+	dict->st_mtim = st.st_mtim;
+	return 0;
+}
+
+static DICT *
+dict_alloc(const DICT_OPS *ops, const char *spec, const char *type,
+    const char *name, int flags)
+{
+	DICT	*dict;
+
+	dict = mycalloc(1, sizeof(*dict));
+	dict->ops = ops;
+	dict->spec = mystrdup(spec);
+	dict->type = mystrdup(type);
+	dict->name = mystrdup(name);
+	dict->flags = flags;
+	dict->fold = vstring_alloc(64);
+	dict->why = vstring_alloc(64);
+	dict->checked = time(NULL);
+	return dict;
+}
+
+static void
+dict_free(DICT *dict)
+{
+	if (dict->opened && dict->ops->close != NULL)
+		dict->ops->close(dict);
+	myfree(dict->spec);
+	myfree(dict->type);
+	myfree(dict->name);
+	myfree(dict->watch);
+	vstring_free(dict->fold);
+	vstring_free(dict->why);
+	myfree(dict);
+}
+
+/*
+ * Open (or reopen) the table into a scratch copy, and swap the result in
+ * only on success, so a broken new version never replaces a good one.
+ */
+static int
+dict_load(DICT *dict, VSTRING *why)
+{
+	DICT	 tmp = *dict;
+
+	tmp.data = NULL;
+	tmp.watch = NULL;
+	vstring_reset(why);
+	if (dict->ops->open(&tmp, why) < 0) {
+		if (vstring_len(why) == 0)
+			vstring_sprintf(why, "%s: open failed", dict->spec);
+		myfree(tmp.watch);
+		return -1;
+	}
+	if (dict->opened && dict->ops->close != NULL)
+		dict->ops->close(dict);
+	dict->data = tmp.data;
+	myfree(dict->watch);
+	dict->watch = tmp.watch;
+	dict->st_dev = tmp.st_dev;
+	dict->st_ino = tmp.st_ino;
+	dict->st_size = tmp.st_size;
+	dict->st_mtim = tmp.st_mtim;
+	dict->opened = 1;
+	return 0;
+}
+
+static int
+dict_split(const char *spec, VSTRING *type, const char **name, VSTRING *why)
+{
+	const char *colon;
+
+	while (strncmp(spec, "proxy:", 6) == 0)
+		spec += 6;
+	if ((colon = strchr(spec, ':')) == NULL || colon == spec) {
+		vstring_sprintf(why, "table \"%s\": need type:name", spec);
+		return -1;
+	}
+	vstring_memcpy(type, spec, colon - spec);
+	*name = colon + 1;
+	return 0;
+}
+
+static DICT *
+dict_create(const char *spec, int flags, VSTRING *why)
+{
+	const DICT_OPS *ops;
+	const char *name;
+	VSTRING	*type;
+	DICT	*dict = NULL;
+
+	if (spec == NULL || why == NULL)
+		msg_panic("dict_open: null argument");
+	type = vstring_alloc(16);
+	vstring_reset(why);
+	if (dict_split(spec, type, &name, why) < 0)
+		goto out;
+	if ((ops = dict_ops_find(vstring_str(type))) == NULL) {
+		vstring_sprintf(why, "table \"%s\": unsupported type \"%s\"",
+		    spec, vstring_str(type));
+		goto out;
+	}
+	if (ops->put == NULL && (flags & DICT_FLAG_RDWR)) {
+		vstring_sprintf(why, "table \"%s\": type %s is read-only",
+		    spec, ops->type);
+		goto out;
+	}
+	dict = dict_alloc(ops, spec, vstring_str(type), name, flags);
+out:
+	vstring_free(type);
+	return dict;
+}
+
+DICT *
+dict_open(const char *spec, int flags, VSTRING *why)
+{
+	DICT	*dict;
+
+	if ((dict = dict_create(spec, flags, why)) == NULL)
+		return NULL;
+	if (dict_load(dict, why) < 0) {
+		dict_free(dict);
+		return NULL;
+	}
+	return dict;
+}
+
+void
+dict_close(DICT *dict)
+{
+	if (dict == NULL)
+		return;
+	if (dict->cached)
+		msg_panic("dict_close: %s is cached; use dict_lookup_close",
+		    dict->spec);
+	dict_free(dict);
+}
+
+/*
+ * The cheap check before each operation: at most one stat() (or one open
+ * attempt for a surrogate) per second.
+ */
+static void
+dict_refresh(DICT *dict)
+{
+	struct stat st;
+	time_t	 now;
+
+	/* A writer's own changes must not make it reopen (or truncate). */
+	if (dict->flags & (DICT_FLAG_NO_REOPEN | DICT_FLAG_RDWR))
+		return;
+	if ((dict->opened && dict->watch == NULL)
+	    || (now = time(NULL)) == dict->checked)
+		return;
+	dict->checked = now;
+	if (!dict->opened) {
+		if (dict_load(dict, dict->why) == 0)
+			msg_info("table %s: opened", dict->spec);
+		return;
+	}
+	if (stat(dict->watch, &st) < 0) {
+		if (dict->st_ino != 0)
+			msg_warn("table %s: %s: %s; keeping the loaded version",
+			    dict->spec, dict->watch, strerror(errno));
+		dict->st_ino = 0;
+		return;
+	}
+	if (st.st_dev == dict->st_dev && st.st_ino == dict->st_ino
+	    && st.st_size == dict->st_size
+	    && st.st_mtim.tv_sec == dict->st_mtim.tv_sec
+	    && st.st_mtim.tv_nsec == dict->st_mtim.tv_nsec)
+		return;
+	if (dict_load(dict, dict->why) < 0) {
+		msg_warn("table %s changed but cannot be reopened: %s; "
+		    "keeping the loaded version", dict->spec,
+		    vstring_str(dict->why));
+		dict->st_dev = st.st_dev;
+		dict->st_ino = st.st_ino;
+		dict->st_size = st.st_size;
+		dict->st_mtim = st.st_mtim;
+	} else if (msg_verbose)
+		msg_info("table %s: reopened after change", dict->spec);
+}
+
+/*
+ * Common prologue: refresh, refuse a broken table, bound and fold the key.
+ * Returns the key to hand to the type, or null with dict->error set.
+ */
+static const char *
+dict_prepare(DICT *dict, const char *key, const char *op)
+{
+	if (dict == NULL || key == NULL)
+		msg_panic("dict_%s: null argument", op);
+	dict->error = DICT_ERR_NONE;
+	dict_refresh(dict);
+	if (!dict->opened) {
+		dict->error = DICT_ERR_CONFIG;
+		if (vstring_len(dict->why) == 0)
+			vstring_sprintf(dict->why, "table %s unavailable",
+			    dict->spec);
+		return NULL;
+	}
+	if (strlen(key) > DICT_MAX_KEY)
+		return NULL;
+	if (dict->ops->fixed && (dict->flags & DICT_FLAG_FOLD_KEY)) {
+		vstring_strcpy(dict->fold, key);
+		vstring_lower(dict->fold);
+		return vstring_str(dict->fold);
+	}
+	return key;
+}
+
+const char *
+dict_get(DICT *dict, const char *key)
+{
+	if ((key = dict_prepare(dict, key, "get")) == NULL)
+		return NULL;
+	return dict->ops->get(dict, key);
+}
+
+static int
+dict_unsupported(DICT *dict, const char *op)
+{
+	dict_set_error(dict, DICT_ERR_CONFIG, "table %s: %s not supported",
+	    dict->spec, op);
+	return -1;
+}
+
+int
+dict_put(DICT *dict, const char *key, const char *value)
+{
+	if (value == NULL)
+		msg_panic("dict_put: null value");
+	if ((key = dict_prepare(dict, key, "put")) == NULL)
+		return dict->error ? -1 : dict_unsupported(dict, "long key");
+	if (dict->ops->put == NULL || !(dict->flags & DICT_FLAG_RDWR))
+		return dict_unsupported(dict, "update");
+	return dict->ops->put(dict, key, value);
+}
+
+int
+dict_del(DICT *dict, const char *key)
+{
+	if ((key = dict_prepare(dict, key, "del")) == NULL)
+		return dict->error ? -1 : 1;
+	if (dict->ops->del == NULL || !(dict->flags & DICT_FLAG_RDWR))
+		return dict_unsupported(dict, "delete");
+	return dict->ops->del(dict, key);
+}
+
+int
+dict_seq(DICT *dict, int how, const char **key, const char **value)
+{
+	if (dict == NULL || key == NULL || value == NULL)
+		msg_panic("dict_seq: null argument");
+	dict->error = DICT_ERR_NONE;
+	if (how == DICT_SEQ_FIRST)
+		dict_refresh(dict);
+	if (!dict->opened) {
+		dict->error = DICT_ERR_CONFIG;
+		return -1;
+	}
+	if (dict->ops->seq == NULL)
+		return dict_unsupported(dict, "sequential access");
+	return dict->ops->seq(dict, how, key, value);
+}
+
+int
+dict_sync(DICT *dict)
+{
+	if (!dict->opened || dict->ops->sync == NULL)
+		return 0;
+	return dict->ops->sync(dict);
+}
+
+static char *
+dict_cache_key(const char *spec, int flags)
+{
+	VSTRING	*vp = vstring_alloc(64);
+
+	vstring_sprintf(vp, "%x:%s", (unsigned)flags, spec);
+	return vstring_export(vp);
+}
+
+/*
+ * Stands in for a table whose type or name is wrong: the open keeps
+ * failing with the reason dict_create() gives.
+ */
+static int
+dict_fail_open(DICT *dict, VSTRING *why)
+{
+	DICT	*real;
+
+	if ((real = dict_create(dict->spec, dict->flags, why)) != NULL) {
+		dict_free(real);
+		vstring_sprintf(why, "table %s: cannot be used", dict->spec);
+	}
+	return -1;
+}
+
+static const DICT_OPS dict_fail_ops = {
+	"fail", 0, dict_fail_open, NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+DICT *
+dict_lookup_open_flags(const char *spec, int flags)
+{
+	DICT	*dict;
+	char	*ckey;
+
+	if (spec == NULL)
+		msg_panic("dict_lookup_open: null spec");
+	if (dict_cache == NULL)
+		dict_cache = htable_create(16);
+	ckey = dict_cache_key(spec, flags);
+	if ((dict = htable_find(dict_cache, ckey)) == NULL) {
+		VSTRING	*why = vstring_alloc(64);
+
+		if ((dict = dict_create(spec, flags, why)) == NULL)
+			dict = dict_alloc(&dict_fail_ops, spec, "fail", spec,
+			    flags);
+		if (dict_load(dict, why) < 0) {
+			msg_warn("table %s: %s; lookups fail until it is fixed",
+			    spec, vstring_str(why));
+			vstring_strcpy(dict->why, vstring_str(why));
+		}
+		vstring_free(why);
+		dict->cached = 1;
+		htable_enter(dict_cache, ckey, dict);
+	}
+	if (dict->refcount < INT_MAX)
+		dict->refcount++;
+	myfree(ckey);
+	return dict;
+}
+
+DICT *
+dict_lookup_open(const char *spec)
+{
+	return dict_lookup_open_flags(spec, DICT_FLAG_DEFAULT);
+}
+
+void
+dict_lookup_close(DICT *dict)
+{
+	if (dict == NULL)
+		return;
+	if (!dict->cached || dict->refcount <= 0)
+		msg_panic("dict_lookup_close: %s: not cached or not open",
+		    dict->spec);
+	if (dict->refcount < INT_MAX)
+		dict->refcount--;
+}
+
+void
+dict_cache_clear(void)
+{
+	HTABLE_INFO **list, **ht;
+	DICT	*dict;
+	char	*ckey;
+
+	if (dict_cache == NULL)
+		return;
+	list = htable_list(dict_cache);
+	for (ht = list; *ht != NULL; ht++) {
+		dict = (*ht)->value;
+		if (dict->refcount > 0)
+			continue;
+		ckey = mystrdup((*ht)->key);
+		if (htable_delete(dict_cache, ckey, NULL) != 0)
+			msg_panic("dict_cache_clear: lost %s", dict->spec);
+		myfree(ckey);
+		dict->cached = 0;
+		dict_free(dict);
+	}
+	myfree(list);
+	if (dict_cache->used == 0) {
+		htable_free(dict_cache, NULL);
+		dict_cache = NULL;
+	}
+}
+
+/*
+ * Reopen the cached tables whose spec or name is name (all tables when
+ * name is null). Returns the number that failed, or -1 when none matched.
+ */
+int
+dict_reopen(const char *name)
+{
+	HTABLE_INFO **list, **ht;
+	DICT	*dict;
+	int	 failed = 0, matched = 0;
+
+	if (dict_cache == NULL)
+		return name ? -1 : 0;
+	list = htable_list(dict_cache);
+	for (ht = list; *ht != NULL; ht++) {
+		dict = (*ht)->value;
+		if (name != NULL && strcmp(name, dict->spec) != 0
+		    && strcmp(name, dict->name) != 0)
+			continue;
+		matched++;
+		if ((dict->opened && dict->watch == NULL)
+		    || (dict->flags & DICT_FLAG_RDWR))
+			continue;
+		dict->checked = time(NULL);
+		if (dict_load(dict, dict->why) < 0) {
+			msg_warn("table %s: %s", dict->spec,
+			    vstring_str(dict->why));
+			failed++;
+		} else
+			msg_info("table %s: reopened", dict->spec);
+	}
+	myfree(list);
+	return name != NULL && matched == 0 ? -1 : failed;
+}
+
+int
+dict_reopen_all(void)
+{
+	return dict_reopen(NULL);
+}
+
+const char *
+dict_get_list(DICT **dicts, int n, const char *key, int *error)
+{
+	const char *value;
+	int	 i;
+
+	*error = DICT_ERR_NONE;
+	for (i = 0; i < n; i++) {
+		if ((value = dict_get(dicts[i], key)) != NULL)
+			return value;
+		if ((*error = dicts[i]->error) != DICT_ERR_NONE)
+			return NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,290 @@
+/*
+ * NAME
+ *	dict_cidr - cidr: tables (IPv4 and IPv6 networks)
+ * SYNOPSIS
+ *	#include <dict.h>
+ *
+ *	extern const DICT_OPS dict_cidr_ops;
+ * DESCRIPTION
+ *	"cidr:/path/file": one rule per logical line (see dict_file.c),
+ *
+ *	    network/prefix	result
+ *	    address		result		(a host: /32 or /128)
+ *	    !network/prefix	result		(any address NOT in it)
+ *	    if network/prefix			(the rules up to the
+ *	    ...					 matching endif apply only
+ *	    endif				 to addresses in it)
+ *
+ *	IPv6 networks may be written in brackets, "[2001:db8::]/32", as
+ *	Postfix allows. The key is an address in text form; the first rule
+ *	whose network contains it (of the same family) gives the result. A
+ *	key that is not an address is not found. A negated network only
+ *	matches addresses of its own family. "if !network" is allowed too,
+ *	and if blocks nest. The rules are scanned in
+ *	order: tables of some thousand lines cost microseconds per lookup,
+ *	which is what the first-match semantics (order matters) ask for.
+ * DIAGNOSTICS
+ *	Open fails with file:line for a bad address, a prefix out of range,
+ *	host bits set below the prefix, a missing result, or unbalanced
+ *	if/endif.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "dict.h"
+#include "dict_file.h"
+#include "mymalloc.h"
+
+#define CIDR_MATCH	0
+#define CIDR_IF		1
+#define CIDR_ENDIF	2
+
+#define DICT_CIDR_MAXNEST	1000
+
+typedef struct DICT_CIDR_RULE {
+	int	 op;			/* CIDR_MATCH, CIDR_IF, CIDR_ENDIF */
+	size_t	 endif;			/* CIDR_IF: index of its endif */
+	int	 lineno;
+	int	 family;
+	int	 negate;
+	int	 prefix;		/* bits */
+	unsigned char addr[16];
+	char	*result;
+} DICT_CIDR_RULE;
+
+typedef struct DICT_CIDR {
+	DICT_CIDR_RULE *rules;
+	size_t	 nrules;
+	size_t	 size;
+	size_t	 stack[DICT_CIDR_MAXNEST];	/* open "if" rules */
+	size_t	 depth;
+} DICT_CIDR;
+
+/* Parse "addr" or "[addr]" into family and bytes. 0 or -1. */
+static int
+dict_cidr_addr(char *text, int *family, unsigned char *addr)
+{
+	size_t	 len = strlen(text);
+
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		text[len - 1] = 0;
+		text++;
+		if (strchr(text, ':') == NULL)
+			return -1;
+	}
+	if (inet_pton(AF_INET, text, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/* Does addr lie in the first prefix bits of net? */
+static int
+dict_cidr_contains(const unsigned char *net, const unsigned char *addr,
+    int prefix)
+{
+	int	 full = prefix / 8, rest = prefix % 8;
+	unsigned char mask;
+
+	if (memcmp(net, addr, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (unsigned char)(0xff << (8 - rest));
+	return (net[full] & mask) == (addr[full] & mask);
+}
+
+static int
+dict_cidr_prefix(const char *text, int max)
+{
+	int	 n = 0;
+
+	if (*text == 0)
+		return -1;
+	for (; *text; text++) {
+		if (!isdigit((unsigned char)*text) || (n = 10 * n + *text - '0') > max)
+			return -1;
+	}
+	return n;
+}
+
+/* Parse "[!]network[/prefix]" into r. */
+static int
+dict_cidr_net(DICT_CIDR_RULE *r, char *key, const char *path, int lineno,
+    VSTRING *why)
+{
+	char	*slash;
+	unsigned char net[16];
+	int	 max, i;
+
+	if ((r->negate = (*key == '!')) != 0)
+		key++;
+	if ((slash = strchr(key, '/')) != NULL)
+		*slash++ = 0;
+	if (dict_cidr_addr(key, &r->family, r->addr) < 0) {
+		vstring_sprintf(why, "%s:%d: bad address \"%s\"", path, lineno,
+		    key);
+		return -1;
+	}
+	max = r->family == AF_INET ? 32 : 128;
+	r->prefix = slash ? dict_cidr_prefix(slash, max) : max;
+	if (r->prefix < 0) {
+		vstring_sprintf(why, "%s:%d: bad prefix length \"/%s\" "
+		    "(0..%d)", path, lineno, slash, max);
+		return -1;
+	}
+	memcpy(net, r->addr, sizeof(net));
+	for (i = r->prefix; i < max; i++)
+		net[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	if (memcmp(net, r->addr, max / 8) != 0) {
+		vstring_sprintf(why, "%s:%d: \"%s/%d\" has host bits set "
+		    "below the prefix", path, lineno, key, r->prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/* One logical line: a rule, "if [!]network", or "endif". */
+static int
+dict_cidr_rule(DICT_CIDR *dc, DICT_CIDR_RULE *r, char *line,
+    const char *path, VSTRING *why)
+{
+	char	*key, *value;
+
+	(void)dict_file_split(line, &key, &value);
+	if (strcmp(key, "endif") == 0) {
+		if (dc->depth == 0) {
+			vstring_sprintf(why, "%s:%d: endif without if", path,
+			    r->lineno);
+			return -1;
+		}
+		r->op = CIDR_ENDIF;
+		dc->rules[dc->stack[--dc->depth]].endif = dc->nrules;
+		return 0;
+	}
+	if (strcmp(key, "if") == 0) {
+		if (dc->depth >= DICT_CIDR_MAXNEST) {
+			vstring_sprintf(why, "%s:%d: if nested too deep", path,
+			    r->lineno);
+			return -1;
+		}
+		r->op = CIDR_IF;
+		(void)dict_file_split(value, &key, &value);
+		if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
+			return -1;
+		dc->stack[dc->depth++] = dc->nrules;
+		return 0;
+	}
+	if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
+		return -1;
+	if (*value == 0) {
+		vstring_sprintf(why, "%s:%d: missing result", path, r->lineno);
+		return -1;
+	}
+	r->result = mystrdup(value);
+	return 0;
+}
+
+static void
+dict_cidr_free(DICT_CIDR *dc)
+{
+	size_t	 i;
+
+	for (i = 0; i < dc->nrules; i++)
+		myfree(dc->rules[i].result);
+	myfree(dc->rules);
+	myfree(dc);
+}
+
+static int
+dict_cidr_open(DICT *dict, VSTRING *why)
+{
+	DICT_CIDR *dc = mycalloc(1, sizeof(*dc));
+	DICT_FILE *df = NULL;
+	VSTRING	*line = vstring_alloc(128);
+	int	 rc, lineno;
+
+	if (dict_watch(dict, dict->name, why) < 0
+	    || (df = dict_file_open(dict->name, why)) == NULL)
+		goto fail;
+	while ((rc = dict_file_read(df, line, &lineno, why)) > 0) {
+		if (dc->nrules == dc->size) {
+			dc->size = dc->size ? 2 * dc->size : 16;
+			dc->rules = myrealloc(dc->rules,
+			    dc->size * sizeof(*dc->rules));
+		}
+		memset(dc->rules + dc->nrules, 0, sizeof(*dc->rules));
+		dc->rules[dc->nrules].lineno = lineno;
+		if (dict_cidr_rule(dc, dc->rules + dc->nrules, vstring_str(line),
+		    dict->name, why) < 0)
+			goto fail;
+		dc->nrules++;
+	}
+	if (rc < 0)
+		goto fail;
+	if (dc->depth > 0) {
+		vstring_sprintf(why, "%s:%d: if without endif", dict->name,
+		    dc->rules[dc->stack[dc->depth - 1]].lineno);
+		goto fail;
+	}
+	dict_file_close(df);
+	vstring_free(line);
+	dict->data = dc;
+	return 0;
+fail:
+	dict_file_close(df);
+	vstring_free(line);
+	dict_cidr_free(dc);
+	return -1;
+}
+
+static const char *
+dict_cidr_get(DICT *dict, const char *key)
+{
+	DICT_CIDR *dc = dict->data;
+	DICT_CIDR_RULE *r;
+	unsigned char addr[16];
+	char	 buf[INET6_ADDRSTRLEN + 1];
+	int	 family, m;
+	size_t	 i;
+
+	if (strlen(key) >= sizeof(buf))
+		return NULL;
+	strcpy(buf, key);		/* bounded just above */
+	if (dict_cidr_addr(buf, &family, addr) < 0)
+		return NULL;
+	for (i = 0; i < dc->nrules; i++) {
+		r = dc->rules + i;
+		if (r->op == CIDR_ENDIF)
+			continue;
+		m = r->family == family
+		    && dict_cidr_contains(r->addr, addr, r->prefix);
+		if (r->negate && r->family == family)
+			m = !m;
+		if (r->op == CIDR_IF) {
+			if (!m)
+				i = r->endif;	/* the loop steps past it */
+		} else if (m)
+			return r->result;
+	}
+	return NULL;
+}
+
+static void
+dict_cidr_close(DICT *dict)
+{
+	dict_cidr_free(dict->data);
+	dict->data = NULL;
+}
+
+const DICT_OPS dict_cidr_ops = {
+	"cidr", 0, dict_cidr_open, dict_cidr_get, NULL, NULL, NULL, NULL,
+	dict_cidr_close,
+};

@@ -1,0 +1,148 @@
+"""Helpers for the smtpd black-box tests (test_smtpd_*.py); no tests here.
+
+smtpd_instance(make_instance, **main_cf) starts an instance whose master.cf
+runs only smtpd, so that accepted mail stays in incoming/ where the tests
+read it (no qmgr moves it away).
+
+Client is a raw SMTP client over a socket: send bytes exactly as given
+(pipelining, bare LF, NUL, over-long lines) and read complete replies.
+
+parse_qf(path) decodes a queue file (the format of postern-queue(5),
+written by src/global/qfile.c): sender, attributes, recipients with
+NOTIFY/ORCPT, DSN ENVID/RET, and the content.
+"""
+import glob
+import os
+import re
+import socket
+import struct
+
+from harness import wait_for
+
+SMTPD_ONLY = "{addr}:{port} inet n - n - - smtpd\n"
+
+
+def smtpd_instance(make_instance, master_cf=SMTPD_ONLY, wait_banner=True, **main_cf):
+    extra = {"smtpd_peername_lookup": "no", "alias_maps": ""}
+    extra.update(main_cf)
+    inst = make_instance(main_cf_extra=extra, master_cf=master_cf)
+    inst.start(wait_banner=wait_banner)
+    return inst
+
+
+class Client:
+    """A raw SMTP client: exact bytes out, whole replies in."""
+
+    def __init__(self, inst, source=None, timeout=10, greet=True):
+        self.sock = socket.create_connection((inst.addr, inst.port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
+        self.buf = b""
+        self.banner = self.reply() if greet else None
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; pending %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r").decode(errors="replace")
+
+    def reply(self):
+        """One complete (possibly multi-line) reply: (code, text)."""
+        lines = []
+        while True:
+            line = self.line()
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                break
+        return int(lines[-1][:3]), "\n".join(lines)
+
+    def cmd(self, data):
+        self.send(data if data.endswith("\r\n") else data + "\r\n")
+        return self.reply()
+
+    def closed(self):
+        """True when the server has closed the connection (reads to EOF)."""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except ConnectionResetError:    # closed with our input unread
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def queued_id(text):
+    m = re.search(r"queued as ([0-9a-f]{8})", text)
+    assert m, text
+    return m.group(1)
+
+
+def find_qf(inst, qid):
+    """Path of a message's queue file in any queue directory, or None."""
+    hits = glob.glob(os.path.join(inst.queue_dir, "*", qid))
+    return hits[0] if hits else None
+
+
+def wait_qf(inst, qid, queue="incoming"):
+    path = os.path.join(inst.queue_dir, queue, qid)
+    wait_for(lambda: os.path.exists(path), 10, "queue file %s/%s" % (queue, qid))
+    return parse_qf(path)
+
+
+def parse_qf(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"PSTQ", "not a queue file: %s" % path
+    env_off, env_len, _slot, data_off, data_len = struct.unpack_from("<QQQQQ", data, 16)
+    family, ret = struct.unpack_from("<II", data, 68)
+    out = {"sender": None, "origin": None, "envid": None, "attrs": {}, "rcpts": [],
+           "family": family, "ret": ret, "content": data[data_off:data_off + data_len]}
+    env = data[env_off:env_off + env_len]
+    pos = 0
+    while pos < len(env):
+        kind = env[pos:pos + 1]
+        (n,) = struct.unpack_from("<I", env, pos + 1)
+        p = env[pos + 5:pos + 5 + n]
+        pos += 5 + n
+        if kind == b"S":
+            out["sender"] = p.decode()
+        elif kind == b"O":
+            out["origin"] = p.decode()
+        elif kind == b"E":
+            out["envid"] = p.decode()
+        elif kind == b"A":
+            k, v = p.split(b"\0", 1)
+            out["attrs"][k.decode()] = v.decode()
+        elif kind == b"R":
+            _envid, notify, alen = struct.unpack_from("<QII", p, 0)
+            addr = p[16:16 + alen].decode()
+            orcpt = p[17 + alen:].decode() if p[16 + alen] else None
+            out["rcpts"].append({"addr": addr, "notify": notify, "orcpt": orcpt})
+    return out
+
+
+def no_crash(inst):
+    """No smtpd panicked, died on a signal or hit a fatal error."""
+    log = inst.log()
+    assert "panic:" not in log, log
+    assert not re.search(r"smtpd\[\d+\]: fatal:", log), log
+    assert not re.search(r"process \S*smtpd pid \d+ (killed by signal|exit status)", log), log
