@@ -286,13 +286,25 @@ class Instance:
         wait_for(ready, timeout, "SMTP port %s:%d" % (self.addr, self.port))
 
     def master_pid(self):
-        """The running master's pid (from the lock holder's pid file), or None."""
+        """The running master's pid, or None. The pid file may be stale (a
+        killed master), so the process must also be a master whose working
+        directory is this queue directory: never another test's process."""
         try:
             with open(os.path.join(self.queue_dir, "pid", "master.pid")) as f:
                 pid = int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        if not _alive(pid):
+            return None
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+            cwd = os.readlink("/proc/%d/cwd" % pid)
+        except OSError:
+            return None
+        if os.path.basename(argv0) != b"master" or cwd != os.path.realpath(self.queue_dir):
+            return None
+        return pid
 
     def running(self):
         return self.master_pid() is not None

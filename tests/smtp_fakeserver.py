@@ -51,6 +51,7 @@ class FakeServer:
         self.commands = []
         self.messages = []
         self.connections = 0
+        self.peers = []             # client addresses, per connection
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sock = None
@@ -109,13 +110,14 @@ class FakeServer:
     def _accept(self):
         while not self._stop.is_set():
             try:
-                conn, _ = self._sock.accept()
+                conn, peer = self._sock.accept()
             except socket.timeout:
                 continue
             except OSError:
                 return
             with self._lock:
                 self.connections += 1
+                self.peers.append(peer[0] if isinstance(peer, tuple) else peer)
                 no = self.connections
             t = threading.Thread(target=self._serve, args=(conn, no), daemon=True)
             t.start()

@@ -6,6 +6,7 @@ is polled with a deadline.
 """
 import os
 import re
+import signal
 import socket
 
 import pytest
@@ -243,3 +244,98 @@ def test_hold_queue_left_alone_and_active_recovered(make_instance, sink):
     assert len(sink.messages) == 1
     assert "to=<%s>" % rcpts(sink.messages[0])[0].strip("<>") in \
         inst.log().split("%s: removed" % second)[0].split("%s: from=" % second)[-1]
+
+
+def test_only_pending_recipients_are_retried(make_instance):
+    """A message to two destinations: the one that took it is not sent it
+    again when the other is retried."""
+    good = FakeServer(addr=random_loopback())
+    soft = FakeServer(addr=random_loopback())
+    tries = []
+
+    def soft_rcpt(r):
+        tries.append(r)
+        return "451 4.3.0 later" if len(tries) < 3 else "250 2.1.5 Ok"
+    soft.reply_rcpt = soft_rcpt
+    good.start()
+    soft.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(FAST, transport_maps=(
+            "inline:{ g.test=smtp:[%s]:%d, f.test=smtp:[%s]:%d }"
+            % (good.addr, good.port, soft.addr, soft.port))))
+        inst.start()
+        send(inst, "me@localhost", ["a@g.test", "b@f.test", "c@g.test"])
+        soft.wait_messages(1, timeout=20)
+        m = inst.wait_log(r"(\w{8}): removed")
+        assert len(good.messages) == 1
+        assert rcpts(good.messages[0]) == ["<a@g.test>", "<c@g.test>"]
+        assert len(tries) == 3
+        log = inst.log()
+        assert len(re.findall(r"to=<a@g.test>.*status=sent", log)) == 1
+    finally:
+        good.stop()
+        soft.stop()
+
+
+def test_transport_crash_defers_never_drops(make_instance):
+    """SIGKILL of the smtp process in the middle of a delivery: its
+    recipients are deferred with 4.3.0 and delivered later."""
+    addr = random_loopback()
+    srv = FakeServer(addr=addr)
+    gate = {"open": False}
+
+    def slow_data():
+        wait_for(lambda: gate["open"], 20, "gate")
+        return "250 2.0.0 Ok"
+    srv.reply_data = slow_data
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(FAST, transport_maps=(
+            "inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port))))
+        inst.start()
+        send(inst, "me@localhost", ["a@s.test"])
+        wait_for(lambda: "DATA" in srv.commands, 10, "DATA sent")
+
+        def smtp_pids():
+            pids = []
+            for p in inst.processes():
+                try:
+                    with open("/proc/%d/comm" % p) as f:
+                        if f.read().strip() == "smtp":
+                            pids.append(p)
+                except OSError:
+                    pass
+            return pids
+        for p in smtp_pids():
+            os.kill(p, signal.SIGKILL)
+        inst.wait_log(r"qmgr\[\d+\]: (\w{8}): to=<a@s.test>, relay=none, .*dsn=4\.3\.0, "
+                      r"status=deferred \(delivery agent smtp crashed")
+        gate["open"] = True
+        inst.wait_log(r"to=<a@s.test>, relay=\S+, .*status=sent", timeout=20)
+        inst.wait_log(r"\w{8}: removed")
+    finally:
+        gate["open"] = True
+        srv.stop()
+
+
+def test_active_limit(make_instance, sink):
+    """qmgr_message_active_limit bounds the messages in memory; the others
+    wait in incoming/ and deferred/ and are all delivered in the end."""
+    inst = make_instance(main_cf_extra={"transport_maps": maps_to(sink, "s.test"),
+                                        "qmgr_message_active_limit": "2"})
+    inst.start()
+    gate = {"open": False}
+
+    def slow_data():
+        wait_for(lambda: gate["open"], 20, "gate")
+        return "250 2.0.0 Ok"
+    sink.reply_data = slow_data
+    try:
+        for i in range(8):
+            send(inst, "me@localhost", ["r%d@s.test" % i])
+        wait_for(lambda: len(inst.queue_files("active")) == 2, 10, "two active")
+        assert len(inst.queue_files("incoming")) == 6
+    finally:
+        gate["open"] = True
+    sink.wait_messages(8, timeout=20)
+    wait_for(lambda: queue_empty(inst), 10, "empty queue")

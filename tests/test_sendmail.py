@@ -149,10 +149,11 @@ def test_sendmail_errors_leave_nothing(pickup_instance):
     assert r.returncode == 65 and b"bad address" in r.stderr
     r = inst.sendmail(["-Z"], input=b"x\n")
     assert r.returncode == 64
+    # No alias_database in the test config: newaliases has nothing to build.
     r = inst.sendmail(["-bi"])
-    assert r.returncode == 69 and b"not supported" in r.stderr
+    assert r.returncode == 0, r.stderr
     r = inst.run([os.path.join(BIN, "newaliases")])
-    assert r.returncode == 69
+    assert r.returncode == 0, r.stderr
     big = b"Subject: big\n\n" + b"x" * 2000 + b"\n"
     inst.write_main_cf({"message_size_limit": "1000"})
     r = inst.sendmail(["a@example.com"], input=big)
@@ -194,10 +195,14 @@ def test_pickup_moves_bad_file_to_corrupt(pickup_instance):
 
 
 def test_sendmail_q_without_master(make_instance):
+    """Cron mode: with no master, -q runs the queue once in the foreground
+    (test_smtpctl_cron.py covers the deliveries); an empty queue is fine."""
     inst = make_instance(master_cf=PICKUP_ONLY)
-    r = inst.sendmail(["-q"])
-    assert r.returncode == 69
-    assert b"not running" in r.stderr
+    inst.start()    # creates the queue directory
+    inst.stop()
+    r = inst.sendmail(["-q"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert not inst.running()
 
 
 def test_sendmail_survives_pickup_down(make_instance):
@@ -253,3 +258,15 @@ def test_sendmail_q_with_master(make_instance):
     assert r.returncode == 0, r.stderr
     r = inst.sendmail(["-qR", "example.com"])
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "smtpctl")), reason="smtpctl not built")
+def test_sendmail_bp_lists_queue(pickup_instance):
+    inst = pickup_instance
+    r = inst.sendmail(["listed@example.com"], input=b"Subject: x\n\nx\n")
+    assert r.returncode == 0, r.stderr
+    [(env, _)] = queued(inst)
+    r = inst.sendmail(["-bp"])
+    assert r.returncode == 0, r.stderr
+    assert env["rcpt"][0]["envid"].encode() in r.stdout
+    assert b"listed@example.com" in r.stdout

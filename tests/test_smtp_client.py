@@ -348,3 +348,27 @@ def test_bad_request_and_missing_queue_file(env, server):
     res = env.deliver([env.request("0badc0de", server.nexthop, ["a@x.test"])])
     r = res.by_rcpt()[0]
     assert r["status"] == "4.3.0" and r["action"] == "delayed"
+
+
+def test_bind_address(env, server):
+    local = random_loopback()
+    qid = env.make_message("s@client.test", ["a@x.test"], b"Subject: x\n\nbody\n")
+    res = env.deliver([env.request(qid, server.nexthop, ["a@x.test"])],
+                      overrides={"smtp_bind_address": local})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert server.peers == [local]
+
+
+def test_greeting_timeout(env):
+    import socket
+    addr = random_loopback()
+    with socket.socket() as lsock:
+        lsock.bind((addr, 0))
+        lsock.listen(1)
+        qid = env.make_message("s@client.test", ["a@x.test"], b"Subject: x\n\nbody\n")
+        res = env.deliver([env.request(qid, "[%s]:%d" % (addr, lsock.getsockname()[1]), ["a@x.test"])],
+                          overrides={"smtp_helo_timeout": "1s"})
+    r = res.by_rcpt()[0]
+    assert r["action"] == "delayed"
+    assert "conversation with %s[%s] timed out while receiving the initial server greeting" \
+        % (addr, addr) in r["reason"]

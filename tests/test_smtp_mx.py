@@ -243,3 +243,53 @@ def test_ipv6_literal(tmp_path):
         res = env.deliver([env.request(qid, "[::1]:%d" % srv.port, ["a@x.test"])])
         assert res.by_rcpt()[0]["status"] == "2.0.0"
         assert res.by_rcpt()[0]["relay"] == "::1[::1]:%d" % srv.port
+
+
+def test_best_mx_transport_handoff(net):
+    import socket
+    import threading
+    from smtp_driver import encode_attrs, parse_replies
+    n = net(1, lambda n: {
+        "dest.test": {"MX": [(10, "me.dest.test"), (20, "other.dest.test")]},
+        "me.dest.test": {"A": [n.spare[1]]},
+        "other.dest.test": {"A": [n.addrs[0]]},
+    })
+    priv = os.path.join(n.env.queue_dir, "private")
+    os.makedirs(priv, exist_ok=True)
+    lsock = socket.socket(socket.AF_UNIX)
+    lsock.bind(os.path.join(priv, "local"))
+    lsock.listen(1)
+    lsock.settimeout(20)
+    got = []
+
+    def transport():
+        conn, _ = lsock.accept()
+        with conn:
+            buf = b""
+            while b"\n\n" not in buf:
+                buf += conn.recv(65536)
+            req = dict(parse_replies(buf)[0])
+            got.append(req)
+            conn.sendall(encode_attrs([("rcpt_index", 0), ("status", "2.0.0"),
+                                       ("action", "delivered"), ("reason", "handed over")])
+                         + encode_attrs([("done", 1)]))
+    t = threading.Thread(target=transport, daemon=True)
+    t.start()
+    res = n.send("dest.test", overrides={"inet_interfaces": n.spare[1],
+                                         "best_mx_transport": "local"})
+    t.join(10)
+    lsock.close()
+    r = res.by_rcpt()[0]
+    assert r["status"] == "2.0.0" and r["reason"] == "handed over"
+    assert got and got[0]["transport"] == "local" and got[0]["nexthop"] == "dest.test"
+    assert n.servers[0].connections == 0
+
+
+def test_localhost_without_resolver(tmp_path):
+    # No DNS server answers here (a port nobody listens on): "[localhost]"
+    # still works, through the system's host lookup.
+    with FakeServer(addr="127.0.0.1") as srv:
+        env = ClientEnv(tmp_path, {"dns_resolver_address": "127.0.0.1:9", "inet_protocols": "ipv4"})
+        qid = env.make_message("s@client.test", ["a@x.test"], BODY)
+        res = env.deliver([env.request(qid, "[localhost]:%d" % srv.port, ["a@x.test"])])
+        assert res.by_rcpt()[0]["status"] == "2.0.0"

@@ -43,8 +43,8 @@ def test_relay_denied_outside_mynetworks(make_instance):
     inst = smtpd_instance(make_instance, mynetworks="127.0.0.1/32")
     with Client(inst, source="127.0.0.9") as c:
         code, text = transaction(c, "a@example.com", "x@elsewhere.example")
-        assert code == 450, text          # defer_unauth_destination (the default)
-        assert text == "450 4.7.1 <x@elsewhere.example>: Relay access denied"
+        assert code == 454, text          # defer_unauth_destination (the default)
+        assert text == "454 4.7.1 <x@elsewhere.example>: Relay access denied"
         # Local recipients are accepted from anywhere.
         assert c.cmd("RCPT TO:<root@localhost>")[0] == 250
         assert c.cmd("DATA")[0] == 354
@@ -53,7 +53,7 @@ def test_relay_denied_outside_mynetworks(make_instance):
     qf = wait_qf(inst, queued_id(text))
     assert [r["addr"] for r in qf["rcpts"]] == ["root@localhost"]
     assert qf["attrs"]["client_addr"] == "127.0.0.9"
-    inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.9\]: 450 4\.7\.1 "
+    inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.9\]: 454 4\.7\.1 "
                   r"<x@elsewhere\.example>: Relay access denied; from=<a@example\.com> "
                   r"to=<x@elsewhere\.example> proto=ESMTP helo=<client\.example>")
 

@@ -11,7 +11,8 @@
  *	bounce_notify() sends the notifications of one kind for queue
  *	file queue_name/id, from its log (bounce, defer or trace): each
  *	is a new queue file committed into incoming/ (origin "bounce").
- *	new_id gets the id of the notice to the sender (empty when none).
+ *	new_id gets the id of the last notice written (empty when none), so
+ *	the qmgr knows to scan incoming/.
  * .IP BOUNCE_FAIL
  *	to the sender, for recipients whose NOTIFY allows failure notices
  *	(not NEVER), sender "<>". A message whose sender is "<>" (a
@@ -132,7 +133,7 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	msg_info("%s: %s %s notification: %s", ctx->qf->id, who,
 	    ctx->kind == BOUNCE_FAIL ? "non-delivery" : ctx->kind ==
 	    BOUNCE_DELAY ? "delay" : "delivery status", info.new_id);
-	if (new_id && !postmaster)
+	if (new_id)
 		vstring_strcpy(new_id, info.new_id);
 	rc = 0;
 done:
@@ -193,7 +194,8 @@ notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
 	if (*sender == 0) {
 		if (notify_class(ctx, "2bounce"))
 			rc = notify_write(ctx, log, conf_str(
-			    "2bounce_notice_recipient"), 1, "postmaster", NULL);
+			    "2bounce_notice_recipient"), 1, "postmaster",
+			    new_id);
 		else
 			msg_info("%s: undeliverable notification discarded "
 			    "(notify_classes lacks 2bounce)", ctx->qf->id);
@@ -208,12 +210,14 @@ notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
 		bounce_log_free(&mine);
 		if (rc == 0 && notify_class(ctx, "bounce"))
 			rc = notify_write(ctx, log, conf_str(
-			    "bounce_notice_recipient"), 1, "postmaster", NULL);
+			    "bounce_notice_recipient"), 1, "postmaster",
+			    new_id);
 		if (rc == 0 && notify_system_error(log)
 		    && (notify_class(ctx, "resource")
 		    || notify_class(ctx, "software")))
 			rc = notify_write(ctx, log, conf_str(
-			    "error_notice_recipient"), 1, "postmaster", NULL);
+			    "error_notice_recipient"), 1, "postmaster",
+			    new_id);
 	}
 	vstring_free(dbl);
 	return rc;
@@ -235,7 +239,7 @@ notify_other(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const int *list, int n,
 	if (rc == 0 && ctx->kind == BOUNCE_DELAY && mine.count > 0
 	    && notify_class(ctx, "delay"))
 		rc = notify_write(ctx, &mine, conf_str("delay_notice_recipient"),
-		    1, "postmaster", NULL);
+		    1, "postmaster", new_id);
 	bounce_log_free(&mine);
 	return rc;
 }

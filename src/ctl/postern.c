@@ -48,6 +48,8 @@ static const POSTERN_CMD postern_cmds[] = {
 	{ "config", postern_config_main,
 	    "[-dhnx] [name...] | -e name=value... | -X name... | -M [service[/type]...]",
 	    "show or edit main.cf, show master.cf (as postconf)" },
+	{ "flush", postern_flush_main, "[-v] [-d domain]",
+	    "deliver deferred mail now (a one-shot queue run when not running)" },
 	{ "map", postern_map_main,
 	    "[-firsvw] [-q key|-q -|-d key|-d -] [type:]name...",
 	    "build, query and dump lookup tables (as postmap)" },

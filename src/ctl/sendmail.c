@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "addr_parse.h"
+#include "ctl_flush.h"
 #include "attr.h"
 #include "domain_list.h"
 #include "mail_conf.h"
@@ -50,6 +51,7 @@
 #include "qfile.h"
 #include "qmgr_ctl.h"
 #include "sendmail.h"
+#include "sendmail_aliases.h"
 
 static void
 sm_usage(const char *why)
@@ -213,23 +215,16 @@ sm_option(SM_OPTS *opts, int argc, char **argv, int *ip)
 	}
 }
 
-/* sm_mailq - -bp: show the queue with smtpctl. */
+/* sm_mailq - -bp: show the queue with smtpctl (MAIL_CONFIG carries -c). */
 static int
-sm_mailq(SM_OPTS *opts, const char *argv0)
+sm_mailq(SM_OPTS *opts)
 {
 	char	 self[4096], path[4096];
-	char	*args[6];
+	char	*args[] = { "smtpctl", "show", "queue", NULL };
 	ssize_t	 n;
-	int	 i = 0;
 
-	args[i++] = "smtpctl";
-	if (opts->config_dir) {
-		args[i++] = "-c";
-		args[i++] = opts->config_dir;
-	}
-	args[i++] = "show";
-	args[i++] = "queue";
-	args[i] = NULL;
+	if (opts->config_dir && setenv("MAIL_CONFIG", opts->config_dir, 1) < 0)
+		msg_fatal_status(EX_OSERR, "setenv: %s", strerror(errno));
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
 		self[n] = 0;
 		snprintf(path, sizeof(path), "%s/smtpctl", dirname(self));
@@ -243,59 +238,19 @@ sm_mailq(SM_OPTS *opts, const char *argv0)
 }
 
 /*
- * sm_flush_talk - send the request, read data lists until the final one
- * (the one with QC_STATUS, qmgr_ctl.h). 0, or -1 with errno.
+ * sm_flush - -q, -qR domain: deliver deferred mail now, through the
+ * running qmgr or, with nothing running, by a one-shot queue run (cron
+ * mode). The code is shared with postern flush: ctl_flush(3).
  */
-static int
-sm_flush_talk(const ATTR *req, ATTR *reply)
-{
-	VSTREAM	*stream;
-	int	 i, ret = -1;
-
-	if ((stream = mail_trigger_connect(QC_SERVICE, 30)) == NULL)
-		return -1;
-	if (attr_write(stream, req) == 0) {
-		for (i = 0; i < 10000; i++) {
-			attr_reset(reply);
-			if (attr_read(stream, reply) < 0) {
-				errno = EPROTO;
-				break;
-			}
-			if (attr_get(reply, QC_STATUS) != NULL) {
-				ret = 0;
-				break;
-			}
-		}
-	}
-	(void)vstream_fclose(stream);
-	return ret;
-}
-
-/* sm_flush - -q: ask the running qmgr to deliver deferred mail now. */
 static int
 sm_flush(SM_OPTS *opts)
 {
-	ATTR	*req = attr_alloc(), *reply = attr_alloc();
-	int	 st = EX_OK;
-
-	attr_add(req, QC_REQUEST, opts->flush_domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH);
-	if (opts->flush_domain)
-		attr_add(req, QC_DOMAIN, opts->flush_domain);
-	if (sm_flush_talk(req, reply) < 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			msg_error("the mail system is not running, and a queue run "
-			    "without it (cron mode) is not available yet");
-		else
-			msg_error("cannot reach the queue manager: %s", strerror(errno));
-		st = EX_UNAVAILABLE;
-	} else if (strcmp(attr_get(reply, QC_STATUS), "0") != 0) {
-		msg_error("queue flush refused: %s", attr_get(reply, QC_REASON) ?
-		    attr_get(reply, QC_REASON) : "no reason given");
-		st = EX_UNAVAILABLE;
+	switch (ctl_flush(opts->flush_domain, msg_verbose)) {
+	case CTL_FLUSH_OK:
+		return EX_OK;
+	default:
+		return EX_UNAVAILABLE;
 	}
-	attr_free(req);
-	attr_free(reply);
-	return st;
 }
 
 /*
@@ -395,10 +350,9 @@ main(int argc, char **argv)
 		sm_user_check();
 	switch (opts.mode) {
 	case SM_MODE_ALIASES:
-		msg_error("aliases are not supported yet (newaliases does nothing)");
-		return EX_UNAVAILABLE;
+		return sendmail_newaliases(0, NULL);
 	case SM_MODE_MAILQ:
-		return sm_mailq(&opts, argv[0]);
+		return sm_mailq(&opts);
 	case SM_MODE_FLUSH:
 		return sm_flush(&opts);
 	case SM_MODE_SMTP:

@@ -5,12 +5,11 @@
  *	smtpctl [-jv] [-c config_dir] command [argument ...]
  *	mailq [-j] [-c config_dir]
  * DESCRIPTION
- *	The command grammar is data: sc_main[] and the tables below it are
- *	trees of tokens (a keyword, a required argument, or "the command may
- *	end here"), walked once per word of the command line. Abbreviation to
- *	the shortest unambiguous prefix, the error that lists the candidates
+ *	The command grammar is data (smtpctl_parse.c): abbreviation to the
+ *	shortest unambiguous prefix, the error that lists the candidates
  *	of an ambiguous or unknown word, and "smtpctl help" all come from
- *	these tables, as in OpenSMTPD's parser.
+ *	its token tables, as in OpenSMTPD's parser. This file holds main(),
+ *	the access check and the dispatch of each verb to its module.
  *
  *	Access: root, the mail_owner and members of setgid_group may use
  *	every verb; anyone else may only run "show queue" (and mailq), and
@@ -24,7 +23,8 @@
  *	read and change the queue files directly (smtpctl_offline.c); the
  *	others say that Postern is not running and exit 1.
  *
- *	Options: -j prints the show verbs as JSON, one object per line;
+ *	Options: -j (also after the command, or --json) prints the show
+ *	verbs as JSON, one object per line;
  *	-c config_dir selects the configuration (else MAIL_CONFIG); -v is
  *	more verbose.
  * DIAGNOSTICS
@@ -47,214 +47,7 @@
 #include "qmgr_ctl.h"
 #include "smtpctl.h"
 
-/* Token types. */
-#define T_END	0		/* end of a table */
-#define T_KEY	1		/* keyword */
-#define T_ARG	2		/* one argument (word is its name in help) */
-#define T_STOP	3		/* the command may end here */
-
-typedef struct SC_TOKEN {
-	int	 type;
-	const char *word;
-	int	 action;		/* when the command ends after it */
-	const struct SC_TOKEN *next;	/* null: the command ends here */
-	int	 save;			/* the keyword itself is the argument */
-} SC_TOKEN;
-
-#define KEY(w, a, n)	{ T_KEY, w, a, n, 0 }
-#define SAVE(w, a)	{ T_KEY, w, a, NULL, 1 }
-#define ARG(w, a)	{ T_ARG, w, a, NULL, 0 }
-#define STOP(a)		{ T_STOP, "", a, NULL, 0 }
-#define END		{ T_END, NULL, 0, NULL, 0 }
-
-static const SC_TOKEN sc_discover[] = { ARG("envelope-id|message-id", SC_DISCOVER), END };
-static const SC_TOKEN sc_encrypt[] = { STOP(SC_ENCRYPT), ARG("string", SC_ENCRYPT), END };
-static const SC_TOKEN sc_log[] = {
-	KEY("brief", SC_LOG_BRIEF, NULL), KEY("verbose", SC_LOG_VERBOSE, NULL), END
-};
-static const SC_TOKEN sc_pause_env[] = { ARG("envelope-id|message-id|all", SC_PAUSE_ENVELOPE), END };
-static const SC_TOKEN sc_pause[] = {
-	KEY("envelope", 0, sc_pause_env), KEY("mda", SC_PAUSE_MDA, NULL),
-	KEY("mta", SC_PAUSE_MTA, NULL), KEY("smtp", SC_PAUSE_SMTP, NULL), END
-};
-static const SC_TOKEN sc_profile[] = {
-	SAVE("queue", SC_PROFILE), SAVE("ipc", SC_PROFILE), SAVE("imsg", SC_PROFILE), END
-};
-static const SC_TOKEN sc_unprofile[] = {
-	SAVE("queue", SC_UNPROFILE), SAVE("ipc", SC_UNPROFILE), SAVE("imsg", SC_UNPROFILE), END
-};
-static const SC_TOKEN sc_remove[] = { ARG("envelope-id|message-id|all", SC_REMOVE), END };
-static const SC_TOKEN sc_resume_env[] = { ARG("envelope-id|message-id|all", SC_RESUME_ENVELOPE), END };
-static const SC_TOKEN sc_resume_route[] = { ARG("route-id", SC_RESUME_ROUTE), END };
-static const SC_TOKEN sc_resume[] = {
-	KEY("envelope", 0, sc_resume_env), KEY("mda", SC_RESUME_MDA, NULL),
-	KEY("mta", SC_RESUME_MTA, NULL), KEY("route", 0, sc_resume_route),
-	KEY("smtp", SC_RESUME_SMTP, NULL), END
-};
-static const SC_TOKEN sc_schedule[] = { ARG("envelope-id|message-id|all", SC_SCHEDULE), END };
-static const SC_TOKEN sc_show_env[] = { ARG("envelope-id|message-id", SC_SHOW_ENVELOPE), END };
-static const SC_TOKEN sc_show_msg[] = { ARG("envelope-id|message-id", SC_SHOW_MESSAGE), END };
-static const SC_TOKEN sc_show[] = {
-	KEY("envelope", 0, sc_show_env), KEY("hosts", SC_SHOW_HOSTS, NULL),
-	KEY("hoststats", SC_SHOW_HOSTSTATS, NULL), KEY("message", 0, sc_show_msg),
-	KEY("queue", SC_SHOW_QUEUE, NULL), KEY("relays", SC_SHOW_RELAYS, NULL),
-	KEY("routes", SC_SHOW_ROUTES, NULL), KEY("stats", SC_SHOW_STATS, NULL),
-	KEY("status", SC_SHOW_STATUS, NULL), END
-};
-static const SC_TOKEN sc_spf[] = { KEY("walk", SC_SPF_WALK, NULL), END };
-
-#define SUBSYSTEMS(a) \
-	SAVE("imsg", a), SAVE("ipc", a), SAVE("io", a), SAVE("smtp", a), \
-	SAVE("filters", a), SAVE("mta", a), SAVE("bounce", a), \
-	SAVE("scheduler", a), SAVE("expand", a), SAVE("lookup", a), \
-	SAVE("stat", a), SAVE("rules", a), SAVE("mproc", a), \
-	SAVE("queue", a), SAVE("all", a), END
-static const SC_TOKEN sc_trace[] = { SUBSYSTEMS(SC_TRACE) };
-static const SC_TOKEN sc_untrace[] = { SUBSYSTEMS(SC_UNTRACE) };
-static const SC_TOKEN sc_update_table[] = { ARG("name", SC_UPDATE_TABLE), END };
-static const SC_TOKEN sc_update[] = { KEY("table", 0, sc_update_table), END };
-
-static const SC_TOKEN sc_main[] = {
-	KEY("discover", 0, sc_discover), KEY("encrypt", 0, sc_encrypt),
-	KEY("help", SC_HELP, NULL), KEY("log", 0, sc_log),
-	KEY("monitor", SC_MONITOR, NULL), KEY("pause", 0, sc_pause),
-	KEY("profile", 0, sc_profile), KEY("remove", 0, sc_remove),
-	KEY("resume", 0, sc_resume), KEY("schedule", 0, sc_schedule),
-	KEY("show", 0, sc_show), KEY("spf", 0, sc_spf),
-	KEY("trace", 0, sc_trace), KEY("unprofile", 0, sc_unprofile),
-	KEY("untrace", 0, sc_untrace), KEY("update", 0, sc_update), END
-};
-
 static const char *sc_prog = "smtpctl";
-
-/* sc_help_walk - print every complete command below level. */
-static void
-sc_help_walk(FILE *fp, const SC_TOKEN *level, VSTRING *prefix)
-{
-	const SC_TOKEN *t;
-	size_t	 len = vstring_len(prefix);
-	int	 subsys = level[0].save;
-
-	if (subsys) {			/* one line for a keyword list */
-		fprintf(fp, "  %s", vstring_str(prefix));
-		for (t = level; t->type != T_END; t++)
-			fprintf(fp, "%s%s", t == level ? "" : "|", t->word);
-		fprintf(fp, "\n");
-		return;
-	}
-	for (t = level; t->type != T_END; t++) {
-		vstring_truncate(prefix, len);
-		if (t->type == T_STOP) {
-			fprintf(fp, "  %.*s\n", (int)(len ? len - 1 : 0),
-			    vstring_str(prefix));
-			continue;
-		}
-		if (t->type == T_ARG)
-			vstring_sprintf_append(prefix, "<%s> ", t->word);
-		else
-			vstring_sprintf_append(prefix, "%s ", t->word);
-		if (t->next)
-			sc_help_walk(fp, t->next, prefix);
-		else
-			fprintf(fp, "  %.*s\n", (int)vstring_len(prefix) - 1,
-			    vstring_str(prefix));
-	}
-	vstring_truncate(prefix, len);
-}
-
-static void
-sc_help(FILE *fp)
-{
-	VSTRING	*prefix = vstring_alloc(64);
-
-	fprintf(fp, "usage: %s [-jv] [-c config_dir] command [argument ...]\n"
-	    "commands (any unambiguous prefix will do):\n", sc_prog);
-	sc_help_walk(fp, sc_main, prefix);
-	vstring_free(prefix);
-}
-
-/* sc_candidates - the words allowed at a level, for error messages. */
-static void
-sc_candidates(const SC_TOKEN *level, const char *word, size_t len)
-{
-	const SC_TOKEN *t;
-
-	for (t = level; t->type != T_END; t++) {
-		if (t->type == T_KEY && strncmp(t->word, word, len) == 0)
-			fprintf(stderr, " %s", t->word);
-		else if (t->type == T_ARG && len == 0)
-			fprintf(stderr, " <%s>", t->word);
-	}
-	fprintf(stderr, "\n");
-}
-
-/* sc_match - the token a word selects at a level, or null (reported). */
-static const SC_TOKEN *
-sc_match(const SC_TOKEN *level, const char *word)
-{
-	const SC_TOKEN *t, *found = NULL, *arg = NULL;
-	size_t	 len = strlen(word);
-	int	 count = 0;
-
-	for (t = level; t->type != T_END; t++) {
-		if (t->type == T_KEY && strcmp(t->word, word) == 0)
-			return t;
-		if (t->type == T_ARG)
-			arg = t;
-		if (t->type == T_KEY && len > 0 && strncmp(t->word, word, len)
-		    == 0) {
-			found = t;
-			count++;
-		}
-	}
-	if (count == 1)
-		return found;
-	if (count == 0 && arg != NULL)
-		return arg;
-	if (count > 1) {
-		fprintf(stderr, "%s: ambiguous command: \"%s\"; candidates:",
-		    sc_prog, word);
-		sc_candidates(level, word, len);
-	} else {
-		fprintf(stderr, "%s: unknown command: \"%s\"; expected one of:",
-		    sc_prog, word);
-		sc_candidates(level, "", 0);
-	}
-	return NULL;
-}
-
-/* sc_parse - words to a command; -1 after an error message. */
-static int
-sc_parse(int argc, char **argv, SC_CMD *cmd)
-{
-	const SC_TOKEN *level = sc_main, *t;
-	int	 i;
-
-	for (i = 0; i < argc; i++) {
-		if ((t = sc_match(level, argv[i])) == NULL)
-			return -1;
-		if (t->type == T_ARG || t->save)
-			cmd->arg = t->type == T_ARG ? argv[i] : t->word;
-		if (t->next == NULL) {
-			if (i + 1 < argc) {
-				fprintf(stderr, "%s: unexpected argument: "
-				    "\"%s\"\n", sc_prog, argv[i + 1]);
-				return -1;
-			}
-			cmd->action = t->action;
-			return 0;
-		}
-		level = t->next;
-	}
-	for (t = level; t->type != T_END; t++)
-		if (t->type == T_STOP) {
-			cmd->action = t->action;
-			return 0;
-		}
-	fprintf(stderr, "%s: incomplete command; next one of:", sc_prog);
-	sc_candidates(level, "", 0);
-	return -1;
-}
 
 /* sc_in_group - is gid ours (real, effective or supplementary)? */
 static int
@@ -373,7 +166,9 @@ sc_envelope(const SC_CMD *cmd, const char *request, const char *verb)
 		return smtpctl_offline_change(cmd);
 	if (smtpctl_simple(request, QC_ID, cmd->arg, &count) < 0)
 		return SC_EXIT_FAIL;
-	printf("%lld envelope%s %s\n", count, count == 1 ? "" : "s", verb);
+	printf("%lld %s%s %s\n", count, cmd->action == SC_SCHEDULE
+	    || cmd->action == SC_DISCOVER ? "message" : "envelope",
+	    count == 1 ? "" : "s", verb);
 	return SC_EXIT_OK;
 }
 
@@ -382,7 +177,7 @@ sc_dispatch(const SC_CMD *cmd)
 {
 	switch (cmd->action) {
 	case SC_HELP:
-		sc_help(stdout);
+		smtpctl_help(stdout, sc_prog);
 		return SC_EXIT_OK;
 	case SC_SHOW_MESSAGE:
 		return smtpctl_show_message(cmd);
@@ -438,6 +233,24 @@ sc_dispatch(const SC_CMD *cmd)
 	}
 }
 
+/* sc_late_options - "-j" (or "--json") after the command words too. */
+static int
+sc_late_options(int argc, char **argv, SC_CMD *cmd)
+{
+	int	 i, n = 0;
+
+	if (argc > 0 && strncmp(argv[0], "enc", 3) == 0)
+		return argc;		/* "-j" may be a password */
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			cmd->json = 1;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 static void
 sc_usage(void)
 {
@@ -470,7 +283,7 @@ main(int argc, char **argv)
 			msg_verbose++;
 			break;
 		case 'h':
-			sc_help(stdout);
+			smtpctl_help(stdout, sc_prog);
 			return SC_EXIT_OK;
 		default:
 			sc_usage();
@@ -478,21 +291,25 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	argc = sc_late_options(argc, argv, &cmd);
 	if (mailq) {
 		if (argc > 0)
 			sc_usage();
 		cmd.action = SC_SHOW_QUEUE;
 	} else if (argc == 0)
 		sc_usage();
-	else if (sc_parse(argc, argv, &cmd) < 0) {
+	else if (smtpctl_parse(argc, argv, &cmd, stderr) < 0) {
 		fprintf(stderr, "(\"%s help\" lists the commands)\n", sc_prog);
 		return SC_EXIT_FAIL;
 	}
 	if (cmd.action == SC_HELP) {
-		sc_help(stdout);
+		smtpctl_help(stdout, sc_prog);
 		return SC_EXIT_OK;
 	}
-	mail_conf_read(conf_dir);
+	if (cmd.action == SC_ENCRYPT)
+		return smtpctl_encrypt(&cmd);
+	mail_conf_read_flags(conf_dir, cmd.action == SC_SPF_WALK ?
+	    MAIL_CONF_OPTIONAL : 0);
 	if (sc_access(&cmd) < 0)
 		return SC_EXIT_FAIL;
 	return sc_dispatch(&cmd);

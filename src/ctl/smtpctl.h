@@ -8,6 +8,8 @@
 #ifndef SMTPCTL_H
 #define SMTPCTL_H
 
+#include <stdio.h>
+
 #include "attr.h"
 #include "vstream.h"
 #include "vstring.h"
@@ -60,6 +62,10 @@ typedef struct SC_CMD {
 #define SC_EXIT_OK	0
 #define SC_EXIT_FAIL	1
 #define SC_EXIT_USAGE	64
+
+/* smtpctl_parse.c: the grammar. */
+int	 smtpctl_parse(int, char **, SC_CMD *, FILE *);
+void	 smtpctl_help(FILE *, const char *);
 
 /* smtpctl_ipc.c: talking to qmgr. */
 typedef int (*SC_ITEM_FN)(const ATTR *, void *);

@@ -33,6 +33,7 @@
  * DIAGNOSTICS
  *	Exit status 1 when nothing matched or a file could not be changed.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -205,11 +206,12 @@ smtpctl_offline_show(const SC_CMD *cmd)
 }
 
 /* sc_log - one log line in the mail log (not on the terminal). */
-static void
-sc_log(const char *fmt, const char *a, const char *b, const char *c)
+static void PRINTFLIKE(1, 2)
+sc_log(const char *fmt, ...)
 {
 	static int opened;
 	const char *file;
+	va_list	 ap;
 
 	if (!opened) {
 		opened = 1;
@@ -221,7 +223,9 @@ sc_log(const char *fmt, const char *a, const char *b, const char *c)
 			msg_to_syslog(conf_str("syslog_facility"));
 	}
 	msg_to_stderr(0);
-	msg_info(fmt, a, b, c);
+	va_start(ap, fmt);
+	msg_vlog(MSG_INFO, fmt, ap);
+	va_end(ap);
 	msg_to_stderr(1);
 }
 
@@ -291,7 +295,7 @@ sc_edit_file(const char *queue, const char *id, const char *sel, int action)
 	if (action == SC_REMOVE && n > 0 && left == 0
 	    && qf_remove(dir, queue, id) == 0) {
 		sc_remove_logs(dir, id);
-		sc_log("%s: removed%s%s", id, "", "");
+		sc_log("%s: removed", id);
 	}
 	vstring_free(why);
 	return n;

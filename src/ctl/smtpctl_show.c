@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -172,11 +173,14 @@ sc_item_queue(const ATTR *a, void *ctx)
 	return 0;
 }
 
+static int sc_envelopes;			/* show envelope: items seen */
+
 static int
 sc_item_envelope(const ATTR *a, void *ctx)
 {
 	size_t	 i;
 
+	sc_envelopes++;
 	if (((const SC_CMD *)ctx)->json) {
 		smtpctl_print_json(a);
 		return 0;
@@ -228,14 +232,23 @@ static int
 sc_item_host(const ATTR *a, void *ctx)
 {
 	long long when = attr_get_long(a, QC_HS_TIME, 0);
+	const char *host, *lb, *rb = NULL;
 
 	if (((const SC_CMD *)ctx)->json) {
 		smtpctl_print_json(a);
 		return 0;
 	}
-	printf("%s ok=%lld fail=%lld lastconn=%llds\n", attr_get(a, QC_HOST),
-	    attr_get_long(a, QC_HOST_OK, 0), attr_get_long(a, QC_HOST_FAIL, 0),
-	    when ? (long long)time(NULL) - when : 0);
+	/* "name[addr]:port" as the transports report relays. */
+	host = attr_get(a, QC_HOST) ? attr_get(a, QC_HOST) : "";
+	if ((lb = strchr(host, '[')) != NULL && (rb = strchr(lb, ']')) != NULL)
+		printf("%.*s %.*s%s", (int)(rb - lb - 1), lb + 1, (int)(lb - host),
+		    host, rb[1] == ':' ? " port=" : "");
+	else
+		printf("%s %s", host, host);
+	printf("%s ok=%lld fail=%lld lastconn=%llds\n", lb && rb && rb[1] == ':'
+	    ? rb + 2 : "", attr_get_long(a, QC_HOST_OK, 0),
+	    attr_get_long(a, QC_HOST_FAIL, 0), when ? (long long)time(NULL) -
+	    when : 0);
 	return 0;
 }
 
@@ -275,6 +288,9 @@ sc_item_stats(const ATTR *a, void *ctx)
 
 		if (asprintf(&s, "%s=%s", a->name[i], a->value[i]) < 0)
 			msg_fatal("out of memory");
+		for (char *p = s; *p && *p != '='; p++)
+			if (*p == '_')
+				*p = '.';	/* qmgr_ctl.h: no dots in names */
 		argv_add(lines, s);
 		free(s);
 	}
@@ -364,6 +380,11 @@ smtpctl_show(const SC_CMD *cmd)
 	rc = smtpctl_call(req, sp->fn, (void *)cmd, why);
 	if (rc < 0)
 		fprintf(stderr, "smtpctl: %s\n", vstring_str(why));
+	else if (cmd->action == SC_SHOW_ENVELOPE && sc_envelopes == 0) {
+		fprintf(stderr, "smtpctl: no such envelope or message: %s\n",
+		    cmd->arg);
+		rc = -1;
+	}
 	fflush(stdout);
 	attr_free(req);
 	vstring_free(why);

@@ -1,27 +1,44 @@
 /*
  * NAME
- *	addr_match - mynetworks-style address lists
+ *	addr_match - mynetworks-style client lists
  * SYNOPSIS
  *	#include <addr_match.h>
  *
- *	ADDR_MATCH *addr_match_init(const char *patterns, VSTRING *why);
+ *	ADDR_MATCH *addr_match_init(const char *patterns, int flags,
+ *		    VSTRING *why);
  *	ADDR_MATCH *addr_match_param(const char *name);
  *	int	addr_match(ADDR_MATCH *list, const char *addr);
+ *	int	addr_match_client(ADDR_MATCH *list, const char *addr,
+ *		    const char *name);
  *	void	addr_match_free(ADDR_MATCH *list);
  *	int	addr_match_cidr(const char *addr, const char *pattern);
  * DESCRIPTION
- *	A Postfix match list of client addresses, as mynetworks takes:
+ *	A Postfix match list of clients, as mynetworks,
+ *	smtpd_forbid_bare_newline_exclusions or debug_peer_list take:
  *	patterns separated by white space or commas, the first that matches
  *	decides, "!" before a pattern turns its match into a non-match.
  *	Patterns:
  *	    192.0.2.0/24, 2001:db8::/32, [2001:db8::]/32   network/prefix
  *	    192.0.2.1, ::1, [::1]                           one address
- *	    type:table       a lookup with the address as key; any value
- *			     matches
- *	    /file/name       the patterns in that file
+ *	    host.example.com  the verified client name; also its
+ *			      subdomains with ADDR_MATCH_PARENT
+ *	    .example.com      subdomains of example.com
+ *	    type:table        a lookup with the address as key, then with
+ *			      the client name and its parent domains (as
+ *			      domain_list(3)); any value matches
+ *	    /file/name        the patterns in that file
  *	The address to match is in text form (IPv4 dotted quad, IPv6, an
- *	IPv4-mapped IPv6 address counts as IPv4, brackets are ignored).
- *	An IPv4 address never matches an IPv6 pattern nor the reverse.
+ *	IPv4-mapped IPv6 address counts as IPv4 and is looked up in tables
+ *	as IPv4, brackets are ignored). An IPv4 address never matches an
+ *	IPv6 pattern nor the reverse. Names compare without regard to case
+ *	or a trailing dot.
+ *
+ *	addr_match() matches an address only (name patterns never match);
+ *	addr_match_client() also the client's name, which may be a null
+ *	pointer or "unknown" (no verified name: name patterns never match).
+ *	addr_match_param() reads the list from a main.cf parameter, with
+ *	ADDR_MATCH_PARENT when the name is in
+ *	parent_domain_matches_subdomains.
  *
  *	The default of mynetworks (from mynetworks_style and the interface
  *	addresses) is computed by mail_params_dynamic(3), not here.
@@ -29,10 +46,11 @@
  *	addr_match_cidr() compares one address with one pattern.
  * DIAGNOSTICS
  *	addr_match_init() returns a null pointer with the reason in why for
- *	a pattern that is not an address, a network (also one with host bits
- *	set after the prefix, which Postfix rejects) or a table.
- *	addr_match_param() makes that fatal. addr_match() returns 1, 0, or
- *	-1 when a table lookup failed.
+ *	a pattern that is neither an address, a network (also not one with
+ *	host bits set after the prefix, which Postfix rejects), a table nor
+ *	a host name, or an unreadable file. addr_match_param() makes that
+ *	fatal. addr_match() and addr_match_client() return 1, 0, or -1 when
+ *	a table lookup failed (logged; answer 4xx).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,18 +66,33 @@
 #include "msg.h"
 #include "mymalloc.h"
 
+#define ADDR_PAT_NET	1
+#define ADDR_PAT_TABLE	2
+#define ADDR_PAT_NAME	3
+
 typedef struct ADDR_PAT {
+	int	 kind;			/* ADDR_PAT_* */
 	int	 negate;
-	int	 family;		/* AF_INET, AF_INET6, 0 for a table */
+	int	 family;		/* AF_INET, AF_INET6 (nets) */
 	unsigned char net[16];
 	int	 bits;
-	DICT	*dict;
+	DICT	*dict;			/* tables */
+	char	*name;			/* host names, lowercase */
 } ADDR_PAT;
 
 struct ADDR_MATCH {
 	ADDR_PAT *pat;
 	size_t	 npat;
+	int	 flags;
 };
+
+/* What one call matches: the address in both forms, the folded name. */
+typedef struct ADDR_CLIENT {
+	int	 family;		/* 0: not an address */
+	unsigned char bin[16];
+	char	 text[INET6_ADDRSTRLEN];	/* canonical, for tables */
+	const char *name;		/* folded, or null */
+} ADDR_CLIENT;
 
 /*
  * addr_match_parse - text address (brackets, IPv4-mapped) to bytes;
@@ -93,7 +126,7 @@ addr_match_net(const char *pattern, ADDR_PAT *pp)
 {
 	const char *slash = strchr(pattern, '/');
 	size_t	 len = slash ? (size_t)(slash - pattern) : strlen(pattern);
-	int	 max, i;
+	int	 max, mapped, i;
 	char	*end;
 	long	 bits;
 
@@ -104,11 +137,14 @@ addr_match_net(const char *pattern, ADDR_PAT *pp)
 		pp->bits = max;
 		return 0;
 	}
+	/* "[::ffff:10.0.0.0]/104" is the IPv4 network 10.0.0.0/8. */
+	mapped = max == 32 && memchr(pattern, ':', len) != NULL ? 96 : 0;
 	errno = 0;
 	bits = strtol(slash + 1, &end, 10);
-	if (slash[1] == 0 || *end != 0 || errno || bits < 0 || bits > max)
+	if (slash[1] == 0 || *end != 0 || errno || bits < mapped ||
+	    bits > max + mapped)
 		return -1;
-	pp->bits = (int)bits;
+	pp->bits = (int)bits - mapped;
 	for (i = pp->bits; i < max; i++)
 		if (pp->net[i / 8] & (0x80 >> (i % 8)))
 			return -1;	/* host bits set: a typo, as Postfix says */
@@ -141,46 +177,86 @@ addr_match_cidr(const char *addr, const char *pattern)
 	return fam == pat.family && addr_match_bits(a, pat.net, pat.bits);
 }
 
-/* addr_match_is_table - "type:name" with an alphabetic type. */
+/*
+ * addr_match_is_table - "type:name" with an alphabetic type, and not a
+ * mistyped IPv6 address ("dead:beef::/200").
+ */
 static int
 addr_match_is_table(const char *w)
 {
 	size_t	 n = strspn(w, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
-	return n > 0 && w[n] == ':' && w[n + 1] != 0 &&
-	    !(w[0] >= '0' && w[0] <= '9');
+	if (*w == '[' || w[strspn(w, "0123456789abcdefABCDEF:./")] == 0)
+		return 0;
+	return n > 0 && w[n] == ':' && w[n + 1] != 0;
+}
+
+/*
+ * addr_match_is_name - a host name pattern: name characters, not all
+ * digits and dots (that is a mistyped address).
+ */
+static int
+addr_match_is_name(const char *w)
+{
+	const unsigned char *p;
+	int	 alpha = 0;
+
+	if (*w == 0 || (*w == '.' && w[1] == 0))
+		return 0;
+	for (p = (const unsigned char *)w; *p; p++) {
+		if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_')
+			alpha = 1;
+		else if (!(*p >= '0' && *p <= '9') && *p != '.')
+			return 0;
+	}
+	return alpha;
+}
+
+/* addr_match_pattern - classify and store one pattern; 0 or -1. */
+static int
+addr_match_pattern(ADDR_PAT *pp, const char *w, VSTRING *why)
+{
+	VSTRING	*fold;
+
+	if ((pp->negate = (*w == '!')) != 0)
+		w++;
+	if (addr_match_net(w, pp) == 0) {
+		pp->kind = ADDR_PAT_NET;
+	} else if (addr_match_is_table(w)) {
+		pp->kind = ADDR_PAT_TABLE;
+		pp->dict = dict_lookup_open(w);
+	} else if (addr_match_is_name(w)) {
+		pp->kind = ADDR_PAT_NAME;
+		fold = domain_list_fold(vstring_alloc(64), w);
+		pp->name = mystrdup(vstring_str(fold));
+		vstring_free(fold);
+	} else {
+		if (why)
+			vstring_sprintf(why, "bad address pattern \"%s\"", w);
+		return -1;
+	}
+	return 0;
 }
 
 ADDR_MATCH *
-addr_match_init(const char *patterns, VSTRING *why)
+addr_match_init(const char *patterns, int flags, VSTRING *why)
 {
 	ARGV	*words = argv_alloc(8);
 	ADDR_MATCH *list = mymalloc(sizeof(*list));
-	ADDR_PAT *pp;
-	const char *w;
 	size_t	 i;
 
 	list->npat = 0;
 	list->pat = NULL;
+	list->flags = flags;
 	if (domain_list_expand(patterns, words, why) < 0)
 		goto fail;
 	list->pat = mycalloc(words->argc ? words->argc : 1, sizeof(*list->pat));
 	for (i = 0; i < words->argc; i++) {
-		pp = list->pat + list->npat;
-		w = words->argv[i];
-		if ((pp->negate = (*w == '!')) != 0)
-			w++;
-		if (addr_match_net(w, pp) == 0) {
-			/* network or address */
-		} else if (addr_match_is_table(w)) {
-			pp->family = 0;
-			pp->dict = dict_lookup_open(w);
-		} else {
-			if (why)
-				vstring_sprintf(why, "bad network pattern \"%s\"", w);
+		if (addr_match_pattern(list->pat + list->npat, words->argv[i],
+		    why) < 0)
 			goto fail;
-		}
 		list->npat++;
 	}
 	argv_free(words);
@@ -197,39 +273,78 @@ addr_match_param(const char *name)
 	VSTRING	*why = vstring_alloc(100);
 	ADDR_MATCH *list;
 
-	if ((list = addr_match_init(conf_str(name), why)) == NULL)
+	list = addr_match_init(conf_str(name), domain_list_parent_flag(name), why);
+	if (list == NULL)
 		msg_fatal("%s: %s", name, vstring_str(why));
 	vstring_free(why);
 	return list;
 }
 
-int
-addr_match(ADDR_MATCH *list, const char *addr)
+/* addr_match_table - the address, then the name; 1, 0, -1. */
+static int
+addr_match_table(DICT *dict, const ADDR_CLIENT *cl, int flags)
 {
-	unsigned char a[16];
-	ADDR_PAT *pp;
-	size_t	 i;
-	int	 fam = addr_match_parse(addr, strlen(addr), a);
+	if (dict_get(dict, cl->text) != NULL)
+		return 1;
+	if (dict->error != DICT_ERR_NONE) {
+		msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec,
+		    cl->text, dict_error_text(dict));
+		return -1;
+	}
+	return cl->name ? domain_list_table(dict, cl->name, flags) : 0;
+}
+
+/* addr_match_one - one pattern; 1, 0, -1. */
+static int
+addr_match_one(const ADDR_MATCH *list, const ADDR_PAT *pp,
+    const ADDR_CLIENT *cl)
+{
+	switch (pp->kind) {
+	case ADDR_PAT_NET:
+		return cl->family != 0 && cl->family == pp->family &&
+		    addr_match_bits(cl->bin, pp->net, pp->bits);
+	case ADDR_PAT_TABLE:
+		return addr_match_table(pp->dict, cl, list->flags);
+	case ADDR_PAT_NAME:
+		return cl->name != NULL &&
+		    domain_list_literal(pp->name, cl->name, list->flags);
+	}
+	msg_panic("addr_match_one: bad pattern kind %d", pp->kind);
+}
+
+int
+addr_match_client(ADDR_MATCH *list, const char *addr, const char *name)
+{
+	ADDR_CLIENT cl;
+	VSTRING	*fold = NULL;
+	size_t	 i, len = strlen(addr);
 	int	 hit = 0;
 
+	cl.family = addr_match_parse(addr, len, cl.bin);
+	if (cl.family == 0 || inet_ntop(cl.family, cl.bin, cl.text,
+	    sizeof(cl.text)) == NULL)
+		snprintf(cl.text, sizeof(cl.text), "%.*s", (int)len, addr);
+	cl.name = NULL;
+	if (name != NULL && *name != 0 && strcmp(name, "unknown") != 0) {
+		fold = domain_list_fold(vstring_alloc(64), name);
+		cl.name = vstring_str(fold);
+	}
 	for (i = 0; i < list->npat; i++) {
-		pp = list->pat + i;
-		if (pp->dict) {
-			if (dict_get(pp->dict, addr) != NULL)
-				hit = 1;
-			else if (pp->dict->error != DICT_ERR_NONE)
-				hit = -1;
-		} else {
-			hit = fam != 0 && fam == pp->family &&
-			    addr_match_bits(a, pp->net, pp->bits);
-		}
-		if (hit != 0) {
-			if (hit > 0 && pp->negate)
+		if ((hit = addr_match_one(list, list->pat + i, &cl)) != 0) {
+			if (hit > 0 && list->pat[i].negate)
 				hit = 0;
 			break;
 		}
 	}
+	if (fold)
+		vstring_free(fold);
 	return hit;
+}
+
+int
+addr_match(ADDR_MATCH *list, const char *addr)
+{
+	return addr_match_client(list, addr, NULL);
 }
 
 void
@@ -237,9 +352,11 @@ addr_match_free(ADDR_MATCH *list)
 {
 	size_t	 i;
 
-	for (i = 0; i < list->npat; i++)
+	for (i = 0; i < list->npat; i++) {
 		if (list->pat[i].dict)
 			dict_lookup_close(list->pat[i].dict);
+		myfree(list->pat[i].name);
+	}
 	myfree(list->pat);
 	myfree(list);
 }

@@ -21,12 +21,16 @@
  *	addr_parse_path() parses the argument of MAIL FROM: and RCPT TO:
  *	(leading white space tolerated): "<mailbox>", "<>", a source route
  *	"<@a,@b:mailbox>" (ignored, RFC 5321 C), then ESMTP parameters
- *	separated by spaces. With ADDR_PARSE_BARE a mailbox without angle
- *	brackets is accepted too. The mailbox is checked by
+ *	separated by spaces or tabs. With ADDR_PARSE_BARE a mailbox without
+ *	angle brackets is accepted too. The mailbox is checked by
  *	addr_valid_mailbox(): a dot-atom or quoted-string local part of at
  *	most 64 bytes, an optional "@" and a host name or address literal of
- *	at most 255 bytes, 256 bytes for the whole path. 8-bit bytes must
- *	be well-formed UTF-8 and are allowed only with ADDR_PARSE_UTF8. A
+ *	at most 255 bytes, 256 bytes for the whole path. ADDR_PARSE_LONG
+ *	raises the local part and path limits to ADDR_LONG_MAX (1000) bytes:
+ *	a server should accept what RFC 5321 4.5.3.1 tells clients not to
+ *	send, as Postfix does (SRS and VERP addresses often have longer
+ *	local parts); the domain limit stays. 8-bit bytes must be
+ *	well-formed UTF-8 and are allowed only with ADDR_PARSE_UTF8. A
  *	mailbox without a domain is syntactically valid (Postfix appends
  *	$myorigin); callers that need a domain use addr_is_fqdn().
  *
@@ -221,9 +225,11 @@ int
 addr_valid_mailbox(const char *mb, int flags, const char **why)
 {
 	size_t	 llen, mlen = strlen(mb);
+	size_t	 lmax = (flags & ADDR_PARSE_LONG) ? ADDR_LONG_MAX : ADDR_LOCAL_MAX;
+	size_t	 pmax = (flags & ADDR_PARSE_LONG) ? ADDR_LONG_MAX : ADDR_PATH_MAX - 2;
 	const char *dom;
 
-	if (mlen > ADDR_PATH_MAX - 2) {
+	if (mlen > pmax) {
 		*why = "5.1.0 address too long";
 		return -1;
 	}
@@ -231,14 +237,16 @@ addr_valid_mailbox(const char *mb, int flags, const char **why)
 		*why = "5.6.7 malformed UTF-8 in address";
 		return -1;
 	}
+	for (dom = mb; !(flags & ADDR_PARSE_UTF8) && *dom; dom++)
+		if ((unsigned char)*dom >= 0x80) {
+			*why = "5.6.7 8-bit address requires SMTPUTF8";
+			return -1;
+		}
 	if ((llen = addr_scan_local(mb, flags)) == 0) {
 		*why = "5.1.3 bad address syntax";
-		for (dom = mb; *dom; dom++)
-			if ((unsigned char)*dom >= 0x80 && !(flags & ADDR_PARSE_UTF8))
-				*why = "5.6.7 8-bit address requires SMTPUTF8";
 		return -1;
 	}
-	if (llen > ADDR_LOCAL_MAX) {
+	if (llen > lmax) {
 		*why = "5.1.3 local part too long";
 		return -1;
 	}
@@ -301,12 +309,12 @@ addr_parse_params(const char *s, int flags, ARGV *params, const char **why)
 	size_t	 count = 0, i;
 
 	for (;;) {
-		while (*s == ' ')
+		while (*s == ' ' || *s == '\t')
 			s++;
 		if (*s == 0)
 			return 0;
 		start = s;
-		s += strcspn(s, " ");
+		s += strcspn(s, " \t");
 		if (++count > ADDR_PARAM_MAX) {
 			*why = "5.5.4 too many parameters";
 			return -1;
@@ -348,7 +356,8 @@ addr_parse_path(const char *text, int flags, VSTRING *addr, ARGV *params,
 			*why = "5.5.2 missing closing '>'";
 			return -1;
 		}
-		if (close + 1 > ADDR_PATH_MAX) {
+		if ((size_t)close + 1 > ((flags & ADDR_PARSE_LONG) ?
+		    ADDR_LONG_MAX + 2 : ADDR_PATH_MAX)) {
 			*why = "5.1.0 path too long";
 			return -1;
 		}
@@ -358,13 +367,13 @@ addr_parse_path(const char *text, int flags, VSTRING *addr, ARGV *params,
 			*why = "5.1.3 bad source route";
 			return -1;
 		}
-		if (*rest != 0 && *rest != ' ') {
+		if (*rest != 0 && *rest != ' ' && *rest != '\t') {
 			*why = "5.5.2 garbage after the path";
 			return -1;
 		}
 	} else if ((flags & ADDR_PARSE_BARE) && *text && *text != '@') {
 		start = text;
-		end = text + strcspn(text, " ");
+		end = text + strcspn(text, " \t");
 		rest = end;
 	} else {
 		*why = "5.5.2 syntax: <address>";

@@ -11,12 +11,14 @@
 #define ADDR_LOCAL_MAX	64		/* RFC 5321 4.5.3.1.1 */
 #define ADDR_DOMAIN_MAX	255		/* RFC 5321 4.5.3.1.2 */
 #define ADDR_PATH_MAX	256		/* RFC 5321 4.5.3.1.3, with <> */
+#define ADDR_LONG_MAX	1000		/* local part, path with ADDR_PARSE_LONG */
 #define ADDR_PARAM_MAX	32		/* ESMTP parameters after a path */
 #define ADDR_LIST_MAX	10000		/* addresses from one header */
 
 /* Flags. */
 #define ADDR_PARSE_UTF8	(1 << 0)	/* SMTPUTF8: UTF-8 in local part, domain */
 #define ADDR_PARSE_BARE	(1 << 1)	/* tolerate a path without <> */
+#define ADDR_PARSE_LONG	(1 << 2)	/* local part, path up to ADDR_LONG_MAX */
 
 /*
  * addr_parse_path(text, flags, addr, params, why): parse what follows

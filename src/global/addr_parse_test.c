@@ -69,10 +69,12 @@ PTEST(paths)
 	memmove(big + 2, big + 1, strlen(big));
 	big[1] = 'a';
 	PT_STREQ(path(big, 0, NULL), "ERR");	/* 65 bytes */
+	PT_ASSERT(strcmp(path(big, ADDR_PARSE_LONG, NULL), "ERR") != 0);
 	strcpy(big, "<u@");
 	memset(big + 3, 'a', 300);
 	strcpy(big + 303, ".com>");
 	PT_STREQ(path(big, 0, NULL), "ERR");
+	PT_STREQ(path(big, ADDR_PARSE_LONG, NULL), "ERR");	/* domain > 255 */
 	/* UTF-8 only with SMTPUTF8, and only well-formed. */
 	PT_STREQ(path("<\xce\xb4\xce\xbf@\xcf\x80.example>", 0, NULL), "ERR");
 	PT_STREQ(path("<\xce\xb4\xce\xbf@\xcf\x80.example>", ADDR_PARSE_UTF8, NULL),
@@ -130,6 +132,53 @@ PTEST(rfc5322_lists)
 	PT_ASSERT(list_check("((unbalanced", none));
 	PT_ASSERT(list_check("bad address@example.com", sp));
 	PT_ASSERT(list_check("a . b @ example.com", ob));
+}
+
+/* What the SMTP server relies on (formerly its private parser). */
+PTEST(server_paths)
+{
+	ARGV	*p = argv_alloc(4);
+	char	 big[1100];
+	const char *why;
+	VSTRING	*a = vstring_alloc(10);
+
+	PT_STREQ(path("<user@example.com>\tSIZE=10", 0, p), "user@example.com");
+	PT_INTEQ(p->argc, 1);
+	PT_STREQ(p->argv[0], "SIZE=10");
+	PT_STREQ(path("user@example.com\tSIZE=10", ADDR_PARSE_BARE, NULL), "user@example.com");
+	PT_STREQ(path("<\"a > b\"@example.com>", 0, NULL), "\"a > b\"@example.com");
+	PT_STREQ(path("<@route>", 0, NULL), "ERR");
+	PT_STREQ(path("@example.com", ADDR_PARSE_BARE, NULL), "ERR");
+	PT_STREQ(path("<a@b>x", 0, NULL), "ERR");
+	PT_STREQ(path("<a@-bad.com>", 0, NULL), "ERR");
+	PT_STREQ(path("<a@exa mple.com>", 0, NULL), "ERR");
+	PT_STREQ(path("<u@example.com> A=\001", 0, NULL), "ERR");
+	/* Reasons name the problem. */
+	PT_INTEQ(addr_parse_path("<u@example.com> =x", 0, a, NULL, &why), -1);
+	PT_ASSERT(strncmp(why, "5.5.4", 5) == 0);
+	PT_INTEQ(addr_parse_path("<j\xc3\xb6rg@example.com>", 0, a, NULL, &why), -1);
+	PT_ASSERT(strncmp(why, "5.6.7", 5) == 0);
+	/* ADDR_PARSE_LONG: up to 1000 bytes, as Postfix accepts. */
+	big[0] = '<';
+	memset(big + 1, 'x', 980);
+	strcpy(big + 981, "@example.com>");
+	PT_ASSERT(strcmp(path(big, ADDR_PARSE_LONG, NULL), "ERR") != 0);
+	PT_STREQ(path(big, 0, NULL), "ERR");
+	memset(big + 1, 'x', 1000);
+	strcpy(big + 1001, "@example.com>");
+	PT_STREQ(path(big, ADDR_PARSE_LONG, NULL), "ERR");
+	/* Too many parameters. */
+	strcpy(big, "<u@example.com>");
+	for (int i = 0; i <= ADDR_PARAM_MAX; i++)
+		strcat(big, " X=1");
+	PT_STREQ(path(big, 0, NULL), "ERR");
+	PT_INTEQ(addr_valid_mailbox("user", 0, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("\"john smith\"@example.com", 0, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("us er@example.com", 0, &why), -1);
+	PT_INTEQ(addr_valid_mailbox("j\xc3\xb6rg@example.com", ADDR_PARSE_UTF8, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("user@[IPv6:2001:db8::1]", 0, &why), 0);
+	argv_free(p);
+	vstring_free(a);
 }
 
 PTEST(quoting)
@@ -196,6 +245,7 @@ main(void)
 	msg_init("postern", "addr_parse_test");
 	PT_RUN(paths);
 	PT_RUN(rfc5322_lists);
+	PT_RUN(server_paths);
 	PT_RUN(quoting);
 	PT_RUN(hosts);
 	return PT_DONE();

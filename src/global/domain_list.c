@@ -11,6 +11,11 @@
  *	void	domain_list_free(DOMAIN_LIST *list);
  *	int	domain_list_expand(const char *patterns, ARGV *out,
  *		    VSTRING *why);
+ *	int	domain_list_parent_flag(const char *name);
+ *	VSTRING	*domain_list_fold(VSTRING *out, const char *name);
+ *	int	domain_list_literal(const char *pattern, const char *name,
+ *		    int flags);
+ *	int	domain_list_table(DICT *dict, const char *name, int flags);
  * DESCRIPTION
  *	A domain list is a Postfix match list: patterns separated by white
  *	space or commas, tried in order, the first that matches decides; a
@@ -22,7 +27,8 @@
  *	    .example.com    subdomains of example.com only
  *	    type:table      a lookup of the domain, then of each parent
  *			    ("example.com" with DOMAIN_LIST_PARENT,
- *			    ".example.com" without); any value matches
+ *			    ".example.com" without; not for pattern
+ *			    tables such as regexp:); any value matches
  *	    /file/name      the patterns in that file (read once, "#"
  *			    comments)
  *	Comparison ignores case and a trailing dot.
@@ -33,11 +39,21 @@
  *
  *	domain_list_expand() splits a pattern list into out, replacing
  *	"/file/name" entries (also after "!") by the file's patterns.
+ *
+ *	The remaining functions are the matching primitives, shared with
+ *	addr_match(3) for host name patterns. domain_list_parent_flag()
+ *	returns DOMAIN_LIST_PARENT when the parameter name is listed in
+ *	parent_domain_matches_subdomains. domain_list_fold() stores name
+ *	lowercased and without a trailing dot. domain_list_literal()
+ *	matches one lowercase pattern against a folded name;
+ *	domain_list_table() looks a folded name up in a table, then its
+ *	parent domains as described above.
  * DIAGNOSTICS
  *	domain_list_init() returns a null pointer with the reason in why
  *	(an unreadable file); domain_list_param() makes that fatal.
- *	domain_list_match() returns 1 for a match, 0 for none, -1 when a
- *	table lookup failed (answer 4xx, do not treat as "no match").
+ *	domain_list_match() and domain_list_table() return 1 for a match, 0
+ *	for none, -1 when a table lookup failed (answer 4xx, do not treat as
+ *	"no match"); the failure is logged as a warning.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -162,12 +178,10 @@ domain_list_init(const char *patterns, int flags, VSTRING *why)
 	return list;
 }
 
-DOMAIN_LIST *
-domain_list_param(const char *name)
+int
+domain_list_parent_flag(const char *name)
 {
-	VSTRING	*why = vstring_alloc(100);
 	ARGV	*parent = conf_list("parent_domain_matches_subdomains");
-	DOMAIN_LIST *list;
 	int	 flags = 0;
 	size_t	 i;
 
@@ -175,21 +189,31 @@ domain_list_param(const char *name)
 		if (strcmp(parent->argv[i], name) == 0)
 			flags |= DOMAIN_LIST_PARENT;
 	argv_free(parent);
-	if ((list = domain_list_init(conf_str(name), flags, why)) == NULL)
+	return flags;
+}
+
+DOMAIN_LIST *
+domain_list_param(const char *name)
+{
+	VSTRING	*why = vstring_alloc(100);
+	DOMAIN_LIST *list;
+
+	list = domain_list_init(conf_str(name), domain_list_parent_flag(name), why);
+	if (list == NULL)
 		msg_fatal("%s: %s", name, vstring_str(why));
 	vstring_free(why);
 	return list;
 }
 
-/* domain_list_table - look up the domain and its parents; 1, 0, -1. */
-static int
+int
 domain_list_table(DICT *dict, const char *domain, int flags)
 {
 	VSTRING	*key = vstring_alloc(64);
 	const char *p;
 	int	 ret = 0;
 
-	for (p = domain; p != NULL && *p; p = strchr(p + 1, '.')) {
+	for (p = domain; p != NULL && *p; p = dict->ops->fixed ?
+	    strchr(p + 1, '.') : NULL) {
 		if (p == domain)
 			vstring_strcpy(key, p);
 		else
@@ -199,6 +223,8 @@ domain_list_table(DICT *dict, const char *domain, int flags)
 			break;
 		}
 		if (dict->error != DICT_ERR_NONE) {
+			msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec,
+			    vstring_str(key), dict_error_text(dict));
 			ret = -1;
 			break;
 		}
@@ -207,12 +233,23 @@ domain_list_table(DICT *dict, const char *domain, int flags)
 	return ret;
 }
 
-/* domain_list_one - does one literal pattern match? */
-static int
-domain_list_one(const char *pat, const char *domain, int flags)
+VSTRING *
+domain_list_fold(VSTRING *out, const char *name)
+{
+	vstring_strcpy(out, name);
+	vstring_lower(out);
+	if (vstring_len(out) > 0 && vstring_str(out)[vstring_len(out) - 1] == '.')
+		vstring_truncate(out, vstring_len(out) - 1);
+	return out;
+}
+
+int
+domain_list_literal(const char *pat, const char *domain, int flags)
 {
 	size_t	 plen = strlen(pat), dlen = strlen(domain);
 
+	if (plen == 0 || dlen == 0)
+		return 0;
 	if (*pat == '.')
 		return dlen > plen && strcmp(domain + dlen - plen, pat) == 0;
 	if (strcmp(pat, domain) == 0)
@@ -229,16 +266,13 @@ domain_list_match(DOMAIN_LIST *list, const char *domain)
 	size_t	 i;
 	int	 hit = 0;
 
-	vstring_strcpy(dom, domain);
-	vstring_lower(dom);
-	if (vstring_len(dom) > 0 && vstring_str(dom)[vstring_len(dom) - 1] == '.')
-		vstring_truncate(dom, vstring_len(dom) - 1);
+	domain_list_fold(dom, domain);
 	for (i = 0; i < list->npat; i++) {
 		pp = list->pat + i;
 		if (pp->dict)
 			hit = domain_list_table(pp->dict, vstring_str(dom), list->flags);
 		else
-			hit = domain_list_one(pp->pattern, vstring_str(dom), list->flags);
+			hit = domain_list_literal(pp->pattern, vstring_str(dom), list->flags);
 		if (hit != 0) {
 			if (hit > 0 && pp->negate)
 				hit = 0;

@@ -6,6 +6,7 @@
 #define DOMAIN_LIST_H
 
 #include "argv.h"
+#include "dict.h"
 #include "vstring.h"
 
 #define DOMAIN_LIST_PARENT	(1 << 0)	/* "example.com" matches subdomains */
@@ -19,5 +20,16 @@ void	 domain_list_free(DOMAIN_LIST *);
 
 /* Shared with addr_match: split a list, reading "/file/name" entries. */
 int	 domain_list_expand(const char *, ARGV *, VSTRING *);
+
+/* DOMAIN_LIST_PARENT if the parameter is in parent_domain_matches_subdomains. */
+int	 domain_list_parent_flag(const char *);
+
+/*
+ * Shared with addr_match (host name patterns). The name must be lowercase
+ * without a trailing dot (domain_list_fold()); the pattern lowercase.
+ */
+VSTRING	*domain_list_fold(VSTRING *, const char *);
+int	 domain_list_literal(const char *, const char *, int);	/* 1 or 0 */
+int	 domain_list_table(DICT *, const char *, int);	/* 1, 0, -1 */
 
 #endif

@@ -38,6 +38,32 @@ PTEST(parent_and_negation)
 	l = domain_list_init("", 0, NULL);
 	PT_INTEQ(domain_list_match(l, "example.com"), 0);
 	domain_list_free(l);
+	/* Without the flag only ".domain" reaches subdomains. */
+	l = domain_list_init("example.com, .sub.example.net, !bad.example.org, example.org", 0, NULL);
+	PT_INTEQ(domain_list_match(l, "a.example.com"), 0);
+	PT_INTEQ(domain_list_match(l, "x.sub.example.net"), 1);
+	PT_INTEQ(domain_list_match(l, "sub.example.net"), 0);
+	PT_INTEQ(domain_list_match(l, "bad.example.org"), 0);
+	PT_INTEQ(domain_list_match(l, "good.example.org"), 0);
+	domain_list_free(l);
+	l = domain_list_init("!bad.example.org, example.org", DOMAIN_LIST_PARENT, NULL);
+	PT_INTEQ(domain_list_match(l, "good.example.org"), 1);
+	PT_INTEQ(domain_list_match(l, "bad.example.org"), 0);
+	PT_INTEQ(domain_list_match(l, ""), 0);
+	domain_list_free(l);
+}
+
+PTEST(table_errors)
+{
+	DOMAIN_LIST *l = domain_list_init("!no.example hash:/nonexistent/postern-test example.com", 0, NULL);
+
+	PT_ASSERT(l != NULL);
+	PT_INTEQ(domain_list_match(l, "no.example"), 0);
+	PT_INTEQ(domain_list_match(l, "example.com"), -1);
+	domain_list_free(l);
+	l = domain_list_init("proxy:inline:{ p.example=x }", 0, NULL);
+	PT_INTEQ(domain_list_match(l, "P.Example."), 1);
+	domain_list_free(l);
 }
 
 PTEST(tables_and_files)
@@ -75,5 +101,6 @@ main(void)
 	PT_RUN(literal);
 	PT_RUN(parent_and_negation);
 	PT_RUN(tables_and_files);
+	PT_RUN(table_errors);
 	return PT_DONE();
 }

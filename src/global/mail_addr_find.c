@@ -28,9 +28,17 @@
  *			      local, or the address has none)
  *	    @domain           catch-all for the domain
  *	With MAIL_ADDR_FIND_ACCESS the order is access(5)'s instead:
- *	user@domain, then domain and its parent domains ("example.com" with
- *	MAIL_ADDR_FIND_PARENT, ".example.com" without), then "user@".
- *	Keys are lower-cased by the tables (DICT_FLAG_FOLD_KEY).
+ *	user+ext@domain, user@domain, then domain and its parent domains
+ *	("example.com" with MAIL_ADDR_FIND_PARENT, ".example.com" without),
+ *	then "user+ext@", "user@". Keys are lower-cased by the tables
+ *	(DICT_FLAG_FOLD_KEY). Pattern tables (regexp:, pcre:) are queried
+ *	with the whole address only, as in Postfix.
+ *
+ *	A failed lookup ends the search with -1, unless
+ *	MAIL_ADDR_FIND_ANY is set: then the search goes on and a key found
+ *	later still counts (1); -1 only when nothing was found. That suits
+ *	recipient validation (local_recipient_maps with a missing
+ *	aliases.db still knows the users in passwd), not rewriting.
  *
  *	mail_addr_split_ext() splits a local part at the first delimiter
  *	character (not at its first byte: "+foo" has no extension, and
@@ -127,10 +135,18 @@ mail_addr_keys(const char *addr, int flags, const char *delims, ARGV *keys)
 	has_ext = mail_addr_split_ext(vstring_str(local), delims, user, ext);
 	argv_add(keys, addr);
 	if (flags & MAIL_ADDR_FIND_ACCESS) {
+		if (has_ext && dom) {
+			vstring_sprintf(buf, "%s@%s", vstring_str(user), dom);
+			argv_add(keys, vstring_str(buf));
+		}
 		for (p = dom; p && *p; p = strchr(p + 1, '.'))
 			argv_add(keys, p == dom || !(flags & MAIL_ADDR_FIND_PARENT) ? p : p + 1);
 		vstring_sprintf(buf, "%s@", vstring_str(local));
 		argv_add(keys, vstring_str(buf));
+		if (has_ext) {
+			vstring_sprintf(buf, "%s@", vstring_str(user));
+			argv_add(keys, vstring_str(buf));
+		}
 	} else {
 		if (has_ext && dom) {
 			vstring_sprintf(buf, "%s@%s", vstring_str(user), dom);
@@ -160,12 +176,20 @@ mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
 {
 	ARGV	*keys = argv_alloc(8);
 	size_t	 k;
-	int	 i, ret = 0;
+	int	 i, ret = 0, failed = 0;
 
 	mail_addr_keys(addr, flags, delims, keys);
-	for (k = 0; k < keys->argc && ret == 0; k++)
-		for (i = 0; i < maps->ndict && ret == 0; i++)
+	for (k = 0; k < keys->argc && ret == 0; k++) {
+		for (i = 0; i < maps->ndict && ret == 0; i++) {
+			if (k > 0 && !maps->dicts[i]->ops->fixed)
+				continue;
 			ret = mail_addr_try(maps->dicts[i], keys->argv[k], result, key);
+			if (ret < 0 && (flags & MAIL_ADDR_FIND_ANY)) {
+				failed = 1;
+				ret = 0;
+			}
+		}
+	}
 	argv_free(keys);
-	return ret;
+	return ret == 0 && failed ? -1 : ret;
 }

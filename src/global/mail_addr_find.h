@@ -11,6 +11,7 @@
 #define MAIL_ADDR_FIND_LOCAL	(1 << 0)	/* domain is local: try user+ext, user */
 #define MAIL_ADDR_FIND_ACCESS	(1 << 1)	/* access(5) order: user@domain, domain, user@ */
 #define MAIL_ADDR_FIND_PARENT	(1 << 2)	/* with ACCESS: parents as "example.com" */
+#define MAIL_ADDR_FIND_ANY	(1 << 3)	/* found after a failed lookup counts */
 
 typedef struct MAIL_ADDR_MAPS {
 	DICT	**dicts;

@@ -1,6 +1,11 @@
 /*
  * mail_addr_find_test - unit tests for mail_addr_find.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "mail_addr_find.h"
 #include "msg.h"
 #include "ptest.h"
@@ -48,7 +53,49 @@ PTEST(access_order)
 	PT_STREQ(find(maps, "x@a.example.com", MAIL_ADDR_FIND_ACCESS | MAIL_ADDR_FIND_PARENT), "dom");
 	PT_STREQ(find(maps, "x@a.example.org", MAIL_ADDR_FIND_ACCESS), "dotdom");
 	PT_STREQ(find(maps, "postmaster@elsewhere", MAIL_ADDR_FIND_ACCESS), "user");
+	PT_STREQ(find(maps, "postmaster+ext@elsewhere", MAIL_ADDR_FIND_ACCESS), "user");
 	mail_addr_maps_close(maps);
+	maps = mail_addr_maps_open("test",
+	    "inline:{ a@example.com=user_domain, a+x@=local_ext }");
+	PT_STREQ(find(maps, "a+x@example.com", MAIL_ADDR_FIND_ACCESS), "user_domain");
+	PT_STREQ(find(maps, "a+x@example.net", MAIL_ADDR_FIND_ACCESS), "local_ext");
+	mail_addr_maps_close(maps);
+}
+
+/* What smtpd's recipient validation relies on. */
+PTEST(failures)
+{
+	MAIL_ADDR_MAPS *maps = mail_addr_maps_open("test",
+	    "hash:/nonexistent/postern-test inline:{ root=bare, @relay.example=dom }");
+
+	PT_STREQ(find(maps, "root@localhost", MAIL_ADDR_FIND_LOCAL), "ERROR");
+	PT_STREQ(find(maps, "root@localhost", MAIL_ADDR_FIND_LOCAL | MAIL_ADDR_FIND_ANY), "bare");
+	PT_STREQ(find(maps, "root+x@localhost", MAIL_ADDR_FIND_LOCAL | MAIL_ADDR_FIND_ANY), "bare");
+	PT_STREQ(find(maps, "nobody@localhost", MAIL_ADDR_FIND_LOCAL | MAIL_ADDR_FIND_ANY), "ERROR");
+	PT_STREQ(find(maps, "x@relay.example", MAIL_ADDR_FIND_ANY), "dom");
+	mail_addr_maps_close(maps);
+	maps = mail_addr_maps_open("test", "");
+	PT_STREQ(find(maps, "root@localhost", MAIL_ADDR_FIND_LOCAL), "NOTFOUND");
+	mail_addr_maps_close(maps);
+}
+
+/* Pattern tables see the whole address only, as in Postfix. */
+PTEST(patterns)
+{
+	char	 path[] = "/tmp/mafind.XXXXXX", spec[64];
+	int	 fd = mkstemp(path);
+	const char *text = "/^b@/ whole\n/^@example/ catchall\n";
+	MAIL_ADDR_MAPS *maps;
+
+	PT_ASSERT(fd >= 0);
+	PT_INTEQ(write(fd, text, strlen(text)), (long long)strlen(text));
+	close(fd);
+	snprintf(spec, sizeof(spec), "regexp:%s", path);
+	maps = mail_addr_maps_open("test", spec);
+	PT_STREQ(find(maps, "b@example.com", 0), "whole");
+	PT_STREQ(find(maps, "c@example.com", 0), "NOTFOUND");
+	mail_addr_maps_close(maps);
+	unlink(path);
 }
 
 PTEST(split)
@@ -72,6 +119,8 @@ main(void)
 	msg_init("postern", "mail_addr_find_test");
 	PT_RUN(order);
 	PT_RUN(access_order);
+	PT_RUN(failures);
+	PT_RUN(patterns);
 	PT_RUN(split);
 	return PT_DONE();
 }

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +388,30 @@ PTEST(crash_before_commit)
 	argv_free(before);
 }
 
+PTEST(stale_tmp_cleaned)
+{
+	struct timeval old[2];
+	char	 path[128];
+	ARGV	*tmp = qf_list(qdir, QF_TMP);
+	QF_WRITER *w = qf_create(qdir, NULL);
+	size_t	 i;
+
+	PT_ASSERT(tmp->argc > 0 && w != NULL);	/* left by crash_before_commit */
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 2 * 24 * 3600;
+	old[0].tv_usec = old[1].tv_usec = 0;
+	for (i = 0; i < tmp->argc; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_TMP, tmp->argv[i]);
+		PT_INTEQ(utimes(path, old), 0);
+	}
+	PT_INTEQ(qf_make_dirs(qdir, geteuid(), getegid(), NULL), 0);
+	argv_free(tmp);
+	tmp = qf_list(qdir, QF_TMP);
+	PT_INTEQ(tmp->argc, 1);			/* only the fresh one is left */
+	PT_STREQ(tmp->argv[0], qf_writer_id(w));
+	argv_free(tmp);
+	qf_abort(w);
+}
+
 PTEST(dirs_and_moves)
 {
 	char	*id = make_msg(1, "x\n", NULL);
@@ -454,6 +480,7 @@ main(void)
 	PT_RUN(damaged_slot);
 	PT_RUN(id_unique);
 	PT_RUN(crash_before_commit);
+	PT_RUN(stale_tmp_cleaned);
 	PT_RUN(dirs_and_moves);
 	PT_RUN(ids);
 	teardown();

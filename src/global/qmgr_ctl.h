@@ -93,21 +93,22 @@
 #define QC_HS_TIME	"timestamp"	/* UNIX time of the last status */
 #define QC_HS_STATUS	"status_text"	/* last status: "250 ..." or reason */
 
-/* show_stats: one list, name = counter value. */
+/* show_stats: one list, name = counter value (smtpctl prints the names
+ * with "." for "_", as OpenSMTPD: scheduler.delivery.ok). */
 #define QC_ST_UPTIME		"uptime"
-#define QC_ST_ENVELOPES		"scheduler.envelope"	/* envelopes in the queue */
-#define QC_ST_ENV_INFLIGHT	"scheduler.envelope.inflight"
-#define QC_ST_MESSAGES		"queue.message"		/* messages in memory */
-#define QC_ST_DELIVERY_OK	"scheduler.delivery.ok"
-#define QC_ST_DELIVERY_TEMP	"scheduler.delivery.tempfail"
-#define QC_ST_DELIVERY_PERM	"scheduler.delivery.permfail"
-#define QC_ST_DELIVERY_LOOP	"scheduler.delivery.loop"
-#define QC_ST_EXPIRED		"scheduler.envelope.expired"
-#define QC_ST_REMOVED		"scheduler.envelope.removed"
-#define QC_ST_BOUNCES		"queue.bounce"
-#define QC_ST_RECEIVED		"queue.message.received"	/* messages taken in */
-#define QC_ST_ROUTES		"mta.route"
-#define QC_ST_CONNS		"mta.connector"
+#define QC_ST_ENVELOPES		"scheduler_envelope"	/* envelopes in the queue */
+#define QC_ST_ENV_INFLIGHT	"scheduler_envelope_inflight"
+#define QC_ST_MESSAGES		"queue_message"		/* messages in memory */
+#define QC_ST_DELIVERY_OK	"scheduler_delivery_ok"
+#define QC_ST_DELIVERY_TEMP	"scheduler_delivery_tempfail"
+#define QC_ST_DELIVERY_PERM	"scheduler_delivery_permfail"
+#define QC_ST_DELIVERY_LOOP	"scheduler_delivery_loop"
+#define QC_ST_EXPIRED		"scheduler_envelope_expired"
+#define QC_ST_REMOVED		"scheduler_envelope_removed"
+#define QC_ST_BOUNCES		"queue_bounce"
+#define QC_ST_RECEIVED		"queue_message_received"	/* messages taken in */
+#define QC_ST_ROUTES		"mta_route"
+#define QC_ST_CONNS		"mta_connector"
 
 /* show_status. */
 #define QC_MTA		"mta"		/* "running" or "paused" */
@@ -116,7 +117,8 @@
 
 /*
  * Additions (engineer J, smtpctl). Compatible extensions of the protocol
- * above; the server side is in src/qmgr/qmgr_ctl_ext.c.
+ * above; the server side is qmgr_ctl_ext() in src/qmgr/qmgr_ctl_ext.c.
+ * All of them change state (privileged clients only).
  */
 #define QC_SUBSYSTEM	"subsystem"	/* trace, untrace, profile, unprofile */
 #define QC_TABLE	"table"		/* update_table: "type:name", name, or "" */
@@ -125,9 +127,10 @@
 #define QC_REQ_PROFILE		"profile"	/* QC_SUBSYSTEM: queue, ipc */
 #define QC_REQ_UNPROFILE	"unprofile"	/* QC_SUBSYSTEM */
 #define QC_REQ_UPDATE_TABLE	"update_table"	/* QC_TABLE: reopen now */
-/* pause/resume: QC_TARGET may also be "smtp" (pid/smtpd.pause). */
+#define QC_REQ_PAUSE_SMTP	"pause_smtp"	/* create pid/smtpd.pause */
+#define QC_REQ_RESUME_SMTP	"resume_smtp"	/* remove it */
 #define QC_SMTP		"smtp"		/* show_status: "running" or "paused" */
-#define QC_ST_ENV_RECEIVED	"queue.envelope.received"	/* envelopes taken in */
+#define QC_ST_ENV_RECEIVED	"queue_envelope_received"	/* envelopes taken in */
 #define QC_TRACING	"tracing"	/* show_status: traced subsystems */
 #define QC_PROFILING	"profiling"	/* show_status: profiled subsystems */
 

@@ -22,7 +22,10 @@
  *	userid N)" in front, and From: (with the full name), Date: and
  *	Message-ID: at its end when missing. A header field over
  *	header_size_limit is cut (the excess is discarded, as Postfix does).
- *	A last line without a newline gets one.
+ *	A last line without a newline gets one. Like Postfix with
+ *	smtputf8_autodetect_classes including "sendmail", UTF-8 in an
+ *	address or the header sets the "smtputf8" attribute; 8-bit body
+ *	content sets "body" to 8BITMIME.
  *
  *	info receives the queue id, the sender, the Message-ID and the
  *	uid, for the caller's log line.
@@ -66,6 +69,18 @@ pickup_addr(const PICKUP_CTX *ctx, const char *addr, VSTRING *out)
 	return 0;
 }
 
+/* pickup_8bit - any byte with the high bit set? */
+static int
+pickup_8bit(const char *buf, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)buf[i] & 0x80)
+			return 1;
+	return 0;
+}
+
 /* pickup_envelope - sender and recipients into the writer. */
 static int
 pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, QF_WRITER *w,
@@ -99,7 +114,11 @@ pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, QF_WRITER *w,
 			goto out;
 		}
 		qf_add_rcpt(w, vstring_str(addr), NULL, env->notify);
+		if (pickup_8bit(vstring_str(addr), vstring_len(addr)))
+			qf_set_attr(w, "smtputf8", "1");
 	}
+	if (pickup_8bit(vstring_str(info->sender), vstring_len(info->sender)))
+		qf_set_attr(w, "smtputf8", "1");
 	if ((info->nrcpt = (int)env->rcpt->argc) == 0) {
 		vstring_strcpy(why, "no recipients");
 		goto out;
@@ -186,7 +205,7 @@ pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, QF_WRITER *w,
 	VSTRING	*line = vstring_alloc(256), *text = vstring_alloc(1024);
 	char	 buf[VSTREAM_BUFSIZE];
 	ssize_t	 n;
-	int	 st, last = '\n', ret = -1;
+	int	 st, last = '\n', eight = 0, ret = -1;
 
 	st = pickup_read_header(fp, hdrs, line, ctx->header_limit);
 	if (st == PH_ERR) {
@@ -200,10 +219,14 @@ pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, QF_WRITER *w,
 		vstring_memcat(text, vstring_str(line), vstring_len(line));
 		vstring_addch(text, '\n');
 	}
+	if (pickup_8bit(vstring_str(text), vstring_len(text)))
+		qf_set_attr(w, "smtputf8", "1");	/* smtputf8_autodetect_classes */
 	qf_write_content(w, vstring_str(text), vstring_len(text));
 	while ((n = vstream_read(fp, buf, sizeof(buf))) > 0) {
 		qf_write_content(w, buf, (size_t)n);
 		last = buf[n - 1];
+		if (!eight && pickup_8bit(buf, (size_t)n))
+			eight = 1;
 		if (ctx->size_limit > 0 && qf_content_size(w) > ctx->size_limit) {
 			vstring_strcpy(why, "message too large");
 			goto out;
@@ -215,6 +238,8 @@ pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, QF_WRITER *w,
 	}
 	if (last != '\n')
 		qf_write_content(w, "\n", 1);
+	if (eight)
+		qf_set_attr(w, "body", "8BITMIME");
 	ret = 0;
 out:
 	rfc822_hdrs_free(hdrs);

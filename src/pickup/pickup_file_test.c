@@ -199,6 +199,27 @@ PTEST(too_large)
 	vstring_free(data);
 }
 
+PTEST(eight_bit)
+{
+	PICKUP_INFO info;
+	VSTRING	*text = vstring_alloc(100);
+	QF_MSG	*m;
+
+	info_init(&info);
+	PT_INTEQ(run("POSTERN-MAILDROP 1\nrcpt a@example.com\ncontent\n"
+	    "Subject: plain\n\ncaf\xc3\xa9\n", &info, &m, text), PICKUP_OK);
+	PT_STREQ(qf_attr(m, "body"), "8BITMIME");
+	PT_ASSERT(qf_attr(m, "smtputf8") == NULL);
+	qf_close(m);
+	PT_INTEQ(run("POSTERN-MAILDROP 1\nrcpt \xce\xb4@example.com\ncontent\n"
+	    "Subject: x\n\nascii\n", &info, &m, text), PICKUP_OK);
+	PT_STREQ(qf_attr(m, "smtputf8"), "1");
+	PT_ASSERT(qf_attr(m, "body") == NULL);
+	qf_close(m);
+	info_free(&info);
+	vstring_free(text);
+}
+
 int
 main(void)
 {
@@ -218,6 +239,7 @@ main(void)
 	PT_RUN(rejected);
 	PT_RUN(hard_link_refused);
 	PT_RUN(too_large);
+	PT_RUN(eight_bit);
 	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return PT_DONE();
 }

@@ -3,6 +3,8 @@
  *	qmgr - the queue manager
  * SYNOPSIS
  *	qmgr -n qmgr -t unix [-o name=value]... [-v]
+ *
+ *	qmgr -1 [-c config_dir] [-d domain] [-v]
  * DESCRIPTION
  *	The qmgr is an event server (mail_server.h) started by the master
  *	on public/qmgr, one process per queue. See qmgr(8) for what it
@@ -17,6 +19,9 @@
  *	each client of public/qmgr (triggers, smtpctl) is served by
  *	qmgr_ctl.c from the event loop.
  * .PP
+ *	With -1 it does one queue run in the foreground instead, without a
+ *	master (qmgr_oneshot.c).
+ *
  *	Modules: qmgr_message.c (load and route), qmgr_route.c (routing),
  *	qmgr_sched.c (queues, concurrency, round robin), qmgr_deliver.c
  *	(transport connections), qmgr_result.c (per-recipient outcome),
@@ -26,6 +31,7 @@
  *	Problems are logged (maillog_file or syslog) with the message-id.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "mail_server.h"
@@ -42,6 +48,7 @@ static void
 qmgr_post_init(const char *service, char **argv)
 {
 	qmgr.owner_uid = getuid();
+	qmgr_lock();
 	qmgr_recover_active();
 	qmgr_scan_start();
 }
@@ -55,6 +62,11 @@ main(int argc, char **argv)
 		.unlimited = 1,
 	};
 
+	int	 i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-1") == 0)
+			return qmgr_oneshot_main(argc, argv);
 	event_server_main(argc, argv, qmgr_ctl_service, &ops);
 	return 0;
 }

@@ -40,6 +40,7 @@ struct QMGR_MESSAGE {
 	unsigned char *rstate;		/* QMGR_RS_* per recipient */
 	time_t	*rsince;		/* when each went in flight */
 	QMGR_ENTRY **rentry;		/* entry holding each recipient */
+	unsigned char *rdirty;		/* state changed, not yet in the file */
 	int	 expired;		/* past its queue lifetime */
 	int	 forced;		/* schedule/flush: skip backoff */
 	int	 nbounce;		/* bounce log records this pass */
@@ -124,6 +125,7 @@ typedef struct QMGR_ROUTE {
 /* Counters (smtpctl show stats). */
 typedef struct QMGR_STATS {
 	long long received;
+	long long env_received;
 	long long delivery_ok;
 	long long delivery_temp;
 	long long delivery_perm;
@@ -157,6 +159,7 @@ typedef struct QMGR {
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
 	HTABLE	*hosts;			/* relay host -> QMGR_HOSTSTAT */
 	int	 scan_incoming;		/* a trigger came while full */
+	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
 	int	 paused_mda;
 	int	 next_route_id;
@@ -164,6 +167,8 @@ typedef struct QMGR {
 	QMGR_STATS stats;
 	uid_t	 owner_uid;
 	gid_t	 setgid_gid;
+	int	 oneshot;		/* qmgr -1: spawn agents, then exit */
+	int	 lock_fd;		/* pid/qmgr.lock */
 } QMGR;
 
 typedef struct QMGR_HOSTSTAT {
@@ -177,6 +182,7 @@ extern QMGR qmgr;
 
 /* qmgr_init.c */
 void	 qmgr_init(void);
+void	 qmgr_lock(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
 
@@ -193,6 +199,7 @@ void	 qmgr_deferred_forget(const char *);
 /* qmgr_message.c */
 int	 qmgr_message_load(const char *, const char *, int);
 void	 qmgr_message_done_entry(QMGR_MESSAGE *);
+void	 qmgr_message_sync(QMGR_MESSAGE *);
 time_t	 qmgr_message_expires(const QF_MSG *);
 
 /* qmgr_finish.c */
@@ -233,6 +240,11 @@ void	 qmgr_sched_revive_all(void);
 int	 qmgr_deliver(QMGR_ENTRY *);
 void	 qmgr_conn_close(QMGR_CONN *);
 
+/* qmgr_spawn.c, qmgr_oneshot.c */
+VSTREAM	*qmgr_spawn(const char *);
+void	 qmgr_spawn_reap(int);
+int	 qmgr_oneshot_main(int, char **);
+
 /* qmgr_bounce.c */
 int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,
 	    const char *, const char *, const char *);
@@ -242,6 +254,22 @@ void	 qmgr_bounce_log_remove(const char *);
 /* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
 void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
 int	 qmgr_ctl_envelope(VSTREAM *, const ATTR *, VSTRING *);
+extern int qmgr_ctl_ext(VSTREAM *, const ATTR *, VSTRING *, int)
+	    __attribute__((weak));	/* optional: qmgr_ctl_ext.c */
+
+/* Optional timing hooks (smtpctl profile), also in qmgr_ctl_ext.c. */
+#define QMGR_PROF_QUEUE	1		/* queue file loads */
+#define QMGR_PROF_IPC	2		/* control and bounce requests */
+extern void qmgr_profile_start(struct timeval *) __attribute__((weak));
+extern void qmgr_profile_end(int, const struct timeval *, const char *,
+	    const char *) __attribute__((weak));
+#define QMGR_PROFILE_START(tv) do { \
+	(tv)->tv_sec = 0; (tv)->tv_usec = 0; \
+	if (qmgr_profile_start) qmgr_profile_start(tv); \
+} while (0)
+#define QMGR_PROFILE_END(what, tv, label, id) do { \
+	if (qmgr_profile_end) qmgr_profile_end((what), (tv), (label), (id)); \
+} while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
 
 /* Selection of envelopes by smtpctl id: all, message-id, envelope-id. */

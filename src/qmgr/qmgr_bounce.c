@@ -114,8 +114,8 @@ bounce_talk(const ATTR *req, ATTR *reply)
 	VSTREAM	*stream;
 	int	 rc;
 
-	if ((stream = mail_trigger_connect(QB_SERVICE, qmgr.ipc_timeout))
-	    == NULL)
+	if ((stream = qmgr.oneshot ? qmgr_spawn("bounce") :
+	    mail_trigger_connect(QB_SERVICE, qmgr.ipc_timeout)) == NULL)
 		return -1;
 	rc = attr_write(stream, req) < 0 || attr_read(stream, reply) < 0 ?
 	    -1 : 0;
@@ -129,14 +129,18 @@ qmgr_bounce_request(QMGR_MESSAGE *message, const char *request,
 {
 	ATTR	*req = attr_alloc(), *reply = attr_alloc();
 	const char *status, *id;
-	int	 i, rc = -1;
+	struct timeval tv;
+	int	 i, rc = -1, talk;
 
 	attr_add(req, QB_REQUEST, request);
 	attr_add(req, QB_QUEUE_NAME, QF_ACTIVE);
 	attr_add(req, QB_QUEUE_ID, message->id);
 	for (i = 0; i < n; i++)
 		attr_add_long(req, QB_RCPT_INDEX, list[i]);
-	if (bounce_talk(req, reply) < 0) {
+	QMGR_PROFILE_START(&tv);
+	talk = bounce_talk(req, reply);
+	QMGR_PROFILE_END(QMGR_PROF_IPC, &tv, request, message->id);
+	if (talk < 0) {
 		msg_warn("%s: %s request to the bounce service failed: %m",
 		    message->id, request);
 	} else if ((status = attr_get(reply, QB_REPLY_STATUS)) == NULL

@@ -17,6 +17,13 @@
  *
  *	Envelope operations (qmgr_ctl_env.c) take id: an envelope-id, a
  *	message-id or "all".
+ *
+ *	Requests not in the table go to qmgr_ctl_ext() when a module
+ *	defines it (a weak symbol: qmgr_ctl_ext.c, the smtpctl extras). It
+ *	gets the client's privilege (1: root, mail_owner or setgid_group)
+ *	and returns 0 (ok), -1 (failed, reason in why) or -2 (unknown
+ *	request); data lists it writes itself, the final list is written
+ *	here.
  * DIAGNOSTICS
  *	Malformed requests get status=1 with a reason; a client that sends
  *	garbage or stalls (qmgr_ipc_timeout) is disconnected.
@@ -48,6 +55,7 @@ typedef struct CTL_REQ {
 static int
 ctl_flush(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
+	qmgr_sched_revive_all();	/* as postqueue -f: dead routes too */
 	qmgr_trigger_incoming();
 	qmgr_trigger_deferred(1);
 	return 0;
@@ -64,6 +72,7 @@ ctl_flush_domain(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		vstring_strcpy(why, "missing or invalid domain");
 		return -1;
 	}
+	qmgr_sched_revive_all();
 	n = qmgr_scan_deferred(1, domain);
 	reply = attr_alloc();
 	attr_add_long(reply, QC_COUNT, n);
@@ -155,6 +164,7 @@ ctl_request(CTL_CLIENT *client, const ATTR *req)
 	const char *name = attr_get(req, QC_REQUEST);
 	const CTL_REQ *rp;
 	VSTRING	*why = vstring_alloc(64);
+	struct timeval tv;
 	ATTR	*reply;
 	int	 rc = -1, wr;
 
@@ -167,12 +177,19 @@ ctl_request(CTL_CLIENT *client, const ATTR *req)
 	}
 	for (rp = ctl_table; rp->name && strcmp(rp->name, name) != 0; rp++)
 		;
-	if (rp->name == NULL)
+	if (rp->name == NULL && qmgr_ctl_ext != NULL
+	    && (rc = qmgr_ctl_ext(client->stream, req, why,
+	    client->privileged)) != -2)
+		;
+	else if (rp->name == NULL)
 		vstring_sprintf(why, "unknown request: %.100s", name);
 	else if (rp->mutating && !client->privileged)
 		vstring_strcpy(why, "permission denied");
-	else
+	else {
+		QMGR_PROFILE_START(&tv);
 		rc = rp->fn(client->stream, req, why);
+		QMGR_PROFILE_END(QMGR_PROF_IPC, &tv, name, NULL);
+	}
 	reply = attr_alloc();
 	attr_add(reply, QC_STATUS, rc == 0 ? "0" : "1");
 	attr_add(reply, QC_REASON, rc == 0 ? "" : vstring_str(why));

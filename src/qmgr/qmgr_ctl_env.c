@@ -269,6 +269,8 @@ qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		vstring_sprintf(why, "invalid id: %.100s", id ? id : "(none)");
 		return -1;
 	}
+	if (op == OP_SCHEDULE || op == OP_RESUME || op == OP_DISCOVER)
+		qmgr_sched_revive_all();
 	n = sel.all ? env_every(op, &sel) : env_one(op, &sel, sel.msgid);
 	if (n < 0) {
 		vstring_sprintf(why, "no such envelope or message: %.100s", id);

@@ -97,8 +97,9 @@ conn_open(QMGR_TRANSPORT *t)
 	VSTREAM	*stream;
 
 	vstring_sprintf(service, "private/%s", t->name);
-	if ((stream = mail_trigger_connect(vstring_str(service),
-	    qmgr.ipc_timeout)) == NULL) {
+	if ((stream = qmgr.oneshot ? qmgr_spawn(t->name) :
+	    mail_trigger_connect(vstring_str(service), qmgr.ipc_timeout))
+	    == NULL) {
 		vstring_sprintf(service, "mail transport unavailable: "
 		    "cannot connect to private/%s: %m", t->name);
 		qmgr_transport_dead(t, vstring_str(service));

@@ -174,6 +174,7 @@ finish_free(QMGR_MESSAGE *message)
 	myfree(message->rstate);
 	myfree(message->rsince);
 	myfree(message->rentry);
+	myfree(message->rdirty);
 	myfree(message);
 }
 
@@ -189,11 +190,21 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 			pending++;
 	if (pending)
 		finish_warn(message);
-	if (pending == 0 && !failed)
+	if (pending == 0 && !failed) {
 		finish_remove(message);
-	else
+	} else {
+		qmgr_message_sync(message);
 		finish_defer(message, failed);
+	}
 	finish_free(message);
 	if (qmgr.scan_incoming)
 		qmgr_trigger_incoming();
+	if (qmgr.scan_deferred) {
+		/*
+		 * Resume as a scan for due mail only: a resumed flush would
+		 * take in again what it has just deferred, forever.
+		 */
+		qmgr_trigger_deferred(0);
+		qmgr.scan_deferred = 0;
+	}
 }

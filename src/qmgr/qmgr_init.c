@@ -7,6 +7,7 @@
  *	QMGR	qmgr;
  *
  *	void	qmgr_init(void);
+ *	void	qmgr_lock(void);
  *	long long qmgr_conf_int(const char *name, long long def);
  *	const char *qmgr_conf_str(const char *name, const char *def);
  * DESCRIPTION
@@ -14,15 +15,21 @@
  *	and the scheduler's state. qmgr_init() fills in the configuration
  *	from main.cf (after mail_conf_read()) and empty state.
  *
+ *	qmgr_lock() takes an exclusive lock on $queue_directory/pid/
+ *	qmgr.lock, held until the process ends, so that a one-shot queue
+ *	run (qmgr -1) and a resident qmgr never work on one queue at once.
+ *
  *	qmgr_conf_int() and qmgr_conf_str() read any parameter by name,
  *	including per-transport ones ("relay_destination_recipient_limit")
  *	that conf_lookup() resolves; def when the name is unknown or the
  *	value is not a number.
  * DIAGNOSTICS
- *	Fatal: an unknown setgid_group is only a warning (mutating control
- *	requests then need root or mail_owner).
+ *	qmgr_lock() is fatal when another qmgr holds the lock or the lock
+ *	file cannot be made. An unknown setgid_group is no error (mutating
+ *	control requests then need root or mail_owner).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +87,28 @@ qmgr_transport_name(const char *spec)
 }
 
 void
+qmgr_lock(void)
+{
+	VSTRING	*path = vstring_alloc(128);
+	struct flock fl;
+
+	vstring_sprintf(path, "%s/pid/qmgr.lock", qmgr.queue_dir);
+	if ((qmgr.lock_fd = open(vstring_str(path), O_RDWR | O_CREAT
+	    | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		msg_fatal("open %s: %m", vstring_str(path));
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(qmgr.lock_fd, F_SETLK, &fl) < 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			msg_fatal("another qmgr works on %s (%s is locked)",
+			    qmgr.queue_dir, vstring_str(path));
+		msg_fatal("lock %s: %m", vstring_str(path));
+	}
+	vstring_free(path);
+}
+
+void
 qmgr_init(void)
 {
 	struct group *gr;
@@ -118,6 +147,7 @@ qmgr_init(void)
 	qmgr.next_route_id = 1;
 	qmgr.owner_uid = getuid();
 	qmgr.setgid_gid = (gid_t)-1;
+	qmgr.lock_fd = -1;
 	if ((gr = getgrnam(conf_str("setgid_group"))) != NULL)
 		qmgr.setgid_gid = gr->gr_gid;
 	qmgr_route_init();

@@ -7,6 +7,7 @@
  *	int	qmgr_message_load(const char *queue, const char *id,
  *		    int forced);
  *	void	qmgr_message_done_entry(QMGR_MESSAGE *message);
+ *	void	qmgr_message_sync(QMGR_MESSAGE *message);
  *	time_t	qmgr_message_expires(const QF_MSG *qf);
  * DESCRIPTION
  *	qmgr_message_load() moves message id from queue (incoming or
@@ -26,6 +27,9 @@
  *
  *	qmgr_message_done_entry() is called when one of the message's
  *	entries is finished; the last one finishes the message.
+ *
+ *	qmgr_message_sync() writes the recipient states that changed in
+ *	this pass into the queue file (qf_update_rcpt, durable).
  *
  *	qmgr_message_expires() returns the time the message expires.
  * DIAGNOSTICS
@@ -83,6 +87,7 @@ message_alloc(QF_MSG *qf)
 	message->rstate = mycalloc(n, sizeof(*message->rstate));
 	message->rsince = mycalloc(n, sizeof(*message->rsince));
 	message->rentry = mycalloc(n, sizeof(*message->rentry));
+	message->rdirty = mycalloc(n, sizeof(*message->rdirty));
 	gettimeofday(&message->active_time, NULL);
 	message->prev = qmgr.msg_tail;
 	if (qmgr.msg_tail)
@@ -177,9 +182,11 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 {
 	QMGR_MESSAGE *message;
 	QF_MSG	*qf;
+	struct timeval tv;
 
 	if (htable_find(qmgr.msg_byid, id) != NULL)
 		return 0;
+	QMGR_PROFILE_START(&tv);
 	if (strcmp(queue, QF_ACTIVE) != 0
 	    && qf_move(qmgr.queue_dir, queue, QF_ACTIVE, id) < 0) {
 		if (errno == ENOENT)
@@ -195,13 +202,32 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 	message->forced = forced;
 	message->logs = message_logs(id);
 	message->expired = event_time() >= qmgr_message_expires(qf);
-	if (strcmp(queue, QF_INCOMING) == 0)
+	if (strcmp(queue, QF_INCOMING) == 0) {
 		qmgr.stats.received++;
+		qmgr.stats.env_received += qf->nrcpt;
+	}
 	msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queue active)", id,
 	    qf->sender, (long long)qf->content_size, qf->nrcpt);
 	message_route_all(message);
+	QMGR_PROFILE_END(QMGR_PROF_QUEUE, &tv, "load", id);
 	qmgr_schedule();
 	return 1;
+}
+
+/* Write the recipient states that changed into the queue file. */
+void
+qmgr_message_sync(QMGR_MESSAGE *message)
+{
+	int	 i;
+
+	for (i = 0; i < message->qf->nrcpt; i++) {
+		if (!message->rdirty[i])
+			continue;
+		message->rdirty[i] = 0;
+		if (qf_update_rcpt(message->qf, i) < 0)
+			msg_warn("%s: cannot update recipient %d in the queue "
+			    "file: %m", message->id, i);
+	}
 }
 
 void

@@ -31,8 +31,13 @@
  *	maximal_backoff_time).
  * .PP
  *	Every outcome updates the recipient's slot in the queue file
- *	durably (qf_update_rcpt). The log records are written first, so a
- *	crash in between at worst repeats a notification. When a bounce or
+ *	durably (qf_update_rcpt): at once while other deliveries of the
+ *	message are outstanding, else when the message leaves active/
+ *	(qmgr_finish.c), where a message that is removed needs no update at
+ *	all: this saves one fdatasync per recipient on the common path. A
+ *	crash in that short window at worst delivers a recipient twice, as
+ *	the design allows. The log records are written first, so a crash in
+ *	between at worst repeats a notification. When a bounce or
  *	trace record cannot be written the recipient is deferred instead:
  *	a notification is never lost silently.
  *
@@ -222,9 +227,9 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 	qmgr_hoststat(qmgr.hoststats, qmgr_route_domain(rp->address), reason,
 	    cls == '2');
 	result_host(relay, cls == '2');
-	if (qf_update_rcpt(message->qf, index) < 0)
-		msg_warn("%s: cannot update recipient %d in the queue file: %m",
-		    message->id, index);
+	message->rdirty[index] = 1;
+	if (message->refcount > 1)
+		qmgr_message_sync(message);
 }
 
 /* Seconds with two decimals, as Postfix logs delays. */

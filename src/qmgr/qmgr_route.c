@@ -32,11 +32,14 @@
  *	QMGR_ROUTE_DISCARD. A failed table lookup gives QMGR_ROUTE_RETRY:
  *	the recipient is deferred, never misrouted.
  *
- *	qmgr_route_match() matches a domain against a mydestination or
- *	relay_domains style list: names, ".domain" for subdomains,
- *	"type:table" lookups, and "!" negation; the first match decides.
- *	With parent set, a name also matches its subdomains (Postfix's
- *	parent_domain_matches_subdomains).
+ *	qmgr_route_config() sets the routing parameters (qmgr_route_init()
+ *	reads them from main.cf); mydestination and relay_domains are
+ *	compiled once with domain_list(3): names, ".domain" for
+ *	subdomains, "type:table" lookups and "!" negation, first match
+ *	wins; relay_domains also matches subdomains when
+ *	parent_domain_matches_subdomains names it, as in Postfix.
+ *	qmgr_route_match() matches one domain against a list given as text
+ *	(for tests and one-off checks).
  *
  *	qmgr_route_parse() splits a transport table value into its two
  *	fields (either may be empty).

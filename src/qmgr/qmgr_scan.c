@@ -25,7 +25,9 @@
  *	qmgr_scan_deferred() takes in the deferred messages whose next
  *	attempt time has come, or all of them with flush, or with domain
  *	those with a pending recipient in that domain or its subdomains
- *	(ETRN, sendmail -qR). The next attempt time of a message the qmgr
+ *	(ETRN, sendmail -qR). A scan that stops at the active limit is
+ *	resumed, for due mail only, when a message leaves active/. The next attempt time of a
+ *	message the qmgr
  *	deferred itself is remembered in memory; others (after a restart)
  *	are read from the file's modification time with one stat(), never
  *	by reading the file. It returns the number taken in.
@@ -160,8 +162,12 @@ qmgr_scan_deferred(int flush, const char *domain)
 		return 0;
 	}
 	for (i = 0; i < ids->argc; i++) {
-		if (qmgr.nmessages >= qmgr.active_limit)
+		if (qmgr.nmessages >= qmgr.active_limit) {
+			/* Continue when a message leaves (qmgr_finish.c). */
+			if (domain == NULL)
+				qmgr.scan_deferred = 1;
 			break;
+		}
 		if (domain != NULL) {
 			if (!scan_domain_match(ids->argv[i], domain))
 				continue;

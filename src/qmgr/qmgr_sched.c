@@ -36,7 +36,9 @@
  *	The window (concurrency) of a queue starts at
  *	initial_destination_concurrency and grows by one after as many
  *	successful deliveries as the window is wide, up to
- *	*_destination_concurrency_limit. qmgr_sched_feedback() applies the
+ *	*_destination_concurrency_limit, and shrinks by one (not below one)
+ *	after a delivery in which the server deferred every recipient.
+ *	qmgr_sched_feedback() applies the
  *	outcome of a delivery: a destination that failed as a whole
  *	(connection refused, greeting rejected) is marked dead for
  *	minimal_backoff_time, its waiting entries are deferred with that
@@ -89,8 +91,7 @@ qmgr_transport_find(const char *name, int create)
 	    "default_destination_concurrency_limit", 20);
 	t->rcpt_limit = sched_limit(name, "destination_recipient_limit",
 	    "default_destination_recipient_limit", 50);
-	t->proc_limit = sched_limit(name, "process_limit",
-	    "default_process_limit", 100);
+	t->proc_limit = (int)qmgr_conf_int("default_process_limit", 100);
 	if (t->dest_limit <= 0 || t->dest_limit > t->proc_limit)
 		t->dest_limit = t->proc_limit;
 	if (t->rcpt_limit <= 0)
@@ -355,6 +356,12 @@ qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 			queue->window++;
 			queue->success = 0;
 		}
+	} else {
+		/* Every recipient deferred by a server that answered. */
+		queue->penalty++;
+		queue->success = 0;
+		if (queue->window > 1)
+			queue->window--;
 	}
 }
 

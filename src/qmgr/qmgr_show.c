@@ -261,6 +261,7 @@ show_stats(VSTREAM *stream)
 	attr_add_long(a, QC_ST_ENV_INFLIGHT, inflight);
 	attr_add_long(a, QC_ST_MESSAGES, qmgr.nmessages);
 	attr_add_long(a, QC_ST_RECEIVED, qmgr.stats.received);
+	attr_add_long(a, QC_ST_ENV_RECEIVED, qmgr.stats.env_received);
 	attr_add_long(a, QC_ST_DELIVERY_OK, qmgr.stats.delivery_ok);
 	attr_add_long(a, QC_ST_DELIVERY_TEMP, qmgr.stats.delivery_temp);
 	attr_add_long(a, QC_ST_DELIVERY_PERM, qmgr.stats.delivery_perm);

@@ -22,6 +22,8 @@
  *	order: MX hosts by preference (equal preferences shuffled with
  *	smtp_randomize_addresses), each host's addresses per inet_protocols
  *	and smtp_address_preference, at most smtp_mx_address_limit in all;
+ *	a single-label host name that the DNS does not resolve is also
+ *	looked up with getaddrinfo() (so that "[localhost]" always works);
  *	the domain's own addresses when it has no MX record. MX hosts at or
  *	after this host's own preference are dropped (this host is one of
  *	them when its name is myhostname or its address is one of
@@ -258,7 +260,11 @@ smtp_addr_host(const char *host, int port, unsigned pref, SMTP_ADDR **out, VSTRI
 	}
 	if (smtp_cf.use_dns)
 		st = smtp_addr_dns(host, port, pref, &found, why);
-	if (st != DNS_OK && smtp_cf.use_native)
+	/*
+	 * A single-label name ("localhost") cannot be in the public DNS: ask
+	 * the system too, so that "[localhost]:port" works without a resolver.
+	 */
+	if (st != DNS_OK && (smtp_cf.use_native || strchr(host, '.') == NULL))
 		st = smtp_addr_native(host, port, pref, &found, why);
 	if (st == DNS_OK)
 		*out = smtp_addr_append(*out, smtp_addr_order(found));

@@ -179,11 +179,21 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 		sess->broken = 1;
 		return -1;
 	}
-	if (out.err || vstream_fflush(sess->stream) < 0) {
+	if (out.err) {
 		sess->broken = 1;
 		return -1;
 	}
+	/*
+	 * Normally the final "." goes out in the same write as the end of the
+	 * content: a separate small segment would wait for the server's delayed
+	 * ACK (Nagle), about 40 ms per message. Only the PIX workaround sends
+	 * it by itself.
+	 */
 	if (sess->pix && time(NULL) - (time_t)req->arrival > smtp_cf.pix_threshold) {
+		if (vstream_fflush(sess->stream) < 0) {
+			sess->broken = 1;
+			return -1;
+		}
 		msg_info("%s: enabling PIX <CR><LF>.<CR><LF> workaround for %s",
 		    req->queue_id, vstring_str(sess->namaddr));
 		if (smtp_cf.pix_delay > 0)

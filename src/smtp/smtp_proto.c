@@ -127,7 +127,7 @@ smtp_helo(SMTP_SESS *sess, VSTRING *why, char *dsn)
 		goto fail;
 	return 0;
 fail:
-	smtp_sess_say(sess, why, sess->resp.code ? cmd : "performing the HELO handshake");
+	smtp_sess_say(sess, why, cmd);
 	snprintf(dsn, 16, "%s", sess->resp.code ? sess->resp.dsn : "4.4.2");
 	return -1;
 }

@@ -29,7 +29,8 @@
  *	malformed), the enhanced status (from the text, or derived from
  *	the code) and the text. Each call sets the stream time limit.
  *
- *	Conversations with servers that match debug_peer_list are logged;
+ *	Conversations with servers that match debug_peer_list are logged,
+ *	and msg_verbose is raised by debug_peer_level for the session;
  *	with smtp_transcript_log (ZMailer's -l) every command and reply line
  *	is appended to that file, each line prefixed with the process id.
  *
@@ -257,8 +258,11 @@ smtp_resp(SMTP_SESS *sess, long timeout)
 	while (more) {
 		if ((code = smtp_resp_line(sess, timeout, &more)) < 0 || ++lines > SMTP_RESP_LINES
 		    || (r->code && code != r->code)) {
-			vstring_sprintf(r->text, code == -2 ? "malformed reply: %.100s" :
-			    "lost connection", vstring_str(sess->line));
+			if (code == -2)
+				vstring_sprintf(r->text, "malformed reply: %.100s", vstring_str(sess->line));
+			else
+				vstring_strcpy(r->text, vstream_ftimeout(sess->stream) ?
+				    "timed out" : "lost connection");
 			sess->broken = 1;
 			r->code = 0;
 			strcpy(r->dsn, "4.4.2");
@@ -281,10 +285,17 @@ smtp_resp(SMTP_SESS *sess, long timeout)
 void
 smtp_sess_say(SMTP_SESS *sess, VSTRING *why, const char *cmd)
 {
+	const char *what = cmd ? cmd : "receiving the initial server greeting";
+
+	if (sess->resp.code == 0 && strcmp(vstring_str(sess->resp.text), "timed out") == 0) {
+		vstring_sprintf(why, "conversation with %s timed out while %s%s",
+		    vstring_str(sess->namaddr), cmd ? "sending " : "", what);
+		return;
+	}
 	if (sess->resp.code == 0) {
-		vstring_sprintf(why, "%s with %s while %s", vstring_len(sess->resp.text) ?
+		vstring_sprintf(why, "%s with %s while %s%s", vstring_len(sess->resp.text) ?
 		    vstring_str(sess->resp.text) : "lost connection",
-		    vstring_str(sess->namaddr), cmd ? cmd : "receiving the initial server greeting");
+		    vstring_str(sess->namaddr), cmd ? "sending " : "", what);
 		return;
 	}
 	vstring_sprintf(why, "host %s said: %s", vstring_str(sess->namaddr), vstring_str(sess->resp.text));
@@ -320,7 +331,9 @@ smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 	sess->resp.first = vstring_alloc(512);
 	sess->resp.lines = argv_alloc(8);
 	sess->greeting = vstring_alloc(100);
-	sess->debug = smtp_debug_peer(a->host, a->addr);
+	/* debug_peer_list: log the conversation, and more (debug_peer_level). */
+	if ((sess->debug = smtp_debug_peer(a->host, a->addr)) != 0)
+		msg_verbose += smtp_cf.debug_level;
 	return sess;
 }
 
@@ -394,6 +407,8 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 			(void)smtp_resp(sess, smtp_cf.tmo_quit);
 	}
 	vstream_fclose(sess->stream);
+	if (sess->debug)
+		msg_verbose -= smtp_cf.debug_level;
 	myfree(sess->dest);
 	myfree(sess->host);
 	vstring_free(sess->relay);

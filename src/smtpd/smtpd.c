@@ -119,10 +119,8 @@ smtpd_pregreet(SMTPD_STATE *state)
 static void
 smtpd_greet(SMTPD_STATE *state)
 {
-	int	 err = 0;
-
-	state->bare_nl = smtpd_match_net(smtpd_conf.bare_nl_excl, state->addr,
-	    state->name, 0, &err) ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
+	state->bare_nl = addr_match_client(smtpd_conf.bare_nl_excl, state->addr,
+	    state->name) > 0 ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
 	state->rewrite_hdrs = smtpd_rewrite_clients(state);
 	if (smtpd_paused()) {
 		msg_info("reject: connect from %s: service paused", state->namaddr);

@@ -9,7 +9,11 @@
 #include <sys/socket.h>
 #include <netdb.h>
 
+#include "addr_match.h"
+#include "addr_parse.h"
 #include "argv.h"
+#include "domain_list.h"
+#include "mail_addr_find.h"
 #include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
@@ -61,16 +65,14 @@ typedef struct SMTPD_CONF {
 	int	 peername_lookup;
 	int	 reject_unlisted_rcpt;
 	int	 reject_unlisted_sender;
-	int	 parent_match_relay;	/* parent_domain_matches_subdomains */
-	int	 parent_match_access;
-	int	 parent_match_mynet;
-	ARGV	*bare_nl_excl;
-	ARGV	*mynetworks;
-	ARGV	*mydestination;
-	ARGV	*relay_domains;
+	int	 parent_match_access;	/* parent_domain_matches_subdomains */
+	ADDR_MATCH *bare_nl_excl;
+	ADDR_MATCH *mynetworks;
+	DOMAIN_LIST *mydestination;
+	DOMAIN_LIST *relay_domains;
 	ARGV	*inet_interfaces;
-	ARGV	*local_rcpt_maps;
-	ARGV	*relay_rcpt_maps;
+	MAIL_ADDR_MAPS *local_rcpt_maps;
+	MAIL_ADDR_MAPS *relay_rcpt_maps;
 	ARGV	*rcpt_bcc_maps;
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
@@ -188,6 +190,10 @@ int	 smtpd_proto_mail(SMTPD_STATE *, const char *);
 int	 smtpd_proto_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_proto_vrfy(SMTPD_STATE *, const char *);
 void	 smtpd_proto_reset(SMTPD_STATE *);
+int	 smtpd_proto_size(const char *, long long *);
+
+/* smtpd_etrn.c */
+int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);
 
 /* smtpd_data.c */
 int	 smtpd_data_cmd(SMTPD_STATE *, const char *);
@@ -251,21 +257,6 @@ int	 smtpd_access_action(SMTPD_CHECK *, const char *);
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
 int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
-
-/* smtpd_addr.c: pure parsing helpers (unit tested) */
-int	 smtpd_addr_path(const char *, VSTRING *, const char **);
-int	 smtpd_addr_valid(const char *, int);
-const char *smtpd_addr_domain(const char *);
-int	 smtpd_addr_fqdn(const char *);
-int	 smtpd_addr_hostname_valid(const char *);
-int	 smtpd_addr_xtext_decode(const char *, VSTRING *);
-int	 smtpd_addr_is_ascii(const char *);
-int	 smtpd_addr_parse_size(const char *, long long *);
-
-/* smtpd_match.c: network and domain lists (unit tested) */
-int	 smtpd_match_net(ARGV *, const char *, const char *, int, int *);
-int	 smtpd_match_domain(ARGV *, const char *, int, int *);
-int	 smtpd_match_cidr(const char *, const char *);
 
 /* smtpd_peer.c */
 void	 smtpd_peer_init(SMTPD_STATE *);

@@ -6,7 +6,17 @@
  *
  *	int smtpd_access_find(const char *spec, int kind, const char *key,
  *		const char *addr, const SMTPD_CONF *conf, VSTRING *result);
+ *	int smtpd_access_check(SMTPD_CHECK *c, const char *table, int class);
+ *	int smtpd_access_action(SMTPD_CHECK *c, const char *value);
  * DESCRIPTION
+ *	smtpd_access_check() implements check_client_access,
+ *	check_helo_access, check_sender_access and check_recipient_access
+ *	(class SMTPD_CLASS_CLIENT, _HELO, _SENDER, _RCPT): it finds the
+ *	table entry and hands the result to smtpd_access_action(), which
+ *	interprets OK, PERMIT, RELAY, REJECT, DEFER, DUNNO, HOLD, DISCARD,
+ *	WARN, INFO, "4NN/5NN text", all-numeric results and restriction
+ *	lists (see smtpd_check.c). A lookup error is "451 4.3.0".
+ *
  *	smtpd_access_find() looks up the keys that access(5) defines for
  *	one table, most specific first, and stops at the first hit:
  * .IP SMTPD_ACCESS_HOST
@@ -26,7 +36,8 @@
  *	queried with the whole name and/or address only. A "proxy:" prefix
  *	is ignored. The value found is stored in result.
  * DIAGNOSTICS
- *	1 when found, 0 when not found, -1 on a lookup error (logged).
+ *	smtpd_access_find(): 1 when found, 0 when not found, -1 on a lookup
+ *	error (logged). The others return SMTPD_CHECK_* results.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -100,7 +111,7 @@ static int
 smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
     VSTRING *result)
 {
-	const char *domain = smtpd_addr_domain(addr);
+	const char *domain = addr_domain(addr);
 	size_t	 llen = domain ? (size_t)(domain - 1 - addr) : strlen(addr);
 	size_t	 blen = llen;
 	VSTRING	*key = vstring_alloc(100);

@@ -11,6 +11,7 @@
  *	int smtpd_check_data(SMTPD_STATE *state);
  *	int smtpd_check_eod(SMTPD_STATE *state);
  *	int smtpd_check_mynetworks(SMTPD_STATE *state);
+ *	int smtpd_check_list(SMTPD_CHECK *c, ARGV *list);
  * DESCRIPTION
  *	Each function evaluates one Postfix restriction list, first decision
  *	wins: a permit ends that list only, a reject ends the command. With
@@ -55,19 +56,35 @@
 #include "mymalloc.h"
 #include "smtpd.h"
 
+/*
+ * Is the client in mynetworks? A failed table lookup is not cached:
+ * is_mynet stays -1 and the answer is "no" (permit_mynetworks defers).
+ */
 int
 smtpd_check_mynetworks(SMTPD_STATE *state)
 {
-	int	 err = 0;
-
-	if (state->is_mynet < 0) {
-		state->is_mynet = smtpd_match_net(state->conf->mynetworks,
-		    state->addr, state->name, state->conf->parent_match_mynet,
-		    &err);
-		if (err)
-			state->is_mynet = -1;
-	}
+	if (state->is_mynet < 0)
+		state->is_mynet = addr_match_client(state->conf->mynetworks,
+		    state->addr, state->name);
 	return state->is_mynet > 0;
+}
+
+static int
+smtpd_check_permit_mynetworks(SMTPD_CHECK *c)
+{
+	if (smtpd_check_mynetworks(c->state))
+		return SMTPD_CHECK_OK;
+	if (c->state->is_mynet < 0)
+		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
+		    "failure", c->state->namaddr);
+	return SMTPD_CHECK_DUNNO;
+}
+
+/* HELO argument syntax: a host name (UTF-8 allowed) or address literal. */
+static int
+smtpd_check_hostname_valid(const char *name)
+{
+	return *name == '[' ? valid_hostliteral(name) : valid_hostname(name, 1);
 }
 
 /* reject_unlisted_recipient / reject_unlisted_sender. */
@@ -82,7 +99,7 @@ smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 	if (!err)
 		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
 	if (err)
-		r = smtpd_reject(c, 450, "4.3.0", "<%s>: %s rejected: "
+		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "
 		    "Temporary lookup failure", addr, what);
 	else if (!known)
 		r = smtpd_reject(c, class == SMTPD_DEST_LOCAL ?
@@ -119,8 +136,10 @@ smtpd_check_unauth_dest(SMTPD_CHECK *c, int defer)
 		    "failure", c->rcpt);
 	if (class != SMTPD_DEST_OTHER)
 		return SMTPD_CHECK_DUNNO;
-	return smtpd_reject(c, defer ? conf->defer_code : conf->relay_code,
-	    defer ? "4.7.1" : "5.7.1", "<%s>: Relay access denied", c->rcpt);
+	/* As Postfix: defer turns relay_domains_reject_code 554 into 454. */
+	return smtpd_reject(c, defer && conf->relay_code >= 500 ?
+	    conf->relay_code - 100 : conf->relay_code, defer ? "4.7.1" : "5.7.1",
+	    "<%s>: Relay access denied", c->rcpt);
 }
 
 /* reject_non_fqdn_sender / _recipient. */
@@ -132,8 +151,8 @@ smtpd_check_fqdn_addr(SMTPD_CHECK *c, const char *addr, int class)
 
 	if (addr == NULL || *addr == 0)
 		return SMTPD_CHECK_DUNNO;
-	domain = smtpd_addr_domain(addr);
-	if (domain && smtpd_addr_fqdn(domain))
+	domain = addr_domain(addr);
+	if (domain && addr_is_fqdn(domain))
 		return SMTPD_CHECK_DUNNO;
 	c->class = class;
 	r = smtpd_reject_class(c, c->state->conf->non_fqdn_code, "5.5.2",
@@ -150,7 +169,7 @@ smtpd_check_domain_exists(SMTPD_CHECK *c, const char *addr, int class)
 	int	 saved = c->class, r, err = 0;
 
 	if (addr == NULL || *addr == 0 ||
-	    (domain = smtpd_addr_domain(addr)) == NULL || *domain == '[')
+	    (domain = addr_domain(addr)) == NULL || *domain == '[')
 		return SMTPD_CHECK_DUNNO;
 	if (class == SMTPD_CLASS_RCPT &&
 	    smtpd_check_rcpt_class(c, &err) != SMTPD_DEST_OTHER)
@@ -173,10 +192,11 @@ smtpd_check_helo_name(SMTPD_CHECK *c, int how)
 	if (helo == NULL)
 		return r;
 	c->class = SMTPD_CLASS_HELO;
-	if (how == 0 && !smtpd_addr_hostname_valid(helo))
+	if (how == 0 && !smtpd_check_hostname_valid(helo))
 		r = smtpd_reject_class(c, c->state->conf->invalid_hostname_code,
 		    "5.5.2", "Invalid name");
-	else if (how == 1 && !smtpd_addr_fqdn(helo))
+	else if (how == 1 && (!smtpd_check_hostname_valid(helo) ||
+	    !addr_is_fqdn(helo)))
 		r = smtpd_reject_class(c, c->state->conf->non_fqdn_code,
 		    "5.5.2", "need fully-qualified hostname");
 	else if (how == 2 && *helo != '[' && smtpd_dns_domain_exists(helo) <= 0)
@@ -212,8 +232,7 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return smtpd_reject_class(c, state->conf->defer_code, "4.7.1",
 		    "Access denied");
 	if (IS("permit_mynetworks"))
-		return smtpd_check_mynetworks(state) ? SMTPD_CHECK_OK :
-		    SMTPD_CHECK_DUNNO;
+		return smtpd_check_permit_mynetworks(c);
 	if (IS("permit_inet_interfaces"))
 		return state->family != AF_UNIX && (strcmp(state->addr,
 		    state->laddr) == 0 || smtpd_peer_local_addr(state->addr)) ?

@@ -78,7 +78,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"VRFY", "vrfy", smtpd_proto_vrfy, CMD_LAST | CMD_JUNK},
 	{"HELP", "help", smtpd_cmd_help, CMD_LAST | CMD_JUNK},
 	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
-	{"ETRN", "etrn", smtpd_cmd_unimpl, CMD_LAST},
+	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
 	{"AUTH", "auth", smtpd_cmd_unimpl, CMD_LAST},
 	{"STARTTLS", "starttls", smtpd_cmd_unimpl, CMD_LAST},
@@ -189,6 +189,7 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 		smtpd_chat_reply(state, "250-SIZE");
 	if (!conf->disable_vrfy)
 		smtpd_chat_reply(state, "250-VRFY");
+	smtpd_chat_reply(state, "250-ETRN");
 	smtpd_chat_reply(state, "250-ENHANCEDSTATUSCODES");
 	smtpd_chat_reply(state, "250-8BITMIME");
 	smtpd_chat_reply(state, "250-DSN");
@@ -228,7 +229,7 @@ static int
 smtpd_cmd_help(SMTPD_STATE *state, const char *args)
 {
 	smtpd_chat_reply(state, "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA"
-	    " BDAT RSET NOOP QUIT VRFY HELP");
+	    " BDAT RSET NOOP QUIT VRFY ETRN HELP");
 	smtpd_chat_reply(state, "214 2.0.0 See RFC 5321");
 	return 0;
 }

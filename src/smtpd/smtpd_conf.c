@@ -8,77 +8,22 @@
  * DESCRIPTION
  *	smtpd_conf_load() reads every main.cf parameter the server uses
  *	into conf, once per process (the master restarts servers after a
- *	reload). An empty mynetworks is computed from mynetworks_style as
- *	Postfix does: "host" gives the loopback networks and this host's
- *	interface addresses, "subnet" and "class" the interface networks.
+ *	reload). Client lists (mynetworks,
+ *	smtpd_forbid_bare_newline_exclusions) are addr_match(3) lists and
+ *	domain lists (mydestination, relay_domains) domain_list(3) lists,
+ *	with parent_domain_matches_subdomains applied; the default of
+ *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
  *	and reject.
  * DIAGNOSTICS
  *	Invalid values are fatal (msg_fatal), naming the parameter.
  */
-#include <sys/socket.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mail_conf.h"
 #include "msg.h"
 #include "smtpd.h"
-#include "sock_addr.h"
-
-/* Prefix length of a netmask. */
-static int
-smtpd_conf_prefix(const struct sockaddr *mask)
-{
-	const unsigned char *p;
-	int	 n, bits = 0;
-
-	if (mask == NULL)
-		return -1;
-	if (mask->sa_family == AF_INET) {
-		p = (const unsigned char *)&((const struct sockaddr_in *)mask)->sin_addr;
-		n = 4;
-	} else {
-		p = ((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr;
-		n = 16;
-	}
-	for (int i = 0; i < n; i++)
-		for (int b = 7; b >= 0 && (p[i] >> b & 1); b--)
-			bits++;
-	return bits;
-}
-
-/* mynetworks from mynetworks_style. */
-static ARGV *
-smtpd_conf_mynetworks(const char *style)
-{
-	ARGV	*nets = argv_split("127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128", " ");
-	struct ifaddrs *ifa, *p;
-	char	 addr[SOCK_ADDR_STRLEN], buf[SOCK_ADDR_STRLEN + 8];
-	int	 host = strcasecmp(style, "host") == 0, v6, plen;
-	socklen_t len;
-
-	if (getifaddrs(&ifa) < 0)
-		return nets;
-	for (p = ifa; p; p = p->ifa_next) {
-		if (p->ifa_addr == NULL || (p->ifa_addr->sa_family != AF_INET &&
-		    p->ifa_addr->sa_family != AF_INET6))
-			continue;
-		v6 = p->ifa_addr->sa_family == AF_INET6;
-		len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-		if (sock_addr_ntop(p->ifa_addr, len, addr, sizeof(addr), NULL) < 0)
-			continue;
-		plen = host ? (v6 ? 128 : 32) : smtpd_conf_prefix(p->ifa_netmask);
-		if (plen < 0)
-			plen = v6 ? 128 : 32;
-		snprintf(buf, sizeof(buf), v6 ? "[%s]/%d" : "%s/%d", addr, plen);
-		argv_add(nets, buf);
-	}
-	freeifaddrs(ifa);
-	return nets;
-}
 
 static int
 smtpd_conf_bare_nl(const char *val)
@@ -90,16 +35,6 @@ smtpd_conf_bare_nl(const char *val)
 	if (strcasecmp(val, "reject") == 0)
 		return SMTPD_BARE_NL_REJECT;
 	msg_fatal("invalid smtpd_forbid_bare_newline value: \"%s\"", val);
-}
-
-/* Is name in parent_domain_matches_subdomains? */
-static int
-smtpd_conf_parent(ARGV *list, const char *name)
-{
-	for (size_t i = 0; i < list->argc; i++)
-		if (strcmp(list->argv[i], name) == 0)
-			return 1;
-	return 0;
 }
 
 static void
@@ -132,23 +67,16 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 static void
 smtpd_conf_lists(SMTPD_CONF *conf)
 {
-	ARGV	*parent = conf_list("parent_domain_matches_subdomains");
-
-	conf->parent_match_relay = smtpd_conf_parent(parent, "relay_domains");
-	conf->parent_match_access = smtpd_conf_parent(parent, "smtpd_access_maps");
-	conf->parent_match_mynet = smtpd_conf_parent(parent, "mynetworks");
-	argv_free(parent);
-	conf->mynetworks = conf_list("mynetworks");
-	if (conf->mynetworks->argc == 0) {
-		argv_free(conf->mynetworks);
-		conf->mynetworks = smtpd_conf_mynetworks(conf_str("mynetworks_style"));
-	}
-	conf->bare_nl_excl = conf_list("smtpd_forbid_bare_newline_exclusions");
-	conf->mydestination = conf_list("mydestination");
-	conf->relay_domains = conf_list("relay_domains");
+	conf->parent_match_access = domain_list_parent_flag("smtpd_access_maps");
+	conf->mynetworks = addr_match_param("mynetworks");
+	conf->bare_nl_excl = addr_match_param("smtpd_forbid_bare_newline_exclusions");
+	conf->mydestination = domain_list_param("mydestination");
+	conf->relay_domains = domain_list_param("relay_domains");
 	conf->inet_interfaces = conf_list("inet_interfaces");
-	conf->local_rcpt_maps = conf_list("local_recipient_maps");
-	conf->relay_rcpt_maps = conf_list("relay_recipient_maps");
+	conf->local_rcpt_maps = mail_addr_maps_open("local_recipient_maps",
+	    conf_str("local_recipient_maps"));
+	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
+	    conf_str("relay_recipient_maps"));
 	conf->rcpt_bcc_maps = conf_list("recipient_bcc_maps");
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");

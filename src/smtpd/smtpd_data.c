@@ -260,7 +260,7 @@ smtpd_data_bdat_args(const char *args, long long *size, int *last)
 	int	 r = -1;
 
 	if (argv->argc >= 1 && argv->argc <= 2 &&
-	    smtpd_addr_parse_size(argv->argv[0], size) == 0 &&
+	    smtpd_proto_size(argv->argv[0], size) == 0 &&
 	    (argv->argc == 1 || strcasecmp(argv->argv[1], "LAST") == 0)) {
 		*last = (argv->argc == 2);
 		r = 0;

@@ -68,7 +68,7 @@ smtpd_peer_lookup(SMTPD_STATE *state, struct sockaddr *sa, socklen_t len)
 	}
 	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0)
 		return;
-	if (!smtpd_addr_hostname_valid(host) || strlen(host) >= SMTPD_NAME_MAX) {
+	if (!valid_hostname(host, 0) || strlen(host) >= SMTPD_NAME_MAX) {
 		msg_warn("%s: malformed reverse name: %.100s", state->addr, host);
 		return;
 	}

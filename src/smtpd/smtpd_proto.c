@@ -8,7 +8,12 @@
  *	int  smtpd_proto_rcpt(SMTPD_STATE *state, const char *args);
  *	int  smtpd_proto_vrfy(SMTPD_STATE *state, const char *args);
  *	void smtpd_proto_reset(SMTPD_STATE *state);
+ *	int  smtpd_proto_size(const char *text, long long *size);
  * DESCRIPTION
+ *	Paths and their parameters are parsed by addr_parse_path(3) (Postfix
+ *	tolerance: a path without angle brackets, local parts longer than
+ *	RFC 5321's 64 bytes); xtext values by xtext_decode(3).
+ *
  *	smtpd_proto_mail() parses "FROM:<path> [params]" with the ESMTP
  *	parameters SIZE (RFC 1870, checked against message_size_limit),
  *	BODY=7BIT|8BITMIME|BINARYMIME (RFC 6152, 3030), SMTPUTF8 (RFC 6531),
@@ -26,10 +31,16 @@
  *
  *	smtpd_proto_reset() ends the transaction: the queue file (if any)
  *	is removed and the envelope forgotten.
+ *
+ *	smtpd_proto_size() parses a decimal SIZE= or BDAT size; values that
+ *	do not fit are clamped to LLONG_MAX (they exceed every limit).
  * DIAGNOSTICS
  *	The command functions reply to the client and return 0 when the
- *	command succeeded, -1 when it was rejected.
+ *	command succeeded, -1 when it was rejected. smtpd_proto_size()
+ *	returns 0, or -1 when the text is not a number.
  */
+#include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +48,10 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
+#include "xtext.h"
+
+/* How MAIL, RCPT and VRFY parse their path (see addr_parse(3)). */
+#define SMTPD_PATH_FLAGS	(ADDR_PARSE_BARE | ADDR_PARSE_UTF8 | ADDR_PARSE_LONG)
 
 #define SMTPD_ENVID_MAX	100		/* RFC 3461 */
 #define SMTPD_ORCPT_MAX	500
@@ -67,6 +82,34 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->bdat = state->bdat_bad = 0;
 }
 
+int
+smtpd_proto_size(const char *s, long long *size)
+{
+	long long n = 0;
+
+	if (*s == 0)
+		return -1;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		if (n > (LLONG_MAX - 9) / 10)
+			n = LLONG_MAX;
+		else
+			n = n * 10 + (*s - '0');
+	}
+	*size = n;
+	return 0;
+}
+
+static int
+smtpd_proto_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* Match "FROM:" / "TO:" and return what follows, or null. */
 static const char *
 smtpd_proto_keyword(const char *args, const char *kw)
@@ -88,7 +131,7 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	if (val)
 		*val++ = 0;
 	if (strcasecmp(param, "SIZE") == 0 && val) {
-		if (smtpd_addr_parse_size(val, &state->decl_size) < 0) {
+		if (smtpd_proto_size(val, &state->decl_size) < 0) {
 			smtpd_chat_reply(state, "501 5.5.4 Bad message size syntax");
 			return -1;
 		}
@@ -122,8 +165,8 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 		}
 	} else if (strcasecmp(param, "ENVID") == 0 && val && !state->dsn_envid) {
 		if (strlen(val) > SMTPD_ENVID_MAX ||
-		    smtpd_addr_xtext_decode(val, tmp) < 0 ||
-		    !smtpd_addr_is_ascii(vstring_str(tmp))) {
+		    xtext_decode(tmp, val) < 0 ||
+		    !smtpd_proto_ascii(vstring_str(tmp))) {
 			smtpd_chat_reply(state, "501 5.5.4 Bad ENVID parameter syntax");
 			return -1;
 		}
@@ -137,12 +180,33 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	return 0;
 }
 
-/* Parse the parameters after a path with fn; -1 after a reply. */
+/*
+ * Parse the path after "FROM:" / "TO:" into addr and params; -1 after a
+ * reply: parameter syntax errors as addr_parse_path() words them, path
+ * errors as Postfix does.
+ */
 static int
-smtpd_proto_params(SMTPD_STATE *state, const char *rest,
+smtpd_proto_path(SMTPD_STATE *state, const char *args, VSTRING *addr,
+    ARGV *params, int rcpt)
+{
+	const char *why;
+
+	if (addr_parse_path(args, SMTPD_PATH_FLAGS, addr, params, &why) == 0)
+		return 0;
+	if (strncmp(why, "5.5.4 ", 6) == 0 && why[6] != 0)
+		smtpd_chat_reply(state, "501 5.5.4 %c%s",
+		    toupper((unsigned char)why[6]), why + 7);
+	else
+		smtpd_chat_reply(state, "501 5.1.%d Bad %s address syntax",
+		    rcpt ? 3 : 7, rcpt ? "recipient" : "sender");
+	return -1;
+}
+
+/* Handle the parameters after a path with fn; -1 after a reply. */
+static int
+smtpd_proto_params(SMTPD_STATE *state, ARGV *params,
     int (*fn)(SMTPD_STATE *, char *, VSTRING *, void *), void *ctx)
 {
-	ARGV	*params = argv_split(rest, " \t");
 	VSTRING	*tmp = vstring_alloc(100);
 	int	 r = 0;
 
@@ -153,23 +217,24 @@ smtpd_proto_params(SMTPD_STATE *state, const char *rest,
 	}
 	for (size_t i = 0; r == 0 && i < params->argc; i++)
 		r = fn(state, params->argv[i], tmp, ctx);
-	argv_free(params);
 	vstring_free(tmp);
 	return r;
 }
 
-/* Check address syntax; reply with the right code on error. */
+/*
+ * What the syntax check could not know: SMTPUTF8 (declared in the
+ * parameters) and the null recipient. Reply on error.
+ */
 static int
 smtpd_proto_addr_check(SMTPD_STATE *state, const char *addr, int rcpt)
 {
-	if (!state->smtputf8 && !smtpd_addr_is_ascii(addr)) {
+	if (!state->smtputf8 && !smtpd_proto_ascii(addr)) {
 		smtpd_chat_reply(state, "553 5.6.7 Must declare SMTPUTF8 to "
 		    "send unicode address");
 		return -1;
 	}
-	if ((rcpt && *addr == 0) || smtpd_addr_valid(addr, 1) < 0) {
-		smtpd_chat_reply(state, "501 5.1.%d Bad %s address syntax",
-		    rcpt ? 3 : 7, rcpt ? "recipient" : "sender");
+	if (rcpt && *addr == 0) {
+		smtpd_chat_reply(state, "501 5.1.3 Bad recipient address syntax");
 		return -1;
 	}
 	return 0;
@@ -179,7 +244,7 @@ int
 smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 {
 	VSTRING	*addr;
-	const char *rest;
+	ARGV	*params;
 	int	 r = -1;
 
 	if (state->conf->helo_required && state->helo == NULL) {
@@ -195,11 +260,10 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		return -1;
 	}
 	addr = vstring_alloc(100);
-	if (smtpd_addr_path(args, addr, &rest) < 0) {
-		smtpd_chat_reply(state, "501 5.1.7 Bad sender address syntax");
+	params = argv_alloc(4);
+	if (smtpd_proto_path(state, args, addr, params, 0) < 0)
 		goto out;
-	}
-	if (smtpd_proto_params(state, rest, smtpd_proto_mail_param, NULL) < 0 ||
+	if (smtpd_proto_params(state, params, smtpd_proto_mail_param, NULL) < 0 ||
 	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0) {
 		smtpd_proto_reset(state);
 		goto out;
@@ -215,6 +279,7 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 	r = 0;
 out:
 	vstring_free(addr);
+	argv_free(params);
 	return r;
 }
 
@@ -269,7 +334,7 @@ smtpd_proto_rcpt_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	} else if (strcasecmp(param, "ORCPT") == 0 && val && !p->orcpt) {
 		if ((semi = strchr(val, ';')) == NULL || semi == val ||
 		    strlen(val) > SMTPD_ORCPT_MAX ||
-		    smtpd_addr_xtext_decode(semi + 1, tmp) < 0 ||
+		    xtext_decode(tmp, semi + 1) < 0 ||
 		    vstring_len(tmp) == 0) {
 			smtpd_chat_reply(state, "501 5.5.4 Error: Bad ORCPT parameter syntax");
 			return -1;
@@ -315,7 +380,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 {
 	SMTPD_RCPT_PARAMS params = {0, NULL};
 	VSTRING	*addr;
-	const char *rest;
+	ARGV	*plist;
 	char	*rcpt = NULL;
 	int	 r = -1;
 
@@ -332,9 +397,9 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 		return -1;
 	}
 	addr = vstring_alloc(100);
-	if (smtpd_addr_path(args, addr, &rest) < 0)
-		smtpd_chat_reply(state, "501 5.1.3 Bad recipient address syntax");
-	else if (smtpd_proto_params(state, rest, smtpd_proto_rcpt_param, &params) == 0 &&
+	plist = argv_alloc(4);
+	if (smtpd_proto_path(state, args, addr, plist, 1) == 0 &&
+	    smtpd_proto_params(state, plist, smtpd_proto_rcpt_param, &params) == 0 &&
 	    smtpd_proto_addr_check(state, vstring_str(addr), 1) == 0) {
 		if (state->rcpt_count >= state->conf->rcpt_limit &&
 		    state->conf->rcpt_limit > 0) {
@@ -348,6 +413,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 	myfree(params.orcpt);
 	myfree(rcpt);
 	vstring_free(addr);
+	argv_free(plist);
 	return r;
 }
 
@@ -355,9 +421,10 @@ int
 smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 {
 	VSTRING	*addr;
-	const char *rest;
+	ARGV	*extra;
+	const char *why;
 	char	*rcpt;
-	int	 known, err = 0;
+	int	 known, err = 0, bad;
 
 	if (state->conf->disable_vrfy) {
 		smtpd_chat_reply(state, "502 5.5.1 VRFY command is disabled");
@@ -368,8 +435,11 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 		return -1;
 	}
 	addr = vstring_alloc(100);
-	if (smtpd_addr_path(args, addr, &rest) < 0 || *vstring_str(addr) == 0 ||
-	    smtpd_addr_valid(vstring_str(addr), 1) < 0) {
+	extra = argv_alloc(1);
+	bad = addr_parse_path(args, SMTPD_PATH_FLAGS, addr, extra, &why) < 0 ||
+	    *vstring_str(addr) == 0 || extra->argc > 0;
+	argv_free(extra);
+	if (bad) {
 		vstring_free(addr);
 		smtpd_chat_reply(state, "501 5.1.3 Bad recipient address syntax");
 		return -1;
@@ -379,7 +449,7 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	known = smtpd_resolve_known_rcpt(state, rcpt,
 	    smtpd_resolve_class(state, rcpt, &err), &err);
 	if (err)
-		smtpd_chat_reply(state, "450 4.3.0 <%s>: Temporary lookup failure", rcpt);
+		smtpd_chat_reply(state, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
 	else if (!known)
 		smtpd_chat_reply(state, "%d 5.1.1 <%s>: Recipient address rejected: "
 		    "User unknown", state->conf->unknown_local_code, rcpt);

@@ -107,7 +107,7 @@ static void
 smtpd_queue_bcc_lookup(SMTPD_STATE *state, const char *rcpt, ARGV *add)
 {
 	ARGV	*maps = state->conf->rcpt_bcc_maps;
-	const char *domain = smtpd_addr_domain(rcpt), *val;
+	const char *domain = addr_domain(rcpt), *val;
 	VSTRING	*key = vstring_alloc(100);
 	DICT	*dict;
 

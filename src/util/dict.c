@@ -51,7 +51,7 @@
  *	dict_lookup_open() shares one DICT between all users of the same spec
  *	and flags in a process; it never fails (see dict.h: a surrogate whose
  *	lookups fail with DICT_ERR_CONFIG stands in for a table that cannot be
- *	opened, and the open is retried once a second). dict_lookup_close()
+ *	opened, and the open is retried at every lookup). dict_lookup_close()
  *	only drops a reference: the table stays open in the cache, so code
  *	that opens, looks up and closes for every lookup does not read the
  *	file each time. The reference count saturates instead of wrapping
@@ -280,8 +280,8 @@ dict_close(DICT *dict)
 }
 
 /*
- * The cheap check before each operation: at most one stat() (or one open
- * attempt for a surrogate) per second.
+ * The cheap check before each operation: at most one stat() per second
+ * for an open table; an open attempt per operation for a surrogate.
  */
 static void
 dict_refresh(DICT *dict)
@@ -292,8 +292,15 @@ dict_refresh(DICT *dict)
 	/* A writer's own changes must not make it reopen (or truncate). */
 	if (dict->flags & (DICT_FLAG_NO_REOPEN | DICT_FLAG_RDWR))
 		return;
-	if ((dict->opened && dict->watch == NULL)
-	    || (now = time(NULL)) == dict->checked)
+	if (dict->opened && dict->watch == NULL)
+		return;
+	now = time(NULL);
+	/*
+	 * A table that could not be opened is retried at every lookup: the
+	 * failure path is rare and cheap (one failed open), and a table built
+	 * just now (newaliases, postern map) must be seen at once.
+	 */
+	if (dict->opened && now == dict->checked)
 		return;
 	dict->checked = now;
 	if (!dict->opened) {

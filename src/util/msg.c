@@ -172,6 +172,23 @@ msg_write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* msg_hostname - the short host name for file log lines, looked up once. */
+static void
+msg_hostname(char *buf, size_t len)
+{
+	static char host[256];
+	char	*cp;
+
+	if (host[0] == 0) {
+		if (gethostname(host, sizeof(host)) < 0)
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = 0;
+		if ((cp = strchr(host, '.')) != NULL)
+			*cp = 0;
+	}
+	snprintf(buf, len, "%s", host);
+}
+
 /* msg_vlog - format once, then hand the record to every channel. */
 void
 msg_vlog(int level, const char *fmt, va_list ap)
@@ -199,11 +216,7 @@ msg_vlog(int level, const char *fmt, va_list ap)
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-		if (gethostname(host, sizeof(host)) < 0)
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = 0;
-		if ((cp = strchr(host, '.')) != NULL)
-			*cp = 0;
+		msg_hostname(host, sizeof(host));
 		len = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n",
 		    stamp, host, msg_name, (long)getpid(), text);
 		if (len >= sizeof(line))

@@ -1,0 +1,191 @@
+/*
+ * NAME
+ *	ctl_flush - deliver queued mail now (postern flush, sendmail -q)
+ * SYNOPSIS
+ *	#include "ctl_flush.h"
+ *
+ *	int	ctl_flush(const char *domain, int verbose);
+ * DESCRIPTION
+ *	ctl_flush() asks the running qmgr (public/qmgr, qmgr_ctl.h) to
+ *	deliver deferred mail now, ignoring the backoff: all of it
+ *	("flush"), or with domain only the messages with a recipient in
+ *	that domain or below it ("flush_domain", sendmail -qR, ETRN).
+ *
+ *	When no qmgr runs (the master is stopped, or this host keeps no
+ *	resident daemons and runs its queue from cron), it performs one
+ *	queue run in the foreground instead: local submissions waiting in
+ *	maildrop/ are taken in by one "$daemon_directory/pickup -S" run,
+ *	then "$daemon_directory/qmgr -1 [-d domain]", the qmgr's one-shot
+ *	mode (qmgr(8)), delivers what it can with the usual scheduler
+ *	rules, updates the queue files, prints a summary and exits. The
+ *	configuration directory in effect is passed on in MAIL_CONFIG. With
+ *	no queue directory at all (never started) there is nothing to do.
+ * DIAGNOSTICS
+ *	CTL_FLUSH_OK, CTL_FLUSH_FAIL (the running qmgr refused) or
+ *	CTL_FLUSH_UNAVAIL (no qmgr, and the queue run could not be done);
+ *	the reason is printed on stderr.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "ctl_flush.h"
+#include "mail_conf.h"
+#include "mail_trigger.h"
+#include "msg.h"
+#include "qfile.h"
+#include "qmgr_ctl.h"
+
+#define CTL_FLUSH_TIMEOUT	30
+
+/* ctl_flush_ask - the running qmgr; -1 with errno when none answers. */
+static int
+ctl_flush_ask(const char *domain, ATTR *reply)
+{
+	ATTR	*req = attr_alloc();
+	VSTREAM	*stream;
+	int	 i, rc = -1;
+
+	attr_add(req, QC_REQUEST, domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH);
+	if (domain)
+		attr_add(req, QC_DOMAIN, domain);
+	if ((stream = mail_trigger_connect(QC_SERVICE, CTL_FLUSH_TIMEOUT))
+	    != NULL) {
+		errno = EPROTO;
+		if (attr_write(stream, req) == 0)
+			for (i = 0; i < 1000 && rc < 0; i++) {
+				attr_reset(reply);
+				if (attr_read(stream, reply) < 0)
+					break;
+				if (attr_get(reply, QC_STATUS) != NULL)
+					rc = 0;
+			}
+		(void)vstream_fclose(stream);
+	}
+	attr_free(req);
+	return rc;
+}
+
+/* ctl_flush_exec - run a program, wait for it; its wait status or -1. */
+static int
+ctl_flush_exec(const char *path, char **args)
+{
+	int	 status, null;
+	pid_t	 pid;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		msg_error("fork: %m");
+		return -1;
+	}
+	if (pid == 0) {
+		if ((null = open("/dev/null", O_RDONLY)) >= 0)
+			(void)dup2(null, 0);	/* pickup -S: an empty request */
+		execv(path, args);
+		fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			msg_fatal("waitpid: %m");
+	return status;
+}
+
+/* ctl_flush_maildrop - is there local submission that pickup must move? */
+static int
+ctl_flush_maildrop(void)
+{
+	VSTRING	*path = vstring_alloc(128);
+	int	 any = 0;
+	DIR	*dir;
+	struct dirent *de;
+
+	vstring_sprintf(path, "%s/%s", conf_str("queue_directory"), QF_MAILDROP);
+	if ((dir = opendir(vstring_str(path))) != NULL) {
+		while (!any && (de = readdir(dir)) != NULL)
+			any = de->d_name[0] != '.';
+		closedir(dir);
+	}
+	vstring_free(path);
+	return any;
+}
+
+/*
+ * ctl_flush_run - the one-shot queue run; a CTL_FLUSH_* result. Local
+ * submissions waiting in maildrop/ are moved into the queue first by one
+ * stand-alone pickup run, so that they are delivered in the same run.
+ */
+static int
+ctl_flush_run(const char *domain, int verbose)
+{
+	const char *qdir = conf_str("queue_directory");
+	char	 path[4096];
+	char	*args[8];
+	struct stat st;
+	int	 n = 0, status;
+
+	if (stat(qdir, &st) < 0 && errno == ENOENT) {
+		printf("nothing to deliver: no queue directory %s\n", qdir);
+		return CTL_FLUSH_OK;
+	}
+	if (setenv("MAIL_CONFIG", mail_conf_dir(), 1) < 0)
+		msg_fatal("setenv: %m");
+	if (ctl_flush_maildrop()) {
+		snprintf(path, sizeof(path), "%s/pickup",
+		    conf_str("daemon_directory"));
+		args[0] = "pickup";
+		args[1] = "-S";
+		args[2] = NULL;
+		if (access(path, X_OK) == 0 && ctl_flush_exec(path, args) != 0)
+			msg_warn("%s -S failed; local submissions wait in %s/",
+			    path, QF_MAILDROP);
+	}
+	snprintf(path, sizeof(path), "%s/qmgr", conf_str("daemon_directory"));
+	args[n++] = "qmgr";
+	args[n++] = "-1";
+	if (domain) {
+		args[n++] = "-d";
+		args[n++] = (char *)domain;
+	}
+	if (verbose)
+		args[n++] = "-v";
+	args[n] = NULL;
+	if ((status = ctl_flush_exec(path, args)) < 0)
+		return CTL_FLUSH_UNAVAIL;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return CTL_FLUSH_OK;
+	msg_error("the mail system is not running, and the queue run "
+	    "(%s -1) failed%s", path, WIFEXITED(status)
+	    && WEXITSTATUS(status) == 127 ? "" : "; see the mail log");
+	return CTL_FLUSH_UNAVAIL;
+}
+
+int
+ctl_flush(const char *domain, int verbose)
+{
+	ATTR	*reply = attr_alloc();
+	int	 rc = CTL_FLUSH_OK;
+
+	if (ctl_flush_ask(domain, reply) < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			rc = ctl_flush_run(domain, verbose);
+		else {
+			msg_error("cannot reach the queue manager: %s",
+			    strerror(errno));
+			rc = CTL_FLUSH_UNAVAIL;
+		}
+	} else if (strcmp(attr_get(reply, QC_STATUS), "0") != 0) {
+		msg_error("queue flush refused: %s", attr_get(reply, QC_REASON) ?
+		    attr_get(reply, QC_REASON) : "no reason given");
+		rc = CTL_FLUSH_FAIL;
+	}
+	attr_free(reply);
+	return rc;
+}

@@ -1,0 +1,346 @@
+/*
+ * NAME
+ *	etrn - ask mail servers to start their queues for this host
+ * SYNOPSIS
+ *	etrn [-b] [-v] [-c config_dir] server-host [client-host ...]
+ *	etrn [-b] [-v] [-c config_dir]
+ * DESCRIPTION
+ *	Opens an SMTP session with server-host ("host", "host:port",
+ *	"[address]" or "[address]:port"; port 25 by default) and sends one
+ *	ETRN (RFC 1985) per client host. With no client hosts it sends one
+ *	for every domain this host accepts mail for: $myhostname and the
+ *	literal entries of $mydestination (tables and patterns cannot be
+ *	listed), and then implies -b.
+ *
+ *	-b waits first, at most 5 minutes, until this
+ *	host's own SMTP service (the smtpd entries of master.cf) accepts
+ *	connections, so that the server's deliveries are not refused
+ *	while the system is still starting. -v shows the dialogue on
+ *	standard error.
+ *
+ *	Without a server-host, the servers come from the ETRN_HOSTS
+ *	environment variable or, when that is unset, the etrn_hosts
+ *	parameter: white-space separated groups "server[:client,...]" (a
+ *	server with a port is written "[address]:port"), e.g.
+ *	"s1:c1.1,c1.2 s2:c2.1 s3". A group without clients asks for every
+ *	local domain, as above. This is what a boot script runs.
+ * DIAGNOSTICS
+ *	Exit 0 when every ETRN was accepted (2xx), 1 when one was refused
+ *	or a session failed, 64 for a usage error. Replies that are not
+ *	2xx are printed on standard error.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "argv.h"
+#include "connect.h"
+#include "mail_conf.h"
+#include "master_ent.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "vstream.h"
+
+#define ETRN_TIMEOUT	60		/* per SMTP read or write */
+#define ETRN_LINE_MAX	1000		/* bytes per reply line */
+#define ETRN_WAIT	300		/* -b: seconds at most */
+
+static int etrn_verbose;
+
+/* etrn_reply - read one (multi-line) reply; its code, or -1. */
+static int
+etrn_reply(VSTREAM *stream, VSTRING *line, VSTRING *text)
+{
+	int	 rc, lines = 0;
+
+	vstring_reset(text);
+	for (;;) {
+		rc = vstream_get_line(stream, line, ETRN_LINE_MAX,
+		    VSTREAM_GL_CRLF);
+		if (rc != VSTREAM_LINE_OK || vstring_len(line) < 3
+		    || !isdigit((unsigned char)vstring_str(line)[0])
+		    || ++lines > 100)
+			return -1;
+		if (etrn_verbose)
+			fprintf(stderr, "<<< %s\n", vstring_str(line));
+		if (vstring_len(text))
+			vstring_addch(text, '\n');
+		vstring_strcat(text, vstring_str(line));
+		if (vstring_str(line)[3] != '-')
+			return atoi(vstring_str(line));
+	}
+}
+
+static int
+etrn_cmd(VSTREAM *stream, VSTRING *line, VSTRING *text, const char *cmd)
+{
+	if (etrn_verbose)
+		fprintf(stderr, ">>> %s\n", cmd);
+	if (vstream_fprintf(stream, "%s\r\n", cmd) < 0
+	    || vstream_fflush(stream) < 0)
+		return -1;
+	return etrn_reply(stream, line, text);
+}
+
+/* etrn_name_ok - a name we may put on an SMTP command line. */
+static int
+etrn_name_ok(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (*p == 0 || strlen(name) > 255)
+		return 0;
+	for (; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* etrn_split - "host", "host:port", "[addr]", "[addr]:port". */
+static void
+etrn_split(const char *server, VSTRING *host, VSTRING *port)
+{
+	const char *end, *colon;
+
+	vstring_strcpy(port, "25");
+	if (*server == '[' && (end = strchr(server, ']')) != NULL) {
+		vstring_memcpy(host, server + 1, (size_t)(end - server - 1));
+		if (end[1] == ':' && end[2])
+			vstring_strcpy(port, end + 2);
+	} else if ((colon = strrchr(server, ':')) != NULL
+	    && strchr(server, ':') == colon) {
+		vstring_memcpy(host, server, (size_t)(colon - server));
+		vstring_strcpy(port, colon + 1);
+	} else
+		vstring_strcpy(host, server);
+}
+
+/* etrn_session - one server, one ETRN per client; 0 if all accepted. */
+static int
+etrn_session(const char *server, ARGV *clients)
+{
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	VSTRING	*why = vstring_alloc(64), *line = vstring_alloc(256);
+	VSTRING	*text = vstring_alloc(256), *cmd = vstring_alloc(256);
+	VSTREAM	*stream = NULL;
+	int	 fd, code, failed = 0;
+	size_t	 i;
+
+	etrn_split(server, host, port);
+	if ((fd = inet_connect(vstring_str(host), vstring_str(port), NULL,
+	    ETRN_TIMEOUT, why)) < 0) {
+		fprintf(stderr, "etrn: %s: %s\n", server, vstring_str(why));
+		failed = 1;
+		goto done;
+	}
+	stream = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	vstream_set_timeout(stream, ETRN_TIMEOUT);
+	if ((code = etrn_reply(stream, line, text)) != 220)
+		goto proto;
+	vstring_sprintf(cmd, "EHLO %s", conf_str("myhostname"));
+	if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) != 250) {
+		vstring_sprintf(cmd, "HELO %s", conf_str("myhostname"));
+		if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) != 250)
+			goto proto;
+	}
+	for (i = 0; i < clients->argc; i++) {
+		if (!etrn_name_ok(clients->argv[i])) {
+			fprintf(stderr, "etrn: bad client host name: \"%s\"\n",
+			    clients->argv[i]);
+			failed = 1;
+			continue;
+		}
+		vstring_sprintf(cmd, "ETRN %s", clients->argv[i]);
+		if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) < 0)
+			goto proto;
+		if (code / 100 != 2) {
+			fprintf(stderr, "etrn: %s: ETRN %s: %s\n", server,
+			    clients->argv[i], vstring_str(text));
+			failed = 1;
+		}
+	}
+	(void)etrn_cmd(stream, line, text, "QUIT");
+	goto done;
+proto:
+	fprintf(stderr, "etrn: %s: %s\n", server, code < 0 ?
+	    "lost connection or bad reply" : vstring_str(text));
+	failed = 1;
+done:
+	if (stream)
+		(void)vstream_fclose(stream);
+	vstring_free(host);
+	vstring_free(port);
+	vstring_free(why);
+	vstring_free(line);
+	vstring_free(text);
+	vstring_free(cmd);
+	return failed;
+}
+
+/* etrn_local_domains - myhostname and the literal mydestination names. */
+static ARGV *
+etrn_local_domains(void)
+{
+	ARGV	*list = conf_list("mydestination"), *out = argv_alloc(8);
+	size_t	 i, j;
+
+	argv_add(out, conf_str("myhostname"));
+	for (i = 0; i < list->argc; i++) {
+		const char *d = list->argv[i];
+
+		if (strchr(d, ':') || strchr(d, '/') || *d == '!' || *d == 0)
+			continue;
+		for (j = 0; j < out->argc && strcasecmp(out->argv[j], d); j++)
+			;
+		if (j == out->argc)
+			argv_add(out, d);
+	}
+	argv_free(list);
+	return out;
+}
+
+/* etrn_own_smtp - is one of our smtpd services accepting connections? */
+static int
+etrn_own_smtp(void)
+{
+	VSTRING	*why = vstring_alloc(64);
+	MASTER_TABLE *table;
+	const MASTER_ENT *ent;
+	const char *host;
+	size_t	 i;
+	int	 fd, found = 0, up = 0;
+
+	if ((table = master_ent_load(NULL, why)) == NULL)
+		msg_fatal("%s", vstring_str(why));
+	for (i = 0; i < table->count && !up; i++) {
+		ent = table->ent[i];
+		if (ent->type != MASTER_ENT_INET
+		    || strcmp(ent->command, "smtpd") != 0)
+			continue;
+		found = 1;
+		host = ent->inet_host;
+		if (host == NULL || strcmp(host, "*") == 0)
+			host = "127.0.0.1";
+		if ((fd = inet_connect(host, ent->inet_port, NULL, 2, NULL))
+		    >= 0) {
+			close(fd);
+			up = 1;
+		}
+	}
+	master_ent_table_free(table);
+	vstring_free(why);
+	return up || !found;
+}
+
+static void
+etrn_wait_own(void)
+{
+	time_t	 deadline = time(NULL) + ETRN_WAIT;
+
+	while (!etrn_own_smtp()) {
+		if (time(NULL) >= deadline)
+			msg_fatal("this host's SMTP service is not listening "
+			    "after %d seconds", ETRN_WAIT);
+		if (etrn_verbose)
+			fprintf(stderr, "etrn: waiting for the local SMTP "
+			    "service\n");
+		sleep(1);
+	}
+}
+
+/* etrn_group - one "server[:client,...]" group of ETRN_HOSTS. */
+static int
+etrn_group(const char *group, int wait)
+{
+	const char *p = group, *colon;
+	ARGV	*clients;
+	char	*server;
+	int	 rc;
+
+	if (*p == '[' && (p = strchr(p, ']')) != NULL) {
+		p++;
+		if (*p == ':' && isdigit((unsigned char)p[1]))
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+	} else
+		p = group;
+	colon = strchr(p, ':');
+	server = colon ? mystrndup(group, (size_t)(colon - group)) :
+	    mystrdup(group);
+	clients = colon && colon[1] ? argv_split(colon + 1, ",") :
+	    etrn_local_domains();
+	if (wait || !colon || !colon[1])
+		etrn_wait_own();
+	rc = etrn_session(server, clients);
+	argv_free(clients);
+	myfree(server);
+	return rc;
+}
+
+static int
+etrn_hosts(int wait)
+{
+	const char *env = getenv("ETRN_HOSTS");
+	ARGV	*groups;
+	size_t	 i;
+	int	 rc = 0;
+
+	groups = env ? argv_split(env, " \t\n") : conf_list("etrn_hosts");
+	if (groups->argc == 0) {
+		fprintf(stderr, "etrn: no server-host given, and neither "
+		    "ETRN_HOSTS nor etrn_hosts is set\n");
+		rc = 64;
+	}
+	for (i = 0; i < groups->argc; i++)
+		rc |= etrn_group(groups->argv[i], wait);
+	argv_free(groups);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_dir = NULL;
+	ARGV	*clients;
+	int	 ch, wait = 0, rc, i;
+
+	msg_init("postern", "etrn");
+	while ((ch = getopt(argc, argv, "bc:v")) != -1) {
+		switch (ch) {
+		case 'b':
+			wait = 1;
+			break;
+		case 'c':
+			conf_dir = optarg;
+			break;
+		case 'v':
+			etrn_verbose = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: etrn [-b] [-v] [-c config_dir] "
+			    "[server-host [client-host ...]]\n");
+			return 64;
+		}
+	}
+	mail_conf_read(conf_dir);
+	if (optind == argc)
+		return etrn_hosts(wait);
+	clients = argv_alloc(8);
+	for (i = optind + 1; i < argc; i++)
+		argv_add(clients, argv[i]);
+	if (clients->argc == 0) {
+		argv_free(clients);
+		clients = etrn_local_domains();
+		wait = 1;
+	}
+	if (wait)
+		etrn_wait_own();
+	rc = etrn_session(argv[optind], clients);
+	argv_free(clients);
+	return rc;
+}

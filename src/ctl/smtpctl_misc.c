@@ -1,0 +1,261 @@
+/*
+ * NAME
+ *	smtpctl_misc - smtpctl monitor, encrypt, show message, pause smtp
+ * SYNOPSIS
+ *	#include "smtpctl.h"
+ *
+ *	int	smtpctl_monitor(const SC_CMD *cmd);
+ *	int	smtpctl_encrypt(const SC_CMD *cmd);
+ *	int	smtpctl_show_message(const SC_CMD *cmd);
+ *	int	smtpctl_pause_smtp(int pause);
+ * DESCRIPTION
+ *	smtpctl_monitor() prints a header and then, once a second until
+ *	interrupted, one line of the qmgr's counters: the first line the
+ *	current values, each later line the increments since the line
+ *	before, except the absolute ones (current clients, current
+ *	envelopes). Columns as smtpctl(8) lists them: clients (current,
+ *	new, disconnected), envelopes (current, enqueued, dequeued),
+ *	deliveries (ok, temporary failures, permanent failures, loops),
+ *	expired, removed, bounces. Postern's smtpd keeps no shared
+ *	counters, so the three client columns show "-". "Current
+ *	envelopes" are those the scheduler holds (active/); "enqueued"
+ *	counts recipients of messages taken in from incoming/; "dequeued"
+ *	counts envelopes that left the queue (delivered, bounced, expired,
+ *	removed). With -j each line is a JSON object instead.
+ *
+ *	smtpctl_encrypt() prints the crypt(3) SHA-512 ("$6$", random
+ *	16-character salt) hash of its argument, or of each line of the
+ *	standard input when there is none.
+ *
+ *	smtpctl_show_message() prints the content of a queued message as it
+ *	is stored (header and body, LF line ends), for a message-id or an
+ *	envelope-id; it reads the queue file, running or not.
+ *
+ *	smtpctl_pause_smtp() asks the qmgr to create (pause) or remove
+ *	(resume) $queue_directory/pid/smtpd.pause; smtpd answers new
+ *	clients "421" while it exists.
+ * DIAGNOSTICS
+ *	Exit status 1 with a message on stderr.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "myrandom.h"
+#include "qfile.h"
+#include "qmgr_ctl.h"
+#include "smtpctl.h"
+
+/* Monitor columns: name in the qmgr's stats list, absolute or not. */
+typedef struct SC_COL {
+	const char *label;
+	const char *stat[5];		/* summed; null-terminated */
+	int	 absolute;
+} SC_COL;
+
+static const SC_COL sc_cols[] = {
+	{"curr", {NULL}, 1},
+	{"conn", {NULL}, 0},
+	{"disc", {NULL}, 0},
+	{"curr", {QC_ST_ENVELOPES, NULL}, 1},
+	{"enq", {QC_ST_ENV_RECEIVED, NULL}, 0},
+	{"deq", {QC_ST_DELIVERY_OK, QC_ST_DELIVERY_PERM, QC_ST_EXPIRED,
+	QC_ST_REMOVED, NULL}, 0},
+	{"ok", {QC_ST_DELIVERY_OK, NULL}, 0},
+	{"tmpfail", {QC_ST_DELIVERY_TEMP, NULL}, 0},
+	{"prmfail", {QC_ST_DELIVERY_PERM, NULL}, 0},
+	{"loop", {QC_ST_DELIVERY_LOOP, NULL}, 0},
+	{"expire", {QC_ST_EXPIRED, NULL}, 0},
+	{"remove", {QC_ST_REMOVED, NULL}, 0},
+	{"bounce", {QC_ST_BOUNCES, NULL}, 0},
+};
+
+#define SC_NCOLS	(sizeof(sc_cols) / sizeof(sc_cols[0]))
+
+static int
+sc_stats_item(const ATTR *a, void *ctx)
+{
+	long long *values = ctx;
+	size_t	 c;
+	int	 k;
+
+	for (c = 0; c < SC_NCOLS; c++) {
+		values[c] = sc_cols[c].stat[0] ? 0 : -1;
+		for (k = 0; sc_cols[c].stat[k]; k++)
+			values[c] += attr_get_long(a, sc_cols[c].stat[k], 0);
+	}
+	return 0;
+}
+
+static int
+sc_monitor_poll(long long *values)
+{
+	ATTR	*req = attr_alloc();
+	VSTRING	*why = vstring_alloc(64);
+	int	 rc;
+
+	attr_add(req, QC_REQUEST, QC_REQ_SHOW_STATS);
+	if ((rc = smtpctl_call(req, sc_stats_item, values, why)) < 0)
+		fprintf(stderr, "smtpctl: %s\n", vstring_str(why));
+	attr_free(req);
+	vstring_free(why);
+	return rc;
+}
+
+static void
+sc_monitor_line(const long long *now, const long long *before, int json)
+{
+	static const char *widths = "\4\4\4\5\4\4\5\7\7\4\6\6\6";
+	long long v;
+	size_t	 c;
+
+	if (json)
+		putchar('{');
+	for (c = 0; c < SC_NCOLS; c++) {
+		v = sc_cols[c].absolute || before == NULL ? now[c] :
+		    now[c] - before[c];
+		if (json) {
+			printf("%s\"%s%s\":", c ? "," : "", c < 3 ? "client." :
+			    c < 6 ? "envelope." : "", sc_cols[c].label);
+			if (now[c] < 0)
+				printf("null");
+			else
+				printf("%lld", v);
+		} else if (now[c] < 0)
+			printf("%*s ", widths[c], "-");
+		else
+			printf("%*lld ", widths[c], v);
+	}
+	printf(json ? "}\n" : "\n");
+	fflush(stdout);
+}
+
+int
+smtpctl_monitor(const SC_CMD *cmd)
+{
+	long long now[SC_NCOLS], before[SC_NCOLS];
+	int	 first = 1;
+
+	if (!smtpctl_running()) {
+		fprintf(stderr, "smtpctl: Postern is not running\n");
+		return SC_EXIT_FAIL;
+	}
+	if (!cmd->json) {
+		printf("--- client ---  -- envelope --   ---- relay/delivery "
+		    "--- ------- misc -------\n"
+		    "curr conn disc  curr  enq  deq   ok tmpfail prmfail loop "
+		    "expire remove bounce\n");
+		fflush(stdout);
+	}
+	for (;;) {
+		if (sc_monitor_poll(now) < 0)
+			return SC_EXIT_FAIL;
+		sc_monitor_line(now, first ? NULL : before, cmd->json);
+		memcpy(before, now, sizeof(now));
+		first = 0;
+		sleep(1);
+	}
+}
+
+static int
+sc_encrypt_one(const char *clear)
+{
+	static const char alphabet[] =
+	    "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	char	 salt[3 + 16 + 2];
+	const char *hash;
+	int	 i;
+
+	memcpy(salt, "$6$", 3);
+	for (i = 0; i < 16; i++)
+		salt[3 + i] = alphabet[myrandom_uniform(sizeof(alphabet) - 1)];
+	salt[19] = '$';
+	salt[20] = 0;
+	if ((hash = crypt(clear, salt)) == NULL || *hash == '*') {
+		fprintf(stderr, "smtpctl: crypt: %s\n", strerror(errno));
+		return SC_EXIT_FAIL;
+	}
+	printf("%s\n", hash);
+	return SC_EXIT_OK;
+}
+
+int
+smtpctl_encrypt(const SC_CMD *cmd)
+{
+	char	 line[1024];
+	size_t	 len;
+	int	 rc = SC_EXIT_OK;
+
+	if (cmd->arg != NULL)
+		return sc_encrypt_one(cmd->arg);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		len = strcspn(line, "\r\n");
+		if (line[len] == 0 && !feof(stdin)) {
+			fprintf(stderr, "smtpctl: line too long\n");
+			return SC_EXIT_FAIL;
+		}
+		line[len] = 0;
+		if (sc_encrypt_one(line) != SC_EXIT_OK)
+			rc = SC_EXIT_FAIL;
+	}
+	explicit_bzero(line, sizeof(line));
+	return rc;
+}
+
+int
+smtpctl_show_message(const SC_CMD *cmd)
+{
+	const char *dir = conf_str("queue_directory");
+	char	 msgid[QF_ID_LEN + 1], queue[32], buf[8192];
+	VSTRING	*why;
+	QF_MSG	*qf;
+	off_t	 off;
+	ssize_t	 n = 0;
+
+	if (!smtpctl_id_ok(cmd->arg, 0) || smtpctl_msgid(cmd->arg, msgid) < 0
+	    || qf_find(dir, msgid, queue, sizeof(queue)) < 0) {
+		fprintf(stderr, "smtpctl: no such message: %s\n", cmd->arg);
+		return SC_EXIT_FAIL;
+	}
+	why = vstring_alloc(64);
+	if ((qf = qf_open(dir, queue, msgid, QF_OPEN_RDONLY, why)) == NULL) {
+		fprintf(stderr, "smtpctl: %s: %s\n", msgid, vstring_str(why));
+		vstring_free(why);
+		return SC_EXIT_FAIL;
+	}
+	for (off = 0; off < qf->content_size; off += n) {
+		if ((n = qf_read_content(qf, off, buf, sizeof(buf))) <= 0)
+			break;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			break;
+	}
+	qf_close(qf);
+	vstring_free(why);
+	if (fflush(stdout) != 0 || n < 0) {
+		fprintf(stderr, "smtpctl: %s: read or write error\n", msgid);
+		return SC_EXIT_FAIL;
+	}
+	return SC_EXIT_OK;
+}
+
+int
+smtpctl_pause_smtp(int pause)
+{
+	long long count = 0;
+
+	if (!smtpctl_running()) {
+		fprintf(stderr, "smtpctl: Postern is not running\n");
+		return SC_EXIT_FAIL;
+	}
+	if (smtpctl_simple(pause ? QC_REQ_PAUSE_SMTP : QC_REQ_RESUME_SMTP,
+	    NULL, NULL, &count) < 0)
+		return SC_EXIT_FAIL;
+	printf("smtp %s\n", pause ? "paused" : "resumed");
+	return SC_EXIT_OK;
+}

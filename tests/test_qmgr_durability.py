@@ -1,0 +1,123 @@
+"""qmgr durability: no accepted message is lost when every process is
+killed with SIGKILL (issue 4, "Durability").
+
+Messages carry an X-Seq header; a message counts as accepted only when
+smtpd answered 250 to its DATA. After the crash the instance is started
+again, the sink comes up and the queue is flushed: every accepted message
+must arrive. Duplicates are allowed by the design (at worst a recipient is
+delivered twice) and reported on stdout.
+"""
+import collections
+import re
+import threading
+
+from harness import random_loopback, free_port, wait_for
+from smtp_fakeserver import FakeServer
+from test_qmgr_ctl import ok
+
+SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
+              "queue_run_delay": "300s"}
+
+
+class Sender:
+    """Parallel SMTP clients; remembers which X-Seq numbers got a 250."""
+
+    def __init__(self, inst):
+        self.inst = inst
+        self.accepted = set()
+        self.lock = threading.Lock()
+
+    def one(self, seq):
+        with self.inst.smtp(timeout=20) as s:
+            s.ehlo()
+            s.mail("me@localhost")
+            s.rcpt("r%d@s.test" % seq)
+            code, _ = s.data(b"X-Seq: %d\r\nSubject: durability\r\n\r\nbody %d\r\n"
+                             % (seq, seq))
+        if code == 250:
+            with self.lock:
+                self.accepted.add(seq)
+
+    def worker(self, seqs):
+        for seq in seqs:
+            try:
+                self.one(seq)
+            except Exception:
+                return          # the instance went away: stop this client
+
+    def run(self, seqs, nthreads=10, during=None):
+        threads = [threading.Thread(target=self.worker, args=(seqs[i::nthreads],))
+                   for i in range(nthreads)]
+        for t in threads:
+            t.start()
+        if during:
+            during()
+        for t in threads:
+            t.join(120)
+
+
+def delivered_seqs(srv):
+    seqs = []
+    for m in srv.messages:
+        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
+        if found:
+            seqs.append(int(found.group(1)))
+    return seqs
+
+
+def check_all_arrived(srv, accepted):
+    wait_for(lambda: accepted <= set(delivered_seqs(srv)), 90,
+             "%d accepted messages to arrive" % len(accepted), interval=0.2)
+    counts = collections.Counter(delivered_seqs(srv))
+    dups = sorted(s for s, n in counts.items() if n > 1)
+    print("accepted %d, delivered %d, duplicates %d %s"
+          % (len(accepted), len(counts), len(dups), dups[:20]))
+    return dups
+
+
+def test_kill9_while_sink_down(make_instance):
+    addr = random_loopback()
+    port = free_port(addr)
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
+    inst.start()
+    sender = Sender(inst)
+
+    def kill_midway():
+        wait_for(lambda: len(sender.accepted) >= 100, 60, "100 accepted")
+        inst.kill9_all()
+    sender.run(list(range(200)), during=kill_midway)
+    first = len(sender.accepted)
+    assert 100 <= first < 200 or first == 200
+    inst.start()
+    sender.run(list(range(200, 300)))
+    assert len(sender.accepted) > first
+    srv = FakeServer(addr=addr, port=port)
+    srv.start()
+    try:
+        ok(inst, "flush")
+        check_all_arrived(srv, sender.accepted)
+    finally:
+        srv.stop()
+
+
+def test_kill9_during_deliveries(make_instance):
+    addr = random_loopback()
+    srv = FakeServer(addr=addr)
+    srv.reply_data = lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1]
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(
+            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
+        inst.start()
+        sender = Sender(inst)
+
+        def kill_in_flight():
+            wait_for(lambda: len(srv.messages) >= 30, 60, "30 delivered")
+            inst.kill9_all()
+        sender.run(list(range(150)), during=kill_in_flight)
+        inst.start()
+        ok(inst, "flush")
+        check_all_arrived(srv, sender.accepted)
+    finally:
+        srv.stop()
