@@ -208,6 +208,10 @@ compose_rcpt_status(VSTRING *out, const BOUNCE_INFO *info,
 		for (semi++; *semi == ' '; semi++)
 			;
 		compose_clean(out, semi, 900);
+	} else {
+		/* As Postfix: always an Original-Recipient, ours by default. */
+		vstring_strcat(out, "\nOriginal-Recipient: rfc822; ");
+		compose_clean(out, rp->rcpt, 900);
 	}
 	vstring_sprintf_append(out, "\nAction: %s\nStatus: %s", *rp->action ?
 	    rp->action : "failed", rp->status);

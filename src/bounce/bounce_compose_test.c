@@ -133,6 +133,24 @@ PTEST(delay)
 	bounce_log_free(log);
 }
 
+PTEST(orcpt_default)
+{
+	BOUNCE_LOG *log = make_log();
+	BOUNCE_INFO info;
+	VSTRING	*out = vstring_alloc(100);
+
+	/* Without DSN ORCPT, Original-Recipient is the address received. */
+	myfree(log->rcpt[0].orcpt);
+	log->rcpt[0].orcpt = mystrdup("");
+	make_info(&info, BOUNCE_FAIL, 0, log);
+	bounce_compose(out, &info, orig, sizeof(orig) - 1);
+	PT_ASSERT(strstr(vstring_str(out), "\n\nFinal-Recipient: rfc822; "
+	    "bad@y.test\nOriginal-Recipient: rfc822; bad@y.test\n"
+	    "Action: failed\n"));
+	vstring_free(out);
+	bounce_log_free(log);
+}
+
 PTEST(diagnostic)
 {
 	VSTRING	*buf = vstring_alloc(10);
@@ -192,6 +210,7 @@ main(void)
 	PT_RUN(ndr_full);
 	PT_RUN(ndr_headers);
 	PT_RUN(delay);
+	PT_RUN(orcpt_default);
 	PT_RUN(diagnostic);
 	PT_RUN(header_len);
 	PT_RUN(log_read);

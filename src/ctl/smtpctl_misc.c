@@ -16,8 +16,9 @@
  *	envelopes). Columns as smtpctl(8) lists them: clients (current,
  *	new, disconnected), envelopes (current, enqueued, dequeued),
  *	deliveries (ok, temporary failures, permanent failures, loops),
- *	expired, removed, bounces. Postern's smtpd keeps no shared
- *	counters, so the three client columns show "-". "Current
+ *	expired, removed, bounces. The client columns come from the
+ *	session counters smtpd keeps in pid/counters (mail_counter.h),
+ *	which the qmgr reports with its own; "-" when absent. "Current
  *	envelopes" are those the scheduler holds (active/); "enqueued"
  *	counts recipients of messages taken in from incoming/; "dequeued"
  *	counts envelopes that left the queue (delivered, bounced, expired,
@@ -60,9 +61,9 @@ typedef struct SC_COL {
 } SC_COL;
 
 static const SC_COL sc_cols[] = {
-	{"curr", {NULL}, 1},
-	{"conn", {NULL}, 0},
-	{"disc", {NULL}, 0},
+	{"curr", {QC_ST_SMTP_SESSIONS, NULL}, 1},
+	{"conn", {QC_ST_SMTP_CONNECT, NULL}, 0},
+	{"disc", {QC_ST_SMTP_DISCONNECT, NULL}, 0},
 	{"curr", {QC_ST_ENVELOPES, NULL}, 1},
 	{"enq", {QC_ST_ENV_RECEIVED, NULL}, 0},
 	{"deq", {QC_ST_DELIVERY_OK, QC_ST_DELIVERY_PERM, QC_ST_EXPIRED,

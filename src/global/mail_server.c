@@ -81,6 +81,7 @@
 #include "listen.h"
 #include "mail_conf.h"
 #include "mail_server.h"
+#include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstream.h"
@@ -95,6 +96,7 @@
 /* The process-wide skeleton state (one server per process). */
 static struct {
 	const char *service;
+	const char *prog;		/* program name, for smtpctl trace */
 	const char *type;		/* inet, unix, fifo */
 	char	**argv;			/* service arguments */
 	const MAIL_SERVER_OPS *ops;
@@ -288,6 +290,7 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 	int	 priv = 0;
 
 	prog = (prog = strrchr(argv[0], '/')) != NULL ? prog + 1 : argv[0];
+	ms.prog = prog;
 	msg_init("postern", prog);
 	ms.kind = kind;
 	ms.ops = ops != NULL ? ops : &no_ops;
@@ -381,6 +384,8 @@ mail_server_call_begin(void)
 {
 	mail_server_busy(1);
 	ms.use_count++;
+	if (ms.prog != NULL)
+		(void)mail_trace_check(ms.prog);
 	ms_in_service = 1;
 	if (ms.daemon_timeout > 0)
 		alarm(ms.daemon_timeout > 1000000 ? 1000000 : (unsigned)ms.daemon_timeout);

@@ -108,6 +108,9 @@
 #define QC_ST_BOUNCES		"queue_bounce"
 #define QC_ST_RECEIVED		"queue_message_received"	/* messages taken in */
 #define QC_ST_ROUTES		"mta_route"
+#define QC_ST_SMTP_SESSIONS	"smtp_session"		/* current SMTP sessions */
+#define QC_ST_SMTP_CONNECT	"smtp_session_connect"	/* sessions started */
+#define QC_ST_SMTP_DISCONNECT	"smtp_session_disconnect"	/* sessions ended */
 #define QC_ST_CONNS		"mta_connector"
 
 /* show_status. */

@@ -25,6 +25,9 @@
  *		    extension (local_alias.c);
  *	    user    a login name: .forward, else the mailbox (local_user);
  *	    luser_relay  unknown names go there when it is set;
+ *	    required postmaster and mailer-daemon without an alias are
+ *		    discarded with a warning (as Postfix does): they must
+ *		    never bounce;
  *	    else    the recipient is unknown: 5.1.1.
  *
  *	local_user() delivers to a user known to getpwnam(3), as that
@@ -59,6 +62,15 @@ local_loop(LOCAL_STATE *state, const char *addr)
 		if (strcasecmp(d->argv[i], addr) == 0)
 			return 1;
 	return 0;
+}
+
+/* local_required - a name RFC 5321 requires, that must never bounce */
+
+static int
+local_required(const char *name)
+{
+	return strcmp(name, "postmaster") == 0
+	    || strcmp(name, "mailer-daemon") == 0;
 }
 
 int
@@ -151,10 +163,15 @@ local_deliver(LOCAL_STATE *state, const char *addr)
 	rc = local_alias(&child, vstring_str(local), vstring_str(user), &found);
 	if (found || rc != LOCAL_OK)
 		goto out;
-	if (getpwnam(vstring_str(user)) != NULL || *local_cf.luser_relay == 0)
+	if (getpwnam(vstring_str(user)) != NULL)
 		rc = local_user(&child, vstring_str(user), 0);
-	else
+	else if (*local_cf.luser_relay != 0)
 		rc = local_luser(&child, vstring_str(user));
+	else if (local_required(vstring_str(user))) {
+		msg_warn("required alias not found: %s", vstring_str(user));
+		rc = local_done(&child, "discarded");
+	} else
+		rc = local_user(&child, vstring_str(user), 0);
 out:
 	vstring_free(local);
 	vstring_free(user);

@@ -47,6 +47,7 @@
 
 #include "events.h"
 #include "mail_conf.h"
+#include "mail_counter.h"
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -278,6 +279,9 @@ main(int argc, char **argv)
 		ready_fd = master_detach();
 	master_queue_init();
 	master_pid_lock();
+	/* Locked: no process of an earlier run is left to count sessions. */
+	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
+		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
 	master_sig_init();
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))

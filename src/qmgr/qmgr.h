@@ -43,6 +43,7 @@ struct QMGR_MESSAGE {
 	unsigned char *rdirty;		/* state changed, not yet in the file */
 	int	 expired;		/* past its queue lifetime */
 	int	 forced;		/* schedule/flush: skip backoff */
+	int	 resumed;		/* resume envelope while active: reload */
 	int	 nbounce;		/* bounce log records this pass */
 	int	 ntrace;		/* trace log records this pass */
 	int	 nexpired;		/* recipients returned as expired */

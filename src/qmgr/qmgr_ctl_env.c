@@ -20,7 +20,8 @@
  *	marks recipients held: they are skipped until resumed; one that
  *	waits for a connection is taken out of its entry.
  * .IP resume_envelope
- *	clears the mark and schedules the message now.
+ *	clears the mark and schedules the message now (a message in memory
+ *	is taken in again as soon as its current pass ends: qmgr_finish.c).
  * .IP schedule
  *	takes deferred messages in now, ignoring their backoff ("all" also
  *	revives dead routes).
@@ -205,6 +206,8 @@ env_active(int op, const QMGR_SEL *sel, QMGR_MESSAGE *message)
 	for (i = 0; i < message->qf->nrcpt; i++)
 		if (qmgr_sel_rcpt(sel, &message->qf->rcpt[i]))
 			n += env_rcpt(op, message->qf, message, i);
+	if (op == OP_RESUME && n > 0)
+		message->resumed = 1;	/* not routed in this pass: reload */
 	qmgr_message_done_entry(message);
 	return n;
 }

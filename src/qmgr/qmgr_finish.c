@@ -182,8 +182,10 @@ void
 qmgr_message_finish(QMGR_MESSAGE *message)
 {
 	QF_MSG	*qf = message->qf;
-	int	 failed, pending = 0, i;
+	int	 failed, pending = 0, i, reload = message->resumed;
+	char	 id[QF_ID_LEN + 1];
 
+	memcpy(id, message->id, sizeof(id));
 	failed = finish_notify(message) < 0;
 	for (i = 0; i < qf->nrcpt; i++)
 		if (qf->rcpt[i].status != QF_RCPT_DONE)
@@ -197,6 +199,8 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 		finish_defer(message, failed);
 	}
 	finish_free(message);
+	if (reload && pending)		/* smtpctl resume envelope */
+		qmgr_message_load(QF_DEFERRED, id, 1);
 	if (qmgr.scan_incoming)
 		qmgr_trigger_incoming();
 	if (qmgr.scan_deferred) {

@@ -23,6 +23,7 @@
 
 #include "attr.h"
 #include "events.h"
+#include "mail_counter.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
@@ -243,6 +244,7 @@ show_stats(VSTREAM *stream)
 	QMGR_TRANSPORT *t;
 	QMGR_QUEUE *q;
 	long long env = 0, inflight = 0, routes = 0, conns = 0;
+	long long counters[MAIL_COUNTER_COUNT], conn, disc;
 	int	 i;
 
 	for (m = qmgr.msg_head; m; m = m->next)
@@ -270,6 +272,14 @@ show_stats(VSTREAM *stream)
 	attr_add_long(a, QC_ST_REMOVED, qmgr.stats.removed);
 	attr_add_long(a, QC_ST_BOUNCES, qmgr.stats.bounces);
 	attr_add_long(a, QC_ST_ROUTES, routes);
+	/* SMTP sessions: counted by smtpd in the shared counter file. */
+	if (mail_counter_read(MAIL_COUNTER_FILE, counters, MAIL_COUNTER_COUNT) == 0) {
+		conn = counters[MAIL_COUNTER_SMTPD_CONN];
+		disc = counters[MAIL_COUNTER_SMTPD_DISC];
+		attr_add_long(a, QC_ST_SMTP_SESSIONS, conn > disc ? conn - disc : 0);
+		attr_add_long(a, QC_ST_SMTP_CONNECT, conn);
+		attr_add_long(a, QC_ST_SMTP_DISCONNECT, disc);
+	}
 	attr_add_long(a, QC_ST_CONNS, conns);
 	attr_write(stream, a);
 	attr_free(a);

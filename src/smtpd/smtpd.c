@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "mail_conf.h"
+#include "mail_counter.h"
 #include "mail_server.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -166,7 +167,9 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 	vstream_set_timeout(stream, smtpd_conf.timeout);
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
+	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
 	smtpd_session(&state);
+	mail_counter_add(MAIL_COUNTER_SMTPD_DISC, 1);
 	smtpd_cmd_stat_line(&state, stats);
 	msg_info("disconnect from %s%s", state.namaddr, vstring_str(stats));
 	vstring_free(stats);
@@ -179,11 +182,21 @@ smtpd_pre_init(const char *service, char **argv)
 	smtpd_conf_load(&smtpd_conf);
 }
 
+/* smtpd_post_init - unprivileged now: map the session counters. */
+static void
+smtpd_post_init(const char *service, char **argv)
+{
+	if (!mail_server_standalone() && mail_counter_attach(MAIL_COUNTER_FILE) < 0)
+		msg_warn("cannot map %s: %m; smtpctl monitor will not count sessions",
+		    MAIL_COUNTER_FILE);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const MAIL_SERVER_OPS ops = {
 		.pre_init = smtpd_pre_init,
+		.post_init = smtpd_post_init,
 	};
 
 	single_server_main(argc, argv, smtpd_service, &ops);
