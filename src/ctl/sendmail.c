@@ -43,7 +43,6 @@
 #include "addr_parse.h"
 #include "ctl_flush.h"
 #include "attr.h"
-#include "domain_list.h"
 #include "mail_conf.h"
 #include "mail_trigger.h"
 #include "msg.h"
@@ -52,6 +51,7 @@
 #include "qmgr_ctl.h"
 #include "sendmail.h"
 #include "sendmail_aliases.h"
+#include "user_list.h"
 
 static void
 sm_usage(const char *why)
@@ -291,11 +291,11 @@ sm_config_check(SM_OPTS *opts)
 	opts->config_dir = mystrdup(want);
 }
 
-/* sm_user_check - authorized_submit_users. */
+/* sm_user_check - authorized_submit_users (a user_list(3)). */
 static void
 sm_user_check(void)
 {
-	DOMAIN_LIST *users;
+	USER_LIST *users;
 	struct passwd *pw = getpwuid(getuid());
 	VSTRING	*why = vstring_alloc(64);
 	char	 name[64];
@@ -305,10 +305,10 @@ sm_user_check(void)
 		snprintf(name, sizeof(name), "%ld", (long)getuid());
 	else
 		snprintf(name, sizeof(name), "%s", pw->pw_name);
-	if ((users = domain_list_init(conf_str("authorized_submit_users"), 0, why)) == NULL)
+	if ((users = user_list_init(conf_str("authorized_submit_users"), why)) == NULL)
 		msg_fatal_status(EX_CONFIG, "authorized_submit_users: %s", vstring_str(why));
-	hit = domain_list_match(users, name);
-	domain_list_free(users);
+	hit = user_list_match(users, name);
+	user_list_free(users);
 	vstring_free(why);
 	if (hit < 0)
 		msg_fatal_status(EX_TEMPFAIL, "authorized_submit_users: table lookup failed");

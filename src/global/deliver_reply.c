@@ -12,6 +12,10 @@
  *	int	deliver_reply(VSTREAM *client, long index, const char *dsn,
  *		    const char *action, const char *reason, const char *relay);
  *	int	deliver_reply_done(VSTREAM *client);
+ *	int	deliver_reply_flags(VSTREAM *client, long index,
+ *		    const char *dsn, const char *action, const char *reason,
+ *		    const char *relay, int flags);
+ *	int	deliver_reply_done_flags(VSTREAM *client, int flags);
  * DESCRIPTION
  *	The pieces every transport (local, smtp, ...) needs to answer a
  *	delivery request (HACKING.md, "Delivery request").
@@ -31,6 +35,11 @@
  *	deliver_reply() writes one recipient's reply (rcpt_index, status,
  *	action, reason, and relay unless null); a null action is derived
  *	from the status. deliver_reply_done() writes the final "done=1".
+ *	deliver_reply_flags() and deliver_reply_done_flags() do the same
+ *	with flags: DELIVER_REPLY_DSN_PASSED adds "dsn_passed=1" (the next
+ *	hop took the DSN request over), DELIVER_REPLY_DEST_FAILED
+ *	"dest_failed=1" to the final reply (the destination failed as a
+ *	whole).
  * DIAGNOSTICS
  *	deliver_reply() and deliver_reply_done() return 0, or -1 when the
  *	write failed (the qmgr then treats missing recipients as deferred).
@@ -112,6 +121,13 @@ int
 deliver_reply(VSTREAM *client, long index, const char *dsn,
     const char *action, const char *reason, const char *relay)
 {
+	return deliver_reply_flags(client, index, dsn, action, reason, relay, 0);
+}
+
+int
+deliver_reply_flags(VSTREAM *client, long index, const char *dsn,
+    const char *action, const char *reason, const char *relay, int flags)
+{
 	ATTR	*a = attr_alloc();
 	int	 ret;
 
@@ -121,6 +137,8 @@ deliver_reply(VSTREAM *client, long index, const char *dsn,
 	attr_add(a, DR_REASON, reason ? reason : "");
 	if (relay)
 		attr_add(a, DR_RELAY, relay);
+	if (flags & DELIVER_REPLY_DSN_PASSED)
+		attr_add(a, DR_DSN_PASSED, "1");
 	ret = attr_write(client, a);
 	attr_free(a);
 	return ret;
@@ -129,10 +147,18 @@ deliver_reply(VSTREAM *client, long index, const char *dsn,
 int
 deliver_reply_done(VSTREAM *client)
 {
+	return deliver_reply_done_flags(client, 0);
+}
+
+int
+deliver_reply_done_flags(VSTREAM *client, int flags)
+{
 	ATTR	*a = attr_alloc();
 	int	 ret;
 
 	attr_add(a, DR_DONE, "1");
+	if (flags & DELIVER_REPLY_DEST_FAILED)
+		attr_add(a, DR_DEST_FAILED, "1");
 	ret = attr_write(client, a);
 	attr_free(a);
 	return ret;

@@ -18,4 +18,12 @@ int	 deliver_reply(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay);
 int	 deliver_reply_done(VSTREAM *);
 
+/* The same with flags. */
+#define DELIVER_REPLY_DSN_PASSED	(1 << 0)	/* rcpt: next hop took DSN over */
+#define DELIVER_REPLY_DEST_FAILED	(1 << 1)	/* done: destination failed */
+int	 deliver_reply_flags(VSTREAM *, long index, const char *dsn,
+	    const char *action, const char *reason, const char *relay,
+	    int flags);
+int	 deliver_reply_done_flags(VSTREAM *, int flags);
+
 #endif

@@ -46,9 +46,23 @@ PTEST(reply)
 	PT_STREQ(attr_get(a, "action"), "failed");
 	PT_STREQ(attr_get(a, "reason"), "unknown user");
 	PT_ASSERT(attr_get(a, "relay") == NULL);
+	PT_ASSERT(attr_get(a, "dsn_passed") == NULL);
 	attr_reset(a);
 	PT_ASSERT(attr_read(r, a) == 0);
 	PT_STREQ(attr_get(a, "done"), "1");
+	PT_ASSERT(attr_get(a, "dest_failed") == NULL);
+	PT_ASSERT(deliver_reply_flags(w, 4, "2.0.0", "relayed", "ok",
+	    "h[192.0.2.1]:25", DELIVER_REPLY_DSN_PASSED) == 0);
+	PT_ASSERT(deliver_reply_done_flags(w, DELIVER_REPLY_DEST_FAILED) == 0);
+	attr_reset(a);
+	PT_ASSERT(attr_read(r, a) == 0);
+	PT_STREQ(attr_get(a, "action"), "relayed");
+	PT_STREQ(attr_get(a, "relay"), "h[192.0.2.1]:25");
+	PT_STREQ(attr_get(a, "dsn_passed"), "1");
+	attr_reset(a);
+	PT_ASSERT(attr_read(r, a) == 0);
+	PT_STREQ(attr_get(a, "done"), "1");
+	PT_STREQ(attr_get(a, "dest_failed"), "1");
 	attr_free(a);
 	vstream_fclose(w);
 	vstream_fclose(r);

@@ -16,6 +16,8 @@
  *	int	domain_list_literal(const char *pattern, const char *name,
  *		    int flags);
  *	int	domain_list_table(DICT *dict, const char *name, int flags);
+ *	int	domain_list_table_find(DICT *dict, const char *name,
+ *		    int flags, VSTRING *result);
  * DESCRIPTION
  *	A domain list is a Postfix match list: patterns separated by white
  *	space or commas, tried in order, the first that matches decides; a
@@ -47,7 +49,9 @@
  *	lowercased and without a trailing dot. domain_list_literal()
  *	matches one lowercase pattern against a folded name;
  *	domain_list_table() looks a folded name up in a table, then its
- *	parent domains as described above.
+ *	parent domains as described above; domain_list_table_find() also
+ *	stores the value found in result (when not null), for access(5)
+ *	style lookups.
  * DIAGNOSTICS
  *	domain_list_init() returns a null pointer with the reason in why
  *	(an unreadable file); domain_list_param() makes that fatal.
@@ -206,10 +210,11 @@ domain_list_param(const char *name)
 }
 
 int
-domain_list_table(DICT *dict, const char *domain, int flags)
+domain_list_table_find(DICT *dict, const char *domain, int flags,
+    VSTRING *result)
 {
 	VSTRING	*key = vstring_alloc(64);
-	const char *p;
+	const char *p, *value;
 	int	 ret = 0;
 
 	for (p = domain; p != NULL && *p; p = dict->ops->fixed ?
@@ -218,7 +223,9 @@ domain_list_table(DICT *dict, const char *domain, int flags)
 			vstring_strcpy(key, p);
 		else
 			vstring_strcpy(key, (flags & DOMAIN_LIST_PARENT) ? p + 1 : p);
-		if (dict_get(dict, vstring_str(key)) != NULL) {
+		if ((value = dict_get(dict, vstring_str(key))) != NULL) {
+			if (result)
+				vstring_strcpy(result, value);
 			ret = 1;
 			break;
 		}
@@ -231,6 +238,12 @@ domain_list_table(DICT *dict, const char *domain, int flags)
 	}
 	vstring_free(key);
 	return ret;
+}
+
+int
+domain_list_table(DICT *dict, const char *domain, int flags)
+{
+	return domain_list_table_find(dict, domain, flags, NULL);
 }
 
 VSTRING *

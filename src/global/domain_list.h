@@ -31,5 +31,7 @@ int	 domain_list_parent_flag(const char *);
 VSTRING	*domain_list_fold(VSTRING *, const char *);
 int	 domain_list_literal(const char *, const char *, int);	/* 1 or 0 */
 int	 domain_list_table(DICT *, const char *, int);	/* 1, 0, -1 */
+/* The same, storing the value found in result (may be null). */
+int	 domain_list_table_find(DICT *, const char *, int, VSTRING *);
 
 #endif

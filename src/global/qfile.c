@@ -29,7 +29,9 @@
  *	as raw bytes (the caller supplies LF line endings). Envelope
  *	changes after content has started are allowed: qf_commit() then
  *	writes the whole envelope again after the content and points the
- *	header at that copy.
+ *	header at that copy. The arrival time is the creation time, to the
+ *	microsecond, unless qf_set_arrival() and qf_set_arrival_usec() say
+ *	otherwise.
  *
  *	qf_add_rcpt() returns the recipient's envelope-id: the message-id
  *	in the upper 32 bits, a random number (unique within the message,
@@ -59,6 +61,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "htable.h"
@@ -134,6 +137,7 @@ qf_create(const char *queue_dir, VSTRING *why)
 	QF_WRITER *w;
 	uint32_t msgid;
 	int	 fd = -1, tries;
+	struct timeval now;
 
 	for (tries = 0; tries < 100; tries++) {
 		msgid = qf_random32();
@@ -165,7 +169,9 @@ qf_create(const char *queue_dir, VSTRING *why)
 	w->tmp_path = vstring_export(path);
 	w->fd = fd;
 	w->sender = mystrdup("");
-	w->arrival = time(NULL);
+	gettimeofday(&now, NULL);
+	w->arrival = now.tv_sec;
+	w->usec = (long)now.tv_usec;
 	w->attr_names = argv_alloc(8);
 	w->attr_values = argv_alloc(8);
 	w->envids = htable_create(16);

@@ -210,6 +210,33 @@ PTEST(late_envelope)
 	vstring_free(why);
 }
 
+/* The default arrival time is the creation time, to the microsecond. */
+PTEST(arrival_precise)
+{
+	VSTRING	*why = vstring_alloc(100);
+	struct timeval before, after;
+	char	 id[QF_ID_LEN + 1];
+	QF_WRITER *w;
+	QF_MSG	*m;
+	double	 t;
+
+	gettimeofday(&before, NULL);
+	w = qf_create(qdir, why);
+	PT_ASSERT(w != NULL);
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	qf_add_rcpt(w, "a@example.com", NULL, 0);
+	PT_INTEQ(qf_write_content(w, "x\n", 2), 0);
+	PT_INTEQ(qf_commit(w, QF_INCOMING, why), 0);
+	gettimeofday(&after, NULL);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, why);
+	PT_ASSERT(m != NULL);
+	t = (double)m->arrival + m->arrival_usec / 1e6;
+	PT_ASSERT(t >= before.tv_sec + before.tv_usec / 1e6 - 1e-6);
+	PT_ASSERT(t <= after.tv_sec + after.tv_usec / 1e6 + 1e-6);
+	qf_close(m);
+	vstring_free(why);
+}
+
 /* read_file - the whole file into memory. */
 static char *
 read_file(const char *path, size_t *len)
@@ -476,6 +503,7 @@ main(void)
 	PT_RUN(round_trip);
 	PT_RUN(many_rcpts_update);
 	PT_RUN(late_envelope);
+	PT_RUN(arrival_precise);
 	PT_RUN(hostile_files);
 	PT_RUN(damaged_slot);
 	PT_RUN(id_unique);

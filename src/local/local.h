@@ -8,9 +8,11 @@
 
 #include "argv.h"
 #include "attr.h"
+#include "deliver_rcpt.h"
 #include "domain_list.h"
 #include "htable.h"
 #include "qfile.h"
+#include "resolve_class.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -53,18 +55,13 @@ typedef struct LOCAL_CONF {
 	int	 expand_owner;		/* expand_owner_alias */
 	int	 require_home;
 	long long ipc_timeout;
-	DOMAIN_LIST *mydest;
+	RESOLVE_CLASS *classes;		/* mydestination, own addresses */
 } LOCAL_CONF;
 
 extern LOCAL_CONF local_cf;
 
-/* One recipient of a request. */
-typedef struct LOCAL_RCPT {
-	long	 index;
-	char	*addr;
-	char	*orcpt;
-	char	*notify;
-} LOCAL_RCPT;
+/* One recipient of a request: index, addr, orcpt, notify. */
+typedef DELIVER_RCPT LOCAL_RCPT;
 
 /* A delivery request from the qmgr. */
 typedef struct LOCAL_REQ {

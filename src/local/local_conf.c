@@ -86,6 +86,6 @@ local_conf_load(void)
 	c->expand_owner = conf_bool("expand_owner_alias");
 	c->require_home = conf_bool("require_home_directory");
 	c->ipc_timeout = conf_time("ipc_timeout");
-	c->mydest = domain_list_param("mydestination");
+	c->classes = resolve_class_param();
 	local_conf_locks();
 }

@@ -30,40 +30,17 @@
 #include "local.h"
 #include "mymalloc.h"
 
-/* local_req_rcpts - the recipient groups */
+/* local_req_rcpts - the recipient groups (deliver_rcpt(3)) */
 
 static int
 local_req_rcpts(LOCAL_REQ *req)
 {
-	const ATTR *a = req->attr;
-	LOCAL_RCPT *r = NULL;
-	size_t	 i, n = 0;
-	char	*end;
+	int	 n;
 
-	for (i = 0; i < a->count; i++)
-		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0)
-			n++;
-	req->rcpt = mycalloc(n + 1, sizeof(*req->rcpt));
-	for (i = 0; i < a->count; i++) {
-		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0) {
-			r = &req->rcpt[req->nrcpt++];
-			r->index = strtol(a->value[i], &end, 10);
-			if (*a->value[i] == 0 || *end != 0 || r->index < 0)
-				return -1;
-		} else if (r == NULL) {
-			continue;
-		} else if (strcmp(a->name[i], DR_RCPT) == 0) {
-			r->addr = a->value[i];
-		} else if (strcmp(a->name[i], DR_ORCPT) == 0) {
-			r->orcpt = a->value[i];
-		} else if (strcmp(a->name[i], DR_NOTIFY) == 0) {
-			r->notify = a->value[i];
-		}
-	}
-	for (i = 0; i < (size_t)req->nrcpt; i++)
-		if (req->rcpt[i].addr == NULL || *req->rcpt[i].addr == 0)
-			return -1;
-	return req->nrcpt > 0 ? 0 : -1;
+	if ((n = deliver_rcpt_parse(req->attr, &req->rcpt)) < 0)
+		return -1;
+	req->nrcpt = n;
+	return 0;
 }
 
 int

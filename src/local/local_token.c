@@ -25,9 +25,12 @@
  *	Targets are counted: more than LOCAL_MAX_TARGETS for one recipient
  *	end the expansion (5.4.6).
  *
- *	local_is_mydest() matches a domain against mydestination.
+ *	local_is_mydest() says whether a domain is this host's
+ *	(resolve_class_local(3): mydestination, or an address literal of
+ *	this host); a failed table lookup defers the target (4.3.0).
  * DIAGNOSTICS
  *	The worst result of the targets: LOCAL_OK, LOCAL_SOFT, LOCAL_HARD.
+ *	local_is_mydest() returns 1, 0, or -1 when a table lookup failed.
  */
 #include <sys/stat.h>
 #include <ctype.h>
@@ -46,7 +49,7 @@ static const char *local_src_names[] = { "", "alias", "forward", "include" };
 int
 local_is_mydest(const char *domain)
 {
-	return *domain == 0 || domain_list_match(local_cf.mydest, domain) > 0;
+	return *domain == 0 ? 1 : resolve_class_local(local_cf.classes, domain);
 }
 
 static int
@@ -133,7 +136,10 @@ local_address(LOCAL_STATE *state, const char *addr)
 	else
 		vstring_strcpy(full, addr);
 	at = strrchr(vstring_str(full), '@');
-	if (local_is_mydest(at + 1))
+	if ((rc = local_is_mydest(at + 1)) < 0)
+		rc = local_fail(state, "4.3.0", "mydestination lookup failure "
+		    "for %s", vstring_str(full));
+	else if (rc > 0)
 		rc = local_deliver(state, vstring_str(full));
 	else
 		rc = local_forward_add(state, vstring_str(full));

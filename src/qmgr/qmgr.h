@@ -214,6 +214,7 @@ void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
 time_t	 qmgr_result_backoff(int);
 void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
 void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
+const char *qmgr_text_after_status(const char *);
 
 /* qmgr_route.c */
 void	 qmgr_route_init(void);

@@ -43,8 +43,8 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 
-static void deliver_event(int, void *);
-static void deliver_timeout(int, void *);
+static void qmgr_deliver_event(int, void *);
+static void qmgr_deliver_timeout(int, void *);
 static void conn_idle_timeout(int, void *);
 
 void
@@ -59,7 +59,7 @@ qmgr_conn_close(QMGR_CONN *conn)
 			break;
 		}
 	event_disable_readwrite(vstream_fileno(conn->stream));
-	event_cancel_timer(deliver_timeout, conn);
+	event_cancel_timer(qmgr_deliver_timeout, conn);
 	event_cancel_timer(conn_idle_timeout, conn);
 	vstream_fclose(conn->stream);
 	t->nconn--;
@@ -115,13 +115,13 @@ conn_open(QMGR_TRANSPORT *t)
 }
 
 static void
-deliver_add_time(ATTR *req, const char *name, long sec, long usec)
+qmgr_deliver_add_time(ATTR *req, const char *name, long sec, long usec)
 {
 	attr_addf(req, name, "%ld.%06ld", sec, usec);
 }
 
 static void
-deliver_request(ATTR *req, QMGR_ENTRY *entry)
+qmgr_deliver_request(ATTR *req, QMGR_ENTRY *entry)
 {
 	QMGR_MESSAGE *message = entry->message;
 	QF_MSG	*qf = message->qf;
@@ -143,8 +143,8 @@ deliver_request(ATTR *req, QMGR_ENTRY *entry)
 	for (np = origin; *np; np++)
 		if ((value = qf_attr(qf, *np)) != NULL)
 			attr_add(req, *np, value);
-	deliver_add_time(req, DR_ARRIVAL, (long)qf->arrival, qf->arrival_usec);
-	deliver_add_time(req, DR_ACTIVE, (long)message->active_time.tv_sec,
+	qmgr_deliver_add_time(req, DR_ARRIVAL, (long)qf->arrival, qf->arrival_usec);
+	qmgr_deliver_add_time(req, DR_ACTIVE, (long)message->active_time.tv_sec,
 	    (long)message->active_time.tv_usec);
 	for (i = 0; i < entry->nrcpt; i++) {
 		rp = &qf->rcpt[entry->rcpt[i]];
@@ -157,12 +157,12 @@ deliver_request(ATTR *req, QMGR_ENTRY *entry)
 
 /* Send the request; -1 when the connection is broken. */
 static int
-deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
+qmgr_deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
 {
 	ATTR	*req = attr_alloc();
 	int	 rc;
 
-	deliver_request(req, entry);
+	qmgr_deliver_request(req, entry);
 	vstream_set_timeout(conn->stream, qmgr.ipc_timeout);
 	rc = attr_write(conn->stream, req);
 	attr_free(req);
@@ -170,7 +170,7 @@ deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
 }
 
 static void
-deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
+qmgr_deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
 {
 	QMGR_MESSAGE *message = entry->message;
 	int	 i;
@@ -183,8 +183,8 @@ deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
 		message->rstate[entry->rcpt[i]] = QMGR_RS_INFLIGHT;
 		message->rsince[entry->rcpt[i]] = event_time();
 	}
-	event_enable_read(vstream_fileno(conn->stream), deliver_event, conn);
-	event_request_timer(deliver_timeout, conn,
+	event_enable_read(vstream_fileno(conn->stream), qmgr_deliver_event, conn);
+	event_request_timer(qmgr_deliver_timeout, conn,
 	    (long long)qmgr.delivery_timeout * 1000);
 }
 
@@ -201,8 +201,8 @@ qmgr_deliver(QMGR_ENTRY *entry)
 		    || (conn = conn_open(t)) == NULL)
 		    && (conn = conn_take_idle(t, NULL)) == NULL)
 			break;
-		if (deliver_send(conn, entry) == 0) {
-			deliver_start(conn, entry);
+		if (qmgr_deliver_send(conn, entry) == 0) {
+			qmgr_deliver_start(conn, entry);
 			return 0;
 		}
 		qmgr_conn_close(conn);		/* stale: the transport left */
@@ -216,7 +216,7 @@ qmgr_deliver(QMGR_ENTRY *entry)
 
 /* One per-recipient reply. */
 static void
-deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
+qmgr_deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
 {
 	const char *status = attr_get(reply, DR_STATUS);
 	const char *reason = attr_get(reply, DR_REASON);
@@ -251,14 +251,14 @@ deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
 
 /* The entry is over: feedback, leftovers deferred, entry freed. */
 static void
-deliver_finish(QMGR_CONN *conn, int dead, const char *why)
+qmgr_deliver_finish(QMGR_CONN *conn, int dead, const char *why)
 {
 	QMGR_ENTRY *entry = conn->entry;
 	const char *last = why;
 	int	 i;
 
 	conn->entry = NULL;
-	event_cancel_timer(deliver_timeout, conn);
+	event_cancel_timer(qmgr_deliver_timeout, conn);
 	for (i = 0; i < entry->nrcpt && last == NULL; i++)
 		last = entry->message->qf->rcpt[entry->rcpt[i]].last_error;
 	if (!dead && !entry->any_ok && !entry->any_relay && why == NULL
@@ -271,24 +271,24 @@ deliver_finish(QMGR_CONN *conn, int dead, const char *why)
 }
 
 static void
-deliver_abort(QMGR_CONN *conn, const char *why)
+qmgr_deliver_abort(QMGR_CONN *conn, const char *why)
 {
 	VSTRING	*buf = vstring_alloc(100);
 
 	vstring_sprintf(buf, "delivery agent %s %s", conn->transport->name, why);
 	msg_warn("%s: %s", conn->entry->message->id, vstring_str(buf));
-	deliver_finish(conn, 0, vstring_str(buf));
+	qmgr_deliver_finish(conn, 0, vstring_str(buf));
 	qmgr_conn_close(conn);
 	vstring_free(buf);
 }
 
 static void
-deliver_timeout(int event, void *ctx)
+qmgr_deliver_timeout(int event, void *ctx)
 {
 	QMGR_CONN *conn = ctx;
 
 	if (conn->entry)
-		deliver_abort(conn, "timed out");
+		qmgr_deliver_abort(conn, "timed out");
 	else
 		qmgr_conn_close(conn);
 }
@@ -306,7 +306,7 @@ conn_go_idle(QMGR_CONN *conn)
 }
 
 static void
-deliver_event(int event, void *ctx)
+qmgr_deliver_event(int event, void *ctx)
 {
 	QMGR_CONN *conn = ctx;
 	ATTR	*reply;
@@ -320,18 +320,18 @@ deliver_event(int event, void *ctx)
 	do {
 		attr_reset(reply);
 		if (attr_read(conn->stream, reply) < 0) {
-			deliver_abort(conn, vstream_ftimeout(conn->stream) ?
+			qmgr_deliver_abort(conn, vstream_ftimeout(conn->stream) ?
 			    "timed out" : "crashed or hung up");
 			break;
 		}
 		if (attr_get(reply, DR_DONE) != NULL) {
 			dead = attr_get(reply, DR_DEST_FAILED);
-			deliver_finish(conn, dead && strcmp(dead, "1") == 0,
+			qmgr_deliver_finish(conn, dead && strcmp(dead, "1") == 0,
 			    NULL);
 			conn_go_idle(conn);
 			break;
 		}
-		deliver_reply(conn->entry, reply);
+		qmgr_deliver_reply(conn->entry, reply);
 	} while (vstream_bufstat(conn->stream) > 0);
 	attr_free(reply);
 }

@@ -13,6 +13,7 @@
  *	time_t	qmgr_result_backoff(int attempts);
  *	void	qmgr_status_from_text(const char *text, const char *def,
  *		    char *buf, size_t size);
+ *	const char *qmgr_text_after_status(const char *text);
  *	void	qmgr_hoststat(HTABLE *table, const char *key,
  *		    const char *text, int ok);
  * DESCRIPTION
@@ -45,13 +46,15 @@
  *	"to=<...>, relay=..., delay=..., delays=..., dsn=..., status=..."
  *	line, for outcomes the qmgr decides itself (error:, discard:, dead
  *	routes, crashed transports). A null action is derived from the
- *	status.
+ *	status. A leading "D.D.D " in reason is not repeated in the text:
+ *	the status is logged as dsn=, as Postfix does.
  *
  *	qmgr_hoststat() notes the last status of a domain (smtpctl show
  *	hoststats) or relay host (show hosts) in table.
  *
  *	qmgr_status_from_text() copies a leading "D.D.D" of text into buf,
- *	or def when there is none.
+ *	or def when there is none. qmgr_text_after_status() returns text
+ *	past such a leading status and its blanks.
  * DIAGNOSTICS
  *	Warnings for queue file updates that fail.
  */
@@ -94,6 +97,23 @@ qmgr_status_from_text(const char *text, const char *def, char *buf,
 	}
 	memcpy(buf, text, n);
 	buf[n] = 0;
+}
+
+const char *
+qmgr_text_after_status(const char *text)
+{
+	char	 st[16];
+	size_t	 n;
+
+	if (text == NULL)
+		return NULL;
+	qmgr_status_from_text(text, "", st, sizeof(st));
+	n = strlen(st);
+	if (n == 0 || strncmp(text, st, n) != 0 || text[n] != ' ')
+		return text;
+	for (text += n; *text == ' '; text++)
+		;
+	return text;
 }
 
 void
@@ -252,6 +272,7 @@ qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
 	double	 arrival, active, t;
 	const char *what;
 
+	reason = qmgr_text_after_status(reason);
 	gettimeofday(&now, NULL);
 	arrival = (double)message->qf->arrival
 	    + message->qf->arrival_usec / 1e6;

@@ -19,8 +19,10 @@
  *	trivial-rewrite does. First transport_maps is searched for the
  *	full address, the address without its recipient_delimiter
  *	extension, the domain, each parent domain as ".parent", then "*".
- *	Then the address class decides what the table left open: a domain
- *	in mydestination (or no domain) uses local_transport, a domain in
+ *	Then the address class (resolve_class(3), the decision smtpd
+ *	makes too) decides what the table left open: a domain in
+ *	mydestination, an address literal of this host (inet_interfaces,
+ *	proxy_interfaces), or no domain uses local_transport, a domain in
  *	relay_domains uses relay_transport, anything else default_transport.
  *	An empty nexthop becomes the transport's own nexthop (as in
  *	"local:$myhostname"), else relayhost for the relay and default
@@ -38,6 +40,9 @@
  *	subdomains, "type:table" lookups and "!" negation, first match
  *	wins; relay_domains also matches subdomains when
  *	parent_domain_matches_subdomains names it, as in Postfix.
+ *	transport_maps is opened once (mail_addr_maps_open(3)); the
+ *	configuration changes only with a restart. Pattern tables
+ *	(regexp:, pcre:) in transport_maps see the full address only.
  *	qmgr_route_match() matches one domain against a list given as text
  *	(for tests and one-off checks).
  *
@@ -50,24 +55,25 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "argv.h"
+#include "addr_parse.h"
 #include "dict.h"
 #include "domain_list.h"
+#include "mail_addr_find.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
 #include "qmgr_route.h"
+#include "resolve_class.h"
 
 static struct {
 	char	*local_transport;
 	char	*relay_transport;
 	char	*default_transport;
 	char	*relayhost;
-	char	*transport_maps;
 	char	*delimiter;
-	DOMAIN_LIST *mydest_list;
-	DOMAIN_LIST *relay_list;
+	MAIL_ADDR_MAPS *transport_maps;	/* opened once */
+	RESOLVE_CLASS *classes;		/* mydestination, relay_domains */
 } route_conf;
 
 QMGR_ROUTE *
@@ -96,41 +102,33 @@ route_strdup(const char *s)
 	return mystrdup(s ? s : "");
 }
 
-static DOMAIN_LIST *
-route_list(const char *name, const char *list, int flags)
-{
-	DOMAIN_LIST *dl;
-	VSTRING	*why = vstring_alloc(64);
-
-	if ((dl = domain_list_init(list ? list : "", flags, why)) == NULL)
-		msg_warn("%s: %s: no domain matches", name, vstring_str(why));
-	vstring_free(why);
-	return dl;
-}
-
 void
 qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 {
+	VSTRING	*why = vstring_alloc(64);
+
 	myfree(route_conf.local_transport);
 	myfree(route_conf.relay_transport);
 	myfree(route_conf.default_transport);
 	myfree(route_conf.relayhost);
-	myfree(route_conf.transport_maps);
 	myfree(route_conf.delimiter);
-	if (route_conf.mydest_list)
-		domain_list_free(route_conf.mydest_list);
-	if (route_conf.relay_list)
-		domain_list_free(route_conf.relay_list);
+	if (route_conf.transport_maps)
+		mail_addr_maps_close(route_conf.transport_maps);
+	if (route_conf.classes)
+		resolve_class_free(route_conf.classes);
 	route_conf.local_transport = route_strdup(conf->local_transport);
 	route_conf.relay_transport = route_strdup(conf->relay_transport);
 	route_conf.default_transport = route_strdup(conf->default_transport);
 	route_conf.relayhost = route_strdup(conf->relayhost);
-	route_conf.transport_maps = route_strdup(conf->transport_maps);
 	route_conf.delimiter = route_strdup(conf->delimiter);
-	route_conf.mydest_list = route_list("mydestination",
-	    conf->mydestination, 0);
-	route_conf.relay_list = route_list("relay_domains", conf->relay_domains,
-	    conf->relay_parent ? DOMAIN_LIST_PARENT : 0);
+	route_conf.transport_maps = mail_addr_maps_open("transport_maps",
+	    conf->transport_maps ? conf->transport_maps : "");
+	route_conf.classes = resolve_class_init(conf->mydestination,
+	    conf->relay_domains, conf->relay_parent ? DOMAIN_LIST_PARENT : 0,
+	    conf->interfaces, why);
+	if (route_conf.classes == NULL)
+		msg_fatal("mydestination or relay_domains: %s", vstring_str(why));
+	vstring_free(why);
 }
 
 static const char *
@@ -148,6 +146,7 @@ void
 qmgr_route_init(void)
 {
 	QMGR_ROUTE_CONF conf;
+	VSTRING	*ifaces = vstring_alloc(64);
 	const char *parent;
 
 	conf.mydestination = route_param("mydestination", "");
@@ -158,19 +157,23 @@ qmgr_route_init(void)
 	conf.relayhost = route_param("relayhost", "");
 	conf.transport_maps = route_param("transport_maps", "");
 	conf.delimiter = route_param("recipient_delimiter", "");
+	vstring_sprintf(ifaces, "%s, %s", route_param("inet_interfaces", ""),
+	    route_param("proxy_interfaces", ""));
+	conf.interfaces = vstring_str(ifaces);
 	parent = route_param("parent_domain_matches_subdomains",
 	    "relay_domains");
 	conf.relay_parent = strstr(parent, "relay_domains") != NULL;
 	qmgr_route_config(&conf);
+	vstring_free(ifaces);
 }
 
-/* The domain of an address, "" when it has none. */
+/* The domain of an address (quote-aware), "" when it has none. */
 const char *
 qmgr_route_domain(const char *addr)
 {
-	const char *at = strrchr(addr, '@');
+	const char *domain = addr_domain(addr);
 
-	return at ? at + 1 : "";
+	return domain ? domain : "";
 }
 
 int
@@ -229,37 +232,23 @@ qmgr_route_match(const char *list, const char *domain, int parent,
 	return rc;
 }
 
+/*
+ * One transport_maps key in each table; 1 found, 0 not, -1 error. Pattern
+ * tables (regexp:, pcre:) see the full address only, as in Postfix.
+ */
 static int
-route_list_match(DOMAIN_LIST *dl, const char *domain, int *error)
+route_maps_get(const char *key, int first, VSTRING *result, int *error)
 {
-	int	 rc;
-
-	*error = DICT_ERR_NONE;
-	if (dl == NULL)
-		return 0;
-	if ((rc = domain_list_match(dl, domain)) < 0)
-		*error = DICT_ERR_RETRY;
-	return rc;
-}
-
-/* One transport_maps key; 1 found, 0 not, -1 error. */
-static int
-route_maps_get(const char *key, VSTRING *result, int *error)
-{
-	ARGV	*maps;
-	DICT	*dict;
+	MAIL_ADDR_MAPS *maps = route_conf.transport_maps;
 	const char *value = NULL;
-	size_t	 i;
-	int	 rc = 0;
+	int	 i, rc = 0;
 
-	maps = conf_split_list(route_conf.transport_maps);
-	for (i = 0; rc == 0 && i < maps->argc; i++) {
-		dict = dict_lookup_open(maps->argv[i]);
-		if ((rc = route_table_get(dict, key, &value, error)) > 0)
+	for (i = 0; rc == 0 && i < maps->ndict; i++) {
+		if (!first && !maps->dicts[i]->ops->fixed)
+			continue;
+		if ((rc = route_table_get(maps->dicts[i], key, &value, error)) > 0)
 			vstring_strcpy(result, value);
-		dict_lookup_close(dict);
 	}
-	argv_free(maps);
 	return rc;
 }
 
@@ -267,52 +256,54 @@ route_maps_get(const char *key, VSTRING *result, int *error)
 static int
 route_maps(const char *addr, VSTRING *result, int *error)
 {
-	const char *domain = qmgr_route_domain(addr), *p, *at;
-	VSTRING	*key;
+	const char *domain = qmgr_route_domain(addr), *p;
+	VSTRING	*key, *user, *ext;
 	int	 rc;
 
-	if (*route_conf.transport_maps == 0)
+	if (route_conf.transport_maps->ndict == 0)
 		return 0;
-	if ((rc = route_maps_get(addr, result, error)) != 0)
+	if ((rc = route_maps_get(addr, 1, result, error)) != 0)
 		return rc;
-	key = vstring_alloc(64);
-	at = strrchr(addr, '@');
-	if (*route_conf.delimiter && at != NULL
-	    && (p = strpbrk(addr, route_conf.delimiter)) != NULL && p < at) {
-		vstring_memcpy(key, addr, (size_t)(p - addr));
-		vstring_strcat(key, at);
-		rc = route_maps_get(vstring_str(key), result, error);
+	key = addr_local(vstring_alloc(64), addr);
+	user = vstring_alloc(64);
+	ext = vstring_alloc(16);
+	if (*domain && mail_addr_split_ext(vstring_str(key),
+	    route_conf.delimiter, user, ext)) {
+		vstring_sprintf(key, "%s@%s", vstring_str(user), domain);
+		rc = route_maps_get(vstring_str(key), 0, result, error);
 	}
 	if (rc == 0 && *domain)
-		rc = route_maps_get(domain, result, error);
+		rc = route_maps_get(domain, 0, result, error);
 	for (p = strchr(domain, '.'); rc == 0 && p != NULL;
 	    p = strchr(p + 1, '.'))
-		rc = route_maps_get(vstring_str(vstring_strcpy(key, p)),
-		    result, error);
+		rc = route_maps_get(p, 0, result, error);
 	if (rc == 0)
-		rc = route_maps_get("*", result, error);
+		rc = route_maps_get("*", 0, result, error);
 	vstring_free(key);
+	vstring_free(user);
+	vstring_free(ext);
 	return rc;
 }
 
 /* The address class: its transport spec and whether relayhost applies. */
 static int
-route_class(const char *domain, const char **spec, int *remote, int *error)
+route_class(const char *addr, const char **spec, int *remote)
 {
-	int	 rc;
-
-	*remote = 0;
-	*spec = route_conf.local_transport;
-	if (*domain == 0)
-		return 0;
-	if ((rc = route_list_match(route_conf.mydest_list, domain, error)) != 0)
-		return rc < 0 ? -1 : 0;
 	*remote = 1;
-	*spec = route_conf.relay_transport;
-	if ((rc = route_list_match(route_conf.relay_list, domain, error)) != 0)
-		return rc < 0 ? -1 : 0;
-	*spec = route_conf.default_transport;
-	return 0;
+	switch (resolve_class(route_conf.classes, addr, 0)) {
+	case RESOLVE_CLASS_LOCAL:
+		*remote = 0;
+		*spec = route_conf.local_transport;
+		return 0;
+	case RESOLVE_CLASS_RELAY:
+		*spec = route_conf.relay_transport;
+		return 0;
+	case RESOLVE_CLASS_OTHER:
+		*spec = route_conf.default_transport;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 static int
@@ -358,7 +349,7 @@ qmgr_route(const char *addr, QMGR_ROUTE *route)
 
 	vstring_reset(route->text);
 	if ((found = route_maps(addr, mapped, &error)) < 0
-	    || route_class(domain, &spec, &remote, &error) < 0) {
+	    || route_class(addr, &spec, &remote) < 0) {
 		route_retry(route, found < 0 ? "transport table" :
 		    "domain table");
 		goto done;

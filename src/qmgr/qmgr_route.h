@@ -15,6 +15,7 @@ typedef struct QMGR_ROUTE_CONF {
 	const char *relayhost;
 	const char *transport_maps;
 	const char *delimiter;		/* recipient_delimiter */
+	const char *interfaces;		/* inet_interfaces, proxy_interfaces */
 	int	 relay_parent;		/* relay_domains matches subdomains */
 } QMGR_ROUTE_CONF;
 

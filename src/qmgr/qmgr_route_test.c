@@ -30,6 +30,7 @@ static QMGR_ROUTE_CONF conf = {
 	    "nh.test=:[nh.host]:27, br.test=[br.host]:28, "
 	    "{soft.test=error:4.7.1 try later} }",
 	.delimiter = "+",
+	.interfaces = "127.0.0.1, [::1]",
 	.relay_parent = 1,
 };
 
@@ -57,6 +58,11 @@ PTEST(classes)
 	ROUTE_IS("a@sub.relay.test", "relay", "sub.relay.test");
 	ROUTE_IS("a@bad.relay.test", "smtp", "bad.relay.test");
 	ROUTE_IS("a@Example.COM", "smtp", "example.com");
+	ROUTE_IS("a@[127.0.0.1]", "local", "myhost.test");
+	ROUTE_IS("a@[IPv6:::1]", "local", "myhost.test");
+	ROUTE_IS("a@[127.0.0.2]", "smtp", "[127.0.0.2]");
+	ROUTE_IS("\"a@example.com\"@relay.test", "relay", "relay.test");
+	ROUTE_IS("a%b@myhost.test", "local", "myhost.test");
 	qmgr_route_free(r);
 }
 

@@ -52,6 +52,7 @@
  * DIAGNOSTICS
  *	Panics on inconsistent counts.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,15 +270,23 @@ void
 qmgr_queue_dead(QMGR_QUEUE *queue, const char *reason)
 {
 	char	 status[16];
+	const char *text = qmgr_text_after_status(reason);
+	static const char suspended[] = "delivery temporarily suspended: ";
+	char	*old = queue->dead_reason;
 
+	/* What waits for a dead destination is logged as Postfix does. */
+	qmgr_status_from_text(reason, "4.4.1", status, sizeof(status));
+	if (strncmp(text, suspended, sizeof(suspended) - 1) == 0)
+		text += sizeof(suspended) - 1;
+	queue->dead_reason = mymalloc(strlen(status) + 1 + sizeof(suspended)
+	    + strlen(text));
+	sprintf(queue->dead_reason, "%s %s%s", status, suspended, text);
+	myfree(old);
 	queue->dead_until = event_time() + qmgr.min_backoff;
 	queue->penalty++;
-	myfree(queue->dead_reason);
-	queue->dead_reason = mystrdup(reason);
 	queue->window = 1;
 	queue->success = 0;
-	qmgr_status_from_text(reason, "4.4.1", status, sizeof(status));
-	queue_defer_todo(queue, status, reason);
+	queue_defer_todo(queue, status, queue->dead_reason);
 	event_request_timer(qmgr_sched_revive, NULL,
 	    (long long)qmgr.min_backoff * 1000 + 10);
 }

@@ -35,6 +35,8 @@
 
 #include "attr.h"
 #include "connect.h"
+#include "deliver_rcpt.h"
+#include "deliver_reply.h"
 #include "deliver_request.h"
 #include "iostuff.h"
 #include "mail_conf.h"
@@ -47,41 +49,26 @@
 static SMTP_SESS *smtp_cache;
 static const char *smtp_program = "smtp";
 
-/* smtp_req_rcpts - the recipient groups of a request */
+/* smtp_req_rcpts - the recipient groups of a request (deliver_rcpt(3)) */
 
 static int
 smtp_req_rcpts(SMTP_REQ *req)
 {
-	const ATTR *a = req->attr;
-	SMTP_RCPT *r = NULL;
-	size_t	 i, n = 0;
-	char	*end;
+	DELIVER_RCPT *dr;
+	int	 i, n;
 
-	for (i = 0; i < a->count; i++)
-		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0)
-			n++;
+	if ((n = deliver_rcpt_parse(req->attr, &dr)) < 0)
+		return -1;
 	req->rcpt = mycalloc(n + 1, sizeof(*req->rcpt));
-	for (i = 0; i < a->count; i++) {
-		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0) {
-			r = &req->rcpt[req->nrcpt++];
-			r->index = strtol(a->value[i], &end, 10);
-			if (*a->value[i] == 0 || *end != 0 || r->index < 0)
-				return -1;
-		} else if (r == NULL) {
-			continue;
-		} else if (strcmp(a->name[i], DR_RCPT) == 0) {
-			r->addr = a->value[i];
-		} else if (strcmp(a->name[i], DR_ORCPT) == 0) {
-			r->orcpt = a->value[i];
-		} else if (strcmp(a->name[i], DR_NOTIFY) == 0) {
-			r->notify = a->value[i];
-		}
+	for (i = 0; i < n; i++) {
+		req->rcpt[i].index = dr[i].index;
+		req->rcpt[i].addr = dr[i].addr;
+		req->rcpt[i].orcpt = dr[i].orcpt;
+		req->rcpt[i].notify = dr[i].notify;
 	}
-	for (i = 0; i < (size_t)req->nrcpt; i++)
-		if (req->rcpt[i].addr == NULL)
-			return -1;
-	req->pending = req->nrcpt;
-	return req->nrcpt > 0 ? 0 : -1;
+	myfree(dr);
+	req->nrcpt = req->pending = n;
+	return 0;
 }
 
 /* smtp_req_init - a request from its attributes */
@@ -181,7 +168,6 @@ static int
 smtp_deliver(ATTR *attr, VSTREAM *client)
 {
 	SMTP_REQ req;
-	ATTR	*done = attr_alloc();
 	int	 ret = 0;
 
 	if (smtp_req_init(&req, attr, client) < 0) {
@@ -199,14 +185,11 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		if (smtp_connect_deliver(&req, &smtp_cache) == 1)
 			smtp_handoff(&req);
 	}
-	attr_add(done, DR_DONE, "1");
-	if (req.dest_failed)
-		attr_add(done, DR_DEST_FAILED, "1");
-	if (attr_write(client, done) < 0)
+	if (deliver_reply_done_flags(client, req.dest_failed ?
+	    DELIVER_REPLY_DEST_FAILED : 0) < 0)
 		ret = -1;
 out:
 	smtp_req_free(&req);
-	attr_free(done);
 	return ret;
 }
 

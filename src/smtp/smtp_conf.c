@@ -19,15 +19,15 @@
  *	smtp_ name in both modes.
  *
  *	The list of this host's own addresses (for the "mail loops back to
- *	myself" check) comes from inet_interfaces and proxy_interfaces:
- *	numeric addresses only; "all" adds the addresses of every
- *	interface, "loopback-only" adds 127.0.0.1 and ::1.
+ *	myself" check) comes from inet_interfaces and proxy_interfaces,
+ *	as resolve_class(3) reads them for the local address class: "all"
+ *	adds the addresses of every interface, "loopback-only" 127.0.0.1
+ *	and ::1, a name or address its addresses.
  * DIAGNOSTICS
  *	Fatal: invalid values (a bad smtp_8bit_mode, smtp_host_lookup,
  *	dns_resolver_address or inet_protocols).
  */
 #include <sys/types.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <string.h>
 #include <strings.h>
@@ -36,7 +36,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "sock_addr.h"
+#include "resolve_class.h"
 #include "smtp.h"
 
 SMTP_CONF smtp_cf;
@@ -95,59 +95,18 @@ smtp_conf_families(void)
 	return fam ? fam : DNS_FAM_V4;
 }
 
-/* smtp_conf_ifaddrs - every interface address */
-
-static void
-smtp_conf_ifaddrs(ARGV *out)
-{
-	struct ifaddrs *ifa, *p;
-	char	 buf[SOCK_ADDR_STRLEN];
-	socklen_t len;
-
-	if (getifaddrs(&ifa) < 0) {
-		msg_warn("getifaddrs: %m");
-		return;
-	}
-	for (p = ifa; p != NULL; p = p->ifa_next) {
-		if (p->ifa_addr == NULL || (p->ifa_addr->sa_family != AF_INET
-		    && p->ifa_addr->sa_family != AF_INET6))
-			continue;
-		len = p->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-		    : sizeof(struct sockaddr_in6);
-		if (sock_addr_ntop(p->ifa_addr, len, buf, sizeof(buf), NULL) == 0)
-			argv_add(out, buf);
-	}
-	freeifaddrs(ifa);
-}
-
 /* smtp_conf_myaddrs - inet_interfaces and proxy_interfaces */
 
 static ARGV *
 smtp_conf_myaddrs(void)
 {
-	ARGV	*out = argv_alloc(8), *list;
-	const char *names[] = {"inet_interfaces", "proxy_interfaces"};
-	size_t	 i, n;
-	char	*br;
+	ARGV	*out = argv_alloc(8);
+	VSTRING	*ifaces = vstring_alloc(64);
 
-	for (n = 0; n < 2; n++) {
-		list = conf_list(names[n]);
-		for (i = 0; i < list->argc; i++) {
-			if (strcasecmp(list->argv[i], "all") == 0)
-				smtp_conf_ifaddrs(out);
-			else if (strcasecmp(list->argv[i], "loopback-only") == 0) {
-				argv_add(out, "127.0.0.1");
-				argv_add(out, "::1");
-			} else if (sock_addr_family(list->argv[i]) != 0)
-				argv_add(out, list->argv[i][0] == '[' ?
-				    list->argv[i] + 1 : list->argv[i]);
-		}
-		argv_free(list);
-	}
-	/* Strip brackets left at the end of "[addr]". */
-	for (i = 0; i < out->argc; i++)
-		if ((br = strchr(out->argv[i], ']')) != NULL)
-			*br = 0;
+	vstring_sprintf(ifaces, "%s, %s", conf_str("inet_interfaces"),
+	    conf_str("proxy_interfaces"));
+	resolve_class_own_addrs(vstring_str(ifaces), out);
+	vstring_free(ifaces);
 	return out;
 }
 

@@ -34,10 +34,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr_parse.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
 #include "smtp.h"
+#include "xtext.h"
 
 /* smtp_ehlo_feature - one EHLO keyword */
 
@@ -132,52 +134,28 @@ fail:
 	return -1;
 }
 
-/* smtp_xtext - RFC 3461 xtext */
-
-static const char *
-smtp_xtext(VSTRING *buf, const char *s)
-{
-	vstring_reset(buf);
-	for (; *s; s++) {
-		if (*s < 33 || *s > 126 || *s == '+' || *s == '=')
-			vstring_sprintf_append(buf, "+%02X", (unsigned char)*s);
-		else
-			vstring_addch(buf, *s);
-	}
-	return vstring_str(buf);
-}
-
-/* smtp_quote - RFC 5321 quoting of the local part, when needed */
+/*
+ * smtp_quote - the envelope address as RFC 5321 wants it: addr_quote(3)
+ * of the unquoted form (the queue holds addresses as received), unless
+ * smtp_quote_rfc821_envelope is off. The null address stays empty.
+ */
 
 static const char *
 smtp_quote(VSTRING *buf, const char *addr)
 {
-	const char *at = strrchr(addr, '@'), *p;
-	size_t	 llen = at ? (size_t)(at - addr) : strlen(addr);
-	int	 need = 0;
+	VSTRING	*internal;
 
-	vstring_reset(buf);
-	if (!smtp_cf.quote_821 || *addr == '"' || llen == 0)
-		return vstring_strcpy(buf, addr)->str;
-	for (p = addr; p < addr + llen; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("!#$%&'*+-/=?^_`{|}~.", *p)
-		    && !((unsigned char)*p & 0x80))
-			need = 1;
-	if (addr[0] == '.' || addr[llen - 1] == '.' || memmem(addr, llen, "..", 2))
-		need = 1;
-	if (!need)
-		return vstring_strcpy(buf, addr)->str;
-	vstring_addch(buf, '"');
-	for (p = addr; p < addr + llen; p++) {
-		if (*p == '"' || *p == '\\')
-			vstring_addch(buf, '\\');
-		vstring_addch(buf, *p);
-	}
-	vstring_addch(buf, '"');
-	if (at)
-		vstring_strcat(buf, at);
+	if (!smtp_cf.quote_821 || *addr == 0)
+		return vstring_str(vstring_strcpy(buf, addr));
+	internal = addr_unquote(vstring_alloc(100), addr);
+	addr_quote(buf, vstring_str(internal));
+	vstring_free(internal);
 	return vstring_str(buf);
 }
+
+/* smtp_xtext - RFC 3461 xtext (xtext(3)) */
+
+#define smtp_xtext(buf, s)	vstring_str(xtext_encode((buf), (s)))
 
 /* smtp_notify_text - DSN NOTIFY keywords from the request */
 

@@ -26,7 +26,8 @@
  *	SMTP server without DSN while NOTIFY had SUCCESS), "delayed" or
  *	"failed". delays are a: before the qmgr took the message, b: in the
  *	qmgr, c: connection set-up (DNS, connect, greeting, HELO), d:
- *	transmission.
+ *	transmission. The reply and the delay text come from
+ *	deliver_reply(3), shared with the local delivery agent.
  *
  *	smtp_rcpt_resp() turns the last server reply into a result: 2xx is
  *	success; 5xx a bounce; 4xx (or a broken connection) is deferred,
@@ -45,52 +46,23 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deliver_reply.h"
 #include "deliver_request.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtp.h"
 
-/* smtp_delay_fmt - Postfix-like short numbers: 0, 0.05, 1.2, 12 */
-
-static const char *
-smtp_delay_fmt(char *buf, size_t len, double v)
-{
-	if (v < 0.005)
-		snprintf(buf, len, "0");
-	else if (v < 10)
-		snprintf(buf, len, "%.2g", v);
-	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
-}
-
-static double
-smtp_ts(const struct timespec *ts)
-{
-	return ts->tv_sec + ts->tv_nsec / 1e9;
-}
-
-/* smtp_delays - "delay=T, delays=a/b/c/d" */
+/* smtp_delays - "delay=T, delays=a/b/c/d"; c is all set-up when unconnected */
 
 static void
 smtp_delays(SMTP_REQ *req, VSTRING *out)
 {
-	struct timespec now;
-	double	 t_now, t_start, t_conn, a, b, c, d;
-	char	 b1[32], b2[32], b3[32], b4[32], b5[32];
+	double	 start, conn;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	t_now = smtp_ts(&now);
-	t_start = smtp_ts(&req->t_start);
-	t_conn = req->t_conn.tv_sec ? smtp_ts(&req->t_conn) : t_now;
-	a = req->active > 0 && req->arrival > 0 ? req->active - req->arrival : 0;
-	b = req->active > 0 ? t_start - req->active : 0;
-	c = t_conn - t_start;
-	d = t_now - t_conn;
-	vstring_sprintf(out, "delay=%s, delays=%s/%s/%s/%s",
-	    smtp_delay_fmt(b1, sizeof(b1), req->arrival > 0 ? t_now - req->arrival : a + b + c + d),
-	    smtp_delay_fmt(b2, sizeof(b2), a), smtp_delay_fmt(b3, sizeof(b3), b),
-	    smtp_delay_fmt(b4, sizeof(b4), c), smtp_delay_fmt(b5, sizeof(b5), d));
+	start = req->t_start.tv_sec + req->t_start.tv_nsec / 1e9;
+	conn = req->t_conn.tv_sec ? req->t_conn.tv_sec +
+	    req->t_conn.tv_nsec / 1e9 : deliver_now();
+	deliver_delays(out, req->arrival, req->active, start, conn);
 }
 
 /* smtp_notify_success - did the sender ask for success notices? */
@@ -119,28 +91,6 @@ smtp_orig_to(const SMTP_RCPT *rcpt)
 	return strcasecmp(o, rcpt->addr) == 0 ? NULL : o;
 }
 
-/* smtp_reply - the reply attributes for one recipient */
-
-static void
-smtp_reply(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *dsn,
-    const char *action, const char *text, int passed)
-{
-	ATTR	*a = attr_alloc();
-
-	attr_add_long(a, DR_RCPT_INDEX, rcpt->index);
-	attr_add(a, DR_STATUS, dsn);
-	attr_add(a, DR_ACTION, action);
-	attr_add(a, DR_REASON, text);
-	if (sess)
-		attr_add(a, DR_RELAY, vstring_str(sess->relay));
-	if (passed)
-		attr_add(a, DR_DSN_PASSED, "1");
-	if (attr_write(req->client, a) < 0)
-		msg_warn("%s: cannot send the result for <%s> to the queue manager",
-		    req->queue_id, rcpt->addr);
-	attr_free(a);
-}
-
 void
 smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *dsn,
     const char *text)
@@ -151,21 +101,13 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 
 	if (rcpt->done)
 		msg_panic("smtp_rcpt_result: <%s> already has a result", rcpt->addr);
-	if (*dsn == '2') {
-		status = "sent";
-		action = "delivered";
-		if (sess && !sess->lmtp) {
-			if (sess->features & SMTP_FEAT_DSN)
-				passed = 1;
-			else if (smtp_notify_success(rcpt))
-				action = "relayed";
-		}
-	} else if (*dsn == '5') {
-		status = "bounced";
-		action = "failed";
-	} else {
-		status = "deferred";
-		action = "delayed";
+	status = deliver_status(dsn);
+	action = deliver_action(dsn);
+	if (*dsn == '2' && sess && !sess->lmtp) {
+		if (sess->features & SMTP_FEAT_DSN)
+			passed = DELIVER_REPLY_DSN_PASSED;
+		else if (smtp_notify_success(rcpt))
+			action = "relayed";
 	}
 	smtp_delays(req, delays);
 	if ((o = smtp_orig_to(rcpt)) != NULL)
@@ -173,7 +115,10 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	msg_info("%s: to=<%s>%s, relay=%s, %s, dsn=%s, status=%s (%s)", req->queue_id,
 	    rcpt->addr, vstring_str(orig), sess ? vstring_str(sess->relay) : "none",
 	    vstring_str(delays), dsn, status, text);
-	smtp_reply(req, rcpt, sess, dsn, action, text, passed);
+	if (deliver_reply_flags(req->client, rcpt->index, dsn, action, text,
+	    sess ? vstring_str(sess->relay) : NULL, passed) < 0)
+		msg_warn("%s: cannot send the result for <%s> to the queue manager",
+		    req->queue_id, rcpt->addr);
 	rcpt->done = 1;
 	rcpt->accepted = 0;
 	req->pending--;

@@ -363,6 +363,9 @@ smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
 
 	smtp_title("%s: connect to %s", dest, a->addr);
 	if ((fd = smtp_sess_connect(a, err)) < 0) {
+		/* connect(3) says "connect to addr[addr]:port: error". */
+		if (strncmp(vstring_str(err), "connect to ", 11) == 0)
+			vstring_strcpy(err, strerror(errno));
 		if (a->sa.ss_family == AF_UNIX)
 			vstring_sprintf(why, "connect to %s: %s", a->addr, vstring_str(err));
 		else

@@ -15,6 +15,7 @@
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
+#include "resolve_class.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -68,12 +69,11 @@ typedef struct SMTPD_CONF {
 	int	 parent_match_access;	/* parent_domain_matches_subdomains */
 	ADDR_MATCH *bare_nl_excl;
 	ADDR_MATCH *mynetworks;
-	DOMAIN_LIST *mydestination;
-	DOMAIN_LIST *relay_domains;
+	RESOLVE_CLASS *resolve;		/* mydestination, relay_domains */
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
-	ARGV	*rcpt_bcc_maps;
+	MAIL_ADDR_MAPS *rcpt_bcc_maps;
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -251,9 +251,9 @@ int	 smtpd_access_check(SMTPD_CHECK *, const char *, int);
 int	 smtpd_access_action(SMTPD_CHECK *, const char *);
 
 /* smtpd_resolve.c: address classes */
-#define SMTPD_DEST_LOCAL	1
-#define SMTPD_DEST_RELAY	2
-#define SMTPD_DEST_OTHER	3
+#define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
+#define SMTPD_DEST_RELAY	RESOLVE_CLASS_RELAY
+#define SMTPD_DEST_OTHER	RESOLVE_CLASS_OTHER
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
 int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);

@@ -23,14 +23,15 @@
  *	a host name (HELO argument or client name) and its parent domains:
  *	"sub.example.com", then "example.com", "com" when
  *	parent_domain_matches_subdomains includes smtpd_access_maps, or
- *	".example.com", ".com" otherwise.
+ *	".example.com", ".com" otherwise (domain_list_table_find(3)).
  * .IP SMTPD_ACCESS_CLIENT
  *	the client name as above (unless "unknown"), then the address addr
  *	and its prefixes ("192.0.2.1", "192.0.2", "192.0", "192"; IPv6 by
  *	colon-separated parts).
  * .IP SMTPD_ACCESS_MAIL
  *	an address: "user+ext@domain", "user@domain", the domain and its
- *	parents as above, "user+ext@", "user@". The null address is "<>".
+ *	parents as above, "user+ext@", "user@" (mail_addr_find(3) in
+ *	access order). The null address is "<>".
  * .PP
  *	Tables that are not exact-key tables (regexp, pcre, cidr) are
  *	queried with the whole name and/or address only. A "proxy:" prefix
@@ -70,23 +71,6 @@ smtpd_access_get(DICT *dict, const char *key, VSTRING *result)
 	return 0;
 }
 
-/* A domain and its parents. */
-static int
-smtpd_access_domain(DICT *dict, const char *domain, int parent,
-    VSTRING *result)
-{
-	const char *next;
-	int	 r;
-
-	if ((r = smtpd_access_get(dict, domain, result)) != 0)
-		return r;
-	for (next = strchr(domain + 1, '.'); next; next = strchr(next + 1, '.'))
-		if ((r = smtpd_access_get(dict, parent ? next + 1 : next,
-		    result)) != 0)
-			return r;
-	return 0;
-}
-
 /* An address and its prefixes: 1.2.3.4, 1.2.3, 1.2, 1. */
 static int
 smtpd_access_addr(DICT *dict, const char *addr, VSTRING *result)
@@ -107,43 +91,30 @@ smtpd_access_addr(DICT *dict, const char *addr, VSTRING *result)
 	}
 }
 
+/* An address, in access(5) order (mail_addr_find(3)); "<>" for the null one. */
 static int
 smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
     VSTRING *result)
 {
-	const char *domain = addr_domain(addr);
-	size_t	 llen = domain ? (size_t)(domain - 1 - addr) : strlen(addr);
-	size_t	 blen = llen;
-	VSTRING	*key = vstring_alloc(100);
-	int	 r;
+	MAIL_ADDR_MAPS maps;
 
-	if (*addr == 0) {
-		r = smtpd_access_get(dict, "<>", result);
-		goto out;
-	}
-	if (conf->rcpt_delim && *conf->rcpt_delim &&
-	    (blen = strcspn(addr, conf->rcpt_delim)) >= llen)
-		blen = llen;
-	if ((r = smtpd_access_get(dict, addr, result)) != 0 || !dict->ops->fixed)
-		goto out;
-	if (blen < llen && domain) {
-		vstring_sprintf(key, "%.*s@%s", (int)blen, addr, domain);
-		if ((r = smtpd_access_get(dict, vstring_str(key), result)) != 0)
-			goto out;
-	}
-	if (domain && (r = smtpd_access_domain(dict, domain,
-	    conf->parent_match_access, result)) != 0)
-		goto out;
-	vstring_sprintf(key, "%.*s@", (int)llen, addr);
-	if ((r = smtpd_access_get(dict, vstring_str(key), result)) != 0)
-		goto out;
-	if (blen < llen) {
-		vstring_sprintf(key, "%.*s@", (int)blen, addr);
-		r = smtpd_access_get(dict, vstring_str(key), result);
-	}
-out:
-	vstring_free(key);
-	return r;
+	if (*addr == 0)
+		return smtpd_access_get(dict, "<>", result);
+	maps.dicts = &dict;
+	maps.ndict = 1;
+	maps.title = dict->spec;
+	return mail_addr_find(&maps, addr, MAIL_ADDR_FIND_ACCESS |
+	    (conf->parent_match_access ? MAIL_ADDR_FIND_PARENT : 0),
+	    conf->rcpt_delim, result, NULL);
+}
+
+/* A host name and its parents (domain_list(3) table order). */
+static int
+smtpd_access_domain(DICT *dict, const char *name, const SMTPD_CONF *conf,
+    VSTRING *result)
+{
+	return domain_list_table_find(dict, name, conf->parent_match_access ?
+	    DOMAIN_LIST_PARENT : 0, result);
 }
 
 int
@@ -161,9 +132,7 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 		return smtpd_access_mail(dict, key, conf, result);
 	case SMTPD_ACCESS_CLIENT:
 		if (strcmp(key, "unknown") != 0)
-			r = dict->ops->fixed ? smtpd_access_domain(dict, key,
-			    conf->parent_match_access, result) :
-			    smtpd_access_get(dict, key, result);
+			r = smtpd_access_domain(dict, key, conf, result);
 		if (r == 0)
 			r = dict->ops->fixed ? smtpd_access_addr(dict, addr, result) :
 			    smtpd_access_get(dict, addr, result);
@@ -171,8 +140,7 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 	default:
 		if (*key == '[' || !dict->ops->fixed)
 			return smtpd_access_get(dict, key, result);
-		return smtpd_access_domain(dict, key, conf->parent_match_access,
-		    result);
+		return smtpd_access_domain(dict, key, conf, result);
 	}
 }
 

@@ -9,9 +9,9 @@
  *	smtpd_conf_load() reads every main.cf parameter the server uses
  *	into conf, once per process (the master restarts servers after a
  *	reload). Client lists (mynetworks,
- *	smtpd_forbid_bare_newline_exclusions) are addr_match(3) lists and
- *	domain lists (mydestination, relay_domains) domain_list(3) lists,
- *	with parent_domain_matches_subdomains applied; the default of
+ *	smtpd_forbid_bare_newline_exclusions) are addr_match(3) lists;
+ *	mydestination, relay_domains, inet_interfaces and proxy_interfaces
+ *	make the resolve_class(3) address classes; the default of
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
  *	and reject.
@@ -70,14 +70,14 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->parent_match_access = domain_list_parent_flag("smtpd_access_maps");
 	conf->mynetworks = addr_match_param("mynetworks");
 	conf->bare_nl_excl = addr_match_param("smtpd_forbid_bare_newline_exclusions");
-	conf->mydestination = domain_list_param("mydestination");
-	conf->relay_domains = domain_list_param("relay_domains");
+	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
 	conf->local_rcpt_maps = mail_addr_maps_open("local_recipient_maps",
 	    conf_str("local_recipient_maps"));
 	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
 	    conf_str("relay_recipient_maps"));
-	conf->rcpt_bcc_maps = conf_list("recipient_bcc_maps");
+	conf->rcpt_bcc_maps = mail_addr_maps_open("recipient_bcc_maps",
+	    conf_str("recipient_bcc_maps"));
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");
 	conf->helo_rest = conf_list("smtpd_helo_restrictions");

@@ -13,12 +13,14 @@
  *	smtpd_resolve_qualify() returns a copy of addr with "@$myorigin"
  *	appended when it has no domain (the null address stays empty).
  *
- *	smtpd_resolve_class() tells where mail for an address goes:
+ *	smtpd_resolve_class() tells where mail for an address goes, with
+ *	resolve_class(3), the decision the queue manager routes by:
  *	SMTPD_DEST_LOCAL (the domain matches mydestination, or is an
- *	address literal of this host), SMTPD_DEST_RELAY (relay_domains) or
- *	SMTPD_DEST_OTHER; the lists are domain_list(3) lists. An address whose local part carries sender-specified
- *	routing ("%", "!" or a quoted "@") is always OTHER, so that it
- *	cannot be used to relay through us.
+ *	address literal of this host's inet_interfaces or
+ *	proxy_interfaces), SMTPD_DEST_RELAY (relay_domains) or
+ *	SMTPD_DEST_OTHER. An address whose local part carries
+ *	sender-specified routing ("%", "!" or a quoted "@") is always
+ *	OTHER, so that it cannot be used to relay through us.
  *
  *	smtpd_resolve_known_rcpt() looks the address (unquoted) up with
  *	mail_addr_find(3) in local_recipient_maps (LOCAL: the address, the
@@ -32,7 +34,6 @@
  *	*error is set to 1 when a table lookup failed temporarily.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "mymalloc.h"
 #include "smtpd.h"
@@ -54,37 +55,12 @@ smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr)
 int
 smtpd_resolve_class(SMTPD_STATE *state, const char *addr, int *error)
 {
-	const SMTPD_CONF *conf = state->conf;
-	const char *domain = addr_domain(addr);
-	size_t	 llen;
-	int	 r;
+	int	 class;
 
-	if (domain == NULL)
-		return SMTPD_DEST_LOCAL;
-	llen = domain - 1 - addr;
-	if (memchr(addr, '%', llen) || memchr(addr, '!', llen) ||
-	    memchr(addr, '@', llen))
-		return SMTPD_DEST_OTHER;
-	if (*domain == '[') {
-		char	 lit[SMTPD_ADDR_MAX];
-		size_t	 n = strlen(domain);
-		const char *p = domain + 1;
-
-		if (strncasecmp(p, "IPv6:", 5) == 0)
-			p += 5, n -= 5;
-		if (n < 3 || n - 2 >= sizeof(lit))
-			return SMTPD_DEST_OTHER;
-		memcpy(lit, p, n - 2);
-		lit[n - 2] = 0;
-		return strcmp(lit, state->laddr) == 0 ||
-		    smtpd_peer_local_addr(lit) ? SMTPD_DEST_LOCAL : SMTPD_DEST_OTHER;
-	}
-	if ((r = domain_list_match(conf->mydestination, domain)) > 0)
-		return SMTPD_DEST_LOCAL;
-	if (r == 0 && (r = domain_list_match(conf->relay_domains, domain)) > 0)
-		return SMTPD_DEST_RELAY;
-	if (r < 0)
-		*error = 1;
+	class = resolve_class(state->conf->resolve, addr, RESOLVE_FLAG_ROUTED);
+	if (class != RESOLVE_CLASS_ERROR)
+		return class;
+	*error = 1;
 	return SMTPD_DEST_OTHER;
 }
 

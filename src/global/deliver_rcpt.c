@@ -1,0 +1,76 @@
+/*
+ * NAME
+ *	deliver_rcpt - the recipients of a delivery request
+ * SYNOPSIS
+ *	#include <deliver_rcpt.h>
+ *
+ *	int	deliver_rcpt_parse(const ATTR *request, DELIVER_RCPT **out);
+ * DESCRIPTION
+ *	deliver_rcpt_parse() collects the recipient groups of a delivery
+ *	request (HACKING.md, "Delivery request"): each group starts with
+ *	rcpt_index and may carry rcpt, orcpt and notify. Attributes before
+ *	the first rcpt_index belong to the request and are skipped. *out
+ *	is an array (free it with myfree()) whose strings point into the
+ *	request, valid as long as the request is.
+ * DIAGNOSTICS
+ *	The number of recipients, or -1 when the request has none, a
+ *	rcpt_index that is not a non-negative decimal number, or a group
+ *	without an address (*out is then null).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver_rcpt.h"
+#include "deliver_request.h"
+#include "mymalloc.h"
+
+/* deliver_rcpt_index - a non-negative decimal number, or -1 */
+static long
+deliver_rcpt_index(const char *text)
+{
+	char	*end;
+	long	 n;
+
+	if (*text < '0' || *text > '9')
+		return -1;
+	n = strtol(text, &end, 10);
+	return *end == 0 && n >= 0 ? n : -1;
+}
+
+int
+deliver_rcpt_parse(const ATTR *a, DELIVER_RCPT **out)
+{
+	DELIVER_RCPT *rcpt, *r = NULL;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0)
+			n++;
+	*out = NULL;
+	if (n == 0)
+		return -1;
+	rcpt = mycalloc(n, sizeof(*rcpt));
+	for (n = 0, i = 0; i < a->count; i++) {
+		if (strcmp(a->name[i], DR_RCPT_INDEX) == 0) {
+			r = rcpt + n++;
+			if ((r->index = deliver_rcpt_index(a->value[i])) < 0)
+				goto fail;
+		} else if (r == NULL) {
+			continue;
+		} else if (strcmp(a->name[i], DR_RCPT) == 0) {
+			r->addr = a->value[i];
+		} else if (strcmp(a->name[i], DR_ORCPT) == 0) {
+			r->orcpt = a->value[i];
+		} else if (strcmp(a->name[i], DR_NOTIFY) == 0) {
+			r->notify = a->value[i];
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (rcpt[i].addr == NULL || *rcpt[i].addr == 0)
+			goto fail;
+	*out = rcpt;
+	return (int)n;
+fail:
+	myfree(rcpt);
+	return -1;
+}

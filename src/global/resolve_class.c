@@ -1,0 +1,271 @@
+/*
+ * NAME
+ *	resolve_class - local, relay or other: the class of an address
+ * SYNOPSIS
+ *	#include <resolve_class.h>
+ *
+ *	RESOLVE_CLASS *resolve_class_init(const char *mydestination,
+ *		    const char *relay_domains, int relay_flags,
+ *		    const char *interfaces, VSTRING *why);
+ *	RESOLVE_CLASS *resolve_class_param(void);
+ *	void	resolve_class_free(RESOLVE_CLASS *rc);
+ *	int	resolve_class(RESOLVE_CLASS *rc, const char *addr, int flags);
+ *	int	resolve_class_local(RESOLVE_CLASS *rc, const char *domain);
+ *	int	resolve_class_routed(const char *addr);
+ *	void	resolve_class_own_addrs(const char *interfaces, ARGV *out);
+ * DESCRIPTION
+ *	The one decision, shared by smtpd (relay control, recipient
+ *	validation) and the queue manager (routing), of where mail for an
+ *	address goes, as Postfix's trivial-rewrite resolve makes it.
+ *
+ *	resolve_class_init() compiles mydestination and relay_domains as
+ *	domain_list(3) lists (relay_flags: DOMAIN_LIST_PARENT when
+ *	relay_domains matches subdomains) and collects this host's
+ *	addresses from interfaces, an inet_interfaces-style list.
+ *	resolve_class_param() does the same with mydestination,
+ *	relay_domains, parent_domain_matches_subdomains, inet_interfaces
+ *	and proxy_interfaces from main.cf.
+ *
+ *	resolve_class() returns RESOLVE_CLASS_LOCAL for an address without
+ *	a domain or whose domain is local (resolve_class_local()),
+ *	RESOLVE_CLASS_RELAY for a domain in relay_domains, else
+ *	RESOLVE_CLASS_OTHER. The domain is found quote-aware
+ *	(addr_domain(3)), so that "a@b"@c has the domain c. With
+ *	RESOLVE_FLAG_ROUTED an address with sender-specified routing in
+ *	its local part (resolve_class_routed(): "%", "!", or an "@" inside
+ *	quotes) is always OTHER, so that it cannot be used to relay
+ *	through this host.
+ *
+ *	resolve_class_local() says whether a domain is this host's: it
+ *	matches mydestination (case and a trailing dot ignored), or it is
+ *	an address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]") of one of
+ *	our addresses.
+ *
+ *	resolve_class_own_addrs() appends the numeric addresses that an
+ *	interfaces list names: "all" is every address of every interface,
+ *	"loopback-only" 127.0.0.1 and ::1, a host name its addresses.
+ * DIAGNOSTICS
+ *	resolve_class() returns RESOLVE_CLASS_ERROR and
+ *	resolve_class_local() -1 when a table lookup failed: the caller
+ *	must answer with a temporary error, never guess.
+ *	resolve_class_init() returns null with a reason in why for a bad
+ *	list; resolve_class_param() is fatal then.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr_parse.h"
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "resolve_class.h"
+#include "sock_addr.h"
+
+/* resolve_class_canon - canonical numeric text of an address, or -1. */
+static int
+resolve_class_canon(const char *addr, char *buf, size_t len)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	int	 af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, addr, bin) != 1 || inet_ntop(af, bin, buf,
+	    (socklen_t)len) == NULL)
+		return -1;
+	return 0;
+}
+
+/* resolve_class_add - add one address, canonical, once. */
+static void
+resolve_class_add(ARGV *out, const char *addr)
+{
+	char	 buf[INET6_ADDRSTRLEN];
+	size_t	 i;
+
+	if (resolve_class_canon(addr, buf, sizeof(buf)) < 0)
+		return;
+	for (i = 0; i < out->argc; i++)
+		if (strcmp(out->argv[i], buf) == 0)
+			return;
+	argv_add(out, buf);
+}
+
+/* resolve_class_ifaddrs - every interface address. */
+static void
+resolve_class_ifaddrs(ARGV *out)
+{
+	struct ifaddrs *ifa, *p;
+	char	 buf[SOCK_ADDR_STRLEN];
+	socklen_t len;
+
+	if (getifaddrs(&ifa) < 0) {
+		msg_warn("getifaddrs: %m");
+		return;
+	}
+	for (p = ifa; p; p = p->ifa_next) {
+		if (p->ifa_addr == NULL || (p->ifa_addr->sa_family != AF_INET &&
+		    p->ifa_addr->sa_family != AF_INET6))
+			continue;
+		len = p->ifa_addr->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (sock_addr_ntop(p->ifa_addr, len, buf, sizeof(buf), NULL) == 0)
+			resolve_class_add(out, buf);
+	}
+	freeifaddrs(ifa);
+}
+
+/* resolve_class_host - the addresses of a name or "[address]". */
+static void
+resolve_class_host(const char *name, ARGV *out)
+{
+	struct addrinfo hints, *res, *ai;
+	char	 buf[SOCK_ADDR_STRLEN], host[NI_MAXHOST];
+	size_t	 n = strlen(name);
+
+	if (*name == '[' && n > 2 && name[n - 1] == ']' && n - 2 < sizeof(host)) {
+		memcpy(host, name + 1, n - 2);
+		host[n - 2] = 0;
+		name = host;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &res) != 0) {
+		msg_warn("interface address %s: host not found", name);
+		return;
+	}
+	for (ai = res; ai; ai = ai->ai_next)
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+		    sock_addr_ntop(ai->ai_addr, ai->ai_addrlen, buf, sizeof(buf),
+		    NULL) == 0)
+			resolve_class_add(out, buf);
+	freeaddrinfo(res);
+}
+
+void
+resolve_class_own_addrs(const char *interfaces, ARGV *out)
+{
+	ARGV	*list = conf_split_list(interfaces ? interfaces : "");
+	size_t	 i;
+
+	for (i = 0; i < list->argc; i++) {
+		if (strcasecmp(list->argv[i], "all") == 0)
+			resolve_class_ifaddrs(out);
+		else if (strcasecmp(list->argv[i], "loopback-only") == 0) {
+			resolve_class_add(out, "127.0.0.1");
+			resolve_class_add(out, "::1");
+		} else
+			resolve_class_host(list->argv[i], out);
+	}
+	argv_free(list);
+}
+
+RESOLVE_CLASS *
+resolve_class_init(const char *mydest, const char *relay, int relay_flags,
+    const char *interfaces, VSTRING *why)
+{
+	RESOLVE_CLASS *rc = mycalloc(1, sizeof(*rc));
+
+	if ((rc->mydest = domain_list_init(mydest ? mydest : "", 0, why)) == NULL)
+		goto fail;
+	if ((rc->relay = domain_list_init(relay ? relay : "", relay_flags,
+	    why)) == NULL)
+		goto fail;
+	rc->own_addrs = argv_alloc(4);
+	resolve_class_own_addrs(interfaces, rc->own_addrs);
+	return rc;
+fail:
+	resolve_class_free(rc);
+	return NULL;
+}
+
+RESOLVE_CLASS *
+resolve_class_param(void)
+{
+	VSTRING	*ifaces = vstring_alloc(64), *why = vstring_alloc(64);
+	RESOLVE_CLASS *rc;
+
+	vstring_sprintf(ifaces, "%s, %s", conf_str("inet_interfaces"),
+	    conf_str("proxy_interfaces"));
+	rc = resolve_class_init(conf_str("mydestination"),
+	    conf_str("relay_domains"), domain_list_parent_flag("relay_domains"),
+	    vstring_str(ifaces), why);
+	if (rc == NULL)
+		msg_fatal("mydestination or relay_domains: %s", vstring_str(why));
+	vstring_free(ifaces);
+	vstring_free(why);
+	return rc;
+}
+
+void
+resolve_class_free(RESOLVE_CLASS *rc)
+{
+	if (rc->mydest)
+		domain_list_free(rc->mydest);
+	if (rc->relay)
+		domain_list_free(rc->relay);
+	if (rc->own_addrs)
+		argv_free(rc->own_addrs);
+	myfree(rc);
+}
+
+int
+resolve_class_routed(const char *addr)
+{
+	const char *domain = addr_domain(addr);
+	size_t	 llen = domain ? (size_t)(domain - 1 - addr) : strlen(addr);
+
+	return memchr(addr, '%', llen) != NULL || memchr(addr, '!', llen) != NULL
+	    || memchr(addr, '@', llen) != NULL;
+}
+
+/* resolve_class_literal - is "[addr]" one of our addresses? */
+static int
+resolve_class_literal(RESOLVE_CLASS *rc, const char *lit)
+{
+	char	 host[INET6_ADDRSTRLEN + 8], buf[INET6_ADDRSTRLEN];
+	size_t	 n = strlen(lit), i;
+	const char *p = lit + 1;
+
+	if (n < 3 || lit[n - 1] != ']' || n - 2 >= sizeof(host))
+		return 0;
+	memcpy(host, p, n - 2);
+	host[n - 2] = 0;
+	p = strncasecmp(host, "IPv6:", 5) == 0 ? host + 5 : host;
+	if (resolve_class_canon(p, buf, sizeof(buf)) < 0)
+		return 0;
+	for (i = 0; i < rc->own_addrs->argc; i++)
+		if (strcmp(rc->own_addrs->argv[i], buf) == 0)
+			return 1;
+	return 0;
+}
+
+int
+resolve_class_local(RESOLVE_CLASS *rc, const char *domain)
+{
+	int	 r;
+
+	if ((r = domain_list_match(rc->mydest, domain)) != 0)
+		return r;
+	return *domain == '[' ? resolve_class_literal(rc, domain) : 0;
+}
+
+int
+resolve_class(RESOLVE_CLASS *rc, const char *addr, int flags)
+{
+	const char *domain = addr_domain(addr);
+	int	 r;
+
+	if ((flags & RESOLVE_FLAG_ROUTED) && resolve_class_routed(addr))
+		return RESOLVE_CLASS_OTHER;
+	if (domain == NULL || *domain == 0)
+		return RESOLVE_CLASS_LOCAL;
+	if ((r = resolve_class_local(rc, domain)) != 0)
+		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_LOCAL;
+	if ((r = domain_list_match(rc->relay, domain)) != 0)
+		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_RELAY;
+	return RESOLVE_CLASS_OTHER;
+}
