@@ -9,6 +9,8 @@ import email
 import email.policy
 import os
 import re
+import socket
+import threading
 
 from harness import free_port, random_loopback, wait_for
 from sink import Sink
@@ -122,3 +124,49 @@ def test_damaged_deferred_files_go_to_corrupt(make_instance):
     inst.wait_log(r"\b%s: to=<x\d@example\.com>.*status=deferred" % ids[2],
                   since=mark, timeout=15)
     wait_for(lambda: inst.queue_files("deferred") == [ids[2]], 20, "good file deferred")
+
+
+def _raw_server(replies):
+    """A one-connection SMTP peer answering each command with the next of
+    replies (bytes, sent as they are)."""
+    addr = random_loopback()
+    ls = socket.socket()
+    ls.bind((addr, 0))
+    ls.listen(1)
+    ls.settimeout(20)
+
+    def serve():
+        try:
+            conn, _ = ls.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(20)
+            f = conn.makefile("rb")
+            conn.sendall(b"220 raw ESMTP\r\n")
+            for reply in replies:
+                if not f.readline():
+                    break
+                conn.sendall(reply)
+            f.readline()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return ls, "[%s]:%d" % ls.getsockname()
+
+
+def test_hostile_reply_text_is_made_printable(make_instance):
+    """A server's reply goes into the log, the queue file and the DSN:
+    control bytes and 8-bit bytes that are not UTF-8 become "?"."""
+    ls, nexthop = _raw_server([b"250 hi\r\n", b"250 ok\r\n",
+                               b"550 5.1.1 bad\xff\xfe\x00user\x1b[31m\r\n",
+                               b"221 bye\r\n"])
+    with ls:
+        inst = make_instance(main_cf_extra={
+            "default_transport": "smtp", "relayhost": nexthop,
+            "smtp_never_send_ehlo": "yes"})
+        inst.start()
+        send(inst, "me@localhost", ["bad@example.com"])
+        inst.wait_log(r"to=<bad@example\.com>, .*status=bounced \(.*550 5\.1\.1 "
+                      r"bad\?\?\?user\?\[31m", timeout=15)
+    with open(inst.log_file, "rb") as f:
+        assert not re.search(rb"[\x00-\x08\x0b-\x1f\x7f-\xff]", f.read())

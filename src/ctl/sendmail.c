@@ -49,6 +49,7 @@
 #include "mymalloc.h"
 #include "qfile.h"
 #include "qmgr_ctl.h"
+#include "ctl_config.h"
 #include "sendmail.h"
 #include "sendmail_aliases.h"
 #include "user_list.h"
@@ -253,44 +254,6 @@ sm_flush(SM_OPTS *opts)
 	}
 }
 
-/*
- * sm_config_check - a set-gid sendmail run by an ordinary user may use
- * another configuration directory only when the default main.cf lists it
- * in alternate_config_directories (as Postfix does): a user's own main.cf
- * could otherwise name any queue_directory.
- */
-static void
-sm_config_check(SM_OPTS *opts)
-{
-	const char *want = opts->config_dir ? opts->config_dir : getenv("MAIL_CONFIG");
-	const char *def = conf_param_find("config_directory")->defval;
-	VSTRING	*main_cf;
-	ARGV	*alt;
-	size_t	 i;
-	int	 ok = 0;
-
-	if (want == NULL || getuid() == 0 || getegid() == getgid())
-		return;
-	(void)unsetenv("MAIL_CONFIG");
-	if (strcmp(want, def) == 0)
-		ok = 1;
-	main_cf = vstring_alloc(100);
-	vstring_sprintf(main_cf, "%s/main.cf", def);
-	if (!ok && access(vstring_str(main_cf), R_OK) == 0) {
-		mail_conf_read(NULL);
-		alt = conf_list("alternate_config_directories");
-		for (i = 0; i < alt->argc; i++)
-			if (strcmp(alt->argv[i], want) == 0)
-				ok = 1;
-		argv_free(alt);
-	}
-	vstring_free(main_cf);
-	if (!ok)
-		msg_fatal_status(EX_NOPERM, "%s: not listed in alternate_config_directories; "
-		    "only root may use it with a set-gid sendmail", want);
-	opts->config_dir = mystrdup(want);
-}
-
 /* sm_user_check - authorized_submit_users (a user_list(3)). */
 static void
 sm_user_check(void)
@@ -321,7 +284,7 @@ int
 main(int argc, char **argv)
 {
 	SM_OPTS	 opts;
-	const char *prog;
+	const char *prog, *p;
 	int	 i;
 
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -344,7 +307,8 @@ main(int argc, char **argv)
 	}
 	for (; i < argc; i++)
 		argv_add(opts.rcpt_args, argv[i]);
-	sm_config_check(&opts);
+	if ((p = ctl_config_check(opts.config_dir)) != opts.config_dir)
+		opts.config_dir = p ? mystrdup(p) : NULL;
 	mail_conf_read(opts.config_dir);
 	if (opts.mode == SM_MODE_DELIVER || opts.mode == SM_MODE_SMTP)
 		sm_user_check();

@@ -40,12 +40,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dict.h"
+#include "ctl_config.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr_ctl.h"
 #include "smtpctl.h"
+#include "user_list.h"
 
 static const char *sc_prog = "smtpctl";
 
@@ -56,7 +57,8 @@ sc_in_group(gid_t gid)
 	gid_t	 groups[256];
 	int	 n, i;
 
-	if (getgid() == gid || getegid() == gid)
+	/* Real ids only: a set-gid smtpctl borrows the group for everyone. */
+	if (getgid() == gid)
 		return 1;
 	if ((n = getgroups(256, groups)) < 0)
 		return 0;
@@ -72,7 +74,7 @@ sc_privileged(void)
 	struct passwd *pw;
 	struct group *gr;
 
-	if (getuid() == 0 || geteuid() == 0)
+	if (getuid() == 0)
 		return 1;
 	if ((pw = getpwnam(conf_str("mail_owner"))) != NULL
 	    && pw->pw_uid == getuid())
@@ -85,28 +87,17 @@ sc_privileged(void)
 static int
 sc_mailq_allowed(void)
 {
-	ARGV	*list = conf_list("authorized_mailq_users");
 	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw ? pw->pw_name : "";
-	DICT	*dict;
-	size_t	 i;
-	int	 ok = 0;
+	VSTRING	*why = vstring_alloc(64);
+	int	 ok;
 
-	for (i = 0; i < list->argc && !ok; i++) {
-		const char *item = list->argv[i];
-
-		if (strcmp(item, "static:anyone") == 0
-		    || strcmp(item, "static:all") == 0)
-			ok = 1;
-		else if (strchr(item, ':') != NULL) {
-			dict = dict_lookup_open(item);
-			ok = *user && dict_get(dict, user) != NULL;
-			dict_lookup_close(dict);
-		} else
-			ok = strcmp(item, user) == 0;
-	}
-	argv_free(list);
-	return ok;
+	ok = user_list_check(conf_str("authorized_mailq_users"),
+	    pw ? pw->pw_name : "", why);
+	if (ok < 0)
+		fprintf(stderr, "%s: authorized_mailq_users: %s\n", sc_prog,
+		    vstring_str(why));
+	vstring_free(why);
+	return ok > 0;
 }
 
 static int
@@ -308,6 +299,7 @@ main(int argc, char **argv)
 	}
 	if (cmd.action == SC_ENCRYPT)
 		return smtpctl_encrypt(&cmd);
+	conf_dir = ctl_config_check(conf_dir);
 	mail_conf_read_flags(conf_dir, cmd.action == SC_SPF_WALK ?
 	    MAIL_CONF_OPTIONAL : 0);
 	if (sc_access(&cmd) < 0)

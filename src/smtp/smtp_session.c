@@ -55,6 +55,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr_parse.h"
 #include "connect.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -214,8 +215,24 @@ smtp_resp_dsn(SMTP_RESP *r, const char *text)
 	snprintf(r->dsn, sizeof(r->dsn), "%d.0.0", r->code / 100);
 }
 
-/* smtp_resp_line - one reply line: code and continuation */
+/*
+ * smtp_resp_clean - a server's reply line as printable text: it goes
+ * into logs, queue files and DSNs. Control bytes, and 8-bit bytes that
+ * are not UTF-8, become "?".
+ */
+static void
+smtp_resp_clean(VSTRING *line)
+{
+	unsigned char *s = (unsigned char *)vstring_str(line);
+	size_t	 i, n = vstring_len(line);
+	int	 utf8 = valid_utf8((char *)s, n);
 
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f || (s[i] >= 0x80 && !utf8))
+			s[i] = '?';
+}
+
+/* smtp_resp_line - one reply line: code and continuation */
 static int
 smtp_resp_line(SMTP_SESS *sess, long timeout, int *more)
 {
@@ -236,6 +253,7 @@ smtp_resp_line(SMTP_SESS *sess, long timeout, int *more)
 		return -1;
 	s = vstring_str(sess->line);
 	smtp_transcript(sess, '<', s, vstring_len(sess->line));
+	smtp_resp_clean(sess->line);
 	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2])
 	    || (s[3] != ' ' && s[3] != '-' && s[3] != 0) || s[0] < '2' || s[0] > '5')
 		return -2;

@@ -1,0 +1,528 @@
+/*
+ * NAME
+ *	tls - TLS (OpenSSL) for buffered streams
+ * SYNOPSIS
+ *	#include "tls.h"
+ *
+ *	TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *args, VSTRING *why);
+ *	void	 tls_ctx_free(TLS_CTX *ctx);
+ *
+ *	TLS_SESS *tls_server_start(VSTREAM *stream, TLS_CTX *ctx,
+ *		    int timeout, VSTRING *why);
+ *	TLS_SESS *tls_client_start(VSTREAM *stream, TLS_CTX *ctx,
+ *		    const char *servername, int timeout, VSTRING *why);
+ *	const TLS_INFO *tls_info(const TLS_SESS *sess);
+ *	const char *tls_level_text(const TLS_INFO *info);
+ *	void	 tls_stop(VSTREAM *stream, TLS_SESS *sess, int shutdown);
+ *
+ *	int	 tls_protocol_range(const char *list, int *min, int *max,
+ *		    VSTRING *why);
+ *	const char *tls_cipher_list(const char *grade);
+ * DESCRIPTION
+ *	This module knows nothing about mail. tls_ctx_create() makes an
+ *	OpenSSL context for the server or the client role: certificate and
+ *	key (cert_file/key_file, or chain_files holding key and certificates
+ *	together), trust anchors (CAfile, CApath), the protocol range and a
+ *	cipher grade. Session caching is off: every process is short-lived.
+ *	Peer certificates are never required by the handshake itself; the
+ *	result is reported in TLS_INFO (trusted, matched) so that the caller
+ *	decides, and logs why.
+ *
+ *	tls_protocol_range() turns a Postfix-style protocol list ("!SSLv2,
+ *	!SSLv3", ">=TLSv1.2", "TLSv1.2 TLSv1.3", "<=TLSv1.2") into an OpenSSL
+ *	minimum and maximum version (0 = no limit). Exclusions at the ends of
+ *	the range narrow it; SSLv2/SSLv3 are never enabled.
+ *
+ *	tls_cipher_list() maps a grade (high, medium, low, export, null) to
+ *	an OpenSSL cipher list, or returns a null pointer for an unknown
+ *	grade. TLS 1.3 suites are OpenSSL's defaults at every grade.
+ *
+ *	tls_server_start() and tls_client_start() run the handshake on the
+ *	stream's descriptor and then plug SSL_read/SSL_write into the stream
+ *	with vstream_set_io(). The caller must make sure nothing is buffered
+ *	in the stream before (vstream_bufstat() == 0): plaintext read ahead
+ *	would otherwise be taken as if it came over TLS. The descriptor is
+ *	non-blocking while TLS is on; each read, write or handshake waits at
+ *	most timeout seconds (<= 0: no limit) with poll(), handling
+ *	WANT_READ and WANT_WRITE. tls_client_start() sends servername as SNI
+ *	and checks it against the certificate (TLS_INFO.matched).
+ *
+ *	tls_stop() optionally sends a close_notify (best effort, bounded by
+ *	the stream's timeout), restores the plain I/O of the stream and the
+ *	descriptor's blocking mode, and frees the session.
+ *
+ *	tls_level_text() is "Verified" (trusted and name matched), "Trusted",
+ *	"Untrusted" (a certificate that did not verify) or "Anonymous" (no
+ *	certificate), as in Postfix's log lines.
+ * DIAGNOSTICS
+ *	tls_ctx_create() and the start functions return a null pointer with
+ *	the reason in why (OpenSSL's error queue text included). Stream I/O
+ *	errors return -1 with errno (ETIMEDOUT after a time-out, EIO for a
+ *	TLS protocol error, which is also logged with msg_warn).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "iostuff.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "tls.h"
+
+struct TLS_CTX {
+	SSL_CTX	*ssl_ctx;
+	int	 server;
+};
+
+struct TLS_SESS {
+	SSL	*ssl;
+	int	 fd;
+	int	 was_blocking;
+	TLS_INFO info;
+};
+
+/* Append OpenSSL's queued errors to why, and clear the queue. */
+static void
+tls_why(VSTRING *why, const char *what)
+{
+	unsigned long e;
+	char	 buf[256];
+
+	vstring_sprintf(why, "%s", what);
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		vstring_sprintf_append(why, ": %s", buf);
+	}
+}
+
+static const struct {
+	const char *name;
+	int	 version;
+} tls_versions[] = {
+	{"SSLv2", 0}, {"SSLv3", SSL3_VERSION}, {"TLSv1", TLS1_VERSION},
+	{"TLSv1.1", TLS1_1_VERSION}, {"TLSv1.2", TLS1_2_VERSION},
+	{"TLSv1.3", TLS1_3_VERSION}, {NULL, 0},
+};
+
+/* Index of a protocol name in tls_versions, or -1. */
+static int
+tls_version_index(const char *name)
+{
+	for (int i = 0; tls_versions[i].name; i++)
+		if (strcasecmp(tls_versions[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+tls_protocol_range(const char *list, int *min, int *max, VSTRING *why)
+{
+	char	 excl[8] = {0}, incl[8] = {0};
+	int	 lo = 2, hi = 5, any_incl = 0, i;
+	ARGV	*words = argv_split(list, " \t,:");
+
+	for (size_t n = 0; n < words->argc; n++) {
+		const char *w = words->argv[n];
+		int	 op = 0;
+
+		if (*w == '!' || *w == '>' || *w == '<')
+			op = *w;
+		if (op != 0)
+			w += (op != '!' && w[1] == '=') ? 2 : 1;
+		if ((i = tls_version_index(w)) < 0) {
+			vstring_sprintf(why, "unknown TLS protocol: \"%s\"",
+			    words->argv[n]);
+			argv_free(words);
+			return -1;
+		}
+		if (op == '!')
+			excl[i] = 1;
+		else if (op == '>')
+			lo = i > lo ? i : lo;
+		else if (op == '<')
+			hi = i < hi ? i : hi;
+		else
+			incl[i] = any_incl = 1;
+	}
+	argv_free(words);
+	for (i = 2; i <= 5; i++)
+		if (any_incl && !incl[i])
+			excl[i] = 1;
+	while (lo <= hi && excl[lo])
+		lo++;
+	while (hi >= lo && excl[hi])
+		hi--;
+	if (lo > hi) {
+		vstring_sprintf(why, "no TLS protocol left in \"%s\"", list);
+		return -1;
+	}
+	*min = tls_versions[lo].version;
+	*max = hi == 5 ? 0 : tls_versions[hi].version;
+	return 0;
+}
+
+const char *
+tls_cipher_list(const char *grade)
+{
+	if (grade == NULL || *grade == 0 || strcasecmp(grade, "medium") == 0)
+		return "HIGH:MEDIUM:!aNULL:!eNULL:!RC4:!3DES:@STRENGTH";
+	if (strcasecmp(grade, "high") == 0)
+		return "HIGH:!aNULL:!eNULL:@STRENGTH";
+	if (strcasecmp(grade, "low") == 0 || strcasecmp(grade, "export") == 0)
+		return "ALL:!aNULL:!eNULL:@STRENGTH";
+	if (strcasecmp(grade, "null") == 0)
+		return "eNULL:!aNULL";
+	return NULL;
+}
+
+/* Certificates and key: cert_file/key_file, then chain_files. */
+static int
+tls_ctx_certs(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
+{
+	const char *key = a->key_file && *a->key_file ? a->key_file : a->cert_file;
+
+	if (a->cert_file && *a->cert_file) {
+		if (SSL_CTX_use_certificate_chain_file(sc, a->cert_file) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(sc, key, SSL_FILETYPE_PEM) != 1) {
+			tls_why(why, "cannot load certificate/key");
+			return -1;
+		}
+	}
+	for (size_t i = 0; a->chain_files && i < a->chain_files->argc; i++) {
+		const char *f = a->chain_files->argv[i];
+
+		if (SSL_CTX_use_PrivateKey_file(sc, f, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_use_certificate_chain_file(sc, f) != 1) {
+			tls_why(why, "cannot load chain file");
+			return -1;
+		}
+	}
+	if (((a->cert_file && *a->cert_file) || (a->chain_files &&
+	    a->chain_files->argc)) && SSL_CTX_check_private_key(sc) != 1) {
+		tls_why(why, "private key does not match the certificate");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
+{
+	const char *cafile = a->CAfile && *a->CAfile ? a->CAfile : NULL;
+	const char *capath = a->CApath && *a->CApath ? a->CApath : NULL;
+	const char *clist = tls_cipher_list(a->ciphers);
+	int	 min, max;
+
+	if (tls_protocol_range(a->protocols ? a->protocols : "", &min, &max,
+	    why) < 0)
+		return -1;
+	if (SSL_CTX_set_min_proto_version(sc, min) != 1 ||
+	    SSL_CTX_set_max_proto_version(sc, max) != 1) {
+		tls_why(why, "cannot set the TLS protocol range");
+		return -1;
+	}
+	if (clist == NULL) {
+		vstring_sprintf(why, "unknown cipher grade: \"%s\"", a->ciphers);
+		return -1;
+	}
+	if (SSL_CTX_set_cipher_list(sc, clist) != 1) {
+		tls_why(why, "cannot set the cipher list");
+		return -1;
+	}
+	if ((cafile || capath) &&
+	    SSL_CTX_load_verify_locations(sc, cafile, capath) != 1) {
+		tls_why(why, "cannot load the CA file/path");
+		return -1;
+	}
+	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(sc, SSL_VERIFY_NONE, NULL);
+	return tls_ctx_certs(sc, a, why);
+}
+
+TLS_CTX *
+tls_ctx_create(const TLS_CTX_ARGS *a, VSTRING *why)
+{
+	SSL_CTX	*sc;
+	TLS_CTX	*ctx;
+
+	/* A peer that goes away must not kill us in the middle of a write. */
+	signal(SIGPIPE, SIG_IGN);
+	sc = SSL_CTX_new(a->server ? TLS_server_method() : TLS_client_method());
+	if (sc == NULL) {
+		tls_why(why, "cannot create TLS context");
+		return NULL;
+	}
+	if (tls_ctx_setup(sc, a, why) < 0) {
+		SSL_CTX_free(sc);
+		return NULL;
+	}
+	ctx = mymalloc(sizeof(*ctx));
+	ctx->ssl_ctx = sc;
+	ctx->server = a->server;
+	return ctx;
+}
+
+void
+tls_ctx_free(TLS_CTX *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl_ctx);
+	myfree(ctx);
+}
+
+static long long
+tls_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for what OpenSSL asked for (err = SSL_ERROR_WANT_*) until deadline
+ * (ms, or < 0 for none). 0, or -1 with errno (ETIMEDOUT, EIO).
+ */
+static int
+tls_wait(int fd, int err, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int	 n;
+
+	pfd.fd = fd;
+	pfd.events = err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+	for (;;) {
+		left = deadline < 0 ? -1 : deadline - tls_now_ms();
+		if (deadline >= 0 && left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			continue;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * One SSL operation (op: 'r' read, 'w' write, 'h' handshake, 's'
+ * shutdown) with a time limit. Returns OpenSSL's result (> 0 done), 0 for
+ * a clean end of file (read), or -1 with errno.
+ */
+static int
+tls_op(TLS_SESS *s, int op, void *buf, size_t len, int timeout)
+{
+	long long deadline = timeout > 0 ? tls_now_ms() + timeout * 1000LL : -1;
+	int	 n, err;
+
+	for (;;) {
+		ERR_clear_error();
+		if (op == 'r')
+			n = SSL_read(s->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+		else if (op == 'w')
+			n = SSL_write(s->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+		else if (op == 'h')
+			n = SSL_do_handshake(s->ssl);
+		else
+			n = SSL_shutdown(s->ssl);
+		if (n > 0 || (op == 's' && n == 0))
+			return n > 0 ? n : 1;
+		err = SSL_get_error(s->ssl, n);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			if (tls_wait(s->fd, err, deadline) < 0)
+				return -1;
+			continue;
+		}
+		if (err == SSL_ERROR_ZERO_RETURN ||
+		    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 &&
+		    errno == 0) || (err == SSL_ERROR_SSL && op == 'r' &&
+		    ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+			if (op == 'r')
+				return 0;
+			errno = EPIPE;
+			return -1;
+		}
+		if (err == SSL_ERROR_SYSCALL && errno != 0)
+			return -1;
+		errno = EIO;
+		return -1;
+	}
+}
+
+static ssize_t
+tls_read_fn(int fd, void *buf, size_t len, int timeout, void *ctx)
+{
+	TLS_SESS *s = ctx;
+	VSTRING	*why;
+	int	 n;
+
+	if ((n = tls_op(s, 'r', buf, len, timeout)) < 0 && errno == EIO) {
+		why = vstring_alloc(100);
+		tls_why(why, "TLS read error");
+		msg_warn("%s", vstring_str(why));
+		vstring_free(why);
+		errno = EIO;
+	}
+	return n;
+}
+
+static ssize_t
+tls_write_fn(int fd, void *buf, size_t len, int timeout, void *ctx)
+{
+	return tls_op(ctx, 'w', buf, len, timeout);
+}
+
+/* The subject or issuer CN of cert into buf (empty if none). */
+static void
+tls_cn(X509_NAME *name, char *buf, size_t size)
+{
+	int	 n;
+
+	buf[0] = 0;
+	if (name == NULL)
+		return;
+	n = X509_NAME_get_text_by_NID(name, NID_commonName, buf, (int)size);
+	if (n < 0 || (size_t)n >= size || strlen(buf) != (size_t)n)
+		buf[0] = 0;		/* missing, truncated or embedded NUL */
+}
+
+static void
+tls_fill_info(TLS_SESS *s, const char *servername)
+{
+	TLS_INFO *info = &s->info;
+	const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
+	X509	*peer = SSL_get_peer_certificate(s->ssl);
+
+	snprintf(info->protocol, sizeof(info->protocol), "%s",
+	    SSL_get_version(s->ssl));
+	snprintf(info->cipher, sizeof(info->cipher), "%s",
+	    c ? SSL_CIPHER_get_name(c) : "unknown");
+	info->bits = c ? SSL_CIPHER_get_bits(c, &info->alg_bits) : 0;
+	if (peer == NULL)
+		return;
+	info->peer_cert = 1;
+	info->trusted = SSL_get_verify_result(s->ssl) == X509_V_OK;
+	info->matched = info->trusted && servername && *servername &&
+	    X509_check_host(peer, servername, 0, 0, NULL) == 1;
+	tls_cn(X509_get_subject_name(peer), info->peer_cn, sizeof(info->peer_cn));
+	tls_cn(X509_get_issuer_name(peer), info->issuer_cn,
+	    sizeof(info->issuer_cn));
+	X509_free(peer);
+}
+
+static TLS_SESS *
+tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
+    int timeout, VSTRING *why)
+{
+	TLS_SESS *s;
+	int	 fd = vstream_fileno(stream);
+
+	if (vstream_bufstat(stream) != 0)
+		msg_panic("tls_start: plaintext input still buffered");
+	s = mymalloc(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	ERR_clear_error();
+	if ((s->ssl = SSL_new(ctx->ssl_ctx)) == NULL ||
+	    SSL_set_fd(s->ssl, fd) != 1) {
+		tls_why(why, "cannot create TLS session");
+		goto fail;
+	}
+	if (ctx->server) {
+		SSL_set_accept_state(s->ssl);
+	} else {
+		SSL_set_connect_state(s->ssl);
+		if (servername && *servername &&
+		    SSL_set_tlsext_host_name(s->ssl, servername) != 1) {
+			tls_why(why, "cannot set the TLS server name");
+			goto fail;
+		}
+	}
+	s->was_blocking = non_blocking(fd, 1) == 0;
+	if (tls_op(s, 'h', NULL, 0, timeout) < 0) {
+		if (errno == ETIMEDOUT)
+			vstring_sprintf(why, "TLS handshake timed out");
+		else if (errno == EIO)
+			tls_why(why, "TLS handshake failed");
+		else
+			vstring_sprintf(why, "TLS handshake failed: %s",
+			    errno == EPIPE ? "lost connection" : strerror(errno));
+		(void)non_blocking(fd, !s->was_blocking);
+		goto fail;
+	}
+	tls_fill_info(s, servername);
+	vstream_set_io(stream, tls_read_fn, tls_write_fn, s);
+	return s;
+fail:
+	if (s->ssl)
+		SSL_free(s->ssl);
+	myfree(s);
+	return NULL;
+}
+
+TLS_SESS *
+tls_server_start(VSTREAM *stream, TLS_CTX *ctx, int timeout, VSTRING *why)
+{
+	if (!ctx->server)
+		msg_panic("tls_server_start: client context");
+	return tls_start(stream, ctx, NULL, timeout, why);
+}
+
+TLS_SESS *
+tls_client_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
+    int timeout, VSTRING *why)
+{
+	if (ctx->server)
+		msg_panic("tls_client_start: server context");
+	return tls_start(stream, ctx, servername, timeout, why);
+}
+
+const TLS_INFO *
+tls_info(const TLS_SESS *s)
+{
+	return &s->info;
+}
+
+const char *
+tls_level_text(const TLS_INFO *info)
+{
+	if (!info->peer_cert)
+		return "Anonymous";
+	if (info->matched)
+		return "Verified";
+	return info->trusted ? "Trusted" : "Untrusted";
+}
+
+void
+tls_stop(VSTREAM *stream, TLS_SESS *s, int shutdown)
+{
+	if (s == NULL)
+		return;
+	if (shutdown)
+		(void)tls_op(s, 's', NULL, 0, 2);
+	if (stream)
+		vstream_set_io(stream, NULL, NULL, NULL);
+	(void)non_blocking(s->fd, !s->was_blocking);
+	SSL_free(s->ssl);
+	ERR_clear_error();
+	myfree(s);
+}
