@@ -37,6 +37,22 @@ def test_postmaster_without_alias_is_discarded_not_bounced(make_instance):
     assert "status=bounced" not in inst.log()
 
 
+def test_postmaster_accepted_at_rcpt_without_alias(make_instance):
+    """RFC 5321 4.5.1: smtpd accepts postmaster (any case) and MAILER-DAEMON
+    for local domains even when local_recipient_maps knows neither, and
+    still rejects an unknown user."""
+    import smtplib
+    inst = make_instance()
+    inst.start()
+    with inst.smtp() as s:
+        s.ehlo("client.example")
+        assert s.mail("someone@example.com")[0] == 250
+        assert s.rcpt("Postmaster@localhost")[0] == 250
+        assert s.rcpt("mailer-daemon@localhost")[0] == 250
+        code, text = s.rcpt("no.such.user.here@localhost")
+        assert code == 550 and b"5.1.1" in text
+
+
 def test_dead_destination_log_text(make_instance):
     """A refused connection is logged once as "connect to host[addr]:port:
     error", and mail for the destination that is then marked dead as
@@ -170,3 +186,28 @@ def test_hostile_reply_text_is_made_printable(make_instance):
                       r"bad\?\?\?user\?\[31m", timeout=15)
     with open(inst.log_file, "rb") as f:
         assert not re.search(rb"[\x00-\x08\x0b-\x1f\x7f-\xff]", f.read())
+
+
+def test_smtputf8_relay(make_instance):
+    """RFC 6531 on the way out: a UTF-8 address is relayed with SMTPUTF8 to
+    a server that offers it (here another Postern, whose smtpd insists on
+    it), and bounced with 5.6.7 at one that does not (the sink)."""
+    b = make_instance(main_cf_extra={"mydestination": "b.test",
+                                     "local_recipient_maps": ""})
+    b.start()
+    with Sink() as sink:
+        a = make_instance(main_cf_extra={
+            "default_transport": "smtp", "relayhost": sink.nexthop,
+            "transport_maps": "inline:{ b.test=smtp:[%s]:%d }" % (b.addr, b.port)})
+        a.start()
+        with a.smtp() as s:
+            s.ehlo()
+            s.sendmail("a@localhost", ["\u00fc@b.test"], b"Subject: u\r\n\r\nbody\r\n",
+                       mail_options=["SMTPUTF8"])
+            s.sendmail("a@localhost", ["\u00fc@example.com"], b"Subject: u\r\n\r\nbody\r\n",
+                       mail_options=["SMTPUTF8"])
+        a.wait_log(r"to=<\u00fc@b\.test>, relay=\S+, .*status=sent", timeout=15)
+        b.wait_log(r"\w{8}: from=<a@localhost>, size=\d+, nrcpt=1", timeout=15)
+        a.wait_log(r"to=<\u00fc@example\.com>, .*dsn=5\.6\.7, status=bounced "
+                   r"\(SMTPUTF8 is required, but was not offered by host", timeout=15)
+        assert not any("\u00fc" in r for m in sink.messages for r in m.rcpts)

@@ -50,7 +50,23 @@ typedef struct SMTP_CONF {
 	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
 	int	 title;			/* smtp_progress_title (ZMailer -s) */
 	ARGV	*my_addrs;		/* inet_interfaces + proxy_interfaces */
+	/* TLS (smtp_tls.c) */
+	int	 tls_level;		/* SMTP_TLS_* */
+	int	 tls_wrapper;		/* smtp_tls_wrappermode */
+	int	 tls_timeout;		/* smtp_starttls_timeout */
+	int	 tls_note_offer;	/* smtp_tls_note_starttls_offer */
+	int	 tls_loglevel;
+	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 } SMTP_CONF;
+
+/* smtp_tls_security_level values, in increasing strength. */
+#define SMTP_TLS_NONE		0
+#define SMTP_TLS_MAY		1
+#define SMTP_TLS_ENCRYPT	2
+#define SMTP_TLS_VERIFY		3
+#define SMTP_TLS_SECURE		4
+
+#define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
 #define SMTP_8BIT_AUTO	0
 #define SMTP_8BIT_7BIT	1	/* always convert to 7 bit (ZMailer -7) */
@@ -115,6 +131,8 @@ typedef struct SMTP_SESS {
 	time_t	 idle_since;
 	SMTP_RESP resp;
 	VSTRING	*line;
+	struct TLS_SESS *tls;		/* null: plaintext */
+	int	 no_tls;		/* retry after a failed handshake */
 } SMTP_SESS;
 
 /* One recipient of a request. */
@@ -166,6 +184,12 @@ int	 smtp_flush(SMTP_SESS *);
 int	 smtp_resp(SMTP_SESS *, long);
 void	 smtp_transcript(SMTP_SESS *, int, const char *, size_t);
 void	 smtp_sess_say(SMTP_SESS *, VSTRING *, const char *);
+
+/* smtp_tls.c */
+void	 smtp_tls_conf(void);
+int	 smtp_tls_wrap(SMTP_SESS *, VSTRING *, char *);
+int	 smtp_tls_starttls(SMTP_SESS *, VSTRING *, char *);
+void	 smtp_tls_close(SMTP_SESS *);
 
 /* smtp_connect.c */
 int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);

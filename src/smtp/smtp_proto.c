@@ -17,8 +17,11 @@
  *
  *	smtp_xfer() runs one mail transaction for the recipients of a
  *	request that have no result yet: XFORWARD (smtp_send_xforward_command),
- *	MAIL FROM (SIZE=, BODY=8BITMIME, RET=, ENVID=), RCPT TO (NOTIFY=,
- *	ORCPT=), DATA and the content. With PIPELINING every command up to
+ *	MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=), RCPT TO
+ *	(NOTIFY=, ORCPT=), DATA and the content. SMTPUTF8 is sent when the
+ *	message came with it (queue file attribute "smtputf8") or has UTF-8
+ *	envelope addresses; such addresses bounce (5.6.7) at a server that
+ *	does not offer SMTPUTF8 (RFC 6531). With PIPELINING every command up to
  *	DATA goes out in one write and the replies are read in order. The
  *	result of each recipient is recorded (smtp_result.c): after DATA, one
  *	reply for all (SMTP) or one reply per accepted recipient (LMTP).
@@ -208,6 +211,52 @@ smtp_send_xforward(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *tmp)
 	return ret;
 }
 
+/* smtp_utf8_addrs - does the envelope of this delivery need SMTPUTF8? */
+
+static int
+smtp_utf8_addrs(const SMTP_REQ *req)
+{
+	const unsigned char *cp;
+	int	 i;
+
+	for (cp = (const unsigned char *)req->sender; cp && *cp; cp++)
+		if (*cp >= 0x80)
+			return 1;
+	for (i = 0; i < req->nrcpt; i++) {
+		if (req->rcpt[i].done)
+			continue;
+		for (cp = (const unsigned char *)req->rcpt[i].addr; *cp; cp++)
+			if (*cp >= 0x80)
+				return 1;
+	}
+	return 0;
+}
+
+/* smtp_utf8_message - was the message received with SMTPUTF8 (RFC 6531)? */
+
+static int
+smtp_utf8_message(const SMTP_REQ *req)
+{
+	const char *v = qf_attr(req->msg, "smtputf8");
+
+	return (v && strcmp(v, "1") == 0) || smtp_utf8_addrs(req);
+}
+
+/*
+ * smtp_utf8_check - UTF-8 envelope addresses go only to a server that
+ * offers SMTPUTF8; otherwise they bounce (5.6.7), as in Postfix.
+ */
+static int
+smtp_utf8_check(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *buf)
+{
+	if ((sess->features & SMTP_FEAT_SMTPUTF8) || !smtp_utf8_addrs(req))
+		return 0;
+	vstring_sprintf(buf, "SMTPUTF8 is required, but was not offered by host %s",
+	    vstring_str(sess->namaddr));
+	smtp_rcpt_rest(req, sess, "5.6.7", vstring_str(buf));
+	return -1;
+}
+
 /* smtp_send_mail - MAIL FROM with its parameters */
 
 static int
@@ -221,6 +270,8 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 		vstring_sprintf_append(cmd, " SIZE=%lld", (long long)req->msg->content_size);
 	if (req->has8bit && !downgrade && (sess->features & SMTP_FEAT_8BITMIME))
 		vstring_strcat(cmd, " BODY=8BITMIME");
+	if ((sess->features & SMTP_FEAT_SMTPUTF8) && smtp_utf8_message(req))
+		vstring_strcat(cmd, " SMTPUTF8");
 	if (sess->features & SMTP_FEAT_DSN) {
 		if (req->ret && *req->ret)
 			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->ret, "2") == 0
@@ -418,7 +469,7 @@ smtp_xfer(SMTP_REQ *req, SMTP_SESS *sess)
 	const char *phase = "MAIL FROM";
 
 	downgrade = smtp_downgrade(req, sess);
-	if (smtp_size_check(req, sess, a) < 0)
+	if (smtp_size_check(req, sess, a) < 0 || smtp_utf8_check(req, sess, a) < 0)
 		goto done;
 	if ((sess->features & SMTP_FEAT_XFORWARD) && smtp_cf.send_xforward && sess->xforward
 	    && smtp_send_xforward(req, sess, a) < 0) {

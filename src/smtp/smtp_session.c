@@ -372,12 +372,15 @@ smtp_sess_connect(SMTP_ADDR *a, VSTRING *why)
 	    smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
 }
 
-SMTP_SESS *
-smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
+/* smtp_sess_open1 - one attempt; *retry: go again without TLS */
+
+static SMTP_SESS *
+smtp_sess_open1(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn,
+    int no_tls, int *retry)
 {
 	SMTP_SESS *sess;
 	VSTRING	*err = vstring_alloc(100);
-	int	 fd;
+	int	 fd, r;
 
 	smtp_title("%s: connect to %s", dest, a->addr);
 	if ((fd = smtp_sess_connect(a, err)) < 0) {
@@ -395,6 +398,11 @@ smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
 	}
 	vstring_free(err);
 	sess = smtp_sess_new(fd, a, dest);
+	sess->no_tls = no_tls;
+	if (smtp_tls_wrap(sess, why, dsn) < 0) {
+		smtp_sess_close(sess, 0);
+		return NULL;
+	}
 	smtp_title("%s: greeting from %s", dest, vstring_str(sess->namaddr));
 	if (smtp_resp(sess, smtp_cf.tmo_helo) / 100 != 2) {
 		smtp_sess_say(sess, why, NULL);
@@ -415,6 +423,26 @@ smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
 		smtp_sess_close(sess, !sess->broken);
 		return NULL;
 	}
+	if ((r = smtp_tls_starttls(sess, why, dsn)) != 0) {	/* smtp_tls.c */
+		*retry = r == SMTP_TLS_RETRY;
+		smtp_sess_close(sess, !sess->broken);
+		return NULL;
+	}
+	return sess;
+}
+
+SMTP_SESS *
+smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
+{
+	SMTP_SESS *sess;
+	int	 retry = 0;
+
+	sess = smtp_sess_open1(a, dest, why, dsn, 0, &retry);
+	if (sess == NULL && retry) {
+		msg_info("%s; trying %s[%s] again without TLS",
+		    vstring_str(why), a->host, a->addr);
+		sess = smtp_sess_open1(a, dest, why, dsn, 1, &retry);
+	}
 	return sess;
 }
 
@@ -427,6 +455,7 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 		if (smtp_cmd(sess, smtp_cf.tmo_quit, "QUIT") == 0 && !smtp_cf.skip_quit_resp)
 			(void)smtp_resp(sess, smtp_cf.tmo_quit);
 	}
+	smtp_tls_close(sess);
 	vstream_fclose(sess->stream);
 	if (sess->debug)
 		msg_verbose -= smtp_cf.debug_level;

@@ -143,7 +143,8 @@ smtpd_greet(SMTPD_STATE *state)
 static void
 smtpd_session(SMTPD_STATE *state)
 {
-	smtpd_greet(state);
+	if (smtpd_tls_wrapper(state) == 0)
+		smtpd_greet(state);
 	while (!state->quit) {
 		if (state->error_count >= smtpd_conf.hard_erlim) {
 			msg_info("too many errors after %s from %s", state->where,
@@ -155,6 +156,7 @@ smtpd_session(SMTPD_STATE *state)
 		smtpd_cmd_dispatch(state);
 	}
 	smtpd_chat_flush(state);
+	smtpd_tls_end(state);
 }
 
 static void

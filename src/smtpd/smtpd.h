@@ -92,7 +92,19 @@ typedef struct SMTPD_CONF {
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
+	/* TLS (smtpd_tls.c) */
+	int	 tls_level;		/* SMTPD_TLS_* */
+	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
+	int	 tls_received;		/* smtpd_tls_received_header */
+	int	 tls_timeout;		/* smtpd_starttls_timeout */
+	int	 tls_loglevel;
+	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 } SMTPD_CONF;
+
+/* smtpd_tls_security_level values. */
+#define SMTPD_TLS_NONE		0
+#define SMTPD_TLS_MAY		1
+#define SMTPD_TLS_ENCRYPT	2
 
 /* Per-command statistics for the "disconnect from" line. */
 #define SMTPD_NSTAT	16
@@ -141,6 +153,7 @@ typedef struct SMTPD_STATE {
 	int	 error_count;
 	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
 	int	 quit;			/* end the session */
+	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
 	VSTRING	*buf;			/* command line */
@@ -191,6 +204,15 @@ int	 smtpd_proto_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_proto_vrfy(SMTPD_STATE *, const char *);
 void	 smtpd_proto_reset(SMTPD_STATE *);
 int	 smtpd_proto_size(const char *, long long *);
+
+/* smtpd_tls.c */
+void	 smtpd_tls_conf(SMTPD_CONF *);
+int	 smtpd_tls_offer(SMTPD_STATE *);
+int	 smtpd_tls_cmd(SMTPD_STATE *, const char *);
+int	 smtpd_tls_wrapper(SMTPD_STATE *);
+int	 smtpd_tls_required(SMTPD_STATE *);
+void	 smtpd_tls_received(SMTPD_STATE *, VSTRING *);
+void	 smtpd_tls_end(SMTPD_STATE *);
 
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);

@@ -96,7 +96,10 @@ smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 	const char *what = rcpt ? "Recipient address" : "Sender address";
 
 	class = smtpd_resolve_class(c->state, q, &err);
-	if (!err)
+	/* RFC 5321 4.5.1: the postmaster always exists (as in Postfix). */
+	if (!err && !(rcpt && class == SMTPD_DEST_LOCAL
+	    && (strncasecmp(q, "postmaster@", 11) == 0
+	    || strncasecmp(q, "mailer-daemon@", 14) == 0)))
 		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
 	if (err)
 		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "

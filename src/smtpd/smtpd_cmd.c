@@ -81,7 +81,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
 	{"AUTH", "auth", smtpd_cmd_unimpl, CMD_LAST},
-	{"STARTTLS", "starttls", smtpd_cmd_unimpl, CMD_LAST},
+	{"STARTTLS", "starttls", smtpd_tls_cmd, CMD_LAST},	/* smtpd_tls.c */
 	{NULL, NULL, NULL, 0},
 };
 
@@ -154,7 +154,10 @@ smtpd_cmd_helo_common(SMTPD_STATE *state, const char *args, int ehlo)
 	myfree(state->helo);
 	state->helo = mystrndup(args, strcspn(args, " \t"));
 	state->ehlo = ehlo;
-	state->protocol = ehlo ? "ESMTP" : "SMTP";
+	if (state->tls)
+		state->protocol = ehlo ? "ESMTPS" : "SMTPS";
+	else
+		state->protocol = ehlo ? "ESMTP" : "SMTP";
 	if (!state->conf->delay_reject &&
 	    smtpd_check_helo(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
@@ -190,6 +193,8 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 	if (!conf->disable_vrfy)
 		smtpd_chat_reply(state, "250-VRFY");
 	smtpd_chat_reply(state, "250-ETRN");
+	if (smtpd_tls_offer(state))
+		smtpd_chat_reply(state, "250-STARTTLS");
 	smtpd_chat_reply(state, "250-ENHANCEDSTATUSCODES");
 	smtpd_chat_reply(state, "250-8BITMIME");
 	smtpd_chat_reply(state, "250-DSN");

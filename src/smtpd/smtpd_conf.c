@@ -108,5 +108,6 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
 	smtpd_conf_limits(conf);
 	smtpd_conf_lists(conf);
+	smtpd_tls_conf(conf);
 	(void)smtpd_dns_init();
 }

@@ -251,6 +251,8 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		smtpd_chat_reply(state, "503 5.5.1 Error: send HELO/EHLO first");
 		return -1;
 	}
+	if (smtpd_tls_required(state))
+		return -1;
 	if (state->sender) {
 		smtpd_chat_reply(state, "503 5.5.1 Error: nested MAIL command");
 		return -1;

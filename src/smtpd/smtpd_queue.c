@@ -165,6 +165,7 @@ smtpd_queue_received(SMTPD_STATE *state, VSTRING *out)
 	vstring_sprintf(out, "Received: from %s (%s [%s%s])\n",
 	    state->helo ? state->helo : state->name, state->name,
 	    state->family == AF_INET6 ? "IPv6:" : "", state->addr);
+	smtpd_tls_received(state, out);
 	vstring_sprintf_append(out, "\tby %s (Postern) with %s id %s",
 	    state->conf->myhostname, proto, state->queue_id);
 	if (state->rcpt_count == 1 && state->first_rcpt)

@@ -45,7 +45,8 @@
  *	non-blocking while TLS is on; each read, write or handshake waits at
  *	most timeout seconds (<= 0: no limit) with poll(), handling
  *	WANT_READ and WANT_WRITE. tls_client_start() sends servername as SNI
- *	and checks it against the certificate (TLS_INFO.matched).
+ *	(unless it is an address literal) and checks it against the
+ *	certificate's DNS or IP names (TLS_INFO.matched).
  *
  *	tls_stop() optionally sends a close_notify (best effort, bounded by
  *	the stream's timeout), restores the plain I/O of the stream and the
@@ -60,6 +61,8 @@
  *	errors return -1 with errno (ETIMEDOUT after a time-out, EIO for a
  *	TLS protocol error, which is also logged with msg_warn).
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -244,6 +247,7 @@ tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 		return -1;
 	}
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
+	(void)SSL_CTX_set_num_tickets(sc, 0);
 	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -405,6 +409,16 @@ tls_cn(X509_NAME *name, char *buf, size_t size)
 		buf[0] = 0;		/* missing, truncated or embedded NUL */
 }
 
+/* Is name an IPv4 or IPv6 address literal (no SNI, IP SAN match)? */
+static int
+tls_is_ip(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	    inet_pton(AF_INET6, name, buf) == 1;
+}
+
 static void
 tls_fill_info(TLS_SESS *s, const char *servername)
 {
@@ -421,8 +435,10 @@ tls_fill_info(TLS_SESS *s, const char *servername)
 		return;
 	info->peer_cert = 1;
 	info->trusted = SSL_get_verify_result(s->ssl) == X509_V_OK;
-	info->matched = info->trusted && servername && *servername &&
-	    X509_check_host(peer, servername, 0, 0, NULL) == 1;
+	if (info->trusted && servername && *servername)
+		info->matched = tls_is_ip(servername) ?
+		    X509_check_ip_asc(peer, servername, 0) == 1 :
+		    X509_check_host(peer, servername, 0, 0, NULL) == 1;
 	tls_cn(X509_get_subject_name(peer), info->peer_cn, sizeof(info->peer_cn));
 	tls_cn(X509_get_issuer_name(peer), info->issuer_cn,
 	    sizeof(info->issuer_cn));
@@ -451,7 +467,7 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 		SSL_set_accept_state(s->ssl);
 	} else {
 		SSL_set_connect_state(s->ssl);
-		if (servername && *servername &&
+		if (servername && *servername && !tls_is_ip(servername) &&
 		    SSL_set_tlsext_host_name(s->ssl, servername) != 1) {
 			tls_why(why, "cannot set the TLS server name");
 			goto fail;

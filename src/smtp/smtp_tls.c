@@ -1,0 +1,234 @@
+/*
+ * NAME
+ *	smtp_tls - STARTTLS (RFC 3207) and SMTPS for the smtp/lmtp client
+ * SYNOPSIS
+ *	#include "smtp.h"
+ *
+ *	void smtp_tls_conf(void);
+ *	int  smtp_tls_wrap(SMTP_SESS *sess, VSTRING *why, char *dsn);
+ *	int  smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn);
+ *	void smtp_tls_close(SMTP_SESS *sess);
+ * DESCRIPTION
+ *	smtp_tls_conf() reads smtp_tls_security_level (lmtp_ in LMTP mode):
+ *	none, may, encrypt, verify or secure (dane and fingerprint are taken
+ *	as encrypt, with a warning); when it is empty, smtp_enforce_tls and
+ *	smtp_use_tls decide as in Postfix. It makes the client context from
+ *	the certificate, CA, protocol and cipher parameters (the mandatory_
+ *	variants at encrypt and above).
+ *
+ *	smtp_tls_wrap() starts TLS right after connecting when
+ *	smtp_tls_wrappermode is set (SMTPS, port 465).
+ *
+ *	smtp_tls_starttls() runs after EHLO. When the server offers STARTTLS
+ *	and the level is not none, it sends STARTTLS, makes the handshake
+ *	within smtp_starttls_timeout and sends EHLO again. Without the offer,
+ *	or when STARTTLS is refused, "may" goes on in plaintext and encrypt
+ *	and above fail the session. At verify and secure the certificate
+ *	must chain to smtp_tls_CAfile/CApath and name the server host.
+ *	"Trusted/Untrusted/Verified/Anonymous TLS connection established to
+ *	host[addr]:port: ..." is logged as Postfix does.
+ *
+ *	smtp_tls_close() ends TLS on the session (close_notify when sane).
+ * DIAGNOSTICS
+ *	smtp_tls_wrap() and smtp_tls_starttls() return 0 on success, -1
+ *	with why and dsn set when the session is unusable, and
+ *	SMTP_TLS_RETRY when a handshake failed at level "may": the caller
+ *	connects again to the same server and delivers without TLS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mail_conf.h"
+#include "msg.h"
+#include "smtp.h"
+#include "tls.h"
+
+/* The parameter name for this mode (lmtp_ when it exists). */
+static const char *
+smtp_tls_pname(const char *name)
+{
+	static char buf[128];
+
+	if (!smtp_cf.lmtp)
+		return name;
+	snprintf(buf, sizeof(buf), "lmtp_%s", name + 5);
+	return conf_param_find(buf) ? buf : name;
+}
+
+#define T_STR(n)	conf_str(smtp_tls_pname(n))
+#define T_BOOL(n)	conf_bool(smtp_tls_pname(n))
+
+static int
+smtp_tls_level(void)
+{
+	const char *level = T_STR("smtp_tls_security_level");
+	static const char *names[] = {"none", "may", "encrypt", "verify", "secure"};
+
+	if (*level == 0)
+		return T_BOOL("smtp_enforce_tls") ? SMTP_TLS_ENCRYPT :
+		    T_BOOL("smtp_use_tls") ? SMTP_TLS_MAY : SMTP_TLS_NONE;
+	for (int i = 0; i < 5; i++)
+		if (strcasecmp(level, names[i]) == 0)
+			return i;
+	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
+	    "\"encrypt\"", level);
+	return SMTP_TLS_ENCRYPT;
+}
+
+void
+smtp_tls_conf(void)
+{
+	TLS_CTX_ARGS a;
+	VSTRING	*why;
+	int	 mand;
+
+	smtp_cf.tls_level = smtp_tls_level();
+	smtp_cf.tls_wrapper = T_BOOL("smtp_tls_wrappermode");
+	smtp_cf.tls_timeout = (int)conf_time(smtp_tls_pname("smtp_starttls_timeout"));
+	smtp_cf.tls_note_offer = T_BOOL("smtp_tls_note_starttls_offer");
+	smtp_cf.tls_loglevel = atoi(T_STR("smtp_tls_loglevel"));
+	if (smtp_cf.tls_level == SMTP_TLS_NONE && !smtp_cf.tls_wrapper)
+		return;
+	mand = smtp_cf.tls_level >= SMTP_TLS_ENCRYPT;
+	memset(&a, 0, sizeof(a));
+	a.cert_file = T_STR("smtp_tls_cert_file");
+	a.key_file = T_STR("smtp_tls_key_file");
+	a.chain_files = conf_list(smtp_tls_pname("smtp_tls_chain_files"));
+	a.CAfile = T_STR("smtp_tls_CAfile");
+	a.CApath = T_STR("smtp_tls_CApath");
+	a.protocols = T_STR(mand ? "smtp_tls_mandatory_protocols" :
+	    "smtp_tls_protocols");
+	a.ciphers = T_STR(mand ? "smtp_tls_mandatory_ciphers" :
+	    "smtp_tls_ciphers");
+	why = vstring_alloc(100);
+	if ((smtp_cf.tls_ctx = tls_ctx_create(&a, why)) == NULL)
+		msg_warn("cannot initialize TLS: %s", vstring_str(why));
+	vstring_free(why);
+	argv_free(a.chain_files);
+}
+
+/* Handshake, log, check the certificate; 0, -1 or SMTP_TLS_RETRY. */
+static int
+smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	const TLS_INFO *info;
+	VSTRING	*err;
+
+	if (smtp_cf.tls_ctx == NULL) {
+		vstring_sprintf(why, "TLS is required, but our TLS engine is "
+		    "unavailable");
+		strcpy(dsn, "4.7.5");
+		return -1;
+	}
+	err = vstring_alloc(100);
+	sess->tls = tls_client_start(sess->stream, smtp_cf.tls_ctx, sess->host,
+	    smtp_cf.tls_timeout, err);
+	if (sess->tls == NULL) {
+		msg_info("SSL_connect error to %s: %s", vstring_str(sess->relay),
+		    vstring_str(err));
+		vstring_sprintf(why, "Cannot start TLS: handshake failure with "
+		    "%s: %s", vstring_str(sess->namaddr), vstring_str(err));
+		strcpy(dsn, "4.7.5");
+		vstring_free(err);
+		sess->broken = 1;
+		return smtp_cf.tls_level == SMTP_TLS_MAY ? SMTP_TLS_RETRY : -1;
+	}
+	vstring_free(err);
+	info = tls_info(sess->tls);
+	msg_info("%s TLS connection established to %s: %s with cipher %s "
+	    "(%d/%d bits)", tls_level_text(info), vstring_str(sess->relay),
+	    info->protocol, info->cipher, info->bits, info->alg_bits);
+	if (smtp_cf.tls_level >= SMTP_TLS_VERIFY && !info->matched) {
+		vstring_sprintf(why, "Server certificate not %s (host %s)",
+		    info->trusted ? "verified" : "trusted",
+		    vstring_str(sess->namaddr));
+		strcpy(dsn, "4.7.5");
+		return -1;
+	}
+	return 0;
+}
+
+int
+smtp_tls_wrap(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	if (!smtp_cf.tls_wrapper)
+		return 0;
+	return smtp_tls_start(sess, why, dsn) == 0 ? 0 : -1;
+}
+
+/* Did the last EHLO reply offer STARTTLS (minus discarded keywords)? */
+static int
+smtp_tls_offered(SMTP_SESS *sess)
+{
+	size_t	 i;
+
+	if (!(sess->features & SMTP_FEAT_ESMTP))
+		return 0;
+	for (i = 0; i < smtp_cf.discard_ehlo->argc; i++)
+		if (strcasecmp(smtp_cf.discard_ehlo->argv[i], "STARTTLS") == 0)
+			return 0;
+	for (i = 1; i < sess->resp.lines->argc; i++)
+		if (strncasecmp(sess->resp.lines->argv[i], "STARTTLS", 8) == 0 &&
+		    strchr(" \t", sess->resp.lines->argv[i][8]))
+			return 1;
+	return 0;
+}
+
+int
+smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	int	 offered, r;
+
+	if (sess->tls || smtp_cf.tls_wrapper)
+		return 0;
+	offered = smtp_tls_offered(sess);
+	if (smtp_cf.tls_level == SMTP_TLS_NONE || sess->no_tls) {
+		if (offered && smtp_cf.tls_note_offer)
+			msg_info("Host offered STARTTLS: [%s]", sess->host);
+		return 0;
+	}
+	if (!offered) {
+		if (smtp_cf.tls_level == SMTP_TLS_MAY)
+			return 0;
+		vstring_sprintf(why, "TLS is required, but was not offered by "
+		    "host %s", vstring_str(sess->namaddr));
+		strcpy(dsn, "4.7.4");
+		return -1;
+	}
+	if (smtp_cmd(sess, smtp_cf.tmo_helo, "STARTTLS") < 0 ||
+	    smtp_resp(sess, smtp_cf.tmo_helo) / 100 != 2) {
+		if (sess->resp.code / 100 == 4 || sess->resp.code / 100 == 5) {
+			if (smtp_cf.tls_level == SMTP_TLS_MAY)
+				return 0;
+		}
+		smtp_sess_say(sess, why, "STARTTLS");
+		strcpy(dsn, sess->resp.code ? "4.7.5" : "4.4.2");
+		return -1;
+	}
+	/* A server that talks after 220 is broken or an attacker. */
+	if (vstream_bufstat(sess->stream) != 0) {
+		vstring_sprintf(why, "host %s sent data after the STARTTLS "
+		    "reply", vstring_str(sess->namaddr));
+		strcpy(dsn, "4.7.5");
+		sess->broken = 1;
+		return -1;
+	}
+	if ((r = smtp_tls_start(sess, why, dsn)) != 0)
+		return r;
+	/* RFC 3207 4.2: forget what the plaintext EHLO said; ask again. */
+	sess->features = 0;
+	sess->xforward = 0;
+	sess->size_limit = 0;
+	return smtp_helo(sess, why, dsn);
+}
+
+void
+smtp_tls_close(SMTP_SESS *sess)
+{
+	if (sess->tls == NULL)
+		return;
+	tls_stop(sess->stream, sess->tls, !sess->broken);
+	sess->tls = NULL;
+}

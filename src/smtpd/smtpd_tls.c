@@ -1,0 +1,228 @@
+/*
+ * NAME
+ *	smtpd_tls - STARTTLS (RFC 3207) and SMTPS for the SMTP server
+ * SYNOPSIS
+ *	#include "smtpd.h"
+ *
+ *	void smtpd_tls_conf(SMTPD_CONF *conf);
+ *	int  smtpd_tls_offer(SMTPD_STATE *state);
+ *	int  smtpd_tls_cmd(SMTPD_STATE *state, const char *args);
+ *	int  smtpd_tls_wrapper(SMTPD_STATE *state);
+ *	int  smtpd_tls_required(SMTPD_STATE *state);
+ *	void smtpd_tls_received(SMTPD_STATE *state, VSTRING *out);
+ *	void smtpd_tls_end(SMTPD_STATE *state);
+ * DESCRIPTION
+ *	smtpd_tls_conf() reads smtpd_tls_security_level (none, may,
+ *	encrypt; when empty, smtpd_enforce_tls and smtpd_use_tls decide, as
+ *	in Postfix), smtpd_tls_wrappermode and the certificate, CA, protocol
+ *	and cipher parameters, and makes the server TLS context. With level
+ *	may or encrypt and no usable certificate, TLS is turned off with a
+ *	warning (encrypt then refuses all mail: better than plaintext).
+ *
+ *	smtpd_tls_offer() tells EHLO whether to advertise STARTTLS: a context
+ *	exists and the session is not yet encrypted.
+ *
+ *	smtpd_tls_cmd() is STARTTLS: "220 2.0.0 Ready to start TLS", the
+ *	handshake within smtpd_starttls_timeout, then the SMTP state is
+ *	forgotten (RFC 3207 4.2: the client must send EHLO again). Commands
+ *	pipelined after STARTTLS are never executed: when input is already
+ *	waiting the client gets 554 and is disconnected, and anything sent
+ *	before our 220 reaches the TLS engine as garbage (CVE-2011-0411).
+ *	A second STARTTLS gets "554 5.5.1 Error: TLS already active".
+ *	A failed handshake is logged and ends the session.
+ *
+ *	smtpd_tls_wrapper() starts TLS before the greeting (SMTPS, port 465).
+ *
+ *	smtpd_tls_required() replies "530 5.7.0 Must issue a STARTTLS command
+ *	first" and returns 1 when the level is encrypt and the session is
+ *	still plaintext (MAIL, and the other commands Postfix guards).
+ *
+ *	smtpd_tls_received() appends the "(using TLSv1.3 with cipher ...)"
+ *	comment of the Received: header when smtpd_tls_received_header is set.
+ *
+ *	smtpd_tls_end() sends close_notify and frees the TLS session.
+ * DIAGNOSTICS
+ *	Configuration problems are warnings; handshake failures are logged
+ *	as "SSL_accept error from name[addr]: reason".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mail_conf.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "smtpd.h"
+#include "tls.h"
+
+static int
+smtpd_tls_level(void)
+{
+	const char *level = conf_str("smtpd_tls_security_level");
+
+	if (*level == 0)
+		return conf_bool("smtpd_enforce_tls") ? SMTPD_TLS_ENCRYPT :
+		    conf_bool("smtpd_use_tls") ? SMTPD_TLS_MAY : SMTPD_TLS_NONE;
+	if (strcasecmp(level, "none") == 0)
+		return SMTPD_TLS_NONE;
+	if (strcasecmp(level, "may") == 0)
+		return SMTPD_TLS_MAY;
+	if (strcasecmp(level, "encrypt") == 0)
+		return SMTPD_TLS_ENCRYPT;
+	msg_warn("invalid smtpd_tls_security_level value \"%s\": using "
+	    "\"encrypt\"", level);
+	return SMTPD_TLS_ENCRYPT;
+}
+
+void
+smtpd_tls_conf(SMTPD_CONF *conf)
+{
+	TLS_CTX_ARGS a;
+	VSTRING	*why;
+
+	conf->tls_level = smtpd_tls_level();
+	conf->tls_wrapper = conf_bool("smtpd_tls_wrappermode");
+	conf->tls_received = conf_bool("smtpd_tls_received_header");
+	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
+	conf->tls_loglevel = atoi(conf_str("smtpd_tls_loglevel"));
+	if (conf->tls_level == SMTPD_TLS_NONE && !conf->tls_wrapper)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.server = 1;
+	a.cert_file = conf_str("smtpd_tls_cert_file");
+	a.key_file = conf_str("smtpd_tls_key_file");
+	a.chain_files = conf_list("smtpd_tls_chain_files");
+	a.CAfile = conf_str("smtpd_tls_CAfile");
+	a.CApath = conf_str("smtpd_tls_CApath");
+	a.protocols = conf->tls_level == SMTPD_TLS_ENCRYPT ?
+	    conf_str("smtpd_tls_mandatory_protocols") :
+	    conf_str("smtpd_tls_protocols");
+	a.ciphers = conf->tls_level == SMTPD_TLS_ENCRYPT ?
+	    conf_str("smtpd_tls_mandatory_ciphers") :
+	    conf_str("smtpd_tls_ciphers");
+	why = vstring_alloc(100);
+	if (*a.cert_file == 0 && a.chain_files->argc == 0)
+		msg_warn("TLS is off: no smtpd_tls_cert_file or "
+		    "smtpd_tls_chain_files");
+	else if ((conf->tls_ctx = tls_ctx_create(&a, why)) == NULL)
+		msg_warn("TLS is off: %s", vstring_str(why));
+	vstring_free(why);
+	argv_free(a.chain_files);
+}
+
+int
+smtpd_tls_offer(SMTPD_STATE *state)
+{
+	return state->conf->tls_ctx != NULL && state->tls == NULL &&
+	    state->conf->tls_level != SMTPD_TLS_NONE;
+}
+
+/* Handshake on the client stream; 0, or -1 after logging. */
+static int
+smtpd_tls_start(SMTPD_STATE *state)
+{
+	VSTRING	*why = vstring_alloc(100);
+	const TLS_INFO *info;
+
+	state->tls = tls_server_start(state->client, state->conf->tls_ctx,
+	    state->conf->tls_timeout, why);
+	if (state->tls == NULL) {
+		msg_info("SSL_accept error from %s: %s", state->namaddr,
+		    vstring_str(why));
+		vstring_free(why);
+		state->quit = 1;
+		return -1;
+	}
+	vstring_free(why);
+	info = tls_info(state->tls);
+	msg_info("%s TLS connection established from %s: %s with cipher %s "
+	    "(%d/%d bits)", tls_level_text(info), state->namaddr,
+	    info->protocol, info->cipher, info->bits, info->alg_bits);
+	return 0;
+}
+
+int
+smtpd_tls_cmd(SMTPD_STATE *state, const char *args)
+{
+	if (*args) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: STARTTLS");
+		return -1;
+	}
+	if (state->tls) {
+		smtpd_chat_reply(state, "554 5.5.1 Error: TLS already active");
+		return -1;
+	}
+	if (!smtpd_tls_offer(state)) {
+		smtpd_chat_reply(state, "502 5.5.1 Error: command not implemented");
+		return -1;
+	}
+	if (smtpd_chat_pending(state)) {
+		msg_info("improper command pipelining after STARTTLS from %s",
+		    state->namaddr);
+		smtpd_chat_reply(state, "554 5.5.1 Error: improper command "
+		    "pipelining after STARTTLS");
+		state->quit = 1;
+		return -1;
+	}
+	smtpd_chat_reply(state, "220 2.0.0 Ready to start TLS");
+	smtpd_chat_flush(state);
+	if (state->quit || vstream_bufstat(state->client) != 0) {
+		state->quit = 1;
+		return -1;
+	}
+	if (smtpd_tls_start(state) < 0)
+		return -1;
+	/* RFC 3207 4.2: forget everything learned before. */
+	smtpd_proto_reset(state);
+	myfree(state->helo);
+	state->helo = NULL;
+	state->ehlo = 0;
+	state->protocol = "SMTP";
+	return 0;
+}
+
+int
+smtpd_tls_wrapper(SMTPD_STATE *state)
+{
+	if (!state->conf->tls_wrapper)
+		return 0;
+	if (state->conf->tls_ctx == NULL) {
+		msg_warn("smtpd_tls_wrappermode is set, but TLS is not "
+		    "configured: disconnecting %s", state->namaddr);
+		state->quit = 1;
+		return -1;
+	}
+	return smtpd_tls_start(state);
+}
+
+int
+smtpd_tls_required(SMTPD_STATE *state)
+{
+	if (state->tls || state->conf->tls_level != SMTPD_TLS_ENCRYPT)
+		return 0;
+	smtpd_chat_reply(state, "530 5.7.0 Must issue a STARTTLS command first");
+	return 1;
+}
+
+void
+smtpd_tls_received(SMTPD_STATE *state, VSTRING *out)
+{
+	const TLS_INFO *info;
+
+	if (state->tls == NULL || !state->conf->tls_received)
+		return;
+	info = tls_info(state->tls);
+	vstring_sprintf_append(out, "\t(using %s with cipher %s (%d/%d bits))\n",
+	    info->protocol, info->cipher, info->bits, info->alg_bits);
+	vstring_sprintf_append(out, "\t(No client certificate requested)\n");
+}
+
+void
+smtpd_tls_end(SMTPD_STATE *state)
+{
+	if (state->tls == NULL)
+		return;
+	(void)vstream_fflush(state->client);
+	tls_stop(state->client, state->tls, !vstream_ferror(state->client));
+	state->tls = NULL;
+}
