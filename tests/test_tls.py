@@ -337,3 +337,19 @@ def test_client_verify_with_wrong_ca_defers(make_instance, pki):
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=deferred \(.*Server certificate "
                       r"not trusted", timeout=20)
         assert sink.messages == []
+
+
+@need_relay
+def test_client_reused_session_stays_on_tls(make_instance, pki):
+    with tls_sink(pki) as sink:
+        inst = relay_through(make_instance, sink, smtp_tls_security_level="encrypt")
+        inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
+        for i in range(2):
+            mark = inst.log_mark()
+            with inst.smtp() as s:
+                s.sendmail("a@client.test", ["b@x.test"], MSG)
+            inst.wait_log(r"to=<b@x\.test>.*status=sent", timeout=20, since=mark)
+        msgs = sink.wait_messages(3)
+        assert sink.connections == 1
+        assert all(m["tls"] for m in msgs), msgs
+        assert len(re.findall(r"TLS connection established to", inst.log())) == 1

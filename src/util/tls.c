@@ -49,7 +49,7 @@
  *	certificate's DNS or IP names (TLS_INFO.matched).
  *
  *	tls_stop() optionally sends a close_notify (best effort, bounded by
- *	the stream's timeout), restores the plain I/O of the stream and the
+ *	two seconds), restores the plain I/O of the stream and the
  *	descriptor's blocking mode, and frees the session.
  *
  *	tls_level_text() is "Verified" (trusted and name matched), "Trusted",
@@ -326,6 +326,20 @@ tls_wait(int fd, int err, long long deadline)
 	}
 }
 
+/* Did the peer just close the connection (no close_notify)? */
+static int
+tls_eof(int err)
+{
+	if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
+		return 1;
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+	if (err == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return 1;
+#endif
+	return 0;
+}
+
 /*
  * One SSL operation (op: 'r' read, 'w' write, 'h' handshake, 's'
  * shutdown) with a time limit. Returns OpenSSL's result (> 0 done), 0 for
@@ -339,6 +353,7 @@ tls_op(TLS_SESS *s, int op, void *buf, size_t len, int timeout)
 
 	for (;;) {
 		ERR_clear_error();
+		errno = 0;
 		if (op == 'r')
 			n = SSL_read(s->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
 		else if (op == 'w')
@@ -355,11 +370,7 @@ tls_op(TLS_SESS *s, int op, void *buf, size_t len, int timeout)
 				return -1;
 			continue;
 		}
-		if (err == SSL_ERROR_ZERO_RETURN ||
-		    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 &&
-		    errno == 0) || (err == SSL_ERROR_SSL && op == 'r' &&
-		    ERR_GET_REASON(ERR_peek_error()) ==
-		    SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+		if (err == SSL_ERROR_ZERO_RETURN || tls_eof(err)) {
 			if (op == 'r')
 				return 0;
 			errno = EPIPE;
