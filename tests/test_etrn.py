@@ -56,6 +56,26 @@ def test_etrn_delivers_domain_and_not_before(setup):
     inst.wait_log(r"ETRN e\.test from \S+: 1 message\(s\) started")
 
 
+def test_etrn_after_restart_uses_rebuilt_index(setup):
+    """The per-domain index lives in the qmgr: mail deferred before a
+    restart is found too (the first ETRN rebuilds the index), and only the
+    named domain's mail is started."""
+    inst, sink = setup
+    inst.stop()
+    inst.start()
+    sink.start()
+    with inst.smtp() as s:
+        s.ehlo("client.test")
+        code, text = s.docmd("ETRN", "e.test")
+        assert code in (250, 253), text
+        msgs = sink.wait_for(1, timeout=15)
+        assert b"Subject: for-e" in msgs[0].data
+        wait_for(lambda: len(inst.queue_files("deferred")) == 1, 10, "o.test left")
+        assert s.docmd("ETRN", "e.test")[0] == 251
+    with pytest.raises(TimeoutError):
+        sink.wait_for(2, timeout=1)
+
+
 def test_etrn_replies(setup):
     inst, _ = setup
     with smtplib.SMTP(inst.addr, inst.port, timeout=10) as s:

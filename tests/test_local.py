@@ -481,3 +481,91 @@ def test_newaliases(make_instance):
                   % rcpt_user(), timeout=15)
     r = inst.sendmail(["-bi"])
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(not ROOT, reason="only root can own root's .forward")
+def test_root_forward_runs_as_default_privs(make_instance):
+    """Files and commands in root's .forward never run as root (Postfix:
+    such deliveries use default_privs)."""
+    def setup(inst):
+        fdir = os.path.join(inst.dir, "fwd")
+        os.makedirs(fdir, exist_ok=True)
+        os.chmod(fdir, 0o755)
+        out = open_dir(os.path.join(inst.dir, "out"))
+        path = os.path.join(fdir, "root.forward")
+        with open(path, "w") as f:
+            f.write("%s/root.mbox\n\"|id -u > %s/root.uid\"\n" % (out, out))
+        os.chmod(path, 0o644)
+        return {"forward_path": fdir + "/${user}.forward", "alias_maps": ""}
+    inst = started(make_instance, before=setup)
+    send(inst, ["root@localhost"], msg("for root"))
+    inst.wait_log(r"to=<root@localhost>.*delivered to command: id", timeout=15)
+    inst.wait_log(r"to=<root@localhost>.*delivered to file: ", timeout=15)
+    out = os.path.join(inst.dir, "out")
+    nobody = pwd.getpwnam("nobody").pw_uid
+    assert read(os.path.join(out, "root.uid")).strip() == str(nobody)
+    assert os.stat(os.path.join(out, "root.mbox")).st_uid == nobody
+
+
+@pytest.mark.skipif(not ROOT, reason="ownership rules apply to root deliveries")
+def test_world_writable_include_is_refused(make_instance):
+    def setup(inst):
+        out = open_dir(os.path.join(inst.dir, "out"))
+        inc = os.path.join(inst.dir, "list.inc")
+        with open(inc, "w") as f:
+            f.write("%s/inc.mbox\n" % out)
+        os.chmod(inc, 0o666)
+        return {"alias_maps": aliases(inst, "team :include:%s\n" % inc),
+                "allow_mail_to_files": "alias, forward, include"}
+    inst = started(make_instance, before=setup)
+    send(inst, ["team@localhost"], msg("include"))
+    inst.wait_log(r"to=<team@localhost>.*status=bounced.*include file", timeout=15)
+    assert not os.path.exists(os.path.join(inst.dir, "out", "inc.mbox"))
+
+
+def test_mbox_after_partial_message(make_instance):
+    """A message cut short by a crash (no final newline) must not swallow
+    the "From " line of the next delivery."""
+    inst = started(make_instance)
+    path = mbox(inst)
+    with open(path, "w") as f:
+        f.write("From a@b  Mon Jan  1 00:00:00 2024\nSubject: cut\n\nhalf a li")
+    if ROOT:
+        own(path)
+    u = rcpt_user()
+    send(inst, [u + "@localhost"], msg("after the crash"))
+    text = wait_file(path, "Subject: after the crash")
+    parts = mbox_messages(text)
+    assert len(parts) == 2, text
+    assert "Subject: after the crash" in parts[1]
+
+
+def test_mailbox_fifo_is_refused(make_instance):
+    """A FIFO in place of the mailbox is refused at once, not waited on."""
+    inst = started(make_instance)
+    path = mbox(inst)
+    os.mkfifo(path, 0o600)
+    own(path)
+    u = rcpt_user()
+    send(inst, [u + "@localhost"], msg("into a fifo"))
+    inst.wait_log(r"to=<%s@localhost>.*status=bounced \(.*not a regular file"
+                  % u, timeout=15)
+
+
+@pytest.mark.skipif(not ROOT, reason="privileges matter only as root")
+def test_forward_include_opened_as_the_user(make_instance):
+    """An :include: named in a .forward is opened with the user's
+    privileges: root never opens, on a user's behalf, a file (or device)
+    that user could not open."""
+    def setup(inst):
+        secret = os.path.join(inst.dir, "secret.inc")
+        with open(secret, "w") as f:
+            f.write("%s/leak.mbox\n" % os.path.join(inst.dir, "out"))
+        os.chmod(secret, 0o600)
+        return forward_setup(":include:%s\n" % secret)(inst)
+    inst = started(make_instance, before=setup)
+    u = rcpt_user()
+    send(inst, [u + "@localhost"], msg("include as user"))
+    inst.wait_log(r"to=<%s@localhost>.*cannot open include file .*secret\.inc: "
+                  r"Permission denied" % u, timeout=15)
+    assert not os.path.exists(os.path.join(inst.dir, "out", "leak.mbox"))

@@ -322,6 +322,33 @@ def test_log_trace_profile(make_instance, down):
     assert ctl(inst, "trace", "nonsense", ok=False).returncode != 0
 
 
+
+def test_trace_mta_logs_outgoing_dialogue(make_instance, down):
+    """trace mta turns on the smtp client's dialogue log at run time (a
+    daemon rereads pid/trace at most once a second: retry the delivery
+    until it notices), untrace turns it off again."""
+    inst = make(make_instance, down)
+    down.up(rcpt_reply="450 4.2.0 try later")
+    send(inst, ["a@s.test"])
+    deferred(inst, 1)
+
+    def attempt(traced):
+        for _ in range(20):
+            mark = inst.log_mark()
+            ctl(inst, "schedule", "all")
+            inst.wait_log(r"status=deferred", since=mark)
+            dialogue = re.search(r"smtp\[\d+\]: > \S+: RCPT TO:<a@s\.test>",
+                                 inst.log(mark))
+            if bool(dialogue) == traced:
+                return True
+            time.sleep(0.2)
+        return False
+    assert not re.search(r"smtp\[\d+\]: > ", inst.log())
+    ctl(inst, "trace", "mta")
+    assert attempt(True), inst.log_tail()
+    ctl(inst, "untrace", "mta")
+    assert attempt(False), inst.log_tail()
+
 def test_offline_mode(make_instance, down):
     inst = make(make_instance, down)
     send(inst, ["a@s.test", "b@s.test"], subject="two")

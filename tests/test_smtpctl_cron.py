@@ -106,3 +106,18 @@ def test_cron_mode_delivers_local_submissions(setup):
     msgs = sinks[0].wait_for(2, timeout=1)
     assert any(b"Subject: local" in m.data for m in msgs)
     assert not os.listdir(os.path.join(inst.queue_dir, "maildrop"))
+
+
+def test_sendmail_qR_with_master_restricts_to_domain(setup):
+    """With the master running, sendmail -qRdomain (attached form too) asks
+    the qmgr to deliver that domain's mail only."""
+    inst, sinks = setup
+    for s in sinks:
+        s.start()
+    r = inst.sendmail(["-qRb.test"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    sinks[1].wait_for(1, timeout=15)
+    with pytest.raises(TimeoutError):
+        sinks[0].wait_for(1, timeout=2)
+    assert len(inst.queue_files("deferred")) == 1
+    assert inst.running()

@@ -245,9 +245,12 @@ sc_late_options(int argc, char **argv, SC_CMD *cmd)
 static void
 sc_usage(void)
 {
-	fprintf(stderr, "usage: %s [-jv] [-c config_dir] command [argument "
-	    "...]\n       (\"%s help\" lists the commands)\n", sc_prog,
-	    sc_prog);
+	if (strcmp(sc_prog, "mailq") == 0)
+		fprintf(stderr, "usage: mailq [-jv] [-c config_dir]\n");
+	else
+		fprintf(stderr, "usage: %s [-jv] [-c config_dir] command "
+		    "[argument ...]\n       (\"%s help\" lists the commands)\n",
+		    sc_prog, sc_prog);
 	exit(SC_EXIT_USAGE);
 }
 

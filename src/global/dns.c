@@ -458,8 +458,11 @@ dns_parse_reply(const unsigned char *buf, size_t len, const char *qname, int typ
 	/* CNAME chain first: each pass may extend it by one link. */
 	for (links = 0; links <= DNS_CNAME_DEPTH; links++) {
 		for (i = 0; i < count; i++) {
-			if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-				break;
+			if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
+				/* rr is not valid: never decode it. */
+				vstring_sprintf(why, "malformed DNS reply for %s", qname);
+				return DNS_INVAL;
+			}
 			if (ns_rr_type(rr) == DNS_T_CNAME && type != DNS_T_CNAME
 			    && strcasecmp(ns_rr_name(rr), cur) == 0)
 				break;

@@ -259,6 +259,42 @@ PTEST(parse_reply)
 	vstring_free(why);
 }
 
+/*
+ * An answer whose owner name is a compression pointer out of the
+ * message passes the record skip of ns_initparse() but not
+ * ns_parserr(): the parser must stop there, never decode the previous
+ * (stale) record as if it were a CNAME link.
+ */
+PTEST(bad_pointer)
+{
+	unsigned char r[512], a4[4] = {192, 0, 2, 1};
+	size_t	 n = 12;
+	DNS_RR	*list = NULL;
+	char	 canon[DNS_NAME_MAX];
+	VSTRING	*why = vstring_alloc(10);
+
+	memset(r, 0, sizeof(r));
+	r[2] = 0x81;
+	r[3] = 0x80;
+	r[7] = 2;			/* ancount */
+	n += put_rr(r + n, "x.test", DNS_T_A, a4, 4);
+	r[n++] = 0xc0;			/* pointer to offset 255: outside */
+	r[n++] = 0xff;
+	r[n++] = 0;
+	r[n++] = DNS_T_A;
+	r[n++] = 0;
+	r[n++] = 1;
+	n += 4;
+	r[n++] = 0;
+	r[n++] = 4;
+	memcpy(r + n, a4, 4);
+	n += 4;
+	PT_INTEQ(dns_parse_reply(r, n, "mx.test", DNS_T_MX, &list, canon, sizeof(canon), why), DNS_INVAL);
+	PT_ASSERT(list == NULL);
+	PT_ASSERT(strstr(vstring_str(why), "malformed") != NULL);
+	vstring_free(why);
+}
+
 PTEST(live_queries)
 {
 	VSTRING	*why = vstring_alloc(10);
@@ -326,6 +362,7 @@ main(void)
 	start_server();
 	PT_RUN(set_servers);
 	PT_RUN(parse_reply);
+	PT_RUN(bad_pointer);
 	PT_RUN(live_queries);
 	PT_RUN(no_server);
 	kill(server_pid, SIGTERM);

@@ -202,5 +202,7 @@ int	 local_priv_run(LOCAL_STATE *, const LOCAL_PRIV *, LOCAL_PRIV_FN,
 	    const char *, VSTRING *, char *);
 int	 local_priv_become(const LOCAL_PRIV *, VSTRING *);
 int	 local_priv_user(const char *, LOCAL_PRIV *);
+void	 local_priv_target(const LOCAL_PRIV *, LOCAL_PRIV *);
+int	 local_priv_open(const LOCAL_PRIV *, const char *, int);
 
 #endif

@@ -102,6 +102,7 @@ local_command_exec(LOCAL_STATE *state, const char *command, int in, int out)
 {
 	VSTRING	*why = vstring_alloc(100);
 	ARGV	*argv, *env = local_command_env(state);
+	LOCAL_PRIV priv;
 	int	 fd;
 
 	(void)setsid();
@@ -109,7 +110,8 @@ local_command_exec(LOCAL_STATE *state, const char *command, int in, int out)
 		_exit(EX_OSERR);
 	for (fd = 3; fd < 1024; fd++)
 		(void)close(fd);
-	if (geteuid() == 0 && local_priv_become(&state->priv, why) < 0)
+	local_priv_target(&state->priv, &priv);
+	if (geteuid() == 0 && local_priv_become(&priv, why) < 0)
 		_exit(EX_OSERR);
 	signal(SIGPIPE, SIG_DFL);
 	if ((*local_cf.exec_dir == 0 || chdir(local_cf.exec_dir) < 0)

@@ -35,6 +35,7 @@ int
 local_file(LOCAL_STATE *state, const char *path)
 {
 	VSTRING	*why;
+	LOCAL_PRIV priv;
 	char	 dsn[16] = "4.3.0";
 	int	 rc;
 	size_t	 len = strlen(path);
@@ -44,7 +45,8 @@ local_file(LOCAL_STATE *state, const char *path)
 		return local_fail(state, "5.1.3", "bad file name: %s", path);
 	}
 	why = vstring_alloc(100);
-	rc = local_priv_run(state, &state->priv, local_file_fn, path, why, dsn);
+	local_priv_target(&state->priv, &priv);
+	rc = local_priv_run(state, &priv, local_file_fn, path, why, dsn);
 	if (rc == LOCAL_OK && path[len - 1] == '/')
 		rc = local_done(state, "delivered to maildir");
 	else if (rc == LOCAL_OK)

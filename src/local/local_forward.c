@@ -57,7 +57,8 @@ local_forward_read(LOCAL_STATE *state, const char *path, VSTRING *text)
 	ssize_t	 n;
 	int	 fd, ret = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+	if ((fd = local_priv_open(&state->priv, path, O_NOFOLLOW | O_NONBLOCK
+	    | O_CLOEXEC)) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)
 	    || st.st_uid != state->priv.uid || (st.st_mode & 022)) {

@@ -19,6 +19,8 @@
  *		    with LOCAL_MBOX_OWNER and strict_mailbox_ownership,
  *		    owned by the recipient (a file created while running as
  *		    root is given to the recipient);
+ *	    mend    a last message without its final newline (a
+ *		    delivery killed mid-write) gets "\n\n" first;
  *	    write   the "From " line, Return-Path:, X-Original-To:,
  *		    Delivered-To:, the content with ">From " quoting and an
  *		    empty line, within mailbox_size_limit, then fsync;
@@ -134,7 +136,12 @@ local_mbox_open(LOCAL_STATE *state, const char *path, int flags,
 	struct stat st;
 	int	 fd, created = 0;
 
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0
+	/* Read access lets local_mbox_mend() look at the last byte. */
+	if ((fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK
+	    | O_CLOEXEC)) < 0 && errno == EACCES)
+		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK
+		    | O_CLOEXEC);
+	if (fd < 0
 	    && errno == ENOENT) {
 		fd = open_excl(path, 0600);
 		created = fd >= 0;
@@ -165,6 +172,29 @@ fail:
 	return -1;
 }
 
+/*
+ * local_mbox_mend - a delivery killed mid-write (SIGKILL, a crash) can
+ * leave a message without its final newline; end that line and add the
+ * separating empty line, so that the next "From " line starts a line.
+ * The truncation on failure (st_size) takes this back as well.
+ */
+static int
+local_mbox_mend(int fd, const struct stat *st)
+{
+	char	 last;
+
+	if (st->st_size == 0)
+		return 0;
+	if (pread(fd, &last, 1, st->st_size - 1) != 1) {
+		if (errno == EBADF)		/* opened write-only */
+			return 0;
+		return -1;
+	}
+	if (last == '\n')
+		return 0;
+	return write(fd, "\n\n", 2) == 2 ? 0 : -1;
+}
+
 /* local_mbox_write - append and sync, or truncate back */
 
 static int
@@ -176,6 +206,10 @@ local_mbox_write(LOCAL_STATE *state, int fd, const char *path, int flags,
 
 	if (fstat(fd, &st) < 0) {
 		vstring_sprintf(why, "cannot stat %s: %m", path);
+		return LOCAL_SOFT;
+	}
+	if (local_mbox_mend(fd, &st) < 0) {
+		vstring_sprintf(why, "cannot update mailbox %s: %m", path);
 		return LOCAL_SOFT;
 	}
 	if (local_cf.size_limit > 0)

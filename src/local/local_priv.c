@@ -9,6 +9,9 @@
  *		    char *dsn);
  *	int	local_priv_become(const LOCAL_PRIV *priv, VSTRING *why);
  *	int	local_priv_user(const char *name, LOCAL_PRIV *priv);
+ *	void	local_priv_target(const LOCAL_PRIV *priv, LOCAL_PRIV *out);
+ *	int	local_priv_open(const LOCAL_PRIV *priv, const char *path,
+ *		    int flags);
  * DESCRIPTION
  *	local_priv_run() calls fn(state, arg, why, dsn) with the user and
  *	group ids of priv. When the process already has them (it does not
@@ -20,13 +23,26 @@
  *
  *	local_priv_become() is the privilege change itself.
  *	local_priv_user() looks a login name up: 0, or -1 when unknown.
+ *
+ *	local_priv_target() gives the privileges for a delivery to a file
+ *	or a command: priv, except that root (in a root process) becomes
+ *	default_privs, as in Postfix: no file or command named in mail
+ *	for root, or in a root-owned .forward, runs as root.
+ *
+ *	local_priv_open() opens path read-only (flags are added) with the
+ *	file system ids of priv, so that a root process opens a file named
+ *	by a user (.forward, :include:) only when that user could: no
+ *	device or unreadable file is opened on a user's behalf. -1 and
+ *	errno on failure.
  * DIAGNOSTICS
  *	local_priv_run() returns fn's result: LOCAL_OK, LOCAL_SOFT or
  *	LOCAL_HARD, with dsn and why set on failure.
  */
+#include <sys/fsuid.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -48,6 +64,45 @@ local_priv_user(const char *name, LOCAL_PRIV *priv)
 	priv->uid = pw->pw_uid;
 	priv->gid = pw->pw_gid;
 	return 0;
+}
+
+void
+local_priv_target(const LOCAL_PRIV *priv, LOCAL_PRIV *out)
+{
+	*out = *priv;
+	if (geteuid() != 0 || priv->uid != 0)
+		return;
+	if (local_priv_user(local_cf.default_privs, out) < 0 || out->uid == 0) {
+		msg_warn("default_privs %s: unknown user or root; using nobody's id",
+		    local_cf.default_privs);
+		out->uid = 65534;
+		out->gid = 65534;
+	}
+}
+
+int
+local_priv_open(const LOCAL_PRIV *priv, const char *path, int flags)
+{
+	int	 fd, saved;
+
+	if (geteuid() != 0 || priv->uid == 0)
+		return open(path, O_RDONLY | flags);
+	(void)setfsgid(priv->gid);
+	(void)setfsuid(priv->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != priv->uid
+	    || (gid_t)setfsgid((gid_t)-1) != priv->gid) {
+		fd = -1;
+		saved = EPERM;
+	} else {
+		fd = open(path, O_RDONLY | flags);
+		saved = errno;
+	}
+	(void)setfsuid(0);
+	(void)setfsgid(getegid());
+	if ((uid_t)setfsuid((uid_t)-1) != 0)
+		msg_fatal("cannot restore the file system user id");
+	errno = saved;
+	return fd;
 }
 
 int

@@ -87,7 +87,7 @@ local_include(LOCAL_STATE *state, const char *path)
 		    "path name: %s", path);
 	if (local_dup(state, "include", path))
 		return LOCAL_OK;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+	if ((fd = local_priv_open(&state->priv, path, O_NONBLOCK | O_CLOEXEC)) < 0)
 		return local_fail(state, errno == ENOENT ? "5.3.5" : "4.3.0",
 		    "cannot open include file %s: %m", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (geteuid() == 0
@@ -96,6 +96,12 @@ local_include(LOCAL_STATE *state, const char *path)
 		close(fd);
 		return local_fail(state, "5.3.5", "include file %s: not a regular "
 		    "file readable by the alias or .forward owner", path);
+	}
+	if (st.st_mode & S_IWOTH) {
+		/* Anyone could name files and commands run as its owner. */
+		close(fd);
+		return local_fail(state, "5.3.5", "include file %s: writable by "
+		    "everyone", path);
 	}
 	text = vstring_alloc(1024);
 	while ((n = read(fd, buf, sizeof(buf))) > 0

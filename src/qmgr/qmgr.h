@@ -196,6 +196,10 @@ int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
 int	 qmgr_deferred_next(const char *, time_t *);
 void	 qmgr_deferred_forget(const char *);
+void	 qmgr_flush_add(const char *, const QF_MSG *);
+void	 qmgr_flush_forget(const char *);
+ARGV	*qmgr_flush_take(const char *);
+void	 qmgr_flush_lost(void);
 
 /* qmgr_message.c */
 int	 qmgr_message_load(const char *, const char *, int);

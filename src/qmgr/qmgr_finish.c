@@ -147,6 +147,7 @@ finish_defer(QMGR_MESSAGE *message, int failed)
 	if (utimensat(AT_FDCWD, vstring_str(path), ts, 0) < 0)
 		msg_warn("%s: cannot set the next attempt time: %m",
 		    message->id);
+	qmgr_flush_add(message->id, message->qf);
 	qf_close(message->qf);
 	message->qf = NULL;
 	if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_DEFERRED, message->id) < 0)

@@ -25,7 +25,8 @@
  *	qmgr_scan_deferred() takes in the deferred messages whose next
  *	attempt time has come, or all of them with flush, or with domain
  *	those with a pending recipient in that domain or its subdomains
- *	(ETRN, sendmail -qR). A scan that stops at the active limit is
+ *	(ETRN, sendmail -qR; found through the per-domain index of
+ *	qmgr_flush.c, without reading queue files). A scan that stops at the active limit is
  *	resumed, for due mail only, when a message leaves active/. The next attempt time of a
  *	message the qmgr
  *	deferred itself is remembered in memory; others (after a restart)
@@ -40,7 +41,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "events.h"
@@ -120,33 +120,28 @@ void
 qmgr_deferred_forget(const char *id)
 {
 	htable_delete(qmgr.deferred, id, NULL);
+	qmgr_flush_forget(id);
 }
 
-/* Does a deferred message have a pending recipient in domain? */
+/* scan_domain - take in the deferred mail of one domain (the flush index). */
 static int
-scan_domain_match(const char *id, const char *domain)
+scan_domain(const char *domain)
 {
-	VSTRING	*why = vstring_alloc(64);
-	QF_MSG	*qf;
-	const char *d;
-	size_t	 dl, l = strlen(domain);
-	int	 i, match = 0;
+	ARGV	*ids = qmgr_flush_take(domain);
+	size_t	 i;
+	int	 n = 0;
 
-	if ((qf = qf_open(qmgr.queue_dir, QF_DEFERRED, id, QF_OPEN_RDONLY,
-	    why)) != NULL) {
-		for (i = 0; i < qf->nrcpt && !match; i++) {
-			if (qf->rcpt[i].status == QF_RCPT_DONE)
-				continue;
-			d = qmgr_route_domain(qf->rcpt[i].address);
-			dl = strlen(d);
-			match = strcasecmp(d, domain) == 0 || (dl > l
-			    && d[dl - l - 1] == '.'
-			    && strcasecmp(d + dl - l, domain) == 0);
+	for (i = 0; i < ids->argc; i++) {
+		if (qmgr.nmessages >= qmgr.active_limit) {
+			/* The rest stay deferred; rebuild the index next time. */
+			qmgr_flush_lost();
+			break;
 		}
-		qf_close(qf);
+		if (qmgr_message_load(QF_DEFERRED, ids->argv[i], 1) > 0)
+			n++;
 	}
-	vstring_free(why);
-	return match;
+	argv_free(ids);
+	return n;
 }
 
 int
@@ -157,6 +152,8 @@ qmgr_scan_deferred(int flush, const char *domain)
 	time_t	 next;
 	int	 n = 0;
 
+	if (domain != NULL)
+		return scan_domain(domain);
 	if ((ids = qf_list(qmgr.queue_dir, QF_DEFERRED)) == NULL) {
 		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_DEFERRED);
 		return 0;
@@ -164,17 +161,12 @@ qmgr_scan_deferred(int flush, const char *domain)
 	for (i = 0; i < ids->argc; i++) {
 		if (qmgr.nmessages >= qmgr.active_limit) {
 			/* Continue when a message leaves (qmgr_finish.c). */
-			if (domain == NULL)
-				qmgr.scan_deferred = 1;
+			qmgr.scan_deferred = 1;
 			break;
 		}
-		if (domain != NULL) {
-			if (!scan_domain_match(ids->argv[i], domain))
-				continue;
-		} else if (!flush && (qmgr_deferred_next(ids->argv[i], &next) < 0
-		    || next > event_time())) {
+		if (!flush && (qmgr_deferred_next(ids->argv[i], &next) < 0
+		    || next > event_time()))
 			continue;
-		}
 		if (qmgr_message_load(QF_DEFERRED, ids->argv[i], flush) > 0)
 			n++;
 	}

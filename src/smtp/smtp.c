@@ -41,6 +41,7 @@
 #include "iostuff.h"
 #include "mail_conf.h"
 #include "mail_server.h"
+#include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
@@ -168,8 +169,16 @@ static int
 smtp_deliver(ATTR *attr, VSTREAM *client)
 {
 	SMTP_REQ req;
+	const char *prog = strrchr(smtp_program, '/');
 	int	 ret = 0;
 
+	/*
+	 * The qmgr reuses this connection: smtpctl trace applies per
+	 * request (not while a debug_peer_list session, which raised
+	 * msg_verbose, is cached).
+	 */
+	if (smtp_cache == NULL || !smtp_cache->debug)
+		(void)mail_trace_check(prog ? prog + 1 : smtp_program);
 	if (smtp_req_init(&req, attr, client) < 0) {
 		msg_warn("malformed delivery request from the queue manager");
 		ret = -1;

@@ -29,8 +29,10 @@
  *	malformed), the enhanced status (from the text, or derived from
  *	the code) and the text. Each call sets the stream time limit.
  *
- *	Conversations with servers that match debug_peer_list are logged,
- *	and msg_verbose is raised by debug_peer_level for the session;
+ *	Conversations with servers that match debug_peer_list, and every
+ *	conversation while msg_verbose is on (-v, or smtpctl trace mta
+ *	through mail_trace(3)), are logged; for the peers of
+ *	debug_peer_list msg_verbose is raised by debug_peer_level;
  *	with smtp_transcript_log (ZMailer's -l) every command and reply line
  *	is appended to that file, each line prefixed with the process id.
  *
@@ -128,7 +130,7 @@ smtp_transcript(SMTP_SESS *sess, int dir, const char *text, size_t len)
 
 	if (len > 1000)
 		len = 1000;
-	if (sess->debug)
+	if (sess->debug || msg_verbose)
 		msg_info("%s %s: %.*s", dir == '>' ? ">" : "<", vstring_str(sess->namaddr), (int)len, text);
 	if (*smtp_cf.transcript == 0)
 		return;

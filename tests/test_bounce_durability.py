@@ -1,0 +1,58 @@
+"""Bounce durability: every process killed with SIGKILL while qmgr and
+bounce turn rejected recipients into non-delivery reports; after a
+restart every accepted message still gets its report (review S, DESIGN
+"Durability": a notification is never lost; a duplicate is allowed).
+"""
+import re
+
+from harness import random_loopback, wait_for
+from smtp_fakeserver import FakeServer
+from test_qmgr_ctl import ok
+from test_qmgr_durability import SLOW_RETRY, Sender
+
+
+def reported_seqs(srv):
+    """X-Seq numbers of the originals returned in DSNs to me@s.test."""
+    seqs = []
+    for m in srv.messages:
+        if any("me@s.test" in str(r) for r in m.rcpts):
+            seqs += [int(s) for s in re.findall(rb"(?m)^X-Seq: (\d+)", m.data)]
+    return seqs
+
+
+def test_kill9_during_bounces(make_instance):
+    addr = random_loopback()
+    srv = FakeServer(addr=addr)
+    srv.reply_rcpt = lambda rcpt: ("250 2.1.5 Ok" if "me@s.test" in str(rcpt)
+                                   else "550 5.1.1 no such user")
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(
+            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
+        inst.start()
+
+        class BounceSender(Sender):
+            def one(self, seq):
+                with self.inst.smtp(timeout=20) as s:
+                    s.ehlo()
+                    s.mail("me@s.test")
+                    s.rcpt("r%d@s.test" % seq)
+                    code, _ = s.data(b"X-Seq: %d\r\nSubject: bounce me\r\n\r\nbody\r\n"
+                                     % seq)
+                if code == 250:
+                    with self.lock:
+                        self.accepted.add(seq)
+
+        sender = BounceSender(inst)
+
+        def kill_midway():
+            wait_for(lambda: len(reported_seqs(srv)) >= 20, 60, "20 reports")
+            inst.kill9_all()
+        sender.run(list(range(120)), during=kill_midway)
+        assert sender.accepted
+        inst.start()
+        ok(inst, "flush")
+        wait_for(lambda: sender.accepted <= set(reported_seqs(srv)), 90,
+                 "a report for every accepted message", interval=0.3)
+    finally:
+        srv.stop()
