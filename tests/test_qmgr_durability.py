@@ -8,8 +8,11 @@ must arrive. Duplicates are allowed by the design (at worst a recipient is
 delivered twice) and reported on stdout.
 """
 import collections
+import os
 import re
 import threading
+
+import pytest
 
 from harness import random_loopback, free_port, wait_for
 from smtp_fakeserver import FakeServer
@@ -117,6 +120,40 @@ def test_kill9_during_deliveries(make_instance):
             inst.kill9_all()
         sender.run(list(range(150)), during=kill_in_flight)
         inst.start()
+        ok(inst, "flush")
+        check_all_arrived(srv, sender.accepted)
+    finally:
+        srv.stop()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a mode 000 file")
+def test_unreadable_queue_file_is_not_corrupt(make_instance):
+    """A queue file qmgr cannot open for a reason other than its content
+    (here EACCES; in production EMFILE, ENOMEM, EIO) is not moved to
+    corrupt/, where nothing would ever deliver it: it goes back to
+    deferred/ and is delivered once it can be read (review S)."""
+    addr = random_loopback()
+    port = free_port(addr)
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
+    inst.start()
+    sender = Sender(inst)
+    sender.one(1)
+    assert sender.accepted == {1}
+    inst.wait_log(r"to=<r1@s.test>.*status=deferred", timeout=15)
+    wait_for(lambda: len(inst.queue_files("deferred")) == 1, 10, "one deferred")
+    qid = inst.queue_files("deferred")[0]
+    path = os.path.join(inst.queue_dir, "deferred", qid)
+    os.chmod(path, 0)
+    mark = inst.log_mark()
+    ok(inst, "flush")
+    inst.wait_log(r"%s: .*moving to deferred/" % qid, since=mark, timeout=15)
+    assert not inst.queue_files("corrupt")
+    wait_for(lambda: inst.queue_files("deferred") == [qid], 10, "back in deferred")
+    os.chmod(inst.queue_dir + "/deferred/" + qid, 0o600)
+    srv = FakeServer(addr=addr, port=port)
+    srv.start()
+    try:
         ok(inst, "flush")
         check_all_arrived(srv, sender.accepted)
     finally:

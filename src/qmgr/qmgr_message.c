@@ -36,7 +36,9 @@
  *	qmgr_message_load() returns 1 when the message was taken in, 0 when
  *	it vanished or was already active, -1 when it could not be moved
  *	(logged). A file that does not parse is moved to corrupt/ with a
- *	warning, never deleted.
+ *	warning, never deleted; one that cannot be opened for another
+ *	reason (no file descriptors, memory, permission) goes back to
+ *	deferred/ for a later try.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -100,19 +102,26 @@ message_alloc(QF_MSG *qf)
 	return message;
 }
 
-/* Open the file in active/; corrupt files go to corrupt/. */
+/*
+ * Open the file in active/. Only a file that does not parse (EINVAL; a
+ * symlink: ELOOP; a socket: ENXIO) goes to corrupt/. Any other failure
+ * (EMFILE, ENOMEM, EACCES, EIO) says nothing about the file: it goes
+ * back to deferred/, where the deferred queue scan tries it again.
+ */
 static QF_MSG *
 message_open(const char *id)
 {
 	VSTRING	*why = vstring_alloc(64);
+	const char *to;
 	QF_MSG	*qf;
 
 	if ((qf = qf_open(qmgr.queue_dir, QF_ACTIVE, id, QF_OPEN_RDWR,
 	    why)) == NULL && errno != ENOENT) {
-		msg_warn("%s: %s: moving to %s/", id, vstring_str(why),
-		    QF_CORRUPT);
-		if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_CORRUPT, id) < 0)
-			msg_warn("%s: cannot move to %s/: %m", id, QF_CORRUPT);
+		to = errno == EINVAL || errno == ELOOP || errno == ENXIO ?
+		    QF_CORRUPT : QF_DEFERRED;
+		msg_warn("%s: %s: moving to %s/", id, vstring_str(why), to);
+		if (qf_move(qmgr.queue_dir, QF_ACTIVE, to, id) < 0)
+			msg_warn("%s: cannot move to %s/: %m", id, to);
 	}
 	vstring_free(why);
 	return qf;
