@@ -23,6 +23,7 @@
 #include "deliver_reply.h"
 #include "local.h"
 #include "mail_server.h"
+#include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
 
@@ -68,6 +69,8 @@ local_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		/* The qmgr reuses this connection: smtpctl trace per request. */
+		(void)mail_trace_check("local");
 		if (local_request(attr, client) < 0)
 			break;
 	}
