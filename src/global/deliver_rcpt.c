@@ -5,7 +5,15 @@
  *	#include <deliver_rcpt.h>
  *
  *	int	deliver_rcpt_parse(const ATTR *request, DELIVER_RCPT **out);
+ *
+ *	int	deliver_req_parse(const ATTR *request, DELIVER_REQ *out);
  * DESCRIPTION
+ *	deliver_req_parse() reads the per-message attributes every
+ *	transport needs: it checks that the request is a "deliver"
+ *	request naming a queue directory (no slash, no leading dot) and a
+ *	valid queue id, with a sender (possibly empty). nexthop and the
+ *	optional attributes are null when absent; arrival and active are 0.
+ *
  *	deliver_rcpt_parse() collects the recipient groups of a delivery
  *	request (HACKING.md, "Delivery request"): each group starts with
  *	rcpt_index and may carry rcpt, orcpt and notify. Attributes before
@@ -13,7 +21,8 @@
  *	is an array (free it with myfree()) whose strings point into the
  *	request, valid as long as the request is.
  * DIAGNOSTICS
- *	The number of recipients, or -1 when the request has none, a
+ *	deliver_req_parse() returns 0, or -1 for a malformed request.
+ *	deliver_rcpt_parse() returns the number of recipients, or -1 when the request has none, a
  *	rcpt_index that is not a non-negative decimal number, or a group
  *	without an address (*out is then null).
  */
@@ -23,6 +32,7 @@
 #include "deliver_rcpt.h"
 #include "deliver_request.h"
 #include "mymalloc.h"
+#include "qfile.h"
 
 /* deliver_rcpt_index - a non-negative decimal number, or -1 */
 static long
@@ -73,4 +83,31 @@ deliver_rcpt_parse(const ATTR *a, DELIVER_RCPT **out)
 fail:
 	myfree(rcpt);
 	return -1;
+}
+
+int
+deliver_req_parse(const ATTR *attr, DELIVER_REQ *req)
+{
+	const char *v;
+
+	memset(req, 0, sizeof(*req));
+	if ((v = attr_get(attr, DR_REQUEST)) == NULL || strcmp(v, "deliver") != 0)
+		return -1;
+	req->queue_name = attr_get(attr, DR_QUEUE_NAME);
+	req->queue_id = attr_get(attr, DR_QUEUE_ID);
+	req->sender = attr_get(attr, DR_SENDER);
+	if (req->queue_name == NULL || req->queue_id == NULL
+	    || req->sender == NULL || strchr(req->queue_name, '/')
+	    || *req->queue_name == '.' || !qf_valid_id(req->queue_id))
+		return -1;
+	req->nexthop = attr_get(attr, DR_NEXTHOP);
+	req->envid = attr_get(attr, DR_DSN_ENVID);
+	req->ret = attr_get(attr, DR_DSN_RET);
+	req->client_name = attr_get(attr, DR_CLIENT_NAME);
+	req->client_addr = attr_get(attr, DR_CLIENT_ADDR);
+	req->helo = attr_get(attr, DR_HELO);
+	req->protocol = attr_get(attr, DR_PROTOCOL);
+	req->arrival = (v = attr_get(attr, DR_ARRIVAL)) ? strtod(v, NULL) : 0;
+	req->active = (v = attr_get(attr, DR_ACTIVE)) ? strtod(v, NULL) : 0;
+	return 0;
 }

@@ -17,4 +17,15 @@ typedef struct DELIVER_RCPT {
 /* deliver_rcpt_parse(request, out): count (> 0), or -1 malformed. */
 int	 deliver_rcpt_parse(const ATTR *, DELIVER_RCPT **);
 
+/* The per-message part of a request; strings point into the request. */
+typedef struct DELIVER_REQ {
+	const char *queue_name, *queue_id, *nexthop, *sender;
+	const char *envid, *ret;		/* DSN ENVID and RET, or null */
+	const char *client_name, *client_addr, *helo, *protocol;
+	double	 arrival, active;		/* for delay= and delays= */
+} DELIVER_REQ;
+
+/* deliver_req_parse(request, out): 0, or -1 when not a valid request. */
+int	 deliver_req_parse(const ATTR *, DELIVER_REQ *);
+
 #endif

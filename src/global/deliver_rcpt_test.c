@@ -72,10 +72,41 @@ PTEST(malformed)
 	PT_INTEQ(parse_one("1", ""), -1);
 }
 
+PTEST(request_header)
+{
+	ATTR	*a = attr_alloc();
+	DELIVER_REQ dr;
+
+	attr_add(a, "request", "deliver");
+	attr_add(a, "queue_name", "active");
+	attr_add(a, "queue_id", "0a1b2c3d");
+	attr_add(a, "sender", "");
+	attr_add(a, "arrival_time", "12.5");
+	PT_INTEQ(deliver_req_parse(a, &dr), 0);
+	PT_STREQ(dr.queue_id, "0a1b2c3d");
+	PT_STREQ(dr.sender, "");
+	PT_ASSERT(dr.nexthop == NULL && dr.envid == NULL);
+	PT_ASSERT(dr.arrival == 12.5 && dr.active == 0);
+	attr_reset(a);
+	attr_add(a, "request", "deliver");
+	attr_add(a, "queue_name", "../active");
+	attr_add(a, "queue_id", "0a1b2c3d");
+	attr_add(a, "sender", "a@b");
+	PT_INTEQ(deliver_req_parse(a, &dr), -1);
+	attr_reset(a);
+	attr_add(a, "request", "deliver");
+	attr_add(a, "queue_name", "active");
+	attr_add(a, "queue_id", "not-an-id");
+	attr_add(a, "sender", "a@b");
+	PT_INTEQ(deliver_req_parse(a, &dr), -1);
+	attr_free(a);
+}
+
 int
 main(void)
 {
 	PT_RUN(groups);
 	PT_RUN(malformed);
+	PT_RUN(request_header);
 	return PT_DONE();
 }

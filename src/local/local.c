@@ -41,9 +41,9 @@ local_request(ATTR *attr, VSTREAM *client)
 		ret = -1;
 		goto out;
 	}
-	if ((req.msg = qf_open(local_cf.queue_dir, req.queue_name, req.queue_id,
+	if ((req.msg = qf_open(local_cf.queue_dir, req.dr.queue_name, req.dr.queue_id,
 	    QF_OPEN_RDONLY, why)) == NULL || local_req_scan(&req, why) < 0) {
-		msg_warn("%s: %s", req.queue_id, vstring_str(why));
+		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
 			    NULL, "cannot read the queue file", NULL);

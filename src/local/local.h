@@ -67,8 +67,8 @@ typedef DELIVER_RCPT LOCAL_RCPT;
 typedef struct LOCAL_REQ {
 	ATTR	*attr;
 	VSTREAM	*client;
-	const char *queue_name, *queue_id, *nexthop, *sender;
-	double	 arrival, active, start;
+	DELIVER_REQ dr;			/* queue file, sender, times */
+	double	 start;
 	LOCAL_RCPT *rcpt;
 	int	 nrcpt;
 	QF_MSG	*msg;

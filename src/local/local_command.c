@@ -79,7 +79,7 @@ local_command_env(LOCAL_STATE *state)
 	}
 	if (state->shell)
 		ENV("SHELL", state->shell);
-	ENV("SENDER", state->req->sender);
+	ENV("SENDER", state->req->dr.sender);
 	ENV("RECIPIENT", state->addr);
 	ENV("LOCAL", vstring_str(local));
 	ENV("DOMAIN", at ? at + 1 : "");

@@ -45,7 +45,7 @@
 void
 local_copy_headers(LOCAL_STATE *state, VSTRING *out, int flags, time_t now)
 {
-	const char *sender = state->req->sender;
+	const char *sender = state->req->dr.sender;
 	char	 date[64];
 	struct tm tm;
 

@@ -56,7 +56,7 @@ make_state(LOCAL_STATE *state, LOCAL_REQ *req, LOCAL_RCPT *rcpt, QF_MSG *m)
 	memset(req, 0, sizeof(*req));
 	memset(rcpt, 0, sizeof(*rcpt));
 	req->msg = m;
-	req->sender = "s@example.com";
+	req->dr.sender = "s@example.com";
 	rcpt->addr = "u+x@localhost";
 	rcpt->orcpt = "rfc822;alias@localhost";
 	state->req = req;

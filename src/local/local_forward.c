@@ -113,7 +113,7 @@ local_dot_forward(LOCAL_STATE *state, const char *user, int *found)
 		if (local_var_expand(state, path, local_cf.forward_path->argv[i],
 		    local_cf.fwd_filter) < 0) {
 			msg_warn("%s: forward_path entry \"%s\": bad characters in "
-			    "the expansion: ignored", state->req->queue_id,
+			    "the expansion: ignored", state->req->dr.queue_id,
 			    local_cf.forward_path->argv[i]);
 			continue;
 		}
@@ -210,7 +210,7 @@ local_forward_fn(LOCAL_STATE *state, const char *unused, VSTRING *why, char *dsn
 
 	if ((qf = qf_create(local_cf.queue_dir, why)) == NULL)
 		goto fail;
-	qf_set_sender(qf, res->fwd_sender ? res->fwd_sender : state->req->sender);
+	qf_set_sender(qf, res->fwd_sender ? res->fwd_sender : state->req->dr.sender);
 	qf_set_arrival(qf, time(NULL));
 	qf_set_family(qf, AF_UNIX);
 	qf_set_origin(qf, "local");

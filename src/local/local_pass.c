@@ -99,7 +99,7 @@ local_pass(LOCAL_STATE *state, const char *dest)
 	if ((nexthop = strchr(transport, ':')) != NULL)
 		*nexthop++ = 0;
 	if (nexthop == NULL || *nexthop == 0)
-		nexthop = (char *)state->req->nexthop;
+		nexthop = (char *)state->req->dr.nexthop;
 	if (*transport == 0 || strchr(transport, '/') || *transport == '.') {
 		rc = local_fail(state, "4.3.5", "bad mailbox_transport: %s", dest);
 		goto out;

@@ -189,7 +189,7 @@ local_recipient(LOCAL_REQ *req, LOCAL_RCPT *rcpt)
 	state.rcpt = rcpt;
 	state.res = local_result_alloc();
 	state.addr = rcpt->addr;
-	state.sender = req->sender;
+	state.sender = req->dr.sender;
 	state.priv.uid = geteuid();
 	state.priv.gid = getegid();
 	(void)local_deliver(&state, rcpt->addr);

@@ -46,27 +46,15 @@ local_req_rcpts(LOCAL_REQ *req)
 int
 local_req_init(LOCAL_REQ *req, ATTR *attr, VSTREAM *client)
 {
-	const char *v;
-
 	memset(req, 0, sizeof(*req));
 	req->start = deliver_now();
 	req->attr = attr;
 	req->client = client;
 	req->delivered = argv_alloc(4);
-	if ((v = attr_get(attr, DR_REQUEST)) == NULL || strcmp(v, "deliver") != 0)
+	if (deliver_req_parse(attr, &req->dr) < 0)
 		return -1;
-	req->queue_name = attr_get(attr, DR_QUEUE_NAME);
-	req->queue_id = attr_get(attr, DR_QUEUE_ID);
-	req->nexthop = attr_get(attr, DR_NEXTHOP);
-	req->sender = attr_get(attr, DR_SENDER);
-	if (req->queue_name == NULL || req->queue_id == NULL
-	    || req->sender == NULL || strchr(req->queue_name, '/')
-	    || *req->queue_name == '.' || !qf_valid_id(req->queue_id))
-		return -1;
-	if (req->nexthop == NULL)
-		req->nexthop = "";
-	req->arrival = (v = attr_get(attr, DR_ARRIVAL)) ? strtod(v, NULL) : 0;
-	req->active = (v = attr_get(attr, DR_ACTIVE)) ? strtod(v, NULL) : 0;
+	if (req->dr.nexthop == NULL)
+		req->dr.nexthop = "";
 	return local_req_rcpts(req);
 }
 

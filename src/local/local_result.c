@@ -98,9 +98,9 @@ local_log(LOCAL_STATE *state, const char *to, const char *dsn,
 
 	if (strcasecmp(o, to) != 0)
 		vstring_sprintf(orig, ", orig_to=<%s>", o);
-	deliver_delays(delays, req->arrival, req->active, req->start, 0);
+	deliver_delays(delays, req->dr.arrival, req->dr.active, req->start, 0);
 	msg_info("%s: to=<%s>%s, relay=local, %s, dsn=%s, status=%s (%s)",
-	    req->queue_id, to, vstring_str(orig), vstring_str(delays), dsn,
+	    req->dr.queue_id, to, vstring_str(orig), vstring_str(delays), dsn,
 	    deliver_status(dsn), text);
 	vstring_free(delays);
 	vstring_free(orig);
@@ -175,5 +175,5 @@ local_reply(LOCAL_STATE *state)
 	if (deliver_reply(state->req->client, state->rcpt->index, dsn, NULL,
 	    why, NULL) < 0)
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",
-		    state->req->queue_id, state->rcpt->addr);
+		    state->req->dr.queue_id, state->rcpt->addr);
 }

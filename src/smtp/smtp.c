@@ -77,31 +77,13 @@ smtp_req_rcpts(SMTP_REQ *req)
 static int
 smtp_req_init(SMTP_REQ *req, ATTR *attr, VSTREAM *client)
 {
-	const char *v;
-
 	memset(req, 0, sizeof(*req));
 	clock_gettime(CLOCK_REALTIME, &req->t_start);
 	req->attr = attr;
 	req->client = client;
 	req->why = vstring_alloc(200);
-	if ((v = attr_get(attr, DR_REQUEST)) == NULL || strcmp(v, "deliver") != 0)
+	if (deliver_req_parse(attr, &req->dr) < 0 || req->dr.nexthop == NULL)
 		return -1;
-	req->queue_name = attr_get(attr, DR_QUEUE_NAME);
-	req->queue_id = attr_get(attr, DR_QUEUE_ID);
-	req->nexthop = attr_get(attr, DR_NEXTHOP);
-	req->sender = attr_get(attr, DR_SENDER);
-	if (req->queue_name == NULL || req->queue_id == NULL || req->nexthop == NULL
-	    || req->sender == NULL || strchr(req->queue_name, '/') || *req->queue_name == '.'
-	    || !qf_valid_id(req->queue_id))
-		return -1;
-	req->envid = attr_get(attr, DR_DSN_ENVID);
-	req->ret = attr_get(attr, DR_DSN_RET);
-	req->client_name = attr_get(attr, DR_CLIENT_NAME);
-	req->client_addr = attr_get(attr, DR_CLIENT_ADDR);
-	req->helo = attr_get(attr, DR_HELO);
-	req->protocol = attr_get(attr, DR_PROTOCOL);
-	req->arrival = (v = attr_get(attr, DR_ARRIVAL)) ? strtod(v, NULL) : 0;
-	req->active = (v = attr_get(attr, DR_ACTIVE)) ? strtod(v, NULL) : 0;
 	return smtp_req_rcpts(req);
 }
 
@@ -152,7 +134,7 @@ smtp_handoff(SMTP_REQ *req)
 fail:
 	if (req->pending > 0) {
 		msg_warn("%s: mail for %s loops back to myself; hand-off to %s failed: %s",
-		    req->queue_id, req->nexthop, smtp_cf.best_mx_transport, vstring_str(why));
+		    req->dr.queue_id, req->dr.nexthop, smtp_cf.best_mx_transport, vstring_str(why));
 		smtp_rcpt_rest(req, NULL, "4.3.0", "mail loops back to myself; cannot pass it to best_mx_transport");
 	}
 	if (peer)
@@ -184,10 +166,10 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		ret = -1;
 		goto out;
 	}
-	smtp_title("%s: %s", req.queue_id, req.nexthop);
-	if ((req.msg = qf_open(smtp_cf.queue_dir, req.queue_name, req.queue_id,
+	smtp_title("%s: %s", req.dr.queue_id, req.dr.nexthop);
+	if ((req.msg = qf_open(smtp_cf.queue_dir, req.dr.queue_name, req.dr.queue_id,
 	    QF_OPEN_RDONLY, req.why)) == NULL) {
-		msg_warn("%s: %s", req.queue_id, vstring_str(req.why));
+		msg_warn("%s: %s", req.dr.queue_id, vstring_str(req.why));
 		smtp_rcpt_rest(&req, NULL, "4.3.0", "cannot open the queue file");
 	} else {
 		req.has8bit = smtp_body_scan8(&req);

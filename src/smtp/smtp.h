@@ -10,6 +10,7 @@
 
 #include "argv.h"
 #include "attr.h"
+#include "deliver_rcpt.h"
 #include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
@@ -149,9 +150,7 @@ typedef struct SMTP_RCPT {
 typedef struct SMTP_REQ {
 	ATTR	*attr;			/* the raw request */
 	VSTREAM	*client;		/* back to the qmgr */
-	const char *queue_name, *queue_id, *nexthop, *sender, *envid;
-	const char *ret, *client_name, *client_addr, *helo, *protocol;
-	double	 arrival, active;
+	DELIVER_REQ dr;			/* queue file, sender, origin, times */
 	struct timespec t_start, t_conn, t_xfer;
 	SMTP_RCPT *rcpt;
 	int	 nrcpt;

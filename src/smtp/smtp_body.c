@@ -175,7 +175,7 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 	if (mime)
 		smtp_mime_free(mime);
 	if (ret < 0) {
-		msg_warn("%s: read queue file content: %m", req->queue_id);
+		msg_warn("%s: read queue file content: %m", req->dr.queue_id);
 		sess->broken = 1;
 		return -1;
 	}
@@ -189,13 +189,13 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 	 * ACK (Nagle), about 40 ms per message. Only the PIX workaround sends
 	 * it by itself.
 	 */
-	if (sess->pix && time(NULL) - (time_t)req->arrival > smtp_cf.pix_threshold) {
+	if (sess->pix && time(NULL) - (time_t)req->dr.arrival > smtp_cf.pix_threshold) {
 		if (vstream_fflush(sess->stream) < 0) {
 			sess->broken = 1;
 			return -1;
 		}
 		msg_info("%s: enabling PIX <CR><LF>.<CR><LF> workaround for %s",
-		    req->queue_id, vstring_str(sess->namaddr));
+		    req->dr.queue_id, vstring_str(sess->namaddr));
 		if (smtp_cf.pix_delay > 0)
 			sleep((unsigned)smtp_cf.pix_delay);
 	}

@@ -134,7 +134,7 @@ smtp_connect_list(SMTP_REQ *req, const char *dest, SMTP_ADDR *list)
 		req->final_server = smtp_connect_final(a, sessions);
 		if ((sess = smtp_sess_open(a, dest, why, dsn)) == NULL) {
 			if (!req->final_server)
-				msg_info("%s: %s", req->queue_id, vstring_str(why));
+				msg_info("%s: %s", req->dr.queue_id, vstring_str(why));
 			smtp_req_why(req, dsn, dsn[0] != '5', "%s", vstring_str(why));
 			if (dsn[0] == '5') {
 				smtp_rcpt_rest(req, NULL, dsn, vstring_str(why));
@@ -153,7 +153,7 @@ smtp_connect_list(SMTP_REQ *req, const char *dest, SMTP_ADDR *list)
 int
 smtp_connect_deliver(SMTP_REQ *req, SMTP_SESS **cache)
 {
-	const char *dest = *smtp_cf.forced_dest ? smtp_cf.forced_dest : req->nexthop;
+	const char *dest = *smtp_cf.forced_dest ? smtp_cf.forced_dest : req->dr.nexthop;
 	SMTP_SESS *sess;
 	SMTP_ADDR *list = NULL;
 	VSTRING	*why = vstring_alloc(100);

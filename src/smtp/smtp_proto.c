@@ -196,10 +196,10 @@ smtp_send_xforward(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *tmp)
 	vstring_strcpy(cmd, "XFORWARD");
 #define XF(bit, name, val) if (sess->xforward & (bit)) vstring_sprintf_append(cmd, " %s=%s", name, \
 	    smtp_xtext(tmp, (val) && *(val) ? (val) : "[UNAVAILABLE]"))
-	XF(SMTP_XF_NAME, "NAME", req->client_name);
-	XF(SMTP_XF_ADDR, "ADDR", req->client_addr);
-	XF(SMTP_XF_PROTO, "PROTO", req->protocol);
-	XF(SMTP_XF_HELO, "HELO", req->helo);
+	XF(SMTP_XF_NAME, "NAME", req->dr.client_name);
+	XF(SMTP_XF_ADDR, "ADDR", req->dr.client_addr);
+	XF(SMTP_XF_PROTO, "PROTO", req->dr.protocol);
+	XF(SMTP_XF_HELO, "HELO", req->dr.helo);
 #undef XF
 	if (smtp_cmd(sess, smtp_cf.tmo_xforward, "%s", vstring_str(cmd)) < 0
 	    || smtp_resp(sess, smtp_cf.tmo_xforward) / 100 != 2) {
@@ -219,7 +219,7 @@ smtp_utf8_addrs(const SMTP_REQ *req)
 	const unsigned char *cp;
 	int	 i;
 
-	for (cp = (const unsigned char *)req->sender; cp && *cp; cp++)
+	for (cp = (const unsigned char *)req->dr.sender; cp && *cp; cp++)
 		if (*cp >= 0x80)
 			return 1;
 	for (i = 0; i < req->nrcpt; i++) {
@@ -265,7 +265,7 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 	VSTRING	*cmd = vstring_alloc(200);
 	int	 ret;
 
-	vstring_sprintf(cmd, "MAIL FROM:<%s>", smtp_quote(a, req->sender));
+	vstring_sprintf(cmd, "MAIL FROM:<%s>", smtp_quote(a, req->dr.sender));
 	if (sess->features & SMTP_FEAT_SIZE)
 		vstring_sprintf_append(cmd, " SIZE=%lld", (long long)req->msg->content_size);
 	if (req->has8bit && !downgrade && (sess->features & SMTP_FEAT_8BITMIME))
@@ -273,11 +273,11 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 	if ((sess->features & SMTP_FEAT_SMTPUTF8) && smtp_utf8_message(req))
 		vstring_strcat(cmd, " SMTPUTF8");
 	if (sess->features & SMTP_FEAT_DSN) {
-		if (req->ret && *req->ret)
-			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->ret, "2") == 0
-			    || strcasecmp(req->ret, "HDRS") == 0 ? "HDRS" : "FULL");
-		if (req->envid && *req->envid)
-			vstring_sprintf_append(cmd, " ENVID=%s", smtp_xtext(b, req->envid));
+		if (req->dr.ret && *req->dr.ret)
+			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->dr.ret, "2") == 0
+			    || strcasecmp(req->dr.ret, "HDRS") == 0 ? "HDRS" : "FULL");
+		if (req->dr.envid && *req->dr.envid)
+			vstring_sprintf_append(cmd, " ENVID=%s", smtp_xtext(b, req->dr.envid));
 	}
 	ret = smtp_send(sess, smtp_cf.tmo_mail, "%s", vstring_str(cmd));
 	vstring_free(cmd);

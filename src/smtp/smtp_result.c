@@ -62,7 +62,7 @@ smtp_delays(SMTP_REQ *req, VSTRING *out)
 	start = req->t_start.tv_sec + req->t_start.tv_nsec / 1e9;
 	conn = req->t_conn.tv_sec ? req->t_conn.tv_sec +
 	    req->t_conn.tv_nsec / 1e9 : deliver_now();
-	deliver_delays(out, req->arrival, req->active, start, conn);
+	deliver_delays(out, req->dr.arrival, req->dr.active, start, conn);
 }
 
 /* smtp_notify_success - did the sender ask for success notices? */
@@ -112,13 +112,13 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	smtp_delays(req, delays);
 	if ((o = smtp_orig_to(rcpt)) != NULL)
 		vstring_sprintf(orig, ", orig_to=<%s>", o);
-	msg_info("%s: to=<%s>%s, relay=%s, %s, dsn=%s, status=%s (%s)", req->queue_id,
+	msg_info("%s: to=<%s>%s, relay=%s, %s, dsn=%s, status=%s (%s)", req->dr.queue_id,
 	    rcpt->addr, vstring_str(orig), sess ? vstring_str(sess->relay) : "none",
 	    vstring_str(delays), dsn, status, text);
 	if (deliver_reply_flags(req->client, rcpt->index, dsn, action, text,
 	    sess ? vstring_str(sess->relay) : NULL, passed) < 0)
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",
-		    req->queue_id, rcpt->addr);
+		    req->dr.queue_id, rcpt->addr);
 	rcpt->done = 1;
 	rcpt->accepted = 0;
 	req->pending--;
