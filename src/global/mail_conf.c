@@ -21,6 +21,11 @@
  *	const char *conf_lookup(const char *name);
  *	const char *conf_raw(const char *name, int *src);
  *	ARGV *mail_conf_file_names(void);
+ *
+ *	int conf_param_compat(const char *name);
+ *	int conf_compat_warn(void);
+ *	int conf_compat_warn_override(const char *name_eq_value,
+ *	    const char *where);
  * DESCRIPTION
  *	mail_conf_read() loads config_dir/main.cf, where config_dir is the
  *	argument, else $MAIL_CONFIG, else the built-in default of the
@@ -57,6 +62,15 @@
  *	"<transport>_destination_concurrency_limit": the expanded value, or
  *	a null pointer when the name is neither set nor in the table.
  *	conf_raw() returns the unexpanded value in effect and its source.
+ *
+ *	conf_param_compat() says whether a table parameter is accepted for
+ *	compatibility only: no program reads it (conf_compat_names[], which
+ *	mk/params-compat generates from the sources). conf_compat_warn()
+ *	logs "warning: NAME is accepted for compatibility but not
+ *	implemented" once for each such name that main.cf or an override
+ *	sets, and returns the count; every daemon calls it at start, and so
+ *	do the master and "postern check". conf_compat_warn_override() does
+ *	the same for one "name=value" (a master.cf -o), naming where.
  * DIAGNOSTICS
  *	Fatal: a main.cf that cannot be read (unless MAIL_CONF_OPTIONAL),
  *	syntax errors and invalid values (with file and line), expansion
@@ -164,6 +178,65 @@ conf_param_find(const char *name)
 				htable_enter(conf_index, p->name, (void *)p);
 	}
 	return htable_find(conf_index, name);
+}
+
+static int
+conf_compat_cmp(const void *key, const void *elt)
+{
+	return strcmp(key, *(const char *const *)elt);
+}
+
+int
+conf_param_compat(const char *name)
+{
+	static size_t count;
+
+	if (count == 0)
+		while (conf_compat_names[count] != NULL)
+			count++;
+	return bsearch(name, conf_compat_names, count, sizeof(char *),
+	    conf_compat_cmp) != NULL;
+}
+
+int
+conf_compat_warn_override(const char *arg, const char *where)
+{
+	size_t	 n = strcspn(arg, "= \t");
+	char	*name = mystrndup(arg, n);
+	int	 hit;
+
+	if ((hit = conf_param_compat(name)) != 0)
+		msg_warn("%s%s%s is accepted for compatibility but not "
+		    "implemented", where ? where : "", where ? ": " : "", name);
+	myfree(name);
+	return hit;
+}
+
+int
+conf_compat_warn(void)
+{
+	HTABLE	*tables[2] = { conf_file, conf_over };
+	HTABLE	*seen = htable_create(16);
+	HTABLE_INFO **list, **ht;
+	int	 i, count = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (tables[i] == NULL)
+			continue;
+		list = htable_list(tables[i]);
+		for (ht = list; *ht; ht++) {
+			if (!conf_param_compat((*ht)->key) ||
+			    htable_locate(seen, (*ht)->key) != NULL)
+				continue;
+			htable_enter(seen, (*ht)->key, NULL);
+			msg_warn("%s is accepted for compatibility but not "
+			    "implemented", (*ht)->key);
+			count++;
+		}
+		myfree(list);
+	}
+	htable_free(seen, NULL);
+	return count;
 }
 
 int

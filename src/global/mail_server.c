@@ -193,6 +193,25 @@ mail_server_fd_ok(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
+/*
+ * mail_server_logfile_ok - does maillog_file begin with one of the prefixes
+ * in maillog_file_prefixes? (As Postfix, so that a mistyped or hostile
+ * setting cannot make a daemon append to an arbitrary file.)
+ */
+int
+mail_server_logfile_ok(const char *file)
+{
+	ARGV	*prefixes = conf_list("maillog_file_prefixes");
+	size_t	 i;
+	int	 ok = 0;
+
+	for (i = 0; i < prefixes->argc && !ok; i++)
+		ok = strncmp(file, prefixes->argv[i],
+		    strlen(prefixes->argv[i])) == 0;
+	argv_free(prefixes);
+	return ok;
+}
+
 /* mail_server_logging - syslog or maillog_file, tagged syslog_name/program. */
 static void
 mail_server_logging(const char *prog)
@@ -305,6 +324,7 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 		mail_server_override(overrides->argv[i]);
 	argv_free(overrides);
 	mail_server_logging(prog);
+	(void)conf_compat_warn();
 	mail_server_signals();
 
 	if (!ms.standalone) {

@@ -48,6 +48,7 @@
 #include "events.h"
 #include "mail_conf.h"
 #include "mail_counter.h"
+#include "mail_server.h"
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -186,6 +187,7 @@ master_ready(int ready_fd)
 	}
 	msg_info("daemon started -- version %s, configuration %s",
 	    conf_str("mail_version"), master_config_dir);
+	(void)conf_compat_warn();
 	if (ready_fd >= 0) {
 		if ((null = open("/dev/null", O_RDWR)) >= 0) {
 			(void)dup2(null, 0);
@@ -274,6 +276,10 @@ main(int argc, char **argv)
 	if (setenv("MAIL_CONFIG", master_config_dir, 1) < 0)
 		msg_fatal("setenv: %m");
 	msg_set_tag(conf_str("syslog_name"), "master");
+	if (*conf_str("maillog_file") &&
+	    !mail_server_logfile_ok(conf_str("maillog_file")))
+		msg_fatal("parameter maillog_file: value %s does not match any "
+		    "prefix in maillog_file_prefixes", conf_str("maillog_file"));
 
 	if (!master_foreground)
 		ready_fd = master_detach();
