@@ -61,6 +61,8 @@ smtpd_state_free(SMTPD_STATE *state)
 	smtpd_proto_reset(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
+	if (state->ehlo_discard)
+		argv_free(state->ehlo_discard);
 	vstring_free(state->buf);
 	vstring_free(state->reply);
 	vstring_free(state->check_reply);

@@ -92,6 +92,12 @@ typedef struct SMTPD_CONF {
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
+	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */
+	int	 port_logging;		/* smtpd_client_port_logging */
+	int	 strict_821;		/* strict_rfc821_envelopes */
+	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
+	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
+	ARGV	*noop_cmds;		/* smtpd_noop_commands */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -145,6 +151,7 @@ typedef struct SMTPD_STATE {
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
 	char	*helo;
@@ -192,6 +199,11 @@ void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd_ehlo.c */
+void	 smtpd_ehlo_reply(SMTPD_STATE *, ARGV *);
+int	 smtpd_ehlo_discarded(SMTPD_STATE *, const char *);
+int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 
 /* smtpd_cmd.c */
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);

@@ -40,6 +40,7 @@
  */
 #include <sys/socket.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -181,25 +182,30 @@ static int
 smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 {
 	const SMTPD_CONF *conf = state->conf;
+	ARGV	*kw;
+	char	 size[32];
 
 	if (smtpd_cmd_helo_common(state, args, 1) < 0)
 		return -1;
-	smtpd_chat_reply(state, "250-%s", conf->myhostname);
-	smtpd_chat_reply(state, "250-PIPELINING");
-	if (conf->size_limit > 0)
-		smtpd_chat_reply(state, "250-SIZE %lld", conf->size_limit);
-	else
-		smtpd_chat_reply(state, "250-SIZE");
+	kw = argv_alloc(16);
+	argv_add(kw, "PIPELINING");
+	if (conf->size_limit > 0) {
+		snprintf(size, sizeof(size), "SIZE %lld", conf->size_limit);
+		argv_add(kw, size);
+	} else
+		argv_add(kw, "SIZE");
 	if (!conf->disable_vrfy)
-		smtpd_chat_reply(state, "250-VRFY");
-	smtpd_chat_reply(state, "250-ETRN");
+		argv_add(kw, "VRFY");
+	argv_add(kw, "ETRN");
 	if (smtpd_tls_offer(state))
-		smtpd_chat_reply(state, "250-STARTTLS");
-	smtpd_chat_reply(state, "250-ENHANCEDSTATUSCODES");
-	smtpd_chat_reply(state, "250-8BITMIME");
-	smtpd_chat_reply(state, "250-DSN");
-	smtpd_chat_reply(state, "250-SMTPUTF8");
-	smtpd_chat_reply(state, "250 CHUNKING");
+		argv_add(kw, "STARTTLS");
+	argv_add(kw, "ENHANCEDSTATUSCODES");
+	argv_add(kw, "8BITMIME");
+	argv_add(kw, "DSN");
+	argv_add(kw, "SMTPUTF8");
+	argv_add(kw, "CHUNKING");
+	smtpd_ehlo_reply(state, kw);
+	argv_free(kw);
 	return 0;
 }
 
@@ -267,6 +273,19 @@ smtpd_cmd_is_forbidden(const char *verb, size_t len)
 	return 0;
 }
 
+/* smtpd_noop_commands: commands answered "250 Ok" and otherwise ignored. */
+static int
+smtpd_cmd_is_noop(SMTPD_STATE *state, const char *verb, size_t len)
+{
+	const ARGV *list = state->conf->noop_cmds;
+
+	for (size_t i = 0; i < list->argc; i++)
+		if (strlen(list->argv[i]) == len &&
+		    strncasecmp(list->argv[i], verb, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Lines we answer without running a command; -1 when handled. */
 static int
 smtpd_cmd_screen(SMTPD_STATE *state, int r)
@@ -278,8 +297,8 @@ smtpd_cmd_screen(SMTPD_STATE *state, int r)
 	}
 	if (state->msg.bare_lf && state->bare_nl == SMTPD_BARE_NL_REJECT) {
 		msg_info("disconnect: bare <LF> received from %s", state->namaddr);
-		smtpd_chat_reply(state, "521 5.5.2 %s Error: bare <LF> received",
-		    state->conf->myhostname);
+		smtpd_chat_reply(state, "%d 5.5.2 %s Error: bare <LF> received",
+		    state->conf->bare_nl_code, state->conf->myhostname);
 		state->quit = 1;
 		return -1;
 	}
@@ -310,7 +329,19 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 	vlen = strcspn(line, " \t");
 	args = line + vlen;
 	args += strspn(args, " \t");
-	if ((cmd = smtpd_cmd_find(line, vlen)) == NULL) {
+	if (smtpd_cmd_is_noop(state, line, vlen)) {
+		smtpd_cmd_count(state, "noop", 1);
+		smtpd_chat_reply(state, "250 2.0.0 Ok");
+		return;
+	}
+	if ((cmd = smtpd_cmd_find(line, vlen)) != NULL &&
+	    smtpd_ehlo_command_hidden(state, cmd->name)) {
+		state->where = cmd->name;
+		smtpd_cmd_count(state, cmd->stat, 0);
+		(void)smtpd_cmd_unimpl(state, args);
+		return;
+	}
+	if (cmd == NULL) {
 		if (smtpd_cmd_is_forbidden(line, vlen)) {
 			msg_warn("non-SMTP command from %s: %.100s",
 			    state->namaddr, line);

@@ -59,6 +59,7 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
 	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
 	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
+	conf->bare_nl_code = (int)conf_int("smtpd_forbid_bare_newline_reject_code");
 	if (conf->line_limit < 0 || conf->hdr_limit < 0 || conf->size_limit < 0)
 		msg_fatal("negative line_length_limit, header_size_limit or "
 		    "message_size_limit");
@@ -86,6 +87,9 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->rcpt_rest = conf_list("smtpd_recipient_restrictions");
 	conf->data_rest = conf_list("smtpd_data_restrictions");
 	conf->eod_rest = conf_list("smtpd_end_of_data_restrictions");
+	conf->discard_ehlo = conf_str("smtpd_discard_ehlo_keywords");
+	conf->discard_ehlo_maps = conf_list("smtpd_discard_ehlo_keyword_address_maps");
+	conf->noop_cmds = conf_list("smtpd_noop_commands");
 }
 
 void
@@ -104,6 +108,8 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->helo_required = conf_bool("smtpd_helo_required");
 	conf->delay_reject = conf_bool("smtpd_delay_reject");
 	conf->peername_lookup = conf_bool("smtpd_peername_lookup");
+	conf->port_logging = conf_bool("smtpd_client_port_logging");
+	conf->strict_821 = conf_bool("strict_rfc821_envelopes");
 	conf->reject_unlisted_rcpt = conf_bool("smtpd_reject_unlisted_recipient");
 	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
 	smtpd_conf_limits(conf);

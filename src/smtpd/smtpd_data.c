@@ -65,8 +65,8 @@ smtpd_data_finish(SMTPD_STATE *state)
 	state->where = "END-OF-MESSAGE";
 	if (m->bare_lf && state->bare_nl == SMTPD_BARE_NL_REJECT) {
 		msg_info("disconnect: bare <LF> received from %s", state->namaddr);
-		smtpd_chat_reply(state, "521 5.5.2 %s Error: bare <LF> received",
-		    state->conf->myhostname);
+		smtpd_chat_reply(state, "%d 5.5.2 %s Error: bare <LF> received",
+		    state->conf->bare_nl_code, state->conf->myhostname);
 		state->quit = 1;
 	} else if (m->too_big) {
 		msg_info("%s: reject: size %lld exceeds message_size_limit from %s",

@@ -180,6 +180,14 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	return 0;
 }
 
+/* strict_rfc821_envelopes: no address without its <>. */
+static int
+smtpd_proto_path_flags(const SMTPD_STATE *state)
+{
+	return state->conf->strict_821 ?
+	    SMTPD_PATH_FLAGS & ~ADDR_PARSE_BARE : SMTPD_PATH_FLAGS;
+}
+
 /*
  * Parse the path after "FROM:" / "TO:" into addr and params; -1 after a
  * reply: parameter syntax errors as addr_parse_path() words them, path
@@ -191,7 +199,8 @@ smtpd_proto_path(SMTPD_STATE *state, const char *args, VSTRING *addr,
 {
 	const char *why;
 
-	if (addr_parse_path(args, SMTPD_PATH_FLAGS, addr, params, &why) == 0)
+	if (addr_parse_path(args, smtpd_proto_path_flags(state), addr, params,
+	    &why) == 0)
 		return 0;
 	if (strncmp(why, "5.5.4 ", 6) == 0 && why[6] != 0)
 		smtpd_chat_reply(state, "501 5.5.4 %c%s",
@@ -438,7 +447,8 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	}
 	addr = vstring_alloc(100);
 	extra = argv_alloc(1);
-	bad = addr_parse_path(args, SMTPD_PATH_FLAGS, addr, extra, &why) < 0 ||
+	bad = addr_parse_path(args, smtpd_proto_path_flags(state), addr, extra,
+	    &why) < 0 ||
 	    *vstring_str(addr) == 0 || extra->argc > 0;
 	argv_free(extra);
 	if (bad) {
