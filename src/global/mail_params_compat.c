@@ -77,7 +77,6 @@ const char *const conf_compat_names[] = {
 	"helpful_warnings",
 	"hopcount_limit",
 	"html_directory",
-	"import_environment",
 	"in_flow_delay",
 	"ipc_idle",
 	"ipc_ttl",
