@@ -6,6 +6,8 @@
  *
  *	const char *deliver_action(const char *dsn);
  *	const char *deliver_status(const char *dsn);
+ *	const char *deliver_soft_bounce(const char *dsn, char *buf,
+ *		    size_t size);
  *	double	deliver_now(void);
  *	VSTRING *deliver_delays(VSTRING *out, double arrival, double active,
  *		    double start, double conn);
@@ -48,6 +50,7 @@
 #include <time.h>
 
 #include "attr.h"
+#include "mail_conf.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
 
@@ -69,6 +72,19 @@ deliver_status(const char *dsn)
 	if (dsn[0] == '5')
 		return "bounced";
 	return "deferred";
+}
+
+const char *
+deliver_soft_bounce(const char *dsn, char *buf, size_t size)
+{
+	static int soft = -1;
+
+	if (soft < 0)
+		soft = conf_bool("soft_bounce");
+	if (!soft || dsn[0] != '5' || size < 2)
+		return dsn;
+	snprintf(buf, size, "4%s", dsn + 1);
+	return buf;
 }
 
 double

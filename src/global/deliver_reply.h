@@ -6,11 +6,14 @@
 #ifndef DELIVER_REPLY_H
 #define DELIVER_REPLY_H
 
+#include <stddef.h>
+
 #include "vstream.h"
 #include "vstring.h"
 
 const char *deliver_action(const char *dsn);	/* delivered failed delayed */
 const char *deliver_status(const char *dsn);	/* sent bounced deferred */
+const char *deliver_soft_bounce(const char *dsn, char *buf, size_t size);
 double	 deliver_now(void);			/* seconds.fraction */
 VSTRING	*deliver_delays(VSTRING *, double arrival, double active,
 	    double start, double conn);

@@ -245,7 +245,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_upstream_proxy_timeout",
 	"smtputf8_autodetect_classes",
 	"smtputf8_enable",
-	"soft_bounce",
 	"stress",
 	"strict_7bit_headers",
 	"strict_8bitmime",

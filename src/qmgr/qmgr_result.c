@@ -62,6 +62,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deliver_reply.h"
 #include "events.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -226,9 +227,13 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp;
 	int	 cls;
+	char	 soft[16];
 
 	if (index < 0 || index >= message->qf->nrcpt)
 		msg_panic("qmgr_result: %s: bad index %d", message->id, index);
+	status = deliver_soft_bounce(status, soft, sizeof(soft));
+	if (status == soft && action != NULL && strcmp(action, "failed") == 0)
+		action = "delayed";
 	rp = &message->qf->rcpt[index];
 	cls = status[0];
 	rp->attempts++;
@@ -271,7 +276,10 @@ qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
 	struct timeval now;
 	double	 arrival, active, t;
 	const char *what;
+	char	 soft[16];
 
+	if ((status = deliver_soft_bounce(status, soft, sizeof(soft))) == soft)
+		action = NULL;
 	reason = qmgr_text_after_status(reason);
 	gettimeofday(&now, NULL);
 	arrival = (double)message->qf->arrival

@@ -98,9 +98,11 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	VSTRING	*delays = vstring_alloc(80), *orig = vstring_alloc(80);
 	const char *action, *status, *o;
 	int	 passed = 0;
+	char	 soft[16];
 
 	if (rcpt->done)
 		msg_panic("smtp_rcpt_result: <%s> already has a result", rcpt->addr);
+	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
 	status = deliver_status(dsn);
 	action = deliver_action(dsn);
 	if (*dsn == '2' && sess && !sess->lmtp) {

@@ -95,6 +95,7 @@ typedef struct SMTPD_CONF {
 	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */
 	int	 port_logging;		/* smtpd_client_port_logging */
 	int	 strict_821;		/* strict_rfc821_envelopes */
+	int	 soft_bounce;		/* soft_bounce: 5xx replies become 4xx */
 	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */

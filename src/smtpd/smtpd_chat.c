@@ -44,13 +44,19 @@ void
 smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 {
 	va_list	 ap;
-	const char *s;
+	char	*s;
 
 	vstring_reset(state->reply);
 	va_start(ap, fmt);
 	vstring_vsprintf_append(state->reply, fmt, ap);
 	va_end(ap);
 	s = vstring_str(state->reply);
+	/* soft_bounce: no permanent rejection, 5xx 5.x.x becomes 4xx 4.x.x. */
+	if (state->conf->soft_bounce && s[0] == '5' && vstring_len(state->reply) >= 4) {
+		s[0] = '4';
+		if (s[4] == '5' && s[5] == '.')
+			s[4] = '4';
+	}
 	if ((s[0] == '4' || s[0] == '5') && s[3] != '-') {
 		state->error_count++;
 		if (state->error_count > state->conf->soft_erlim &&
