@@ -39,7 +39,8 @@
  *	MAIL_CONF_NOFILE sets the directory but reads nothing (defaults).
  *	A name that is neither in the parameter table, nor a per-transport
  *	form of a table parameter (relay_destination_concurrency_limit),
- *	nor referenced as $name by another value gets one warning naming
+ *	nor referenced as $name by another value, nor a restriction class
+ *	named in smtpd_restriction_classes, gets one warning naming
  *	the file and line (turn off with mail_conf_unknown_warnings(0),
  *	for processes whose parent already warned).
  *
@@ -479,10 +480,17 @@ conf_warn_unknowns(void)
 	HTABLE	*refs = htable_create(64);
 	HTABLE_INFO **list, **ht;
 	CONF_ENTRY *ent;
+	ARGV	*classes;
 
 	list = htable_list(conf_file);
 	for (ht = list; *ht; ht++)
 		conf_note_refs(refs, ((CONF_ENTRY *)(*ht)->value)->value);
+	/* Restriction classes are names main.cf defines for smtpd. */
+	classes = conf_list("smtpd_restriction_classes");
+	for (size_t i = 0; i < classes->argc; i++)
+		if (htable_locate(refs, classes->argv[i]) == NULL)
+			htable_enter(refs, classes->argv[i], NULL);
+	argv_free(classes);
 	for (ht = list; *ht; ht++) {
 		ent = (*ht)->value;
 		if (conf_param_find((*ht)->key) == NULL &&

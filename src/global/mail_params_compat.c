@@ -225,7 +225,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_proxy_filter",
 	"smtpd_proxy_timeout",
 	"smtpd_recipient_overshoot_limit",
-	"smtpd_restriction_classes",
 	"smtpd_sasl_auth_enable",
 	"smtpd_sasl_authenticated_header",
 	"smtpd_sasl_exceptions_networks",

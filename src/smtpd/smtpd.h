@@ -99,6 +99,7 @@ typedef struct SMTPD_CONF {
 	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */
+	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */

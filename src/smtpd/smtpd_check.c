@@ -36,7 +36,10 @@
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
- *	restrictions, evaluated in place. An unknown restriction is a
+ *	restrictions, evaluated in place. A name listed in
+ *	smtpd_restriction_classes stands for the restriction list that
+ *	main.cf gives it (Postfix's restriction classes), evaluated in place
+ *	wherever it appears. An unknown restriction is a
  *	configuration error: "451 4.3.5 Server configuration error".
  *
  *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
@@ -52,6 +55,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
@@ -292,6 +296,43 @@ static const struct {
 	{NULL, 0},
 };
 
+/*
+ * A name of smtpd_restriction_classes: its main.cf value is a restriction
+ * list, evaluated in place (access table results use them most); -2 when
+ * name is not a class.
+ */
+static int
+smtpd_check_class(SMTPD_CHECK *c, const char *name)
+{
+	const ARGV *classes = c->state->conf->restriction_classes;
+	const char *value;
+	ARGV	*list;
+	int	 r;
+
+	for (size_t k = 0; k < classes->argc; k++) {
+		if (strcmp(classes->argv[k], name) != 0)
+			continue;
+		if ((value = conf_lookup(name)) == NULL) {
+			msg_warn("restriction class %s is not defined in main.cf",
+			    name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		if (c->depth >= SMTPD_CHECK_DEPTH) {
+			msg_warn("restriction class %s nested too deeply", name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		list = conf_split_list(value);
+		c->depth++;
+		r = smtpd_check_list(c, list);
+		c->depth--;
+		argv_free(list);
+		return r;
+	}
+	return -2;
+}
+
 static int
 smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 {
@@ -316,6 +357,8 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 		return smtpd_access_check(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
 	}
+	if ((r = smtpd_check_class(c, name)) != -2)
+		return r;
 	msg_warn("unknown smtpd restriction: \"%s\"", name);
 	return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
 }
