@@ -184,3 +184,20 @@ def test_kill9_during_data_leaves_no_queue_file(make_instance):
         code, text = c.cmd("Subject: fine\r\n\r\nok\r\n.\r\n")
         assert code == 250
     assert inst.queue_files("incoming") == [queued_id(text)]
+
+
+def test_queue_minfree(make_instance):
+    """No room in the queue file system: 452 4.3.1 at MAIL FROM."""
+    inst = smtpd_instance(make_instance, queue_minfree="1000000000000000000")
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<a@example.com>") == (
+            452, "452 4.3.1 Insufficient system storage")
+    inst.wait_log(r"warning: not enough free space in mail queue")
+    ok = smtpd_instance(make_instance)
+    with Client(ok) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<a@example.com> SIZE=1000")[0] == 250
+        c.cmd("RSET")
+        # A declared size larger than half the free space cannot fit.
+        assert c.cmd("MAIL FROM:<a@example.com> SIZE=9000000000000000000")[0] in (452, 552)

@@ -147,7 +147,6 @@ const char *const conf_compat_names[] = {
 	"qmgr_message_recipient_limit",
 	"qmgr_message_recipient_minimum",
 	"queue_file_attribute_count_limit",
-	"queue_minfree",
 	"queue_service_name",
 	"rbl_reply_maps",
 	"readme_directory",

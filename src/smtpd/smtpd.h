@@ -56,6 +56,7 @@ typedef struct SMTPD_CONF {
 	int	 rcpt_limit;
 	int	 junk_limit;
 	long long size_limit;
+	long long queue_minfree;	/* queue_minfree */
 	long long line_limit;
 	long long hdr_limit;
 	int	 disable_vrfy;

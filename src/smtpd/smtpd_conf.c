@@ -47,6 +47,7 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->rcpt_limit = (int)conf_int("smtpd_recipient_limit");
 	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
 	conf->size_limit = conf_size("message_size_limit");
+	conf->queue_minfree = conf_size("queue_minfree");
 	conf->line_limit = conf_int("line_length_limit");
 	conf->hdr_limit = conf_int("header_size_limit");
 	conf->reject_code = (int)conf_int("reject_code");

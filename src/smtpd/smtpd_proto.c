@@ -39,6 +39,7 @@
  *	command succeeded, -1 when it was rejected. smtpd_proto_size()
  *	returns 0, or -1 when the text is not a number.
  */
+#include <sys/statvfs.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -249,6 +250,39 @@ smtpd_proto_addr_check(SMTPD_STATE *state, const char *addr, int rcpt)
 	return 0;
 }
 
+/*
+ * Room in the queue file system for this message, as Postfix checks it:
+ * queue_minfree must stay free, there must be room for 1.5 times
+ * message_size_limit, and a declared SIZE must fit in what is left and in
+ * half of the free space. -1 after a 452 reply.
+ */
+static int
+smtpd_proto_space(SMTPD_STATE *state)
+{
+	const SMTPD_CONF *conf = state->conf;
+	struct statvfs fs;
+	unsigned long long avail, minfree = conf->queue_minfree;
+	unsigned long long size = state->decl_size;
+
+	if (statvfs(".", &fs) < 0) {
+		msg_warn("statvfs %s: %m", conf->queue_dir);
+		return 0;
+	}
+	avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+	if (minfree >= avail ||
+	    (unsigned long long)conf->size_limit * 3 / 2 >= avail) {
+		msg_warn("not enough free space in mail queue: %llu bytes < "
+		    "1.5*message size limit", avail);
+		smtpd_chat_reply(state, "452 4.3.1 Insufficient system storage");
+		return -1;
+	}
+	if (size >= avail - minfree || size >= avail / 2) {
+		smtpd_chat_reply(state, "452 4.3.1 Insufficient system storage");
+		return -1;
+	}
+	return 0;
+}
+
 int
 smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 {
@@ -275,7 +309,8 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 	if (smtpd_proto_path(state, args, addr, params, 0) < 0)
 		goto out;
 	if (smtpd_proto_params(state, params, smtpd_proto_mail_param, NULL) < 0 ||
-	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0) {
+	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0 ||
+	    smtpd_proto_space(state) < 0) {
 		smtpd_proto_reset(state);
 		goto out;
 	}
