@@ -97,3 +97,14 @@ def test_strict_rfc821_envelopes(make_instance):
         assert c.cmd("MAIL FROM:<a@example.com>")[0] == 250
         assert c.cmd("RCPT TO:root@localhost") == (501, "501 5.1.3 Bad recipient address syntax")
         assert c.cmd("RCPT TO:<root@localhost>")[0] == 250
+
+
+def test_smtputf8_enable_no(make_instance):
+    inst = smtpd_instance(make_instance, smtputf8_enable="no")
+    with Client(inst) as c:
+        kws, _ = ehlo_keywords(c)
+        assert "SMTPUTF8" not in kws
+        assert c.cmd("MAIL FROM:<a@example.com> SMTPUTF8") == (
+            555, "555 5.5.4 Unsupported option: SMTPUTF8")
+        assert c.cmd("MAIL FROM:<a@example.com>")[0] == 250
+        assert c.cmd("RCPT TO:<j\u00f6rg@localhost>")[0] == 553

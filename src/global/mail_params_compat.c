@@ -242,7 +242,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_upstream_proxy_protocol",
 	"smtpd_upstream_proxy_timeout",
 	"smtputf8_autodetect_classes",
-	"smtputf8_enable",
 	"stress",
 	"strict_7bit_headers",
 	"strict_8bitmime",

@@ -97,6 +97,7 @@ typedef struct SMTPD_CONF {
 	int	 port_logging;		/* smtpd_client_port_logging */
 	int	 strict_821;		/* strict_rfc821_envelopes */
 	int	 soft_bounce;		/* soft_bounce: 5xx replies become 4xx */
+	int	 smtputf8;		/* smtputf8_enable */
 	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */

@@ -202,7 +202,8 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 	argv_add(kw, "ENHANCEDSTATUSCODES");
 	argv_add(kw, "8BITMIME");
 	argv_add(kw, "DSN");
-	argv_add(kw, "SMTPUTF8");
+	if (conf->smtputf8)
+		argv_add(kw, "SMTPUTF8");
 	argv_add(kw, "CHUNKING");
 	smtpd_ehlo_reply(state, kw);
 	argv_free(kw);

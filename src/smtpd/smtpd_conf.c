@@ -113,6 +113,7 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->port_logging = conf_bool("smtpd_client_port_logging");
 	conf->strict_821 = conf_bool("strict_rfc821_envelopes");
 	conf->soft_bounce = conf_bool("soft_bounce");
+	conf->smtputf8 = conf_bool("smtputf8_enable");
 	conf->reject_unlisted_rcpt = conf_bool("smtpd_reject_unlisted_recipient");
 	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
 	smtpd_conf_limits(conf);

@@ -152,7 +152,8 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 			smtpd_chat_reply(state, "501 5.5.4 Unsupported BODY parameter value");
 			return -1;
 		}
-	} else if (strcasecmp(param, "SMTPUTF8") == 0 && !val) {
+	} else if (strcasecmp(param, "SMTPUTF8") == 0 && !val &&
+	    state->conf->smtputf8) {
 		state->smtputf8 = 1;
 	} else if (strcasecmp(param, "RET") == 0 && val &&
 	    state->dsn_ret == QF_RET_NONE) {
