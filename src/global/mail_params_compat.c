@@ -61,8 +61,6 @@ const char *const conf_compat_names[] = {
 	"enable_original_recipient",
 	"error_service_name",
 	"execution_directory_expansion_filter",
-	"fallback_transport",
-	"fallback_transport_maps",
 	"fast_flush_purge_time",
 	"fast_flush_refresh_time",
 	"flush_service_name",

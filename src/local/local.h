@@ -38,6 +38,8 @@ typedef struct LOCAL_CONF {
 	const char *mailbox_transport;
 	const char *mailbox_transport_maps;
 	const char *luser_relay;
+	const char *fallback_transport;
+	const char *fallback_transport_maps;
 	ARGV	*forward_path;
 	ARGV	*cmd_allow;		/* allow_mail_to_commands */
 	ARGV	*file_allow;		/* allow_mail_to_files */
@@ -173,6 +175,7 @@ int	 local_var_expand(LOCAL_STATE *, VSTRING *, const char *, const char *);
 
 /* local_mailbox.c */
 int	 local_mailbox(LOCAL_STATE *, const char *);
+int	 local_mailbox_map(const char *, const char *, VSTRING *);
 
 /* local_copy.c: the message as delivered, through a sink function */
 typedef int (*LOCAL_SINK)(void *, const char *, size_t);

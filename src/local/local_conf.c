@@ -68,6 +68,8 @@ local_conf_load(void)
 	c->mailbox_transport = conf_str("mailbox_transport");
 	c->mailbox_transport_maps = conf_str("mailbox_transport_maps");
 	c->luser_relay = conf_str("luser_relay");
+	c->fallback_transport = conf_str("fallback_transport");
+	c->fallback_transport_maps = conf_str("fallback_transport_maps");
 	c->forward_path = conf_split_list(conf_str("forward_path"));
 	c->cmd_allow = conf_list("allow_mail_to_commands");
 	c->file_allow = conf_list("allow_mail_to_files");
