@@ -17,6 +17,7 @@ const char *deliver_soft_bounce(const char *dsn, char *buf, size_t size);
 double	 deliver_now(void);			/* seconds.fraction */
 VSTRING	*deliver_delays(VSTRING *, double arrival, double active,
 	    double start, double conn);
+VSTRING	*deliver_delay_fmt(VSTRING *, double seconds);	/* appends */
 int	 deliver_reply(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay);
 int	 deliver_reply_done(VSTREAM *);

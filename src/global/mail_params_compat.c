@@ -49,7 +49,6 @@ const char *const conf_compat_names[] = {
 	"default_transport_rate_delay",
 	"defer_service_name",
 	"defer_transports",
-	"delay_logging_resolution_limit",
 	"destination_concurrency_feedback_debug",
 	"detect_8bit_encoding_header",
 	"disable_mime_input_conversion",

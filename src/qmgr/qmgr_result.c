@@ -257,16 +257,6 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 		qmgr_message_sync(message);
 }
 
-/* Seconds with two decimals, as Postfix logs delays. */
-static void
-result_delay(VSTRING *buf, double secs)
-{
-	if (secs < 0.01)
-		vstring_strcat(buf, "0");
-	else
-		vstring_sprintf_append(buf, secs < 10 ? "%.2g" : "%.0f", secs);
-}
-
 void
 qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
     const char *action, const char *reason, const char *relay)
@@ -292,11 +282,11 @@ qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
 		vstring_sprintf_append(line, "orig_to=<%s>, ",
 		    strchr(rp->orcpt, ';') + 1);
 	vstring_sprintf_append(line, "relay=%s, delay=", relay);
-	result_delay(line, t - arrival);
+	deliver_delay_fmt(line, t - arrival);
 	vstring_strcat(line, ", delays=");
-	result_delay(line, active - arrival);
+	deliver_delay_fmt(line, active - arrival);
 	vstring_strcat(line, "/");
-	result_delay(line, t - active);
+	deliver_delay_fmt(line, t - active);
 	what = status[0] == '2' ? "sent" : status[0] == '5'
 	    || message->expired ? "bounced" : "deferred";
 	vstring_sprintf_append(line, "/0/0, dsn=%s, status=%s (%s)", status,
