@@ -54,6 +54,7 @@ typedef struct SMTPD_CONF {
 	int	 hard_erlim;
 	int	 err_sleep;
 	int	 rcpt_limit;
+	int	 rcpt_overlim;		/* smtpd_recipient_overshoot_limit */
 	int	 junk_limit;
 	long long size_limit;
 	long long line_limit;
@@ -168,6 +169,7 @@ typedef struct SMTPD_STATE {
 	int	 dsn_ret;
 	char	*dsn_envid;
 	int	 rcpt_count;
+	int	 rcpt_overshoot;	/* RCPTs refused beyond rcpt_limit */
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
 	QF_WRITER *qf;
@@ -188,6 +190,7 @@ void	 smtpd_conf_load(SMTPD_CONF *);
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_pending(SMTPD_STATE *);
