@@ -136,6 +136,19 @@ def test_dsn_parameters_stored(make_instance):
     assert qf["rcpts"][1]["notify"] == 1 and qf["rcpts"][1]["orcpt"] is None
 
 
+def test_xtext_nul_refused(make_instance):
+    """Issue 13 #11: +00 in ENVID or ORCPT is refused, never truncated."""
+    inst = smtpd_instance(make_instance)
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<s@example.com> ENVID=a+00b") == \
+            (501, "501 5.5.4 Bad ENVID parameter syntax")
+        assert c.cmd("MAIL FROM:<s@example.com> ENVID=a+01b")[0] == 250
+        assert c.cmd("RCPT TO:<root@localhost> ORCPT=rfc822;a+00b") == \
+            (501, "501 5.5.4 Error: Bad ORCPT parameter syntax")
+        assert c.cmd("RCPT TO:<root@localhost> ORCPT=rfc822;+00")[0] == 501
+
+
 def test_bdat_chunks_pipelined(make_instance):
     inst = smtpd_instance(make_instance)
     body1 = b"Subject: chunked\r\n\r\nfirst "
