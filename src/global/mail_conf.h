@@ -79,6 +79,11 @@ int	 conf_parse_time(const char *, char unit, long long *, VSTRING *why);
 int	 conf_parse_bool(const char *, int *);
 ARGV	*conf_split_list(const char *);	/* brace-aware list split */
 
+/* mail_conf_file.c: "/file/name" values (Postfix's match lists, myorigin). */
+int	 conf_list_expand(const char *, ARGV *, VSTRING *why);
+int	 conf_file_first(const char *, VSTRING *, VSTRING *why);
+int	 conf_file_param(const char *);
+
 /*
  * Pointers returned by conf_str() and conf_lookup() stay valid for the life
  * of the process (also across mail_conf_read() and overrides); expansion
