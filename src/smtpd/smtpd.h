@@ -200,6 +200,7 @@ int	 smtpd_chat_lost(SMTPD_STATE *, int);
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
 int	 smtpd_proto_mail(SMTPD_STATE *, const char *);
