@@ -59,6 +59,11 @@
  *	the using program's own variables (forward_path, mailbox_command,
  *	luser_relay; see mail_params_raw()) are returned unexpanded.
  *
+ *	Parameters whose Postfix form accepts "/file/name"
+ *	(mail_conf_file(3)) are read from the file: conf_list() of a match
+ *	list replaces each "/file/name" element by the file's elements, and
+ *	conf_str() of myorigin returns the first element of the file.
+ *
  *	conf_lookup() is for any name, such as the per-transport
  *	"<transport>_destination_concurrency_limit": the expanded value, or
  *	a null pointer when the name is neither set nor in the table.
@@ -75,7 +80,7 @@
  * DIAGNOSTICS
  *	Fatal: a main.cf that cannot be read (unless MAIL_CONF_OPTIONAL),
  *	syntax errors and invalid values (with file and line), expansion
- *	loops. Panic: a getter called with a name not in the table.
+ *	loops, a "/file/name" value whose file cannot be read. Panic: a getter called with a name not in the table.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -310,6 +315,7 @@ conf_where(const char *name, VSTRING *buf)
 static const char *
 conf_value(const char *name)
 {
+	const CONF_PARAM *p;
 	VSTRING	*out, *why, *where;
 	const char *raw;
 	char	*val;
@@ -331,6 +337,16 @@ conf_value(const char *name)
 		where = vstring_alloc(64);
 		msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
 		    vstring_str(why));
+	}
+	/* A single-valued parameter read from a file (myorigin = /etc/mailname). */
+	if (*vstring_str(out) == '/' && conf_file_param(name) &&
+	    (p = conf_param_find(name)) != NULL && p->type == CONF_STR) {
+		vstring_strcpy(why, vstring_str(out));
+		if (conf_file_first(vstring_str(why), out, why) < 0) {
+			where = vstring_alloc(64);
+			msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
+			    vstring_str(why));
+		}
 	}
 	vstring_free(why);
 	val = vstring_export(out);
@@ -435,8 +451,21 @@ conf_bool(const char *name)
 ARGV *
 conf_list(const char *name)
 {
+	ARGV	*list;
+	VSTRING	*why, *where;
+
 	(void)conf_need(name, "conf_list");
-	return conf_split_list(conf_str(name));
+	if (!conf_file_param(name))
+		return conf_split_list(conf_str(name));
+	list = argv_alloc(8);
+	why = vstring_alloc(64);
+	if (conf_list_expand(conf_str(name), list, why) < 0) {
+		where = vstring_alloc(64);
+		msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
+		    vstring_str(why));
+	}
+	vstring_free(why);
+	return list;
 }
 
 const char *
@@ -704,6 +733,30 @@ mail_conf_file_names(void)
 }
 
 /* conf_validate_one - expand and type-check one table parameter. */
+/* conf_validate_files - can the "/file/name" elements be read? */
+static int
+conf_validate_files(const CONF_PARAM *p, const char *value, VSTRING *why)
+{
+	VSTRING	*tmp;
+	ARGV	*list;
+	int	 ret;
+
+	if (!conf_file_param(p->name) || strchr(value, '/') == NULL)
+		return 0;
+	if (p->type == CONF_STR) {
+		if (*value != '/')
+			return 0;
+		tmp = vstring_alloc(64);
+		ret = conf_file_first(value, tmp, why);
+		vstring_free(tmp);
+		return ret;
+	}
+	list = argv_alloc(8);
+	ret = conf_list_expand(value, list, why);
+	argv_free(list);
+	return ret;
+}
+
 static int
 conf_validate_one(const CONF_PARAM *p, VSTRING *errors, VSTRING *val,
     VSTRING *why, VSTRING *where)
@@ -711,7 +764,8 @@ conf_validate_one(const CONF_PARAM *p, VSTRING *errors, VSTRING *val,
 	if (conf_raw(p->name, NULL) == NULL)
 		return 0;
 	if (conf_expand_param(val, p->name, why) < 0 ||
-	    conf_check_value(p, vstring_str(val), why) < 0) {
+	    conf_check_value(p, vstring_str(val), why) < 0 ||
+	    conf_validate_files(p, vstring_str(val), why) < 0) {
 		vstring_sprintf_append(errors, "%s: parameter %s: %s\n",
 		    conf_where(p->name, where), p->name, vstring_str(why));
 		return 1;

@@ -19,7 +19,9 @@
  *	reason) with the last reason seen.
  *
  *	The last session, when it is sane, is left in *cache for the next
- *	request (smtp_connection_cache_time_limit > 0).
+ *	request (smtp_connection_cache_time_limit > 0). A recipient that
+ *	gets a 4xx reply over a reused session is deferred (smtp_result(3)):
+ *	only a session that broke sends its recipients to a new connection.
  * DIAGNOSTICS
  *	req->dest_failed is set when no server could be reached at all
  *	(DNS failure, refused connections, rejected greetings) and the

@@ -54,6 +54,7 @@ typedef struct SMTPD_CONF {
 	int	 hard_erlim;
 	int	 err_sleep;
 	int	 rcpt_limit;
+	int	 rcpt_overlim;		/* smtpd_recipient_overshoot_limit */
 	int	 junk_limit;
 	long long size_limit;
 	long long queue_minfree;	/* queue_minfree */
@@ -179,6 +180,7 @@ typedef struct SMTPD_STATE {
 	int	 dsn_ret;
 	char	*dsn_envid;
 	int	 rcpt_count;
+	int	 rcpt_overshoot;	/* RCPTs refused beyond rcpt_limit */
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
 	QF_WRITER *qf;
@@ -199,6 +201,7 @@ void	 smtpd_conf_load(SMTPD_CONF *);
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_pending(SMTPD_STATE *);
@@ -213,6 +216,7 @@ int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
 int	 smtpd_proto_mail(SMTPD_STATE *, const char *);

@@ -5,6 +5,8 @@
  *	#include "smtpd.h"
  *
  *	void smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...);
+ *	void smtpd_chat_reply_uncounted(SMTPD_STATE *state,
+ *	    const char *fmt, ...);
  *	void smtpd_chat_flush(SMTPD_STATE *state);
  *	int  smtpd_chat_query(SMTPD_STATE *state);
  *	int  smtpd_chat_pending(SMTPD_STATE *state);
@@ -14,6 +16,9 @@
  *	it into the stream buffer; nothing is sent yet. Every 4xx/5xx final
  *	line counts as an error; past smtpd_soft_error_limit errors each such
  *	reply is delayed by smtpd_error_sleep_time (tar-pitting).
+ *	smtpd_chat_reply_uncounted() is the same for a 4xx/5xx reply that
+ *	is not the client's error (a recipient within
+ *	smtpd_recipient_overshoot_limit beyond smtpd_recipient_limit).
  *
  *	Replies are sent by smtpd_chat_query(), which flushes the stream
  *	only when the client has no more input pending (RFC 2920: a
@@ -40,16 +45,15 @@
 #include "msg.h"
 #include "smtpd.h"
 
-void
-smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
+/* smtpd_chat_vreply - format, count (or not) and buffer one reply */
+
+static void
+smtpd_chat_vreply(SMTPD_STATE *state, int count, const char *fmt, va_list ap)
 {
-	va_list	 ap;
 	char	*s;
 
 	vstring_reset(state->reply);
-	va_start(ap, fmt);
 	vstring_vsprintf_append(state->reply, fmt, ap);
-	va_end(ap);
 	s = vstring_str(state->reply);
 	/* soft_bounce: no permanent rejection, 5xx 5.x.x becomes 4xx 4.x.x. */
 	if (state->conf->soft_bounce && s[0] == '5' && vstring_len(state->reply) >= 4) {
@@ -57,7 +61,7 @@ smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 		if (s[4] == '5' && s[5] == '.')
 			s[4] = '4';
 	}
-	if ((s[0] == '4' || s[0] == '5') && s[3] != '-') {
+	if (count && (s[0] == '4' || s[0] == '5') && s[3] != '-') {
 		state->error_count++;
 		if (state->error_count > state->conf->soft_erlim &&
 		    state->conf->err_sleep > 0) {
@@ -69,6 +73,26 @@ smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 		msg_info("> %s: %s", state->namaddr, s);
 	vstream_fputs(state->client, s);
 	vstream_fputs(state->client, "\r\n");
+}
+
+void
+smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	smtpd_chat_vreply(state, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+smtpd_chat_reply_uncounted(SMTPD_STATE *state, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	smtpd_chat_vreply(state, 0, fmt, ap);
+	va_end(ap);
 }
 
 void

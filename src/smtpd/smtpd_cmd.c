@@ -6,6 +6,7 @@
  *
  *	void smtpd_cmd_dispatch(SMTPD_STATE *state);
  *	int  smtpd_cmd_pipelining(SMTPD_STATE *state);
+ *	void smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out);
  *	void smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out);
  * DESCRIPTION
  *	smtpd_cmd_dispatch() reads one command line and runs it. Over-long
@@ -26,6 +27,10 @@
  *	command of a client that did not negotiate PIPELINING with EHLO. If
  *	more input is already waiting, the client gets "554 5.5.0 Error: SMTP
  *	protocol synchronization" and is disconnected; it returns -1 then.
+ *	The log line has Postfix's shape, "improper command pipelining after
+ *	CMD from host[addr]: text", text being the first 100 bytes of the
+ *	early input with CR, LF and other control bytes escaped (\r\n),
+ *	which smtpd_cmd_pipe_text() appends to out.
  *
  *	After smtpd_junk_command_limit NOOP, RSET, VRFY and HELP commands in
  *	a session (the count restarts with each accepted message), each one
@@ -50,6 +55,7 @@
 
 #define CMD_LAST	(1 << 0)	/* must end a pipelined group */
 #define CMD_JUNK	(1 << 1)	/* counts against smtpd_junk_command_limit */
+#define SMTPD_PIPE_TEXT	100		/* early input shown in the log */
 
 typedef struct SMTPD_CMD {
 	const char *name;
@@ -130,14 +136,55 @@ smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out)
 		vstring_sprintf_append(out, " commands=%d/%d", ok, total);
 }
 
+/* smtpd_cmd_pipe_text - up to 100 bytes of the early input, escaped */
+
+void
+smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out)
+{
+	const unsigned char *data;
+	unsigned char peek[SMTPD_PIPE_TEXT];
+	ssize_t	 n;
+	size_t	 i;
+
+	if ((n = (ssize_t)vstream_peek(state->client, &data)) == 0 && state->tls == NULL) {
+		/* Not read yet: look without consuming (plaintext only). */
+		if ((n = recv(vstream_fileno(state->client), peek, sizeof(peek),
+		    MSG_PEEK | MSG_DONTWAIT)) < 0)
+			n = 0;
+		data = peek;
+	}
+	if (n > SMTPD_PIPE_TEXT)
+		n = SMTPD_PIPE_TEXT;
+	for (i = 0; i < (size_t)n; i++) {
+		if (data[i] == '\r')
+			vstring_strcat(out, "\\r");
+		else if (data[i] == '\n')
+			vstring_strcat(out, "\\n");
+		else if (data[i] == '\t')
+			vstring_strcat(out, "\\t");
+		else if (data[i] == '\\')
+			vstring_strcat(out, "\\\\");
+		else if (data[i] < 0x20 || data[i] >= 0x7f)
+			vstring_sprintf_append(out, "\\%03o", data[i]);
+		else
+			vstring_addch(out, data[i]);
+	}
+}
+
 int
 smtpd_cmd_pipelining(SMTPD_STATE *state)
 {
+	VSTRING	*text;
+
 	if (!state->conf->forbid_unauth_pipe || state->quit ||
 	    state->family == AF_UNIX || !smtpd_chat_pending(state))
 		return 0;
-	msg_info("improper command pipelining after %s from %s",
-	    state->where, state->namaddr);
+	/* Postfix's shape, which fail2ban's postfix filter reads. */
+	text = vstring_alloc(100);
+	smtpd_cmd_pipe_text(state, text);
+	msg_info("improper command pipelining after %s from %s: %s",
+	    state->where, state->namaddr, vstring_str(text));
+	vstring_free(text);
 	smtpd_chat_reply(state, "554 5.5.0 Error: SMTP protocol synchronization");
 	state->quit = 1;
 	return -1;

@@ -45,6 +45,7 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
 	conf->err_sleep = (int)conf_time("smtpd_error_sleep_time");
 	conf->rcpt_limit = (int)conf_int("smtpd_recipient_limit");
+	conf->rcpt_overlim = (int)conf_int("smtpd_recipient_overshoot_limit");
 	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
 	conf->size_limit = conf_size("message_size_limit");
 	conf->queue_minfree = conf_size("queue_minfree");

@@ -21,7 +21,9 @@
  *	is supported). A bare local sender gets "@$myorigin".
  *
  *	smtpd_proto_rcpt() parses "TO:<path> [NOTIFY=...] [ORCPT=...]",
- *	enforces smtpd_recipient_limit (452 4.5.3), qualifies a bare local
+ *	enforces smtpd_recipient_limit (452 4.5.3; the first
+ *	smtpd_recipient_overshoot_limit such replies in a transaction are not
+ *	counted as client errors), qualifies a bare local
  *	part with $myorigin, runs the restrictions (smtpd_check.c) and the
  *	unlisted-recipient check, and records the recipient in the queue
  *	file, which is created by the first accepted recipient.
@@ -78,6 +80,7 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->smtputf8 = 0;
 	state->dsn_ret = QF_RET_NONE;
 	state->rcpt_count = 0;
+	state->rcpt_overshoot = 0;
 	state->hold = state->discard = 0;
 	state->sender_checked = 0;
 	state->bdat = state->bdat_bad = 0;
@@ -450,7 +453,12 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 	    smtpd_proto_addr_check(state, vstring_str(addr), 1) == 0) {
 		if (state->rcpt_count >= state->conf->rcpt_limit &&
 		    state->conf->rcpt_limit > 0) {
-			smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
+			/* Postfix: only the overshoot beyond the limit is an error. */
+			if (++state->rcpt_overshoot > state->conf->rcpt_overlim)
+				smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
+			else
+				smtpd_chat_reply_uncounted(state,
+				    "452 4.5.3 Error: too many recipients");
 		} else {
 			rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 			r = smtpd_proto_rcpt_accept(state, vstring_str(addr),

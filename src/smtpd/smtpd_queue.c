@@ -31,8 +31,9 @@
  *
  *	smtpd_queue_commit() makes the file durable and moves it into
  *	incoming/ (hold/ after a HOLD action); only then may the caller
- *	answer 250. It logs the qmgr-style "ID: from=<...>, size=N,
- *	nrcpt=N (queue active)" line and triggers the queue manager.
+ *	answer 250. It triggers the queue manager, which logs the
+ *	"ID: from=<...>, size=N, nrcpt=N (queue active)" line (only the
+ *	qmgr writes it, once per message).
  *	smtpd_queue_abort() removes an uncommitted file.
  * DIAGNOSTICS
  *	smtpd_queue_open() and smtpd_queue_commit() log a warning and
@@ -189,8 +190,6 @@ smtpd_queue_commit(SMTPD_STATE *state)
 {
 	VSTRING	*why = vstring_alloc(100);
 	const char *queue = state->hold ? QF_HOLD : QF_INCOMING;
-	long long size = (long long)qf_content_size(state->qf);
-	char	*sender;
 
 	if (qf_commit(state->qf, queue, why) < 0) {
 		msg_warn("%s: cannot commit queue file: %s", state->queue_id,
@@ -201,14 +200,14 @@ smtpd_queue_commit(SMTPD_STATE *state)
 	}
 	state->qf = NULL;
 	vstring_free(why);
-	sender = smtpd_resolve_qualify(state->conf, state->sender);
 	if (state->hold)
 		msg_info("%s: hold: END-OF-MESSAGE from %s: %s", state->queue_id,
 		    state->namaddr, state->hold_why ? state->hold_why : "held");
-	msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queue %s)",
-	    state->queue_id, sender, size, state->rcpt_count,
-	    state->hold ? "hold" : "active");
-	myfree(sender);
+	/*
+	 * The "from=<...>, size=..., nrcpt=..." line is the qmgr's, logged
+	 * once when it takes the message in (as in Postfix, where smtpd and
+	 * cleanup never write it): pflogsumm counts one message per line.
+	 */
 	if (!state->hold)
 		mail_trigger("qmgr");
 	return 0;
