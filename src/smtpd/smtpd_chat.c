@@ -10,10 +10,12 @@
  *	int  smtpd_chat_pending(SMTPD_STATE *state);
  *	int  smtpd_chat_lost(SMTPD_STATE *state, int status);
  * DESCRIPTION
- *	smtpd_chat_reply() formats one reply line, appends CRLF and writes
- *	it into the stream buffer; nothing is sent yet. Every 4xx/5xx final
- *	line counts as an error; past smtpd_soft_error_limit errors each such
- *	reply is delayed by smtpd_error_sleep_time (tar-pitting).
+ *	smtpd_chat_reply() formats one reply line, replaces control
+ *	characters (from quoted client text) with '?', appends CRLF and
+ *	writes it into the stream buffer; nothing is sent yet. Every
+ *	4xx/5xx final line counts as an error; past smtpd_soft_error_limit
+ *	errors each such reply is delayed by smtpd_error_sleep_time
+ *	(tar-pitting).
  *
  *	Replies are sent by smtpd_chat_query(), which flushes the stream
  *	only when the client has no more input pending (RFC 2920: a
@@ -40,6 +42,19 @@
 #include "msg.h"
 #include "smtpd.h"
 
+/*
+ * Replies quote client text (a HELO name, an address): a control byte in
+ * it, such as a CR that did not end the command line, must not reach the
+ * wire, where it would break the reply line (RFC 5321 4.2).
+ */
+static void
+smtpd_chat_printable(VSTRING *reply)
+{
+	for (char *cp = vstring_str(reply); *cp; cp++)
+		if ((unsigned char)*cp < 0x20 || *cp == 0x7f)
+			*cp = '?';
+}
+
 void
 smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 {
@@ -50,6 +65,7 @@ smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 	va_start(ap, fmt);
 	vstring_vsprintf_append(state->reply, fmt, ap);
 	va_end(ap);
+	smtpd_chat_printable(state->reply);
 	s = vstring_str(state->reply);
 	if ((s[0] == '4' || s[0] == '5') && s[3] != '-') {
 		state->error_count++;
