@@ -36,7 +36,8 @@ int	 fuzz_write_file(const char *, const void *, size_t);
 /*
  * fuzz_stream(data, len, out): a read/write stream with no network:
  * reads return data (in pieces of at most chunk bytes when chunk > 0),
- * then end of file; writes are appended to out (null: dropped).
+ * then end of file; writes are appended to out (null: dropped). At most
+ * four such streams may be open at once.
  */
 VSTREAM	*fuzz_stream(const uint8_t *, size_t, size_t chunk, VSTRING *out);
 

@@ -171,13 +171,17 @@ fuzz_write(int fd, void *buf, size_t len, int timeout, void *ctx)
 }
 
 /*
- * One stream at a time per harness: the context is static so that a
- * stream closed by the code under test leaves nothing behind.
+ * The contexts are static so that a stream closed by the code under test
+ * leaves nothing behind; a harness has at most FUZZ_STREAMS streams open.
  */
+#define FUZZ_STREAMS	4
+
 VSTREAM *
 fuzz_stream(const uint8_t *data, size_t len, size_t chunk, VSTRING *out)
 {
-	static FUZZ_IO io;
+	static FUZZ_IO ios[FUZZ_STREAMS];
+	static unsigned next;
+	FUZZ_IO	*io = &ios[next++ % FUZZ_STREAMS];
 	VSTREAM	*sp;
 	int	 fd;
 
@@ -185,12 +189,12 @@ fuzz_stream(const uint8_t *data, size_t len, size_t chunk, VSTRING *out)
 		perror("/dev/null");
 		abort();
 	}
-	io.data = data;
-	io.len = len;
-	io.pos = 0;
-	io.chunk = chunk;
-	io.out = out;
+	io->data = data;
+	io->len = len;
+	io->pos = 0;
+	io->chunk = chunk;
+	io->out = out;
 	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_io(sp, fuzz_read, fuzz_write, &io);
+	vstream_set_io(sp, fuzz_read, fuzz_write, io);
 	return sp;
 }
