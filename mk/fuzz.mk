@@ -57,7 +57,7 @@ $(FZ_BUILD)/test/fuzz/fuzz_smtp_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 
 # --- libFuzzer binaries ------------------------------------------------------
 FUZZ_WARN = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) SAN=1 CC=$(FUZZ_CC) \
+FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=$(FUZZ_BUILD) SAN=1 CC=$(FUZZ_CC) \
 	WARN="$(FUZZ_WARN)" EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(EXTRA_CFLAGS)"
 FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
@@ -68,7 +68,7 @@ fuzz-build:
 	@$(FUZZ_MAKE) -C $(TOP)/src/global all
 	@$(FUZZ_MAKE) -C $(TOP)/src/smtpd $(FUZZ_SMTPD_SRCS:%.c=$(FUZZ_BUILD)/obj/smtpd/%.o)
 	@$(FUZZ_MAKE) -C $(TOP)/src/smtp $(FUZZ_SMTP_SRCS:%.c=$(FUZZ_BUILD)/obj/smtp/%.o)
-	@$(MAKE) --no-print-directory -f $(TOP)/build.mk $(FUZZ_BINS)
+	@$(MAKE) -s --no-print-directory -f $(TOP)/build.mk $(FUZZ_BINS)
 
 $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) \
     $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a
