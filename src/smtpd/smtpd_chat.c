@@ -12,12 +12,13 @@
  *	int  smtpd_chat_pending(SMTPD_STATE *state);
  *	int  smtpd_chat_lost(SMTPD_STATE *state, int status);
  * DESCRIPTION
- *	smtpd_chat_reply() formats one reply line, appends CRLF and writes
- *	it into the stream buffer; nothing is sent yet. Every 4xx/5xx final
- *	line counts as an error; past smtpd_soft_error_limit errors each such
- *	reply is delayed by smtpd_error_sleep_time (tar-pitting).
- *	smtpd_chat_reply_uncounted() is the same for a 4xx/5xx reply that
- *	is not the client's error (a recipient within
+ *	smtpd_chat_reply() formats one reply line, replaces control
+ *	characters (from quoted client text) with '?', appends CRLF and
+ *	writes it into the stream buffer; nothing is sent yet. Every
+ *	4xx/5xx final line counts as an error; past smtpd_soft_error_limit
+ *	errors each such reply is delayed by smtpd_error_sleep_time
+ *	(tar-pitting). smtpd_chat_reply_uncounted() is the same for a
+ *	4xx/5xx reply that is not the client's error (a recipient within
  *	smtpd_recipient_overshoot_limit beyond smtpd_recipient_limit).
  *
  *	Replies are sent by smtpd_chat_query(), which flushes the stream
@@ -45,6 +46,19 @@
 #include "msg.h"
 #include "smtpd.h"
 
+/*
+ * Replies quote client text (a HELO name, an address): a control byte in
+ * it, such as a CR that did not end the command line, must not reach the
+ * wire, where it would break the reply line (RFC 5321 4.2).
+ */
+static void
+smtpd_chat_printable(VSTRING *reply)
+{
+	for (char *cp = vstring_str(reply); *cp; cp++)
+		if ((unsigned char)*cp < 0x20 || *cp == 0x7f)
+			*cp = '?';
+}
+
 /* smtpd_chat_vreply - format, count (or not) and buffer one reply */
 
 static void
@@ -54,6 +68,7 @@ smtpd_chat_vreply(SMTPD_STATE *state, int count, const char *fmt, va_list ap)
 
 	vstring_reset(state->reply);
 	vstring_vsprintf_append(state->reply, fmt, ap);
+	smtpd_chat_printable(state->reply);
 	s = vstring_str(state->reply);
 	/* soft_bounce: no permanent rejection, 5xx 5.x.x becomes 4xx 4.x.x. */
 	if (state->conf->soft_bounce && s[0] == '5' && vstring_len(state->reply) >= 4) {

@@ -12,6 +12,7 @@
  *	void msg_to_syslog(const char *facility);
  *	int  msg_to_file(const char *path);
  *	void msg_cleanup(void (*fn)(void));
+ *	void msg_fatal_hook(void (*fn)(int status));
  *
  *	void msg_info(const char *fmt, ...);
  *	void msg_warn(const char *fmt, ...);
@@ -39,6 +40,14 @@
  *	msg_fatal() runs the cleanup hook and exits with status 1
  *	(msg_fatal_status(): the given status); msg_panic() aborts, for
  *	program bugs, leaving a core file where the system keeps them.
+ *	msg_fatal_hook() is for test drivers such as the fuzz harnesses
+ *	in tests/fuzz: once set, msg_fatal() and msg_fatal_status() log,
+ *	then call fn with the exit status instead of running the cleanup
+ *	hook and exiting. fn must not return (it longjmps back to its
+ *	driver, so that a fatal error on bad input ends one input, not the
+ *	process); if it does, the process exits as usual. Programs never
+ *	set it. A null fn restores the default.
+ *
  *	Messages are truncated at 4000 bytes and control characters are
  *	replaced by '?', so that hostile text cannot forge log lines.
  * DIAGNOSTICS
@@ -66,6 +75,7 @@ static int msg_stderr = 1;
 static int msg_syslog;
 static int msg_file_fd = -1;
 static void (*msg_cleanup_fn)(void);
+static void (*msg_fatal_fn)(int);
 static int msg_dying;
 
 static const char *msg_prefix[] = { "", "warning: ", "error: ", "fatal: ", "panic: " };
@@ -154,6 +164,23 @@ void
 msg_cleanup(void (*fn)(void))
 {
 	msg_cleanup_fn = fn;
+}
+
+void
+msg_fatal_hook(void (*fn)(int))
+{
+	msg_fatal_fn = fn;
+}
+
+/* msg_exit - after a fatal error: the test driver's hook, or exit. */
+static void NORETURN
+msg_exit(int status)
+{
+	if (msg_fatal_fn != NULL)
+		msg_fatal_fn(status);
+	if (msg_cleanup_fn != NULL && msg_dying++ == 0)
+		msg_cleanup_fn();
+	exit(status);
 }
 
 static void
@@ -256,9 +283,7 @@ msg_fatal_status(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg_vlog(MSG_FATAL, fmt, ap);
 	va_end(ap);
-	if (msg_cleanup_fn != NULL && msg_dying++ == 0)
-		msg_cleanup_fn();
-	exit(status);
+	msg_exit(status);
 }
 
 void
@@ -269,9 +294,7 @@ msg_fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	msg_vlog(MSG_FATAL, fmt, ap);
 	va_end(ap);
-	if (msg_cleanup_fn != NULL && msg_dying++ == 0)
-		msg_cleanup_fn();
-	exit(1);
+	msg_exit(1);
 }
 
 void

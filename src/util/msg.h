@@ -18,6 +18,7 @@ void	msg_to_stderr(int);
 void	msg_to_syslog(const char *);
 int	msg_to_file(const char *);
 void	msg_cleanup(void (*)(void));
+void	msg_fatal_hook(void (*)(int));	/* test drivers only */
 
 void	msg_info(const char *, ...) PRINTFLIKE(1, 2);
 void	msg_warn(const char *, ...) PRINTFLIKE(1, 2);
