@@ -8,6 +8,7 @@
  *
  *	void	qmgr_init(void);
  *	void	qmgr_lock(void);
+ *	void	qmgr_fd_budget(void);
  *	long long qmgr_conf_int(const char *name, long long def);
  *	const char *qmgr_conf_str(const char *name, const char *def);
  * DESCRIPTION
@@ -19,6 +20,15 @@
  *	qmgr.lock, held until the process ends, so that a one-shot queue
  *	run (qmgr -1) and a resident qmgr never work on one queue at once.
  *
+ *	qmgr_fd_budget() raises the soft descriptor limit to the hard one
+ *	and sets qmgr.conn_limit, the transport connections the qmgr may
+ *	hold at once: the limit, less the descriptors already open, less
+ *	QMGR_FD_RESERVE for what the qmgr opens for a moment (a queue file
+ *	while it is loaded, a log record, a bounce request, control
+ *	clients). Messages in memory hold no descriptor (qf_release), so
+ *	neither a large backlog nor qmgr_message_active_limit can starve
+ *	the connections to the delivery agents.
+ *
  *	qmgr_conf_int() and qmgr_conf_str() read any parameter by name,
  *	including per-transport ones ("relay_destination_recipient_limit")
  *	that conf_lookup() resolves; def when the name is unknown or the
@@ -28,6 +38,7 @@
  *	file cannot be made. An unknown setgid_group is no error (mutating
  *	control requests then need root or mail_owner).
  */
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -109,6 +120,36 @@ qmgr_lock(void)
 }
 
 void
+qmgr_fd_budget(void)
+{
+	struct rlimit rl;
+	int	 fd, open_now = 0, limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		msg_warn("getrlimit: %m");
+		rl.rlim_cur = rl.rlim_max = 1024;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	limit = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (fd = 0; fd < limit && fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			open_now++;
+	qmgr.conn_limit = limit - open_now - QMGR_FD_RESERVE;
+	if (qmgr.conn_limit < 2) {
+		msg_warn("descriptor limit %d leaves no room for delivery agent "
+		    "connections; using 2 (raise the limit)", limit);
+		qmgr.conn_limit = 2;
+	}
+	if (msg_verbose)
+		msg_info("descriptor limit %d: at most %d transport connections",
+		    limit, qmgr.conn_limit);
+}
+
+void
 qmgr_init(void)
 {
 	struct group *gr;
@@ -151,4 +192,5 @@ qmgr_init(void)
 	if ((gr = getgrnam(conf_str("setgid_group"))) != NULL)
 		qmgr.setgid_gid = gr->gr_gid;
 	qmgr_route_init();
+	qmgr_fd_budget();
 }
