@@ -189,7 +189,8 @@ extern QMGR qmgr;
 
 /* qmgr_init.c */
 void	 qmgr_init(void);
-void	 qmgr_lock(void);
+void	 qmgr_lock(int);
+#define QMGR_LOCK_WAIT	30		/* seconds, for an earlier run's qmgr */
 void	 qmgr_fd_budget(void);
 void	 qmgr_fd_short(void);
 long long qmgr_conf_int(const char *, long long);
