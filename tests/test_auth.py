@@ -269,3 +269,20 @@ def test_fail2ban_postfix_filter_matches(make_instance, table):
     m = re.search(r"Failregex: (\d+) total", out.stdout)
     assert m and int(m.group(1)) == 4, out.stdout
     assert "127.0.0.1" in out.stdout or inst.addr in out.stdout
+
+
+def test_verbose_log_keeps_credentials_out(make_instance, table):
+    inst = auth_smtpd(make_instance, table,
+                      master_cf="{addr}:{port} inet n - n - - smtpd -v\n")
+    secret = USERS["alice"]
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("AUTH PLAIN " + plain_resp("alice", secret + "x"))[0] == 535
+        assert c.cmd("AUTH LOGIN")[0] == 334
+        assert c.cmd(b64("alice"))[0] == 334
+        assert c.cmd(b64(secret))[0] == 235
+    inst.wait_log(r"< \S+: AUTH PLAIN \(initial response not logged\)")
+    inst.wait_log(r"< \S+: \(SASL response, not logged\)")
+    log = inst.log()
+    for bad in (secret, b64(secret), plain_resp("alice", secret + "x")):
+        assert bad not in log

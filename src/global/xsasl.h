@@ -57,6 +57,37 @@ struct XSASL_SERVER_IMPL {
 
 XSASL_SERVER_IMPL *xsasl_server_init(const char *type, const char *path,
 	    VSTRING *why);
+
+/* Client side (smtp/lmtp): one session per server connection. */
+typedef struct XSASL_CLIENT_ARGS {
+	const char *service;		/* "smtp" */
+	const char *server_name;	/* the server's host name */
+	const char *server_addr;	/* "addr;port", or "" */
+	const char *client_addr;	/* "addr;port", or "" */
+	const char *user;
+	const char *password;
+	int	 sec;			/* XSASL_SEC_* */
+} XSASL_CLIENT_ARGS;
+
+typedef struct XSASL_CLIENT XSASL_CLIENT;
+struct XSASL_CLIENT {
+	/*
+	 * Choose a mechanism among mechs (space-separated); *mech is set,
+	 * init receives the base64 initial response and *has_init says
+	 * whether there is one. XSASL_AUTH_MORE when the exchange can
+	 * start, XSASL_AUTH_FAIL with why when it cannot.
+	 */
+	int	(*first)(XSASL_CLIENT *, const char *mechs, const char **mech,
+		    VSTRING *init, int *has_init, VSTRING *why);
+	/* Answer a base64 challenge with a base64 response. */
+	int	(*next)(XSASL_CLIENT *, const char *challenge, VSTRING *resp,
+		    VSTRING *why);
+	void	(*free)(XSASL_CLIENT *);
+};
+
+XSASL_CLIENT *xsasl_client_create(const char *type,
+	    const XSASL_CLIENT_ARGS *, VSTRING *why);
+XSASL_CLIENT *xsasl_cyrus_client_create(const XSASL_CLIENT_ARGS *, VSTRING *);
 const char *xsasl_server_types(void);
 int	 xsasl_sec_parse(const char *opts, VSTRING *why);
 int	 xsasl_mech_allowed(const char *mech, int sec);

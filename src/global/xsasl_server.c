@@ -9,6 +9,9 @@
  *	const char *xsasl_server_types(void);
  *	int	xsasl_sec_parse(const char *opts, VSTRING *why);
  *	int	xsasl_mech_allowed(const char *mech, int sec);
+ *
+ *	XSASL_CLIENT *xsasl_client_create(const char *type,
+ *		    const XSASL_CLIENT_ARGS *args, VSTRING *why);
  * DESCRIPTION
  *	A back end is a table of functions (xsasl.h), as the lookup tables
  *	are: xsasl_server_init() sets up the back end named by type once per
@@ -28,6 +31,10 @@
  *	Challenges and responses cross this interface in their base64 form,
  *	as they appear on the SMTP wire ("=" stands for an empty initial
  *	response, RFC 4954 4); the back end decodes what it must read.
+ *
+ *	xsasl_client_create() makes a client session for the smtp/lmtp
+ *	transport; the only client type is "cyrus" (xsasl_cyrus_client.c),
+ *	as in Postfix.
  *
  *	xsasl_server_types() lists the types, for error messages.
  *
@@ -71,6 +78,17 @@ xsasl_server_init(const char *type, const char *path, VSTRING *why)
 			return xsasl_server_table[i].init(path, why);
 	vstring_sprintf(why, "unsupported SASL server implementation: %s "
 	    "(supported: %s)", type, xsasl_server_types());
+	return NULL;
+}
+
+XSASL_CLIENT *
+xsasl_client_create(const char *type, const XSASL_CLIENT_ARGS *args,
+    VSTRING *why)
+{
+	if (strcasecmp(type, "cyrus") == 0)
+		return xsasl_cyrus_client_create(args, why);
+	vstring_sprintf(why, "unsupported SASL client implementation: %s "
+	    "(supported: cyrus)", type);
 	return NULL;
 }
 

@@ -58,6 +58,16 @@ typedef struct SMTP_CONF {
 	int	 tls_note_offer;	/* smtp_tls_note_starttls_offer */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	/* SASL (smtp_sasl.c) */
+	int	 sasl_enable;		/* smtp_sasl_auth_enable */
+	const char *sasl_maps;		/* smtp_sasl_password_maps */
+	const char *sasl_opts;		/* smtp_sasl_security_options */
+	const char *sasl_tls_opts;	/* smtp_sasl_tls_security_options */
+	const char *sasl_type;		/* smtp_sasl_type */
+	ARGV	*sasl_filter;		/* smtp_sasl_mechanism_filter */
+	int	 sasl_sender_dep;	/* smtp_sender_dependent_authentication */
+	int	 sasl_soft_bounce;	/* smtp_sasl_auth_soft_bounce */
+	int	 sasl_sec, sasl_tls_sec;
 } SMTP_CONF;
 
 /* smtp_tls_security_level values, in increasing strength. */
@@ -134,6 +144,8 @@ typedef struct SMTP_SESS {
 	VSTRING	*line;
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 no_tls;		/* retry after a failed handshake */
+	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
+	int	 no_echo;		/* SASL exchange: keep it out of logs */
 } SMTP_SESS;
 
 /* One recipient of a request. */
@@ -175,7 +187,8 @@ void	 smtp_addr_free(SMTP_ADDR *);
 int	 smtp_addr_is_mine(const SMTP_ADDR *);
 
 /* smtp_session.c */
-SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, VSTRING *, char *);
+SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, const char *, VSTRING *,
+	    char *);
 void	 smtp_sess_close(SMTP_SESS *, int);
 int	 smtp_cmd(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
 int	 smtp_send(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
@@ -189,6 +202,10 @@ void	 smtp_tls_conf(void);
 int	 smtp_tls_wrap(SMTP_SESS *, VSTRING *, char *);
 int	 smtp_tls_starttls(SMTP_SESS *, VSTRING *, char *);
 void	 smtp_tls_close(SMTP_SESS *);
+
+/* smtp_sasl.c */
+void	 smtp_sasl_conf(void);
+int	 smtp_sasl_auth(SMTP_SESS *, const char *, VSTRING *, char *);
 
 /* smtp_connect.c */
 int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);

@@ -221,6 +221,8 @@ smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	sess->features = 0;
 	sess->xforward = 0;
 	sess->size_limit = 0;
+	if (sess->sasl_mechs)
+		vstring_reset(sess->sasl_mechs);
 	return smtp_helo(sess, why, dsn);
 }
 
