@@ -155,3 +155,19 @@ def test_wrapper_mode_client_to_postern_submissions(make_instance, pki, tmp_path
     server.wait_log(r"client=\S+, sasl_method=PLAIN, sasl_username=%s" % USER)
     assert re.search(r"TLS connection established to", client.log())
     no_crash(server)
+
+
+@need_relay
+def test_lmtp_sasl(make_instance, pki, tmp_path):
+    with tls_sink(pki, auth={USER: PASSWORD}) as sink:
+        maps = sasl_table(tmp_path, {sink.addr: "%s:%s" % (USER, PASSWORD)})
+        inst = make_instance(main_cf_extra={
+            "default_transport": "lmtp:inet:%s:%d" % (sink.addr, sink.port),
+            "lmtp_tls_security_level": "encrypt", "lmtp_sasl_auth_enable": "yes",
+            "lmtp_sasl_password_maps": maps, "lmtp_sasl_security_options": "noanonymous"})
+        inst.start()
+        with inst.smtp() as s:
+            s.sendmail("a@client.test", ["b@x.test"], MSG)
+        inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
+        msg = sink.wait_messages(1)[0]
+        assert msg["auth"] == USER and msg["tls"]

@@ -144,6 +144,9 @@ class _Session:
         for i, text in enumerate(lines):
             self.send("250%s%s" % ("-" if i < len(lines) - 1 else " ", text))
 
+    def cmd_lhlo(self, arg):    # LMTP (one recipient per message: one DATA reply)
+        self.cmd_ehlo(arg)
+
     def cmd_helo(self, arg):
         self.helo = arg
         self.send("250 sink.test")
