@@ -12,7 +12,8 @@ auth={"user": "password"} makes a smarthost that demands SMTP AUTH: AUTH
 after STARTTLS unless auth_plaintext=True, and MAIL without it gets
 "530 5.7.0 Authentication required"; bad credentials get
 "535 5.7.8 Error: authentication failed: authentication failure", or
-auth_fail_reply when set. auth_log records (mechanism, user, ok). Each
+auth_fail_reply when set. auth_log records (mechanism, user, ok); sni the SNI name of each
+handshake (None when the client sent none). Each
 recorded message is a dict: conn (connection number), tls (protocol
 version, or None for plaintext), helo, sender, rcpts, data (bytes), auth
 (the user, or None).
@@ -34,10 +35,12 @@ class TLSSink:
         self.auth_plaintext = auth_plaintext
         self.auth_fail_reply = auth_fail_reply
         self.auth_log = []
+        self.sni = []           # the SNI name of each handshake (None: none sent)
         self.ctx = None
         if certfile:
             self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ctx.load_cert_chain(certfile, keyfile)
+            self.ctx.sni_callback = self._sni
         self.starttls = starttls and self.ctx is not None
         self.break_tls = break_tls
         self.messages = []
@@ -52,6 +55,10 @@ class TLSSink:
         self.nexthop = "[%s]:%d" % (self.addr, self.port)
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _sni(self, sslobj, name, ctx):
+        with self.lock:
+            self.sni.append(name)
 
     def __enter__(self):
         self.thread.start()

@@ -58,6 +58,14 @@ typedef struct SMTP_CONF {
 	int	 tls_note_offer;	/* smtp_tls_note_starttls_offer */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	const char *tls_policy_maps;	/* smtp_tls_policy_maps */
+	const char *tls_servername;	/* smtp_tls_servername */
+	const char *tls_fp_digest;	/* smtp_tls_fingerprint_digest */
+	const char *tls_protocols, *tls_mand_protocols;
+	const char *tls_ciphers, *tls_mand_ciphers;
+	char	 tls_verify_match_name[128];	/* parameter names (lmtp_) */
+	char	 tls_secure_match_name[128];
+	char	 tls_fp_match_name[128];
 	/* SASL (smtp_sasl.c) */
 	int	 sasl_enable;		/* smtp_sasl_auth_enable */
 	const char *sasl_maps;		/* smtp_sasl_password_maps */
@@ -76,6 +84,7 @@ typedef struct SMTP_CONF {
 #define SMTP_TLS_ENCRYPT	2
 #define SMTP_TLS_VERIFY		3
 #define SMTP_TLS_SECURE		4
+#define SMTP_TLS_FINGERPRINT	5	/* mandatory, checked by digest */
 
 #define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
@@ -144,6 +153,10 @@ typedef struct SMTP_SESS {
 	VSTRING	*line;
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 no_tls;		/* retry after a failed handshake */
+	int	 tls_level;		/* this session's policy (smtp_tls_policy.c) */
+	struct TLS_CTX *tls_ctx;
+	ARGV	*tls_match;		/* names or fingerprints to match */
+	char	*tls_sni;		/* smtp_tls_servername or servername= */
 	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
 	int	 no_echo;		/* SASL exchange: keep it out of logs */
 } SMTP_SESS;
@@ -202,6 +215,14 @@ void	 smtp_tls_conf(void);
 int	 smtp_tls_wrap(SMTP_SESS *, VSTRING *, char *);
 int	 smtp_tls_starttls(SMTP_SESS *, VSTRING *, char *);
 void	 smtp_tls_close(SMTP_SESS *);
+
+/* smtp_tls_policy.c */
+struct TLS_CTX_ARGS;
+void	 smtp_tls_policy_conf(const struct TLS_CTX_ARGS *);
+int	 smtp_tls_policy(SMTP_SESS *, VSTRING *, char *);
+const char *smtp_tls_policy_sni(SMTP_SESS *, char **);
+int	 smtp_tls_policy_check(SMTP_SESS *, int *);
+void	 smtp_tls_policy_free(SMTP_SESS *);
 
 /* smtp_sasl.c */
 void	 smtp_sasl_conf(void);

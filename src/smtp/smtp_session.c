@@ -406,6 +406,10 @@ smtp_sess_open1(SMTP_ADDR *a, const char *dest, const char *sender,
 	vstring_free(err);
 	sess = smtp_sess_new(fd, a, dest);
 	sess->no_tls = no_tls;
+	if (smtp_tls_policy(sess, why, dsn) < 0) {	/* smtp_tls_policy.c */
+		smtp_sess_close(sess, 0);
+		return NULL;
+	}
 	if (smtp_tls_wrap(sess, why, dsn) < 0) {
 		smtp_sess_close(sess, 0);
 		return NULL;
@@ -468,6 +472,7 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 			(void)smtp_resp(sess, smtp_cf.tmo_quit);
 	}
 	smtp_tls_close(sess);
+	smtp_tls_policy_free(sess);
 	vstream_fclose(sess->stream);
 	if (sess->debug)
 		msg_verbose -= smtp_cf.debug_level;
