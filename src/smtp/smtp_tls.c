@@ -10,11 +10,13 @@
  *	void smtp_tls_close(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_conf() reads smtp_tls_security_level (lmtp_ in LMTP mode):
- *	none, may, encrypt, verify or secure (dane and fingerprint are taken
- *	as encrypt, with a warning); when it is empty, smtp_enforce_tls and
- *	smtp_use_tls decide as in Postfix. It makes the client context from
- *	the certificate, CA, protocol and cipher parameters (the mandatory_
- *	variants at encrypt and above).
+ *	none, may, encrypt, fingerprint, verify or secure (dane is taken as
+ *	may and dane-only as encrypt, with a warning: no DANE support); when
+ *	it is empty, smtp_enforce_tls and smtp_use_tls decide as in Postfix.
+ *	It makes the client context from the certificate, CA, protocol and
+ *	cipher parameters (the mandatory_ variants at encrypt and above).
+ *	Each session then takes its own level, context, SNI name and match
+ *	list from smtp_tls_policy(3) (smtp_tls_policy_maps).
  *
  *	smtp_tls_wrap() starts TLS right after connecting when
  *	smtp_tls_wrappermode is set (SMTPS, port 465).
@@ -74,6 +76,11 @@ smtp_tls_level(void)
 	for (int i = 0; i < 6; i++)
 		if (strcasecmp(level, names[i]) == 0)
 			return i;
+	if (strcasecmp(level, "dane") == 0) {
+		msg_warn("smtp_tls_security_level \"dane\" is not supported: "
+		    "using \"may\"");
+		return SMTP_TLS_MAY;
+	}
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;
