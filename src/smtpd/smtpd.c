@@ -59,6 +59,7 @@ static void
 smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
+	smtpd_sasl_reset(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
 	if (state->ehlo_discard)

@@ -110,6 +110,19 @@ typedef struct SMTPD_CONF {
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	/* SASL (smtpd_sasl.c) */
+	int	 sasl_enable;		/* smtpd_sasl_auth_enable */
+	int	 sasl_auth_only;	/* smtpd_tls_auth_only */
+	int	 sasl_broken;		/* broken_sasl_auth_clients */
+	int	 sasl_header;		/* smtpd_sasl_authenticated_header */
+	int	 sasl_resp_limit;	/* smtpd_sasl_response_limit */
+	int	 sasl_sec;		/* smtpd_sasl_security_options */
+	int	 sasl_tls_sec;		/* smtpd_sasl_tls_security_options */
+	const char *sasl_service;
+	const char *sasl_realm;
+	ADDR_MATCH *sasl_excl;		/* smtpd_sasl_exceptions_networks */
+	MAIL_ADDR_MAPS *login_maps;	/* smtpd_sender_login_maps */
+	struct XSASL_SERVER_IMPL *sasl_impl;	/* null: AUTH is off */
 } SMTPD_CONF;
 
 /* smtpd_tls_security_level values. */
@@ -168,6 +181,13 @@ typedef struct SMTPD_STATE {
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
+	/* SMTP AUTH (smtpd_sasl.c). */
+	struct XSASL_SERVER *sasl;	/* back-end session, or null */
+	char	*sasl_username;		/* null: not authenticated */
+	char	*sasl_method;
+	char	*sasl_sender;		/* MAIL FROM AUTH=<...> */
+	int	 sasl_tries;		/* AUTH commands so far */
+	int	 sasl_busy;		/* reading a response: do not echo it */
 	VSTRING	*buf;			/* command line */
 	VSTRING	*reply;			/* scratch for replies */
 	VSTRING	*check_reply;		/* restriction reject text */
@@ -204,6 +224,7 @@ void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
+int	 smtpd_chat_query_limit(SMTPD_STATE *, int);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
 
@@ -233,6 +254,15 @@ int	 smtpd_tls_wrapper(SMTPD_STATE *);
 int	 smtpd_tls_required(SMTPD_STATE *);
 void	 smtpd_tls_received(SMTPD_STATE *, VSTRING *);
 void	 smtpd_tls_end(SMTPD_STATE *);
+
+/* smtpd_sasl.c, smtpd_sasl_check.c */
+void	 smtpd_sasl_conf(SMTPD_CONF *);
+void	 smtpd_sasl_ehlo(SMTPD_STATE *, ARGV *);
+int	 smtpd_sasl_cmd(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_reset(SMTPD_STATE *);
+int	 smtpd_sasl_mail_opt(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_log(SMTPD_STATE *, VSTRING *);
+void	 smtpd_sasl_received(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);
@@ -273,6 +303,7 @@ int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
+int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];

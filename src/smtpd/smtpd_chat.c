@@ -9,6 +9,7 @@
  *	    const char *fmt, ...);
  *	void smtpd_chat_flush(SMTPD_STATE *state);
  *	int  smtpd_chat_query(SMTPD_STATE *state);
+ *	int  smtpd_chat_query_limit(SMTPD_STATE *state, int limit);
  *	int  smtpd_chat_pending(SMTPD_STATE *state);
  *	int  smtpd_chat_lost(SMTPD_STATE *state, int status);
  * DESCRIPTION
@@ -25,11 +26,16 @@
  *	only when the client has no more input pending (RFC 2920: a
  *	pipelined group is answered in one write), then reads the next
  *	command line of at most SMTPD_CMD_LIMIT bytes. A longer line is
- *	read to its end and discarded. The terminator is removed;
+ *	read to its end and discarded (smtpd_chat_query_limit() takes another
+ *	bound: SASL responses). The terminator is removed;
  *	state->msg.bare_lf tells whether the line ended in a bare LF.
  *
  *	smtpd_chat_pending() says whether input is waiting, in our buffer or
  *	in the kernel (used to detect improper pipelining).
+ *
+ *	With verbose logging (debug_peer_list), command lines are logged,
+ *	except SASL responses and AUTH initial responses: credentials never
+ *	reach the log.
  *
  *	smtpd_chat_lost() handles a failed read: on a time-out it replies
  *	421 and logs "timeout after X"; otherwise it logs "lost connection
@@ -41,6 +47,7 @@
 #include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -154,8 +161,35 @@ smtpd_chat_strip(SMTPD_STATE *state, VSTRING *buf)
 	vstring_truncate(buf, len);
 }
 
+/* Verbose logging, without SASL credentials. */
+static void
+smtpd_chat_echo(SMTPD_STATE *state)
+{
+	const char *s = vstring_str(state->buf);
+	int	 n;
+
+	if (state->sasl_busy) {
+		msg_info("< %s: (SASL response, not logged)", state->namaddr);
+		return;
+	}
+	if (strncasecmp(s, "AUTH", 4) == 0 && (s[4] == ' ' || s[4] == '\t')) {
+		n = 5 + (int)strspn(s + 5, " \t");
+		n += (int)strcspn(s + n, " \t");
+		msg_info("< %s: %.*s%s", state->namaddr, n, s,
+		    s[n] ? " (initial response not logged)" : "");
+		return;
+	}
+	msg_info("< %s: %s", state->namaddr, s);
+}
+
 int
 smtpd_chat_query(SMTPD_STATE *state)
+{
+	return smtpd_chat_query_limit(state, SMTPD_CMD_LIMIT);
+}
+
+int
+smtpd_chat_query_limit(SMTPD_STATE *state, int limit)
 {
 	int	 r;
 
@@ -163,20 +197,19 @@ smtpd_chat_query(SMTPD_STATE *state)
 		smtpd_chat_flush(state);
 	if (state->quit)
 		return -1;
-	r = vstream_get_line(state->client, state->buf, SMTPD_CMD_LIMIT,
+	r = vstream_get_line(state->client, state->buf, limit,
 	    VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF);
 	if (r == VSTREAM_LINE_OK) {
 		smtpd_chat_strip(state, state->buf);
 		if (msg_verbose)
-			msg_info("< %s: %s", state->namaddr,
-			    vstring_str(state->buf));
+			smtpd_chat_echo(state);
 		return 1;
 	}
 	if (r != VSTREAM_LINE_LONG)
 		return r == VSTREAM_LINE_PARTIAL ? 0 : r;
 	/* Over-long: read and drop the rest of the line. */
 	while ((r = vstream_get_line(state->client, state->buf,
-	    SMTPD_CMD_LIMIT, VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF)) ==
+	    limit, VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF)) ==
 	    VSTREAM_LINE_LONG)
 		 /* void */ ;
 	if (r != VSTREAM_LINE_OK)

@@ -23,7 +23,7 @@
  *
  *	Supported restrictions: permit, reject, defer, warn_if_reject,
  *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
- *	(never matches: no AUTH yet), reject_unknown_client_hostname,
+ *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c), reject_unknown_client_hostname,
  *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
  *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
  *	reject_non_fqdn_sender, reject_non_fqdn_recipient,
@@ -228,6 +228,7 @@ static int
 smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 {
 	SMTPD_STATE *state = c->state;
+	int	 r;
 
 #define IS(w)	(strcasecmp(name, w) == 0)
 	if (IS("permit"))
@@ -244,7 +245,9 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return state->family != AF_UNIX && (strcmp(state->addr,
 		    state->laddr) == 0 || smtpd_peer_local_addr(state->addr)) ?
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
-	if (IS("permit_sasl_authenticated") || IS("reject_unauth_pipelining"))
+	if ((r = smtpd_sasl_check(c, name)) != -2)	/* smtpd_sasl_check.c */
+		return r;
+	if (IS("reject_unauth_pipelining"))
 		return SMTPD_CHECK_DUNNO;
 	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client") ||
 	    IS("reject_unknown_reverse_client_hostname"))

@@ -87,7 +87,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
 	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
-	{"AUTH", "auth", smtpd_cmd_unimpl, CMD_LAST},
+	{"AUTH", "auth", smtpd_sasl_cmd, CMD_LAST},	/* smtpd_sasl.c */
 	{"STARTTLS", "starttls", smtpd_tls_cmd, CMD_LAST},	/* smtpd_tls.c */
 	{NULL, NULL, NULL, 0},
 };
@@ -246,6 +246,7 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 	argv_add(kw, "ETRN");
 	if (smtpd_tls_offer(state))
 		argv_add(kw, "STARTTLS");
+	smtpd_sasl_ehlo(state, kw);
 	argv_add(kw, "ENHANCEDSTATUSCODES");
 	argv_add(kw, "8BITMIME");
 	argv_add(kw, "DSN");
@@ -288,7 +289,7 @@ static int
 smtpd_cmd_help(SMTPD_STATE *state, const char *args)
 {
 	smtpd_chat_reply(state, "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA"
-	    " BDAT RSET NOOP QUIT VRFY ETRN HELP");
+	    " BDAT RSET NOOP QUIT VRFY ETRN AUTH STARTTLS HELP");
 	smtpd_chat_reply(state, "214 2.0.0 See RFC 5321");
 	return 0;
 }

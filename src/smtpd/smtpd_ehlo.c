@@ -18,7 +18,8 @@
  *	"silent-discard". The decision is made once per session.
  *
  *	smtpd_ehlo_discarded() says whether keyword (case-insensitive, the
- *	first word only) is discarded for this client.
+ *	first word only, "AUTH=..." counting as AUTH) is discarded for this
+ *	client.
  *
  *	smtpd_ehlo_command_hidden() says whether the command verb belongs to
  *	a discarded keyword (STARTTLS, BDAT for CHUNKING, ETRN, VRFY, AUTH):
@@ -71,7 +72,7 @@ int
 smtpd_ehlo_discarded(SMTPD_STATE *state, const char *keyword)
 {
 	ARGV	*list = smtpd_ehlo_list(state);
-	size_t	 len = strcspn(keyword, " ");
+	size_t	 len = strcspn(keyword, " =");	/* "AUTH=PLAIN" is AUTH */
 
 	for (size_t i = 0; i < list->argc; i++)
 		if (strlen(list->argv[i]) == len &&
@@ -123,7 +124,7 @@ smtpd_ehlo_reply(SMTPD_STATE *state, ARGV *keywords)
 		if (smtpd_ehlo_discarded(state, keywords->argv[i])) {
 			vstring_sprintf_append(gone, "%s%.*s",
 			    vstring_len(gone) ? " " : "",
-			    (int)strcspn(keywords->argv[i], " "), keywords->argv[i]);
+			    (int)strcspn(keywords->argv[i], " ="), keywords->argv[i]);
 			continue;
 		}
 		smtpd_chat_reply(state, "250%c%s", i == last ? ' ' : '-',

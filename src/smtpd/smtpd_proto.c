@@ -17,8 +17,8 @@
  *	smtpd_proto_mail() parses "FROM:<path> [params]" with the ESMTP
  *	parameters SIZE (RFC 1870, checked against message_size_limit),
  *	BODY=7BIT|8BITMIME|BINARYMIME (RFC 6152, 3030), SMTPUTF8 (RFC 6531),
- *	RET and ENVID (RFC 3461), and AUTH (accepted and ignored until AUTH
- *	is supported). A bare local sender gets "@$myorigin".
+ *	RET and ENVID (RFC 3461), and AUTH (RFC 4954 5: logged as sasl_sender
+ *	when AUTH is on, ignored otherwise). A bare local sender gets "@$myorigin".
  *
  *	smtpd_proto_rcpt() parses "TO:<path> [NOTIFY=...] [ORCPT=...]",
  *	enforces smtpd_recipient_limit (452 4.5.3; the first
@@ -73,6 +73,8 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->hold_why = NULL;
 	myfree(state->sender_check_reply);
 	state->sender_check_reply = NULL;
+	myfree(state->sasl_sender);
+	state->sasl_sender = NULL;
 	if (state->rcpts)
 		argv_truncate(state->rcpts, 0);
 	state->decl_size = 0;
@@ -177,7 +179,8 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 		}
 		state->dsn_envid = mystrdup(vstring_str(tmp));
 	} else if (strcasecmp(param, "AUTH") == 0 && val) {
-		 /* ignored: no AUTH support yet */ ;
+		if (smtpd_sasl_mail_opt(state, val) < 0)
+			return -1;
 	} else {
 		smtpd_chat_reply(state, "555 5.5.4 Unsupported option: %s", param);
 		return -1;

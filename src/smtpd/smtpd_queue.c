@@ -89,11 +89,13 @@ smtpd_queue_open(SMTPD_STATE *state)
 		vstring_free(why);
 		return -1;
 	}
-	vstring_free(why);
 	snprintf(state->queue_id, sizeof(state->queue_id), "%s",
 	    qf_writer_id(state->qf));
 	smtpd_queue_envelope(state);
-	msg_info("%s: client=%s", state->queue_id, state->namaddr);
+	vstring_sprintf(why, "%s: client=%s", state->queue_id, state->namaddr);
+	smtpd_sasl_log(state, why);
+	msg_info("%s", vstring_str(why));
+	vstring_free(why);
 	return 0;
 }
 
@@ -167,6 +169,7 @@ smtpd_queue_received(SMTPD_STATE *state, VSTRING *out)
 	    state->helo ? state->helo : state->name, state->name,
 	    state->family == AF_INET6 ? "IPv6:" : "", state->addr);
 	smtpd_tls_received(state, out);
+	smtpd_sasl_received(state, out);
 	vstring_sprintf_append(out, "\tby %s (Postern) with %s id %s",
 	    state->conf->myhostname, proto, state->queue_id);
 	if (state->rcpt_count == 1 && state->first_rcpt)
