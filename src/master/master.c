@@ -47,6 +47,7 @@
 
 #include "events.h"
 #include "mail_conf.h"
+#include "anvil.h"
 #include "mail_counter.h"
 #include "master.h"
 #include "msg.h"
@@ -282,6 +283,8 @@ main(int argc, char **argv)
 	/* Locked: no process of an earlier run is left to count sessions. */
 	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
+	if (anvil_reset(ANVIL_FILE) < 0)
+		msg_warn("remove %s: %m", ANVIL_FILE);
 	master_sig_init();
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))

@@ -170,7 +170,11 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
 	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
-	smtpd_session(&state);
+	if (smtpd_anvil_connect(&state) == 0)
+		smtpd_session(&state);
+	else
+		smtpd_chat_flush(&state);
+	smtpd_anvil_disconnect(&state);
 	mail_counter_add(MAIL_COUNTER_SMTPD_DISC, 1);
 	smtpd_cmd_stat_line(&state, stats);
 	msg_info("disconnect from %s%s", state.namaddr, vstring_str(stats));
@@ -191,6 +195,7 @@ smtpd_post_init(const char *service, char **argv)
 	if (!mail_server_standalone() && mail_counter_attach(MAIL_COUNTER_FILE) < 0)
 		msg_warn("cannot map %s: %m; smtpctl monitor will not count sessions",
 		    MAIL_COUNTER_FILE);
+	smtpd_anvil_init(service);
 }
 
 int

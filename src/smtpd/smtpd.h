@@ -145,6 +145,7 @@ typedef struct SMTPD_STATE {
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
 	char	*helo;
@@ -283,6 +284,15 @@ char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 /* smtpd_peer.c */
 void	 smtpd_peer_init(SMTPD_STATE *);
 int	 smtpd_peer_local_addr(const char *);
+
+/* smtpd_anvil.c: client limits (anvil(3)) */
+void	 smtpd_anvil_init(const char *);
+int	 smtpd_anvil_connect(SMTPD_STATE *);
+void	 smtpd_anvil_disconnect(SMTPD_STATE *);
+int	 smtpd_anvil_mail(SMTPD_STATE *);
+int	 smtpd_anvil_rcpt(SMTPD_STATE *);
+int	 smtpd_anvil_newtls(SMTPD_STATE *);
+int	 smtpd_anvil_auth(SMTPD_STATE *);
 
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);

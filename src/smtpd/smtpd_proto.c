@@ -270,6 +270,10 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		smtpd_proto_reset(state);
 		goto out;
 	}
+	if (smtpd_anvil_mail(state) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
 	state->sender = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 	if (!state->conf->delay_reject &&
 	    smtpd_check_sender(state) == SMTPD_CHECK_REJECT) {
@@ -406,7 +410,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 		if (state->rcpt_count >= state->conf->rcpt_limit &&
 		    state->conf->rcpt_limit > 0) {
 			smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
-		} else {
+		} else if (smtpd_anvil_rcpt(state) == 0) {
 			rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 			r = smtpd_proto_rcpt_accept(state, vstring_str(addr),
 			    rcpt, &params);
