@@ -285,6 +285,7 @@ main(int argc, char **argv)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
 	if (anvil_reset(ANVIL_FILE) < 0)
 		msg_warn("remove %s: %m", ANVIL_FILE);
+	master_stress_reset();
 	master_sig_init();
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))
@@ -294,6 +295,7 @@ main(int argc, char **argv)
 
 	for (;;) {
 		(void)event_loop(1000);
+		master_stress_tick();
 		if (master_stopping) {
 			master_spawn_reap();
 			if (master_spawn_count() == 0)

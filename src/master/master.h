@@ -3,6 +3,7 @@
  * See master.c (main, start-up, pid lock), master_conf.c (master.cf to
  * services), master_listen.c (listeners), master_spawn.c (children),
  * master_status.c (status channels), master_wakeup.c (wakeup timers),
+ * master_stress.c (stress-adaptive behaviour),
  * master_sig.c (signals).
  */
 #ifndef MASTER_H
@@ -43,6 +44,8 @@ typedef struct MASTER_SERV {
 	int	 total;			/* processes */
 	int	 throttled;
 	time_t	 last_use;		/* last time a process was busy */
+	int	 stress;		/* process limit reached (master_stress) */
+	time_t	 stress_full;		/* last time seen full */
 	struct MASTER_SERV *next;
 } MASTER_SERV;
 
@@ -81,6 +84,13 @@ void	 master_spawn_kill_all(int);
 int	 master_spawn_count(void);
 void	 master_spawn_throttle(MASTER_SERV *);
 void	 master_spawn_unthrottle(MASTER_SERV *);
+void	 master_spawn_notify(MASTER_SERV *, int);
+
+/* master_stress.c */
+void	 master_stress_reset(void);
+void	 master_stress_full(MASTER_SERV *);
+void	 master_stress_tick(void);
+char	**master_stress_argv(MASTER_SERV *);
 
 /* master_status.c */
 void	 master_status_open(MASTER_PROC *, int);

@@ -159,12 +159,25 @@ smtpd_session(SMTPD_STATE *state)
 	smtpd_tls_end(state);
 }
 
+/* The master says the service is (no longer) under stress: re-read. */
+int
+smtpd_stress_update(void)
+{
+	int	 stress = mail_server_stress();
+
+	if (stress == smtpd_conf.stress)
+		return 0;
+	smtpd_conf_stress(&smtpd_conf, stress);
+	return 1;
+}
+
 static void
 smtpd_service(VSTREAM *stream, const char *service, char **argv)
 {
 	SMTPD_STATE state;
 	VSTRING	*stats = vstring_alloc(100);
 
+	(void)smtpd_stress_update();
 	smtpd_state_init(&state, stream);
 	vstream_set_timeout(stream, smtpd_conf.timeout);
 	smtpd_peer_init(&state);

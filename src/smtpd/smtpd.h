@@ -49,6 +49,7 @@ typedef struct SMTPD_CONF {
 	const char *queue_dir;
 	const char *rcpt_delim;
 	const char *always_bcc;
+	int	 stress;		/* values below read under stress */
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
@@ -186,6 +187,10 @@ typedef struct SMTPD_STATE {
 
 /* smtpd_conf.c */
 void	 smtpd_conf_load(SMTPD_CONF *);
+void	 smtpd_conf_stress(SMTPD_CONF *, int);
+
+/* smtpd.c */
+int	 smtpd_stress_update(void);	/* 1: stress changed, limits re-read */
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
