@@ -132,6 +132,21 @@ typedef struct SMTPD_MSG {
 	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
 
+/*
+ * What access-table and policy actions left for the transaction
+ * (smtpd_policy.c): PREPEND headers, REDIRECT, FILTER, and the pending
+ * DEFER_IF_PERMIT / DEFER_IF_REJECT replies of the restriction stage.
+ */
+typedef struct SMTPD_ACTIONS {
+	ARGV	*prepend;		/* header lines, or null */
+	char	*redirect;		/* REDIRECT address, or null */
+	int	 redirected;		/* redirect recipient written */
+	char	*filter;		/* FILTER transport:nexthop, or null */
+	char	*defer_if_permit;	/* reply, or null */
+	char	*defer_if_reject;	/* reply, or null */
+	char	 instance[64];		/* policy "instance": per transaction */
+} SMTPD_ACTIONS;
+
 typedef struct SMTPD_STATE {
 	const SMTPD_CONF *conf;
 	VSTREAM	*client;
@@ -182,6 +197,7 @@ typedef struct SMTPD_STATE {
 	char	*sender_check_reply;
 	int	 bdat;			/* BDAT in progress */
 	int	 bdat_bad;		/* BDAT chunk being discarded */
+	SMTPD_ACTIONS act;		/* smtpd_policy.c */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
 
@@ -298,6 +314,14 @@ int	 smtpd_anvil_mail(SMTPD_STATE *);
 int	 smtpd_anvil_rcpt(SMTPD_STATE *);
 int	 smtpd_anvil_newtls(SMTPD_STATE *);
 int	 smtpd_anvil_auth(SMTPD_STATE *);
+
+/* smtpd_policy.c: check_policy_service and the actions it shares */
+int	 smtpd_policy_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_policy_action(SMTPD_CHECK *, const char *, const char *);
+void	 smtpd_policy_stage(SMTPD_STATE *);
+int	 smtpd_policy_finish(SMTPD_CHECK *, int);
+void	 smtpd_policy_reset(SMTPD_STATE *);
+void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);

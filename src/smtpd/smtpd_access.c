@@ -15,7 +15,8 @@
  *	table entry and hands the result to smtpd_access_action(), which
  *	interprets OK, PERMIT, RELAY, REJECT, DEFER, DUNNO, HOLD, DISCARD,
  *	WARN, INFO, "4NN/5NN text", all-numeric results and restriction
- *	lists (see smtpd_check.c). A lookup error is "451 4.3.0".
+ *	lists (see smtpd_check.c); DEFER_IF_PERMIT, DEFER_IF_REJECT,
+ *	PREPEND, REDIRECT, FILTER and BCC are smtpd_policy_action()'s. A lookup error is "451 4.3.0".
  *
  *	smtpd_access_find() looks up the keys that access(5) defines for
  *	one table, most specific first, and stops at the first hit:
@@ -180,8 +181,15 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 #define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
 	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
 		return SMTPD_CHECK_OK;
-	if (IS("DUNNO") || IS("DEFER_IF_PERMIT") || IS("DEFER_IF_REJECT"))
+	if (IS("DUNNO"))
 		return SMTPD_CHECK_DUNNO;
+	if (wlen < 32) {
+		char	 word[32];
+
+		snprintf(word, sizeof(word), "%.*s", (int)wlen, value);
+		if ((r = smtpd_policy_action(c, word, text)) != -2)
+			return r;
+	}
 	if (IS("REJECT"))
 		return smtpd_reject_class(c, conf->access_reject_code,
 		    "5.7.1", *text ? text : "Access denied");
