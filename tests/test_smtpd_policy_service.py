@@ -98,6 +98,7 @@ ACTIONS = {
     "redirect": "action=REDIRECT catcher@localhost",
     "filter": "action=FILTER smtp:[127.0.0.1]:10025",
     "garbage": "action=NO_SUCH_ACTION",
+    "dsn": "action=REJECT 5.7.9 With its own status",
 }
 
 
@@ -112,7 +113,8 @@ def test_actions(make_instance):
                         % ps.spec)
         replies, _ = session(inst, ["reject@localhost", "defer@localhost",
                                     "code@localhost", "dip@localhost",
-                                    "dir@localhost", "garbage@localhost"],
+                                    "dir@localhost", "garbage@localhost",
+                                    "dsn@localhost"],
                              data=False)
         assert replies[0] == (554, "554 5.7.1 <reject@localhost>: Recipient "
                               "address rejected: go away")
@@ -125,6 +127,8 @@ def test_actions(make_instance):
         assert replies[4] == (450, "450 4.7.1 <dir@localhost>: Recipient "
                               "address rejected: Maybe later")
         assert replies[5][0] == 451 and "4.3.5" in replies[5][1]
+        assert replies[6] == (554, "554 5.7.9 <dsn@localhost>: Recipient "
+                              "address rejected: With its own status")
         inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[127.0.0.1\]: 450 "
                       r"4.7.1 <dip@localhost>: Recipient address rejected: "
                       r"Greylisted for a while; from=<s@example.com> "

@@ -293,6 +293,7 @@ int	 smtpd_access_find(const char *, int, const char *, const char *,
 	    const SMTPD_CONF *, VSTRING *);
 int	 smtpd_access_check(SMTPD_CHECK *, const char *, int);
 int	 smtpd_access_action(SMTPD_CHECK *, const char *);
+const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 
 /* smtpd_resolve.c: address classes */
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL

@@ -145,6 +145,29 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 	}
 }
 
+/*
+ * A leading enhanced status code of an action's text ("REJECT 5.7.9 go",
+ * postgrey's "DEFER_IF_PERMIT 4.2.0 Greylisted") is the reply's status,
+ * as in Postfix; otherwise def. Returns the text after it.
+ */
+const char *
+smtpd_access_dsn_split(const char *text, const char *def, char *dsn,
+    size_t size)
+{
+	size_t	 n = strspn(text, "0123456789.");
+
+	if (n >= 5 && n < size && (text[0] == '2' || text[0] == '4' ||
+	    text[0] == '5') && text[1] == '.' && strchr(text + 2, '.') &&
+	    strchr(text + 2, '.') < text + n && (text[n] == 0 || text[n] == ' ' ||
+	    text[n] == '\t')) {
+		snprintf(dsn, size, "%.*s", (int)n, text);
+		text += n;
+		return text + strspn(text, " \t");
+	}
+	snprintf(dsn, size, "%s", def);
+	return text;
+}
+
 /* "4NN text" / "5NN [d.d.d] text" access results. */
 static int
 smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
@@ -190,12 +213,15 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 		if ((r = smtpd_policy_action(c, word, text)) != -2)
 			return r;
 	}
-	if (IS("REJECT"))
-		return smtpd_reject_class(c, conf->access_reject_code,
-		    "5.7.1", *text ? text : "Access denied");
-	if (IS("DEFER"))
-		return smtpd_reject_class(c, conf->access_defer_code,
-		    "4.7.1", *text ? text : "Access denied");
+	if (IS("REJECT") || IS("DEFER")) {
+		char	 dsn[16];
+		int	 reject = IS("REJECT");
+
+		text = smtpd_access_dsn_split(text, reject ? "5.7.1" : "4.7.1",
+		    dsn, sizeof(dsn));
+		return smtpd_reject_class(c, reject ? conf->access_reject_code :
+		    conf->access_defer_code, dsn, *text ? text : "Access denied");
+	}
 	if (IS("HOLD") || IS("DISCARD")) {
 		int	 hold = IS("HOLD");
 		char	*why = mystrdup(*text ? text : hold ?

@@ -46,9 +46,10 @@
  *	smtpd_policy_action() handles the actions beyond the reject/permit
  *	family, for policy replies and access tables alike; -2 when word
  *	is not one of them:
- * .IP "DEFER_IF_PERMIT text"
+ * .IP "DEFER_IF_PERMIT [d.d.d] text"
  *	when the restriction stage ends without a reject, it ends with
- *	"450 4.7.1 <name>: Class rejected: text" instead.
+ *	"450 4.7.1 <name>: Class rejected: text" instead (the status
+ *	given, as postgrey's "4.2.0", replaces 4.7.1).
  * .IP "DEFER_IF_REJECT text"
  *	a later reject (5xx) of the same stage becomes that 450 reply.
  * .IP "PREPEND header: value"
@@ -445,9 +446,10 @@ static char *
 smtpd_policy_defer_text(SMTPD_CHECK *c, const char *text)
 {
 	VSTRING	*buf = vstring_alloc(100);
-	char	*s;
+	char	*s, dsn[16];
 
-	vstring_sprintf(buf, "450 4.7.1 <%s>: %s rejected: %s",
+	text = smtpd_access_dsn_split(text, "4.7.1", dsn, sizeof(dsn));
+	vstring_sprintf(buf, "450 4%s <%s>: %s rejected: %s", dsn + 1,
 	    smtpd_reject_name(c), smtpd_reject_class_text[c->class],
 	    *text ? text : "Service unavailable");
 	s = mystrdup(vstring_str(buf));
