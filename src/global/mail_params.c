@@ -436,6 +436,9 @@ const CONF_PARAM conf_param_table[] = {
 	{ "allow_untrusted_routing", CONF_BOOL, "no", 0, 0, 0 },
 	{ "maps_rbl_domains", CONF_LIST, "", 0, 0, 0 },
 	{ "rbl_reply_maps", CONF_TABLES, "", 0, 0, 0 },
+	{ "maps_rbl_reject_code", CONF_INT, "554", 400, 599, 0 },
+	{ "default_rbl_reply", CONF_STR, "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}", 0, 0, 0 },
+	{ "smtpd_dns_reply_filter", CONF_TABLES, "", 0, 0, 0 },
 	/* SMTP and LMTP client */
 	{ "ignore_mx_lookup_error", CONF_BOOL, "no", 0, 0, 0 },
 	{ "smtp_always_send_ehlo", CONF_BOOL, "yes", 0, 0, 0 },

@@ -59,6 +59,7 @@ static void
 smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
+	smtpd_rbl_free(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
 	vstring_free(state->buf);

@@ -10,6 +10,7 @@
 #include <netdb.h>
 
 #include "addr_match.h"
+#include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
 #include "domain_list.h"
@@ -157,6 +158,10 @@ typedef struct SMTPD_STATE {
 	int	 port;
 	int	 family;
 	char	*namaddr;		/* "name[addr]" */
+	char	 reverse_name[SMTPD_NAME_MAX];	/* PTR name, unverified */
+	int	 name_status;		/* SMTPD_PEER_* of name */
+	int	 reverse_status;	/* SMTPD_PEER_* of reverse_name */
+	void	*dns_cache;		/* smtpd_rbl.c: this session's lookups */
 	int	 is_mynet;		/* client in mynetworks (-1: unknown) */
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
@@ -304,7 +309,11 @@ int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */
+#define SMTPD_PEER_OK		0	/* found (and verified) */
+#define SMTPD_PEER_PERM		1	/* not found, or does not verify */
+#define SMTPD_PEER_TEMP		2	/* temporary lookup failure */
 void	 smtpd_peer_init(SMTPD_STATE *);
+int	 smtpd_peer_unknown(SMTPD_CHECK *, int);
 int	 smtpd_peer_local_addr(const char *);
 
 /* smtpd_anvil.c: client limits (anvil(3)) */
@@ -324,8 +333,24 @@ int	 smtpd_policy_finish(SMTPD_CHECK *, int);
 void	 smtpd_policy_reset(SMTPD_STATE *);
 void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
 
+/* smtpd_rbl.c: DNS block and allow lists */
+#define SMTPD_RBL_CLIENT	0	/* reject_rbl_client */
+#define SMTPD_RBL_RHS_CLIENT	1	/* reject_rhsbl_client */
+#define SMTPD_RBL_RHS_REVERSE	2	/* reject_rhsbl_reverse_client */
+#define SMTPD_RBL_RHS_HELO	3	/* reject_rhsbl_helo */
+#define SMTPD_RBL_RHS_SENDER	4	/* reject_rhsbl_sender */
+#define SMTPD_RBL_RHS_RCPT	5	/* reject_rhsbl_recipient */
+#define SMTPD_RBL_DNSWL		6	/* permit_dnswl_client */
+#define SMTPD_RBL_RHSWL		7	/* permit_rhswl_client */
+int	 smtpd_rbl_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_rbl_lookup(SMTPD_STATE *, const char *, int, const DNS_RR **);
+void	 smtpd_rbl_free(SMTPD_STATE *);
+int	 smtpd_rbl_filter_match(const char *, const char *);
+
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);
 int	 smtpd_dns_domain_exists(const char *);	/* 1 yes, 0 no, -1 tempfail */
+int	 smtpd_dns_configured(void);	/* dns_resolver_address is set */
+DNS_RR	*smtpd_dns_filter(DNS_RR *);	/* smtpd_dns_reply_filter */
 
 #endif

@@ -33,7 +33,10 @@
  *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
  *	smtpd_forbid_unauth_pipelining), check_client_access,
  *	check_helo_access, check_sender_access, check_recipient_access,
- *	check_policy_service (smtpd_policy.c).
+ *	check_policy_service (smtpd_policy.c), reject_rbl_client,
+ *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
+ *	reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client,
+ *	permit_rhswl_client (smtpd_rbl.c).
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
@@ -53,6 +56,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
@@ -203,9 +207,13 @@ smtpd_check_helo_name(SMTPD_CHECK *c, int how)
 	    !addr_is_fqdn(helo)))
 		r = smtpd_reject_class(c, c->state->conf->non_fqdn_code,
 		    "5.5.2", "need fully-qualified hostname");
-	else if (how == 2 && *helo != '[' && smtpd_dns_domain_exists(helo) <= 0)
-		r = smtpd_reject_class(c, c->state->conf->unknown_addr_code,
-		    "4.7.1", "Host not found");
+	else if (how == 2 && *helo != '[' &&
+	    (r = smtpd_dns_domain_exists(helo)) <= 0)
+		r = smtpd_reject_class(c, r < 0 ? 450 :
+		    (int)conf_int("unknown_hostname_reject_code"), "4.7.1",
+		    "Host not found");
+	else
+		r = SMTPD_CHECK_DUNNO;
 	c->class = saved;
 	return r;
 }
@@ -243,11 +251,10 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
 	if (IS("permit_sasl_authenticated") || IS("reject_unauth_pipelining"))
 		return SMTPD_CHECK_DUNNO;
-	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client") ||
-	    IS("reject_unknown_reverse_client_hostname"))
-		return strcmp(state->name, "unknown") != 0 ? SMTPD_CHECK_DUNNO :
-		    smtpd_reject(c, 450, "4.7.25", "Client host rejected: "
-		    "cannot find your hostname, [%s]", state->addr);
+	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
+		return smtpd_peer_unknown(c, 0);
+	if (IS("reject_unknown_reverse_client_hostname"))
+		return smtpd_peer_unknown(c, 1);
 	if (IS("reject_invalid_helo_hostname") || IS("reject_invalid_hostname"))
 		return smtpd_check_helo_name(c, 0);
 	if (IS("reject_non_fqdn_helo_hostname") || IS("reject_non_fqdn_hostname"))
@@ -285,12 +292,14 @@ static const struct {
 	{"check_sender_access", SMTPD_CLASS_SENDER, smtpd_access_check},
 	{"check_recipient_access", SMTPD_CLASS_RCPT, smtpd_access_check},
 	{"check_policy_service", 0, smtpd_policy_check},
-	{"reject_rbl_client", -1, NULL},
-	{"reject_rhsbl_client", -1, NULL},
-	{"reject_rhsbl_sender", -1, NULL},
-	{"reject_rhsbl_recipient", -1, NULL},
-	{"reject_rhsbl_helo", -1, NULL},
-	{"permit_dnswl_client", -1, NULL},
+	{"reject_rbl_client", SMTPD_RBL_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_client", SMTPD_RBL_RHS_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_reverse_client", SMTPD_RBL_RHS_REVERSE, smtpd_rbl_check},
+	{"reject_rhsbl_helo", SMTPD_RBL_RHS_HELO, smtpd_rbl_check},
+	{"reject_rhsbl_sender", SMTPD_RBL_RHS_SENDER, smtpd_rbl_check},
+	{"reject_rhsbl_recipient", SMTPD_RBL_RHS_RCPT, smtpd_rbl_check},
+	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
+	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
 	{NULL, 0, NULL},
 };
 

@@ -309,7 +309,7 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "recipient_count", num);
 	smtpd_policy_attr(req, "client_address", state->addr);
 	smtpd_policy_attr(req, "client_name", state->name);
-	smtpd_policy_attr(req, "reverse_client_name", state->name);
+	smtpd_policy_attr(req, "reverse_client_name", state->reverse_name);
 	smtpd_policy_attr(req, "instance", smtpd_policy_instance(state));
 	/* No SASL in this server: the attributes are sent empty. */
 	smtpd_policy_attr(req, "sasl_method", "");
