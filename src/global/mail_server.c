@@ -61,6 +61,10 @@
  *	program may poll mail_server_status_fd() and call
  *	mail_server_stress() to learn it at once.
  *
+ *	Pass services (master.cf type pass): a single-client server whose
+ *	clients pass it a connection over the UNIX socket (unix_pass(3));
+ *	the connection received is served, the passing one closed.
+ *
  *	Limits: single-client and trigger servers leave after max_use
  *	clients or max_idle idle seconds (unless ops->unlimited). An event
  *	server without ops->unlimited leaves after max_idle seconds without
@@ -91,6 +95,7 @@
 #include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "unix_pass.h"
 #include "vstream.h"
 
 #define MAIL_SERVER_TRIGGER_MAX	1024	/* bytes of one trigger request */
@@ -476,14 +481,31 @@ single_server_standalone(SINGLE_SERVICE_FN service)
 	mail_server_exit();
 }
 
+/*
+ * mail_server_pass - a pass service: the client (screen) passes us the
+ * connection to serve; its own connection is then closed.
+ */
+static int
+mail_server_pass(int fd)
+{
+	int	 client = unix_pass_recv(fd, MAIL_SERVER_TRIGGER_TIME);
+
+	if (client < 0)
+		msg_warn("pass service %s: no connection received: %m",
+		    ms.service);
+	(void)close(fd);
+	return client;
+}
+
 void
 single_server_main(int argc, char **argv, SINGLE_SERVICE_FN service,
     const MAIL_SERVER_OPS *ops)
 {
 	VSTREAM	*stream;
-	int	 fd;
+	int	 fd, pass;
 
 	mail_server_init(argc, argv, KIND_SINGLE, ops);
+	pass = strcmp(ms.type, "pass") == 0;
 	if (ms.standalone)
 		single_server_standalone(service);
 	if (strcmp(ms.type, "fifo") == 0)
@@ -495,6 +517,8 @@ single_server_main(int argc, char **argv, SINGLE_SERVICE_FN service,
 				msg_warn("accept: %m");
 			continue;		/* another process took it */
 		}
+		if (pass && (fd = mail_server_pass(fd)) < 0)
+			continue;
 		mail_server_call_begin();
 		stream = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 		service(stream, ms.service, ms.argv);

@@ -17,6 +17,7 @@
 #define MASTER_TYPE_INET	1
 #define MASTER_TYPE_UNIX	2
 #define MASTER_TYPE_FIFO	3
+#define MASTER_TYPE_PASS	4	/* unix socket; clients pass a connection */
 
 /*
  * One service is one listening socket: a master.cf inet entry that binds

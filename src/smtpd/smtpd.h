@@ -345,7 +345,6 @@ void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
 int	 smtpd_rbl_check(SMTPD_CHECK *, const char *, int);
 int	 smtpd_rbl_lookup(SMTPD_STATE *, const char *, int, const DNS_RR **);
 void	 smtpd_rbl_free(SMTPD_STATE *);
-int	 smtpd_rbl_filter_match(const char *, const char *);
 
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);

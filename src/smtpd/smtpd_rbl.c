@@ -8,7 +8,6 @@
  *	int  smtpd_rbl_lookup(SMTPD_STATE *state, const char *name, int type,
  *		const DNS_RR **list);
  *	void smtpd_rbl_free(SMTPD_STATE *state);
- *	int  smtpd_rbl_filter_match(const char *filter, const char *addr);
  * DESCRIPTION
  *	smtpd_rbl_check() implements, with Postfix's meaning,
  *	reject_rbl_client (the client address, reversed, under the list's
@@ -45,7 +44,6 @@
  *	SMTPD_CHECK_* results; a bad reply template is "451 4.3.5 Server
  *	configuration error".
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +53,7 @@
 
 #include "dict.h"
 #include "dns.h"
+#include "dns_rbl.h"
 #include "htable.h"
 #include "mail_conf.h"
 #include "msg.h"
@@ -139,92 +138,6 @@ out:
 	return status;
 }
 
-/* One octet pattern: "2", "[2..11]", "[2;4;6..8]". */
-static int
-smtpd_rbl_octet(const char *pat, size_t len, long value)
-{
-	char	 buf[128], *item, *cp, *dots, *end;
-	long	 lo, hi;
-
-	if (len == 0 || len >= sizeof(buf))
-		return 0;
-	snprintf(buf, sizeof(buf), "%.*s", (int)len, pat);
-	if (buf[0] != '[') {
-		lo = strtol(buf, &end, 10);
-		return *end == 0 && end != buf && lo == value;
-	}
-	if (buf[len - 1] != ']')
-		return 0;
-	buf[len - 1] = 0;
-	for (cp = buf + 1; (item = strsep(&cp, ";")) != NULL;) {
-		if ((dots = strstr(item, "..")) != NULL) {
-			*dots = 0;
-			lo = strtol(item, &end, 10);
-			if (*end || end == item)
-				return 0;
-			hi = strtol(dots + 2, &end, 10);
-			if (*end || end == dots + 2)
-				return 0;
-		} else {
-			lo = hi = strtol(item, &end, 10);
-			if (*end || end == item)
-				return 0;
-		}
-		if (value >= lo && value <= hi)
-			return 1;
-	}
-	return 0;
-}
-
-int
-smtpd_rbl_filter_match(const char *filter, const char *addr)
-{
-	const char *f = filter, *a = addr, *fe;
-	char	*end;
-	long	 v;
-	int	 octets = 0;
-
-	for (;;) {
-		v = strtol(a, &end, 10);
-		if (end == a || v < 0 || v > 255)
-			return 0;
-		fe = f + strcspn(f, ".");
-		if (*f == '[')
-			fe = strchr(f, ']') ? strchr(f, ']') + 1 : f + strlen(f);
-		if (!smtpd_rbl_octet(f, fe - f, v))
-			return 0;
-		octets++;
-		a = end;
-		if (*a == 0 && *fe == 0)
-			return octets == 4;
-		if (*a != '.' || *fe != '.')
-			return 0;
-		a++;
-		f = fe + 1;
-	}
-}
-
-/* The reversed address under domain; -1 for an address we cannot reverse. */
-static int
-smtpd_rbl_reverse(const char *addr, const char *domain, VSTRING *out)
-{
-	unsigned char bin[16];
-	int	 i;
-
-	vstring_reset(out);
-	if (inet_pton(AF_INET, addr, bin) == 1) {
-		vstring_sprintf(out, "%u.%u.%u.%u.%s", bin[3], bin[2], bin[1],
-		    bin[0], domain);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, bin) != 1)
-		return -1;
-	for (i = 15; i >= 0; i--)
-		vstring_sprintf_append(out, "%x.%x.", bin[i] & 15, bin[i] >> 4);
-	vstring_strcat(out, domain);
-	return 0;
-}
-
 /* Is name listed (an A record that passes the filter)? DNS_* status. */
 static int
 smtpd_rbl_listed(SMTPD_STATE *state, const char *query, const char *filter,
@@ -237,7 +150,7 @@ smtpd_rbl_listed(SMTPD_STATE *state, const char *query, const char *filter,
 		return status;
 	for (; rr; rr = rr->next)
 		if (rr->type == DNS_T_A && (filter == NULL ||
-		    smtpd_rbl_filter_match(filter, rr->data))) {
+		    dns_rbl_filter_match(filter, rr->data))) {
 			*hit = rr->data;
 			return DNS_OK;
 		}
@@ -448,7 +361,7 @@ smtpd_rbl_check(SMTPD_CHECK *c, const char *arg, int kind)
 	if (kind == SMTPD_RBL_CLIENT || kind == SMTPD_RBL_DNSWL) {
 		what = state->addr;
 		if (state->family == AF_UNIX ||
-		    smtpd_rbl_reverse(state->addr, domain, query) < 0)
+		    dns_rbl_reverse(state->addr, domain, query) < 0)
 			goto out;
 	} else {
 		if ((what = smtpd_rbl_rhs_name(c, kind, &class)) == NULL)
