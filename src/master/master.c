@@ -50,6 +50,7 @@
 #include "argv.h"
 #include "events.h"
 #include "mail_conf.h"
+#include "anvil.h"
 #include "mail_counter.h"
 #include "mail_server.h"
 #include "master.h"
@@ -330,6 +331,9 @@ main(int argc, char **argv)
 	/* Locked: no process of an earlier run is left to count sessions. */
 	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
+	if (anvil_reset(ANVIL_FILE) < 0)
+		msg_warn("remove %s: %m", ANVIL_FILE);
+	master_stress_reset();
 	master_sig_init();
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))
@@ -339,6 +343,7 @@ main(int argc, char **argv)
 
 	for (;;) {
 		(void)event_loop(1000);
+		master_stress_tick();
 		if (master_stopping) {
 			master_spawn_reap();
 			if (master_spawn_count() == 0)

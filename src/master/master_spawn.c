@@ -13,6 +13,7 @@
  *	int	master_spawn_count(void);
  *	void	master_spawn_throttle(MASTER_SERV *serv);
  *	void	master_spawn_unthrottle(MASTER_SERV *serv);
+ *	void	master_spawn_notify(MASTER_SERV *serv, int ch);
  * DESCRIPTION
  *	Processes are started on demand. While a service has an idle
  *	process, that process waits for clients on the shared listener.
@@ -46,6 +47,9 @@
  *	successor (the same listener in the new configuration) they count
  *	as busy processes of the successor until they are gone, so that a
  *	service with maxproc 1 (qmgr, pickup) never runs twice at once.
+ *
+ *	master_spawn_notify() writes one byte to the status channel of every
+ *	process of a service (master_stress(3)).
  *
  *	master_spawn_kill_all() signals every child; master_spawn_count()
  *	says how many are left.
@@ -138,7 +142,7 @@ master_spawn_child(MASTER_SERV *serv, int status_fd)
 		if (null > 2)
 			(void)close(null);
 	}
-	execv(serv->command, serv->args->argv);
+	execv(serv->command, master_stress_argv(serv));
 	msg_fatal("exec %s: %m", serv->command);
 }
 
@@ -302,6 +306,24 @@ master_spawn_retire(MASTER_SERV *serv, MASTER_SERV *successor)
 	serv->throttled = 0;
 	if (successor != NULL)
 		master_spawn_check(successor);
+}
+
+/* master_spawn_notify - one byte to every process of a service (stress). */
+void
+master_spawn_notify(MASTER_SERV *serv, int ch)
+{
+	HTABLE_INFO **list, **ht;
+	MASTER_PROC *proc;
+	char	 byte = (char)ch;
+
+	list = htable_list(master_procs);
+	for (ht = list; *ht; ht++) {
+		proc = (*ht)->value;
+		if (proc->serv == serv && proc->status_fd >= 0 &&
+		    write(proc->status_fd, &byte, 1) != 1 && msg_verbose)
+			msg_info("status channel of %ld: %m", (long)proc->pid);
+	}
+	myfree(list);
 }
 
 void

@@ -51,6 +51,8 @@ master_status_byte(MASTER_PROC *proc, int ch)
 			if (serv != NULL) {
 				serv->avail--;
 				serv->last_use = time(NULL);
+				if (serv->avail == 0)
+					master_stress_full(serv);
 			}
 		}
 		break;

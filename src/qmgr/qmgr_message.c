@@ -53,6 +53,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_route.h"
 
 time_t
 qmgr_message_expires(const QF_MSG *qf)
@@ -141,6 +142,27 @@ message_open(const char *from, const char *id)
 	return qf;
 }
 
+/*
+ * Where a recipient goes: the message's content_filter (set by smtpd for
+ * a FILTER action: "transport:nexthop", an empty nexthop meaning the
+ * recipient domain) overrides the routing of every recipient.
+ */
+static int
+message_route(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
+{
+	const char *addr = message->qf->rcpt[i].address;
+	const char *filter = qf_attr(message->qf, "content_filter");
+
+	if (filter == NULL || *filter == 0 ||
+	    qmgr_route_parse(filter, route->transport, route->nexthop) < 0 ||
+	    vstring_len(route->transport) == 0)
+		return qmgr_route(addr, route);
+	if (vstring_len(route->nexthop) == 0)
+		vstring_strcpy(route->nexthop, qmgr_route_domain(addr));
+	vstring_reset(route->text);
+	return route->action = QMGR_ROUTE_DELIVER;
+}
+
 /* Route one recipient into its queue, or decide it here. */
 static void
 message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
@@ -150,7 +172,7 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	const char *text;
 	char	 status[16];
 
-	switch (qmgr_route(message->qf->rcpt[i].address, route)) {
+	switch (message_route(message, i, route)) {
 	case QMGR_ROUTE_ERROR:
 		text = vstring_str(route->text);
 		qmgr_status_from_text(text, "5.0.0", status, sizeof(status));

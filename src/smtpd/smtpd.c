@@ -60,6 +60,7 @@ smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
 	smtpd_sasl_reset(state);
+	smtpd_rbl_free(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
 	if (state->ehlo_discard)
@@ -162,18 +163,35 @@ smtpd_session(SMTPD_STATE *state)
 	smtpd_tls_end(state);
 }
 
+/* The master says the service is (no longer) under stress: re-read. */
+int
+smtpd_stress_update(void)
+{
+	int	 stress = mail_server_stress();
+
+	if (stress == smtpd_conf.stress)
+		return 0;
+	smtpd_conf_stress(&smtpd_conf, stress);
+	return 1;
+}
+
 static void
 smtpd_service(VSTREAM *stream, const char *service, char **argv)
 {
 	SMTPD_STATE state;
 	VSTRING	*stats = vstring_alloc(100);
 
+	(void)smtpd_stress_update();
 	smtpd_state_init(&state, stream);
 	vstream_set_timeout(stream, smtpd_conf.timeout);
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
 	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
-	smtpd_session(&state);
+	if (smtpd_anvil_connect(&state) == 0)
+		smtpd_session(&state);
+	else
+		smtpd_chat_flush(&state);
+	smtpd_anvil_disconnect(&state);
 	mail_counter_add(MAIL_COUNTER_SMTPD_DISC, 1);
 	smtpd_cmd_stat_line(&state, stats);
 	msg_info("disconnect from %s%s", state.namaddr, vstring_str(stats));
@@ -194,6 +212,7 @@ smtpd_post_init(const char *service, char **argv)
 	if (!mail_server_standalone() && mail_counter_attach(MAIL_COUNTER_FILE) < 0)
 		msg_warn("cannot map %s: %m; smtpctl monitor will not count sessions",
 		    MAIL_COUNTER_FILE);
+	smtpd_anvil_init(service);
 }
 
 int

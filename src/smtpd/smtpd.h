@@ -10,6 +10,7 @@
 #include <netdb.h>
 
 #include "addr_match.h"
+#include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
 #include "domain_list.h"
@@ -49,6 +50,7 @@ typedef struct SMTPD_CONF {
 	const char *queue_dir;
 	const char *rcpt_delim;
 	const char *always_bcc;
+	int	 stress;		/* values below read under stress */
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
@@ -155,6 +157,21 @@ typedef struct SMTPD_MSG {
 	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
 
+/*
+ * What access-table and policy actions left for the transaction
+ * (smtpd_policy.c): PREPEND headers, REDIRECT, FILTER, and the pending
+ * DEFER_IF_PERMIT / DEFER_IF_REJECT replies of the restriction stage.
+ */
+typedef struct SMTPD_ACTIONS {
+	ARGV	*prepend;		/* header lines, or null */
+	char	*redirect;		/* REDIRECT address, or null */
+	int	 redirected;		/* redirect recipient written */
+	char	*filter;		/* FILTER transport:nexthop, or null */
+	char	*defer_if_permit;	/* reply, or null */
+	char	*defer_if_reject;	/* reply, or null */
+	char	 instance[64];		/* policy "instance": per transaction */
+} SMTPD_ACTIONS;
+
 typedef struct SMTPD_STATE {
 	const SMTPD_CONF *conf;
 	VSTREAM	*client;
@@ -165,11 +182,16 @@ typedef struct SMTPD_STATE {
 	int	 port;
 	int	 family;
 	char	*namaddr;		/* "name[addr]" */
+	char	 reverse_name[SMTPD_NAME_MAX];	/* PTR name, unverified */
+	int	 name_status;		/* SMTPD_PEER_* of name */
+	int	 reverse_status;	/* SMTPD_PEER_* of reverse_name */
+	void	*dns_cache;		/* smtpd_rbl.c: this session's lookups */
 	int	 is_mynet;		/* client in mynetworks (-1: unknown) */
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
 	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
+	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
 	char	*helo;
@@ -213,11 +235,16 @@ typedef struct SMTPD_STATE {
 	char	*sender_check_reply;
 	int	 bdat;			/* BDAT in progress */
 	int	 bdat_bad;		/* BDAT chunk being discarded */
+	SMTPD_ACTIONS act;		/* smtpd_policy.c */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
 
 /* smtpd_conf.c */
 void	 smtpd_conf_load(SMTPD_CONF *);
+void	 smtpd_conf_stress(SMTPD_CONF *, int);
+
+/* smtpd.c */
+int	 smtpd_stress_update(void);	/* 1: stress changed, limits re-read */
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
@@ -322,6 +349,7 @@ int	 smtpd_access_find(const char *, int, const char *, const char *,
 	    const SMTPD_CONF *, VSTRING *);
 int	 smtpd_access_check(SMTPD_CHECK *, const char *, int);
 int	 smtpd_access_action(SMTPD_CHECK *, const char *);
+const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 
 /* smtpd_resolve.c: address classes */
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
@@ -332,11 +360,47 @@ int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */
+#define SMTPD_PEER_OK		0	/* found (and verified) */
+#define SMTPD_PEER_PERM		1	/* not found, or does not verify */
+#define SMTPD_PEER_TEMP		2	/* temporary lookup failure */
 void	 smtpd_peer_init(SMTPD_STATE *);
+int	 smtpd_peer_unknown(SMTPD_CHECK *, int);
 int	 smtpd_peer_local_addr(const char *);
+
+/* smtpd_anvil.c: client limits (anvil(3)) */
+void	 smtpd_anvil_init(const char *);
+int	 smtpd_anvil_connect(SMTPD_STATE *);
+void	 smtpd_anvil_disconnect(SMTPD_STATE *);
+int	 smtpd_anvil_mail(SMTPD_STATE *);
+int	 smtpd_anvil_rcpt(SMTPD_STATE *);
+int	 smtpd_anvil_newtls(SMTPD_STATE *);
+int	 smtpd_anvil_auth(SMTPD_STATE *);
+
+/* smtpd_policy.c: check_policy_service and the actions it shares */
+int	 smtpd_policy_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_policy_action(SMTPD_CHECK *, const char *, const char *);
+void	 smtpd_policy_stage(SMTPD_STATE *);
+int	 smtpd_policy_finish(SMTPD_CHECK *, int);
+void	 smtpd_policy_reset(SMTPD_STATE *);
+void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
+
+/* smtpd_rbl.c: DNS block and allow lists */
+#define SMTPD_RBL_CLIENT	0	/* reject_rbl_client */
+#define SMTPD_RBL_RHS_CLIENT	1	/* reject_rhsbl_client */
+#define SMTPD_RBL_RHS_REVERSE	2	/* reject_rhsbl_reverse_client */
+#define SMTPD_RBL_RHS_HELO	3	/* reject_rhsbl_helo */
+#define SMTPD_RBL_RHS_SENDER	4	/* reject_rhsbl_sender */
+#define SMTPD_RBL_RHS_RCPT	5	/* reject_rhsbl_recipient */
+#define SMTPD_RBL_DNSWL		6	/* permit_dnswl_client */
+#define SMTPD_RBL_RHSWL		7	/* permit_rhswl_client */
+int	 smtpd_rbl_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_rbl_lookup(SMTPD_STATE *, const char *, int, const DNS_RR **);
+void	 smtpd_rbl_free(SMTPD_STATE *);
 
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);
 int	 smtpd_dns_domain_exists(const char *);	/* 1 yes, 0 no, -1 tempfail */
+int	 smtpd_dns_configured(void);	/* dns_resolver_address is set */
+DNS_RR	*smtpd_dns_filter(DNS_RR *);	/* smtpd_dns_reply_filter */
 
 #endif

@@ -30,6 +30,11 @@
  *	bound: SASL responses). The terminator is removed;
  *	state->msg.bare_lf tells whether the line ended in a bare LF.
  *
+ *	While it waits for a command, smtpd_chat_query() also watches the
+ *	status channel: when the master says that the service is under
+ *	stress, the limits are re-read (smtpd_stress_update) and the wait
+ *	ends at the stress timeout counted from its start.
+ *
  *	smtpd_chat_pending() says whether input is waiting, in our buffer or
  *	in the kernel (used to detect improper pipelining).
  *
@@ -45,11 +50,15 @@
  *	(discarded), 0 at end of file and -1 on error or time-out.
  */
 #include <sys/ioctl.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "mail_server.h"
 #include "msg.h"
 #include "smtpd.h"
 
@@ -182,6 +191,49 @@ smtpd_chat_echo(SMTPD_STATE *state)
 	msg_info("< %s: %s", state->namaddr, s);
 }
 
+static long long
+smtpd_chat_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for input while listening to the master's stress news; the
+ * seconds left of smtpd_timeout (as it is at the end), at least 1.
+ */
+static int
+smtpd_chat_wait(SMTPD_STATE *state)
+{
+	struct pollfd pfd[2];
+	long long start = smtpd_chat_msec(), left;
+	int	 sfd, n;
+
+	for (;;) {
+		left = state->conf->timeout * 1000LL - (smtpd_chat_msec() - start);
+		if (left <= 0)
+			return 1;
+		if ((sfd = mail_server_status_fd()) < 0 || state->conf->stress)
+			break;
+		pfd[0].fd = vstream_fileno(state->client);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sfd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, left > 86400000 ? 86400000 : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || pfd[0].revents)
+			break;
+		if (smtpd_stress_update() && state->conf->stress)
+			msg_info("%s: service under stress: timeout %ds",
+			    state->namaddr, state->conf->timeout);
+	}
+	return left < 1000 ? 1 : (int)(left / 1000);
+}
+
 int
 smtpd_chat_query(SMTPD_STATE *state)
 {
@@ -197,8 +249,13 @@ smtpd_chat_query_limit(SMTPD_STATE *state, int limit)
 		smtpd_chat_flush(state);
 	if (state->quit)
 		return -1;
+	/* Not under TLS: the TLS layer may hold input that poll() misses. */
+	if (vstream_bufstat(state->client) == 0 && !state->conf->stress &&
+	    state->tls == NULL && mail_server_status_fd() >= 0)
+		vstream_set_timeout(state->client, smtpd_chat_wait(state));
 	r = vstream_get_line(state->client, state->buf, limit,
 	    VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF);
+	vstream_set_timeout(state->client, state->conf->timeout);
 	if (r == VSTREAM_LINE_OK) {
 		smtpd_chat_strip(state, state->buf);
 		if (msg_verbose)

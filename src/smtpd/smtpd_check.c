@@ -32,7 +32,11 @@
  *	reject_unlisted_recipient (check_recipient_maps),
  *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
  *	smtpd_forbid_unauth_pipelining), check_client_access,
- *	check_helo_access, check_sender_access, check_recipient_access.
+ *	check_helo_access, check_sender_access, check_recipient_access,
+ *	check_policy_service (smtpd_policy.c), reject_rbl_client,
+ *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
+ *	reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client,
+ *	permit_rhswl_client (smtpd_rbl.c).
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
@@ -206,9 +210,13 @@ smtpd_check_helo_name(SMTPD_CHECK *c, int how)
 	    !addr_is_fqdn(helo)))
 		r = smtpd_reject_class(c, c->state->conf->non_fqdn_code,
 		    "5.5.2", "need fully-qualified hostname");
-	else if (how == 2 && *helo != '[' && smtpd_dns_domain_exists(helo) <= 0)
-		r = smtpd_reject_class(c, c->state->conf->unknown_addr_code,
-		    "4.7.1", "Host not found");
+	else if (how == 2 && *helo != '[' &&
+	    (r = smtpd_dns_domain_exists(helo)) <= 0)
+		r = smtpd_reject_class(c, r < 0 ? 450 :
+		    (int)conf_int("unknown_hostname_reject_code"), "4.7.1",
+		    "Host not found");
+	else
+		r = SMTPD_CHECK_DUNNO;
 	c->class = saved;
 	return r;
 }
@@ -249,11 +257,10 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return r;
 	if (IS("reject_unauth_pipelining"))
 		return SMTPD_CHECK_DUNNO;
-	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client") ||
-	    IS("reject_unknown_reverse_client_hostname"))
-		return strcmp(state->name, "unknown") != 0 ? SMTPD_CHECK_DUNNO :
-		    smtpd_reject(c, 450, "4.7.25", "Client host rejected: "
-		    "cannot find your hostname, [%s]", state->addr);
+	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
+		return smtpd_peer_unknown(c, 0);
+	if (IS("reject_unknown_reverse_client_hostname"))
+		return smtpd_peer_unknown(c, 1);
 	if (IS("reject_invalid_helo_hostname") || IS("reject_invalid_hostname"))
 		return smtpd_check_helo_name(c, 0);
 	if (IS("reject_non_fqdn_helo_hostname") || IS("reject_non_fqdn_hostname"))
@@ -284,19 +291,22 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 static const struct {
 	const char *name;
 	int	 class;			/* -1: unsupported, argument skipped */
+	int	 (*fn)(SMTPD_CHECK *, const char *, int);
 } smtpd_check_with_arg[] = {
-	{"check_client_access", SMTPD_CLASS_CLIENT},
-	{"check_helo_access", SMTPD_CLASS_HELO},
-	{"check_sender_access", SMTPD_CLASS_SENDER},
-	{"check_recipient_access", SMTPD_CLASS_RCPT},
-	{"reject_rbl_client", -1},
-	{"reject_rhsbl_client", -1},
-	{"reject_rhsbl_sender", -1},
-	{"reject_rhsbl_recipient", -1},
-	{"reject_rhsbl_helo", -1},
-	{"permit_dnswl_client", -1},
-	{"check_policy_service", -1},
-	{NULL, 0},
+	{"check_client_access", SMTPD_CLASS_CLIENT, smtpd_access_check},
+	{"check_helo_access", SMTPD_CLASS_HELO, smtpd_access_check},
+	{"check_sender_access", SMTPD_CLASS_SENDER, smtpd_access_check},
+	{"check_recipient_access", SMTPD_CLASS_RCPT, smtpd_access_check},
+	{"check_policy_service", 0, smtpd_policy_check},
+	{"reject_rbl_client", SMTPD_RBL_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_client", SMTPD_RBL_RHS_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_reverse_client", SMTPD_RBL_RHS_REVERSE, smtpd_rbl_check},
+	{"reject_rhsbl_helo", SMTPD_RBL_RHS_HELO, smtpd_rbl_check},
+	{"reject_rhsbl_sender", SMTPD_RBL_RHS_SENDER, smtpd_rbl_check},
+	{"reject_rhsbl_recipient", SMTPD_RBL_RHS_RCPT, smtpd_rbl_check},
+	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
+	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
+	{NULL, 0, NULL},
 };
 
 /*
@@ -357,7 +367,7 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 			    list->argv[*i]);
 			return SMTPD_CHECK_DUNNO;
 		}
-		return smtpd_access_check(c, list->argv[*i],
+		return smtpd_check_with_arg[k].fn(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
 	}
 	if ((r = smtpd_check_class(c, name)) != -2)
@@ -392,25 +402,35 @@ smtpd_check_run(SMTPD_STATE *state, ARGV *list, int class, const char *rcpt)
 	return smtpd_check_list(&c, list);
 }
 
+/* One whole stage: DEFER_IF_PERMIT / DEFER_IF_REJECT live within it. */
+static int
+smtpd_check_stage(SMTPD_STATE *state, ARGV *list, int class)
+{
+	SMTPD_CHECK c = {state, class, NULL, 0};
+
+	smtpd_policy_stage(state);
+	return smtpd_policy_finish(&c, smtpd_check_list(&c, list));
+}
+
 int
 smtpd_check_client(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->client_rest,
-	    SMTPD_CLASS_CLIENT, NULL);
+	return smtpd_check_stage(state, state->conf->client_rest,
+	    SMTPD_CLASS_CLIENT);
 }
 
 int
 smtpd_check_helo(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->helo_rest,
-	    SMTPD_CLASS_HELO, NULL);
+	return smtpd_check_stage(state, state->conf->helo_rest,
+	    SMTPD_CLASS_HELO);
 }
 
 int
 smtpd_check_sender(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->sender_rest,
-	    SMTPD_CLASS_SENDER, NULL);
+	return smtpd_check_stage(state, state->conf->sender_rest,
+	    SMTPD_CLASS_SENDER);
 }
 
 /* Client, helo, sender lists at RCPT time, once per transaction. */
@@ -441,8 +461,19 @@ smtpd_check_delayed(SMTPD_STATE *state, const char *rcpt)
 	return state->sender_check_result;
 }
 
+static int smtpd_check_rcpt_stage(SMTPD_STATE *, const char *);
+
 int
 smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
+{
+	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
+
+	smtpd_policy_stage(state);
+	return smtpd_policy_finish(&c, smtpd_check_rcpt_stage(state, rcpt));
+}
+
+static int
+smtpd_check_rcpt_stage(SMTPD_STATE *state, const char *rcpt)
 {
 	const SMTPD_CONF *conf = state->conf;
 	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
@@ -467,13 +498,13 @@ smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
 int
 smtpd_check_data(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->data_rest,
-	    SMTPD_CLASS_DATA, NULL);
+	return smtpd_check_stage(state, state->conf->data_rest,
+	    SMTPD_CLASS_DATA);
 }
 
 int
 smtpd_check_eod(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->eod_rest,
-	    SMTPD_CLASS_EOD, NULL);
+	return smtpd_check_stage(state, state->conf->eod_rest,
+	    SMTPD_CLASS_EOD);
 }

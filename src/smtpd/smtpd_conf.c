@@ -15,6 +15,11 @@
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
  *	and reject.
+ *
+ *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
+ *	depend on the stress parameter (smtpd_timeout, the error and junk
+ *	command limits, smtpd_starttls_timeout) when the master says that
+ *	the service is (no longer) under stress.
  * DIAGNOSTICS
  *	Invalid values are fatal (msg_fatal), naming the parameter.
  */
@@ -37,16 +42,24 @@ smtpd_conf_bare_nl(const char *val)
 	msg_fatal("invalid smtpd_forbid_bare_newline value: \"%s\"", val);
 }
 
-static void
-smtpd_conf_limits(SMTPD_CONF *conf)
+void
+smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 {
+	conf->stress = stress;
 	conf->timeout = (int)conf_time("smtpd_timeout");
 	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
+	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
+	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
+}
+
+static void
+smtpd_conf_limits(SMTPD_CONF *conf)
+{
+	smtpd_conf_stress(conf, *conf_str("stress") != 0);
 	conf->err_sleep = (int)conf_time("smtpd_error_sleep_time");
 	conf->rcpt_limit = (int)conf_int("smtpd_recipient_limit");
 	conf->rcpt_overlim = (int)conf_int("smtpd_recipient_overshoot_limit");
-	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
 	conf->size_limit = conf_size("message_size_limit");
 	conf->queue_minfree = conf_size("queue_minfree");
 	conf->line_limit = conf_int("line_length_limit");

@@ -62,6 +62,8 @@ smtpd_msg_begin(SMTPD_STATE *state)
 	vstring_reset(m->hdr);
 	vstring_reset(m->line);
 	smtpd_queue_bcc(state);
+	smtpd_policy_headers(state, rcv);	/* PREPEND, FILTER */
+	smtpd_queue_write(state, vstring_str(rcv), vstring_len(rcv));
 	smtpd_queue_received(state, rcv);
 	smtpd_queue_write(state, vstring_str(rcv), vstring_len(rcv));
 	vstring_free(rcv);

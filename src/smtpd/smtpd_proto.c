@@ -86,6 +86,7 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->hold = state->discard = 0;
 	state->sender_checked = 0;
 	state->bdat = state->bdat_bad = 0;
+	smtpd_policy_reset(state);
 }
 
 int
@@ -321,6 +322,10 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		smtpd_proto_reset(state);
 		goto out;
 	}
+	if (smtpd_anvil_mail(state) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
 	state->sender = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 	if (!state->conf->delay_reject &&
 	    smtpd_check_sender(state) == SMTPD_CHECK_REJECT) {
@@ -402,6 +407,28 @@ smtpd_proto_rcpt_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	return 0;
 }
 
+/* The recipient, or once the REDIRECT address of a policy or access table. */
+static int
+smtpd_proto_rcpt_write(SMTPD_STATE *state, const char *rcpt,
+    SMTPD_RCPT_PARAMS *p)
+{
+	char	*orcpt;
+	int	 r;
+
+	if (state->act.redirect == NULL)
+		return smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify);
+	if (state->act.redirected)
+		return 0;
+	orcpt = p->orcpt ? mystrdup(p->orcpt) :
+	    mymalloc(strlen(rcpt) + sizeof("rfc822;"));
+	if (p->orcpt == NULL)
+		sprintf(orcpt, "rfc822;%s", rcpt);
+	r = smtpd_queue_rcpt(state, state->act.redirect, orcpt, p->notify);
+	myfree(orcpt);
+	state->act.redirected = r == 0;
+	return r;
+}
+
 /*
  * Restrictions (on the address as given), then the queue file (the
  * address qualified with $myorigin); -1 after a reply.
@@ -418,7 +445,7 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
-	if (smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify) < 0) {
+	if (smtpd_proto_rcpt_write(state, rcpt, p) < 0) {
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
@@ -462,7 +489,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 			else
 				smtpd_chat_reply_uncounted(state,
 				    "452 4.5.3 Error: too many recipients");
-		} else {
+		} else if (smtpd_anvil_rcpt(state) == 0) {
 			rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 			r = smtpd_proto_rcpt_accept(state, vstring_str(addr),
 			    rcpt, &params);
