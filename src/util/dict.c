@@ -19,6 +19,7 @@
  *	void  dict_cache_clear(void);
  *	int   dict_reopen_all(void);
  *	int   dict_reopen(const char *name);
+ *	const char *dict_type_name(int i);
  *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
  * DESCRIPTION
  *	A table is named "type:name" as in Postfix ("hash:/etc/postern/access",
@@ -62,6 +63,9 @@
  *	cached tables whose spec ("hash:/etc/x") or name ("/etc/x") is given,
  *	and returns -1 when no cached table has that name.
  *
+ *	dict_type_name() returns the name of the i-th table type built in
+ *	(0, 1, ...), or null past the last (postern config -m).
+ *
  *	dict_get_list() looks a key up in several tables in order and returns
  *	the first value; *error gets the first failure, which stops the search
  *	(a later table must not answer for one that could not).
@@ -86,7 +90,21 @@
 static const DICT_OPS *dict_types[] = {
 	&dict_hash_ops, &dict_btree_ops, &dict_pcre_ops, &dict_regexp_ops,
 	&dict_cidr_ops, &dict_texthash_ops, &dict_inline_ops,
-	&dict_static_ops, &dict_unix_ops, NULL,
+	&dict_static_ops, &dict_unix_ops,
+#ifdef HAS_SQLITE
+	&dict_sqlite_ops,
+#endif
+#ifdef HAS_PGSQL
+	&dict_pgsql_ops,
+#endif
+#ifdef HAS_MYSQL
+	&dict_mysql_ops,
+#endif
+#ifdef HAS_LDAP
+	&dict_ldap_ops,
+#endif
+	&dict_memcache_ops, &dict_socketmap_ops, &dict_tcp_ops,
+	NULL,
 };
 
 static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
@@ -100,6 +118,15 @@ dict_ops_find(const char *type)
 		if (strcmp((*op)->type, type) == 0)
 			return *op;
 	return NULL;
+}
+
+/* The type names built into this program (postern config -m). */
+const char *
+dict_type_name(int i)
+{
+	if (i < 0 || i >= (int)(sizeof(dict_types) / sizeof(*dict_types)) - 1)
+		return NULL;
+	return dict_types[i]->type;
 }
 
 void

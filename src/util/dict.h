@@ -123,9 +123,12 @@ const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
 /* For the type modules (dict_<type>.c). */
 extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,
 	dict_regexp_ops, dict_cidr_ops, dict_texthash_ops, dict_inline_ops,
-	dict_static_ops, dict_unix_ops;
+	dict_static_ops, dict_unix_ops, dict_sqlite_ops, dict_pgsql_ops,
+	dict_mysql_ops, dict_ldap_ops, dict_memcache_ops, dict_socketmap_ops,
+	dict_tcp_ops;
 
 const DICT_OPS *dict_ops_find(const char *type);
+const char *dict_type_name(int);
 void	 dict_set_error(DICT *, int err, const char *fmt, ...) PRINTFLIKE(3, 4);
 int	 dict_watch(DICT *, const char *path, VSTRING *why);
 
