@@ -148,8 +148,12 @@ dict_memcache_fetch(DICT_MEMCACHE *mc, const char *key, VSTRING *why)
 	long	 len;
 	int	 found = 0;
 
-	if ((s = dict_client_stream(mc->client, why)) == NULL)
+	if ((s = dict_client_stream(mc->client, why)) == NULL) {
+		vstring_sprintf(mc->line, "memcached %s: %s",
+		    mc->client->endpoint, vstring_str(why));
+		vstring_strcpy(why, vstring_str(mc->line));
 		return -1;
+	}
 	vstream_fprintf(s, "get %s\r\n", key);
 	if (vstream_fflush(s) != 0)
 		goto lost;
