@@ -254,6 +254,14 @@ def test_server_down_defers_then_delivers(make_instance, kind, sink, tmp_path, r
     srv = request.getfixturevalue("pg" if kind == "pgsql" else "mariadb")
     engine = Engine(kind, tmp_path, pg=srv, mariadb=srv)
     inst, tables = setup_instance(make_instance, engine, sink)
+    try:
+        server_down_scenario(inst, srv, sink)
+    except Exception:
+        print(inst.log_tail(80))
+        raise
+
+
+def server_down_scenario(inst, srv, sink):
     send(inst, ["user@relay.test"])
     sink.wait_messages(1)
 
@@ -290,3 +298,76 @@ def test_server_down_defers_then_delivers(make_instance, kind, sink, tmp_path, r
     code, _ = rcpt_reply(inst, "user@relay.test")
     assert code == 250
     assert "status=bounced" not in inst.log()
+
+
+def pg_connections(srv, user):
+    return int(srv.sql("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
+                       params=(user,))[0][0])
+
+
+def test_proxy_shares_connections_and_is_bounded(make_instance, pg, sink, tmp_path):
+    """proxy:pgsql: lookups go through proxymap: one database connection for
+    every smtpd process; proxy_read_maps bounds what proxymap opens."""
+    engine = Engine("pgsql", tmp_path, pg=pg)
+    user = "u" + engine.db
+    engine.sql("INSERT INTO domains VALUES ('relay.test')")
+    engine.sql("INSERT INTO mailboxes VALUES ('user@relay.test')")
+    engine.sql("INSERT INTO access VALUES ('blocked@relay.test', 'REJECT via proxy')")
+    engine.sql("INSERT INTO transport VALUES ('relay.test', 'smtp:[%s]:%d')"
+               % (sink.addr, sink.port))
+    inst = make_instance()
+    t = {name: engine.write_cf(inst, name, query) for name, query in QUERIES.items()}
+    other = engine.write_cf(inst, "other", QUERIES["aliases"])
+    inst.main_cf_extra.update(FAST)
+    inst.main_cf_extra.update({
+        "mynetworks": "192.0.2.0/24",
+        "relay_domains": "proxy:" + t["domains"],
+        "relay_recipient_maps": "proxy:" + t["mailboxes"],
+        "transport_maps": "proxy:" + t["transport"],
+        "smtpd_recipient_restrictions": "check_recipient_access proxy:%s" % t["access"],
+    })
+    inst.write_config()
+    inst.start()
+
+    # Three SMTP sessions at once: three smtpd processes, and still only
+    # proxymap's connections (one per table it holds open).
+    sessions = []
+    first = None
+    try:
+        for _ in range(3):
+            s = inst.smtp()
+            s.ehlo("client.example")
+            assert s.mail("sender@example.org")[0] == 250
+            assert s.rcpt("user@relay.test")[0] == 250
+            code, msg = s.rcpt("blocked@relay.test")
+            assert code == 554 and b"REJECT via proxy" not in msg and b"via proxy" in msg
+            assert s.rcpt("nobody@relay.test")[0] == 550
+            sessions.append(s)
+            if first is None:
+                first = pg_connections(pg, user)
+        assert 1 <= first <= 3
+        assert pg_connections(pg, user) == first
+    finally:
+        for s in sessions:
+            s.quit()
+    send(inst, ["user@relay.test"])
+    sink.wait_messages(1)
+    assert pg_connections(pg, user) == first + 1    # + transport_maps
+
+    # postern map -q through proxymap, and the proxy_read_maps bound.
+    r = inst.postern(["map", "-q", "user@relay.test", "proxy:" + t["mailboxes"]])
+    assert r.returncode == 0 and r.stdout.decode().strip() == "user@relay.test", r.stderr
+    r = inst.postern(["map", "-q", "team", "proxy:" + other])
+    assert r.returncode not in (0, 1) and b"proxy_read_maps" in r.stderr
+    inst.wait_log(r"proxymap.*unapproved table")
+
+    # The database down: proxymap answers "temporary failure": 451.
+    pg.stop()
+    try:
+        code, msg = rcpt_reply(inst, "user@relay.test")
+        assert code == 451 and b"4.3.0" in msg
+    finally:
+        pg.start()
+    # Back after at most retry_interval (1s here) without touching Postern.
+    wait_for(lambda: rcpt_reply(inst, "user@relay.test")[0] == 250, 10,
+             "lookups through proxymap work again")

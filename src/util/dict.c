@@ -28,9 +28,9 @@
  *	...); this module picks the vector by the type prefix and does what
  *	every type shares: key folding, the bound on key length, the error
  *	state, reopening a table whose file changed, and the process-wide
- *	cache. A "proxy:" prefix is accepted and ignored (Postern has no
- *	proxymap; every process opens its tables itself), so Postfix main.cf
- *	files such as "proxy:unix:passwd.byname" work unchanged.
+ *	cache. A "proxy:" prefix selects dict_proxy.c: the lookups go to
+ *	the proxymap service, which holds the table (and its database
+ *	connection) for every process.
  *
  *	dict_get() returns the value, valid until the next call on the same
  *	DICT, or null. After null, dict->error tells "not found"
@@ -104,7 +104,7 @@ static const DICT_OPS *dict_types[] = {
 	&dict_ldap_ops,
 #endif
 	&dict_memcache_ops, &dict_socketmap_ops, &dict_tcp_ops,
-	NULL,
+	&dict_proxy_ops, NULL,
 };
 
 static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
@@ -184,6 +184,21 @@ dict_alloc(const DICT_OPS *ops, const char *spec, const char *type,
 	dict->type = mystrdup(type);
 	dict->name = mystrdup(name);
 	dict->flags = flags;
+	dict->fixed = ops->fixed;
+	if (ops == &dict_proxy_ops) {
+		const char *inner = name, *colon;
+		char	*type_name;
+		const DICT_OPS *iops;
+
+		while (strncmp(inner, "proxy:", 6) == 0)
+			inner += 6;
+		if ((colon = strchr(inner, ':')) != NULL) {
+			type_name = mystrndup(inner, (size_t)(colon - inner));
+			if ((iops = dict_ops_find(type_name)) != NULL)
+				dict->fixed = iops->fixed;
+			myfree(type_name);
+		}
+	}
 	dict->fold = vstring_alloc(64);
 	dict->why = vstring_alloc(64);
 	dict->checked = time(NULL);
@@ -240,8 +255,11 @@ dict_split(const char *spec, VSTRING *type, const char **name, VSTRING *why)
 {
 	const char *colon;
 
-	while (strncmp(spec, "proxy:", 6) == 0)
-		spec += 6;
+	if (strncmp(spec, "proxy:", 6) == 0) {
+		vstring_strcpy(type, "proxy");
+		*name = spec + 6;
+		return 0;
+	}
 	if ((colon = strchr(spec, ':')) == NULL || colon == spec) {
 		vstring_sprintf(why, "table \"%s\": need type:name", spec);
 		return -1;

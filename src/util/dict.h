@@ -65,6 +65,7 @@ struct DICT {
 	char	*type;			/* "hash" */
 	char	*name;			/* "/etc/postern/access" */
 	int	 flags;			/* DICT_FLAG_* */
+	int	 fixed;			/* exact-key table (proxy: the inner one) */
 	int	 error;			/* DICT_ERR_* of the last call */
 	int	 refcount;		/* dict_lookup_open() users */
 	void	*data;			/* type-private */
@@ -125,7 +126,8 @@ extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,
 	dict_regexp_ops, dict_cidr_ops, dict_texthash_ops, dict_inline_ops,
 	dict_static_ops, dict_unix_ops, dict_sqlite_ops, dict_pgsql_ops,
 	dict_mysql_ops, dict_ldap_ops, dict_memcache_ops, dict_socketmap_ops,
-	dict_tcp_ops;
+	dict_tcp_ops, dict_proxy_ops;
+void	 dict_proxy_socket_hook(const char *(*)(void));
 
 const DICT_OPS *dict_ops_find(const char *type);
 const char *dict_type_name(int);

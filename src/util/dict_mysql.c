@@ -33,7 +33,6 @@
 #include <time.h>
 
 #include <mysql.h>
-#include <errmsg.h>
 
 #include "argv.h"
 #include "dict.h"
@@ -242,11 +241,15 @@ dict_mysql_get(DICT *dict, const char *key)
 		err = mysql_errno(conn);
 		vstring_sprintf(dm->why, "%s: %s", dm->hosts->argv[dm->current],
 		    mysql_error(conn));
-		if (err != CR_SERVER_GONE_ERROR && err != CR_SERVER_LOST
-		    && err != CR_CONNECTION_ERROR && err != CR_CONN_HOST_ERROR)
-			break;
+		/*
+		 * Any failure drops the connection (a server that shut down
+		 * may answer "connection killed" first); a client-side error
+		 * (the server went away) is retried at once on a new one.
+		 */
 		mysql_close(dm->conn);
 		dm->conn = NULL;
+		if (err < 2000 && err != 1053 && err != 1927)
+			break;
 	}
 	if (!ok) {
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
