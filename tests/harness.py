@@ -64,6 +64,7 @@ STANDARD_SERVICES = [
     ("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
     ("defer", "unix", "-", "-", "n", "-", "0", "bounce"),
     ("trace", "unix", "-", "-", "n", "-", "0", "bounce"),
+    ("proxymap", "unix", "-", "-", "n", "-", "-", "proxymap"),
     ("error", "unix", "-", "-", "n", "-", "-", "error"),
     ("retry", "unix", "-", "-", "n", "-", "-", "error"),
     ("discard", "unix", "-", "-", "n", "-", "-", "discard"),

@@ -7,6 +7,7 @@
  *	postern config [-c dir] -X name...
  *	postern config [-c dir] -# name...
  *	postern config [-c dir] [-h] -M [service[/type]...]
+ *	postern config -m
  * DESCRIPTION
  *	As Postfix's postconf. Without options: every parameter in effect,
  *	"name = value", sorted by name, values as written (not expanded):
@@ -25,6 +26,9 @@
  *	removes every entry of the names; -# comments them out. Edits are
  *	atomic: a temporary file in the same directory, fsync, rename.
  *
+ *	-m lists the lookup table types built into this program, one a
+ *	line, sorted (as postconf -m).
+ *
  *	-M prints master.cf entries, one normalized line each, optionally
  *	only the named services ("smtp" or "smtp/inet").
  * DIAGNOSTICS
@@ -41,6 +45,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "dict.h"
 #include "mail_conf.h"
 #include "master_ent.h"
 #include "msg.h"
@@ -440,13 +445,33 @@ done:
 	return status;
 }
 
+/* -m: the lookup table types built in, sorted, one a line (postconf -m). */
+static int
+config_types(void)
+{
+	ARGV	*names = argv_alloc(16);
+	const char *name;
+	size_t	 i;
+	int	 n;
+
+	for (n = 0; (name = dict_type_name(n)) != NULL; n++)
+		argv_add(names, name);
+	qsort(names->argv, names->argc, sizeof(char *), config_name_cmp);
+	for (i = 0; i < names->argc; i++)
+		printf("%s\n", names->argv[i]);
+	argv_free(names);
+	return 0;
+}
+
 int
 postern_config_main(int argc, char **argv)
 {
 	int	ch, flags = 0, edit = 0, master = 0;
 
-	while ((ch = getopt(argc, argv, "c:dehMnUvxX#")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dehmMnUvxX#")) != -1) {
 		switch (ch) {
+		case 'm':
+			return config_types();
 		case 'c':
 			postern_set_config(optarg);
 			break;
@@ -503,8 +528,9 @@ usage:
 	fprintf(stderr, "usage: %s config [-c dir] [-dhnUx] [name...]\n"
 	    "       %s config [-c dir] -e name=value...\n"
 	    "       %s config [-c dir] -X|-# name...\n"
-	    "       %s config [-c dir] [-h] -M [service[/type]...]\n",
+	    "       %s config [-c dir] [-h] -M [service[/type]...]\n"
+	    "       %s config -m\n",
 	    postern_progname(), postern_progname(), postern_progname(),
-	    postern_progname());
+	    postern_progname(), postern_progname());
 	return 64;
 }

@@ -163,7 +163,7 @@ domain_list_table_find(DICT *dict, const char *domain, int flags,
 	const char *p, *value;
 	int	 ret = 0;
 
-	for (p = domain; p != NULL && *p; p = dict->ops->fixed ?
+	for (p = domain; p != NULL && *p; p = dict->fixed ?
 	    strchr(p + 1, '.') : NULL) {
 		if (p == domain)
 			vstring_strcpy(key, p);

@@ -37,6 +37,8 @@
  *	Loading replaces whatever was loaded before, including -o overrides.
  *	Flags: MAIL_CONF_OPTIONAL treats a missing main.cf as empty;
  *	MAIL_CONF_NOFILE sets the directory but reads nothing (defaults).
+ *	Loading also tells dict_proxy(3) that proxy: tables talk to
+ *	$queue_directory/private/proxymap.
  *	A name that is neither in the parameter table, nor a per-transport
  *	form of a table parameter (relay_destination_concurrency_limit),
  *	nor referenced as $name by another value, nor a restriction class
@@ -89,6 +91,7 @@
 #include <string.h>
 
 #include "argv.h"
+#include "dict.h"
 #include "htable.h"
 #include "mail_conf.h"
 #include "mail_params.h"
@@ -617,12 +620,25 @@ conf_reset(void)
 	conf_cache_retire();
 }
 
+/* Where proxy: tables send their lookups (dict_proxy.c asks lazily). */
+static const char *
+mail_conf_proxy_socket(void)
+{
+	static VSTRING *path;
+
+	if (path == NULL)
+		path = vstring_alloc(64);
+	vstring_sprintf(path, "%s/private/proxymap", conf_str("queue_directory"));
+	return vstring_str(path);
+}
+
 void
 mail_conf_read_flags(const char *config_dir, int flags)
 {
 	FILE	*fp;
 
 	conf_reset();
+	dict_proxy_socket_hook(mail_conf_proxy_socket);
 	if (config_dir == NULL || *config_dir == 0)
 		config_dir = getenv("MAIL_CONFIG");
 	if (config_dir == NULL || *config_dir == 0)

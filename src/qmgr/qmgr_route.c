@@ -244,7 +244,7 @@ route_maps_get(const char *key, int first, VSTRING *result, int *error)
 	int	 i, rc = 0;
 
 	for (i = 0; rc == 0 && i < maps->ndict; i++) {
-		if (!first && !maps->dicts[i]->ops->fixed)
+		if (!first && !maps->dicts[i]->fixed)
 			continue;
 		if ((rc = route_table_get(maps->dicts[i], key, &value, error)) > 0)
 			vstring_strcpy(result, value);
