@@ -30,7 +30,7 @@ fuzz_objs_smtpd = $(FUZZ_SMTPD_SRCS:%.c=$(1)/obj/smtpd/%.o) $(FUZZ_SRC)/fuzz_qf_
 fuzz_objs_smtp = $(FUZZ_SMTP_SRCS:%.c=$(1)/obj/smtp/%.o)
 
 FUZZ_INC = -I$(FUZZ_SRC) -I$(TOP)/src/util -I$(TOP)/src/global -I$(TOP)/src/smtpd -I$(TOP)/src/smtp
-FUZZ_LIBS = $(SSL_LIBS) $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(SYSLIBS)
+FUZZ_LIBS = $(SSL_LIBS) $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(DICT_LIBS) $(SYSLIBS)
 FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c
 
 .PHONY: fuzz fuzz-build fuzz-replay
