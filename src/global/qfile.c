@@ -58,7 +58,8 @@
  *	Editing content already written (the cleanup stage's end-of-message
  *	step, cleanup(3)): qf_content_offset() is the file offset where the
  *	content starts, qf_writer_read() reads back what was written
- *	(file offsets), and qf_content_restart() abandons the content
+ *	(file offsets; the temporary file is open read-write for this),
+ *	and qf_content_restart() abandons the content
  *	written so far: what follows is the new content, written after the
  *	old, which stays in the file as dead space. *old_off and *old_len
  *	say where the old content is, so that the caller can copy from it.
@@ -161,7 +162,7 @@ qf_create(const char *queue_dir, VSTRING *why)
 	for (tries = 0; tries < 100; tries++) {
 		msgid = qf_random32();
 		vstring_sprintf(path, "%s/%s/%08x", queue_dir, QF_TMP, msgid);
-		fd = open(vstring_str(path), O_WRONLY | O_CREAT | O_EXCL |
+		fd = open(vstring_str(path), O_RDWR | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;
