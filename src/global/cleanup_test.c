@@ -166,8 +166,10 @@ hook_header(CLEANUP *c, void *ctx, VSTRING *field)
 {
 	if (strncmp(vstring_str(field), "X-Drop:", 7) == 0)
 		return CLEANUP_DELETE;
-	if (strncmp(vstring_str(field), "Subject:", 8) == 0)
+	if (strncmp(vstring_str(field), "Subject:", 8) == 0) {
 		vstring_strcat(field, " [tagged]");
+		cleanup_hdr_add(c, "X-Prepended: 1");	/* lands before Subject */
+	}
 	return CLEANUP_KEEP;
 }
 
@@ -216,8 +218,8 @@ PTEST(hooks_and_edits)
 	    &m, reply);
 	PT_INTEQ(r, CLEANUP_OK);
 	PT_ASSERT(m != NULL);
-	PT_STREQ(vstring_str(out), "X-First: 1\nSubject: s [tagged]\nMessage-Id: <a@b>\n"
-	    "X-Lines: counted\n\nline 1\nline 3\n");
+	PT_STREQ(vstring_str(out), "X-First: 1\nX-Prepended: 1\nSubject: s [tagged]\n"
+	    "Message-Id: <a@b>\nX-Lines: counted\n\nline 1\nline 3\n");
 	PT_INTEQ(hook_lines, 3);
 	PT_STREQ(m->sender, "new@x.example");
 	PT_INTEQ(m->nrcpt, 2);
@@ -231,8 +233,8 @@ PTEST(hooks_and_edits)
 	cleanup_conf_hook(cf, &h);
 	PT_INTEQ(run(cf, CLEANUP_FLAG_SMTPD, "s@x.example", rcpts,
 	    "Subject: s\n\nold body\n", out, &m, reply), CLEANUP_OK);
-	PT_STREQ(vstring_str(out), "X-First: 1\nSubject: s [tagged]\nX-Lines: counted\n"
-	    "\nreplaced\n");
+	PT_STREQ(vstring_str(out), "X-First: 1\nX-Prepended: 1\nSubject: s [tagged]\n"
+	    "X-Lines: counted\n\nreplaced\n");
 	qf_close(m);
 	cleanup_conf_free(cf);
 
