@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
+#include "cleanup.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -49,7 +50,6 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
-	const char *always_bcc;
 	int	 stress;		/* values below read under stress */
 	int	 timeout;
 	int	 soft_erlim;
@@ -77,7 +77,12 @@ typedef struct SMTPD_CONF {
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
-	MAIL_ADDR_MAPS *rcpt_bcc_maps;
+	MAIL_ADDR_MAPS *relocated_maps;
+	MAIL_ADDR_MAPS *canon_maps;
+	MAIL_ADDR_MAPS *rcpt_canon_maps;
+	MAIL_ADDR_MAPS *virt_alias_maps;
+	MAIL_ADDR_MAPS *virt_mailbox_maps;
+	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -93,6 +98,8 @@ typedef struct SMTPD_CONF {
 	int	 access_defer_code;
 	int	 unknown_local_code;
 	int	 unknown_relay_code;
+	int	 unknown_valias_code;
+	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
@@ -142,19 +149,11 @@ typedef struct SMTPD_STAT {
 
 /* Message reception (DATA and BDAT share it). */
 typedef struct SMTPD_MSG {
-	int	 in_header;		/* still in the header section */
-	int	 have_msgid;
-	int	 have_date;
 	int	 too_big;		/* message_size_limit exceeded */
-	int	 write_err;		/* queue file write failed */
+	int	 write_err;		/* unused: cleanup(3) reports errors */
 	int	 bare_lf;		/* saw a bare LF (reject mode) */
 	long long size;			/* content bytes received */
-	VSTRING	*hdr;			/* buffered header section */
-	VSTRING	*line;			/* one logical line being assembled */
-	long long hdr_cur;		/* bytes in the current header field */
-	int	 hdr_cut;		/* current header over header_size_limit */
 	int	 pending_cr;		/* BDAT: chunk ended in CR */
-	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
 
 /*
@@ -225,7 +224,7 @@ typedef struct SMTPD_STATE {
 	int	 rcpt_overshoot;	/* RCPTs refused beyond rcpt_limit */
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
-	QF_WRITER *qf;
+	CLEANUP	*cleanup;		/* the message being queued */
 	char	 queue_id[QF_ID_LEN + 1];
 	int	 hold;
 	int	 discard;
@@ -307,9 +306,8 @@ void	 smtpd_msg_end(SMTPD_STATE *);
 int	 smtpd_queue_open(SMTPD_STATE *);
 int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
 void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
-void	 smtpd_queue_bcc(SMTPD_STATE *);
 void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
-int	 smtpd_queue_commit(SMTPD_STATE *);
+int	 smtpd_queue_commit(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_abort(SMTPD_STATE *);
 
 /* smtpd_check.c: one restriction list evaluation */
@@ -355,8 +353,11 @@ const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
 #define SMTPD_DEST_RELAY	RESOLVE_CLASS_RELAY
 #define SMTPD_DEST_OTHER	RESOLVE_CLASS_OTHER
+#define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
+#define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
-int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
+int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
+	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */

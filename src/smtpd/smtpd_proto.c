@@ -441,12 +441,14 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
-	if (state->qf == NULL && smtpd_queue_open(state) < 0) {
+	if (state->cleanup == NULL && smtpd_queue_open(state) < 0) {
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
 	if (smtpd_proto_rcpt_write(state, rcpt, p) < 0) {
-		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+		/* A table failed or an alias expansion is unreasonable. */
+		smtpd_chat_reply(state, "451 4.3.0 <%s>: Recipient address "
+		    "rejected: Temporary lookup failure", raw);
 		return -1;
 	}
 	if (state->rcpt_count++ == 0)
@@ -505,7 +507,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 int
 smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 {
-	VSTRING	*addr;
+	VSTRING	*addr, *moved;
 	ARGV	*extra;
 	const char *why;
 	char	*rcpt;
@@ -532,8 +534,9 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	}
 	rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 	vstring_free(addr);
+	moved = vstring_alloc(32);
 	known = smtpd_resolve_known_rcpt(state, rcpt,
-	    smtpd_resolve_class(state, rcpt, &err), &err);
+	    smtpd_resolve_class(state, rcpt, &err), &err, moved);
 	if (err)
 		smtpd_chat_reply(state, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
 	else if (!known)
@@ -541,6 +544,7 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 		    "User unknown", state->conf->unknown_local_code, rcpt);
 	else
 		smtpd_chat_reply(state, "252 2.0.0 <%s>", rcpt);
+	vstring_free(moved);
 	myfree(rcpt);
 	return err || !known ? -1 : 0;
 }
