@@ -99,6 +99,12 @@ typedef struct SMTPD_CONF {
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	/* Milters (smtpd_milter.c) */
+	const char *milters;		/* smtpd_milters */
+	int	 no_milters;		/* receive_override_options */
+#define SMTPD_MILTER_MAPS	8
+	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
+	int	 nmilter_maps;
 } SMTPD_CONF;
 
 /* smtpd_tls_security_level values. */
@@ -180,6 +186,11 @@ typedef struct SMTPD_STATE {
 	char	*sender_check_reply;
 	int	 bdat;			/* BDAT in progress */
 	int	 bdat_bad;		/* BDAT chunk being discarded */
+	/* Milters (smtpd_milter.c). */
+	struct MILTERS *milters;	/* null: none for this session */
+	VSTRING	*milter_mac;		/* scratch for macro values */
+	const char *milter_rcpt;	/* recipient of the RCPT event */
+	char	*milter_denied;		/* connect-time rejection */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
 
@@ -213,6 +224,17 @@ int	 smtpd_tls_wrapper(SMTPD_STATE *);
 int	 smtpd_tls_required(SMTPD_STATE *);
 void	 smtpd_tls_received(SMTPD_STATE *, VSTRING *);
 void	 smtpd_tls_end(SMTPD_STATE *);
+
+/* smtpd_milter.c */
+void	 smtpd_milter_conf(SMTPD_CONF *);
+int	 smtpd_milter_connect(SMTPD_STATE *);
+int	 smtpd_milter_denied(SMTPD_STATE *);
+int	 smtpd_milter_helo(SMTPD_STATE *);
+int	 smtpd_milter_mail(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_rcpt(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_data(SMTPD_STATE *);
+void	 smtpd_milter_abort(SMTPD_STATE *);
+void	 smtpd_milter_end(SMTPD_STATE *);
 
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);

@@ -109,5 +109,6 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	smtpd_conf_limits(conf);
 	smtpd_conf_lists(conf);
 	smtpd_tls_conf(conf);
+	smtpd_milter_conf(conf);
 	(void)smtpd_dns_init();
 }

@@ -51,6 +51,8 @@ smtpd_data_ready(SMTPD_STATE *state)
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
+	if (smtpd_milter_data(state) < 0)
+		return -1;
 	return 0;
 }
 

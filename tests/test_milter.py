@@ -1,0 +1,213 @@
+"""Milters: smtpd_milters against a real libmilter milter (python3-milter,
+tests/milter_py.py) started on loopback, and against milters that are down,
+slow or talk garbage (milter_default_action, timeouts: never a hang)."""
+
+import os
+import smtplib
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from harness import BIN, free_port, random_loopback, wait_for
+from smtp_fakeserver import FakeServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+
+pytestmark = pytest.mark.skipif(
+    not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
+    reason="programs not built")
+
+
+def have_pymilter():
+    return subprocess.run([PY, "-c", "import Milter"], capture_output=True).returncode == 0
+
+
+class PyMilter:
+    """tests/milter_py.py on a free loopback port; .events() reads its log."""
+
+    def __init__(self, tmp_path):
+        self.addr = random_loopback()
+        self.port = free_port(self.addr)
+        self.log = str(tmp_path / "milter.log")
+        open(self.log, "w").close()
+        os.chmod(self.log, 0o666)
+        self.proc = subprocess.Popen(
+            [PY, os.path.join(HERE, "milter_py.py"),
+             "inet:%d@%s" % (self.port, self.addr), self.log],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def up():
+            try:
+                socket.create_connection((self.addr, self.port), 0.5).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, 10, "python milter listening")
+        self.spec = "inet:%s:%d" % (self.addr, self.port)
+
+    def events(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def pymilter(tmp_path):
+    if not have_pymilter():
+        pytest.skip("python3-milter not installed")
+    m = PyMilter(tmp_path)
+    yield m
+    m.stop()
+
+
+@pytest.fixture
+def sink():
+    srv = FakeServer(addr=random_loopback()).start()
+    yield srv
+    srv.stop()
+
+
+def relay(make_instance, sink, **extra):
+    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
+            "smtp_connection_cache_time_limit": "10s"}
+    conf.update(extra)
+    inst = make_instance(main_cf_extra=conf)
+    inst.start()
+    return inst
+
+
+def test_smtp_events_and_rcpt_reject(make_instance, sink, pymilter):
+    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    with inst.smtp() as s:
+        s.ehlo("client.test")
+        assert s.mail("a@client.test")[0] == 250
+        code, text = s.rcpt("reject@x.test")
+        assert (code, text) == (550, b"5.7.1 milter says no")
+        assert s.rcpt("tempfail@x.test")[0] == 451
+        assert s.rcpt("ok@x.test")[0] == 250
+        s.rset()
+        code, _ = s.mail("reject-mail@client.test")
+        assert code == 550
+    inst.wait_log(r"NOQUEUE: milter-reject: RCPT from \S+\[[\d.]+\]: "
+                  r"550 5\.7\.1 milter says no; from=<a@client\.test> "
+                  r"to=<reject@x\.test> proto=ESMTP helo=<client\.test>")
+    wait_for(lambda: "close" in pymilter.events(), 10, "milter close")
+    ev = pymilter.events()
+    assert "connect" in ev and "helo client.test" in ev
+    assert "mail <a@client.test> a@client.test" in ev
+    assert "rcpt <ok@x.test> ok@x.test" in ev
+    assert "abort" in ev
+    # Macros with Postfix's defaults: j and {daemon_name} at connect.
+    assert "connect " in ev and " localhost localhost" in ev
+
+
+def test_milter_down_default_actions(make_instance, sink):
+    dead = "inet:127.0.0.1:%d" % free_port("127.0.0.1")
+    inst = relay(make_instance, sink, smtpd_milters=dead)
+    with inst.smtp() as s:
+        code, text = s.ehlo("client.test")
+        assert code == 451 and b"4.7.1" in text
+    inst.wait_log(r"warning: milter %s: cannot connect" % dead)
+    inst.stop()
+    inst.write_main_cf({"default_transport": "smtp", "relayhost": sink.nexthop,
+                        "smtpd_milters": dead, "milter_default_action": "accept"})
+    inst.start()
+    with inst.smtp() as s:
+        s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
+    sink.wait_messages(1, timeout=20)
+
+
+def test_milter_per_milter_settings_and_maps(make_instance, sink, tmp_path):
+    dead = "inet:127.0.0.1:%d" % free_port("127.0.0.1")
+    maps = tmp_path / "milter_maps"
+    maps.write_text("0.0.0.0/0 DISABLE\n")
+    # The list's own setting wins over main.cf; smtpd_milter_maps DISABLE
+    # turns milters off for matching clients.
+    inst = relay(make_instance, sink,
+                 smtpd_milters="{ %s, default_action=reject }" % dead)
+    with inst.smtp() as s:
+        code, _ = s.ehlo("client.test")
+        assert code == 550
+    inst.stop()
+    inst.write_main_cf({"default_transport": "smtp", "relayhost": sink.nexthop,
+                        "smtpd_milters": dead,
+                        "smtpd_milter_maps": "cidr:%s" % maps})
+    inst.start()
+    with inst.smtp() as s:
+        s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
+    sink.wait_messages(1, timeout=20)
+
+
+class GarbageMilter:
+    """Accepts, answers the negotiation with garbage, or never answers."""
+
+    def __init__(self, mode):
+        self.addr = random_loopback()
+        self.sock = socket.socket()
+        self.sock.bind((self.addr, 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.mode = mode
+        self.stop_ev = threading.Event()
+        self.conns = []
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while not self.stop_ev.is_set():
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.conns.append(c)
+            c.settimeout(5)
+            try:
+                c.recv(4096)
+                if self.mode == "garbage":
+                    c.sendall(b"\x7f\xff\xff\xffHELLO I AM NOT A MILTER")
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop_ev.set()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mode", ["garbage", "silent"])
+def test_milter_garbage_or_slow_gets_default(make_instance, sink, mode):
+    g = GarbageMilter(mode)
+    try:
+        inst = relay(make_instance, sink,
+                     smtpd_milters="inet:%s:%d" % (g.addr, g.port),
+                     milter_connect_timeout="2s", milter_default_action="accept")
+        t0 = time.time()
+        with inst.smtp(timeout=20) as s:
+            s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
+        assert time.time() - t0 < 15
+        inst.wait_log(r"warning: milter inet:%s:%d: negotiation: (bad packet length|timeout)"
+                      % (g.addr.replace(".", r"\."), g.port))
+        sink.wait_messages(1, timeout=20)
+    finally:
+        g.close()
+
+
+def test_milter_command_timeout(make_instance, sink, pymilter):
+    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec,
+                 milter_command_timeout="2s")
+    t0 = time.time()
+    with inst.smtp(timeout=20) as s:
+        s.ehlo("client.test")
+        code, text = s.mail("slow@client.test")
+        assert code == 451 and b"4.7.1" in text
+    assert time.time() - t0 < 9
+    inst.wait_log(r"warning: milter %s: timeout waiting for a reply at mail"
+                  % pymilter.spec.replace(".", r"\."))
