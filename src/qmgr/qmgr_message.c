@@ -51,6 +51,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_route.h"
 
 time_t
 qmgr_message_expires(const QF_MSG *qf)
@@ -127,6 +128,31 @@ message_open(const char *id)
 	return qf;
 }
 
+/*
+ * content_filter (main.cf or -o, recorded by the cleanup stage) or a
+ * FILTER action: every recipient goes to transport:nexthop, the
+ * recipient domain when the nexthop is empty, as in Postfix.
+ */
+static int
+message_route_filter(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
+{
+	const char *filter = qf_attr(message->qf, "content_filter");
+
+	if (filter == NULL || *filter == 0)
+		return -1;
+	qmgr_route_parse(filter, route->transport, route->nexthop);
+	if (vstring_len(route->transport) == 0) {
+		msg_warn("%s: bad content filter \"%s\"; ignored",
+		    message->id, filter);
+		return -1;
+	}
+	if (vstring_len(route->nexthop) == 0)
+		vstring_strcpy(route->nexthop,
+		    qmgr_route_domain(message->qf->rcpt[i].address));
+	route->action = QMGR_ROUTE_DELIVER;
+	return QMGR_ROUTE_DELIVER;
+}
+
 /* Route one recipient into its queue, or decide it here. */
 static void
 message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
@@ -135,8 +161,11 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	QMGR_QUEUE *queue;
 	const char *text;
 	char	 status[16];
+	int	 action;
 
-	switch (qmgr_route(message->qf->rcpt[i].address, route)) {
+	if ((action = message_route_filter(message, i, route)) < 0)
+		action = qmgr_route(message->qf->rcpt[i].address, route);
+	switch (action) {
 	case QMGR_ROUTE_ERROR:
 		text = vstring_str(route->text);
 		qmgr_status_from_text(text, "5.0.0", status, sizeof(status));

@@ -220,6 +220,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.title = P_BOOL("smtp_progress_title");
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
 	smtp_tls_conf();
+	smtp_hbc_conf();
 	if (dns_set_servers(conf_str("dns_resolver_address"), why) < 0)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
 	if (P_BOOL("smtp_sasl_auth_enable"))
