@@ -158,6 +158,8 @@ const CONF_PARAM conf_param_table[] = {
 	{ "virtual_alias_domains", CONF_LIST, "$virtual_alias_maps", 0, 0, 0 },
 	{ "virtual_alias_maps", CONF_TABLES, "$virtual_maps", 0, 0, 0 },
 	{ "virtual_maps", CONF_TABLES, "", 0, 0, 0 },
+	{ "virtual_alias_recursion_limit", CONF_INT, "1000", 1, LLONG_MAX, 0 },
+	{ "virtual_alias_expansion_limit", CONF_INT, "1000", 1, LLONG_MAX, 0 },
 	{ "virtual_mailbox_domains", CONF_LIST, "$virtual_mailbox_maps", 0, 0, 0 },
 	{ "virtual_mailbox_maps", CONF_TABLES, "", 0, 0, 0 },
 	{ "error_service_name", CONF_STR, "error", 0, 0, 0 },

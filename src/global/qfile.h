@@ -104,6 +104,10 @@ int	 qf_write_content(QF_WRITER *, const char *, size_t);
 off_t	 qf_content_size(QF_WRITER *);
 int	 qf_commit(QF_WRITER *, const char *queue, VSTRING *why);
 void	 qf_abort(QF_WRITER *);
+int	 qf_del_rcpt(QF_WRITER *, const char *);
+off_t	 qf_content_offset(QF_WRITER *);
+ssize_t	 qf_writer_read(QF_WRITER *, off_t, void *, size_t);
+int	 qf_content_restart(QF_WRITER *, off_t *, off_t *);
 
 /* Reading and updating an existing message. */
 #define QF_OPEN_RDONLY	0

@@ -56,6 +56,7 @@ typedef struct LOCAL_CONF {
 	int	 require_home;
 	long long ipc_timeout;
 	RESOLVE_CLASS *classes;		/* mydestination, own addresses */
+	struct CLEANUP_CONF *cleanup;	/* cleanup(3): forwarded mail */
 } LOCAL_CONF;
 
 extern LOCAL_CONF local_cf;

@@ -22,6 +22,7 @@
 
 #include "domain_list.h"
 #include "local.h"
+#include "cleanup.h"
 #include "mail_conf.h"
 #include "msg.h"
 
@@ -55,6 +56,7 @@ local_conf_load(void)
 	LOCAL_CONF *c = &local_cf;
 
 	c->queue_dir = conf_str("queue_directory");
+	c->cleanup = cleanup_conf_load();
 	c->myhostname = conf_str("myhostname");
 	c->myorigin = conf_str("myorigin");
 	c->mail_owner = conf_str("mail_owner");

@@ -12,6 +12,7 @@
 #include "addr_match.h"
 #include "addr_parse.h"
 #include "argv.h"
+#include "cleanup.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -48,7 +49,6 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
-	const char *always_bcc;
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
@@ -73,7 +73,7 @@ typedef struct SMTPD_CONF {
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
-	MAIL_ADDR_MAPS *rcpt_bcc_maps;
+	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -122,19 +122,11 @@ typedef struct SMTPD_STAT {
 
 /* Message reception (DATA and BDAT share it). */
 typedef struct SMTPD_MSG {
-	int	 in_header;		/* still in the header section */
-	int	 have_msgid;
-	int	 have_date;
 	int	 too_big;		/* message_size_limit exceeded */
-	int	 write_err;		/* queue file write failed */
+	int	 write_err;		/* unused: cleanup(3) reports errors */
 	int	 bare_lf;		/* saw a bare LF (reject mode) */
 	long long size;			/* content bytes received */
-	VSTRING	*hdr;			/* buffered header section */
-	VSTRING	*line;			/* one logical line being assembled */
-	long long hdr_cur;		/* bytes in the current header field */
-	int	 hdr_cut;		/* current header over header_size_limit */
 	int	 pending_cr;		/* BDAT: chunk ended in CR */
-	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
 
 typedef struct SMTPD_STATE {
@@ -176,7 +168,7 @@ typedef struct SMTPD_STATE {
 	int	 rcpt_count;
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
-	QF_WRITER *qf;
+	CLEANUP	*cleanup;		/* the message being queued */
 	char	 queue_id[QF_ID_LEN + 1];
 	int	 hold;
 	int	 discard;
@@ -252,9 +244,8 @@ void	 smtpd_msg_end(SMTPD_STATE *);
 int	 smtpd_queue_open(SMTPD_STATE *);
 int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
 void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
-void	 smtpd_queue_bcc(SMTPD_STATE *);
 void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
-int	 smtpd_queue_commit(SMTPD_STATE *);
+int	 smtpd_queue_commit(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_abort(SMTPD_STATE *);
 
 /* smtpd_check.c: one restriction list evaluation */

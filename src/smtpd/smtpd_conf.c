@@ -76,8 +76,6 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	    conf_str("local_recipient_maps"));
 	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
 	    conf_str("relay_recipient_maps"));
-	conf->rcpt_bcc_maps = mail_addr_maps_open("recipient_bcc_maps",
-	    conf_str("recipient_bcc_maps"));
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");
 	conf->helo_rest = conf_list("smtpd_helo_restrictions");
@@ -97,7 +95,6 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->myorigin = conf_str("myorigin");
 	conf->queue_dir = conf_str("queue_directory");
 	conf->rcpt_delim = conf_str("recipient_delimiter");
-	conf->always_bcc = conf_str("always_bcc");
 	conf->disable_vrfy = conf_bool("disable_vrfy_command");
 	conf->forbid_unauth_pipe = conf_bool("smtpd_forbid_unauth_pipelining");
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
@@ -108,6 +105,7 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
 	smtpd_conf_limits(conf);
 	smtpd_conf_lists(conf);
+	conf->cleanup = cleanup_conf_load();
 	smtpd_tls_conf(conf);
 	smtpd_milter_conf(conf);
 	(void)smtpd_dns_init();
