@@ -257,6 +257,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "mime_boundary_length_limit", CONF_INT, "2048", 1, LLONG_MAX, 0 },
 	{ "mime_nesting_limit", CONF_INT, "100", 1, LLONG_MAX, 0 },
 	{ "disable_mime_input_conversion", CONF_BOOL, "no", 0, 0, 0 },
+	{ "disable_mime_input_processing", CONF_BOOL, "no", 0, 0, 0 },
 	{ "disable_mime_output_conversion", CONF_BOOL, "no", 0, 0, 0 },
 	{ "detect_8bit_encoding_header", CONF_BOOL, "yes", 0, 0, 0 },
 	{ "strict_7bit_headers", CONF_BOOL, "no", 0, 0, 0 },

@@ -12,7 +12,7 @@
 #include "addr_match.h"
 #include "addr_parse.h"
 #include "argv.h"
-#include "cleanup.h"
+#include "cleanup_content.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -74,6 +74,7 @@ typedef struct SMTPD_CONF {
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
 	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
+	struct CLEANUP_CONTENT *content;	/* checks, milters (cleanup_content(3)) */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;

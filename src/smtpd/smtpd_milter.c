@@ -44,6 +44,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cleanup_content.h"
 #include "dict.h"
 #include "mail_conf.h"
 #include "milter.h"
@@ -195,6 +196,7 @@ smtpd_milter_connect(SMTPD_STATE *state)
 	state->milters = milter_create(list);
 	state->milter_mac = vstring_alloc(64);
 	milter_macro_callback(state->milters, smtpd_milter_macro, state);
+	cleanup_content_milters(state->conf->content, state->milters);
 	r = milter_conn_event(state->milters, state->name, state->addr,
 	    state->port, state->family);
 	if (r == NULL || *r == 'D')
@@ -286,6 +288,7 @@ void
 smtpd_milter_end(SMTPD_STATE *state)
 {
 	if (state->milters) {
+		cleanup_content_milters(state->conf->content, NULL);
 		milter_disconnect(state->milters);
 		milter_free(state->milters);
 		state->milters = NULL;

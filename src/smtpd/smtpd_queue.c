@@ -87,6 +87,7 @@ smtpd_queue_open(SMTPD_STATE *state)
 
 	if (state->rewrite_hdrs)
 		flags |= CLEANUP_FLAG_LOCAL;
+	flags = cleanup_content_flags(flags);
 	state->cleanup = cleanup_open(state->conf->cleanup,
 	    state->conf->queue_dir, flags, why);
 	if (state->cleanup == NULL) {
