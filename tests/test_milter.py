@@ -211,3 +211,102 @@ def test_milter_command_timeout(make_instance, sink, pymilter):
     assert time.time() - t0 < 9
     inst.wait_log(r"warning: milter %s: timeout waiting for a reply at mail"
                   % pymilter.spec.replace(".", r"\."))
+
+
+def send(inst, subject, rcpts=("r@x.test",), sender="s@client.test", body="hello\r\n"):
+    msg = ("From: %s\r\nTo: r@x.test\r\nSubject: %s\r\n\r\n%s"
+           % (sender, subject, body)).encode()
+    with inst.smtp() as s:
+        s.ehlo("client.test")
+        s.mail(sender)
+        for r in rcpts:
+            code, text = s.rcpt(r)
+            assert code == 250, (code, text, inst.log_tail())
+        r = s.data(msg)
+        if r[0] != 250 and os.environ.get("MILTER_TEST_DEBUG"):
+            print(r, inst.log_tail(40))
+        return r
+
+
+def test_content_edits(make_instance, sink, pymilter):
+    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    code, text = send(inst, "chgsubj addrcpt delrcpt chgfrom",
+                      rcpts=("r@x.test", "gone@x.test"))
+    assert code == 250
+    qid = text.split()[-1].decode()
+    msgs = sink.wait_messages(1, timeout=20)
+    wait_for(lambda: sum(len(m.rcpts) for m in sink.messages) >= 2, 20,
+             "both recipients")
+    data = msgs[0].data
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"X-Milter: seen " + qid.encode() in head
+    assert b"Subject: changed by milter" in head
+    assert b"chgsubj" not in head
+    rcpts = sorted(r.strip("<> ") for m in sink.messages for r in m.rcpts)
+    assert rcpts == ["added@x.test", "r@x.test"]
+    assert all("new-sender@x.test" in m.mail for m in sink.messages)
+    ev = pymilter.events()
+    assert "header Subject chgsubj addrcpt delrcpt chgfrom" in ev
+    assert "eoh" in ev and "body " in ev
+
+
+def test_content_replbody_reject_discard_quarantine(make_instance, sink, pymilter):
+    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    code, text = send(inst, "please reject-eom")
+    assert (code, text) == (554, b"5.7.1 content refused by milter")
+    inst.wait_log(r"milter-reject: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]; "
+                  r"from=<s@client\.test> to=<r@x\.test> proto=ESMTP "
+                  r"helo=<client\.test>: 554 5\.7\.1 content refused by milter")
+    assert send(inst, "discard")[0] == 250
+    inst.wait_log(r"milter-discard: END-OF-MESSAGE")
+    code, text = send(inst, "quarantine")
+    assert code == 250
+    qid = text.split()[-1].decode()
+    inst.wait_log(r"%s: milter-hold: END-OF-MESSAGE from .*: test quarantine" % qid)
+    wait_for(lambda: inst.queue_files("hold"), 10, "file in hold/")
+    assert qid.lower() in inst.smtpctl(["show", "queue"]).stdout.decode().lower()
+    assert send(inst, "replbody", body="original\r\n")[0] == 250
+    msgs = sink.wait_messages(1, timeout=20)
+    assert msgs[0].data.split(b"\r\n\r\n", 1)[1] == b"replaced body\r\n"
+    assert len(sink.messages) == 1
+
+
+def test_two_milters_in_chain_and_non_smtpd(make_instance, sink, tmp_path, pymilter):
+    second = PyMilter(tmp_path / "m2") if False else None
+    (tmp_path / "m2").mkdir()
+    second = PyMilter(tmp_path / "m2")
+    try:
+        inst = relay(make_instance, sink,
+                     smtpd_milters="%s, %s" % (pymilter.spec, second.spec),
+                     non_smtpd_milters=pymilter.spec)
+        assert send(inst, "chain")[0] == 250
+        data = sink.wait_messages(1, timeout=20)[0].data
+        # Each milter adds its header; the second sees the first's.
+        assert data.count(b"X-Milter: seen") == 2
+        assert "header X-Milter seen" in second.events()
+        # sendmail -> pickup -> non_smtpd_milters
+        r = inst.sendmail(["-f", "local@client.test", "r@x.test"],
+                          input=b"Subject: from sendmail chgsubj\n\nhi\n")
+        assert r.returncode == 0, r.stderr
+        msgs = sink.wait_messages(2, timeout=20)
+        local = [m for m in msgs if b"changed by milter" in m.data]
+        assert local and b"X-Milter: seen" in local[0].data
+        wait_for(lambda: "connect localhost 127.0.0.1" in pymilter.events(), 10,
+                 "non-smtpd connect event")
+    finally:
+        second.stop()
+
+
+def test_no_milters_override(make_instance, sink, pymilter):
+    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
+            "smtpd_milters": pymilter.spec}
+    inst = make_instance(main_cf_extra=conf, master_cf_extra=(
+        "{addr}:%d inet n - n - - smtpd -o receive_override_options=no_milters"))
+    port2 = free_port(inst.addr)
+    inst.master_cf_extra = inst.master_cf_extra % port2
+    inst.write_master_cf()
+    inst.start()
+    with smtplib.SMTP(inst.addr, port2, timeout=10) as s:
+        s.sendmail("s@client.test", ["reject@x.test"], b"Subject: x\r\n\r\nhi\r\n")
+    data = sink.wait_messages(1, timeout=20)[0].data
+    assert b"X-Milter" not in data

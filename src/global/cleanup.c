@@ -532,8 +532,10 @@ cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 		cleanup_free(c);
 		return CLEANUP_DISCARD;
 	}
-	if ((c->hdr_dirty || c->body_dirty) && cleanup_hdr_output(c) < 0)
+	if ((c->hdr_dirty || c->body_dirty) && cleanup_hdr_output(c) < 0) {
+		msg_warn("%s: cannot write the edited content: %m", cleanup_id(c));
 		c->errs |= CLEANUP_ERR_WRITE;
+	}
 	if (c->errs) {
 		r = cleanup_result(c, reply);
 		cleanup_free(c);

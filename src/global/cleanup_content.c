@@ -475,7 +475,8 @@ cc_m_body(void *ctx, MILTER_BODY_FN fn, void *fnctx)
 	CLEANUP	*c = m->c;
 	char	 buf[65536];
 	size_t	 have = 0, used;
-	off_t	 off = c->body_off, end = qf_content_size(c->qf);
+	off_t	 base = qf_content_offset(c->qf);
+	off_t	 off = base + c->body_off, end = base + qf_content_size(c->qf);
 	ssize_t	 n;
 
 	if (c->body_dirty)

@@ -161,7 +161,7 @@ qf_create(const char *queue_dir, VSTRING *why)
 	for (tries = 0; tries < 100; tries++) {
 		msgid = qf_random32();
 		vstring_sprintf(path, "%s/%s/%08x", queue_dir, QF_TMP, msgid);
-		fd = open(vstring_str(path), O_WRONLY | O_CREAT | O_EXCL |
+		fd = open(vstring_str(path), O_RDWR | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;
