@@ -103,6 +103,7 @@ typedef struct SMTPD_CONF {
 	/* Milters (smtpd_milter.c) */
 	const char *milters;		/* smtpd_milters */
 	int	 no_milters;		/* receive_override_options */
+	int	 no_unknown_rcpt;	/* ... no_unknown_recipient_checks */
 #define SMTPD_MILTER_MAPS	8
 	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
 	int	 nmilter_maps;

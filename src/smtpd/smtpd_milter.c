@@ -21,8 +21,10 @@
  *	smtpd_milter_maps: a milter list, or DISABLE for none) see the
  *	session as it happens: connect at the start, HELO/EHLO, MAIL, each
  *	RCPT, DATA; the content goes to them from the cleanup stage at the
- *	end of the message (cleanup_milter(3)). receive_override_options
- *	with no_milters turns them off for this smtpd service.
+ *	end of the message (cleanup_content(3)). receive_override_options
+ *	with no_milters turns them off for this smtpd service (and
+ *	no_unknown_recipient_checks turns off the unknown recipient checks,
+ *	for the re-injection smtpd after a content filter).
  *
  *	Each function returns 0 to go on, or -1 after answering the client
  *	with the milter's reply. A rejection at connect (or a 421) is kept:
@@ -63,6 +65,9 @@ smtpd_milter_conf(SMTPD_CONF *conf)
 	for (size_t i = 0; i < opts->argc; i++)
 		if (strcasecmp(opts->argv[i], "no_milters") == 0)
 			conf->no_milters = 1;
+		else if (strcasecmp(opts->argv[i],
+		    "no_unknown_recipient_checks") == 0)
+			conf->no_unknown_rcpt = 1;
 	argv_free(opts);
 	maps = conf_list("smtpd_milter_maps");
 	conf->nmilter_maps = 0;
