@@ -226,7 +226,8 @@ def test_master_cf_listing_and_errors(conf):
     p = run("-c", str(conf), "config", "-M", check=1)
     assert "duplicate unix service \"qmgr\"" in p.stderr
     p = run("-c", str(conf), "check", check=1)
-    assert "master.cf, line 31: duplicate" in p.stderr
+    nlines = len((conf / "master.cf").read_text().splitlines())
+    assert "master.cf, line %d: duplicate" % nlines in p.stderr
 
 
 def test_check_creates_and_repairs_queue(conf, tmp_path):
