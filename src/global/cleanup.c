@@ -377,6 +377,8 @@ cleanup_line(CLEANUP *c, const char *data, size_t len, int complete)
 		return;
 	}
 	/* Assemble the line; keep at most header_size_limit of it. */
+	if (vstring_len(c->line) + len > lim)
+		c->line_cut = 1;
 	if (vstring_len(c->line) < lim)
 		vstring_memcat(c->line, data, vstring_len(c->line) + len > lim ?
 		    lim - vstring_len(c->line) : len);
@@ -527,8 +529,8 @@ cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 		return r;
 	}
 	if (c->discard) {
-		msg_info("%s: discard: %s", cleanup_id(c), c->why ? c->why :
-		    "message discarded");
+		msg_info_as("cleanup", "%s: discard: %s", cleanup_id(c),
+		    c->why ? c->why : "message discarded");
 		cleanup_free(c);
 		return CLEANUP_DISCARD;
 	}
@@ -542,7 +544,7 @@ cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 		return r;
 	}
 	if (c->hold && c->why)
-		msg_info("%s: hold: %s", cleanup_id(c), c->why);
+		msg_info_as("cleanup", "%s: hold: %s", cleanup_id(c), c->why);
 	why = vstring_alloc(100);
 	if (qf_commit(c->qf, c->hold ? QF_HOLD : queue, why) < 0) {
 		msg_warn("%s: cannot commit queue file: %s", cleanup_id(c),

@@ -21,11 +21,16 @@ typedef struct CLEANUP CLEANUP;			/* per message */
 #define CLEANUP_FLAG_FILTER	(1 << 2)	/* hooks: header/body checks, milters */
 #define CLEANUP_FLAG_LOCAL	(1 << 3)	/* local_header_rewrite_clients matched,
 						 * or a local submission */
-#define CLEANUP_FLAG_NO_HBC	(1 << 4)	/* receive_override_options:
+#define CLEANUP_FLAG_RCPT_SOFT	(1 << 4)	/* the caller refuses a recipient that
+						 * cleanup_rcpt() failed (smtpd, 451
+						 * at RCPT); else the message defers */
+#define CLEANUP_FLAG_NO_HBC	(1 << 5)	/* receive_override_options:
 						 * no_header_body_checks */
-#define CLEANUP_FLAG_NO_MILTER	(1 << 5)	/* ... no_milters */
-#define CLEANUP_FLAG_SMTPD	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_BCC | CLEANUP_FLAG_FILTER)
-#define CLEANUP_FLAG_PICKUP	(CLEANUP_FLAG_SMTPD | CLEANUP_FLAG_LOCAL)
+#define CLEANUP_FLAG_NO_MILTER	(1 << 6)	/* ... no_milters */
+#define CLEANUP_FLAG_SMTPD	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_BCC | \
+				 CLEANUP_FLAG_FILTER | CLEANUP_FLAG_RCPT_SOFT)
+#define CLEANUP_FLAG_PICKUP	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_BCC | \
+				 CLEANUP_FLAG_FILTER | CLEANUP_FLAG_LOCAL)
 #define CLEANUP_FLAG_BOUNCE	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_LOCAL)
 
 /* cleanup_close() results. */

@@ -65,8 +65,8 @@
 void
 cleanup_map_fail(CLEANUP *c, const char *table, const char *addr)
 {
-	msg_warn("%s: %s map lookup problem for %s -- message not accepted, "
-	    "try again later", c->id, table, addr);
+	msg_warn_as("cleanup", "%s: %s map lookup problem for %s -- "
+	    "message not accepted, try again later", c->id, table, addr);
 	c->errs |= CLEANUP_ERR_MAP;
 }
 

@@ -192,8 +192,8 @@ cleanup_hdr_done(CLEANUP *c, int how)
 
 	c->in_header = 0;
 	c->hdr_end = how;
-	if (c->hdrs->truncated)
-		msg_info("%s: header too long, truncated", c->id);
+	if (c->hdrs->truncated || c->line_cut)
+		msg_info_as("cleanup", "%s: header too long, truncated", c->id);
 	for (i = 0; i < fields->argc; i++) {
 		vstring_strcpy(field, fields->argv[i]);
 		if (cleanup_hdr_field(c, field))
@@ -207,7 +207,7 @@ cleanup_hdr_done(CLEANUP *c, int how)
 			c->conf->hooks[i].header_end(c, c->hook_msg[i]);
 	if ((c->flags & CLEANUP_FLAG_LOCAL) || c->conf->always_add)
 		cleanup_hdr_missing(c);
-	msg_info("%s: message-id=%s", c->id, c->msgid ? c->msgid : "<>");
+	msg_info_as("cleanup", "%s: message-id=%s", c->id, c->msgid ? c->msgid : "<>");
 	c->hdr_dirty = 0;
 	if (!(c->errs & CLEANUP_ERR_WRITE) && cleanup_hdr_write(c) < 0) {
 		msg_warn("%s: queue file write error: %m", c->id);

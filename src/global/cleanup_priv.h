@@ -84,7 +84,7 @@ struct CLEANUP {
 	int	 hdr_end;		/* how it ended: RFC822_HDR_END/BODY/0 */
 	RFC822_HDRS *hdrs;
 	VSTRING	*line;			/* header line being assembled */
-	int	 line_cut;
+	int	 line_cut;		/* a header line was over the limit */
 	int	 partial;		/* body line not yet ended */
 	int	 ended;			/* content complete */
 	int	 last_nl;		/* cleanup_write: last byte was LF */

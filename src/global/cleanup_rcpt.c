@@ -43,7 +43,10 @@
  * DIAGNOSTICS
  *	cleanup_rcpt() returns the number of recipients written, or -1
  *	after a table failure or an expansion limit (logged with the queue
- *	id; the message is then deferred by cleanup_close()).
+ *	id). Nothing of that recipient is written then; the message is
+ *	deferred by cleanup_close(), unless the stage was opened with
+ *	CLEANUP_FLAG_RCPT_SOFT: then the caller refuses that recipient
+ *	(smtpd: 451 4.3.0 at RCPT) and the message goes on without it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -86,9 +89,9 @@ cleanup_rcpt_virtual(CLEANUP *c, const char *addr, ARGV *out)
 	argv_add(out, addr);
 	for (i = 0; i < out->argc && r == 0; i++) {
 		if (out->argc > (size_t)cf->virt_expansion) {
-			msg_warn("%s: unreasonable %s map expansion size for %s -- "
-			    "message not accepted, try again later", c->id,
-			    cf->virt->title, addr);
+			msg_warn_as("cleanup", "%s: unreasonable %s map "
+			    "expansion size for %s -- message not accepted, "
+			    "try again later", c->id, cf->virt->title, addr);
 			r = -1;
 			break;
 		}
@@ -96,8 +99,9 @@ cleanup_rcpt_virtual(CLEANUP *c, const char *addr, ARGV *out)
 			if (htable_locate(seen, out->argv[i]) != NULL)
 				break;
 			if (n >= cf->virt_recursion) {
-				msg_warn("%s: unreasonable %s map nesting for %s -- "
-				    "message not accepted, try again later", c->id,
+				msg_warn_as("cleanup", "%s: unreasonable %s "
+				    "map nesting for %s -- message not "
+				    "accepted, try again later", c->id,
 				    cf->virt->title, addr);
 				r = -1;
 				break;
@@ -177,7 +181,7 @@ cleanup_rcpt(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 	CLEANUP_CONF *cf = c->conf;
 	VSTRING	*in;
 	ARGV	*list;
-	int	 n;
+	int	 n, errs = c->errs;
 
 	if (!(c->flags & CLEANUP_FLAG_MAP))
 		return cleanup_rcpt_out(c, addr, orcpt, notify);
@@ -200,6 +204,9 @@ cleanup_rcpt(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 out:
 	vstring_free(in);
 	argv_free(list);
+	/* Nothing of this recipient was written: the caller may refuse it. */
+	if (n < 0 && (c->flags & CLEANUP_FLAG_RCPT_SOFT))
+		c->errs = errs;
 	return n;
 }
 

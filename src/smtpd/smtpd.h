@@ -73,6 +73,11 @@ typedef struct SMTPD_CONF {
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
+	MAIL_ADDR_MAPS *relocated_maps;
+	MAIL_ADDR_MAPS *canon_maps;
+	MAIL_ADDR_MAPS *rcpt_canon_maps;
+	MAIL_ADDR_MAPS *virt_alias_maps;
+	MAIL_ADDR_MAPS *virt_mailbox_maps;
 	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
 	struct CLEANUP_CONTENT *content;	/* checks, milters (cleanup_content(3)) */
 	ARGV	*hdr_rewrite_clients;
@@ -90,6 +95,8 @@ typedef struct SMTPD_CONF {
 	int	 access_defer_code;
 	int	 unknown_local_code;
 	int	 unknown_relay_code;
+	int	 unknown_valias_code;
+	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
@@ -291,8 +298,11 @@ int	 smtpd_access_action(SMTPD_CHECK *, const char *);
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
 #define SMTPD_DEST_RELAY	RESOLVE_CLASS_RELAY
 #define SMTPD_DEST_OTHER	RESOLVE_CLASS_OTHER
+#define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
+#define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
-int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
+int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
+	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */

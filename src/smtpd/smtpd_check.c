@@ -87,13 +87,40 @@ smtpd_check_hostname_valid(const char *name)
 	return *name == '[' ? valid_hostliteral(name) : valid_hostname(name, 1);
 }
 
+/* The reject code and table name of an unknown address, by class. */
+static void
+smtpd_check_unknown(const SMTPD_CONF *conf, int class, int *code,
+    const char **table)
+{
+	switch (class) {
+	case SMTPD_DEST_LOCAL:
+		*code = conf->unknown_local_code;
+		*table = "local recipient";
+		break;
+	case SMTPD_DEST_VALIAS:
+		*code = conf->unknown_valias_code;
+		*table = "virtual alias";
+		break;
+	case SMTPD_DEST_VMAILBOX:
+		*code = conf->unknown_vmailbox_code;
+		*table = "virtual mailbox";
+		break;
+	default:
+		*code = conf->unknown_relay_code;
+		*table = "relay recipient";
+		break;
+	}
+}
+
 /* reject_unlisted_recipient / reject_unlisted_sender. */
 static int
 smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 {
 	char	*q = smtpd_resolve_qualify(c->state->conf, addr);
-	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO;
+	VSTRING	*moved = vstring_alloc(64);
+	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO, code;
 	const char *what = rcpt ? "Recipient address" : "Sender address";
+	const char *table;
 
 	if (rcpt && c->state->conf->no_unknown_rcpt) {
 		myfree(q);
@@ -104,20 +131,22 @@ smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 	if (!err && !(rcpt && class == SMTPD_DEST_LOCAL
 	    && (strncasecmp(q, "postmaster@", 11) == 0
 	    || strncasecmp(q, "mailer-daemon@", 14) == 0)))
-		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
+		known = smtpd_resolve_known_rcpt(c->state, q, class, &err, moved);
+	smtpd_check_unknown(c->state->conf, class, &code, &table);
 	if (err)
 		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "
 		    "Temporary lookup failure", addr, what);
+	else if (vstring_len(moved) > 0)
+		r = smtpd_reject(c, 550, "5.1.6", "<%s>: %s rejected: "
+		    "User has moved to %s", addr, what, vstring_str(moved));
 	else if (!known)
-		r = smtpd_reject(c, class == SMTPD_DEST_LOCAL ?
-		    c->state->conf->unknown_local_code :
-		    c->state->conf->unknown_relay_code, rcpt ? "5.1.1" : "5.1.0",
-		    "<%s>: %s rejected: User unknown in %s recipient table",
-		    addr, what, class == SMTPD_DEST_LOCAL ? "local" : "relay");
+		r = smtpd_reject(c, code, rcpt ? "5.1.1" : "5.1.0",
+		    "<%s>: %s rejected: User unknown in %s table",
+		    addr, what, table);
+	vstring_free(moved);
 	myfree(q);
 	return r;
 }
-
 
 static int
 smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)

@@ -56,6 +56,8 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->access_defer_code = (int)conf_int("access_map_defer_code");
 	conf->unknown_local_code = (int)conf_int("unknown_local_recipient_reject_code");
 	conf->unknown_relay_code = (int)conf_int("unknown_relay_recipient_reject_code");
+	conf->unknown_valias_code = (int)conf_int("unknown_virtual_alias_reject_code");
+	conf->unknown_vmailbox_code = (int)conf_int("unknown_virtual_mailbox_reject_code");
 	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
 	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
 	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
@@ -76,6 +78,16 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	    conf_str("local_recipient_maps"));
 	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
 	    conf_str("relay_recipient_maps"));
+	conf->relocated_maps = mail_addr_maps_open("relocated_maps",
+	    conf_str("relocated_maps"));
+	conf->canon_maps = mail_addr_maps_open("canonical_maps",
+	    conf_str("canonical_maps"));
+	conf->rcpt_canon_maps = mail_addr_maps_open("recipient_canonical_maps",
+	    conf_str("recipient_canonical_maps"));
+	conf->virt_alias_maps = mail_addr_maps_open("virtual_alias_maps",
+	    conf_str("virtual_alias_maps"));
+	conf->virt_mailbox_maps = mail_addr_maps_open("virtual_mailbox_maps",
+	    conf_str("virtual_mailbox_maps"));
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");
 	conf->helo_rest = conf_list("smtpd_helo_restrictions");

@@ -376,7 +376,9 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 		return -1;
 	}
 	if (smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify) < 0) {
-		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+		/* A table failed or an alias expansion is unreasonable. */
+		smtpd_chat_reply(state, "451 4.3.0 <%s>: Recipient address "
+		    "rejected: Temporary lookup failure", raw);
 		return -1;
 	}
 	if (state->rcpt_count++ == 0)
@@ -430,7 +432,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 int
 smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 {
-	VSTRING	*addr;
+	VSTRING	*addr, *moved;
 	ARGV	*extra;
 	const char *why;
 	char	*rcpt;
@@ -456,8 +458,9 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	}
 	rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 	vstring_free(addr);
+	moved = vstring_alloc(32);
 	known = smtpd_resolve_known_rcpt(state, rcpt,
-	    smtpd_resolve_class(state, rcpt, &err), &err);
+	    smtpd_resolve_class(state, rcpt, &err), &err, moved);
 	if (err)
 		smtpd_chat_reply(state, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
 	else if (!known)
@@ -465,6 +468,7 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 		    "User unknown", state->conf->unknown_local_code, rcpt);
 	else
 		smtpd_chat_reply(state, "252 2.0.0 <%s>", rcpt);
+	vstring_free(moved);
 	myfree(rcpt);
 	return err || !known ? -1 : 0;
 }
