@@ -310,3 +310,14 @@ def test_no_milters_override(make_instance, sink, pymilter):
         s.sendmail("s@client.test", ["reject@x.test"], b"Subject: x\r\n\r\nhi\r\n")
     data = sink.wait_messages(1, timeout=20)[0].data
     assert b"X-Milter" not in data
+
+
+def test_milter_header_checks(make_instance, sink, pymilter, tmp_path):
+    mhc = tmp_path / "milter_header_checks"
+    mhc.write_text("/^X-Milter: seen/ REPLACE X-Milter: checked\n")
+    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec,
+                 milter_header_checks="regexp:%s" % mhc)
+    assert send(inst, "plain")[0] == 250
+    data = sink.wait_messages(1, timeout=20)[0].data
+    assert b"X-Milter: checked\r\n" in data and b"X-Milter: seen" not in data
+    inst.wait_log(r"replace: header X-Milter: seen \w+ from localhost")
