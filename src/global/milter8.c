@@ -2,7 +2,7 @@
  * NAME
  *	milter8 - one milter, Sendmail milter protocol versions 2 to 6
  * SYNOPSIS
- *	#include "milter.h"
+ *	#include "milter8_priv.h"
  *
  *	MILTER *milter8_create(const char *name, const MILTER_CONF *conf);
  *	const char *milter8_conn_event(MILTER *m, host, addr, port, family,
@@ -10,9 +10,6 @@
  *	const char *milter8_helo_event(...), milter8_mail_event(...),
  *		milter8_rcpt_event(...), milter8_data_event(...),
  *		milter8_unknown_event(...);
- *	const char *milter8_message(MILTER *m, const MILTER_MSG *msg,
- *		MILTER_MAC_FN mac, void *ctx, const MILTER_EDIT_OPS *ops,
- *		void *opsctx);
  *	void milter8_abort(MILTER *m);
  *	void milter8_disconnect(MILTER *m);
  * DESCRIPTION
@@ -37,12 +34,7 @@
  *	Commands use command_timeout; the content and end of message use
  *	content_timeout.
  *
- *	milter8_message() sends the header fields, the end of the header,
- *	the body in chunks of at most 65535 bytes with CRLF line ends, and
- *	the end of the message, then applies the modifications the milter
- *	returns (header add/insert/change/delete, sender change, recipient
- *	add/delete, body replacement, quarantine) through the caller's
- *	MILTER_EDIT_OPS, refusing those it did not negotiate.
+ *	The message content and its modifications are in milter8_msg.c.
  * DIAGNOSTICS
  *	A milter that cannot be reached, does not answer in time, closes
  *	the connection, or sends a malformed or unexpected packet is logged
@@ -62,114 +54,11 @@
 #include <strings.h>
 
 #include "connect.h"
-#include "milter.h"
+#include "milter8_priv.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstream.h"
 
-/* Commands (MTA to milter). */
-#define SMFIC_ABORT	'A'
-#define SMFIC_BODY	'B'
-#define SMFIC_CONNECT	'C'
-#define SMFIC_MACRO	'D'
-#define SMFIC_BODYEOB	'E'
-#define SMFIC_HELO	'H'
-#define SMFIC_HEADER	'L'
-#define SMFIC_MAIL	'M'
-#define SMFIC_EOH	'N'
-#define SMFIC_OPTNEG	'O'
-#define SMFIC_QUIT	'Q'
-#define SMFIC_RCPT	'R'
-#define SMFIC_DATA	'T'
-#define SMFIC_UNKNOWN	'U'
-
-/* Replies (milter to MTA). */
-#define SMFIR_ADDRCPT	'+'
-#define SMFIR_DELRCPT	'-'
-#define SMFIR_ADDRCPT_PAR '2'
-#define SMFIR_SHUTDOWN	'4'
-#define SMFIR_ACCEPT	'a'
-#define SMFIR_REPLBODY	'b'
-#define SMFIR_CONTINUE	'c'
-#define SMFIR_DISCARD	'd'
-#define SMFIR_CHGFROM	'e'
-#define SMFIR_CONN_FAIL	'f'
-#define SMFIR_ADDHEADER	'h'
-#define SMFIR_INSHEADER	'i'
-#define SMFIR_SETSYMLIST 'l'
-#define SMFIR_CHGHEADER	'm'
-#define SMFIR_PROGRESS	'p'
-#define SMFIR_QUARANTINE 'q'
-#define SMFIR_REJECT	'r'
-#define SMFIR_SKIP	's'
-#define SMFIR_TEMPFAIL	't'
-#define SMFIR_REPLYCODE	'y'
-
-/* Actions. */
-#define SMFIF_ADDHDRS	0x01
-#define SMFIF_CHGBODY	0x02
-#define SMFIF_ADDRCPT	0x04
-#define SMFIF_DELRCPT	0x08
-#define SMFIF_CHGHDRS	0x10
-#define SMFIF_QUARANTINE 0x20
-#define SMFIF_CHGFROM	0x40
-#define SMFIF_ADDRCPT_PAR 0x80
-#define SMFIF_SETSYMLIST 0x100
-#define SMFIF_ALL_V2	0x3f
-#define SMFIF_ALL_V6	0x1ff
-
-/* Protocol step flags. */
-#define SMFIP_NOCONNECT	0x1
-#define SMFIP_NOHELO	0x2
-#define SMFIP_NOMAIL	0x4
-#define SMFIP_NORCPT	0x8
-#define SMFIP_NOBODY	0x10
-#define SMFIP_NOHDRS	0x20
-#define SMFIP_NOEOH	0x40
-#define SMFIP_NR_HDR	0x80
-#define SMFIP_NOUNKNOWN	0x100
-#define SMFIP_NODATA	0x200
-#define SMFIP_SKIP	0x400
-#define SMFIP_RCPT_REJ	0x800
-#define SMFIP_NR_CONN	0x1000
-#define SMFIP_NR_HELO	0x2000
-#define SMFIP_NR_MAIL	0x4000
-#define SMFIP_NR_RCPT	0x8000
-#define SMFIP_NR_DATA	0x10000
-#define SMFIP_NR_UNKN	0x20000
-#define SMFIP_NR_EOH	0x40000
-#define SMFIP_NR_BODY	0x80000
-#define SMFIP_HDR_LEADSPC 0x100000
-#define SMFIP_ALL_V2	0x7f
-#define SMFIP_ALL_V6	0x1fffff
-
-#define MILTER8_MAX_PACKET	(2 * 1024 * 1024)
-#define MILTER8_CHUNK		65535
-
-/* States. */
-#define M8_IDLE		0	/* not connected yet */
-#define M8_READY	1
-#define M8_DONE		2	/* accepted or rejected for the session */
-#define M8_ERROR	3	/* failed: default action from now on */
-
-struct MILTER {
-	char	*name;
-	MILTER_CONF conf;
-	VSTREAM	*fp;
-	int	 state;
-	int	 msg_done;		/* accept/reject/discard: skip to next message */
-	int	 in_msg;		/* MAIL sent, ABORT owed */
-	int	 skip_body;
-	int	 body_cr;		/* replaced body chunk ended in CR */
-	int	 version;
-	unsigned actions;
-	unsigned proto;
-	ARGV	*symlist[MILTER_MAC_COUNT];
-	VSTRING	*pkt;			/* outgoing */
-	VSTRING	*in;			/* incoming */
-	VSTRING	*reply;
-	const char *stage;		/* for logs */
-};
 
 /* Every step flag that has an SMFIP_NO* / SMFIP_NR_* pair. */
 static const struct m8_step {
@@ -259,17 +148,17 @@ milter8_free(MILTER *m)
 }
 
 /* The reply of the default action; quarantine holds through ops. */
-static const char *
+const char *
 milter8_default(MILTER *m)
 {
 	return milter_default_reply(m->conf.default_action);
 }
 
 /* Give up on this milter for the session; returns the default reply. */
-static const char *
+const char *
 milter8_fail(MILTER *m, const char *fmt, ...) PRINTFLIKE(2, 3);
 
-static const char *
+const char *
 milter8_fail(MILTER *m, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -288,13 +177,13 @@ milter8_fail(MILTER *m, const char *fmt, ...)
 }
 
 /* Packet output. */
-static void
+void
 milter8_put_str(VSTRING *b, const char *s)
 {
 	vstring_memcat(b, s, strlen(s) + 1);
 }
 
-static void
+void
 milter8_put_u32(VSTRING *b, uint32_t v)
 {
 	uint32_t n = htonl(v);
@@ -302,7 +191,7 @@ milter8_put_u32(VSTRING *b, uint32_t v)
 	vstring_memcat(b, &n, 4);
 }
 
-static int
+int
 milter8_send(MILTER *m, int cmd, const char *data, size_t len, int timeout)
 {
 	uint32_t n = htonl((uint32_t)len + 1);
@@ -331,7 +220,7 @@ milter8_readn(VSTREAM *fp, char *buf, size_t len)
 }
 
 /* One packet into m->in; returns the command byte, or -1 after logging. */
-static int
+int
 milter8_recv(MILTER *m, int timeout, VSTRING *why)
 {
 	uint32_t n;
@@ -366,7 +255,7 @@ milter8_recv(MILTER *m, int timeout, VSTRING *why)
 }
 
 /* Parse NUL-terminated strings out of m->in; -1 if malformed. */
-static int
+int
 milter8_strings(MILTER *m, size_t off, const char **v, int want)
 {
 	const char *p = vstring_str(m->in) + off, *end = vstring_end(m->in);
@@ -382,7 +271,7 @@ milter8_strings(MILTER *m, size_t off, const char **v, int want)
 	return i;
 }
 
-static uint32_t
+uint32_t
 milter8_get_u32(const char *p)
 {
 	uint32_t n;
@@ -498,7 +387,7 @@ milter8_connect(MILTER *m)
 }
 
 /* Send the macros of a stage; -1 on I/O error. */
-static int
+int
 milter8_macros(MILTER *m, int cmd, int stage, MILTER_MAC_FN mac, void *ctx,
     int timeout)
 {
@@ -555,7 +444,7 @@ milter8_reply_ok(const char *text)
  * A final reply to a command: null to go on, a reply, or "D". Modifying
  * replies are errors here (they belong after end of message).
  */
-static const char *
+const char *
 milter8_final(MILTER *m, int c, int in_message)
 {
 	const char *txt = vstring_str(m->in);
@@ -614,7 +503,7 @@ milter8_final(MILTER *m, int c, int in_message)
  * Returns null (go on), a reply, or the default reply after a failure.
  * *sent tells whether the command went out (a refused step does not).
  */
-static const char *
+const char *
 milter8_event(MILTER *m, int cmd, const char *data, size_t len,
     MILTER_MAC_FN mac, void *ctx, int timeout, int in_message)
 {
@@ -791,282 +680,3 @@ milter8_disconnect(MILTER *m)
 	m->in_msg = 0;
 }
 
-/* Body chunks: lines joined with CRLF, sent in pieces of MILTER8_CHUNK. */
-typedef struct M8_BODY {
-	MILTER	*m;
-	VSTRING	*buf;
-	const char *mac_ctx_r;		/* reply that stopped the walk */
-	MILTER_MAC_FN mac;
-	void	*ctx;
-} M8_BODY;
-
-static int
-milter8_body_flush(M8_BODY *b)
-{
-	const char *r;
-
-	if (vstring_len(b->buf) == 0)
-		return 0;
-	r = milter8_event(b->m, SMFIC_BODY, vstring_str(b->buf),
-	    vstring_len(b->buf), b->mac, b->ctx, b->m->conf.content_timeout, 1);
-	vstring_truncate(b->buf, 0);
-	if (r != NULL || b->m->state != M8_READY || b->m->msg_done) {
-		b->mac_ctx_r = r;
-		return -1;
-	}
-	return b->m->skip_body ? -1 : 0;
-}
-
-static int
-milter8_body_line(void *ctx, const char *line, size_t len)
-{
-	M8_BODY	*b = ctx;
-	size_t	 n;
-
-	for (;;) {
-		n = MILTER8_CHUNK - vstring_len(b->buf);
-		if (len + 2 <= n)
-			break;
-		if (len < n) {
-			/* The line fits, its CRLF does not: send it first. */
-			vstring_memcat(b->buf, line, len);
-			len = 0;
-			line = "";
-		} else {
-			vstring_memcat(b->buf, line, n);
-			line += n;
-			len -= n;
-		}
-		if (milter8_body_flush(b) < 0)
-			return -1;
-	}
-	vstring_memcat(b->buf, line, len);
-	vstring_memcat(b->buf, "\r\n", 2);
-	return 0;
-}
-
-/* Header fields, end of header, body; null to go on. */
-static const char *
-milter8_content(MILTER *m, const MILTER_MSG *msg, MILTER_MAC_FN mac,
-    void *ctx)
-{
-	ARGV	*hdrs = msg->headers(msg->ctx);
-	VSTRING	*data = vstring_alloc(1024);
-	const char *r = NULL, *f, *colon, *v;
-	M8_BODY	 b;
-
-	for (size_t i = 0; i < hdrs->argc && r == NULL; i++) {
-		if (m->state != M8_READY || m->msg_done)
-			break;
-		f = hdrs->argv[i];
-		if ((colon = strchr(f, ':')) == NULL)
-			continue;
-		vstring_memcpy(data, f, colon - f);
-		vstring_addch(data, 0);
-		v = colon + 1;
-		if ((m->proto & SMFIP_HDR_LEADSPC) == 0 && *v == ' ')
-			v++;
-		milter8_put_str(data, v);
-		r = milter8_event(m, SMFIC_HEADER, vstring_str(data),
-		    vstring_len(data), mac, ctx, m->conf.content_timeout, 1);
-	}
-	vstring_free(data);
-	if (r == NULL)
-		r = milter8_event(m, SMFIC_EOH, "", 0, mac, ctx,
-		    m->conf.content_timeout, 1);
-	if (r != NULL || m->state != M8_READY || m->msg_done
-	    || (m->proto & SMFIP_NOBODY))
-		return r;
-	b.m = m;
-	b.buf = vstring_alloc(MILTER8_CHUNK + 2);
-	b.mac_ctx_r = NULL;
-	b.mac = mac;
-	b.ctx = ctx;
-	if (msg->body(msg->ctx, milter8_body_line, &b) == 0)
-		(void)milter8_body_flush(&b);
-	r = b.mac_ctx_r;
-	vstring_free(b.buf);
-	return r;
-}
-
-/* Header name and value of an add/insert/change; value gets its space. */
-static int
-milter8_hdr_args(MILTER *m, size_t off, const char **name, VSTRING *value)
-{
-	const char *v[2];
-	const char *p;
-
-	if (milter8_strings(m, off, v, 2) != 2 || *v[0] == 0
-	    || strpbrk(v[0], ": \t\r\n") != NULL)
-		return -1;
-	*name = v[0];
-	vstring_truncate(value, 0);
-	if (*v[1] && (m->proto & SMFIP_HDR_LEADSPC) == 0)
-		vstring_addch(value, ' ');
-	for (p = v[1]; *p; p++)
-		if (!(p[0] == '\r' && p[1] == '\n'))
-			vstring_addch(value, *p);
-	return 0;
-}
-
-/* A replaced body chunk, CRLF to LF (a CR may end one chunk). */
-static int
-milter8_repl_body(MILTER *m, const MILTER_EDIT_OPS *ops, void *octx)
-{
-	VSTRING	*out = vstring_alloc(vstring_len(m->in) + 1);
-	const char *p = vstring_str(m->in), *end = vstring_end(m->in);
-	int	 r;
-
-	if (m->body_cr && (p == end || *p != '\n'))
-		vstring_addch(out, '\r');
-	m->body_cr = 0;
-	for (; p < end; p++) {
-		if (*p == '\r' && p + 1 == end)
-			m->body_cr = 1;
-		else if (!(*p == '\r' && p[1] == '\n'))
-			vstring_addch(out, *p);
-	}
-	r = ops->repl_body(octx, MILTER_BODY_DATA, vstring_str(out),
-	    vstring_len(out));
-	vstring_free(out);
-	return r;
-}
-
-/* Apply one modification; 0 done, -1 protocol error, -2 cannot apply. */
-static int
-milter8_edit(MILTER *m, int c, const MILTER_EDIT_OPS *ops, void *octx,
-    int *body_started)
-{
-	VSTRING	*value = vstring_alloc(100);
-	const char *name, *v[2];
-	int	 r = -1, n;
-	unsigned need;
-
-	need = c == SMFIR_ADDHEADER || c == SMFIR_INSHEADER ? SMFIF_ADDHDRS :
-	    c == SMFIR_CHGHEADER ? SMFIF_CHGHDRS : c == SMFIR_CHGFROM ?
-	    SMFIF_CHGFROM : c == SMFIR_ADDRCPT ? SMFIF_ADDRCPT :
-	    c == SMFIR_ADDRCPT_PAR ? SMFIF_ADDRCPT_PAR : c == SMFIR_DELRCPT ?
-	    SMFIF_DELRCPT : c == SMFIR_REPLBODY ? SMFIF_CHGBODY :
-	    SMFIF_QUARANTINE;
-	if ((m->actions & need) == 0) {
-		msg_warn("milter %s: modification '%c' was not negotiated",
-		    m->name, c);
-		vstring_free(value);
-		return -1;
-	}
-	switch (c) {
-	case SMFIR_ADDHEADER:
-		if (milter8_hdr_args(m, 0, &name, value) == 0)
-			r = ops->add_header(octx, name, vstring_str(value));
-		break;
-	case SMFIR_INSHEADER:
-	case SMFIR_CHGHEADER:
-		if (vstring_len(m->in) < 4
-		    || milter8_hdr_args(m, 4, &name, value) < 0)
-			break;
-		n = (int)(milter8_get_u32(vstring_str(m->in)) & 0x7fffffff);
-		r = c == SMFIR_INSHEADER ?
-		    ops->ins_header(octx, n, name, vstring_str(value)) :
-		    ops->chg_header(octx, n, name, vstring_str(value));
-		break;
-	case SMFIR_CHGFROM:
-	case SMFIR_ADDRCPT:
-	case SMFIR_ADDRCPT_PAR:
-		if ((n = milter8_strings(m, 0, v, 2)) < 1)
-			break;
-		if (c == SMFIR_CHGFROM)
-			r = ops->chg_from(octx, v[0], n > 1 ? v[1] : "");
-		else
-			r = ops->add_rcpt(octx, v[0], n > 1 ? v[1] : "");
-		break;
-	case SMFIR_DELRCPT:
-		if (milter8_strings(m, 0, v, 1) == 1)
-			r = ops->del_rcpt(octx, v[0]);
-		break;
-	case SMFIR_QUARANTINE:
-		if (milter8_strings(m, 0, v, 1) == 1)
-			r = ops->hold(octx, *v[0] ? v[0] : "milter quarantine");
-		break;
-	case SMFIR_REPLBODY:
-		if (!*body_started) {
-			*body_started = 1;
-			m->body_cr = 0;
-			if (ops->repl_body(octx, MILTER_BODY_START, "", 0) < 0) {
-				r = -2;
-				break;
-			}
-		}
-		r = milter8_repl_body(m, ops, octx);
-		break;
-	}
-	vstring_free(value);
-	if (r == -1 && c != SMFIR_REPLBODY && vstring_len(m->in) > 0)
-		return r;
-	return r < 0 ? -2 : 0;
-}
-
-/* End of message: replies until a final one, applying modifications. */
-static const char *
-milter8_eom(MILTER *m, MILTER_MAC_FN mac, void *ctx,
-    const MILTER_EDIT_OPS *ops, void *octx)
-{
-	VSTRING	*why;
-	const char *r;
-	int	 c, body_started = 0, failed = 0, e;
-
-	m->stage = "end-of-message";
-	if (milter8_macros(m, SMFIC_BODYEOB, MILTER_MAC_EOM, mac, ctx,
-	    m->conf.content_timeout) < 0
-	    || milter8_send(m, SMFIC_BODYEOB, "", 0, m->conf.content_timeout) < 0)
-		return milter8_fail(m, "cannot send end-of-message: %m");
-	why = vstring_alloc(100);
-	for (;;) {
-		if ((c = milter8_recv(m, m->conf.content_timeout, why)) < 0) {
-			r = milter8_fail(m, "%s", vstring_str(why));
-			break;
-		}
-		if (c == SMFIR_PROGRESS)
-			continue;
-		if (strchr("hime+2-qb", c) != NULL) {
-			if ((e = milter8_edit(m, c, ops, octx, &body_started)) == -1) {
-				r = milter8_fail(m, "malformed or refused "
-				    "modification '%c'", c);
-				break;
-			}
-			if (e == -2)
-				failed = 1;
-			continue;
-		}
-		r = milter8_final(m, c, 1);
-		if (body_started && r == NULL && m->body_cr)
-			failed |= ops->repl_body(octx, MILTER_BODY_DATA, "\r", 1) < 0;
-		if (body_started && r == NULL)
-			failed |= ops->repl_body(octx, MILTER_BODY_END, "", 0) < 0;
-		if (failed && r == NULL)
-			r = "451 4.3.0 Error: cannot apply milter modifications";
-		break;
-	}
-	vstring_free(why);
-	return r;
-}
-
-const char *
-milter8_message(MILTER *m, const MILTER_MSG *msg, MILTER_MAC_FN mac,
-    void *ctx, const MILTER_EDIT_OPS *ops, void *octx)
-{
-	const char *r;
-
-	if (m->state == M8_ERROR)
-		return milter8_default(m);
-	if (m->state != M8_READY || m->msg_done)
-		return NULL;
-	r = milter8_content(m, msg, mac, ctx);
-	if (r == NULL && m->state == M8_READY && !m->msg_done) {
-		r = milter8_eom(m, mac, ctx, ops, octx);
-		m->in_msg = 0;
-	}
-	milter8_abort(m);
-	m->msg_done = 0;
-	m->skip_body = 0;
-	return r;
-}
