@@ -93,6 +93,7 @@ def test_hold_visible_in_queue(make_instance, sink, tmp_path):
     inst.wait_log(r"%s: hold: header Subject: hold me please from "
                   r"localhost\[127\.0\.0\.1\];.*: held for review" % qid)
     wait_for(lambda: inst.queue_files("hold"), 10, "file in hold/")
+    inst.wait_log(r"%s: from=<s@client\.test>, size=\d+, nrcpt=1 \(queue hold\)" % qid)
     out = inst.smtpctl(["show", "queue"]).stdout.decode()
     assert qid.lower() in out.lower()
     assert sink.messages == []

@@ -80,6 +80,7 @@ void	 cleanup_write(CLEANUP *, const char *buf, size_t len);
 off_t	 cleanup_size(CLEANUP *);
 int	 cleanup_close(CLEANUP *, const char *queue, VSTRING *reply);
 void	 cleanup_abort(CLEANUP *);
+int	 cleanup_last_held(const CLEANUP_CONF *);	/* last close: hold/ */
 
 /* Queries (hooks, callers). */
 const char *cleanup_get_sender(const CLEANUP *);

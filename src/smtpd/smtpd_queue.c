@@ -159,6 +159,9 @@ smtpd_queue_commit(SMTPD_STATE *state, VSTRING *reply)
 			msg_info("%s: hold: END-OF-MESSAGE from %s: %s",
 			    state->queue_id, state->namaddr,
 			    state->hold_why ? state->hold_why : "held");
+		/* A check or milter said HOLD (and logged it). */
+		if (cleanup_last_held(state->conf->cleanup))
+			state->hold = 1;
 		msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queue %s)",
 		    state->queue_id, sender, size, state->rcpt_count,
 		    state->hold ? "hold" : "active");
