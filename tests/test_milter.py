@@ -27,27 +27,47 @@ def have_pymilter():
 
 
 class PyMilter:
-    """tests/milter_py.py on a free loopback port; .events() reads its log."""
+    """tests/milter_py.py on a free loopback port (or a UNIX socket);
+    .events() reads its log."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, unix=False):
         self.addr = random_loopback()
         self.port = free_port(self.addr)
         self.log = str(tmp_path / "milter.log")
         open(self.log, "w").close()
         os.chmod(self.log, 0o666)
+        if unix:
+            # A directory the unprivileged daemons can reach.
+            sdir = tmp_path / "msock"
+            sdir.mkdir()
+            os.chmod(str(tmp_path), 0o755)
+            os.chmod(str(sdir), 0o777)
+            self.path = str(sdir / "milter")
+            where = "unix:%s" % self.path
+        else:
+            where = "inet:%d@%s" % (self.port, self.addr)
         self.proc = subprocess.Popen(
-            [PY, os.path.join(HERE, "milter_py.py"),
-             "inet:%d@%s" % (self.port, self.addr), self.log],
+            [PY, os.path.join(HERE, "milter_py.py"), where, self.log],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def up():
             try:
-                socket.create_connection((self.addr, self.port), 0.5).close()
+                if unix:
+                    s = socket.socket(socket.AF_UNIX)
+                    s.settimeout(0.5)
+                    s.connect(self.path)
+                    s.close()
+                else:
+                    socket.create_connection((self.addr, self.port), 0.5).close()
                 return True
             except OSError:
                 return False
         wait_for(up, 10, "python milter listening")
-        self.spec = "inet:%s:%d" % (self.addr, self.port)
+        if unix:
+            os.chmod(self.path, 0o666)
+            self.spec = "unix:%s" % self.path
+        else:
+            self.spec = "inet:%s:%d" % (self.addr, self.port)
 
     def events(self):
         with open(self.log) as f:
@@ -321,3 +341,21 @@ def test_milter_header_checks(make_instance, sink, pymilter, tmp_path):
     data = sink.wait_messages(1, timeout=20)[0].data
     assert b"X-Milter: checked\r\n" in data and b"X-Milter: seen" not in data
     inst.wait_log(r"replace: header X-Milter: seen \w+ from localhost")
+
+
+def test_unix_socket_milter(make_instance, sink, tmp_path):
+    if not have_pymilter():
+        pytest.skip("python3-milter not installed")
+    m = PyMilter(tmp_path, unix=True)
+    try:
+        inst = relay(make_instance, sink, smtpd_milters=m.spec)
+        with inst.smtp() as s:
+            s.ehlo("client.test")
+            s.mail("s@client.test")
+            assert s.rcpt("reject@x.test") == (550, b"5.7.1 milter says no")
+            assert s.rcpt("r@x.test")[0] == 250
+            assert s.data(b"Subject: over unix\r\n\r\nhi\r\n")[0] == 250
+        data = sink.wait_messages(1, timeout=20)[0].data
+        assert b"X-Milter: seen" in data
+    finally:
+        m.stop()
