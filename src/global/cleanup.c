@@ -519,6 +519,12 @@ cleanup_result(CLEANUP *c, VSTRING *reply)
 }
 
 int
+cleanup_last_held(const CLEANUP_CONF *conf)
+{
+	return conf->last_held;
+}
+
+int
 cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 {
 	VSTRING	*why;
@@ -526,6 +532,7 @@ cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 	int	 r;
 
 	vstring_reset(reply);
+	c->conf->last_held = 0;
 	cleanup_content_end(c);
 	for (i = 0; i < c->nhooks && !c->errs && !c->discard; i++)
 		if (c->conf->hooks[i].eom)
@@ -553,6 +560,7 @@ cleanup_close(CLEANUP *c, const char *queue, VSTRING *reply)
 	}
 	if (c->hold && c->why)
 		msg_info_as("cleanup", "%s: hold: %s", cleanup_id(c), c->why);
+	c->conf->last_held = c->hold;
 	why = vstring_alloc(100);
 	if (qf_commit(c->qf, c->hold ? QF_HOLD : queue, why) < 0) {
 		msg_warn("%s: cannot commit queue file: %s", cleanup_id(c),

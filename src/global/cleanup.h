@@ -24,6 +24,9 @@ typedef struct CLEANUP CLEANUP;			/* per message */
 #define CLEANUP_FLAG_RCPT_SOFT	(1 << 4)	/* the caller refuses a recipient that
 						 * cleanup_rcpt() failed (smtpd, 451
 						 * at RCPT); else the message defers */
+#define CLEANUP_FLAG_NO_HBC	(1 << 5)	/* receive_override_options:
+						 * no_header_body_checks */
+#define CLEANUP_FLAG_NO_MILTER	(1 << 6)	/* ... no_milters */
 #define CLEANUP_FLAG_SMTPD	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_BCC | \
 				 CLEANUP_FLAG_FILTER | CLEANUP_FLAG_RCPT_SOFT)
 #define CLEANUP_FLAG_PICKUP	(CLEANUP_FLAG_MAP | CLEANUP_FLAG_BCC | \
@@ -77,6 +80,7 @@ void	 cleanup_write(CLEANUP *, const char *buf, size_t len);
 off_t	 cleanup_size(CLEANUP *);
 int	 cleanup_close(CLEANUP *, const char *queue, VSTRING *reply);
 void	 cleanup_abort(CLEANUP *);
+int	 cleanup_last_held(const CLEANUP_CONF *);	/* last close: hold/ */
 
 /* Queries (hooks, callers). */
 const char *cleanup_get_sender(const CLEANUP *);

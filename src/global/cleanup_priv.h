@@ -61,6 +61,7 @@ struct CLEANUP_CONF {
 	RESOLVE_CLASS *resolve;		/* is a domain local ("user" keys) */
 	size_t	 nhooks;
 	CLEANUP_HOOK hooks[CLEANUP_MAX_HOOKS];
+	int	 last_held;		/* the last cleanup_close() went to hold/ */
 };
 
 struct CLEANUP {

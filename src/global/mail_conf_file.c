@@ -175,6 +175,7 @@ conf_file_first(const char *path, VSTRING *out, VSTRING *why)
 int
 conf_file_param(const char *name)
 {
+	/* params-compat: names only (these are not reads) */
 	static const char *names[] = {
 		"myorigin", "mydestination", "mynetworks", "relay_domains",
 		"permit_mx_backup_networks", "debug_peer_list",

@@ -159,6 +159,7 @@ pickup_post_init(const char *service, char **argv)
 	pickup_ctx.size_limit = conf_size("message_size_limit");
 	pickup_ctx.header_limit = (size_t)conf_int("header_size_limit");
 	pickup_ctx.cleanup = cleanup_conf_load();
+	(void)cleanup_content_register(pickup_ctx.cleanup, 0);
 }
 
 int

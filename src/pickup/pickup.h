@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "cleanup.h"
+#include "cleanup_content.h"
 #include "vstring.h"
 
 typedef struct PICKUP_CTX {

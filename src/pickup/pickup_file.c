@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "addr_parse.h"
-#include "cleanup.h"
+#include "cleanup_content.h"
 #include "maildrop.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -258,7 +258,8 @@ pickup_file(const PICKUP_CTX *ctx, const char *path, PICKUP_INFO *info, VSTRING 
 	env = maildrop_env_alloc();
 	if (maildrop_env_read(fp, env, why) < 0)
 		goto out;
-	if ((c = cleanup_open(ctx->cleanup, ctx->queue_dir, CLEANUP_FLAG_PICKUP,
+	if ((c = cleanup_open(ctx->cleanup, ctx->queue_dir,
+	    cleanup_content_flags(CLEANUP_FLAG_PICKUP),
 	    why)) == NULL) {
 		ret = PICKUP_RETRY;
 		goto out;

@@ -143,24 +143,28 @@ message_open(const char *from, const char *id)
 }
 
 /*
- * Where a recipient goes: the message's content_filter (set by smtpd for
- * a FILTER action: "transport:nexthop", an empty nexthop meaning the
- * recipient domain) overrides the routing of every recipient.
+ * content_filter (main.cf or -o, recorded by the cleanup stage) or a
+ * FILTER action: every recipient goes to transport:nexthop, the
+ * recipient domain when the nexthop is empty, as in Postfix.
  */
 static int
-message_route(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
+message_route_filter(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 {
-	const char *addr = message->qf->rcpt[i].address;
 	const char *filter = qf_attr(message->qf, "content_filter");
 
-	if (filter == NULL || *filter == 0 ||
-	    qmgr_route_parse(filter, route->transport, route->nexthop) < 0 ||
-	    vstring_len(route->transport) == 0)
-		return qmgr_route(addr, route);
+	if (filter == NULL || *filter == 0)
+		return -1;
+	qmgr_route_parse(filter, route->transport, route->nexthop);
+	if (vstring_len(route->transport) == 0) {
+		msg_warn("%s: bad content filter \"%s\"; ignored",
+		    message->id, filter);
+		return -1;
+	}
 	if (vstring_len(route->nexthop) == 0)
-		vstring_strcpy(route->nexthop, qmgr_route_domain(addr));
-	vstring_reset(route->text);
-	return route->action = QMGR_ROUTE_DELIVER;
+		vstring_strcpy(route->nexthop,
+		    qmgr_route_domain(message->qf->rcpt[i].address));
+	route->action = QMGR_ROUTE_DELIVER;
+	return QMGR_ROUTE_DELIVER;
 }
 
 /* Route one recipient into its queue, or decide it here. */
@@ -171,8 +175,11 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	QMGR_QUEUE *queue;
 	const char *text;
 	char	 status[16];
+	int	 action;
 
-	switch (message_route(message, i, route)) {
+	if ((action = message_route_filter(message, i, route)) < 0)
+		action = qmgr_route(message->qf->rcpt[i].address, route);
+	switch (action) {
 	case QMGR_ROUTE_ERROR:
 		text = vstring_str(route->text);
 		qmgr_status_from_text(text, "5.0.0", status, sizeof(status));

@@ -192,6 +192,7 @@ typedef struct SMTP_REQ {
 
 /* smtp_conf.c */
 void	 smtp_conf_load(const char *, const char *);
+const char *smtp_pname(const char *);	/* smtp_x, or lmtp_x in LMTP mode */
 
 /* smtp_addr.c */
 int	 smtp_addr_resolve(const char *, SMTP_ADDR **, VSTRING *, char *);
@@ -248,6 +249,14 @@ void	 smtp_out_text(SMTP_OUT *, const char *, size_t, int);
 
 /* smtp_mime.c: 8-bit to quoted-printable on the fly */
 typedef struct SMTP_MIME SMTP_MIME;
+void	 smtp_body_line(SMTP_OUT *, SMTP_MIME *, const char *, size_t, int);
+
+/* smtp_hbc.c: smtp_header_checks, smtp_body_checks */
+typedef struct SMTP_HBC SMTP_HBC;
+void	 smtp_hbc_conf(void);
+SMTP_HBC *smtp_hbc_begin(SMTP_REQ *, SMTP_OUT *, SMTP_MIME *);
+void	 smtp_hbc_line(SMTP_HBC *, const char *, size_t, int);
+void	 smtp_hbc_end(SMTP_HBC *);
 
 SMTP_MIME *smtp_mime_create(SMTP_OUT *, long, long);
 void	 smtp_mime_line(SMTP_MIME *, const char *, size_t, int);

@@ -139,7 +139,7 @@ smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
 
 /* smtp_body_line - one piece of a content line, to the converter or out */
 
-static void
+void
 smtp_body_line(SMTP_OUT *out, SMTP_MIME *mime, const char *s, size_t len, int eol)
 {
 	if (eol && len > 0 && s[len - 1] == '\r')
@@ -152,9 +152,23 @@ smtp_body_line(SMTP_OUT *out, SMTP_MIME *mime, const char *s, size_t len, int eo
 
 /* smtp_body_copy - split the content into lines */
 
+static void
+smtp_body_piece(SMTP_HBC *hbc, SMTP_OUT *out, SMTP_MIME *mime, const char *s,
+    size_t len, int eol)
+{
+	if (hbc == NULL) {
+		smtp_body_line(out, mime, s, len, eol);
+		return;
+	}
+	if (eol && len > 0 && s[len - 1] == '\r')
+		len--;
+	smtp_hbc_line(hbc, s, len, eol);
+}
+
 static int
 smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 {
+	SMTP_HBC *hbc = smtp_hbc_begin(req, out, mime);
 	char	*buf = mymalloc(SMTP_BODY_BLOCK), *p, *end, *nl;
 	VSTRING	*line = vstring_alloc(SMTP_BODY_CHUNK);
 	off_t	 off = 0;
@@ -174,20 +188,22 @@ smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 					vstring_truncate(line, vstring_len(line) - 1);
 					take--;
 				}
-				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 0);
+				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 0);
 				vstring_reset(line);
 				continue;
 			}
 			vstring_memcat(line, p, take);
 			if (nl) {
-				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
 				vstring_reset(line);
 				take++;
 			}
 		}
 	}
 	if (vstring_len(line) || out->col)
-		smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+		smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
+	if (hbc)
+		smtp_hbc_end(hbc);
 	vstring_free(line);
 	myfree(buf);
 	return n < 0 ? -1 : 0;

@@ -46,7 +46,7 @@ SMTP_CONF smtp_cf;
  * becomes "lmtp_x" when the table has that name (Postfix's lmtp_
  * parameters), else the smtp_ name serves both.
  */
-static const char *
+const char *
 smtp_pname(const char *name)
 {
 	static const char *map[][2] = {
@@ -220,6 +220,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.title = P_BOOL("smtp_progress_title");
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
 	smtp_tls_conf();
+	smtp_hbc_conf();
 	if (dns_set_servers(conf_str("dns_resolver_address"), why) < 0)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
 	smtp_cf.sasl_enable = P_BOOL("smtp_sasl_auth_enable");

@@ -59,6 +59,7 @@ smtpd_state_free(SMTPD_STATE *state)
 	smtpd_proto_reset(state);
 	smtpd_sasl_reset(state);
 	smtpd_rbl_free(state);
+	smtpd_milter_end(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
 	if (state->ehlo_discard)
@@ -135,6 +136,12 @@ smtpd_greet(SMTPD_STATE *state)
 	    smtpd_check_client(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		state->denied = 1;
+		return;
+	}
+	/* A milter's 421 ends the session now; other refusals come later. */
+	if (smtpd_milter_connect(state) < 0
+	    && strncmp(state->milter_denied, "421", 3) == 0) {
+		(void)smtpd_milter_denied(state);
 		return;
 	}
 	smtpd_chat_reply(state, "220 %s", smtpd_conf.banner);

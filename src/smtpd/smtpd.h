@@ -13,7 +13,7 @@
 #include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
-#include "cleanup.h"
+#include "cleanup_content.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -83,6 +83,7 @@ typedef struct SMTPD_CONF {
 	MAIL_ADDR_MAPS *virt_alias_maps;
 	MAIL_ADDR_MAPS *virt_mailbox_maps;
 	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
+	struct CLEANUP_CONTENT *content;	/* checks, milters (cleanup_content(3)) */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -132,6 +133,13 @@ typedef struct SMTPD_CONF {
 	ADDR_MATCH *sasl_excl;		/* smtpd_sasl_exceptions_networks */
 	MAIL_ADDR_MAPS *login_maps;	/* smtpd_sender_login_maps */
 	struct XSASL_SERVER_IMPL *sasl_impl;	/* null: AUTH is off */
+	/* Milters (smtpd_milter.c) */
+	const char *milters;		/* smtpd_milters */
+	int	 no_milters;		/* receive_override_options */
+	int	 no_unknown_rcpt;	/* ... no_unknown_recipient_checks */
+#define SMTPD_MILTER_MAPS	8
+	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
+	int	 nmilter_maps;
 } SMTPD_CONF;
 
 /* smtpd_tls_security_level values. */
@@ -235,6 +243,11 @@ typedef struct SMTPD_STATE {
 	int	 bdat;			/* BDAT in progress */
 	int	 bdat_bad;		/* BDAT chunk being discarded */
 	SMTPD_ACTIONS act;		/* smtpd_policy.c */
+	/* Milters (smtpd_milter.c). */
+	struct MILTERS *milters;	/* null: none for this session */
+	VSTRING	*milter_mac;		/* scratch for macro values */
+	const char *milter_rcpt;	/* recipient of the RCPT event */
+	char	*milter_denied;		/* connect-time rejection */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
 
@@ -289,6 +302,16 @@ void	 smtpd_sasl_reset(SMTPD_STATE *);
 int	 smtpd_sasl_mail_opt(SMTPD_STATE *, const char *);
 void	 smtpd_sasl_log(SMTPD_STATE *, VSTRING *);
 void	 smtpd_sasl_received(SMTPD_STATE *, VSTRING *);
+/* smtpd_milter.c */
+void	 smtpd_milter_conf(SMTPD_CONF *);
+int	 smtpd_milter_connect(SMTPD_STATE *);
+int	 smtpd_milter_denied(SMTPD_STATE *);
+int	 smtpd_milter_helo(SMTPD_STATE *);
+int	 smtpd_milter_mail(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_rcpt(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_data(SMTPD_STATE *);
+void	 smtpd_milter_abort(SMTPD_STATE *);
+void	 smtpd_milter_end(SMTPD_STATE *);
 
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);

@@ -130,6 +130,10 @@ smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 	const char *what = rcpt ? "Recipient address" : "Sender address";
 	const char *table;
 
+	if (rcpt && c->state->conf->no_unknown_rcpt) {
+		myfree(q);
+		return SMTPD_CHECK_DUNNO;
+	}
 	class = smtpd_resolve_class(c->state, q, &err);
 	/* RFC 5321 4.5.1: the postmaster always exists (as in Postfix). */
 	if (!err && !(rcpt && class == SMTPD_DEST_LOCAL

@@ -213,6 +213,11 @@ smtpd_cmd_helo_common(SMTPD_STATE *state, const char *args, int ehlo)
 		state->helo = NULL;
 		return -1;
 	}
+	if (smtpd_milter_helo(state) < 0) {
+		myfree(state->helo);
+		state->helo = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -409,6 +414,10 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 		smtpd_cmd_count(state, cmd->stat, 0);
 		smtpd_chat_reply(state, "503 5.7.0 Error: access denied for %s",
 		    state->namaddr);
+		return;
+	}
+	if (cmd->action != smtpd_cmd_quit && smtpd_milter_denied(state) < 0) {
+		smtpd_cmd_count(state, cmd->stat, 0);
 		return;
 	}
 	/* Trailing white space would confuse argument checks. */

@@ -142,7 +142,9 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	smtpd_conf_limits(conf);
 	smtpd_conf_lists(conf);
 	conf->cleanup = cleanup_conf_load();
+	conf->content = cleanup_content_register(conf->cleanup, 1);
 	smtpd_tls_conf(conf);
 	smtpd_sasl_conf(conf);
+	smtpd_milter_conf(conf);
 	(void)smtpd_dns_init();
 }

@@ -53,6 +53,8 @@ smtpd_data_ready(SMTPD_STATE *state)
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
+	if (smtpd_milter_data(state) < 0)
+		return -1;
 	return 0;
 }
 
@@ -85,9 +87,7 @@ smtpd_data_finish(SMTPD_STATE *state)
 		r = 0;
 	} else if ((cr = smtpd_queue_commit(state, reply)) == CLEANUP_REJECT
 	    || cr == CLEANUP_DEFER) {
-		msg_info("%s: %s: END-OF-MESSAGE from %s: %s", state->queue_id,
-		    cr == CLEANUP_REJECT ? "reject" : "defer", state->namaddr,
-		    vstring_str(reply));
+		/* The cleanup stage logged why (checks, milters, tables). */
 		smtpd_chat_reply(state, "%s", vstring_str(reply));
 	} else {
 		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",

@@ -62,6 +62,8 @@
 void
 smtpd_proto_reset(SMTPD_STATE *state)
 {
+	if (state->sender)
+		smtpd_milter_abort(state);
 	smtpd_queue_abort(state);
 	myfree(state->sender);
 	state->sender = NULL;
@@ -333,6 +335,10 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		smtpd_proto_reset(state);
 		goto out;
 	}
+	if (smtpd_milter_mail(state, state->sender, params) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
 	smtpd_chat_reply(state, "250 2.1.0 Ok");
 	r = 0;
 out:
@@ -441,6 +447,8 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
+	if (smtpd_milter_rcpt(state, rcpt, NULL) < 0)
+		return -1;
 	if (state->cleanup == NULL && smtpd_queue_open(state) < 0) {
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;

@@ -89,6 +89,7 @@ smtpd_queue_open(SMTPD_STATE *state)
 
 	if (state->rewrite_hdrs)
 		flags |= CLEANUP_FLAG_LOCAL;
+	flags = cleanup_content_flags(flags);
 	state->cleanup = cleanup_open(state->conf->cleanup,
 	    state->conf->queue_dir, flags, why);
 	if (state->cleanup == NULL) {
@@ -161,13 +162,16 @@ smtpd_queue_commit(SMTPD_STATE *state, VSTRING *reply)
 			msg_info("%s: hold: END-OF-MESSAGE from %s: %s",
 			    state->queue_id, state->namaddr,
 			    state->hold_why ? state->hold_why : "held");
+		/* A check or milter said HOLD (and logged it). */
+		if (cleanup_last_held(state->conf->cleanup))
+			state->hold = 1;
 		/*
 		 * The "from=<...>, size=..., nrcpt=..." line is the qmgr's,
 		 * logged once when it takes the message in (as in Postfix,
 		 * where smtpd never writes it): pflogsumm counts one message
 		 * per line.
 		 */
-		else
+		if (!state->hold)
 			mail_trigger("qmgr");
 	}
 	return r;
