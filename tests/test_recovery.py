@@ -94,7 +94,7 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
         print("resumed after %.2fs, duplicates %s" % (resumed, dups))
         log = inst.log(mark)
         assert "throttling" not in log
-        # (duplicates: see the next commit)
+        assert dups == [], dups
     finally:
         srv.stop()
 
@@ -111,3 +111,51 @@ def test_killed_pickup_is_back_before_its_wakeup(instance):
                           input=b"Subject: after\n\nhi\n")
     assert r.returncode == 0, r.stderr
     instance.wait_log(r"pickup\[\d+\]: \w+: uid=", timeout=10)
+
+
+def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instance):
+    """A 5xx result the smtp client could not report (the qmgr was killed)
+    is recorded in the queue file with its bounce log record: the next
+    qmgr neither tries the recipient again nor loses the bounce."""
+    addr = random_loopback()
+    srv = FakeServer(addr=addr)
+
+    def reply_rcpt(rcpt):
+        if rcpt.startswith("<r"):
+            time.sleep(SINK_DELAY)
+            return "550 5.1.1 no such user"
+        return "250 2.1.5 Ok"
+    srv.reply_rcpt = reply_rcpt
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(
+            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
+        inst.start()
+        n = 40
+        with inst.smtp(timeout=30) as s:
+            for seq in range(n):
+                s.ehlo_or_helo_if_needed()
+                s.mail("me@s.test")
+                s.rcpt("r%d@s.test" % seq)
+                code, _ = s.data(b"X-Seq: %d\r\nSubject: recovery\r\n\r\nbody\r\n" % seq)
+                assert code == 250
+
+        def attempts():
+            return collections.Counter(
+                int(m.group(1)) for m in (re.match(r"RCPT TO:<r(\d+)@", c)
+                                          for c in list(srv.commands)) if m)
+        wait_for(lambda: len(attempts()) >= 8, 30, "8 attempts")
+        old = program_pids(inst, "qmgr")
+        os.kill(old[0], signal.SIGKILL)
+        wait_for(lambda: len(seqs_of(srv)) >= n, 60, "a bounce for every message",
+                 interval=0.1)
+        wait_for(lambda: not inst.queue_files("deferred") and not inst.queue_files("active")
+                 and not inst.queue_files("incoming"), 30, "an empty queue")
+        bounces = collections.Counter(seqs_of(srv))
+        assert set(bounces) == set(range(n))
+        assert max(bounces.values()) == 1, bounces
+        tries = attempts()
+        assert max(tries.values()) == 1, sorted(s for s, c in tries.items() if c > 1)
+        assert "result recorded in the queue file" in inst.log()
+    finally:
+        srv.stop()

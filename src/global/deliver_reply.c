@@ -16,6 +16,9 @@
  *		    const char *dsn, const char *action, const char *reason,
  *		    const char *relay, int flags);
  *	int	deliver_reply_done_flags(VSTREAM *client, int flags);
+ *	int	deliver_record(QF_MSG *msg, const char *queue_dir, long index,
+ *		    const char *dsn, const char *action, const char *reason,
+ *		    const char *relay, int flags);
  * DESCRIPTION
  *	The pieces every transport (local, smtp, ...) needs to answer a
  *	delivery request (HACKING.md, "Delivery request").
@@ -40,16 +43,42 @@
  *	hop took the DSN request over), DELIVER_REPLY_DEST_FAILED
  *	"dest_failed=1" to the final reply (the destination failed as a
  *	whole).
+ *
+ *	deliver_record() is what a transport does when deliver_reply()
+ *	failed (the queue manager died or hung up) for a final result: it
+ *	applies the result to the queue file itself, as the queue manager
+ *	would have, so that the next queue manager does not deliver the
+ *	recipient again. A delivered recipient (2.x.x) gets a trace log
+ *	record when it asked for NOTIFY=SUCCESS (unless flags has
+ *	DELIVER_REPLY_DSN_PASSED), a failed one (5.x.x) a bounce log record,
+ *	both synced; then the recipient's slot is marked done (delivered or
+ *	bounced) with qf_update_rcpt(). The next queue manager finds the
+ *	bounce or trace log when it takes the message in and sends the
+ *	non-delivery report or success notice as usual: a final failure
+ *	still produces its bounce. A deferral (4.x.x) is not recorded: the
+ *	recipient is pending anyway and is tried again. The transport holds
+ *	the message's agent lock (qf_lock_agent()) from qf_open() on, so
+ *	that a new queue manager leaves the file alone until the transport
+ *	is done with it.
  * DIAGNOSTICS
  *	deliver_reply() and deliver_reply_done() return 0, or -1 when the
  *	write failed (the qmgr then treats missing recipients as deferred).
+ *
+ *	deliver_record() returns 1 when it recorded the result, 0 when
+ *	there was nothing to record (a deferral), -1 with a warning when
+ *	the queue file or a log could not be written (the recipient may
+ *	then be delivered again: the design's "at worst twice").
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "attr.h"
+#include "bounce_log.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
+#include "msg.h"
+#include "qmgr_bounce.h"
 
 const char *
 deliver_action(const char *dsn)
@@ -162,4 +191,59 @@ deliver_reply_done_flags(VSTREAM *client, int flags)
 	ret = attr_write(client, a);
 	attr_free(a);
 	return ret;
+}
+
+int
+deliver_record(QF_MSG *msg, const char *queue_dir, long index,
+    const char *dsn, const char *action, const char *reason,
+    const char *relay, int flags)
+{
+	VSTRING	*why;
+	QF_RCPT	*rp;
+	const char *log = NULL;
+	time_t	 now = time(NULL);
+	int	 done_flag;
+
+	if (msg == NULL || index < 0 || index >= msg->nrcpt
+	    || (dsn[0] != '2' && dsn[0] != '5'))
+		return 0;
+	rp = &msg->rcpt[index];
+	if (dsn[0] == '2') {
+		done_flag = QF_RCPT_FLAG_DELIVERED;
+		if ((rp->notify & QF_NOTIFY_SUCCESS)
+		    && !(flags & DELIVER_REPLY_DSN_PASSED))
+			log = QB_LOG_TRACE;
+		if (action == NULL)
+			action = "delivered";
+	} else {
+		done_flag = QF_RCPT_FLAG_BOUNCED;
+		log = QB_LOG_BOUNCE;
+		action = "failed";
+	}
+	why = vstring_alloc(100);
+	if (log != NULL && bounce_log_append(queue_dir, log, msg->id, rp,
+	    (int)index, dsn, action, reason, relay, now, why) < 0) {
+		msg_warn("%s: <%s>: %s", msg->id, rp->address, vstring_str(why));
+		vstring_free(why);
+		return -1;
+	}
+	vstring_free(why);
+	rp->status = QF_RCPT_DONE;
+	rp->flags |= done_flag;
+	rp->attempts++;
+	rp->last_attempt = now;
+	rp->next_attempt = 0;
+	if (dsn[0] == '2')
+		rp->last_error[0] = 0;
+	else
+		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
+		    reason ? reason : "");
+	if (qf_update_rcpt(msg, (int)index) < 0) {
+		msg_warn("%s: <%s>: cannot record the result in the queue "
+		    "file: %m", msg->id, rp->address);
+		return -1;
+	}
+	msg_info("%s: <%s>: result recorded in the queue file for the next "
+	    "queue manager", msg->id, rp->address);
+	return 1;
 }

@@ -6,6 +6,7 @@
 #ifndef DELIVER_REPLY_H
 #define DELIVER_REPLY_H
 
+#include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -25,5 +26,10 @@ int	 deliver_reply_flags(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay,
 	    int flags);
 int	 deliver_reply_done_flags(VSTREAM *, int flags);
+
+/* A final result the queue manager could not take: into the queue file. */
+int	 deliver_record(QF_MSG *, const char *queue_dir, long index,
+	    const char *dsn, const char *action, const char *reason,
+	    const char *relay, int flags);
 
 #endif

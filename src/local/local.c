@@ -48,6 +48,10 @@ local_request(ATTR *attr, VSTREAM *client)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
 			    NULL, "cannot read the queue file", NULL);
 	} else {
+		/* Held until qf_close(): see deliver_record(). */
+		if (qf_lock_agent(req.msg) < 0)
+			msg_warn("%s: cannot lock the queue file: %m",
+			    req.dr.queue_id);
 		for (i = 0; i < req.nrcpt; i++)
 			local_recipient(&req, &req.rcpt[i]);
 	}
