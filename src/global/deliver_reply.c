@@ -19,6 +19,10 @@
  *	int	deliver_record(QF_MSG *msg, const char *queue_dir, long index,
  *		    const char *dsn, const char *action, const char *reason,
  *		    const char *relay, int flags);
+ *	void	deliver_sent(QF_MSG *msg, const char *queue_dir, long index,
+ *		    const char *dsn, const char *action, const char *reason,
+ *		    const char *relay, int flags);
+ *	void	deliver_sent_done(int qmgr_gone);
  * DESCRIPTION
  *	The pieces every transport (local, smtp, ...) needs to answer a
  *	delivery request (HACKING.md, "Delivery request").
@@ -60,6 +64,24 @@
  *	the message's agent lock (qf_lock_agent()) from qf_open() on, so
  *	that a new queue manager leaves the file alone until the transport
  *	is done with it.
+ *
+ *	A reply that was written is not yet a reply the queue manager has
+ *	applied: it may die before it reads it. deliver_sent() remembers a
+ *	final result that was sent for msg, and keeps msg's agent lock
+ *	(a duplicate of its descriptor) after the transport closes msg.
+ *	deliver_sent_done(0), called when the next request arrives on the
+ *	connection, forgets them: the queue manager sends a request only
+ *	after it has applied every reply to the previous one (durably: it
+ *	updates the queue file, or removes or defers it, before it reads
+ *	anything else). deliver_sent_done(1), called when the connection
+ *	ends instead (end of file, timeout, write error), opens the queue
+ *	file again: when it is still in active/ (the same file) and a
+ *	remembered recipient is still pending there, the queue manager died
+ *	before it applied the result, and deliver_record() applies it. A
+ *	file that was removed or moved on needs nothing. This costs nothing
+ *	per delivery beyond a dup(2); the check runs once per connection.
+ *	The memory is per process: a transport serves one connection at a
+ *	time (single_server_main).
  * DIAGNOSTICS
  *	deliver_reply() and deliver_reply_done() return 0, or -1 when the
  *	write failed (the qmgr then treats missing recipients as deferred).
@@ -69,15 +91,19 @@
  *	the queue file or a log could not be written (the recipient may
  *	then be delivered again: the design's "at worst twice").
  */
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "attr.h"
 #include "bounce_log.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
 #include "msg.h"
+#include "mymalloc.h"
 #include "qmgr_bounce.h"
 
 const char *
@@ -246,4 +272,112 @@ deliver_record(QF_MSG *msg, const char *queue_dir, long index,
 	msg_info("%s: <%s>: result recorded in the queue file for the next "
 	    "queue manager", msg->id, rp->address);
 	return 1;
+}
+
+/* Results sent for the last request, not yet known to be applied. */
+typedef struct DELIVER_SENT_RCPT {
+	long	 index;
+	char	 dsn[16];
+	char	*action;
+	char	*reason;
+	char	*relay;
+	int	 flags;
+} DELIVER_SENT_RCPT;
+
+static struct {
+	char	*queue_dir;
+	char	*queue;
+	char	 id[QF_ID_LEN + 1];
+	int	 lock_fd;		/* dup of the message's descriptor */
+	DELIVER_SENT_RCPT *rcpt;
+	int	 n, size;
+} ds = { .lock_fd = -1 };
+
+static void
+deliver_sent_forget(void)
+{
+	int	 i;
+
+	for (i = 0; i < ds.n; i++) {
+		myfree(ds.rcpt[i].action);
+		myfree(ds.rcpt[i].reason);
+		myfree(ds.rcpt[i].relay);
+	}
+	ds.n = 0;
+	if (ds.lock_fd >= 0)
+		(void)close(ds.lock_fd);
+	ds.lock_fd = -1;
+	myfree(ds.queue_dir);
+	myfree(ds.queue);
+	ds.queue_dir = ds.queue = NULL;
+	ds.id[0] = 0;
+}
+
+void
+deliver_sent(QF_MSG *msg, const char *queue_dir, long index, const char *dsn,
+    const char *action, const char *reason, const char *relay, int flags)
+{
+	DELIVER_SENT_RCPT *r;
+
+	if (msg == NULL || msg->fd < 0 || (dsn[0] != '2' && dsn[0] != '5'))
+		return;
+	if (ds.n > 0 && strcmp(ds.id, msg->id) != 0)
+		deliver_sent_forget();		/* cannot happen: one per request */
+	if (ds.lock_fd < 0) {
+		if ((ds.lock_fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+			return;
+		ds.queue_dir = mystrdup(queue_dir);
+		ds.queue = mystrdup(msg->queue);
+		snprintf(ds.id, sizeof(ds.id), "%s", msg->id);
+	}
+	if (ds.n >= ds.size) {
+		ds.size = ds.size ? ds.size * 2 : 8;
+		ds.rcpt = myrealloc(ds.rcpt, (size_t)ds.size * sizeof(*ds.rcpt));
+	}
+	r = &ds.rcpt[ds.n++];
+	r->index = index;
+	snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+	r->action = action ? mystrdup(action) : NULL;
+	r->reason = reason ? mystrdup(reason) : NULL;
+	r->relay = relay ? mystrdup(relay) : NULL;
+	r->flags = flags;
+}
+
+/* deliver_sent_same - is msg the very file we still hold? */
+static int
+deliver_sent_same(const QF_MSG *msg)
+{
+	struct stat a, b;
+
+	return msg->fd >= 0 && fstat(msg->fd, &a) == 0
+	    && fstat(ds.lock_fd, &b) == 0 && a.st_dev == b.st_dev
+	    && a.st_ino == b.st_ino && b.st_nlink > 0;
+}
+
+void
+deliver_sent_done(int qmgr_gone)
+{
+	DELIVER_SENT_RCPT *r;
+	QF_MSG	*msg;
+	int	 i;
+
+	if (ds.n == 0 || !qmgr_gone) {
+		deliver_sent_forget();
+		return;
+	}
+	if ((msg = qf_open(ds.queue_dir, ds.queue, ds.id, QF_OPEN_RDWR,
+	    NULL)) != NULL) {
+		if (deliver_sent_same(msg)) {
+			for (i = 0; i < ds.n; i++) {
+				r = &ds.rcpt[i];
+				if (r->index < msg->nrcpt && msg->rcpt[r->index].status
+				    == QF_RCPT_PENDING)
+					(void)deliver_record(msg, ds.queue_dir,
+					    r->index, r->dsn, r->action,
+					    r->reason, r->relay, r->flags);
+			}
+		}
+		qf_close(msg);
+	}
+	deliver_sent_forget();
 }

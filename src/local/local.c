@@ -73,11 +73,13 @@ local_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		deliver_sent_done(0);	/* the qmgr took the last results */
 		/* The qmgr reuses this connection: smtpctl trace per request. */
 		(void)mail_trace_check("local");
 		if (local_request(attr, client) < 0)
 			break;
 	}
+	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
 	attr_free(attr);
 }
 

@@ -178,5 +178,8 @@ local_reply(LOCAL_STATE *state)
 		    state->req->dr.queue_id, state->rcpt->addr);
 		(void)deliver_record(state->req->msg, local_cf.queue_dir,
 		    state->rcpt->index, dsn, NULL, why, NULL, 0);
+	} else {
+		deliver_sent(state->req->msg, local_cf.queue_dir,
+		    state->rcpt->index, dsn, NULL, why, NULL, 0);
 	}
 }

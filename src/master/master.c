@@ -26,9 +26,15 @@
  *	Stop: children get SIGTERM; those still alive after five seconds
  *	get SIGKILL; then the master exits. When it has exited, every
  *	child has too.
+ *
+ *	After a crash of an earlier master, its children may still hold a
+ *	listener for a moment (they leave as soon as they notice that their
+ *	master is gone, mail_server.c): binding an address still in use is
+ *	retried for up to MASTER_BIND_WAIT seconds before start-up fails.
+ *	In the same way a new qmgr waits for the earlier one's lock.
  * DIAGNOSTICS
- *	Start-up errors go to stderr; everything later to maillog_file or
- *	syslog. "already running (pid N)" when another master holds the
+ *	Start-up errors go to stderr and to maillog_file or syslog;
+ *	everything later to maillog_file or syslog. "already running (pid N)" when another master holds the
  *	lock.
  */
 #include <sys/stat.h>
@@ -134,6 +140,24 @@ master_pid_lock(void)
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len)
 		msg_fatal("write %s: %m", MASTER_PID_FILE);
 	/* The descriptor stays open: closing it would drop the lock. */
+}
+
+/*
+ * master_early_logging - until start-up is done, report on stderr (for
+ * "postern start") and in the mail log: a start that fails is logged.
+ */
+static void
+master_early_logging(void)
+{
+	const char *file = conf_str("maillog_file");
+
+	if (*file) {
+		if (msg_to_file(file) < 0)
+			msg_warn("open maillog_file %s: %m", file);
+	} else if (!master_foreground) {
+		msg_to_syslog(conf_str("syslog_facility"));
+	}
+	msg_to_stderr(1);
 }
 
 /* master_detach - fork; the parent exits when the child reports. */
@@ -274,6 +298,7 @@ main(int argc, char **argv)
 	if (setenv("MAIL_CONFIG", master_config_dir, 1) < 0)
 		msg_fatal("setenv: %m");
 	msg_set_tag(conf_str("syslog_name"), "master");
+	master_early_logging();
 
 	if (!master_foreground)
 		ready_fd = master_detach();

@@ -216,9 +216,11 @@ smtp_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		deliver_sent_done(0);	/* the qmgr took the last results */
 		if (smtp_deliver(attr, client) < 0)
 			break;
 	}
+	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
 	attr_free(attr);
 	if (smtp_cache) {
 		smtp_sess_close(smtp_cache, 1);

@@ -122,6 +122,9 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 		(void)deliver_record(req->msg, smtp_cf.queue_dir, rcpt->index,
 		    dsn, action, text, sess ? vstring_str(sess->relay) : NULL,
 		    passed);
+	} else {
+		deliver_sent(req->msg, smtp_cf.queue_dir, rcpt->index, dsn,
+		    action, text, sess ? vstring_str(sess->relay) : NULL, passed);
 	}
 	rcpt->done = 1;
 	rcpt->accepted = 0;
