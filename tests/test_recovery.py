@@ -219,3 +219,18 @@ def test_start_failure_is_logged(make_instance):
     assert b"address already in use" in r.stderr.lower()
     assert re.search(r"master\[\d+\]: fatal: .*[Aa]ddress already in use", inst.log())
     assert re.search(r"postern\[\d+\]: .*could not start", inst.log()), inst.log_tail()
+
+
+def test_start_removes_what_an_earlier_run_left_in_tmp(make_instance):
+    inst = make_instance()
+    inst.start()
+    inst.kill9_all()
+    tmp = os.path.join(inst.queue_dir, "tmp")
+    for name, data in (("0badf00d", b""), ("0badf00e", b"partial message")):
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(data)
+    mark = inst.log_mark()
+    inst.start()
+    assert os.listdir(tmp) == []
+    inst.wait_log(r"master\[\d+\]: removed 2 file\(s\) that an earlier run left in tmp/",
+                  since=mark)

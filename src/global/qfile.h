@@ -125,6 +125,7 @@ ARGV	*qf_list(const char *queue_dir, const char *queue);
 int	 qf_valid_id(const char *);
 int	 qf_find(const char *queue_dir, const char *id, char *queue_out, size_t);
 int	 qf_make_dirs(const char *queue_dir, uid_t, gid_t, VSTRING *why);
+int	 qf_tmp_reclaim(const char *queue_dir);	/* files no writer holds */
 
 /* Envelope-ids. */
 uint32_t qf_id_value(const char *);

@@ -19,8 +19,9 @@
  *
  *	Start-up: main.cf (MAIL_CONFIG is exported to the children as an
  *	absolute path), queue directories (created or fixed), the lock
- *	pid/master.pid (one master per queue directory), master.cf, the
- *	listeners. Started as root, the master stays root (it binds and
+ *	pid/master.pid (one master per queue directory), the files an
+ *	earlier run left in tmp/ (removed, with a count logged), master.cf,
+ *	the listeners. Started as root, the master stays root (it binds and
  *	starts processes); the children drop to mail_owner themselves.
  *
  *	Stop: children get SIGTERM; those still alive after five seconds
@@ -158,6 +159,24 @@ master_early_logging(void)
 		msg_to_syslog(conf_str("syslog_facility"));
 	}
 	msg_to_stderr(1);
+}
+
+/*
+ * master_tmp_reclaim - with the lock held, no process of an earlier run
+ * writes a new message any more (a crashed one's children leave at once):
+ * what tmp/ holds and no writer locks was never acknowledged.
+ */
+static void
+master_tmp_reclaim(void)
+{
+	int	 n;
+
+	if ((n = qf_tmp_reclaim(".")) < 0)
+		msg_warn("cannot read %s/%s: %m", conf_str("queue_directory"),
+		    QF_TMP);
+	else if (n > 0)
+		msg_info("removed %d file(s) that an earlier run left in %s/",
+		    n, QF_TMP);
 }
 
 /* master_detach - fork; the parent exits when the child reports. */
@@ -304,6 +323,7 @@ main(int argc, char **argv)
 		ready_fd = master_detach();
 	master_queue_init();
 	master_pid_lock();
+	master_tmp_reclaim();
 	/* Locked: no process of an earlier run is left to count sessions. */
 	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
