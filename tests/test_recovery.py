@@ -234,3 +234,17 @@ def test_start_removes_what_an_earlier_run_left_in_tmp(make_instance):
     assert os.listdir(tmp) == []
     inst.wait_log(r"master\[\d+\]: removed 2 file\(s\) that an earlier run left in tmp/",
                   since=mark)
+
+
+def test_flush_right_after_a_qmgr_kill_does_not_block(instance):
+    """postern flush while the qmgr restarts: answered at once (it blocked
+    30 s and exited 69 while the qmgr was throttled)."""
+    wait_for(lambda: program_pids(instance, "qmgr"), 10, "qmgr")
+    old = program_pids(instance, "qmgr")
+    os.kill(old[0], signal.SIGKILL)
+    t0 = time.monotonic()
+    r = instance.postern(["flush"], timeout=60)
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert took < 3, took
+    assert program_pids(instance, "qmgr") not in ([], old)
