@@ -91,6 +91,18 @@ def program(pid):
         return "?"
 
 
+class TimedList(list):
+    """The sink's message list, with the arrival time of each message."""
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def append(self, item):
+        self.times.append(time.monotonic())
+        super().append(item)
+
+
 def seqs_of(srv):
     out = []
     for m in list(srv.messages):
@@ -120,12 +132,14 @@ def one_trial(inst, rng, report):
         return
     if rng.random() < 0.2:
         report["kills"]["(whole tree)"] += 1
+        report["kill_log"].append((time.monotonic(), "(whole tree)"))
         inst.kill9_all()
         start_now(inst, report)
         return
     pid = rng.choice(pids)
     name = "master" if pid == master else program(pid)
     report["kills"][name] += 1
+    report["kill_log"].append((time.monotonic(), name))
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -139,8 +153,10 @@ def run(base, trials, seed=None, verbose=True):
     rng = random.Random(seed)
     addr = random_loopback()
     srv = FakeServer(addr=addr)
+    srv.messages = TimedList()
     srv.start()
     report = {"seed": seed, "trials": trials, "kills": collections.Counter(),
+              "kill_log": [], "dup_causes": collections.Counter(),
               "start_failures": 0, "restart_max": 0.0, "errors": []}
     inst = Instance(base, main_cf_extra={
         "transport_maps": "inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port),
@@ -173,6 +189,7 @@ def run(base, trials, seed=None, verbose=True):
         report["delivered"] = sum(1 for s in accepted if s in delivered)
         report["lost"] = sorted(accepted - set(delivered))
         report["duplicates"] = sorted(s for s, n in delivered.items() if n > 1)
+        attribute_duplicates(srv, report)
         log = inst.log()
         report["throttling"] = len(re.findall(r"-- throttling", log))
         report["queue_left"] = sum(len(inst.queue_files(q))
@@ -191,6 +208,18 @@ def run(base, trials, seed=None, verbose=True):
     return report
 
 
+def attribute_duplicates(srv, report):
+    """Blame each duplicate on the first kill after its first arrival."""
+    first = {}
+    for m, t in zip(list(srv.messages), list(srv.messages.times)):
+        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
+        if found:
+            first.setdefault(int(found.group(1)), t)
+    for seq in report["duplicates"]:
+        after = [k for k in report["kill_log"] if k[0] >= first[seq] - 0.05]
+        report["dup_causes"][after[0][1] if after else "?"] += 1
+
+
 def format_report(r):
     dups = len(r["duplicates"])
     lines = [
@@ -200,6 +229,8 @@ def format_report(r):
         "crashtest: accepted %d, delivered %d, lost %d, duplicates %d (%.2f%%)" % (
             r["accepted"], r["delivered"], len(r["lost"]), dups,
             100.0 * dups / max(1, r["accepted"])),
+        "crashtest: duplicates by the kill that followed their first delivery: %s" % (
+            ", ".join("%s %d" % kv for kv in sorted(r["dup_causes"].items())) or "none"),
         "crashtest: drain %.1fs, queue left %d, tmp/ left after a restart %d, "
         "throttling %d, "
         "start failures %d, slowest restart %.2fs" % (
