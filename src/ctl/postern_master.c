@@ -15,8 +15,10 @@
  *
  *	start runs $daemon_directory/master, which detaches and reports when
  *	every listener is open; start fails with the master's own message
- *	(on stderr and in the mail log) otherwise, and says "already running (pid N)" when a
- *	master holds the lock of this queue directory. start-fg replaces
+ *	(on stderr and in the mail log) otherwise, and says "already
+ *	running (pid N)" when a master holds the lock of this queue
+ *	directory (after a second's wait, so that a start right after a
+ *	kill -9 of the master does not see the dying one). start-fg replaces
  *	postern with the master in the foreground (containers, make run).
  *
  *	stop sends SIGTERM and waits until the master has gone (it takes its

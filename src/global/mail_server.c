@@ -59,10 +59,11 @@
  *	can bind the addresses, and leaves: idle processes and busy inet
  *	servers (SMTP sessions, which have acknowledged nothing unfinished)
  *	at once, event servers at the next loop round, busy unix services
- *	(delivery agents, bounce) after their current client. SIGTERM ends an idle process at once and a
- *	busy single-client or trigger process too (an unfinished SMTP or
- *	queue transaction is never acknowledged, so nothing is lost); an
- *	event server leaves its loop within a second and runs pre_exit.
+ *	(delivery agents, bounce) after their current client. SIGTERM ends
+ *	an idle process at once and a busy single-client or trigger process
+ *	too (an unfinished SMTP or queue transaction is never acknowledged,
+ *	so nothing is lost); an event server leaves its loop within a
+ *	second and runs pre_exit.
  *
  *	Limits: single-client and trigger servers leave after max_use
  *	clients or max_idle idle seconds (unless ops->unlimited). An event

@@ -35,8 +35,8 @@
  *	In the same way a new qmgr waits for the earlier one's lock.
  * DIAGNOSTICS
  *	Start-up errors go to stderr and to maillog_file or syslog;
- *	everything later to maillog_file or syslog. "already running (pid N)" when another master holds the
- *	lock.
+ *	everything later to maillog_file or syslog. "already running (pid
+ *	N)" when another master holds the lock.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
