@@ -3,7 +3,7 @@
 # to build.mk. `make run` and `make check` first install missing Debian
 # packages (as root) or print the apt-get line to run (as a user).
 
-BUILD_TARGETS = all unit unit-san blackbox install bench
+BUILD_TARGETS = all unit unit-san blackbox install bench crashtest
 .PHONY: default $(BUILD_TARGETS) check run fuzz clean distclean deps deps-test makefiles
 
 default: all

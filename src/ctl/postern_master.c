@@ -15,8 +15,10 @@
  *
  *	start runs $daemon_directory/master, which detaches and reports when
  *	every listener is open; start fails with the master's own message
- *	(on stderr) otherwise, and says "already running (pid N)" when a
- *	master holds the lock of this queue directory. start-fg replaces
+ *	(on stderr and in the mail log) otherwise, and says "already
+ *	running (pid N)" when a master holds the lock of this queue
+ *	directory (after a second's wait, so that a start right after a
+ *	kill -9 of the master does not see the dying one). start-fg replaces
  *	postern with the master in the foreground (containers, make run).
  *	When etrn_hosts (or the environment variable ETRN_HOSTS) is set, a
  *	started system then runs "$command_directory/etrn -b -L" in the
@@ -34,6 +36,7 @@
  *	holds the lock on queue_directory/pid/master.pid (not by trusting
  *	the number in the file, which may be stale after a crash).
  * DIAGNOSTICS
+ *	A start failure is also logged (maillog_file or syslog).
  *	Exit status 1 with a message on stderr: not running (stop, abort,
  *	reload), already running (start), the master could not start, it
  *	did not stop within 30 seconds.
@@ -45,6 +48,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +63,7 @@
 #include "vstring.h"
 
 #define POSTERN_STOP_WAIT	30	/* seconds */
+#define POSTERN_START_WAIT	1	/* seconds, for a master being killed */
 
 int	 postern_master_pid(pid_t *);
 
@@ -126,6 +131,32 @@ postern_master_argv(char *path, int foreground)
 	return args;
 }
 
+/*
+ * postern_start_error - a start failure: on stderr, and in the mail log
+ * (maillog_file or syslog), where the administrator looks later.
+ */
+static void __attribute__((format(printf, 1, 2)))
+postern_start_error(const char *fmt, ...)
+{
+	const char *file = conf_str("maillog_file");
+	VSTRING	*text = vstring_alloc(100);
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vstring_vsprintf_append(text, fmt, ap);
+	va_end(ap);
+	msg_error("%s", vstring_str(text));
+	if (*file == 0 || msg_to_file(file) == 0) {
+		if (*file == 0)
+			msg_to_syslog(conf_str("syslog_facility"));
+		msg_set_tag(conf_str("syslog_name"), "postern");
+		msg_to_stderr(0);
+		msg_error("%s", vstring_str(text));
+		msg_to_stderr(1);
+	}
+	vstring_free(text);
+}
+
 static int
 postern_not_running(void)
 {
@@ -188,6 +219,24 @@ postern_start_etrn(void)
 	vstring_free(path);
 }
 
+/*
+ * postern_wait_released - a master just killed holds its lock until the
+ * kernel has finished it: wait a moment. 0 when the lock was released.
+ */
+static int
+postern_wait_released(void)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	int	 i;
+
+	for (i = 0; i < POSTERN_START_WAIT * 50; i++) {
+		(void)nanosleep(&ts, NULL);
+		if (!postern_master_pid(NULL))
+			return 0;
+	}
+	return 1;
+}
+
 int
 postern_start_main(int argc, char **argv)
 {
@@ -198,9 +247,9 @@ postern_start_main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (postern_master_pid(&pid)) {
-		msg_error("the Postern mail system is already running (pid %ld)",
-		    (long)pid);
+	if (postern_master_pid(&pid) && postern_wait_released()) {
+		postern_start_error("the Postern mail system is already running "
+		    "(pid %ld)", (long)pid);
 		return 1;
 	}
 	path = postern_master_path();
@@ -218,7 +267,7 @@ postern_start_main(int argc, char **argv)
 		postern_start_etrn();
 		return 0;
 	}
-	msg_error("the Postern mail system could not start");
+	postern_start_error("the Postern mail system could not start");
 	return 1;
 }
 

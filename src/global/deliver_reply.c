@@ -19,6 +19,13 @@
  *		    const char *dsn, const char *action, const char *reason,
  *		    const char *relay, int flags);
  *	int	deliver_reply_done_flags(VSTREAM *client, int flags);
+ *	int	deliver_record(QF_MSG *msg, const char *queue_dir, long index,
+ *		    const char *dsn, const char *action, const char *reason,
+ *		    const char *relay, int flags);
+ *	void	deliver_sent(QF_MSG *msg, const char *queue_dir, long index,
+ *		    const char *dsn, const char *action, const char *reason,
+ *		    const char *relay, int flags);
+ *	void	deliver_sent_done(int qmgr_gone);
  * DESCRIPTION
  *	The pieces every transport (local, smtp, ...) needs to answer a
  *	delivery request (HACKING.md, "Delivery request").
@@ -47,18 +54,65 @@
  *	hop took the DSN request over), DELIVER_REPLY_DEST_FAILED
  *	"dest_failed=1" to the final reply (the destination failed as a
  *	whole).
+ *
+ *	deliver_record() is what a transport does when deliver_reply()
+ *	failed (the queue manager died or hung up) for a final result: it
+ *	applies the result to the queue file itself, as the queue manager
+ *	would have, so that the next queue manager does not deliver the
+ *	recipient again. A delivered recipient (2.x.x) gets a trace log
+ *	record when it asked for NOTIFY=SUCCESS (unless flags has
+ *	DELIVER_REPLY_DSN_PASSED), a failed one (5.x.x) a bounce log record,
+ *	both synced; then the recipient's slot is marked done (delivered or
+ *	bounced) with qf_update_rcpt(). The next queue manager finds the
+ *	bounce or trace log when it takes the message in and sends the
+ *	non-delivery report or success notice as usual: a final failure
+ *	still produces its bounce. A deferral (4.x.x) is not recorded: the
+ *	recipient is pending anyway and is tried again. The transport holds
+ *	the message's agent lock (qf_lock_agent()) from qf_open() on, so
+ *	that a new queue manager leaves the file alone until the transport
+ *	is done with it.
+ *
+ *	A reply that was written is not yet a reply the queue manager has
+ *	applied: it may die before it reads it. deliver_sent() remembers a
+ *	final result that was sent for msg, and keeps msg's agent lock
+ *	(a duplicate of its descriptor) after the transport closes msg.
+ *	deliver_sent_done(0), called when the next request arrives on the
+ *	connection, forgets them: the queue manager sends a request only
+ *	after it has applied every reply to the previous one (durably: it
+ *	updates the queue file, or removes or defers it, before it reads
+ *	anything else). deliver_sent_done(1), called when the connection
+ *	ends instead (end of file, timeout, write error), opens the queue
+ *	file again: when it is still in active/ (the same file) and a
+ *	remembered recipient is still pending there, the queue manager died
+ *	before it applied the result, and deliver_record() applies it. A
+ *	file that was removed or moved on needs nothing. This costs nothing
+ *	per delivery beyond a dup(2); the check runs once per connection.
+ *	The memory is per process: a transport serves one connection at a
+ *	time (single_server_main).
  * DIAGNOSTICS
  *	deliver_reply() and deliver_reply_done() return 0, or -1 when the
  *	write failed (the qmgr then treats missing recipients as deferred).
+ *
+ *	deliver_record() returns 1 when it recorded the result, 0 when
+ *	there was nothing to record (a deferral), -1 with a warning when
+ *	the queue file or a log could not be written (the recipient may
+ *	then be delivered again: the design's "at worst twice").
  */
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "attr.h"
+#include "bounce_log.h"
 #include "mail_conf.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "qmgr_bounce.h"
 
 const char *
 deliver_action(const char *dsn)
@@ -213,4 +267,167 @@ deliver_reply_done_flags(VSTREAM *client, int flags)
 	ret = attr_write(client, a);
 	attr_free(a);
 	return ret;
+}
+
+int
+deliver_record(QF_MSG *msg, const char *queue_dir, long index,
+    const char *dsn, const char *action, const char *reason,
+    const char *relay, int flags)
+{
+	VSTRING	*why;
+	QF_RCPT	*rp;
+	const char *log = NULL;
+	time_t	 now = time(NULL);
+	int	 done_flag;
+
+	if (msg == NULL || index < 0 || index >= msg->nrcpt
+	    || (dsn[0] != '2' && dsn[0] != '5'))
+		return 0;
+	rp = &msg->rcpt[index];
+	if (dsn[0] == '2') {
+		done_flag = QF_RCPT_FLAG_DELIVERED;
+		if ((rp->notify & QF_NOTIFY_SUCCESS)
+		    && !(flags & DELIVER_REPLY_DSN_PASSED))
+			log = QB_LOG_TRACE;
+		if (action == NULL)
+			action = "delivered";
+	} else {
+		done_flag = QF_RCPT_FLAG_BOUNCED;
+		log = QB_LOG_BOUNCE;
+		action = "failed";
+	}
+	why = vstring_alloc(100);
+	if (log != NULL && bounce_log_append(queue_dir, log, msg->id, rp,
+	    (int)index, dsn, action, reason, relay, now, why) < 0) {
+		msg_warn("%s: <%s>: %s", msg->id, rp->address, vstring_str(why));
+		vstring_free(why);
+		return -1;
+	}
+	vstring_free(why);
+	rp->status = QF_RCPT_DONE;
+	rp->flags |= done_flag;
+	rp->attempts++;
+	rp->last_attempt = now;
+	rp->next_attempt = 0;
+	if (dsn[0] == '2')
+		rp->last_error[0] = 0;
+	else
+		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
+		    reason ? reason : "");
+	if (qf_update_rcpt(msg, (int)index) < 0) {
+		msg_warn("%s: <%s>: cannot record the result in the queue "
+		    "file: %m", msg->id, rp->address);
+		return -1;
+	}
+	msg_info("%s: <%s>: result recorded in the queue file for the next "
+	    "queue manager", msg->id, rp->address);
+	return 1;
+}
+
+/* Results sent for the last request, not yet known to be applied. */
+typedef struct DELIVER_SENT_RCPT {
+	long	 index;
+	char	 dsn[16];
+	char	*action;
+	char	*reason;
+	char	*relay;
+	int	 flags;
+} DELIVER_SENT_RCPT;
+
+static struct {
+	char	*queue_dir;
+	char	*queue;
+	char	 id[QF_ID_LEN + 1];
+	int	 lock_fd;		/* dup of the message's descriptor */
+	DELIVER_SENT_RCPT *rcpt;
+	int	 n, size;
+} ds = { .lock_fd = -1 };
+
+static void
+deliver_sent_forget(void)
+{
+	int	 i;
+
+	for (i = 0; i < ds.n; i++) {
+		myfree(ds.rcpt[i].action);
+		myfree(ds.rcpt[i].reason);
+		myfree(ds.rcpt[i].relay);
+	}
+	ds.n = 0;
+	if (ds.lock_fd >= 0)
+		(void)close(ds.lock_fd);
+	ds.lock_fd = -1;
+	myfree(ds.queue_dir);
+	myfree(ds.queue);
+	ds.queue_dir = ds.queue = NULL;
+	ds.id[0] = 0;
+}
+
+void
+deliver_sent(QF_MSG *msg, const char *queue_dir, long index, const char *dsn,
+    const char *action, const char *reason, const char *relay, int flags)
+{
+	DELIVER_SENT_RCPT *r;
+
+	if (msg == NULL || msg->fd < 0 || (dsn[0] != '2' && dsn[0] != '5'))
+		return;
+	if (ds.n > 0 && strcmp(ds.id, msg->id) != 0)
+		deliver_sent_forget();		/* cannot happen: one per request */
+	if (ds.lock_fd < 0) {
+		if ((ds.lock_fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+			return;
+		ds.queue_dir = mystrdup(queue_dir);
+		ds.queue = mystrdup(msg->queue);
+		snprintf(ds.id, sizeof(ds.id), "%s", msg->id);
+	}
+	if (ds.n >= ds.size) {
+		ds.size = ds.size ? ds.size * 2 : 8;
+		ds.rcpt = myrealloc(ds.rcpt, (size_t)ds.size * sizeof(*ds.rcpt));
+	}
+	r = &ds.rcpt[ds.n++];
+	r->index = index;
+	snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+	r->action = action ? mystrdup(action) : NULL;
+	r->reason = reason ? mystrdup(reason) : NULL;
+	r->relay = relay ? mystrdup(relay) : NULL;
+	r->flags = flags;
+}
+
+/* deliver_sent_same - is msg the very file we still hold? */
+static int
+deliver_sent_same(const QF_MSG *msg)
+{
+	struct stat a, b;
+
+	return msg->fd >= 0 && fstat(msg->fd, &a) == 0
+	    && fstat(ds.lock_fd, &b) == 0 && a.st_dev == b.st_dev
+	    && a.st_ino == b.st_ino && b.st_nlink > 0;
+}
+
+void
+deliver_sent_done(int qmgr_gone)
+{
+	DELIVER_SENT_RCPT *r;
+	QF_MSG	*msg;
+	int	 i;
+
+	if (ds.n == 0 || !qmgr_gone) {
+		deliver_sent_forget();
+		return;
+	}
+	if ((msg = qf_open(ds.queue_dir, ds.queue, ds.id, QF_OPEN_RDWR,
+	    NULL)) != NULL) {
+		if (deliver_sent_same(msg)) {
+			for (i = 0; i < ds.n; i++) {
+				r = &ds.rcpt[i];
+				if (r->index < msg->nrcpt && msg->rcpt[r->index].status
+				    == QF_RCPT_PENDING)
+					(void)deliver_record(msg, ds.queue_dir,
+					    r->index, r->dsn, r->action,
+					    r->reason, r->relay, r->flags);
+			}
+		}
+		qf_close(msg);
+	}
+	deliver_sent_forget();
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -29,5 +30,21 @@ int	 deliver_reply_flags(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay,
 	    int flags);
 int	 deliver_reply_done_flags(VSTREAM *, int flags);
+
+/*
+ * Final results sent to the queue manager are kept (with the message's
+ * agent lock) until it has surely taken them: deliver_sent_done(0) when
+ * the next request arrives, deliver_sent_done(1) when the connection ends
+ * instead (the results not found in the queue file are recorded there).
+ */
+void	 deliver_sent(QF_MSG *, const char *queue_dir, long index,
+	    const char *dsn, const char *action, const char *reason,
+	    const char *relay, int flags);
+void	 deliver_sent_done(int qmgr_gone);
+
+/* A final result the queue manager could not take: into the queue file. */
+int	 deliver_record(QF_MSG *, const char *queue_dir, long index,
+	    const char *dsn, const char *action, const char *reason,
+	    const char *relay, int flags);
 
 #endif

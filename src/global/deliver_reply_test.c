@@ -2,11 +2,18 @@
  * deliver_reply_test - unit tests for deliver_reply.c
  */
 #include <sys/socket.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "attr.h"
 #include "deliver_reply.h"
+#include "msg.h"
+#include "mymalloc.h"
 #include "ptest.h"
+#include "qmgr_bounce.h"
 
 PTEST(actions)
 {
@@ -87,6 +94,85 @@ PTEST(reply)
 	vstream_fclose(r);
 }
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* slurp - a log file's text (for the test: small). */
+static char *
+slurp(const char *dir, const char *log, const char *id)
+{
+	static char buf[8192];
+	char	 path[256];
+	FILE	*fp;
+	size_t	 n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, log, id);
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * A final result that could not be reported goes into the queue file,
+ * with the bounce or trace log record the qmgr would have written.
+ */
+PTEST(record)
+{
+	char	 dir[] = "/tmp/deliver_reply_test.XXXXXX";
+	QF_WRITER *w;
+	QF_MSG	*m;
+	char	 id[QF_ID_LEN + 1];
+	char	*text;
+
+	PT_ASSERT(mkdtemp(dir) != NULL);
+	PT_INTEQ(qf_make_dirs(dir, geteuid(), getegid(), NULL), 0);
+	PT_ASSERT((w = qf_create(dir, NULL)) != NULL);
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	qf_set_sender(w, "s@example.org");
+	qf_add_rcpt(w, "ok@example.com", NULL, QF_NOTIFY_SUCCESS);
+	qf_add_rcpt(w, "bad@example.com", NULL, 0);
+	qf_add_rcpt(w, "later@example.com", NULL, 0);
+	qf_add_rcpt(w, "quiet@example.com", NULL, 0);
+	PT_INTEQ(qf_write_content(w, "x\n", 2), 0);
+	PT_INTEQ(qf_commit(w, QF_ACTIVE, NULL), 0);
+	PT_ASSERT((m = qf_open(dir, QF_ACTIVE, id, QF_OPEN_RDONLY, NULL)) != NULL);
+	PT_INTEQ(qf_lock_agent(m), 0);
+	PT_INTEQ(qf_agent_busy(dir, QF_ACTIVE, id), 1);
+	PT_INTEQ(deliver_record(m, dir, 0, "2.0.0", NULL, "250 ok", "mx[1.2.3.4]:25", 0), 1);
+	PT_INTEQ(deliver_record(m, dir, 1, "5.1.1", NULL, "550 no", "mx[1.2.3.4]:25", 0), 1);
+	PT_INTEQ(deliver_record(m, dir, 2, "4.4.1", NULL, "refused", NULL, 0), 0);
+	PT_INTEQ(deliver_record(m, dir, 3, "2.0.0", NULL, "250 ok", NULL, 0), 1);
+	PT_INTEQ(deliver_record(m, dir, 9, "2.0.0", NULL, "250 ok", NULL, 0), 0);
+	qf_close(m);
+	PT_INTEQ(qf_agent_busy(dir, QF_ACTIVE, id), 0);
+	PT_ASSERT((m = qf_open(dir, QF_ACTIVE, id, QF_OPEN_RDONLY, NULL)) != NULL);
+	PT_INTEQ(m->rcpt[0].status, QF_RCPT_DONE);
+	PT_ASSERT(m->rcpt[0].flags & QF_RCPT_FLAG_DELIVERED);
+	PT_INTEQ(m->rcpt[1].status, QF_RCPT_DONE);
+	PT_ASSERT(m->rcpt[1].flags & QF_RCPT_FLAG_BOUNCED);
+	PT_STREQ(m->rcpt[1].last_error, "5.1.1 550 no");
+	PT_INTEQ(m->rcpt[2].status, QF_RCPT_PENDING);
+	PT_INTEQ(m->rcpt[3].status, QF_RCPT_DONE);
+	qf_close(m);
+	PT_ASSERT((text = slurp(dir, QB_LOG_BOUNCE, id)) != NULL);
+	PT_ASSERT(strstr(text, "rcpt=bad@example.com\n") != NULL);
+	PT_ASSERT(strstr(text, "action=failed\n") != NULL);
+	PT_ASSERT(strstr(text, "ok@example.com") == NULL);
+	PT_ASSERT((text = slurp(dir, QB_LOG_TRACE, id)) != NULL);
+	PT_ASSERT(strstr(text, "rcpt=ok@example.com\n") != NULL);
+	PT_ASSERT(strstr(text, "quiet@example.com") == NULL);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(void)
 {
@@ -94,5 +180,6 @@ main(void)
 	PT_RUN(delays);
 	PT_RUN(delay_fmt);
 	PT_RUN(reply);
+	PT_RUN(record);
 	return PT_DONE();
 }

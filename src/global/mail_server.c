@@ -52,10 +52,18 @@
  *	later at once instead of throttling the service. End of file
  *	on the status channel means that the master has gone or wants this
  *	process to leave (reload): an idle process exits at once, a busy one
- *	after its current client. SIGTERM ends an idle process at once and a
- *	busy single-client or trigger process too (an unfinished SMTP or
- *	queue transaction is never acknowledged, so nothing is lost); an
- *	event server leaves its loop within a second and runs pre_exit.
+ *	after its current client. When the master dies (Linux: a parent
+ *	death signal, SIGUSR2, asked for after the privilege drop, and a
+ *	check that the parent is still the one that started the process),
+ *	every process gives up its listener at once, so that a new master
+ *	can bind the addresses, and leaves: idle processes and busy inet
+ *	servers (SMTP sessions, which have acknowledged nothing unfinished)
+ *	at once, event servers at the next loop round, busy unix services
+ *	(delivery agents, bounce) after their current client. SIGTERM ends
+ *	an idle process at once and a busy single-client or trigger process
+ *	too (an unfinished SMTP or queue transaction is never acknowledged,
+ *	so nothing is lost); an event server leaves its loop within a
+ *	second and runs pre_exit.
  *
  *	Stress: the master writes 'S' (stress) or 'N' (no more) on the status
  *	channel when a service runs out of processes or has room again
@@ -80,6 +88,9 @@
  *	privilege drop, an unusable queue_directory.
  */
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -125,10 +136,13 @@ static struct {
 	int	 use_count;
 	int	 status_eof;		/* the master closed the channel */
 	int	 stress;		/* master_stress(3): 'S' / 'N' bytes */
+	pid_t	 master_pid;		/* the parent at start */
 } ms = { .status_fd = -1, .listen_fd = -1 };
 
 static volatile sig_atomic_t ms_terminate;
 static volatile sig_atomic_t ms_in_service;
+static int ms_null_fd = -1;		/* replaces the listener: master gone */
+static int ms_inet;			/* an inet service (smtpd) */
 
 const char *
 mail_server_service(void)
@@ -198,6 +212,53 @@ mail_server_sigterm(int sig)
 		_exit(0);
 	if (ms_terminate++)
 		_exit(0);
+}
+
+/*
+ * mail_server_master_gone - the master died (SIGUSR2, PR_SET_PDEATHSIG).
+ * The listener goes at once (dup2 of /dev/null over it: no descriptor
+ * number is freed under the main code), so that a new master can bind
+ * its addresses. An idle process leaves now, an event server at its next
+ * loop round; a busy inet server (an SMTP session) too, since it has
+ * acknowledged nothing unfinished; a busy unix service (a delivery agent
+ * working for the qmgr, bounce) finishes its client first.
+ */
+static void
+mail_server_master_gone(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	if (ms.listen_fd >= 0 && ms_null_fd >= 0)
+		(void)dup2(ms_null_fd, ms.listen_fd);
+	if (ms_in_service && ms_inet)
+		_exit(0);
+	ms_terminate = 1;
+	errno = saved;
+}
+
+/* mail_server_watch_master - leave as soon as the master is gone. */
+static void
+mail_server_watch_master(void)
+{
+	struct sigaction sa;
+
+	if (ms.standalone)
+		return;
+	ms_inet = strcmp(ms.type, "inet") == 0;
+	if ((ms_null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		msg_warn("open /dev/null: %m");
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = mail_server_master_gone;
+	sigaction(SIGUSR2, &sa, NULL);
+#ifdef __linux__
+	/* After the privilege drop, which clears the setting. */
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR2) < 0)
+		msg_warn("prctl(PR_SET_PDEATHSIG): %m");
+#endif
+	if (getppid() != ms.master_pid)
+		mail_server_master_gone(SIGUSR2);	/* already gone */
 }
 
 static void
@@ -365,6 +426,7 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 
 	prog = (prog = strrchr(argv[0], '/')) != NULL ? prog + 1 : argv[0];
 	ms.prog = prog;
+	ms.master_pid = getppid();
 	msg_init("postern", prog);
 	ms.kind = kind;
 	ms.ops = ops != NULL ? ops : &no_ops;
@@ -406,6 +468,7 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 		ms.ops->pre_init(ms.service, ms.argv);
 	if (!priv)
 		mail_server_drop_privileges();
+	mail_server_watch_master();
 	if (ms.ops->post_init != NULL)
 		ms.ops->post_init(ms.service, ms.argv);
 	/* Start-up is complete: a later death is no "bad command startup". */

@@ -169,6 +169,7 @@ PTEST(single_server_serves_and_reports)
 	pid_t	 pid;
 
 	PT_ASSERT((pid = ms_start(1, "s1", &sfd, "2")) > 0);
+	PT_INTEQ(ms_byte(sfd), 'R');	/* start-up complete */
 	PT_ASSERT((fd = ms_connect("s1")) >= 0);
 	PT_INTEQ(ms_byte(sfd), 'B');
 	PT_INTEQ(write(fd, "hello", 5), 5);
@@ -203,6 +204,7 @@ PTEST(single_server_sigterm_when_idle)
 	pid_t	 pid;
 
 	PT_ASSERT((pid = ms_start(1, "s3", &sfd, "100")) > 0);
+	PT_INTEQ(ms_byte(sfd), 'R');
 	/* Make sure it is up and idle before the signal. */
 	PT_ASSERT((fd = ms_connect("s3")) >= 0);
 	PT_INTEQ(ms_byte(sfd), 'B');

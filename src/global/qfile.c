@@ -64,6 +64,10 @@
  *	old, which stays in the file as dead space. *old_off and *old_len
  *	say where the old content is, so that the caller can copy from it.
  *
+ *
+ *	The writer holds an exclusive flock(2) on its file in tmp/ until
+ *	qf_commit() or qf_abort(), so that qf_tmp_reclaim() can tell a file
+ *	being written from one that a crash left behind.
  *	A crash before qf_commit() returns leaves at worst a stale file in
  *	tmp/ (never a partial file in a queue directory); qf_make_dirs()
  *	removes such files when they are older than a day.
@@ -72,6 +76,7 @@
  *	errors are remembered: qf_write_content() returns -1 and the commit
  *	fails. Calling a setter after qf_commit() is a caller bug.
  */
+#include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -182,6 +187,8 @@ qf_create(const char *queue_dir, VSTRING *why)
 		qf_why(why, "create queue file: no free message-id after %d tries", tries);
 		goto fail;
 	}
+	/* A live writer: the master's tmp/ clean-up leaves the file alone. */
+	(void)flock(fd, LOCK_EX | LOCK_NB);
 	w = mycalloc(1, sizeof(*w));
 	snprintf(w->id, sizeof(w->id), "%08x", msgid);
 	w->msgid = msgid;

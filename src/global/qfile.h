@@ -119,6 +119,8 @@ const char *qf_attr(const QF_MSG *, const char *);
 ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);
 int	 qf_update_rcpt(QF_MSG *, int index);	/* persist rcpt[index] state durably */
 void	 qf_release(QF_MSG *);		/* close the descriptor, keep the envelope */
+int	 qf_lock_agent(QF_MSG *);	/* a delivery agent works on it */
+int	 qf_agent_busy(const char *queue_dir, const char *queue, const char *id);
 
 /* Moving and listing. */
 int	 qf_move(const char *queue_dir, const char *from, const char *to, const char *id);
@@ -127,6 +129,7 @@ ARGV	*qf_list(const char *queue_dir, const char *queue);
 int	 qf_valid_id(const char *);
 int	 qf_find(const char *queue_dir, const char *id, char *queue_out, size_t);
 int	 qf_make_dirs(const char *queue_dir, uid_t, gid_t, VSTRING *why);
+int	 qf_tmp_reclaim(const char *queue_dir);	/* files no writer holds */
 
 /* Envelope-ids. */
 uint32_t qf_id_value(const char *);

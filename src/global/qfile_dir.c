@@ -14,6 +14,7 @@
  *		    char *queue_out, size_t len);
  *	int	qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group,
  *		    VSTRING *why);
+ *	int	qf_tmp_reclaim(const char *queue_dir);
  *
  *	uint32_t qf_id_value(const char *id);
  *	void	qf_envid_format(uint64_t envid, char buf[17]);
@@ -38,6 +39,13 @@
  *	0700; everything owned by owner (mail_owner). Files in tmp/ older
  *	than a day (left by a crash) are removed.
  *
+ *	qf_tmp_reclaim() removes every regular file in tmp/ that no writer
+ *	holds (qf_create() keeps an exclusive lock on its file until commit
+ *	or abort): what the processes of an earlier run left when they were
+ *	killed, empty or partial, never acknowledged. The master calls it at
+ *	start, once it holds its lock. It returns the number of files
+ *	removed, or -1 when tmp/ cannot be read.
+ *
  *	Envelope-ids are 16 hex digits: the message-id, then 32 random bits.
  *	qf_envid_parse() accepts 16 hex digits in either case and returns 0,
  *	or -1 for anything else. qf_id_value() returns the number of a
@@ -52,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -279,6 +288,36 @@ qf_clean_tmp(const char *tmp)
 		}
 	}
 	(void)closedir(dp);
+}
+
+int
+qf_tmp_reclaim(const char *queue_dir)
+{
+	char	 path[4096];
+	struct dirent *de;
+	struct stat st;
+	DIR	*dp;
+	int	 fd, n = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", queue_dir, QF_TMP)
+	    >= sizeof(path) || (dp = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", queue_dir,
+		    QF_TMP, de->d_name) >= sizeof(path))
+			continue;
+		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC)) < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+		    && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+			n++;
+		(void)close(fd);
+	}
+	(void)closedir(dp);
+	return n;
 }
 
 int

@@ -12,6 +12,9 @@
  *		    size_t len);
  *	int	qf_update_rcpt(QF_MSG *msg, int index);
  *	void	qf_release(QF_MSG *msg);
+ *	int	qf_lock_agent(QF_MSG *msg);
+ *	int	qf_agent_busy(const char *queue_dir, const char *queue,
+ *		    const char *id);
  * DESCRIPTION
  *	qf_open() opens queue_dir/queue/id (QF_OPEN_RDONLY or QF_OPEN_RDWR)
  *	and parses the header, the envelope records and the recipient state
@@ -41,6 +44,15 @@
  *	qf_update_rcpt() on a released message open the file by its path
  *	for the call; the caller must not have moved it meanwhile.
  *
+ *	qf_lock_agent() takes a shared lock (flock) on msg's open file, held
+ *	until qf_close(): a delivery agent holds it while it works on the
+ *	message. qf_agent_busy() tells whether such a lock is held (1), not
+ *	held (0), or the file cannot be opened (-1, errno ENOENT when it is
+ *	gone). A queue manager that starts after a crash of its predecessor
+ *	leaves a busy file in active/ until the agent is done: the agent may
+ *	still record there the results it could not report
+ *	(deliver_reply(3)), and the new queue manager must see them.
+ *
  *	qf_attr() returns the value of an envelope attribute set with
  *	qf_set_attr(), or a null pointer.
  * DIAGNOSTICS
@@ -53,6 +65,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -421,6 +434,38 @@ qf_reopen(QF_MSG *msg, int flags)
 		return -1;
 	}
 	return open(msg->path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
+int
+qf_lock_agent(QF_MSG *msg)
+{
+	int	 rc;
+
+	if (msg->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	while ((rc = flock(msg->fd, LOCK_SH)) < 0 && errno == EINTR)
+		continue;
+	return rc;
+}
+
+int
+qf_agent_busy(const char *queue_dir, const char *queue, const char *id)
+{
+	char	 path[4096];
+	int	 fd, busy;
+
+	if (!qf_valid_id(id) || (size_t)snprintf(path, sizeof(path),
+	    "%s/%s/%s", queue_dir, queue, id) >= sizeof(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return -1;
+	busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	(void)close(fd);		/* drops the lock, if taken */
+	return busy;
 }
 
 void

@@ -476,6 +476,31 @@ PTEST(stale_tmp_cleaned)
 	qf_abort(w);
 }
 
+PTEST(tmp_reclaim)
+{
+	char	 path[128];
+	QF_WRITER *w = qf_create(qdir, NULL);
+	ARGV	*tmp;
+	int	 fd;
+
+	PT_ASSERT(w != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_TMP, "0badf00d");
+	PT_ASSERT((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0);
+	PT_INTEQ(write(fd, "partial", 7), 7);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_TMP, "0badf00e");
+	PT_ASSERT((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	/* Both left-overs go; the file being written stays. */
+	PT_INTEQ(qf_tmp_reclaim(qdir), 2);
+	tmp = qf_list(qdir, QF_TMP);
+	PT_INTEQ(tmp->argc, 1);
+	PT_STREQ(tmp->argv[0], qf_writer_id(w));
+	argv_free(tmp);
+	qf_abort(w);
+	PT_INTEQ(qf_tmp_reclaim(qdir), 0);
+}
+
 PTEST(dirs_and_moves)
 {
 	char	*id = make_msg(1, "x\n", NULL);
@@ -547,6 +572,7 @@ main(void)
 	PT_RUN(id_unique);
 	PT_RUN(crash_before_commit);
 	PT_RUN(stale_tmp_cleaned);
+	PT_RUN(tmp_reclaim);
 	PT_RUN(dirs_and_moves);
 	PT_RUN(ids);
 	teardown();

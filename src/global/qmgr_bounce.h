@@ -3,9 +3,10 @@
  * See bounce(8), qmgr(8).
  *
  * Logs. $queue_directory/{bounce,defer,trace}/<message-id> hold one
- * attribute list (attr.h framing) per recipient status, appended by the
- * qmgr as results arrive: "bounce" for failed recipients, "defer" for
- * delayed ones (read for delay warnings), "trace" for delivered
+ * attribute list (attr.h framing) per recipient status, appended
+ * (bounce_log.c) by the qmgr as results arrive, or by a delivery agent
+ * whose final result the qmgr could not take (deliver_record()):
+ * "bounce" for failed recipients, "defer" for delayed ones (read for delay warnings), "trace" for delivered
  * recipients that asked for NOTIFY=SUCCESS. The bounce and trace logs are
  * fsynced before the recipient is marked done in the queue file, so a
  * crash never loses a notification (at worst one is sent twice). A record

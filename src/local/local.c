@@ -48,6 +48,10 @@ local_request(ATTR *attr, VSTREAM *client)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
 			    NULL, "cannot read the queue file", NULL);
 	} else {
+		/* Held until qf_close(): see deliver_record(). */
+		if (qf_lock_agent(req.msg) < 0)
+			msg_warn("%s: cannot lock the queue file: %m",
+			    req.dr.queue_id);
 		for (i = 0; i < req.nrcpt; i++)
 			local_recipient(&req, &req.rcpt[i]);
 	}
@@ -69,11 +73,13 @@ local_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		deliver_sent_done(0);	/* the qmgr took the last results */
 		/* The qmgr reuses this connection: smtpctl trace per request. */
 		(void)mail_trace_check("local");
 		if (local_request(attr, client) < 0)
 			break;
 	}
+	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
 	attr_free(attr);
 }
 

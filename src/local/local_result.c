@@ -177,7 +177,13 @@ local_reply(LOCAL_STATE *state)
 		why = "delivered (no targets)";
 	}
 	if (deliver_reply(state->req->client, state->rcpt->index, dsn, NULL,
-	    why, NULL) < 0)
+	    why, NULL) < 0) {
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",
 		    state->req->dr.queue_id, state->rcpt->addr);
+		(void)deliver_record(state->req->msg, local_cf.queue_dir,
+		    state->rcpt->index, dsn, NULL, why, NULL, 0);
+	} else {
+		deliver_sent(state->req->msg, local_cf.queue_dir,
+		    state->rcpt->index, dsn, NULL, why, NULL, 0);
+	}
 }

@@ -20,18 +20,26 @@
  *	Start-up: main.cf, the environment (only the names that
  *	import_environment lists are kept, and its name=value entries are
  *	set, as Postfix's master does; MAIL_CONFIG is exported to the
- *	children as an absolute path), queue directories (created or fixed), the lock
- *	pid/master.pid (one master per queue directory), master.cf, the
- *	listeners. Started as root, the master stays root (it binds and
+ *	children as an absolute path), queue directories (created or
+ *	fixed), the lock pid/master.pid (one master per queue directory),
+ *	the files an earlier run left in tmp/ (removed, with a count
+ *	logged), master.cf, the listeners. Started as root, the master
+ *	stays root (it binds and
  *	starts processes); the children drop to mail_owner themselves.
  *
  *	Stop: children get SIGTERM; those still alive after five seconds
  *	get SIGKILL; then the master exits. When it has exited, every
  *	child has too.
+ *
+ *	After a crash of an earlier master, its children may still hold a
+ *	listener for a moment (they leave as soon as they notice that their
+ *	master is gone, mail_server.c): binding an address still in use is
+ *	retried for up to MASTER_BIND_WAIT seconds before start-up fails.
+ *	In the same way a new qmgr waits for the earlier one's lock.
  * DIAGNOSTICS
- *	Start-up errors go to stderr; everything later to maillog_file or
- *	syslog. "already running (pid N)" when another master holds the
- *	lock.
+ *	Start-up errors go to stderr and to maillog_file or syslog;
+ *	everything later to maillog_file or syslog. "already running (pid
+ *	N)" when another master holds the lock.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -139,6 +147,42 @@ master_pid_lock(void)
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len)
 		msg_fatal("write %s: %m", MASTER_PID_FILE);
 	/* The descriptor stays open: closing it would drop the lock. */
+}
+
+/*
+ * master_early_logging - until start-up is done, report on stderr (for
+ * "postern start") and in the mail log: a start that fails is logged.
+ */
+static void
+master_early_logging(void)
+{
+	const char *file = conf_str("maillog_file");
+
+	if (*file) {
+		if (msg_to_file(file) < 0)
+			msg_warn("open maillog_file %s: %m", file);
+	} else if (!master_foreground) {
+		msg_to_syslog(conf_str("syslog_facility"));
+	}
+	msg_to_stderr(1);
+}
+
+/*
+ * master_tmp_reclaim - with the lock held, no process of an earlier run
+ * writes a new message any more (a crashed one's children leave at once):
+ * what tmp/ holds and no writer locks was never acknowledged.
+ */
+static void
+master_tmp_reclaim(void)
+{
+	int	 n;
+
+	if ((n = qf_tmp_reclaim(".")) < 0)
+		msg_warn("cannot read %s/%s: %m", conf_str("queue_directory"),
+		    QF_TMP);
+	else if (n > 0)
+		msg_info("removed %d file(s) that an earlier run left in %s/",
+		    n, QF_TMP);
 }
 
 /* master_detach - fork; the parent exits when the child reports. */
@@ -323,11 +367,13 @@ main(int argc, char **argv)
 	    !mail_server_logfile_ok(conf_str("maillog_file")))
 		msg_fatal("parameter maillog_file: value %s does not match any "
 		    "prefix in maillog_file_prefixes", conf_str("maillog_file"));
+	master_early_logging();
 
 	if (!master_foreground)
 		ready_fd = master_detach();
 	master_queue_init();
 	master_pid_lock();
+	master_tmp_reclaim();
 	/* Locked: no process of an earlier run is left to count sessions. */
 	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);

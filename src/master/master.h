@@ -14,6 +14,8 @@
 #include "argv.h"
 #include "vstring.h"
 
+#define MASTER_BIND_WAIT	5	/* seconds, for a crashed run's children */
+
 #define MASTER_TYPE_INET	1
 #define MASTER_TYPE_UNIX	2
 #define MASTER_TYPE_FIFO	3

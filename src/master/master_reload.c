@@ -11,7 +11,9 @@
  *	master_start_services() opens the listeners that are not open yet,
  *	starts the wakeup timers and lets clients in. At start-up a
  *	listener that cannot be opened is fatal (so that "postern start"
- *	reports it); at reload it is logged and that service is left
+ *	reports it), after up to MASTER_BIND_WAIT seconds of retries when
+ *	the address is in use (the children of a crashed master may hold
+ *	it for a moment); at reload it is logged and that service is left
  *	without a listener.
  *
  *	master_stop_service() stops a service: no more wakeups, its
@@ -32,13 +34,39 @@
  *	kept. main.cf syntax errors are fatal (as everywhere); "postern
  *	reload" checks main.cf before it signals the master.
  */
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "events.h"
 #include "mail_conf.h"
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
+
+/*
+ * master_start_listen - open a listener; at start-up, wait a moment for an
+ * address that the children of a crashed master still hold.
+ */
+static int
+master_start_listen(MASTER_SERV **servp, int startup, VSTRING *why)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	time_t	 deadline = time(NULL) + MASTER_BIND_WAIT;
+	int	 told = 0;
+
+	while (master_listen_open(servp, why) < 0) {
+		if (!startup || errno != EADDRINUSE || time(NULL) >= deadline)
+			return -1;
+		if (!told++)
+			msg_info("%s service %s: %s: waiting up to %d seconds for "
+			    "the processes of an earlier run to leave",
+			    (*servp)->type_name, (*servp)->name, vstring_str(why),
+			    MASTER_BIND_WAIT);
+		(void)nanosleep(&ts, NULL);
+	}
+	return 0;
+}
 
 void
 master_start_services(MASTER_SERV *list, int startup)
@@ -49,7 +77,7 @@ master_start_services(MASTER_SERV *list, int startup)
 	for (serv = list; serv; serv = serv->next) {
 		if (serv->listen_fd >= 0)
 			continue;
-		if (master_listen_open(&serv, why) < 0) {
+		if (master_start_listen(&serv, startup, why) < 0) {
 			if (startup)
 				msg_fatal("%s service %s: %s", serv->type_name,
 				    serv->name, vstring_str(why));

@@ -31,13 +31,15 @@
  *	master_spawn_reap() collects every exited child. A process that
  *	ends abnormally (non-zero status or a signal) is logged. If it died
  *	before it completed its start-up (no 'R' on its status channel, no
- *	client served), the program cannot start: the service is throttled,
+ *	client served) by itself (not SIGKILL, which comes from outside),
+ *	the program cannot start: the service is throttled,
  *	no new process for service_throttle_time seconds. One that had
  *	started is replaced at once: a service with a wakeup timer (qmgr,
  *	pickup) gets its wakeup now, which starts the new process; others
  *	start one on demand as usual. Only a program that keeps dying
- *	within a second of its start (MASTER_QUICK_DEATHS times in a row)
- *	is throttled too, so that a crash loop cannot spin. A process that
+ *	within a second of its start without serving a client
+ *	(MASTER_QUICK_DEATHS times in a row) is throttled too, so that a
+ *	crash loop cannot spin. A process that
  *	exits normally is just forgotten; its service starts another on
  *	demand.
  *
@@ -186,14 +188,17 @@ master_spawn(MASTER_SERV *serv)
 
 /* master_spawn_died - an abnormal end: throttle, or replace it now. */
 static void
-master_spawn_died(MASTER_SERV *serv, MASTER_PROC *proc)
+master_spawn_died(MASTER_SERV *serv, MASTER_PROC *proc, int status)
 {
-	if (!proc->ready && proc->use_count == 0) {
+	int	 killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+
+	/* SIGKILL comes from outside (an operator, the OOM killer). */
+	if (!proc->ready && proc->use_count == 0 && !killed) {
 		msg_warn("%s: bad command startup -- throttling", serv->command);
 		master_spawn_throttle(serv);
 		return;
 	}
-	if (time(NULL) - proc->started <= 1)
+	if (proc->use_count == 0 && time(NULL) - proc->started <= 1)
 		serv->quick_deaths++;
 	else
 		serv->quick_deaths = 0;
@@ -234,7 +239,7 @@ master_spawn_forget(MASTER_PROC *proc, int status)
 		serv->avail--;
 	serv->total--;
 	if (abnormal && !master_stopping)
-		master_spawn_died(serv, proc);
+		master_spawn_died(serv, proc, status);
 	master_spawn_check(serv);
 }
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "attr.h"
+#include "bounce_log.h"
 #include "events.h"
 #include "mail_trigger.h"
 #include "msg.h"
@@ -42,53 +43,19 @@
 #include "qmgr.h"
 #include "qmgr_bounce.h"
 
-static void
-bounce_record(ATTR *rec, const QF_RCPT *rp, int index, const char *status,
-    const char *action, const char *reason, const char *relay)
-{
-	attr_add_long(rec, QB_RCPT_INDEX, index);
-	attr_add(rec, QB_RCPT, rp->address);
-	attr_add(rec, QB_ORCPT, rp->orcpt ? rp->orcpt : "");
-	attr_add_long(rec, QB_NOTIFY, rp->notify);
-	attr_add(rec, QB_STATUS, status);
-	attr_add(rec, QB_ACTION, action);
-	attr_add(rec, QB_REASON, reason ? reason : "");
-	attr_add(rec, QB_RELAY, relay ? relay : "none");
-	attr_add_long(rec, QB_TIME, (long long)event_time());
-}
-
 int
 qmgr_bounce_log(QMGR_MESSAGE *message, const char *log, int index,
     const char *status, const char *action, const char *reason,
     const char *relay)
 {
-	VSTRING	*path = vstring_alloc(128);
-	ATTR	*rec = attr_alloc();
-	VSTREAM	*stream = NULL;
-	int	 fd, rc = -1;
+	VSTRING	*why = vstring_alloc(100);
+	int	 rc;
 
-	vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, log, message->id);
-	if ((fd = open(vstring_str(path), O_WRONLY | O_APPEND | O_CREAT
-	    | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		msg_warn("%s: cannot open %s: %m", message->id,
-		    vstring_str(path));
-		goto done;
-	}
-	stream = vstream_fdopen(fd, VSTREAM_FLAG_WRITE);
-	bounce_record(rec, &message->qf->rcpt[index], index, status, action,
-	    reason, relay);
-	if (attr_write(stream, rec) < 0
-	    || (strcmp(log, QB_LOG_DEFER) != 0 && fsync(fd) < 0)) {
-		msg_warn("%s: cannot write %s: %m", message->id,
-		    vstring_str(path));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (stream && vstream_fclose(stream) != 0)
-		rc = -1;
-	attr_free(rec);
-	vstring_free(path);
+	if ((rc = bounce_log_append(qmgr.queue_dir, log, message->id,
+	    &message->qf->rcpt[index], index, status, action, reason, relay,
+	    event_time(), why)) < 0)
+		msg_warn("%s: %s", message->id, vstring_str(why));
+	vstring_free(why);
 	return rc;
 }
 

@@ -187,6 +187,14 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 	char	 id[QF_ID_LEN + 1];
 
 	memcpy(id, message->id, sizeof(id));
+	/*
+	 * Before a notification goes out, the recipients' states are made
+	 * durable: a crash before the file is removed must not make anyone
+	 * (the next qmgr, a delivery agent recording what it sent,
+	 * deliver_reply(3)) take the results again and notify twice.
+	 */
+	if (message->logs & (QMGR_LOG_BOUNCE | QMGR_LOG_TRACE))
+		qmgr_message_sync(message);
 	failed = finish_notify(message) < 0;
 	for (i = 0; i < qf->nrcpt; i++)
 		if (qf->rcpt[i].status != QF_RCPT_DONE)

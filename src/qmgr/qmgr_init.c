@@ -39,8 +39,9 @@
  *	value is not a number.
  * DIAGNOSTICS
  *	qmgr_lock() is fatal when another qmgr still holds the lock after
- *	wait seconds, or the lock file cannot be made. An unknown setgid_group is no error (mutating
- *	control requests then need root or mail_owner).
+ *	wait seconds, or the lock file cannot be made. An unknown
+ *	setgid_group is no error (mutating control requests then need root
+ *	or mail_owner).
  */
 #include <sys/resource.h>
 #include <errno.h>

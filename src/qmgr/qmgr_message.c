@@ -13,8 +13,8 @@
  *	qmgr_message_load() moves message id from queue (incoming or
  *	deferred; nothing when it is already active) into active/, opens it
  *	read-write, reads its envelope and recipient states, closes it
- *	(the message then holds no descriptor: qf_release) and logs "<id>: from=<sender>, size=N, nrcpt=N (queue
- *	active)". Each recipient that is neither done nor held is routed:
+ *	(the message then holds no descriptor: qf_release) and logs
+ *	"<id>: from=<sender>, size=N, nrcpt=N (queue active)". Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
  *	and the others join an entry in their destination queue for the

@@ -15,7 +15,11 @@
  *	void	qmgr_fd_short(void);
  * DESCRIPTION
  *	qmgr_recover_active() moves whatever a crash left in active/ back
- *	to incoming/ (start-up only). qmgr_scan_start() arms the first
+ *	to incoming/ (start-up only), except files a delivery agent of the
+ *	earlier qmgr still works on (qf_agent_busy()): those stay in
+ *	active/ and are checked again every 200 ms, so that the results the
+ *	agent records in them (deliver_record(3)) are seen and the
+ *	recipients are not delivered twice. qmgr_scan_start() arms the first
  *	scans and the periodic deferred queue run (queue_run_delay).
  *
  *	qmgr_trigger_incoming() asks for an incoming/ scan in the next
@@ -277,24 +281,74 @@ scan_periodic(int event, void *ctx)
 	    (long long)qmgr.run_delay * 1000);
 }
 
+/* Files in active/ that a delivery agent of the earlier qmgr still holds. */
+static ARGV *recover_busy;
+
+/* recover_one - back to incoming/, unless an agent still works on it. */
+static int
+recover_one(const char *id, ARGV *busy)
+{
+	if (qf_agent_busy(qmgr.queue_dir, QF_ACTIVE, id) > 0) {
+		argv_add(busy, id);
+		return 0;
+	}
+	if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_INCOMING, id) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s: cannot move from %s/ to %s/: %m", id,
+			    QF_ACTIVE, QF_INCOMING);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+recover_busy_event(int event, void *ctx)
+{
+	ARGV	*ids = recover_busy, *busy = argv_alloc(8);
+	size_t	 i;
+	int	 n = 0;
+
+	recover_busy = NULL;
+	for (i = 0; i < ids->argc; i++)
+		n += recover_one(ids->argv[i], busy);
+	argv_free(ids);
+	if (n > 0) {
+		msg_info("recovered %d message(s) from %s/ after their delivery "
+		    "agents finished", n, QF_ACTIVE);
+		qmgr_trigger_incoming();
+	}
+	if (busy->argc > 0) {
+		recover_busy = busy;
+		event_request_timer(recover_busy_event, NULL, 200);
+	} else {
+		argv_free(busy);
+	}
+}
+
 void
 qmgr_recover_active(void)
 {
-	ARGV	*ids;
+	ARGV	*ids, *busy = argv_alloc(8);
 	size_t	 i;
+	int	 n = 0;
 
 	if ((ids = qf_list(qmgr.queue_dir, QF_ACTIVE)) == NULL) {
 		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_ACTIVE);
+		argv_free(busy);
 		return;
 	}
 	for (i = 0; i < ids->argc; i++)
-		if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_INCOMING,
-		    ids->argv[i]) < 0)
-			msg_warn("%s: cannot move from %s/ to %s/: %m",
-			    ids->argv[i], QF_ACTIVE, QF_INCOMING);
-	if (ids->argc > 0)
-		msg_info("recovered %zu message(s) from %s/", ids->argc,
-		    QF_ACTIVE);
+		n += recover_one(ids->argv[i], busy);
+	if (n > 0)
+		msg_info("recovered %d message(s) from %s/", n, QF_ACTIVE);
+	if (busy->argc > 0) {
+		msg_info("%zu message(s) in %s/ wait for a delivery agent of the "
+		    "earlier queue manager to finish", busy->argc, QF_ACTIVE);
+		recover_busy = busy;
+		event_request_timer(recover_busy_event, NULL, 200);
+	} else {
+		argv_free(busy);
+	}
 	argv_free(ids);
 }
 

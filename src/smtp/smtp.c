@@ -172,6 +172,10 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(req.why));
 		smtp_rcpt_rest(&req, NULL, "4.3.0", "cannot open the queue file");
 	} else {
+		/* Held until qf_close(): see deliver_record(). */
+		if (qf_lock_agent(req.msg) < 0)
+			msg_warn("%s: cannot lock the queue file: %m",
+			    req.dr.queue_id);
 		req.has8bit = smtp_body_scan8(&req);
 		if (smtp_connect_deliver(&req, &smtp_cache) == 1)
 			smtp_handoff(&req);
@@ -212,9 +216,11 @@ smtp_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		deliver_sent_done(0);	/* the qmgr took the last results */
 		if (smtp_deliver(attr, client) < 0)
 			break;
 	}
+	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
 	attr_free(attr);
 	if (smtp_cache) {
 		smtp_sess_close(smtp_cache, 1);

@@ -123,9 +123,16 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	    rcpt->addr, vstring_str(orig), sess ? vstring_str(sess->relay) : "none",
 	    vstring_str(delays), dsn, status, text);
 	if (deliver_reply_flags(req->client, rcpt->index, dsn, action, text,
-	    sess ? vstring_str(sess->relay) : NULL, passed) < 0)
+	    sess ? vstring_str(sess->relay) : NULL, passed) < 0) {
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",
 		    req->dr.queue_id, rcpt->addr);
+		(void)deliver_record(req->msg, smtp_cf.queue_dir, rcpt->index,
+		    dsn, action, text, sess ? vstring_str(sess->relay) : NULL,
+		    passed);
+	} else {
+		deliver_sent(req->msg, smtp_cf.queue_dir, rcpt->index, dsn,
+		    action, text, sess ? vstring_str(sess->relay) : NULL, passed);
+	}
 	rcpt->done = 1;
 	rcpt->accepted = 0;
 	req->pending--;

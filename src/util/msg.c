@@ -32,7 +32,8 @@
  *	msg_init() sets the tag and logs to stderr only. msg_to_stderr()
  *	turns the stderr channel on or off; stderr lines are the bare
  *	"program: text" when no other channel is on (interactive commands),
- *	and full log lines otherwise. msg_to_syslog() opens syslog with the
+ *	and full log lines otherwise (a daemon that starts up reports on
+ *	stderr and in its log at once). msg_to_syslog() opens syslog with the
  *	named facility ("mail" when null). msg_to_file() appends full log
  *	lines (with time stamp and host name) to a file such as
  *	maillog_file or /dev/stdout; each record is written with one
@@ -79,6 +80,7 @@ int	msg_verbose;
 static char msg_name[256] = "postern";	/* syslog_name/program */
 static char msg_prog[64] = "postern";
 static int msg_stderr = 1;
+static int msg_file_std;		/* the file is stdout or stderr */
 static int msg_syslog;
 static int msg_syslog_fac = LOG_MAIL;
 static int msg_file_fd = -1;
@@ -166,6 +168,8 @@ msg_to_file(const char *path)
 	if (msg_file_fd >= 0)
 		close(msg_file_fd);
 	msg_file_fd = fd;
+	msg_file_std = strcmp(path, "/dev/stdout") == 0
+	    || strcmp(path, "/dev/stderr") == 0;
 	return 0;
 }
 
@@ -267,7 +271,7 @@ msg_vlog_tag(int level, const char *name, const char *fmt, va_list ap)
 			len = sizeof(line) - 1;
 		if (msg_file_fd >= 0)
 			msg_write_all(msg_file_fd, line, len);
-		else if (msg_stderr)
+		if (msg_stderr && !msg_file_std)
 			msg_write_all(2, line, len);
 	} else if (msg_stderr) {
 		len = snprintf(line, sizeof(line), "%s: %s\n", msg_prog, text);
