@@ -60,7 +60,6 @@ const char *const conf_compat_names[] = {
 	"hash_queue_names",
 	"header_address_token_limit",
 	"helpful_warnings",
-	"hopcount_limit",
 	"html_directory",
 	"in_flow_delay",
 	"ipc_idle",

@@ -41,6 +41,7 @@
  *	cannot be read.
  */
 #include <sys/stat.h>
+#include <grp.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -173,17 +174,21 @@ virtual_mkdirs(const char *base, const char *rel, VSTRING *why)
 	return ret;
 }
 
-/* virtual_become - effective ids of the recipient (root only) */
+/*
+ * virtual_become - effective ids of the recipient, and only its group
+ * (root only; as Postfix's set_eugid). The caller restores root's.
+ */
 static int
 virtual_become(uid_t uid, gid_t gid, VSTRING *why)
 {
-	if (geteuid() != 0 && getuid() != 0)
+	if (geteuid() != 0)
 		return 0;			/* an ordinary user's instance */
-	if (setegid(gid) < 0 || seteuid(uid) < 0) {
+	if (setgroups(1, &gid) < 0 || setegid(gid) < 0 || seteuid(uid) < 0) {
 		vstring_sprintf(why, "cannot set ids %ld/%ld: %m", (long)uid,
 		    (long)gid);
 		(void)seteuid(0);
 		(void)setegid(0);
+		(void)setgroups(0, NULL);
 		return -1;
 	}
 	return 1;
@@ -192,7 +197,8 @@ virtual_become(uid_t uid, gid_t gid, VSTRING *why)
 static void
 virtual_restore(int became)
 {
-	if (became > 0 && (seteuid(0) < 0 || setegid(0) < 0))
+	if (became > 0 && (seteuid(0) < 0 || setegid(0) < 0 ||
+	    setgroups(0, NULL) < 0))
 		msg_fatal("cannot restore root privileges: %m");
 }
 
