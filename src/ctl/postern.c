@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "postern.h"
@@ -137,8 +138,12 @@ main(int argc, char **argv)
 	int	ch;
 
 	msg_init("postern", "postern");
-	while ((ch = getopt(argc, argv, "+c:vh")) != -1) {
+	mail_version_arg(argc, argv, "postern");
+	while ((ch = getopt(argc, argv, "+c:vhV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print("postern");
+			break;
 		case 'c':
 			postern_set_config(optarg);
 			break;
