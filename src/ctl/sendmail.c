@@ -14,7 +14,7 @@
  *	    -bs             SMTP on stdin/stdout (sendmail_smtp(3))
  *	    -bp, mailq      run "smtpctl show queue"
  *	    -q, -qR domain  ask the running qmgr to flush the queue
- *	    -bi, newaliases aliases are not supported yet
+ *	    -bi, newaliases rebuild alias_database (sendmail_aliases(3))
  *	Options that Sendmail or Postfix accept and that mean nothing here
  *	(-oem, -odb, -om, -o7, -B, -L, -U, -v, ...) are accepted and
  *	ignored, so that existing callers keep working. An option that
