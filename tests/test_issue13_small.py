@@ -42,3 +42,68 @@ def test_sendmail_bi_builds_and_page_says_so(make_instance):
     bi = bi[:bi.index(".TP")]
     assert "69" not in bi and "not supported" not in bi
     assert re.search(r"exits 0", bi)
+
+
+# ---- issue 13 #13 ------------------------------------------------------------
+
+import pwd       # noqa: E402
+import subprocess  # noqa: E402
+
+ROOT = os.geteuid() == 0
+
+
+def as_other(inst, args):
+    """postern args run by another user (root: nobody), or by ourselves."""
+    kw = {}
+    if ROOT:
+        nobody = pwd.getpwnam("nobody")
+        kw["preexec_fn"] = lambda: (os.setgroups([]), os.setgid(nobody.pw_gid),
+                                    os.setuid(nobody.pw_uid))
+    return subprocess.run([os.path.join(BIN, "postern"), "-c", inst.config_dir] + args,
+                          env=inst.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=30, **kw)
+
+
+def test_status_never_falsely_not_running(make_instance):
+    """An ordinary user gets "running (pid N)" or a permission error, never
+    "not running" while the system runs."""
+    inst = make_instance()
+    inst.start()
+    pid = inst.master_pid()
+    piddir = os.path.join(inst.queue_dir, "pid")
+    pidfile = os.path.join(piddir, "master.pid")
+    modes = os.stat(piddir).st_mode & 0o7777, os.stat(pidfile).st_mode & 0o7777
+    try:
+        # The lock file is not readable: the kernel's lock table names the owner.
+        os.chmod(pidfile, 0)
+        r = as_other(inst, ["status"])
+        assert (r.returncode, r.stdout.decode()) == (0, "postern is running (pid %d)\n" % pid), r
+        if ROOT:
+            r = as_other(inst, ["stop"])
+            assert r.returncode == 1
+            assert ("running (pid %d), but cannot stop it" % pid) in r.stderr.decode(), r
+            assert "not running" not in r.stderr.decode()
+        # Not even its directory may be looked at (0700, the default): the
+        # master started for this configuration is still found.
+        os.chmod(piddir, 0o700 if ROOT else 0)
+        r = as_other(inst, ["status"])
+        assert (r.returncode, r.stdout.decode()) == (0, "postern is running (pid %d)\n" % pid), r
+        r = as_other(inst, ["start"])
+        assert r.returncode == 1 and "already running (pid %d)" % pid in r.stderr.decode(), r
+    finally:
+        os.chmod(piddir, modes[0])
+        os.chmod(pidfile, modes[1])
+    assert inst.master_pid() == pid
+    r = inst.postern(["status"])
+    assert r.returncode == 0
+
+
+def test_sendmail_huge_recipient_named(make_instance):
+    inst = make_instance()
+    inst.start()
+    r = inst.sendmail(["x" * 120000 + "@example.com"], input=b"Subject: x\n\nbody\n")
+    err = r.stderr.decode()
+    assert r.returncode != 0
+    assert "no recipients" not in err
+    assert 'bad recipient "xxxxxxxx' in err and "(120012 bytes)" in err, err
+    assert len(err) < 1000
