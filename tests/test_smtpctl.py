@@ -488,3 +488,48 @@ def test_show_routes_hosts_stats_and_resume_route(make_instance, down):
         assert ctl(inst, "resume", "route", "99999", ok=False).returncode == 1
     finally:
         up.stop()
+
+
+# ---- issue 13 #4 -------------------------------------------------------------
+
+def test_schedule_one_envelope(make_instance, down):
+    """schedule ENVELOPE-ID retries that envelope, not the whole message."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test", "b@s.test"])
+    (msgid,) = deferred(inst, 2)
+    lines = queue_lines(inst)
+    env_a = [l for l in lines if l["orcpt"] == "a@s.test"][0]["envelope_id"]
+    sink = down.up()
+    mark = inst.log_mark()
+    assert "1 message scheduled" in ctl(inst, "schedule", env_a).stdout.decode()
+    sink.wait_for(1, timeout=15)
+    inst.wait_log(r"%s: to=<a@s\.test>.*status=sent" % msgid, since=mark, timeout=15)
+    wait_for(lambda: msgid in inst.queue_files("deferred"), 10, "back in deferred")
+    assert [m.rcpts for m in sink.messages] == [["a@s.test"]]
+    assert "to=<b@s.test>" not in inst.log(since=mark)
+    assert [l["orcpt"] for l in queue_lines(inst)] == ["b@s.test"]
+
+
+def test_discover_envelope_id_and_hold(make_instance, down):
+    """discover accepts an envelope-id (help offers it), and takes in a
+    file placed by hand in hold/ while the system runs."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test"])
+    (msgid,) = deferred(inst, 1)
+    envid = queue_lines(inst)[0]["envelope_id"]
+    src = os.path.join(inst.queue_dir, "deferred", msgid)
+    dst = os.path.join(inst.queue_dir, "hold", msgid)
+    st = os.stat(src)
+    with open(src, "rb") as f:
+        data = f.read()
+    os.unlink(src)
+    with open(dst, "wb") as f:
+        f.write(data)
+    os.chown(dst, st.st_uid, st.st_gid)
+    os.chmod(dst, st.st_mode & 0o7777)
+    sink = down.up()
+    r = ctl(inst, "discover", envid)
+    assert "1 message discovered" in r.stdout.decode(), r
+    sink.wait_for(1, timeout=15)
+    wait_for(lambda: not inst.queue_files("hold") and not inst.queue_files("deferred"),
+             10, "queue empty")

@@ -170,6 +170,7 @@ typedef struct QMGR {
 	gid_t	 setgid_gid;
 	int	 oneshot;		/* qmgr -1: spawn agents, then exit */
 	int	 lock_fd;		/* pid/qmgr.lock */
+	uint64_t route_only;		/* smtpctl schedule ENVELOPE-ID: route just it */
 } QMGR;
 
 typedef struct QMGR_HOSTSTAT {
