@@ -533,3 +533,30 @@ def test_discover_envelope_id_and_hold(make_instance, down):
     sink.wait_for(1, timeout=15)
     wait_for(lambda: not inst.queue_files("hold") and not inst.queue_files("deferred"),
              10, "queue empty")
+
+
+def test_stats_and_monitor_count_deferred_envelopes(make_instance, down):
+    """monitor and show stats count deferred envelopes as current, also
+    those deferred before a restart."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test", "b@s.test"])
+    send(inst, ["c@s.test"])
+    deferred(inst, 3)
+
+    def current():
+        stats = dict(l.split("=", 1) for l in ctl(inst, "show", "stats").stdout.decode().split())
+        return int(stats["scheduler.envelope"])
+    assert current() == 3
+    proc = subprocess.Popen([os.path.join(BIN, "smtpctl"), "monitor"], env=inst.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdout.readline()
+        cols = proc.stdout.readline().decode().split()
+        first = proc.stdout.readline().decode().split()
+        assert int(first[cols.index("curr", 1)]) == 3, (cols, first)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    inst.stop()
+    inst.start()
+    assert current() == 3

@@ -19,7 +19,8 @@
  *	expired, removed, bounces. The client columns come from the
  *	session counters smtpd keeps in pid/counters (mail_counter.h),
  *	which the qmgr reports with its own; "-" when absent. "Current
- *	envelopes" are those the scheduler holds (active/); "enqueued"
+ *	envelopes" are the pending recipients in active/ and deferred/
+ *	(scheduler.envelope); "enqueued"
  *	counts recipients of messages taken in from incoming/; "dequeued"
  *	counts envelopes that left the queue (delivered, bounced, expired,
  *	removed). With -j each line is a JSON object instead.

@@ -200,6 +200,7 @@ void	 qmgr_deferred_forget(const char *);
 void	 qmgr_flush_add(const char *, const QF_MSG *);
 void	 qmgr_flush_forget(const char *);
 ARGV	*qmgr_flush_take(const char *);
+long long qmgr_flush_envelopes(void);
 void	 qmgr_flush_lost(void);
 
 /* qmgr_message.c */

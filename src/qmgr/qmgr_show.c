@@ -259,7 +259,8 @@ show_stats(VSTREAM *stream)
 	}
 	attr_add_long(a, QC_ST_UPTIME, (long long)(event_time() -
 	    qmgr.start_time));
-	attr_add_long(a, QC_ST_ENVELOPES, env);
+	/* Current envelopes: in memory and waiting in deferred/. */
+	attr_add_long(a, QC_ST_ENVELOPES, env + qmgr_flush_envelopes());
 	attr_add_long(a, QC_ST_ENV_INFLIGHT, inflight);
 	attr_add_long(a, QC_ST_MESSAGES, qmgr.nmessages);
 	attr_add_long(a, QC_ST_RECEIVED, qmgr.stats.received);
