@@ -560,3 +560,22 @@ def test_stats_and_monitor_count_deferred_envelopes(make_instance, down):
     inst.stop()
     inst.start()
     assert current() == 3
+
+
+def test_show_message_json(make_instance, down):
+    """-j show message gives JSON: headers and body as strings."""
+    import json
+    inst = make(make_instance, down)
+    with inst.smtp() as s:
+        s.sendmail("me@s.test", ["a@s.test"],
+                   "Subject: caf\u00e9\r\nX-Q: \"quoted\"\r\n\r\nline 1\r\n\tline 2\r\n".encode())
+    (msgid,) = deferred(inst, 1)
+    for args in (["-j", "show", "message", msgid], ["show", "message", msgid, "-j"]):
+        r = ctl(inst, *args)
+        doc = json.loads(r.stdout.decode())
+        assert doc["message_id"] == msgid and doc["queue"] == "deferred"
+        assert "Subject: caf\u00e9\n" in doc["headers"] and 'X-Q: "quoted"\n' in doc["headers"]
+        assert doc["headers"].endswith("\n") and "\n\n" not in doc["headers"]
+        assert doc["body"] == "line 1\n\tline 2\n"
+    raw = ctl(inst, "show", "message", msgid).stdout
+    assert raw.endswith(b"\n\nline 1\n\tline 2\n")
