@@ -475,13 +475,20 @@ def test_show_routes_hosts_stats_and_resume_route(make_instance, down):
         ok = [l.split("|") for l in hs if l.startswith("ok.test|")]
         assert ok and ok[0][2].startswith("250") and abs(int(ok[0][1]) - time.time()) < 60
         hosts = ctl(inst, "show", "hosts").stdout.decode()
-        assert re.search(r"^%s \S+ port=%d ok=1 fail=0 lastconn=\d+s$" % (
+        # smtpctl(8): address, name, reference count, active connections,
+        # time since the last connection.
+        assert re.search(r"^%s \S+ port=%d refcount=\d+ nconn=0 ok=1 fail=0 lastconn=\d+s$" % (
             re.escape(up.host), up.port), hosts, re.M), hosts
         routes = ctl(inst, "show", "routes").stdout.decode()
-        m = re.search(r"^(\d+)\. smtp <-> %s D.. nconn=0 penalty=(\d+) timeout=(\d+)s$"
+        # The source address (any: "[]"), not the transport; Q: a timer
+        # is registered to reactivate the disabled route.
+        m = re.search(r"^(\d+)\. \[\] <-> %s D-Q nconn=0 penalty=(\d+) timeout=(\d+)s$"
                       % re.escape(down.nexthop), routes, re.M)
         assert m and int(m.group(2)) >= 1 and 0 < int(m.group(3)) <= 3600, routes
-        assert "relay smtp:%s" % down.nexthop in ctl(inst, "show", "relays").stdout.decode()
+        relays = ctl(inst, "show", "relays").stdout.decode()
+        assert "relay smtp:%s" % down.nexthop in relays
+        assert re.search(r"^\d+\. relay smtp:%s .*\n\tconnector \[\] -> %s nconn=0$"
+                         % (re.escape(down.nexthop), re.escape(down.nexthop)), relays, re.M), relays
         ctl(inst, "resume", "route", m.group(1))
         routes = ctl(inst, "show", "routes").stdout.decode()
         assert not re.search(r"^%s\. \S+ <-> \S+ D" % m.group(1), routes, re.M), routes
@@ -579,3 +586,28 @@ def test_show_message_json(make_instance, down):
         assert doc["body"] == "line 1\n\tline 2\n"
     raw = ctl(inst, "show", "message", msgid).stdout
     assert raw.endswith(b"\n\nline 1\n\tline 2\n")
+
+
+def test_show_hosts_refcount_and_active_connections(make_instance, down):
+    """show hosts: a host's routes (reference count) and the deliveries in
+    flight to it (active connections), as smtpctl(8) lists them."""
+    inst = make(make_instance, down, {"smtp_bind_address": "127.0.0.1"})
+    sink = down.up()
+    send(inst, ["a@s.test"])
+    sink.wait_for(1, timeout=15)
+    inst.wait_log(r"to=<a@s\.test>.*status=sent", timeout=15)
+    sink.message_delay = 4
+    send(inst, ["b@s.test"])
+    host = r"^%s \S+ port=%d " % (re.escape(down.addr), down.port)
+
+    def busy():
+        out = ctl(inst, "show", "hosts").stdout.decode()
+        return re.search(host + r"refcount=1 nconn=1 ok=1 fail=0 lastconn=\d+s$", out, re.M)
+    wait_for(busy, 10, "a delivery in flight in show hosts")
+    routes = ctl(inst, "show", "routes").stdout.decode()
+    # The source address is the one connected from (smtp_bind_address).
+    assert re.search(r"^\d+\. \[127\.0\.0\.1\] <-> %s --- nconn=1 " % re.escape(down.nexthop),
+                     routes, re.M), routes
+    relays = ctl(inst, "show", "relays").stdout.decode()
+    assert "\tconnector [127.0.0.1] -> %s nconn=1" % down.nexthop in relays, relays
+    sink.wait_for(2, timeout=15)

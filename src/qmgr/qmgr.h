@@ -219,6 +219,8 @@ void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
 	    const char *, const char *);
 time_t	 qmgr_result_backoff(int);
 void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
+void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
+const char *qmgr_relay_last(const QMGR_QUEUE *);
 void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
 const char *qmgr_text_after_status(const char *);
 
