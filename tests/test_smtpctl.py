@@ -611,3 +611,66 @@ def test_show_hosts_refcount_and_active_connections(make_instance, down):
     relays = ctl(inst, "show", "relays").stdout.decode()
     assert "\tconnector [127.0.0.1] -> %s nconn=1" % down.nexthop in relays, relays
     sink.wait_for(2, timeout=15)
+
+
+def test_log_verbose_and_trace_scheduler_show_decisions(make_instance, down):
+    """log verbose and trace scheduler add the scheduling decisions to the
+    log; log brief / untrace take them away."""
+    inst = make(make_instance, down)
+    sink = down.up()
+    decision = r"qmgr\[\d+\]: scheduler: (\w{8}): 1 recipient to smtp:%s \(route \d+, " \
+        % re.escape(down.nexthop)
+    send(inst, ["a@s.test"])
+    sink.wait_for(1, timeout=15)
+    assert "scheduler:" not in inst.log()
+    for on, off in ((["log", "verbose"], ["log", "brief"]),
+                    (["trace", "scheduler"], ["untrace", "scheduler"])):
+        ctl(inst, *on)
+        mark = inst.log_mark()
+        send(inst, ["b@s.test"])
+        inst.wait_log(decision, since=mark, timeout=15)
+        ctl(inst, *off)
+        mark = inst.log_mark()
+        send(inst, ["c@s.test"])
+        inst.wait_log(r"to=<c@s\.test>.*status=sent", since=mark, timeout=15)
+        assert "scheduler:" not in inst.log(since=mark)
+
+
+def _until_logged(inst, action, regex, tries=20):
+    """Daemons reread pid/trace at most once a second: retry."""
+    for _ in range(tries):
+        mark = inst.log_mark()
+        action()
+        time.sleep(0.3)
+        if re.search(regex, inst.log(since=mark)):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_trace_expand_lookup_bounce(make_instance, down, tmp_path):
+    """trace expand, lookup and bounce add the alias expansion, table
+    lookup and bounce generation lines their names promise."""
+    from test_local import aliases, rcpt_user
+    inst = make(make_instance, down, start=False)
+    inst.main_cf_extra.update({"alias_maps": aliases(inst, "team %s\n" % rcpt_user()),
+                               "notify_classes": "bounce"})
+    inst.write_main_cf()
+    inst.start()
+    down.up(rcpt_reply="550 5.1.1 no such user")
+    ctl(inst, "trace", "expand")
+    ctl(inst, "trace", "lookup")
+    ctl(inst, "trace", "bounce")
+    assert _until_logged(inst, lambda: send(inst, ["team@localhost"]),
+                         r"local\[\d+\]: expand: \w{8}: alias team -> %s" % re.escape(rcpt_user())), \
+        inst.log_tail()
+    assert re.search(r"local\[\d+\]: lookup: table hash:\S+aliases key \"team\": found \"%s\""
+                     % re.escape(rcpt_user()), inst.log()), inst.log_tail()
+    # The qmgr's own lookups (transport_maps).
+    qmgr_lookup = r"qmgr\[\d+\]: lookup: table inline:\{[^}]*\} key \"s\.test\": found \"smtp:"
+    assert _until_logged(inst, lambda: send(inst, ["x@s.test"]), qmgr_lookup), inst.log_tail()
+    assert _until_logged(inst, lambda: send(inst, ["nobody@s.test"]),
+                         r"bounce\[\d+\]: bounce: \w{8}: composing non-delivery notice to "
+                         r"<me@s\.test> \(sender\)"), inst.log_tail()
+    for sub in ("expand", "lookup", "bounce"):
+        ctl(inst, "untrace", sub)
