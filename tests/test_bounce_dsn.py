@@ -135,16 +135,48 @@ def test_delay_warning_once(make_instance, sink):
     assert len(re.findall(r"%s: sender delay notification" % qid, inst.log())) == 1
 
 
+def drained(inst):
+    """Every queue directory that holds messages is empty."""
+    return all(inst.queue_files(q) == [] for q in
+               ("maildrop", "incoming", "active", "deferred", "hold"))
+
+
 def test_double_bounce_to_postmaster(make_instance, sink):
     """A failed null-sender message goes to 2bounce_notice_recipient when
-    notify_classes has 2bounce (and that notice never loops)."""
+    notify_classes has 2bounce, once, from double_bounce_sender; and that notice
+    never loops: when it fails too, it is discarded, nothing more is sent
+    (issue 13 #14: the test used to accept any message naming pm@)."""
     inst = start(make_instance, sink, notify_classes="2bounce",
                  **{"2bounce_notice_recipient": "pm@s.test"})
     submit(inst, ["bad@s.test"], sender="")
-    wait_for(lambda: [n for n in notices(sink) if n["To"] == "pm@s.test"] or
-             [m for m in sink.messages if "pm@s.test" in " ".join(m.rcpts)], 10,
-             "postmaster notice")
-    inst.wait_log(r"\w{8}: postmaster non-delivery notification: \w{8}")
+    m = inst.wait_log(r"(\w{8}): postmaster non-delivery notification: (\w{8})")
+    orig, notice = m.group(1), m.group(2)
+    inst.wait_log(r"%s: removed" % orig)
+    inst.wait_log(r"%s: to=<pm@s\.test>, .*status=sent" % notice, timeout=15)
+    inst.wait_log(r"%s: removed" % notice)
+    wait_for(lambda: drained(inst), 10, "an empty queue")
+    to_pm = [msg for msg in sink.messages if msg.rcpts == ["<pm@s.test>"]]
+    # From double_bounce_sender, as Postfix: mail to it is discarded.
+    assert len(to_pm) == 1 and path(to_pm[0].mail) == "<double-bounce@localhost>"
+    assert len(sink.messages) == 1, [x.rcpts for x in sink.messages]
+    assert len(re.findall(r"postmaster non-delivery notification", inst.log())) == 1
+
+
+def test_double_bounce_that_fails_does_not_loop(make_instance, sink):
+    """The postmaster's own address rejects the notice: the failed notice is
+    not bounced again (it is a double bounce of a double bounce)."""
+    inst = start(make_instance, sink, notify_classes="2bounce",
+                 **{"2bounce_notice_recipient": "badpm@s.test"})
+    submit(inst, ["bad@s.test"], sender="")
+    m = inst.wait_log(r"(\w{8}): postmaster non-delivery notification: (\w{8})")
+    notice = m.group(2)
+    inst.wait_log(r"%s: to=<badpm@s\.test>, .*status=bounced" % notice, timeout=15)
+    inst.wait_log(r"%s: removed" % notice)
+    wait_for(lambda: drained(inst), 10, "an empty queue")
+    assert len(re.findall(r"non-delivery notification", inst.log())) == 1, inst.log()
+    rcpts = [c for c in sink.commands if c.upper().startswith("RCPT")]
+    assert len([c for c in rcpts if "badpm@" in c]) == 1, rcpts
+    assert sink.messages == []
 
 
 def test_pflogsumm_counts(make_instance, sink):

@@ -300,8 +300,18 @@ def test_alias_loop_is_bounded(make_instance):
     inst = started(make_instance, before=setup)
     send(inst, ["ping@localhost"], msg("loop"), sender="")
     # Each alias is expanded once per recipient: the cycle ends at an
-    # unknown user, never in endless delivery.
-    inst.wait_log(r"to=<ping@localhost>.*dsn=5\.1\.1, status=bounced", timeout=15)
+    # unknown user, never in endless delivery (issue 13 #14: show it).
+    m = inst.wait_log(r"(\w{8}): to=<ping@localhost>.*dsn=5\.1\.1, status=bounced "
+                      r"\(unknown user: \"ping\"\)", timeout=15)
+    qid = m.group(1)
+    inst.wait_log(r"%s: removed" % qid, timeout=15)
+    wait_for(lambda: all(inst.queue_files(q) == [] for q in
+                         ("maildrop", "incoming", "active", "deferred")), 10, "empty queue")
+    log = inst.log()
+    # One delivery attempt, one result: the cycle was cut inside it.
+    assert len(re.findall(r"postern/local\[\d+\]: %s: to=<" % qid, log)) == 1, log
+    # No copy was re-injected: the only message ever queued is this one.
+    assert set(re.findall(r": ([0-9a-f]{8}): ", log)) == {qid}, log
 
 
 def test_alias_forward_remote_and_owner(make_instance):

@@ -133,14 +133,15 @@ def test_other_types(tmp_path):
 def test_errors(tmp_path):
     r = pmap(str(tmp_path / "missing"))
     assert r.returncode == 1 and "missing" in r.stderr
+    # Issue 13 #8: postmap exits 1 for a missing .db, so must we.
     r = pmap("-q", "k", "hash:" + str(tmp_path / "missing"))
-    assert r.returncode == 2 and r.stdout == ""
+    assert r.returncode == 1 and r.stdout == "" and "missing" in r.stderr
     bad = write(tmp_path / "bad.pcre", "/ok/ OK\n\n/a(b/ X\n")
     r = pmap("pcre:" + bad)
     assert r.returncode == 1 and "bad.pcre:3:" in r.stderr
     r = pmap("-q", "ok", "pcre:" + bad)
-    assert r.returncode == 2
-    assert pmap("-q", "k", "nosuchtype:x").returncode == 2
+    assert r.returncode == 1 and "bad.pcre" in r.stderr
+    assert pmap("-q", "k", "nosuchtype:x").returncode == 1
     assert pmap().returncode == 2
     assert pmap("-q", "a", "-s", "x").returncode == 2
 
@@ -156,7 +157,7 @@ def test_hostile_input(tmp_path):
     assert r.returncode == 1 and "junk:2" in r.stderr
     assert not os.path.exists(str(junk) + ".db")
     r = pmap("-q", "-", src, stdin="k\n" + "y" * 200000 + "\n")
-    assert r.returncode == 2 and r.stdout == "k\tv\n"
+    assert r.returncode == 1 and r.stdout == "k\tv\n"
 
 
 def test_default_type_from_main_cf(tmp_path):
@@ -167,4 +168,4 @@ def test_default_type_from_main_cf(tmp_path):
     assert pmap("-c", str(conf), src).returncode == 0
     assert pmap("-c", str(conf), "-q", "k", "btree:" + src).stdout == "v\n"
     r = pmap("-q", "k", "hash:" + src)
-    assert r.returncode == 2 and "not a hash" in r.stderr
+    assert r.returncode == 1 and "not a hash" in r.stderr

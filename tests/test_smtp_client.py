@@ -414,3 +414,25 @@ def test_broken_reused_connection_retried(env, server):
                       overrides={"smtp_connection_cache_time_limit": "10s"})
     assert res.replies[1][0]["status"] == "2.0.0", res.replies[1]
     assert server.connections == 2
+
+
+def test_8bit_headers_rfc2047_for_7bit_server(env, server):
+    """Issue 13 #5: 8-bit header text to a server without 8BITMIME is
+    RFC 2047-encoded (ZMailer's -H); a mail reader decodes it back."""
+    server.features = ["PIPELINING"]    # no 8BITMIME
+    body = ("From: J\u00fcrgen M\u00fcller <j@client.test>\nTo: b@x.test\n"
+            "Subject: Gr\u00fc\u00dfe aus K\u00f6ln\nMIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+            "K\u00f6ln\n").encode()
+    qid = env.make_message("s@client.test", ["b@x.test"], body)
+    res = env.deliver([env.request(qid, server.nexthop, ["b@x.test"])])
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    data = server.wait_messages(1)[0].data
+    assert all(b < 0x80 for b in data), data
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=" in head, head
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert str(msg["Subject"]) == "Gr\u00fc\u00dfe aus K\u00f6ln"
+    assert msg["From"].addresses[0].display_name == "J\u00fcrgen M\u00fcller"
+    assert msg["From"].addresses[0].addr_spec == "j@client.test"
+    assert msg.get_content().replace("\r\n", "\n") == "K\u00f6ln\n"

@@ -475,16 +475,202 @@ def test_show_routes_hosts_stats_and_resume_route(make_instance, down):
         ok = [l.split("|") for l in hs if l.startswith("ok.test|")]
         assert ok and ok[0][2].startswith("250") and abs(int(ok[0][1]) - time.time()) < 60
         hosts = ctl(inst, "show", "hosts").stdout.decode()
-        assert re.search(r"^%s \S+ port=%d ok=1 fail=0 lastconn=\d+s$" % (
+        # smtpctl(8): address, name, reference count, active connections,
+        # time since the last connection.
+        assert re.search(r"^%s \S+ port=%d refcount=\d+ nconn=0 ok=1 fail=0 lastconn=\d+s$" % (
             re.escape(up.host), up.port), hosts, re.M), hosts
         routes = ctl(inst, "show", "routes").stdout.decode()
-        m = re.search(r"^(\d+)\. smtp <-> %s D.. nconn=0 penalty=(\d+) timeout=(\d+)s$"
+        # The source address (any: "[]"), not the transport; Q: a timer
+        # is registered to reactivate the disabled route.
+        m = re.search(r"^(\d+)\. \[\] <-> %s D-Q nconn=0 penalty=(\d+) timeout=(\d+)s$"
                       % re.escape(down.nexthop), routes, re.M)
         assert m and int(m.group(2)) >= 1 and 0 < int(m.group(3)) <= 3600, routes
-        assert "relay smtp:%s" % down.nexthop in ctl(inst, "show", "relays").stdout.decode()
+        relays = ctl(inst, "show", "relays").stdout.decode()
+        assert "relay smtp:%s" % down.nexthop in relays
+        assert re.search(r"^\d+\. relay smtp:%s .*\n\tconnector \[\] -> %s nconn=0$"
+                         % (re.escape(down.nexthop), re.escape(down.nexthop)), relays, re.M), relays
         ctl(inst, "resume", "route", m.group(1))
         routes = ctl(inst, "show", "routes").stdout.decode()
         assert not re.search(r"^%s\. \S+ <-> \S+ D" % m.group(1), routes, re.M), routes
         assert ctl(inst, "resume", "route", "99999", ok=False).returncode == 1
     finally:
         up.stop()
+
+
+# ---- issue 13 #4 -------------------------------------------------------------
+
+def test_schedule_one_envelope(make_instance, down):
+    """schedule ENVELOPE-ID retries that envelope, not the whole message."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test", "b@s.test"])
+    (msgid,) = deferred(inst, 2)
+    lines = queue_lines(inst)
+    env_a = [l for l in lines if l["orcpt"] == "a@s.test"][0]["envelope_id"]
+    sink = down.up()
+    mark = inst.log_mark()
+    assert "1 message scheduled" in ctl(inst, "schedule", env_a).stdout.decode()
+    sink.wait_for(1, timeout=15)
+    inst.wait_log(r"%s: to=<a@s\.test>.*status=sent" % msgid, since=mark, timeout=15)
+    wait_for(lambda: msgid in inst.queue_files("deferred"), 10, "back in deferred")
+    assert [m.rcpts for m in sink.messages] == [["a@s.test"]]
+    assert "to=<b@s.test>" not in inst.log(since=mark)
+    assert [l["orcpt"] for l in queue_lines(inst)] == ["b@s.test"]
+
+
+def test_discover_envelope_id_and_hold(make_instance, down):
+    """discover accepts an envelope-id (help offers it), and takes in a
+    file placed by hand in hold/ while the system runs."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test"])
+    (msgid,) = deferred(inst, 1)
+    envid = queue_lines(inst)[0]["envelope_id"]
+    src = os.path.join(inst.queue_dir, "deferred", msgid)
+    dst = os.path.join(inst.queue_dir, "hold", msgid)
+    st = os.stat(src)
+    with open(src, "rb") as f:
+        data = f.read()
+    os.unlink(src)
+    with open(dst, "wb") as f:
+        f.write(data)
+    os.chown(dst, st.st_uid, st.st_gid)
+    os.chmod(dst, st.st_mode & 0o7777)
+    sink = down.up()
+    r = ctl(inst, "discover", envid)
+    assert "1 message discovered" in r.stdout.decode(), r
+    sink.wait_for(1, timeout=15)
+    wait_for(lambda: not inst.queue_files("hold") and not inst.queue_files("deferred"),
+             10, "queue empty")
+
+
+def test_stats_and_monitor_count_deferred_envelopes(make_instance, down):
+    """monitor and show stats count deferred envelopes as current, also
+    those deferred before a restart."""
+    inst = make(make_instance, down)
+    send(inst, ["a@s.test", "b@s.test"])
+    send(inst, ["c@s.test"])
+    deferred(inst, 3)
+
+    def current():
+        stats = dict(l.split("=", 1) for l in ctl(inst, "show", "stats").stdout.decode().split())
+        return int(stats["scheduler.envelope"])
+    assert current() == 3
+    proc = subprocess.Popen([os.path.join(BIN, "smtpctl"), "monitor"], env=inst.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdout.readline()
+        cols = proc.stdout.readline().decode().split()
+        first = proc.stdout.readline().decode().split()
+        assert int(first[cols.index("curr", 1)]) == 3, (cols, first)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    inst.stop()
+    inst.start()
+    assert current() == 3
+
+
+def test_show_message_json(make_instance, down):
+    """-j show message gives JSON: headers and body as strings."""
+    import json
+    inst = make(make_instance, down)
+    with inst.smtp() as s:
+        s.sendmail("me@s.test", ["a@s.test"],
+                   "Subject: caf\u00e9\r\nX-Q: \"quoted\"\r\n\r\nline 1\r\n\tline 2\r\n".encode())
+    (msgid,) = deferred(inst, 1)
+    for args in (["-j", "show", "message", msgid], ["show", "message", msgid, "-j"]):
+        r = ctl(inst, *args)
+        doc = json.loads(r.stdout.decode())
+        assert doc["message_id"] == msgid and doc["queue"] == "deferred"
+        assert "Subject: caf\u00e9\n" in doc["headers"] and 'X-Q: "quoted"\n' in doc["headers"]
+        assert doc["headers"].endswith("\n") and "\n\n" not in doc["headers"]
+        assert doc["body"] == "line 1\n\tline 2\n"
+    raw = ctl(inst, "show", "message", msgid).stdout
+    assert raw.endswith(b"\n\nline 1\n\tline 2\n")
+
+
+def test_show_hosts_refcount_and_active_connections(make_instance, down):
+    """show hosts: a host's routes (reference count) and the deliveries in
+    flight to it (active connections), as smtpctl(8) lists them."""
+    inst = make(make_instance, down, {"smtp_bind_address": "127.0.0.1"})
+    sink = down.up()
+    send(inst, ["a@s.test"])
+    sink.wait_for(1, timeout=15)
+    inst.wait_log(r"to=<a@s\.test>.*status=sent", timeout=15)
+    sink.message_delay = 4
+    send(inst, ["b@s.test"])
+    host = r"^%s \S+ port=%d " % (re.escape(down.addr), down.port)
+
+    def busy():
+        out = ctl(inst, "show", "hosts").stdout.decode()
+        return re.search(host + r"refcount=1 nconn=1 ok=1 fail=0 lastconn=\d+s$", out, re.M)
+    wait_for(busy, 10, "a delivery in flight in show hosts")
+    routes = ctl(inst, "show", "routes").stdout.decode()
+    # The source address is the one connected from (smtp_bind_address).
+    assert re.search(r"^\d+\. \[127\.0\.0\.1\] <-> %s --- nconn=1 " % re.escape(down.nexthop),
+                     routes, re.M), routes
+    relays = ctl(inst, "show", "relays").stdout.decode()
+    assert "\tconnector [127.0.0.1] -> %s nconn=1" % down.nexthop in relays, relays
+    sink.wait_for(2, timeout=15)
+
+
+def test_log_verbose_and_trace_scheduler_show_decisions(make_instance, down):
+    """log verbose and trace scheduler add the scheduling decisions to the
+    log; log brief / untrace take them away."""
+    inst = make(make_instance, down)
+    sink = down.up()
+    decision = r"qmgr\[\d+\]: scheduler: (\w{8}): 1 recipient to smtp:%s \(route \d+, " \
+        % re.escape(down.nexthop)
+    send(inst, ["a@s.test"])
+    sink.wait_for(1, timeout=15)
+    assert "scheduler:" not in inst.log()
+    for on, off in ((["log", "verbose"], ["log", "brief"]),
+                    (["trace", "scheduler"], ["untrace", "scheduler"])):
+        ctl(inst, *on)
+        mark = inst.log_mark()
+        send(inst, ["b@s.test"])
+        inst.wait_log(decision, since=mark, timeout=15)
+        ctl(inst, *off)
+        mark = inst.log_mark()
+        send(inst, ["c@s.test"])
+        inst.wait_log(r"to=<c@s\.test>.*status=sent", since=mark, timeout=15)
+        assert "scheduler:" not in inst.log(since=mark)
+
+
+def _until_logged(inst, action, regex, tries=20):
+    """Daemons reread pid/trace at most once a second: retry."""
+    for _ in range(tries):
+        mark = inst.log_mark()
+        action()
+        time.sleep(0.3)
+        if re.search(regex, inst.log(since=mark)):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_trace_expand_lookup_bounce(make_instance, down, tmp_path):
+    """trace expand, lookup and bounce add the alias expansion, table
+    lookup and bounce generation lines their names promise."""
+    from test_local import aliases, rcpt_user
+    inst = make(make_instance, down, start=False)
+    inst.main_cf_extra.update({"alias_maps": aliases(inst, "team %s\n" % rcpt_user()),
+                               "notify_classes": "bounce"})
+    inst.write_main_cf()
+    inst.start()
+    down.up(rcpt_reply="550 5.1.1 no such user")
+    ctl(inst, "trace", "expand")
+    ctl(inst, "trace", "lookup")
+    ctl(inst, "trace", "bounce")
+    assert _until_logged(inst, lambda: send(inst, ["team@localhost"]),
+                         r"local\[\d+\]: expand: \w{8}: alias team -> %s" % re.escape(rcpt_user())), \
+        inst.log_tail()
+    assert re.search(r"local\[\d+\]: lookup: table hash:\S+aliases key \"team\": found \"%s\""
+                     % re.escape(rcpt_user()), inst.log()), inst.log_tail()
+    # The qmgr's own lookups (transport_maps).
+    qmgr_lookup = r"qmgr\[\d+\]: lookup: table inline:\{[^}]*\} key \"s\.test\": found \"smtp:"
+    assert _until_logged(inst, lambda: send(inst, ["x@s.test"]), qmgr_lookup), inst.log_tail()
+    assert _until_logged(inst, lambda: send(inst, ["nobody@s.test"]),
+                         r"bounce\[\d+\]: bounce: \w{8}: composing non-delivery notice to "
+                         r"<me@s\.test> \(sender\)"), inst.log_tail()
+    for sub in ("expand", "lookup", "bounce"):
+        ctl(inst, "untrace", sub)

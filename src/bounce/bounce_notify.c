@@ -123,6 +123,13 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	info.full = ctx->full && !postmaster;
 	bounce_compose(content, &info, vstring_str(ctx->orig),
 	    vstring_len(ctx->orig));
+	/* smtpctl trace bounce: what is being generated, for whom. */
+	if (msg_verbose)
+		msg_info("bounce: %s: composing %s notice to <%s> (%s), %s, %zu bytes",
+		    ctx->qf->id, ctx->kind == BOUNCE_FAIL ? "non-delivery" :
+		    ctx->kind == BOUNCE_DELAY ? "delay" : "delivery status",
+		    vstring_str(rcpt), who, info.full ? "full message" : "headers only",
+		    vstring_len(content));
 	cleanup_sender(w, postmaster ? vstring_str(dbl) : "");
 	qf_set_arrival(cleanup_qf(w), info.now);
 	qf_set_family(cleanup_qf(w), AF_UNIX);

@@ -50,6 +50,7 @@
 #include "connect.h"
 #include "mail_conf.h"
 #include "master_ent.h"
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstream.h"
@@ -340,8 +341,12 @@ main(int argc, char **argv)
 	int	 ch, wait = 0, rc, i;
 
 	msg_init("postern", "etrn");
-	while ((ch = getopt(argc, argv, "bc:Lv")) != -1) {
+	mail_version_arg(argc, argv, "etrn");
+	while ((ch = getopt(argc, argv, "bc:LvV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print("etrn");
+			break;
 		case 'b':
 			wait = 1;
 			break;

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "postern.h"
@@ -53,6 +54,8 @@ static const POSTERN_CMD postern_cmds[] = {
 	{ "map", postern_map_main,
 	    "[-firsvw] [-q key|-q -|-d key|-d -] [type:]name...",
 	    "build, query and dump lookup tables (as postmap)" },
+	{ "queue", postern_queue_main, "[-p | -j | -s [-r] [-t minutes] [-b buckets] [queue...]]",
+	    "list the queue as postqueue -p / -j do, or its shape as qshape" },
 	{ "reload", postern_reload_main, "", "re-read main.cf and master.cf (SIGHUP)" },
 	{ "start", postern_start_main, "", "start the mail system; returns when it listens" },
 	{ "start-fg", postern_start_fg_main, "", "run the mail system in the foreground" },
@@ -137,8 +140,12 @@ main(int argc, char **argv)
 	int	ch;
 
 	msg_init("postern", "postern");
-	while ((ch = getopt(argc, argv, "+c:vh")) != -1) {
+	mail_version_arg(argc, argv, "postern");
+	while ((ch = getopt(argc, argv, "+c:vhV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print("postern");
+			break;
 		case 'c':
 			postern_set_config(optarg);
 			break;

@@ -18,6 +18,7 @@ int	 postern_abort_main(int, char **);
 int	 postern_reload_main(int, char **);
 int	 postern_status_main(int, char **);
 int	 postern_flush_main(int, char **);	/* postern_flush.c */
+int	 postern_queue_main(int, char **);	/* postern_queue.c */
 
 /* Shared helpers (postern.c). */
 const char *postern_progname(void);

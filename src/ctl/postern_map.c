@@ -39,10 +39,10 @@
  *	from main.cf (in MAIL_CONFIG, or config_dir with -c, which works as
  *	the global "postern -c").
  * DIAGNOSTICS
- *	Exit status for -q: 0 found, 1 not found, 2 error. For -d: 0 when a
- *	key was deleted, 1 when none was found, 2 error. For -s: 0, or 2 on
- *	an error. Otherwise 0 on success and 1 on any error (bad usage is 2).
- *	Errors go to standard error.
+ *	Exit status, as postmap(1)'s: for -q 0 found, 1 not found or an
+ *	error (a missing or unreadable table); for -d 0 when a key was
+ *	deleted, else 1; for -s 0, or 1 on an error; otherwise 0 on success
+ *	and 1 on any error (bad usage is 2). Errors go to standard error.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -341,9 +341,10 @@ map_finish(int status)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		msg_error("write to standard output: %s", strerror(errno));
-		return status == 0 ? 2 : status;
+		status = 2;
 	}
-	return status;
+	/* As postmap(1): an error (a fatal there) exits 1, like "not found". */
+	return status == 2 ? 1 : status;
 }
 
 int

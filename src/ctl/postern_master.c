@@ -31,10 +31,18 @@
  *	process group and every child at once (SIGKILL), then waits the
  *	same way. reload sends SIGHUP. status prints "postern is running
  *	(pid N)" and returns 0, or "postern is not running" and returns 1.
+ *	A user who may not read the lock file still learns the master's
+ *	pid: from /proc/locks, or when the pid directory is closed to him
+ *	(mode 0700) from the command line of a master started with "-c
+ *	<this config_dir>". When neither tells, he gets "cannot tell ...:
+ *	Permission denied" and status 4, never a false "not running"; stop, abort and reload
+ *	of a master that is not his say "running (pid N), but cannot stop
+ *	it: Operation not permitted".
  *
  *	postern_master_pid() tells whether a master runs, by asking who
  *	holds the lock on queue_directory/pid/master.pid (not by trusting
- *	the number in the file, which may be stale after a crash).
+ *	the number in the file, which may be stale after a crash): 1 and
+ *	the pid, 0, or -1 when it cannot tell.
  * DIAGNOSTICS
  *	A start failure is also logged (maillog_file or syslog).
  *	Exit status 1 with a message on stderr: not running (stop, abort,
@@ -42,6 +50,8 @@
  *	did not stop within 30 seconds.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
@@ -67,6 +77,35 @@
 
 int	 postern_master_pid(pid_t *);
 
+/* postern_master_why - why postern_master_pid() could not tell */
+static VSTRING *
+postern_master_why(void)
+{
+	static VSTRING *why;
+
+	if (why == NULL)
+		why = vstring_alloc(100);
+	return why;
+}
+
+/* postern_not_permitted - the master runs but is not ours to signal */
+static int
+postern_not_permitted(pid_t pid, const char *what)
+{
+	msg_error("the Postern mail system is running (pid %ld), but cannot %s "
+	    "it: %m", (long)pid, what);
+	return 1;
+}
+
+/* postern_cannot_tell - permission denied (or worse): say so, never "not running" */
+static int
+postern_cannot_tell(void)
+{
+	msg_error("cannot tell whether the Postern mail system is running: %s",
+	    vstring_str(postern_master_why()));
+	return 4;
+}
+
 /* postern_master_conf - main.cf of -c / MAIL_CONFIG (fatal on errors). */
 static void
 postern_master_conf(void)
@@ -74,12 +113,86 @@ postern_master_conf(void)
 	mail_conf_read(NULL);
 }
 
+/* postern_master_locks - who holds a POSIX write lock on dev:ino (/proc/locks) */
+static int
+postern_master_locks(const struct stat *st, pid_t *pid)
+{
+	char	 line[256], kind[16], mode[16];
+	unsigned int maj, min;
+	unsigned long ino;
+	long	 owner;
+	FILE	*fp;
+	int	 found = 0;
+
+	if ((fp = fopen("/proc/locks", "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), fp) != NULL) {
+		/* "1: POSIX  ADVISORY  WRITE 1234 fd:01:56789 0 EOF"; skip "->" waiters. */
+		if (strstr(line, "->") != NULL ||
+		    sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%lu", kind, mode, &owner,
+		    &maj, &min, &ino) != 6)
+			continue;
+		if (strcmp(kind, "POSIX") == 0 && strcmp(mode, "WRITE") == 0 &&
+		    ino == (unsigned long)st->st_ino && maj == major(st->st_dev) &&
+		    min == minor(st->st_dev)) {
+			found = 1;
+			if (pid != NULL)
+				*pid = (pid_t)owner;
+		}
+	}
+	(void)fclose(fp);
+	return found;
+}
+
+/* postern_master_scan - a master started for this configuration (/proc cmdlines) */
+static int
+postern_master_scan(pid_t *pid)
+{
+	char	 conf[PATH_MAX], path[300], buf[4096], *arg, *end;
+	DIR	*dir;
+	struct dirent *de;
+	ssize_t	 n;
+	int	 fd, found = 0, want_dir;
+
+	if (realpath(mail_conf_dir(), conf) == NULL || (dir = opendir("/proc")) == NULL)
+		return -1;
+	while (!found && (de = readdir(dir)) != NULL) {
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		end = buf + n;
+		/* "master -c <config_dir>", as postern start runs it. */
+		if ((arg = strrchr(buf, '/')) == NULL ? strcmp(buf, "master") != 0 :
+		    strcmp(arg + 1, "master") != 0)
+			continue;
+		for (want_dir = 0, arg = buf + strlen(buf) + 1; arg < end; arg += strlen(arg) + 1) {
+			if (want_dir && strcmp(arg, conf) == 0) {
+				found = 1;
+				if (pid != NULL)
+					*pid = (pid_t)atol(de->d_name);
+				break;
+			}
+			want_dir = strcmp(arg, "-c") == 0;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
 int
 postern_master_pid(pid_t *pid)
 {
 	VSTRING	*path = vstring_alloc(100);
 	struct flock fl;
-	int	 fd, running = 0;
+	struct stat st;
+	int	 fd, running = 0, saved;
 
 	vstring_sprintf(path, "%s/pid/master.pid", conf_str("queue_directory"));
 	if ((fd = open(vstring_str(path), O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -92,6 +205,26 @@ postern_master_pid(pid_t *pid)
 				*pid = fl.l_pid;
 		}
 		(void)close(fd);
+	} else if (errno != ENOENT) {
+		/*
+		 * Not ours to read (an ordinary user and a system queue): the
+		 * kernel's lock table still names the owner. Never guess "not
+		 * running" from a file we may not open.
+		 */
+		saved = errno;
+		if (stat(vstring_str(path), &st) < 0) {
+			running = errno == ENOENT ? 0 : -1;
+			saved = errno;
+		} else
+			running = postern_master_locks(&st, pid);
+		/* Not even that: a master started for this configuration. */
+		if (running < 0 && postern_master_scan(pid) > 0)
+			running = 1;
+		if (running < 0) {
+			vstring_sprintf(postern_master_why(), "%s: %s",
+			    vstring_str(path), strerror(saved));
+			errno = saved;
+		}
 	}
 	vstring_free(path);
 	return running;
@@ -242,16 +375,18 @@ postern_start_main(int argc, char **argv)
 {
 	char	*path;
 	pid_t	 pid, child;
-	int	 status;
+	int	 status, running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (postern_master_pid(&pid) && postern_wait_released()) {
+	if ((running = postern_master_pid(&pid)) > 0 && postern_wait_released()) {
 		postern_start_error("the Postern mail system is already running "
 		    "(pid %ld)", (long)pid);
 		return 1;
 	}
+	if (running < 0)
+		return postern_cannot_tell();
 	path = postern_master_path();
 	if ((child = fork()) < 0)
 		msg_fatal("fork: %m");
@@ -276,15 +411,18 @@ postern_start_fg_main(int argc, char **argv)
 {
 	char	*path;
 	pid_t	 pid;
+	int	 running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (postern_master_pid(&pid)) {
+	if ((running = postern_master_pid(&pid)) > 0) {
 		msg_error("the Postern mail system is already running (pid %ld)",
 		    (long)pid);
 		return 1;
 	}
+	if (running < 0)
+		return postern_cannot_tell();
 	path = postern_master_path();
 	execv(path, postern_master_argv(path, 1));
 	msg_fatal("exec %s: %m", path);
@@ -296,8 +434,11 @@ postern_wait_gone(void)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	time_t	 deadline = time(NULL) + POSTERN_STOP_WAIT;
+	int	 running;
 
-	while (postern_master_pid(NULL)) {
+	while ((running = postern_master_pid(NULL)) != 0) {
+		if (running < 0)
+			return postern_cannot_tell();
 		if (time(NULL) > deadline) {
 			msg_error("the master has not stopped after %d seconds",
 			    POSTERN_STOP_WAIT);
@@ -312,14 +453,17 @@ int
 postern_stop_main(int argc, char **argv)
 {
 	pid_t	 pid;
+	int	 running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (!postern_master_pid(&pid))
+	if ((running = postern_master_pid(&pid)) == 0)
 		return postern_not_running();
+	if (running < 0)
+		return postern_cannot_tell();
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-		msg_fatal("kill %ld: %m", (long)pid);
+		return postern_not_permitted(pid, "stop");
 	return postern_wait_gone();
 }
 
@@ -354,13 +498,17 @@ int
 postern_abort_main(int argc, char **argv)
 {
 	pid_t	 pid;
+	int	 running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (!postern_master_pid(&pid))
+	if ((running = postern_master_pid(&pid)) == 0)
 		return postern_not_running();
-	(void)kill(pid, SIGSTOP);	/* no new children from now on */
+	if (running < 0)
+		return postern_cannot_tell();
+	if (kill(pid, SIGSTOP) < 0 && errno == EPERM)	/* no new children from now on */
+		return postern_not_permitted(pid, "abort");
 	postern_kill_children(pid);
 	if (getpgid(pid) == pid)
 		(void)kill(-pid, SIGKILL);
@@ -374,12 +522,15 @@ postern_reload_main(int argc, char **argv)
 	MASTER_TABLE *table;
 	VSTRING	*why;
 	pid_t	 pid;
+	int	 running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (!postern_master_pid(&pid))
+	if ((running = postern_master_pid(&pid)) == 0)
 		return postern_not_running();
+	if (running < 0)
+		return postern_cannot_tell();
 	why = vstring_alloc(100);
 	if ((table = master_ent_load(NULL, why)) == NULL) {
 		msg_error("%s; not reloading", vstring_str(why));
@@ -389,7 +540,7 @@ postern_reload_main(int argc, char **argv)
 	master_ent_table_free(table);
 	vstring_free(why);
 	if (kill(pid, SIGHUP) < 0)
-		msg_fatal("kill %ld: %m", (long)pid);
+		return postern_not_permitted(pid, "reload");
 	msg_info("refreshing the Postern mail system");
 	return 0;
 }
@@ -398,14 +549,17 @@ int
 postern_status_main(int argc, char **argv)
 {
 	pid_t	 pid;
+	int	 running;
 
 	(void)argc;
 	(void)argv;
 	postern_master_conf();
-	if (postern_master_pid(&pid)) {
+	if ((running = postern_master_pid(&pid)) > 0) {
 		printf("postern is running (pid %ld)\n", (long)pid);
 		return 0;
 	}
+	if (running < 0)
+		return postern_cannot_tell();
 	printf("postern is not running\n");
 	return 1;
 }

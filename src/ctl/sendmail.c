@@ -14,7 +14,7 @@
  *	    -bs             SMTP on stdin/stdout (sendmail_smtp(3))
  *	    -bp, mailq      run "smtpctl show queue"
  *	    -q, -qR domain  ask the running qmgr to flush the queue
- *	    -bi, newaliases aliases are not supported yet
+ *	    -bi, newaliases rebuild alias_database (sendmail_aliases(3))
  *	Options that Sendmail or Postfix accept and that mean nothing here
  *	(-oem, -odb, -om, -o7, -B, -L, -U, -v, ...) are accepted and
  *	ignored, so that existing callers keep working. An option that
@@ -45,6 +45,7 @@
 #include "attr.h"
 #include "mail_conf.h"
 #include "mail_trigger.h"
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
@@ -296,6 +297,10 @@ main(int argc, char **argv)
 		opts.mode = SM_MODE_ALIASES;
 	else if (strcmp(prog, "mailq") == 0)
 		opts.mode = SM_MODE_MAILQ;
+	/* -V takes an ENVID (Sendmail's); alone it asks for the version. */
+	mail_version_arg(argc, argv, prog);
+	if (argc == 2 && strcmp(argv[1], "-V") == 0)
+		mail_version_print(prog);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;

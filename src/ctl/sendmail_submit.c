@@ -27,7 +27,9 @@
  *	Resent-Bcc: fields are always removed from the message.
  *
  *	sendmail_addr_list() parses one argument or header value and adds
- *	the checked mailboxes to out.
+ *	the checked mailboxes to out. A value that holds no address, or an
+ *	address longer than 998 bytes (which the parser would drop), is an
+ *	error that names the value (its first 40 bytes and its length).
  * DIAGNOSTICS
  *	sendmail_submit() returns a sysexits(3) status after printing the
  *	reason: EX_USAGE (no recipients), EX_DATAERR (bad address, message
@@ -61,16 +63,35 @@ typedef struct SM_INPUT {
 	int	 done;			/* lone dot or end of file seen */
 } SM_INPUT;
 
+#define SM_ADDR_MAX	998		/* as addr_parse_list() takes them */
+
 int
 sendmail_addr_list(const char *text, ARGV *out, VSTRING *why)
 {
 	ARGV	*list = argv_alloc(4);
 	const char *reason;
-	const char *addr;
-	size_t	 i;
+	const char *addr, *p;
+	char	*q;
+	size_t	 i, run;
 	int	 count = 0;
 
 	addr_parse_list(text, list);
+	/* An address the parser drops (too long) is named, never ignored. */
+	for (p = text, run = 0; *p; p++) {
+		run = strchr(", \t\r\n", *p) ? 0 : run + 1;
+		if (run > SM_ADDR_MAX)
+			break;
+	}
+	if (run > SM_ADDR_MAX || (list->argc == 0 && text[strspn(text, ", \t\r\n")])) {
+		vstring_sprintf(why, "bad recipient \"%.40s%s\" (%zu bytes): %s",
+		    text, strlen(text) > 40 ? "..." : "", strlen(text),
+		    run > SM_ADDR_MAX ? "an address is at most 998 bytes" : "no address found");
+		for (q = vstring_str(why); *q; q++)
+			if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f)
+				*q = '?';
+		argv_free(list);
+		return -1;
+	}
 	for (i = 0; i < list->argc; i++) {
 		addr = list->argv[i];
 		if (addr_valid_mailbox(addr, ADDR_PARSE_UTF8, &reason) < 0) {

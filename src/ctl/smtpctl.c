@@ -42,6 +42,7 @@
 
 #include "ctl_config.h"
 #include "mail_conf.h"
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr_ctl.h"
@@ -267,8 +268,12 @@ main(int argc, char **argv)
 	mailq = strcmp(sc_prog, "mailq") == 0;
 	msg_init("postern", mailq ? "mailq" : "smtpctl");
 	memset(&cmd, 0, sizeof(cmd));
-	while ((ch = getopt(argc, argv, "+c:jhv")) != -1) {
+	mail_version_arg(argc, argv, sc_prog);
+	while ((ch = getopt(argc, argv, "+c:jhvV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print(sc_prog);
+			break;
 		case 'c':
 			conf_dir = optarg;
 			break;

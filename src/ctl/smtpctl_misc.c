@@ -19,7 +19,8 @@
  *	expired, removed, bounces. The client columns come from the
  *	session counters smtpd keeps in pid/counters (mail_counter.h),
  *	which the qmgr reports with its own; "-" when absent. "Current
- *	envelopes" are those the scheduler holds (active/); "enqueued"
+ *	envelopes" are the pending recipients in active/ and deferred/
+ *	(scheduler.envelope); "enqueued"
  *	counts recipients of messages taken in from incoming/; "dequeued"
  *	counts envelopes that left the queue (delivered, bounced, expired,
  *	removed). With -j each line is a JSON object instead.
@@ -30,7 +31,11 @@
  *
  *	smtpctl_show_message() prints the content of a queued message as it
  *	is stored (header and body, LF line ends), for a message-id or an
- *	envelope-id; it reads the queue file, running or not.
+ *	envelope-id; it reads the queue file, running or not. With -j it
+ *	prints one JSON object instead: message_id, queue, size, headers
+ *	(up to and including the last header line's LF) and body (after the
+ *	empty line), as strings; a byte that is not part of valid UTF-8 is
+ *	written as the code point of the same value (\u0080 to \u00ff).
  *
  *	smtpctl_pause_smtp() asks the qmgr to create (pause) or remove
  *	(resume) $queue_directory/pid/smtpd.pause; smtpd answers new
@@ -209,12 +214,78 @@ smtpctl_encrypt(const SC_CMD *cmd)
 	return rc;
 }
 
+/* sc_json_bytes - a JSON string of len bytes; invalid UTF-8 as U+0080..U+00FF */
+static void
+sc_json_bytes(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	size_t	 n, k;
+
+	putchar('"');
+	while (p < end) {
+		if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p++);
+			continue;
+		}
+		if (*p == '\n' || *p == '\t') {
+			printf(*p++ == '\n' ? "\\n" : "\\t");
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+			continue;
+		}
+		if (*p < 0x80) {
+			putchar(*p++);
+			continue;
+		}
+		/* A whole, well-formed UTF-8 sequence passes; a stray byte does not. */
+		n = (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 : (*p & 0xf0) == 0xe0 ? 2 :
+		    (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 3 : 0;
+		for (k = 1; n && k <= n; k++)
+			if (p + k >= end || (p[k] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 0) {
+			printf("\\u%04x", *p++);
+			continue;
+		}
+		fwrite(p, 1, n + 1, stdout);
+		p += n + 1;
+	}
+	putchar('"');
+}
+
+/* sc_show_message_json - {"message_id", "queue", "headers", "body"} */
+static void
+sc_show_message_json(const char *msgid, const char *queue, const VSTRING *content)
+{
+	const char *s = vstring_str(content), *sep;
+	size_t	 len = vstring_len(content), hlen;
+
+	/* The header ends at the first empty line (LF LF in the queue file). */
+	if (len > 0 && s[0] == '\n')
+		sep = s;
+	else
+		sep = memmem(s, len, "\n\n", 2);
+	hlen = sep ? (size_t)(sep - s) + (sep == s ? 0 : 1) : len;
+	printf("{\"message_id\":");
+	smtpctl_json_string(msgid);
+	printf(",\"queue\":");
+	smtpctl_json_string(queue);
+	printf(",\"size\":%zu,\"headers\":", len);
+	sc_json_bytes((const unsigned char *)s, hlen);
+	printf(",\"body\":");
+	sc_json_bytes((const unsigned char *)s + (sep ? hlen + 1 : len),
+	    sep ? len - hlen - 1 : 0);
+	printf("}\n");
+}
+
 int
 smtpctl_show_message(const SC_CMD *cmd)
 {
 	const char *dir = conf_str("queue_directory");
 	char	 msgid[QF_ID_LEN + 1], queue[32], buf[8192];
-	VSTRING	*why;
+	VSTRING	*why, *content = NULL;
 	QF_MSG	*qf;
 	off_t	 off;
 	ssize_t	 n = 0;
@@ -230,14 +301,23 @@ smtpctl_show_message(const SC_CMD *cmd)
 		vstring_free(why);
 		return SC_EXIT_FAIL;
 	}
+	if (cmd->json)
+		content = vstring_alloc(qf->content_size + 1);
 	for (off = 0; off < qf->content_size; off += n) {
 		if ((n = qf_read_content(qf, off, buf, sizeof(buf))) <= 0)
 			break;
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+		if (content != NULL)
+			vstring_memcat(content, buf, (size_t)n);
+		else if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
 			break;
 	}
 	qf_close(qf);
 	vstring_free(why);
+	if (content != NULL) {
+		if (n >= 0)
+			sc_show_message_json(msgid, queue, content);
+		vstring_free(content);
+	}
 	if (fflush(stdout) != 0 || n < 0) {
 		fprintf(stderr, "smtpctl: %s: read or write error\n", msgid);
 		return SC_EXIT_FAIL;

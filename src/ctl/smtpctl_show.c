@@ -47,6 +47,7 @@
 static const char *sc_text_names[] = {
 	QC_ENVID, QC_MSGID, QC_SENDER, QC_RCPT, QC_ORCPT, QC_DEST, QC_FLAGS,
 	QC_DESTINATION, QC_SOURCE, QC_HOST, QC_HS_DOMAIN, QC_LAST_ERROR,
+	QC_SRCADDR, QC_RELAY, QC_CONNECTORS,
 	QC_LAST_STATUS, QC_HS_STATUS, QC_REASON, QC_QUEUE, QC_FAMILY, QC_TYPE,
 	QC_RUNSTATE, NULL,
 };
@@ -191,40 +192,68 @@ sc_item_envelope(const ATTR *a, void *ctx)
 	return 0;
 }
 
+/* sc_source - a route's source address as smtpctl(8) shows it: "[addr]", "[]" any */
+static void
+sc_source(VSTRING *out, const char *src)
+{
+	vstring_reset(out);
+	if (src == NULL || *src == 0)
+		vstring_strcpy(out, "[]");
+	else
+		vstring_sprintf(out, "[%.*s]", (int)strcspn(src, ","), src);
+}
+
 static int
 sc_item_route(const ATTR *a, void *ctx)
 {
 	const char *flags = attr_get(a, QC_RFLAGS);
+	VSTRING	*src;
 
 	if (((const SC_CMD *)ctx)->json) {
 		smtpctl_print_json(a);
 		return 0;
 	}
 	flags = flags ? flags : "";
+	src = vstring_alloc(32);
+	sc_source(src, attr_get(a, QC_SRCADDR));
 	printf("%lld. %s <-> %s %c%c%c nconn=%lld penalty=%lld timeout=%llds\n",
-	    attr_get_long(a, QC_ROUTE_ID, 0), attr_get(a, QC_SOURCE),
+	    attr_get_long(a, QC_ROUTE_ID, 0), vstring_str(src),
 	    attr_get(a, QC_DESTINATION), strchr(flags, 'D') ? 'D' : '-',
 	    strchr(flags, 'N') ? 'N' : '-', strchr(flags, 'Q') ? 'Q' : '-',
 	    attr_get_long(a, QC_CONNS, 0), attr_get_long(a, QC_PENALTY, 0),
 	    attr_get_long(a, QC_DELAY, 0));
+	vstring_free(src);
 	return 0;
 }
 
 static int
 sc_item_relay(const ATTR *a, void *ctx)
 {
-	const char *status = attr_get(a, QC_LAST_STATUS);
+	const char *status = attr_get(a, QC_LAST_STATUS), *conns, *relay;
+	ARGV	*list;
+	size_t	 i;
 
 	if (((const SC_CMD *)ctx)->json) {
 		smtpctl_print_json(a);
 		return 0;
 	}
+	relay = attr_get(a, QC_RELAY);
 	printf("%lld. relay %s:%s connections=%lld window=%lld queued=%lld "
-	    "penalty=%lld last_status=\"%s\"\n", attr_get_long(a, QC_ROUTE_ID,
+	    "penalty=%lld last_relay=%s last_status=\"%s\"\n", attr_get_long(a, QC_ROUTE_ID,
 	    0), attr_get(a, QC_SOURCE), attr_get(a, QC_DESTINATION),
 	    attr_get_long(a, QC_CONNS, 0), attr_get_long(a, QC_WINDOW, 0),
 	    attr_get_long(a, QC_QUEUED, 0), attr_get_long(a, QC_PENALTY, 0),
-	    status ? status : "");
+	    relay && *relay ? relay : "none", status ? status : "");
+	/* The connectors: the source addresses it connects from. */
+	conns = attr_get(a, QC_CONNECTORS);
+	list = argv_split(conns ? conns : "", ",");
+	if (list->argc == 0)
+		printf("\tconnector [] -> %s nconn=%lld\n", attr_get(a, QC_DESTINATION),
+		    attr_get_long(a, QC_CONNS, 0));
+	for (i = 0; i < list->argc; i++)
+		printf("\tconnector [%s] -> %s nconn=%lld\n", list->argv[i],
+		    attr_get(a, QC_DESTINATION), attr_get_long(a, QC_CONNS, 0));
+	argv_free(list);
 	return 0;
 }
 
@@ -245,8 +274,9 @@ sc_item_host(const ATTR *a, void *ctx)
 		    host, rb[1] == ':' ? " port=" : "");
 	else
 		printf("%s %s", host, host);
-	printf("%s ok=%lld fail=%lld lastconn=%llds\n", lb && rb && rb[1] == ':'
-	    ? rb + 2 : "", attr_get_long(a, QC_HOST_OK, 0),
+	printf("%s refcount=%lld nconn=%lld ok=%lld fail=%lld lastconn=%llds\n",
+	    lb && rb && rb[1] == ':' ? rb + 2 : "", attr_get_long(a, QC_HOST_REFS, 0),
+	    attr_get_long(a, QC_HOST_NCONN, 0), attr_get_long(a, QC_HOST_OK, 0),
 	    attr_get_long(a, QC_HOST_FAIL, 0), when ? (long long)time(NULL) -
 	    when : 0);
 	return 0;

@@ -22,7 +22,9 @@
  *	Defaults differ from Postfix where Postern's names differ (mail_owner
  *	postern, syslog_name postern, queue_directory /var/spool/postern) and
  *	for the installation directories, which follow the build's PREFIX
- *	(DEF_PREFIX, DEF_CONFIG_DIR at compile time).
+ *	(DEF_PREFIX, DEF_CONFIG_DIR at compile time), and for mail_version,
+ *	which is the build's (DEF_MAIL_VERSION: the VERSION file and the git
+ *	revision, see mail_version(3)).
  *
  *	mail_params_dynamic() (in mail_params_dynamic.c) computes the defaults that depend on the host
  *	or the process: myhostname (the fully qualified host name), mydomain
@@ -47,6 +49,9 @@
 #ifndef DEF_PREFIX
 #define DEF_PREFIX	"/usr/local"
 #endif
+#ifndef DEF_MAIL_VERSION
+#define DEF_MAIL_VERSION	"unknown"
+#endif
 #ifndef DEF_CONFIG_DIR
 #define DEF_CONFIG_DIR	DEF_PREFIX "/etc/postern"
 #endif
@@ -70,7 +75,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "setgid_group", CONF_STR, "postdrop", 0, 0, 0 },
 	{ "default_privs", CONF_STR, "nobody", 0, 0, 0 },
 	{ "mail_name", CONF_STR, "Postern", 0, 0, 0 },
-	{ "mail_version", CONF_STR, "0.1", 0, 0, 0 },
+	{ "mail_version", CONF_STR, DEF_MAIL_VERSION, 0, 0, 0 },
 	{ "mail_release_date", CONF_STR, "20261122", 0, 0, 0 },
 	{ "compatibility_level", CONF_STR, "3.6", 0, 0, 0 },
 	{ "default_database_type", CONF_STR, "hash", 0, 0, 0 },

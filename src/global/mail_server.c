@@ -106,6 +106,7 @@
 #include "listen.h"
 #include "mail_conf.h"
 #include "mail_server.h"
+#include "mail_version.h"
 #include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -382,8 +383,12 @@ mail_server_args(int argc, char **argv, const char **conf_dir, int *priv,
 	int	 ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+c:n:o:t:vPS")) != -1) {
+	mail_version_arg(argc, argv, ms.prog);
+	while ((ch = getopt(argc, argv, "+c:n:o:t:vPSV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print(ms.prog);
+			break;
 		case 'c':
 			*conf_dir = optarg;
 			break;

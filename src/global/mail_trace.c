@@ -16,7 +16,7 @@
  *	verbosity it started with otherwise. The subsystems of each program
  *	(smtpctl(8) names):
  * .IP smtpd
- *	smtp (incoming sessions), io, rules, filters;
+ *	smtp (incoming sessions), io, rules, filters, lookup (access tables);
  * .IP "smtp, lmtp"
  *	mta (outgoing sessions), io;
  * .IP bounce
@@ -48,7 +48,7 @@ typedef struct MAIL_TRACE_MAP {
 } MAIL_TRACE_MAP;
 
 static const MAIL_TRACE_MAP mail_trace_map[] = {
-	{"smtpd", "smtp io rules filters"},
+	{"smtpd", "smtp io rules filters lookup"},
 	{"smtp", "mta io"},
 	{"lmtp", "mta io"},
 	{"bounce", "bounce"},

@@ -537,10 +537,14 @@ master_ent_quote(VSTRING *out, const char *arg)
 {
 	const char *cp;
 
+	/*
+	 * Only white space or a leading "{" needs "{ ... }" (Postfix's rule):
+	 * "${recipient}" and "user=${user}" stay as written.
+	 */
 	for (cp = arg; *cp; cp++)
-		if (isspace((unsigned char)*cp) || *cp == '{')
+		if (isspace((unsigned char)*cp))
 			break;
-	if (*arg && *cp == 0)
+	if (*arg && *arg != '{' && *cp == 0)
 		vstring_strcat(out, arg);
 	else
 		vstring_sprintf_append(out, "{ %s }", arg);

@@ -102,6 +102,16 @@ PTEST(columns)
 	myfree(s);
 	master_ent_free(e);
 
+	/* Issue 13 #8: pipe arguments are printed as written. */
+	e = parse("procmail unix - n n - - pipe flags=R user=nobody "
+	    "argv=/usr/bin/procmail -d ${recipient} -a $extension", why);
+	PT_ASSERT(e != NULL);
+	s = master_ent_format(e);
+	PT_STREQ(s, "procmail   unix  -       n       n       -       -       "
+	    "pipe flags=R user=nobody argv=/usr/bin/procmail -d ${recipient} -a $extension");
+	myfree(s);
+	master_ent_free(e);
+
 	e = parse("[::1]:24 inet n - n - 4 lmtp", why);
 	PT_ASSERT(e != NULL);
 	PT_STREQ(e->inet_host, "::1");

@@ -75,7 +75,7 @@
 #define QC_ROUTE_ID	"route_id"
 #define QC_SOURCE	"source"	/* transport */
 #define QC_DESTINATION	"destination"	/* nexthop */
-#define QC_RFLAGS	"flags"		/* D disabled (dead), N new, Q queued */
+#define QC_RFLAGS	"flags"		/* D disabled (dead), N new, Q reactivation timer */
 #define QC_CONNS	"connections"	/* deliveries in flight */
 #define QC_PENALTY	"penalty"	/* consecutive failures */
 #define QC_DELAY	"delay"		/* seconds before reactivation (dead) */
@@ -135,6 +135,12 @@
 #define QC_SMTP		"smtp"		/* show_status: "running" or "paused" */
 #define QC_ST_ENV_RECEIVED	"queue_envelope_received"	/* envelopes taken in */
 #define QC_TRACING	"tracing"	/* show_status: traced subsystems */
+/* Additions (issue 13): show_routes and show_hosts as smtpctl(8) describes them. */
+#define QC_SRCADDR	"source_address"	/* routes: the address connected from, "" any */
+#define QC_RELAY	"relay"		/* routes: host[addr]:port of the last reply */
+#define QC_CONNECTORS	"connectors"	/* routes: source addresses, comma list */
+#define QC_HOST_REFS	"refcount"	/* hosts: routes whose last relay it is */
+#define QC_HOST_NCONN	"nconn"		/* hosts: deliveries in flight on them */
 #define QC_PROFILING	"profiling"	/* show_status: profiled subsystems */
 
 #endif

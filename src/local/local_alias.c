@@ -144,6 +144,10 @@ local_alias(LOCAL_STATE *state, const char *name, const char *user, int *found)
 		child.sender = owner;
 	child.source = LOCAL_SRC_ALIAS;
 	child.alias = key;
+	/* smtpctl trace expand: each expansion, as it happens. */
+	if (msg_verbose)
+		msg_info("expand: %s: alias %s -> %.500s", state->req->dr.queue_id,
+		    key, vstring_str(value));
 	rc = local_expand(&child, vstring_str(value), 0);
 	myfree(owner);
 	vstring_free(value);

@@ -128,6 +128,9 @@ local_dot_forward(LOCAL_STATE *state, const char *user, int *found)
 	*found = 1;
 	child.source = LOCAL_SRC_FORWARD;
 	child.alias = NULL;
+	if (msg_verbose)
+		msg_info("expand: %s: %s forward file %s -> %.500s",
+		    state->req->dr.queue_id, user, vstring_str(path), vstring_str(text));
 	rc = local_expand(&child, vstring_str(text), 1);
 out:
 	vstring_free(path);

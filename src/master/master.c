@@ -62,6 +62,7 @@
 #include "mail_counter.h"
 #include "mail_server.h"
 #include "master.h"
+#include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
@@ -341,8 +342,12 @@ main(int argc, char **argv)
 
 	msg_init("postern", "master");
 	umask(022);
-	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
+	mail_version_arg(argc, argv, "master");
+	while ((ch = getopt(argc, argv, "c:fvV")) != -1) {
 		switch (ch) {
+		case 'V':
+			mail_version_print("master");
+			break;
 		case 'c':
 			dir = optarg;
 			break;

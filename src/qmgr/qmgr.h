@@ -173,6 +173,7 @@ typedef struct QMGR {
 	int	 conn_limit;		/* transport connections at most (fds) */
 	int	 nconn;			/* transport connections open */
 	int	 fd_short;		/* out of descriptors: intake paused */
+	uint64_t route_only;		/* smtpctl schedule ENVELOPE-ID: route just it */
 } QMGR;
 
 /* Descriptors kept free for queue files, logs, bounce and control clients. */
@@ -208,6 +209,7 @@ void	 qmgr_deferred_forget(const char *);
 void	 qmgr_flush_add(const char *, const QF_MSG *);
 void	 qmgr_flush_forget(const char *);
 ARGV	*qmgr_flush_take(const char *);
+long long qmgr_flush_envelopes(void);
 void	 qmgr_flush_lost(void);
 
 /* qmgr_message.c */
@@ -226,6 +228,8 @@ void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
 	    const char *, const char *);
 time_t	 qmgr_result_backoff(int);
 void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
+void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
+const char *qmgr_relay_last(const QMGR_QUEUE *);
 void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
 const char *qmgr_text_after_status(const char *);
 

@@ -24,13 +24,17 @@
  *	is taken in again as soon as its current pass ends: qmgr_finish.c).
  * .IP schedule
  *	takes deferred messages in now, ignoring their backoff ("all" also
- *	revives dead routes).
+ *	revives dead routes). With an envelope-id only that recipient is
+ *	routed in this pass (qmgr.route_only); the message's other
+ *	recipients keep waiting.
  * .IP remove
  *	marks recipients done (removed, logged); a message with nothing
  *	left is deleted and logged as removed. Recipients in flight cannot
  *	be recalled.
  * .IP discover
- *	takes in a message placed in incoming/ or deferred/ by hand.
+ *	takes in a message placed in incoming/, deferred/ or hold/ by hand;
+ *	given an envelope-id, the message is taken in and only that
+ *	envelope is routed now.
  * .PP
  *	qmgr_sel_parse() parses an id; qmgr_sel_rcpt() tells whether a
  *	recipient is selected.
@@ -164,10 +168,16 @@ env_disk(int op, const QMGR_SEL *sel, const char *queue, const char *id)
 	QF_MSG	*qf;
 	int	 i, n = 0;
 
-	if (op == OP_SCHEDULE || op == OP_DISCOVER)
-		return strcmp(queue, QF_HOLD) != 0
-		    && strcmp(queue, QF_CORRUPT) != 0
-		    && qmgr_message_load(queue, id, 1) > 0;
+	if (op == OP_SCHEDULE || op == OP_DISCOVER) {
+		/* discover takes a file placed by hand in hold/ too. */
+		if ((op == OP_SCHEDULE && strcmp(queue, QF_HOLD) == 0)
+		    || strcmp(queue, QF_CORRUPT) == 0)
+			return 0;
+		qmgr.route_only = sel->envid;
+		n = qmgr_message_load(queue, id, 1) > 0;
+		qmgr.route_only = 0;
+		return n;
+	}
 	why = vstring_alloc(64);
 	if ((qf = qf_open(qmgr.queue_dir, queue, id, QF_OPEN_RDWR, why))
 	    == NULL) {
@@ -268,7 +278,7 @@ qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	for (op = 1; op <= OP_DISCOVER && strcmp(names[op], name) != 0; op++)
 		;
 	if (op > OP_DISCOVER || qmgr_sel_parse(&sel, id) < 0
-	    || (op == OP_DISCOVER && (sel.all || sel.envid))) {
+	    || (op == OP_DISCOVER && sel.all)) {
 		vstring_sprintf(why, "invalid id: %.100s", id ? id : "(none)");
 		return -1;
 	}

@@ -284,8 +284,11 @@ qmgr_deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
 		entry->message->qf->rcpt[index].notify &= ~QF_NOTIFY_SUCCESS;
 	if (st[0] != '4')
 		entry->any_ok = 1;
-	if (relay && *relay && strcmp(relay, "none") != 0)
+	if (relay && *relay && strcmp(relay, "none") != 0) {
 		entry->any_relay = 1;
+		/* smtpctl show hosts/relays: which host this route talks to. */
+		qmgr_relay_note(entry->queue, relay);
+	}
 	qmgr_result(entry->message, (int)index, st, attr_get(reply, DR_ACTION),
 	    reason ? reason : st, relay ? relay : "none");
 }

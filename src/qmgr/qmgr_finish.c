@@ -148,6 +148,9 @@ finish_defer(QMGR_MESSAGE *message, int failed)
 		msg_warn("%s: cannot set the next attempt time: %m",
 		    message->id);
 	qmgr_flush_add(message->id, message->qf);
+	if (msg_verbose)
+		msg_info("scheduler: %s: deferred, next attempt in %lds", message->id,
+		    (long)(next - event_time()));
 	qf_close(message->qf);
 	message->qf = NULL;
 	if (qf_move(qmgr.queue_dir, QF_ACTIVE, QF_DEFERRED, message->id) < 0)

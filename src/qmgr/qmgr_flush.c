@@ -7,6 +7,7 @@
  *	void	qmgr_flush_add(const char *id, const QF_MSG *qf);
  *	void	qmgr_flush_forget(const char *id);
  *	ARGV	*qmgr_flush_take(const char *domain);
+ *	long long qmgr_flush_envelopes(void);
  * DESCRIPTION
  *	ETRN asks for the mail queued for one domain. Reading every deferred
  *	queue file to find it costs O(queue) per request, which a client can
@@ -27,9 +28,15 @@
  *	file once to build the index; later requests use only the index.
  *	qmgr_flush_lost() says that ids taken could not all be taken in
  *	(the active limit): the index is then rebuilt at the next take.
+ *
+ *	qmgr_flush_envelopes() returns the number of pending recipients
+ *	(envelopes) in deferred/, from the same index (built first when
+ *	incomplete): smtpctl show stats and monitor count them as current
+ *	envelopes, as OpenSMTPD's scheduler does, at no per-request cost.
  * DIAGNOSTICS
  *	Warnings for queue files that cannot be read while building.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -43,6 +50,8 @@
 static HTABLE *flush_by_domain;		/* domain -> HTABLE of ids */
 static HTABLE *flush_by_id;		/* id -> ARGV of domains */
 static int flush_complete;		/* every deferred message indexed */
+static HTABLE *flush_nrcpt;		/* id -> pending recipients (intptr_t) */
+static long long flush_env_total;	/* their sum */
 
 static void
 flush_init(void)
@@ -50,6 +59,7 @@ flush_init(void)
 	if (flush_by_domain == NULL) {
 		flush_by_domain = htable_create(64);
 		flush_by_id = htable_create(256);
+		flush_nrcpt = htable_create(256);
 	}
 }
 
@@ -68,6 +78,8 @@ qmgr_flush_forget(const char *id)
 
 	if (flush_by_id == NULL || (domains = htable_find(flush_by_id, id)) == NULL)
 		return;
+	flush_env_total -= (intptr_t)htable_find(flush_nrcpt, id);
+	htable_delete(flush_nrcpt, id, NULL);
 	for (i = 0; i < domains->argc; i++) {
 		if ((ids = htable_find(flush_by_domain, domains->argv[i])) == NULL)
 			continue;
@@ -87,13 +99,14 @@ qmgr_flush_add(const char *id, const QF_MSG *qf)
 	ARGV	*domains = argv_alloc(2);
 	HTABLE	*ids;
 	size_t	 j;
-	int	 i;
+	int	 i, pending = 0;
 
 	flush_init();
 	qmgr_flush_forget(id);
 	for (i = 0; i < qf->nrcpt; i++) {
 		if (qf->rcpt[i].status == QF_RCPT_DONE)
 			continue;
+		pending++;
 		vstring_lower(vstring_strcpy(domain,
 		    qmgr_route_domain(qf->rcpt[i].address)));
 		for (j = 0; j < domains->argc; j++)
@@ -110,6 +123,8 @@ qmgr_flush_add(const char *id, const QF_MSG *qf)
 			htable_enter(ids, id, NULL);
 	}
 	htable_enter(flush_by_id, id, domains);
+	htable_enter(flush_nrcpt, id, (void *)(intptr_t)pending);
+	flush_env_total += pending;
 	vstring_free(domain);
 }
 
@@ -140,6 +155,14 @@ flush_build(void)
 	}
 	argv_free(list);
 	vstring_free(why);
+}
+
+long long
+qmgr_flush_envelopes(void)
+{
+	if (!flush_complete)
+		flush_build();
+	return flush_env_total;
 }
 
 /* qmgr_flush_lost - ids were taken but not used: rebuild at the next take. */

@@ -223,6 +223,9 @@ message_route_all(QMGR_MESSAGE *message)
 		if (rp->status == QF_RCPT_DONE
 		    || (rp->flags & QF_RCPT_FLAG_HELD))
 			continue;
+		/* smtpctl schedule|discover ENVELOPE-ID: that one only. */
+		if (qmgr.route_only != 0 && rp->envid != qmgr.route_only)
+			continue;
 		message_route_rcpt(message, i, route);
 	}
 	qmgr_route_free(route);

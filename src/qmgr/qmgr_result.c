@@ -14,6 +14,8 @@
  *	void	qmgr_status_from_text(const char *text, const char *def,
  *		    char *buf, size_t size);
  *	const char *qmgr_text_after_status(const char *text);
+ *	void	qmgr_relay_note(const QMGR_QUEUE *queue, const char *relay);
+ *	const char *qmgr_relay_last(const QMGR_QUEUE *queue);
  *	void	qmgr_hoststat(HTABLE *table, const char *key,
  *		    const char *text, int ok);
  * DESCRIPTION
@@ -48,6 +50,11 @@
  *	routes, crashed transports). A null action is derived from the
  *	status. A leading "D.D.D " in reason is not repeated in the text:
  *	the status is logged as dsn=, as Postfix does.
+ *
+ *	qmgr_relay_note() remembers the relay host (host[addr]:port) that a
+ *	route last reported, and qmgr_relay_last() returns it (or null),
+ *	also after the route was freed and made again: smtpctl show hosts
+ *	counts a host's routes and deliveries in flight from it.
  *
  *	qmgr_hoststat() notes the last status of a domain (smtpctl show
  *	hoststats) or relay host (show hosts) in table.
@@ -135,6 +142,47 @@ qmgr_hoststat(HTABLE *table, const char *key, const char *text, int ok)
 		hs->ok++;
 	else
 		hs->fail++;
+}
+
+/*
+ * The relay host a route (transport, nexthop) last talked to, kept beyond
+ * the route's life, so that smtpctl show hosts can count the routes and
+ * deliveries of a host while a new route to it delivers. One entry per
+ * destination ever served, as for qmgr.hosts.
+ */
+static HTABLE *relay_by_route;
+
+void
+qmgr_relay_note(const QMGR_QUEUE *queue, const char *relay)
+{
+	VSTRING	*key = vstring_alloc(64);
+	char	*old;
+
+	if (relay_by_route == NULL)
+		relay_by_route = htable_create(64);
+	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
+	if ((old = htable_find(relay_by_route, vstring_str(key))) == NULL)
+		htable_enter(relay_by_route, vstring_str(key), mystrndup(relay, 300));
+	else if (strcmp(old, relay) != 0) {
+		htable_delete(relay_by_route, vstring_str(key), myfree);
+		htable_enter(relay_by_route, vstring_str(key), mystrndup(relay, 300));
+	}
+	vstring_free(key);
+}
+
+const char *
+qmgr_relay_last(const QMGR_QUEUE *queue)
+{
+	VSTRING	*key;
+	const char *relay;
+
+	if (relay_by_route == NULL)
+		return NULL;
+	key = vstring_alloc(64);
+	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
+	relay = htable_find(relay_by_route, vstring_str(key));
+	vstring_free(key);
+	return relay;
 }
 
 /* Count per relay host for smtpctl show hosts. */

@@ -289,6 +289,10 @@ qmgr_queue_dead(QMGR_QUEUE *queue, const char *reason)
 	queue_defer_todo(queue, status, queue->dead_reason);
 	event_request_timer(qmgr_sched_revive, NULL,
 	    (long long)qmgr.min_backoff * 1000 + 10);
+	if (msg_verbose)
+		msg_info("scheduler: route %d %s:%s disabled for %ds, penalty %d: %s",
+		    queue->route_id, queue->transport->name, queue->name,
+		    qmgr.min_backoff, queue->penalty, queue->dead_reason);
 }
 
 void
@@ -427,6 +431,13 @@ sched_one(QMGR_TRANSPORT *t)
 		queue->todo_rcpt += entry->nrcpt;
 		return 0;
 	}
+	/* smtpctl trace scheduler (or log verbose): each decision. */
+	if (msg_verbose)
+		msg_info("scheduler: %s: %d recipient%s to %s:%s (route %d, %d in "
+		    "flight, window %d, %d waiting)", entry->message->id,
+		    entry->nrcpt, entry->nrcpt == 1 ? "" : "s", t->name,
+		    queue->name, queue->route_id, queue->busy, queue->window,
+		    queue->todo_rcpt);
 	return 1;
 }
 

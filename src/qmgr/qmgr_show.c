@@ -23,6 +23,7 @@
 
 #include "attr.h"
 #include "events.h"
+#include "mail_conf.h"
 #include "mail_counter.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -180,23 +181,57 @@ show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
 	return 0;
 }
 
+/* show_sources - a transport's source addresses (its bind addresses), "" any */
+static void
+show_sources(const QMGR_TRANSPORT *t, VSTRING *out)
+{
+	static const char *suffix[] = {"_bind_address", "_bind_address6"};
+	VSTRING	*name = vstring_alloc(64);
+	const char *v;
+	int	 i;
+
+	vstring_reset(out);
+	for (i = 0; i < 2 && !t->mda; i++) {
+		vstring_sprintf(name, "%s%s", t->name, suffix[i]);
+		if ((v = conf_lookup(vstring_str(name))) == NULL || *v == 0) {
+			vstring_sprintf(name, "smtp%s", suffix[i]);
+			v = conf_lookup(vstring_str(name));
+		}
+		if (v != NULL && *v)
+			vstring_sprintf_append(out, "%s%s", vstring_len(out) ? "," : "", v);
+	}
+	vstring_free(name);
+}
+
 static void
 show_routes(VSTREAM *stream)
 {
 	QMGR_TRANSPORT *t;
 	QMGR_QUEUE *q;
 	ATTR	*a = attr_alloc();
+	VSTRING	*src = vstring_alloc(64);
 	time_t	 now = event_time();
+	const char *relay;
 
 	for (t = qmgr.transports; t; t = t->next) {
+		show_sources(t, src);
 		for (q = t->queue_head; q; q = q->next) {
 			attr_reset(a);
 			attr_add_long(a, QC_ROUTE_ID, q->route_id);
 			attr_add(a, QC_SOURCE, t->name);
+			attr_add(a, QC_SRCADDR, vstring_str(src));
 			attr_add(a, QC_DESTINATION, q->name);
+			relay = qmgr_relay_last(q);
+			attr_add(a, QC_RELAY, relay ? relay : "");
+			attr_add(a, QC_CONNECTORS, vstring_str(src));
+			/*
+			 * smtpctl(8): D disabled, N new (no session yet), Q a
+			 * timer is registered to reactivate the route.
+			 */
 			attr_addf(a, QC_RFLAGS, "%s%s%s", q->dead_until > now ?
 			    "D" : "", q->penalty == 0 && q->success == 0
-			    && q->busy == 0 ? "N" : "", q->todo_head ? "Q" : "");
+			    && q->busy == 0 && relay == NULL ? "N" : "",
+			    q->dead_until > now ? "Q" : "");
 			attr_add_long(a, QC_CONNS, q->busy);
 			attr_add_long(a, QC_PENALTY, q->penalty);
 			attr_add_long(a, QC_DELAY, q->dead_until > now ?
@@ -208,7 +243,25 @@ show_routes(VSTREAM *stream)
 			attr_write(stream, a);
 		}
 	}
+	vstring_free(src);
 	attr_free(a);
+}
+
+/* show_host_use - routes whose last relay is host, and their deliveries */
+static void
+show_host_use(const char *host, long long *refs, long long *nconn)
+{
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *q;
+	const char *relay;
+
+	*refs = *nconn = 0;
+	for (t = qmgr.transports; t; t = t->next)
+		for (q = t->queue_head; q; q = q->next)
+			if ((relay = qmgr_relay_last(q)) != NULL && strcmp(relay, host) == 0) {
+				(*refs)++;
+				*nconn += q->busy;
+			}
 }
 
 static void
@@ -225,6 +278,13 @@ show_hosts(VSTREAM *stream, HTABLE *table, int stats)
 			continue;
 		attr_reset(a);
 		attr_add(a, stats ? QC_HS_DOMAIN : QC_HOST, (*ht)->key);
+		if (!stats) {
+			long long refs, nconn;
+
+			show_host_use((*ht)->key, &refs, &nconn);
+			attr_add_long(a, QC_HOST_REFS, refs);
+			attr_add_long(a, QC_HOST_NCONN, nconn);
+		}
 		attr_add_long(a, QC_HS_TIME, (long long)hs->when);
 		if (stats)
 			attr_add(a, QC_HS_STATUS, hs->status ? hs->status : "");
@@ -259,7 +319,8 @@ show_stats(VSTREAM *stream)
 	}
 	attr_add_long(a, QC_ST_UPTIME, (long long)(event_time() -
 	    qmgr.start_time));
-	attr_add_long(a, QC_ST_ENVELOPES, env);
+	/* Current envelopes: in memory and waiting in deferred/. */
+	attr_add_long(a, QC_ST_ENVELOPES, env + qmgr_flush_envelopes());
 	attr_add_long(a, QC_ST_ENV_INFLIGHT, inflight);
 	attr_add_long(a, QC_ST_MESSAGES, qmgr.nmessages);
 	attr_add_long(a, QC_ST_RECEIVED, qmgr.stats.received);

@@ -262,6 +262,9 @@ SMTP_MIME *smtp_mime_create(SMTP_OUT *, long, long);
 void	 smtp_mime_line(SMTP_MIME *, const char *, size_t, int);
 void	 smtp_mime_free(SMTP_MIME *);
 
+/* smtp_hdr8.c: 8-bit headers to RFC 2047 encoded-words */
+int	 smtp_hdr8_encode(VSTRING *, const char *);
+
 /* smtp_result.c */
 void	 smtp_rcpt_result(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *, const char *);
 void	 smtp_rcpt_resp(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *);

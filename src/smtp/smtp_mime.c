@@ -15,9 +15,10 @@
  *	smtp_8bit_mode = 7bit. It reads the content line by line (pieces of
  *	long lines have eol = 0) and writes to the content writer:
  *
- *	Headers are left alone, except that a converted part's
- *	Content-Transfer-Encoding becomes quoted-printable (added when the
- *	part had none; a message without MIME-Version gets one too).
+ *	Headers with 8-bit bytes are encoded as RFC 2047 encoded-words
+ *	(smtp_hdr8(3)); a converted part's Content-Transfer-Encoding
+ *	becomes quoted-printable (added when the part had none; a message
+ *	without MIME-Version gets one too).
  *	Multipart bodies are followed into their parts by boundary (at
  *	most mime_nesting_limit deep, boundaries at most
  *	mime_boundary_length_limit long), and message/rfc822 parts into the
@@ -58,6 +59,7 @@ struct SMTP_MIME {
 	int	 line_start;		/* the next piece starts a line */
 	ARGV	*bounds;		/* multipart boundaries, innermost last */
 	ARGV	*hdrs;			/* logical headers of the current part */
+	VSTRING	*hdr8;			/* a header, RFC 2047-encoded */
 	size_t	 hdr_bytes;
 	int	 encode;		/* current leaf: quoted-printable */
 	VSTRING	*qp;			/* the output line being encoded */
@@ -77,6 +79,7 @@ smtp_mime_create(SMTP_OUT *out, long nest_limit, long bound_limit)
 	m->line_start = 1;
 	m->bounds = argv_alloc(4);
 	m->hdrs = argv_alloc(16);
+	m->hdr8 = vstring_alloc(100);
 	m->qp = vstring_alloc(QP_LINE_MAX + 8);
 	return m;
 }
@@ -208,6 +211,10 @@ static void
 smtp_mime_emit_hdr(SMTP_MIME *m, const char *h)
 {
 	const char *nl;
+
+	/* 8-bit header text: RFC 2047 encoded-words (smtp_hdr8(3)). */
+	if (smtp_hdr8_encode(m->hdr8, h))
+		h = vstring_str(m->hdr8);
 
 	while ((nl = strchr(h, '\n')) != NULL) {
 		smtp_out_text(m->out, h, nl - h, 1);
@@ -399,6 +406,7 @@ smtp_mime_free(SMTP_MIME *m)
 	smtp_mime_qp_end(m);
 	argv_free(m->bounds);
 	argv_free(m->hdrs);
+	vstring_free(m->hdr8);
 	vstring_free(m->qp);
 	myfree(m);
 }

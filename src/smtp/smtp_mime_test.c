@@ -66,6 +66,42 @@ PTEST(bare_cr_and_lf_end_lines)
 	PT_STREQ(run("\r\n", 0, 998), "\r\n");
 }
 
+static const char *
+hdr8(const char *h)
+{
+	static VSTRING *out;
+
+	if (out == NULL)
+		out = vstring_alloc(100);
+	if (!smtp_hdr8_encode(out, h))
+		return "(unchanged)";
+	return vstring_str(out);
+}
+
+PTEST(header_rfc2047)
+{
+	/* Issue 13 #5: 8-bit headers to a 7-bit server are encoded. */
+	PT_STREQ(hdr8("Subject: plain"), "(unchanged)");
+	PT_STREQ(hdr8("Subject: Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln!"),
+	    "Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln!?=");
+	PT_STREQ(hdr8("Subject: Re: caf\xc3\xa9 ok"), "Subject: Re: =?utf-8?Q?caf=C3=A9?= ok");
+	PT_STREQ(hdr8("Subject: caf\xe9"), "Subject: =?unknown-8bit?Q?caf=E9?=");
+	PT_STREQ(hdr8("From: J\xc3\xbcrgen M\xc3\xbcller <j@x.test>"),
+	    "From: =?utf-8?Q?J=C3=BCrgen_M=C3=BCller?= <j@x.test>");
+	PT_STREQ(hdr8("To: \"M\xc3\xbcller, J.\" <j@x.test>, b@y.test"),
+	    "To: =?utf-8?Q?M=C3=BCller=2C_J=2E?= <j@x.test>, b@y.test");
+	PT_STREQ(hdr8("Content-Disposition: attachment; filename=\"Gr\xc3\xbc\xc3\x9f" "e.txt\""),
+	    "Content-Disposition: attachment; filename=\"=?utf-8?Q?Gr=C3=BC=C3=9Fe=2Etxt?=\"");
+	/* Long text: several encoded-words, folded, no character split. */
+	PT_STREQ(hdr8("Subject: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"),
+	    "Subject: =?utf-8?Q?=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9?=\n"
+	    " =?utf-8?Q?=C3=A9=C3=A9=C3=A9=C3=A9?=");
+	/* Through the converter: no 8-bit byte in the headers. */
+	PT_ASSERT(strstr(run("Subject: caf\xc3\xa9\n\nbody\n", 1, 998),
+	    "Subject: =?utf-8?Q?caf=C3=A9?=\r\n") != NULL);
+}
+
 PTEST(line_folding)
 {
 	PT_STREQ(run("abcdefghij\nabc\n", 0, 4), "abcd\r\n efg\r\n hij\r\nabc\r\n");
@@ -172,6 +208,7 @@ main(void)
 {
 	PT_RUN(dot_stuffing_and_crlf);
 	PT_RUN(bare_cr_and_lf_end_lines);
+	PT_RUN(header_rfc2047);
 	PT_RUN(line_folding);
 	PT_RUN(qp_plain_message);
 	PT_RUN(qp_soft_breaks);

@@ -77,7 +77,7 @@ smtpd_chat_printable(VSTRING *reply)
 
 /* smtpd_chat_vreply - format, count (or not) and buffer one reply */
 
-static void
+static void PRINTFLIKE(3, 0)
 smtpd_chat_vreply(SMTPD_STATE *state, int count, const char *fmt, va_list ap)
 {
 	char	*s;

@@ -408,9 +408,17 @@ dict_prepare(DICT *dict, const char *key, const char *op)
 const char *
 dict_get(DICT *dict, const char *key)
 {
+	const char *value;
+
 	if ((key = dict_prepare(dict, key, "get")) == NULL)
 		return NULL;
-	return dict->ops->get(dict, key);
+	value = dict->ops->get(dict, key);
+	/* smtpctl trace lookup (or log verbose): every table lookup. */
+	if (msg_verbose)
+		msg_info("lookup: table %s key \"%.200s\": %s%.200s%s", dict->spec,
+		    key, value ? "found \"" : dict->error ? "error" : "not found",
+		    value ? value : "", value ? "\"" : "");
+	return value;
 }
 
 static int
