@@ -46,6 +46,7 @@ smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
 	state->where = "CONNECT";
 	state->protocol = "SMTP";
 	state->is_mynet = -1;
+	state->xf_allowed = -1;
 	state->buf = vstring_alloc(512);
 	state->reply = vstring_alloc(256);
 	state->check_reply = vstring_alloc(256);
@@ -57,6 +58,7 @@ static void
 smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
+	smtpd_xforward_reset(state);
 	smtpd_sasl_reset(state);
 	smtpd_rbl_free(state);
 	smtpd_milter_end(state);

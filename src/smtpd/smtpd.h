@@ -30,6 +30,16 @@
 #define SMTPD_BARE_NL_NORMALIZE	1
 #define SMTPD_BARE_NL_REJECT	2
 
+/* XFORWARD attributes (smtpd_xforward.c). */
+#define SMTPD_XF_NAME		0
+#define SMTPD_XF_ADDR		1
+#define SMTPD_XF_PORT		2
+#define SMTPD_XF_PROTO		3
+#define SMTPD_XF_HELO		4
+#define SMTPD_XF_IDENT		5
+#define SMTPD_XF_SOURCE		6
+#define SMTPD_XF_COUNT		7
+
 /* Restriction results. */
 #define SMTPD_CHECK_DUNNO	0	/* no decision, go on */
 #define SMTPD_CHECK_OK		1	/* permit (ends this list) */
@@ -113,6 +123,7 @@ typedef struct SMTPD_CONF {
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */
 	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
+	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -198,6 +209,9 @@ typedef struct SMTPD_STATE {
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
 	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
+	int	 xf_allowed;		/* smtpd_authorized_xforward_hosts (-1: ?) */
+	char	*xf[SMTPD_XF_COUNT];	/* XFORWARD attributes, or null */
+	char	*xf_namaddr;		/* forwarded "name[addr]" */
 	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
@@ -266,6 +280,17 @@ int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_query_limit(SMTPD_STATE *, int);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd_xforward.c */
+int	 smtpd_xforward_allowed(SMTPD_STATE *);
+int	 smtpd_xforward_cmd(SMTPD_STATE *, const char *);
+void	 smtpd_xforward_reset(SMTPD_STATE *);
+const char *smtpd_client_name(const SMTPD_STATE *);
+const char *smtpd_client_addr(const SMTPD_STATE *);
+const char *smtpd_client_port(const SMTPD_STATE *, char *, size_t);
+const char *smtpd_client_helo(const SMTPD_STATE *);
+const char *smtpd_client_protocol(const SMTPD_STATE *);
+const char *smtpd_client_namaddr(SMTPD_STATE *);
 
 /* smtpd_ehlo.c */
 void	 smtpd_ehlo_reply(SMTPD_STATE *, ARGV *);

@@ -86,6 +86,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"HELP", "help", smtpd_cmd_help, CMD_LAST | CMD_JUNK},
 	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
 	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
+	{"XFORWARD", "xforward", smtpd_xforward_cmd, 0},	/* smtpd_xforward.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
 	{"AUTH", "auth", smtpd_sasl_cmd, CMD_LAST},	/* smtpd_sasl.c */
 	{"STARTTLS", "starttls", smtpd_tls_cmd, CMD_LAST},	/* smtpd_tls.c */
@@ -258,6 +259,8 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 	if (conf->smtputf8)
 		argv_add(kw, "SMTPUTF8");
 	argv_add(kw, "CHUNKING");
+	if (smtpd_xforward_allowed(state))
+		argv_add(kw, "XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
 	smtpd_ehlo_reply(state, kw);
 	argv_free(kw);
 	return 0;

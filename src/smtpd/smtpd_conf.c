@@ -116,6 +116,7 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->discard_ehlo_maps = conf_list("smtpd_discard_ehlo_keyword_address_maps");
 	conf->noop_cmds = conf_list("smtpd_noop_commands");
 	conf->restriction_classes = conf_list("smtpd_restriction_classes");
+	conf->xforward_hosts = addr_match_param("smtpd_authorized_xforward_hosts");
 }
 
 void

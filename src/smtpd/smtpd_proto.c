@@ -65,6 +65,7 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	if (state->sender)
 		smtpd_milter_abort(state);
 	smtpd_queue_abort(state);
+	smtpd_xforward_reset(state);
 	myfree(state->sender);
 	state->sender = NULL;
 	myfree(state->dsn_envid);

@@ -67,13 +67,14 @@ smtpd_queue_envelope(SMTPD_STATE *state)
 	qf_set_family(qf, state->family);
 	qf_set_dsn(qf, state->dsn_envid, state->dsn_ret);
 	qf_set_origin(qf, "smtp");
-	cleanup_attr(c, "client_name", state->name);
-	cleanup_attr(c, "client_addr", state->addr);
-	snprintf(port, sizeof(port), "%d", state->port);
-	cleanup_attr(c, "client_port", port);
-	if (state->helo)
-		cleanup_attr(c, "helo", state->helo);
-	cleanup_attr(c, "protocol", state->protocol);
+	/* The original client when a content filter forwarded it. */
+	cleanup_attr(c, "client_name", smtpd_client_name(state));
+	cleanup_attr(c, "client_addr", smtpd_client_addr(state));
+	cleanup_attr(c, "client_port", smtpd_client_port(state, port,
+	    sizeof(port)));
+	if (smtpd_client_helo(state))
+		cleanup_attr(c, "helo", smtpd_client_helo(state));
+	cleanup_attr(c, "protocol", smtpd_client_protocol(state));
 	if (state->body)
 		cleanup_attr(c, "body", state->body);
 	if (state->smtputf8)
@@ -100,7 +101,11 @@ smtpd_queue_open(SMTPD_STATE *state)
 	snprintf(state->queue_id, sizeof(state->queue_id), "%s",
 	    cleanup_id(state->cleanup));
 	smtpd_queue_envelope(state);
-	vstring_sprintf(why, "%s: client=%s", state->queue_id, state->namaddr);
+	vstring_sprintf(why, "%s: client=%s", state->queue_id,
+	    smtpd_client_namaddr(state));
+	if (state->xf[SMTPD_XF_IDENT])
+		vstring_sprintf_append(why, ", orig_queue_id=%s",
+		    state->xf[SMTPD_XF_IDENT]);
 	smtpd_sasl_log(state, why);
 	msg_info("%s", vstring_str(why));
 	vstring_free(why);
@@ -125,14 +130,16 @@ smtpd_queue_received(SMTPD_STATE *state, VSTRING *out)
 	char	 date[80];
 	time_t	 now = time(NULL);
 	const char *proto = state->protocol;
+	const char *helo = smtpd_client_helo(state);
+	const char *name = smtpd_client_name(state);
+	const char *addr = smtpd_client_addr(state);
 
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)",
 	    localtime(&now));
 	if (state->smtputf8)
 		proto = "UTF8SMTP";
 	vstring_sprintf(out, "Received: from %s (%s [%s%s])\n",
-	    state->helo ? state->helo : state->name, state->name,
-	    state->family == AF_INET6 ? "IPv6:" : "", state->addr);
+	    helo ? helo : name, name, strchr(addr, ':') ? "IPv6:" : "", addr);
 	smtpd_tls_received(state, out);
 	smtpd_sasl_received(state, out);
 	vstring_sprintf_append(out, "\tby %s (Postern) with %s id %s",
