@@ -68,3 +68,33 @@ def test_unavailable_values(make_instance):
     assert qf["attrs"]["client_name"] == "unknown"
     assert qf["attrs"]["client_addr"] == "2001:db8::7"
     assert "[IPv6:2001:db8::7]" in qf["content"].decode().split("\n")[0]
+
+
+def test_xclient(make_instance):
+    """XCLIENT: the session goes on as the client named (restrictions too)."""
+    inst = smtpd_instance(make_instance, smtpd_authorized_xclient_hosts="127.0.0.0/8",
+                          smtpd_client_restrictions=
+                          "check_client_access inline:{192.0.2.66=REJECT}")
+    with Client(inst) as c:
+        code, text = c.cmd("EHLO proxy.example")
+        assert "XCLIENT NAME ADDR PORT PROTO HELO LOGIN" in text
+        assert c.cmd("XCLIENT ADDR=not-an-address")[0] == 501
+        assert c.cmd("XCLIENT BOGUS=1")[0] == 501
+        code, text = c.cmd("XCLIENT NAME=bad.example ADDR=192.0.2.66 PORT=2525")
+        assert code == 220, text
+        c.cmd("EHLO bad.example")
+        c.cmd("MAIL FROM:<a@example.com>")
+        code, text = c.cmd("RCPT TO:<root@localhost>")
+        assert code == 554 and "bad.example[192.0.2.66]" in text, text
+    inst.wait_log(r"reject: RCPT from bad\.example\[192\.0\.2\.66\]")
+    # The authorization is the real client's: after XCLIENT to an outside
+    # address, a second XCLIENT is still allowed.
+    with Client(inst) as c:
+        c.cmd("EHLO proxy.example")
+        assert c.cmd("XCLIENT NAME=good.example ADDR=198.51.100.9 HELO=good.example")[0] == 220
+        assert c.cmd("XCLIENT NAME=other.example")[0] == 220
+    plain = smtpd_instance(make_instance)
+    with Client(plain) as c:
+        code, text = c.cmd("EHLO proxy.example")
+        assert "XCLIENT" not in text
+        assert c.cmd("XCLIENT NAME=x.example")[0] == 550

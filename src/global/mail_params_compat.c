@@ -144,7 +144,6 @@ const char *const conf_compat_names[] = {
 	"smtp_tls_session_cache_database",
 	"smtp_tls_session_cache_timeout",
 	"smtpd_authorized_verp_clients",
-	"smtpd_authorized_xclient_hosts",
 	"smtpd_command_filter",
 	"smtpd_delay_open_until_valid_rcpt",
 	"smtpd_history_flush_threshold",

@@ -47,6 +47,7 @@ smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
 	state->protocol = "SMTP";
 	state->is_mynet = -1;
 	state->xf_allowed = -1;
+	state->xc_allowed = -1;
 	state->buf = vstring_alloc(512);
 	state->reply = vstring_alloc(256);
 	state->check_reply = vstring_alloc(256);
@@ -73,7 +74,7 @@ smtpd_state_free(SMTPD_STATE *state)
 }
 
 /* local_header_rewrite_clients: a small restriction-like list. */
-static int
+int
 smtpd_rewrite_clients(SMTPD_STATE *state)
 {
 	ARGV	*list = smtpd_conf.hdr_rewrite_clients;

@@ -124,6 +124,7 @@ typedef struct SMTPD_CONF {
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */
 	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
 	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
+	ADDR_MATCH *xclient_hosts;	/* smtpd_authorized_xclient_hosts */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -210,6 +211,7 @@ typedef struct SMTPD_STATE {
 	int	 denied;		/* client rejected at connect */
 	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
 	int	 xf_allowed;		/* smtpd_authorized_xforward_hosts (-1: ?) */
+	int	 xc_allowed;		/* smtpd_authorized_xclient_hosts (-1: ?) */
 	char	*xf[SMTPD_XF_COUNT];	/* XFORWARD attributes, or null */
 	char	*xf_namaddr;		/* forwarded "name[addr]" */
 	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
@@ -280,6 +282,13 @@ int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_query_limit(SMTPD_STATE *, int);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd.c */
+int	 smtpd_rewrite_clients(SMTPD_STATE *);	/* local_header_rewrite_clients */
+
+/* smtpd_xclient.c */
+int	 smtpd_xclient_allowed(SMTPD_STATE *);
+int	 smtpd_xclient_cmd(SMTPD_STATE *, const char *);
 
 /* smtpd_xforward.c */
 int	 smtpd_xforward_allowed(SMTPD_STATE *);

@@ -87,6 +87,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
 	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
 	{"XFORWARD", "xforward", smtpd_xforward_cmd, 0},	/* smtpd_xforward.c */
+	{"XCLIENT", "xclient", smtpd_xclient_cmd, CMD_LAST},	/* smtpd_xclient.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
 	{"AUTH", "auth", smtpd_sasl_cmd, CMD_LAST},	/* smtpd_sasl.c */
 	{"STARTTLS", "starttls", smtpd_tls_cmd, CMD_LAST},	/* smtpd_tls.c */
@@ -259,6 +260,8 @@ smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 	if (conf->smtputf8)
 		argv_add(kw, "SMTPUTF8");
 	argv_add(kw, "CHUNKING");
+	if (smtpd_xclient_allowed(state))
+		argv_add(kw, "XCLIENT NAME ADDR PORT PROTO HELO LOGIN");
 	if (smtpd_xforward_allowed(state))
 		argv_add(kw, "XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
 	smtpd_ehlo_reply(state, kw);

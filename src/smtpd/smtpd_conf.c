@@ -117,6 +117,7 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->noop_cmds = conf_list("smtpd_noop_commands");
 	conf->restriction_classes = conf_list("smtpd_restriction_classes");
 	conf->xforward_hosts = addr_match_param("smtpd_authorized_xforward_hosts");
+	conf->xclient_hosts = addr_match_param("smtpd_authorized_xclient_hosts");
 }
 
 void
