@@ -366,3 +366,28 @@ def test_relay_recipient_maps(make_instance):
     assert replies[0] == (550, "550 5.1.1 <no@relay.test>: Recipient address rejected: "
                                "User unknown in relay recipient table")
     assert replies[1][0] == 250
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "qmgr")), reason="no qmgr")
+def test_qmgr_routes_classes_like_smtpd(make_instance):
+    """Mail that entered without RCPT-time validation (sendmail) is routed by
+    the same classes: an unaliased address in a virtual alias domain and a
+    relocated user bounce with Postfix's texts; append_dot_mydomain
+    completes user@host."""
+    inst = make_instance()
+    paths = files(inst, virtual="virt2.test x\nknown@virt2.test k@dest.example\n",
+                  reloc="old@localhost.localdomain new@place.example\n")
+    inst.main_cf_extra.update({"virtual_alias_maps": "texthash:" + paths["virtual"],
+                               "relocated_maps": "texthash:" + paths["reloc"],
+                               "append_dot_mydomain": "yes"})
+    inst.write_main_cf()
+    inst.start()
+    r = inst.sendmail(["-f", "s@example.com", "nobody@virt2.test", "old@localhost",
+                       "u@somehost"], input=b"Subject: q\n\nx\n")
+    assert r.returncode == 0, r.stderr
+    inst.wait_log(r"to=<nobody@virt2.test>, .*dsn=5\.1\.1, status=bounced "
+                  r"\(User unknown in virtual alias table\)", timeout=20)
+    # append_dot_mydomain completed it first, as Postfix's resolver does.
+    inst.wait_log(r"to=<old@localhost.localdomain>, .*dsn=5\.1\.6, status=bounced "
+                  r"\(User has moved to new@place.example\)", timeout=20)
+    inst.wait_log(r"to=<u@somehost.localdomain>, ", timeout=20)

@@ -12,8 +12,9 @@
  *	With no qmgr running, smtpctl_offline_show() lists the envelopes of
  *	incoming/, active/, deferred/ and hold/ (show queue, show envelope)
  *	from the files (qfile.h), with runstate "offline". The type is
- *	guessed without the qmgr's routing: "bounce" for bounces, "mda"
- *	for a recipient in mydestination, "mta" otherwise.
+ *	guessed without the qmgr's transport maps: "bounce" for bounces,
+ *	"mda" for a recipient of the local address class (resolve_class(3),
+ *	the decision smtpd and the qmgr make), "mta" otherwise.
  *
  *	smtpctl_offline_change() does what the qmgr would: pause and resume
  *	envelope set or clear the held mark; remove marks recipients done
@@ -41,6 +42,7 @@
 
 #include "attr.h"
 #include "domain_list.h"
+#include "resolve_class.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "qfile.h"
@@ -90,20 +92,18 @@ sc_selects(const char *id, const QF_RCPT *rp)
 }
 
 static const char *
-sc_type(const QF_MSG *qf, const char *addr, DOMAIN_LIST *local)
+sc_type(const QF_MSG *qf, const char *addr, RESOLVE_CLASS *local)
 {
-	const char *at = strrchr(addr, '@');
-
 	if (qf->origin && strcmp(qf->origin, "bounce") == 0)
 		return "bounce";
-	if (at == NULL || domain_list_match(local, at + 1) == 1)
+	if (resolve_class(local, addr, 0) == RESOLVE_CLASS_LOCAL)
 		return "mda";
 	return "mta";
 }
 
 static void
-sc_offline_env(const QF_MSG *qf, int i, const char *queue, DOMAIN_LIST *local,
-    const SC_CMD *cmd)
+sc_offline_env(const QF_MSG *qf, int i, const char *queue,
+    RESOLVE_CLASS *local, const SC_CMD *cmd)
 {
 	const QF_RCPT *rp = &qf->rcpt[i];
 	ATTR	*a = attr_alloc();
@@ -148,7 +148,7 @@ sc_offline_env(const QF_MSG *qf, int i, const char *queue, DOMAIN_LIST *local,
 /* sc_offline_file - show one file's envelopes; how many. */
 static int
 sc_offline_file(const char *queue, const char *id, const char *sel,
-    DOMAIN_LIST *local, const SC_CMD *cmd)
+    RESOLVE_CLASS *local, const SC_CMD *cmd)
 {
 	VSTRING	*why = vstring_alloc(64);
 	QF_MSG	*qf;
@@ -175,7 +175,7 @@ sc_offline_file(const char *queue, const char *id, const char *sel,
 int
 smtpctl_offline_show(const SC_CMD *cmd)
 {
-	DOMAIN_LIST *local = domain_list_param("mydestination");
+	RESOLVE_CLASS *local = resolve_class_param();
 	const char *sel = cmd->action == SC_SHOW_QUEUE ? "all" : cmd->arg;
 	char	 msgid[QF_ID_LEN + 1];
 	const char **qp;
@@ -195,7 +195,7 @@ smtpctl_offline_show(const SC_CMD *cmd)
 				    local, cmd);
 		argv_free(ids);
 	}
-	domain_list_free(local);
+	resolve_class_free(local);
 	fflush(stdout);
 	if (n == 0 && cmd->action == SC_SHOW_ENVELOPE) {
 		fprintf(stderr, "smtpctl: no such envelope or message: %s\n",

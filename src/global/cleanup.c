@@ -94,16 +94,20 @@
  *	header(c, msg_ctx, field) once per header field, in order, before
  *	cleanup's own processing (as Postfix runs header_checks first).
  *	field holds the whole logical field without final newline, folded
- *	lines joined by "\n". The hook may edit field in place (REPLACE,
- *	PREPEND through cleanup_hdr_add()) and returns CLEANUP_KEEP or
- *	CLEANUP_DELETE (IGNORE).
+ *	lines joined by "\n". The hook may edit field in place (REPLACE)
+ *	and returns CLEANUP_KEEP or CLEANUP_DELETE (IGNORE). While the
+ *	header callbacks run, cleanup_hdr_count() and cleanup_hdr_get() see
+ *	the fields kept so far, and cleanup_hdr_add() puts a field before
+ *	the current one (PREPEND), which no hook sees again.
  *
  *	header_end(c, msg_ctx) after the last field, before missing
  *	headers are added and the header is written.
  *
  *	body(c, msg_ctx, line) once per body line (without LF); edit in
- *	place or return CLEANUP_DELETE. With no body callback registered
- *	the body is never split into lines.
+ *	place or return CLEANUP_DELETE. A line longer than 64 KiB
+ *	(CLEANUP_BODY_PIECE) comes in pieces, so memory stays bounded.
+ *	With no body callback registered the body is never split into
+ *	lines.
  *
  *	eom(c, msg_ctx) at cleanup_close(), with the whole message known:
  *	the hook may read the header (cleanup_hdr_count, cleanup_hdr_get),
@@ -310,9 +314,12 @@ cleanup_out(CLEANUP *c, const char *buf, size_t len)
 	}
 }
 
-/* cleanup_body_line - one complete body line through the body hooks. */
+/*
+ * cleanup_body_line - a body line through the body hooks. A line longer
+ * than CLEANUP_BODY_PIECE comes in pieces; only the last gets its newline.
+ */
 static void
-cleanup_body_line(CLEANUP *c, const char *s, size_t len)
+cleanup_body_line(CLEANUP *c, const char *s, size_t len, int nl)
 {
 	CLEANUP_HOOK *h;
 	size_t	 i;
@@ -323,7 +330,8 @@ cleanup_body_line(CLEANUP *c, const char *s, size_t len)
 		if (h->body && h->body(c, c->hook_msg[i], c->scratch) == CLEANUP_DELETE)
 			return;
 	}
-	vstring_addch(c->scratch, '\n');
+	if (nl)
+		vstring_addch(c->scratch, '\n');
 	if (!c->body_dirty)
 		cleanup_out(c, vstring_str(c->scratch), vstring_len(c->scratch));
 }
@@ -361,9 +369,9 @@ cleanup_line(CLEANUP *c, const char *data, size_t len, int complete)
 	if (!c->in_header) {
 		if (c->nhooks > 0 && cleanup_body_hooks(c)) {
 			vstring_memcat(c->line, data, len);
-			if (complete) {
+			if (complete || vstring_len(c->line) >= CLEANUP_BODY_PIECE) {
 				cleanup_body_line(c, vstring_str(c->line),
-				    vstring_len(c->line));
+				    vstring_len(c->line), complete);
 				vstring_reset(c->line);
 			}
 			return;

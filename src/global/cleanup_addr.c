@@ -320,12 +320,12 @@ cleanup_addr_list(CLEANUP *c, int class, VSTRING *field)
 	i = (size_t)(rfc822_hdr_value(s) - s);
 	for (; i <= len && count < ADDR_LIST_MAX; i = next) {
 		next = i + 1;
-		if (i == len || ((s[i] == ',' || s[i] == ';') && !sp.angle)) {
+		if (i == len || ((s[i] == ',' || s[i] == ';') && sp.angle != 1)) {
 			if (sp.have && cleanup_addr_one(c, class, s, &sp, out, &copied) < 0)
 				r = -1;
 			memset(&sp, 0, sizeof(sp));
 			count++;
-		} else if (s[i] == ':' && !sp.angle) {
+		} else if (s[i] == ':' && sp.angle != 1) {
 			memset(&sp, 0, sizeof(sp));	/* group name */
 		} else if (s[i] == '(' || (s[i] == '"' && !sp.angle)) {
 			next = cleanup_addr_skip(s, i, len);

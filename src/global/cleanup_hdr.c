@@ -164,25 +164,6 @@ cleanup_hdr_write(CLEANUP *c)
 	return r;
 }
 
-/*
- * cleanup_hdr_keep - a field a hook may have made several of (PREPEND:
- * "X-New: a\nSubject: b"): split where a line does not continue.
- */
-static void
-cleanup_hdr_keep(ARGV *keep, const char *f)
-{
-	const char *p = f, *nl;
-
-	while ((nl = strchr(p, '\n')) != NULL) {
-		if (nl[1] != ' ' && nl[1] != '\t') {
-			argv_addn(keep, f, nl - f);
-			f = nl + 1;
-		}
-		p = nl + 1;
-	}
-	argv_add(keep, f);
-}
-
 void
 cleanup_hdr_done(CLEANUP *c, int how)
 {
@@ -190,17 +171,22 @@ cleanup_hdr_done(CLEANUP *c, int how)
 	VSTRING	*field = vstring_alloc(256);
 	size_t	 i;
 
-	c->in_header = 0;
 	c->hdr_end = how;
 	if (c->hdrs->truncated || c->line_cut)
 		msg_info_as("cleanup", "%s: header too long, truncated", c->id);
+	/*
+	 * The output list is the header while the hooks run: a field a hook
+	 * adds (cleanup_hdr_add) lands before the current one, as a
+	 * header_checks PREPEND does, and is not checked again.
+	 */
+	c->hdrs->fields = keep;
 	for (i = 0; i < fields->argc; i++) {
 		vstring_strcpy(field, fields->argv[i]);
 		if (cleanup_hdr_field(c, field))
-			cleanup_hdr_keep(keep, vstring_str(field));
+			argv_add(keep, vstring_str(field));
 	}
-	c->hdrs->fields = keep;
 	argv_free(fields);
+	c->in_header = 0;
 	vstring_free(field);
 	for (i = 0; i < c->nhooks; i++)
 		if (c->conf->hooks[i].header_end)

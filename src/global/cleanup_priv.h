@@ -22,6 +22,7 @@
 #define CLEANUP_CANON_NEST	10	/* canonical map nesting, as Postfix */
 #define CLEANUP_HDR_TOTAL	(1024 * 1024)	/* header section kept in memory */
 #define CLEANUP_MAX_HOOKS	16
+#define CLEANUP_BODY_PIECE	65536	/* body hook line pieces */
 
 /* cleanup->errs bits */
 #define CLEANUP_ERR_WRITE	(1 << 0)	/* 451 4.3.0 queue file write error */

@@ -58,7 +58,8 @@
  *	Editing content already written (the cleanup stage's end-of-message
  *	step, cleanup(3)): qf_content_offset() is the file offset where the
  *	content starts, qf_writer_read() reads back what was written
- *	(file offsets), and qf_content_restart() abandons the content
+ *	(file offsets; the temporary file is open read-write for this),
+ *	and qf_content_restart() abandons the content
  *	written so far: what follows is the new content, written after the
  *	old, which stays in the file as dead space. *old_off and *old_len
  *	say where the old content is, so that the caller can copy from it.

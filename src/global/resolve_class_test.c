@@ -43,6 +43,31 @@ PTEST(classes)
 	resolve_class_free(rc);
 }
 
+PTEST(virtual_classes)
+{
+	RESOLVE_CLASS *rc = rc_make();
+	VSTRING	*why = vstring_alloc(16);
+
+	PT_ASSERT(rc != NULL);
+	/* virtual_alias_domains as $virtual_alias_maps: domains are keys. */
+	PT_INTEQ(resolve_class_virtual(rc, "inline:{{valias.test=x}}",
+	    "vmbox.test, relay.test", why), 0);
+	PT_INTEQ(resolve_class(rc, "a@valias.test", 0), RESOLVE_CLASS_VALIAS);
+	PT_INTEQ(resolve_class(rc, "a@vmbox.test", 0), RESOLVE_CLASS_VMAILBOX);
+	/* Postfix's order: virtual mailbox before relay, local first. */
+	PT_INTEQ(resolve_class(rc, "a@relay.test", 0), RESOLVE_CLASS_VMAILBOX);
+	PT_INTEQ(resolve_class(rc, "a@myhost.test", 0), RESOLVE_CLASS_LOCAL);
+	PT_INTEQ(resolve_class(rc, "a@other.test", 0), RESOLVE_CLASS_OTHER);
+	PT_STREQ(resolve_class_name(RESOLVE_CLASS_VALIAS), "virtual alias");
+	PT_STREQ(resolve_class_name(RESOLVE_CLASS_OTHER), "default");
+	resolve_class_free(rc);
+	rc = rc_make();
+	PT_INTEQ(resolve_class_virtual(rc, "hash:/nonexistent/rc-v", "", why), 0);
+	PT_INTEQ(resolve_class(rc, "a@any.test", 0), RESOLVE_CLASS_ERROR);
+	resolve_class_free(rc);
+	vstring_free(why);
+}
+
 PTEST(literals)
 {
 	RESOLVE_CLASS *rc = rc_make();
@@ -118,6 +143,7 @@ int
 main(void)
 {
 	PT_RUN(classes);
+	PT_RUN(virtual_classes);
 	PT_RUN(literals);
 	PT_RUN(routed);
 	PT_RUN(errors);

@@ -30,8 +30,8 @@
  *	class: LOCAL in local_recipient_maps, VALIAS never (only
  *	virtual_alias_maps knows its users), VMAILBOX in
  *	virtual_mailbox_maps, RELAY in relay_recipient_maps, the default
- *	class always. An empty local_recipient_maps or relay_recipient_maps
- *	accepts every address, as in Postfix. A key found in any table wins over a
+ *	class always. An empty local_recipient_maps, virtual_mailbox_maps or
+ *	relay_recipient_maps accepts every address, as in Postfix. A key found in any table wins over a
  *	table that failed (a missing aliases.db must not make every local
  *	user unknown); a failure with nothing found is an error.
  * DIAGNOSTICS
@@ -114,10 +114,6 @@ smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr, int class,
 		goto out;
 	case SMTPD_DEST_VMAILBOX:
 		maps = conf->virt_mailbox_maps;
-		if (maps == NULL || maps->ndict == 0) {
-			r = 0;
-			goto out;
-		}
 		break;
 	default:
 		r = 1;

@@ -198,6 +198,9 @@ msg_hostname(char *buf, size_t len)
 	snprintf(buf, len, "%s", host);
 }
 
+static void msg_vlog_tag(int, const char *, const char *, va_list)
+	    PRINTFLIKE(3, 0);
+
 /* msg_vlog_tag - format once, then hand the record to every channel. */
 static void
 msg_vlog_tag(int level, const char *name, const char *fmt, va_list ap)
