@@ -12,6 +12,7 @@
  *		ARGV *params);
  *	int  smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr,
  *		ARGV *params);
+ *	void smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr);
  *	int  smtpd_milter_data(SMTPD_STATE *state);
  *	int  smtpd_milter_denied(SMTPD_STATE *state);
  *	void smtpd_milter_abort(SMTPD_STATE *state);
@@ -30,6 +31,8 @@
  *	with the milter's reply. A rejection at connect (or a 421) is kept:
  *	every later command but QUIT gets it, as in Postfix. A discard at
  *	MAIL or RCPT discards the message (logged at the end of DATA).
+ *	Milters that asked for SMFIP_RCPT_REJ also see the recipients
+ *	smtpd refused (smtpd_milter_rcpt_rej(), {rcpt_mailer} is "error").
  *
  *	The macros are Postfix's: i, j, _, v, {daemon_name},
  *	{daemon_addr}, {daemon_port}, {client_addr}, {client_name},
@@ -143,6 +146,8 @@ smtpd_milter_macro(void *ctx, const char *name)
 	if (strcmp(name, "{mail_host}") == 0)
 		return state->sender && (at = strrchr(state->sender, '@')) ?
 		    at + 1 : NULL;
+	if (strcmp(name, "{rcpt_mailer}") == 0 && state->milter_rcpt_rej)
+		return "error";
 	if (strcmp(name, "{mail_mailer}") == 0 || strcmp(name, "{rcpt_mailer}") == 0)
 		return "smtp";
 	if (strcmp(name, "{rcpt_addr}") == 0)
@@ -271,6 +276,25 @@ smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr, ARGV *params)
 	state->milter_rcpt = NULL;
 	argv_free(args);
 	return r;
+}
+
+/* A recipient smtpd refused, for milters with SMFIP_RCPT_REJ. */
+void
+smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr)
+{
+	ARGV	*args;
+
+	if (state->milters == NULL || milter_count(state->milters) == 0)
+		return;
+	args = argv_alloc(1);
+	state->milter_rcpt = addr;
+	state->milter_rcpt_rej = 1;
+	vstring_sprintf(state->milter_mac, "<%s>", addr);
+	argv_add(args, vstring_str(state->milter_mac));
+	milter_rcpt_rej_event(state->milters, args);
+	state->milter_rcpt = NULL;
+	state->milter_rcpt_rej = 0;
+	argv_free(args);
 }
 
 int
