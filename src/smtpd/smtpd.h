@@ -235,6 +235,7 @@ int	 smtpd_milter_helo(SMTPD_STATE *);
 int	 smtpd_milter_mail(SMTPD_STATE *, const char *, ARGV *);
 int	 smtpd_milter_rcpt(SMTPD_STATE *, const char *, ARGV *);
 void	 smtpd_milter_rcpt_rej(SMTPD_STATE *, const char *);
+int	 smtpd_milter_unknown(SMTPD_STATE *, const char *);
 int	 smtpd_milter_data(SMTPD_STATE *);
 void	 smtpd_milter_abort(SMTPD_STATE *);
 void	 smtpd_milter_end(SMTPD_STATE *);

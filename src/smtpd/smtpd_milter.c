@@ -13,6 +13,7 @@
  *	int  smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr,
  *		ARGV *params);
  *	void smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr);
+ *	int  smtpd_milter_unknown(SMTPD_STATE *state, const char *cmd);
  *	int  smtpd_milter_data(SMTPD_STATE *state);
  *	int  smtpd_milter_denied(SMTPD_STATE *state);
  *	void smtpd_milter_abort(SMTPD_STATE *state);
@@ -21,7 +22,7 @@
  *	The milters of smtpd_milters (or, per client, the result of
  *	smtpd_milter_maps: a milter list, or DISABLE for none) see the
  *	session as it happens: connect at the start, HELO/EHLO, MAIL, each
- *	RCPT, DATA; the content goes to them from the cleanup stage at the
+ *	RCPT, DATA, and unknown commands (a milter may answer those); the content goes to them from the cleanup stage at the
  *	end of the message (cleanup_content(3)). receive_override_options
  *	with no_milters turns them off for this smtpd service (and
  *	no_unknown_recipient_checks turns off the unknown recipient checks,
@@ -276,6 +277,19 @@ smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr, ARGV *params)
 	state->milter_rcpt = NULL;
 	argv_free(args);
 	return r;
+}
+
+/* An unknown command: a milter may answer it; -1 after its reply. */
+int
+smtpd_milter_unknown(SMTPD_STATE *state, const char *cmd)
+{
+	const char *r;
+
+	if (state->milters == NULL || milter_count(state->milters) == 0)
+		return 0;
+	if ((r = milter_unknown_event(state->milters, cmd)) == NULL || *r == 'D')
+		return 0;
+	return smtpd_milter_reply(state, "UNKNOWN", r);
 }
 
 /* A recipient smtpd refused, for milters with SMFIP_RCPT_REJ. */
