@@ -391,3 +391,19 @@ def test_qmgr_routes_classes_like_smtpd(make_instance):
     inst.wait_log(r"to=<old@localhost.localdomain>, .*dsn=5\.1\.6, status=bounced "
                   r"\(User has moved to new@place.example\)", timeout=20)
     inst.wait_log(r"to=<u@somehost.localdomain>, ", timeout=20)
+
+
+def test_hopcount_limit(make_instance):
+    inst = instance(make_instance, hopcount_limit="5")
+    hops = "".join("Received: from h%d by h%d; Sat, 5 Dec 2026 00:00:00 +0000\n" % (i, i + 1)
+                   for i in range(5))
+    # Our own Received: makes six: over the limit, a mail loop.
+    _, _, final = send(inst, "s@example.com", ["r@example.com"],
+                       hops + "Subject: loop\n\nx\n", expect=554)
+    assert final[1] == "554 5.4.0 Error: too many hops"
+    inst.wait_log(r"cleanup\[\d+\]: [0-9a-f]{8}: too many hops: 6 Received: fields "
+                  r"\(hopcount_limit 5\)")
+    assert inst.queue_files("incoming") == []
+    qid, _, _ = send(inst, "s@example.com", ["r@example.com"],
+                     hops.split("\n", 1)[1] + "Subject: ok\n\nx\n")
+    assert qid

@@ -12,7 +12,7 @@
  *	the parameters of the cleanup stage: myorigin, mydomain,
  *	myhostname, recipient_delimiter, append_at_myorigin,
  *	append_dot_mydomain, remote_header_rewrite_domain,
- *	header_size_limit, canonical_maps, sender_canonical_maps,
+ *	header_size_limit, hopcount_limit, canonical_maps, sender_canonical_maps,
  *	recipient_canonical_maps and their *_classes, masquerade_domains,
  *	masquerade_exceptions, masquerade_classes,
  *	propagate_unmatched_extensions, virtual_alias_maps,
@@ -142,6 +142,7 @@ cleanup_conf_load(void)
 	cf->append_dot_mydomain = conf_bool("append_dot_mydomain");
 	cf->always_add = conf_bool("always_add_missing_headers");
 	cf->hdr_limit = (size_t)conf_int("header_size_limit");
+	cf->hop_limit = (int)conf_int("hopcount_limit");
 	cf->canon = cleanup_conf_maps("canonical_maps");
 	cf->send_canon = cleanup_conf_maps("sender_canonical_maps");
 	cf->rcpt_canon = cleanup_conf_maps("recipient_canonical_maps");

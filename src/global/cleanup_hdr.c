@@ -17,7 +17,10 @@
  *	Return-Receipt-To, Resent-From, Resent-Sender, Resent-Reply-To) and
  *	recipient fields (To, Cc, Bcc, Resent-To, Resent-Cc, Resent-Bcc,
  *	Apparently-To) when header rewriting applies (CLEANUP_FLAG_LOCAL, or
- *	remote_header_rewrite_domain set). Then the header_end hooks, the
+ *	remote_header_rewrite_domain set). More Received: fields than
+ *	hopcount_limit reject the message ("554 5.4.0 Error: too many
+ *	hops", a mail loop), as Postfix does. Then the header_end
+ *	hooks, the
  *	missing fields (Message-Id:, Date:, From: and, when set,
  *	undisclosed_recipients_header; for local mail or with
  *	always_add_missing_headers) and the "ID: message-id=<...>" log
@@ -97,6 +100,8 @@ cleanup_hdr_field(CLEANUP *c, VSTRING *field)
 		return 0;
 	if (c->msgid == NULL && rfc822_hdr_is(s, "Message-Id"))
 		c->msgid = mystrdup(rfc822_hdr_value(s));
+	if (rfc822_hdr_is(s, "Received"))
+		c->hops++;
 	if (cleanup_hdr_rewriting(c)) {
 		if (cleanup_hdr_in(s, cleanup_hdr_senders))
 			(void)cleanup_addr_list(c, CLEANUP_CLASS_HDR_SENDER, field);
@@ -188,6 +193,11 @@ cleanup_hdr_done(CLEANUP *c, int how)
 	argv_free(fields);
 	c->in_header = 0;
 	vstring_free(field);
+	if (c->hops > c->conf->hop_limit) {
+		msg_info_as("cleanup", "%s: too many hops: %d Received: fields "
+		    "(hopcount_limit %d)", c->id, c->hops, c->conf->hop_limit);
+		cleanup_reject(c, "554 5.4.0 Error: too many hops");
+	}
 	for (i = 0; i < c->nhooks; i++)
 		if (c->conf->hooks[i].header_end)
 			c->conf->hooks[i].header_end(c, c->hook_msg[i]);

@@ -39,6 +39,7 @@ struct CLEANUP_CONF {
 	int	 append_dot_mydomain;
 	int	 always_add;		/* always_add_missing_headers */
 	size_t	 hdr_limit;		/* header_size_limit */
+	int	 hop_limit;		/* hopcount_limit */
 	MAIL_ADDR_MAPS *canon;		/* null: none configured */
 	MAIL_ADDR_MAPS *send_canon;
 	MAIL_ADDR_MAPS *rcpt_canon;
@@ -95,6 +96,7 @@ struct CLEANUP {
 	VSTRING	*body;			/* replacement body */
 	off_t	 body_off;		/* content offset of the body */
 	char	*msgid;			/* Message-ID value, for the log */
+	int	 hops;			/* Received: fields */
 	size_t	 nhooks;
 	void	*hook_msg[CLEANUP_MAX_HOOKS];
 	int	 hook_begun;
