@@ -182,7 +182,14 @@ cc_action(CC_MSG *m, HBC_RESULT *r, const char *where, VSTRING *text)
 		vstring_strcpy(text, r->text);
 		return CLEANUP_KEEP;
 	case HBC_PREPEND: {
-		VSTRING *t = vstring_alloc(vstring_len(text) + 100);
+		VSTRING *t;
+
+		/* In the message header the stage puts it before this field. */
+		if (m->in_primary && strcmp(where, "body") != 0) {
+			cleanup_hdr_add(c, r->text);
+			return CLEANUP_KEEP;
+		}
+		t = vstring_alloc(vstring_len(text) + 100);
 
 		vstring_sprintf(t, "%s\n%s", r->text, vstring_str(text));
 		vstring_strcpy(text, vstring_str(t));

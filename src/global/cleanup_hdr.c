@@ -169,25 +169,6 @@ cleanup_hdr_write(CLEANUP *c)
 	return r;
 }
 
-/*
- * cleanup_hdr_keep - a field a hook may have made several of (PREPEND:
- * "X-New: a\nSubject: b"): split where a line does not continue.
- */
-static void
-cleanup_hdr_keep(ARGV *keep, const char *f)
-{
-	const char *p = f, *nl;
-
-	while ((nl = strchr(p, '\n')) != NULL) {
-		if (nl[1] != ' ' && nl[1] != '\t') {
-			argv_addn(keep, f, nl - f);
-			f = nl + 1;
-		}
-		p = nl + 1;
-	}
-	argv_add(keep, f);
-}
-
 void
 cleanup_hdr_done(CLEANUP *c, int how)
 {
@@ -207,7 +188,7 @@ cleanup_hdr_done(CLEANUP *c, int how)
 	for (i = 0; i < fields->argc; i++) {
 		vstring_strcpy(field, fields->argv[i]);
 		if (cleanup_hdr_field(c, field))
-			cleanup_hdr_keep(keep, vstring_str(field));
+			argv_add(keep, vstring_str(field));
 	}
 	argv_free(fields);
 	c->in_header = 0;

@@ -13,6 +13,7 @@
  *	const char *milter_helo_event(MILTERS *mp, const char *helo);
  *	const char *milter_mail_event(MILTERS *mp, ARGV *args);
  *	const char *milter_rcpt_event(MILTERS *mp, ARGV *args);
+ *	void milter_rcpt_rej_event(MILTERS *mp, ARGV *args);
  *	const char *milter_data_event(MILTERS *mp);
  *	const char *milter_unknown_event(MILTERS *mp, const char *cmd);
  *	const char *milter_message(MILTERS *mp, const MILTER_MSG *msg);
@@ -342,6 +343,18 @@ const char *
 milter_rcpt_event(MILTERS *mp, ARGV *args)
 {
 	MILTER_EACH(mp, milter8_rcpt_event(m, args, milter_macro, mp));
+}
+
+/*
+ * A recipient the MTA itself refused, for the milters that asked to see
+ * those (SMFIP_RCPT_REJ); their answer changes nothing.
+ */
+void
+milter_rcpt_rej_event(MILTERS *mp, ARGV *args)
+{
+	for (int i = 0; i < mp->n; i++)
+		if (milter8_wants_rcpt_rej(mp->m[i]))
+			(void)milter8_rcpt_event(mp->m[i], args, milter_macro, mp);
 }
 
 const char *

@@ -115,6 +115,7 @@ const char *milter_conn_event(MILTERS *, const char *host, const char *addr,
 const char *milter_helo_event(MILTERS *, const char *helo);
 const char *milter_mail_event(MILTERS *, ARGV *args);
 const char *milter_rcpt_event(MILTERS *, ARGV *args);
+void	 milter_rcpt_rej_event(MILTERS *, ARGV *args);
 const char *milter_data_event(MILTERS *);
 const char *milter_unknown_event(MILTERS *, const char *cmd);
 const char *milter_message(MILTERS *, const MILTER_MSG *);

@@ -443,6 +443,40 @@ PTEST(broken_milters)
 	PT_STREQ(log, "OCH");
 }
 
+/* SMFIP_RCPT_REJ: refused recipients go only to milters that asked. */
+static void
+fn_rcptrej(FAKE *f)
+{
+	if (f->cmd == 'O')
+		fake_optneg(f, 0x1ff, 0x800);
+	else if (f->cmd == 'C' || f->cmd == 'M' || f->cmd == 'R')
+		fake_send(f, f->cmd == 'R' ? 'r' : 'c', "", 0);
+}
+
+PTEST(rcpt_rej)
+{
+	int	 logfd;
+	pid_t	 pid = fake_start(fn_rcptrej, &logfd);
+	char	 list[160], log[4096];
+	MILTERS	*mp;
+	ARGV	*a = argv_alloc(1);
+
+	snprintf(list, sizeof(list), "unix:%s", sock_path);
+	mp = milter_create(list);
+	PT_ASSERT(milter_conn_event(mp, "h", "1.2.3.4", 1, AF_INET) == NULL);
+	argv_add(a, "<a@b.test>");
+	PT_ASSERT(milter_mail_event(mp, a) == NULL);
+	argv_truncate(a, 0);
+	argv_add(a, "<unknown@b.test>");
+	milter_rcpt_rej_event(mp, a);
+	milter_abort(mp);
+	milter_disconnect(mp);
+	milter_free(mp);
+	argv_free(a);
+	fake_end(pid, logfd, log, sizeof(log));
+	PT_STREQ(log, "OCMRAQ");
+}
+
 /* The chain: list syntax with per-milter settings; quarantine default. */
 PTEST(chain)
 {
@@ -480,6 +514,7 @@ main(void)
 	PT_RUN(message_edits);
 	PT_RUN(broken_milters);
 	PT_RUN(chain);
+	PT_RUN(rcpt_rej);
 	milter_conf_free(&conf);
 	return PT_DONE();
 }

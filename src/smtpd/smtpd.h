@@ -263,6 +263,7 @@ typedef struct SMTPD_STATE {
 	struct MILTERS *milters;	/* null: none for this session */
 	VSTRING	*milter_mac;		/* scratch for macro values */
 	const char *milter_rcpt;	/* recipient of the RCPT event */
+	int	 milter_rcpt_rej;	/* ... which smtpd refused */
 	char	*milter_denied;		/* connect-time rejection */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
@@ -343,6 +344,8 @@ int	 smtpd_milter_denied(SMTPD_STATE *);
 int	 smtpd_milter_helo(SMTPD_STATE *);
 int	 smtpd_milter_mail(SMTPD_STATE *, const char *, ARGV *);
 int	 smtpd_milter_rcpt(SMTPD_STATE *, const char *, ARGV *);
+void	 smtpd_milter_rcpt_rej(SMTPD_STATE *, const char *);
+int	 smtpd_milter_unknown(SMTPD_STATE *, const char *);
 int	 smtpd_milter_data(SMTPD_STATE *);
 void	 smtpd_milter_abort(SMTPD_STATE *);
 void	 smtpd_milter_end(SMTPD_STATE *);

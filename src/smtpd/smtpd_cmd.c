@@ -412,6 +412,8 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 		}
 		state->where = "UNKNOWN";
 		smtpd_cmd_count(state, "unknown", 0);
+		if (smtpd_milter_unknown(state, line) < 0)
+			return;
 		smtpd_chat_reply(state, "500 5.5.2 Error: command not recognized");
 		return;
 	}

@@ -12,6 +12,8 @@
  *		ARGV *params);
  *	int  smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr,
  *		ARGV *params);
+ *	void smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr);
+ *	int  smtpd_milter_unknown(SMTPD_STATE *state, const char *cmd);
  *	int  smtpd_milter_data(SMTPD_STATE *state);
  *	int  smtpd_milter_denied(SMTPD_STATE *state);
  *	void smtpd_milter_abort(SMTPD_STATE *state);
@@ -20,7 +22,7 @@
  *	The milters of smtpd_milters (or, per client, the result of
  *	smtpd_milter_maps: a milter list, or DISABLE for none) see the
  *	session as it happens: connect at the start, HELO/EHLO, MAIL, each
- *	RCPT, DATA; the content goes to them from the cleanup stage at the
+ *	RCPT, DATA, and unknown commands (a milter may answer those); the content goes to them from the cleanup stage at the
  *	end of the message (cleanup_content(3)). receive_override_options
  *	with no_milters turns them off for this smtpd service (and
  *	no_unknown_recipient_checks turns off the unknown recipient checks,
@@ -30,6 +32,8 @@
  *	with the milter's reply. A rejection at connect (or a 421) is kept:
  *	every later command but QUIT gets it, as in Postfix. A discard at
  *	MAIL or RCPT discards the message (logged at the end of DATA).
+ *	Milters that asked for SMFIP_RCPT_REJ also see the recipients
+ *	smtpd refused (smtpd_milter_rcpt_rej(), {rcpt_mailer} is "error").
  *
  *	The macros are Postfix's: i, j, _, v, {daemon_name},
  *	{daemon_addr}, {daemon_port}, {client_addr}, {client_name},
@@ -143,6 +147,8 @@ smtpd_milter_macro(void *ctx, const char *name)
 	if (strcmp(name, "{mail_host}") == 0)
 		return state->sender && (at = strrchr(state->sender, '@')) ?
 		    at + 1 : NULL;
+	if (strcmp(name, "{rcpt_mailer}") == 0 && state->milter_rcpt_rej)
+		return "error";
 	if (strcmp(name, "{mail_mailer}") == 0 || strcmp(name, "{rcpt_mailer}") == 0)
 		return "smtp";
 	if (strcmp(name, "{rcpt_addr}") == 0)
@@ -271,6 +277,38 @@ smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr, ARGV *params)
 	state->milter_rcpt = NULL;
 	argv_free(args);
 	return r;
+}
+
+/* An unknown command: a milter may answer it; -1 after its reply. */
+int
+smtpd_milter_unknown(SMTPD_STATE *state, const char *cmd)
+{
+	const char *r;
+
+	if (state->milters == NULL || milter_count(state->milters) == 0)
+		return 0;
+	if ((r = milter_unknown_event(state->milters, cmd)) == NULL || *r == 'D')
+		return 0;
+	return smtpd_milter_reply(state, "UNKNOWN", r);
+}
+
+/* A recipient smtpd refused, for milters with SMFIP_RCPT_REJ. */
+void
+smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr)
+{
+	ARGV	*args;
+
+	if (state->milters == NULL || milter_count(state->milters) == 0)
+		return;
+	args = argv_alloc(1);
+	state->milter_rcpt = addr;
+	state->milter_rcpt_rej = 1;
+	vstring_sprintf(state->milter_mac, "<%s>", addr);
+	argv_add(args, vstring_str(state->milter_mac));
+	milter_rcpt_rej_event(state->milters, args);
+	state->milter_rcpt = NULL;
+	state->milter_rcpt_rej = 0;
+	argv_free(args);
 }
 
 int

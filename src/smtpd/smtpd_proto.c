@@ -446,6 +446,7 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 {
 	if (smtpd_check_rcpt(state, raw) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		smtpd_milter_rcpt_rej(state, rcpt);
 		return -1;
 	}
 	if (smtpd_milter_rcpt(state, rcpt, NULL) < 0)
