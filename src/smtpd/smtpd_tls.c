@@ -19,6 +19,12 @@
  *	may or encrypt and no usable certificate, TLS is turned off with a
  *	warning (encrypt then refuses all mail: better than plaintext).
  *
+ *	With tls_server_sni_maps, the certificates follow the client's SNI
+ *	name: the table maps the name (or a parent domain, ".example.com")
+ *	to a list of chain files as smtpd_tls_chain_files takes them (key
+ *	and certificates in each); no entry means the default certificates,
+ *	a failed lookup refuses the handshake.
+ *
  *	smtpd_tls_offer() tells EHLO whether to advertise STARTTLS: a context
  *	exists and the session is not yet encrypted.
  *
@@ -54,6 +60,42 @@
 #include "mymalloc.h"
 #include "smtpd.h"
 #include "tls.h"
+
+/* tls_server_sni_maps: the name, then its parent domains (".example.com"). */
+static const char *
+smtpd_tls_sni_lookup(const char *name, void *arg, int *err)
+{
+	MAIL_ADDR_MAPS *maps = arg;
+	const char *v, *d;
+
+	if (strlen(name) > 255 || !valid_hostname(name, 0)) {
+		msg_info("invalid TLS SNI name \"%.100s\": using the default "
+		    "certificate", name);
+		return NULL;
+	}
+	*err = 0;
+	v = dict_get_list(maps->dicts, maps->ndict, name, err);
+	for (d = strchr(name, '.'); v == NULL && *err == 0 && d;
+	    d = strchr(d + 1, '.'))
+		v = dict_get_list(maps->dicts, maps->ndict, d, err);
+	if (*err)
+		msg_warn("tls_server_sni_maps lookup error for \"%s\"", name);
+	return v;
+}
+
+static void
+smtpd_tls_sni_conf(SMTPD_CONF *conf, const TLS_CTX_ARGS *a)
+{
+	const char *maps = conf_str("tls_server_sni_maps");
+	static TLS_CTX_ARGS base;	/* must outlive the context */
+
+	if (*maps == 0 || conf->tls_ctx == NULL)
+		return;
+	base = *a;
+	base.chain_files = NULL;
+	tls_ctx_set_sni(conf->tls_ctx, &base, smtpd_tls_sni_lookup,
+	    mail_addr_maps_open("tls_server_sni_maps", maps));
+}
 
 static int
 smtpd_tls_level(void)
@@ -108,6 +150,7 @@ smtpd_tls_conf(SMTPD_CONF *conf)
 		msg_warn("TLS is off: %s", vstring_str(why));
 	vstring_free(why);
 	argv_free(a.chain_files);
+	smtpd_tls_sni_conf(conf, &a);
 }
 
 int

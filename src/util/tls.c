@@ -6,6 +6,8 @@
  *
  *	TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *args, VSTRING *why);
  *	void	 tls_ctx_free(TLS_CTX *ctx);
+ *	void	 tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base,
+ *		    TLS_SNI_LOOKUP fn, void *arg);
  *
  *	TLS_SESS *tls_server_start(VSTREAM *stream, TLS_CTX *ctx,
  *		    int timeout, VSTRING *why);
@@ -51,6 +53,15 @@
  *	(unless it is an address literal) and checks it against the
  *	certificate's DNS or IP names (TLS_INFO.matched).
  *
+ *	tls_ctx_set_sni() makes a server context choose its certificates by
+ *	the client's SNI name: fn(name, arg, &err) returns a list of chain
+ *	files (each holding a key and its certificates, as chain_files), or
+ *	a null pointer for the default certificates (err set: the lookup
+ *	failed, and the handshake is refused). Each distinct list becomes
+ *	one more OpenSSL context with base's protocols, ciphers and CAs,
+ *	made when first needed and kept. A list that cannot be loaded is
+ *	logged and refuses the handshake.
+ *
  *	tls_peer_match() says whether the peer certificate names name: a DNS
  *	name (wildcards as RFC 6125 allows), an address, or ".domain" for
  *	any name below domain. It does not look at trust (TLS_INFO.trusted).
@@ -92,9 +103,20 @@
 #include "mymalloc.h"
 #include "tls.h"
 
+/* Certificates picked by SNI: one SSL_CTX per distinct file list. */
+typedef struct TLS_SNI_CTX {
+	char	*files;
+	SSL_CTX	*ssl_ctx;
+	struct TLS_SNI_CTX *next;
+} TLS_SNI_CTX;
+
 struct TLS_CTX {
 	SSL_CTX	*ssl_ctx;
 	int	 server;
+	TLS_SNI_LOOKUP sni_fn;		/* tls_ctx_set_sni() */
+	void	*sni_arg;
+	TLS_CTX_ARGS sni_base;		/* settings for the SNI contexts */
+	TLS_SNI_CTX *sni_ctxs;
 };
 
 struct TLS_SESS {
@@ -285,9 +307,82 @@ tls_ctx_create(const TLS_CTX_ARGS *a, VSTRING *why)
 		return NULL;
 	}
 	ctx = mymalloc(sizeof(*ctx));
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->ssl_ctx = sc;
 	ctx->server = a->server;
 	return ctx;
+}
+
+/* The SSL_CTX for a list of chain files (made once); null on error. */
+static SSL_CTX *
+tls_sni_ctx(TLS_CTX *ctx, const char *files)
+{
+	TLS_CTX_ARGS a = ctx->sni_base;
+	TLS_SNI_CTX *c;
+	VSTRING	*why;
+	SSL_CTX	*sc;
+
+	for (c = ctx->sni_ctxs; c; c = c->next)
+		if (strcmp(c->files, files) == 0)
+			return c->ssl_ctx;
+	why = vstring_alloc(100);
+	a.cert_file = a.key_file = NULL;
+	a.chain_files = argv_split(files, ", \t\r\n");
+	if ((sc = SSL_CTX_new(TLS_server_method())) != NULL &&
+	    tls_ctx_setup(sc, &a, why) < 0) {
+		msg_warn("SNI certificates %s: %s", files, vstring_str(why));
+		SSL_CTX_free(sc);
+		sc = NULL;
+	}
+	argv_free(a.chain_files);
+	vstring_free(why);
+	c = mymalloc(sizeof(*c));
+	c->files = mystrdup(files);
+	c->ssl_ctx = sc;		/* null: remembered as broken */
+	c->next = ctx->sni_ctxs;
+	ctx->sni_ctxs = c;
+	return sc;
+}
+
+static int
+tls_sni_callback(SSL *ssl, int *alert, void *arg)
+{
+	TLS_CTX *ctx = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	const char *files;
+	SSL_CTX	*sc;
+	int	 err = 0;
+
+	if (name == NULL || *name == 0)
+		return SSL_TLSEXT_ERR_NOACK;
+	if ((files = ctx->sni_fn(name, ctx->sni_arg, &err)) == NULL) {
+		if (err) {
+			*alert = SSL_AD_INTERNAL_ERROR;
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		return SSL_TLSEXT_ERR_NOACK;	/* the default certificate */
+	}
+	if ((sc = tls_sni_ctx(ctx, files)) == NULL) {
+		*alert = SSL_AD_INTERNAL_ERROR;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	}
+	if (SSL_set_SSL_CTX(ssl, sc) == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+void
+tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base, TLS_SNI_LOOKUP fn,
+    void *arg)
+{
+	if (!ctx->server)
+		msg_panic("tls_ctx_set_sni: client context");
+	ctx->sni_fn = fn;
+	ctx->sni_arg = arg;
+	ctx->sni_base = *base;		/* strings must outlive ctx */
+	ctx->sni_base.chain_files = NULL;
+	SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, tls_sni_callback);
+	SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
 }
 
 void

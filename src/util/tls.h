@@ -37,6 +37,11 @@ typedef struct TLS_INFO {
 } TLS_INFO;
 
 TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *, VSTRING *why);
+
+/* Server: certificates by SNI name (chain files), or null and *err. */
+typedef const char *(*TLS_SNI_LOOKUP)(const char *, void *, int *);
+void	 tls_ctx_set_sni(TLS_CTX *, const TLS_CTX_ARGS *, TLS_SNI_LOOKUP,
+	    void *);
 void	 tls_ctx_free(TLS_CTX *);
 int	 tls_protocol_range(const char *, int *, int *, VSTRING *why);
 const char *tls_cipher_list(const char *);
