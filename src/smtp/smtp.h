@@ -59,6 +59,7 @@ typedef struct SMTP_CONF {
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 	const char *tls_policy_maps;	/* smtp_tls_policy_maps */
+	int	 tls_scache_timeout;	/* > 0: resume TLS sessions */
 	const char *tls_servername;	/* smtp_tls_servername */
 	const char *tls_fp_digest;	/* smtp_tls_fingerprint_digest */
 	const char *tls_protocols, *tls_mand_protocols;

@@ -13,6 +13,11 @@
  *		    int timeout, VSTRING *why);
  *	TLS_SESS *tls_client_start(VSTREAM *stream, TLS_CTX *ctx,
  *		    const char *servername, int timeout, VSTRING *why);
+ *	TLS_SESS *tls_client_resume(VSTREAM *stream, TLS_CTX *ctx,
+ *		    const char *servername, void *session, int timeout,
+ *		    VSTRING *why);
+ *	void	*tls_session_get(const TLS_SESS *sess);
+ *	void	 tls_session_free(void *session);
  *	const TLS_INFO *tls_info(const TLS_SESS *sess);
  *	const char *tls_level_text(const TLS_INFO *info);
  *	int	 tls_peer_match(const TLS_SESS *sess, const char *name);
@@ -61,6 +66,15 @@
  *	one more OpenSSL context with base's protocols, ciphers and CAs,
  *	made when first needed and kept. A list that cannot be loaded is
  *	logged and refuses the handshake.
+ *
+ *	Session resumption is off unless args->session_timeout > 0: then a
+ *	server context issues stateless tickets sealed with
+ *	args->ticket_keys (TLS_TICKET_KEYS_LEN bytes that every server
+ *	process shares), and a client context accepts tickets;
+ *	tls_session_get() returns the session of a client connection to
+ *	keep (a null pointer when it cannot be resumed), tls_client_resume()
+ *	offers it in a new handshake (TLS_INFO.reused says whether the
+ *	server took it), tls_session_free() releases it.
  *
  *	tls_peer_match() says whether the peer certificate names name: a DNS
  *	name (wildcards as RFC 6125 allows), an address, or ".domain" for
@@ -250,6 +264,33 @@ tls_ctx_certs(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	return 0;
 }
 
+/*
+ * Session resumption: the server issues stateless tickets sealed with
+ * the shared keys (every process that has them can resume); the client
+ * keeps what tls_session_get() returns and offers it again.
+ */
+static int
+tls_ctx_resumption(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
+{
+	if (a->session_timeout <= 0 || (a->server && a->ticket_keys == NULL))
+		return 0;
+	SSL_CTX_clear_options(sc, SSL_OP_NO_TICKET);
+	SSL_CTX_set_timeout(sc, a->session_timeout);
+	if (!a->server) {
+		SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		return 0;
+	}
+	(void)SSL_CTX_set_num_tickets(sc, 1);
+	if (SSL_CTX_set_session_id_context(sc, (const unsigned char *)"postern",
+	    7) != 1 || SSL_CTX_set_tlsext_ticket_keys(sc,
+	    (void *)a->ticket_keys, TLS_TICKET_KEYS_LEN) != 1) {
+		tls_why(why, "cannot set up session tickets");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 {
@@ -283,6 +324,8 @@ tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	(void)SSL_CTX_set_num_tickets(sc, 0);
 	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
+	if (tls_ctx_resumption(sc, a, why) < 0)
+		return -1;
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(sc, SSL_VERIFY_NONE, NULL);
@@ -564,7 +607,7 @@ tls_fill_info(TLS_SESS *s, const char *servername)
 
 static TLS_SESS *
 tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
-    int timeout, VSTRING *why)
+    SSL_SESSION *resume, int timeout, VSTRING *why)
 {
 	TLS_SESS *s;
 	int	 fd = vstream_fileno(stream);
@@ -589,6 +632,8 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 			tls_why(why, "cannot set the TLS server name");
 			goto fail;
 		}
+		if (resume)
+			(void)SSL_set_session(s->ssl, resume);
 	}
 	s->was_blocking = non_blocking(fd, 1) == 0;
 	if (tls_op(s, 'h', NULL, 0, timeout) < 0) {
@@ -603,6 +648,7 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 		goto fail;
 	}
 	tls_fill_info(s, servername);
+	s->info.reused = SSL_session_reused(s->ssl) == 1;
 	vstream_set_io(stream, tls_read_fn, tls_write_fn, s);
 	return s;
 fail:
@@ -617,7 +663,7 @@ tls_server_start(VSTREAM *stream, TLS_CTX *ctx, int timeout, VSTRING *why)
 {
 	if (!ctx->server)
 		msg_panic("tls_server_start: client context");
-	return tls_start(stream, ctx, NULL, timeout, why);
+	return tls_start(stream, ctx, NULL, NULL, timeout, why);
 }
 
 TLS_SESS *
@@ -626,7 +672,35 @@ tls_client_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 {
 	if (ctx->server)
 		msg_panic("tls_client_start: server context");
-	return tls_start(stream, ctx, servername, timeout, why);
+	return tls_start(stream, ctx, servername, NULL, timeout, why);
+}
+
+TLS_SESS *
+tls_client_resume(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
+    void *session, int timeout, VSTRING *why)
+{
+	if (ctx->server)
+		msg_panic("tls_client_resume: server context");
+	return tls_start(stream, ctx, servername, session, timeout, why);
+}
+
+void   *
+tls_session_get(const TLS_SESS *s)
+{
+	SSL_SESSION *sess = SSL_get1_session(s->ssl);
+
+	if (sess != NULL && !SSL_SESSION_is_resumable(sess)) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	return sess;
+}
+
+void
+tls_session_free(void *session)
+{
+	if (session)
+		SSL_SESSION_free(session);
 }
 
 const TLS_INFO *
