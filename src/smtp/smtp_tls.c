@@ -10,8 +10,8 @@
  *	void smtp_tls_close(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_conf() reads smtp_tls_security_level (lmtp_ in LMTP mode):
- *	none, may, encrypt, fingerprint, verify or secure (dane is taken as
- *	may and dane-only as encrypt, with a warning: no DANE support); when
+ *	none, may, encrypt, fingerprint, dane, dane-only, verify or secure;
+ *	when
  *	it is empty, smtp_enforce_tls and smtp_use_tls decide as in Postfix.
  *	It makes the client context from the certificate, CA, protocol and
  *	cipher parameters (the mandatory_ variants at encrypt and above).
@@ -77,11 +77,10 @@ smtp_tls_level(void)
 	for (int i = 0; i < 6; i++)
 		if (strcasecmp(level, names[i]) == 0)
 			return i;
-	if (strcasecmp(level, "dane") == 0) {
-		msg_warn("smtp_tls_security_level \"dane\" is not supported: "
-		    "using \"may\"");
-		return SMTP_TLS_MAY;
-	}
+	if (strcasecmp(level, "dane") == 0)
+		return SMTP_TLS_DANE;
+	if (strcasecmp(level, "dane-only") == 0)
+		return SMTP_TLS_DANE_ONLY;
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;
@@ -118,6 +117,7 @@ smtp_tls_conf(void)
 	smtp_cf.tls_note_offer = T_BOOL("smtp_tls_note_starttls_offer");
 	smtp_cf.tls_loglevel = atoi(T_STR("smtp_tls_loglevel"));
 	smtp_tls_conf_names();
+	smtp_cf.dnssec = strcasecmp(T_STR("smtp_dns_support_level"), "dnssec") == 0;
 	mand = smtp_cf.tls_level >= SMTP_TLS_ENCRYPT;
 	memset(&a, 0, sizeof(a));
 	a.cert_file = T_STR("smtp_tls_cert_file");
@@ -221,8 +221,13 @@ smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	}
 	err = vstring_alloc(100);
 	sni = smtp_tls_policy_sni(sess, &tmp);
-	sess->tls = tls_client_resume(sess->stream, sess->tls_ctx, sni,
-	    smtp_tls_scache_find(sess), smtp_cf.tls_timeout, err);
+	if (sess->tls_ndane > 0)		/* RFC 7672: SNI is the host name */
+		sess->tls = tls_client_dane(sess->stream, sess->tls_ctx, sess->host,
+		    sess->tls_dane, sess->tls_ndane, smtp_tls_scache_find(sess),
+		    smtp_cf.tls_timeout, err);
+	else
+		sess->tls = tls_client_resume(sess->stream, sess->tls_ctx, sni,
+		    smtp_tls_scache_find(sess), smtp_cf.tls_timeout, err);
 	myfree(tmp);
 	if (sess->tls == NULL) {
 		msg_info("SSL_connect error to %s: %s", vstring_str(sess->relay),

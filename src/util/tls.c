@@ -76,6 +76,13 @@
  *	offers it in a new handshake (TLS_INFO.reused says whether the
  *	server took it), tls_session_free() releases it.
  *
+ *	tls_client_dane() is tls_client_start() with TLSA records (RFC 7672):
+ *	OpenSSL's DANE verification checks the peer against them (DANE-EE
+ *	ignores names and dates; DANE-TA needs the chain to reach the named
+ *	trust anchor and the certificate to name basedomain, which is also
+ *	sent as SNI). TLS_INFO.dane says whether a record matched. Records
+ *	OpenSSL cannot use are skipped; none usable fails the start.
+ *
  *	tls_peer_match() says whether the peer certificate names name: a DNS
  *	name (wildcards as RFC 6125 allows), an address, or ".domain" for
  *	any name below domain. It does not look at trust (TLS_INFO.trusted).
@@ -326,6 +333,10 @@ tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	    SSL_OP_NO_RENEGOTIATION);
 	if (tls_ctx_resumption(sc, a, why) < 0)
 		return -1;
+	if (!a->server && SSL_CTX_dane_enable(sc) <= 0) {
+		tls_why(why, "cannot enable DANE");
+		return -1;
+	}
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(sc, SSL_VERIFY_NONE, NULL);
@@ -605,9 +616,36 @@ tls_fill_info(TLS_SESS *s, const char *servername)
 	X509_free(peer);
 }
 
+/* TLSA records for this connection; 0, or -1 with why. */
+static int
+tls_dane_setup(SSL *ssl, const char *base, const TLS_DANE_RR *rr, int n,
+    VSTRING *why)
+{
+	int	 usable = 0;
+
+	if (SSL_dane_enable(ssl, base) <= 0) {
+		tls_why(why, "cannot enable DANE for the connection");
+		return -1;
+	}
+	/* RFC 7672 3.1.1: DANE-EE ignores the names in the certificate. */
+	(void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (int i = 0; i < n; i++)
+		if (SSL_dane_tlsa_add(ssl, (uint8_t)rr[i].usage,
+		    (uint8_t)rr[i].selector, (uint8_t)rr[i].mtype,
+		    rr[i].data, rr[i].len) > 0)
+			usable++;
+	ERR_clear_error();
+	if (usable == 0) {
+		vstring_sprintf(why, "no usable TLSA records");
+		return -1;
+	}
+	return 0;
+}
+
 static TLS_SESS *
 tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
-    SSL_SESSION *resume, int timeout, VSTRING *why)
+    SSL_SESSION *resume, const TLS_DANE_RR *dane, int ndane, int timeout,
+    VSTRING *why)
 {
 	TLS_SESS *s;
 	int	 fd = vstream_fileno(stream);
@@ -634,6 +672,9 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 		}
 		if (resume)
 			(void)SSL_set_session(s->ssl, resume);
+		if (ndane > 0 && tls_dane_setup(s->ssl, servername, dane, ndane,
+		    why) < 0)
+			goto fail;
 	}
 	s->was_blocking = non_blocking(fd, 1) == 0;
 	if (tls_op(s, 'h', NULL, 0, timeout) < 0) {
@@ -649,6 +690,8 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 	}
 	tls_fill_info(s, servername);
 	s->info.reused = SSL_session_reused(s->ssl) == 1;
+	s->info.dane = ndane > 0 && SSL_get_verify_result(s->ssl) == X509_V_OK &&
+	    SSL_get0_dane_authority(s->ssl, NULL, NULL) >= 0;
 	vstream_set_io(stream, tls_read_fn, tls_write_fn, s);
 	return s;
 fail:
@@ -663,7 +706,7 @@ tls_server_start(VSTREAM *stream, TLS_CTX *ctx, int timeout, VSTRING *why)
 {
 	if (!ctx->server)
 		msg_panic("tls_server_start: client context");
-	return tls_start(stream, ctx, NULL, NULL, timeout, why);
+	return tls_start(stream, ctx, NULL, NULL, NULL, 0, timeout, why);
 }
 
 TLS_SESS *
@@ -672,7 +715,16 @@ tls_client_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 {
 	if (ctx->server)
 		msg_panic("tls_client_start: server context");
-	return tls_start(stream, ctx, servername, NULL, timeout, why);
+	return tls_start(stream, ctx, servername, NULL, NULL, 0, timeout, why);
+}
+
+TLS_SESS *
+tls_client_dane(VSTREAM *stream, TLS_CTX *ctx, const char *basedomain,
+    const TLS_DANE_RR *rr, int n, void *session, int timeout, VSTRING *why)
+{
+	if (ctx->server || basedomain == NULL || n <= 0)
+		msg_panic("tls_client_dane: bad arguments");
+	return tls_start(stream, ctx, basedomain, session, rr, n, timeout, why);
 }
 
 TLS_SESS *
@@ -681,7 +733,7 @@ tls_client_resume(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 {
 	if (ctx->server)
 		msg_panic("tls_client_resume: server context");
-	return tls_start(stream, ctx, servername, session, timeout, why);
+	return tls_start(stream, ctx, servername, session, NULL, 0, timeout, why);
 }
 
 void   *

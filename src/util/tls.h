@@ -37,6 +37,7 @@ typedef struct TLS_INFO {
 	int	 trusted;		/* its chain verified against the CAs */
 	int	 matched;		/* and it names the expected host */
 	int	 reused;		/* the session was resumed */
+	int	 dane;			/* a TLSA record matched (tls_client_dane) */
 	char	 peer_cn[256];		/* subject CN, or empty */
 	char	 issuer_cn[256];	/* issuer CN, or empty */
 } TLS_INFO;
@@ -56,6 +57,15 @@ TLS_SESS *tls_client_start(VSTREAM *, TLS_CTX *, const char *servername,
 	    int timeout, VSTRING *why);
 TLS_SESS *tls_client_resume(VSTREAM *, TLS_CTX *, const char *servername,
 	    void *session, int timeout, VSTRING *why);
+/* One TLSA record (RFC 6698) for tls_client_dane(). */
+typedef struct TLS_DANE_RR {
+	int	 usage, selector, mtype;
+	const unsigned char *data;
+	size_t	 len;
+} TLS_DANE_RR;
+
+TLS_SESS *tls_client_dane(VSTREAM *, TLS_CTX *, const char *basedomain,
+	    const TLS_DANE_RR *, int, void *session, int timeout, VSTRING *why);
 void	*tls_session_get(const TLS_SESS *);
 void	 tls_session_free(void *);
 const TLS_INFO *tls_info(const TLS_SESS *);
