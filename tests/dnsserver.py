@@ -19,7 +19,9 @@ Usage:
 A name that is not in the zone gets NXDOMAIN; a name without the asked type
 gets NOERROR with no answer (NODATA). A CNAME is answered together with the
 target's records when the target is in the zone. truncate_udp=True answers
-every UDP query with TC set, so that the client must retry over TCP. The zone
+every UDP query with TC set, so that the client must retry over TCP.
+authenticated=True sets AD (DNSSEC-validated, RFC 4035) on every answer, or
+on the answers for the names in a set given instead. The zone
 may be changed while the server runs (server.zone[name] = ...).
 
 Uses dnspython for the wire format only; serving is plain sockets in one
@@ -40,7 +42,9 @@ import dns.rrset
 
 
 class DNSServer:
-    def __init__(self, zone, addr="127.0.0.1", port=0, truncate_udp=False, ttl=60):
+    def __init__(self, zone, addr="127.0.0.1", port=0, truncate_udp=False, ttl=60,
+                 authenticated=False):
+        self.authenticated = authenticated
         self.zone = {k.lower().rstrip("."): v for k, v in zone.items()}
         self.addr = addr
         self.port = port
@@ -120,6 +124,8 @@ class DNSServer:
         name = q.name.to_text().rstrip(".").lower()
         rtype = dns.rdatatype.to_text(q.rdtype)
         self.queries.append((name, rtype))
+        if self.authenticated is True or (self.authenticated and name in self.authenticated):
+            resp.flags |= dns.flags.AD
         for _ in range(10):
             entry = self.zone.get(name)
             if entry is None:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from auth_lib import b64, make_passwd
-from harness import _make_traversable
+from harness import BIN, _make_traversable
 from test_smtpd_lib import no_crash
 from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
 
@@ -159,6 +159,8 @@ def test_wrapper_mode_client_to_postern_submissions(make_instance, pki, tmp_path
 
 @need_relay
 def test_lmtp_sasl(make_instance, pki, tmp_path):
+    if not os.path.exists(os.path.join(BIN, "lmtp")):
+        pytest.skip("no lmtp link in the build")
     with tls_sink(pki, auth={USER: PASSWORD}) as sink:
         maps = sasl_table(tmp_path, {sink.addr: "%s:%s" % (USER, PASSWORD)})
         inst = make_instance(main_cf_extra={

@@ -16,7 +16,7 @@ auth_fail_reply when set. auth_log records (mechanism, user, ok); sni the SNI na
 handshake (None when the client sent none). Each
 recorded message is a dict: conn (connection number), tls (protocol
 version, or None for plaintext), helo, sender, rcpts, data (bytes), auth
-(the user, or None).
+(the user, or None), resumed (the TLS session was resumed).
 Commands are served one at a time (no PIPELINING offered). Loopback only.
 """
 import base64
@@ -250,6 +250,7 @@ class _Session:
             self.sink.messages.append({"conn": self.no, "tls": self.tls, "helo": self.helo,
                                        "sender": self.sender, "rcpts": list(self.rcpts),
                                        "auth": self.user,
+                                       "resumed": bool(self.tls and self.conn.session_reused),
                                        "data": b"\r\n".join(data) + b"\r\n"})
         self.reset()
         self.send("250 2.0.0 queued")

@@ -40,6 +40,11 @@
  *	temporary when one family failed temporarily and the other found
  *	nothing, so that a SERVFAIL is never mistaken for "no address".
  *
+ *	Queries set the AD bit (RFC 6840 5.7), and records from a reply
+ *	with AD set are marked secure: the recursive resolver validated them
+ *	with DNSSEC (DANE needs that). TLSA records (RFC 6698) come as
+ *	"usage selector mtype HEX".
+ *
  *	dns_parse_reply() is the reply parser (exposed for tests).
  *
  *	dns_rr_sort_mx() sorts by MX preference, lowest first; with
@@ -335,6 +340,7 @@ dns_query(const char *name, int type, unsigned char *ans, int anslen, VSTRING *w
 		vstring_sprintf(why, "bad domain name \"%s\"", name);
 		return -2;
 	}
+	q[3] |= 0x20;		/* AD: tell us whether the answer validated */
 	if (dns_nservers > 0)
 		n = dns_send_own(q, qlen, ans, anslen);
 	else
@@ -390,6 +396,15 @@ dns_rr_data(const ns_msg *msg, const ns_rr *rr, const char *owner)
 		if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd, name, sizeof(name)) < 0)
 			goto bad;
 		out->data = mystrdup(name);
+		break;
+	case DNS_T_TLSA:		/* "usage selector mtype HEX" */
+		if (rdlen < 4)
+			goto bad;
+		txt = vstring_alloc(2 * rdlen + 16);
+		vstring_sprintf(txt, "%u %u %u ", rd[0], rd[1], rd[2]);
+		for (n = 3; n < rdlen; n++)
+			vstring_sprintf_append(txt, "%02X", rd[n]);
+		out->data = vstring_export(txt);
 		break;
 	case DNS_T_TXT:
 		txt = vstring_alloc(rdlen);
@@ -487,8 +502,10 @@ dns_parse_reply(const unsigned char *buf, size_t len, const char *qname, int typ
 		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in
 		    || strcasecmp(ns_rr_name(rr), cur) != 0)
 			continue;
-		if ((one = dns_rr_data(&msg, &rr, cur)) != NULL)
+		if ((one = dns_rr_data(&msg, &rr, cur)) != NULL) {
+			one->secure = ns_msg_getflag(msg, ns_f_ad);
 			found = dns_rr_append(found, one);
+		}
 	}
 	if (canon != NULL)
 		snprintf(canon, canon_size, "%s", cur);

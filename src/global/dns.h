@@ -22,6 +22,7 @@
 #define DNS_T_MX	15
 #define DNS_T_TXT	16
 #define DNS_T_AAAA	28
+#define DNS_T_TLSA	52
 
 /* Address families wanted by dns_lookup_addr(). */
 #define DNS_FAM_V4	(1 << 0)
@@ -40,6 +41,7 @@ typedef struct DNS_RR {
 	char	*data;		/* MX exchange, CNAME/PTR target, TXT text, address text */
 	int	 family;	/* A, AAAA: AF_INET or AF_INET6, else 0 */
 	unsigned char addr[16];	/* A, AAAA: network byte order */
+	int	 secure;	/* the reply had AD set (DNSSEC-validated) */
 } DNS_RR;
 
 int	 dns_set_servers(const char *, VSTRING *);

@@ -435,6 +435,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "smtpd_tls_cert_file", CONF_STR, "", 0, 0, 0 },
 	{ "smtpd_tls_key_file", CONF_STR, "$smtpd_tls_cert_file", 0, 0, 0 },
 	{ "smtpd_tls_chain_files", CONF_LIST, "", 0, 0, 0 },
+	{ "tls_server_sni_maps", CONF_TABLES, "", 0, 0, 0 },
 	{ "smtpd_tls_CAfile", CONF_STR, "", 0, 0, 0 },
 	{ "smtpd_tls_CApath", CONF_STR, "", 0, 0, 0 },
 	{ "smtpd_tls_ask_ccert", CONF_BOOL, "no", 0, 0, 0 },

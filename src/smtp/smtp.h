@@ -59,6 +59,8 @@ typedef struct SMTP_CONF {
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 	const char *tls_policy_maps;	/* smtp_tls_policy_maps */
+	int	 tls_scache_timeout;	/* > 0: resume TLS sessions */
+	int	 dnssec;		/* smtp_dns_support_level = dnssec */
 	const char *tls_servername;	/* smtp_tls_servername */
 	const char *tls_fp_digest;	/* smtp_tls_fingerprint_digest */
 	const char *tls_protocols, *tls_mand_protocols;
@@ -85,6 +87,8 @@ typedef struct SMTP_CONF {
 #define SMTP_TLS_VERIFY		3
 #define SMTP_TLS_SECURE		4
 #define SMTP_TLS_FINGERPRINT	5	/* mandatory, checked by digest */
+#define SMTP_TLS_DANE		6	/* TLSA records (DNSSEC): checked by them */
+#define SMTP_TLS_DANE_ONLY	7	/* as asked; a session never keeps it */
 
 #define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
@@ -157,6 +161,8 @@ typedef struct SMTP_SESS {
 	struct TLS_CTX *tls_ctx;
 	ARGV	*tls_match;		/* names or fingerprints to match */
 	char	*tls_sni;		/* smtp_tls_servername or servername= */
+	struct TLS_DANE_RR *tls_dane;	/* TLSA records, at SMTP_TLS_DANE */
+	int	 tls_ndane;
 	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
 	int	 no_echo;		/* SASL exchange: keep it out of logs */
 } SMTP_SESS;

@@ -185,6 +185,8 @@ failed:
 		vstring_sprintf(why, "SASL authentication failed; server %s said: %s",
 		    vstring_str(sess->namaddr), vstring_str(sess->resp.text));
 		snprintf(dsn, 16, "%s", sess->resp.dsn);
+		if (dsn[0] != '4' && dsn[0] != '5')	/* 334 after too many rounds */
+			strcpy(dsn, "4.7.0");
 		if (dsn[0] == '5' && smtp_cf.sasl_soft_bounce)
 			dsn[0] = '4';
 	}

@@ -10,8 +10,8 @@
  *	void smtp_tls_close(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_conf() reads smtp_tls_security_level (lmtp_ in LMTP mode):
- *	none, may, encrypt, fingerprint, verify or secure (dane is taken as
- *	may and dane-only as encrypt, with a warning: no DANE support); when
+ *	none, may, encrypt, fingerprint, dane, dane-only, verify or secure;
+ *	when
  *	it is empty, smtp_enforce_tls and smtp_use_tls decide as in Postfix.
  *	It makes the client context from the certificate, CA, protocol and
  *	cipher parameters (the mandatory_ variants at encrypt and above).
@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mail_conf.h"
 #include "msg.h"
@@ -76,11 +77,10 @@ smtp_tls_level(void)
 	for (int i = 0; i < 6; i++)
 		if (strcasecmp(level, names[i]) == 0)
 			return i;
-	if (strcasecmp(level, "dane") == 0) {
-		msg_warn("smtp_tls_security_level \"dane\" is not supported: "
-		    "using \"may\"");
-		return SMTP_TLS_MAY;
-	}
+	if (strcasecmp(level, "dane") == 0)
+		return SMTP_TLS_DANE;
+	if (strcasecmp(level, "dane-only") == 0)
+		return SMTP_TLS_DANE_ONLY;
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;
@@ -117,6 +117,7 @@ smtp_tls_conf(void)
 	smtp_cf.tls_note_offer = T_BOOL("smtp_tls_note_starttls_offer");
 	smtp_cf.tls_loglevel = atoi(T_STR("smtp_tls_loglevel"));
 	smtp_tls_conf_names();
+	smtp_cf.dnssec = strcasecmp(T_STR("smtp_dns_support_level"), "dnssec") == 0;
 	mand = smtp_cf.tls_level >= SMTP_TLS_ENCRYPT;
 	memset(&a, 0, sizeof(a));
 	a.cert_file = T_STR("smtp_tls_cert_file");
@@ -126,6 +127,11 @@ smtp_tls_conf(void)
 	a.CApath = T_STR("smtp_tls_CApath");
 	a.protocols = mand ? smtp_cf.tls_mand_protocols : smtp_cf.tls_protocols;
 	a.ciphers = mand ? smtp_cf.tls_mand_ciphers : smtp_cf.tls_ciphers;
+	/* Postfix resumes sessions only with a cache configured; ours is in memory. */
+	if (*T_STR("smtp_tls_session_cache_database"))
+		smtp_cf.tls_scache_timeout = (int)conf_time(
+		    smtp_tls_pname("smtp_tls_session_cache_timeout"));
+	a.session_timeout = smtp_cf.tls_scache_timeout;
 	/* Policies may want TLS where main.cf does not: keep the settings. */
 	smtp_tls_policy_conf(&a);		/* smtp_tls_policy.c */
 	if (smtp_cf.tls_level == SMTP_TLS_NONE && !smtp_cf.tls_wrapper)
@@ -134,6 +140,67 @@ smtp_tls_conf(void)
 	if ((smtp_cf.tls_ctx = tls_ctx_create(&a, why)) == NULL)
 		msg_warn("cannot initialize TLS: %s", vstring_str(why));
 	vstring_free(why);
+}
+
+/*
+ * Client sessions to resume, per nexthop, address and context, kept in
+ * this process (which serves many deliveries in turn): a few entries,
+ * the oldest replaced first.
+ */
+#define SMTP_TLS_SCACHE	16
+
+static struct {
+	char	*key;
+	void	*session;
+	time_t	 when;
+} smtp_tls_scache[SMTP_TLS_SCACHE];
+
+static void
+smtp_tls_scache_key(SMTP_SESS *sess, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s|%s|%d|%p", sess->dest, sess->addr, sess->port,
+	    (void *)sess->tls_ctx);
+}
+
+static void *
+smtp_tls_scache_find(SMTP_SESS *sess)
+{
+	char	 key[512];
+
+	if (smtp_cf.tls_scache_timeout <= 0)
+		return NULL;
+	smtp_tls_scache_key(sess, key, sizeof(key));
+	for (int i = 0; i < SMTP_TLS_SCACHE; i++)
+		if (smtp_tls_scache[i].key && strcmp(smtp_tls_scache[i].key, key) == 0
+		    && time(NULL) - smtp_tls_scache[i].when < smtp_cf.tls_scache_timeout)
+			return smtp_tls_scache[i].session;
+	return NULL;
+}
+
+static void
+smtp_tls_scache_save(SMTP_SESS *sess)
+{
+	char	 key[512];
+	void	*session;
+	int	 i, slot = 0;
+
+	if (smtp_cf.tls_scache_timeout <= 0 || sess->broken ||
+	    (session = tls_session_get(sess->tls)) == NULL)
+		return;
+	smtp_tls_scache_key(sess, key, sizeof(key));
+	for (i = 0; i < SMTP_TLS_SCACHE; i++) {
+		if (smtp_tls_scache[i].key && strcmp(smtp_tls_scache[i].key, key) == 0)
+			break;
+		if (smtp_tls_scache[i].when < smtp_tls_scache[slot].when)
+			slot = i;
+	}
+	if (i < SMTP_TLS_SCACHE)
+		slot = i;
+	myfree(smtp_tls_scache[slot].key);
+	tls_session_free(smtp_tls_scache[slot].session);
+	smtp_tls_scache[slot].key = mystrdup(key);
+	smtp_tls_scache[slot].session = session;
+	smtp_tls_scache[slot].when = time(NULL);
 }
 
 /* Handshake, log, check the certificate; 0, -1 or SMTP_TLS_RETRY. */
@@ -154,8 +221,13 @@ smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	}
 	err = vstring_alloc(100);
 	sni = smtp_tls_policy_sni(sess, &tmp);
-	sess->tls = tls_client_start(sess->stream, sess->tls_ctx, sni,
-	    smtp_cf.tls_timeout, err);
+	if (sess->tls_ndane > 0)		/* RFC 7672: SNI is the host name */
+		sess->tls = tls_client_dane(sess->stream, sess->tls_ctx, sess->host,
+		    sess->tls_dane, sess->tls_ndane, smtp_tls_scache_find(sess),
+		    smtp_cf.tls_timeout, err);
+	else
+		sess->tls = tls_client_resume(sess->stream, sess->tls_ctx, sni,
+		    smtp_tls_scache_find(sess), smtp_cf.tls_timeout, err);
 	myfree(tmp);
 	if (sess->tls == NULL) {
 		msg_info("SSL_connect error to %s: %s", vstring_str(sess->relay),
@@ -170,6 +242,8 @@ smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	vstring_free(err);
 	info = tls_info(sess->tls);
 	bad = smtp_tls_policy_check(sess, &matched);	/* smtp_tls_policy.c */
+	if (info->reused && msg_verbose)
+		msg_info("%s: reusing TLS session", vstring_str(sess->relay));
 	msg_info("%s TLS connection established to %s: %s with cipher %s "
 	    "(%d/%d bits)", !info->peer_cert ? "Anonymous" : matched ?
 	    "Verified" : info->trusted ? "Trusted" : "Untrusted",
@@ -266,6 +340,7 @@ smtp_tls_close(SMTP_SESS *sess)
 {
 	if (sess->tls == NULL)
 		return;
+	smtp_tls_scache_save(sess);
 	tls_stop(sess->stream, sess->tls, !sess->broken);
 	sess->tls = NULL;
 }

@@ -25,9 +25,16 @@
  *	fingerprints separated by "|" for fingerprint), protocols= and
  *	ciphers= (colons for commas; they pick another TLS context, made
  *	once per process and kept), and servername= (SNI: hostname, nexthop
- *	or a literal name). dane and dane-only are not supported: they act
- *	as may and encrypt, with a warning. Other attributes (exclude=,
- *	tafile=, connection_reuse=) are ignored with a warning.
+ *	or a literal name). Other attributes (exclude=, tafile=,
+ *	connection_reuse=) are ignored with a warning.
+ *
+ *	dane and dane-only (RFC 7672) need smtp_dns_support_level = dnssec
+ *	(else a warning, and may or encrypt). The server's TLSA records
+ *	("_port._tcp.host") are looked up; when the resolver vouches for
+ *	them (AD), the session must match one of them (OpenSSL's DANE:
+ *	DANE-EE without name checks, DANE-TA with them, SNI = host name).
+ *	Without validated records dane is may and dane-only defers (4.7.5).
+ *	Known shortcut: the MX lookup itself is not required to be secure.
  *
  *	The SNI name comes from servername= or smtp_tls_servername: empty
  *	sends none (Postfix's default), "hostname" the server host name,
@@ -39,7 +46,8 @@
  *	smtp_tls_secure_cert_match, default "nexthop, dot-nexthop");
  *	fingerprint needs the certificate's or its public key's digest
  *	(smtp_tls_fingerprint_digest) in the list
- *	(smtp_tls_fingerprint_cert_match). *matched says whether the
+ *	(smtp_tls_fingerprint_cert_match); dane needs a TLSA match.
+ *	*matched says whether the
  *	certificate matched (for the "Verified" in the log).
  * DIAGNOSTICS
  *	smtp_tls_policy() returns -1 with why and dsn (4.3.0) when the table
@@ -53,7 +61,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr_parse.h"
 #include "dict.h"
+#include "dns.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -163,11 +173,10 @@ smtp_tls_policy_level(const char *name)
 	for (int i = 0; i < 6; i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return i;
-	if (strcasecmp(name, "dane") == 0 || strcasecmp(name, "dane-only") == 0) {
-		msg_warn("TLS security level \"%s\" is not supported: using "
-		    "\"%s\"", name, name[4] ? "encrypt" : "may");
-		return name[4] ? SMTP_TLS_ENCRYPT : SMTP_TLS_MAY;
-	}
+	if (strcasecmp(name, "dane") == 0)
+		return SMTP_TLS_DANE;
+	if (strcasecmp(name, "dane-only") == 0)
+		return SMTP_TLS_DANE_ONLY;
 	return -1;
 }
 
@@ -182,6 +191,8 @@ smtp_tls_policy_list(const char *val, int sep)
 			*p = ',';
 	return copy;
 }
+
+static int smtp_tls_policy_find(SMTP_SESS *, VSTRING *, char *);
 
 static void
 smtp_tls_policy_defaults(SMTP_SESS *sess)
@@ -229,8 +240,95 @@ smtp_tls_policy_attr(SMTP_SESS *sess, const char *attr, char **protocols,
 		    "ignored", sess->dest, (int)n, attr);
 }
 
+/*
+ * dane, dane-only: the TLSA records of the server, when DNSSEC vouches
+ * for them, make the session's level SMTP_TLS_DANE; without them dane
+ * is may and dane-only fails. 0, or -1 with why and dsn.
+ */
+static int
+smtp_tls_policy_dane(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	int	 only = sess->tls_level == SMTP_TLS_DANE_ONLY, status, n = 0;
+	VSTRING	*name, *err;
+	DNS_RR	*list = NULL, *rr;
+	unsigned u, s, m;
+	int	 off;
+
+	if (!smtp_cf.dnssec) {
+		msg_warn("TLS level \"%s\" needs smtp_dns_support_level = dnssec: "
+		    "using \"%s\"", only ? "dane-only" : "dane", only ? "encrypt" : "may");
+		sess->tls_level = only ? SMTP_TLS_ENCRYPT : SMTP_TLS_MAY;
+		return 0;
+	}
+	name = vstring_alloc(100);
+	err = vstring_alloc(100);
+	vstring_sprintf(name, "_%d._tcp.%s", sess->port, sess->host);
+	status = sess->port && valid_hostname(sess->host, 0) &&
+	    !valid_hostliteral(sess->host) ? dns_lookup(vstring_str(name),
+	    DNS_T_TLSA, &list, err) : DNS_NODATA;
+	for (rr = list; rr; rr = rr->next)
+		n += rr->secure;
+	if (status == DNS_OK && n > 0) {
+		sess->tls_dane = mycalloc(n, sizeof(TLS_DANE_RR));
+		for (rr = list; rr; rr = rr->next) {
+			TLS_DANE_RR *d = &sess->tls_dane[sess->tls_ndane];
+			VSTRING	*bin;
+
+			if (!rr->secure || sscanf(rr->data, "%u %u %u %n", &u, &s, &m,
+			    &off) != 3)
+				continue;
+			bin = vstring_alloc(64);
+			for (const char *h = rr->data + off; h[0] && h[1]; h += 2) {
+				unsigned b;
+
+				if (sscanf(h, "%2x", &b) != 1)
+					break;
+				vstring_addch(bin, (int)b);
+			}
+			d->usage = (int)u;
+			d->selector = (int)s;
+			d->mtype = (int)m;
+			d->len = vstring_len(bin);
+			d->data = (unsigned char *)vstring_export(bin);
+			sess->tls_ndane++;
+		}
+	}
+	dns_rr_free(list);
+	vstring_free(name);
+	if (sess->tls_ndane > 0) {
+		sess->tls_level = SMTP_TLS_DANE;
+		vstring_free(err);
+		return 0;
+	}
+	if (status == DNS_RETRY || only) {
+		vstring_sprintf(why, "%s %s", status == DNS_RETRY ?
+		    "TLSA lookup error for" : "no DNSSEC-validated TLSA records for",
+		    sess->host);
+		if (status == DNS_RETRY)
+			vstring_sprintf_append(why, ": %s", vstring_str(err));
+		strcpy(dsn, "4.7.5");
+		vstring_free(err);
+		return -1;
+	}
+	vstring_free(err);
+	sess->tls_level = SMTP_TLS_MAY;
+	return 0;
+}
+
 int
 smtp_tls_policy(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	int	 r = smtp_tls_policy_find(sess, why, dsn);
+
+	if (r >= 0 && (sess->tls_level == SMTP_TLS_DANE ||
+	    sess->tls_level == SMTP_TLS_DANE_ONLY) &&
+	    smtp_tls_policy_dane(sess, why, dsn) < 0)
+		return -1;
+	return r;
+}
+
+static int
+smtp_tls_policy_find(SMTP_SESS *sess, VSTRING *why, char *dsn)
 {
 	VSTRING	*val = vstring_alloc(100);
 	char	*protocols = NULL, *ciphers = NULL;
@@ -348,6 +446,10 @@ smtp_tls_policy_check(SMTP_SESS *sess, int *matched)
 		*matched = smtp_tls_policy_fp(sess);
 		return *matched ? 0 : -1;
 	}
+	if (sess->tls_level == SMTP_TLS_DANE) {
+		*matched = info->dane;
+		return *matched ? 0 : -1;
+	}
 	*matched = info->trusted && smtp_tls_policy_names(sess);
 	if (sess->tls_level == SMTP_TLS_VERIFY || sess->tls_level == SMTP_TLS_SECURE)
 		return *matched ? 0 : -1;
@@ -362,4 +464,9 @@ smtp_tls_policy_free(SMTP_SESS *sess)
 	sess->tls_match = NULL;
 	myfree(sess->tls_sni);
 	sess->tls_sni = NULL;
+	for (int i = 0; i < sess->tls_ndane; i++)
+		myfree((void *)sess->tls_dane[i].data);
+	myfree(sess->tls_dane);
+	sess->tls_dane = NULL;
+	sess->tls_ndane = 0;
 }

@@ -23,7 +23,8 @@
  *
  *	Supported restrictions: permit, reject, defer, warn_if_reject,
  *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
- *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c), reject_unknown_client_hostname,
+ *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c),
+ *	reject_unknown_client_hostname,
  *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
  *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
  *	reject_non_fqdn_sender, reject_non_fqdn_recipient,

@@ -19,6 +19,18 @@
  *	may or encrypt and no usable certificate, TLS is turned off with a
  *	warning (encrypt then refuses all mail: better than plaintext).
  *
+ *	Sessions can be resumed (RFC 5077/8446 tickets) for
+ *	smtpd_tls_session_cache_timeout seconds (0: never), with any smtpd
+ *	process: they share the ticket keys through a file in the queue's
+ *	pid/ directory (no tlsmgr; smtpd_tls_session_cache_database is not
+ *	used).
+ *
+ *	With tls_server_sni_maps, the certificates follow the client's SNI
+ *	name: the table maps the name (or a parent domain, ".example.com")
+ *	to a list of chain files as smtpd_tls_chain_files takes them (key
+ *	and certificates in each); no entry means the default certificates,
+ *	a failed lookup refuses the handshake.
+ *
  *	smtpd_tls_offer() tells EHLO whether to advertise STARTTLS: a context
  *	exists and the session is not yet encrypted.
  *
@@ -45,15 +57,95 @@
  *	Configuration problems are warnings; handshake failures are logged
  *	as "SSL_accept error from name[addr]: reason".
  */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
 #include "tls.h"
+
+/* tls_server_sni_maps: the name, then its parent domains (".example.com"). */
+static const char *
+smtpd_tls_sni_lookup(const char *name, void *arg, int *err)
+{
+	MAIL_ADDR_MAPS *maps = arg;
+	const char *v, *d;
+
+	if (strlen(name) > 255 || !valid_hostname(name, 0)) {
+		msg_info("invalid TLS SNI name \"%.100s\": using the default "
+		    "certificate", name);
+		return NULL;
+	}
+	*err = 0;
+	v = dict_get_list(maps->dicts, maps->ndict, name, err);
+	for (d = strchr(name, '.'); v == NULL && *err == 0 && d;
+	    d = strchr(d + 1, '.'))
+		v = dict_get_list(maps->dicts, maps->ndict, d, err);
+	if (*err)
+		msg_warn("tls_server_sni_maps lookup error for \"%s\"", name);
+	return v;
+}
+
+/*
+ * The session ticket keys every smtpd shares, so that a client resumes
+ * with any of them: $queue_directory/pid/smtpd_tls_ticket.key, made anew
+ * (random, mode 0600, by rename) when missing, damaged or older than two
+ * session lifetimes. 0, or -1 after a warning (no resumption then).
+ */
+static int
+smtpd_tls_ticket_keys(const char *queue_dir, long lifetime, unsigned char *keys)
+{
+	char	 path[4096], tmp[4200];
+	struct stat st;
+	ssize_t	 n = -1;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/pid/smtpd_tls_ticket.key", queue_dir);
+	if (stat(path, &st) == 0 && st.st_size == TLS_TICKET_KEYS_LEN &&
+	    time(NULL) - st.st_mtime < 2 * lifetime &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, keys, TLS_TICKET_KEYS_LEN);
+		close(fd);
+		if (n == TLS_TICKET_KEYS_LEN)
+			return 0;
+	}
+	if (getrandom(keys, TLS_TICKET_KEYS_LEN, 0) != TLS_TICKET_KEYS_LEN) {
+		msg_warn("TLS session tickets are off: getrandom: %m");
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    write(fd, keys, TLS_TICKET_KEYS_LEN) != TLS_TICKET_KEYS_LEN ||
+	    close(fd) < 0 || rename(tmp, path) < 0) {
+		msg_warn("TLS session tickets are off: cannot write %s: %m", tmp);
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+smtpd_tls_sni_conf(SMTPD_CONF *conf, const TLS_CTX_ARGS *a)
+{
+	const char *maps = conf_str("tls_server_sni_maps");
+	static TLS_CTX_ARGS base;	/* must outlive the context */
+
+	if (*maps == 0 || conf->tls_ctx == NULL)
+		return;
+	base = *a;
+	base.chain_files = NULL;
+	tls_ctx_set_sni(conf->tls_ctx, &base, smtpd_tls_sni_lookup,
+	    mail_addr_maps_open("tls_server_sni_maps", maps));
+}
 
 static int
 smtpd_tls_level(void)
@@ -77,6 +169,7 @@ smtpd_tls_level(void)
 void
 smtpd_tls_conf(SMTPD_CONF *conf)
 {
+	static unsigned char ticket_keys[TLS_TICKET_KEYS_LEN];
 	TLS_CTX_ARGS a;
 	VSTRING	*why;
 
@@ -100,6 +193,10 @@ smtpd_tls_conf(SMTPD_CONF *conf)
 	a.ciphers = conf->tls_level == SMTPD_TLS_ENCRYPT ?
 	    conf_str("smtpd_tls_mandatory_ciphers") :
 	    conf_str("smtpd_tls_ciphers");
+	a.session_timeout = (int)conf_time("smtpd_tls_session_cache_timeout");
+	if (a.session_timeout > 0 && smtpd_tls_ticket_keys(conf->queue_dir,
+	    a.session_timeout, ticket_keys) == 0)
+		a.ticket_keys = ticket_keys;
 	why = vstring_alloc(100);
 	if (*a.cert_file == 0 && a.chain_files->argc == 0)
 		msg_warn("TLS is off: no smtpd_tls_cert_file or "
@@ -108,6 +205,7 @@ smtpd_tls_conf(SMTPD_CONF *conf)
 		msg_warn("TLS is off: %s", vstring_str(why));
 	vstring_free(why);
 	argv_free(a.chain_files);
+	smtpd_tls_sni_conf(conf, &a);
 }
 
 int

@@ -6,11 +6,18 @@
  *
  *	TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *args, VSTRING *why);
  *	void	 tls_ctx_free(TLS_CTX *ctx);
+ *	void	 tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base,
+ *		    TLS_SNI_LOOKUP fn, void *arg);
  *
  *	TLS_SESS *tls_server_start(VSTREAM *stream, TLS_CTX *ctx,
  *		    int timeout, VSTRING *why);
  *	TLS_SESS *tls_client_start(VSTREAM *stream, TLS_CTX *ctx,
  *		    const char *servername, int timeout, VSTRING *why);
+ *	TLS_SESS *tls_client_resume(VSTREAM *stream, TLS_CTX *ctx,
+ *		    const char *servername, void *session, int timeout,
+ *		    VSTRING *why);
+ *	void	*tls_session_get(const TLS_SESS *sess);
+ *	void	 tls_session_free(void *session);
  *	const TLS_INFO *tls_info(const TLS_SESS *sess);
  *	const char *tls_level_text(const TLS_INFO *info);
  *	int	 tls_peer_match(const TLS_SESS *sess, const char *name);
@@ -50,6 +57,31 @@
  *	WANT_READ and WANT_WRITE. tls_client_start() sends servername as SNI
  *	(unless it is an address literal) and checks it against the
  *	certificate's DNS or IP names (TLS_INFO.matched).
+ *
+ *	tls_ctx_set_sni() makes a server context choose its certificates by
+ *	the client's SNI name: fn(name, arg, &err) returns a list of chain
+ *	files (each holding a key and its certificates, as chain_files), or
+ *	a null pointer for the default certificates (err set: the lookup
+ *	failed, and the handshake is refused). Each distinct list becomes
+ *	one more OpenSSL context with base's protocols, ciphers and CAs,
+ *	made when first needed and kept. A list that cannot be loaded is
+ *	logged and refuses the handshake.
+ *
+ *	Session resumption is off unless args->session_timeout > 0: then a
+ *	server context issues stateless tickets sealed with
+ *	args->ticket_keys (TLS_TICKET_KEYS_LEN bytes that every server
+ *	process shares), and a client context accepts tickets;
+ *	tls_session_get() returns the session of a client connection to
+ *	keep (a null pointer when it cannot be resumed), tls_client_resume()
+ *	offers it in a new handshake (TLS_INFO.reused says whether the
+ *	server took it), tls_session_free() releases it.
+ *
+ *	tls_client_dane() is tls_client_start() with TLSA records (RFC 7672):
+ *	OpenSSL's DANE verification checks the peer against them (DANE-EE
+ *	ignores names and dates; DANE-TA needs the chain to reach the named
+ *	trust anchor and the certificate to name basedomain, which is also
+ *	sent as SNI). TLS_INFO.dane says whether a record matched. Records
+ *	OpenSSL cannot use are skipped; none usable fails the start.
  *
  *	tls_peer_match() says whether the peer certificate names name: a DNS
  *	name (wildcards as RFC 6125 allows), an address, or ".domain" for
@@ -92,9 +124,20 @@
 #include "mymalloc.h"
 #include "tls.h"
 
+/* Certificates picked by SNI: one SSL_CTX per distinct file list. */
+typedef struct TLS_SNI_CTX {
+	char	*files;
+	SSL_CTX	*ssl_ctx;
+	struct TLS_SNI_CTX *next;
+} TLS_SNI_CTX;
+
 struct TLS_CTX {
 	SSL_CTX	*ssl_ctx;
 	int	 server;
+	TLS_SNI_LOOKUP sni_fn;		/* tls_ctx_set_sni() */
+	void	*sni_arg;
+	TLS_CTX_ARGS sni_base;		/* settings for the SNI contexts */
+	TLS_SNI_CTX *sni_ctxs;
 };
 
 struct TLS_SESS {
@@ -228,6 +271,33 @@ tls_ctx_certs(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	return 0;
 }
 
+/*
+ * Session resumption: the server issues stateless tickets sealed with
+ * the shared keys (every process that has them can resume); the client
+ * keeps what tls_session_get() returns and offers it again.
+ */
+static int
+tls_ctx_resumption(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
+{
+	if (a->session_timeout <= 0 || (a->server && a->ticket_keys == NULL))
+		return 0;
+	SSL_CTX_clear_options(sc, SSL_OP_NO_TICKET);
+	SSL_CTX_set_timeout(sc, a->session_timeout);
+	if (!a->server) {
+		SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		return 0;
+	}
+	(void)SSL_CTX_set_num_tickets(sc, 1);
+	if (SSL_CTX_set_session_id_context(sc, (const unsigned char *)"postern",
+	    7) != 1 || SSL_CTX_set_tlsext_ticket_keys(sc,
+	    (void *)a->ticket_keys, TLS_TICKET_KEYS_LEN) != 1) {
+		tls_why(why, "cannot set up session tickets");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 {
@@ -261,6 +331,12 @@ tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	(void)SSL_CTX_set_num_tickets(sc, 0);
 	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
+	if (tls_ctx_resumption(sc, a, why) < 0)
+		return -1;
+	if (!a->server && SSL_CTX_dane_enable(sc) <= 0) {
+		tls_why(why, "cannot enable DANE");
+		return -1;
+	}
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(sc, SSL_VERIFY_NONE, NULL);
@@ -285,9 +361,82 @@ tls_ctx_create(const TLS_CTX_ARGS *a, VSTRING *why)
 		return NULL;
 	}
 	ctx = mymalloc(sizeof(*ctx));
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->ssl_ctx = sc;
 	ctx->server = a->server;
 	return ctx;
+}
+
+/* The SSL_CTX for a list of chain files (made once); null on error. */
+static SSL_CTX *
+tls_sni_ctx(TLS_CTX *ctx, const char *files)
+{
+	TLS_CTX_ARGS a = ctx->sni_base;
+	TLS_SNI_CTX *c;
+	VSTRING	*why;
+	SSL_CTX	*sc;
+
+	for (c = ctx->sni_ctxs; c; c = c->next)
+		if (strcmp(c->files, files) == 0)
+			return c->ssl_ctx;
+	why = vstring_alloc(100);
+	a.cert_file = a.key_file = NULL;
+	a.chain_files = argv_split(files, ", \t\r\n");
+	if ((sc = SSL_CTX_new(TLS_server_method())) != NULL &&
+	    tls_ctx_setup(sc, &a, why) < 0) {
+		msg_warn("SNI certificates %s: %s", files, vstring_str(why));
+		SSL_CTX_free(sc);
+		sc = NULL;
+	}
+	argv_free(a.chain_files);
+	vstring_free(why);
+	c = mymalloc(sizeof(*c));
+	c->files = mystrdup(files);
+	c->ssl_ctx = sc;		/* null: remembered as broken */
+	c->next = ctx->sni_ctxs;
+	ctx->sni_ctxs = c;
+	return sc;
+}
+
+static int
+tls_sni_callback(SSL *ssl, int *alert, void *arg)
+{
+	TLS_CTX *ctx = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	const char *files;
+	SSL_CTX	*sc;
+	int	 err = 0;
+
+	if (name == NULL || *name == 0)
+		return SSL_TLSEXT_ERR_NOACK;
+	if ((files = ctx->sni_fn(name, ctx->sni_arg, &err)) == NULL) {
+		if (err) {
+			*alert = SSL_AD_INTERNAL_ERROR;
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		return SSL_TLSEXT_ERR_NOACK;	/* the default certificate */
+	}
+	if ((sc = tls_sni_ctx(ctx, files)) == NULL) {
+		*alert = SSL_AD_INTERNAL_ERROR;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	}
+	if (SSL_set_SSL_CTX(ssl, sc) == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+void
+tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base, TLS_SNI_LOOKUP fn,
+    void *arg)
+{
+	if (!ctx->server)
+		msg_panic("tls_ctx_set_sni: client context");
+	ctx->sni_fn = fn;
+	ctx->sni_arg = arg;
+	ctx->sni_base = *base;		/* strings must outlive ctx */
+	ctx->sni_base.chain_files = NULL;
+	SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, tls_sni_callback);
+	SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
 }
 
 void
@@ -467,9 +616,36 @@ tls_fill_info(TLS_SESS *s, const char *servername)
 	X509_free(peer);
 }
 
+/* TLSA records for this connection; 0, or -1 with why. */
+static int
+tls_dane_setup(SSL *ssl, const char *base, const TLS_DANE_RR *rr, int n,
+    VSTRING *why)
+{
+	int	 usable = 0;
+
+	if (SSL_dane_enable(ssl, base) <= 0) {
+		tls_why(why, "cannot enable DANE for the connection");
+		return -1;
+	}
+	/* RFC 7672 3.1.1: DANE-EE ignores the names in the certificate. */
+	(void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (int i = 0; i < n; i++)
+		if (SSL_dane_tlsa_add(ssl, (uint8_t)rr[i].usage,
+		    (uint8_t)rr[i].selector, (uint8_t)rr[i].mtype,
+		    rr[i].data, rr[i].len) > 0)
+			usable++;
+	ERR_clear_error();
+	if (usable == 0) {
+		vstring_sprintf(why, "no usable TLSA records");
+		return -1;
+	}
+	return 0;
+}
+
 static TLS_SESS *
 tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
-    int timeout, VSTRING *why)
+    SSL_SESSION *resume, const TLS_DANE_RR *dane, int ndane, int timeout,
+    VSTRING *why)
 {
 	TLS_SESS *s;
 	int	 fd = vstream_fileno(stream);
@@ -494,6 +670,11 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 			tls_why(why, "cannot set the TLS server name");
 			goto fail;
 		}
+		if (resume)
+			(void)SSL_set_session(s->ssl, resume);
+		if (ndane > 0 && tls_dane_setup(s->ssl, servername, dane, ndane,
+		    why) < 0)
+			goto fail;
 	}
 	s->was_blocking = non_blocking(fd, 1) == 0;
 	if (tls_op(s, 'h', NULL, 0, timeout) < 0) {
@@ -508,6 +689,9 @@ tls_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 		goto fail;
 	}
 	tls_fill_info(s, servername);
+	s->info.reused = SSL_session_reused(s->ssl) == 1;
+	s->info.dane = ndane > 0 && SSL_get_verify_result(s->ssl) == X509_V_OK &&
+	    SSL_get0_dane_authority(s->ssl, NULL, NULL) >= 0;
 	vstream_set_io(stream, tls_read_fn, tls_write_fn, s);
 	return s;
 fail:
@@ -522,7 +706,7 @@ tls_server_start(VSTREAM *stream, TLS_CTX *ctx, int timeout, VSTRING *why)
 {
 	if (!ctx->server)
 		msg_panic("tls_server_start: client context");
-	return tls_start(stream, ctx, NULL, timeout, why);
+	return tls_start(stream, ctx, NULL, NULL, NULL, 0, timeout, why);
 }
 
 TLS_SESS *
@@ -531,7 +715,44 @@ tls_client_start(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
 {
 	if (ctx->server)
 		msg_panic("tls_client_start: server context");
-	return tls_start(stream, ctx, servername, timeout, why);
+	return tls_start(stream, ctx, servername, NULL, NULL, 0, timeout, why);
+}
+
+TLS_SESS *
+tls_client_dane(VSTREAM *stream, TLS_CTX *ctx, const char *basedomain,
+    const TLS_DANE_RR *rr, int n, void *session, int timeout, VSTRING *why)
+{
+	if (ctx->server || basedomain == NULL || n <= 0)
+		msg_panic("tls_client_dane: bad arguments");
+	return tls_start(stream, ctx, basedomain, session, rr, n, timeout, why);
+}
+
+TLS_SESS *
+tls_client_resume(VSTREAM *stream, TLS_CTX *ctx, const char *servername,
+    void *session, int timeout, VSTRING *why)
+{
+	if (ctx->server)
+		msg_panic("tls_client_resume: server context");
+	return tls_start(stream, ctx, servername, session, NULL, 0, timeout, why);
+}
+
+void   *
+tls_session_get(const TLS_SESS *s)
+{
+	SSL_SESSION *sess = SSL_get1_session(s->ssl);
+
+	if (sess != NULL && !SSL_SESSION_is_resumable(sess)) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	return sess;
+}
+
+void
+tls_session_free(void *session)
+{
+	if (session)
+		SSL_SESSION_free(session);
 }
 
 const TLS_INFO *

@@ -21,7 +21,11 @@ typedef struct TLS_CTX_ARGS {
 	const char *CApath;
 	const char *protocols;		/* "!SSLv2, !SSLv3", ">=TLSv1.2", ... */
 	const char *ciphers;		/* grade: high, medium, low, export, null */
+	int	 session_timeout;	/* > 0: sessions may be resumed */
+	const unsigned char *ticket_keys;	/* server: 80 bytes, shared */
 } TLS_CTX_ARGS;
+
+#define TLS_TICKET_KEYS_LEN	80	/* name, HMAC and AES keys */
 
 /* The result of a handshake, for logging and Received: headers. */
 typedef struct TLS_INFO {
@@ -32,11 +36,18 @@ typedef struct TLS_INFO {
 	int	 peer_cert;		/* peer presented a certificate */
 	int	 trusted;		/* its chain verified against the CAs */
 	int	 matched;		/* and it names the expected host */
+	int	 reused;		/* the session was resumed */
+	int	 dane;			/* a TLSA record matched (tls_client_dane) */
 	char	 peer_cn[256];		/* subject CN, or empty */
 	char	 issuer_cn[256];	/* issuer CN, or empty */
 } TLS_INFO;
 
 TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *, VSTRING *why);
+
+/* Server: certificates by SNI name (chain files), or null and *err. */
+typedef const char *(*TLS_SNI_LOOKUP)(const char *, void *, int *);
+void	 tls_ctx_set_sni(TLS_CTX *, const TLS_CTX_ARGS *, TLS_SNI_LOOKUP,
+	    void *);
 void	 tls_ctx_free(TLS_CTX *);
 int	 tls_protocol_range(const char *, int *, int *, VSTRING *why);
 const char *tls_cipher_list(const char *);
@@ -44,6 +55,19 @@ const char *tls_cipher_list(const char *);
 TLS_SESS *tls_server_start(VSTREAM *, TLS_CTX *, int timeout, VSTRING *why);
 TLS_SESS *tls_client_start(VSTREAM *, TLS_CTX *, const char *servername,
 	    int timeout, VSTRING *why);
+TLS_SESS *tls_client_resume(VSTREAM *, TLS_CTX *, const char *servername,
+	    void *session, int timeout, VSTRING *why);
+/* One TLSA record (RFC 6698) for tls_client_dane(). */
+typedef struct TLS_DANE_RR {
+	int	 usage, selector, mtype;
+	const unsigned char *data;
+	size_t	 len;
+} TLS_DANE_RR;
+
+TLS_SESS *tls_client_dane(VSTREAM *, TLS_CTX *, const char *basedomain,
+	    const TLS_DANE_RR *, int, void *session, int timeout, VSTRING *why);
+void	*tls_session_get(const TLS_SESS *);
+void	 tls_session_free(void *);
 const TLS_INFO *tls_info(const TLS_SESS *);
 void	 tls_stop(VSTREAM *, TLS_SESS *, int shutdown);
 const char *tls_level_text(const TLS_INFO *);	/* Anonymous, Untrusted, ... */
