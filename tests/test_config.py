@@ -226,7 +226,9 @@ def test_master_cf_listing_and_errors(conf):
     p = run("-c", str(conf), "config", "-M", check=1)
     assert "duplicate unix service \"qmgr\"" in p.stderr
     p = run("-c", str(conf), "check", check=1)
-    assert "master.cf, line 31: duplicate" in p.stderr
+    with open(conf / "master.cf") as f:
+        last = len(f.readlines())       # the duplicate is the last line
+    assert "master.cf, line %d: duplicate" % last in p.stderr
 
 
 def test_check_creates_and_repairs_queue(conf, tmp_path):
