@@ -11,6 +11,7 @@
  *	void smtpd_policy_stage(SMTPD_STATE *state);
  *	int  smtpd_policy_finish(SMTPD_CHECK *c, int result);
  *	void smtpd_policy_reset(SMTPD_STATE *state);
+ *	void smtpd_policy_delayed(SMTPD_STATE *state, int save);
  *	void smtpd_policy_headers(SMTPD_STATE *state, VSTRING *out);
  * DESCRIPTION
  *	smtpd_policy_check() implements "check_policy_service inet:host:port"
@@ -67,7 +68,9 @@
  *	smtpd_policy_stage() starts a restriction stage (forgets pending
  *	DEFER_IF_* replies); smtpd_policy_finish() ends it, turning a
  *	non-reject result into the DEFER_IF_PERMIT reply when one is
- *	pending. smtpd_policy_reset() forgets the transaction's actions;
+ *	pending; smtpd_policy_delayed() keeps the DEFER_IF_PERMIT of the
+ *	lists that smtpd_delay_reject runs once per transaction for the
+ *	later recipients. smtpd_policy_reset() forgets the transaction's actions;
  *	smtpd_policy_headers() writes the PREPEND headers and records
  *	FILTER in the queue file, at the start of the message.
  * DIAGNOSTICS
@@ -565,6 +568,24 @@ smtpd_policy_finish(SMTPD_CHECK *c, int result)
 	return result;
 }
 
+/*
+ * With smtpd_delay_reject the client, helo and sender lists run once per
+ * transaction: keep their DEFER_IF_PERMIT (save) for the next recipients
+ * (restore).
+ */
+void
+smtpd_policy_delayed(SMTPD_STATE *state, int save)
+{
+	SMTPD_ACTIONS *act = &state->act;
+
+	if (save) {
+		myfree(act->delayed_dip);
+		act->delayed_dip = act->defer_if_permit ?
+		    mystrdup(act->defer_if_permit) : NULL;
+	} else if (act->delayed_dip && act->defer_if_permit == NULL)
+		act->defer_if_permit = mystrdup(act->delayed_dip);
+}
+
 void
 smtpd_policy_reset(SMTPD_STATE *state)
 {
@@ -576,7 +597,8 @@ smtpd_policy_reset(SMTPD_STATE *state)
 	act->prepend = NULL;
 	myfree(act->redirect);
 	myfree(act->filter);
-	act->redirect = act->filter = NULL;
+	myfree(act->delayed_dip);
+	act->redirect = act->filter = act->delayed_dip = NULL;
 	act->redirected = 0;
 	act->instance[0] = 0;
 }
