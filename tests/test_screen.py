@@ -4,7 +4,9 @@ from an allowlist cache that survives a restart, PREGREET with drop, DNSBL
 scoring with weights and a threshold, and the enforce-mode SMTP engine."""
 import os
 import re
+import shutil
 import socket
+import subprocess
 import time
 
 from dnsserver import DNSServer
@@ -75,6 +77,18 @@ class Conn:
             return True
 
 
+def fail2ban_hosts(inst):
+    """The addresses fail2ban's postfix filter (aggressive mode: postscreen
+    and smtpd lines) finds in the log, with Postern's syslog name."""
+    tool = shutil.which("fail2ban-regex")
+    if tool is None:
+        return None
+    r = subprocess.run([tool, "-o", "ip", inst.log_file,
+                        "/etc/fail2ban/filter.d/postfix.conf[mode=aggressive, "
+                        "_daemon=postern/\\w+]"], capture_output=True, timeout=120)
+    return set(r.stdout.decode().split())
+
+
 def send_mail(c):
     assert c.cmd("EHLO client.example")[-1].startswith("250 ")
     assert c.cmd("MAIL FROM:<a@example.com>")[0].startswith("250")
@@ -129,6 +143,8 @@ def test_pregreet_drop(make_instance):
     inst.wait_log(r"PREGREET 20 after \d+\.\d\d from \[%s\]:%d: EHLO "
                   r"early.example\\r\\n" % (re.escape(src), c.port))
     inst.wait_log(r"DISCONNECT \[%s\]:%d" % (re.escape(src), c.port))
+    hosts = fail2ban_hosts(inst)
+    assert hosts is None or src in hosts, hosts
     # Not cached: a polite connection is tested again and passes.
     c = Conn(inst, src)
     assert c.reply()[-1] == "220 localhost ESMTP Postern"
@@ -161,6 +177,8 @@ def test_dnsbl_score_enforce(make_instance):
                       r"from=<s@spam.example>, to=<u@localhost>, proto=ESMTP, "
                       r"helo=<spam.example>" % (re.escape(bad), c.port, re.escape(bad)))
         inst.wait_log(r"DISCONNECT \[%s\]:%d" % (re.escape(bad), c.port))
+        hosts = fail2ban_hosts(inst)
+        assert hosts is None or bad in hosts, hosts
         # Below the threshold: passes, and goes on to smtpd.
         c = Conn(inst, grey)
         assert c.reply()[-1] == "220 localhost ESMTP Postern"
