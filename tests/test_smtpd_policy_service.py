@@ -236,3 +236,16 @@ def test_defer_if_permit_in_delayed_sender_list(make_instance):
                             "rejected: Try later")] * 2
         # The sender list ran once for the transaction.
         assert len(ps.requests) == 1
+
+
+def test_policy_in_etrn_restrictions(make_instance):
+    with PolicyServer(lambda req: "action=REJECT no flush for you") as ps:
+        inst = instance(make_instance, "",
+                        smtpd_etrn_restrictions="check_policy_service " + ps.spec)
+        c = Client(inst)
+        c.cmd("EHLO client.example")
+        code, text = c.cmd("ETRN example.com")
+        assert code == 554, text
+        c.cmd("QUIT")
+        assert ps.requests[-1]["protocol_state"] == "ETRN"
+        assert ps.requests[-1]["etrn_domain"] == "example.com"

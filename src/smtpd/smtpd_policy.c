@@ -292,6 +292,17 @@ smtpd_policy_server_port(SMTPD_STATE *state)
 	return port;
 }
 
+/* In smtpd_etrn_restrictions: the ETRN argument (the command line). */
+static const char *
+smtpd_policy_etrn(SMTPD_STATE *state)
+{
+	const char *s = vstring_str(state->buf);
+
+	if (strcmp(state->where, "ETRN") != 0 || strncasecmp(s, "ETRN", 4) != 0)
+		return "";
+	return s + 4 + strspn(s + 4, " \t");
+}
+
 /* The request, with every attribute Postfix sends. */
 static void
 smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
@@ -331,8 +342,7 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "encryption_cipher", tls ? tls->cipher : "");
 	snprintf(num, sizeof(num), "%d", tls ? tls->bits : 0);
 	smtpd_policy_attr(req, "encryption_keysize", num);
-	smtpd_policy_attr(req, "etrn_domain", strcmp(state->where, "ETRN") ?
-	    "" : c->rcpt);
+	smtpd_policy_attr(req, "etrn_domain", smtpd_policy_etrn(state));
 	smtpd_policy_attr(req, "stress", state->conf->stress ? "yes" : "");
 	smtpd_policy_attr(req, "server_address", state->laddr);
 	snprintf(num, sizeof(num), "%d", smtpd_policy_server_port(state));
