@@ -220,14 +220,13 @@ def test_master_cf_listing_and_errors(conf):
         "qmgr       unix  n       -       n       300     1       qmgr",
     ]
     p = run("-c", str(conf), "config", "-M", check=0)
-    assert len(p.stdout.splitlines()) == 11
+    assert len(p.stdout.splitlines()) == 12
     with open(conf / "master.cf", "a") as f:
         f.write("qmgr unix n - n 300 1 qmgr\n")
     p = run("-c", str(conf), "config", "-M", check=1)
     assert "duplicate unix service \"qmgr\"" in p.stderr
     p = run("-c", str(conf), "check", check=1)
-    with open(conf / "master.cf") as f:
-        last = len(f.readlines())       # the duplicate is the last line
+    last = len(open(conf / "master.cf").read().splitlines())   # the line just added
     assert "master.cf, line %d: duplicate" % last in p.stderr
 
 

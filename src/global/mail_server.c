@@ -46,7 +46,10 @@
  *	Status: mail_server_busy(1) writes 'B' to the status channel when a
  *	client is taken, mail_server_busy(0) writes 'I' when idle again; the
  *	master forks more processes (within maxproc) when none is idle. The
- *	single-client and trigger skeletons do this themselves. End of file
+ *	single-client and trigger skeletons do this themselves. Every
+ *	skeleton writes 'R' once post_init has returned: the master then
+ *	knows that the program can start, and replaces a process that dies
+ *	later at once instead of throttling the service. End of file
  *	on the status channel means that the master has gone or wants this
  *	process to leave (reload): an idle process exits at once, a busy one
  *	after its current client. SIGTERM ends an idle process at once and a
@@ -245,6 +248,25 @@ mail_server_fd_ok(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
+/*
+ * mail_server_logfile_ok - does maillog_file begin with one of the prefixes
+ * in maillog_file_prefixes? (As Postfix, so that a mistyped or hostile
+ * setting cannot make a daemon append to an arbitrary file.)
+ */
+int
+mail_server_logfile_ok(const char *file)
+{
+	ARGV	*prefixes = conf_list("maillog_file_prefixes");
+	size_t	 i;
+	int	 ok = 0;
+
+	for (i = 0; i < prefixes->argc && !ok; i++)
+		ok = strncmp(file, prefixes->argv[i],
+		    strlen(prefixes->argv[i])) == 0;
+	argv_free(prefixes);
+	return ok;
+}
+
 /* mail_server_logging - syslog or maillog_file, tagged syslog_name/program. */
 static void
 mail_server_logging(const char *prog)
@@ -358,6 +380,7 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 	argv_free(overrides);
 	ms.stress = *conf_str("stress") != 0;
 	mail_server_logging(prog);
+	(void)conf_compat_warn();
 	mail_server_signals();
 
 	if (!ms.standalone) {
@@ -385,6 +408,9 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 		mail_server_drop_privileges();
 	if (ms.ops->post_init != NULL)
 		ms.ops->post_init(ms.service, ms.argv);
+	/* Start-up is complete: a later death is no "bad command startup". */
+	if (ms.status_fd >= 0 && write(ms.status_fd, "R", 1) != 1 && msg_verbose)
+		msg_info("status channel: %m");
 	if (msg_verbose)
 		msg_info("service %s type %s ready", ms.service, ms.type);
 }

@@ -57,6 +57,7 @@ void	 mail_server_busy(int);
  * master.cf unpriv column "n"), -S (stand-alone).
  */
 const char *mail_server_service(void);
+int	 mail_server_logfile_ok(const char *);	/* maillog_file_prefixes */
 int	 mail_server_standalone(void);
 
 /*

@@ -45,6 +45,7 @@ typedef struct MASTER_SERV {
 	int	 total;			/* processes */
 	int	 throttled;
 	time_t	 last_use;		/* last time a process was busy */
+	int	 quick_deaths;		/* in a row, soon after start-up */
 	int	 stress;		/* process limit reached (master_stress) */
 	time_t	 stress_full;		/* last time seen full */
 	struct MASTER_SERV *next;
@@ -56,6 +57,8 @@ typedef struct MASTER_PROC {
 	int	 status_fd;		/* master end of the status channel */
 	int	 avail;
 	int	 use_count;
+	int	 ready;			/* said 'R': start-up completed */
+	time_t	 started;
 } MASTER_PROC;
 
 /* master.c: process-wide settings. */
@@ -101,6 +104,7 @@ void	 master_status_drain(MASTER_PROC *);
 /* master_wakeup.c */
 void	 master_wakeup_start(MASTER_SERV *);
 void	 master_wakeup_stop(MASTER_SERV *);
+void	 master_wakeup_now(MASTER_SERV *);
 
 /* master_sig.c */
 void	 master_sig_init(void);

@@ -191,12 +191,16 @@ master_conf_load(VSTRING *why)
 {
 	MASTER_TABLE *table;
 	MASTER_SERV *list = NULL, **tail = &list;
-	size_t	 i;
+	size_t	 i, j;
 
 	vstring_reset(why);
 	if ((table = master_ent_load(NULL, why)) == NULL)
 		return NULL;
 	for (i = 0; i < table->count; i++) {
+		for (j = 0; j < table->ent[i]->overrides->argc; j++)
+			(void)conf_compat_warn_override(
+			    table->ent[i]->overrides->argv[j],
+			    table->ent[i]->service);
 		if (master_conf_entry(table->ent[i], &tail, why) < 0) {
 			master_conf_free(list);
 			master_ent_table_free(table);

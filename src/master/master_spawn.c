@@ -29,10 +29,17 @@
  *	signal mask.
  *
  *	master_spawn_reap() collects every exited child. A process that
- *	ends abnormally (non-zero status or a signal) is logged; if it had
- *	not served a single client, the service is throttled: no new
- *	process for service_throttle_time seconds. A process that exits
- *	normally is just forgotten; its service starts another on demand.
+ *	ends abnormally (non-zero status or a signal) is logged. If it died
+ *	before it completed its start-up (no 'R' on its status channel, no
+ *	client served), the program cannot start: the service is throttled,
+ *	no new process for service_throttle_time seconds. One that had
+ *	started is replaced at once: a service with a wakeup timer (qmgr,
+ *	pickup) gets its wakeup now, which starts the new process; others
+ *	start one on demand as usual. Only a program that keeps dying
+ *	within a second of its start (MASTER_QUICK_DEATHS times in a row)
+ *	is throttled too, so that a crash loop cannot spin. A process that
+ *	exits normally is just forgotten; its service starts another on
+ *	demand.
  *
  *	master_spawn_retire() detaches a service's processes (reload or
  *	removal): their status channels are closed, so each one leaves when
@@ -57,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -66,6 +74,8 @@
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
+
+#define MASTER_QUICK_DEATHS	5	/* in a row, within a second of start */
 
 static HTABLE *master_procs;		/* pid text -> MASTER_PROC */
 
@@ -163,6 +173,7 @@ master_spawn(MASTER_SERV *serv)
 	proc->pid = pid;
 	proc->serv = serv;
 	proc->avail = 1;
+	proc->started = time(NULL);
 	serv->avail++;
 	serv->total++;
 	snprintf(key, sizeof(key), "%ld", (long)pid);
@@ -171,6 +182,29 @@ master_spawn(MASTER_SERV *serv)
 	if (msg_verbose)
 		msg_info("%s/%s: started process %ld", serv->type_name, serv->name,
 		    (long)pid);
+}
+
+/* master_spawn_died - an abnormal end: throttle, or replace it now. */
+static void
+master_spawn_died(MASTER_SERV *serv, MASTER_PROC *proc)
+{
+	if (!proc->ready && proc->use_count == 0) {
+		msg_warn("%s: bad command startup -- throttling", serv->command);
+		master_spawn_throttle(serv);
+		return;
+	}
+	if (time(NULL) - proc->started <= 1)
+		serv->quick_deaths++;
+	else
+		serv->quick_deaths = 0;
+	if (serv->quick_deaths >= MASTER_QUICK_DEATHS) {
+		msg_warn("%s: died %d times in a row soon after start-up -- "
+		    "throttling", serv->command, serv->quick_deaths);
+		serv->quick_deaths = 0;
+		master_spawn_throttle(serv);
+		return;
+	}
+	master_wakeup_now(serv);
 }
 
 /* master_spawn_forget - a process is gone: update its service. */
@@ -199,10 +233,8 @@ master_spawn_forget(MASTER_PROC *proc, int status)
 	if (proc->avail)
 		serv->avail--;
 	serv->total--;
-	if (abnormal && proc->use_count == 0 && !master_stopping) {
-		msg_warn("%s: bad command startup -- throttling", serv->command);
-		master_spawn_throttle(serv);
-	}
+	if (abnormal && !master_stopping)
+		master_spawn_died(serv, proc);
 	master_spawn_check(serv);
 }
 

@@ -23,6 +23,15 @@
  *	longer than smtp_pix_workaround_threshold_time.
  *
  *	smtp_out_text() writes a piece of one line; eol ends the line.
+ *	It is the only writer of content, so it is where the client
+ *	normalises line ends: a CR or LF inside the text (a bare CR kept
+ *	by smtpd as content, a queue file written by other means) ends the
+ *	output line there with CRLF, and a CR at the very end of a line
+ *	just before its end is dropped. The next output line is
+ *	dot-stuffed as usual. SMTP and LMTP output therefore never holds a
+ *	bare CR or LF, and <CR>.<CR> in the content goes out as
+ *	CRLF ".." CRLF: no receiver, whatever it takes as a line end, sees
+ *	the end of the data there (SMTP smuggling).
  * DIAGNOSTICS
  *	smtp_body_send() returns -1 when the content cannot be read or the
  *	connection fails (the session is then marked broken), 0 otherwise.
@@ -70,8 +79,10 @@ smtp_out_write(SMTP_OUT *out, const char *s, size_t len)
 		out->err = 1;
 }
 
-void
-smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
+/* smtp_out_piece - a piece of one line without CR or LF */
+
+static void
+smtp_out_piece(SMTP_OUT *out, const char *s, size_t len, int eol)
 {
 	size_t	 room, n;
 
@@ -100,6 +111,30 @@ smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
 		smtp_out_write(out, "\r\n", 2);
 		out->col = 0;
 	}
+}
+
+void
+smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
+{
+	const char *end = s + len, *cr = NULL, *p;
+
+	for (;;) {
+		/* The next CR (remembered across LFs) and any LF before it. */
+		if (cr == NULL || cr < s)
+			cr = memchr(s, '\r', end - s);
+		if ((p = memchr(s, '\n', (cr ? cr : end) - s)) == NULL && (p = cr) == NULL)
+			break;
+		if (*p == '\r' && p + 1 == end && eol) {
+			/* "text CR" then the line end: one line end. */
+			smtp_out_piece(out, s, p - s, 1);
+			return;
+		}
+		smtp_out_piece(out, s, p - s, 1);
+		s = p + 1;
+		if (*p == '\r' && s < end && *s == '\n')
+			s++;
+	}
+	smtp_out_piece(out, s, end - s, eol);
 }
 
 /* smtp_body_line - one piece of a content line, to the converter or out */

@@ -50,8 +50,6 @@ smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
 	state->reply = vstring_alloc(256);
 	state->check_reply = vstring_alloc(256);
 	state->rcpts = argv_alloc(8);
-	state->msg.hdr = vstring_alloc(1024);
-	state->msg.line = vstring_alloc(256);
 	state->dsn_ret = QF_RET_NONE;
 }
 
@@ -59,15 +57,16 @@ static void
 smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
+	smtpd_sasl_reset(state);
 	smtpd_rbl_free(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
+	if (state->ehlo_discard)
+		argv_free(state->ehlo_discard);
 	vstring_free(state->buf);
 	vstring_free(state->reply);
 	vstring_free(state->check_reply);
 	argv_free(state->rcpts);
-	vstring_free(state->msg.hdr);
-	vstring_free(state->msg.line);
 }
 
 /* local_header_rewrite_clients: a small restriction-like list. */

@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
+#include "cleanup.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -49,15 +50,16 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
-	const char *always_bcc;
 	int	 stress;		/* values below read under stress */
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
 	int	 err_sleep;
 	int	 rcpt_limit;
+	int	 rcpt_overlim;		/* smtpd_recipient_overshoot_limit */
 	int	 junk_limit;
 	long long size_limit;
+	long long queue_minfree;	/* queue_minfree */
 	long long line_limit;
 	long long hdr_limit;
 	int	 disable_vrfy;
@@ -75,7 +77,12 @@ typedef struct SMTPD_CONF {
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
-	MAIL_ADDR_MAPS *rcpt_bcc_maps;
+	MAIL_ADDR_MAPS *relocated_maps;
+	MAIL_ADDR_MAPS *canon_maps;
+	MAIL_ADDR_MAPS *rcpt_canon_maps;
+	MAIL_ADDR_MAPS *virt_alias_maps;
+	MAIL_ADDR_MAPS *virt_mailbox_maps;
+	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -91,9 +98,20 @@ typedef struct SMTPD_CONF {
 	int	 access_defer_code;
 	int	 unknown_local_code;
 	int	 unknown_relay_code;
+	int	 unknown_valias_code;
+	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
+	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */
+	int	 port_logging;		/* smtpd_client_port_logging */
+	int	 strict_821;		/* strict_rfc821_envelopes */
+	int	 soft_bounce;		/* soft_bounce: 5xx replies become 4xx */
+	int	 smtputf8;		/* smtputf8_enable */
+	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
+	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
+	ARGV	*noop_cmds;		/* smtpd_noop_commands */
+	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -101,6 +119,19 @@ typedef struct SMTPD_CONF {
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	/* SASL (smtpd_sasl.c) */
+	int	 sasl_enable;		/* smtpd_sasl_auth_enable */
+	int	 sasl_auth_only;	/* smtpd_tls_auth_only */
+	int	 sasl_broken;		/* broken_sasl_auth_clients */
+	int	 sasl_header;		/* smtpd_sasl_authenticated_header */
+	int	 sasl_resp_limit;	/* smtpd_sasl_response_limit */
+	int	 sasl_sec;		/* smtpd_sasl_security_options */
+	int	 sasl_tls_sec;		/* smtpd_sasl_tls_security_options */
+	const char *sasl_service;
+	const char *sasl_realm;
+	ADDR_MATCH *sasl_excl;		/* smtpd_sasl_exceptions_networks */
+	MAIL_ADDR_MAPS *login_maps;	/* smtpd_sender_login_maps */
+	struct XSASL_SERVER_IMPL *sasl_impl;	/* null: AUTH is off */
 } SMTPD_CONF;
 
 /* smtpd_tls_security_level values. */
@@ -118,19 +149,11 @@ typedef struct SMTPD_STAT {
 
 /* Message reception (DATA and BDAT share it). */
 typedef struct SMTPD_MSG {
-	int	 in_header;		/* still in the header section */
-	int	 have_msgid;
-	int	 have_date;
 	int	 too_big;		/* message_size_limit exceeded */
-	int	 write_err;		/* queue file write failed */
+	int	 write_err;		/* unused: cleanup(3) reports errors */
 	int	 bare_lf;		/* saw a bare LF (reject mode) */
 	long long size;			/* content bytes received */
-	VSTRING	*hdr;			/* buffered header section */
-	VSTRING	*line;			/* one logical line being assembled */
-	long long hdr_cur;		/* bytes in the current header field */
-	int	 hdr_cut;		/* current header over header_size_limit */
 	int	 pending_cr;		/* BDAT: chunk ended in CR */
-	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
 
 /*
@@ -167,6 +190,7 @@ typedef struct SMTPD_STATE {
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
 	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
@@ -179,6 +203,13 @@ typedef struct SMTPD_STATE {
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
+	/* SMTP AUTH (smtpd_sasl.c). */
+	struct XSASL_SERVER *sasl;	/* back-end session, or null */
+	char	*sasl_username;		/* null: not authenticated */
+	char	*sasl_method;
+	char	*sasl_sender;		/* MAIL FROM AUTH=<...> */
+	int	 sasl_tries;		/* AUTH commands so far */
+	int	 sasl_busy;		/* reading a response: do not echo it */
 	VSTRING	*buf;			/* command line */
 	VSTRING	*reply;			/* scratch for replies */
 	VSTRING	*check_reply;		/* restriction reject text */
@@ -191,9 +222,10 @@ typedef struct SMTPD_STATE {
 	int	 dsn_ret;
 	char	*dsn_envid;
 	int	 rcpt_count;
+	int	 rcpt_overshoot;	/* RCPTs refused beyond rcpt_limit */
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
-	QF_WRITER *qf;
+	CLEANUP	*cleanup;		/* the message being queued */
 	char	 queue_id[QF_ID_LEN + 1];
 	int	 hold;
 	int	 discard;
@@ -216,15 +248,23 @@ int	 smtpd_stress_update(void);	/* 1: stress changed, limits re-read */
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
+int	 smtpd_chat_query_limit(SMTPD_STATE *, int);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd_ehlo.c */
+void	 smtpd_ehlo_reply(SMTPD_STATE *, ARGV *);
+int	 smtpd_ehlo_discarded(SMTPD_STATE *, const char *);
+int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 
 /* smtpd_cmd.c */
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
 int	 smtpd_proto_mail(SMTPD_STATE *, const char *);
@@ -242,6 +282,15 @@ int	 smtpd_tls_required(SMTPD_STATE *);
 void	 smtpd_tls_received(SMTPD_STATE *, VSTRING *);
 void	 smtpd_tls_end(SMTPD_STATE *);
 
+/* smtpd_sasl.c, smtpd_sasl_check.c */
+void	 smtpd_sasl_conf(SMTPD_CONF *);
+void	 smtpd_sasl_ehlo(SMTPD_STATE *, ARGV *);
+int	 smtpd_sasl_cmd(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_reset(SMTPD_STATE *);
+int	 smtpd_sasl_mail_opt(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_log(SMTPD_STATE *, VSTRING *);
+void	 smtpd_sasl_received(SMTPD_STATE *, VSTRING *);
+
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);
 
@@ -258,9 +307,8 @@ void	 smtpd_msg_end(SMTPD_STATE *);
 int	 smtpd_queue_open(SMTPD_STATE *);
 int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
 void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
-void	 smtpd_queue_bcc(SMTPD_STATE *);
 void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
-int	 smtpd_queue_commit(SMTPD_STATE *);
+int	 smtpd_queue_commit(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_abort(SMTPD_STATE *);
 
 /* smtpd_check.c: one restriction list evaluation */
@@ -281,6 +329,7 @@ int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
+int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];
@@ -305,8 +354,11 @@ const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
 #define SMTPD_DEST_RELAY	RESOLVE_CLASS_RELAY
 #define SMTPD_DEST_OTHER	RESOLVE_CLASS_OTHER
+#define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
+#define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
-int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
+int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
+	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */

@@ -35,8 +35,8 @@
  *	access order). The null address is "<>".
  * .PP
  *	Tables that are not exact-key tables (regexp, pcre, cidr) are
- *	queried with the whole name and/or address only. A "proxy:" prefix
- *	is ignored. The value found is stored in result.
+ *	queried with the whole name and/or address only; a "proxy:" table
+ *	is the kind of the table behind it. The value found is stored in result.
  * DIAGNOSTICS
  *	smtpd_access_find(): 1 when found, 0 when not found, -1 on a lookup
  *	error (logged). The others return SMTPD_CHECK_* results.
@@ -125,8 +125,6 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 	DICT	*dict;
 	int	 r = 0;
 
-	if (strncmp(spec, "proxy:", 6) == 0)
-		spec += 6;
 	dict = dict_lookup_open(spec);
 	switch (kind) {
 	case SMTPD_ACCESS_MAIL:
@@ -135,11 +133,11 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 		if (strcmp(key, "unknown") != 0)
 			r = smtpd_access_domain(dict, key, conf, result);
 		if (r == 0)
-			r = dict->ops->fixed ? smtpd_access_addr(dict, addr, result) :
+			r = dict->fixed ? smtpd_access_addr(dict, addr, result) :
 			    smtpd_access_get(dict, addr, result);
 		return r;
 	default:
-		if (*key == '[' || !dict->ops->fixed)
+		if (*key == '[' || !dict->fixed)
 			return smtpd_access_get(dict, key, result);
 		return smtpd_access_domain(dict, key, conf, result);
 	}

@@ -23,7 +23,7 @@
  *
  *	Supported restrictions: permit, reject, defer, warn_if_reject,
  *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
- *	(never matches: no AUTH yet), reject_unknown_client_hostname,
+ *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c), reject_unknown_client_hostname,
  *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
  *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
  *	reject_non_fqdn_sender, reject_non_fqdn_recipient,
@@ -40,7 +40,10 @@
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
- *	restrictions, evaluated in place. An unknown restriction is a
+ *	restrictions, evaluated in place. A name listed in
+ *	smtpd_restriction_classes stands for the restriction list that
+ *	main.cf gives it (Postfix's restriction classes), evaluated in place
+ *	wherever it appears. An unknown restriction is a
  *	configuration error: "451 4.3.5 Server configuration error".
  *
  *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
@@ -92,33 +95,62 @@ smtpd_check_hostname_valid(const char *name)
 	return *name == '[' ? valid_hostliteral(name) : valid_hostname(name, 1);
 }
 
+/* The reject code and table name of an unknown address, by class. */
+static void
+smtpd_check_unknown(const SMTPD_CONF *conf, int class, int *code,
+    const char **table)
+{
+	switch (class) {
+	case SMTPD_DEST_LOCAL:
+		*code = conf->unknown_local_code;
+		*table = "local recipient";
+		break;
+	case SMTPD_DEST_VALIAS:
+		*code = conf->unknown_valias_code;
+		*table = "virtual alias";
+		break;
+	case SMTPD_DEST_VMAILBOX:
+		*code = conf->unknown_vmailbox_code;
+		*table = "virtual mailbox";
+		break;
+	default:
+		*code = conf->unknown_relay_code;
+		*table = "relay recipient";
+		break;
+	}
+}
+
 /* reject_unlisted_recipient / reject_unlisted_sender. */
 static int
 smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 {
 	char	*q = smtpd_resolve_qualify(c->state->conf, addr);
-	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO;
+	VSTRING	*moved = vstring_alloc(64);
+	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO, code;
 	const char *what = rcpt ? "Recipient address" : "Sender address";
+	const char *table;
 
 	class = smtpd_resolve_class(c->state, q, &err);
 	/* RFC 5321 4.5.1: the postmaster always exists (as in Postfix). */
 	if (!err && !(rcpt && class == SMTPD_DEST_LOCAL
 	    && (strncasecmp(q, "postmaster@", 11) == 0
 	    || strncasecmp(q, "mailer-daemon@", 14) == 0)))
-		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
+		known = smtpd_resolve_known_rcpt(c->state, q, class, &err, moved);
+	smtpd_check_unknown(c->state->conf, class, &code, &table);
 	if (err)
 		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "
 		    "Temporary lookup failure", addr, what);
+	else if (vstring_len(moved) > 0)
+		r = smtpd_reject(c, 550, "5.1.6", "<%s>: %s rejected: "
+		    "User has moved to %s", addr, what, vstring_str(moved));
 	else if (!known)
-		r = smtpd_reject(c, class == SMTPD_DEST_LOCAL ?
-		    c->state->conf->unknown_local_code :
-		    c->state->conf->unknown_relay_code, rcpt ? "5.1.1" : "5.1.0",
-		    "<%s>: %s rejected: User unknown in %s recipient table",
-		    addr, what, class == SMTPD_DEST_LOCAL ? "local" : "relay");
+		r = smtpd_reject(c, code, rcpt ? "5.1.1" : "5.1.0",
+		    "<%s>: %s rejected: User unknown in %s table",
+		    addr, what, table);
+	vstring_free(moved);
 	myfree(q);
 	return r;
 }
-
 
 static int
 smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)
@@ -233,6 +265,7 @@ static int
 smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 {
 	SMTPD_STATE *state = c->state;
+	int	 r;
 
 #define IS(w)	(strcasecmp(name, w) == 0)
 	if (IS("permit"))
@@ -249,7 +282,9 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return state->family != AF_UNIX && (strcmp(state->addr,
 		    state->laddr) == 0 || smtpd_peer_local_addr(state->addr)) ?
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
-	if (IS("permit_sasl_authenticated") || IS("reject_unauth_pipelining"))
+	if ((r = smtpd_sasl_check(c, name)) != -2)	/* smtpd_sasl_check.c */
+		return r;
+	if (IS("reject_unauth_pipelining"))
 		return SMTPD_CHECK_DUNNO;
 	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
 		return smtpd_peer_unknown(c, 0);
@@ -303,6 +338,43 @@ static const struct {
 	{NULL, 0, NULL},
 };
 
+/*
+ * A name of smtpd_restriction_classes: its main.cf value is a restriction
+ * list, evaluated in place (access table results use them most); -2 when
+ * name is not a class.
+ */
+static int
+smtpd_check_class(SMTPD_CHECK *c, const char *name)
+{
+	const ARGV *classes = c->state->conf->restriction_classes;
+	const char *value;
+	ARGV	*list;
+	int	 r;
+
+	for (size_t k = 0; k < classes->argc; k++) {
+		if (strcmp(classes->argv[k], name) != 0)
+			continue;
+		if ((value = conf_lookup(name)) == NULL) {
+			msg_warn("restriction class %s is not defined in main.cf",
+			    name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		if (c->depth >= SMTPD_CHECK_DEPTH) {
+			msg_warn("restriction class %s nested too deeply", name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		list = conf_split_list(value);
+		c->depth++;
+		r = smtpd_check_list(c, list);
+		c->depth--;
+		argv_free(list);
+		return r;
+	}
+	return -2;
+}
+
 static int
 smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 {
@@ -327,6 +399,8 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 		return smtpd_check_with_arg[k].fn(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
 	}
+	if ((r = smtpd_check_class(c, name)) != -2)
+		return r;
 	msg_warn("unknown smtpd restriction: \"%s\"", name);
 	return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
 }

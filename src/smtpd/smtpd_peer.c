@@ -217,6 +217,11 @@ smtpd_peer_init(SMTPD_STATE *state)
 	}
 	state->namaddr = mystrdup(sock_addr_hostaddr(buf, state->name,
 	    state->addr, 0));
+	if (state->conf->port_logging && state->family != AF_UNIX) {
+		vstring_sprintf(buf, "%s:%d", state->namaddr, state->port);
+		myfree(state->namaddr);
+		state->namaddr = mystrdup(vstring_str(buf));
+	}
 	vstring_free(buf);
 }
 

@@ -621,6 +621,6 @@ smtpd_policy_headers(SMTPD_STATE *state, VSTRING *out)
 	vstring_reset(out);
 	for (size_t i = 0; act->prepend && i < act->prepend->argc; i++)
 		vstring_sprintf_append(out, "%s\n", act->prepend->argv[i]);
-	if (act->filter && state->qf)
-		qf_set_attr(state->qf, "content_filter", act->filter);
+	if (act->filter && state->cleanup)
+		cleanup_attr(state->cleanup, "content_filter", act->filter);
 }

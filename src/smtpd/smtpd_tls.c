@@ -176,6 +176,7 @@ smtpd_tls_cmd(SMTPD_STATE *state, const char *args)
 		return -1;
 	/* RFC 3207 4.2: forget everything learned before. */
 	smtpd_proto_reset(state);
+	smtpd_sasl_reset(state);
 	myfree(state->helo);
 	state->helo = NULL;
 	state->ehlo = 0;
