@@ -325,10 +325,9 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "client_name", state->name);
 	smtpd_policy_attr(req, "reverse_client_name", state->reverse_name);
 	smtpd_policy_attr(req, "instance", smtpd_policy_instance(state));
-	/* No SASL in this server: the attributes are sent empty. */
-	smtpd_policy_attr(req, "sasl_method", "");
-	smtpd_policy_attr(req, "sasl_username", "");
-	smtpd_policy_attr(req, "sasl_sender", "");
+	smtpd_policy_attr(req, "sasl_method", state->sasl_method);
+	smtpd_policy_attr(req, "sasl_username", state->sasl_username);
+	smtpd_policy_attr(req, "sasl_sender", state->sasl_sender);
 	snprintf(num, sizeof(num), "%lld", state->msg.size > 0 ?
 	    state->msg.size : state->decl_size);
 	smtpd_policy_attr(req, "size", num);
