@@ -2,6 +2,7 @@
 the cleanup stage (before the 250), and smtp_header_checks on delivery."""
 
 import os
+import re
 import smtplib
 
 import pytest
@@ -93,7 +94,9 @@ def test_hold_visible_in_queue(make_instance, sink, tmp_path):
     inst.wait_log(r"%s: hold: header Subject: hold me please from "
                   r"localhost\[127\.0\.0\.1\];.*: held for review" % qid)
     wait_for(lambda: inst.queue_files("hold"), 10, "file in hold/")
-    inst.wait_log(r"%s: from=<s@client\.test>, size=\d+, nrcpt=1 \(queue hold\)" % qid)
+    # The "from=<...>, size=..." line is the qmgr's: a held message gets it
+    # when it is released, not now (as in Postfix).
+    assert not re.search(r"%s: from=<" % qid, inst.log())
     out = inst.smtpctl(["show", "queue"]).stdout.decode()
     assert qid.lower() in out.lower()
     assert sink.messages == []

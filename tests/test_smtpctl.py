@@ -664,10 +664,11 @@ def test_trace_expand_lookup_bounce(make_instance, down, tmp_path):
     assert _until_logged(inst, lambda: send(inst, ["team@localhost"]),
                          r"local\[\d+\]: expand: \w{8}: alias team -> %s" % re.escape(rcpt_user())), \
         inst.log_tail()
-    assert re.search(r"local\[\d+\]: lookup: table hash:\S+aliases key \"team\": found \"%s\""
-                     % re.escape(rcpt_user()), inst.log()), inst.log_tail()
+    # Values are not logged (tables may hold passwords): only their size.
+    assert re.search(r"local\[\d+\]: lookup: table hash:\S+aliases key \"team\": found \(%d bytes\)"
+                     % len(rcpt_user()), inst.log()), inst.log_tail()
     # The qmgr's own lookups (transport_maps).
-    qmgr_lookup = r"qmgr\[\d+\]: lookup: table inline:\{[^}]*\} key \"s\.test\": found \"smtp:"
+    qmgr_lookup = r"qmgr\[\d+\]: lookup: table inline:\{[^}]*\} key \"s\.test\": found \(\d+ bytes\)"
     assert _until_logged(inst, lambda: send(inst, ["x@s.test"]), qmgr_lookup), inst.log_tail()
     assert _until_logged(inst, lambda: send(inst, ["nobody@s.test"]),
                          r"bounce\[\d+\]: bounce: \w{8}: composing non-delivery notice to "

@@ -225,3 +225,27 @@ def test_garbage_and_huge_answers(make_instance):
         assert re.search(r"problem talking to server \S+: reply without action", log)
         assert re.search(r"problem talking to server \S+: reply line longer than", log)
         assert re.search(r"problem talking to server \S+: reply has too many lines", log)
+
+
+def test_defer_if_permit_in_delayed_sender_list(make_instance):
+    with PolicyServer(lambda req: "action=DEFER_IF_PERMIT 4.2.0 Try later") as ps:
+        inst = instance(make_instance, "",
+                        smtpd_sender_restrictions="check_policy_service " + ps.spec)
+        replies, _ = session(inst, ["a@localhost", "b@localhost"], data=False)
+        assert replies == [(450, "450 4.2.0 <s@example.com>: Sender address "
+                            "rejected: Try later")] * 2
+        # The sender list ran once for the transaction.
+        assert len(ps.requests) == 1
+
+
+def test_policy_in_etrn_restrictions(make_instance):
+    with PolicyServer(lambda req: "action=REJECT no flush for you") as ps:
+        inst = instance(make_instance, "",
+                        smtpd_etrn_restrictions="check_policy_service " + ps.spec)
+        c = Client(inst)
+        c.cmd("EHLO client.example")
+        code, text = c.cmd("ETRN example.com")
+        assert code == 554, text
+        c.cmd("QUIT")
+        assert ps.requests[-1]["protocol_state"] == "ETRN"
+        assert ps.requests[-1]["etrn_domain"] == "example.com"

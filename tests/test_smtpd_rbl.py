@@ -8,6 +8,7 @@ import time
 
 from dnsserver import DNSServer
 from harness import random_loopback
+from test_screen import fail2ban_hosts
 from test_smtpd_lib import Client, smtpd_instance
 
 
@@ -55,6 +56,9 @@ def test_reject_rbl_client_default_reply(make_instance):
                       r"bl.test; Listed, see http://bl.test/q; from=<s@example.com> "
                       r"to=<u@localhost> proto=ESMTP helo=<client.example>"
                       % (re.escape(src), re.escape(src)))
+        # fail2ban's postfix filter reads the reject.
+        hosts = fail2ban_hosts(inst)
+        assert hosts is None or src in hosts, hosts
         # Not listed: accepted.
         assert rcpt(inst, source(inst))[0] == 250
 

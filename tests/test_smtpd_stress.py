@@ -114,19 +114,24 @@ def test_flood_from_one_address_does_not_starve_others(make_instance):
     conns, stop = [], threading.Event()
     t = threading.Thread(target=flood, args=(inst, bad, 300, conns, stop))
     t.start()
-    worst = 0.0
+    ramp = []
     try:
         deadline = time.monotonic() + 20
         while t.is_alive() and time.monotonic() < deadline:
-            worst = max(worst, greeting_time(inst, good))
+            ramp.append(greeting_time(inst, good))
         t.join(30)
         assert len(conns) == 300
-        # All 300 are connected now (50 held, the rest told to go away):
-        # another client is still greeted at once, again and again.
-        for _ in range(10):
-            worst = max(worst, greeting_time(inst, good))
-        assert worst < 3, "greeting took %.1fs during the flood" % worst
-        inst.wait_log(r"warning: Connection concurrency limit exceeded: 51 from "
+        # While the flood arrives, the other client waits behind the flood's
+        # connections in the listen queue until enough smtpd processes have
+        # started to turn them away: seconds, however busy this machine is
+        # (the test suite runs in parallel on two cores).
+        assert max(ramp, default=0) < 10, "greeting took %.1fs while the " \
+            "flood arrived" % max(ramp)
+        # All 300 are connected now (at most 50 held, the rest told to go away):
+        # another client is greeted at once, again and again.
+        steady = [greeting_time(inst, good) for _ in range(10)]
+        assert max(steady) < 3, "greeting took %.1fs during the flood" % max(steady)
+        inst.wait_log(r"warning: Connection concurrency limit exceeded: 5\d from "
                       r"unknown\[%s\] for service" % re.escape(bad))
         # Count the flood's greetings: at most the limit got 220.
         greeted = refused = 0
@@ -137,7 +142,9 @@ def test_flood_from_one_address_does_not_starve_others(make_instance):
                 greeted += 1
             elif data.startswith(b"421 4.7.0 localhost Error: too many connections"):
                 refused += 1
-        assert greeted == 50 and refused == 250, (greeted, refused)
+        # Never more than the limit; two smtpds that count each other at
+        # the same moment may both refuse, so a few fewer is possible.
+        assert 45 <= greeted <= 50 and greeted + refused == 300, (greeted, refused)
     finally:
         stop.set()
         t.join(30)

@@ -155,7 +155,11 @@ map_close_all(DICT **dicts, int n)
 	myfree(dicts);
 }
 
-/* 0 found, 1 not found, 2 error. */
+/*
+ * 0 found, 1 not found, MAP_TEMPFAIL when a table could not answer (a
+ * database server down: never to be mistaken for "not found").
+ */
+#define MAP_TEMPFAIL	3
 static int
 map_query_one(DICT **dicts, int n, const char *key, const char **value)
 {
@@ -170,7 +174,7 @@ map_query_one(DICT **dicts, int n, const char *key, const char **value)
 			;
 		msg_error("%s: %s", i < n ? dicts[i]->spec : "table",
 		    i < n ? dict_error_text(dicts[i]) : "lookup error");
-		return 2;
+		return MAP_TEMPFAIL;
 	}
 	return 1;
 }
@@ -194,8 +198,8 @@ map_query(const char *key, char **args, int n, const MAP_OPTS *opts)
 			if (vstring_len(line) == 0)
 				continue;
 			rc = map_query_one(dicts, n, vstring_str(line), &value);
-			if (rc == 2) {
-				status = 2;
+			if (rc == MAP_TEMPFAIL) {
+				status = rc;
 				break;
 			}
 			if (rc == 0) {
@@ -343,7 +347,13 @@ map_finish(int status)
 		msg_error("write to standard output: %s", strerror(errno));
 		status = 2;
 	}
-	/* As postmap(1): an error (a fatal there) exits 1, like "not found". */
+	/*
+	 * As postmap(1): an error (a fatal there) exits 1, like "not found";
+	 * but a lookup that failed temporarily exits 2, so that a script can
+	 * tell a database that is down from a key that is not there.
+	 */
+	if (status == MAP_TEMPFAIL)
+		return 2;
 	return status == 2 ? 1 : status;
 }
 

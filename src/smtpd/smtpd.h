@@ -188,6 +188,7 @@ typedef struct SMTPD_ACTIONS {
 	char	*filter;		/* FILTER transport:nexthop, or null */
 	char	*defer_if_permit;	/* reply, or null */
 	char	*defer_if_reject;	/* reply, or null */
+	char	*delayed_dip;		/* DEFER_IF_PERMIT of the delayed lists */
 	char	 instance[64];		/* policy "instance": per transaction */
 } SMTPD_ACTIONS;
 
@@ -443,6 +444,7 @@ int	 smtpd_policy_action(SMTPD_CHECK *, const char *, const char *);
 void	 smtpd_policy_stage(SMTPD_STATE *);
 int	 smtpd_policy_finish(SMTPD_CHECK *, int);
 void	 smtpd_policy_reset(SMTPD_STATE *);
+void	 smtpd_policy_delayed(SMTPD_STATE *, int);
 void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_rbl.c: DNS block and allow lists */

@@ -475,6 +475,7 @@ smtpd_check_delayed(SMTPD_STATE *state, const char *rcpt)
 	int	 r;
 
 	if (state->sender_checked) {
+		smtpd_policy_delayed(state, 0);	/* their DEFER_IF_PERMIT */
 		if (state->sender_check_result != SMTPD_CHECK_REJECT)
 			return state->sender_check_result;
 		vstring_strcpy(state->check_reply, state->sender_check_reply);
@@ -488,6 +489,7 @@ smtpd_check_delayed(SMTPD_STATE *state, const char *rcpt)
 		r = smtpd_check_run(state, conf->sender_rest, SMTPD_CLASS_SENDER,
 		    rcpt);
 	state->sender_checked = 1;
+	smtpd_policy_delayed(state, 1);
 	state->sender_check_result = r == SMTPD_CHECK_REJECT ? r :
 	    SMTPD_CHECK_DUNNO;
 	myfree(state->sender_check_reply);

@@ -11,6 +11,7 @@
  *	void smtpd_policy_stage(SMTPD_STATE *state);
  *	int  smtpd_policy_finish(SMTPD_CHECK *c, int result);
  *	void smtpd_policy_reset(SMTPD_STATE *state);
+ *	void smtpd_policy_delayed(SMTPD_STATE *state, int save);
  *	void smtpd_policy_headers(SMTPD_STATE *state, VSTRING *out);
  * DESCRIPTION
  *	smtpd_policy_check() implements "check_policy_service inet:host:port"
@@ -67,7 +68,9 @@
  *	smtpd_policy_stage() starts a restriction stage (forgets pending
  *	DEFER_IF_* replies); smtpd_policy_finish() ends it, turning a
  *	non-reject result into the DEFER_IF_PERMIT reply when one is
- *	pending. smtpd_policy_reset() forgets the transaction's actions;
+ *	pending; smtpd_policy_delayed() keeps the DEFER_IF_PERMIT of the
+ *	lists that smtpd_delay_reject runs once per transaction for the
+ *	later recipients. smtpd_policy_reset() forgets the transaction's actions;
  *	smtpd_policy_headers() writes the PREPEND headers and records
  *	FILTER in the queue file, at the start of the message.
  * DIAGNOSTICS
@@ -289,6 +292,17 @@ smtpd_policy_server_port(SMTPD_STATE *state)
 	return port;
 }
 
+/* In smtpd_etrn_restrictions: the ETRN argument (the command line). */
+static const char *
+smtpd_policy_etrn(SMTPD_STATE *state)
+{
+	const char *s = vstring_str(state->buf);
+
+	if (strcmp(state->where, "ETRN") != 0 || strncasecmp(s, "ETRN", 4) != 0)
+		return "";
+	return s + 4 + strspn(s + 4, " \t");
+}
+
 /* The request, with every attribute Postfix sends. */
 static void
 smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
@@ -311,10 +325,9 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "client_name", state->name);
 	smtpd_policy_attr(req, "reverse_client_name", state->reverse_name);
 	smtpd_policy_attr(req, "instance", smtpd_policy_instance(state));
-	/* No SASL in this server: the attributes are sent empty. */
-	smtpd_policy_attr(req, "sasl_method", "");
-	smtpd_policy_attr(req, "sasl_username", "");
-	smtpd_policy_attr(req, "sasl_sender", "");
+	smtpd_policy_attr(req, "sasl_method", state->sasl_method);
+	smtpd_policy_attr(req, "sasl_username", state->sasl_username);
+	smtpd_policy_attr(req, "sasl_sender", state->sasl_sender);
 	snprintf(num, sizeof(num), "%lld", state->msg.size > 0 ?
 	    state->msg.size : state->decl_size);
 	smtpd_policy_attr(req, "size", num);
@@ -328,8 +341,7 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "encryption_cipher", tls ? tls->cipher : "");
 	snprintf(num, sizeof(num), "%d", tls ? tls->bits : 0);
 	smtpd_policy_attr(req, "encryption_keysize", num);
-	smtpd_policy_attr(req, "etrn_domain", strcmp(state->where, "ETRN") ?
-	    "" : c->rcpt);
+	smtpd_policy_attr(req, "etrn_domain", smtpd_policy_etrn(state));
 	smtpd_policy_attr(req, "stress", state->conf->stress ? "yes" : "");
 	smtpd_policy_attr(req, "server_address", state->laddr);
 	snprintf(num, sizeof(num), "%d", smtpd_policy_server_port(state));
@@ -565,6 +577,24 @@ smtpd_policy_finish(SMTPD_CHECK *c, int result)
 	return result;
 }
 
+/*
+ * With smtpd_delay_reject the client, helo and sender lists run once per
+ * transaction: keep their DEFER_IF_PERMIT (save) for the next recipients
+ * (restore).
+ */
+void
+smtpd_policy_delayed(SMTPD_STATE *state, int save)
+{
+	SMTPD_ACTIONS *act = &state->act;
+
+	if (save) {
+		myfree(act->delayed_dip);
+		act->delayed_dip = act->defer_if_permit ?
+		    mystrdup(act->defer_if_permit) : NULL;
+	} else if (act->delayed_dip && act->defer_if_permit == NULL)
+		act->defer_if_permit = mystrdup(act->delayed_dip);
+}
+
 void
 smtpd_policy_reset(SMTPD_STATE *state)
 {
@@ -576,7 +606,8 @@ smtpd_policy_reset(SMTPD_STATE *state)
 	act->prepend = NULL;
 	myfree(act->redirect);
 	myfree(act->filter);
-	act->redirect = act->filter = NULL;
+	myfree(act->delayed_dip);
+	act->redirect = act->filter = act->delayed_dip = NULL;
 	act->redirected = 0;
 	act->instance[0] = 0;
 }

@@ -312,6 +312,10 @@ smtpd_sasl_cmd(SMTPD_STATE *state, const char *args)
 		smtpd_chat_reply(state, "501 5.5.4 Syntax: AUTH mechanism");
 		return -1;
 	}
+	if (smtpd_anvil_auth(state) < 0) {	/* smtpd_client_auth_rate_limit */
+		argv_free(words);
+		return -1;
+	}
 	/* A fresh back-end session for each attempt: no state carries over. */
 	if (state->sasl_tries++ > 0 && state->sasl) {
 		state->sasl->free(state->sasl);

@@ -413,11 +413,19 @@ dict_get(DICT *dict, const char *key)
 	if ((key = dict_prepare(dict, key, "get")) == NULL)
 		return NULL;
 	value = dict->ops->get(dict, key);
-	/* smtpctl trace lookup (or log verbose): every table lookup. */
-	if (msg_verbose)
-		msg_info("lookup: table %s key \"%.200s\": %s%.200s%s", dict->spec,
-		    key, value ? "found \"" : dict->error ? "error" : "not found",
-		    value ? value : "", value ? "\"" : "");
+	/*
+	 * smtpctl trace lookup (or log verbose): every table lookup. The
+	 * value is not logged: tables hold passwords (smtp_sasl_password_maps,
+	 * the SASL credentials tables), which no log level may show.
+	 */
+	if (msg_verbose) {
+		if (value)
+			msg_info("lookup: table %s key \"%.200s\": found (%zu bytes)",
+			    dict->spec, key, strlen(value));
+		else
+			msg_info("lookup: table %s key \"%.200s\": %s", dict->spec,
+			    key, dict->error ? "error" : "not found");
+	}
 	return value;
 }
 
