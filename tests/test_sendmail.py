@@ -191,7 +191,8 @@ def test_pickup_moves_bad_file_to_corrupt(pickup_instance):
     corrupt = os.path.join(inst.queue_dir, "corrupt", "maildrop.0badf11e")
     wait_for(lambda: os.path.exists(corrupt), 10, "bad file in corrupt/")
     inst.wait_log(r"maildrop file 0badf11e: not a maildrop file; moved to")
-    assert maildrop_files(inst) == []
+    # pickup removes a maildrop file once its queue file is committed.
+    wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied")
 
 
 def test_sendmail_q_without_master(make_instance):

@@ -1,7 +1,7 @@
 """soft_bounce: what would bounce is deferred, and smtpd answers 4xx."""
 import os
 
-from harness import random_loopback
+from harness import random_loopback, wait_for
 from sink import Sink
 from test_smtpd_lib import Client
 
@@ -34,7 +34,8 @@ def test_remote_5xx_is_deferred(make_instance):
                       r"\(host .* said: 550 5\.1\.1 no such user here", timeout=20)
         inst.wait_log(r"status=deferred", timeout=10)
         assert "status=bounced" not in open(inst.log_file).read()
-        assert len(inst.queue_files("deferred")) == 1
+        # The log line comes first; the file then moves to deferred/.
+        wait_for(lambda: len(inst.queue_files("deferred")) == 1, 10, "deferred file")
     finally:
         sink.stop()
 
