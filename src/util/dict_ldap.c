@@ -30,7 +30,6 @@
  *	An unreachable server, a failed bind, a time-out or any search error
  *	other than "no such object" sets DICT_ERR_RETRY with a warning.
  */
-#ifdef HAS_LDAP
 #define LDAP_DEPRECATED 0
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,6 +472,3 @@ const DICT_OPS dict_ldap_ops = {
 	"ldap", 1, dict_ldap_open, dict_ldap_get, NULL, NULL, NULL, NULL,
 	dict_ldap_close,
 };
-#else
-typedef int dict_ldap_unused;
-#endif
