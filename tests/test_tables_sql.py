@@ -25,7 +25,7 @@ import sqlite3
 import pytest
 
 from dbservers import mariadb, pg  # noqa: F401 (fixtures)
-from harness import random_loopback, wait_for
+from harness import free_port, random_loopback, wait_for
 from smtp_fakeserver import FakeServer
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
@@ -371,3 +371,26 @@ def test_proxy_shares_connections_and_is_bounded(make_instance, pg, sink, tmp_pa
     # Back after at most retry_interval (1s here) without touching Postern.
     wait_for(lambda: rcpt_reply(inst, "user@relay.test")[0] == 250, 10,
              "lookups through proxymap work again")
+
+
+@pytest.mark.parametrize("kind", ["pgsql", "mysql"])
+def test_hosts_fail_over(make_instance, kind, tmp_path, request):
+    """Several hosts: a dead one is skipped, the next one answers."""
+    srv = request.getfixturevalue("pg" if kind == "pgsql" else "mariadb")
+    engine = Engine(kind, tmp_path, pg=srv, mariadb=srv)
+    engine.sql("INSERT INTO mailboxes VALUES ('x@y.test')")
+    dead = free_port("127.0.0.1")
+    engine.head = re.sub(r"(?m)^hosts = .*$",
+                         "hosts = inet:127.0.0.1:%d, inet:127.0.0.1:%d" % (dead, srv.port),
+                         engine.head)
+    inst = make_instance()
+    spec = engine.write_cf(inst, "mb", QUERIES["mailboxes"])
+    for _ in range(3):      # whichever host a process starts with
+        r = inst.postern(["map", "-q", "x@y.test", spec])
+        assert r.returncode == 0 and r.stdout.decode().strip() == "x@y.test", r.stderr
+    # Only dead hosts: a temporary error, never "not found".
+    engine.head = re.sub(r"(?m)^hosts = .*$", "hosts = inet:127.0.0.1:%d" % dead,
+                         engine.head)
+    spec = engine.write_cf(inst, "dead", QUERIES["mailboxes"])
+    r = inst.postern(["map", "-q", "x@y.test", spec])
+    assert r.returncode == 2 and r.stdout == b"", r
