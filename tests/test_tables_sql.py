@@ -394,3 +394,20 @@ def test_hosts_fail_over(make_instance, kind, tmp_path, request):
     spec = engine.write_cf(inst, "dead", QUERIES["mailboxes"])
     r = inst.postern(["map", "-q", "x@y.test", spec])
     assert r.returncode == 2 and r.stdout == b"", r
+
+
+def test_pgsql_tls(make_instance, pg, tmp_path):
+    """libpq TLS settings in the .cf file: a role that the server accepts
+    over TLS only is reachable with sslmode=require or verify-full."""
+    engine = Engine("pgsql", tmp_path, pg=pg)
+    engine.sql("INSERT INTO mailboxes VALUES ('x@y.test')")
+    pg.require_tls("u" + engine.db)
+    inst = make_instance()
+    plain = engine.write_cf(inst, "plain", QUERIES["mailboxes"], "sslmode = disable\n")
+    r = inst.postern(["map", "-q", "x@y.test", plain])
+    assert r.returncode == 2 and b"no encryption" in r.stderr, r
+    for extra in ("sslmode = require\n",
+                  "sslmode = verify-full\nsslrootcert = %s\n" % pg.cert):
+        spec = engine.write_cf(inst, "tls", QUERIES["mailboxes"], extra)
+        r = inst.postern(["map", "-q", "x@y.test", spec])
+        assert r.returncode == 0 and r.stdout.decode().strip() == "x@y.test", r.stderr
