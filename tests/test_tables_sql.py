@@ -411,3 +411,38 @@ def test_pgsql_tls(make_instance, pg, tmp_path):
         spec = engine.write_cf(inst, "tls", QUERIES["mailboxes"], extra)
         r = inst.postern(["map", "-q", "x@y.test", spec])
         assert r.returncode == 0 and r.stdout.decode().strip() == "x@y.test", r.stderr
+
+
+def test_local_alias_database_down(make_instance, pg, sink, tmp_path):
+    """local(8) itself: alias_maps in PostgreSQL, transport_maps elsewhere.
+    The database down: local defers with 4.3.0 "alias database
+    unavailable"; back up: the alias is expanded and delivered."""
+    engine = Engine("pgsql", tmp_path, pg=pg)
+    engine.sql("INSERT INTO aliases VALUES ('team', 'user@relay.test')")
+    inst = make_instance()
+    aliases = engine.write_cf(inst, "aliases", QUERIES["aliases"])
+    inst.main_cf_extra.update(FAST)
+    inst.main_cf_extra.update({
+        "alias_maps": aliases,
+        "local_recipient_maps": "",
+        "transport_maps": "inline:{ relay.test=smtp:[%s]:%d }" % (sink.addr, sink.port),
+    })
+    inst.write_config()
+    inst.start()
+    pg.stop()
+    try:
+        r = inst.sendmail(["-f", "sender@example.org", "team@localhost"],
+                          input=b"Subject: local while down\r\n\r\nz\r\n")
+        assert r.returncode == 0, r.stderr
+        inst.wait_log(r"local\[\d+\]: \w+: to=<team@localhost>.*relay=local.*"
+                      r"dsn=4\.3\.0, status=deferred \(alias database unavailable\)",
+                      timeout=30)
+        assert queue_count(inst) == 1
+    finally:
+        pg.start()
+    inst.postern(["flush"])
+    sink.wait_messages(1, timeout=60)
+    assert [re.search(r"<[^>]*>", r).group(0) for r in sink.messages[0].rcpts] == \
+        ["<user@relay.test>"]
+    wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
+    assert "status=bounced" not in inst.log()
