@@ -155,6 +155,7 @@ dict_mysql_connect(DICT_MYSQL *dm, int i)
 	    is_unix ? vstring_str(host) : NULL, 0) == NULL) {
 		vstring_sprintf(dm->why, "connect to %s: %s", spec,
 		    mysql_error(conn));
+		dict_cf_flatten(dm->why);
 		mysql_close(conn);
 		goto fail;
 	}
@@ -240,6 +241,7 @@ dict_mysql_get(DICT *dict, const char *key)
 		err = mysql_errno(conn);
 		vstring_sprintf(dm->why, "%s: %s", dm->hosts->argv[dm->current],
 		    mysql_error(conn));
+		dict_cf_flatten(dm->why);
 		/*
 		 * Any failure drops the connection (a server that shut down
 		 * may answer "connection killed" first); a client-side error

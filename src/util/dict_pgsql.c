@@ -152,7 +152,7 @@ dict_pgsql_connect(DICT_PGSQL *dp, int i)
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		vstring_sprintf(dp->why, "connect to %s: %s", spec,
 		    conn ? PQerrorMessage(conn) : "out of memory");
-		vstring_trim(dp->why);
+		dict_cf_flatten(dp->why);
 		if (conn)
 			PQfinish(conn);
 		return NULL;
@@ -227,7 +227,7 @@ dict_pgsql_get(DICT *dict, const char *key)
 			break;
 		vstring_sprintf(dp->why, "%s: %s", dp->hosts->argv[dp->current],
 		    res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-		vstring_trim(dp->why);
+		dict_cf_flatten(dp->why);
 		if (res)
 			PQclear(res);
 		res = NULL;
