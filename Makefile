@@ -4,7 +4,7 @@
 # packages (as root) or print the apt-get line to run (as a user).
 
 BUILD_TARGETS = all unit unit-san blackbox install bench
-.PHONY: default $(BUILD_TARGETS) check run clean distclean deps deps-test makefiles
+.PHONY: default $(BUILD_TARGETS) check run fuzz clean distclean deps deps-test makefiles
 
 default: all
 
@@ -14,6 +14,12 @@ $(BUILD_TARGETS): makefiles
 check: deps-test
 	@$(MAKE) --no-print-directory makefiles
 	@$(MAKE) --no-print-directory -f build.mk check
+
+# Fuzzing needs clang (a test package): build the harnesses, run each for
+# FUZZ_TIME seconds (default 300). See HACKING.md.
+fuzz: deps-test
+	@$(MAKE) --no-print-directory makefiles
+	@$(MAKE) --no-print-directory -f build.mk fuzz
 
 run: deps
 	@$(MAKE) --no-print-directory makefiles

@@ -61,6 +61,7 @@ STANDARD_SERVICES = [
     ("relay", "unix", "-", "-", "n", "-", "-", "smtp"),
     ("lmtp", "unix", "-", "-", "n", "-", "-", "lmtp"),
     ("local", "unix", "-", "n", "n", "-", "-", "local"),
+    ("virtual", "unix", "-", "n", "n", "-", "-", "virtual"),
     ("bounce", "unix", "-", "-", "n", "-", "0", "bounce"),
     ("defer", "unix", "-", "-", "n", "-", "0", "bounce"),
     ("trace", "unix", "-", "-", "n", "-", "0", "bounce"),

@@ -226,7 +226,8 @@ def test_master_cf_listing_and_errors(conf):
     p = run("-c", str(conf), "config", "-M", check=1)
     assert "duplicate unix service \"qmgr\"" in p.stderr
     p = run("-c", str(conf), "check", check=1)
-    assert "master.cf, line 32: duplicate" in p.stderr
+    last = len(open(conf / "master.cf").read().splitlines())   # the line just added
+    assert "master.cf, line %d: duplicate" % last in p.stderr
 
 
 def test_check_creates_and_repairs_queue(conf, tmp_path):

@@ -2,7 +2,7 @@
  * NAME
  *	postern_config - show and edit main.cf, show master.cf
  * SYNOPSIS
- *	postern config [-c dir] [-dhnx] [name...]
+ *	postern config [-c dir] [-dhnUx] [name...]
  *	postern config [-c dir] -e name=value...
  *	postern config [-c dir] -X name...
  *	postern config [-c dir] -# name...
@@ -13,8 +13,11 @@
  *	"name = value", sorted by name, values as written (not expanded):
  *	the table parameters and whatever else main.cf sets. -n: only those
  *	set in main.cf. -d: the defaults (main.cf is not read). -x: expand
- *	$name references. -h: values only. Names given as arguments select
- *	parameters; a name that is neither known nor set is an error.
+ *	$name references. -h: values only. -U: only the parameters that
+ *	are accepted for compatibility but not implemented (no program reads
+ *	them); with -n, those of them that main.cf sets. Names given as
+ *	arguments select parameters; a name that is neither known nor set
+ *	is an error.
  *
  *	-e name=value... edits main.cf in place: the entry in effect (the
  *	last one, with its continuation lines) is replaced, a new name is
@@ -55,6 +58,7 @@
 #define CONFIG_SHOW_SET		(1 << 1)	/* -n */
 #define CONFIG_SHOW_EXPAND	(1 << 2)	/* -x */
 #define CONFIG_SHOW_VALUES	(1 << 3)	/* -h */
+#define CONFIG_SHOW_COMPAT	(1 << 4)	/* -U */
 
 #define EDIT_SET	1
 #define EDIT_REMOVE	2
@@ -84,7 +88,9 @@ config_all_names(int flags)
 	}
 	qsort(names->argv, names->argc, sizeof(char *), config_name_cmp);
 	for (i = 0; i < names->argc; i++)
-		if (i == 0 || strcmp(names->argv[i], names->argv[i - 1]) != 0)
+		if ((i == 0 || strcmp(names->argv[i], names->argv[i - 1]) != 0) &&
+		    (!(flags & CONFIG_SHOW_COMPAT) ||
+		    conf_param_compat(names->argv[i])))
 			argv_add(out, names->argv[i]);
 	argv_free(names);
 	return out;
@@ -131,9 +137,13 @@ config_show(int flags, int argc, char **argv)
 			argv_add(names, argv[i]);
 	} else
 		names = config_all_names(flags);
-	for (i = 0; i < names->argc; i++)
+	for (i = 0; i < names->argc; i++) {
+		if ((flags & CONFIG_SHOW_COMPAT) && argc > 0 &&
+		    !conf_param_compat(names->argv[i]))
+			continue;
 		if (config_show_one(names->argv[i], flags, buf, why) < 0)
 			status = 1;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("write error on standard output: %m");
 		status = 1;
@@ -459,7 +469,7 @@ postern_config_main(int argc, char **argv)
 {
 	int	ch, flags = 0, edit = 0, master = 0, types = 0;
 
-	while ((ch = getopt(argc, argv, "c:dehmMnvxX#")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dehmMnUvxX#")) != -1) {
 		switch (ch) {
 		case 'm':
 			types = 1;
@@ -487,6 +497,9 @@ postern_config_main(int argc, char **argv)
 			break;
 		case 'n':
 			flags |= CONFIG_SHOW_SET;
+			break;
+		case 'U':
+			flags |= CONFIG_SHOW_COMPAT;
 			break;
 		case 'v':
 			msg_verbose++;
@@ -518,7 +531,7 @@ postern_config_main(int argc, char **argv)
 		return config_edit(edit, argc, argv);
 	return config_show(flags, argc, argv);
 usage:
-	fprintf(stderr, "usage: %s config [-c dir] [-dhnx] [name...]\n"
+	fprintf(stderr, "usage: %s config [-c dir] [-dhnUx] [name...]\n"
 	    "       %s config [-c dir] -e name=value...\n"
 	    "       %s config [-c dir] -X|-# name...\n"
 	    "       %s config [-c dir] [-h] -M [service[/type]...]\n"

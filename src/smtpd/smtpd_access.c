@@ -15,7 +15,8 @@
  *	table entry and hands the result to smtpd_access_action(), which
  *	interprets OK, PERMIT, RELAY, REJECT, DEFER, DUNNO, HOLD, DISCARD,
  *	WARN, INFO, "4NN/5NN text", all-numeric results and restriction
- *	lists (see smtpd_check.c). A lookup error is "451 4.3.0".
+ *	lists (see smtpd_check.c); DEFER_IF_PERMIT, DEFER_IF_REJECT,
+ *	PREPEND, REDIRECT, FILTER and BCC are smtpd_policy_action()'s. A lookup error is "451 4.3.0".
  *
  *	smtpd_access_find() looks up the keys that access(5) defines for
  *	one table, most specific first, and stops at the first hit:
@@ -142,6 +143,29 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 	}
 }
 
+/*
+ * A leading enhanced status code of an action's text ("REJECT 5.7.9 go",
+ * postgrey's "DEFER_IF_PERMIT 4.2.0 Greylisted") is the reply's status,
+ * as in Postfix; otherwise def. Returns the text after it.
+ */
+const char *
+smtpd_access_dsn_split(const char *text, const char *def, char *dsn,
+    size_t size)
+{
+	size_t	 n = strspn(text, "0123456789.");
+
+	if (n >= 5 && n < size && (text[0] == '2' || text[0] == '4' ||
+	    text[0] == '5') && text[1] == '.' && strchr(text + 2, '.') &&
+	    strchr(text + 2, '.') < text + n && (text[n] == 0 || text[n] == ' ' ||
+	    text[n] == '\t')) {
+		snprintf(dsn, size, "%.*s", (int)n, text);
+		text += n;
+		return text + strspn(text, " \t");
+	}
+	snprintf(dsn, size, "%s", def);
+	return text;
+}
+
 /* "4NN text" / "5NN [d.d.d] text" access results. */
 static int
 smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
@@ -178,14 +202,24 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 #define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
 	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
 		return SMTPD_CHECK_OK;
-	if (IS("DUNNO") || IS("DEFER_IF_PERMIT") || IS("DEFER_IF_REJECT"))
+	if (IS("DUNNO"))
 		return SMTPD_CHECK_DUNNO;
-	if (IS("REJECT"))
-		return smtpd_reject_class(c, conf->access_reject_code,
-		    "5.7.1", *text ? text : "Access denied");
-	if (IS("DEFER"))
-		return smtpd_reject_class(c, conf->access_defer_code,
-		    "4.7.1", *text ? text : "Access denied");
+	if (wlen < 32) {
+		char	 word[32];
+
+		snprintf(word, sizeof(word), "%.*s", (int)wlen, value);
+		if ((r = smtpd_policy_action(c, word, text)) != -2)
+			return r;
+	}
+	if (IS("REJECT") || IS("DEFER")) {
+		char	 dsn[16];
+		int	 reject = IS("REJECT");
+
+		text = smtpd_access_dsn_split(text, reject ? "5.7.1" : "4.7.1",
+		    dsn, sizeof(dsn));
+		return smtpd_reject_class(c, reject ? conf->access_reject_code :
+		    conf->access_defer_code, dsn, *text ? text : "Access denied");
+	}
 	if (IS("HOLD") || IS("DISCARD")) {
 		int	 hold = IS("HOLD");
 		char	*why = mystrdup(*text ? text : hold ?

@@ -1,0 +1,44 @@
+/*
+ * fuzz.h - what the libFuzzer harnesses in tests/fuzz share. See
+ * fuzz_util.c (helpers) and fuzz_replay.c (the corpus replay driver).
+ */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vstream.h"
+#include "vstring.h"
+
+/* The libFuzzer entry points; each harness defines both. */
+int	 LLVMFuzzerInitialize(int *, char ***);
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/*
+ * A msg_fatal() inside FUZZ_TRY() ... FUZZ_END() jumps back to FUZZ_TRY,
+ * which then yields 0 (as after any setjmp): the input ends, the process
+ * goes on. Use it as the whole controlling expression of an if:
+ *	FUZZ_ARM(); if (setjmp(fuzz_jmp) == 0) { ... } FUZZ_END();
+ */
+extern jmp_buf fuzz_jmp;
+extern volatile int fuzz_armed;
+extern volatile int fuzz_fatals;	/* fatal errors caught so far */
+#define FUZZ_ARM()	(fuzz_armed = 1)
+#define FUZZ_END()	(fuzz_armed = 0)
+
+void	 fuzz_init(const char *);	/* logging off, fatal hook, temp dir */
+const char *fuzz_tmpdir(void);		/* private directory, removed at exit */
+char	*fuzz_strdup(const uint8_t *, size_t);	/* null-terminated copy */
+int	 fuzz_write_file(const char *, const void *, size_t);
+
+/*
+ * fuzz_stream(data, len, out): a read/write stream with no network:
+ * reads return data (in pieces of at most chunk bytes when chunk > 0),
+ * then end of file; writes are appended to out (null: dropped). At most
+ * four such streams may be open at once.
+ */
+VSTREAM	*fuzz_stream(const uint8_t *, size_t, size_t chunk, VSTRING *out);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * NAME
+ *	fuzz_smtpd - fuzz harness: the SMTP server session (src/smtpd)
+ * DESCRIPTION
+ *	The input is what a client sends: commands, MAIL and RCPT
+ *	parameters, DATA content and BDAT chunks. smtpd's own code serves it
+ *	(smtpd.c is compiled in, with its main() renamed), on a stream
+ *	with no network (fuzz_stream), writing its queue files through the
+ *	real cleanup stage into a private queue directory that is emptied
+ *	after each input. The client is
+ *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks.
+ *
+ *	The first input byte picks the variant: bit 0 the client address,
+ *	bits 1-2 smtpd_forbid_bare_newline (no, normalize, reject), bit 3
+ *	smtpd_delay_reject, bit 4 smtpd_helo_required, bit 5 reads in
+ *	small pieces (as from a slow client; pipelining is detected from
+ *	what is buffered), bit 6 smtpd_forbid_unauth_pipelining.
+ *
+ *	Every reply smtpd writes must be a well-formed reply line: three
+ *	digits, a space or a hyphen, printable text and CRLF; no queue file
+ *	may be left unfinished (in tmp/) at the end of the session.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#define main smtpd_main
+#include "smtpd.c"
+#undef main
+
+static char *fuzz_queue;
+
+/*
+ * Remove the files of one queue directory; the count of those found. A
+ * file left in tmp/ is a writer that was neither committed nor aborted.
+ */
+static int
+fuzz_smtpd_empty(const char *sub)
+{
+	VSTRING	*path = vstring_alloc(100);
+	struct dirent *de;
+	DIR	*dir;
+	int	 count = 0;
+
+	vstring_sprintf(path, "%s/%s", fuzz_queue, sub);
+	if ((dir = opendir(vstring_str(path))) == NULL)
+		abort();
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		vstring_sprintf(path, "%s/%s/%s", fuzz_queue, sub, de->d_name);
+		(void)unlink(vstring_str(path));
+		count++;
+	}
+	closedir(dir);
+	vstring_free(path);
+	return count;
+}
+
+static VSTRING *fuzz_out;
+static SMTPD_CONF fuzz_conf_saved;
+
+static const char fuzz_main_cf[] =
+"myhostname = mx.example.com\n"
+"mydomain = example.com\n"
+"myorigin = $mydomain\n"
+"mydestination = $myhostname, localhost.$mydomain, $mydomain\n"
+"relay_domains = relay.example\n"
+"mynetworks = 127.0.0.0/8, 192.0.2.0/24, [2001:db8::]/32\n"
+"alias_maps =\n"
+"local_recipient_maps = inline:{ postmaster=x, root=x, user=x, user+ext=x, { q u = x } }\n"
+"relay_recipient_maps = inline:{ @relay.example=x }\n"
+"recipient_bcc_maps = inline:{ user@example.com=archive@example.com }\n"
+"recipient_delimiter = +\n"
+"smtpd_error_sleep_time = 0\n"
+"smtpd_soft_error_limit = 5\n"
+"smtpd_hard_error_limit = 30\n"
+"smtpd_recipient_limit = 30\n"
+"smtpd_junk_command_limit = 30\n"
+"smtpd_peername_lookup = no\n"
+"message_size_limit = 65536\n"
+"header_size_limit = 2048\n"
+"line_length_limit = 1000\n"
+"smtpd_client_restrictions = check_client_access inline:{ 198.51.100.66=REJECT }\n"
+"smtpd_helo_restrictions = reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname,\n"
+"    check_helo_access inline:{ bad.example=REJECT, hold.example=HOLD }\n"
+"smtpd_sender_restrictions = reject_non_fqdn_sender,\n"
+"    check_sender_access inline:{ spam@example.net=REJECT, discard@example.net=DISCARD }\n"
+"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+"smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient,\n"
+"    check_recipient_access inline:{ hold@example.com=HOLD, { warn@example.com = WARN w } }\n"
+"smtpd_data_restrictions = reject_unauth_pipelining\n"
+"smtpd_end_of_data_restrictions = permit\n"
+"disable_dns_lookups = yes\n";
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
+
+	fuzz_init("fuzz_smtpd");
+	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(),
+	    fuzz_main_cf);
+	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
+	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
+		abort();
+	mail_conf_read(fuzz_tmpdir());
+	mail_conf_check();
+	fuzz_queue = mystrdup(conf_str("queue_directory"));
+	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), path) < 0)
+		abort();
+	smtpd_conf_load(&smtpd_conf);
+	fuzz_conf_saved = smtpd_conf;
+	fuzz_out = vstring_alloc(4096);
+	vstring_free(path);
+	vstring_free(cf);
+	return 0;
+}
+
+/* Every line smtpd wrote must be a reply line. */
+static void
+fuzz_smtpd_replies(const char *s, size_t len)
+{
+	size_t	 i, start;
+
+	for (start = 0; start < len; start = i + 2) {
+		for (i = start; i < len && s[i] != '\r' && s[i] != '\n'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				goto bad;
+		if (i + 1 >= len || s[i] != '\r' || s[i + 1] != '\n')
+			goto bad;
+		if (i - start < 4 || s[start] < '2' || s[start] > '5'
+		    || s[start + 1] < '0' || s[start + 1] > '9'
+		    || s[start + 2] < '0' || s[start + 2] > '9'
+		    || (s[start + 3] != ' ' && s[start + 3] != '-'))
+			goto bad;
+	}
+	return;
+bad:
+	fprintf(stderr, "fuzz_smtpd: malformed reply at offset %zu: %.*s\n",
+	    start, (int)(len - start > 200 ? 200 : len - start), s + start);
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static const int bare_nl[] = {
+		SMTPD_BARE_NL_NO, SMTPD_BARE_NL_NORMALIZE, SMTPD_BARE_NL_REJECT,
+		SMTPD_BARE_NL_NORMALIZE,
+	};
+	SMTPD_STATE state;
+	VSTREAM	*stream;
+	VSTRING	*stats;
+	int	 v;
+
+	if (len == 0)
+		return 0;
+	v = data[0];
+	smtpd_conf = fuzz_conf_saved;
+	smtpd_conf.bare_nl = bare_nl[(v >> 1) & 3];
+	smtpd_conf.delay_reject = (v >> 3) & 1;
+	smtpd_conf.helo_required = (v >> 4) & 1;
+	smtpd_conf.forbid_unauth_pipe = (v >> 6) & 1;
+	vstring_reset(fuzz_out);
+	stream = fuzz_stream(data + 1, len - 1, (v & 0x20) ? 5 : 0, fuzz_out);
+
+	smtpd_state_init(&state, stream);
+	smtpd_peer_init(&state);
+	/* A TCP client (the stream is not a socket). */
+	state.family = AF_INET;
+	snprintf(state.addr, sizeof(state.addr), "%s",
+	    (v & 1) ? "192.0.2.1" : "198.51.100.7");
+	snprintf(state.laddr, sizeof(state.laddr), "192.0.2.25");
+	snprintf(state.name, sizeof(state.name), "%s",
+	    (v & 1) ? "unknown" : "client.example.net");
+	state.port = 40000;
+	myfree(state.namaddr);
+	stats = vstring_alloc(100);
+	vstring_sprintf(stats, "%s[%s]", state.name, state.addr);
+	state.namaddr = vstring_export(stats);
+
+	smtpd_session(&state);
+	stats = vstring_alloc(100);
+	smtpd_cmd_stat_line(&state, stats);
+	vstring_free(stats);
+	smtpd_state_free(&state);
+	vstream_fclose(stream);
+
+	fuzz_smtpd_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
+	(void)fuzz_smtpd_empty("incoming");
+	(void)fuzz_smtpd_empty("hold");
+	if (fuzz_smtpd_empty("tmp") != 0)
+		abort();
+	return 0;
+}

@@ -1,0 +1,200 @@
+/*
+ * NAME
+ *	fuzz_util - helpers shared by the fuzz harnesses
+ * SYNOPSIS
+ *	#include "fuzz.h"
+ *
+ *	void fuzz_init(const char *name);
+ *	const char *fuzz_tmpdir(void);
+ *	char *fuzz_strdup(const uint8_t *data, size_t len);
+ *	int fuzz_write_file(const char *path, const void *data, size_t len);
+ *	VSTREAM *fuzz_stream(const uint8_t *data, size_t len, size_t chunk,
+ *	    VSTRING *out);
+ * DESCRIPTION
+ *	fuzz_init() sets up a harness process: log lines are formatted but
+ *	written nowhere (a fuzzer runs millions of inputs), msg_fatal()
+ *	longjmps to fuzz_jmp while a harness has armed it (FUZZ_ARM) and
+ *	a private temporary directory is made (removed with its contents
+ *	at exit). Set POSTERN_FUZZ_LOG=1 to see the log on stderr.
+ *
+ *	fuzz_strdup() copies an input into a null-terminated string (an
+ *	input's NUL bytes end it, as they would end a C string read from
+ *	the wire).
+ *
+ *	fuzz_stream() returns a VSTREAM over /dev/null whose I/O hooks
+ *	(vstream_set_io) read from the input and collect what is written:
+ *	the code under test runs unchanged, with no network.
+ * DIAGNOSTICS
+ *	Setup failures abort: a harness that cannot run must not pass.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "fuzz.h"
+
+jmp_buf	 fuzz_jmp;
+volatile int fuzz_armed;
+volatile int fuzz_fatals;
+
+static char fuzz_dir[256];
+static pid_t fuzz_owner;
+
+static void
+fuzz_fatal(int status)
+{
+	if (fuzz_armed) {
+		fuzz_armed = 0;
+		fuzz_fatals++;
+		longjmp(fuzz_jmp, 1);
+	}
+}
+
+/* Remove the temporary directory tree (two levels are enough here). */
+static void
+fuzz_rmtree(const char *path, int depth)
+{
+	DIR	*dir;
+	struct dirent *de;
+	char	 sub[1024];
+	struct stat st;
+
+	if ((dir = opendir(path)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			if (depth < 4 && lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				fuzz_rmtree(sub, depth + 1);
+			else
+				(void)unlink(sub);
+		}
+		closedir(dir);
+	}
+	(void)rmdir(path);
+}
+
+static void
+fuzz_cleanup(void)
+{
+	if (fuzz_dir[0] && getpid() == fuzz_owner)
+		fuzz_rmtree(fuzz_dir, 0);
+}
+
+void
+fuzz_init(const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	msg_init("postern", name);
+	if (getenv("POSTERN_FUZZ_LOG") == NULL)
+		msg_to_stderr(0);
+	msg_fatal_hook(fuzz_fatal);
+	snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/postern-fuzz-%s.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp", name);
+	if (mkdtemp(fuzz_dir) == NULL) {
+		perror(fuzz_dir);
+		abort();
+	}
+	fuzz_owner = getpid();
+	atexit(fuzz_cleanup);
+}
+
+const char *
+fuzz_tmpdir(void)
+{
+	return fuzz_dir;
+}
+
+char *
+fuzz_strdup(const uint8_t *data, size_t len)
+{
+	char	*s = mymalloc(len + 1);
+
+	memcpy(s, data, len);
+	s[len] = 0;
+	return s;
+}
+
+int
+fuzz_write_file(const char *path, const void *data, size_t len)
+{
+	int	 fd;
+	ssize_t	 n = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		return -1;
+	if (len > 0)
+		n = write(fd, data, len);
+	if (close(fd) < 0 || n != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* The I/O hooks of fuzz_stream(). */
+typedef struct FUZZ_IO {
+	const uint8_t *data;
+	size_t	 len, pos, chunk;
+	VSTRING	*out;
+} FUZZ_IO;
+
+static ssize_t
+fuzz_read(int fd, void *buf, size_t len, int timeout, void *ctx)
+{
+	FUZZ_IO	*io = ctx;
+	size_t	 n = io->len - io->pos;
+
+	if (n > len)
+		n = len;
+	if (io->chunk > 0 && n > io->chunk)
+		n = io->chunk;
+	memcpy(buf, io->data + io->pos, n);
+	io->pos += n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+fuzz_write(int fd, void *buf, size_t len, int timeout, void *ctx)
+{
+	FUZZ_IO	*io = ctx;
+
+	if (io->out)
+		vstring_memcat(io->out, buf, len);
+	return (ssize_t)len;
+}
+
+/*
+ * The contexts are static so that a stream closed by the code under test
+ * leaves nothing behind; a harness has at most FUZZ_STREAMS streams open.
+ */
+#define FUZZ_STREAMS	4
+
+VSTREAM *
+fuzz_stream(const uint8_t *data, size_t len, size_t chunk, VSTRING *out)
+{
+	static FUZZ_IO ios[FUZZ_STREAMS];
+	static unsigned next;
+	FUZZ_IO	*io = &ios[next++ % FUZZ_STREAMS];
+	VSTREAM	*sp;
+	int	 fd;
+
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		perror("/dev/null");
+		abort();
+	}
+	io->data = data;
+	io->len = len;
+	io->pos = 0;
+	io->chunk = chunk;
+	io->out = out;
+	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
+	vstream_set_io(sp, fuzz_read, fuzz_write, io);
+	return sp;
+}
