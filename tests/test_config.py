@@ -220,7 +220,7 @@ def test_master_cf_listing_and_errors(conf):
         "qmgr       unix  n       -       n       300     1       qmgr",
     ]
     p = run("-c", str(conf), "config", "-M", check=0)
-    assert len(p.stdout.splitlines()) == 12
+    assert len(p.stdout.splitlines()) == 13
     with open(conf / "master.cf", "a") as f:
         f.write("qmgr unix n - n 300 1 qmgr\n")
     p = run("-c", str(conf), "config", "-M", check=1)
