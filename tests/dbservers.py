@@ -80,6 +80,22 @@ def private_dir(prefix):
     return d
 
 
+def make_cert(directory, name="server"):
+    """A self-signed certificate for 127.0.0.1/localhost in directory:
+    (cert, key), the key readable only by the server account."""
+    cert = os.path.join(directory, name + ".crt")
+    key = os.path.join(directory, name + ".key")
+    _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+          "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+          "-keyout", key, "-out", cert])
+    os.chmod(key, 0o600)
+    os.chmod(cert, 0o644)
+    if _account():
+        os.chown(key, *_account())
+        os.chown(cert, *_account())
+    return cert, key
+
+
 def _port_open(port, addr="127.0.0.1"):
     try:
         with socket.create_connection((addr, port), timeout=0.5):
@@ -186,9 +202,12 @@ class Postgres(_Server):
               "--pwfile", pwfile, "--auth-local=trust", "--auth-host=scram-sha-256",
               "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
              cwd=self.dir, **_as_user())
+        self.cert, self.key = make_cert(self.dir)
 
     def argv(self):
         return [os.path.join(self.bindir, "postgres"), "-D", self.data,
+                "-c", "ssl=on", "-c", "ssl_cert_file=" + self.cert,
+                "-c", "ssl_key_file=" + self.key,
                 "-k", self.dir, "-h", "127.0.0.1", "-p", str(self.port),
                 "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "shared_buffers=16MB",
@@ -226,6 +245,15 @@ class Postgres(_Server):
     def create_db(self, db, user, password):
         self.sql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (user, password.replace("'", "''")))
         self.sql("CREATE DATABASE %s OWNER %s" % (db, user))
+
+    def require_tls(self, user):
+        """Refuse user's TCP connections without TLS (pg_hba.conf, reload)."""
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            text = f.read()
+        with open(hba, "w") as f:
+            f.write("hostnossl all %s 127.0.0.1/32 reject\n" % user + text)
+        self.sql("SELECT pg_reload_conf()")
 
 
 # ---- MariaDB ---------------------------------------------------------------
@@ -276,7 +304,7 @@ class Slapd(_Server):
     rootdn = "cn=admin,dc=example,dc=com"
     rootpw = "secret"
 
-    def __init__(self, ldif=""):
+    def __init__(self, ldif="", tls=False):
         super().__init__("postern-ldap-")
         if not os.path.exists("/usr/sbin/slapd"):
             pytest.skip("slapd not installed")
@@ -285,8 +313,14 @@ class Slapd(_Server):
         os.mkdir(db)
         if _account():
             os.chown(db, *_account())
+        tls_conf = ""
+        if tls:
+            self.cert, self.key = make_cert(self.dir)
+            # Every operation but StartTLS itself needs TLS.
+            tls_conf = ("TLSCertificateFile %s\nTLSCertificateKeyFile %s\n"
+                        "security tls=1\n" % (self.cert, self.key))
         with open(self.conf, "w") as f:
-            f.write("""include /etc/ldap/schema/core.schema
+            f.write(tls_conf + """include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/misc.schema

@@ -362,3 +362,27 @@ def test_tcp_table(make_instance):
         assert code == 554
     finally:
         srv.stop()
+
+
+def test_ldap_start_tls(make_instance, tmp_path):
+    """A directory that requires TLS: start_tls with the CA checked works;
+    without StartTLS, or with an unverifiable certificate, the lookup fails
+    temporarily."""
+    srv = Slapd(LDIF % {"b": BASE, "addr": "127.0.0.1", "port": 25}, tls=True)
+    try:
+        srv.start()
+        inst = make_instance()
+        base = ldap_cf(srv, "(mailLocalAddress=%s)", "uid")
+        good = write(inst, "tls.cf", base + "start_tls = yes\ntls_require_cert = yes\n"
+                                            "tls_ca_cert_file = %s\n" % srv.cert)
+        r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + good])
+        assert r.returncode == 0 and r.stdout.decode().strip() == "user", r.stderr
+        clear = write(inst, "clear.cf", base)
+        r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + clear])
+        assert r.returncode == 2 and b"onfidentiality" in r.stderr, r
+        unverified = write(inst, "unverified.cf", base + "start_tls = yes\n"
+                                                         "tls_require_cert = yes\n")
+        r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + unverified])
+        assert r.returncode == 2 and b"STARTTLS" in r.stderr, r
+    finally:
+        srv.close()

@@ -25,7 +25,7 @@ import sqlite3
 import pytest
 
 from dbservers import mariadb, pg  # noqa: F401 (fixtures)
-from harness import random_loopback, wait_for
+from harness import free_port, random_loopback, wait_for
 from smtp_fakeserver import FakeServer
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
@@ -371,3 +371,78 @@ def test_proxy_shares_connections_and_is_bounded(make_instance, pg, sink, tmp_pa
     # Back after at most retry_interval (1s here) without touching Postern.
     wait_for(lambda: rcpt_reply(inst, "user@relay.test")[0] == 250, 10,
              "lookups through proxymap work again")
+
+
+@pytest.mark.parametrize("kind", ["pgsql", "mysql"])
+def test_hosts_fail_over(make_instance, kind, tmp_path, request):
+    """Several hosts: a dead one is skipped, the next one answers."""
+    srv = request.getfixturevalue("pg" if kind == "pgsql" else "mariadb")
+    engine = Engine(kind, tmp_path, pg=srv, mariadb=srv)
+    engine.sql("INSERT INTO mailboxes VALUES ('x@y.test')")
+    dead = free_port("127.0.0.1")
+    engine.head = re.sub(r"(?m)^hosts = .*$",
+                         "hosts = inet:127.0.0.1:%d, inet:127.0.0.1:%d" % (dead, srv.port),
+                         engine.head)
+    inst = make_instance()
+    spec = engine.write_cf(inst, "mb", QUERIES["mailboxes"])
+    for _ in range(3):      # whichever host a process starts with
+        r = inst.postern(["map", "-q", "x@y.test", spec])
+        assert r.returncode == 0 and r.stdout.decode().strip() == "x@y.test", r.stderr
+    # Only dead hosts: a temporary error, never "not found".
+    engine.head = re.sub(r"(?m)^hosts = .*$", "hosts = inet:127.0.0.1:%d" % dead,
+                         engine.head)
+    spec = engine.write_cf(inst, "dead", QUERIES["mailboxes"])
+    r = inst.postern(["map", "-q", "x@y.test", spec])
+    assert r.returncode == 2 and r.stdout == b"", r
+
+
+def test_pgsql_tls(make_instance, pg, tmp_path):
+    """libpq TLS settings in the .cf file: a role that the server accepts
+    over TLS only is reachable with sslmode=require or verify-full."""
+    engine = Engine("pgsql", tmp_path, pg=pg)
+    engine.sql("INSERT INTO mailboxes VALUES ('x@y.test')")
+    pg.require_tls("u" + engine.db)
+    inst = make_instance()
+    plain = engine.write_cf(inst, "plain", QUERIES["mailboxes"], "sslmode = disable\n")
+    r = inst.postern(["map", "-q", "x@y.test", plain])
+    assert r.returncode == 2 and b"no encryption" in r.stderr, r
+    for extra in ("sslmode = require\n",
+                  "sslmode = verify-full\nsslrootcert = %s\n" % pg.cert):
+        spec = engine.write_cf(inst, "tls", QUERIES["mailboxes"], extra)
+        r = inst.postern(["map", "-q", "x@y.test", spec])
+        assert r.returncode == 0 and r.stdout.decode().strip() == "x@y.test", r.stderr
+
+
+def test_local_alias_database_down(make_instance, pg, sink, tmp_path):
+    """local(8) itself: alias_maps in PostgreSQL, transport_maps elsewhere.
+    The database down: local defers with 4.3.0 "alias database
+    unavailable"; back up: the alias is expanded and delivered."""
+    engine = Engine("pgsql", tmp_path, pg=pg)
+    engine.sql("INSERT INTO aliases VALUES ('team', 'user@relay.test')")
+    inst = make_instance()
+    aliases = engine.write_cf(inst, "aliases", QUERIES["aliases"])
+    inst.main_cf_extra.update(FAST)
+    inst.main_cf_extra.update({
+        "alias_maps": aliases,
+        "local_recipient_maps": "",
+        "transport_maps": "inline:{ relay.test=smtp:[%s]:%d }" % (sink.addr, sink.port),
+    })
+    inst.write_config()
+    inst.start()
+    pg.stop()
+    try:
+        r = inst.sendmail(["-f", "sender@example.org", "team@localhost"],
+                          input=b"Subject: local while down\r\n\r\nz\r\n")
+        assert r.returncode == 0, r.stderr
+        inst.wait_log(r"local\[\d+\]: \w+: to=<team@localhost>.*relay=local.*"
+                      r"dsn=4\.3\.0, status=deferred \(alias database unavailable\)",
+                      timeout=30)
+        assert queue_count(inst) == 1
+    finally:
+        pg.start()
+    inst.postern(["flush"])
+    sink.wait_messages(1, timeout=60)
+    assert [re.search(r"<[^>]*>", r).group(0) for r in sink.messages[0].rcpts] == \
+        ["<user@relay.test>"]
+    wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
+    assert "status=bounced" not in inst.log()

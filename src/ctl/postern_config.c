@@ -26,8 +26,9 @@
  *	removes every entry of the names; -# comments them out. Edits are
  *	atomic: a temporary file in the same directory, fsync, rename.
  *
- *	-m lists the lookup table types built into this program, one a
- *	line, sorted (as postconf -m).
+ *	-m lists the lookup table types this installation can use, one a
+ *	line, sorted (as postconf -m): the built-in ones and the modules
+ *	(dict_TYPE.so) found in daemon_directory.
  *
  *	-M prints master.cf entries, one normalized line each, optionally
  *	only the named services ("smtp" or "smtp/inet").
@@ -466,12 +467,13 @@ config_types(void)
 int
 postern_config_main(int argc, char **argv)
 {
-	int	ch, flags = 0, edit = 0, master = 0;
+	int	ch, flags = 0, edit = 0, master = 0, types = 0;
 
 	while ((ch = getopt(argc, argv, "c:dehmMnUvxX#")) != -1) {
 		switch (ch) {
 		case 'm':
-			return config_types();
+			types = 1;
+			break;
 		case 'c':
 			postern_set_config(optarg);
 			break;
@@ -513,12 +515,16 @@ postern_config_main(int argc, char **argv)
 		goto usage;
 	if ((edit && (master || flags)) || (master && (flags & ~CONFIG_SHOW_VALUES)))
 		goto usage;
+	if (types && (edit || master || flags))
+		goto usage;
 	argc -= optind;
 	argv += optind;
 	if (edit)
 		mail_conf_unknown_warnings(0);
 	mail_conf_read_flags(NULL, (flags & CONFIG_SHOW_DEFAULTS) ?
 	    MAIL_CONF_NOFILE : MAIL_CONF_OPTIONAL);
+	if (types)
+		return config_types();
 	if (master)
 		return config_master(argc, argv);
 	if (edit)

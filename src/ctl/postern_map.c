@@ -87,7 +87,8 @@ map_spec(const char *arg, const MAP_OPTS *opts)
 
 	if (colon != NULL) {
 		type = mystrndup(arg, colon - arg);
-		if (strcmp(type, "proxy") == 0 || dict_ops_find(type) != NULL) {
+		if (strcmp(type, "proxy") == 0 || dict_module_type(type)
+		    || dict_ops_find(type) != NULL) {
 			myfree(type);
 			vstring_strcpy(vp, arg);
 			return vstring_export(vp);

@@ -20,6 +20,7 @@
  *	int   dict_reopen_all(void);
  *	int   dict_reopen(const char *name);
  *	const char *dict_type_name(int i);
+ *	void  dict_module_dir_hook(const char *(*fn)(void));
  *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
  * DESCRIPTION
  *	A table is named "type:name" as in Postfix ("hash:/etc/postern/access",
@@ -63,8 +64,17 @@
  *	cached tables whose spec ("hash:/etc/x") or name ("/etc/x") is given,
  *	and returns -1 when no cached table has that name.
  *
- *	dict_type_name() returns the name of the i-th table type built in
- *	(0, 1, ...), or null past the last (postern config -m).
+ *	Types that need a client library (sqlite, pgsql, mysql, ldap) are
+ *	modules, dict_TYPE.so, in the directory that the hook installed with
+ *	dict_module_dir_hook() names (libglobal: daemon_directory). A module
+ *	is loaded with dlopen() when a table of its type is first opened, so
+ *	a program that uses none pays nothing for those libraries. A module
+ *	must be a regular file owned by root (or the running user) and
+ *	writable only by its owner; set-id programs load none.
+ *
+ *	dict_type_name() returns the name of the i-th table type this
+ *	program can use (0, 1, ...: the built-in ones, then the installed
+ *	modules), or null past the last (postern config -m).
  *
  *	dict_get_list() looks a key up in several tables in order and returns
  *	the first value; *error gets the first failure, which stops the search
@@ -76,11 +86,13 @@
  */
 #include <sys/stat.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dict.h"
 #include "htable.h"
@@ -90,24 +102,110 @@
 static const DICT_OPS *dict_types[] = {
 	&dict_hash_ops, &dict_btree_ops, &dict_pcre_ops, &dict_regexp_ops,
 	&dict_cidr_ops, &dict_texthash_ops, &dict_inline_ops,
-	&dict_static_ops, &dict_unix_ops,
-#ifdef HAS_SQLITE
-	&dict_sqlite_ops,
-#endif
-#ifdef HAS_PGSQL
-	&dict_pgsql_ops,
-#endif
-#ifdef HAS_MYSQL
-	&dict_mysql_ops,
-#endif
-#ifdef HAS_LDAP
-	&dict_ldap_ops,
-#endif
-	&dict_memcache_ops, &dict_socketmap_ops, &dict_tcp_ops,
-	&dict_proxy_ops, NULL,
+	&dict_static_ops, &dict_unix_ops, &dict_memcache_ops,
+	&dict_socketmap_ops, &dict_tcp_ops, &dict_proxy_ops, NULL,
+};
+
+/* Types that need a client library: modules dict_TYPE.so, loaded on use. */
+static const char *dict_module_types[] = {
+	"sqlite", "pgsql", "mysql", "ldap", NULL,
 };
 
 static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
+static HTABLE *dict_modules;		/* type -> loaded DICT_OPS */
+static const char *(*dict_module_dir_fn)(void);
+static VSTRING *dict_module_why;	/* why the last module load failed */
+
+void
+dict_module_dir_hook(const char *(*fn)(void))
+{
+	dict_module_dir_fn = fn;
+}
+
+int
+dict_module_type(const char *type)
+{
+	const char **tp;
+
+	for (tp = dict_module_types; *tp != NULL; tp++)
+		if (strcmp(*tp, type) == 0)
+			return 1;
+	return 0;
+}
+
+/* The module's path, or null with the reason. */
+static const char *
+dict_module_path(const char *type, VSTRING *path, VSTRING *why)
+{
+	const char *dir = dict_module_dir_fn ? dict_module_dir_fn() : NULL;
+	struct stat st;
+
+	if (dir == NULL || *dir == 0) {
+		vstring_sprintf(why, "no module directory in this program");
+		return NULL;
+	}
+	vstring_sprintf(path, "%s/dict_%s.so", dir, type);
+	if (stat(vstring_str(path), &st) < 0) {
+		vstring_sprintf(why, "%s: %s (not built: its client library "
+		    "was missing; see postern config -m)", vstring_str(path),
+		    strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 022) != 0
+	    || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		vstring_sprintf(why, "%s: not a regular file owned by root "
+		    "and writable only by its owner", vstring_str(path));
+		return NULL;
+	}
+	return vstring_str(path);
+}
+
+/* Load (once) the module of a library-backed type. */
+static const DICT_OPS *
+dict_module_load(const char *type)
+{
+	const DICT_OPS *ops;
+	VSTRING	*path, *sym;
+	void	*handle;
+
+	if (dict_modules != NULL
+	    && (ops = htable_find(dict_modules, type)) != NULL)
+		return ops;
+	if (dict_module_why == NULL)
+		dict_module_why = vstring_alloc(64);
+	vstring_reset(dict_module_why);
+	/* Set-id programs (sendmail, smtpctl) never load code by config. */
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		vstring_sprintf(dict_module_why, "not loaded by a set-id "
+		    "program");
+		return NULL;
+	}
+	path = vstring_alloc(64);
+	sym = vstring_alloc(32);
+	ops = NULL;
+	if (dict_module_path(type, path, dict_module_why) == NULL)
+		goto out;
+	if ((handle = dlopen(vstring_str(path), RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		vstring_sprintf(dict_module_why, "%s", dlerror());
+		goto out;
+	}
+	vstring_sprintf(sym, "dict_%s_ops", type);
+	if ((ops = dlsym(handle, vstring_str(sym))) == NULL
+	    || strcmp(ops->type, type) != 0) {
+		vstring_sprintf(dict_module_why, "%s: no %s", vstring_str(path),
+		    vstring_str(sym));
+		ops = NULL;
+		(void)dlclose(handle);
+		goto out;
+	}
+	if (dict_modules == NULL)
+		dict_modules = htable_create(8);
+	htable_enter(dict_modules, type, (void *)ops);
+out:
+	vstring_free(path);
+	vstring_free(sym);
+	return ops;
+}
 
 const DICT_OPS *
 dict_ops_find(const char *type)
@@ -117,16 +215,36 @@ dict_ops_find(const char *type)
 	for (op = dict_types; *op != NULL; op++)
 		if (strcmp((*op)->type, type) == 0)
 			return *op;
+	if (dict_module_type(type))
+		return dict_module_load(type);
 	return NULL;
 }
 
-/* The type names built into this program (postern config -m). */
+/*
+ * The type names this program can use (postern config -m): the built-in
+ * ones, then the modules that are installed.
+ */
 const char *
 dict_type_name(int i)
 {
-	if (i < 0 || i >= (int)(sizeof(dict_types) / sizeof(*dict_types)) - 1)
+	int	 nstatic = (int)(sizeof(dict_types) / sizeof(*dict_types)) - 1;
+	const char **tp;
+	VSTRING	*path, *why;
+	const char *found = NULL;
+
+	if (i < 0)
 		return NULL;
-	return dict_types[i]->type;
+	if (i < nstatic)
+		return dict_types[i]->type;
+	i -= nstatic;
+	path = vstring_alloc(64);
+	why = vstring_alloc(64);
+	for (tp = dict_module_types; *tp != NULL && found == NULL; tp++)
+		if (dict_module_path(*tp, path, why) != NULL && i-- == 0)
+			found = *tp;
+	vstring_free(path);
+	vstring_free(why);
+	return found;
 }
 
 void
@@ -286,6 +404,9 @@ dict_create(const char *spec, int flags, VSTRING *why)
 	if ((ops = dict_ops_find(vstring_str(type))) == NULL) {
 		vstring_sprintf(why, "table \"%s\": unsupported type \"%s\"",
 		    spec, vstring_str(type));
+		if (dict_module_type(vstring_str(type)) && dict_module_why)
+			vstring_sprintf_append(why, " (%s)",
+			    vstring_str(dict_module_why));
 		goto out;
 	}
 	if (ops->put == NULL && (flags & DICT_FLAG_RDWR)) {

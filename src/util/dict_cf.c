@@ -21,6 +21,7 @@
  *	int   dict_cf_result_add(DICT_CF_COMMON *c, DICT *dict,
  *		const char *key, const char *value);
  *	const char *dict_cf_result_end(DICT_CF_COMMON *c);
+ *	void  dict_cf_flatten(VSTRING *vp);
  * DESCRIPTION
  *	The configuration files of pgsql:, mysql:, sqlite:, ldap:, memcache:
  *	tables are read as Postfix reads them: "name = value" lines in
@@ -46,6 +47,9 @@
  *	(a row, an attribute value) and appends it to the comma-separated
  *	result; over the limit it fails the lookup with DICT_ERR_RETRY, as
  *	Postfix does.
+ *
+ *	dict_cf_flatten() turns the control characters of a server's error
+ *	message (libpq's are several lines) into spaces, for one log line.
  * DIAGNOSTICS
  *	dict_cf_open() fails with file:line for a line that is not
  *	"name = value". dict_cf_domain_ok() returns -1 with the dict's error
@@ -516,4 +520,16 @@ dict_cf_query(DICT_CF *cf, VSTRING *buf, VSTRING *why)
 		return NULL;
 	}
 	return vstring_str(buf);
+}
+
+/* Server messages in one log line: control characters become spaces. */
+void
+dict_cf_flatten(VSTRING *vp)
+{
+	char	*cp;
+
+	for (cp = vstring_str(vp); *cp; cp++)
+		if ((unsigned char)*cp < 0x20 || *cp == 0x7f)
+			*cp = ' ';
+	vstring_trim(vp);
 }

@@ -53,6 +53,7 @@ int	 dict_cf_result_add(DICT_CF_COMMON *, DICT *, const char *key,
 const char *dict_cf_result_end(DICT_CF_COMMON *);
 
 const char *dict_cf_query(DICT_CF *, VSTRING *buf, VSTRING *why);
+void	 dict_cf_flatten(VSTRING *);
 
 /* "host", "inet:host:port", "unix:/path", "[host]:port" split. */
 int	 dict_cf_host(const char *spec, VSTRING *host, int *port,

@@ -30,7 +30,6 @@
  *	An unreachable server, a failed bind, a time-out or any search error
  *	other than "no such object" sets DICT_ERR_RETRY with a warning.
  */
-#ifdef HAS_LDAP
 #define LDAP_DEPRECATED 0
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,7 +228,7 @@ dict_ldap_opt_str(DICT_LDAP *dl, int opt, const char *name)
 	const char *v = dict_cf_str(dl->cf, name, NULL);
 
 	if (v != NULL && *v != 0)
-		(void)ldap_set_option(NULL, opt, v);
+		(void)ldap_set_option(dl->ld, opt, v);
 }
 
 /* Connect and bind; 0, or -1 with dl->why. */
@@ -242,6 +241,13 @@ dict_ldap_connect(DICT_LDAP *dl)
 	const char *dn, *pw;
 	VSTRING	*dummy;
 
+	if ((rc = ldap_initialize(&dl->ld, dl->uris)) != LDAP_SUCCESS) {
+		vstring_sprintf(dl->why, "%s: %s", dl->uris,
+		    ldap_err2string(rc));
+		dl->ld = NULL;
+		return -1;
+	}
+	/* TLS settings of this handle, then its own TLS context. */
 	dict_ldap_opt_str(dl, LDAP_OPT_X_TLS_CACERTFILE, "tls_ca_cert_file");
 	dict_ldap_opt_str(dl, LDAP_OPT_X_TLS_CACERTDIR, "tls_ca_cert_dir");
 	dict_ldap_opt_str(dl, LDAP_OPT_X_TLS_CERTFILE, "tls_cert");
@@ -251,13 +257,8 @@ dict_ldap_connect(DICT_LDAP *dl)
 		req = 1;
 	vstring_free(dummy);
 	req = req ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
-	(void)ldap_set_option(NULL, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
-	if ((rc = ldap_initialize(&dl->ld, dl->uris)) != LDAP_SUCCESS) {
-		vstring_sprintf(dl->why, "%s: %s", dl->uris,
-		    ldap_err2string(rc));
-		dl->ld = NULL;
-		return -1;
-	}
+	(void)ldap_set_option(dl->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
+	(void)ldap_set_option(dl->ld, LDAP_OPT_X_TLS_NEWCTX, &off);
 	tv.tv_sec = dl->timeout;
 	tv.tv_usec = 0;
 	(void)ldap_set_option(dl->ld, LDAP_OPT_PROTOCOL_VERSION, &dl->version);
@@ -265,7 +266,6 @@ dict_ldap_connect(DICT_LDAP *dl)
 	(void)ldap_set_option(dl->ld, LDAP_OPT_TIMEOUT, &tv);
 	(void)ldap_set_option(dl->ld, LDAP_OPT_REFERRALS, &off);
 	(void)ldap_set_option(dl->ld, LDAP_OPT_DEREF, &dl->deref);
-	(void)ldap_set_option(dl->ld, LDAP_OPT_X_TLS_NEWCTX, &off);
 	if (dl->start_tls
 	    && (rc = ldap_start_tls_s(dl->ld, NULL, NULL)) != LDAP_SUCCESS) {
 		vstring_sprintf(dl->why, "%s: STARTTLS: %s", dl->uris,
@@ -473,6 +473,3 @@ const DICT_OPS dict_ldap_ops = {
 	"ldap", 1, dict_ldap_open, dict_ldap_get, NULL, NULL, NULL, NULL,
 	dict_ldap_close,
 };
-#else
-typedef int dict_ldap_unused;
-#endif

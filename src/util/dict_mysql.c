@@ -17,7 +17,7 @@
  *	additions connect_timeout (10 s) and timeout (30 s, each read or
  *	write).
  *
- *	Each process keeps one connection; hosts are tried from a random
+ *	Each process keeps one connection; hosts are tried from a per-process
  *	start, a host that cannot be reached is skipped for retry_interval
  *	seconds, a connection that broke is opened again at once and the
  *	query sent once more. Strings are quoted with
@@ -26,7 +26,6 @@
  *	When no host answers or a query fails, the lookup fails with
  *	DICT_ERR_RETRY and a warning, never "not found".
  */
-#ifdef HAS_MYSQL
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +37,7 @@
 #include "dict.h"
 #include "dict_cf.h"
 #include "msg.h"
-#include "myrandom.h"
+#include <unistd.h>
 #include "mymalloc.h"
 
 typedef struct DICT_MYSQL {
@@ -156,6 +155,7 @@ dict_mysql_connect(DICT_MYSQL *dm, int i)
 	    is_unix ? vstring_str(host) : NULL, 0) == NULL) {
 		vstring_sprintf(dm->why, "connect to %s: %s", spec,
 		    mysql_error(conn));
+		dict_cf_flatten(dm->why);
 		mysql_close(conn);
 		goto fail;
 	}
@@ -182,7 +182,7 @@ dict_mysql_conn(DICT *dict, DICT_MYSQL *dm)
 	if (dm->conn)
 		return dm->conn;
 	vstring_sprintf(dm->why, "no host available (retry_interval)");
-	start = n > 1 ? (int)myrandom_uniform((uint32_t)n) : 0;
+	start = n > 1 ? (int)(getpid() % n) : 0;
 	for (k = 0; k < n; k++) {
 		i = (start + k) % n;
 		if (dm->dead_until[i] > now)
@@ -241,6 +241,7 @@ dict_mysql_get(DICT *dict, const char *key)
 		err = mysql_errno(conn);
 		vstring_sprintf(dm->why, "%s: %s", dm->hosts->argv[dm->current],
 		    mysql_error(conn));
+		dict_cf_flatten(dm->why);
 		/*
 		 * Any failure drops the connection (a server that shut down
 		 * may answer "connection killed" first); a client-side error
@@ -284,6 +285,3 @@ const DICT_OPS dict_mysql_ops = {
 	"mysql", 1, dict_mysql_open, dict_mysql_get, NULL, NULL, NULL, NULL,
 	dict_mysql_close,
 };
-#else
-typedef int dict_mysql_unused;
-#endif

@@ -17,7 +17,7 @@
  *	settings sslmode, sslrootcert, sslcert and sslkey.
  *
  *	Each process keeps one connection open. The hosts are tried in
- *	order, starting at a random one, so several clients spread their
+ *	order, each process starting at its own one, so clients spread their
  *	connections; a host that cannot be reached is skipped for
  *	retry_interval seconds. A connection that breaks (a server restart)
  *	is opened again at once and the query sent once more; a connection
@@ -29,7 +29,6 @@
  *	When no host answers, or a query fails, the lookup fails with
  *	DICT_ERR_RETRY and a warning; it is never "not found".
  */
-#ifdef HAS_PGSQL
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,7 +39,7 @@
 #include "dict.h"
 #include "dict_cf.h"
 #include "msg.h"
-#include "myrandom.h"
+#include <unistd.h>
 #include "mymalloc.h"
 
 typedef struct DICT_PGSQL {
@@ -153,7 +152,7 @@ dict_pgsql_connect(DICT_PGSQL *dp, int i)
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		vstring_sprintf(dp->why, "connect to %s: %s", spec,
 		    conn ? PQerrorMessage(conn) : "out of memory");
-		vstring_trim(dp->why);
+		dict_cf_flatten(dp->why);
 		if (conn)
 			PQfinish(conn);
 		return NULL;
@@ -175,7 +174,7 @@ dict_pgsql_conn(DICT *dict, DICT_PGSQL *dp)
 	if (dp->conn)
 		return dp->conn;
 	vstring_sprintf(dp->why, "no host available (retry_interval)");
-	start = n > 1 ? (int)myrandom_uniform((uint32_t)n) : 0;
+	start = n > 1 ? (int)(getpid() % n) : 0;
 	for (k = 0; k < n; k++) {
 		i = (start + k) % n;
 		if (dp->dead_until[i] > now)
@@ -228,7 +227,7 @@ dict_pgsql_get(DICT *dict, const char *key)
 			break;
 		vstring_sprintf(dp->why, "%s: %s", dp->hosts->argv[dp->current],
 		    res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-		vstring_trim(dp->why);
+		dict_cf_flatten(dp->why);
 		if (res)
 			PQclear(res);
 		res = NULL;
@@ -271,6 +270,3 @@ const DICT_OPS dict_pgsql_ops = {
 	"pgsql", 1, dict_pgsql_open, dict_pgsql_get, NULL, NULL, NULL, NULL,
 	dict_pgsql_close,
 };
-#else
-typedef int dict_pgsql_unused;
-#endif

@@ -20,7 +20,6 @@
  *	opened. A busy or locked database, or any other SQLite error, sets
  *	DICT_ERR_RETRY (the caller answers 4xx), never "not found".
  */
-#ifdef HAS_SQLITE
 #include <string.h>
 
 #include <sqlite3.h>
@@ -138,6 +137,3 @@ const DICT_OPS dict_sqlite_ops = {
 	"sqlite", 1, dict_sqlite_open, dict_sqlite_get, NULL, NULL, NULL, NULL,
 	dict_sqlite_close,
 };
-#else
-typedef int dict_sqlite_unused;
-#endif
