@@ -31,7 +31,11 @@ fuzz_objs_smtp = $(FUZZ_SMTP_SRCS:%.c=$(1)/obj/smtp/%.o)
 
 FUZZ_INC = -I$(FUZZ_SRC) -I$(TOP)/src/util -I$(TOP)/src/global -I$(TOP)/src/smtpd -I$(TOP)/src/smtp
 FUZZ_LIBS = $(SSL_LIBS) $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(SYSLIBS)
-FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c
+# Every header (the harnesses see much of the tree), and smtpd.c, which
+# fuzz_smtpd.c includes; files under src/ are prerequisites only, never
+# compiled here.
+FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
+fuzz_srcs = $(filter-out $(TOP)/src/%,$(filter %.c %.o,$^))
 
 .PHONY: fuzz fuzz-build fuzz-replay
 
@@ -49,10 +53,10 @@ fuzz-replay: $(FZ_REPLAY)
 $(FZ_BUILD)/test/fuzz/fuzz_%_test: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_SRC)/fuzz_replay.c $(FUZZ_DEPS) \
     $(FZ_BUILD)/lib/libglobal.a $(FZ_BUILD)/lib/libutil.a
 	@mkdir -p $(@D)
-	$(CC) $(FZ_CFLAGS) -DFUZZ_NAME='"$*"' -o $@ $(filter %.c %.o,$^) \
+	$(CC) $(FZ_CFLAGS) -DFUZZ_NAME='"$*"' -o $@ $(fuzz_srcs) \
 	    $(FZ_BUILD)/lib/libglobal.a $(FZ_BUILD)/lib/libutil.a $(FZ_SANFLAGS) $(EXTRA_LDFLAGS) $(FUZZ_LIBS)
 
-$(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD))
+$(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FZ_BUILD)/test/fuzz/fuzz_smtp_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 
 # --- libFuzzer binaries ------------------------------------------------------
@@ -74,10 +78,10 @@ $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) \
     $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(OPT) -g $(FUZZ_WARN) $(SYSDEFS) $(FUZZ_INC) $(SSL_CFLAGS) $(PCRE_CFLAGS) \
-	    $(SASL_CFLAGS) $(FUZZ_SAN) -o $@ $(filter %.c %.o,$^) \
+	    $(SASL_CFLAGS) $(FUZZ_SAN) -o $@ $(fuzz_srcs) \
 	    $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a $(FUZZ_LIBS)
 
-$(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD))
+$(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FUZZ_BUILD)/bin/fuzz_smtp: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
 
 # Run every target for FUZZ_TIME seconds; new inputs go to build/fuzz/corpus,
