@@ -533,8 +533,8 @@ master_ent_load(const char *path, VSTRING *why)
 
 /*
  * master_ent_quote - an argument as master.cf needs it written: in braces
- * when it is empty, holds white space or a brace, or would read back as
- * a "-o" override.
+ * when it is empty, holds white space, starts with a brace, or would read
+ * back as a "-o" override (a brace inside a word is plain text).
  */
 static void
 master_ent_quote(VSTRING *out, const char *arg)
@@ -542,9 +542,9 @@ master_ent_quote(VSTRING *out, const char *arg)
 	const char *cp;
 
 	for (cp = arg; *cp; cp++)
-		if (isspace((unsigned char)*cp) || *cp == '{')
+		if (isspace((unsigned char)*cp))
 			break;
-	if (*arg && *cp == 0 && strncmp(arg, "-o", 2) != 0)
+	if (*arg && *cp == 0 && *arg != '{' && strncmp(arg, "-o", 2) != 0)
 		vstring_strcat(out, arg);
 	else
 		vstring_sprintf_append(out, "{ %s }", arg);
