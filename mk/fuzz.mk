@@ -58,6 +58,7 @@ $(FZ_BUILD)/test/fuzz/fuzz_%_test: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_SRC)/fuzz_replay.
 
 $(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FZ_BUILD)/test/fuzz/fuzz_smtp_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
+$(FZ_BUILD)/test/fuzz/fuzz_smtp_body_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 
 # --- libFuzzer binaries ------------------------------------------------------
 FUZZ_WARN = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -83,6 +84,7 @@ $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) \
 
 $(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FUZZ_BUILD)/bin/fuzz_smtp: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
+$(FUZZ_BUILD)/bin/fuzz_smtp_body: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
 
 # Run every target for FUZZ_TIME seconds; new inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/crash-T-*. Ends with one line per target.
