@@ -15,18 +15,17 @@
 # FUZZ_FLAGS (more libFuzzer options), FUZZ_CC (default clang).
 
 FUZZ_SRC = $(TOP)/tests/fuzz
-FUZZ_TARGETS ?= $(patsubst fuzz_%.c,%,$(filter-out fuzz_util.c fuzz_replay.c fuzz_qf_writer.c,$(notdir $(wildcard $(FUZZ_SRC)/fuzz_*.c))))
+FUZZ_TARGETS ?= $(patsubst fuzz_%.c,%,$(filter-out fuzz_util.c fuzz_replay.c,$(notdir $(wildcard $(FUZZ_SRC)/fuzz_*.c))))
 FUZZ_TIME ?= 300
 FUZZ_FLAGS ?=
 FUZZ_CC ?= clang
 FUZZ_BUILD = $(TOP)/build/fuzz
 
-# Program objects a harness drives (the file with main() left out; smtpd's
-# queue file writer is replaced by an in-memory one, fuzz_qf_writer.c).
+# Program objects a harness drives (the file with main() left out).
 fuzz_prog_srcs = $(filter-out $(1).c $(2) %_test.c,$(notdir $(wildcard $(TOP)/src/$(1)/*.c)))
 FUZZ_SMTPD_SRCS = $(call fuzz_prog_srcs,smtpd,)
 FUZZ_SMTP_SRCS = $(call fuzz_prog_srcs,smtp,)
-fuzz_objs_smtpd = $(FUZZ_SMTPD_SRCS:%.c=$(1)/obj/smtpd/%.o) $(FUZZ_SRC)/fuzz_qf_writer.c
+fuzz_objs_smtpd = $(FUZZ_SMTPD_SRCS:%.c=$(1)/obj/smtpd/%.o)
 fuzz_objs_smtp = $(FUZZ_SMTP_SRCS:%.c=$(1)/obj/smtp/%.o)
 
 FUZZ_INC = -I$(FUZZ_SRC) -I$(TOP)/src/util -I$(TOP)/src/global -I$(TOP)/src/smtpd -I$(TOP)/src/smtp

@@ -8,6 +8,7 @@ Usage:
         "mx2.example.test": {"A": ["127.1.2.4"], "AAAA": ["::1"]},
         "alias.test": {"CNAME": "mx1.example.test"},
         "broken.test": "SERVFAIL",          # every query: SERVFAIL
+        "slow.test": "TIMEOUT",             # every query: no answer at all
         "txt.test": {"TXT": ["v=spf1 -all"]},
     }
     with DNSServer(zone) as dns:            # UDP and TCP on 127.0.0.1:<free port>
@@ -125,6 +126,8 @@ class DNSServer:
                 if not resp.answer:
                     resp.set_rcode(dns.rcode.NXDOMAIN)
                 return resp
+            if entry == "TIMEOUT":
+                return None
             if entry == "SERVFAIL":
                 resp.answer = []
                 resp.set_rcode(dns.rcode.SERVFAIL)
@@ -161,6 +164,8 @@ class DNSServer:
         data, peer = self._udp.recvfrom(4096)
         query = dns.message.from_wire(data)
         resp = self.answer(query)
+        if resp is None:
+            return
         if self.truncate_udp:
             resp.answer = []
             resp.flags |= dns.flags.TC
@@ -172,7 +177,10 @@ class DNSServer:
             conn.settimeout(5)
             hdr = self._recv(conn, 2)
             data = self._recv(conn, struct.unpack("!H", hdr)[0])
-            wire = self.answer(dns.message.from_wire(data)).to_wire()
+            resp = self.answer(dns.message.from_wire(data))
+            if resp is None:
+                return
+            wire = resp.to_wire()
             conn.sendall(struct.pack("!H", len(wire)) + wire)
 
     @staticmethod

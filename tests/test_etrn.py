@@ -5,6 +5,7 @@ waits in deferred/ with a one-hour backoff. e.test is in fast_flush_domains,
 o.test is not.
 """
 import os
+import re
 import smtplib
 
 import pytest
@@ -129,3 +130,26 @@ def test_etrn_hosts_variable(setup):
     sink.wait_for(1, timeout=15)                 # ... e.test is delivered
     r = inst.run([os.path.join(BIN, "etrn")])    # etrn_hosts unset
     assert r.returncode == 64
+
+
+def test_etrn_hosts_at_start(setup):
+    """Issue 13 #3: etrn_hosts is parsed as the seed's ETRN_HOSTS (the
+    comma separates a server's clients, it does not start a new server),
+    and postern start runs it once smtpd listens, results in the log."""
+    inst, sink = setup
+    inst.stop()
+    inst.main_cf_extra["etrn_hosts"] = "[%s]:%d:e.test,o.test" % (inst.addr, inst.port)
+    inst.write_main_cf()
+    sink.start()
+    mark = inst.log_mark()
+    inst.start()
+    msgs = sink.wait_for(1, timeout=20)
+    assert b"Subject: for-e" in msgs[0].data
+    inst.wait_log(r"postern/etrn\[\d+\]: \[%s\]:%d: ETRN e\.test: 25\d"
+                  % (re.escape(inst.addr), inst.port), since=mark, timeout=15)
+    inst.wait_log(r"postern/etrn\[\d+\]: warning: \[%s\]:%d: ETRN o\.test: 459"
+                  % (re.escape(inst.addr), inst.port), since=mark, timeout=15)
+    log = inst.log(since=mark)
+    # o.test was sent as a client of the server, never taken as a server.
+    assert "o.test: " not in log.replace("ETRN o.test: ", "")
+    wait_for(lambda: len(inst.queue_files("deferred")) == 1, 10, "o.test left")

@@ -463,6 +463,31 @@ def test_mailbox_transport_lmtp(make_instance):
         sink.stop()
 
 
+def test_fallback_transport(make_instance):
+    """Unknown names go to fallback_transport_maps, else fallback_transport."""
+    sink = Sink(host=random_loopback(), lmtp=True)
+    sink.start()
+    other = Sink(host=random_loopback(), lmtp=True)
+    other.start()
+    try:
+        inst = started(make_instance, {
+            "local_recipient_maps": "",
+            "fallback_transport": "lmtp:inet:%s:%d" % (sink.host, sink.port),
+            "fallback_transport_maps":
+                "inline:{special=lmtp:inet:%s:%d}" % (other.host, other.port)})
+        send(inst, ["nosuchuser42@localhost", "special@localhost"], msg("fallback"))
+        got = sink.wait_for(1, timeout=15)
+        assert got[0].rcpts == ["nosuchuser42@localhost"]
+        got = other.wait_for(1, timeout=15)
+        assert got[0].rcpts == ["special@localhost"]
+        # A real user still gets the mailbox.
+        send(inst, [rcpt_user() + "@localhost"], msg("mine"))
+        inst.wait_log(r"to=<%s@localhost>.*delivered to mailbox" % rcpt_user(), timeout=15)
+    finally:
+        sink.stop()
+        other.stop()
+
+
 def test_newaliases(make_instance):
     def setup(inst):
         path = os.path.join(inst.dir, "aliases.src")

@@ -92,7 +92,7 @@ def test_sendmail_t_with_bcc(pickup_instance):
     assert b"hidden@example.com" not in content
     assert b"\nBcc:" not in content and not content.startswith(b"Bcc:")
     assert content.startswith(b"Received: by localhost (Postern, from userid %d)" % os.getuid())
-    assert b"\nMessage-ID: <" in content and b"\nDate: " in content
+    assert b"\nmessage-id: <" in content.lower() and b"\nDate: " in content
     assert content.endswith(b"\n\nbody line\n")
     assert b"\r" not in content
     inst.wait_log(r"%s: uid=%d from=<sender@example\.org>" % (env["msgid"], os.getuid()))

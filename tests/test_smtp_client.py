@@ -372,3 +372,45 @@ def test_greeting_timeout(env):
     assert r["action"] == "delayed"
     assert "conversation with %s[%s] timed out while receiving the initial server greeting" \
         % (addr, addr) in r["reason"]
+
+
+def test_rcpt_4xx_on_reused_connection_defers(env, server):
+    """Issue 13 #1: a 451 at RCPT on a cached connection defers that
+    recipient; it is not sent again at once over a new connection."""
+    seen = []
+
+    def reply(rcpt):
+        seen.append(rcpt)
+        return "451 4.7.1 greylisted" if rcpt == "<grey@x.test>" else "250 2.1.5 Ok"
+    server.reply_rcpt = reply
+    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
+    q2 = env.make_message("s@client.test", ["grey@x.test"], b"Subject: 2\n\nmsg\n")
+    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
+                       env.request(q2, server.nexthop, ["grey@x.test"])],
+                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    assert res.replies[0][0]["status"] == "2.0.0"
+    r = res.replies[1][0]
+    assert r["action"] == "delayed" and r["status"] == "4.7.1", r
+    assert "451 4.7.1 greylisted (in reply to RCPT TO command)" in r["reason"]
+    assert seen.count("<grey@x.test>") == 1, seen
+    assert server.connections == 1
+    assert re.search(r"%s: to=<grey@x\.test>, relay=.*dsn=4\.7\.1, status=deferred" % q2, res.log)
+
+
+def test_broken_reused_connection_retried(env, server):
+    """Only a broken cached connection is retried on a new one."""
+    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
+    q2 = env.make_message("s@client.test", ["c@x.test"], b"Subject: 2\n\nmsg\n")
+    state = {"n": 0}
+
+    def reply(rcpt):
+        state["n"] += 1
+        if state["n"] == 2 and server.connections == 1:
+            raise OSError("drop the cached connection")
+        return "250 2.1.5 Ok"
+    server.reply_rcpt = reply
+    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
+                       env.request(q2, server.nexthop, ["c@x.test"])],
+                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    assert res.replies[1][0]["status"] == "2.0.0", res.replies[1]
+    assert server.connections == 2

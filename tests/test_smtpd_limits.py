@@ -120,6 +120,46 @@ def test_recipient_limit(make_instance):
             (452, "452 4.5.3 Error: too many recipients")
 
 
+def test_recipient_overshoot_not_errors(make_instance):
+    """Issue 13 #9: 1,020 pipelined recipients; the 20 beyond
+    smtpd_recipient_limit get 452 but are within
+    smtpd_recipient_overshoot_limit, so they are no errors and the
+    1,000 accepted ones get their DATA."""
+    inst = smtpd_instance(make_instance, recipient_delimiter="+",
+                          smtpd_error_sleep_time="0")
+    with Client(inst) as c:
+        assert c.cmd("EHLO client.example")[0] == 250
+        batch = b"MAIL FROM:<a@example.com>\r\n"
+        batch += b"".join(b"RCPT TO:<root+%d@localhost>\r\n" % i for i in range(1020))
+        c.send(batch + b"DATA\r\n")
+        assert c.reply()[0] == 250
+        codes = [c.reply()[0] for _ in range(1020)]
+        assert codes[:1000] == [250] * 1000
+        assert codes[1000:] == [452] * 20
+        assert c.reply()[0] == 354
+        code, text = c.cmd("Subject: many\r\n\r\nbody\r\n.\r\n")
+        assert code == 250, text
+        assert c.cmd("QUIT")[0] == 221
+    qf = wait_qf(inst, queued_id(text))
+    assert len(qf["rcpts"]) == 1000
+
+
+def test_recipient_overshoot_limit_counts_errors(make_instance):
+    """Beyond the overshoot limit each excess recipient is an error."""
+    inst = smtpd_instance(make_instance, recipient_delimiter="+",
+                          smtpd_recipient_limit="2", smtpd_recipient_overshoot_limit="3",
+                          smtpd_error_sleep_time="0", smtpd_hard_error_limit="2")
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        c.cmd("MAIL FROM:<a@example.com>")
+        for i in range(2):
+            assert c.cmd("RCPT TO:<root+%d@localhost>" % i)[0] == 250
+        for i in range(5):
+            assert c.cmd("RCPT TO:<root+x%d@localhost>" % i)[0] == 452
+        assert c.reply()[0] == 421
+        assert c.closed()
+
+
 def test_error_limit_disconnects(make_instance):
     inst = smtpd_instance(make_instance, smtpd_error_sleep_time="0",
                           smtpd_soft_error_limit="2", smtpd_hard_error_limit="5")
@@ -184,3 +224,20 @@ def test_kill9_during_data_leaves_no_queue_file(make_instance):
         code, text = c.cmd("Subject: fine\r\n\r\nok\r\n.\r\n")
         assert code == 250
     assert inst.queue_files("incoming") == [queued_id(text)]
+
+
+def test_queue_minfree(make_instance):
+    """No room in the queue file system: 452 4.3.1 at MAIL FROM."""
+    inst = smtpd_instance(make_instance, queue_minfree="1000000000000000000")
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<a@example.com>") == (
+            452, "452 4.3.1 Insufficient system storage")
+    inst.wait_log(r"warning: not enough free space in mail queue")
+    ok = smtpd_instance(make_instance)
+    with Client(ok) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<a@example.com> SIZE=1000")[0] == 250
+        c.cmd("RSET")
+        # A declared size larger than half the free space cannot fit.
+        assert c.cmd("MAIL FROM:<a@example.com> SIZE=9000000000000000000")[0] in (452, 552)

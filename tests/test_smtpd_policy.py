@@ -268,3 +268,37 @@ def test_peername_lookup(make_instance):
     with Client(inst, source="127.0.0.1") as c:
         c.cmd("QUIT")
     inst.wait_log(r"connect from localhost\[127\.0\.0\.1\]")
+
+
+def test_restriction_classes(make_instance):
+    """smtpd_restriction_classes: a named list used from an access table."""
+    inst = smtpd_instance(make_instance, **{
+        "smtpd_restriction_classes": "from_partners",
+        "from_partners": "check_sender_access inline:{partner@ok.test=OK}, reject",
+        "smtpd_recipient_restrictions":
+            "check_recipient_access inline:{boss@localhost=from_partners}, "
+            "permit_mynetworks, reject_unauth_destination",
+        "local_recipient_maps": ""})
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        c.cmd("MAIL FROM:<someone@else.test>")
+        code, text = c.cmd("RCPT TO:<boss@localhost>")
+        assert code == 554 and "Access denied" in text, text
+        assert c.cmd("RCPT TO:<root@localhost>")[0] == 250
+        c.cmd("RSET")
+        c.cmd("MAIL FROM:<partner@ok.test>")
+        assert c.cmd("RCPT TO:<boss@localhost>")[0] == 250
+    log = open(inst.log_file).read()
+    assert "unknown parameter from_partners" not in log
+
+
+def test_undefined_restriction_class(make_instance):
+    inst = smtpd_instance(make_instance, **{
+        "smtpd_restriction_classes": "nowhere",
+        "smtpd_recipient_restrictions": "nowhere, permit_mynetworks, reject",
+        "local_recipient_maps": ""})
+    with Client(inst) as c:
+        c.cmd("EHLO client.example")
+        c.cmd("MAIL FROM:<a@b.test>")
+        assert c.cmd("RCPT TO:<root@localhost>") == (451, "451 4.3.5 Server configuration error")
+    inst.wait_log(r"restriction class nowhere is not defined")

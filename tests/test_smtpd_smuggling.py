@@ -64,12 +64,21 @@ def test_reject_mode_disconnects_on_bare_lf(make_instance):
         c.cmd("RCPT TO:<root@localhost>")
         assert c.cmd("DATA")[0] == 354
         c.send(b"Subject: x\r\n\r\nbare\nline\r\n.\r\n")
-        assert c.reply() == (521, "521 5.5.2 localhost Error: bare <LF> received")
+        # smtpd_forbid_bare_newline_reject_code, default 550 as Postfix.
+        assert c.reply() == (550, "550 5.5.2 localhost Error: bare <LF> received")
         assert c.closed()
     assert inst.queue_files("incoming") == []
     with Client(inst) as c:
         c.send(b"EHLO client.example\n")
-        assert c.reply()[0] == 521
+        assert c.reply()[0] == 550
+
+
+def test_bare_newline_reject_code(make_instance):
+    inst = smtpd_instance(make_instance, smtpd_forbid_bare_newline="reject",
+                          smtpd_forbid_bare_newline_reject_code="521")
+    with Client(inst) as c:
+        c.send(b"EHLO client.example\n")
+        assert c.reply() == (521, "521 5.5.2 localhost Error: bare <LF> received")
 
 
 def test_normalize_accepts_bare_lf_lines(make_instance):

@@ -212,7 +212,10 @@ def test_pipelined_commands_after_starttls_not_executed(make_instance, pki, forb
         assert code == 554, text
         assert c.closed()
     log = inst.log()
-    assert "evil@example.com" not in log
+    # The early input may be quoted by the "improper command pipelining"
+    # line (Postfix's shape); it must appear nowhere else (not executed).
+    executed = "\n".join(l for l in log.splitlines() if "improper command pipelining" not in l)
+    assert "evil@example.com" not in executed
     assert "TLS connection established" not in log
     no_crash(inst)
 

@@ -6,11 +6,20 @@
         assert msg["tls"] == "TLSv1.3"
 
 Options: starttls=False does not offer STARTTLS; break_tls=True answers 220
-to STARTTLS and then closes the connection (a failed handshake). Each
+to STARTTLS and then closes the connection (a failed handshake).
+auth={"user": "password"} makes a smarthost that demands SMTP AUTH: AUTH
+(mechanisms auth_mechs, PLAIN and LOGIN by default) is announced only
+after STARTTLS unless auth_plaintext=True, and MAIL without it gets
+"530 5.7.0 Authentication required"; bad credentials get
+"535 5.7.8 Error: authentication failed: authentication failure", or
+auth_fail_reply when set. auth_log records (mechanism, user, ok); sni the SNI name of each
+handshake (None when the client sent none). Each
 recorded message is a dict: conn (connection number), tls (protocol
-version, or None for plaintext), helo, sender, rcpts, data (bytes).
+version, or None for plaintext), helo, sender, rcpts, data (bytes), auth
+(the user, or None).
 Commands are served one at a time (no PIPELINING offered). Loopback only.
 """
+import base64
 import socket
 import ssl
 import threading
@@ -19,11 +28,19 @@ import time
 
 class TLSSink:
     def __init__(self, addr="127.0.0.1", certfile=None, keyfile=None, starttls=True,
-                 break_tls=False):
+                 break_tls=False, auth=None, auth_mechs=("PLAIN", "LOGIN"),
+                 auth_plaintext=False, auth_fail_reply=None):
+        self.auth = auth
+        self.auth_mechs = list(auth_mechs)
+        self.auth_plaintext = auth_plaintext
+        self.auth_fail_reply = auth_fail_reply
+        self.auth_log = []
+        self.sni = []           # the SNI name of each handshake (None: none sent)
         self.ctx = None
         if certfile:
             self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ctx.load_cert_chain(certfile, keyfile)
+            self.ctx.sni_callback = self._sni
         self.starttls = starttls and self.ctx is not None
         self.break_tls = break_tls
         self.messages = []
@@ -38,6 +55,10 @@ class TLSSink:
         self.nexthop = "[%s]:%d" % (self.addr, self.port)
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _sni(self, sslobj, name, ctx):
+        with self.lock:
+            self.sni.append(name)
 
     def __enter__(self):
         self.thread.start()
@@ -84,6 +105,7 @@ class _Session:
         self.sink, self.conn, self.no = sink, conn, no
         self.buf = b""
         self.tls = None
+        self.user = None
         self.reset()
         self.helo = None
 
@@ -124,8 +146,13 @@ class _Session:
         lines = ["sink.test", "8BITMIME"]
         if self.sink.starttls and self.tls is None:
             lines.append("STARTTLS")
+        if self._auth_offered():
+            lines.append("AUTH " + " ".join(self.sink.auth_mechs))
         for i, text in enumerate(lines):
             self.send("250%s%s" % ("-" if i < len(lines) - 1 else " ", text))
+
+    def cmd_lhlo(self, arg):    # LMTP (one recipient per message: one DATA reply)
+        self.cmd_ehlo(arg)
 
     def cmd_helo(self, arg):
         self.helo = arg
@@ -141,10 +168,59 @@ class _Session:
         self.conn = self.sink.ctx.wrap_socket(self.conn, server_side=True)
         self.tls = self.conn.version()
         self.helo = None
+        self.user = None
         self.reset()
         return None
 
+    def _auth_offered(self):
+        return self.sink.auth is not None and (self.tls or self.sink.auth_plaintext)
+
+    def _b64(self, text):
+        try:
+            return base64.b64decode(text, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def cmd_auth(self, arg):
+        words = arg.split()
+        if not self._auth_offered() or self.user or not words:
+            self.send("503 5.5.1 Error: AUTH not possible now")
+            return None
+        mech = words[0].upper()
+        if mech not in self.sink.auth_mechs or mech not in ("PLAIN", "LOGIN"):
+            self.send("504 5.5.4 Unrecognized authentication type")
+            return None
+        if mech == "PLAIN":
+            if len(words) > 1:
+                resp = words[1]
+            else:
+                self.send("334 ")
+                resp = self.line().decode(errors="replace")
+            fields = (self._b64(resp) or "").split("\0")
+            user, password = (fields[1], fields[2]) if len(fields) == 3 else (None, None)
+        else:
+            if len(words) > 1:
+                user = self._b64(words[1])
+            else:
+                self.send("334 VXNlcm5hbWU6")
+                user = self._b64(self.line().decode(errors="replace"))
+            self.send("334 UGFzc3dvcmQ6")
+            password = self._b64(self.line().decode(errors="replace"))
+        ok = user is not None and self.sink.auth.get(user) == password
+        with self.sink.lock:
+            self.sink.auth_log.append((mech, user, ok))
+        if ok:
+            self.user = user
+            self.send("235 2.7.0 Authentication successful")
+        else:
+            self.send(self.sink.auth_fail_reply or
+                      "535 5.7.8 Error: authentication failed: authentication failure")
+        return None
+
     def cmd_mail(self, arg):
+        if self.sink.auth is not None and self.user is None:
+            self.send("530 5.7.0 Authentication required")
+            return None
         self.sender = arg.split(":", 1)[-1].strip().split()[0].strip("<>")
         self.send("250 2.1.0 ok")
 
@@ -173,6 +249,7 @@ class _Session:
         with self.sink.lock:
             self.sink.messages.append({"conn": self.no, "tls": self.tls, "helo": self.helo,
                                        "sender": self.sender, "rcpts": list(self.rcpts),
+                                       "auth": self.user,
                                        "data": b"\r\n".join(data) + b"\r\n"})
         self.reset()
         self.send("250 2.0.0 queued")

@@ -38,6 +38,8 @@
 
 #define BOUNCE_MAX_LIST	4096
 
+static CLEANUP_CONF *bounce_cleanup;	/* cleanup(3) stage, per process */
+
 static int
 bounce_kind(const char *request)
 {
@@ -71,7 +73,7 @@ bounce_request(const ATTR *req, VSTRING *new_id, VSTRING *why)
 	while (n < BOUNCE_MAX_LIST && (value = attr_get_from(req,
 	    QB_RCPT_INDEX, &pos)) != NULL)
 		list[n++] = atoi(value);
-	rc = bounce_notify(kind, queue, id, kind == BOUNCE_DELAY ? list : NULL,
+	rc = bounce_notify(bounce_cleanup, kind, queue, id, kind == BOUNCE_DELAY ? list : NULL,
 	    n, new_id, why);
 	myfree(list);
 	return rc;
@@ -106,10 +108,18 @@ bounce_service(VSTREAM *stream, const char *service, char **argv)
 	vstring_free(new_id);
 }
 
+static void
+bounce_pre_init(const char *service, char **argv)
+{
+	bounce_cleanup = cleanup_conf_load();
+}
+
 int
 main(int argc, char **argv)
 {
-	static const MAIL_SERVER_OPS ops = {0};
+	static const MAIL_SERVER_OPS ops = {
+		.pre_init = bounce_pre_init,
+	};
 
 	single_server_main(argc, argv, bounce_service, &ops);
 	return 0;

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "cleanup.h"
 #include "qfile.h"
 #include "vstring.h"
 
@@ -66,7 +67,7 @@ void	 bounce_diagnostic(VSTRING *, const char *);
 size_t	 bounce_header_len(const char *, size_t);
 
 /* bounce_notify.c */
-int	 bounce_notify(int, const char *, const char *, const int *, int,
+int	 bounce_notify(CLEANUP_CONF *, int, const char *, const char *, const int *, int,
 	    VSTRING *, VSTRING *);
 
 #endif

@@ -4,13 +4,16 @@
  * SYNOPSIS
  *	#include "bounce.h"
  *
- *	int	bounce_notify(int kind, const char *queue_name,
+ *	int	bounce_notify(CLEANUP_CONF *cleanup, int kind,
+ *		    const char *queue_name,
  *		    const char *id, const int *list, int n,
  *		    VSTRING *new_id, VSTRING *why);
  * DESCRIPTION
  *	bounce_notify() sends the notifications of one kind for queue
  *	file queue_name/id, from its log (bounce, defer or trace): each
- *	is a new queue file committed into incoming/ (origin "bounce").
+ *	is a new queue file committed into incoming/ (origin "bounce")
+ *	through the cleanup stage (cleanup(3): canonical and virtual alias
+ *	mapping apply, bcc and content hooks do not, as in Postfix).
  *	new_id gets the id of the last notice written (empty when none), so
  *	the qmgr knows to scan incoming/.
  * .IP BOUNCE_FAIL
@@ -52,6 +55,7 @@
 #include "bounce.h"
 
 typedef struct NOTIFY_CTX {
+	CLEANUP_CONF *cleanup;
 	int	 kind;
 	QF_MSG	*qf;
 	VSTRING	*orig;			/* content, at most bounce_size_limit+1 */
@@ -85,14 +89,15 @@ static int
 notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
     int postmaster, const char *who, VSTRING *new_id)
 {
-	QF_WRITER *w;
+	CLEANUP	*w;
 	BOUNCE_INFO info;
 	VSTRING	*content = vstring_alloc(4096), *rcpt = vstring_alloc(64);
 	VSTRING	*from = vstring_alloc(64), *dbl = vstring_alloc(64);
 	char	 id[QF_ID_LEN + 1];
 	int	 rc = -1;
 
-	if ((w = qf_create(conf_str("queue_directory"), ctx->why)) == NULL)
+	if ((w = cleanup_open(ctx->cleanup, conf_str("queue_directory"),
+	    CLEANUP_FLAG_BOUNCE, ctx->why)) == NULL)
 		goto done;
 	notify_addr(rcpt, to);
 	notify_addr(dbl, conf_str("double_bounce_sender"));
@@ -103,7 +108,7 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	info.myhostname = conf_str("myhostname");
 	info.mail_name = conf_str("mail_name");
 	info.queue_id = ctx->qf->id;
-	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	snprintf(id, sizeof(id), "%s", cleanup_id(w));
 	info.new_id = id;
 	info.sender = ctx->qf->sender;
 	info.to = vstring_str(rcpt);
@@ -118,16 +123,15 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	info.full = ctx->full && !postmaster;
 	bounce_compose(content, &info, vstring_str(ctx->orig),
 	    vstring_len(ctx->orig));
-	qf_set_sender(w, postmaster ? vstring_str(dbl) : "");
-	qf_set_arrival(w, info.now);
-	qf_set_family(w, AF_UNIX);
-	qf_set_origin(w, "bounce");
-	qf_add_rcpt(w, vstring_str(rcpt), NULL, 0);
-	if (qf_write_content(w, vstring_str(content), vstring_len(content)) < 0
-	    || qf_commit(w, QF_INCOMING, ctx->why) < 0) {
+	cleanup_sender(w, postmaster ? vstring_str(dbl) : "");
+	qf_set_arrival(cleanup_qf(w), info.now);
+	qf_set_family(cleanup_qf(w), AF_UNIX);
+	qf_set_origin(cleanup_qf(w), "bounce");
+	(void)cleanup_rcpt(w, vstring_str(rcpt), NULL, 0);
+	cleanup_write(w, vstring_str(content), vstring_len(content));
+	if (cleanup_close(w, QF_INCOMING, ctx->why) > CLEANUP_DISCARD) {
 		if (vstring_len(ctx->why) == 0)
 			vstring_strcpy(ctx->why, "cannot write notification");
-		qf_abort(w);
 		goto done;
 	}
 	msg_info("%s: %s %s notification: %s", ctx->qf->id, who,
@@ -295,13 +299,14 @@ notify_run(NOTIFY_CTX *ctx, const char *log_name, const int *list, int n,
 }
 
 int
-bounce_notify(int kind, const char *queue_name, const char *id,
+bounce_notify(CLEANUP_CONF *cleanup, int kind, const char *queue_name, const char *id,
     const int *list, int n, VSTRING *new_id, VSTRING *why)
 {
 	NOTIFY_CTX ctx;
 	int	 rc;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.cleanup = cleanup;
 	ctx.kind = kind;
 	ctx.why = why;
 	vstring_reset(new_id);

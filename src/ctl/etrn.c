@@ -2,8 +2,8 @@
  * NAME
  *	etrn - ask mail servers to start their queues for this host
  * SYNOPSIS
- *	etrn [-b] [-v] [-c config_dir] server-host [client-host ...]
- *	etrn [-b] [-v] [-c config_dir]
+ *	etrn [-b] [-L] [-v] [-c config_dir] server-host [client-host ...]
+ *	etrn [-b] [-L] [-v] [-c config_dir]
  * DESCRIPTION
  *	Opens an SMTP session with server-host ("host", "host:port",
  *	"[address]" or "[address]:port"; port 25 by default) and sends one
@@ -22,14 +22,22 @@
  *	environment variable or, when that is unset, the etrn_hosts
  *	parameter: white-space separated groups "server[:client,...]" (a
  *	server with a port is written "[address]:port"), e.g.
- *	"s1:c1.1,c1.2 s2:c2.1 s3". A group without clients asks for every
- *	local domain, as above. This is what a boot script runs.
+ *	"s1:c1.1,c1.2 s2:c2.1 s3". Both are parsed the same way: only
+ *	white space separates groups, the commas separate a group's
+ *	clients. A group without clients asks for every local domain, as
+ *	above. postern start runs "etrn -b -L" in the background when either
+ *	is set (the seed's "at boot time").
+ *
+ *	-L logs the outcome of each ETRN (and every failure) to the mail
+ *	log (maillog_file or syslog) instead of standard error, for runs
+ *	without a terminal.
  * DIAGNOSTICS
  *	Exit 0 when every ETRN was accepted (2xx), 1 when one was refused
  *	or a session failed, 64 for a usage error. Replies that are not
  *	2xx are printed on standard error.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +59,25 @@
 #define ETRN_WAIT	300		/* -b: seconds at most */
 
 static int etrn_verbose;
+static int etrn_log;			/* -L: results to the mail log */
+
+/* etrn_report - a failure (or with -L, a result) on stderr or in the log */
+
+static void PRINTFLIKE(2, 3)
+etrn_report(int failure, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (etrn_log) {
+		msg_vlog(failure ? MSG_WARN : MSG_INFO, fmt, ap);
+	} else if (failure) {
+		fprintf(stderr, "etrn: ");
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
 
 /* etrn_reply - read one (multi-line) reply; its code, or -1. */
 static int
@@ -134,7 +161,7 @@ etrn_session(const char *server, ARGV *clients)
 	etrn_split(server, host, port);
 	if ((fd = inet_connect(vstring_str(host), vstring_str(port), NULL,
 	    ETRN_TIMEOUT, why)) < 0) {
-		fprintf(stderr, "etrn: %s: %s\n", server, vstring_str(why));
+		etrn_report(1, "%s: %s", server, vstring_str(why));
 		failed = 1;
 		goto done;
 	}
@@ -150,7 +177,7 @@ etrn_session(const char *server, ARGV *clients)
 	}
 	for (i = 0; i < clients->argc; i++) {
 		if (!etrn_name_ok(clients->argv[i])) {
-			fprintf(stderr, "etrn: bad client host name: \"%s\"\n",
+			etrn_report(1, "bad client host name: \"%s\"",
 			    clients->argv[i]);
 			failed = 1;
 			continue;
@@ -159,15 +186,17 @@ etrn_session(const char *server, ARGV *clients)
 		if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) < 0)
 			goto proto;
 		if (code / 100 != 2) {
-			fprintf(stderr, "etrn: %s: ETRN %s: %s\n", server,
+			etrn_report(1, "%s: ETRN %s: %s", server,
 			    clients->argv[i], vstring_str(text));
 			failed = 1;
-		}
+		} else
+			etrn_report(0, "%s: ETRN %s: %s", server,
+			    clients->argv[i], vstring_str(text));
 	}
 	(void)etrn_cmd(stream, line, text, "QUIT");
 	goto done;
 proto:
-	fprintf(stderr, "etrn: %s: %s\n", server, code < 0 ?
+	etrn_report(1, "%s: %s", server, code < 0 ?
 	    "lost connection or bad reply" : vstring_str(text));
 	failed = 1;
 done:
@@ -290,10 +319,11 @@ etrn_hosts(int wait)
 	size_t	 i;
 	int	 rc = 0;
 
-	groups = env ? argv_split(env, " \t\n") : conf_list("etrn_hosts");
+	/* Groups are separated by white space only: "s:c1,c2" is one group. */
+	groups = argv_split(env ? env : conf_str("etrn_hosts"), " \t\r\n");
 	if (groups->argc == 0) {
-		fprintf(stderr, "etrn: no server-host given, and neither "
-		    "ETRN_HOSTS nor etrn_hosts is set\n");
+		etrn_report(1, "no server-host given, and neither "
+		    "ETRN_HOSTS nor etrn_hosts is set");
 		rc = 64;
 	}
 	for (i = 0; i < groups->argc; i++)
@@ -310,10 +340,13 @@ main(int argc, char **argv)
 	int	 ch, wait = 0, rc, i;
 
 	msg_init("postern", "etrn");
-	while ((ch = getopt(argc, argv, "bc:v")) != -1) {
+	while ((ch = getopt(argc, argv, "bc:Lv")) != -1) {
 		switch (ch) {
 		case 'b':
 			wait = 1;
+			break;
+		case 'L':
+			etrn_log = 1;
 			break;
 		case 'c':
 			conf_dir = optarg;
@@ -322,12 +355,20 @@ main(int argc, char **argv)
 			etrn_verbose = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: etrn [-b] [-v] [-c config_dir] "
+			fprintf(stderr, "usage: etrn [-b] [-L] [-v] [-c config_dir] "
 			    "[server-host [client-host ...]]\n");
 			return 64;
 		}
 	}
 	mail_conf_read(conf_dir);
+	if (etrn_log) {
+		const char *file = conf_str("maillog_file");
+
+		msg_set_tag(conf_str("syslog_name"), "etrn");
+		if (*file == 0 || msg_to_file(file) < 0)
+			msg_to_syslog(conf_str("syslog_facility"));
+		msg_to_stderr(0);
+	}
 	if (optind == argc)
 		return etrn_hosts(wait);
 	clients = argv_alloc(8);

@@ -80,6 +80,8 @@ check_overrides(const MASTER_ENT *ent, VSTRING *why)
 	int	bad = 0;
 
 	for (i = 0; i < ent->overrides->argc; i++) {
+		(void)conf_compat_warn_override(ent->overrides->argv[i],
+		    ent->service);
 		name = mystrdup(ent->overrides->argv[i]);
 		eq = strchr(name, '=');
 		*eq = 0;
@@ -244,6 +246,7 @@ postern_check_main(int argc, char **argv)
 		}
 	}
 	mail_conf_read(NULL);
+	(void)conf_compat_warn();
 	errors = vstring_alloc(256);
 	if (mail_conf_validate(errors) > 0)
 		bad += check_report(errors);

@@ -2,18 +2,22 @@
  * NAME
  *	postern_config - show and edit main.cf, show master.cf
  * SYNOPSIS
- *	postern config [-c dir] [-dhnx] [name...]
+ *	postern config [-c dir] [-dhnUx] [name...]
  *	postern config [-c dir] -e name=value...
  *	postern config [-c dir] -X name...
  *	postern config [-c dir] -# name...
  *	postern config [-c dir] [-h] -M [service[/type]...]
+ *	postern config -m
  * DESCRIPTION
  *	As Postfix's postconf. Without options: every parameter in effect,
  *	"name = value", sorted by name, values as written (not expanded):
  *	the table parameters and whatever else main.cf sets. -n: only those
  *	set in main.cf. -d: the defaults (main.cf is not read). -x: expand
- *	$name references. -h: values only. Names given as arguments select
- *	parameters; a name that is neither known nor set is an error.
+ *	$name references. -h: values only. -U: only the parameters that
+ *	are accepted for compatibility but not implemented (no program reads
+ *	them); with -n, those of them that main.cf sets. Names given as
+ *	arguments select parameters; a name that is neither known nor set
+ *	is an error.
  *
  *	-e name=value... edits main.cf in place: the entry in effect (the
  *	last one, with its continuation lines) is replaced, a new name is
@@ -21,6 +25,9 @@
  *	known parameter that contains no $name is validated first. -X
  *	removes every entry of the names; -# comments them out. Edits are
  *	atomic: a temporary file in the same directory, fsync, rename.
+ *
+ *	-m lists the lookup table types built into this program, one a
+ *	line, sorted (as postconf -m).
  *
  *	-M prints master.cf entries, one normalized line each, optionally
  *	only the named services ("smtp" or "smtp/inet").
@@ -38,6 +45,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "dict.h"
 #include "mail_conf.h"
 #include "master_ent.h"
 #include "msg.h"
@@ -49,6 +57,7 @@
 #define CONFIG_SHOW_SET		(1 << 1)	/* -n */
 #define CONFIG_SHOW_EXPAND	(1 << 2)	/* -x */
 #define CONFIG_SHOW_VALUES	(1 << 3)	/* -h */
+#define CONFIG_SHOW_COMPAT	(1 << 4)	/* -U */
 
 #define EDIT_SET	1
 #define EDIT_REMOVE	2
@@ -78,7 +87,9 @@ config_all_names(int flags)
 	}
 	qsort(names->argv, names->argc, sizeof(char *), config_name_cmp);
 	for (i = 0; i < names->argc; i++)
-		if (i == 0 || strcmp(names->argv[i], names->argv[i - 1]) != 0)
+		if ((i == 0 || strcmp(names->argv[i], names->argv[i - 1]) != 0) &&
+		    (!(flags & CONFIG_SHOW_COMPAT) ||
+		    conf_param_compat(names->argv[i])))
 			argv_add(out, names->argv[i]);
 	argv_free(names);
 	return out;
@@ -125,9 +136,13 @@ config_show(int flags, int argc, char **argv)
 			argv_add(names, argv[i]);
 	} else
 		names = config_all_names(flags);
-	for (i = 0; i < names->argc; i++)
+	for (i = 0; i < names->argc; i++) {
+		if ((flags & CONFIG_SHOW_COMPAT) && argc > 0 &&
+		    !conf_param_compat(names->argv[i]))
+			continue;
 		if (config_show_one(names->argv[i], flags, buf, why) < 0)
 			status = 1;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("write error on standard output: %m");
 		status = 1;
@@ -430,13 +445,33 @@ done:
 	return status;
 }
 
+/* -m: the lookup table types built in, sorted, one a line (postconf -m). */
+static int
+config_types(void)
+{
+	ARGV	*names = argv_alloc(16);
+	const char *name;
+	size_t	 i;
+	int	 n;
+
+	for (n = 0; (name = dict_type_name(n)) != NULL; n++)
+		argv_add(names, name);
+	qsort(names->argv, names->argc, sizeof(char *), config_name_cmp);
+	for (i = 0; i < names->argc; i++)
+		printf("%s\n", names->argv[i]);
+	argv_free(names);
+	return 0;
+}
+
 int
 postern_config_main(int argc, char **argv)
 {
 	int	ch, flags = 0, edit = 0, master = 0;
 
-	while ((ch = getopt(argc, argv, "c:dehMnvxX#")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dehmMnUvxX#")) != -1) {
 		switch (ch) {
+		case 'm':
+			return config_types();
 		case 'c':
 			postern_set_config(optarg);
 			break;
@@ -460,6 +495,9 @@ postern_config_main(int argc, char **argv)
 			break;
 		case 'n':
 			flags |= CONFIG_SHOW_SET;
+			break;
+		case 'U':
+			flags |= CONFIG_SHOW_COMPAT;
 			break;
 		case 'v':
 			msg_verbose++;
@@ -487,11 +525,12 @@ postern_config_main(int argc, char **argv)
 		return config_edit(edit, argc, argv);
 	return config_show(flags, argc, argv);
 usage:
-	fprintf(stderr, "usage: %s config [-c dir] [-dhnx] [name...]\n"
+	fprintf(stderr, "usage: %s config [-c dir] [-dhnUx] [name...]\n"
 	    "       %s config [-c dir] -e name=value...\n"
 	    "       %s config [-c dir] -X|-# name...\n"
-	    "       %s config [-c dir] [-h] -M [service[/type]...]\n",
+	    "       %s config [-c dir] [-h] -M [service[/type]...]\n"
+	    "       %s config -m\n",
 	    postern_progname(), postern_progname(), postern_progname(),
-	    postern_progname());
+	    postern_progname(), postern_progname());
 	return 64;
 }

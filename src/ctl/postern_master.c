@@ -18,6 +18,11 @@
  *	(on stderr) otherwise, and says "already running (pid N)" when a
  *	master holds the lock of this queue directory. start-fg replaces
  *	postern with the master in the foreground (containers, make run).
+ *	When etrn_hosts (or the environment variable ETRN_HOSTS) is set, a
+ *	started system then runs "$command_directory/etrn -b -L" in the
+ *	background, detached: once smtpd listens, the servers named there
+ *	are asked to start their queues for this host (etrn(1), the seed's
+ *	"at boot time"), and the results go to the mail log.
  *
  *	stop sends SIGTERM and waits until the master has gone (it takes its
  *	children with it). abort kills the master and every process of its
@@ -128,6 +133,61 @@ postern_not_running(void)
 	return 1;
 }
 
+/* postern_etrn_path - etrn(1): command_directory, or beside mailq (PREFIX/bin) */
+static VSTRING *
+postern_etrn_path(void)
+{
+	VSTRING	*path = vstring_alloc(100);
+	const char *mailq = conf_str("mailq_path"), *slash;
+
+	vstring_sprintf(path, "%s/etrn", conf_str("command_directory"));
+	if (access(vstring_str(path), X_OK) == 0)
+		return path;
+	if ((slash = strrchr(mailq, '/')) != NULL) {
+		vstring_sprintf(path, "%.*s/etrn", (int)(slash - mailq), mailq);
+		if (access(vstring_str(path), X_OK) == 0)
+			return path;
+	}
+	vstring_free(path);
+	return NULL;
+}
+
+/* postern_start_etrn - etrn -b -L in the background when ETRN hosts are set */
+static void
+postern_start_etrn(void)
+{
+	const char *env = getenv("ETRN_HOSTS");
+	static char dir[PATH_MAX];
+	VSTRING	*path;
+	pid_t	 pid;
+	int	 fd;
+
+	if ((env == NULL || *env == 0) && *conf_str("etrn_hosts") == 0)
+		return;
+	if (realpath(mail_conf_dir(), dir) == NULL)
+		msg_fatal("configuration directory %s: %m", mail_conf_dir());
+	if ((path = postern_etrn_path()) == NULL) {
+		msg_warn("no etrn command in command_directory or beside mailq_path; "
+		    "ETRN at start skipped");
+		return;
+	}
+	if ((pid = fork()) < 0) {
+		msg_warn("fork for etrn: %m; ETRN at start skipped");
+	} else if (pid == 0) {
+		(void)setsid();
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			(void)dup2(fd, 0);
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+			if (fd > 2)
+				(void)close(fd);
+		}
+		execl(vstring_str(path), "etrn", "-b", "-L", "-c", dir, (char *)NULL);
+		_exit(1);
+	}
+	vstring_free(path);
+}
+
 int
 postern_start_main(int argc, char **argv)
 {
@@ -154,8 +214,10 @@ postern_start_main(int argc, char **argv)
 		if (errno != EINTR)
 			msg_fatal("waitpid: %m");
 	myfree(path);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		postern_start_etrn();
 		return 0;
+	}
 	msg_error("the Postern mail system could not start");
 	return 1;
 }

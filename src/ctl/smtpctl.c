@@ -172,6 +172,8 @@ sc_dispatch(const SC_CMD *cmd)
 		return SC_EXIT_OK;
 	case SC_SHOW_MESSAGE:
 		return smtpctl_show_message(cmd);
+	case SC_SHOW_CLIENTS:
+		return smtpctl_show_clients(cmd);
 	case SC_PAUSE_ENVELOPE:
 		return sc_envelope(cmd, QC_REQ_PAUSE_ENVELOPE, "paused");
 	case SC_RESUME_ENVELOPE:

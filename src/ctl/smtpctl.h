@@ -49,6 +49,7 @@ enum {
 	SC_UPDATE_TABLE,
 	SC_ENCRYPT,
 	SC_SPF_WALK,
+	SC_SHOW_CLIENTS,
 };
 
 /* A parsed command line. */
@@ -78,6 +79,9 @@ int	 smtpctl_show(const SC_CMD *);
 void	 smtpctl_print_env(const ATTR *, int, int);
 void	 smtpctl_print_json(const ATTR *);
 void	 smtpctl_json_string(const char *);
+
+/* smtpctl_clients.c: show clients (the shared anvil(3) file). */
+int	 smtpctl_show_clients(const SC_CMD *);
 
 /* smtpctl_offline.c: the queue files, with nothing running. */
 int	 smtpctl_offline_show(const SC_CMD *);

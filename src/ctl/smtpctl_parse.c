@@ -75,7 +75,7 @@ static const SC_TOKEN sc_schedule[] = { ARG("envelope-id|message-id|all", SC_SCH
 static const SC_TOKEN sc_show_env[] = { ARG("envelope-id|message-id", SC_SHOW_ENVELOPE), END };
 static const SC_TOKEN sc_show_msg[] = { ARG("envelope-id|message-id", SC_SHOW_MESSAGE), END };
 static const SC_TOKEN sc_show[] = {
-	KEY("envelope", 0, sc_show_env), KEY("hosts", SC_SHOW_HOSTS, NULL),
+	KEY("clients", SC_SHOW_CLIENTS, NULL), KEY("envelope", 0, sc_show_env), KEY("hosts", SC_SHOW_HOSTS, NULL),
 	KEY("hoststats", SC_SHOW_HOSTSTATS, NULL), KEY("message", 0, sc_show_msg),
 	KEY("queue", SC_SHOW_QUEUE, NULL), KEY("relays", SC_SHOW_RELAYS, NULL),
 	KEY("routes", SC_SHOW_ROUTES, NULL), KEY("stats", SC_SHOW_STATS, NULL),

@@ -314,20 +314,54 @@ sc_smtp_paused(void)
 	return paused;
 }
 
+/* Services under stress: the master's pid/stress file, "name spec" lines. */
+static void
+sc_stress(VSTRING *names)
+{
+	VSTRING	*path = vstring_alloc(128);
+	char	 line[512];
+	FILE	*fp;
+	int	 n = 0;
+
+	vstring_sprintf(path, "%s/pid/stress", conf_str("queue_directory"));
+	if ((fp = fopen(vstring_str(path), "r")) != NULL) {
+		while (n < 100 && fgets(line, sizeof(line), fp) != NULL) {
+			line[strcspn(line, " \n")] = 0;
+			for (char *p = line; *p; p++)
+				if (!isprint((unsigned char)*p))
+					*p = '?';
+			if (*line == 0)
+				continue;
+			vstring_sprintf_append(names, "%s%s", n++ ? " " : "", line);
+		}
+		fclose(fp);
+	}
+	vstring_free(path);
+}
+
 static int
 sc_item_status(const ATTR *a, void *ctx)
 {
 	ATTR	*v = attr_alloc();
+	VSTRING	*stress = vstring_alloc(64);
 	const char *value;
 
 	attr_add(v, "mda", (value = attr_get(a, QC_MDA)) ? value : "running");
 	attr_add(v, "mta", (value = attr_get(a, QC_MTA)) ? value : "running");
 	attr_add(v, "smtp", sc_smtp_paused() ? "paused" : "running");
+	sc_stress(stress);
+	attr_add(v, "stress", vstring_len(stress) ? "yes" : "no");
+	attr_add(v, "stress_services", vstring_str(stress));
 	if (((const SC_CMD *)ctx)->json)
 		smtpctl_print_json(v);
+	else if (vstring_len(stress))
+		printf("MDA %s\nMTA %s\nSMTP %s\nSTRESS yes (process limit "
+		    "reached: %s)\n", attr_get(v, "mda"), attr_get(v, "mta"),
+		    attr_get(v, "smtp"), vstring_str(stress));
 	else
-		printf("MDA %s\nMTA %s\nSMTP %s\n", attr_get(v, "mda"),
-		    attr_get(v, "mta"), attr_get(v, "smtp"));
+		printf("MDA %s\nMTA %s\nSMTP %s\nSTRESS no\n",
+		    attr_get(v, "mda"), attr_get(v, "mta"), attr_get(v, "smtp"));
+	vstring_free(stress);
 	attr_free(v);
 	return 0;
 }

@@ -6,9 +6,12 @@
  *
  *	const char *deliver_action(const char *dsn);
  *	const char *deliver_status(const char *dsn);
+ *	const char *deliver_soft_bounce(const char *dsn, char *buf,
+ *		    size_t size);
  *	double	deliver_now(void);
  *	VSTRING *deliver_delays(VSTRING *out, double arrival, double active,
  *		    double start, double conn);
+ *	VSTRING *deliver_delay_fmt(VSTRING *out, double seconds);
  *	int	deliver_reply(VSTREAM *client, long index, const char *dsn,
  *		    const char *action, const char *reason, const char *relay);
  *	int	deliver_reply_done(VSTREAM *client);
@@ -30,7 +33,11 @@
  *	message (active - arrival), b the time in the queue manager
  *	(start - active), c the connection set-up (conn - start), d the
  *	transmission (now - conn). Times are deliver_now() values; zero
- *	means unknown. Numbers are short: 0, 0.05, 1.2, 12.
+ *	means unknown. deliver_delay_fmt() appends one such number as
+ *	Postfix writes it: two significant digits, at most
+ *	delay_logging_resolution_limit digits after the point, no trailing
+ *	zeros (0, 0.05, 1.2, 12); the queue manager's own log lines use it
+ *	too.
  *
  *	deliver_reply() writes one recipient's reply (rcpt_index, status,
  *	action, reason, and relay unless null); a null action is derived
@@ -45,9 +52,11 @@
  *	write failed (the qmgr then treats missing recipients as deferred).
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "attr.h"
+#include "mail_conf.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
 
@@ -71,6 +80,19 @@ deliver_status(const char *dsn)
 	return "deferred";
 }
 
+const char *
+deliver_soft_bounce(const char *dsn, char *buf, size_t size)
+{
+	static int soft = -1;
+
+	if (soft < 0)
+		soft = conf_bool("soft_bounce");
+	if (!soft || dsn[0] != '5' || size < 2)
+		return dsn;
+	snprintf(buf, size, "4%s", dsn + 1);
+	return buf;
+}
+
 double
 deliver_now(void)
 {
@@ -80,18 +102,42 @@ deliver_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* deliver_fmt - Postfix-like short numbers */
-
-static const char *
-deliver_fmt(char *buf, size_t len, double v)
+/*
+ * deliver_delay_fmt - a delay as Postfix logs it: two significant digits,
+ * at most delay_logging_resolution_limit digits after the point, trailing
+ * zeros dropped (0, 0.05, 1.2, 12).
+ */
+VSTRING *
+deliver_delay_fmt(VSTRING *out, double v)
 {
-	if (v < 0.005)
-		snprintf(buf, len, "0");
-	else if (v < 10)
-		snprintf(buf, len, "%.2g", v);
+	static int maxd = -1;
+	char	 buf[64];
+	double	 t;
+	int	 d;
+	size_t	 n;
+
+	if (maxd < 0)
+		maxd = (int)conf_int("delay_logging_resolution_limit");
+	if (!(v > 0))
+		v = 0;
+	if (v >= 10)
+		d = 0;
+	else if (v >= 1)
+		d = 1;
 	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
+		for (d = 2, t = v; d < 9 && t < 0.1; d++)
+			t *= 10;
+	if (d > maxd)
+		d = maxd;
+	snprintf(buf, sizeof(buf), "%.*f", d, v);
+	if (strchr(buf, '.') != NULL) {
+		for (n = strlen(buf); buf[n - 1] == '0'; n--)
+			buf[n - 1] = 0;
+		if (buf[n - 1] == '.')
+			buf[n - 1] = 0;
+	}
+	vstring_strcat(out, buf);
+	return out;
 }
 
 VSTRING *
@@ -99,7 +145,6 @@ deliver_delays(VSTRING *out, double arrival, double active, double start,
     double conn)
 {
 	double	 now = deliver_now(), a, b, c, d, total;
-	char	 b1[32], b2[32], b3[32], b4[32], b5[32];
 
 	if (start <= 0)
 		start = now;
@@ -110,10 +155,16 @@ deliver_delays(VSTRING *out, double arrival, double active, double start,
 	c = conn - start;
 	d = now - conn;
 	total = arrival > 0 ? now - arrival : a + b + c + d;
-	vstring_sprintf(out, "delay=%s, delays=%s/%s/%s/%s",
-	    deliver_fmt(b1, sizeof(b1), total), deliver_fmt(b2, sizeof(b2), a),
-	    deliver_fmt(b3, sizeof(b3), b), deliver_fmt(b4, sizeof(b4), c),
-	    deliver_fmt(b5, sizeof(b5), d));
+	vstring_strcpy(out, "delay=");
+	deliver_delay_fmt(out, total);
+	vstring_strcat(out, ", delays=");
+	deliver_delay_fmt(out, a);
+	vstring_strcat(out, "/");
+	deliver_delay_fmt(out, b);
+	vstring_strcat(out, "/");
+	deliver_delay_fmt(out, c);
+	vstring_strcat(out, "/");
+	deliver_delay_fmt(out, d);
 	return out;
 }
 

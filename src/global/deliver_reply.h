@@ -6,14 +6,18 @@
 #ifndef DELIVER_REPLY_H
 #define DELIVER_REPLY_H
 
+#include <stddef.h>
+
 #include "vstream.h"
 #include "vstring.h"
 
 const char *deliver_action(const char *dsn);	/* delivered failed delayed */
 const char *deliver_status(const char *dsn);	/* sent bounced deferred */
+const char *deliver_soft_bounce(const char *dsn, char *buf, size_t size);
 double	 deliver_now(void);			/* seconds.fraction */
 VSTRING	*deliver_delays(VSTRING *, double arrival, double active,
 	    double start, double conn);
+VSTRING	*deliver_delay_fmt(VSTRING *, double seconds);	/* appends */
 int	 deliver_reply(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay);
 int	 deliver_reply_done(VSTREAM *);

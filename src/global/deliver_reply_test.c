@@ -30,6 +30,25 @@ PTEST(delays)
 	vstring_free(v);
 }
 
+PTEST(delay_fmt)
+{
+	static const struct {
+		double	 v;
+		const char *want;
+	} t[] = {
+		{0, "0"}, {0.001, "0"}, {0.05, "0.05"}, {0.5, "0.5"},
+		{0.123, "0.12"}, {1.234, "1.2"}, {1.04, "1"}, {12.3, "12"},
+		{-1, "0"},
+	};
+	VSTRING	*v = vstring_alloc(10);
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		vstring_reset(v);
+		PT_STREQ(vstring_str(deliver_delay_fmt(v, t[i].v)), t[i].want);
+	}
+	vstring_free(v);
+}
+
 PTEST(reply)
 {
 	int	 sv[2];
@@ -73,6 +92,7 @@ main(void)
 {
 	PT_RUN(actions);
 	PT_RUN(delays);
+	PT_RUN(delay_fmt);
 	PT_RUN(reply);
 	return PT_DONE();
 }

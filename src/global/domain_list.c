@@ -40,7 +40,9 @@
  *	parent_domain_matches_subdomains.
  *
  *	domain_list_expand() splits a pattern list into out, replacing
- *	"/file/name" entries (also after "!") by the file's patterns.
+ *	"/file/name" entries (also after "!") by the file's patterns; it is
+ *	conf_list_expand() of mail_conf_file(3), the one reader of such
+ *	files.
  *
  *	The remaining functions are the matching primitives, shared with
  *	addr_match(3) for host name patterns. domain_list_parent_flag()
@@ -70,8 +72,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 
-#define DOMAIN_LIST_FILE_MAX	(1024 * 1024)
-
 typedef struct DOMAIN_PAT {
 	char	*pattern;		/* lowercased, no "!" */
 	int	 negate;
@@ -84,64 +84,10 @@ struct DOMAIN_LIST {
 	int	 flags;
 };
 
-/* domain_list_add - one pattern, with "!" when negated. */
-static void
-domain_list_add(ARGV *out, const char *word, int negate)
-{
-	VSTRING	*buf = vstring_alloc(64);
-
-	vstring_sprintf(buf, "%s%s", negate ? "!" : "", word);
-	argv_add(out, vstring_str(buf));
-	vstring_free(buf);
-}
-
-/* domain_list_file - append the patterns in a file. */
-static int
-domain_list_file(const char *path, int negate, ARGV *out, VSTRING *why)
-{
-	char	 line[4096];
-	FILE	*fp;
-	ARGV	*words;
-	size_t	 total = 0, i;
-	char	*hash;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (why)
-			vstring_sprintf(why, "open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL &&
-	    (total += strlen(line)) <= DOMAIN_LIST_FILE_MAX) {
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = 0;
-		words = argv_split(line, " \t\r\n,");
-		for (i = 0; i < words->argc; i++)
-			domain_list_add(out, words->argv[i], negate);
-		argv_free(words);
-	}
-	(void)fclose(fp);
-	return 0;
-}
-
 int
 domain_list_expand(const char *patterns, ARGV *out, VSTRING *why)
 {
-	ARGV	*words = conf_split_list(patterns);
-	const char *w;
-	size_t	 i;
-	int	 negate, ret = 0;
-
-	for (i = 0; i < words->argc && ret == 0; i++) {
-		w = words->argv[i];
-		for (negate = 0; *w == '!'; w++)
-			negate = !negate;
-		if (*w == '/')
-			ret = domain_list_file(w, negate, out, why);
-		else if (*w)
-			domain_list_add(out, w, negate);
-	}
-	argv_free(words);
-	return ret;
+	return conf_list_expand(patterns, out, why);
 }
 
 DOMAIN_LIST *
@@ -217,7 +163,7 @@ domain_list_table_find(DICT *dict, const char *domain, int flags,
 	const char *p, *value;
 	int	 ret = 0;
 
-	for (p = domain; p != NULL && *p; p = dict->ops->fixed ?
+	for (p = domain; p != NULL && *p; p = dict->fixed ?
 	    strchr(p + 1, '.') : NULL) {
 		if (p == domain)
 			vstring_strcpy(key, p);

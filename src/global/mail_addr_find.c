@@ -181,7 +181,7 @@ mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
 	mail_addr_keys(addr, flags, delims, keys);
 	for (k = 0; k < keys->argc && ret == 0; k++) {
 		for (i = 0; i < maps->ndict && ret == 0; i++) {
-			if (k > 0 && !maps->dicts[i]->ops->fixed)
+			if (k > 0 && !maps->dicts[i]->fixed)
 				continue;
 			ret = mail_addr_try(maps->dicts[i], keys->argv[k], result, key);
 			if (ret < 0 && (flags & MAIL_ADDR_FIND_ANY)) {

@@ -21,6 +21,11 @@
  *	const char *conf_lookup(const char *name);
  *	const char *conf_raw(const char *name, int *src);
  *	ARGV *mail_conf_file_names(void);
+ *
+ *	int conf_param_compat(const char *name);
+ *	int conf_compat_warn(void);
+ *	int conf_compat_warn_override(const char *name_eq_value,
+ *	    const char *where);
  * DESCRIPTION
  *	mail_conf_read() loads config_dir/main.cf, where config_dir is the
  *	argument, else $MAIL_CONFIG, else the built-in default of the
@@ -32,9 +37,12 @@
  *	Loading replaces whatever was loaded before, including -o overrides.
  *	Flags: MAIL_CONF_OPTIONAL treats a missing main.cf as empty;
  *	MAIL_CONF_NOFILE sets the directory but reads nothing (defaults).
+ *	Loading also tells dict_proxy(3) that proxy: tables talk to
+ *	$queue_directory/private/proxymap.
  *	A name that is neither in the parameter table, nor a per-transport
  *	form of a table parameter (relay_destination_concurrency_limit),
- *	nor referenced as $name by another value gets one warning naming
+ *	nor referenced as $name by another value, nor a restriction class
+ *	named in smtpd_restriction_classes, gets one warning naming
  *	the file and line (turn off with mail_conf_unknown_warnings(0),
  *	for processes whose parent already warned).
  *
@@ -53,14 +61,28 @@
  *	the using program's own variables (forward_path, mailbox_command,
  *	luser_relay; see mail_params_raw()) are returned unexpanded.
  *
+ *	Parameters whose Postfix form accepts "/file/name"
+ *	(mail_conf_file(3)) are read from the file: conf_list() of a match
+ *	list replaces each "/file/name" element by the file's elements, and
+ *	conf_str() of myorigin returns the first element of the file.
+ *
  *	conf_lookup() is for any name, such as the per-transport
  *	"<transport>_destination_concurrency_limit": the expanded value, or
  *	a null pointer when the name is neither set nor in the table.
  *	conf_raw() returns the unexpanded value in effect and its source.
+ *
+ *	conf_param_compat() says whether a table parameter is accepted for
+ *	compatibility only: no program reads it (conf_compat_names[], which
+ *	mk/params-compat generates from the sources). conf_compat_warn()
+ *	logs "warning: NAME is accepted for compatibility but not
+ *	implemented" once for each such name that main.cf or an override
+ *	sets, and returns the count; every daemon calls it at start, and so
+ *	do the master and "postern check". conf_compat_warn_override() does
+ *	the same for one "name=value" (a master.cf -o), naming where.
  * DIAGNOSTICS
  *	Fatal: a main.cf that cannot be read (unless MAIL_CONF_OPTIONAL),
  *	syntax errors and invalid values (with file and line), expansion
- *	loops. Panic: a getter called with a name not in the table.
+ *	loops, a "/file/name" value whose file cannot be read. Panic: a getter called with a name not in the table.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -69,6 +91,7 @@
 #include <string.h>
 
 #include "argv.h"
+#include "dict.h"
 #include "htable.h"
 #include "mail_conf.h"
 #include "mail_params.h"
@@ -166,6 +189,65 @@ conf_param_find(const char *name)
 	return htable_find(conf_index, name);
 }
 
+static int
+conf_compat_cmp(const void *key, const void *elt)
+{
+	return strcmp(key, *(const char *const *)elt);
+}
+
+int
+conf_param_compat(const char *name)
+{
+	static size_t count;
+
+	if (count == 0)
+		while (conf_compat_names[count] != NULL)
+			count++;
+	return bsearch(name, conf_compat_names, count, sizeof(char *),
+	    conf_compat_cmp) != NULL;
+}
+
+int
+conf_compat_warn_override(const char *arg, const char *where)
+{
+	size_t	 n = strcspn(arg, "= \t");
+	char	*name = mystrndup(arg, n);
+	int	 hit;
+
+	if ((hit = conf_param_compat(name)) != 0)
+		msg_warn("%s%s%s is accepted for compatibility but not "
+		    "implemented", where ? where : "", where ? ": " : "", name);
+	myfree(name);
+	return hit;
+}
+
+int
+conf_compat_warn(void)
+{
+	HTABLE	*tables[2] = { conf_file, conf_over };
+	HTABLE	*seen = htable_create(16);
+	HTABLE_INFO **list, **ht;
+	int	 i, count = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (tables[i] == NULL)
+			continue;
+		list = htable_list(tables[i]);
+		for (ht = list; *ht; ht++) {
+			if (!conf_param_compat((*ht)->key) ||
+			    htable_locate(seen, (*ht)->key) != NULL)
+				continue;
+			htable_enter(seen, (*ht)->key, NULL);
+			msg_warn("%s is accepted for compatibility but not "
+			    "implemented", (*ht)->key);
+			count++;
+		}
+		myfree(list);
+	}
+	htable_free(seen, NULL);
+	return count;
+}
+
 int
 conf_valid_name(const char *name)
 {
@@ -236,6 +318,7 @@ conf_where(const char *name, VSTRING *buf)
 static const char *
 conf_value(const char *name)
 {
+	const CONF_PARAM *p;
 	VSTRING	*out, *why, *where;
 	const char *raw;
 	char	*val;
@@ -257,6 +340,16 @@ conf_value(const char *name)
 		where = vstring_alloc(64);
 		msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
 		    vstring_str(why));
+	}
+	/* A single-valued parameter read from a file (myorigin = /etc/mailname). */
+	if (*vstring_str(out) == '/' && conf_file_param(name) &&
+	    (p = conf_param_find(name)) != NULL && p->type == CONF_STR) {
+		vstring_strcpy(why, vstring_str(out));
+		if (conf_file_first(vstring_str(why), out, why) < 0) {
+			where = vstring_alloc(64);
+			msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
+			    vstring_str(why));
+		}
 	}
 	vstring_free(why);
 	val = vstring_export(out);
@@ -361,8 +454,21 @@ conf_bool(const char *name)
 ARGV *
 conf_list(const char *name)
 {
+	ARGV	*list;
+	VSTRING	*why, *where;
+
 	(void)conf_need(name, "conf_list");
-	return conf_split_list(conf_str(name));
+	if (!conf_file_param(name))
+		return conf_split_list(conf_str(name));
+	list = argv_alloc(8);
+	why = vstring_alloc(64);
+	if (conf_list_expand(conf_str(name), list, why) < 0) {
+		where = vstring_alloc(64);
+		msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
+		    vstring_str(why));
+	}
+	vstring_free(why);
+	return list;
 }
 
 const char *
@@ -406,10 +512,17 @@ conf_warn_unknowns(void)
 	HTABLE	*refs = htable_create(64);
 	HTABLE_INFO **list, **ht;
 	CONF_ENTRY *ent;
+	ARGV	*classes;
 
 	list = htable_list(conf_file);
 	for (ht = list; *ht; ht++)
 		conf_note_refs(refs, ((CONF_ENTRY *)(*ht)->value)->value);
+	/* Restriction classes are names main.cf defines for smtpd. */
+	classes = conf_list("smtpd_restriction_classes");
+	for (size_t i = 0; i < classes->argc; i++)
+		if (htable_locate(refs, classes->argv[i]) == NULL)
+			htable_enter(refs, classes->argv[i], NULL);
+	argv_free(classes);
 	for (ht = list; *ht; ht++) {
 		ent = (*ht)->value;
 		if (conf_param_find((*ht)->key) == NULL &&
@@ -531,6 +644,18 @@ conf_reset(void)
 	conf_cache_retire();
 }
 
+/* Where proxy: tables send their lookups (dict_proxy.c asks lazily). */
+static const char *
+mail_conf_proxy_socket(void)
+{
+	static VSTRING *path;
+
+	if (path == NULL)
+		path = vstring_alloc(64);
+	vstring_sprintf(path, "%s/private/proxymap", conf_str("queue_directory"));
+	return vstring_str(path);
+}
+
 void
 mail_conf_read_flags(const char *config_dir, int flags)
 {
@@ -539,6 +664,7 @@ mail_conf_read_flags(const char *config_dir, int flags)
 	char	 text[4096];
 
 	conf_reset();
+	dict_proxy_socket_hook(mail_conf_proxy_socket);
 	if (config_dir == NULL || *config_dir == 0)
 		config_dir = getenv("MAIL_CONFIG");
 	if (config_dir == NULL || *config_dir == 0)
@@ -656,6 +782,30 @@ mail_conf_file_names(void)
 }
 
 /* conf_validate_one - expand and type-check one table parameter. */
+/* conf_validate_files - can the "/file/name" elements be read? */
+static int
+conf_validate_files(const CONF_PARAM *p, const char *value, VSTRING *why)
+{
+	VSTRING	*tmp;
+	ARGV	*list;
+	int	 ret;
+
+	if (!conf_file_param(p->name) || strchr(value, '/') == NULL)
+		return 0;
+	if (p->type == CONF_STR) {
+		if (*value != '/')
+			return 0;
+		tmp = vstring_alloc(64);
+		ret = conf_file_first(value, tmp, why);
+		vstring_free(tmp);
+		return ret;
+	}
+	list = argv_alloc(8);
+	ret = conf_list_expand(value, list, why);
+	argv_free(list);
+	return ret;
+}
+
 static int
 conf_validate_one(const CONF_PARAM *p, VSTRING *errors, VSTRING *val,
     VSTRING *why, VSTRING *where)
@@ -663,7 +813,8 @@ conf_validate_one(const CONF_PARAM *p, VSTRING *errors, VSTRING *val,
 	if (conf_raw(p->name, NULL) == NULL)
 		return 0;
 	if (conf_expand_param(val, p->name, why) < 0 ||
-	    conf_check_value(p, vstring_str(val), why) < 0) {
+	    conf_check_value(p, vstring_str(val), why) < 0 ||
+	    conf_validate_files(p, vstring_str(val), why) < 0) {
 		vstring_sprintf_append(errors, "%s: parameter %s: %s\n",
 		    conf_where(p->name, where), p->name, vstring_str(why));
 		return 1;

@@ -364,6 +364,65 @@ PTEST(table_sane)
 	vstring_free(why);
 }
 
+/* write_file - dir/name with text; the path in a static buffer. */
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[300];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		abort();
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static void
+fatal_missing_file(void)
+{
+	(void)conf_str("myorigin");
+}
+
+/* Issue 13 #2: "/file/name" values, read as Postfix reads them. */
+PTEST(file_values)
+{
+	char	buf[2048];
+	ARGV	*a;
+
+	write_file("mailname", "# Debian's /etc/mailname\n\nmail.example.org\n");
+	write_file("dests", "d1.example, d2.example # comment, /x\n!!d3.example\n");
+	write_file("nets", "10.0.0.0/8\n");
+	write_file("nested", "192.0.2.0/24 ");
+	snprintf(buf, sizeof(buf),
+	    "myorigin = %s/mailname\n"
+	    "mydestination = localhost, %s/dests\n"
+	    "mynetworks = 127.0.0.0/8 %s/nets !%s/nested\n"
+	    "alternate_config_directories = /not/a/file\n", dir, dir, dir, dir);
+	load(buf);
+	PT_STREQ(conf_str("myorigin"), "mail.example.org");
+	a = conf_list("mydestination");
+	PT_INTEQ(a->argc, 4);
+	PT_STREQ(a->argv[1], "d1.example");
+	PT_STREQ(a->argv[2], "d2.example");
+	PT_STREQ(a->argv[3], "d3.example");	/* "!!" cancels out */
+	argv_free(a);
+	a = conf_list("mynetworks");
+	PT_INTEQ(a->argc, 3);
+	PT_STREQ(a->argv[1], "10.0.0.0/8");
+	PT_STREQ(a->argv[2], "!192.0.2.0/24");
+	argv_free(a);
+	/* A parameter whose Postfix form takes no file keeps the text. */
+	a = conf_list("alternate_config_directories");
+	PT_STREQ(a->argv[0], "/not/a/file");
+	argv_free(a);
+	snprintf(buf, sizeof(buf), "myorigin = %s/nonexistent\n", dir);
+	load(buf);
+	PT_ASSERT(in_child(fatal_missing_file) != 0);
+	PT_ASSERT(strstr(slurp(errfile), "parameter myorigin: open ") != NULL);
+}
+
 int
 main(void)
 {
@@ -384,6 +443,7 @@ main(void)
 	PT_RUN(syntax_errors);
 	PT_RUN(validate);
 	PT_RUN(table_sane);
+	PT_RUN(file_values);
 	unlink(errfile);
 	snprintf(errfile, sizeof(errfile), "%s/main.cf", dir);
 	unlink(errfile);

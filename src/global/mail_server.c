@@ -46,13 +46,27 @@
  *	Status: mail_server_busy(1) writes 'B' to the status channel when a
  *	client is taken, mail_server_busy(0) writes 'I' when idle again; the
  *	master forks more processes (within maxproc) when none is idle. The
- *	single-client and trigger skeletons do this themselves. End of file
+ *	single-client and trigger skeletons do this themselves. Every
+ *	skeleton writes 'R' once post_init has returned: the master then
+ *	knows that the program can start, and replaces a process that dies
+ *	later at once instead of throttling the service. End of file
  *	on the status channel means that the master has gone or wants this
  *	process to leave (reload): an idle process exits at once, a busy one
  *	after its current client. SIGTERM ends an idle process at once and a
  *	busy single-client or trigger process too (an unfinished SMTP or
  *	queue transaction is never acknowledged, so nothing is lost); an
  *	event server leaves its loop within a second and runs pre_exit.
+ *
+ *	Stress: the master writes 'S' (stress) or 'N' (no more) on the status
+ *	channel when a service runs out of processes or has room again
+ *	(master_stress in src/master); the skeleton sets the "stress"
+ *	parameter from it, for the next values the program reads. A busy
+ *	program may poll mail_server_status_fd() and call
+ *	mail_server_stress() to learn it at once.
+ *
+ *	Pass services (master.cf type pass): a single-client server whose
+ *	clients pass it a connection over the UNIX socket (unix_pass(3));
+ *	the connection received is served, the passing one closed.
  *
  *	Limits: single-client and trigger servers leave after max_use
  *	clients or max_idle idle seconds (unless ops->unlimited). An event
@@ -84,6 +98,7 @@
 #include "mail_trace.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "unix_pass.h"
 #include "vstream.h"
 
 #define MAIL_SERVER_TRIGGER_MAX	1024	/* bytes of one trigger request */
@@ -108,6 +123,8 @@ static struct {
 	long long max_idle;
 	long long daemon_timeout;
 	int	 use_count;
+	int	 status_eof;		/* the master closed the channel */
+	int	 stress;		/* master_stress(3): 'S' / 'N' bytes */
 } ms = { .status_fd = -1, .listen_fd = -1 };
 
 static volatile sig_atomic_t ms_terminate;
@@ -132,6 +149,44 @@ mail_server_busy(int busy)
 
 	if (ms.status_fd >= 0 && write(ms.status_fd, &ch, 1) != 1 && msg_verbose)
 		msg_info("status channel: %m");
+}
+
+/* mail_server_status_byte - what the master says: stress on or off. */
+static void
+mail_server_status_byte(int ch)
+{
+	if (ch == 'S' || ch == 'N') {
+		ms.stress = ch == 'S';
+		mail_conf_override("stress", ms.stress ? "yes" : "");
+	}
+}
+
+int
+mail_server_status_fd(void)
+{
+	return ms.status_eof ? -1 : ms.status_fd;
+}
+
+int
+mail_server_stress(void)
+{
+	char	 buf[64];
+	ssize_t	 n, i;
+
+	while (ms.status_fd >= 0 && !ms.status_eof) {
+		n = recv(ms.status_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			ms.status_eof = 1;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			mail_server_status_byte(buf[i]);
+	}
+	return ms.stress;
 }
 
 /* mail_server_sigterm - leave now when busy, at the next safe point otherwise. */
@@ -191,6 +246,25 @@ static int
 mail_server_fd_ok(int fd)
 {
 	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/*
+ * mail_server_logfile_ok - does maillog_file begin with one of the prefixes
+ * in maillog_file_prefixes? (As Postfix, so that a mistyped or hostile
+ * setting cannot make a daemon append to an arbitrary file.)
+ */
+int
+mail_server_logfile_ok(const char *file)
+{
+	ARGV	*prefixes = conf_list("maillog_file_prefixes");
+	size_t	 i;
+	int	 ok = 0;
+
+	for (i = 0; i < prefixes->argc && !ok; i++)
+		ok = strncmp(file, prefixes->argv[i],
+		    strlen(prefixes->argv[i])) == 0;
+	argv_free(prefixes);
+	return ok;
 }
 
 /* mail_server_logging - syslog or maillog_file, tagged syslog_name/program. */
@@ -304,7 +378,9 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 	for (i = 0; i < overrides->argc; i++)
 		mail_server_override(overrides->argv[i]);
 	argv_free(overrides);
+	ms.stress = *conf_str("stress") != 0;
 	mail_server_logging(prog);
+	(void)conf_compat_warn();
 	mail_server_signals();
 
 	if (!ms.standalone) {
@@ -332,6 +408,9 @@ mail_server_init(int argc, char **argv, int kind, const MAIL_SERVER_OPS *ops)
 		mail_server_drop_privileges();
 	if (ms.ops->post_init != NULL)
 		ms.ops->post_init(ms.service, ms.argv);
+	/* Start-up is complete: a later death is no "bad command startup". */
+	if (ms.status_fd >= 0 && write(ms.status_fd, "R", 1) != 1 && msg_verbose)
+		msg_info("status channel: %m");
 	if (msg_verbose)
 		msg_info("service %s type %s ready", ms.service, ms.type);
 }
@@ -348,7 +427,7 @@ mail_server_wait(void)
 	char	 ch;
 
 	for (;;) {
-		if (ms_terminate)
+		if (ms_terminate || ms.status_eof)
 			return 0;
 		if (!ms.ops->unlimited && ms.max_use > 0 && ms.use_count >= ms.max_use)
 			return 0;
@@ -370,6 +449,8 @@ mail_server_wait(void)
 			n = read(ms.status_fd, &ch, 1);
 			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 				return 0;	/* master gone, or reload */
+			if (n == 1)
+				mail_server_status_byte(ch);
 		}
 		if (pfd[0].revents & (POLLERR | POLLNVAL))
 			msg_fatal("listener on fd %d failed", ms.listen_fd);
@@ -426,14 +507,31 @@ single_server_standalone(SINGLE_SERVICE_FN service)
 	mail_server_exit();
 }
 
+/*
+ * mail_server_pass - a pass service: the client (screen) passes us the
+ * connection to serve; its own connection is then closed.
+ */
+static int
+mail_server_pass(int fd)
+{
+	int	 client = unix_pass_recv(fd, MAIL_SERVER_TRIGGER_TIME);
+
+	if (client < 0)
+		msg_warn("pass service %s: no connection received: %m",
+		    ms.service);
+	(void)close(fd);
+	return client;
+}
+
 void
 single_server_main(int argc, char **argv, SINGLE_SERVICE_FN service,
     const MAIL_SERVER_OPS *ops)
 {
 	VSTREAM	*stream;
-	int	 fd;
+	int	 fd, pass;
 
 	mail_server_init(argc, argv, KIND_SINGLE, ops);
+	pass = strcmp(ms.type, "pass") == 0;
 	if (ms.standalone)
 		single_server_standalone(service);
 	if (strcmp(ms.type, "fifo") == 0)
@@ -445,6 +543,8 @@ single_server_main(int argc, char **argv, SINGLE_SERVICE_FN service,
 				msg_warn("accept: %m");
 			continue;		/* another process took it */
 		}
+		if (pass && (fd = mail_server_pass(fd)) < 0)
+			continue;
 		mail_server_call_begin();
 		stream = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 		service(stream, ms.service, ms.argv);

@@ -57,6 +57,18 @@ void	 mail_server_busy(int);
  * master.cf unpriv column "n"), -S (stand-alone).
  */
 const char *mail_server_service(void);
+int	 mail_server_logfile_ok(const char *);	/* maillog_file_prefixes */
 int	 mail_server_standalone(void);
+
+/*
+ * Stress (master_stress in src/master): the master writes 'S' or 'N' on
+ * the status channel when the service's processes run short or have room
+ * again. mail_server_stress() takes what was written (without blocking),
+ * sets the "stress" parameter accordingly and says whether the service
+ * is under stress; mail_server_status_fd() is the channel to poll while
+ * busy (-1 stand-alone or after the master closed it).
+ */
+int	 mail_server_stress(void);
+int	 mail_server_status_fd(void);
 
 #endif

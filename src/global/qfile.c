@@ -19,6 +19,13 @@
  *	off_t	qf_content_size(QF_WRITER *w);
  *	int	qf_commit(QF_WRITER *w, const char *queue, VSTRING *why);
  *	void	qf_abort(QF_WRITER *w);
+ *
+ *	int	qf_del_rcpt(QF_WRITER *w, const char *addr);
+ *	off_t	qf_content_offset(QF_WRITER *w);
+ *	ssize_t	qf_writer_read(QF_WRITER *w, off_t off, void *buf,
+ *		    size_t len);
+ *	int	qf_content_restart(QF_WRITER *w, off_t *old_off,
+ *		    off_t *old_len);
  * DESCRIPTION
  *	qf_create() picks a random 32-bit message-id, creates
  *	queue_dir/tmp/<id> with O_EXCL (retrying on collision, and when the
@@ -45,6 +52,18 @@
  *	the reason in why. qf_abort() removes the temporary file and
  *	destroys the writer.
  *
+ *	qf_del_rcpt() removes every recipient whose address equals addr
+ *	(case does not matter) and returns how many.
+ *
+ *	Editing content already written (the cleanup stage's end-of-message
+ *	step, cleanup(3)): qf_content_offset() is the file offset where the
+ *	content starts, qf_writer_read() reads back what was written
+ *	(file offsets; the temporary file is open read-write for this),
+ *	and qf_content_restart() abandons the content
+ *	written so far: what follows is the new content, written after the
+ *	old, which stays in the file as dead space. *old_off and *old_len
+ *	say where the old content is, so that the caller can copy from it.
+ *
  *	A crash before qf_commit() returns leaves at worst a stale file in
  *	tmp/ (never a partial file in a queue directory); qf_make_dirs()
  *	removes such files when they are older than a day.
@@ -59,6 +78,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -142,7 +162,7 @@ qf_create(const char *queue_dir, VSTRING *why)
 	for (tries = 0; tries < 100; tries++) {
 		msgid = qf_random32();
 		vstring_sprintf(path, "%s/%s/%08x", queue_dir, QF_TMP, msgid);
-		fd = open(vstring_str(path), O_WRONLY | O_CREAT | O_EXCL |
+		fd = open(vstring_str(path), O_RDWR | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;
@@ -573,4 +593,62 @@ qf_abort(QF_WRITER *w)
 		msg_panic("qf_abort: finished writer");
 	(void)unlink(w->tmp_path);
 	qf_free_writer(w);
+}
+
+int
+qf_del_rcpt(QF_WRITER *w, const char *addr)
+{
+	size_t	 i, j;
+	int	 n = 0;
+
+	qf_changed(w);
+	for (i = j = 0; i < w->nrcpt; i++) {
+		if (strcasecmp(w->rcpt[i].addr, addr) == 0) {
+			myfree(w->rcpt[i].addr);
+			myfree(w->rcpt[i].orcpt);
+			n++;
+		} else {
+			w->rcpt[j++] = w->rcpt[i];
+		}
+	}
+	w->nrcpt = j;
+	return n;
+}
+
+off_t
+qf_content_offset(QF_WRITER *w)
+{
+	if (!w->started && qf_start(w) < 0)
+		return -1;
+	return (off_t)w->data_off;
+}
+
+ssize_t
+qf_writer_read(QF_WRITER *w, off_t off, void *buf, size_t len)
+{
+	ssize_t	 n;
+
+	if (w->fd < 0)
+		msg_panic("qf_writer_read: finished writer");
+	if (qf_flush(w) < 0)
+		return -1;
+	while ((n = pread(w->fd, buf, len, off)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+int
+qf_content_restart(QF_WRITER *w, off_t *old_off, off_t *old_len)
+{
+	if (w->fd < 0)
+		msg_panic("qf_content_restart: finished writer");
+	if (!w->started && qf_start(w) < 0)
+		return -1;
+	if (qf_flush(w) < 0)
+		return -1;
+	*old_off = (off_t)w->data_off;
+	*old_len = (off_t)w->data_len;
+	w->data_off = w->file_off;
+	w->data_len = 0;
+	return 0;
 }

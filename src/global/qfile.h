@@ -80,6 +80,7 @@ typedef struct QF_MSG {
 	uint64_t slot_off;		/* private */
 	uint32_t nrcpt_max;		/* private: recipients the header says */
 	int	 writable;		/* private: opened QF_OPEN_RDWR */
+	char	*path;			/* private: queue_dir/queue/id */
 } QF_MSG;
 
 typedef struct QF_WRITER QF_WRITER;
@@ -104,6 +105,10 @@ int	 qf_write_content(QF_WRITER *, const char *, size_t);
 off_t	 qf_content_size(QF_WRITER *);
 int	 qf_commit(QF_WRITER *, const char *queue, VSTRING *why);
 void	 qf_abort(QF_WRITER *);
+int	 qf_del_rcpt(QF_WRITER *, const char *);
+off_t	 qf_content_offset(QF_WRITER *);
+ssize_t	 qf_writer_read(QF_WRITER *, off_t, void *, size_t);
+int	 qf_content_restart(QF_WRITER *, off_t *, off_t *);
 
 /* Reading and updating an existing message. */
 #define QF_OPEN_RDONLY	0
@@ -113,6 +118,7 @@ void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);
 ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);
 int	 qf_update_rcpt(QF_MSG *, int index);	/* persist rcpt[index] state durably */
+void	 qf_release(QF_MSG *);		/* close the descriptor, keep the envelope */
 
 /* Moving and listing. */
 int	 qf_move(const char *queue_dir, const char *from, const char *to, const char *id);

@@ -11,6 +11,7 @@
  *	ssize_t	qf_read_content(QF_MSG *msg, off_t offset, void *buf,
  *		    size_t len);
  *	int	qf_update_rcpt(QF_MSG *msg, int index);
+ *	void	qf_release(QF_MSG *msg);
  * DESCRIPTION
  *	qf_open() opens queue_dir/queue/id (QF_OPEN_RDONLY or QF_OPEN_RDWR)
  *	and parses the header, the envelope records and the recipient state
@@ -30,7 +31,15 @@
  *	qf_update_rcpt() writes msg->rcpt[index]'s status, flags, attempts,
  *	times and last error into its slot with one pwrite of one aligned
  *	512-byte block and fdatasync()s the file. It returns 0, or -1 with
- *	errno set.
+ *	errno set. A message opened read-only, or released, is opened
+ *	read-write by path for just this update (a delivery agent that
+ *	records a result the queue manager could not take, deliver_reply(3)).
+ *
+ *	qf_release() closes msg's descriptor and keeps everything parsed:
+ *	a program that holds many messages in memory (the queue manager)
+ *	then needs no descriptor per message. qf_read_content() and
+ *	qf_update_rcpt() on a released message open the file by its path
+ *	for the call; the caller must not have moved it meanwhile.
  *
  *	qf_attr() returns the value of an envelope attribute set with
  *	qf_set_attr(), or a null pointer.
@@ -357,6 +366,7 @@ qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
 	memcpy(msg->id, id, QF_ID_LEN + 1);
 	msg->msgid = qf_id_value(id);
 	msg->queue = mystrdup(queue);
+	msg->path = mystrdup(path);
 	msg->attr_names = argv_alloc(8);
 	msg->attr_values = argv_alloc(8);
 	if ((err = qf_load(msg, (uint64_t)st.st_size)) != NULL) {
@@ -382,6 +392,7 @@ qf_close(QF_MSG *msg)
 	}
 	myfree(msg->rcpt);
 	myfree(msg->queue);
+	myfree(msg->path);
 	myfree(msg->sender);
 	myfree(msg->dsn_envid);
 	myfree(msg->origin);
@@ -401,10 +412,30 @@ qf_attr(const QF_MSG *msg, const char *name)
 	return NULL;
 }
 
+/* qf_reopen - a descriptor for one call on a released message. */
+static int
+qf_reopen(QF_MSG *msg, int flags)
+{
+	if (msg->path == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	return open(msg->path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
+void
+qf_release(QF_MSG *msg)
+{
+	if (msg->fd >= 0)
+		(void)close(msg->fd);
+	msg->fd = -1;
+}
+
 ssize_t
 qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 {
 	ssize_t	 n;
+	int	 fd = msg->fd, saved;
 
 	if (offset < 0 || offset > msg->content_size) {
 		errno = EINVAL;
@@ -414,9 +445,16 @@ qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 		len = (size_t)(msg->content_size - offset);
 	if (len == 0)
 		return 0;
+	if (fd < 0 && (fd = qf_reopen(msg, O_RDONLY)) < 0)
+		return -1;
 	do {
-		n = pread(msg->fd, buf, len, msg->content_offset + offset);
+		n = pread(fd, buf, len, msg->content_offset + offset);
 	} while (n < 0 && errno == EINTR);
+	if (fd != msg->fd) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+	}
 	return n;
 }
 
@@ -426,22 +464,30 @@ qf_update_rcpt(QF_MSG *msg, int index)
 	unsigned char s[QF_SLOT_SIZE];
 	QF_RCPT	*rp;
 	ssize_t	 n;
+	int	 fd = msg->fd, rc, saved;
 
 	if (index < 0 || index >= msg->nrcpt)
 		msg_panic("qf_update_rcpt: index %d out of range", index);
-	if (!msg->writable)
-		msg_panic("qf_update_rcpt: %s opened read-only", msg->id);
 	rp = msg->rcpt + index;
 	rp->last_error[QF_ERR_MAX] = 0;
 	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
 	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
+	if ((fd < 0 || !msg->writable) && (fd = qf_reopen(msg, O_RDWR)) < 0)
+		return -1;
 	do {
-		n = pwrite(msg->fd, s, sizeof(s), rp->slot);
+		n = pwrite(fd, s, sizeof(s), rp->slot);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(s)) {
 		if (n >= 0)
 			errno = EIO;
-		return -1;
+		rc = -1;
+	} else {
+		rc = fdatasync(fd);
 	}
-	return fdatasync(msg->fd);
+	if (fd != msg->fd) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+	}
+	return rc;
 }

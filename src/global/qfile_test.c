@@ -175,6 +175,43 @@ PTEST(many_rcpts_update)
 	myfree(id);
 }
 
+PTEST(released_and_readonly_update)
+{
+	static uint64_t envids[3];
+	char	*id = make_msg(3, "hello\n", envids);
+	char	 buf[16];
+	QF_MSG	*m;
+
+	PT_ASSERT(id != NULL);
+	/* Released: no descriptor, reads and updates reopen by path. */
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDWR, NULL);
+	PT_ASSERT(m != NULL);
+	qf_release(m);
+	PT_INTEQ(m->fd, -1);
+	PT_INTEQ(qf_read_content(m, 0, buf, 5), 5);
+	PT_ASSERT(memcmp(buf, "hello", 5) == 0);
+	m->rcpt[1].status = QF_RCPT_DONE;
+	m->rcpt[1].flags = QF_RCPT_FLAG_DELIVERED;
+	PT_INTEQ(qf_update_rcpt(m, 1), 0);
+	PT_INTEQ(m->fd, -1);
+	qf_close(m);
+	/* Read-only: an update opens the file for writing just for it. */
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->rcpt[1].status, QF_RCPT_DONE);
+	m->rcpt[2].status = QF_RCPT_DONE;
+	m->rcpt[2].flags = QF_RCPT_FLAG_BOUNCED;
+	PT_INTEQ(qf_update_rcpt(m, 2), 0);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->rcpt[0].status, QF_RCPT_PENDING);
+	PT_INTEQ(m->rcpt[2].status, QF_RCPT_DONE);
+	PT_INTEQ(m->rcpt[2].flags, QF_RCPT_FLAG_BOUNCED);
+	qf_close(m);
+	myfree(id);
+}
+
 PTEST(late_envelope)
 {
 	VSTRING	*why = vstring_alloc(100);
@@ -502,6 +539,7 @@ main(void)
 	}
 	PT_RUN(round_trip);
 	PT_RUN(many_rcpts_update);
+	PT_RUN(released_and_readonly_update);
 	PT_RUN(late_envelope);
 	PT_RUN(arrival_precise);
 	PT_RUN(hostile_files);

@@ -9,6 +9,10 @@
  *		    const char *interfaces, VSTRING *why);
  *	RESOLVE_CLASS *resolve_class_param(void);
  *	void	resolve_class_free(RESOLVE_CLASS *rc);
+ *	int	resolve_class_virtual(RESOLVE_CLASS *rc,
+ *		    const char *virtual_alias_domains,
+ *		    const char *virtual_mailbox_domains, VSTRING *why);
+ *	const char *resolve_class_name(int class);
  *	int	resolve_class(RESOLVE_CLASS *rc, const char *addr, int flags);
  *	int	resolve_class_local(RESOLVE_CLASS *rc, const char *domain);
  *	int	resolve_class_routed(const char *addr);
@@ -22,14 +26,22 @@
  *	domain_list(3) lists (relay_flags: DOMAIN_LIST_PARENT when
  *	relay_domains matches subdomains) and collects this host's
  *	addresses from interfaces, an inet_interfaces-style list.
- *	resolve_class_param() does the same with mydestination,
+ *	resolve_class_virtual() adds the virtual domain lists (as
+ *	domain_list(3) lists: with their default "$virtual_alias_maps" and
+ *	"$virtual_mailbox_maps" a domain is looked up as a key in those
+ *	tables, as Postfix does). resolve_class_param() does all of this
+ *	with mydestination, virtual_alias_domains, virtual_mailbox_domains,
  *	relay_domains, parent_domain_matches_subdomains, inet_interfaces
  *	and proxy_interfaces from main.cf.
  *
- *	resolve_class() returns RESOLVE_CLASS_LOCAL for an address without
- *	a domain or whose domain is local (resolve_class_local()),
- *	RESOLVE_CLASS_RELAY for a domain in relay_domains, else
- *	RESOLVE_CLASS_OTHER. The domain is found quote-aware
+ *	resolve_class() returns, in Postfix's order, RESOLVE_CLASS_LOCAL for
+ *	an address without a domain or whose domain is local
+ *	(resolve_class_local()), RESOLVE_CLASS_VALIAS for a domain in
+ *	virtual_alias_domains, RESOLVE_CLASS_VMAILBOX for one in
+ *	virtual_mailbox_domains, RESOLVE_CLASS_RELAY for a domain in
+ *	relay_domains, else RESOLVE_CLASS_OTHER (the default class).
+ *	resolve_class_name() names a class for logs ("local", "virtual
+ *	alias", "virtual mailbox", "relay", "default"). The domain is found quote-aware
  *	(addr_domain(3)), so that "a@b"@c has the domain c. With
  *	RESOLVE_FLAG_ROUTED an address with sender-specified routing in
  *	its local part (resolve_class_routed(): "%", "!", or an "@" inside
@@ -195,9 +207,43 @@ resolve_class_param(void)
 	    vstring_str(ifaces), why);
 	if (rc == NULL)
 		msg_fatal("mydestination or relay_domains: %s", vstring_str(why));
+	if (resolve_class_virtual(rc, conf_str("virtual_alias_domains"),
+	    conf_str("virtual_mailbox_domains"), why) < 0)
+		msg_fatal("virtual_alias_domains or virtual_mailbox_domains: %s",
+		    vstring_str(why));
 	vstring_free(ifaces);
 	vstring_free(why);
 	return rc;
+}
+
+int
+resolve_class_virtual(RESOLVE_CLASS *rc, const char *valias,
+    const char *vmailbox, VSTRING *why)
+{
+	if (valias && *valias && (rc->valias = domain_list_init(valias, 0,
+	    why)) == NULL)
+		return -1;
+	if (vmailbox && *vmailbox && (rc->vmailbox = domain_list_init(vmailbox,
+	    0, why)) == NULL)
+		return -1;
+	return 0;
+}
+
+const char *
+resolve_class_name(int class)
+{
+	switch (class) {
+	case RESOLVE_CLASS_LOCAL:
+		return "local";
+	case RESOLVE_CLASS_VALIAS:
+		return "virtual alias";
+	case RESOLVE_CLASS_VMAILBOX:
+		return "virtual mailbox";
+	case RESOLVE_CLASS_RELAY:
+		return "relay";
+	default:
+		return "default";
+	}
 }
 
 void
@@ -209,6 +255,10 @@ resolve_class_free(RESOLVE_CLASS *rc)
 		domain_list_free(rc->relay);
 	if (rc->own_addrs)
 		argv_free(rc->own_addrs);
+	if (rc->valias)
+		domain_list_free(rc->valias);
+	if (rc->vmailbox)
+		domain_list_free(rc->vmailbox);
 	myfree(rc);
 }
 
@@ -265,6 +315,10 @@ resolve_class(RESOLVE_CLASS *rc, const char *addr, int flags)
 		return RESOLVE_CLASS_LOCAL;
 	if ((r = resolve_class_local(rc, domain)) != 0)
 		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_LOCAL;
+	if (rc->valias && (r = domain_list_match(rc->valias, domain)) != 0)
+		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_VALIAS;
+	if (rc->vmailbox && (r = domain_list_match(rc->vmailbox, domain)) != 0)
+		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_VMAILBOX;
 	if ((r = domain_list_match(rc->relay, domain)) != 0)
 		return r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_RELAY;
 	return RESOLVE_CLASS_OTHER;

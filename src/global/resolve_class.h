@@ -1,7 +1,8 @@
 /*
- * resolve_class.h - the address class of a recipient: local, relay or
- * other (mydestination, relay_domains, this host's address literals).
- * See resolve_class.c.
+ * resolve_class.h - the address class of a recipient: local, virtual
+ * alias, virtual mailbox, relay or other (mydestination,
+ * virtual_alias_domains, virtual_mailbox_domains, relay_domains, this
+ * host's address literals). See resolve_class.c.
  */
 #ifndef RESOLVE_CLASS_H
 #define RESOLVE_CLASS_H
@@ -13,7 +14,9 @@
 #define RESOLVE_CLASS_ERROR	(-1)	/* a table lookup failed */
 #define RESOLVE_CLASS_LOCAL	1	/* mydestination, our [address] */
 #define RESOLVE_CLASS_RELAY	2	/* relay_domains */
-#define RESOLVE_CLASS_OTHER	3	/* everything else */
+#define RESOLVE_CLASS_OTHER	3	/* everything else (default) */
+#define RESOLVE_CLASS_VALIAS	4	/* virtual_alias_domains */
+#define RESOLVE_CLASS_VMAILBOX	5	/* virtual_mailbox_domains */
 
 /* Flags: sender-specified routing ("%", "!", quoted "@") is OTHER. */
 #define RESOLVE_FLAG_ROUTED	(1 << 0)
@@ -22,6 +25,8 @@ typedef struct RESOLVE_CLASS {
 	DOMAIN_LIST *mydest;		/* mydestination */
 	DOMAIN_LIST *relay;		/* relay_domains */
 	ARGV	*own_addrs;		/* inet_interfaces + proxy_interfaces */
+	DOMAIN_LIST *valias;		/* virtual_alias_domains, or null */
+	DOMAIN_LIST *vmailbox;		/* virtual_mailbox_domains, or null */
 } RESOLVE_CLASS;
 
 /*
@@ -33,6 +38,9 @@ RESOLVE_CLASS *resolve_class_init(const char *, const char *, int,
 	    const char *, VSTRING *);
 RESOLVE_CLASS *resolve_class_param(void);
 void	 resolve_class_free(RESOLVE_CLASS *);
+int	 resolve_class_virtual(RESOLVE_CLASS *, const char *valias,
+	    const char *vmailbox, VSTRING *why);
+const char *resolve_class_name(int);
 
 int	 resolve_class(RESOLVE_CLASS *, const char *addr, int flags);
 int	 resolve_class_local(RESOLVE_CLASS *, const char *domain);	/* 1 0 -1 */

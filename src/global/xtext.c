@@ -16,8 +16,10 @@
  *
  *	xtext_decode() stores the decoding of xtext in out. It is strict,
  *	as the input comes from the network: a byte outside "!" to "~", a
- *	bare "=", or "+" not followed by two upper-case hex digits is an
- *	error. The output is never longer than the input.
+ *	bare "=", "+" not followed by two upper-case hex digits, or "+00"
+ *	(a NUL byte: it would silently cut the value short, and no DSN
+ *	parameter may hold one) is an error. The output is never longer
+ *	than the input.
  * DIAGNOSTICS
  *	xtext_encode() returns out. xtext_decode() returns 0, or -1 for
  *	malformed input (out then holds the part decoded so far).
@@ -69,6 +71,8 @@ xtext_decode(VSTRING *out, const char *xtext)
 			continue;
 		}
 		if ((hi = xtext_hexval(p[1])) < 0 || (lo = xtext_hexval(p[2])) < 0)
+			return -1;
+		if (hi == 0 && lo == 0)
 			return -1;
 		vstring_addch(out, (char)(hi * 16 + lo));
 		p += 2;

@@ -20,6 +20,9 @@ PTEST(decode)
 	PT_INTEQ(xtext_decode(v, "a=b"), -1);
 	PT_INTEQ(xtext_decode(v, "a b"), -1);
 	PT_INTEQ(xtext_decode(v, "\xc3\xa9"), -1);
+	PT_INTEQ(xtext_decode(v, "a+00b"), -1);	/* issue 13 #11: no silent cut */
+	PT_INTEQ(xtext_decode(v, "+00"), -1);
+	PT_INTEQ(xtext_decode(v, "a+01b"), 0);
 	vstring_free(v);
 }
 

@@ -12,6 +12,7 @@
 #include "domain_list.h"
 #include "htable.h"
 #include "qfile.h"
+#include "mail_copy.h"
 #include "resolve_class.h"
 #include "vstream.h"
 #include "vstring.h"
@@ -38,6 +39,8 @@ typedef struct LOCAL_CONF {
 	const char *mailbox_transport;
 	const char *mailbox_transport_maps;
 	const char *luser_relay;
+	const char *fallback_transport;
+	const char *fallback_transport_maps;
 	ARGV	*forward_path;
 	ARGV	*cmd_allow;		/* allow_mail_to_commands */
 	ARGV	*file_allow;		/* allow_mail_to_files */
@@ -56,6 +59,7 @@ typedef struct LOCAL_CONF {
 	int	 require_home;
 	long long ipc_timeout;
 	RESOLVE_CLASS *classes;		/* mydestination, own addresses */
+	struct CLEANUP_CONF *cleanup;	/* cleanup(3): forwarded mail */
 } LOCAL_CONF;
 
 extern LOCAL_CONF local_cf;
@@ -116,16 +120,14 @@ typedef struct LOCAL_STATE {
 	const char *extension;		/* user+ext, or null */
 } LOCAL_STATE;
 
-/* Flags of local_copy(). */
-#define LOCAL_COPY_FROM		(1 << 0)	/* "From sender date" line */
-#define LOCAL_COPY_QUOTE	(1 << 1)	/* ">From " quoting */
-#define LOCAL_COPY_BLANK	(1 << 2)	/* blank line at the end */
-#define LOCAL_COPY_RETURN	(1 << 3)	/* Return-Path: */
-#define LOCAL_COPY_DELIVERED	(1 << 4)	/* Delivered-To: */
-#define LOCAL_COPY_ORIG		(1 << 5)	/* X-Original-To: */
-#define LOCAL_COPY_MBOX		(LOCAL_COPY_FROM | LOCAL_COPY_QUOTE | \
-	LOCAL_COPY_BLANK | LOCAL_COPY_RETURN | LOCAL_COPY_DELIVERED | \
-	LOCAL_COPY_ORIG)
+/* Flags of local_copy(): those of mail_copy(3). */
+#define LOCAL_COPY_FROM		MAIL_COPY_FROM
+#define LOCAL_COPY_QUOTE	MAIL_COPY_QUOTE
+#define LOCAL_COPY_BLANK	MAIL_COPY_BLANK
+#define LOCAL_COPY_RETURN	MAIL_COPY_RETURN
+#define LOCAL_COPY_DELIVERED	MAIL_COPY_DELIVERED
+#define LOCAL_COPY_ORIG		MAIL_COPY_ORIG
+#define LOCAL_COPY_MBOX		MAIL_COPY_MBOX
 
 /* Results of delivery steps: 0 done, else a DSN class. */
 #define LOCAL_OK	0
@@ -173,12 +175,13 @@ int	 local_var_expand(LOCAL_STATE *, VSTRING *, const char *, const char *);
 
 /* local_mailbox.c */
 int	 local_mailbox(LOCAL_STATE *, const char *);
+int	 local_mailbox_map(const char *, const char *, VSTRING *);
 
-/* local_copy.c: the message as delivered, through a sink function */
-typedef int (*LOCAL_SINK)(void *, const char *, size_t);
+/* local_copy.c: the message as delivered (mail_copy(3)) */
+typedef MAIL_COPY_SINK LOCAL_SINK;
+void	 local_copy_src(LOCAL_STATE *, MAIL_COPY_SRC *);
 int	 local_copy(LOCAL_STATE *, int, off_t, LOCAL_SINK, void *, VSTRING *);
 int	 local_copy_fd(LOCAL_STATE *, int, int, off_t, VSTRING *);
-void	 local_copy_headers(LOCAL_STATE *, VSTRING *, int, time_t);
 
 /* local_mbox.c */
 #define LOCAL_MBOX_OWNER	(1 << 12)	/* the recipient's mailbox */

@@ -22,6 +22,7 @@
 
 #include "domain_list.h"
 #include "local.h"
+#include "cleanup.h"
 #include "mail_conf.h"
 #include "msg.h"
 
@@ -55,6 +56,7 @@ local_conf_load(void)
 	LOCAL_CONF *c = &local_cf;
 
 	c->queue_dir = conf_str("queue_directory");
+	c->cleanup = cleanup_conf_load();
 	c->myhostname = conf_str("myhostname");
 	c->myorigin = conf_str("myorigin");
 	c->mail_owner = conf_str("mail_owner");
@@ -68,6 +70,8 @@ local_conf_load(void)
 	c->mailbox_transport = conf_str("mailbox_transport");
 	c->mailbox_transport_maps = conf_str("mailbox_transport_maps");
 	c->luser_relay = conf_str("luser_relay");
+	c->fallback_transport = conf_str("fallback_transport");
+	c->fallback_transport_maps = conf_str("fallback_transport_maps");
 	c->forward_path = conf_split_list(conf_str("forward_path"));
 	c->cmd_allow = conf_list("allow_mail_to_commands");
 	c->file_allow = conf_list("allow_mail_to_files");

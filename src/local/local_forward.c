@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "local.h"
+#include "cleanup.h"
 #include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -175,7 +176,7 @@ local_forward_notify(const char *notify)
 /* local_forward_content - Delivered-To: and the original content */
 
 static int
-local_forward_content(LOCAL_STATE *state, QF_WRITER *qf)
+local_forward_content(LOCAL_STATE *state, CLEANUP *c)
 {
 	QF_MSG	*msg = state->req->msg;
 	VSTRING	*hdr = vstring_alloc(100);
@@ -185,14 +186,14 @@ local_forward_content(LOCAL_STATE *state, QF_WRITER *qf)
 	int	 ret = 0;
 
 	vstring_sprintf(hdr, "Delivered-To: %s\n", state->rcpt->addr);
-	if (qf_write_content(qf, vstring_str(hdr), vstring_len(hdr)) < 0)
-		ret = -1;
+	cleanup_write(c, vstring_str(hdr), vstring_len(hdr));
 	while (ret == 0 && off < msg->content_size) {
-		if ((n = qf_read_content(msg, off, buf, sizeof(buf))) <= 0
-		    || qf_write_content(qf, buf, (size_t)n) < 0)
+		if ((n = qf_read_content(msg, off, buf, sizeof(buf))) <= 0) {
 			ret = -1;
-		else
+		} else {
+			cleanup_write(c, buf, (size_t)n);
 			off += n;
+		}
 	}
 	vstring_free(hdr);
 	return ret;
@@ -205,12 +206,15 @@ local_forward_fn(LOCAL_STATE *state, const char *unused, VSTRING *why, char *dsn
 {
 	LOCAL_RESULT *res = state->res;
 	VSTRING	*orcpt = vstring_alloc(100);
+	CLEANUP	*c;
 	QF_WRITER *qf;
 	size_t	 i;
 
-	if ((qf = qf_create(local_cf.queue_dir, why)) == NULL)
+	if ((c = cleanup_open(local_cf.cleanup, local_cf.queue_dir,
+	    CLEANUP_FLAG_MAP, why)) == NULL)
 		goto fail;
-	qf_set_sender(qf, res->fwd_sender ? res->fwd_sender : state->req->dr.sender);
+	qf = cleanup_qf(c);
+	cleanup_sender(c, res->fwd_sender ? res->fwd_sender : state->req->dr.sender);
 	qf_set_arrival(qf, time(NULL));
 	qf_set_family(qf, AF_UNIX);
 	qf_set_origin(qf, "local");
@@ -218,15 +222,15 @@ local_forward_fn(LOCAL_STATE *state, const char *unused, VSTRING *why, char *dsn
 		qf_set_dsn(qf, state->req->msg->dsn_envid, state->req->msg->dsn_ret);
 	vstring_sprintf(orcpt, "rfc822;%s", local_orig_to(state));
 	for (i = 0; i < res->fwd->argc; i++)
-		qf_add_rcpt(qf, res->fwd->argv[i], vstring_str(orcpt),
+		(void)cleanup_rcpt(c, res->fwd->argv[i], vstring_str(orcpt),
 		    local_forward_notify(state->rcpt->notify));
-	if (local_forward_content(state, qf) < 0) {
+	if (local_forward_content(state, c) < 0) {
 		vstring_strcpy(why, "cannot copy the message");
-		qf_abort(qf);
+		cleanup_abort(c);
 		goto fail;
 	}
-	vstring_strcpy(orcpt, qf_writer_id(qf));
-	if (qf_commit(qf, QF_INCOMING, why) < 0)
+	vstring_strcpy(orcpt, cleanup_id(c));
+	if (cleanup_close(c, QF_INCOMING, why) > CLEANUP_DISCARD)
 		goto fail;
 	(void)mail_trigger("qmgr");
 	vstring_strcpy(why, vstring_str(orcpt));

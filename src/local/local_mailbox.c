@@ -39,9 +39,12 @@
 #include "mail_conf.h"
 #include "msg.h"
 
-/* local_mailbox_map - the first value for user in a list of tables */
-
-static int
+/*
+ * local_mailbox_map - the first value for user in a list of tables: 1 when
+ * found (in out), 0 when not, -1 on a lookup error. Also used for
+ * fallback_transport_maps.
+ */
+int
 local_mailbox_map(const char *maps, const char *user, VSTRING *out)
 {
 	ARGV	*list = conf_split_list(maps);

@@ -24,6 +24,9 @@
  *	    aliases alias_maps for name, then for the name without the
  *		    extension (local_alias.c);
  *	    user    a login name: .forward, else the mailbox (local_user);
+ *	    fallback_transport_maps, fallback_transport
+ *		    an unknown name is handed to that delivery agent
+ *		    (local_pass.c), as for mailbox_transport;
  *	    luser_relay  unknown names go there when it is set;
  *	    required postmaster and mailer-daemon without an alias are
  *		    discarded with a warning (as Postfix does): they must
@@ -130,6 +133,31 @@ local_luser(LOCAL_STATE *state, const char *name)
 	return rc;
 }
 
+/*
+ * local_fallback - fallback_transport_maps (by name), else
+ * fallback_transport, for a name that is neither an alias nor a user:
+ * 1 and *rc when the recipient was handed on.
+ */
+static int
+local_fallback(LOCAL_STATE *state, const char *name, int *rc)
+{
+	VSTRING	*dest = vstring_alloc(64);
+	int	 found;
+
+	found = local_mailbox_map(local_cf.fallback_transport_maps, name, dest);
+	if (found < 0) {
+		*rc = local_fail(state, "4.3.0", "fallback_transport_maps lookup "
+		    "error for %s", name);
+	} else if (found > 0 || *local_cf.fallback_transport) {
+		if (found == 0)
+			vstring_strcpy(dest, local_cf.fallback_transport);
+		*rc = local_pass(state, vstring_str(dest));
+		found = 1;
+	}
+	vstring_free(dest);
+	return found != 0;
+}
+
 int
 local_deliver(LOCAL_STATE *state, const char *addr)
 {
@@ -165,6 +193,8 @@ local_deliver(LOCAL_STATE *state, const char *addr)
 		goto out;
 	if (getpwnam(vstring_str(user)) != NULL)
 		rc = local_user(&child, vstring_str(user), 0);
+	else if (local_fallback(&child, vstring_str(user), &rc))
+		;
 	else if (*local_cf.luser_relay != 0)
 		rc = local_luser(&child, vstring_str(user));
 	else if (local_required(vstring_str(user))) {

@@ -126,7 +126,11 @@ local_fail(LOCAL_STATE *state, const char *dsn, const char *fmt, ...)
 	LOCAL_RESULT *res = state->res;
 	VSTRING	*text = vstring_alloc(100);
 	va_list	 ap;
-	int	 hard = dsn[0] == '5';
+	char	 soft[16];
+	int	 hard;
+
+	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
+	hard = dsn[0] == '5';
 
 	va_start(ap, fmt);
 	vstring_vsprintf_append(text, fmt, ap);

@@ -17,8 +17,10 @@
  *	foreground and logs to stderr unless maillog_file is set; SIGINT
  *	(Ctrl-C) then stops it like SIGTERM.
  *
- *	Start-up: main.cf (MAIL_CONFIG is exported to the children as an
- *	absolute path), queue directories (created or fixed), the lock
+ *	Start-up: main.cf, the environment (only the names that
+ *	import_environment lists are kept, and its name=value entries are
+ *	set, as Postfix's master does; MAIL_CONFIG is exported to the
+ *	children as an absolute path), queue directories (created or fixed), the lock
  *	pid/master.pid (one master per queue directory), master.cf, the
  *	listeners. Started as root, the master stays root (it binds and
  *	starts processes); the children drop to mail_owner themselves.
@@ -45,9 +47,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "events.h"
 #include "mail_conf.h"
+#include "anvil.h"
 #include "mail_counter.h"
+#include "mail_server.h"
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -186,6 +191,7 @@ master_ready(int ready_fd)
 	}
 	msg_info("daemon started -- version %s, configuration %s",
 	    conf_str("mail_version"), master_config_dir);
+	(void)conf_compat_warn();
 	if (ready_fd >= 0) {
 		if ((null = open("/dev/null", O_RDWR)) >= 0) {
 			(void)dup2(null, 0);
@@ -230,6 +236,44 @@ master_finish(void)
 	exit(0);
 }
 
+/*
+ * master_environment - keep what import_environment lists, set its
+ * name=value entries: the children inherit nothing else from whoever
+ * started the master.
+ */
+static void
+master_environment(void)
+{
+	ARGV	*list = conf_list("import_environment");
+	ARGV	*keep = argv_alloc(list->argc);
+	const char *eq, *val;
+	size_t	 i;
+
+	for (i = 0; i < list->argc; i++) {
+		if ((eq = strchr(list->argv[i], '=')) != NULL)
+			argv_add(keep, list->argv[i]);
+		else if ((val = getenv(list->argv[i])) != NULL) {
+			VSTRING *nv = vstring_alloc(64);
+
+			vstring_sprintf(nv, "%s=%s", list->argv[i], val);
+			argv_add(keep, vstring_str(nv));
+			vstring_free(nv);
+		}
+	}
+	if (clearenv() != 0)
+		msg_fatal("clearenv: %m");
+	for (i = 0; i < keep->argc; i++) {
+		char	*name = keep->argv[i];
+		char	*sep = strchr(name, '=');
+
+		*sep = 0;
+		if (*name && setenv(name, sep + 1, 1) < 0)
+			msg_fatal("setenv %s: %m", name);
+	}
+	argv_free(keep);
+	argv_free(list);
+}
+
 static char *
 master_abs_config_dir(const char *dir)
 {
@@ -271,9 +315,14 @@ main(int argc, char **argv)
 	dir = master_abs_config_dir(dir);
 	mail_conf_read(dir);
 	master_config_dir = mystrdup(mail_conf_dir());
+	master_environment();
 	if (setenv("MAIL_CONFIG", master_config_dir, 1) < 0)
 		msg_fatal("setenv: %m");
 	msg_set_tag(conf_str("syslog_name"), "master");
+	if (*conf_str("maillog_file") &&
+	    !mail_server_logfile_ok(conf_str("maillog_file")))
+		msg_fatal("parameter maillog_file: value %s does not match any "
+		    "prefix in maillog_file_prefixes", conf_str("maillog_file"));
 
 	if (!master_foreground)
 		ready_fd = master_detach();
@@ -282,6 +331,9 @@ main(int argc, char **argv)
 	/* Locked: no process of an earlier run is left to count sessions. */
 	if (mail_counter_reset(MAIL_COUNTER_FILE) < 0)
 		msg_warn("remove %s: %m", MAIL_COUNTER_FILE);
+	if (anvil_reset(ANVIL_FILE) < 0)
+		msg_warn("remove %s: %m", ANVIL_FILE);
+	master_stress_reset();
 	master_sig_init();
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))
@@ -291,6 +343,7 @@ main(int argc, char **argv)
 
 	for (;;) {
 		(void)event_loop(1000);
+		master_stress_tick();
 		if (master_stopping) {
 			master_spawn_reap();
 			if (master_spawn_count() == 0)

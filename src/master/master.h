@@ -3,6 +3,7 @@
  * See master.c (main, start-up, pid lock), master_conf.c (master.cf to
  * services), master_listen.c (listeners), master_spawn.c (children),
  * master_status.c (status channels), master_wakeup.c (wakeup timers),
+ * master_stress.c (stress-adaptive behaviour),
  * master_sig.c (signals).
  */
 #ifndef MASTER_H
@@ -16,6 +17,7 @@
 #define MASTER_TYPE_INET	1
 #define MASTER_TYPE_UNIX	2
 #define MASTER_TYPE_FIFO	3
+#define MASTER_TYPE_PASS	4	/* unix socket; clients pass a connection */
 
 /*
  * One service is one listening socket: a master.cf inet entry that binds
@@ -43,6 +45,9 @@ typedef struct MASTER_SERV {
 	int	 total;			/* processes */
 	int	 throttled;
 	time_t	 last_use;		/* last time a process was busy */
+	int	 quick_deaths;		/* in a row, soon after start-up */
+	int	 stress;		/* process limit reached (master_stress) */
+	time_t	 stress_full;		/* last time seen full */
 	struct MASTER_SERV *next;
 } MASTER_SERV;
 
@@ -52,6 +57,8 @@ typedef struct MASTER_PROC {
 	int	 status_fd;		/* master end of the status channel */
 	int	 avail;
 	int	 use_count;
+	int	 ready;			/* said 'R': start-up completed */
+	time_t	 started;
 } MASTER_PROC;
 
 /* master.c: process-wide settings. */
@@ -81,6 +88,13 @@ void	 master_spawn_kill_all(int);
 int	 master_spawn_count(void);
 void	 master_spawn_throttle(MASTER_SERV *);
 void	 master_spawn_unthrottle(MASTER_SERV *);
+void	 master_spawn_notify(MASTER_SERV *, int);
+
+/* master_stress.c */
+void	 master_stress_reset(void);
+void	 master_stress_full(MASTER_SERV *);
+void	 master_stress_tick(void);
+char	**master_stress_argv(MASTER_SERV *);
 
 /* master_status.c */
 void	 master_status_open(MASTER_PROC *, int);
@@ -90,6 +104,7 @@ void	 master_status_drain(MASTER_PROC *);
 /* master_wakeup.c */
 void	 master_wakeup_start(MASTER_SERV *);
 void	 master_wakeup_stop(MASTER_SERV *);
+void	 master_wakeup_now(MASTER_SERV *);
 
 /* master_sig.c */
 void	 master_sig_init(void);

@@ -23,8 +23,10 @@
  *	maillog_file=/dev/stderr). Every -v of the master is passed on.
  *
  *	The chroot column is accepted and ignored: Postern does not chroot.
- *	pass and unix-dgram services are not supported: they are skipped
- *	with a warning.
+ *	A pass service is a UNIX socket like a unix service; its clients
+ *	(screen) pass it an accepted connection (unix_pass(3)), which the
+ *	single-client skeleton serves. unix-dgram services are not
+ *	supported: they are skipped with a warning.
  * DIAGNOSTICS
  *	A null result with a reason in why when master.cf cannot be used;
  *	a null result with an empty why when it defines no service.
@@ -108,9 +110,11 @@ master_conf_serv(const MASTER_ENT *ent, const char *inet_addr)
 
 	serv->name = mystrdup(ent->service);
 	serv->type = ent->type == MASTER_ENT_INET ? MASTER_TYPE_INET :
-	    ent->type == MASTER_ENT_UNIX ? MASTER_TYPE_UNIX : MASTER_TYPE_FIFO;
+	    ent->type == MASTER_ENT_UNIX ? MASTER_TYPE_UNIX :
+	    ent->type == MASTER_ENT_PASS ? MASTER_TYPE_PASS : MASTER_TYPE_FIFO;
 	serv->type_name = serv->type == MASTER_TYPE_INET ? "inet" :
-	    serv->type == MASTER_TYPE_UNIX ? "unix" : "fifo";
+	    serv->type == MASTER_TYPE_UNIX ? "unix" :
+	    serv->type == MASTER_TYPE_PASS ? "pass" : "fifo";
 	serv->private = ent->private;
 	serv->unpriv = ent->unpriv;
 	serv->wakeup = ent->wakeup;
@@ -157,7 +161,7 @@ master_conf_entry(const MASTER_ENT *ent, MASTER_SERV ***tailp, VSTRING *why)
 	size_t	 i;
 
 	if (ent->type != MASTER_ENT_INET && ent->type != MASTER_ENT_UNIX &&
-	    ent->type != MASTER_ENT_FIFO) {
+	    ent->type != MASTER_ENT_FIFO && ent->type != MASTER_ENT_PASS) {
 		msg_warn("%s, line %d: %s service %s: type not supported; skipped",
 		    ent->file, ent->line, ent->type_name, ent->service);
 		return 0;
@@ -187,12 +191,16 @@ master_conf_load(VSTRING *why)
 {
 	MASTER_TABLE *table;
 	MASTER_SERV *list = NULL, **tail = &list;
-	size_t	 i;
+	size_t	 i, j;
 
 	vstring_reset(why);
 	if ((table = master_ent_load(NULL, why)) == NULL)
 		return NULL;
 	for (i = 0; i < table->count; i++) {
+		for (j = 0; j < table->ent[i]->overrides->argc; j++)
+			(void)conf_compat_warn_override(
+			    table->ent[i]->overrides->argv[j],
+			    table->ent[i]->service);
 		if (master_conf_entry(table->ent[i], &tail, why) < 0) {
 			master_conf_free(list);
 			master_ent_table_free(table);

@@ -169,6 +169,7 @@ master_listen_open(MASTER_SERV **servp, VSTRING *why)
 		*servp = serv;
 		return 0;
 	case MASTER_TYPE_UNIX:
+	case MASTER_TYPE_PASS:
 		mode = serv->private ? 0600 : 0666;
 		if ((serv->listen_fd = unix_listen(serv->path, MASTER_LISTEN_BACKLOG,
 		    mode, why)) < 0)

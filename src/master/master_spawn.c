@@ -13,6 +13,7 @@
  *	int	master_spawn_count(void);
  *	void	master_spawn_throttle(MASTER_SERV *serv);
  *	void	master_spawn_unthrottle(MASTER_SERV *serv);
+ *	void	master_spawn_notify(MASTER_SERV *serv, int ch);
  * DESCRIPTION
  *	Processes are started on demand. While a service has an idle
  *	process, that process waits for clients on the shared listener.
@@ -28,10 +29,17 @@
  *	signal mask.
  *
  *	master_spawn_reap() collects every exited child. A process that
- *	ends abnormally (non-zero status or a signal) is logged; if it had
- *	not served a single client, the service is throttled: no new
- *	process for service_throttle_time seconds. A process that exits
- *	normally is just forgotten; its service starts another on demand.
+ *	ends abnormally (non-zero status or a signal) is logged. If it died
+ *	before it completed its start-up (no 'R' on its status channel, no
+ *	client served), the program cannot start: the service is throttled,
+ *	no new process for service_throttle_time seconds. One that had
+ *	started is replaced at once: a service with a wakeup timer (qmgr,
+ *	pickup) gets its wakeup now, which starts the new process; others
+ *	start one on demand as usual. Only a program that keeps dying
+ *	within a second of its start (MASTER_QUICK_DEATHS times in a row)
+ *	is throttled too, so that a crash loop cannot spin. A process that
+ *	exits normally is just forgotten; its service starts another on
+ *	demand.
  *
  *	master_spawn_retire() detaches a service's processes (reload or
  *	removal): their status channels are closed, so each one leaves when
@@ -39,6 +47,9 @@
  *	successor (the same listener in the new configuration) they count
  *	as busy processes of the successor until they are gone, so that a
  *	service with maxproc 1 (qmgr, pickup) never runs twice at once.
+ *
+ *	master_spawn_notify() writes one byte to the status channel of every
+ *	process of a service (master_stress(3)).
  *
  *	master_spawn_kill_all() signals every child; master_spawn_count()
  *	says how many are left.
@@ -53,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -62,6 +74,8 @@
 #include "master.h"
 #include "msg.h"
 #include "mymalloc.h"
+
+#define MASTER_QUICK_DEATHS	5	/* in a row, within a second of start */
 
 static HTABLE *master_procs;		/* pid text -> MASTER_PROC */
 
@@ -128,7 +142,7 @@ master_spawn_child(MASTER_SERV *serv, int status_fd)
 		if (null > 2)
 			(void)close(null);
 	}
-	execv(serv->command, serv->args->argv);
+	execv(serv->command, master_stress_argv(serv));
 	msg_fatal("exec %s: %m", serv->command);
 }
 
@@ -159,6 +173,7 @@ master_spawn(MASTER_SERV *serv)
 	proc->pid = pid;
 	proc->serv = serv;
 	proc->avail = 1;
+	proc->started = time(NULL);
 	serv->avail++;
 	serv->total++;
 	snprintf(key, sizeof(key), "%ld", (long)pid);
@@ -167,6 +182,29 @@ master_spawn(MASTER_SERV *serv)
 	if (msg_verbose)
 		msg_info("%s/%s: started process %ld", serv->type_name, serv->name,
 		    (long)pid);
+}
+
+/* master_spawn_died - an abnormal end: throttle, or replace it now. */
+static void
+master_spawn_died(MASTER_SERV *serv, MASTER_PROC *proc)
+{
+	if (!proc->ready && proc->use_count == 0) {
+		msg_warn("%s: bad command startup -- throttling", serv->command);
+		master_spawn_throttle(serv);
+		return;
+	}
+	if (time(NULL) - proc->started <= 1)
+		serv->quick_deaths++;
+	else
+		serv->quick_deaths = 0;
+	if (serv->quick_deaths >= MASTER_QUICK_DEATHS) {
+		msg_warn("%s: died %d times in a row soon after start-up -- "
+		    "throttling", serv->command, serv->quick_deaths);
+		serv->quick_deaths = 0;
+		master_spawn_throttle(serv);
+		return;
+	}
+	master_wakeup_now(serv);
 }
 
 /* master_spawn_forget - a process is gone: update its service. */
@@ -195,10 +233,8 @@ master_spawn_forget(MASTER_PROC *proc, int status)
 	if (proc->avail)
 		serv->avail--;
 	serv->total--;
-	if (abnormal && proc->use_count == 0 && !master_stopping) {
-		msg_warn("%s: bad command startup -- throttling", serv->command);
-		master_spawn_throttle(serv);
-	}
+	if (abnormal && !master_stopping)
+		master_spawn_died(serv, proc);
 	master_spawn_check(serv);
 }
 
@@ -270,6 +306,24 @@ master_spawn_retire(MASTER_SERV *serv, MASTER_SERV *successor)
 	serv->throttled = 0;
 	if (successor != NULL)
 		master_spawn_check(successor);
+}
+
+/* master_spawn_notify - one byte to every process of a service (stress). */
+void
+master_spawn_notify(MASTER_SERV *serv, int ch)
+{
+	HTABLE_INFO **list, **ht;
+	MASTER_PROC *proc;
+	char	 byte = (char)ch;
+
+	list = htable_list(master_procs);
+	for (ht = list; *ht; ht++) {
+		proc = (*ht)->value;
+		if (proc->serv == serv && proc->status_fd >= 0 &&
+		    write(proc->status_fd, &byte, 1) != 1 && msg_verbose)
+			msg_info("status channel of %ld: %m", (long)proc->pid);
+	}
+	myfree(list);
 }
 
 void

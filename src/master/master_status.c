@@ -12,8 +12,11 @@
  *	other end is the child's fd 4. The child writes 'B' when it takes a
  *	client and 'I' when it is idle again; the master keeps count of
  *	idle processes per service and asks master_spawn_check() whether to
- *	wait on the listener itself. Other bytes are ignored, so that the
- *	channel can grow.
+ *	wait on the listener itself. 'R' (ready) says that the child has
+ *	completed its start-up (mail_server.c writes it after post_init):
+ *	one that dies later is restarted, not throttled as a program that
+ *	cannot start. Other bytes are ignored, so that the channel can
+ *	grow.
  *
  *	master_status_drain() reads what an exited child wrote before it
  *	died (so that a child that was busy is not taken for one that
@@ -48,8 +51,13 @@ master_status_byte(MASTER_PROC *proc, int ch)
 			if (serv != NULL) {
 				serv->avail--;
 				serv->last_use = time(NULL);
+				if (serv->avail == 0)
+					master_stress_full(serv);
 			}
 		}
+		break;
+	case 'R':
+		proc->ready = 1;
 		break;
 	case 'I':
 		if (!proc->avail) {

@@ -6,6 +6,7 @@
  *
  *	void	master_wakeup_start(MASTER_SERV *serv);
  *	void	master_wakeup_stop(MASTER_SERV *serv);
+ *	void	master_wakeup_now(MASTER_SERV *serv);
  * DESCRIPTION
  *	A service with a wakeup time gets a trigger request
  *	("request=trigger", see mail_trigger(3)) on its own socket or fifo
@@ -17,6 +18,11 @@
  *	services; an inet service with a wakeup time gets a warning.
  *
  *	master_wakeup_stop() cancels the timer (reload, removal, stop).
+ *
+ *	master_wakeup_now() sends the next wakeup at once (and restarts
+ *	the period): the master calls it when a process of the service
+ *	died, so that a killed qmgr or pickup is back at once rather than
+ *	at its next wakeup.
  * DIAGNOSTICS
  *	A trigger that cannot be delivered is logged with -v only.
  */
@@ -59,4 +65,13 @@ void
 master_wakeup_stop(MASTER_SERV *serv)
 {
 	(void)event_cancel_timer(master_wakeup_event, serv);
+}
+
+void
+master_wakeup_now(MASTER_SERV *serv)
+{
+	if (serv->wakeup <= 0 || serv->type == MASTER_TYPE_INET)
+		return;
+	(void)event_cancel_timer(master_wakeup_event, serv);
+	event_request_timer(master_wakeup_event, serv, 0);
 }

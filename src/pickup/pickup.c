@@ -77,9 +77,6 @@ pickup_one(const char *name, int *queued)
 	vstring_sprintf(path, "%s/%s/%s", pickup_ctx.queue_dir, QF_MAILDROP, name);
 	switch (pickup_file(&pickup_ctx, vstring_str(path), &info, why)) {
 	case PICKUP_OK:
-		msg_info("%s: uid=%ld from=<%s>", vstring_str(info.id),
-		    (long)info.uid, vstring_str(info.sender));
-		msg_info("%s: message-id=%s", vstring_str(info.id), vstring_str(info.msgid));
 		if (unlink(vstring_str(path)) < 0 && errno != ENOENT)
 			msg_warn("remove %s: %s", vstring_str(path), strerror(errno));
 		(*queued)++;
@@ -161,6 +158,8 @@ pickup_post_init(const char *service, char **argv)
 	pickup_ctx.append_at_myorigin = conf_bool("append_at_myorigin");
 	pickup_ctx.size_limit = conf_size("message_size_limit");
 	pickup_ctx.header_limit = (size_t)conf_int("header_size_limit");
+	pickup_ctx.cleanup = cleanup_conf_load();
+	(void)cleanup_content_register(pickup_ctx.cleanup, 0);
 }
 
 int

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include "cleanup_content.h"
 #include "vstring.h"
 
 typedef struct PICKUP_CTX {
@@ -15,6 +16,7 @@ typedef struct PICKUP_CTX {
 	int	 append_at_myorigin;
 	long long size_limit;		/* message_size_limit; 0: none */
 	size_t	 header_limit;		/* header_size_limit */
+	CLEANUP_CONF *cleanup;		/* cleanup(3) stage */
 } PICKUP_CTX;
 
 /* pickup_file() results. */

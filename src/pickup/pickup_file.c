@@ -18,11 +18,14 @@
  *	The sender defaults to the user's login name (or "#uid" when the
  *	uid has no name); an empty sender line is the null sender. With
  *	append_at_myorigin, "@$myorigin" is appended to addresses without a
- *	domain. The header gets "Received: by $myhostname (Postern, from
- *	userid N)" in front, and From: (with the full name), Date: and
- *	Message-ID: at its end when missing. A header field over
+ *	domain. The envelope and content go through the cleanup stage
+ *	(cleanup(3)) as a local submission: address rewriting, virtual
+ *	aliasing, bcc, header completion (Message-Id:, Date:, From: with
+ *	the full name when missing), hooks. The header gets "Received: by
+ *	$myhostname (Postern, from userid N)" in front. A header field over
  *	header_size_limit is cut (the excess is discarded, as Postfix does).
- *	A last line without a newline gets one. Like Postfix with
+ *	A last line without a newline gets one. The "ID: uid=N
+ *	from=<sender>" line is logged once the envelope is known. Like Postfix with
  *	smtputf8_autodetect_classes including "sendmail", UTF-8 in an
  *	address or the header sets the "smtputf8" attribute; 8-bit body
  *	content sets "body" to 8BITMIME.
@@ -31,8 +34,9 @@
  *	uid, for the caller's log line.
  * DIAGNOSTICS
  *	PICKUP_OK; PICKUP_GONE (the file has disappeared); PICKUP_RETRY
- *	(the queue could not be written: try again later); PICKUP_BAD (the file is unusable: the
- *	caller moves it to corrupt/). why holds the reason.
+ *	(the queue could not be written, or a table failed: try again
+ *	later); PICKUP_BAD (the file is unusable, or the cleanup stage
+ *	rejected it: the caller moves it to corrupt/). why holds the reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +49,7 @@
 #include <unistd.h>
 
 #include "addr_parse.h"
+#include "cleanup_content.h"
 #include "maildrop.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -81,9 +86,9 @@ pickup_8bit(const char *buf, size_t len)
 	return 0;
 }
 
-/* pickup_envelope - sender and recipients into the writer. */
+/* pickup_envelope - sender and recipients into the cleanup stage. */
 static int
-pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, QF_WRITER *w,
+pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, CLEANUP *c,
     PICKUP_INFO *info, VSTRING *why)
 {
 	VSTRING	*addr = vstring_alloc(64);
@@ -107,21 +112,23 @@ pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, QF_WRITER *w,
 		vstring_sprintf(why, "bad sender address syntax");
 		goto out;
 	}
-	qf_set_sender(w, vstring_str(info->sender));
+	cleanup_sender(c, vstring_str(info->sender));
+	if (pickup_8bit(vstring_str(info->sender), vstring_len(info->sender)))
+		cleanup_attr(c, "smtputf8", "1");
+	if ((info->nrcpt = (int)env->rcpt->argc) == 0) {
+		vstring_strcpy(why, "no recipients");
+		goto out;
+	}
+	msg_info("%s: uid=%ld from=<%s>", cleanup_id(c), (long)info->uid,
+	    vstring_str(info->sender));
 	for (i = 0; i < env->rcpt->argc; i++) {
 		if (pickup_addr(ctx, env->rcpt->argv[i], addr) < 0) {
 			vstring_sprintf(why, "bad recipient address syntax");
 			goto out;
 		}
-		qf_add_rcpt(w, vstring_str(addr), NULL, env->notify);
 		if (pickup_8bit(vstring_str(addr), vstring_len(addr)))
-			qf_set_attr(w, "smtputf8", "1");
-	}
-	if (pickup_8bit(vstring_str(info->sender), vstring_len(info->sender)))
-		qf_set_attr(w, "smtputf8", "1");
-	if ((info->nrcpt = (int)env->rcpt->argc) == 0) {
-		vstring_strcpy(why, "no recipients");
-		goto out;
+			cleanup_attr(c, "smtputf8", "1");
+		(void)cleanup_rcpt(c, vstring_str(addr), NULL, env->notify);
 	}
 	ret = 0;
 out:
@@ -129,105 +136,73 @@ out:
 	return ret;
 }
 
-/* pickup_read_header() results. */
-#define PH_ERR	(-1)		/* read error */
-#define PH_DONE	0		/* header ended (empty line or end of file) */
-#define PH_BODY	1		/* line holds the first body line */
-
-/* pickup_read_header - collect the header section. */
+/*
+ * pickup_header - the header section, line by line, into the stage (8-bit
+ * text there sets smtputf8, in the first body line 8BITMIME). An over-long
+ * line keeps its first limit bytes; the excess is discarded.
+ */
 static int
-pickup_read_header(VSTREAM *fp, RFC822_HDRS *hdrs, VSTRING *line, size_t limit)
+pickup_header(const PICKUP_CTX *ctx, VSTREAM *fp, CLEANUP *c, int *eight)
 {
-	VSTRING	*junk;
-	int	 st, res;
+	VSTRING	*line = vstring_alloc(256), *junk = NULL;
+	int	 st, ret = 0;
 
-	for (;;) {
-		st = vstream_get_line(fp, line, limit, 0);
-		if (st == VSTREAM_ERR)
-			return PH_ERR;
+	while (cleanup_in_header(c)) {
+		st = vstream_get_line(fp, line, ctx->header_limit, 0);
+		if (st == VSTREAM_ERR) {
+			ret = -1;
+			break;
+		}
 		if (st == VSTREAM_EOF)
-			return PH_DONE;
+			break;
 		if (st == VSTREAM_LINE_LONG) {
-			/* Keep the first limit bytes; the excess is discarded. */
-			junk = vstring_alloc(100);
-			while ((st = vstream_get_line(fp, junk, limit, 0)) == VSTREAM_LINE_LONG)
+			if (junk == NULL)
+				junk = vstring_alloc(100);
+			while ((st = vstream_get_line(fp, junk, ctx->header_limit, 0))
+			    == VSTREAM_LINE_LONG)
 				;
-			vstring_free(junk);
 		}
-		res = rfc822_hdrs_line(hdrs, vstring_str(line), vstring_len(line));
-		if (res == RFC822_HDR_BODY)
-			return PH_BODY;
-		if (res == RFC822_HDR_END || st != VSTREAM_LINE_OK)
-			return st == VSTREAM_ERR ? PH_ERR : PH_DONE;
+		cleanup_line(c, vstring_str(line), vstring_len(line), 1);
+		if (pickup_8bit(vstring_str(line), vstring_len(line))) {
+			if (cleanup_in_header(c))
+				cleanup_attr(c, "smtputf8", "1");
+			else
+				*eight = 1;
+		}
+		if (st != VSTREAM_LINE_OK && st != VSTREAM_LINE_LONG)
+			break;
 	}
+	if (junk)
+		vstring_free(junk);
+	vstring_free(line);
+	return ret;
 }
 
-/* pickup_headers - add the fields a local submission gets. */
-static void
-pickup_headers(const PICKUP_CTX *ctx, RFC822_HDRS *hdrs, MAILDROP_ENV *env,
-    PICKUP_INFO *info, const char *id, time_t now)
-{
-	VSTRING	*buf = vstring_alloc(100), *tmp = vstring_alloc(100);
-
-	if (rfc822_hdrs_find(hdrs, "From") == NULL) {
-		if (env->fullname && *env->fullname) {
-			rfc822_hdr_phrase(tmp, env->fullname);
-			vstring_sprintf(buf, "From: %s <%s>", vstring_str(tmp),
-			    vstring_len(info->sender) ? vstring_str(info->sender) : "MAILER-DAEMON");
-		} else {
-			vstring_sprintf(buf, "From: %s",
-			    vstring_len(info->sender) ? vstring_str(info->sender) : "MAILER-DAEMON");
-		}
-		rfc822_hdrs_append(hdrs, vstring_str(buf));
-	}
-	if (rfc822_hdrs_find(hdrs, "Date") == NULL) {
-		vstring_sprintf(buf, "Date: %s", vstring_str(rfc822_hdr_date(tmp, now)));
-		rfc822_hdrs_append(hdrs, vstring_str(buf));
-	}
-	if (rfc822_hdrs_find(hdrs, "Message-ID") == NULL) {
-		rfc822_hdr_message_id(tmp, id, ctx->myhostname, now);
-		vstring_sprintf(buf, "Message-ID: %s", vstring_str(tmp));
-		rfc822_hdrs_append(hdrs, vstring_str(buf));
-	}
-	vstring_strcpy(info->msgid, rfc822_hdr_value(rfc822_hdrs_find(hdrs, "Message-ID")));
-	rfc822_hdr_received_local(buf, ctx->myhostname, info->uid, id, now);
-	rfc822_hdrs_prepend(hdrs, vstring_str(buf));
-	vstring_free(buf);
-	vstring_free(tmp);
-}
-
-/* pickup_content - header (edited) and body into the writer. */
+/* pickup_content - Received:, header and body into the stage. */
 static int
-pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, QF_WRITER *w,
+pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, CLEANUP *c,
     MAILDROP_ENV *env, PICKUP_INFO *info, VSTRING *why)
 {
-	RFC822_HDRS *hdrs = rfc822_hdrs_alloc(ctx->header_limit, 0);
-	VSTRING	*line = vstring_alloc(256), *text = vstring_alloc(1024);
+	VSTRING	*rcv = vstring_alloc(256);
 	char	 buf[VSTREAM_BUFSIZE];
 	ssize_t	 n;
-	int	 st, last = '\n', eight = 0, ret = -1;
+	int	 eight = 0, ret = -1;
 
-	st = pickup_read_header(fp, hdrs, line, ctx->header_limit);
-	if (st == PH_ERR) {
+	cleanup_fullname(c, env->fullname);
+	rfc822_hdr_received_local(rcv, ctx->myhostname, info->uid, cleanup_id(c),
+	    time(NULL));
+	vstring_addch(rcv, '\n');
+	cleanup_write(c, vstring_str(rcv), vstring_len(rcv));
+	if (pickup_header(ctx, fp, c, &eight) < 0) {
 		vstring_sprintf(why, "read error: %s", strerror(errno));
 		goto out;
 	}
-	pickup_headers(ctx, hdrs, env, info, qf_writer_id(w), time(NULL));
-	rfc822_hdrs_text(text, hdrs);
-	vstring_addch(text, '\n');
-	if (st == PH_BODY) {
-		vstring_memcat(text, vstring_str(line), vstring_len(line));
-		vstring_addch(text, '\n');
-	}
-	if (pickup_8bit(vstring_str(text), vstring_len(text)))
-		qf_set_attr(w, "smtputf8", "1");	/* smtputf8_autodetect_classes */
-	qf_write_content(w, vstring_str(text), vstring_len(text));
 	while ((n = vstream_read(fp, buf, sizeof(buf))) > 0) {
-		qf_write_content(w, buf, (size_t)n);
-		last = buf[n - 1];
+		cleanup_write(c, buf, (size_t)n);
 		if (!eight && pickup_8bit(buf, (size_t)n))
 			eight = 1;
-		if (ctx->size_limit > 0 && qf_content_size(w) > ctx->size_limit) {
+		if (ctx->size_limit > 0 &&
+		    qf_content_size(cleanup_qf(c)) > ctx->size_limit) {
 			vstring_strcpy(why, "message too large");
 			goto out;
 		}
@@ -236,15 +211,11 @@ pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, QF_WRITER *w,
 		vstring_sprintf(why, "read error: %s", strerror(errno));
 		goto out;
 	}
-	if (last != '\n')
-		qf_write_content(w, "\n", 1);
 	if (eight)
-		qf_set_attr(w, "body", "8BITMIME");
+		cleanup_attr(c, "body", "8BITMIME");
 	ret = 0;
 out:
-	rfc822_hdrs_free(hdrs);
-	vstring_free(line);
-	vstring_free(text);
+	vstring_free(rcv);
 	return ret;
 }
 
@@ -275,7 +246,7 @@ int
 pickup_file(const PICKUP_CTX *ctx, const char *path, PICKUP_INFO *info, VSTRING *why)
 {
 	MAILDROP_ENV *env = NULL;
-	QF_WRITER *w = NULL;
+	CLEANUP	*c = NULL;
 	VSTREAM	*fp;
 	struct stat st;
 	int	 fd, ret = PICKUP_BAD;
@@ -287,26 +258,42 @@ pickup_file(const PICKUP_CTX *ctx, const char *path, PICKUP_INFO *info, VSTRING 
 	env = maildrop_env_alloc();
 	if (maildrop_env_read(fp, env, why) < 0)
 		goto out;
-	if ((w = qf_create(ctx->queue_dir, why)) == NULL) {
+	if ((c = cleanup_open(ctx->cleanup, ctx->queue_dir,
+	    cleanup_content_flags(CLEANUP_FLAG_PICKUP),
+	    why)) == NULL) {
 		ret = PICKUP_RETRY;
 		goto out;
 	}
-	qf_set_family(w, AF_UNIX);
-	qf_set_origin(w, "local");
+	qf_set_family(cleanup_qf(c), AF_UNIX);
+	qf_set_origin(cleanup_qf(c), "local");
 	vstring_sprintf(info->id, "%ld", (long)info->uid);
-	qf_set_attr(w, "uid", vstring_str(info->id));
-	qf_set_attr(w, "protocol", "local");
+	cleanup_attr(c, "uid", vstring_str(info->id));
+	cleanup_attr(c, "protocol", "local");
 	if (env->envid || env->ret)
-		qf_set_dsn(w, env->envid, env->ret);
-	if (pickup_envelope(ctx, env, w, info, why) < 0 ||
-	    pickup_content(ctx, fp, w, env, info, why) < 0)
+		qf_set_dsn(cleanup_qf(c), env->envid, env->ret);
+	if (pickup_envelope(ctx, env, c, info, why) < 0 ||
+	    pickup_content(ctx, fp, c, env, info, why) < 0)
 		goto out;
-	vstring_strcpy(info->id, qf_writer_id(w));
-	ret = qf_commit(w, QF_INCOMING, why) == 0 ? PICKUP_OK : PICKUP_RETRY;
-	w = NULL;
+	vstring_strcpy(info->id, cleanup_id(c));
+	(void)cleanup_size(c);
+	vstring_strcpy(info->msgid, cleanup_message_id(c) ?
+	    cleanup_message_id(c) : "");
+	switch (cleanup_close(c, QF_INCOMING, why)) {
+	case CLEANUP_OK:
+	case CLEANUP_DISCARD:
+		ret = PICKUP_OK;
+		break;
+	case CLEANUP_DEFER:
+		ret = PICKUP_RETRY;
+		break;
+	default:
+		ret = PICKUP_BAD;		/* kept in corrupt/, never lost */
+		break;
+	}
+	c = NULL;
 out:
-	if (w)
-		qf_abort(w);
+	if (c)
+		cleanup_abort(c);
 	maildrop_env_free(env);
 	vstream_fclose(fp);
 	return ret;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "pickup.h"
@@ -90,9 +91,10 @@ PTEST(basic)
 	PT_STREQ(m->origin, "local");
 	PT_INTEQ(info.uid, geteuid());
 	PT_ASSERT(strncmp(vstring_str(text), "Received: by host.example (Postern, from userid ", 48) == 0);
-	PT_ASSERT(strstr(vstring_str(text), "\nSubject: hi\nFrom: Joe Bloggs <joe@origin.example>\nDate: ") != NULL);
-	PT_ASSERT(strstr(vstring_str(text), "\nMessage-ID: <") != NULL);
-	PT_ASSERT(strstr(vstring_str(text), "@host.example>\n\nbody line\nlast line without newline\n") != NULL);
+	/* Postfix's order and spelling: Message-Id:, Date:, From:. */
+	PT_ASSERT(strstr(vstring_str(text), "\nSubject: hi\nMessage-Id: <") != NULL);
+	PT_ASSERT(strstr(vstring_str(text), "@host.example>\nDate: ") != NULL);
+	PT_ASSERT(strstr(vstring_str(text), "\nFrom: Joe Bloggs <joe@origin.example>\n\nbody line\nlast line without newline\n") != NULL);
 	PT_ASSERT(vstring_str(text)[vstring_len(text) - 1] == '\n');
 	qf_close(m);
 	info_free(&info);
@@ -234,6 +236,19 @@ main(void)
 	ctx.myorigin = "origin.example";
 	ctx.append_at_myorigin = 1;
 	ctx.header_limit = 102400;
+	{
+		char	 cf[128];
+		FILE	*fp;
+
+		snprintf(cf, sizeof(cf), "%s/main.cf", qdir);
+		if ((fp = fopen(cf, "w")) != NULL)
+			fclose(fp);
+		mail_conf_read(qdir);
+	}
+	mail_conf_override("myhostname", "host.example");
+	mail_conf_override("myorigin", "origin.example");
+	mail_conf_override("mydestination", "");
+	ctx.cleanup = cleanup_conf_load();
 	PT_RUN(basic);
 	PT_RUN(defaults_and_existing_headers);
 	PT_RUN(rejected);

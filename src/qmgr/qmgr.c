@@ -48,7 +48,7 @@ static void
 qmgr_post_init(const char *service, char **argv)
 {
 	qmgr.owner_uid = getuid();
-	qmgr_lock();
+	qmgr_lock(QMGR_LOCK_WAIT);
 	qmgr_recover_active();
 	qmgr_scan_start();
 }

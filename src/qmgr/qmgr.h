@@ -170,7 +170,13 @@ typedef struct QMGR {
 	gid_t	 setgid_gid;
 	int	 oneshot;		/* qmgr -1: spawn agents, then exit */
 	int	 lock_fd;		/* pid/qmgr.lock */
+	int	 conn_limit;		/* transport connections at most (fds) */
+	int	 nconn;			/* transport connections open */
+	int	 fd_short;		/* out of descriptors: intake paused */
 } QMGR;
+
+/* Descriptors kept free for queue files, logs, bounce and control clients. */
+#define QMGR_FD_RESERVE	24
 
 typedef struct QMGR_HOSTSTAT {
 	time_t	 when;
@@ -183,7 +189,10 @@ extern QMGR qmgr;
 
 /* qmgr_init.c */
 void	 qmgr_init(void);
-void	 qmgr_lock(void);
+void	 qmgr_lock(int);
+#define QMGR_LOCK_WAIT	30		/* seconds, for an earlier run's qmgr */
+void	 qmgr_fd_budget(void);
+void	 qmgr_fd_short(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
 

@@ -24,7 +24,12 @@
  *	forgot them, are deferred with 4.3.0: never dropped.
  *
  *	A transport that cannot be reached is marked dead for
- *	transport_retry_time (qmgr_transport_dead()).
+ *	transport_retry_time (qmgr_transport_dead()). Running out of
+ *	descriptors is no such failure: connections are capped by
+ *	qmgr.conn_limit (qmgr_fd_budget(); at the cap an idle connection
+ *	of another transport is closed to make room), and a connect that
+ *	still fails with EMFILE or ENFILE leaves the entry waiting for the
+ *	next scheduler run, a second later at most; nothing is deferred.
  * DIAGNOSTICS
  *	qmgr_deliver() returns -1 when no connection slot is free (the
  *	caller puts the entry back), 0 otherwise (in flight, or deferred).
@@ -63,6 +68,7 @@ qmgr_conn_close(QMGR_CONN *conn)
 	event_cancel_timer(conn_idle_timeout, conn);
 	vstream_fclose(conn->stream);
 	t->nconn--;
+	qmgr.nconn--;
 	myfree(conn->nexthop);
 	myfree(conn);
 }
@@ -88,27 +94,62 @@ conn_take_idle(QMGR_TRANSPORT *t, const char *nexthop)
 	return NULL;
 }
 
-/* A new connection; null with the transport marked dead on failure. */
+static void
+conn_retry_event(int event, void *ctx)
+{
+	qmgr_schedule();
+}
+
+/* conn_make_room - at the descriptor cap, close an idle connection. */
+static int
+conn_make_room(void)
+{
+	QMGR_TRANSPORT *t;
+
+	if (qmgr.nconn < qmgr.conn_limit)
+		return 0;
+	for (t = qmgr.transports; t; t = t->next)
+		if (t->idle != NULL) {
+			qmgr_conn_close(t->idle);
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * A new connection; null with the transport marked dead on failure, or
+ * (no descriptor free) null with a scheduler run in a second.
+ */
 static QMGR_CONN *
 conn_open(QMGR_TRANSPORT *t)
 {
-	VSTRING	*service = vstring_alloc(64);
+	VSTRING	*service;
 	QMGR_CONN *conn = NULL;
 	VSTREAM	*stream;
 
+	if (conn_make_room() < 0)
+		return NULL;		/* a delivery ends: qmgr_schedule() */
+	service = vstring_alloc(64);
 	vstring_sprintf(service, "private/%s", t->name);
 	if ((stream = qmgr.oneshot ? qmgr_spawn(t->name) :
 	    mail_trigger_connect(vstring_str(service), qmgr.ipc_timeout))
 	    == NULL) {
-		vstring_sprintf(service, "mail transport unavailable: "
-		    "cannot connect to private/%s: %m", t->name);
-		qmgr_transport_dead(t, vstring_str(service));
+		if (errno == EMFILE || errno == ENFILE) {
+			msg_warn("cannot connect to private/%s: %m: trying "
+			    "again in a second", t->name);
+			event_request_timer(conn_retry_event, NULL, 1000);
+		} else {
+			vstring_sprintf(service, "mail transport unavailable: "
+			    "cannot connect to private/%s: %m", t->name);
+			qmgr_transport_dead(t, vstring_str(service));
+		}
 	} else {
 		conn = mycalloc(1, sizeof(*conn));
 		conn->stream = stream;
 		conn->transport = t;
 		conn->nexthop = mystrdup("");
 		t->nconn++;
+		qmgr.nconn++;
 	}
 	vstring_free(service);
 	return conn;

@@ -206,8 +206,8 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 		qmgr_trigger_incoming();
 	if (qmgr.scan_deferred) {
 		/*
-		 * Resume as a scan for due mail only: a resumed flush would
-		 * take in again what it has just deferred, forever.
+		 * Resume the stopped scan where it stopped (qmgr_scan.c): a
+		 * fresh flush would take in again what it has just deferred.
 		 */
 		qmgr_trigger_deferred(0);
 		qmgr.scan_deferred = 0;

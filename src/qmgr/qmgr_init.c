@@ -7,7 +7,8 @@
  *	QMGR	qmgr;
  *
  *	void	qmgr_init(void);
- *	void	qmgr_lock(void);
+ *	void	qmgr_lock(int wait);
+ *	void	qmgr_fd_budget(void);
  *	long long qmgr_conf_int(const char *name, long long def);
  *	const char *qmgr_conf_str(const char *name, const char *def);
  * DESCRIPTION
@@ -18,21 +19,36 @@
  *	qmgr_lock() takes an exclusive lock on $queue_directory/pid/
  *	qmgr.lock, held until the process ends, so that a one-shot queue
  *	run (qmgr -1) and a resident qmgr never work on one queue at once.
+ *	When another process holds it, qmgr_lock() waits up to wait
+ *	seconds: after a crash of the master, the qmgr of the earlier run
+ *	leaves within a second of noticing (mail_server.c), and the new one
+ *	waits for it rather than failing (and being throttled).
+ *
+ *	qmgr_fd_budget() raises the soft descriptor limit to the hard one
+ *	and sets qmgr.conn_limit, the transport connections the qmgr may
+ *	hold at once: the limit, less the descriptors already open, less
+ *	QMGR_FD_RESERVE for what the qmgr opens for a moment (a queue file
+ *	while it is loaded, a log record, a bounce request, control
+ *	clients). Messages in memory hold no descriptor (qf_release), so
+ *	neither a large backlog nor qmgr_message_active_limit can starve
+ *	the connections to the delivery agents.
  *
  *	qmgr_conf_int() and qmgr_conf_str() read any parameter by name,
  *	including per-transport ones ("relay_destination_recipient_limit")
  *	that conf_lookup() resolves; def when the name is unknown or the
  *	value is not a number.
  * DIAGNOSTICS
- *	qmgr_lock() is fatal when another qmgr holds the lock or the lock
- *	file cannot be made. An unknown setgid_group is no error (mutating
+ *	qmgr_lock() is fatal when another qmgr still holds the lock after
+ *	wait seconds, or the lock file cannot be made. An unknown setgid_group is no error (mutating
  *	control requests then need root or mail_owner).
  */
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -86,26 +102,82 @@ qmgr_transport_name(const char *spec)
 	return colon ? mystrndup(spec, (size_t)(colon - spec)) : mystrdup(spec);
 }
 
-void
-qmgr_lock(void)
+/* lock_try - 0 when locked, else the holder's pid (or -1). */
+static long
+lock_try(int fd)
 {
-	VSTRING	*path = vstring_alloc(128);
 	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EAGAIN && errno != EACCES)
+		msg_fatal("lock %s/pid/qmgr.lock: %m", qmgr.queue_dir);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		return (long)fl.l_pid;
+	return -1;
+}
+
+void
+qmgr_lock(int wait)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	VSTRING	*path = vstring_alloc(128);
+	time_t	 deadline = time(NULL) + wait;
+	long	 holder;
+	int	 told = 0;
 
 	vstring_sprintf(path, "%s/pid/qmgr.lock", qmgr.queue_dir);
 	if ((qmgr.lock_fd = open(vstring_str(path), O_RDWR | O_CREAT
 	    | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		msg_fatal("open %s: %m", vstring_str(path));
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(qmgr.lock_fd, F_SETLK, &fl) < 0) {
-		if (errno == EAGAIN || errno == EACCES)
-			msg_fatal("another qmgr works on %s (%s is locked)",
-			    qmgr.queue_dir, vstring_str(path));
-		msg_fatal("lock %s: %m", vstring_str(path));
+	while ((holder = lock_try(qmgr.lock_fd)) != 0) {
+		if (time(NULL) >= deadline)
+			msg_fatal("another qmgr works on %s (%s is locked by "
+			    "pid %ld)", qmgr.queue_dir, vstring_str(path), holder);
+		if (!told++)
+			msg_info("waiting for the qmgr of an earlier run (pid %ld) "
+			    "to leave", holder);
+		(void)nanosleep(&ts, NULL);
 	}
+	if (told)
+		msg_info("the earlier qmgr has left");
 	vstring_free(path);
+}
+
+void
+qmgr_fd_budget(void)
+{
+	struct rlimit rl;
+	int	 fd, open_now = 0, limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		msg_warn("getrlimit: %m");
+		rl.rlim_cur = rl.rlim_max = 1024;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	limit = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (fd = 0; fd < limit && fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			open_now++;
+	qmgr.conn_limit = limit - open_now - QMGR_FD_RESERVE;
+	if (qmgr.conn_limit < 2) {
+		msg_warn("descriptor limit %d leaves no room for delivery agent "
+		    "connections; using 2 (raise the limit)", limit);
+		qmgr.conn_limit = 2;
+	}
+	if (msg_verbose)
+		msg_info("descriptor limit %d: at most %d transport connections",
+		    limit, qmgr.conn_limit);
 }
 
 void
@@ -151,4 +223,5 @@ qmgr_init(void)
 	if ((gr = getgrnam(conf_str("setgid_group"))) != NULL)
 		qmgr.setgid_gid = gr->gr_gid;
 	qmgr_route_init();
+	qmgr_fd_budget();
 }

@@ -12,7 +12,8 @@
  * DESCRIPTION
  *	qmgr_message_load() moves message id from queue (incoming or
  *	deferred; nothing when it is already active) into active/, opens it
- *	read-write and logs "<id>: from=<sender>, size=N, nrcpt=N (queue
+ *	read-write, reads its envelope and recipient states, closes it
+ *	(the message then holds no descriptor: qf_release) and logs "<id>: from=<sender>, size=N, nrcpt=N (queue
  *	active)". Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
@@ -36,9 +37,10 @@
  *	qmgr_message_load() returns 1 when the message was taken in, 0 when
  *	it vanished or was already active, -1 when it could not be moved
  *	(logged). A file that does not parse is moved to corrupt/ with a
- *	warning, never deleted; one that cannot be opened for another
- *	reason (no file descriptors, memory, permission) goes back to
- *	deferred/ for a later try.
+ *	warning, never deleted; out of descriptors, the file goes back to
+ *	the queue it came from and intake pauses for a second
+ *	(qmgr_fd_short); one that cannot be opened for another reason
+ *	(memory, permission, I/O) goes to deferred/ for a later try.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_route.h"
 
 time_t
 qmgr_message_expires(const QF_MSG *qf)
@@ -103,13 +106,17 @@ message_alloc(QF_MSG *qf)
 }
 
 /*
- * Open the file in active/. Only a file that does not parse (EINVAL; a
- * symlink: ELOOP; a socket: ENXIO) goes to corrupt/. Any other failure
- * (EMFILE, ENOMEM, EACCES, EIO) says nothing about the file: it goes
- * back to deferred/, where the deferred queue scan tries it again.
+ * Open the file in active/, read what the scheduler needs and close it
+ * again (qf_release): a message in memory holds no descriptor. Only a
+ * file that does not parse (EINVAL; a symlink: ELOOP; a socket: ENXIO)
+ * goes to corrupt/. Out of descriptors (EMFILE, ENFILE) says nothing
+ * about the file nor the destination: the file goes back where it came
+ * from and intake pauses (qmgr_fd_short) until descriptors are free. Any
+ * other failure (ENOMEM, EACCES, EIO) sends it to deferred/, where the
+ * deferred queue scan tries it again.
  */
 static QF_MSG *
-message_open(const char *id)
+message_open(const char *from, const char *id)
 {
 	VSTRING	*why = vstring_alloc(64);
 	const char *to;
@@ -117,14 +124,47 @@ message_open(const char *id)
 
 	if ((qf = qf_open(qmgr.queue_dir, QF_ACTIVE, id, QF_OPEN_RDWR,
 	    why)) == NULL && errno != ENOENT) {
-		to = errno == EINVAL || errno == ELOOP || errno == ENXIO ?
-		    QF_CORRUPT : QF_DEFERRED;
-		msg_warn("%s: %s: moving to %s/", id, vstring_str(why), to);
+		if (errno == EMFILE || errno == ENFILE) {
+			to = strcmp(from, QF_ACTIVE) == 0 ? QF_INCOMING : from;
+			qmgr_fd_short();
+		} else {
+			to = errno == EINVAL || errno == ELOOP ||
+			    errno == ENXIO ? QF_CORRUPT : QF_DEFERRED;
+			msg_warn("%s: %s: moving to %s/", id, vstring_str(why),
+			    to);
+		}
 		if (qf_move(qmgr.queue_dir, QF_ACTIVE, to, id) < 0)
 			msg_warn("%s: cannot move to %s/: %m", id, to);
 	}
+	if (qf != NULL)
+		qf_release(qf);
 	vstring_free(why);
 	return qf;
+}
+
+/*
+ * content_filter (main.cf or -o, recorded by the cleanup stage) or a
+ * FILTER action: every recipient goes to transport:nexthop, the
+ * recipient domain when the nexthop is empty, as in Postfix.
+ */
+static int
+message_route_filter(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
+{
+	const char *filter = qf_attr(message->qf, "content_filter");
+
+	if (filter == NULL || *filter == 0)
+		return -1;
+	qmgr_route_parse(filter, route->transport, route->nexthop);
+	if (vstring_len(route->transport) == 0) {
+		msg_warn("%s: bad content filter \"%s\"; ignored",
+		    message->id, filter);
+		return -1;
+	}
+	if (vstring_len(route->nexthop) == 0)
+		vstring_strcpy(route->nexthop,
+		    qmgr_route_domain(message->qf->rcpt[i].address));
+	route->action = QMGR_ROUTE_DELIVER;
+	return QMGR_ROUTE_DELIVER;
 }
 
 /* Route one recipient into its queue, or decide it here. */
@@ -135,8 +175,11 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	QMGR_QUEUE *queue;
 	const char *text;
 	char	 status[16];
+	int	 action;
 
-	switch (qmgr_route(message->qf->rcpt[i].address, route)) {
+	if ((action = message_route_filter(message, i, route)) < 0)
+		action = qmgr_route(message->qf->rcpt[i].address, route);
+	switch (action) {
 	case QMGR_ROUTE_ERROR:
 		text = vstring_str(route->text);
 		qmgr_status_from_text(text, "5.0.0", status, sizeof(status));
@@ -205,8 +248,8 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 		return -1;
 	}
 	qmgr_deferred_forget(id);
-	if ((qf = message_open(id)) == NULL)
-		return 0;
+	if ((qf = message_open(queue, id)) == NULL)
+		return qmgr.fd_short ? -1 : 0;
 	message = message_alloc(qf);
 	message->forced = forced;
 	message->logs = message_logs(id);

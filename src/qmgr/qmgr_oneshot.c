@@ -154,7 +154,7 @@ qmgr_oneshot_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	qmgr_init();
 	qmgr.oneshot = 1;
-	qmgr_lock();
+	qmgr_lock(0);
 	msg_info("queue run%s%s started", domain ? " for " : "",
 	    domain ? domain : "");
 	qmgr_recover_active();

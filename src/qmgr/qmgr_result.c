@@ -62,6 +62,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deliver_reply.h"
 #include "events.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -226,9 +227,13 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp;
 	int	 cls;
+	char	 soft[16];
 
 	if (index < 0 || index >= message->qf->nrcpt)
 		msg_panic("qmgr_result: %s: bad index %d", message->id, index);
+	status = deliver_soft_bounce(status, soft, sizeof(soft));
+	if (status == soft && action != NULL && strcmp(action, "failed") == 0)
+		action = "delayed";
 	rp = &message->qf->rcpt[index];
 	cls = status[0];
 	rp->attempts++;
@@ -252,16 +257,6 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 		qmgr_message_sync(message);
 }
 
-/* Seconds with two decimals, as Postfix logs delays. */
-static void
-result_delay(VSTRING *buf, double secs)
-{
-	if (secs < 0.01)
-		vstring_strcat(buf, "0");
-	else
-		vstring_sprintf_append(buf, secs < 10 ? "%.2g" : "%.0f", secs);
-}
-
 void
 qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
     const char *action, const char *reason, const char *relay)
@@ -271,7 +266,10 @@ qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
 	struct timeval now;
 	double	 arrival, active, t;
 	const char *what;
+	char	 soft[16];
 
+	if ((status = deliver_soft_bounce(status, soft, sizeof(soft))) == soft)
+		action = NULL;
 	reason = qmgr_text_after_status(reason);
 	gettimeofday(&now, NULL);
 	arrival = (double)message->qf->arrival
@@ -284,11 +282,11 @@ qmgr_result_log(QMGR_MESSAGE *message, int index, const char *status,
 		vstring_sprintf_append(line, "orig_to=<%s>, ",
 		    strchr(rp->orcpt, ';') + 1);
 	vstring_sprintf_append(line, "relay=%s, delay=", relay);
-	result_delay(line, t - arrival);
+	deliver_delay_fmt(line, t - arrival);
 	vstring_strcat(line, ", delays=");
-	result_delay(line, active - arrival);
+	deliver_delay_fmt(line, active - arrival);
 	vstring_strcat(line, "/");
-	result_delay(line, t - active);
+	deliver_delay_fmt(line, t - active);
 	what = status[0] == '2' ? "sent" : status[0] == '5'
 	    || message->expired ? "bounced" : "deferred";
 	vstring_sprintf_append(line, "/0/0, dsn=%s, status=%s (%s)", status,

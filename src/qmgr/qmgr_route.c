@@ -23,7 +23,12 @@
  *	makes too) decides what the table left open: a domain in
  *	mydestination, an address literal of this host (inet_interfaces,
  *	proxy_interfaces), or no domain uses local_transport, a domain in
- *	relay_domains uses relay_transport, anything else default_transport.
+ *	virtual_alias_domains (an address there that virtual_alias_maps did
+ *	not rewrite) is "error:5.1.1 User unknown in virtual alias table",
+ *	virtual_mailbox_domains uses virtual_transport, relay_domains uses
+ *	relay_transport, anything else default_transport. Before all this,
+ *	an address in relocated_maps is returned with "5.1.6 User has moved
+ *	to <new address>", as Postfix's resolver does.
  *	An empty nexthop becomes the transport's own nexthop (as in
  *	"local:$myhostname"), else relayhost for the relay and default
  *	classes, else the recipient domain. A table entry "transport:"
@@ -72,7 +77,9 @@ static struct {
 	char	*default_transport;
 	char	*relayhost;
 	char	*delimiter;
+	char	*virtual_transport;
 	MAIL_ADDR_MAPS *transport_maps;	/* opened once */
+	MAIL_ADDR_MAPS *relocated_maps;	/* null: none */
 	RESOLVE_CLASS *classes;		/* mydestination, relay_domains */
 } route_conf;
 
@@ -112,8 +119,12 @@ qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 	myfree(route_conf.default_transport);
 	myfree(route_conf.relayhost);
 	myfree(route_conf.delimiter);
+	myfree(route_conf.virtual_transport);
 	if (route_conf.transport_maps)
 		mail_addr_maps_close(route_conf.transport_maps);
+	if (route_conf.relocated_maps)
+		mail_addr_maps_close(route_conf.relocated_maps);
+	route_conf.relocated_maps = NULL;
 	if (route_conf.classes)
 		resolve_class_free(route_conf.classes);
 	route_conf.local_transport = route_strdup(conf->local_transport);
@@ -121,6 +132,11 @@ qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 	route_conf.default_transport = route_strdup(conf->default_transport);
 	route_conf.relayhost = route_strdup(conf->relayhost);
 	route_conf.delimiter = route_strdup(conf->delimiter);
+	route_conf.virtual_transport = route_strdup(conf->virtual_transport ?
+	    conf->virtual_transport : "virtual");
+	if (conf->relocated_maps && *conf->relocated_maps)
+		route_conf.relocated_maps = mail_addr_maps_open("relocated_maps",
+		    conf->relocated_maps);
 	route_conf.transport_maps = mail_addr_maps_open("transport_maps",
 	    conf->transport_maps ? conf->transport_maps : "");
 	route_conf.classes = resolve_class_init(conf->mydestination,
@@ -128,6 +144,10 @@ qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 	    conf->interfaces, why);
 	if (route_conf.classes == NULL)
 		msg_fatal("mydestination or relay_domains: %s", vstring_str(why));
+	if (resolve_class_virtual(route_conf.classes, conf->virtual_alias_domains,
+	    conf->virtual_mailbox_domains, why) < 0)
+		msg_fatal("virtual_alias_domains or virtual_mailbox_domains: %s",
+		    vstring_str(why));
 	vstring_free(why);
 }
 
@@ -163,6 +183,10 @@ qmgr_route_init(void)
 	parent = route_param("parent_domain_matches_subdomains",
 	    "relay_domains");
 	conf.relay_parent = strstr(parent, "relay_domains") != NULL;
+	conf.virtual_alias_domains = route_param("virtual_alias_domains", "");
+	conf.virtual_mailbox_domains = route_param("virtual_mailbox_domains", "");
+	conf.virtual_transport = route_param("virtual_transport", "virtual");
+	conf.relocated_maps = route_param("relocated_maps", "");
 	qmgr_route_config(&conf);
 	vstring_free(ifaces);
 }
@@ -244,7 +268,7 @@ route_maps_get(const char *key, int first, VSTRING *result, int *error)
 	int	 i, rc = 0;
 
 	for (i = 0; rc == 0 && i < maps->ndict; i++) {
-		if (!first && !maps->dicts[i]->ops->fixed)
+		if (!first && !maps->dicts[i]->fixed)
 			continue;
 		if ((rc = route_table_get(maps->dicts[i], key, &value, error)) > 0)
 			vstring_strcpy(result, value);
@@ -295,6 +319,14 @@ route_class(const char *addr, const char **spec, int *remote)
 		*remote = 0;
 		*spec = route_conf.local_transport;
 		return 0;
+	case RESOLVE_CLASS_VALIAS:
+		*remote = 0;
+		*spec = "error:5.1.1 User unknown in virtual alias table";
+		return 0;
+	case RESOLVE_CLASS_VMAILBOX:
+		*remote = 0;
+		*spec = route_conf.virtual_transport;
+		return 0;
 	case RESOLVE_CLASS_RELAY:
 		*spec = route_conf.relay_transport;
 		return 0;
@@ -339,6 +371,25 @@ route_finish(QMGR_ROUTE *route, const char *domain, int remote)
 	return route->action;
 }
 
+/* relocated_maps (relocated(5) keys); 1 found, 0 not, -1 failed. */
+static int
+route_relocated(const char *addr, VSTRING *result)
+{
+	VSTRING	*internal;
+	const char *domain;
+	int	 r, local;
+
+	if (route_conf.relocated_maps == NULL)
+		return 0;
+	internal = addr_unquote(vstring_alloc(64), addr);
+	domain = qmgr_route_domain(addr);
+	local = *domain == 0 || resolve_class_local(route_conf.classes, domain) > 0;
+	r = mail_addr_find(route_conf.relocated_maps, vstring_str(internal),
+	    local ? MAIL_ADDR_FIND_LOCAL : 0, route_conf.delimiter, result, NULL);
+	vstring_free(internal);
+	return r;
+}
+
 int
 qmgr_route(const char *addr, QMGR_ROUTE *route)
 {
@@ -348,6 +399,16 @@ qmgr_route(const char *addr, QMGR_ROUTE *route)
 	int	 error, remote, found;
 
 	vstring_reset(route->text);
+	if ((found = route_relocated(addr, mapped)) != 0) {
+		if (found < 0) {
+			route_retry(route, "relocated table");
+		} else {
+			route->action = QMGR_ROUTE_ERROR;
+			vstring_sprintf(route->text, "5.1.6 User has moved to %s",
+			    vstring_str(mapped));
+		}
+		goto done;
+	}
 	if ((found = route_maps(addr, mapped, &error)) < 0
 	    || route_class(addr, &spec, &remote) < 0) {
 		route_retry(route, found < 0 ? "transport table" :

@@ -17,6 +17,10 @@ typedef struct QMGR_ROUTE_CONF {
 	const char *delimiter;		/* recipient_delimiter */
 	const char *interfaces;		/* inet_interfaces, proxy_interfaces */
 	int	 relay_parent;		/* relay_domains matches subdomains */
+	const char *virtual_alias_domains;	/* null: none */
+	const char *virtual_mailbox_domains;	/* null: none */
+	const char *virtual_transport;	/* null: "virtual" */
+	const char *relocated_maps;	/* null: none */
 } QMGR_ROUTE_CONF;
 
 void	 qmgr_route_config(const QMGR_ROUTE_CONF *);

@@ -12,6 +12,7 @@
  *	void	qmgr_schedule(void);
  *	int	qmgr_deferred_next(const char *id, time_t *next);
  *	void	qmgr_deferred_forget(const char *id);
+ *	void	qmgr_fd_short(void);
  * DESCRIPTION
  *	qmgr_recover_active() moves whatever a crash left in active/ back
  *	to incoming/ (start-up only). qmgr_scan_start() arms the first
@@ -20,14 +21,20 @@
  *	qmgr_trigger_incoming() asks for an incoming/ scan in the next
  *	event loop round: many triggers in one round cost one scan. The
  *	scan takes in messages until qmgr_message_active_limit messages
- *	are in memory; the rest wait until one leaves.
+ *	are in memory; the rest wait until one leaves. Message-ids are
+ *	random, so the scan's order (sorted by id) is not arrival order:
+ *	under a backlog larger than the active limit, later mail may be
+ *	taken in before earlier mail, as with Postfix's hashed queues.
  *
  *	qmgr_scan_deferred() takes in the deferred messages whose next
  *	attempt time has come, or all of them with flush, or with domain
  *	those with a pending recipient in that domain or its subdomains
  *	(ETRN, sendmail -qR; found through the per-domain index of
- *	qmgr_flush.c, without reading queue files). A scan that stops at the active limit is
- *	resumed, for due mail only, when a message leaves active/. The next attempt time of a
+ *	qmgr_flush.c, without reading queue files). A scan that stops at
+ *	the active limit keeps the rest of its list and goes on from there
+ *	when a message leaves active/ (a flush goes on as a flush; it never
+ *	meets again what it has already taken in and deferred). A new
+ *	flush replaces such a list. The next attempt time of a
  *	message the qmgr
  *	deferred itself is remembered in memory; others (after a restart)
  *	are read from the file's modification time with one stat(), never
@@ -35,6 +42,11 @@
  *	qmgr_trigger_deferred() runs it in the next round.
  *
  *	qmgr_schedule() asks for a scheduler run in the next round.
+ *
+ *	qmgr_fd_short() is called when the qmgr ran out of descriptors:
+ *	scans stop taking messages in, and both queues are scanned again
+ *	a second later (what was not taken in stays where it was: nothing
+ *	is deferred for a local reason).
  * DIAGNOSTICS
  *	Warnings for directories that cannot be read.
  */
@@ -49,6 +61,38 @@
 #include "qmgr.h"
 
 static int scan_flush;
+
+/* The rest of a deferred queue scan that stopped at the active limit. */
+static ARGV *scan_rest;
+static size_t scan_rest_pos;
+static int scan_rest_flush;
+
+/* Can more messages come in now? */
+static int
+scan_room(void)
+{
+	return qmgr.nmessages < qmgr.active_limit && !qmgr.fd_short;
+}
+
+static void
+fd_short_over(int event, void *ctx)
+{
+	qmgr.fd_short = 0;
+	qmgr_trigger_incoming();
+	qmgr_trigger_deferred(0);
+}
+
+void
+qmgr_fd_short(void)
+{
+	if (qmgr.fd_short)
+		return;
+	qmgr.fd_short = 1;
+	msg_warn("out of file descriptors: taking no more messages in for "
+	    "now (%d in memory, %d transport connections)", qmgr.nmessages,
+	    qmgr.nconn);
+	event_request_timer(fd_short_over, NULL, 1000);
+}
 
 static void
 sched_event(int event, void *ctx)
@@ -74,7 +118,7 @@ scan_incoming_event(int event, void *ctx)
 		return;
 	}
 	for (i = 0; i < ids->argc; i++) {
-		if (qmgr.nmessages >= qmgr.active_limit) {
+		if (!scan_room()) {
 			qmgr.scan_incoming = 1;
 			break;
 		}
@@ -86,7 +130,7 @@ scan_incoming_event(int event, void *ctx)
 void
 qmgr_trigger_incoming(void)
 {
-	if (qmgr.nmessages >= qmgr.active_limit) {
+	if (!scan_room()) {
 		qmgr.scan_incoming = 1;
 		return;
 	}
@@ -132,7 +176,7 @@ scan_domain(const char *domain)
 	int	 n = 0;
 
 	for (i = 0; i < ids->argc; i++) {
-		if (qmgr.nmessages >= qmgr.active_limit) {
+		if (!scan_room()) {
 			/* The rest stay deferred; rebuild the index next time. */
 			qmgr_flush_lost();
 			break;
@@ -144,33 +188,68 @@ scan_domain(const char *domain)
 	return n;
 }
 
+/* scan_list - take in from ids, from *pos on; stop when full. */
+static int
+scan_list(ARGV *ids, size_t *pos, int flush)
+{
+	time_t	 next;
+	int	 n = 0;
+
+	for (; *pos < ids->argc; (*pos)++) {
+		if (!scan_room())
+			break;
+		if (!flush && (qmgr_deferred_next(ids->argv[*pos], &next) < 0
+		    || next > event_time()))
+			continue;
+		if (qmgr_message_load(QF_DEFERRED, ids->argv[*pos], flush) > 0)
+			n++;
+	}
+	return n;
+}
+
+static void
+scan_rest_free(void)
+{
+	if (scan_rest != NULL)
+		argv_free(scan_rest);
+	scan_rest = NULL;
+	scan_rest_pos = 0;
+	scan_rest_flush = 0;
+}
+
 int
 qmgr_scan_deferred(int flush, const char *domain)
 {
 	ARGV	*ids;
-	size_t	 i;
-	time_t	 next;
-	int	 n = 0;
+	size_t	 pos = 0;
+	int	 n;
 
 	if (domain != NULL)
 		return scan_domain(domain);
+	if (scan_rest != NULL && !flush) {
+		/* Go on where the last scan stopped, as what it was. */
+		n = scan_list(scan_rest, &scan_rest_pos, scan_rest_flush);
+		if (scan_rest_pos < scan_rest->argc)
+			qmgr.scan_deferred = 1;
+		else
+			scan_rest_free();
+		return n;
+	}
+	scan_rest_free();
 	if ((ids = qf_list(qmgr.queue_dir, QF_DEFERRED)) == NULL) {
 		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_DEFERRED);
 		return 0;
 	}
-	for (i = 0; i < ids->argc; i++) {
-		if (qmgr.nmessages >= qmgr.active_limit) {
-			/* Continue when a message leaves (qmgr_finish.c). */
-			qmgr.scan_deferred = 1;
-			break;
-		}
-		if (!flush && (qmgr_deferred_next(ids->argv[i], &next) < 0
-		    || next > event_time()))
-			continue;
-		if (qmgr_message_load(QF_DEFERRED, ids->argv[i], flush) > 0)
-			n++;
+	n = scan_list(ids, &pos, flush);
+	if (pos < ids->argc) {
+		/* Continue when a message leaves (qmgr_finish.c). */
+		qmgr.scan_deferred = 1;
+		scan_rest = ids;
+		scan_rest_pos = pos;
+		scan_rest_flush = flush;
+	} else {
+		argv_free(ids);
 	}
-	argv_free(ids);
 	return n;
 }
 

@@ -58,6 +58,24 @@ typedef struct SMTP_CONF {
 	int	 tls_note_offer;	/* smtp_tls_note_starttls_offer */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	const char *tls_policy_maps;	/* smtp_tls_policy_maps */
+	const char *tls_servername;	/* smtp_tls_servername */
+	const char *tls_fp_digest;	/* smtp_tls_fingerprint_digest */
+	const char *tls_protocols, *tls_mand_protocols;
+	const char *tls_ciphers, *tls_mand_ciphers;
+	char	 tls_verify_match_name[128];	/* parameter names (lmtp_) */
+	char	 tls_secure_match_name[128];
+	char	 tls_fp_match_name[128];
+	/* SASL (smtp_sasl.c) */
+	int	 sasl_enable;		/* smtp_sasl_auth_enable */
+	const char *sasl_maps;		/* smtp_sasl_password_maps */
+	const char *sasl_opts;		/* smtp_sasl_security_options */
+	const char *sasl_tls_opts;	/* smtp_sasl_tls_security_options */
+	const char *sasl_type;		/* smtp_sasl_type */
+	ARGV	*sasl_filter;		/* smtp_sasl_mechanism_filter */
+	int	 sasl_sender_dep;	/* smtp_sender_dependent_authentication */
+	int	 sasl_soft_bounce;	/* smtp_sasl_auth_soft_bounce */
+	int	 sasl_sec, sasl_tls_sec;
 } SMTP_CONF;
 
 /* smtp_tls_security_level values, in increasing strength. */
@@ -66,6 +84,7 @@ typedef struct SMTP_CONF {
 #define SMTP_TLS_ENCRYPT	2
 #define SMTP_TLS_VERIFY		3
 #define SMTP_TLS_SECURE		4
+#define SMTP_TLS_FINGERPRINT	5	/* mandatory, checked by digest */
 
 #define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
@@ -134,6 +153,12 @@ typedef struct SMTP_SESS {
 	VSTRING	*line;
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 no_tls;		/* retry after a failed handshake */
+	int	 tls_level;		/* this session's policy (smtp_tls_policy.c) */
+	struct TLS_CTX *tls_ctx;
+	ARGV	*tls_match;		/* names or fingerprints to match */
+	char	*tls_sni;		/* smtp_tls_servername or servername= */
+	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
+	int	 no_echo;		/* SASL exchange: keep it out of logs */
 } SMTP_SESS;
 
 /* One recipient of a request. */
@@ -167,6 +192,7 @@ typedef struct SMTP_REQ {
 
 /* smtp_conf.c */
 void	 smtp_conf_load(const char *, const char *);
+const char *smtp_pname(const char *);	/* smtp_x, or lmtp_x in LMTP mode */
 
 /* smtp_addr.c */
 int	 smtp_addr_resolve(const char *, SMTP_ADDR **, VSTRING *, char *);
@@ -175,7 +201,8 @@ void	 smtp_addr_free(SMTP_ADDR *);
 int	 smtp_addr_is_mine(const SMTP_ADDR *);
 
 /* smtp_session.c */
-SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, VSTRING *, char *);
+SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, const char *, VSTRING *,
+	    char *);
 SMTP_SESS *smtp_sess_new(int, SMTP_ADDR *, const char *);
 void	 smtp_sess_close(SMTP_SESS *, int);
 int	 smtp_cmd(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
@@ -190,6 +217,18 @@ void	 smtp_tls_conf(void);
 int	 smtp_tls_wrap(SMTP_SESS *, VSTRING *, char *);
 int	 smtp_tls_starttls(SMTP_SESS *, VSTRING *, char *);
 void	 smtp_tls_close(SMTP_SESS *);
+
+/* smtp_tls_policy.c */
+struct TLS_CTX_ARGS;
+void	 smtp_tls_policy_conf(const struct TLS_CTX_ARGS *);
+int	 smtp_tls_policy(SMTP_SESS *, VSTRING *, char *);
+const char *smtp_tls_policy_sni(SMTP_SESS *, char **);
+int	 smtp_tls_policy_check(SMTP_SESS *, int *);
+void	 smtp_tls_policy_free(SMTP_SESS *);
+
+/* smtp_sasl.c */
+void	 smtp_sasl_conf(void);
+int	 smtp_sasl_auth(SMTP_SESS *, const char *, VSTRING *, char *);
 
 /* smtp_connect.c */
 int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);
@@ -211,6 +250,14 @@ void	 smtp_out_text(SMTP_OUT *, const char *, size_t, int);
 
 /* smtp_mime.c: 8-bit to quoted-printable on the fly */
 typedef struct SMTP_MIME SMTP_MIME;
+void	 smtp_body_line(SMTP_OUT *, SMTP_MIME *, const char *, size_t, int);
+
+/* smtp_hbc.c: smtp_header_checks, smtp_body_checks */
+typedef struct SMTP_HBC SMTP_HBC;
+void	 smtp_hbc_conf(void);
+SMTP_HBC *smtp_hbc_begin(SMTP_REQ *, SMTP_OUT *, SMTP_MIME *);
+void	 smtp_hbc_line(SMTP_HBC *, const char *, size_t, int);
+void	 smtp_hbc_end(SMTP_HBC *);
 
 SMTP_MIME *smtp_mime_create(SMTP_OUT *, long, long);
 void	 smtp_mime_line(SMTP_MIME *, const char *, size_t, int);

@@ -23,6 +23,15 @@
  *	longer than smtp_pix_workaround_threshold_time.
  *
  *	smtp_out_text() writes a piece of one line; eol ends the line.
+ *	It is the only writer of content, so it is where the client
+ *	normalises line ends: a CR or LF inside the text (a bare CR kept
+ *	by smtpd as content, a queue file written by other means) ends the
+ *	output line there with CRLF, and a CR at the very end of a line
+ *	just before its end is dropped. The next output line is
+ *	dot-stuffed as usual. SMTP and LMTP output therefore never holds a
+ *	bare CR or LF, and <CR>.<CR> in the content goes out as
+ *	CRLF ".." CRLF: no receiver, whatever it takes as a line end, sees
+ *	the end of the data there (SMTP smuggling).
  * DIAGNOSTICS
  *	smtp_body_send() returns -1 when the content cannot be read or the
  *	connection fails (the session is then marked broken), 0 otherwise.
@@ -70,8 +79,10 @@ smtp_out_write(SMTP_OUT *out, const char *s, size_t len)
 		out->err = 1;
 }
 
-void
-smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
+/* smtp_out_piece - a piece of one line without CR or LF */
+
+static void
+smtp_out_piece(SMTP_OUT *out, const char *s, size_t len, int eol)
 {
 	size_t	 room, n;
 
@@ -102,9 +113,33 @@ smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
 	}
 }
 
+void
+smtp_out_text(SMTP_OUT *out, const char *s, size_t len, int eol)
+{
+	const char *end = s + len, *cr = NULL, *p;
+
+	for (;;) {
+		/* The next CR (remembered across LFs) and any LF before it. */
+		if (cr == NULL || cr < s)
+			cr = memchr(s, '\r', end - s);
+		if ((p = memchr(s, '\n', (cr ? cr : end) - s)) == NULL && (p = cr) == NULL)
+			break;
+		if (*p == '\r' && p + 1 == end && eol) {
+			/* "text CR" then the line end: one line end. */
+			smtp_out_piece(out, s, p - s, 1);
+			return;
+		}
+		smtp_out_piece(out, s, p - s, 1);
+		s = p + 1;
+		if (*p == '\r' && s < end && *s == '\n')
+			s++;
+	}
+	smtp_out_piece(out, s, end - s, eol);
+}
+
 /* smtp_body_line - one piece of a content line, to the converter or out */
 
-static void
+void
 smtp_body_line(SMTP_OUT *out, SMTP_MIME *mime, const char *s, size_t len, int eol)
 {
 	if (eol && len > 0 && s[len - 1] == '\r')
@@ -117,9 +152,23 @@ smtp_body_line(SMTP_OUT *out, SMTP_MIME *mime, const char *s, size_t len, int eo
 
 /* smtp_body_copy - split the content into lines */
 
+static void
+smtp_body_piece(SMTP_HBC *hbc, SMTP_OUT *out, SMTP_MIME *mime, const char *s,
+    size_t len, int eol)
+{
+	if (hbc == NULL) {
+		smtp_body_line(out, mime, s, len, eol);
+		return;
+	}
+	if (eol && len > 0 && s[len - 1] == '\r')
+		len--;
+	smtp_hbc_line(hbc, s, len, eol);
+}
+
 static int
 smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 {
+	SMTP_HBC *hbc = smtp_hbc_begin(req, out, mime);
 	char	*buf = mymalloc(SMTP_BODY_BLOCK), *p, *end, *nl;
 	VSTRING	*line = vstring_alloc(SMTP_BODY_CHUNK);
 	off_t	 off = 0;
@@ -139,20 +188,22 @@ smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 					vstring_truncate(line, vstring_len(line) - 1);
 					take--;
 				}
-				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 0);
+				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 0);
 				vstring_reset(line);
 				continue;
 			}
 			vstring_memcat(line, p, take);
 			if (nl) {
-				smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
 				vstring_reset(line);
 				take++;
 			}
 		}
 	}
 	if (vstring_len(line) || out->col)
-		smtp_body_line(out, mime, vstring_str(line), vstring_len(line), 1);
+		smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
+	if (hbc)
+		smtp_hbc_end(hbc);
 	vstring_free(line);
 	myfree(buf);
 	return n < 0 ? -1 : 0;

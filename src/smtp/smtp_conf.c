@@ -46,7 +46,7 @@ SMTP_CONF smtp_cf;
  * becomes "lmtp_x" when the table has that name (Postfix's lmtp_
  * parameters), else the smtp_ name serves both.
  */
-static const char *
+const char *
 smtp_pname(const char *name)
 {
 	static const char *map[][2] = {
@@ -220,9 +220,20 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.title = P_BOOL("smtp_progress_title");
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
 	smtp_tls_conf();
+	smtp_hbc_conf();
 	if (dns_set_servers(conf_str("dns_resolver_address"), why) < 0)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
-	if (P_BOOL("smtp_sasl_auth_enable"))
-		msg_warn("smtp_sasl_auth_enable: SASL authentication is not supported by this client");
+	smtp_cf.sasl_enable = P_BOOL("smtp_sasl_auth_enable");
+	smtp_cf.sasl_maps = P_STR("smtp_sasl_password_maps");
+	smtp_cf.sasl_opts = P_STR("smtp_sasl_security_options");
+	smtp_cf.sasl_tls_opts = P_STR("smtp_sasl_tls_security_options");
+	smtp_cf.sasl_type = P_STR("smtp_sasl_type");
+	smtp_cf.sasl_filter = P_LIST("smtp_sasl_mechanism_filter");
+	smtp_cf.sasl_sender_dep = P_BOOL("smtp_sender_dependent_authentication");
+	smtp_cf.sasl_soft_bounce = P_BOOL("smtp_sasl_auth_soft_bounce");
+	/* Sessions are per credentials then: do not reuse them. */
+	if (smtp_cf.sasl_enable && smtp_cf.sasl_sender_dep)
+		smtp_cf.cache_time = 0;
+	smtp_sasl_conf();
 	vstring_free(why);
 }

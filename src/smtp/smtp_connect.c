@@ -19,7 +19,9 @@
  *	reason) with the last reason seen.
  *
  *	The last session, when it is sane, is left in *cache for the next
- *	request (smtp_connection_cache_time_limit > 0).
+ *	request (smtp_connection_cache_time_limit > 0). A recipient that
+ *	gets a 4xx reply over a reused session is deferred (smtp_result(3)):
+ *	only a session that broke sends its recipients to a new connection.
  * DIAGNOSTICS
  *	req->dest_failed is set when no server could be reached at all
  *	(DNS failure, refused connections, rejected greetings) and the
@@ -132,7 +134,7 @@ smtp_connect_list(SMTP_REQ *req, const char *dest, SMTP_ADDR *list)
 		if (!a->fallback && smtp_cf.mx_session_limit > 0 && sessions >= smtp_cf.mx_session_limit)
 			continue;
 		req->final_server = smtp_connect_final(a, sessions);
-		if ((sess = smtp_sess_open(a, dest, why, dsn)) == NULL) {
+		if ((sess = smtp_sess_open(a, dest, req->dr.sender, why, dsn)) == NULL) {
 			if (!req->final_server)
 				msg_info("%s: %s", req->dr.queue_id, vstring_str(why));
 			smtp_req_why(req, dsn, dsn[0] != '5', "%s", vstring_str(why));

@@ -56,6 +56,16 @@ PTEST(dot_stuffing_and_crlf)
 	PT_STREQ(run(".a\n..b\nc.\n.\n", 0, 998), "..a\r\n...b\r\nc.\r\n..\r\n");
 }
 
+PTEST(bare_cr_and_lf_end_lines)
+{
+	/* Issue 13 #10: no bare CR or LF ever goes out; "." stays stuffed. */
+	PT_STREQ(run("text\r.\r\n", 0, 998), "text\r\n..\r\n");
+	PT_STREQ(run("a\r.\rMAIL FROM:<x>\n", 0, 998),
+	    "a\r\n..\r\nMAIL FROM:<x>\r\n");
+	PT_STREQ(run("x\r\r\n", 0, 998), "x\r\n\r\n");
+	PT_STREQ(run("\r\n", 0, 998), "\r\n");
+}
+
 PTEST(line_folding)
 {
 	PT_STREQ(run("abcdefghij\nabc\n", 0, 4), "abcd\r\n efg\r\n hij\r\nabc\r\n");
@@ -161,6 +171,7 @@ int
 main(void)
 {
 	PT_RUN(dot_stuffing_and_crlf);
+	PT_RUN(bare_cr_and_lf_end_lines);
 	PT_RUN(line_folding);
 	PT_RUN(qp_plain_message);
 	PT_RUN(qp_soft_breaks);

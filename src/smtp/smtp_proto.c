@@ -68,6 +68,22 @@ smtp_ehlo_feature(SMTP_SESS *sess, const char *line)
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcasecmp(tab[i].name, words->argv[0]) == 0)
 			sess->features |= tab[i].flag;
+	if (strcasecmp(words->argv[0], "AUTH") == 0 ||
+	    strncasecmp(words->argv[0], "AUTH=", 5) == 0) {
+		if (sess->sasl_mechs == NULL)
+			sess->sasl_mechs = vstring_alloc(64);
+		/* "AUTH mechs" wins over the old "AUTH=mechs" form. */
+		if (words->argv[0][4] == '=' && vstring_len(sess->sasl_mechs))
+			goto done;
+		vstring_reset(sess->sasl_mechs);
+		if (words->argv[0][4] == '=')
+			vstring_strcpy(sess->sasl_mechs, words->argv[0] + 5);
+		for (i = 1; i < words->argc; i++) {
+			if (vstring_len(sess->sasl_mechs))
+				vstring_addch(sess->sasl_mechs, ' ');
+			vstring_strcat(sess->sasl_mechs, words->argv[i]);
+		}
+	}
 	if (strcasecmp(words->argv[0], "SIZE") == 0 && words->argc > 1)
 		sess->size_limit = strtol(words->argv[1], NULL, 10);
 	if (strcasecmp(words->argv[0], "XFORWARD") == 0) {

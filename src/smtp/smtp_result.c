@@ -32,7 +32,12 @@
  *	smtp_rcpt_resp() turns the last server reply into a result: 2xx is
  *	success; 5xx a bounce; 4xx (or a broken connection) is deferred,
  *	unless another server remains to be tried: then the recipient stays
- *	pending and the reason is kept for later (smtp_req_why).
+ *	pending and the reason is kept for later (smtp_req_why). On a
+ *	reused (cached) session only a broken connection leaves the
+ *	recipient pending: a 4xx reply from the server that answered is
+ *	that recipient's deferral, never a reason to open a new connection
+ *	to the same servers at once (a greylisting server would otherwise
+ *	take the immediate second try).
  *
  *	smtp_rcpt_rest() gives every pending recipient the same result.
  * DIAGNOSTICS
@@ -98,9 +103,11 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	VSTRING	*delays = vstring_alloc(80), *orig = vstring_alloc(80);
 	const char *action, *status, *o;
 	int	 passed = 0;
+	char	 soft[16];
 
 	if (rcpt->done)
 		msg_panic("smtp_rcpt_result: <%s> already has a result", rcpt->addr);
+	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
 	status = deliver_status(dsn);
 	action = deliver_action(dsn);
 	if (*dsn == '2' && sess && !sess->lmtp) {
@@ -138,7 +145,7 @@ smtp_rcpt_resp(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *cmd)
 	}
 	why = vstring_alloc(200);
 	smtp_sess_say(sess, why, cmd);
-	if (*dsn != '5' && !req->final_server)
+	if (*dsn != '5' && !req->final_server && (!sess->reused || sess->resp.code == 0))
 		smtp_req_why(req, dsn, 1, "%s", vstring_str(why));
 	else
 		smtp_rcpt_result(req, rcpt, sess, *dsn == '5' ? dsn : dsn[0] == '4' ? dsn : "4.0.0",

@@ -159,7 +159,12 @@ smtp_vsend(SMTP_SESS *sess, long timeout, const char *fmt, va_list ap)
 {
 	vstring_reset(sess->line);
 	vstring_vsprintf_append(sess->line, fmt, ap);
-	smtp_transcript(sess, '>', vstring_str(sess->line), vstring_len(sess->line));
+	if (sess->no_echo)		/* SASL: the verb and mechanism only */
+		smtp_transcript(sess, '>', vstring_str(sess->line),
+		    strncmp(vstring_str(sess->line), "AUTH ", 5) == 0 ?
+		    5 + strcspn(vstring_str(sess->line) + 5, " ") : 0);
+	else
+		smtp_transcript(sess, '>', vstring_str(sess->line), vstring_len(sess->line));
 	vstring_strcat(sess->line, "\r\n");
 	vstream_set_timeout(sess->stream, (int)timeout);
 	if (vstream_write(sess->stream, vstring_str(sess->line), vstring_len(sess->line)) < 0) {
@@ -382,8 +387,8 @@ smtp_sess_connect(SMTP_ADDR *a, VSTRING *why)
 /* smtp_sess_open1 - one attempt; *retry: go again without TLS */
 
 static SMTP_SESS *
-smtp_sess_open1(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn,
-    int no_tls, int *retry)
+smtp_sess_open1(SMTP_ADDR *a, const char *dest, const char *sender,
+    VSTRING *why, char *dsn, int no_tls, int *retry)
 {
 	SMTP_SESS *sess;
 	VSTRING	*err = vstring_alloc(100);
@@ -406,6 +411,10 @@ smtp_sess_open1(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn,
 	vstring_free(err);
 	sess = smtp_sess_new(fd, a, dest);
 	sess->no_tls = no_tls;
+	if (smtp_tls_policy(sess, why, dsn) < 0) {	/* smtp_tls_policy.c */
+		smtp_sess_close(sess, 0);
+		return NULL;
+	}
 	if (smtp_tls_wrap(sess, why, dsn) < 0) {
 		smtp_sess_close(sess, 0);
 		return NULL;
@@ -435,20 +444,25 @@ smtp_sess_open1(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn,
 		smtp_sess_close(sess, !sess->broken);
 		return NULL;
 	}
+	if (smtp_sasl_auth(sess, sender, why, dsn) < 0) {	/* smtp_sasl.c */
+		smtp_sess_close(sess, !sess->broken);
+		return NULL;
+	}
 	return sess;
 }
 
 SMTP_SESS *
-smtp_sess_open(SMTP_ADDR *a, const char *dest, VSTRING *why, char *dsn)
+smtp_sess_open(SMTP_ADDR *a, const char *dest, const char *sender, VSTRING *why,
+    char *dsn)
 {
 	SMTP_SESS *sess;
 	int	 retry = 0;
 
-	sess = smtp_sess_open1(a, dest, why, dsn, 0, &retry);
+	sess = smtp_sess_open1(a, dest, sender, why, dsn, 0, &retry);
 	if (sess == NULL && retry) {
 		msg_info("%s; trying %s[%s] again without TLS",
 		    vstring_str(why), a->host, a->addr);
-		sess = smtp_sess_open1(a, dest, why, dsn, 1, &retry);
+		sess = smtp_sess_open1(a, dest, sender, why, dsn, 1, &retry);
 	}
 	return sess;
 }
@@ -463,6 +477,7 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 			(void)smtp_resp(sess, smtp_cf.tmo_quit);
 	}
 	smtp_tls_close(sess);
+	smtp_tls_policy_free(sess);
 	vstream_fclose(sess->stream);
 	if (sess->debug)
 		msg_verbose -= smtp_cf.debug_level;
@@ -475,5 +490,7 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 	vstring_free(sess->resp.first);
 	argv_free(sess->resp.lines);
 	vstring_free(sess->greeting);
+	if (sess->sasl_mechs)
+		vstring_free(sess->sasl_mechs);
 	myfree(sess);
 }

@@ -10,11 +10,13 @@
  *	void smtp_tls_close(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_conf() reads smtp_tls_security_level (lmtp_ in LMTP mode):
- *	none, may, encrypt, verify or secure (dane and fingerprint are taken
- *	as encrypt, with a warning); when it is empty, smtp_enforce_tls and
- *	smtp_use_tls decide as in Postfix. It makes the client context from
- *	the certificate, CA, protocol and cipher parameters (the mandatory_
- *	variants at encrypt and above).
+ *	none, may, encrypt, fingerprint, verify or secure (dane is taken as
+ *	may and dane-only as encrypt, with a warning: no DANE support); when
+ *	it is empty, smtp_enforce_tls and smtp_use_tls decide as in Postfix.
+ *	It makes the client context from the certificate, CA, protocol and
+ *	cipher parameters (the mandatory_ variants at encrypt and above).
+ *	Each session then takes its own level, context, SNI name and match
+ *	list from smtp_tls_policy(3) (smtp_tls_policy_maps).
  *
  *	smtp_tls_wrap() starts TLS right after connecting when
  *	smtp_tls_wrappermode is set (SMTPS, port 465).
@@ -42,6 +44,7 @@
 
 #include "mail_conf.h"
 #include "msg.h"
+#include "mymalloc.h"
 #include "smtp.h"
 #include "tls.h"
 
@@ -64,17 +67,41 @@ static int
 smtp_tls_level(void)
 {
 	const char *level = T_STR("smtp_tls_security_level");
-	static const char *names[] = {"none", "may", "encrypt", "verify", "secure"};
+	static const char *names[] = {"none", "may", "encrypt", "verify", "secure",
+	    "fingerprint"};
 
 	if (*level == 0)
 		return T_BOOL("smtp_enforce_tls") ? SMTP_TLS_ENCRYPT :
 		    T_BOOL("smtp_use_tls") ? SMTP_TLS_MAY : SMTP_TLS_NONE;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (strcasecmp(level, names[i]) == 0)
 			return i;
+	if (strcasecmp(level, "dane") == 0) {
+		msg_warn("smtp_tls_security_level \"dane\" is not supported: "
+		    "using \"may\"");
+		return SMTP_TLS_MAY;
+	}
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;
+}
+
+static void
+smtp_tls_conf_names(void)
+{
+	snprintf(smtp_cf.tls_verify_match_name, sizeof(smtp_cf.tls_verify_match_name),
+	    "%s", smtp_tls_pname("smtp_tls_verify_cert_match"));
+	snprintf(smtp_cf.tls_secure_match_name, sizeof(smtp_cf.tls_secure_match_name),
+	    "%s", smtp_tls_pname("smtp_tls_secure_cert_match"));
+	snprintf(smtp_cf.tls_fp_match_name, sizeof(smtp_cf.tls_fp_match_name),
+	    "%s", smtp_tls_pname("smtp_tls_fingerprint_cert_match"));
+	smtp_cf.tls_policy_maps = T_STR("smtp_tls_policy_maps");
+	smtp_cf.tls_servername = T_STR("smtp_tls_servername");
+	smtp_cf.tls_fp_digest = T_STR("smtp_tls_fingerprint_digest");
+	smtp_cf.tls_protocols = T_STR("smtp_tls_protocols");
+	smtp_cf.tls_mand_protocols = T_STR("smtp_tls_mandatory_protocols");
+	smtp_cf.tls_ciphers = T_STR("smtp_tls_ciphers");
+	smtp_cf.tls_mand_ciphers = T_STR("smtp_tls_mandatory_ciphers");
 }
 
 void
@@ -89,8 +116,7 @@ smtp_tls_conf(void)
 	smtp_cf.tls_timeout = (int)conf_time(smtp_tls_pname("smtp_starttls_timeout"));
 	smtp_cf.tls_note_offer = T_BOOL("smtp_tls_note_starttls_offer");
 	smtp_cf.tls_loglevel = atoi(T_STR("smtp_tls_loglevel"));
-	if (smtp_cf.tls_level == SMTP_TLS_NONE && !smtp_cf.tls_wrapper)
-		return;
+	smtp_tls_conf_names();
 	mand = smtp_cf.tls_level >= SMTP_TLS_ENCRYPT;
 	memset(&a, 0, sizeof(a));
 	a.cert_file = T_STR("smtp_tls_cert_file");
@@ -98,15 +124,16 @@ smtp_tls_conf(void)
 	a.chain_files = conf_list(smtp_tls_pname("smtp_tls_chain_files"));
 	a.CAfile = T_STR("smtp_tls_CAfile");
 	a.CApath = T_STR("smtp_tls_CApath");
-	a.protocols = T_STR(mand ? "smtp_tls_mandatory_protocols" :
-	    "smtp_tls_protocols");
-	a.ciphers = T_STR(mand ? "smtp_tls_mandatory_ciphers" :
-	    "smtp_tls_ciphers");
+	a.protocols = mand ? smtp_cf.tls_mand_protocols : smtp_cf.tls_protocols;
+	a.ciphers = mand ? smtp_cf.tls_mand_ciphers : smtp_cf.tls_ciphers;
+	/* Policies may want TLS where main.cf does not: keep the settings. */
+	smtp_tls_policy_conf(&a);		/* smtp_tls_policy.c */
+	if (smtp_cf.tls_level == SMTP_TLS_NONE && !smtp_cf.tls_wrapper)
+		return;
 	why = vstring_alloc(100);
 	if ((smtp_cf.tls_ctx = tls_ctx_create(&a, why)) == NULL)
 		msg_warn("cannot initialize TLS: %s", vstring_str(why));
 	vstring_free(why);
-	argv_free(a.chain_files);
 }
 
 /* Handshake, log, check the certificate; 0, -1 or SMTP_TLS_RETRY. */
@@ -115,16 +142,21 @@ smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
 {
 	const TLS_INFO *info;
 	VSTRING	*err;
+	const char *sni;
+	char	*tmp;
+	int	 matched, bad;
 
-	if (smtp_cf.tls_ctx == NULL) {
+	if (sess->tls_ctx == NULL) {
 		vstring_sprintf(why, "TLS is required, but our TLS engine is "
 		    "unavailable");
 		strcpy(dsn, "4.7.5");
 		return -1;
 	}
 	err = vstring_alloc(100);
-	sess->tls = tls_client_start(sess->stream, smtp_cf.tls_ctx, sess->host,
+	sni = smtp_tls_policy_sni(sess, &tmp);
+	sess->tls = tls_client_start(sess->stream, sess->tls_ctx, sni,
 	    smtp_cf.tls_timeout, err);
+	myfree(tmp);
 	if (sess->tls == NULL) {
 		msg_info("SSL_connect error to %s: %s", vstring_str(sess->relay),
 		    vstring_str(err));
@@ -133,17 +165,20 @@ smtp_tls_start(SMTP_SESS *sess, VSTRING *why, char *dsn)
 		strcpy(dsn, "4.7.5");
 		vstring_free(err);
 		sess->broken = 1;
-		return smtp_cf.tls_level == SMTP_TLS_MAY ? SMTP_TLS_RETRY : -1;
+		return sess->tls_level == SMTP_TLS_MAY ? SMTP_TLS_RETRY : -1;
 	}
 	vstring_free(err);
 	info = tls_info(sess->tls);
+	bad = smtp_tls_policy_check(sess, &matched);	/* smtp_tls_policy.c */
 	msg_info("%s TLS connection established to %s: %s with cipher %s "
-	    "(%d/%d bits)", tls_level_text(info), vstring_str(sess->relay),
-	    info->protocol, info->cipher, info->bits, info->alg_bits);
-	if (smtp_cf.tls_level >= SMTP_TLS_VERIFY && !info->matched) {
+	    "(%d/%d bits)", !info->peer_cert ? "Anonymous" : matched ?
+	    "Verified" : info->trusted ? "Trusted" : "Untrusted",
+	    vstring_str(sess->relay), info->protocol, info->cipher, info->bits,
+	    info->alg_bits);
+	if (bad) {
 		vstring_sprintf(why, "Server certificate not %s (host %s)",
-		    info->trusted ? "verified" : "trusted",
-		    vstring_str(sess->namaddr));
+		    info->trusted || sess->tls_level == SMTP_TLS_FINGERPRINT ?
+		    "verified" : "trusted", vstring_str(sess->namaddr));
 		strcpy(dsn, "4.7.5");
 		return -1;
 	}
@@ -184,13 +219,13 @@ smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	if (sess->tls || smtp_cf.tls_wrapper)
 		return 0;
 	offered = smtp_tls_offered(sess);
-	if (smtp_cf.tls_level == SMTP_TLS_NONE || sess->no_tls) {
+	if (sess->tls_level == SMTP_TLS_NONE || sess->no_tls) {
 		if (offered && smtp_cf.tls_note_offer)
 			msg_info("Host offered STARTTLS: [%s]", sess->host);
 		return 0;
 	}
 	if (!offered) {
-		if (smtp_cf.tls_level == SMTP_TLS_MAY)
+		if (sess->tls_level == SMTP_TLS_MAY)
 			return 0;
 		vstring_sprintf(why, "TLS is required, but was not offered by "
 		    "host %s", vstring_str(sess->namaddr));
@@ -200,7 +235,7 @@ smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	if (smtp_cmd(sess, smtp_cf.tmo_helo, "STARTTLS") < 0 ||
 	    smtp_resp(sess, smtp_cf.tmo_helo) / 100 != 2) {
 		if (sess->resp.code / 100 == 4 || sess->resp.code / 100 == 5) {
-			if (smtp_cf.tls_level == SMTP_TLS_MAY)
+			if (sess->tls_level == SMTP_TLS_MAY)
 				return 0;
 		}
 		smtp_sess_say(sess, why, "STARTTLS");
@@ -221,6 +256,8 @@ smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
 	sess->features = 0;
 	sess->xforward = 0;
 	sess->size_limit = 0;
+	if (sess->sasl_mechs)
+		vstring_reset(sess->sasl_mechs);
 	return smtp_helo(sess, why, dsn);
 }
 

@@ -50,8 +50,6 @@ smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
 	state->reply = vstring_alloc(256);
 	state->check_reply = vstring_alloc(256);
 	state->rcpts = argv_alloc(8);
-	state->msg.hdr = vstring_alloc(1024);
-	state->msg.line = vstring_alloc(256);
 	state->dsn_ret = QF_RET_NONE;
 }
 
@@ -59,14 +57,17 @@ static void
 smtpd_state_free(SMTPD_STATE *state)
 {
 	smtpd_proto_reset(state);
+	smtpd_sasl_reset(state);
+	smtpd_rbl_free(state);
+	smtpd_milter_end(state);
 	myfree(state->helo);
 	myfree(state->namaddr);
+	if (state->ehlo_discard)
+		argv_free(state->ehlo_discard);
 	vstring_free(state->buf);
 	vstring_free(state->reply);
 	vstring_free(state->check_reply);
 	argv_free(state->rcpts);
-	vstring_free(state->msg.hdr);
-	vstring_free(state->msg.line);
 }
 
 /* local_header_rewrite_clients: a small restriction-like list. */
@@ -137,6 +138,12 @@ smtpd_greet(SMTPD_STATE *state)
 		state->denied = 1;
 		return;
 	}
+	/* A milter's 421 ends the session now; other refusals come later. */
+	if (smtpd_milter_connect(state) < 0
+	    && strncmp(state->milter_denied, "421", 3) == 0) {
+		(void)smtpd_milter_denied(state);
+		return;
+	}
 	smtpd_chat_reply(state, "220 %s", smtpd_conf.banner);
 }
 
@@ -159,18 +166,35 @@ smtpd_session(SMTPD_STATE *state)
 	smtpd_tls_end(state);
 }
 
+/* The master says the service is (no longer) under stress: re-read. */
+int
+smtpd_stress_update(void)
+{
+	int	 stress = mail_server_stress();
+
+	if (stress == smtpd_conf.stress)
+		return 0;
+	smtpd_conf_stress(&smtpd_conf, stress);
+	return 1;
+}
+
 static void
 smtpd_service(VSTREAM *stream, const char *service, char **argv)
 {
 	SMTPD_STATE state;
 	VSTRING	*stats = vstring_alloc(100);
 
+	(void)smtpd_stress_update();
 	smtpd_state_init(&state, stream);
 	vstream_set_timeout(stream, smtpd_conf.timeout);
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
 	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
-	smtpd_session(&state);
+	if (smtpd_anvil_connect(&state) == 0)
+		smtpd_session(&state);
+	else
+		smtpd_chat_flush(&state);
+	smtpd_anvil_disconnect(&state);
 	mail_counter_add(MAIL_COUNTER_SMTPD_DISC, 1);
 	smtpd_cmd_stat_line(&state, stats);
 	msg_info("disconnect from %s%s", state.namaddr, vstring_str(stats));
@@ -191,6 +215,7 @@ smtpd_post_init(const char *service, char **argv)
 	if (!mail_server_standalone() && mail_counter_attach(MAIL_COUNTER_FILE) < 0)
 		msg_warn("cannot map %s: %m; smtpctl monitor will not count sessions",
 		    MAIL_COUNTER_FILE);
+	smtpd_anvil_init(service);
 }
 
 int

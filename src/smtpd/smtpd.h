@@ -10,8 +10,10 @@
 #include <netdb.h>
 
 #include "addr_match.h"
+#include "dns.h"
 #include "addr_parse.h"
 #include "argv.h"
+#include "cleanup_content.h"
 #include "domain_list.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
@@ -48,14 +50,16 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
-	const char *always_bcc;
+	int	 stress;		/* values below read under stress */
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
 	int	 err_sleep;
 	int	 rcpt_limit;
+	int	 rcpt_overlim;		/* smtpd_recipient_overshoot_limit */
 	int	 junk_limit;
 	long long size_limit;
+	long long queue_minfree;	/* queue_minfree */
 	long long line_limit;
 	long long hdr_limit;
 	int	 disable_vrfy;
@@ -73,7 +77,13 @@ typedef struct SMTPD_CONF {
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
-	MAIL_ADDR_MAPS *rcpt_bcc_maps;
+	MAIL_ADDR_MAPS *relocated_maps;
+	MAIL_ADDR_MAPS *canon_maps;
+	MAIL_ADDR_MAPS *rcpt_canon_maps;
+	MAIL_ADDR_MAPS *virt_alias_maps;
+	MAIL_ADDR_MAPS *virt_mailbox_maps;
+	CLEANUP_CONF *cleanup;		/* cleanup(3) stage, per process */
+	struct CLEANUP_CONTENT *content;	/* checks, milters (cleanup_content(3)) */
 	ARGV	*hdr_rewrite_clients;
 	ARGV	*client_rest;
 	ARGV	*helo_rest;
@@ -89,9 +99,20 @@ typedef struct SMTPD_CONF {
 	int	 access_defer_code;
 	int	 unknown_local_code;
 	int	 unknown_relay_code;
+	int	 unknown_valias_code;
+	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
+	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */
+	int	 port_logging;		/* smtpd_client_port_logging */
+	int	 strict_821;		/* strict_rfc821_envelopes */
+	int	 soft_bounce;		/* soft_bounce: 5xx replies become 4xx */
+	int	 smtputf8;		/* smtputf8_enable */
+	const char *discard_ehlo;	/* smtpd_discard_ehlo_keywords */
+	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
+	ARGV	*noop_cmds;		/* smtpd_noop_commands */
+	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -99,6 +120,26 @@ typedef struct SMTPD_CONF {
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
+	/* SASL (smtpd_sasl.c) */
+	int	 sasl_enable;		/* smtpd_sasl_auth_enable */
+	int	 sasl_auth_only;	/* smtpd_tls_auth_only */
+	int	 sasl_broken;		/* broken_sasl_auth_clients */
+	int	 sasl_header;		/* smtpd_sasl_authenticated_header */
+	int	 sasl_resp_limit;	/* smtpd_sasl_response_limit */
+	int	 sasl_sec;		/* smtpd_sasl_security_options */
+	int	 sasl_tls_sec;		/* smtpd_sasl_tls_security_options */
+	const char *sasl_service;
+	const char *sasl_realm;
+	ADDR_MATCH *sasl_excl;		/* smtpd_sasl_exceptions_networks */
+	MAIL_ADDR_MAPS *login_maps;	/* smtpd_sender_login_maps */
+	struct XSASL_SERVER_IMPL *sasl_impl;	/* null: AUTH is off */
+	/* Milters (smtpd_milter.c) */
+	const char *milters;		/* smtpd_milters */
+	int	 no_milters;		/* receive_override_options */
+	int	 no_unknown_rcpt;	/* ... no_unknown_recipient_checks */
+#define SMTPD_MILTER_MAPS	8
+	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
+	int	 nmilter_maps;
 } SMTPD_CONF;
 
 /* smtpd_tls_security_level values. */
@@ -116,20 +157,27 @@ typedef struct SMTPD_STAT {
 
 /* Message reception (DATA and BDAT share it). */
 typedef struct SMTPD_MSG {
-	int	 in_header;		/* still in the header section */
-	int	 have_msgid;
-	int	 have_date;
 	int	 too_big;		/* message_size_limit exceeded */
-	int	 write_err;		/* queue file write failed */
+	int	 write_err;		/* unused: cleanup(3) reports errors */
 	int	 bare_lf;		/* saw a bare LF (reject mode) */
 	long long size;			/* content bytes received */
-	VSTRING	*hdr;			/* buffered header section */
-	VSTRING	*line;			/* one logical line being assembled */
-	long long hdr_cur;		/* bytes in the current header field */
-	int	 hdr_cut;		/* current header over header_size_limit */
 	int	 pending_cr;		/* BDAT: chunk ended in CR */
-	int	 partial;		/* last body line not yet ended */
 } SMTPD_MSG;
+
+/*
+ * What access-table and policy actions left for the transaction
+ * (smtpd_policy.c): PREPEND headers, REDIRECT, FILTER, and the pending
+ * DEFER_IF_PERMIT / DEFER_IF_REJECT replies of the restriction stage.
+ */
+typedef struct SMTPD_ACTIONS {
+	ARGV	*prepend;		/* header lines, or null */
+	char	*redirect;		/* REDIRECT address, or null */
+	int	 redirected;		/* redirect recipient written */
+	char	*filter;		/* FILTER transport:nexthop, or null */
+	char	*defer_if_permit;	/* reply, or null */
+	char	*defer_if_reject;	/* reply, or null */
+	char	 instance[64];		/* policy "instance": per transaction */
+} SMTPD_ACTIONS;
 
 typedef struct SMTPD_STATE {
 	const SMTPD_CONF *conf;
@@ -141,10 +189,16 @@ typedef struct SMTPD_STATE {
 	int	 port;
 	int	 family;
 	char	*namaddr;		/* "name[addr]" */
+	char	 reverse_name[SMTPD_NAME_MAX];	/* PTR name, unverified */
+	int	 name_status;		/* SMTPD_PEER_* of name */
+	int	 reverse_status;	/* SMTPD_PEER_* of reverse_name */
+	void	*dns_cache;		/* smtpd_rbl.c: this session's lookups */
 	int	 is_mynet;		/* client in mynetworks (-1: unknown) */
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
+	int	 anvil;			/* counted by smtpd_anvil (-1: unknown) */
 	/* Session. */
 	const char *where;		/* command in progress, for logs */
 	char	*helo;
@@ -156,6 +210,13 @@ typedef struct SMTPD_STATE {
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
+	/* SMTP AUTH (smtpd_sasl.c). */
+	struct XSASL_SERVER *sasl;	/* back-end session, or null */
+	char	*sasl_username;		/* null: not authenticated */
+	char	*sasl_method;
+	char	*sasl_sender;		/* MAIL FROM AUTH=<...> */
+	int	 sasl_tries;		/* AUTH commands so far */
+	int	 sasl_busy;		/* reading a response: do not echo it */
 	VSTRING	*buf;			/* command line */
 	VSTRING	*reply;			/* scratch for replies */
 	VSTRING	*check_reply;		/* restriction reject text */
@@ -168,9 +229,10 @@ typedef struct SMTPD_STATE {
 	int	 dsn_ret;
 	char	*dsn_envid;
 	int	 rcpt_count;
+	int	 rcpt_overshoot;	/* RCPTs refused beyond rcpt_limit */
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
-	QF_WRITER *qf;
+	CLEANUP	*cleanup;		/* the message being queued */
 	char	 queue_id[QF_ID_LEN + 1];
 	int	 hold;
 	int	 discard;
@@ -180,23 +242,41 @@ typedef struct SMTPD_STATE {
 	char	*sender_check_reply;
 	int	 bdat;			/* BDAT in progress */
 	int	 bdat_bad;		/* BDAT chunk being discarded */
+	SMTPD_ACTIONS act;		/* smtpd_policy.c */
+	/* Milters (smtpd_milter.c). */
+	struct MILTERS *milters;	/* null: none for this session */
+	VSTRING	*milter_mac;		/* scratch for macro values */
+	const char *milter_rcpt;	/* recipient of the RCPT event */
+	char	*milter_denied;		/* connect-time rejection */
 	SMTPD_MSG msg;
 } SMTPD_STATE;
 
 /* smtpd_conf.c */
 void	 smtpd_conf_load(SMTPD_CONF *);
+void	 smtpd_conf_stress(SMTPD_CONF *, int);
+
+/* smtpd.c */
+int	 smtpd_stress_update(void);	/* 1: stress changed, limits re-read */
 
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
+int	 smtpd_chat_query_limit(SMTPD_STATE *, int);
 int	 smtpd_chat_pending(SMTPD_STATE *);
 int	 smtpd_chat_lost(SMTPD_STATE *, int);
+
+/* smtpd_ehlo.c */
+void	 smtpd_ehlo_reply(SMTPD_STATE *, ARGV *);
+int	 smtpd_ehlo_discarded(SMTPD_STATE *, const char *);
+int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 
 /* smtpd_cmd.c */
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
 int	 smtpd_proto_mail(SMTPD_STATE *, const char *);
@@ -214,6 +294,25 @@ int	 smtpd_tls_required(SMTPD_STATE *);
 void	 smtpd_tls_received(SMTPD_STATE *, VSTRING *);
 void	 smtpd_tls_end(SMTPD_STATE *);
 
+/* smtpd_sasl.c, smtpd_sasl_check.c */
+void	 smtpd_sasl_conf(SMTPD_CONF *);
+void	 smtpd_sasl_ehlo(SMTPD_STATE *, ARGV *);
+int	 smtpd_sasl_cmd(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_reset(SMTPD_STATE *);
+int	 smtpd_sasl_mail_opt(SMTPD_STATE *, const char *);
+void	 smtpd_sasl_log(SMTPD_STATE *, VSTRING *);
+void	 smtpd_sasl_received(SMTPD_STATE *, VSTRING *);
+/* smtpd_milter.c */
+void	 smtpd_milter_conf(SMTPD_CONF *);
+int	 smtpd_milter_connect(SMTPD_STATE *);
+int	 smtpd_milter_denied(SMTPD_STATE *);
+int	 smtpd_milter_helo(SMTPD_STATE *);
+int	 smtpd_milter_mail(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_rcpt(SMTPD_STATE *, const char *, ARGV *);
+int	 smtpd_milter_data(SMTPD_STATE *);
+void	 smtpd_milter_abort(SMTPD_STATE *);
+void	 smtpd_milter_end(SMTPD_STATE *);
+
 /* smtpd_etrn.c */
 int	 smtpd_etrn_cmd(SMTPD_STATE *, const char *);
 
@@ -230,9 +329,8 @@ void	 smtpd_msg_end(SMTPD_STATE *);
 int	 smtpd_queue_open(SMTPD_STATE *);
 int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
 void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
-void	 smtpd_queue_bcc(SMTPD_STATE *);
 void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
-int	 smtpd_queue_commit(SMTPD_STATE *);
+int	 smtpd_queue_commit(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_abort(SMTPD_STATE *);
 
 /* smtpd_check.c: one restriction list evaluation */
@@ -253,6 +351,7 @@ int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
+int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];
@@ -271,21 +370,61 @@ int	 smtpd_access_find(const char *, int, const char *, const char *,
 	    const SMTPD_CONF *, VSTRING *);
 int	 smtpd_access_check(SMTPD_CHECK *, const char *, int);
 int	 smtpd_access_action(SMTPD_CHECK *, const char *);
+const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 
 /* smtpd_resolve.c: address classes */
 #define SMTPD_DEST_LOCAL	RESOLVE_CLASS_LOCAL
 #define SMTPD_DEST_RELAY	RESOLVE_CLASS_RELAY
 #define SMTPD_DEST_OTHER	RESOLVE_CLASS_OTHER
+#define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
+#define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
-int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *);
+int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
+	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 
 /* smtpd_peer.c */
+#define SMTPD_PEER_OK		0	/* found (and verified) */
+#define SMTPD_PEER_PERM		1	/* not found, or does not verify */
+#define SMTPD_PEER_TEMP		2	/* temporary lookup failure */
 void	 smtpd_peer_init(SMTPD_STATE *);
+int	 smtpd_peer_unknown(SMTPD_CHECK *, int);
 int	 smtpd_peer_local_addr(const char *);
+
+/* smtpd_anvil.c: client limits (anvil(3)) */
+void	 smtpd_anvil_init(const char *);
+int	 smtpd_anvil_connect(SMTPD_STATE *);
+void	 smtpd_anvil_disconnect(SMTPD_STATE *);
+int	 smtpd_anvil_mail(SMTPD_STATE *);
+int	 smtpd_anvil_rcpt(SMTPD_STATE *);
+int	 smtpd_anvil_newtls(SMTPD_STATE *);
+int	 smtpd_anvil_auth(SMTPD_STATE *);
+
+/* smtpd_policy.c: check_policy_service and the actions it shares */
+int	 smtpd_policy_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_policy_action(SMTPD_CHECK *, const char *, const char *);
+void	 smtpd_policy_stage(SMTPD_STATE *);
+int	 smtpd_policy_finish(SMTPD_CHECK *, int);
+void	 smtpd_policy_reset(SMTPD_STATE *);
+void	 smtpd_policy_headers(SMTPD_STATE *, VSTRING *);
+
+/* smtpd_rbl.c: DNS block and allow lists */
+#define SMTPD_RBL_CLIENT	0	/* reject_rbl_client */
+#define SMTPD_RBL_RHS_CLIENT	1	/* reject_rhsbl_client */
+#define SMTPD_RBL_RHS_REVERSE	2	/* reject_rhsbl_reverse_client */
+#define SMTPD_RBL_RHS_HELO	3	/* reject_rhsbl_helo */
+#define SMTPD_RBL_RHS_SENDER	4	/* reject_rhsbl_sender */
+#define SMTPD_RBL_RHS_RCPT	5	/* reject_rhsbl_recipient */
+#define SMTPD_RBL_DNSWL		6	/* permit_dnswl_client */
+#define SMTPD_RBL_RHSWL		7	/* permit_rhswl_client */
+int	 smtpd_rbl_check(SMTPD_CHECK *, const char *, int);
+int	 smtpd_rbl_lookup(SMTPD_STATE *, const char *, int, const DNS_RR **);
+void	 smtpd_rbl_free(SMTPD_STATE *);
 
 /* smtpd_dns.c */
 int	 smtpd_dns_init(void);
 int	 smtpd_dns_domain_exists(const char *);	/* 1 yes, 0 no, -1 tempfail */
+int	 smtpd_dns_configured(void);	/* dns_resolver_address is set */
+DNS_RR	*smtpd_dns_filter(DNS_RR *);	/* smtpd_dns_reply_filter */
 
 #endif

@@ -15,7 +15,8 @@
  *	table entry and hands the result to smtpd_access_action(), which
  *	interprets OK, PERMIT, RELAY, REJECT, DEFER, DUNNO, HOLD, DISCARD,
  *	WARN, INFO, "4NN/5NN text", all-numeric results and restriction
- *	lists (see smtpd_check.c). A lookup error is "451 4.3.0".
+ *	lists (see smtpd_check.c); DEFER_IF_PERMIT, DEFER_IF_REJECT,
+ *	PREPEND, REDIRECT, FILTER and BCC are smtpd_policy_action()'s. A lookup error is "451 4.3.0".
  *
  *	smtpd_access_find() looks up the keys that access(5) defines for
  *	one table, most specific first, and stops at the first hit:
@@ -34,8 +35,8 @@
  *	access order). The null address is "<>".
  * .PP
  *	Tables that are not exact-key tables (regexp, pcre, cidr) are
- *	queried with the whole name and/or address only. A "proxy:" prefix
- *	is ignored. The value found is stored in result.
+ *	queried with the whole name and/or address only; a "proxy:" table
+ *	is the kind of the table behind it. The value found is stored in result.
  * DIAGNOSTICS
  *	smtpd_access_find(): 1 when found, 0 when not found, -1 on a lookup
  *	error (logged). The others return SMTPD_CHECK_* results.
@@ -124,8 +125,6 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 	DICT	*dict;
 	int	 r = 0;
 
-	if (strncmp(spec, "proxy:", 6) == 0)
-		spec += 6;
 	dict = dict_lookup_open(spec);
 	switch (kind) {
 	case SMTPD_ACCESS_MAIL:
@@ -134,14 +133,37 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 		if (strcmp(key, "unknown") != 0)
 			r = smtpd_access_domain(dict, key, conf, result);
 		if (r == 0)
-			r = dict->ops->fixed ? smtpd_access_addr(dict, addr, result) :
+			r = dict->fixed ? smtpd_access_addr(dict, addr, result) :
 			    smtpd_access_get(dict, addr, result);
 		return r;
 	default:
-		if (*key == '[' || !dict->ops->fixed)
+		if (*key == '[' || !dict->fixed)
 			return smtpd_access_get(dict, key, result);
 		return smtpd_access_domain(dict, key, conf, result);
 	}
+}
+
+/*
+ * A leading enhanced status code of an action's text ("REJECT 5.7.9 go",
+ * postgrey's "DEFER_IF_PERMIT 4.2.0 Greylisted") is the reply's status,
+ * as in Postfix; otherwise def. Returns the text after it.
+ */
+const char *
+smtpd_access_dsn_split(const char *text, const char *def, char *dsn,
+    size_t size)
+{
+	size_t	 n = strspn(text, "0123456789.");
+
+	if (n >= 5 && n < size && (text[0] == '2' || text[0] == '4' ||
+	    text[0] == '5') && text[1] == '.' && strchr(text + 2, '.') &&
+	    strchr(text + 2, '.') < text + n && (text[n] == 0 || text[n] == ' ' ||
+	    text[n] == '\t')) {
+		snprintf(dsn, size, "%.*s", (int)n, text);
+		text += n;
+		return text + strspn(text, " \t");
+	}
+	snprintf(dsn, size, "%s", def);
+	return text;
 }
 
 /* "4NN text" / "5NN [d.d.d] text" access results. */
@@ -180,14 +202,24 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 #define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
 	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
 		return SMTPD_CHECK_OK;
-	if (IS("DUNNO") || IS("DEFER_IF_PERMIT") || IS("DEFER_IF_REJECT"))
+	if (IS("DUNNO"))
 		return SMTPD_CHECK_DUNNO;
-	if (IS("REJECT"))
-		return smtpd_reject_class(c, conf->access_reject_code,
-		    "5.7.1", *text ? text : "Access denied");
-	if (IS("DEFER"))
-		return smtpd_reject_class(c, conf->access_defer_code,
-		    "4.7.1", *text ? text : "Access denied");
+	if (wlen < 32) {
+		char	 word[32];
+
+		snprintf(word, sizeof(word), "%.*s", (int)wlen, value);
+		if ((r = smtpd_policy_action(c, word, text)) != -2)
+			return r;
+	}
+	if (IS("REJECT") || IS("DEFER")) {
+		char	 dsn[16];
+		int	 reject = IS("REJECT");
+
+		text = smtpd_access_dsn_split(text, reject ? "5.7.1" : "4.7.1",
+		    dsn, sizeof(dsn));
+		return smtpd_reject_class(c, reject ? conf->access_reject_code :
+		    conf->access_defer_code, dsn, *text ? text : "Access denied");
+	}
 	if (IS("HOLD") || IS("DISCARD")) {
 		int	 hold = IS("HOLD");
 		char	*why = mystrdup(*text ? text : hold ?

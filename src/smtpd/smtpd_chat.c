@@ -5,8 +5,11 @@
  *	#include "smtpd.h"
  *
  *	void smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...);
+ *	void smtpd_chat_reply_uncounted(SMTPD_STATE *state,
+ *	    const char *fmt, ...);
  *	void smtpd_chat_flush(SMTPD_STATE *state);
  *	int  smtpd_chat_query(SMTPD_STATE *state);
+ *	int  smtpd_chat_query_limit(SMTPD_STATE *state, int limit);
  *	int  smtpd_chat_pending(SMTPD_STATE *state);
  *	int  smtpd_chat_lost(SMTPD_STATE *state, int status);
  * DESCRIPTION
@@ -15,17 +18,29 @@
  *	writes it into the stream buffer; nothing is sent yet. Every
  *	4xx/5xx final line counts as an error; past smtpd_soft_error_limit
  *	errors each such reply is delayed by smtpd_error_sleep_time
- *	(tar-pitting).
+ *	(tar-pitting). smtpd_chat_reply_uncounted() is the same for a
+ *	4xx/5xx reply that is not the client's error (a recipient within
+ *	smtpd_recipient_overshoot_limit beyond smtpd_recipient_limit).
  *
  *	Replies are sent by smtpd_chat_query(), which flushes the stream
  *	only when the client has no more input pending (RFC 2920: a
  *	pipelined group is answered in one write), then reads the next
  *	command line of at most SMTPD_CMD_LIMIT bytes. A longer line is
- *	read to its end and discarded. The terminator is removed;
+ *	read to its end and discarded (smtpd_chat_query_limit() takes another
+ *	bound: SASL responses). The terminator is removed;
  *	state->msg.bare_lf tells whether the line ended in a bare LF.
+ *
+ *	While it waits for a command, smtpd_chat_query() also watches the
+ *	status channel: when the master says that the service is under
+ *	stress, the limits are re-read (smtpd_stress_update) and the wait
+ *	ends at the stress timeout counted from its start.
  *
  *	smtpd_chat_pending() says whether input is waiting, in our buffer or
  *	in the kernel (used to detect improper pipelining).
+ *
+ *	With verbose logging (debug_peer_list), command lines are logged,
+ *	except SASL responses and AUTH initial responses: credentials never
+ *	reach the log.
  *
  *	smtpd_chat_lost() handles a failed read: on a time-out it replies
  *	421 and logs "timeout after X"; otherwise it logs "lost connection
@@ -35,10 +50,15 @@
  *	(discarded), 0 at end of file and -1 on error or time-out.
  */
 #include <sys/ioctl.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "mail_server.h"
 #include "msg.h"
 #include "smtpd.h"
 
@@ -55,19 +75,24 @@ smtpd_chat_printable(VSTRING *reply)
 			*cp = '?';
 }
 
-void
-smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
+/* smtpd_chat_vreply - format, count (or not) and buffer one reply */
+
+static void
+smtpd_chat_vreply(SMTPD_STATE *state, int count, const char *fmt, va_list ap)
 {
-	va_list	 ap;
-	const char *s;
+	char	*s;
 
 	vstring_reset(state->reply);
-	va_start(ap, fmt);
 	vstring_vsprintf_append(state->reply, fmt, ap);
-	va_end(ap);
 	smtpd_chat_printable(state->reply);
 	s = vstring_str(state->reply);
-	if ((s[0] == '4' || s[0] == '5') && s[3] != '-') {
+	/* soft_bounce: no permanent rejection, 5xx 5.x.x becomes 4xx 4.x.x. */
+	if (state->conf->soft_bounce && s[0] == '5' && vstring_len(state->reply) >= 4) {
+		s[0] = '4';
+		if (s[4] == '5' && s[5] == '.')
+			s[4] = '4';
+	}
+	if (count && (s[0] == '4' || s[0] == '5') && s[3] != '-') {
 		state->error_count++;
 		if (state->error_count > state->conf->soft_erlim &&
 		    state->conf->err_sleep > 0) {
@@ -79,6 +104,26 @@ smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
 		msg_info("> %s: %s", state->namaddr, s);
 	vstream_fputs(state->client, s);
 	vstream_fputs(state->client, "\r\n");
+}
+
+void
+smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	smtpd_chat_vreply(state, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+smtpd_chat_reply_uncounted(SMTPD_STATE *state, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	smtpd_chat_vreply(state, 0, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -125,8 +170,78 @@ smtpd_chat_strip(SMTPD_STATE *state, VSTRING *buf)
 	vstring_truncate(buf, len);
 }
 
+/* Verbose logging, without SASL credentials. */
+static void
+smtpd_chat_echo(SMTPD_STATE *state)
+{
+	const char *s = vstring_str(state->buf);
+	int	 n;
+
+	if (state->sasl_busy) {
+		msg_info("< %s: (SASL response, not logged)", state->namaddr);
+		return;
+	}
+	if (strncasecmp(s, "AUTH", 4) == 0 && (s[4] == ' ' || s[4] == '\t')) {
+		n = 5 + (int)strspn(s + 5, " \t");
+		n += (int)strcspn(s + n, " \t");
+		msg_info("< %s: %.*s%s", state->namaddr, n, s,
+		    s[n] ? " (initial response not logged)" : "");
+		return;
+	}
+	msg_info("< %s: %s", state->namaddr, s);
+}
+
+static long long
+smtpd_chat_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for input while listening to the master's stress news; the
+ * seconds left of smtpd_timeout (as it is at the end), at least 1.
+ */
+static int
+smtpd_chat_wait(SMTPD_STATE *state)
+{
+	struct pollfd pfd[2];
+	long long start = smtpd_chat_msec(), left;
+	int	 sfd, n;
+
+	for (;;) {
+		left = state->conf->timeout * 1000LL - (smtpd_chat_msec() - start);
+		if (left <= 0)
+			return 1;
+		if ((sfd = mail_server_status_fd()) < 0 || state->conf->stress)
+			break;
+		pfd[0].fd = vstream_fileno(state->client);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sfd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, left > 86400000 ? 86400000 : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || pfd[0].revents)
+			break;
+		if (smtpd_stress_update() && state->conf->stress)
+			msg_info("%s: service under stress: timeout %ds",
+			    state->namaddr, state->conf->timeout);
+	}
+	return left < 1000 ? 1 : (int)(left / 1000);
+}
+
 int
 smtpd_chat_query(SMTPD_STATE *state)
+{
+	return smtpd_chat_query_limit(state, SMTPD_CMD_LIMIT);
+}
+
+int
+smtpd_chat_query_limit(SMTPD_STATE *state, int limit)
 {
 	int	 r;
 
@@ -134,20 +249,24 @@ smtpd_chat_query(SMTPD_STATE *state)
 		smtpd_chat_flush(state);
 	if (state->quit)
 		return -1;
-	r = vstream_get_line(state->client, state->buf, SMTPD_CMD_LIMIT,
+	/* Not under TLS: the TLS layer may hold input that poll() misses. */
+	if (vstream_bufstat(state->client) == 0 && !state->conf->stress &&
+	    state->tls == NULL && mail_server_status_fd() >= 0)
+		vstream_set_timeout(state->client, smtpd_chat_wait(state));
+	r = vstream_get_line(state->client, state->buf, limit,
 	    VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF);
+	vstream_set_timeout(state->client, state->conf->timeout);
 	if (r == VSTREAM_LINE_OK) {
 		smtpd_chat_strip(state, state->buf);
 		if (msg_verbose)
-			msg_info("< %s: %s", state->namaddr,
-			    vstring_str(state->buf));
+			smtpd_chat_echo(state);
 		return 1;
 	}
 	if (r != VSTREAM_LINE_LONG)
 		return r == VSTREAM_LINE_PARTIAL ? 0 : r;
 	/* Over-long: read and drop the rest of the line. */
 	while ((r = vstream_get_line(state->client, state->buf,
-	    SMTPD_CMD_LIMIT, VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF)) ==
+	    limit, VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF)) ==
 	    VSTREAM_LINE_LONG)
 		 /* void */ ;
 	if (r != VSTREAM_LINE_OK)

@@ -23,7 +23,7 @@
  *
  *	Supported restrictions: permit, reject, defer, warn_if_reject,
  *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
- *	(never matches: no AUTH yet), reject_unknown_client_hostname,
+ *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c), reject_unknown_client_hostname,
  *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
  *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
  *	reject_non_fqdn_sender, reject_non_fqdn_recipient,
@@ -32,11 +32,18 @@
  *	reject_unlisted_recipient (check_recipient_maps),
  *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
  *	smtpd_forbid_unauth_pipelining), check_client_access,
- *	check_helo_access, check_sender_access, check_recipient_access.
+ *	check_helo_access, check_sender_access, check_recipient_access,
+ *	check_policy_service (smtpd_policy.c), reject_rbl_client,
+ *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
+ *	reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client,
+ *	permit_rhswl_client (smtpd_rbl.c).
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
- *	restrictions, evaluated in place. An unknown restriction is a
+ *	restrictions, evaluated in place. A name listed in
+ *	smtpd_restriction_classes stands for the restriction list that
+ *	main.cf gives it (Postfix's restriction classes), evaluated in place
+ *	wherever it appears. An unknown restriction is a
  *	configuration error: "451 4.3.5 Server configuration error".
  *
  *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
@@ -52,6 +59,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
@@ -87,33 +95,66 @@ smtpd_check_hostname_valid(const char *name)
 	return *name == '[' ? valid_hostliteral(name) : valid_hostname(name, 1);
 }
 
+/* The reject code and table name of an unknown address, by class. */
+static void
+smtpd_check_unknown(const SMTPD_CONF *conf, int class, int *code,
+    const char **table)
+{
+	switch (class) {
+	case SMTPD_DEST_LOCAL:
+		*code = conf->unknown_local_code;
+		*table = "local recipient";
+		break;
+	case SMTPD_DEST_VALIAS:
+		*code = conf->unknown_valias_code;
+		*table = "virtual alias";
+		break;
+	case SMTPD_DEST_VMAILBOX:
+		*code = conf->unknown_vmailbox_code;
+		*table = "virtual mailbox";
+		break;
+	default:
+		*code = conf->unknown_relay_code;
+		*table = "relay recipient";
+		break;
+	}
+}
+
 /* reject_unlisted_recipient / reject_unlisted_sender. */
 static int
 smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 {
 	char	*q = smtpd_resolve_qualify(c->state->conf, addr);
-	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO;
+	VSTRING	*moved = vstring_alloc(64);
+	int	 err = 0, class, known = 1, r = SMTPD_CHECK_DUNNO, code;
 	const char *what = rcpt ? "Recipient address" : "Sender address";
+	const char *table;
 
+	if (rcpt && c->state->conf->no_unknown_rcpt) {
+		myfree(q);
+		return SMTPD_CHECK_DUNNO;
+	}
 	class = smtpd_resolve_class(c->state, q, &err);
 	/* RFC 5321 4.5.1: the postmaster always exists (as in Postfix). */
 	if (!err && !(rcpt && class == SMTPD_DEST_LOCAL
 	    && (strncasecmp(q, "postmaster@", 11) == 0
 	    || strncasecmp(q, "mailer-daemon@", 14) == 0)))
-		known = smtpd_resolve_known_rcpt(c->state, q, class, &err);
+		known = smtpd_resolve_known_rcpt(c->state, q, class, &err, moved);
+	smtpd_check_unknown(c->state->conf, class, &code, &table);
 	if (err)
 		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: "
 		    "Temporary lookup failure", addr, what);
+	else if (vstring_len(moved) > 0)
+		r = smtpd_reject(c, 550, "5.1.6", "<%s>: %s rejected: "
+		    "User has moved to %s", addr, what, vstring_str(moved));
 	else if (!known)
-		r = smtpd_reject(c, class == SMTPD_DEST_LOCAL ?
-		    c->state->conf->unknown_local_code :
-		    c->state->conf->unknown_relay_code, rcpt ? "5.1.1" : "5.1.0",
-		    "<%s>: %s rejected: User unknown in %s recipient table",
-		    addr, what, class == SMTPD_DEST_LOCAL ? "local" : "relay");
+		r = smtpd_reject(c, code, rcpt ? "5.1.1" : "5.1.0",
+		    "<%s>: %s rejected: User unknown in %s table",
+		    addr, what, table);
+	vstring_free(moved);
 	myfree(q);
 	return r;
 }
-
 
 static int
 smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)
@@ -202,9 +243,13 @@ smtpd_check_helo_name(SMTPD_CHECK *c, int how)
 	    !addr_is_fqdn(helo)))
 		r = smtpd_reject_class(c, c->state->conf->non_fqdn_code,
 		    "5.5.2", "need fully-qualified hostname");
-	else if (how == 2 && *helo != '[' && smtpd_dns_domain_exists(helo) <= 0)
-		r = smtpd_reject_class(c, c->state->conf->unknown_addr_code,
-		    "4.7.1", "Host not found");
+	else if (how == 2 && *helo != '[' &&
+	    (r = smtpd_dns_domain_exists(helo)) <= 0)
+		r = smtpd_reject_class(c, r < 0 ? 450 :
+		    (int)conf_int("unknown_hostname_reject_code"), "4.7.1",
+		    "Host not found");
+	else
+		r = SMTPD_CHECK_DUNNO;
 	c->class = saved;
 	return r;
 }
@@ -224,6 +269,7 @@ static int
 smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 {
 	SMTPD_STATE *state = c->state;
+	int	 r;
 
 #define IS(w)	(strcasecmp(name, w) == 0)
 	if (IS("permit"))
@@ -240,13 +286,14 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return state->family != AF_UNIX && (strcmp(state->addr,
 		    state->laddr) == 0 || smtpd_peer_local_addr(state->addr)) ?
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
-	if (IS("permit_sasl_authenticated") || IS("reject_unauth_pipelining"))
+	if ((r = smtpd_sasl_check(c, name)) != -2)	/* smtpd_sasl_check.c */
+		return r;
+	if (IS("reject_unauth_pipelining"))
 		return SMTPD_CHECK_DUNNO;
-	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client") ||
-	    IS("reject_unknown_reverse_client_hostname"))
-		return strcmp(state->name, "unknown") != 0 ? SMTPD_CHECK_DUNNO :
-		    smtpd_reject(c, 450, "4.7.25", "Client host rejected: "
-		    "cannot find your hostname, [%s]", state->addr);
+	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
+		return smtpd_peer_unknown(c, 0);
+	if (IS("reject_unknown_reverse_client_hostname"))
+		return smtpd_peer_unknown(c, 1);
 	if (IS("reject_invalid_helo_hostname") || IS("reject_invalid_hostname"))
 		return smtpd_check_helo_name(c, 0);
 	if (IS("reject_non_fqdn_helo_hostname") || IS("reject_non_fqdn_hostname"))
@@ -277,20 +324,60 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 static const struct {
 	const char *name;
 	int	 class;			/* -1: unsupported, argument skipped */
+	int	 (*fn)(SMTPD_CHECK *, const char *, int);
 } smtpd_check_with_arg[] = {
-	{"check_client_access", SMTPD_CLASS_CLIENT},
-	{"check_helo_access", SMTPD_CLASS_HELO},
-	{"check_sender_access", SMTPD_CLASS_SENDER},
-	{"check_recipient_access", SMTPD_CLASS_RCPT},
-	{"reject_rbl_client", -1},
-	{"reject_rhsbl_client", -1},
-	{"reject_rhsbl_sender", -1},
-	{"reject_rhsbl_recipient", -1},
-	{"reject_rhsbl_helo", -1},
-	{"permit_dnswl_client", -1},
-	{"check_policy_service", -1},
-	{NULL, 0},
+	{"check_client_access", SMTPD_CLASS_CLIENT, smtpd_access_check},
+	{"check_helo_access", SMTPD_CLASS_HELO, smtpd_access_check},
+	{"check_sender_access", SMTPD_CLASS_SENDER, smtpd_access_check},
+	{"check_recipient_access", SMTPD_CLASS_RCPT, smtpd_access_check},
+	{"check_policy_service", 0, smtpd_policy_check},
+	{"reject_rbl_client", SMTPD_RBL_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_client", SMTPD_RBL_RHS_CLIENT, smtpd_rbl_check},
+	{"reject_rhsbl_reverse_client", SMTPD_RBL_RHS_REVERSE, smtpd_rbl_check},
+	{"reject_rhsbl_helo", SMTPD_RBL_RHS_HELO, smtpd_rbl_check},
+	{"reject_rhsbl_sender", SMTPD_RBL_RHS_SENDER, smtpd_rbl_check},
+	{"reject_rhsbl_recipient", SMTPD_RBL_RHS_RCPT, smtpd_rbl_check},
+	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
+	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
+	{NULL, 0, NULL},
 };
+
+/*
+ * A name of smtpd_restriction_classes: its main.cf value is a restriction
+ * list, evaluated in place (access table results use them most); -2 when
+ * name is not a class.
+ */
+static int
+smtpd_check_class(SMTPD_CHECK *c, const char *name)
+{
+	const ARGV *classes = c->state->conf->restriction_classes;
+	const char *value;
+	ARGV	*list;
+	int	 r;
+
+	for (size_t k = 0; k < classes->argc; k++) {
+		if (strcmp(classes->argv[k], name) != 0)
+			continue;
+		if ((value = conf_lookup(name)) == NULL) {
+			msg_warn("restriction class %s is not defined in main.cf",
+			    name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		if (c->depth >= SMTPD_CHECK_DEPTH) {
+			msg_warn("restriction class %s nested too deeply", name);
+			return smtpd_reject(c, 451, "4.3.5",
+			    "Server configuration error");
+		}
+		list = conf_split_list(value);
+		c->depth++;
+		r = smtpd_check_list(c, list);
+		c->depth--;
+		argv_free(list);
+		return r;
+	}
+	return -2;
+}
 
 static int
 smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
@@ -313,9 +400,11 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 			    list->argv[*i]);
 			return SMTPD_CHECK_DUNNO;
 		}
-		return smtpd_access_check(c, list->argv[*i],
+		return smtpd_check_with_arg[k].fn(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
 	}
+	if ((r = smtpd_check_class(c, name)) != -2)
+		return r;
 	msg_warn("unknown smtpd restriction: \"%s\"", name);
 	return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
 }
@@ -346,25 +435,35 @@ smtpd_check_run(SMTPD_STATE *state, ARGV *list, int class, const char *rcpt)
 	return smtpd_check_list(&c, list);
 }
 
+/* One whole stage: DEFER_IF_PERMIT / DEFER_IF_REJECT live within it. */
+static int
+smtpd_check_stage(SMTPD_STATE *state, ARGV *list, int class)
+{
+	SMTPD_CHECK c = {state, class, NULL, 0};
+
+	smtpd_policy_stage(state);
+	return smtpd_policy_finish(&c, smtpd_check_list(&c, list));
+}
+
 int
 smtpd_check_client(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->client_rest,
-	    SMTPD_CLASS_CLIENT, NULL);
+	return smtpd_check_stage(state, state->conf->client_rest,
+	    SMTPD_CLASS_CLIENT);
 }
 
 int
 smtpd_check_helo(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->helo_rest,
-	    SMTPD_CLASS_HELO, NULL);
+	return smtpd_check_stage(state, state->conf->helo_rest,
+	    SMTPD_CLASS_HELO);
 }
 
 int
 smtpd_check_sender(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->sender_rest,
-	    SMTPD_CLASS_SENDER, NULL);
+	return smtpd_check_stage(state, state->conf->sender_rest,
+	    SMTPD_CLASS_SENDER);
 }
 
 /* Client, helo, sender lists at RCPT time, once per transaction. */
@@ -395,8 +494,19 @@ smtpd_check_delayed(SMTPD_STATE *state, const char *rcpt)
 	return state->sender_check_result;
 }
 
+static int smtpd_check_rcpt_stage(SMTPD_STATE *, const char *);
+
 int
 smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
+{
+	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
+
+	smtpd_policy_stage(state);
+	return smtpd_policy_finish(&c, smtpd_check_rcpt_stage(state, rcpt));
+}
+
+static int
+smtpd_check_rcpt_stage(SMTPD_STATE *state, const char *rcpt)
 {
 	const SMTPD_CONF *conf = state->conf;
 	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
@@ -421,13 +531,13 @@ smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
 int
 smtpd_check_data(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->data_rest,
-	    SMTPD_CLASS_DATA, NULL);
+	return smtpd_check_stage(state, state->conf->data_rest,
+	    SMTPD_CLASS_DATA);
 }
 
 int
 smtpd_check_eod(SMTPD_STATE *state)
 {
-	return smtpd_check_run(state, state->conf->eod_rest,
-	    SMTPD_CLASS_EOD, NULL);
+	return smtpd_check_stage(state, state->conf->eod_rest,
+	    SMTPD_CLASS_EOD);
 }

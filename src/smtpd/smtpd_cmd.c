@@ -6,6 +6,7 @@
  *
  *	void smtpd_cmd_dispatch(SMTPD_STATE *state);
  *	int  smtpd_cmd_pipelining(SMTPD_STATE *state);
+ *	void smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out);
  *	void smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out);
  * DESCRIPTION
  *	smtpd_cmd_dispatch() reads one command line and runs it. Over-long
@@ -26,6 +27,10 @@
  *	command of a client that did not negotiate PIPELINING with EHLO. If
  *	more input is already waiting, the client gets "554 5.5.0 Error: SMTP
  *	protocol synchronization" and is disconnected; it returns -1 then.
+ *	The log line has Postfix's shape, "improper command pipelining after
+ *	CMD from host[addr]: text", text being the first 100 bytes of the
+ *	early input with CR, LF and other control bytes escaped (\r\n),
+ *	which smtpd_cmd_pipe_text() appends to out.
  *
  *	After smtpd_junk_command_limit NOOP, RSET, VRFY and HELP commands in
  *	a session (the count restarts with each accepted message), each one
@@ -40,6 +45,7 @@
  */
 #include <sys/socket.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,6 +55,7 @@
 
 #define CMD_LAST	(1 << 0)	/* must end a pipelined group */
 #define CMD_JUNK	(1 << 1)	/* counts against smtpd_junk_command_limit */
+#define SMTPD_PIPE_TEXT	100		/* early input shown in the log */
 
 typedef struct SMTPD_CMD {
 	const char *name;
@@ -80,7 +87,7 @@ static const SMTPD_CMD smtpd_cmd_table[] = {
 	{"EXPN", "expn", smtpd_cmd_unimpl, CMD_LAST},
 	{"ETRN", "etrn", smtpd_etrn_cmd, CMD_LAST},	/* smtpd_etrn.c */
 	{"TURN", "turn", smtpd_cmd_unimpl, CMD_LAST},
-	{"AUTH", "auth", smtpd_cmd_unimpl, CMD_LAST},
+	{"AUTH", "auth", smtpd_sasl_cmd, CMD_LAST},	/* smtpd_sasl.c */
 	{"STARTTLS", "starttls", smtpd_tls_cmd, CMD_LAST},	/* smtpd_tls.c */
 	{NULL, NULL, NULL, 0},
 };
@@ -129,14 +136,55 @@ smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out)
 		vstring_sprintf_append(out, " commands=%d/%d", ok, total);
 }
 
+/* smtpd_cmd_pipe_text - up to 100 bytes of the early input, escaped */
+
+void
+smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out)
+{
+	const unsigned char *data;
+	unsigned char peek[SMTPD_PIPE_TEXT];
+	ssize_t	 n;
+	size_t	 i;
+
+	if ((n = (ssize_t)vstream_peek(state->client, &data)) == 0 && state->tls == NULL) {
+		/* Not read yet: look without consuming (plaintext only). */
+		if ((n = recv(vstream_fileno(state->client), peek, sizeof(peek),
+		    MSG_PEEK | MSG_DONTWAIT)) < 0)
+			n = 0;
+		data = peek;
+	}
+	if (n > SMTPD_PIPE_TEXT)
+		n = SMTPD_PIPE_TEXT;
+	for (i = 0; i < (size_t)n; i++) {
+		if (data[i] == '\r')
+			vstring_strcat(out, "\\r");
+		else if (data[i] == '\n')
+			vstring_strcat(out, "\\n");
+		else if (data[i] == '\t')
+			vstring_strcat(out, "\\t");
+		else if (data[i] == '\\')
+			vstring_strcat(out, "\\\\");
+		else if (data[i] < 0x20 || data[i] >= 0x7f)
+			vstring_sprintf_append(out, "\\%03o", data[i]);
+		else
+			vstring_addch(out, data[i]);
+	}
+}
+
 int
 smtpd_cmd_pipelining(SMTPD_STATE *state)
 {
+	VSTRING	*text;
+
 	if (!state->conf->forbid_unauth_pipe || state->quit ||
 	    state->family == AF_UNIX || !smtpd_chat_pending(state))
 		return 0;
-	msg_info("improper command pipelining after %s from %s",
-	    state->where, state->namaddr);
+	/* Postfix's shape, which fail2ban's postfix filter reads. */
+	text = vstring_alloc(100);
+	smtpd_cmd_pipe_text(state, text);
+	msg_info("improper command pipelining after %s from %s: %s",
+	    state->where, state->namaddr, vstring_str(text));
+	vstring_free(text);
 	smtpd_chat_reply(state, "554 5.5.0 Error: SMTP protocol synchronization");
 	state->quit = 1;
 	return -1;
@@ -165,6 +213,11 @@ smtpd_cmd_helo_common(SMTPD_STATE *state, const char *args, int ehlo)
 		state->helo = NULL;
 		return -1;
 	}
+	if (smtpd_milter_helo(state) < 0) {
+		myfree(state->helo);
+		state->helo = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -181,25 +234,32 @@ static int
 smtpd_cmd_ehlo(SMTPD_STATE *state, const char *args)
 {
 	const SMTPD_CONF *conf = state->conf;
+	ARGV	*kw;
+	char	 size[32];
 
 	if (smtpd_cmd_helo_common(state, args, 1) < 0)
 		return -1;
-	smtpd_chat_reply(state, "250-%s", conf->myhostname);
-	smtpd_chat_reply(state, "250-PIPELINING");
-	if (conf->size_limit > 0)
-		smtpd_chat_reply(state, "250-SIZE %lld", conf->size_limit);
-	else
-		smtpd_chat_reply(state, "250-SIZE");
+	kw = argv_alloc(16);
+	argv_add(kw, "PIPELINING");
+	if (conf->size_limit > 0) {
+		snprintf(size, sizeof(size), "SIZE %lld", conf->size_limit);
+		argv_add(kw, size);
+	} else
+		argv_add(kw, "SIZE");
 	if (!conf->disable_vrfy)
-		smtpd_chat_reply(state, "250-VRFY");
-	smtpd_chat_reply(state, "250-ETRN");
+		argv_add(kw, "VRFY");
+	argv_add(kw, "ETRN");
 	if (smtpd_tls_offer(state))
-		smtpd_chat_reply(state, "250-STARTTLS");
-	smtpd_chat_reply(state, "250-ENHANCEDSTATUSCODES");
-	smtpd_chat_reply(state, "250-8BITMIME");
-	smtpd_chat_reply(state, "250-DSN");
-	smtpd_chat_reply(state, "250-SMTPUTF8");
-	smtpd_chat_reply(state, "250 CHUNKING");
+		argv_add(kw, "STARTTLS");
+	smtpd_sasl_ehlo(state, kw);
+	argv_add(kw, "ENHANCEDSTATUSCODES");
+	argv_add(kw, "8BITMIME");
+	argv_add(kw, "DSN");
+	if (conf->smtputf8)
+		argv_add(kw, "SMTPUTF8");
+	argv_add(kw, "CHUNKING");
+	smtpd_ehlo_reply(state, kw);
+	argv_free(kw);
 	return 0;
 }
 
@@ -234,7 +294,7 @@ static int
 smtpd_cmd_help(SMTPD_STATE *state, const char *args)
 {
 	smtpd_chat_reply(state, "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA"
-	    " BDAT RSET NOOP QUIT VRFY ETRN HELP");
+	    " BDAT RSET NOOP QUIT VRFY ETRN AUTH STARTTLS HELP");
 	smtpd_chat_reply(state, "214 2.0.0 See RFC 5321");
 	return 0;
 }
@@ -267,6 +327,19 @@ smtpd_cmd_is_forbidden(const char *verb, size_t len)
 	return 0;
 }
 
+/* smtpd_noop_commands: commands answered "250 Ok" and otherwise ignored. */
+static int
+smtpd_cmd_is_noop(SMTPD_STATE *state, const char *verb, size_t len)
+{
+	const ARGV *list = state->conf->noop_cmds;
+
+	for (size_t i = 0; i < list->argc; i++)
+		if (strlen(list->argv[i]) == len &&
+		    strncasecmp(list->argv[i], verb, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Lines we answer without running a command; -1 when handled. */
 static int
 smtpd_cmd_screen(SMTPD_STATE *state, int r)
@@ -278,8 +351,8 @@ smtpd_cmd_screen(SMTPD_STATE *state, int r)
 	}
 	if (state->msg.bare_lf && state->bare_nl == SMTPD_BARE_NL_REJECT) {
 		msg_info("disconnect: bare <LF> received from %s", state->namaddr);
-		smtpd_chat_reply(state, "521 5.5.2 %s Error: bare <LF> received",
-		    state->conf->myhostname);
+		smtpd_chat_reply(state, "%d 5.5.2 %s Error: bare <LF> received",
+		    state->conf->bare_nl_code, state->conf->myhostname);
 		state->quit = 1;
 		return -1;
 	}
@@ -310,7 +383,19 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 	vlen = strcspn(line, " \t");
 	args = line + vlen;
 	args += strspn(args, " \t");
-	if ((cmd = smtpd_cmd_find(line, vlen)) == NULL) {
+	if (smtpd_cmd_is_noop(state, line, vlen)) {
+		smtpd_cmd_count(state, "noop", 1);
+		smtpd_chat_reply(state, "250 2.0.0 Ok");
+		return;
+	}
+	if ((cmd = smtpd_cmd_find(line, vlen)) != NULL &&
+	    smtpd_ehlo_command_hidden(state, cmd->name)) {
+		state->where = cmd->name;
+		smtpd_cmd_count(state, cmd->stat, 0);
+		(void)smtpd_cmd_unimpl(state, args);
+		return;
+	}
+	if (cmd == NULL) {
 		if (smtpd_cmd_is_forbidden(line, vlen)) {
 			msg_warn("non-SMTP command from %s: %.100s",
 			    state->namaddr, line);
@@ -329,6 +414,10 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 		smtpd_cmd_count(state, cmd->stat, 0);
 		smtpd_chat_reply(state, "503 5.7.0 Error: access denied for %s",
 		    state->namaddr);
+		return;
+	}
+	if (cmd->action != smtpd_cmd_quit && smtpd_milter_denied(state) < 0) {
+		smtpd_cmd_count(state, cmd->stat, 0);
 		return;
 	}
 	/* Trailing white space would confuse argument checks. */

@@ -15,6 +15,11 @@
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
  *	and reject.
+ *
+ *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
+ *	depend on the stress parameter (smtpd_timeout, the error and junk
+ *	command limits, smtpd_starttls_timeout) when the master says that
+ *	the service is (no longer) under stress.
  * DIAGNOSTICS
  *	Invalid values are fatal (msg_fatal), naming the parameter.
  */
@@ -37,16 +42,26 @@ smtpd_conf_bare_nl(const char *val)
 	msg_fatal("invalid smtpd_forbid_bare_newline value: \"%s\"", val);
 }
 
-static void
-smtpd_conf_limits(SMTPD_CONF *conf)
+void
+smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 {
+	conf->stress = stress;
 	conf->timeout = (int)conf_time("smtpd_timeout");
 	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
+	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
+	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
+}
+
+static void
+smtpd_conf_limits(SMTPD_CONF *conf)
+{
+	smtpd_conf_stress(conf, *conf_str("stress") != 0);
 	conf->err_sleep = (int)conf_time("smtpd_error_sleep_time");
 	conf->rcpt_limit = (int)conf_int("smtpd_recipient_limit");
-	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
+	conf->rcpt_overlim = (int)conf_int("smtpd_recipient_overshoot_limit");
 	conf->size_limit = conf_size("message_size_limit");
+	conf->queue_minfree = conf_size("queue_minfree");
 	conf->line_limit = conf_int("line_length_limit");
 	conf->hdr_limit = conf_int("header_size_limit");
 	conf->reject_code = (int)conf_int("reject_code");
@@ -56,9 +71,12 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->access_defer_code = (int)conf_int("access_map_defer_code");
 	conf->unknown_local_code = (int)conf_int("unknown_local_recipient_reject_code");
 	conf->unknown_relay_code = (int)conf_int("unknown_relay_recipient_reject_code");
+	conf->unknown_valias_code = (int)conf_int("unknown_virtual_alias_reject_code");
+	conf->unknown_vmailbox_code = (int)conf_int("unknown_virtual_mailbox_reject_code");
 	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
 	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
 	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
+	conf->bare_nl_code = (int)conf_int("smtpd_forbid_bare_newline_reject_code");
 	if (conf->line_limit < 0 || conf->hdr_limit < 0 || conf->size_limit < 0)
 		msg_fatal("negative line_length_limit, header_size_limit or "
 		    "message_size_limit");
@@ -76,8 +94,16 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	    conf_str("local_recipient_maps"));
 	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
 	    conf_str("relay_recipient_maps"));
-	conf->rcpt_bcc_maps = mail_addr_maps_open("recipient_bcc_maps",
-	    conf_str("recipient_bcc_maps"));
+	conf->relocated_maps = mail_addr_maps_open("relocated_maps",
+	    conf_str("relocated_maps"));
+	conf->canon_maps = mail_addr_maps_open("canonical_maps",
+	    conf_str("canonical_maps"));
+	conf->rcpt_canon_maps = mail_addr_maps_open("recipient_canonical_maps",
+	    conf_str("recipient_canonical_maps"));
+	conf->virt_alias_maps = mail_addr_maps_open("virtual_alias_maps",
+	    conf_str("virtual_alias_maps"));
+	conf->virt_mailbox_maps = mail_addr_maps_open("virtual_mailbox_maps",
+	    conf_str("virtual_mailbox_maps"));
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");
 	conf->helo_rest = conf_list("smtpd_helo_restrictions");
@@ -86,6 +112,10 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->rcpt_rest = conf_list("smtpd_recipient_restrictions");
 	conf->data_rest = conf_list("smtpd_data_restrictions");
 	conf->eod_rest = conf_list("smtpd_end_of_data_restrictions");
+	conf->discard_ehlo = conf_str("smtpd_discard_ehlo_keywords");
+	conf->discard_ehlo_maps = conf_list("smtpd_discard_ehlo_keyword_address_maps");
+	conf->noop_cmds = conf_list("smtpd_noop_commands");
+	conf->restriction_classes = conf_list("smtpd_restriction_classes");
 }
 
 void
@@ -97,17 +127,24 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->myorigin = conf_str("myorigin");
 	conf->queue_dir = conf_str("queue_directory");
 	conf->rcpt_delim = conf_str("recipient_delimiter");
-	conf->always_bcc = conf_str("always_bcc");
 	conf->disable_vrfy = conf_bool("disable_vrfy_command");
 	conf->forbid_unauth_pipe = conf_bool("smtpd_forbid_unauth_pipelining");
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
 	conf->helo_required = conf_bool("smtpd_helo_required");
 	conf->delay_reject = conf_bool("smtpd_delay_reject");
 	conf->peername_lookup = conf_bool("smtpd_peername_lookup");
+	conf->port_logging = conf_bool("smtpd_client_port_logging");
+	conf->strict_821 = conf_bool("strict_rfc821_envelopes");
+	conf->soft_bounce = conf_bool("soft_bounce");
+	conf->smtputf8 = conf_bool("smtputf8_enable");
 	conf->reject_unlisted_rcpt = conf_bool("smtpd_reject_unlisted_recipient");
 	conf->reject_unlisted_sender = conf_bool("smtpd_reject_unlisted_sender");
 	smtpd_conf_limits(conf);
 	smtpd_conf_lists(conf);
+	conf->cleanup = cleanup_conf_load();
+	conf->content = cleanup_content_register(conf->cleanup, 1);
 	smtpd_tls_conf(conf);
+	smtpd_sasl_conf(conf);
+	smtpd_milter_conf(conf);
 	(void)smtpd_dns_init();
 }

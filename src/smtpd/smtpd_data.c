@@ -24,8 +24,10 @@
  *	that the session stays in step; CRLF becomes LF in the queue file.
  *
  *	Both end in smtpd_data_finish(): message_size_limit (552 5.3.4,
- *	file removed), write errors (451 4.3.0), end-of-data restrictions,
- *	DISCARD, then the commit and "250 2.0.0 Ok: queued as ID".
+ *	file removed), end-of-data restrictions, DISCARD, then the cleanup
+ *	stage's verdict and commit (cleanup(3): 451 4.3.0 for a write or
+ *	table error, a hook's reject or defer) and "250 2.0.0 Ok: queued
+ *	as ID".
  * DIAGNOSTICS
  *	The functions reply to the client and return 0 when a message was
  *	accepted (or a BDAT chunk received), -1 otherwise.
@@ -51,6 +53,8 @@ smtpd_data_ready(SMTPD_STATE *state)
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
+	if (smtpd_milter_data(state) < 0)
+		return -1;
 	return 0;
 }
 
@@ -59,21 +63,20 @@ static int
 smtpd_data_finish(SMTPD_STATE *state)
 {
 	SMTPD_MSG *m = &state->msg;
-	int	 r = -1;
+	VSTRING	*reply = vstring_alloc(100);
+	int	 r = -1, cr;
 
 	smtpd_msg_end(state);
 	state->where = "END-OF-MESSAGE";
 	if (m->bare_lf && state->bare_nl == SMTPD_BARE_NL_REJECT) {
 		msg_info("disconnect: bare <LF> received from %s", state->namaddr);
-		smtpd_chat_reply(state, "521 5.5.2 %s Error: bare <LF> received",
-		    state->conf->myhostname);
+		smtpd_chat_reply(state, "%d 5.5.2 %s Error: bare <LF> received",
+		    state->conf->bare_nl_code, state->conf->myhostname);
 		state->quit = 1;
 	} else if (m->too_big) {
 		msg_info("%s: reject: size %lld exceeds message_size_limit from %s",
 		    state->queue_id, m->size, state->namaddr);
 		smtpd_chat_reply(state, "552 5.3.4 Error: message file too big");
-	} else if (m->write_err) {
-		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 	} else if (smtpd_check_eod(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 	} else if (state->discard) {
@@ -82,8 +85,10 @@ smtpd_data_finish(SMTPD_STATE *state)
 		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",
 		    state->queue_id);
 		r = 0;
-	} else if (smtpd_queue_commit(state) < 0) {
-		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+	} else if ((cr = smtpd_queue_commit(state, reply)) == CLEANUP_REJECT
+	    || cr == CLEANUP_DEFER) {
+		/* The cleanup stage logged why (checks, milters, tables). */
+		smtpd_chat_reply(state, "%s", vstring_str(reply));
 	} else {
 		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",
 		    state->queue_id);
@@ -92,6 +97,7 @@ smtpd_data_finish(SMTPD_STATE *state)
 		r = 0;
 	}
 	smtpd_proto_reset(state);
+	vstring_free(reply);
 	return r;
 }
 

@@ -12,7 +12,15 @@
  *	is "localhost[127.0.0.1]"), and the client name: with
  *	smtpd_peername_lookup the reverse (PTR) name, accepted only when a
  *	forward lookup of that name gives the address back; otherwise, or
- *	when a lookup fails, "unknown". The resolver is told to give up
+ *	when a lookup fails, "unknown". The PTR name itself, verified or
+ *	not, is kept as the reverse name, and the outcome of each lookup
+ *	(found, not found, temporary failure) for
+ *	reject_unknown_client_hostname and
+ *	reject_unknown_reverse_client_hostname (smtpd_peer_unknown: "450
+ *	4.7.25 Client host rejected: cannot find your [reverse ]hostname,
+ *	[addr]", unknown_client_reject_code when not temporary). With
+ *	dns_resolver_address the lookups go through our DNS client (dns(3));
+ *	otherwise through the C library, and the resolver is told to give up
  *	quickly (one retry, two seconds) so that a dead DNS server delays
  *	the greeting by seconds, not minutes.
  *
@@ -32,52 +40,150 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dns.h"
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
 #include "sock_addr.h"
 
-/* Does a forward lookup of name give addr? */
+/* Does a forward lookup of name give addr? SMTPD_PEER_*. */
 static int
 smtpd_peer_confirm(const char *name, const char *addr)
 {
 	struct addrinfo hints, *res, *ai;
 	char	 buf[SOCK_ADDR_STRLEN];
-	int	 ok = 0;
+	int	 ok = SMTPD_PEER_PERM, err;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(name, NULL, &hints, &res) != 0)
-		return 0;
-	for (ai = res; ai && !ok; ai = ai->ai_next)
+	if ((err = getaddrinfo(name, NULL, &hints, &res)) != 0)
+		return err == EAI_AGAIN ? SMTPD_PEER_TEMP : SMTPD_PEER_PERM;
+	for (ai = res; ai && ok != SMTPD_PEER_OK; ai = ai->ai_next)
 		if (sock_addr_ntop(ai->ai_addr, ai->ai_addrlen, buf,
 		    sizeof(buf), NULL) == 0 && strcasecmp(buf, addr) == 0)
-			ok = 1;
+			ok = SMTPD_PEER_OK;
 	freeaddrinfo(res);
 	return ok;
+}
+
+/* The same through our DNS client (dns_resolver_address). */
+static int
+smtpd_peer_dns_confirm(const char *name, const char *addr)
+{
+	unsigned char want[16], got[16];
+	int	 fam = strchr(addr, ':') ? AF_INET6 : AF_INET, r;
+	VSTRING	*why = vstring_alloc(100);
+	DNS_RR	*rr = NULL, *p;
+
+	if (inet_pton(fam, addr, want) != 1)
+		r = SMTPD_PEER_PERM;
+	else if ((r = dns_lookup_addr(name, fam == AF_INET ? DNS_FAM_V4 :
+	    DNS_FAM_V6, &rr, why)) != DNS_OK)
+		r = r == DNS_RETRY ? SMTPD_PEER_TEMP : SMTPD_PEER_PERM;
+	else {
+		r = SMTPD_PEER_PERM;
+		for (p = rr; p; p = p->next)
+			if (p->data && inet_pton(fam, p->data, got) == 1 &&
+			    memcmp(want, got, fam == AF_INET ? 4 : 16) == 0)
+				r = SMTPD_PEER_OK;
+	}
+	dns_rr_free(rr);
+	vstring_free(why);
+	return r;
+}
+
+/* The PTR name through our DNS client: SMTPD_PEER_*, name in host. */
+static int
+smtpd_peer_dns_ptr(const char *addr, char *host, size_t size)
+{
+	unsigned char bin[16];
+	VSTRING	*q = vstring_alloc(100), *why = vstring_alloc(100);
+	DNS_RR	*rr = NULL;
+	int	 r, i;
+
+	if (inet_pton(AF_INET, addr, bin) == 1)
+		vstring_sprintf(q, "%u.%u.%u.%u.in-addr.arpa", bin[3], bin[2],
+		    bin[1], bin[0]);
+	else if (inet_pton(AF_INET6, addr, bin) == 1) {
+		for (i = 15; i >= 0; i--)
+			vstring_sprintf_append(q, "%x.%x.", bin[i] & 15, bin[i] >> 4);
+		vstring_strcat(q, "ip6.arpa");
+	}
+	if (vstring_len(q) == 0)
+		r = SMTPD_PEER_PERM;
+	else if ((r = dns_lookup(vstring_str(q), DNS_T_PTR, &rr, why)) != DNS_OK
+	    || rr == NULL || rr->data == NULL)
+		r = r == DNS_RETRY ? SMTPD_PEER_TEMP : SMTPD_PEER_PERM;
+	else {
+		snprintf(host, size, "%s", rr->data);
+		i = (int)strlen(host);
+		if (i > 0 && host[i - 1] == '.')
+			host[i - 1] = 0;
+		r = SMTPD_PEER_OK;
+	}
+	dns_rr_free(rr);
+	vstring_free(q);
+	vstring_free(why);
+	return r;
 }
 
 static void
 smtpd_peer_lookup(SMTPD_STATE *state, struct sockaddr *sa, socklen_t len)
 {
 	char	 host[NI_MAXHOST];
+	int	 err, dns = smtpd_dns_configured();
 
-	if (res_init() == 0) {
-		_res.retrans = 2;
-		_res.retry = 1;
+	if (dns) {
+		state->reverse_status = smtpd_peer_dns_ptr(state->addr, host,
+		    sizeof(host));
+	} else {
+		if (res_init() == 0) {
+			_res.retrans = 2;
+			_res.retry = 1;
+		}
+		err = getnameinfo(sa, len, host, sizeof(host), NULL, 0,
+		    NI_NAMEREQD);
+		state->reverse_status = err == 0 ? SMTPD_PEER_OK :
+		    err == EAI_AGAIN ? SMTPD_PEER_TEMP : SMTPD_PEER_PERM;
 	}
-	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0)
+	state->name_status = state->reverse_status;
+	if (state->reverse_status != SMTPD_PEER_OK)
 		return;
 	if (!valid_hostname(host, 0) || strlen(host) >= SMTPD_NAME_MAX) {
 		msg_warn("%s: malformed reverse name: %.100s", state->addr, host);
+		state->reverse_status = state->name_status = SMTPD_PEER_PERM;
 		return;
 	}
-	if (!smtpd_peer_confirm(host, state->addr)) {
-		msg_warn("hostname %s does not resolve to address %s", host,
-		    state->addr);
+	snprintf(state->reverse_name, sizeof(state->reverse_name), "%s", host);
+	state->name_status = dns ? smtpd_peer_dns_confirm(host, state->addr) :
+	    smtpd_peer_confirm(host, state->addr);
+	if (state->name_status != SMTPD_PEER_OK) {
+		if (state->name_status == SMTPD_PEER_PERM)
+			msg_warn("hostname %s does not resolve to address %s",
+			    host, state->addr);
 		return;
 	}
 	snprintf(state->name, sizeof(state->name), "%s", host);
+}
+
+/*
+ * reject_unknown_client_hostname (reverse 0) and
+ * reject_unknown_reverse_client_hostname (reverse 1), as Postfix: a
+ * temporary failure is 450, else unknown_client_reject_code.
+ */
+int
+smtpd_peer_unknown(SMTPD_CHECK *c, int reverse)
+{
+	SMTPD_STATE *state = c->state;
+	int	 status = reverse ? state->reverse_status : state->name_status;
+
+	if (status == SMTPD_PEER_OK)
+		return SMTPD_CHECK_DUNNO;
+	return smtpd_reject(c, status == SMTPD_PEER_TEMP ? 450 :
+	    (int)conf_int("unknown_client_reject_code"), "4.7.25",
+	    "Client host rejected: cannot find your %shostname, [%s]",
+	    reverse ? "reverse " : "", state->addr);
 }
 
 void
@@ -89,11 +195,16 @@ smtpd_peer_init(SMTPD_STATE *state)
 	VSTRING	*buf = vstring_alloc(100);
 
 	snprintf(state->name, sizeof(state->name), "unknown");
+	snprintf(state->reverse_name, sizeof(state->reverse_name), "unknown");
+	state->name_status = state->reverse_status = SMTPD_PEER_PERM;
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0 ||
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
 	    sock_addr_ntop((struct sockaddr *)&ss, len, state->addr,
 	    sizeof(state->addr), &state->port) < 0) {
 		snprintf(state->name, sizeof(state->name), "localhost");
+		snprintf(state->reverse_name, sizeof(state->reverse_name),
+		    "localhost");
+		state->name_status = state->reverse_status = SMTPD_PEER_OK;
 		snprintf(state->addr, sizeof(state->addr), "127.0.0.1");
 		state->family = AF_UNIX;
 		state->laddr[0] = 0;
@@ -106,6 +217,11 @@ smtpd_peer_init(SMTPD_STATE *state)
 	}
 	state->namaddr = mystrdup(sock_addr_hostaddr(buf, state->name,
 	    state->addr, 0));
+	if (state->conf->port_logging && state->family != AF_UNIX) {
+		vstring_sprintf(buf, "%s:%d", state->namaddr, state->port);
+		myfree(state->namaddr);
+		state->namaddr = mystrdup(vstring_str(buf));
+	}
 	vstring_free(buf);
 }
 

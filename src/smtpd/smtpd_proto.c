@@ -17,11 +17,13 @@
  *	smtpd_proto_mail() parses "FROM:<path> [params]" with the ESMTP
  *	parameters SIZE (RFC 1870, checked against message_size_limit),
  *	BODY=7BIT|8BITMIME|BINARYMIME (RFC 6152, 3030), SMTPUTF8 (RFC 6531),
- *	RET and ENVID (RFC 3461), and AUTH (accepted and ignored until AUTH
- *	is supported). A bare local sender gets "@$myorigin".
+ *	RET and ENVID (RFC 3461), and AUTH (RFC 4954 5: logged as sasl_sender
+ *	when AUTH is on, ignored otherwise). A bare local sender gets "@$myorigin".
  *
  *	smtpd_proto_rcpt() parses "TO:<path> [NOTIFY=...] [ORCPT=...]",
- *	enforces smtpd_recipient_limit (452 4.5.3), qualifies a bare local
+ *	enforces smtpd_recipient_limit (452 4.5.3; the first
+ *	smtpd_recipient_overshoot_limit such replies in a transaction are not
+ *	counted as client errors), qualifies a bare local
  *	part with $myorigin, runs the restrictions (smtpd_check.c) and the
  *	unlisted-recipient check, and records the recipient in the queue
  *	file, which is created by the first accepted recipient.
@@ -39,6 +41,7 @@
  *	command succeeded, -1 when it was rejected. smtpd_proto_size()
  *	returns 0, or -1 when the text is not a number.
  */
+#include <sys/statvfs.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -59,6 +62,8 @@
 void
 smtpd_proto_reset(SMTPD_STATE *state)
 {
+	if (state->sender)
+		smtpd_milter_abort(state);
 	smtpd_queue_abort(state);
 	myfree(state->sender);
 	state->sender = NULL;
@@ -70,6 +75,8 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->hold_why = NULL;
 	myfree(state->sender_check_reply);
 	state->sender_check_reply = NULL;
+	myfree(state->sasl_sender);
+	state->sasl_sender = NULL;
 	if (state->rcpts)
 		argv_truncate(state->rcpts, 0);
 	state->decl_size = 0;
@@ -77,9 +84,11 @@ smtpd_proto_reset(SMTPD_STATE *state)
 	state->smtputf8 = 0;
 	state->dsn_ret = QF_RET_NONE;
 	state->rcpt_count = 0;
+	state->rcpt_overshoot = 0;
 	state->hold = state->discard = 0;
 	state->sender_checked = 0;
 	state->bdat = state->bdat_bad = 0;
+	smtpd_policy_reset(state);
 }
 
 int
@@ -151,7 +160,8 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 			smtpd_chat_reply(state, "501 5.5.4 Unsupported BODY parameter value");
 			return -1;
 		}
-	} else if (strcasecmp(param, "SMTPUTF8") == 0 && !val) {
+	} else if (strcasecmp(param, "SMTPUTF8") == 0 && !val &&
+	    state->conf->smtputf8) {
 		state->smtputf8 = 1;
 	} else if (strcasecmp(param, "RET") == 0 && val &&
 	    state->dsn_ret == QF_RET_NONE) {
@@ -172,12 +182,21 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 		}
 		state->dsn_envid = mystrdup(vstring_str(tmp));
 	} else if (strcasecmp(param, "AUTH") == 0 && val) {
-		 /* ignored: no AUTH support yet */ ;
+		if (smtpd_sasl_mail_opt(state, val) < 0)
+			return -1;
 	} else {
 		smtpd_chat_reply(state, "555 5.5.4 Unsupported option: %s", param);
 		return -1;
 	}
 	return 0;
+}
+
+/* strict_rfc821_envelopes: no address without its <>. */
+static int
+smtpd_proto_path_flags(const SMTPD_STATE *state)
+{
+	return state->conf->strict_821 ?
+	    SMTPD_PATH_FLAGS & ~ADDR_PARSE_BARE : SMTPD_PATH_FLAGS;
 }
 
 /*
@@ -191,7 +210,8 @@ smtpd_proto_path(SMTPD_STATE *state, const char *args, VSTRING *addr,
 {
 	const char *why;
 
-	if (addr_parse_path(args, SMTPD_PATH_FLAGS, addr, params, &why) == 0)
+	if (addr_parse_path(args, smtpd_proto_path_flags(state), addr, params,
+	    &why) == 0)
 		return 0;
 	if (strncmp(why, "5.5.4 ", 6) == 0 && why[6] != 0)
 		smtpd_chat_reply(state, "501 5.5.4 %c%s",
@@ -240,6 +260,39 @@ smtpd_proto_addr_check(SMTPD_STATE *state, const char *addr, int rcpt)
 	return 0;
 }
 
+/*
+ * Room in the queue file system for this message, as Postfix checks it:
+ * queue_minfree must stay free, there must be room for 1.5 times
+ * message_size_limit, and a declared SIZE must fit in what is left and in
+ * half of the free space. -1 after a 452 reply.
+ */
+static int
+smtpd_proto_space(SMTPD_STATE *state)
+{
+	const SMTPD_CONF *conf = state->conf;
+	struct statvfs fs;
+	unsigned long long avail, minfree = conf->queue_minfree;
+	unsigned long long size = state->decl_size;
+
+	if (statvfs(".", &fs) < 0) {
+		msg_warn("statvfs %s: %m", conf->queue_dir);
+		return 0;
+	}
+	avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+	if (minfree >= avail ||
+	    (unsigned long long)conf->size_limit * 3 / 2 >= avail) {
+		msg_warn("not enough free space in mail queue: %llu bytes < "
+		    "1.5*message size limit", avail);
+		smtpd_chat_reply(state, "452 4.3.1 Insufficient system storage");
+		return -1;
+	}
+	if (size >= avail - minfree || size >= avail / 2) {
+		smtpd_chat_reply(state, "452 4.3.1 Insufficient system storage");
+		return -1;
+	}
+	return 0;
+}
+
 int
 smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 {
@@ -266,7 +319,12 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 	if (smtpd_proto_path(state, args, addr, params, 0) < 0)
 		goto out;
 	if (smtpd_proto_params(state, params, smtpd_proto_mail_param, NULL) < 0 ||
-	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0) {
+	    smtpd_proto_addr_check(state, vstring_str(addr), 0) < 0 ||
+	    smtpd_proto_space(state) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
+	if (smtpd_anvil_mail(state) < 0) {
 		smtpd_proto_reset(state);
 		goto out;
 	}
@@ -274,6 +332,10 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 	if (!state->conf->delay_reject &&
 	    smtpd_check_sender(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
+		smtpd_proto_reset(state);
+		goto out;
+	}
+	if (smtpd_milter_mail(state, state->sender, params) < 0) {
 		smtpd_proto_reset(state);
 		goto out;
 	}
@@ -351,6 +413,28 @@ smtpd_proto_rcpt_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	return 0;
 }
 
+/* The recipient, or once the REDIRECT address of a policy or access table. */
+static int
+smtpd_proto_rcpt_write(SMTPD_STATE *state, const char *rcpt,
+    SMTPD_RCPT_PARAMS *p)
+{
+	char	*orcpt;
+	int	 r;
+
+	if (state->act.redirect == NULL)
+		return smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify);
+	if (state->act.redirected)
+		return 0;
+	orcpt = p->orcpt ? mystrdup(p->orcpt) :
+	    mymalloc(strlen(rcpt) + sizeof("rfc822;"));
+	if (p->orcpt == NULL)
+		sprintf(orcpt, "rfc822;%s", rcpt);
+	r = smtpd_queue_rcpt(state, state->act.redirect, orcpt, p->notify);
+	myfree(orcpt);
+	state->act.redirected = r == 0;
+	return r;
+}
+
 /*
  * Restrictions (on the address as given), then the queue file (the
  * address qualified with $myorigin); -1 after a reply.
@@ -363,12 +447,16 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 		return -1;
 	}
-	if (state->qf == NULL && smtpd_queue_open(state) < 0) {
+	if (smtpd_milter_rcpt(state, rcpt, NULL) < 0)
+		return -1;
+	if (state->cleanup == NULL && smtpd_queue_open(state) < 0) {
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
-	if (smtpd_queue_rcpt(state, rcpt, p->orcpt, p->notify) < 0) {
-		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+	if (smtpd_proto_rcpt_write(state, rcpt, p) < 0) {
+		/* A table failed or an alias expansion is unreasonable. */
+		smtpd_chat_reply(state, "451 4.3.0 <%s>: Recipient address "
+		    "rejected: Temporary lookup failure", raw);
 		return -1;
 	}
 	if (state->rcpt_count++ == 0)
@@ -405,8 +493,13 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 	    smtpd_proto_addr_check(state, vstring_str(addr), 1) == 0) {
 		if (state->rcpt_count >= state->conf->rcpt_limit &&
 		    state->conf->rcpt_limit > 0) {
-			smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
-		} else {
+			/* Postfix: only the overshoot beyond the limit is an error. */
+			if (++state->rcpt_overshoot > state->conf->rcpt_overlim)
+				smtpd_chat_reply(state, "452 4.5.3 Error: too many recipients");
+			else
+				smtpd_chat_reply_uncounted(state,
+				    "452 4.5.3 Error: too many recipients");
+		} else if (smtpd_anvil_rcpt(state) == 0) {
 			rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 			r = smtpd_proto_rcpt_accept(state, vstring_str(addr),
 			    rcpt, &params);
@@ -422,7 +515,7 @@ smtpd_proto_rcpt(SMTPD_STATE *state, const char *args)
 int
 smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 {
-	VSTRING	*addr;
+	VSTRING	*addr, *moved;
 	ARGV	*extra;
 	const char *why;
 	char	*rcpt;
@@ -438,7 +531,8 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	}
 	addr = vstring_alloc(100);
 	extra = argv_alloc(1);
-	bad = addr_parse_path(args, SMTPD_PATH_FLAGS, addr, extra, &why) < 0 ||
+	bad = addr_parse_path(args, smtpd_proto_path_flags(state), addr, extra,
+	    &why) < 0 ||
 	    *vstring_str(addr) == 0 || extra->argc > 0;
 	argv_free(extra);
 	if (bad) {
@@ -448,8 +542,9 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 	}
 	rcpt = smtpd_resolve_qualify(state->conf, vstring_str(addr));
 	vstring_free(addr);
+	moved = vstring_alloc(32);
 	known = smtpd_resolve_known_rcpt(state, rcpt,
-	    smtpd_resolve_class(state, rcpt, &err), &err);
+	    smtpd_resolve_class(state, rcpt, &err), &err, moved);
 	if (err)
 		smtpd_chat_reply(state, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
 	else if (!known)
@@ -457,6 +552,7 @@ smtpd_proto_vrfy(SMTPD_STATE *state, const char *args)
 		    "User unknown", state->conf->unknown_local_code, rcpt);
 	else
 		smtpd_chat_reply(state, "252 2.0.0 <%s>", rcpt);
+	vstring_free(moved);
 	myfree(rcpt);
 	return err || !known ? -1 : 0;
 }

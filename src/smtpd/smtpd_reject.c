@@ -17,7 +17,9 @@
  *	logs it Postfix's way: "ID: reject: RCPT from name[addr]: 554 5.7.1
  *	<x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP
  *	helo=<h>" (NOQUEUE when there is no queue file yet). After
- *	warn_if_reject the reject is only logged ("reject_warning").
+ *	warn_if_reject the reject is only logged ("reject_warning"); after
+ *	DEFER_IF_REJECT in the same stage a 5xx reject is replaced by that
+ *	action's 450 reply.
  *
  *	smtpd_reject_class() rejects with "<name>: Class rejected: text",
  *	where name and class follow the list being evaluated (client host,
@@ -98,6 +100,9 @@ smtpd_reject(SMTPD_CHECK *c, int code, const char *dsn,
 	vstring_vsprintf_append(state->check_reply, fmt, ap);
 	va_end(ap);
 	state->warn_if_reject = 0;
+	/* DEFER_IF_REJECT earlier in this stage: a reject becomes a defer. */
+	if (!warn && code >= 500 && state->act.defer_if_reject != NULL)
+		vstring_strcpy(state->check_reply, state->act.defer_if_reject);
 	smtpd_reject_log(state, warn ? "reject_warning" : "reject",
 	    vstring_str(state->check_reply), c->rcpt);
 	return warn ? SMTPD_CHECK_DUNNO : SMTPD_CHECK_REJECT;

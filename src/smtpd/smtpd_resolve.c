@@ -8,7 +8,7 @@
  *	int   smtpd_resolve_class(SMTPD_STATE *state, const char *addr,
  *		int *error);
  *	int   smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr,
- *		int class, int *error);
+ *		int class, int *error, VSTRING *moved);
  * DESCRIPTION
  *	smtpd_resolve_qualify() returns a copy of addr with "@$myorigin"
  *	appended when it has no domain (the null address stays empty).
@@ -22,12 +22,16 @@
  *	sender-specified routing ("%", "!" or a quoted "@") is always
  *	OTHER, so that it cannot be used to relay through us.
  *
- *	smtpd_resolve_known_rcpt() looks the address (unquoted) up with
- *	mail_addr_find(3) in local_recipient_maps (LOCAL: the address, the
- *	address without recipient_delimiter extension, the local part with
- *	and without extension, "@domain") or relay_recipient_maps (RELAY:
- *	the same without the bare local parts). An empty map list accepts
- *	every address, as in Postfix. A key found in any table wins over a
+ *	smtpd_resolve_known_rcpt() decides, as Postfix's check_rcpt_maps,
+ *	whether an address (unquoted for the lookups, mail_addr_find(3)
+ *	keys) exists: an address in relocated_maps is not (moved gets the
+ *	new address); one in recipient_canonical_maps, canonical_maps or
+ *	virtual_alias_maps is (the cleanup stage rewrites it); otherwise by
+ *	class: LOCAL in local_recipient_maps, VALIAS never (only
+ *	virtual_alias_maps knows its users), VMAILBOX in
+ *	virtual_mailbox_maps, RELAY in relay_recipient_maps, the default
+ *	class always. An empty local_recipient_maps, virtual_mailbox_maps or
+ *	relay_recipient_maps accepts every address, as in Postfix. A key found in any table wins over a
  *	table that failed (a missing aliases.db must not make every local
  *	user unknown); a failure with nothing found is an error.
  * DIAGNOSTICS
@@ -64,31 +68,70 @@ smtpd_resolve_class(SMTPD_STATE *state, const char *addr, int *error)
 	return SMTPD_DEST_OTHER;
 }
 
+/* smtpd_resolve_find - one map list, unquoted address; 1, 0, -1. */
+static int
+smtpd_resolve_find(SMTPD_STATE *state, MAIL_ADDR_MAPS *maps, const char *addr,
+    int flags, VSTRING *result)
+{
+	if (maps == NULL || maps->ndict == 0)
+		return 0;
+	return mail_addr_find(maps, addr, flags, state->conf->rcpt_delim,
+	    result, NULL);
+}
+
 int
 smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr, int class,
-    int *error)
+    int *error, VSTRING *moved)
 {
+	const SMTPD_CONF *conf = state->conf;
 	MAIL_ADDR_MAPS *maps;
 	VSTRING	*internal;
-	int	 r;
+	int	 r, local = class == SMTPD_DEST_LOCAL ? MAIL_ADDR_FIND_LOCAL : 0;
 
-	if (class == SMTPD_DEST_LOCAL)
-		maps = state->conf->local_rcpt_maps;
-	else if (class == SMTPD_DEST_RELAY)
-		maps = state->conf->relay_rcpt_maps;
-	else
-		return 1;
-	if (maps == NULL || maps->ndict == 0)
-		return 1;
 	/* Tables hold addresses in internal (unquoted) form. */
 	internal = addr_unquote(vstring_alloc(100), addr);
+	if ((r = smtpd_resolve_find(state, conf->relocated_maps,
+	    vstring_str(internal), local, moved)) != 0)
+		goto out;
+	vstring_reset(moved);
+	/* An address the cleanup stage will rewrite is known (as Postfix). */
+	if ((r = smtpd_resolve_find(state, conf->rcpt_canon_maps,
+	    vstring_str(internal), local, NULL)) != 0 ||
+	    (r = smtpd_resolve_find(state, conf->canon_maps,
+	    vstring_str(internal), local, NULL)) != 0 ||
+	    (r = smtpd_resolve_find(state, conf->virt_alias_maps,
+	    vstring_str(internal), local, NULL)) != 0)
+		goto out;
+	switch (class) {
+	case SMTPD_DEST_LOCAL:
+		maps = conf->local_rcpt_maps;
+		break;
+	case SMTPD_DEST_RELAY:
+		maps = conf->relay_rcpt_maps;
+		break;
+	case SMTPD_DEST_VALIAS:
+		r = 0;			/* only virtual_alias_maps knows them */
+		goto out;
+	case SMTPD_DEST_VMAILBOX:
+		maps = conf->virt_mailbox_maps;
+		break;
+	default:
+		r = 1;
+		goto out;
+	}
+	if (maps == NULL || maps->ndict == 0) {
+		r = 1;
+		goto out;
+	}
 	r = mail_addr_find(maps, vstring_str(internal), MAIL_ADDR_FIND_ANY |
-	    (class == SMTPD_DEST_LOCAL ? MAIL_ADDR_FIND_LOCAL : 0),
-	    state->conf->rcpt_delim, NULL, NULL);
+	    local, conf->rcpt_delim, NULL, NULL);
+out:
 	vstring_free(internal);
 	if (r < 0) {
 		*error = 1;
 		return 0;
 	}
+	if (vstring_len(moved) > 0)
+		return 0;
 	return r;
 }

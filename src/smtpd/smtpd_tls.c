@@ -164,6 +164,8 @@ smtpd_tls_cmd(SMTPD_STATE *state, const char *args)
 		state->quit = 1;
 		return -1;
 	}
+	if (smtpd_anvil_newtls(state) < 0)
+		return -1;
 	smtpd_chat_reply(state, "220 2.0.0 Ready to start TLS");
 	smtpd_chat_flush(state);
 	if (state->quit || vstream_bufstat(state->client) != 0) {
@@ -174,6 +176,7 @@ smtpd_tls_cmd(SMTPD_STATE *state, const char *args)
 		return -1;
 	/* RFC 3207 4.2: forget everything learned before. */
 	smtpd_proto_reset(state);
+	smtpd_sasl_reset(state);
 	myfree(state->helo);
 	state->helo = NULL;
 	state->ehlo = 0;
@@ -189,6 +192,10 @@ smtpd_tls_wrapper(SMTPD_STATE *state)
 	if (state->conf->tls_ctx == NULL) {
 		msg_warn("smtpd_tls_wrappermode is set, but TLS is not "
 		    "configured: disconnecting %s", state->namaddr);
+		state->quit = 1;
+		return -1;
+	}
+	if (smtpd_anvil_newtls(state) < 0) {
 		state->quit = 1;
 		return -1;
 	}

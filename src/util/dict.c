@@ -19,6 +19,7 @@
  *	void  dict_cache_clear(void);
  *	int   dict_reopen_all(void);
  *	int   dict_reopen(const char *name);
+ *	const char *dict_type_name(int i);
  *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
  * DESCRIPTION
  *	A table is named "type:name" as in Postfix ("hash:/etc/postern/access",
@@ -27,9 +28,9 @@
  *	...); this module picks the vector by the type prefix and does what
  *	every type shares: key folding, the bound on key length, the error
  *	state, reopening a table whose file changed, and the process-wide
- *	cache. A "proxy:" prefix is accepted and ignored (Postern has no
- *	proxymap; every process opens its tables itself), so Postfix main.cf
- *	files such as "proxy:unix:passwd.byname" work unchanged.
+ *	cache. A "proxy:" prefix selects dict_proxy.c: the lookups go to
+ *	the proxymap service, which holds the table (and its database
+ *	connection) for every process.
  *
  *	dict_get() returns the value, valid until the next call on the same
  *	DICT, or null. After null, dict->error tells "not found"
@@ -62,6 +63,9 @@
  *	cached tables whose spec ("hash:/etc/x") or name ("/etc/x") is given,
  *	and returns -1 when no cached table has that name.
  *
+ *	dict_type_name() returns the name of the i-th table type built in
+ *	(0, 1, ...), or null past the last (postern config -m).
+ *
  *	dict_get_list() looks a key up in several tables in order and returns
  *	the first value; *error gets the first failure, which stops the search
  *	(a later table must not answer for one that could not).
@@ -86,7 +90,21 @@
 static const DICT_OPS *dict_types[] = {
 	&dict_hash_ops, &dict_btree_ops, &dict_pcre_ops, &dict_regexp_ops,
 	&dict_cidr_ops, &dict_texthash_ops, &dict_inline_ops,
-	&dict_static_ops, &dict_unix_ops, NULL,
+	&dict_static_ops, &dict_unix_ops,
+#ifdef HAS_SQLITE
+	&dict_sqlite_ops,
+#endif
+#ifdef HAS_PGSQL
+	&dict_pgsql_ops,
+#endif
+#ifdef HAS_MYSQL
+	&dict_mysql_ops,
+#endif
+#ifdef HAS_LDAP
+	&dict_ldap_ops,
+#endif
+	&dict_memcache_ops, &dict_socketmap_ops, &dict_tcp_ops,
+	&dict_proxy_ops, NULL,
 };
 
 static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
@@ -100,6 +118,15 @@ dict_ops_find(const char *type)
 		if (strcmp((*op)->type, type) == 0)
 			return *op;
 	return NULL;
+}
+
+/* The type names built into this program (postern config -m). */
+const char *
+dict_type_name(int i)
+{
+	if (i < 0 || i >= (int)(sizeof(dict_types) / sizeof(*dict_types)) - 1)
+		return NULL;
+	return dict_types[i]->type;
 }
 
 void
@@ -157,6 +184,21 @@ dict_alloc(const DICT_OPS *ops, const char *spec, const char *type,
 	dict->type = mystrdup(type);
 	dict->name = mystrdup(name);
 	dict->flags = flags;
+	dict->fixed = ops->fixed;
+	if (ops == &dict_proxy_ops) {
+		const char *inner = name, *colon;
+		char	*type_name;
+		const DICT_OPS *iops;
+
+		while (strncmp(inner, "proxy:", 6) == 0)
+			inner += 6;
+		if ((colon = strchr(inner, ':')) != NULL) {
+			type_name = mystrndup(inner, (size_t)(colon - inner));
+			if ((iops = dict_ops_find(type_name)) != NULL)
+				dict->fixed = iops->fixed;
+			myfree(type_name);
+		}
+	}
 	dict->fold = vstring_alloc(64);
 	dict->why = vstring_alloc(64);
 	dict->checked = time(NULL);
@@ -213,8 +255,11 @@ dict_split(const char *spec, VSTRING *type, const char **name, VSTRING *why)
 {
 	const char *colon;
 
-	while (strncmp(spec, "proxy:", 6) == 0)
-		spec += 6;
+	if (strncmp(spec, "proxy:", 6) == 0) {
+		vstring_strcpy(type, "proxy");
+		*name = spec + 6;
+		return 0;
+	}
 	if ((colon = strchr(spec, ':')) == NULL || colon == spec) {
 		vstring_sprintf(why, "table \"%s\": need type:name", spec);
 		return -1;

@@ -65,6 +65,7 @@ struct DICT {
 	char	*type;			/* "hash" */
 	char	*name;			/* "/etc/postern/access" */
 	int	 flags;			/* DICT_FLAG_* */
+	int	 fixed;			/* exact-key table (proxy: the inner one) */
 	int	 error;			/* DICT_ERR_* of the last call */
 	int	 refcount;		/* dict_lookup_open() users */
 	void	*data;			/* type-private */
@@ -123,9 +124,13 @@ const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
 /* For the type modules (dict_<type>.c). */
 extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,
 	dict_regexp_ops, dict_cidr_ops, dict_texthash_ops, dict_inline_ops,
-	dict_static_ops, dict_unix_ops;
+	dict_static_ops, dict_unix_ops, dict_sqlite_ops, dict_pgsql_ops,
+	dict_mysql_ops, dict_ldap_ops, dict_memcache_ops, dict_socketmap_ops,
+	dict_tcp_ops, dict_proxy_ops;
+void	 dict_proxy_socket_hook(const char *(*)(void));
 
 const DICT_OPS *dict_ops_find(const char *type);
+const char *dict_type_name(int);
 void	 dict_set_error(DICT *, int err, const char *fmt, ...) PRINTFLIKE(3, 4);
 int	 dict_watch(DICT *, const char *path, VSTRING *why);
 

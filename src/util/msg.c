@@ -20,6 +20,8 @@
  *	void msg_fatal(const char *fmt, ...);
  *	void msg_fatal_status(int status, const char *fmt, ...);
  *	void msg_panic(const char *fmt, ...);
+ *	void msg_info_as(const char *program, const char *fmt, ...);
+ *	void msg_warn_as(const char *program, const char *fmt, ...);
  * DESCRIPTION
  *	One logging interface for every program. A record is tagged
  *	"syslog_name/program[pid]" as Postfix does, so that log readers
@@ -36,6 +38,11 @@
  *	maillog_file or /dev/stdout; each record is written with one
  *	write(2) to an O_APPEND descriptor, so processes sharing a file do
  *	not interleave within a line.
+ *
+ *	msg_info_as() and msg_warn_as() log one record under another
+ *	program name with the same syslog_name ("postfix/cleanup[pid]" for
+ *	the cleanup stage that runs inside smtpd and pickup), so that log
+ *	readers find the lines under the program Postfix logs them from.
  *
  *	msg_fatal() runs the cleanup hook and exits with status 1
  *	(msg_fatal_status(): the given status); msg_panic() aborts, for
@@ -73,6 +80,7 @@ static char msg_name[256] = "postern";	/* syslog_name/program */
 static char msg_prog[64] = "postern";
 static int msg_stderr = 1;
 static int msg_syslog;
+static int msg_syslog_fac = LOG_MAIL;
 static int msg_file_fd = -1;
 static void (*msg_cleanup_fn)(void);
 static void (*msg_fatal_fn)(int);
@@ -91,7 +99,7 @@ msg_set_tag(const char *syslog_name, const char *program)
 	snprintf(msg_name, sizeof(msg_name), "%s/%s", syslog_name, msg_prog);
 	if (msg_syslog) {
 		closelog();
-		openlog(msg_name, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		openlog(msg_name, LOG_PID | LOG_NDELAY, msg_syslog_fac);
 	}
 }
 
@@ -136,7 +144,8 @@ msg_to_syslog(const char *facility)
 {
 	if (msg_syslog)
 		closelog();
-	openlog(msg_name, LOG_PID | LOG_NDELAY, msg_facility(facility));
+	msg_syslog_fac = msg_facility(facility);
+	openlog(msg_name, LOG_PID | LOG_NDELAY, msg_syslog_fac);
 	msg_syslog = 1;
 }
 
@@ -216,9 +225,12 @@ msg_hostname(char *buf, size_t len)
 	snprintf(buf, len, "%s", host);
 }
 
-/* msg_vlog - format once, then hand the record to every channel. */
-void
-msg_vlog(int level, const char *fmt, va_list ap)
+static void msg_vlog_tag(int, const char *, const char *, va_list)
+	    PRINTFLIKE(3, 0);
+
+/* msg_vlog_tag - format once, then hand the record to every channel. */
+static void
+msg_vlog_tag(int level, const char *name, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT };
 	char	text[MSG_LEN], line[MSG_LEN + 512], host[256], stamp[64];
@@ -237,15 +249,20 @@ msg_vlog(int level, const char *fmt, va_list ap)
 		if ((unsigned char)*cp < 0x20 || *cp == 0x7f)
 			*cp = '?';
 
-	if (msg_syslog)
+	if (msg_syslog && name != msg_name) {
+		openlog(name, LOG_PID | LOG_NDELAY, msg_syslog_fac);
 		syslog(prio[level], "%s", text);
+		openlog(msg_name, LOG_PID | LOG_NDELAY, msg_syslog_fac);
+	} else if (msg_syslog) {
+		syslog(prio[level], "%s", text);
+	}
 	if (msg_file_fd >= 0 || (msg_stderr && (msg_syslog || msg_file_fd >= 0))) {
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 		msg_hostname(host, sizeof(host));
 		len = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n",
-		    stamp, host, msg_name, (long)getpid(), text);
+		    stamp, host, name, (long)getpid(), text);
 		if (len >= sizeof(line))
 			len = sizeof(line) - 1;
 		if (msg_file_fd >= 0)
@@ -259,6 +276,49 @@ msg_vlog(int level, const char *fmt, va_list ap)
 		msg_write_all(2, line, len);
 	}
 	errno = saved_errno;
+}
+
+void
+msg_vlog(int level, const char *fmt, va_list ap)
+{
+	msg_vlog_tag(level, msg_name, fmt, ap);
+}
+
+/*
+ * msg_info_as - log under another program name of the same syslog_name, as
+ * Postfix's cleanup(8) lines ("postfix/cleanup[pid]: ID: message-id=...")
+ * come from the cleanup stage that Postern runs inside smtpd and pickup:
+ * log readers (pflogsumm, fail2ban) match the program name.
+ */
+void
+msg_vlog_as(int level, const char *program, const char *fmt, va_list ap)
+{
+	static char name[sizeof(msg_name)];
+	const char *slash = strrchr(msg_name, '/');
+	int	 n = slash ? (int)(slash - msg_name) : (int)strlen(msg_name);
+
+	snprintf(name, sizeof(name), "%.*s/%s", n, msg_name, program);
+	msg_vlog_tag(level, name, fmt, ap);
+}
+
+void
+msg_info_as(const char *program, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	msg_vlog_as(MSG_INFO, program, fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_warn_as(const char *program, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	msg_vlog_as(MSG_WARN, program, fmt, ap);
+	va_end(ap);
 }
 
 #define MSG_FN(fn, level) \

@@ -27,6 +27,9 @@ void	msg_fatal(const char *, ...) PRINTFLIKE(1, 2) NORETURN;
 void	msg_fatal_status(int, const char *, ...) PRINTFLIKE(2, 3) NORETURN;
 void	msg_panic(const char *, ...) PRINTFLIKE(1, 2) NORETURN;
 void	msg_vlog(int, const char *, va_list) PRINTFLIKE(2, 0);
+void	msg_vlog_as(int, const char *, const char *, va_list) PRINTFLIKE(3, 0);
+void	msg_info_as(const char *, const char *, ...) PRINTFLIKE(2, 3);
+void	msg_warn_as(const char *, const char *, ...) PRINTFLIKE(2, 3);
 
 #define MSG_INFO	0
 #define MSG_WARN	1

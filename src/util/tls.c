@@ -13,6 +13,9 @@
  *		    const char *servername, int timeout, VSTRING *why);
  *	const TLS_INFO *tls_info(const TLS_SESS *sess);
  *	const char *tls_level_text(const TLS_INFO *info);
+ *	int	 tls_peer_match(const TLS_SESS *sess, const char *name);
+ *	int	 tls_peer_fingerprint(const TLS_SESS *sess, const char *digest,
+ *		    VSTRING *cert_fp, VSTRING *pkey_fp);
  *	void	 tls_stop(VSTREAM *stream, TLS_SESS *sess, int shutdown);
  *
  *	int	 tls_protocol_range(const char *list, int *min, int *max,
@@ -47,6 +50,14 @@
  *	WANT_READ and WANT_WRITE. tls_client_start() sends servername as SNI
  *	(unless it is an address literal) and checks it against the
  *	certificate's DNS or IP names (TLS_INFO.matched).
+ *
+ *	tls_peer_match() says whether the peer certificate names name: a DNS
+ *	name (wildcards as RFC 6125 allows), an address, or ".domain" for
+ *	any name below domain. It does not look at trust (TLS_INFO.trusted).
+ *
+ *	tls_peer_fingerprint() computes the digest (an OpenSSL name: sha256,
+ *	sha1, md5...) of the peer certificate and of its public key, as
+ *	upper-case hex bytes joined by ":" (Postfix's fingerprint form).
  *
  *	tls_stop() optionally sends a close_notify (best effort, bounded by
  *	two seconds), restores the plain I/O of the stream and the
@@ -537,6 +548,56 @@ tls_level_text(const TLS_INFO *info)
 	if (info->matched)
 		return "Verified";
 	return info->trusted ? "Trusted" : "Untrusted";
+}
+
+int
+tls_peer_match(const TLS_SESS *s, const char *name)
+{
+	X509	*peer = SSL_get_peer_certificate(s->ssl);
+	int	 r;
+
+	if (peer == NULL || name == NULL || *name == 0) {
+		X509_free(peer);
+		return 0;
+	}
+	if (tls_is_ip(name))
+		r = X509_check_ip_asc(peer, name, 0) == 1;
+	else
+		r = X509_check_host(peer, name, 0, 0, NULL) == 1;
+	X509_free(peer);
+	return r;
+}
+
+static void
+tls_hex(VSTRING *out, const unsigned char *md, unsigned len)
+{
+	vstring_reset(out);
+	for (unsigned i = 0; i < len; i++)
+		vstring_sprintf_append(out, "%s%02X", i ? ":" : "", md[i]);
+}
+
+int
+tls_peer_fingerprint(const TLS_SESS *s, const char *digest, VSTRING *cert_fp,
+    VSTRING *pkey_fp)
+{
+	X509	*peer = SSL_get_peer_certificate(s->ssl);
+	const EVP_MD *md = EVP_get_digestbyname(digest);
+	unsigned char buf[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	int	 r = -1;
+
+	if (peer == NULL || md == NULL)
+		goto out;
+	if (X509_digest(peer, md, buf, &len) != 1)
+		goto out;
+	tls_hex(cert_fp, buf, len);
+	if (X509_pubkey_digest(peer, md, buf, &len) != 1)
+		goto out;
+	tls_hex(pkey_fp, buf, len);
+	r = 0;
+out:
+	X509_free(peer);
+	return r;
 }
 
 void

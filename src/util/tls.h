@@ -47,5 +47,7 @@ TLS_SESS *tls_client_start(VSTREAM *, TLS_CTX *, const char *servername,
 const TLS_INFO *tls_info(const TLS_SESS *);
 void	 tls_stop(VSTREAM *, TLS_SESS *, int shutdown);
 const char *tls_level_text(const TLS_INFO *);	/* Anonymous, Untrusted, ... */
+int	 tls_peer_match(const TLS_SESS *, const char *);
+int	 tls_peer_fingerprint(const TLS_SESS *, const char *, VSTRING *, VSTRING *);
 
 #endif

@@ -20,6 +20,7 @@
  *	int	 vstream_get_line(VSTREAM *sp, VSTRING *buf, size_t limit,
  *		    int flags);
  *	size_t	 vstream_bufstat(VSTREAM *sp);
+ *	size_t	 vstream_peek(VSTREAM *sp, const unsigned char **data);
  *
  *	ssize_t	 vstream_write(VSTREAM *sp, const void *buf, size_t len);
  *	int	 vstream_fputs(VSTREAM *sp, const char *str);
@@ -82,7 +83,9 @@
  *	scan and one copy per byte.
  *
  *	vstream_bufstat() returns how many bytes are buffered for reading
- *	(read from the descriptor but not yet consumed).
+ *	(read from the descriptor but not yet consumed). vstream_peek()
+ *	also points *data at them (valid until the next read), without
+ *	consuming them.
  *
  *	Writing: vstream_write() buffers; when the buffer would overflow it
  *	is flushed, and a write at least as large as the buffer goes to the
@@ -398,6 +401,13 @@ size_t
 vstream_bufstat(VSTREAM *sp)
 {
 	return sp->rlen - sp->rpos;
+}
+
+size_t
+vstream_peek(VSTREAM *sp, const unsigned char **data)
+{
+	*data = sp->rbuf ? sp->rbuf + sp->rpos : NULL;
+	return sp->rbuf ? sp->rlen - sp->rpos : 0;
 }
 
 ssize_t

@@ -5,8 +5,9 @@
  *	The input is what a client sends: commands, MAIL and RCPT
  *	parameters, DATA content and BDAT chunks. smtpd's own code serves it
  *	(smtpd.c is compiled in, with its main() renamed), on a stream
- *	with no network (fuzz_stream) and a queue file writer that keeps
- *	the message in memory (fuzz_qf_writer.c). The client is
+ *	with no network (fuzz_stream), writing its queue files through the
+ *	real cleanup stage into a private queue directory that is emptied
+ *	after each input. The client is
  *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks.
  *
  *	The first input byte picks the variant: bit 0 the client address,
@@ -17,11 +18,13 @@
  *
  *	Every reply smtpd writes must be a well-formed reply line: three
  *	digits, a space or a hyphen, printable text and CRLF; no queue file
- *	may be left open at the end of the session.
+ *	may be left unfinished (in tmp/) at the end of the session.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -29,7 +32,34 @@
 #include "smtpd.c"
 #undef main
 
-extern int fuzz_qf_open;
+static char *fuzz_queue;
+
+/*
+ * Remove the files of one queue directory; the count of those found. A
+ * file left in tmp/ is a writer that was neither committed nor aborted.
+ */
+static int
+fuzz_smtpd_empty(const char *sub)
+{
+	VSTRING	*path = vstring_alloc(100);
+	struct dirent *de;
+	DIR	*dir;
+	int	 count = 0;
+
+	vstring_sprintf(path, "%s/%s", fuzz_queue, sub);
+	if ((dir = opendir(vstring_str(path))) == NULL)
+		abort();
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		vstring_sprintf(path, "%s/%s/%s", fuzz_queue, sub, de->d_name);
+		(void)unlink(vstring_str(path));
+		count++;
+	}
+	closedir(dir);
+	vstring_free(path);
+	return count;
+}
 
 static VSTRING *fuzz_out;
 static SMTPD_CONF fuzz_conf_saved;
@@ -81,6 +111,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	mail_conf_read(fuzz_tmpdir());
 	mail_conf_check();
+	fuzz_queue = mystrdup(conf_str("queue_directory"));
+	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), path) < 0)
+		abort();
 	smtpd_conf_load(&smtpd_conf);
 	fuzz_conf_saved = smtpd_conf;
 	fuzz_out = vstring_alloc(4096);
@@ -160,7 +193,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	vstream_fclose(stream);
 
 	fuzz_smtpd_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
-	if (fuzz_qf_open != 0)
+	(void)fuzz_smtpd_empty("incoming");
+	(void)fuzz_smtpd_empty("hold");
+	if (fuzz_smtpd_empty("tmp") != 0)
 		abort();
 	return 0;
 }

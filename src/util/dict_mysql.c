@@ -1,0 +1,289 @@
+/*
+ * NAME
+ *	dict_mysql - mysql: tables (MySQL and MariaDB, with libmariadb)
+ * SYNOPSIS
+ *	#include <dict.h>
+ *
+ *	extern const DICT_OPS dict_mysql_ops;
+ * DESCRIPTION
+ *	"mysql:/etc/postern/mysql-virtual.cf" names a file in Postfix's
+ *	mysql_table(5) format (see dict_cf.c): hosts ("host", "host:port",
+ *	"inet:host:port", "unix:/path/to/socket"; default localhost), user,
+ *	password, dbname, query (or the old table, select_field,
+ *	where_field, additional_conditions), result_format, domain,
+ *	expansion_limit, option_file, option_group (client), tls_cert_file,
+ *	tls_key_file, tls_CAfile, tls_CApath, tls_ciphers, tls_verify_cert
+ *	(no), idle_interval (60 s), retry_interval (60 s), and as Postern
+ *	additions connect_timeout (10 s) and timeout (30 s, each read or
+ *	write).
+ *
+ *	Each process keeps one connection; hosts are tried from a random
+ *	start, a host that cannot be reached is skipped for retry_interval
+ *	seconds, a connection that broke is opened again at once and the
+ *	query sent once more. Strings are quoted with
+ *	mysql_real_escape_string(). Every column of every row is a value.
+ * DIAGNOSTICS
+ *	When no host answers or a query fails, the lookup fails with
+ *	DICT_ERR_RETRY and a warning, never "not found".
+ */
+#ifdef HAS_MYSQL
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+
+#include "argv.h"
+#include "dict.h"
+#include "dict_cf.h"
+#include "msg.h"
+#include "myrandom.h"
+#include "mymalloc.h"
+
+typedef struct DICT_MYSQL {
+	DICT_CF	*cf;
+	DICT_CF_COMMON common;
+	ARGV	*hosts;
+	time_t	*dead_until;
+	int	 current;
+	MYSQL	*conn;
+	time_t	 last_used;
+	int	 idle_interval;
+	int	 retry_interval;
+	int	 connect_timeout;
+	int	 timeout;
+	VSTRING	*query_fmt;
+	VSTRING	*query;
+	VSTRING	*why;
+} DICT_MYSQL;
+
+static void
+dict_mysql_free(DICT_MYSQL *dm)
+{
+	if (dm->conn)
+		mysql_close(dm->conn);
+	if (dm->hosts)
+		argv_free(dm->hosts);
+	myfree(dm->dead_until);
+	dict_cf_common_free(&dm->common);
+	dict_cf_free(dm->cf);
+	vstring_free(dm->query_fmt);
+	vstring_free(dm->query);
+	vstring_free(dm->why);
+	myfree(dm);
+}
+
+static int
+dict_mysql_open(DICT *dict, VSTRING *why)
+{
+	DICT_MYSQL *dm = mycalloc(1, sizeof(*dm));
+	int	 verify;
+
+	dm->query_fmt = vstring_alloc(128);
+	dm->query = vstring_alloc(128);
+	dm->why = vstring_alloc(64);
+	if (dict_watch(dict, dict->name, why) < 0
+	    || (dm->cf = dict_cf_open(dict->name, why)) == NULL
+	    || dict_cf_common_init(&dm->common, dm->cf, why) < 0
+	    || dict_cf_query(dm->cf, dm->query_fmt, why) == NULL
+	    || dict_cf_int(dm->cf, "idle_interval", 60, 1, 86400,
+	    &dm->idle_interval, why) < 0
+	    || dict_cf_int(dm->cf, "retry_interval", 60, 0, 86400,
+	    &dm->retry_interval, why) < 0
+	    || dict_cf_int(dm->cf, "connect_timeout", 10, 1, 3600,
+	    &dm->connect_timeout, why) < 0
+	    || dict_cf_int(dm->cf, "timeout", 30, 1, 3600, &dm->timeout,
+	    why) < 0
+	    || dict_cf_bool(dm->cf, "tls_verify_cert", 0, &verify, why) < 0)
+		goto fail;
+	dm->hosts = argv_split(dict_cf_str(dm->cf, "hosts", "localhost"),
+	    ", \t\r\n");
+	if (dm->hosts->argc == 0)
+		argv_add(dm->hosts, "localhost");
+	dm->dead_until = mycalloc(dm->hosts->argc, sizeof(time_t));
+	dm->current = -1;
+	dict->data = dm;
+	return 0;
+fail:
+	dict_mysql_free(dm);
+	return -1;
+}
+
+static MYSQL *
+dict_mysql_connect(DICT_MYSQL *dm, int i)
+{
+	VSTRING	*host = vstring_alloc(64);
+	const char *spec = dm->hosts->argv[i];
+	const char *opt;
+	unsigned int to;
+	int	 port, is_unix, verify = 0;
+	MYSQL	*conn;
+	VSTRING	*dummy = vstring_alloc(16);
+
+	if (dict_cf_host(spec, host, &port, &is_unix) < 0) {
+		vstring_sprintf(dm->why, "bad host \"%s\"", spec);
+		goto fail;
+	}
+	if ((conn = mysql_init(NULL)) == NULL) {
+		vstring_sprintf(dm->why, "mysql_init: out of memory");
+		goto fail;
+	}
+	to = (unsigned)dm->connect_timeout;
+	mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &to);
+	to = (unsigned)dm->timeout;
+	mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &to);
+	mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &to);
+	if ((opt = dict_cf_str(dm->cf, "option_file", NULL)) != NULL)
+		mysql_options(conn, MYSQL_READ_DEFAULT_FILE, opt);
+	mysql_options(conn, MYSQL_READ_DEFAULT_GROUP,
+	    dict_cf_str(dm->cf, "option_group", "client"));
+	if (dict_cf_str(dm->cf, "tls_cert_file", NULL)
+	    || dict_cf_str(dm->cf, "tls_CAfile", NULL)
+	    || dict_cf_str(dm->cf, "tls_CApath", NULL)) {
+		mysql_ssl_set(conn, dict_cf_str(dm->cf, "tls_key_file", NULL),
+		    dict_cf_str(dm->cf, "tls_cert_file", NULL),
+		    dict_cf_str(dm->cf, "tls_CAfile", NULL),
+		    dict_cf_str(dm->cf, "tls_CApath", NULL),
+		    dict_cf_str(dm->cf, "tls_ciphers", NULL));
+		(void)dict_cf_bool(dm->cf, "tls_verify_cert", 0, &verify, dummy);
+		mysql_options(conn, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	}
+	if (mysql_real_connect(conn, is_unix ? NULL : vstring_str(host),
+	    dict_cf_str(dm->cf, "user", NULL),
+	    dict_cf_str(dm->cf, "password", NULL),
+	    dict_cf_str(dm->cf, "dbname", NULL), (unsigned)port,
+	    is_unix ? vstring_str(host) : NULL, 0) == NULL) {
+		vstring_sprintf(dm->why, "connect to %s: %s", spec,
+		    mysql_error(conn));
+		mysql_close(conn);
+		goto fail;
+	}
+	mysql_set_character_set(conn, "utf8mb4");
+	vstring_free(host);
+	vstring_free(dummy);
+	return conn;
+fail:
+	vstring_free(host);
+	vstring_free(dummy);
+	return NULL;
+}
+
+static MYSQL *
+dict_mysql_conn(DICT *dict, DICT_MYSQL *dm)
+{
+	time_t	 now = time(NULL);
+	int	 i, k, n = (int)dm->hosts->argc, start;
+
+	if (dm->conn && now - dm->last_used > dm->idle_interval) {
+		mysql_close(dm->conn);
+		dm->conn = NULL;
+	}
+	if (dm->conn)
+		return dm->conn;
+	vstring_sprintf(dm->why, "no host available (retry_interval)");
+	start = n > 1 ? (int)myrandom_uniform((uint32_t)n) : 0;
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		if (dm->dead_until[i] > now)
+			continue;
+		if ((dm->conn = dict_mysql_connect(dm, i)) != NULL) {
+			dm->current = i;
+			dm->dead_until[i] = 0;
+			return dm->conn;
+		}
+		msg_warn("%s: %s", dict->spec, vstring_str(dm->why));
+		dm->dead_until[i] = now + dm->retry_interval;
+	}
+	return NULL;
+}
+
+static void
+dict_mysql_quote(VSTRING *out, const char *s, void *ctx)
+{
+	size_t	 len = strlen(s);
+	char	*buf = mymalloc(2 * len + 1);
+
+	len = mysql_real_escape_string(ctx, buf, s, (unsigned long)len);
+	vstring_memcat(out, buf, len);
+	myfree(buf);
+}
+
+static const char *
+dict_mysql_get(DICT *dict, const char *key)
+{
+	DICT_MYSQL *dm = dict->data;
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	MYSQL	*conn;
+	unsigned int err, col, ncol;
+	int	 attempt, rc, ok = 0;
+
+	if ((rc = dict_cf_domain_ok(&dm->common, dict, key)) <= 0)
+		return NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((conn = dict_mysql_conn(dict, dm)) == NULL)
+			break;
+		if (dict_cf_expand(dm->query, vstring_str(dm->query_fmt), key,
+		    key, dict_mysql_quote, conn) <= 0)
+			return NULL;
+		if (msg_verbose)
+			msg_info("%s: query: %s", dict->spec,
+			    vstring_str(dm->query));
+		dm->last_used = time(NULL);
+		if (mysql_real_query(conn, vstring_str(dm->query),
+		    (unsigned long)vstring_len(dm->query)) == 0
+		    && ((res = mysql_store_result(conn)) != NULL
+		    || mysql_field_count(conn) == 0)) {
+			ok = 1;
+			break;
+		}
+		err = mysql_errno(conn);
+		vstring_sprintf(dm->why, "%s: %s", dm->hosts->argv[dm->current],
+		    mysql_error(conn));
+		/*
+		 * Any failure drops the connection (a server that shut down
+		 * may answer "connection killed" first); a client-side error
+		 * (the server went away) is retried at once on a new one.
+		 */
+		mysql_close(dm->conn);
+		dm->conn = NULL;
+		if (err < 2000 && err != 1053 && err != 1927)
+			break;
+	}
+	if (!ok) {
+		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
+		    vstring_str(dm->why));
+		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
+		    vstring_str(dm->why));
+		return NULL;
+	}
+	dict_cf_result_start(&dm->common);
+	if (res == NULL)
+		return NULL;
+	ncol = mysql_num_fields(res);
+	while ((row = mysql_fetch_row(res)) != NULL)
+		for (col = 0; col < ncol; col++)
+			if (dict_cf_result_add(&dm->common, dict, key,
+			    row[col]) < 0) {
+				mysql_free_result(res);
+				return NULL;
+			}
+	mysql_free_result(res);
+	return dict_cf_result_end(&dm->common);
+}
+
+static void
+dict_mysql_close(DICT *dict)
+{
+	dict_mysql_free(dict->data);
+	dict->data = NULL;
+}
+
+const DICT_OPS dict_mysql_ops = {
+	"mysql", 1, dict_mysql_open, dict_mysql_get, NULL, NULL, NULL, NULL,
+	dict_mysql_close,
+};
+#else
+typedef int dict_mysql_unused;
+#endif
