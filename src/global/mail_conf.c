@@ -319,7 +319,7 @@ static const char *
 conf_value(const char *name)
 {
 	const CONF_PARAM *p;
-	VSTRING	*out, *why, *where;
+	VSTRING	*out, *why, *where, *path;
 	const char *raw;
 	char	*val;
 
@@ -344,12 +344,15 @@ conf_value(const char *name)
 	/* A single-valued parameter read from a file (myorigin = /etc/mailname). */
 	if (*vstring_str(out) == '/' && conf_file_param(name) &&
 	    (p = conf_param_find(name)) != NULL && p->type == CONF_STR) {
-		vstring_strcpy(why, vstring_str(out));
-		if (conf_file_first(vstring_str(why), out, why) < 0) {
+		/* The path in its own buffer: out and why are both written. */
+		path = vstring_alloc(64);
+		vstring_strcpy(path, vstring_str(out));
+		if (conf_file_first(vstring_str(path), out, why) < 0) {
 			where = vstring_alloc(64);
 			msg_fatal("%s: parameter %s: %s", conf_where(name, where), name,
 			    vstring_str(why));
 		}
+		vstring_free(path);
 	}
 	vstring_free(why);
 	val = vstring_export(out);
