@@ -29,8 +29,17 @@ fuzz_objs_smtpd = $(FUZZ_SMTPD_SRCS:%.c=$(1)/obj/smtpd/%.o)
 fuzz_objs_smtp = $(FUZZ_SMTP_SRCS:%.c=$(1)/obj/smtp/%.o)
 
 FUZZ_INC = -I$(FUZZ_SRC) -I$(TOP)/src/util -I$(TOP)/src/global -I$(TOP)/src/smtpd -I$(TOP)/src/smtp
-FUZZ_LIBS = $(SSL_LIBS) $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(DICT_LIBS) $(SYSLIBS)
-FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c
+# The libraries every program links and their compile flags, as
+# mk/rules.mk says (so a library added there for a new table type or
+# feature reaches the harnesses too).
+$(eval FUZZ_LIBS = $(shell sed -n 's/^LIBS = //p' $(TOP)/mk/rules.mk))
+$(eval FUZZ_LIB_CFLAGS = $(shell sed -n '/^CFLAGS = /,/-MMD/p' $(TOP)/mk/rules.mk | \
+	grep -o '$$([A-Z0-9_]*_CFLAGS)' | grep -v EXTRA_CFLAGS | tr '\n' ' '))
+# Every header (the harnesses see much of the tree), and smtpd.c, which
+# fuzz_smtpd.c includes; files under src/ are prerequisites only, never
+# compiled here.
+FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
+fuzz_srcs = $(filter-out $(TOP)/src/%,$(filter %.c %.o,$^))
 
 .PHONY: fuzz fuzz-build fuzz-replay
 
@@ -39,8 +48,8 @@ FZ_BUILD ?= $(BUILD)
 ifeq ($(FZ_SAN),1)
 FZ_SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
-FZ_CFLAGS = $(OPT) $(DEBUG) $(WARN) $(SYSDEFS) $(FUZZ_INC) $(SSL_CFLAGS) \
-	$(PCRE_CFLAGS) $(SASL_CFLAGS) $(FZ_SANFLAGS) $(EXTRA_CFLAGS)
+FZ_CFLAGS = $(OPT) $(DEBUG) $(WARN) $(SYSDEFS) $(FUZZ_INC) $(FUZZ_LIB_CFLAGS) \
+	$(FZ_SANFLAGS) $(EXTRA_CFLAGS)
 FZ_REPLAY = $(FUZZ_TARGETS:%=$(FZ_BUILD)/test/fuzz/fuzz_%_test)
 
 fuzz-replay: $(FZ_REPLAY)
@@ -48,11 +57,12 @@ fuzz-replay: $(FZ_REPLAY)
 $(FZ_BUILD)/test/fuzz/fuzz_%_test: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_SRC)/fuzz_replay.c $(FUZZ_DEPS) \
     $(FZ_BUILD)/lib/libglobal.a $(FZ_BUILD)/lib/libutil.a
 	@mkdir -p $(@D)
-	$(CC) $(FZ_CFLAGS) -DFUZZ_NAME='"$*"' -o $@ $(filter %.c %.o,$^) \
+	$(CC) $(FZ_CFLAGS) -DFUZZ_NAME='"$*"' -o $@ $(fuzz_srcs) \
 	    $(FZ_BUILD)/lib/libglobal.a $(FZ_BUILD)/lib/libutil.a $(FZ_SANFLAGS) $(EXTRA_LDFLAGS) $(FUZZ_LIBS)
 
-$(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD))
+$(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FZ_BUILD)/test/fuzz/fuzz_smtp_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
+$(FZ_BUILD)/test/fuzz/fuzz_smtp_body_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 
 # --- libFuzzer binaries ------------------------------------------------------
 FUZZ_WARN = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -72,12 +82,13 @@ fuzz-build:
 $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) \
     $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(OPT) -g $(FUZZ_WARN) $(SYSDEFS) $(FUZZ_INC) $(SSL_CFLAGS) $(PCRE_CFLAGS) \
-	    $(SASL_CFLAGS) $(FUZZ_SAN) -o $@ $(filter %.c %.o,$^) \
+	$(FUZZ_CC) $(OPT) -g $(FUZZ_WARN) $(SYSDEFS) $(FUZZ_INC) $(FUZZ_LIB_CFLAGS) \
+	    $(FUZZ_SAN) -o $@ $(fuzz_srcs) \
 	    $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a $(FUZZ_LIBS)
 
-$(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD))
+$(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
 $(FUZZ_BUILD)/bin/fuzz_smtp: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
+$(FUZZ_BUILD)/bin/fuzz_smtp_body: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
 
 # Run every target for FUZZ_TIME seconds; new inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/crash-T-*. Ends with one line per target.

@@ -539,23 +539,30 @@ conf_warn_unknowns(void)
 	htable_free(refs, NULL);
 }
 
-/* conf_parse_line - store one logical "name = value" line. */
-static void
-conf_parse_line(char *buf, int line)
+/*
+ * conf_parse_line - store one logical "name = value" line; -1 with the
+ * reason in err for a syntax error.
+ */
+static int
+conf_parse_line(char *buf, int line, VSTRING *err)
 {
 	char	*eq, *name, *value, *end;
 
-	if ((eq = strchr(buf, '=')) == NULL)
-		msg_fatal("%s, line %d: missing '=' after parameter name: "
-		    "\"%.100s\"", conf_file_path, line, buf);
+	if ((eq = strchr(buf, '=')) == NULL) {
+		vstring_sprintf(err, "%s, line %d: missing '=' after parameter "
+		    "name: \"%.100s\"", conf_file_path, line, buf);
+		return -1;
+	}
 	*eq = 0;
 	name = buf;
 	for (end = eq; end > name && isspace((unsigned char)end[-1]); end--)
 		;
 	*end = 0;
-	if (!conf_valid_name(name))
-		msg_fatal("%s, line %d: bad parameter name \"%.100s\"",
+	if (!conf_valid_name(name)) {
+		vstring_sprintf(err, "%s, line %d: bad parameter name \"%.100s\"",
 		    conf_file_path, line, name);
+		return -1;
+	}
 	for (value = eq + 1; isspace((unsigned char)*value); value++)
 		;
 	for (end = value + strlen(value);
@@ -563,32 +570,41 @@ conf_parse_line(char *buf, int line)
 		;
 	*end = 0;
 	conf_entry_set(conf_file, name, value, line);
+	return 0;
 }
 
-/* conf_parse_stream - split main.cf into logical lines. */
-static void
-conf_parse_stream(FILE *fp)
+/*
+ * conf_parse_stream - split main.cf into logical lines. A syntax error
+ * returns -1 with the reason in err, after releasing what it holds: the
+ * caller closes the file before the fatal error.
+ */
+static int
+conf_parse_stream(FILE *fp, VSTRING *err)
 {
 	VSTRING	*logical = vstring_alloc(256);
 	char	*buf = NULL, *cp;
 	size_t	 bufsize = 0, len;
 	ssize_t	 n;
-	int	 lineno = 0, start = 0;
+	int	 lineno = 0, start = 0, ret = -1;
 
 	while ((n = getline(&buf, &bufsize, fp)) >= 0) {
 		lineno++;
 		len = n;
 		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			buf[--len] = 0;
-		if (memchr(buf, 0, len) != NULL)
-			msg_fatal("%s, line %d: null byte", conf_file_path, lineno);
+		if (memchr(buf, 0, len) != NULL) {
+			vstring_sprintf(err, "%s, line %d: null byte",
+			    conf_file_path, lineno);
+			goto out;
+		}
 		for (cp = buf; isspace((unsigned char)*cp); cp++)
 			;
 		if (*cp == 0 || *cp == '#')
 			continue;
 		if (cp == buf) {
-			if (start)
-				conf_parse_line(vstring_str(logical), start);
+			if (start && conf_parse_line(vstring_str(logical), start,
+			    err) < 0)
+				goto out;
 			vstring_strcpy(logical, buf);
 			start = lineno;
 			continue;
@@ -598,18 +614,26 @@ conf_parse_stream(FILE *fp)
 			    "ignored", conf_file_path, lineno);
 			continue;
 		}
-		if (vstring_len(logical) + len > CONF_LINE_MAX)
-			msg_fatal("%s, line %d: logical line longer than %d bytes",
-			    conf_file_path, start, CONF_LINE_MAX);
+		if (vstring_len(logical) + len > CONF_LINE_MAX) {
+			vstring_sprintf(err, "%s, line %d: logical line longer "
+			    "than %d bytes", conf_file_path, start, CONF_LINE_MAX);
+			goto out;
+		}
 		vstring_addch(logical, ' ');
 		vstring_strcat(logical, cp);
 	}
-	if (ferror(fp))
-		msg_fatal("read %s: %m", conf_file_path);
-	if (start)
-		conf_parse_line(vstring_str(logical), start);
+	if (ferror(fp)) {
+		vstring_sprintf(err, "read %s: %s", conf_file_path,
+		    strerror(errno));
+		goto out;
+	}
+	if (start && conf_parse_line(vstring_str(logical), start, err) < 0)
+		goto out;
+	ret = 0;
+out:
 	free(buf);
 	vstring_free(logical);
+	return ret;
 }
 
 static void
@@ -647,6 +671,8 @@ void
 mail_conf_read_flags(const char *config_dir, int flags)
 {
 	FILE	*fp;
+	VSTRING	*err;
+	char	 text[4096];
 
 	conf_reset();
 	dict_proxy_socket_hook(mail_conf_proxy_socket);
@@ -670,7 +696,14 @@ mail_conf_read_flags(const char *config_dir, int flags)
 			return;
 		msg_fatal("open %s: %m", conf_file_path);
 	}
-	conf_parse_stream(fp);
+	err = vstring_alloc(100);
+	if (conf_parse_stream(fp, err) < 0) {
+		fclose(fp);
+		snprintf(text, sizeof(text), "%s", vstring_str(err));
+		vstring_free(err);
+		msg_fatal("%s", text);
+	}
+	vstring_free(err);
 	fclose(fp);
 	if (conf_warn_unknown)
 		conf_warn_unknowns();

@@ -531,7 +531,11 @@ master_ent_load(const char *path, VSTRING *why)
 	return table;
 }
 
-/* master_ent_quote - an argument as master.cf needs it written. */
+/*
+ * master_ent_quote - an argument as master.cf needs it written: in braces
+ * when it is empty, holds white space, starts with a brace, or would read
+ * back as a "-o" override (a brace inside a word is plain text).
+ */
 static void
 master_ent_quote(VSTRING *out, const char *arg)
 {
@@ -544,7 +548,7 @@ master_ent_quote(VSTRING *out, const char *arg)
 	for (cp = arg; *cp; cp++)
 		if (isspace((unsigned char)*cp))
 			break;
-	if (*arg && *arg != '{' && *cp == 0)
+	if (*arg && *cp == 0 && *arg != '{' && strncmp(arg, "-o", 2) != 0)
 		vstring_strcat(out, arg);
 	else
 		vstring_sprintf_append(out, "{ %s }", arg);
@@ -557,14 +561,15 @@ master_ent_format(const MASTER_ENT *ent)
 	const char *eq;
 	size_t	i;
 
-	vstring_sprintf(out, "%-10s %-5s %-7s %-7s %-7s %-7s %-7s %s",
+	vstring_sprintf(out, "%-10s %-5s %-7s %-7s %-7s %-7s %-7s ",
 	    ent->columns[0], ent->columns[1], ent->columns[2],
 	    ent->columns[3], ent->columns[4], ent->columns[5],
-	    ent->columns[6], ent->command);
+	    ent->columns[6]);
+	master_ent_quote(out, ent->command);
 	for (i = 0; i < ent->overrides->argc; i++) {
 		vstring_strcat(out, " -o ");
 		eq = strchr(ent->overrides->argv[i], '=');
-		if (strpbrk(eq + 1, " \t{}") != NULL)
+		if (strpbrk(eq + 1, " \t\r\n\v\f{}") != NULL)
 			vstring_sprintf_append(out, "{ %.*s = %s }",
 			    (int)(eq - ent->overrides->argv[i]),
 			    ent->overrides->argv[i], eq + 1);

@@ -209,6 +209,7 @@ int	 smtp_addr_is_mine(const SMTP_ADDR *);
 /* smtp_session.c */
 SMTP_SESS *smtp_sess_open(SMTP_ADDR *, const char *, const char *, VSTRING *,
 	    char *);
+SMTP_SESS *smtp_sess_new(int, SMTP_ADDR *, const char *);
 void	 smtp_sess_close(SMTP_SESS *, int);
 int	 smtp_cmd(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);
 int	 smtp_send(SMTP_SESS *, long, const char *, ...) PRINTFLIKE(3, 4);

@@ -189,10 +189,10 @@ smtp_mime_boundary(VSTRING *buf, const char *v)
 			continue;
 		for (p += 8; isspace((unsigned char)*p); p++)
 			;
-		if (*p++ != '=')
+		if (*p != '=')		/* not past the end of v */
 			continue;
-		while (isspace((unsigned char)*p))
-			p++;
+		for (p++; isspace((unsigned char)*p); p++)
+			;
 		if (*p == '"') {
 			for (p++; *p && *p != '"'; p++)
 				vstring_addch(buf, *p == '\\' && p[1] ? *++p : *p);

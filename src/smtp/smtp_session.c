@@ -6,6 +6,7 @@
  *
  *	SMTP_SESS *smtp_sess_open(SMTP_ADDR *addr, const char *dest,
  *	    VSTRING *why, char *dsn);
+ *	SMTP_SESS *smtp_sess_new(int fd, SMTP_ADDR *addr, const char *dest);
  *	void smtp_sess_close(SMTP_SESS *sess, int quit);
  *	int smtp_send(SMTP_SESS *sess, long timeout, const char *fmt, ...);
  *	int smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...);
@@ -35,6 +36,10 @@
  *	debug_peer_list msg_verbose is raised by debug_peer_level;
  *	with smtp_transcript_log (ZMailer's -l) every command and reply line
  *	is appended to that file, each line prefixed with the process id.
+ *
+ *	smtp_sess_new() makes the session state around a connected
+ *	descriptor, before the greeting (smtp_sess_open() uses it; so does
+ *	the fuzz harness tests/fuzz/fuzz_smtp.c, on a stream with no network).
  *
  *	smtp_sess_say() formats "host h[a] said: reply (in reply to CMD
  *	command)" into why. smtp_sess_close() sends QUIT when asked and the
@@ -330,7 +335,7 @@ smtp_sess_say(SMTP_SESS *sess, VSTRING *why, const char *cmd)
 
 /* smtp_sess_new - a session around a connected socket */
 
-static SMTP_SESS *
+SMTP_SESS *
 smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 {
 	SMTP_SESS *sess = mycalloc(1, sizeof(*sess));

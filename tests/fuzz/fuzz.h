@@ -37,8 +37,11 @@ int	 fuzz_write_file(const char *, const void *, size_t);
  * fuzz_stream(data, len, out): a read/write stream with no network:
  * reads return data (in pieces of at most chunk bytes when chunk > 0),
  * then end of file; writes are appended to out (null: dropped). At most
- * four such streams may be open at once.
+ * four such streams may be open at once. fuzz_stream_attach() does the
+ * same to a stream the code under test made itself.
  */
 VSTREAM	*fuzz_stream(const uint8_t *, size_t, size_t chunk, VSTRING *out);
+int	 fuzz_devnull(void);			/* a descriptor for such streams */
+void	 fuzz_stream_attach(VSTREAM *, const uint8_t *, size_t, size_t, VSTRING *);
 
 #endif

@@ -6,10 +6,13 @@
  *	fatal error, caught), every parameter is validated as postern check
  *	does, and every name the file sets is expanded ($name, ${name?x},
  *	${name:x}; loops must be reported, not followed) and split as a list.
+ *	A fatal error must not leave a descriptor open (the reader closes
+ *	main.cf first).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mail_conf.h"
 #include "mymalloc.h"
@@ -64,8 +67,14 @@ fuzz_conf_names(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
+	int	 lowest, fd;
+
 	if (fuzz_write_file(vstring_str(path), data, len) < 0)
 		abort();
+	/* A fatal syntax error must not leave main.cf open behind it. */
+	if ((lowest = dup(0)) < 0)
+		abort();
+	close(lowest);
 	FUZZ_ARM();
 	if (setjmp(fuzz_jmp) == 0) {
 		mail_conf_read(fuzz_tmpdir());
@@ -74,5 +83,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		fuzz_conf_names();
 	}
 	FUZZ_END();
+	if ((fd = dup(0)) != lowest) {
+		fprintf(stderr, "fuzz_mail_conf: descriptor %d left open\n", lowest);
+		abort();
+	}
+	close(fd);
 	return 0;
 }

@@ -44,10 +44,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Does an argument or override hold a brace other than a leading "{"? */
+/* Does the command, an argument or an override hold a brace? */
 static int
 fuzz_master_braces(const MASTER_ENT *ent)
 {
+	if (strpbrk(ent->command, "{}") != NULL)
+		return 1;
 	for (size_t i = 0; i < ent->args->argc; i++)
 		if (strpbrk(ent->args->argv[i], "{}") != NULL)
 			return 1;

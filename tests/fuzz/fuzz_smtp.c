@@ -6,8 +6,8 @@
  *	The input is what a server sends: the greeting, the EHLO/LHLO reply
  *	(keywords, SIZE, XFORWARD attributes), the replies to XFORWARD,
  *	MAIL, RCPT, DATA and after the content, and to QUIT. The client's
- *	own code (smtp_resp, smtp_helo, smtp_xfer, smtp_sess_close) talks
- *	over a stream with no network; the message comes from real queue
+ *	own code (smtp_sess_new, smtp_resp, smtp_helo, smtp_xfer,
+ *	smtp_sess_close) talks over a stream with no network; the message comes from real queue
  *	files made at start-up (one 7-bit, one 8-bit MIME message).
  *	A second transaction runs on the same session when the first left
  *	it usable, as with a cached connection.
@@ -116,27 +116,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What smtp_sess_new() makes after a connect, around our stream. */
+/* The session smtp_sess_open() makes after a connect, on our stream. */
 static SMTP_SESS *
-fuzz_smtp_sess(VSTREAM *stream)
+fuzz_smtp_sess(const uint8_t *data, size_t len, size_t chunk)
 {
-	SMTP_SESS *sess = mycalloc(1, sizeof(*sess));
+	SMTP_ADDR addr;
+	SMTP_SESS *sess;
 
-	sess->stream = stream;
-	sess->dest = mystrdup("example.com");
-	sess->host = mystrdup("mx.example.com");
-	snprintf(sess->addr, sizeof(sess->addr), "192.0.2.25");
-	sess->port = 25;
-	sess->relay = vstring_alloc(100);
-	sess->namaddr = vstring_alloc(100);
-	vstring_sprintf(sess->namaddr, "%s[%s]", sess->host, sess->addr);
-	vstring_sprintf(sess->relay, "%s:%d", vstring_str(sess->namaddr), sess->port);
-	sess->lmtp = smtp_cf.lmtp;
-	sess->line = vstring_alloc(512);
-	sess->resp.text = vstring_alloc(512);
-	sess->resp.first = vstring_alloc(512);
-	sess->resp.lines = argv_alloc(8);
-	sess->greeting = vstring_alloc(100);
+	memset(&addr, 0, sizeof(addr));
+	addr.host = (char *)"mx.example.com";
+	snprintf(addr.addr, sizeof(addr.addr), "192.0.2.25");
+	addr.sa.ss_family = AF_INET;
+	addr.port = 25;
+	sess = smtp_sess_new(fuzz_devnull(), &addr, "example.com");
+	fuzz_stream_attach(sess->stream, data, len, chunk, to_server);
 	return sess;
 }
 
@@ -235,7 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	SMTP_SESS *sess;
 	SMTP_REQ req;
-	VSTREAM	*server, *client;
+	VSTREAM	*client;
 	VSTRING	*why;
 	char	 dsn[16];
 	int	 v, n;
@@ -250,10 +243,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	smtp_cf.never_ehlo = (v >> 7) & 1;
 	vstring_reset(to_server);
 	vstring_reset(to_qmgr);
-	server = fuzz_stream(data + 1, len - 1, (v & 0x20) ? 3 : 0, to_server);
+	sess = fuzz_smtp_sess(data + 1, len - 1, (v & 0x20) ? 3 : 0);
 	client = fuzz_stream(NULL, 0, 0, to_qmgr);
 	why = vstring_alloc(100);
-	sess = fuzz_smtp_sess(server);
 	fuzz_smtp_req(&req, client, fuzz_msg[(v >> 1) & 1], (v >> 3) & 1);
 	req.final_server = (v >> 4) & 1;
 

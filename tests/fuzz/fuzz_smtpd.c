@@ -82,6 +82,7 @@ static const char fuzz_main_cf[] =
 "smtpd_recipient_limit = 30\n"
 "smtpd_junk_command_limit = 30\n"
 "smtpd_peername_lookup = no\n"
+"local_header_rewrite_clients = permit_mynetworks\n"
 "message_size_limit = 65536\n"
 "header_size_limit = 2048\n"
 "line_length_limit = 1000\n"

@@ -10,6 +10,9 @@
  *	int fuzz_write_file(const char *path, const void *data, size_t len);
  *	VSTREAM *fuzz_stream(const uint8_t *data, size_t len, size_t chunk,
  *	    VSTRING *out);
+ *	void fuzz_stream_attach(VSTREAM *stream, const uint8_t *data,
+ *	    size_t len, size_t chunk, VSTRING *out);
+ *	int fuzz_devnull(void);
  * DESCRIPTION
  *	fuzz_init() sets up a harness process: log lines are formatted but
  *	written nowhere (a fuzzer runs millions of inputs), msg_fatal()
@@ -24,6 +27,9 @@
  *	fuzz_stream() returns a VSTREAM over /dev/null whose I/O hooks
  *	(vstream_set_io) read from the input and collect what is written:
  *	the code under test runs unchanged, with no network.
+ *	fuzz_stream_attach() puts the same hooks on an existing stream;
+ *	fuzz_devnull() opens /dev/null for the descriptor such streams
+ *	need.
  * DIAGNOSTICS
  *	Setup failures abort: a harness that cannot run must not pass.
  */
@@ -176,25 +182,40 @@ fuzz_write(int fd, void *buf, size_t len, int timeout, void *ctx)
  */
 #define FUZZ_STREAMS	4
 
-VSTREAM *
-fuzz_stream(const uint8_t *data, size_t len, size_t chunk, VSTRING *out)
+void
+fuzz_stream_attach(VSTREAM *sp, const uint8_t *data, size_t len, size_t chunk,
+    VSTRING *out)
 {
 	static FUZZ_IO ios[FUZZ_STREAMS];
 	static unsigned next;
 	FUZZ_IO	*io = &ios[next++ % FUZZ_STREAMS];
+
+	io->data = data;
+	io->len = len;
+	io->pos = 0;
+	io->chunk = chunk;
+	io->out = out;
+	vstream_set_io(sp, fuzz_read, fuzz_write, io);
+}
+
+VSTREAM *
+fuzz_stream(const uint8_t *data, size_t len, size_t chunk, VSTRING *out)
+{
 	VSTREAM	*sp;
+
+	sp = vstream_fdopen(fuzz_devnull(), VSTREAM_FLAG_RW);
+	fuzz_stream_attach(sp, data, len, chunk, out);
+	return sp;
+}
+
+int
+fuzz_devnull(void)
+{
 	int	 fd;
 
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
 		perror("/dev/null");
 		abort();
 	}
-	io->data = data;
-	io->len = len;
-	io->pos = 0;
-	io->chunk = chunk;
-	io->out = out;
-	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_io(sp, fuzz_read, fuzz_write, io);
-	return sp;
+	return fd;
 }
