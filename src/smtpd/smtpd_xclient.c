@@ -104,10 +104,8 @@ smtpd_xclient_cmd(SMTPD_STATE *state, const char *args)
 {
 	char	*val[XC_COUNT] = {0};
 	int	 set[XC_COUNT] = {0};
-	ARGV	*words;
-	VSTRING	*dec, *canon;
-	char	*eq;
-	int	 i, r = 0;
+	VSTRING	*namaddr;
+	int	 i;
 
 	if (!smtpd_xclient_allowed(state)) {
 		smtpd_chat_reply(state, "550 5.7.0 Error: insufficient authorization");
@@ -117,94 +115,44 @@ smtpd_xclient_cmd(SMTPD_STATE *state, const char *args)
 		smtpd_chat_reply(state, "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
-	words = argv_split(args, " \t");
-	if (words->argc == 0) {
-		argv_free(words);
-		smtpd_chat_reply(state, "501 5.5.4 Syntax: XCLIENT attribute=value...");
+	if (smtpd_xattr_parse(state, "XCLIENT", args, xc_names, XC_COUNT,
+	    smtpd_xclient_value, val, set) < 0)
 		return -1;
+	/* The new client; what the old one had negotiated is gone. */
+	smtpd_proto_reset(state);
+	if (set[XC_NAME])
+		snprintf(state->name, sizeof(state->name), "%s",
+		    val[XC_NAME] ? val[XC_NAME] : "unknown");
+	if (set[XC_ADDR] && val[XC_ADDR]) {
+		snprintf(state->addr, sizeof(state->addr), "%s", val[XC_ADDR]);
+		state->family = strchr(val[XC_ADDR], ':') ? AF_INET6 : AF_INET;
 	}
-	dec = vstring_alloc(64);
-	canon = vstring_alloc(64);
-	for (size_t w = 0; r == 0 && w < words->argc; w++) {
-		if ((eq = strchr(words->argv[w], '=')) == NULL) {
-			smtpd_chat_reply(state, "501 5.5.4 Error: missing '=' after "
-			    "attribute name");
-			r = -1;
-			break;
-		}
-		*eq++ = 0;
-		for (i = 0; i < XC_COUNT; i++)
-			if (strcasecmp(words->argv[w], xc_names[i]) == 0)
-				break;
-		if (i == XC_COUNT) {
-			smtpd_chat_reply(state, "501 5.5.4 Bad XCLIENT attribute "
-			    "name: %.100s", words->argv[w]);
-			r = -1;
-			break;
-		}
-		if (xtext_decode(dec, eq) < 0) {
-			r = -1;
-		} else if (strcmp(vstring_str(dec), "[UNAVAILABLE]") == 0 ||
-		    strcmp(vstring_str(dec), "[TEMPUNAVAIL]") == 0) {
-			myfree(val[i]);
-			val[i] = NULL;
-			set[i] = 1;
-			continue;
-		} else {
-			r = smtpd_xclient_value(i, vstring_str(dec), canon);
-		}
-		if (r < 0) {
-			smtpd_chat_reply(state, "501 5.5.4 Bad %s syntax: %.100s",
-			    xc_names[i], eq);
-			break;
-		}
-		myfree(val[i]);
-		val[i] = mystrdup(vstring_str(canon));
-		set[i] = 1;
+	if (set[XC_PORT] && val[XC_PORT])
+		state->port = atoi(val[XC_PORT]);
+	if (set[XC_PROTO] && val[XC_PROTO])
+		state->protocol = strcasecmp(val[XC_PROTO], "ESMTP") == 0 ?
+		    "ESMTP" : "SMTP";
+	myfree(state->helo);
+	state->helo = set[XC_HELO] && val[XC_HELO] ? mystrdup(val[XC_HELO]) : NULL;
+	state->ehlo = 0;
+	if (set[XC_LOGIN]) {
+		myfree(state->sasl_username);
+		myfree(state->sasl_method);
+		state->sasl_username = val[XC_LOGIN] ? mystrdup(val[XC_LOGIN]) : NULL;
+		state->sasl_method = val[XC_LOGIN] ? mystrdup("XCLIENT") : NULL;
 	}
-	vstring_free(dec);
-	argv_free(words);
-	if (r == 0) {
-		/* The new client; what the old one had negotiated is gone. */
-		smtpd_proto_reset(state);
-		if (set[XC_NAME])
-			snprintf(state->name, sizeof(state->name), "%s",
-			    val[XC_NAME] ? val[XC_NAME] : "unknown");
-		if (set[XC_ADDR] && val[XC_ADDR]) {
-			snprintf(state->addr, sizeof(state->addr), "%s", val[XC_ADDR]);
-			state->family = strchr(val[XC_ADDR], ':') ? AF_INET6 : AF_INET;
-		}
-		if (set[XC_PORT] && val[XC_PORT])
-			state->port = atoi(val[XC_PORT]);
-		if (set[XC_PROTO] && val[XC_PROTO])
-			state->protocol = strcasecmp(val[XC_PROTO], "ESMTP") == 0 ?
-			    "ESMTP" : "SMTP";
-		myfree(state->helo);
-		state->helo = set[XC_HELO] && val[XC_HELO] ?
-		    mystrdup(val[XC_HELO]) : NULL;
-		state->ehlo = 0;
-		if (set[XC_LOGIN]) {
-			myfree(state->sasl_username);
-			myfree(state->sasl_method);
-			state->sasl_username = val[XC_LOGIN] ?
-			    mystrdup(val[XC_LOGIN]) : NULL;
-			state->sasl_method = val[XC_LOGIN] ? mystrdup("XCLIENT") : NULL;
-		}
-		vstring_sprintf(canon, "%s[%s]", state->name, state->addr);
-		myfree(state->namaddr);
-		state->namaddr = vstring_export(canon);
-		canon = NULL;
-		state->is_mynet = -1;
-		state->sender_checked = 0;
-		state->rewrite_hdrs = smtpd_rewrite_clients(state);
-		state->bare_nl = addr_match_client(state->conf->bare_nl_excl,
-		    state->addr, state->name) > 0 ? SMTPD_BARE_NL_NO :
-		    state->conf->bare_nl;
-		smtpd_chat_reply(state, "220 %s", state->conf->banner);
-	}
-	if (canon)
-		vstring_free(canon);
+	namaddr = vstring_alloc(64);
+	vstring_sprintf(namaddr, "%s[%s]", state->name, state->addr);
+	myfree(state->namaddr);
+	state->namaddr = vstring_export(namaddr);
+	state->is_mynet = -1;
+	state->sender_checked = 0;
+	state->rewrite_hdrs = smtpd_rewrite_clients(state);
+	state->bare_nl = addr_match_client(state->conf->bare_nl_excl,
+	    state->addr, state->name) > 0 ? SMTPD_BARE_NL_NO :
+	    state->conf->bare_nl;
 	for (i = 0; i < XC_COUNT; i++)
 		myfree(val[i]);
-	return r;
+	smtpd_chat_reply(state, "220 %s", state->conf->banner);
+	return 0;
 }

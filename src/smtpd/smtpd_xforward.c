@@ -14,6 +14,11 @@
  *	const char *smtpd_client_helo(const SMTPD_STATE *state);
  *	const char *smtpd_client_protocol(const SMTPD_STATE *state);
  *	const char *smtpd_client_namaddr(SMTPD_STATE *state);
+ *
+ *	int smtpd_xattr_parse(SMTPD_STATE *state, const char *cmd,
+ *	    const char *args, const char *const *names, int count,
+ *	    int (*valid)(int, const char *, VSTRING *), char **vals,
+ *	    int *set);
  * DESCRIPTION
  *	Postfix's XFORWARD extension: a content filter that hands mail back
  *	to Postern (the amavis pattern) tells the receiving smtpd who the
@@ -38,6 +43,14 @@
  *	REMOTE. The attributes hold for the next transaction only:
  *	smtpd_xforward_reset() forgets them after it (end of DATA, RSET,
  *	HELO/EHLO), as Postfix does.
+ *
+ *	smtpd_xattr_parse() reads the "name=value ..." arguments of XFORWARD
+ *	and XCLIENT (cmd names the command in replies): each name one of
+ *	names[count], each value xtext-decoded and checked by valid(i,
+ *	value, out), which leaves the form to keep in out; "[UNAVAILABLE]"
+ *	and "[TEMPUNAVAIL]" give a null value. set[i] says that attribute i
+ *	was given, vals[i] holds its value (mymalloc'ed, or null). On an
+ *	error nothing is kept and the 501 reply is sent.
  *
  *	The smtpd_client_*() accessors return the forwarded value when there
  *	is one, else the connection's own; smtpd_client_namaddr() formats
@@ -82,33 +95,94 @@ smtpd_xforward_reset(SMTPD_STATE *state)
 	state->xf_namaddr = NULL;
 }
 
-/* Is value fit for attribute i? (Already xtext-decoded.) */
+/*
+ * Is value (xtext-decoded) fit for attribute i? Its form to keep in out
+ * (an "IPV6:" prefix dropped).
+ */
 static int
-smtpd_xforward_valid(int i, const char *value)
+smtpd_xforward_valid(int i, const char *value, VSTRING *out)
 {
 	const char *cp;
 
-	if (strlen(value) > XF_MAX)
-		return 0;
+	if (i == SMTPD_XF_ADDR && strncasecmp(value, "IPV6:", 5) == 0)
+		value += 5;
+	vstring_strcpy(out, value);
+	if (strlen(value) > XF_MAX || *value == 0)
+		return -1;
 	for (cp = value; *cp; cp++)
 		if ((unsigned char)*cp <= ' ' || *cp == 0x7f ||
 		    (i == SMTPD_XF_ADDR && !isxdigit((unsigned char)*cp) &&
-		    !strchr(".:IPVipv6", *cp)) ||
+		    !strchr(".:", *cp)) ||
 		    (i == SMTPD_XF_PORT && !isdigit((unsigned char)*cp)))
-			return 0;
+			return -1;
 	if (i == SMTPD_XF_SOURCE)
 		return strcasecmp(value, "LOCAL") == 0 ||
-		    strcasecmp(value, "REMOTE") == 0;
-	return 1;
+		    strcasecmp(value, "REMOTE") == 0 ? 0 : -1;
+	return 0;
+}
+
+int
+smtpd_xattr_parse(SMTPD_STATE *state, const char *cmd, const char *args,
+    const char *const *names, int count,
+    int (*valid)(int, const char *, VSTRING *), char **vals, int *set)
+{
+	ARGV	*words = argv_split(args, " \t");
+	VSTRING	*dec = vstring_alloc(64), *canon = vstring_alloc(64);
+	char	*eq;
+	int	 i, r = 0;
+
+	if (words->argc == 0) {
+		smtpd_chat_reply(state, "501 5.5.4 Syntax: %s attribute=value...",
+		    cmd);
+		r = -1;
+	}
+	for (size_t w = 0; r == 0 && w < words->argc; w++) {
+		if ((eq = strchr(words->argv[w], '=')) == NULL) {
+			smtpd_chat_reply(state, "501 5.5.4 Error: missing '=' after "
+			    "attribute name");
+			r = -1;
+			break;
+		}
+		*eq++ = 0;
+		for (i = 0; i < count; i++)
+			if (strcasecmp(words->argv[w], names[i]) == 0)
+				break;
+		if (i == count) {
+			smtpd_chat_reply(state, "501 5.5.4 Bad %s attribute name: "
+			    "%.100s", cmd, words->argv[w]);
+			r = -1;
+			break;
+		}
+		if (xtext_decode(dec, eq) < 0 ||
+		    (strcmp(vstring_str(dec), "[UNAVAILABLE]") != 0 &&
+		    strcmp(vstring_str(dec), "[TEMPUNAVAIL]") != 0 &&
+		    valid(i, vstring_str(dec), canon) < 0)) {
+			smtpd_chat_reply(state, "501 5.5.4 Bad %s syntax: %.100s",
+			    names[i], eq);
+			r = -1;
+			break;
+		}
+		myfree(vals[i]);
+		vals[i] = vstring_str(dec)[0] == '[' ? NULL :
+		    mystrdup(vstring_str(canon));
+		set[i] = 1;
+	}
+	vstring_free(dec);
+	vstring_free(canon);
+	argv_free(words);
+	if (r < 0)
+		for (i = 0; i < count; i++) {
+			myfree(vals[i]);
+			vals[i] = NULL;
+		}
+	return r;
 }
 
 int
 smtpd_xforward_cmd(SMTPD_STATE *state, const char *args)
 {
-	ARGV	*words;
-	VSTRING	*val;
-	char	*eq;
-	int	 i, r = 0;
+	char	*vals[SMTPD_XF_COUNT] = {0};
+	int	 set[SMTPD_XF_COUNT] = {0};
 
 	if (!smtpd_xforward_allowed(state)) {
 		smtpd_chat_reply(state, "550 5.7.0 Error: insufficient authorization");
@@ -118,58 +192,20 @@ smtpd_xforward_cmd(SMTPD_STATE *state, const char *args)
 		smtpd_chat_reply(state, "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
-	words = argv_split(args, " \t");
-	if (words->argc == 0) {
-		argv_free(words);
-		smtpd_chat_reply(state, "501 5.5.4 Syntax: XFORWARD attribute=value...");
+	if (smtpd_xattr_parse(state, "XFORWARD", args, xf_names, SMTPD_XF_COUNT,
+	    smtpd_xforward_valid, vals, set) < 0)
 		return -1;
-	}
-	val = vstring_alloc(64);
-	for (size_t w = 0; r == 0 && w < words->argc; w++) {
-		if ((eq = strchr(words->argv[w], '=')) == NULL) {
-			smtpd_chat_reply(state, "501 5.5.4 Error: missing '=' after "
-			    "attribute name");
-			r = -1;
-			break;
-		}
-		*eq++ = 0;
-		for (i = 0; i < SMTPD_XF_COUNT; i++)
-			if (strcasecmp(words->argv[w], xf_names[i]) == 0)
-				break;
-		if (i == SMTPD_XF_COUNT) {
-			smtpd_chat_reply(state, "501 5.5.4 Bad XFORWARD attribute "
-			    "name: %.100s", words->argv[w]);
-			r = -1;
-			break;
-		}
-		if (xtext_decode(val, eq) < 0 ||
-		    (strcmp(vstring_str(val), "[UNAVAILABLE]") != 0 &&
-		    strcmp(vstring_str(val), "[TEMPUNAVAIL]") != 0 &&
-		    !smtpd_xforward_valid(i, vstring_str(val)))) {
-			smtpd_chat_reply(state, "501 5.5.4 Bad %s syntax: %.100s",
-			    xf_names[i], eq);
-			r = -1;
-			break;
-		}
+	for (int i = 0; i < SMTPD_XF_COUNT; i++) {
+		if (!set[i])
+			continue;
 		myfree(state->xf[i]);
-		state->xf[i] = NULL;
-		if (vstring_str(val)[0] != '[')	/* not [UNAVAILABLE] */
-			state->xf[i] = mystrdup(vstring_str(val));
-		else if (i == SMTPD_XF_NAME)
-			state->xf[i] = mystrdup("unknown");
-		/* The "IPV6:" form of ADDR is the Received: header's business. */
-		if (i == SMTPD_XF_ADDR && state->xf[i] &&
-		    strncasecmp(state->xf[i], "IPV6:", 5) == 0)
-			memmove(state->xf[i], state->xf[i] + 5,
-			    strlen(state->xf[i] + 5) + 1);
+		state->xf[i] = vals[i] ? vals[i] :
+		    i == SMTPD_XF_NAME ? mystrdup("unknown") : NULL;
 	}
-	vstring_free(val);
-	argv_free(words);
 	myfree(state->xf_namaddr);
 	state->xf_namaddr = NULL;
-	if (r == 0)
-		smtpd_chat_reply(state, "250 2.0.0 Ok");
-	return r;
+	smtpd_chat_reply(state, "250 2.0.0 Ok");
+	return 0;
 }
 
 const char *
