@@ -103,6 +103,23 @@ def test_8bit_downgrade_through_instance(make_instance):
         assert msg.get_content().rstrip() == "na\u00efve caf\u00e9"
 
 
+def test_lmtp_unix_path_keeps_its_case(make_instance, tmp_path):
+    """A UNIX-domain socket nexthop is a path: its case is kept (host names
+    fold, paths do not)."""
+    sockdir = tmp_path / "Mixed.Case"
+    sockdir.mkdir()
+    os.chmod(str(sockdir), 0o755)
+    path = os.path.join(str(sockdir), "LMTP.sock")
+    with FakeServer(unix_path=path, lmtp=True) as srv:
+        srv.reply_lmtp = lambda r: "250 2.0.0 delivered"
+        inst = make_instance(main_cf_extra={
+            "transport_maps": "inline:{x.test=lmtp:unix:%s}" % path})
+        inst.start()
+        with inst.smtp() as s:
+            s.sendmail("a@client.test", ["good@x.test"], b"Subject: l\r\n\r\nb\r\n")
+        inst.wait_log(r"to=<good@x\.test>.*status=sent", timeout=20)
+
+
 def test_lmtp_unix_through_instance(make_instance, tmp_path):
     path = os.path.join(str(tmp_path), "lmtp.sock")
     with FakeServer(unix_path=path, lmtp=True) as srv:

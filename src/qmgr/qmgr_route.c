@@ -59,6 +59,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr_parse.h"
 #include "dict.h"
@@ -366,7 +367,10 @@ route_finish(QMGR_ROUTE *route, const char *domain, int remote)
 	if (vstring_len(route->nexthop) == 0)
 		vstring_strcpy(route->nexthop, remote && *route_conf.relayhost ?
 		    route_conf.relayhost : *domain ? domain : "localhost");
-	vstring_lower(route->nexthop);
+	/* Host names fold; a UNIX-domain socket path ("unix:/Path") does not. */
+	if (strncasecmp(vstring_str(route->nexthop), "unix:", 5) != 0 &&
+	    vstring_str(route->nexthop)[0] != '/')
+		vstring_lower(route->nexthop);
 	route->action = QMGR_ROUTE_DELIVER;
 	return route->action;
 }
