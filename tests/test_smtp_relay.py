@@ -103,6 +103,27 @@ def test_8bit_downgrade_through_instance(make_instance):
         assert msg.get_content().rstrip() == "na\u00efve caf\u00e9"
 
 
+def test_sender_dependent_relayhost(make_instance, sink):
+    """sender_dependent_relayhost_maps: mail from @special.test goes to its
+    own smarthost, other mail to relayhost."""
+    other = FakeServer(addr=random_loopback()).start()
+    try:
+        inst = relay_instance(make_instance, sink.nexthop,
+                              sender_dependent_relayhost_maps=
+                              "inline:{@special.test=%s}" % other.nexthop)
+        with inst.smtp() as s:
+            s.sendmail("a@special.test", ["b@x.test"], b"Subject: s\r\n\r\nspecial\r\n")
+            s.sendmail("a@plain.test", ["c@x.test"], b"Subject: p\r\n\r\nplain\r\n")
+        got = other.wait_messages(1, timeout=20)
+        assert "b@x.test" in got[0].rcpts[0]
+        got = sink.wait_messages(1, timeout=20)
+        assert "c@x.test" in got[0].rcpts[0]
+        inst.wait_log(r"to=<c@x\.test>.*status=sent", timeout=20)
+        assert len(other.messages) == 1 and len(sink.messages) == 1
+    finally:
+        other.stop()
+
+
 def test_lmtp_unix_path_keeps_its_case(make_instance, tmp_path):
     """A UNIX-domain socket nexthop is a path: its case is kept (host names
     fold, paths do not)."""

@@ -237,7 +237,7 @@ const char *qmgr_text_after_status(const char *);
 void	 qmgr_route_init(void);
 QMGR_ROUTE *qmgr_route_alloc(void);
 void	 qmgr_route_free(QMGR_ROUTE *);
-int	 qmgr_route(const char *, QMGR_ROUTE *);
+int	 qmgr_route(const char *, const char *, QMGR_ROUTE *);	/* addr, sender */
 const char *qmgr_route_domain(const char *);
 
 /* qmgr_sched.c */

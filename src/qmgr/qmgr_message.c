@@ -178,7 +178,8 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	int	 action;
 
 	if ((action = message_route_filter(message, i, route)) < 0)
-		action = qmgr_route(message->qf->rcpt[i].address, route);
+		action = qmgr_route(message->qf->rcpt[i].address,
+		    message->qf->sender, route);
 	switch (action) {
 	case QMGR_ROUTE_ERROR:
 		text = vstring_str(route->text);

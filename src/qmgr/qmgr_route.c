@@ -8,7 +8,8 @@
  *	void	qmgr_route_config(const QMGR_ROUTE_CONF *conf);
  *	QMGR_ROUTE *qmgr_route_alloc(void);
  *	void	qmgr_route_free(QMGR_ROUTE *route);
- *	int	qmgr_route(const char *addr, QMGR_ROUTE *route);
+ *	int	qmgr_route(const char *addr, const char *sender,
+ *		    QMGR_ROUTE *route);
  *	const char *qmgr_route_domain(const char *addr);
  *	int	qmgr_route_parse(const char *value, VSTRING *transport,
  *		    VSTRING *nexthop);
@@ -26,12 +27,21 @@
  *	virtual_alias_domains (an address there that virtual_alias_maps did
  *	not rewrite) is "error:5.1.1 User unknown in virtual alias table",
  *	virtual_mailbox_domains uses virtual_transport, relay_domains uses
- *	relay_transport, anything else default_transport. Before all this,
+ *	relay_transport, anything else default_transport, or, for a sender
+ *	that sender_dependent_default_transport_maps knows, the transport
+ *	it gives. Before all this,
  *	an address in relocated_maps is returned with "5.1.6 User has moved
  *	to <new address>", as Postfix's resolver does.
  *	An empty nexthop becomes the transport's own nexthop (as in
  *	"local:$myhostname"), else relayhost for the relay and default
- *	classes, else the recipient domain. A table entry "transport:"
+ *	classes (or what sender_dependent_relayhost_maps gives for the
+ *	sender), else the recipient domain. The sender tables are searched
+ *	for the sender address, the address without extension, then
+ *	"@domain"; the null sender is looked up as
+ *	empty_address_relayhost_maps_lookup_key (or
+ *	empty_address_default_transport_maps_lookup_key), and a result of
+ *	DUNNO means "not found". A null sender argument (smtpctl's route
+ *	display) skips them. A table entry "transport:"
  *	keeps the domain, ":nexthop" keeps the class transport,
  *	"[host]:port" alone is a nexthop. The transports "error" and
  *	"discard" are decided inside the qmgr: the result action is then
@@ -81,6 +91,10 @@ static struct {
 	char	*virtual_transport;
 	MAIL_ADDR_MAPS *transport_maps;	/* opened once */
 	MAIL_ADDR_MAPS *relocated_maps;	/* null: none */
+	MAIL_ADDR_MAPS *sender_relay_maps;	/* null: none */
+	MAIL_ADDR_MAPS *sender_transport_maps;	/* null: none */
+	char	*empty_relay_key;
+	char	*empty_transport_key;
 	RESOLVE_CLASS *classes;		/* mydestination, relay_domains */
 } route_conf;
 
@@ -126,6 +140,25 @@ qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 	if (route_conf.relocated_maps)
 		mail_addr_maps_close(route_conf.relocated_maps);
 	route_conf.relocated_maps = NULL;
+	if (route_conf.sender_relay_maps)
+		mail_addr_maps_close(route_conf.sender_relay_maps);
+	route_conf.sender_relay_maps = NULL;
+	if (route_conf.sender_transport_maps)
+		mail_addr_maps_close(route_conf.sender_transport_maps);
+	route_conf.sender_transport_maps = NULL;
+	myfree(route_conf.empty_relay_key);
+	myfree(route_conf.empty_transport_key);
+	route_conf.empty_relay_key = route_strdup(conf->empty_relay_key ?
+	    conf->empty_relay_key : "<>");
+	route_conf.empty_transport_key = route_strdup(conf->empty_transport_key ?
+	    conf->empty_transport_key : "<>");
+	if (conf->sender_relayhost_maps && *conf->sender_relayhost_maps)
+		route_conf.sender_relay_maps = mail_addr_maps_open(
+		    "sender_dependent_relayhost_maps", conf->sender_relayhost_maps);
+	if (conf->sender_transport_maps && *conf->sender_transport_maps)
+		route_conf.sender_transport_maps = mail_addr_maps_open(
+		    "sender_dependent_default_transport_maps",
+		    conf->sender_transport_maps);
 	if (route_conf.classes)
 		resolve_class_free(route_conf.classes);
 	route_conf.local_transport = route_strdup(conf->local_transport);
@@ -188,6 +221,13 @@ qmgr_route_init(void)
 	conf.virtual_mailbox_domains = route_param("virtual_mailbox_domains", "");
 	conf.virtual_transport = route_param("virtual_transport", "virtual");
 	conf.relocated_maps = route_param("relocated_maps", "");
+	conf.sender_relayhost_maps = route_param("sender_dependent_relayhost_maps", "");
+	conf.sender_transport_maps =
+	    route_param("sender_dependent_default_transport_maps", "");
+	conf.empty_relay_key =
+	    route_param("empty_address_relayhost_maps_lookup_key", "<>");
+	conf.empty_transport_key =
+	    route_param("empty_address_default_transport_maps_lookup_key", "<>");
 	qmgr_route_config(&conf);
 	vstring_free(ifaces);
 }
@@ -349,7 +389,8 @@ route_retry(QMGR_ROUTE *route, const char *what)
 
 /* Decide error:, discard: and the final nexthop. */
 static int
-route_finish(QMGR_ROUTE *route, const char *domain, int remote)
+route_finish(QMGR_ROUTE *route, const char *domain, int remote,
+    const char *relayhost)
 {
 	const char *name = vstring_str(route->transport);
 
@@ -365,8 +406,8 @@ route_finish(QMGR_ROUTE *route, const char *domain, int remote)
 		return route->action;
 	}
 	if (vstring_len(route->nexthop) == 0)
-		vstring_strcpy(route->nexthop, remote && *route_conf.relayhost ?
-		    route_conf.relayhost : *domain ? domain : "localhost");
+		vstring_strcpy(route->nexthop, remote && *relayhost ?
+		    relayhost : *domain ? domain : "localhost");
 	/* Host names fold; a UNIX-domain socket path ("unix:/Path") does not. */
 	if (strncasecmp(vstring_str(route->nexthop), "unix:", 5) != 0 &&
 	    vstring_str(route->nexthop)[0] != '/')
@@ -394,13 +435,34 @@ route_relocated(const char *addr, VSTRING *result)
 	return r;
 }
 
+/*
+ * A sender-dependent table (sender_dependent_relayhost_maps and
+ * _default_transport_maps): 1 found (not DUNNO), 0 not, -1 failed.
+ */
+static int
+route_sender(MAIL_ADDR_MAPS *maps, const char *sender, const char *empty_key,
+    VSTRING *result)
+{
+	int	 found;
+
+	if (maps == NULL || sender == NULL)
+		return 0;
+	found = mail_addr_find(maps, *sender ? sender : empty_key, 0,
+	    route_conf.delimiter, result, NULL);
+	if (found > 0 && strcasecmp(vstring_str(result), "DUNNO") == 0)
+		found = 0;
+	return found;
+}
+
 int
-qmgr_route(const char *addr, QMGR_ROUTE *route)
+qmgr_route(const char *addr, const char *sender, QMGR_ROUTE *route)
 {
 	VSTRING	*mapped = vstring_alloc(64), *t = vstring_alloc(16);
-	VSTRING	*n = vstring_alloc(32);
+	VSTRING	*n = vstring_alloc(32), *ss = vstring_alloc(32);
+	VSTRING	*sr = vstring_alloc(32);
 	const char *domain = qmgr_route_domain(addr), *spec;
-	int	 error, remote, found;
+	const char *relayhost = route_conf.relayhost;
+	int	 error, remote, found, sfound;
 
 	vstring_reset(route->text);
 	if ((found = route_relocated(addr, mapped)) != 0) {
@@ -419,6 +481,24 @@ qmgr_route(const char *addr, QMGR_ROUTE *route)
 		    "domain table");
 		goto done;
 	}
+	/* Per sender: default_transport, and relayhost. */
+	if (spec == route_conf.default_transport &&
+	    (sfound = route_sender(route_conf.sender_transport_maps, sender,
+	    route_conf.empty_transport_key, ss)) != 0) {
+		if (sfound < 0) {
+			route_retry(route, "sender-dependent transport table");
+			goto done;
+		}
+		spec = vstring_str(ss);
+	}
+	if (remote && (sfound = route_sender(route_conf.sender_relay_maps,
+	    sender, route_conf.empty_relay_key, sr)) != 0) {
+		if (sfound < 0) {
+			route_retry(route, "sender-dependent relayhost table");
+			goto done;
+		}
+		relayhost = vstring_str(sr);
+	}
 	qmgr_route_parse(spec, route->transport, route->nexthop);
 	if (!remote && vstring_len(route->nexthop) == 0)
 		vstring_strcpy(route->nexthop, domain);
@@ -436,10 +516,12 @@ qmgr_route(const char *addr, QMGR_ROUTE *route)
 			remote = 0;
 		}
 	}
-	route_finish(route, domain, remote);
+	route_finish(route, domain, remote, relayhost);
 done:
 	vstring_free(mapped);
 	vstring_free(t);
 	vstring_free(n);
+	vstring_free(ss);
+	vstring_free(sr);
 	return route->action;
 }

@@ -21,6 +21,10 @@ typedef struct QMGR_ROUTE_CONF {
 	const char *virtual_mailbox_domains;	/* null: none */
 	const char *virtual_transport;	/* null: "virtual" */
 	const char *relocated_maps;	/* null: none */
+	const char *sender_relayhost_maps;	/* null: none */
+	const char *sender_transport_maps;	/* null: none */
+	const char *empty_relay_key;	/* null: "<>" */
+	const char *empty_transport_key;	/* null: "<>" */
 } QMGR_ROUTE_CONF;
 
 void	 qmgr_route_config(const QMGR_ROUTE_CONF *);

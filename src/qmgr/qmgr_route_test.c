@@ -37,7 +37,7 @@ static QMGR_ROUTE_CONF conf = {
 static int
 route(const char *addr, QMGR_ROUTE *r)
 {
-	return qmgr_route(addr, r);
+	return qmgr_route(addr, NULL, r);
 }
 
 #define ROUTE_IS(addr, t, n) do { \
@@ -77,6 +77,42 @@ PTEST(relayhost)
 	ROUTE_IS("a@relay.test", "relay", "[gw.test]:2525");
 	ROUTE_IS("a@myhost.test", "local", "myhost.test");
 	ROUTE_IS("a@keep.test", "relay", "keep.test");
+	qmgr_route_free(r);
+	qmgr_route_config(&conf);
+}
+
+#define SENDER_IS(addr, sender, t, n) do { \
+	PT_INTEQ(qmgr_route(addr, sender, r), QMGR_ROUTE_DELIVER); \
+	PT_STREQ(vstring_str(r->transport), t); \
+	PT_STREQ(vstring_str(r->nexthop), n); \
+} while (0)
+
+PTEST(sender_dependent)
+{
+	QMGR_ROUTE *r = qmgr_route_alloc();
+	QMGR_ROUTE_CONF c = conf;
+
+	c.relayhost = "[gw.test]:2525";
+	c.sender_relayhost_maps = "inline:{ @special.test=[isp.test]:587, "
+	    "dunno@special.test=DUNNO, <>=[bounces.test] }";
+	c.sender_transport_maps = "inline:{ lmtp@app.test=lmtp:[lmtp.test], "
+	    "plain@app.test=relay }";
+	qmgr_route_config(&c);
+	SENDER_IS("a@example.com", "x@special.test", "smtp", "[isp.test]:587");
+	SENDER_IS("a@example.com", "x+ext@special.test", "smtp", "[isp.test]:587");
+	SENDER_IS("a@example.com", "dunno@special.test", "smtp", "[gw.test]:2525");
+	SENDER_IS("a@example.com", "x@other.test", "smtp", "[gw.test]:2525");
+	SENDER_IS("a@example.com", "", "smtp", "[bounces.test]");
+	SENDER_IS("a@relay.test", "x@special.test", "relay", "[isp.test]:587");
+	/* Local mail is not relayed whatever the sender. */
+	SENDER_IS("a@myhost.test", "x@special.test", "local", "myhost.test");
+	/* default_transport per sender; its own nexthop wins over relayhost. */
+	SENDER_IS("a@example.com", "lmtp@app.test", "lmtp", "[lmtp.test]");
+	SENDER_IS("a@example.com", "plain@app.test", "relay", "[gw.test]:2525");
+	/* Only default_transport is replaced, not relay_transport. */
+	SENDER_IS("a@relay.test", "lmtp@app.test", "relay", "[gw.test]:2525");
+	/* No sender (smtpctl's route display): the tables are not used. */
+	SENDER_IS("a@example.com", NULL, "smtp", "[gw.test]:2525");
 	qmgr_route_free(r);
 	qmgr_route_config(&conf);
 }
@@ -173,6 +209,7 @@ main(void)
 	PT_RUN(relayhost);
 	PT_RUN(maps);
 	PT_RUN(match);
+	PT_RUN(sender_dependent);
 	PT_RUN(parse);
 	PT_RUN(backoff);
 	PT_RUN(status_text);

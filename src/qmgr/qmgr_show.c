@@ -63,7 +63,7 @@ show_dest(ATTR *a, QMGR_ROUTE *route, const QF_MSG *qf, const char *addr)
 	QMGR_TRANSPORT *t;
 	const char *type;
 
-	switch (qmgr_route(addr, route)) {
+	switch (qmgr_route(addr, NULL, route)) {
 	case QMGR_ROUTE_DELIVER:
 		attr_addf(a, QC_DEST, "%s:%s", vstring_str(route->transport),
 		    vstring_str(route->nexthop));
