@@ -35,6 +35,18 @@ def program_pids(inst, name):
     return found
 
 
+def comm_pids(inst, name):
+    found = []
+    for pid in inst.processes():
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == name:
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
 def seqs_of(srv):
     seqs = []
     for m in list(srv.messages):
@@ -164,6 +176,50 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         assert max(tries.values()) == 1, sorted(s for s, c in tries.items() if c > 1)
         assert "result recorded in the queue file" in inst.log()
     finally:
+        srv.stop()
+
+
+def test_agent_and_qmgr_killed_together_after_the_250(make_instance):
+    """The smtp client has the server's 250 and has written its reply, but
+    the qmgr (stopped here) has not applied it when both are killed, as in
+    a kill of the whole tree. The client noted the delivered recipient in
+    its queue-file slot before it replied, so the next qmgr does not send
+    the message again."""
+    addr = random_loopback()
+    srv = FakeServer(addr=addr)
+    at_dot, release = threading.Event(), threading.Event()
+
+    def reply():
+        at_dot.set()
+        release.wait(30)
+        return "250 2.0.0 Ok"
+    srv.reply_data = reply
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra=dict(
+            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
+        inst.start()
+        submit(inst, [1])
+        assert at_dot.wait(30), "the message reached the sink"
+        qmgr = program_pids(inst, "qmgr")
+        agents = comm_pids(inst, "smtp")     # its title hides argv[0]
+        assert len(qmgr) == 1 and agents
+        mark = inst.log_mark()
+        os.kill(qmgr[0], signal.SIGSTOP)
+        release.set()
+        inst.wait_log(r"smtp\[\d+\]: (\w+): to=<r1@s\.test>.*status=sent",
+                      timeout=10, since=mark)
+        for pid in agents:
+            os.kill(pid, signal.SIGKILL)
+        os.kill(qmgr[0], signal.SIGKILL)
+        os.kill(qmgr[0], signal.SIGCONT)
+        wait_for(lambda: program_pids(inst, "qmgr") and program_pids(inst, "qmgr") != qmgr,
+                 5, "a new qmgr")
+        inst.wait_log(r"qmgr\[\d+\]: \w+: removed", timeout=10, since=mark)
+        assert len(srv.messages) == 1, [m.data for m in srv.messages]
+        assert not inst.queue_files("active") and not inst.queue_files("deferred")
+    finally:
+        release.set()
         srv.stop()
 
 

@@ -19,6 +19,8 @@
  *		    const char *dsn, const char *action, const char *reason,
  *		    const char *relay, int flags);
  *	int	deliver_reply_done_flags(VSTREAM *client, int flags);
+ *	int	deliver_mark(QF_MSG *msg, long index, const char *dsn,
+ *		    int flags);
  *	int	deliver_record(QF_MSG *msg, const char *queue_dir, long index,
  *		    const char *dsn, const char *action, const char *reason,
  *		    const char *relay, int flags);
@@ -54,6 +56,17 @@
  *	hop took the DSN request over), DELIVER_REPLY_DEST_FAILED
  *	"dest_failed=1" to the final reply (the destination failed as a
  *	whole).
+ *
+ *	deliver_mark() is what a transport does with a delivered recipient
+ *	(2.x.x) just before it replies: it marks the recipient's slot done
+ *	(delivered) in the queue file, not synced, so that the qmgr and the
+ *	agent killed together between the remote server's "250" and the
+ *	qmgr's update do not deliver the recipient a second time (one pwrite
+ *	per delivered recipient; the qmgr's own update makes it durable).
+ *	A recipient that needs a success notice (NOTIFY=SUCCESS, not passed
+ *	on) is left to the qmgr, which writes its trace record first.
+ *	deliver_mark() returns 1 when it marked the slot, 0 when it had
+ *	nothing to do, -1 with a warning when the write failed.
  *
  *	deliver_record() is what a transport does when deliver_reply()
  *	failed (the queue manager died or hung up) for a final result: it
@@ -269,6 +282,44 @@ deliver_reply_done_flags(VSTREAM *client, int flags)
 	return ret;
 }
 
+/* deliver_slot_done - the recipient's slot as the queue manager writes it */
+
+static void
+deliver_slot_done(QF_RCPT *rp, const char *dsn, const char *reason, time_t now)
+{
+	rp->status = QF_RCPT_DONE;
+	rp->flags |= dsn[0] == '2' ? QF_RCPT_FLAG_DELIVERED : QF_RCPT_FLAG_BOUNCED;
+	rp->attempts++;
+	rp->last_attempt = now;
+	rp->next_attempt = 0;
+	if (dsn[0] == '2')
+		rp->last_error[0] = 0;
+	else
+		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
+		    reason ? reason : "");
+}
+
+int
+deliver_mark(QF_MSG *msg, long index, const char *dsn, int flags)
+{
+	QF_RCPT	*rp;
+
+	if (msg == NULL || msg->fd < 0 || index < 0 || index >= msg->nrcpt
+	    || dsn[0] != '2')
+		return 0;
+	rp = &msg->rcpt[index];
+	if (rp->status != QF_RCPT_PENDING || ((rp->notify & QF_NOTIFY_SUCCESS)
+	    && !(flags & DELIVER_REPLY_DSN_PASSED)))
+		return 0;
+	deliver_slot_done(rp, dsn, NULL, time(NULL));
+	if (qf_mark_rcpt(msg, (int)index) < 0) {
+		msg_warn("%s: <%s>: cannot note the delivery in the queue file: %m",
+		    msg->id, rp->address);
+		return -1;
+	}
+	return 1;
+}
+
 int
 deliver_record(QF_MSG *msg, const char *queue_dir, long index,
     const char *dsn, const char *action, const char *reason,
@@ -278,21 +329,18 @@ deliver_record(QF_MSG *msg, const char *queue_dir, long index,
 	QF_RCPT	*rp;
 	const char *log = NULL;
 	time_t	 now = time(NULL);
-	int	 done_flag;
 
 	if (msg == NULL || index < 0 || index >= msg->nrcpt
 	    || (dsn[0] != '2' && dsn[0] != '5'))
 		return 0;
 	rp = &msg->rcpt[index];
 	if (dsn[0] == '2') {
-		done_flag = QF_RCPT_FLAG_DELIVERED;
 		if ((rp->notify & QF_NOTIFY_SUCCESS)
 		    && !(flags & DELIVER_REPLY_DSN_PASSED))
 			log = QB_LOG_TRACE;
 		if (action == NULL)
 			action = "delivered";
 	} else {
-		done_flag = QF_RCPT_FLAG_BOUNCED;
 		log = QB_LOG_BOUNCE;
 		action = "failed";
 	}
@@ -304,16 +352,8 @@ deliver_record(QF_MSG *msg, const char *queue_dir, long index,
 		return -1;
 	}
 	vstring_free(why);
-	rp->status = QF_RCPT_DONE;
-	rp->flags |= done_flag;
-	rp->attempts++;
-	rp->last_attempt = now;
-	rp->next_attempt = 0;
-	if (dsn[0] == '2')
-		rp->last_error[0] = 0;
-	else
-		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
-		    reason ? reason : "");
+	if (rp->status != QF_RCPT_DONE)		/* else deliver_mark() did */
+		deliver_slot_done(rp, dsn, reason, now);
 	if (qf_update_rcpt(msg, (int)index) < 0) {
 		msg_warn("%s: <%s>: cannot record the result in the queue "
 		    "file: %m", msg->id, rp->address);

@@ -42,6 +42,9 @@ void	 deliver_sent(QF_MSG *, const char *queue_dir, long index,
 	    const char *relay, int flags);
 void	 deliver_sent_done(int qmgr_gone);
 
+/* A delivered recipient, noted in its queue file slot before the reply. */
+int	 deliver_mark(QF_MSG *, long index, const char *dsn, int flags);
+
 /* A final result the queue manager could not take: into the queue file. */
 int	 deliver_record(QF_MSG *, const char *queue_dir, long index,
 	    const char *dsn, const char *action, const char *reason,

@@ -173,6 +173,55 @@ PTEST(record)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * A delivered recipient is noted in its slot before the reply; one that
+ * wants a success notice, a deferral and a bounce are left to the qmgr.
+ * qf_slot_delivered() reads the note back from the file.
+ */
+PTEST(mark)
+{
+	char	 dir[] = "/tmp/deliver_reply_test.XXXXXX";
+	QF_WRITER *w;
+	QF_MSG	*m, *q;
+	char	 id[QF_ID_LEN + 1];
+
+	PT_ASSERT(mkdtemp(dir) != NULL);
+	PT_INTEQ(qf_make_dirs(dir, geteuid(), getegid(), NULL), 0);
+	PT_ASSERT((w = qf_create(dir, NULL)) != NULL);
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	qf_set_sender(w, "s@example.org");
+	qf_add_rcpt(w, "ok@example.com", NULL, 0);
+	qf_add_rcpt(w, "notify@example.com", NULL, QF_NOTIFY_SUCCESS);
+	qf_add_rcpt(w, "later@example.com", NULL, 0);
+	qf_add_rcpt(w, "bad@example.com", NULL, 0);
+	PT_INTEQ(qf_write_content(w, "x\n", 2), 0);
+	PT_INTEQ(qf_commit(w, QF_ACTIVE, NULL), 0);
+	/* The qmgr's view, loaded before the agent writes. */
+	PT_ASSERT((q = qf_open(dir, QF_ACTIVE, id, QF_OPEN_RDONLY, NULL)) != NULL);
+	qf_release(q);
+	PT_ASSERT((m = qf_open(dir, QF_ACTIVE, id, QF_OPEN_RDWR, NULL)) != NULL);
+	PT_INTEQ(deliver_mark(m, 0, "2.0.0", 0), 1);
+	PT_INTEQ(deliver_mark(m, 0, "2.0.0", 0), 0);	/* already */
+	PT_INTEQ(deliver_mark(m, 1, "2.0.0", 0), 0);	/* trace first */
+	PT_INTEQ(deliver_mark(m, 1, "2.0.0", DELIVER_REPLY_DSN_PASSED), 1);
+	PT_INTEQ(deliver_mark(m, 2, "4.4.1", 0), 0);
+	PT_INTEQ(deliver_mark(m, 3, "5.1.1", 0), 0);
+	PT_INTEQ(deliver_mark(m, 7, "2.0.0", 0), 0);
+	/* A reply that then fails: recorded durably, counted once. */
+	PT_INTEQ(deliver_record(m, dir, 0, "2.0.0", NULL, "250 ok", NULL, 0), 1);
+	PT_INTEQ(m->rcpt[0].attempts, 1);
+	qf_close(m);
+	PT_INTEQ(q->rcpt[0].status, QF_RCPT_PENDING);
+	PT_INTEQ(qf_slot_delivered(q, 0), 1);
+	PT_INTEQ(qf_slot_delivered(q, 1), 1);
+	PT_INTEQ(qf_slot_delivered(q, 2), 0);
+	PT_INTEQ(qf_slot_delivered(q, 3), 0);
+	PT_INTEQ(q->rcpt[0].status, QF_RCPT_PENDING);	/* left alone */
+	PT_ASSERT(slurp(dir, QB_LOG_TRACE, id) == NULL);
+	qf_close(q);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(void)
 {
@@ -181,5 +230,6 @@ main(void)
 	PT_RUN(delay_fmt);
 	PT_RUN(reply);
 	PT_RUN(record);
+	PT_RUN(mark);
 	return PT_DONE();
 }

@@ -118,6 +118,8 @@ void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);
 ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);
 int	 qf_update_rcpt(QF_MSG *, int index);	/* persist rcpt[index] state durably */
+int	 qf_mark_rcpt(QF_MSG *, int index);	/* the same, not synced */
+int	 qf_slot_delivered(QF_MSG *, int index);	/* on disk: done, delivered */
 void	 qf_release(QF_MSG *);		/* close the descriptor, keep the envelope */
 int	 qf_lock_agent(QF_MSG *);	/* a delivery agent works on it */
 int	 qf_agent_busy(const char *queue_dir, const char *queue, const char *id);

@@ -11,6 +11,8 @@
  *	ssize_t	qf_read_content(QF_MSG *msg, off_t offset, void *buf,
  *		    size_t len);
  *	int	qf_update_rcpt(QF_MSG *msg, int index);
+ *	int	qf_mark_rcpt(QF_MSG *msg, int index);
+ *	int	qf_slot_delivered(QF_MSG *msg, int index);
  *	void	qf_release(QF_MSG *msg);
  *	int	qf_lock_agent(QF_MSG *msg);
  *	int	qf_agent_busy(const char *queue_dir, const char *queue,
@@ -37,6 +39,14 @@
  *	errno set. A message opened read-only, or released, is opened
  *	read-write by path for just this update (a delivery agent that
  *	records a result the queue manager could not take, deliver_reply(3)).
+ *	qf_mark_rcpt() writes the slot the same way without the fdatasync():
+ *	the update survives a killed process, not a lost machine (a
+ *	delivery agent's early note of a delivered recipient, which the
+ *	queue manager then makes durable). qf_slot_delivered() reads
+ *	rcpt[index]'s slot back from the file, leaving msg alone: 1 when a
+ *	delivery agent marked it delivered, 0 when not, -1 when the file
+ *	cannot be read (the queue manager asks when an agent died before it
+ *	reported).
  *
  *	qf_release() closes msg's descriptor and keeps everything parsed:
  *	a program that holds many messages in memory (the queue manager)
@@ -270,21 +280,16 @@ qf_parse_env(QF_MSG *msg, const unsigned char *env, size_t len)
 	return NULL;
 }
 
-/* qf_parse_slot - load one recipient's mutable state. */
-static void
-qf_parse_slot(QF_MSG *msg, int i, const unsigned char *s)
+/* qf_slot_decode - one recipient's mutable state from its slot, or -1 */
+static int
+qf_slot_decode(QF_RCPT *rp, int i, const unsigned char *s)
 {
-	QF_RCPT	*rp = msg->rcpt + i;
 	size_t	 elen = s[QF_S_ERRLEN] | (size_t)s[QF_S_ERRLEN + 1] << 8;
 
-	rp->slot = (off_t)(msg->slot_off + (uint64_t)i * QF_SLOT_SIZE);
 	if (qf_get32(s + QF_S_SUM) != qf_fnv(QF_FNV_INIT, s, QF_S_SUM) ||
 	    qf_get32(s + QF_S_INDEX) != (uint32_t)i || s[QF_S_STATUS] > 1 ||
-	    elen > QF_ERR_MAX || memchr(s + QF_S_ERR, 0, elen) != NULL) {
-		msg_warn("%s: recipient %d: damaged state slot, treated as pending",
-		    msg->id, i);
-		return;
-	}
+	    elen > QF_ERR_MAX || memchr(s + QF_S_ERR, 0, elen) != NULL)
+		return -1;
 	rp->status = s[QF_S_STATUS];
 	rp->flags = s[QF_S_FLAGS];
 	rp->attempts = (int)qf_get32(s + QF_S_ATTEMPTS);
@@ -292,9 +297,21 @@ qf_parse_slot(QF_MSG *msg, int i, const unsigned char *s)
 	rp->next_attempt = (time_t)(int64_t)qf_get64(s + QF_S_NEXT);
 	memcpy(rp->last_error, s + QF_S_ERR, elen);
 	rp->last_error[elen] = 0;
+	return 0;
 }
 
-/* qf_load - read and check everything but the content. */
+/* qf_parse_slot - load one recipient's mutable state. */
+static void
+qf_parse_slot(QF_MSG *msg, int i, const unsigned char *s)
+{
+	QF_RCPT	*rp = msg->rcpt + i;
+
+	rp->slot = (off_t)(msg->slot_off + (uint64_t)i * QF_SLOT_SIZE);
+	if (qf_slot_decode(rp, i, s) < 0)
+		msg_warn("%s: recipient %d: damaged state slot, treated as pending",
+		    msg->id, i);
+}
+
 static const char *
 qf_load(QF_MSG *msg, uint64_t size)
 {
@@ -503,8 +520,48 @@ qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 	return n;
 }
 
+static int qf_write_rcpt(QF_MSG *, int, int);
+
+int
+qf_slot_delivered(QF_MSG *msg, int index)
+{
+	unsigned char s[QF_SLOT_SIZE];
+	QF_RCPT	 r;
+	int	 fd = msg->fd, rc, saved;
+
+	if (index < 0 || index >= msg->nrcpt)
+		msg_panic("qf_slot_delivered: index %d out of range", index);
+	memset(&r, 0, sizeof(r));
+	if (fd < 0 && (fd = qf_reopen(msg, O_RDONLY)) < 0)
+		return -1;
+	rc = qf_pread_all(fd, s, sizeof(s), msg->rcpt[index].slot);
+	if (fd != msg->fd) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+	}
+	if (rc < 0)
+		return -1;
+	return qf_slot_decode(&r, index, s) == 0 && r.status == QF_RCPT_DONE
+	    && (r.flags & QF_RCPT_FLAG_DELIVERED) != 0;
+}
+
 int
 qf_update_rcpt(QF_MSG *msg, int index)
+{
+	return qf_write_rcpt(msg, index, 1);
+}
+
+int
+qf_mark_rcpt(QF_MSG *msg, int index)
+{
+	return qf_write_rcpt(msg, index, 0);
+}
+
+/* qf_write_rcpt - write rcpt[index]'s slot, synced or not */
+
+static int
+qf_write_rcpt(QF_MSG *msg, int index, int sync)
 {
 	unsigned char s[QF_SLOT_SIZE];
 	QF_RCPT	*rp;
@@ -527,7 +584,7 @@ qf_update_rcpt(QF_MSG *msg, int index)
 			errno = EIO;
 		rc = -1;
 	} else {
-		rc = fdatasync(fd);
+		rc = sync ? fdatasync(fd) : 0;
 	}
 	if (fd != msg->fd) {
 		saved = errno;

@@ -176,6 +176,8 @@ local_reply(LOCAL_STATE *state)
 	} else if (res->ndone == 0) {
 		why = "delivered (no targets)";
 	}
+	if (*dsn == '2')
+		(void)deliver_mark(state->req->msg, state->rcpt->index, dsn, 0);
 	if (deliver_reply(state->req->client, state->rcpt->index, dsn, NULL,
 	    why, NULL) < 0) {
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",

@@ -293,6 +293,28 @@ qmgr_deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
 	    reason ? reason : st, relay ? relay : "none");
 }
 
+/*
+ * The agent died or hung before it reported every recipient: one it
+ * delivered may be marked so in its queue file slot (deliver_mark(3),
+ * written just before the reply). Such a recipient is delivered, not
+ * deferred: sending it again would deliver it twice.
+ */
+static void
+qmgr_deliver_noted(QMGR_ENTRY *entry)
+{
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt; i++)
+		if (!entry->answered[i] && qf_slot_delivered(entry->message->qf,
+		    entry->rcpt[i]) == 1) {
+			entry->answered[i] = 1;
+			entry->any_ok = 1;
+			qmgr_result(entry->message, entry->rcpt[i], "2.0.0",
+			    "delivered", "delivered, as the delivery agent "
+			    "noted in the queue file", "none");
+		}
+}
+
 /* The entry is over: feedback, leftovers deferred, entry freed. */
 static void
 qmgr_deliver_finish(QMGR_CONN *conn, int dead, const char *why)
@@ -303,6 +325,8 @@ qmgr_deliver_finish(QMGR_CONN *conn, int dead, const char *why)
 
 	conn->entry = NULL;
 	event_cancel_timer(qmgr_deliver_timeout, conn);
+	if (why != NULL)
+		qmgr_deliver_noted(entry);
 	for (i = 0; i < entry->nrcpt && last == NULL; i++)
 		last = entry->message->qf->rcpt[entry->rcpt[i]].last_error;
 	if (!dead && !entry->any_ok && !entry->any_relay && why == NULL

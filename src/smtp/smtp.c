@@ -168,7 +168,7 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 	}
 	smtp_title("%s: %s", req.dr.queue_id, req.dr.nexthop);
 	if ((req.msg = qf_open(smtp_cf.queue_dir, req.dr.queue_name, req.dr.queue_id,
-	    QF_OPEN_RDONLY, req.why)) == NULL) {
+	    QF_OPEN_RDWR, req.why)) == NULL) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(req.why));
 		smtp_rcpt_rest(&req, NULL, "4.3.0", "cannot open the queue file");
 	} else {
