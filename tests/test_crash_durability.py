@@ -1,9 +1,10 @@
 """Random kill -9 trials in make check's durability group: 50 trials (about
 35 s alone; CRASH_TRIALS_SHORT changes it). `make crashtest` runs the same
 with CRASH_TRIALS (100) and prints the report (tests/crashtest.py).
-Lost messages must be 0; duplicates are reported, not failed: a delivery
-agent killed with its process tree after the next hop said 250 cannot
-record what it knew (the design's "at worst twice")."""
+Lost messages must be 0; duplicates are reported, not failed: the next
+hop may take a message and the delivery agent be killed (with its process
+tree) before it reads the 250, which no client can know (RFC 1047). An
+agent that did read the 250 notes it in the queue file before it replies."""
 import os
 
 import crashtest
