@@ -116,14 +116,14 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 		else if (smtp_notify_success(rcpt))
 			action = "relayed";
 	}
+	if (*dsn == '2')	/* first: the 250 is known, the rest is talk */
+		(void)deliver_mark(req->msg, rcpt->index, dsn, passed);
 	smtp_delays(req, delays);
 	if ((o = smtp_orig_to(rcpt)) != NULL)
 		vstring_sprintf(orig, ", orig_to=<%s>", o);
 	msg_info("%s: to=<%s>%s, relay=%s, %s, dsn=%s, status=%s (%s)", req->dr.queue_id,
 	    rcpt->addr, vstring_str(orig), sess ? vstring_str(sess->relay) : "none",
 	    vstring_str(delays), dsn, status, text);
-	if (*dsn == '2')
-		(void)deliver_mark(req->msg, rcpt->index, dsn, passed);
 	if (deliver_reply_flags(req->client, rcpt->index, dsn, action, text,
 	    sess ? vstring_str(sess->relay) : NULL, passed) < 0) {
 		msg_warn("%s: cannot send the result for <%s> to the queue manager",
