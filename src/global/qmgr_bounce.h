@@ -54,11 +54,4 @@
 #define QB_REPLY_REASON	"reason"
 #define QB_REPLY_ID	"new_id"
 
-/*
- * Recipient flag kept in the queue file's per-recipient flags, beside
- * qfile.h's QF_RCPT_FLAG_* (the slot stores one byte of flags):
- * a delay warning was sent for this recipient.
- */
-#define QB_RCPT_FLAG_WARNED	(1 << 7)
-
 #endif

@@ -216,7 +216,6 @@ void	 qmgr_flush_lost(void);
 int	 qmgr_message_load(const char *, const char *, int);
 void	 qmgr_message_done_entry(QMGR_MESSAGE *);
 void	 qmgr_message_sync(QMGR_MESSAGE *);
-time_t	 qmgr_message_expires(const QF_MSG *);
 
 /* qmgr_finish.c */
 void	 qmgr_message_finish(QMGR_MESSAGE *);
@@ -290,15 +289,5 @@ extern void qmgr_profile_end(int, const struct timeval *, const char *,
 	if (qmgr_profile_end) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
-
-/* Selection of envelopes by smtpctl id: all, message-id, envelope-id. */
-typedef struct QMGR_SEL {
-	int	 all;
-	char	 msgid[QF_ID_LEN + 1];	/* "" with all */
-	uint64_t envid;			/* 0: every envelope of msgid */
-} QMGR_SEL;
-
-int	 qmgr_sel_parse(QMGR_SEL *, const char *);
-int	 qmgr_sel_rcpt(const QMGR_SEL *, const QF_RCPT *);
 
 #endif
