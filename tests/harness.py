@@ -87,10 +87,10 @@ def wait_for(cond, timeout=10.0, what="condition", interval=0.02):
 
 
 def queue_dump(path):
-    """A queue file read through `postern queue-dump -j -c` (the tests have no
+    """A queue file read through `postern queue-dump -j -b` (the tests have no
     parser of their own for postern-queue(5)): its JSON object, with the
     content bytes under "content" instead of "content_base64"."""
-    r = subprocess.run([os.path.join(BIN, "postern"), "queue-dump", "-j", "-c", path],
+    r = subprocess.run([os.path.join(BIN, "postern"), "queue-dump", "-j", "-b", path],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert r.returncode == 0, "queue-dump %s: %s" % (path, r.stderr.decode(errors="replace"))
     msg = json.loads(r.stdout.decode("utf-8", "surrogateescape"))

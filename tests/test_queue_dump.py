@@ -10,16 +10,7 @@ import select
 import subprocess
 
 from harness import BIN, queue_dump, wait_for
-from test_smtpctl import Down, deferred, make, send
-
-import pytest
-
-
-@pytest.fixture
-def down():
-    d = Down()
-    yield d
-    d.stop()
+from test_smtpctl import deferred, down, make, send  # noqa: F401 (down: fixture)
 
 
 def queued_two(make_instance, down):
@@ -63,7 +54,7 @@ def test_queue_dump_text_json_and_selection(make_instance, down):
     assert [x["address"] for x in m["recipients"]] == ["b@s.test"]
     r = inst.postern(["queue-dump", "-j", "-s", ""])
     assert [json.loads(l)["queue_id"] for l in r.stdout.splitlines()] == [two["queue_id"]]
-    r = inst.postern(["queue-dump", "-c", "all"])
+    r = inst.postern(["queue-dump", "-b", "all"])
     assert r.returncode == 0, r.stderr
     text = r.stdout.decode()
     for m in (one, two):

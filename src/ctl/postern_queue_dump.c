@@ -4,10 +4,11 @@
  * SYNOPSIS
  *	int postern_queue_dump_main(int argc, char **argv);
  *
- *	postern queue-dump [-c] [-j] [-s sender] [id | envelope-id | all | path]...
+ *	postern queue-dump [-bj] [-c config_dir] [-s sender]
+ *	    [id | envelope-id | all | path]...
  * DESCRIPTION
  *	What postcat(1) is to Postfix: the envelope records of queue files,
- *	and with -c their content, for administrators and for the tests
+ *	and with -b their content (header and body), for administrators and for the tests
  *	(which read queue files only through it). The records are the list
  *	qenv_dump_msg() and qenv_dump_rcpt() make (qenv(3)), so the names
  *	are those of postern-queue(5)'s fields.
@@ -23,12 +24,12 @@
  *	The text output is, per message, "*** ENVELOPE RECORDS queue/id
  *	***", the message's "name: value" lines, a "*** RECIPIENT n ***"
  *	line before each recipient's lines (control characters shown as
- *	'?'), and with -c "*** MESSAGE CONTENTS queue/id ***", the content
+ *	'?'), and with -b "*** MESSAGE CONTENTS queue/id ***", the content
  *	as stored (LF line ends) and "*** END OF MESSAGE queue/id ***".
  *
  *	With -j each message is one JSON object on one line: the message's
  *	records as keys (numbers as numbers), "attributes" an object of the
- *	envelope attributes, "recipients" an array of objects, and with -c
+ *	envelope attributes, "recipients" an array of objects, and with -b
  *	"content_base64", the content in base64 (it may hold any byte).
  *
  *	queue-dump reads queue files directly: root or the mail_owner.
@@ -267,7 +268,7 @@ qd_arg(QD_CTX *qc, const char *arg, const char *sender)
 static int
 qd_usage(void)
 {
-	fprintf(stderr, "usage: %s queue-dump [-c] [-j] [-s sender] "
+	fprintf(stderr, "usage: %s queue-dump [-bj] [-c config_dir] [-s sender] "
 	    "[id | envelope-id | all | path]...\n", postern_progname());
 	return 64;
 }
@@ -281,9 +282,10 @@ postern_queue_dump_main(int argc, char **argv)
 
 	memset(&qc, 0, sizeof(qc));
 	optind = 1;
-	while ((ch = getopt(argc, argv, "cjs:")) != -1) {
+	while ((ch = getopt(argc, argv, "bc:js:")) != -1) {
 		switch (ch) {
-		case 'c': qc.content = 1; break;
+		case 'b': qc.content = 1; break;
+		case 'c': postern_set_config(optarg); break;
 		case 'j': qc.json = 1; break;
 		case 's': sender = optarg; break;
 		default: return qd_usage();

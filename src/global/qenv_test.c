@@ -55,15 +55,13 @@ teardown(void)
 static char *
 make_msg(const char *sender, int n, const char *queue, uint64_t *envids)
 {
-	VSTRING	*why = vstring_alloc(100);
-	QF_WRITER *w = qf_create(qdir, why);
-	char	 addr[64];
-	char	*id;
+	QF_WRITER *w;
+	char	 addr[64], id[QF_ID_LEN + 1];
 	int	 i;
 
-	if (w == NULL)
+	if ((w = qf_create(qdir, NULL)) == NULL)
 		return NULL;
-	id = mystrdup(qf_writer_id(w));
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
 	qf_set_sender(w, sender);
 	qf_set_arrival(w, 1700000000);
 	qf_set_family(w, AF_INET);
@@ -76,12 +74,7 @@ make_msg(const char *sender, int n, const char *queue, uint64_t *envids)
 		    NULL, i ? QF_NOTIFY_SUCCESS | QF_NOTIFY_DELAY : 0);
 	}
 	qf_write_content(w, "Subject: x\n\nbody\n", 17);
-	if (qf_commit(w, queue, why) < 0) {
-		myfree(id);
-		id = NULL;
-	}
-	vstring_free(why);
-	return id;
+	return qf_commit(w, queue, NULL) < 0 ? NULL : mystrdup(id);
 }
 
 PTEST(sel_parse)
