@@ -62,6 +62,13 @@ def test_queue_dump_text_json_and_selection(make_instance, down):
         assert "*** END OF MESSAGE deferred/%s ***\n" % m["queue_id"] in text
     assert "*** RECIPIENT 1 ***\naddress: b@s.test\nenvelope_id: %s\n" % envid in text
 
+    # A path relative to the queue directory, as an administrator types it there.
+    r = subprocess.run([os.path.join(BIN, "postern"), "queue-dump", "-j",
+                        "deferred/" + two["queue_id"]], cwd=inst.queue_dir,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["recipients"][0]["address"] == "c@s.test"
+
     # Errors: exit 1 with a message; the other arguments are still shown.
     r = inst.postern(["queue-dump", "-j", "0000abcd", one["queue_id"]])
     assert r.returncode == 1 and b"no such message: 0000abcd" in r.stderr

@@ -17,7 +17,8 @@
  *	for in incoming/, active/, deferred/, hold/ and corrupt/), an
  *	envelope-id (16: that recipient's records only), "all" (every
  *	message of incoming/, active/, deferred/ and hold/) or, with a "/"
- *	in it, the path of a queue file (no main.cf is read then). With -s
+ *	in it, the path of a queue file, queue_directory/queue/id or, from
+ *	the queue directory, queue/id (no main.cf is read then). With -s
  *	only the messages of that sender are shown ("" the null sender);
  *	with no argument, -s means "all".
  *
@@ -39,6 +40,7 @@
  *	(a message on stderr; the others are still shown); 64 for a usage
  *	error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,7 +192,7 @@ qd_file(const char *queue, const char *id, void *ctx)
 	if ((qf = qf_open(qc->queue_dir, queue, id, QF_OPEN_RDONLY, why))
 	    == NULL) {
 		/* A message delivered while "all" is listed is no error. */
-		if (!qc->sel.all) {
+		if (!qc->sel.all || errno != ENOENT) {
 			fprintf(stderr, "%s: %s/%s: %s\n", postern_progname(),
 			    queue, id, vstring_str(why));
 			qc->status = 1;
@@ -221,14 +223,19 @@ qd_path(QD_CTX *qc, const char *path, const char *sender)
 	if ((slash = strrchr(vstring_str(dir), '/')) == NULL)
 		msg_panic("qd_path: no slash in %s", path);
 	*slash = 0;
-	queue = strrchr(vstring_str(dir), '/');
-	if (!qf_valid_id(slash + 1) || queue == NULL || queue[1] == 0) {
+	if ((queue = strrchr(vstring_str(dir), '/')) != NULL)
+		*queue++ = 0;
+	if (!qf_valid_id(slash + 1) || *(queue ? queue : vstring_str(dir)) == 0) {
 		fprintf(stderr, "%s: %s: not a queue file path "
-		    "(queue_directory/queue/id)\n", postern_progname(), path);
+		    "([queue_directory/]queue/id)\n", postern_progname(), path);
 		qc->status = 1;
 	} else {
-		*queue++ = 0;
-		qc->queue_dir = *vstring_str(dir) ? vstring_str(dir) : "/";
+		/* "queue/id" is relative to the current directory. */
+		if (queue == NULL) {
+			qc->queue_dir = ".";
+			queue = vstring_str(dir);
+		} else
+			qc->queue_dir = *vstring_str(dir) ? vstring_str(dir) : "/";
 		qenv_sel_parse(&qc->sel, slash + 1, 0);
 		qc->sel.sender = sender;
 		(void)qd_file(queue, slash + 1, qc);

@@ -359,8 +359,10 @@ qenv_lock(const char *queue_dir, int wait, VSTRING *why)
 	vstring_sprintf(path, "%s/%s", queue_dir, QENV_LOCK_FILE);
 	if ((fd = open(vstring_str(path), O_RDWR | O_CREAT | O_CLOEXEC
 	    | O_NOFOLLOW, 0600)) < 0) {
+		err = errno;
 		vstring_sprintf(why, "open %s: %m", vstring_str(path));
 		vstring_free(path);
+		errno = err;
 		return -1;
 	}
 	qenv_lock_owner(fd, queue_dir);
