@@ -54,4 +54,10 @@
 #define QB_REPLY_REASON	"reason"
 #define QB_REPLY_ID	"new_id"
 
+/*
+ * Recipient flag kept in the queue file's per-recipient flags: a delay
+ * warning was sent for this recipient. The bit is queue_flags.h's.
+ */
+#define QB_RCPT_FLAG_WARNED	QF_RCPT_FLAG_WARNED
+
 #endif

@@ -216,6 +216,7 @@ void	 qmgr_flush_lost(void);
 int	 qmgr_message_load(const char *, const char *, int);
 void	 qmgr_message_done_entry(QMGR_MESSAGE *);
 void	 qmgr_message_sync(QMGR_MESSAGE *);
+time_t	 qmgr_message_expires(const QF_MSG *);
 
 /* qmgr_finish.c */
 void	 qmgr_message_finish(QMGR_MESSAGE *);

@@ -74,14 +74,14 @@ finish_warn(QMGR_MESSAGE *message)
 	for (i = 0; i < qf->nrcpt; i++) {
 		rp = &qf->rcpt[i];
 		if (rp->status == QF_RCPT_DONE || rp->attempts == 0
-		    || (rp->flags & (QF_RCPT_FLAG_WARNED | QF_RCPT_FLAG_HELD))
+		    || (rp->flags & (QB_RCPT_FLAG_WARNED | QF_RCPT_FLAG_HELD))
 		    || (rp->notify && !(rp->notify & QF_NOTIFY_DELAY)))
 			continue;
 		list[n++] = i;
 	}
 	if (n > 0 && qmgr_bounce_request(message, QB_REQ_WARN, list, n) == 0) {
 		for (i = 0; i < n; i++) {
-			qf->rcpt[list[i]].flags |= QF_RCPT_FLAG_WARNED;
+			qf->rcpt[list[i]].flags |= QB_RCPT_FLAG_WARNED;
 			if (qf_update_rcpt(qf, list[i]) < 0)
 				msg_warn("%s: cannot update recipient %d: %m",
 				    message->id, list[i]);

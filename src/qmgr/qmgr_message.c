@@ -8,6 +8,7 @@
  *		    int forced);
  *	void	qmgr_message_done_entry(QMGR_MESSAGE *message);
  *	void	qmgr_message_sync(QMGR_MESSAGE *message);
+ *	time_t	qmgr_message_expires(const QF_MSG *qf);
  * DESCRIPTION
  *	qmgr_message_load() moves message id from queue (incoming or
  *	deferred; nothing when it is already active) into active/, opens it
@@ -31,7 +32,8 @@
  *	qmgr_message_sync() writes the recipient states that changed in
  *	this pass into the queue file (qf_update_rcpt, durable).
  *
- *	A message expires at qenv_expires() (qenv(3), what smtpctl shows).
+ *	qmgr_message_expires() returns the time the message expires: the
+ *	rule of qenv_expires() (qenv(3)) with the qmgr's lifetimes.
  * DIAGNOSTICS
  *	qmgr_message_load() returns 1 when the message was taken in, 0 when
  *	it vanished or was already active, -1 when it could not be moved
@@ -54,6 +56,12 @@
 #include "qenv.h"
 #include "qmgr.h"
 #include "qmgr_route.h"
+
+time_t
+qmgr_message_expires(const QF_MSG *qf)
+{
+	return qenv_expires(qf, qmgr.max_lifetime, qmgr.bounce_lifetime);
+}
 
 /* Which per-message logs exist already (a crash, an earlier pass). */
 static int
@@ -249,8 +257,7 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 	message = message_alloc(qf);
 	message->forced = forced;
 	message->logs = message_logs(id);
-	message->expired = event_time() >= qenv_expires(qf,
-	    qmgr.max_lifetime, qmgr.bounce_lifetime);
+	message->expired = event_time() >= qmgr_message_expires(qf);
 	if (strcmp(queue, QF_INCOMING) == 0) {
 		qmgr.stats.received++;
 		qmgr.stats.env_received += qf->nrcpt;

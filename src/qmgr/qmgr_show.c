@@ -98,8 +98,7 @@ show_msg(SHOW_CTX *sc, const QF_MSG *qf, const QMGR_MESSAGE *m,
 		    || !qenv_sel_rcpt(sc->sel, qf, i))
 			continue;
 		v.queue = m ? QF_ACTIVE : queue;
-		v.expires = qenv_expires(qf, qmgr.max_lifetime,
-		    qmgr.bounce_lifetime);
+		v.expires = qmgr_message_expires(qf);
 		show_dest(&v, sc->dest, sc->route, qf->rcpt[i].address);
 		show_state(&v, qf, m, i, queue);
 		attr_reset(sc->list);
