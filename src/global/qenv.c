@@ -175,6 +175,8 @@ qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
 	int	 n = 0;
 
 	if (!sel->all) {
+		if (!qf_valid_id(sel->msgid))
+			return 0;	/* a selection that did not parse */
 		path = vstring_alloc(128);
 		for (; *queues; queues++) {
 			vstring_sprintf(path, "%s/%s/%s", queue_dir, *queues,
