@@ -36,8 +36,10 @@ whole file ({addr} and {port} are substituted).
 Every helper polls with a deadline; none sleeps blindly.
 """
 
+import base64
 import errno
 import grp
+import json
 import os
 import pwd
 import random
@@ -82,6 +84,28 @@ def wait_for(cond, timeout=10.0, what="condition", interval=0.02):
         if time.monotonic() >= deadline:
             raise TimeoutError("timed out after %.1fs waiting for %s" % (timeout, what))
         time.sleep(interval)
+
+
+def queue_dump(path):
+    """A queue file read through `postern queue-dump -j -b` (the tests have no
+    parser of their own for postern-queue(5)): its JSON object, with the
+    content bytes under "content" instead of "content_base64"."""
+    r = subprocess.run([os.path.join(BIN, "postern"), "queue-dump", "-j", "-b", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, "queue-dump %s: %s" % (path, r.stderr.decode(errors="replace"))
+    msg = json.loads(r.stdout.decode("utf-8", "surrogateescape"))
+    msg["content"] = base64.b64decode(msg.pop("content_base64"))
+    return msg
+
+
+# The bits of qfile.h for the DSN words queue-dump shows.
+DSN_NOTIFY = {"NEVER": 1, "SUCCESS": 2, "FAILURE": 4, "DELAY": 8}
+DSN_RET = {"FULL": 1, "HDRS": 2}
+
+
+def notify_bits(words):
+    """queue-dump's notify ("SUCCESS,DELAY") as qfile.h's QF_NOTIFY_* bits."""
+    return sum(DSN_NOTIFY[w] for w in words.split(",") if w)
 
 
 def random_loopback():

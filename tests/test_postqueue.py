@@ -42,8 +42,7 @@ def expected_p(inst):
     for q in ("incoming", "active", "deferred", "hold"):
         for qid in sorted(inst.queue_files(q)):
             qf = parse_qf(os.path.join(inst.queue_dir, q, qid))
-            with open(os.path.join(inst.queue_dir, q, qid), "rb") as f:
-                arrival = int.from_bytes(f.read()[56:64], "little", signed=True)
+            arrival = qf["arrival"]
             if n:
                 out.append("")
             else:

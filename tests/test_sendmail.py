@@ -1,15 +1,14 @@
 """Black-box tests of local submission: sendmail(1) -> maildrop/ -> pickup(8)
 -> incoming/. The instances run only pickup (no qmgr), so that the queue file
-stays in incoming/ where the test reads it with the parser below, which
-follows the format documented in postern-queue(5)."""
+stays in incoming/ where the test reads it through `postern queue-dump`
+(harness.queue_dump)."""
 
 import os
 import pwd
-import struct
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, DSN_RET, notify_bits, queue_dump, wait_for
 
 PICKUP_ONLY = "pickup unix n - n 60 1 pickup\n"
 
@@ -19,41 +18,17 @@ pytestmark = pytest.mark.skipif(
 
 
 def read_qfile(path):
-    """Parse a queue file (postern-queue(5)): envelope dict and content bytes."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:4] == b"PSTQ"
-    version, msgid, nrcpt = struct.unpack_from("<III", data, 4)
-    assert version == 1
-    env_off, env_len, slot_off, data_off, data_len = struct.unpack_from("<QQQQQ", data, 16)
-    arrival, usec, family, ret = struct.unpack_from("<qIII", data, 56)
-    assert slot_off % 512 == 0
-    env = {"msgid": "%08x" % msgid, "rcpt": [], "attr": {}, "family": family,
-           "arrival": arrival, "ret": ret}
-    pos, end = env_off, env_off + env_len
-    while pos < end:
-        rtype = chr(data[pos])
-        (rlen,) = struct.unpack_from("<I", data, pos + 1)
-        body = data[pos + 5:pos + 5 + rlen]
-        pos += 5 + rlen
-        if rtype == "S":
-            env["sender"] = body.decode()
-        elif rtype == "O":
-            env["origin"] = body.decode()
-        elif rtype == "E":
-            env["envid"] = body.decode()
-        elif rtype == "A":
-            name, value = body.split(b"\0", 1)
-            env["attr"][name.decode()] = value.decode()
-        elif rtype == "R":
-            envid, notify, alen = struct.unpack_from("<QII", body, 0)
-            addr = body[16:16 + alen].decode()
-            orcpt = body[17 + alen:].decode() if body[16 + alen] == 1 else None
-            assert envid >> 32 == msgid
-            env["rcpt"].append({"addr": addr, "orcpt": orcpt, "notify": notify,
-                                "envid": "%016x" % envid})
-    assert len(env["rcpt"]) == nrcpt
-    return env, data[data_off:data_off + data_len]
+    """A queue file through postern queue-dump: envelope dict and content bytes."""
+    m = queue_dump(path)
+    env = {"msgid": m["queue_id"], "attr": m.get("attributes", {}),
+           "family": m["family"], "arrival": m["arrival_time"],
+           "ret": DSN_RET.get(m.get("dsn_ret"), 0), "sender": m["sender"],
+           "origin": m["origin"], "envid": m.get("dsn_envid"),
+           "rcpt": [{"addr": r["address"], "orcpt": r.get("orcpt"),
+                     "notify": notify_bits(r["notify"]), "envid": r["envelope_id"]}
+                    for r in m["recipients"]]}
+    assert len(env["rcpt"]) == m["recipient_count"]
+    return env, m["content"]
 
 
 def queued(inst, count=1, timeout=10):

@@ -7,17 +7,16 @@ read it (no qmgr moves it away).
 Client is a raw SMTP client over a socket: send bytes exactly as given
 (pipelining, bare LF, NUL, over-long lines) and read complete replies.
 
-parse_qf(path) decodes a queue file (the format of postern-queue(5),
-written by src/global/qfile.c): sender, attributes, recipients with
-NOTIFY/ORCPT, DSN ENVID/RET, and the content.
+parse_qf(path) reads a queue file through `postern queue-dump`
+(harness.queue_dump): sender, attributes, recipients with NOTIFY/ORCPT,
+DSN ENVID/RET, and the content.
 """
 import glob
 import os
 import re
 import socket
-import struct
 
-from harness import wait_for
+from harness import DSN_RET, notify_bits, queue_dump, wait_for
 
 SMTPD_ONLY = "{addr}:{port} inet n - n - - smtpd\n"
 
@@ -109,35 +108,14 @@ def wait_qf(inst, qid, queue="incoming"):
 
 
 def parse_qf(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:4] == b"PSTQ", "not a queue file: %s" % path
-    env_off, env_len, _slot, data_off, data_len = struct.unpack_from("<QQQQQ", data, 16)
-    family, ret = struct.unpack_from("<II", data, 68)
-    out = {"sender": None, "origin": None, "envid": None, "attrs": {}, "rcpts": [],
-           "family": family, "ret": ret, "content": data[data_off:data_off + data_len]}
-    env = data[env_off:env_off + env_len]
-    pos = 0
-    while pos < len(env):
-        kind = env[pos:pos + 1]
-        (n,) = struct.unpack_from("<I", env, pos + 1)
-        p = env[pos + 5:pos + 5 + n]
-        pos += 5 + n
-        if kind == b"S":
-            out["sender"] = p.decode()
-        elif kind == b"O":
-            out["origin"] = p.decode()
-        elif kind == b"E":
-            out["envid"] = p.decode()
-        elif kind == b"A":
-            k, v = p.split(b"\0", 1)
-            out["attrs"][k.decode()] = v.decode()
-        elif kind == b"R":
-            _envid, notify, alen = struct.unpack_from("<QII", p, 0)
-            addr = p[16:16 + alen].decode()
-            orcpt = p[17 + alen:].decode() if p[16 + alen] else None
-            out["rcpts"].append({"addr": addr, "notify": notify, "orcpt": orcpt})
-    return out
+    """A queue file (through postern queue-dump, harness.queue_dump)."""
+    m = queue_dump(path)
+    return {"sender": m["sender"], "origin": m["origin"] or None,
+            "envid": m.get("dsn_envid"), "attrs": m.get("attributes", {}),
+            "rcpts": [{"addr": r["address"], "notify": notify_bits(r["notify"]),
+                       "orcpt": r.get("orcpt")} for r in m["recipients"]],
+            "family": m["family"], "ret": DSN_RET.get(m.get("dsn_ret"), 0),
+            "arrival": m["arrival_time"], "content": m["content"]}
 
 
 def no_crash(inst):

@@ -56,6 +56,8 @@ static const POSTERN_CMD postern_cmds[] = {
 	    "build, query and dump lookup tables (as postmap)" },
 	{ "queue", postern_queue_main, "[-p | -j | -s [-r] [-t minutes] [-b buckets] [queue...]]",
 	    "list the queue as postqueue -p / -j do, or its shape as qshape" },
+	{ "queue-dump", postern_queue_dump_main, "[-bj] [-s sender] [id | envelope-id | all | path]...",
+	    "show a queue file's envelope records and content (as postcat)" },
 	{ "reload", postern_reload_main, "", "re-read main.cf and master.cf (SIGHUP)" },
 	{ "start", postern_start_main, "", "start the mail system; returns when it listens" },
 	{ "start-fg", postern_start_fg_main, "", "run the mail system in the foreground" },

@@ -8,6 +8,8 @@
 #ifndef POSTERN_H
 #define POSTERN_H
 
+#include "vstring.h"
+
 int	 postern_config_main(int, char **);	/* postern_config.c */
 int	 postern_check_main(int, char **);	/* postern_check.c */
 int	 postern_map_main(int, char **);	/* postern_map.c */
@@ -19,9 +21,11 @@ int	 postern_reload_main(int, char **);
 int	 postern_status_main(int, char **);
 int	 postern_flush_main(int, char **);	/* postern_flush.c */
 int	 postern_queue_main(int, char **);	/* postern_queue.c */
+int	 postern_queue_dump_main(int, char **);	/* postern_queue_dump.c */
 
 /* Shared helpers (postern.c). */
 const char *postern_progname(void);
 void	 postern_set_config(const char *);	/* -c: MAIL_CONFIG, absolute */
+const char *postern_json(VSTRING *, const char *);	/* postern_queue.c */
 
 #endif

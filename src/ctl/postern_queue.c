@@ -3,6 +3,7 @@
  *	postern_queue - Postfix-shaped queue listings for scripts (postern queue)
  * SYNOPSIS
  *	int postern_queue_main(int argc, char **argv);
+ *	const char *postern_json(VSTRING *out, const char *text);
  *
  *	postern queue [-p]
  *	postern queue -j
@@ -37,6 +38,9 @@
  *	named as arguments (default incoming and active, as qshape).
  *	With -r the sender's domain is counted instead (one per message).
  *
+ *	postern_json() puts text in out as the body of a JSON string (no
+ *	quotes), escaped as postqueue -j escapes it, and returns out's text.
+ *
  *	The listings read the queue files directly (running or not), so
  *	they need root or the mail_owner, like qshape; mailq(1) and smtpctl
  *	show queue are the unprivileged way.
@@ -69,9 +73,9 @@
 
 static const char *pq_queues[] = {QF_INCOMING, QF_ACTIVE, QF_DEFERRED, QF_HOLD, NULL};
 
-/* pq_json - a JSON string body (no quotes), as postqueue -j escapes it */
-static const char *
-pq_json(VSTRING *out, const char *s)
+/* postern_json - a JSON string body (no quotes), as postqueue -j escapes it */
+const char *
+postern_json(VSTRING *out, const char *s)
 {
 	const unsigned char *p;
 
@@ -159,21 +163,21 @@ pq_show_j(const char *queue, const QF_MSG *qf, VSTRING *buf)
 {
 	int	 i, n = 0;
 
-	printf("{\"queue_name\": \"%s\", ", pq_json(buf, queue));
-	printf("\"queue_id\": \"%s\", ", pq_json(buf, qf->id));
+	printf("{\"queue_name\": \"%s\", ", postern_json(buf, queue));
+	printf("\"queue_id\": \"%s\", ", postern_json(buf, qf->id));
 	printf("\"arrival_time\": %ld, ", (long)qf->arrival);
 	printf("\"message_size\": %ld, ", (long)qf->content_size);
 	printf("\"forced_expire\": false, ");
-	printf("\"sender\": \"%s\", ", pq_json(buf, pq_sender(qf)));
+	printf("\"sender\": \"%s\", ", postern_json(buf, pq_sender(qf)));
 	printf("\"recipients\": [");
 	for (i = 0; i < qf->nrcpt; i++) {
 		if (qf->rcpt[i].status == QF_RCPT_DONE)
 			continue;
 		printf("%s{\"address\": \"%s\"", n++ ? ", " : "",
-		    pq_json(buf, qf->rcpt[i].address));
+		    postern_json(buf, qf->rcpt[i].address));
 		if (*qf->rcpt[i].last_error)
 			printf(", \"delay_reason\": \"%s\"",
-			    pq_json(buf, pq_reason(qf->rcpt[i].last_error)));
+			    postern_json(buf, pq_reason(qf->rcpt[i].last_error)));
 		printf("}");
 	}
 	printf("]}\n");

@@ -76,7 +76,8 @@ int	 smtpctl_simple(const char *, const char *, const char *, long long *);
 
 /* smtpctl_show.c: printing items. */
 int	 smtpctl_show(const SC_CMD *);
-void	 smtpctl_print_env(const ATTR *, int, int);
+void	 smtpctl_print_env(const ATTR *, int);
+void	 smtpctl_print_envelope(const ATTR *, int);
 void	 smtpctl_print_json(const ATTR *);
 void	 smtpctl_json_string(const char *);
 

@@ -5,7 +5,8 @@
  *	#include "smtpctl.h"
  *
  *	int	smtpctl_show(const SC_CMD *cmd);
- *	void	smtpctl_print_env(const ATTR *env, int json, int offline);
+ *	void	smtpctl_print_env(const ATTR *env, int json);
+ *	void	smtpctl_print_envelope(const ATTR *env, int json);
  *	void	smtpctl_print_json(const ATTR *list);
  *	void	smtpctl_json_string(const char *text);
  * DESCRIPTION
@@ -22,6 +23,10 @@
  *	offline), delay (seconds before the next attempt, or in flight;
  *	blank offline) and the last error. A held envelope is "pending"
  *	with "held" among its flags. Control characters become '?'.
+ *	smtpctl_print_envelope() prints one envelope for show envelope:
+ *	"name: value" lines and an empty line. The envelope is the list
+ *	qenv_view() makes (qenv(3)), from the qmgr or, offline, from the
+ *	queue file.
  *
  *	With -j every item is one JSON object on one line: the qmgr's
  *	attribute names (qmgr_ctl.h), numbers as numbers.
@@ -121,7 +126,7 @@ sc_field(const ATTR *a, const char *name, int last)
 
 /* The envelope as displayed: runstate and delay normalized. */
 static ATTR *
-sc_env_view(const ATTR *env, int offline)
+sc_env_view(const ATTR *env)
 {
 	static const char *names[] = {QC_ENVID, QC_MSGID, QC_QUEUE, QC_FAMILY,
 		QC_TYPE, QC_FLAGS, QC_SENDER, QC_ORCPT, QC_RCPT, QC_DEST,
@@ -131,7 +136,7 @@ sc_env_view(const ATTR *env, int offline)
 
 	for (np = names; *np; np++)
 		attr_add(v, *np, (value = attr_get(env, *np)) ? value : "");
-	if (offline || state == NULL) {
+	if (state == NULL || strcmp(state, "offline") == 0) {
 		attr_add(v, QC_RUNSTATE, "offline");
 		attr_add(v, "delay", "");
 	} else if (strcmp(state, "inflight") == 0) {
@@ -147,13 +152,13 @@ sc_env_view(const ATTR *env, int offline)
 }
 
 void
-smtpctl_print_env(const ATTR *env, int json, int offline)
+smtpctl_print_env(const ATTR *env, int json)
 {
 	static const char *line[] = {QC_ENVID, QC_FAMILY, QC_TYPE, QC_FLAGS,
 		QC_SENDER, QC_ORCPT, QC_RCPT, QC_CREATED, QC_EXPIRES,
 		QC_LAST_TRY, QC_ATTEMPTS, QC_RUNSTATE, "delay", QC_LAST_ERROR,
 		NULL};
-	ATTR	*v = sc_env_view(env, offline);
+	ATTR	*v = sc_env_view(env);
 	const char **np;
 
 	if (json)
@@ -170,8 +175,22 @@ smtpctl_print_env(const ATTR *env, int json, int offline)
 static int
 sc_item_queue(const ATTR *a, void *ctx)
 {
-	smtpctl_print_env(a, ((const SC_CMD *)ctx)->json, 0);
+	smtpctl_print_env(a, ((const SC_CMD *)ctx)->json);
 	return 0;
+}
+
+void
+smtpctl_print_envelope(const ATTR *a, int json)
+{
+	size_t	 i;
+
+	if (json) {
+		smtpctl_print_json(a);
+		return;
+	}
+	for (i = 0; i < a->count; i++)
+		printf("%s: %s\n", a->name[i], a->value[i]);
+	printf("\n");
 }
 
 static int sc_envelopes;			/* show envelope: items seen */
@@ -179,16 +198,8 @@ static int sc_envelopes;			/* show envelope: items seen */
 static int
 sc_item_envelope(const ATTR *a, void *ctx)
 {
-	size_t	 i;
-
 	sc_envelopes++;
-	if (((const SC_CMD *)ctx)->json) {
-		smtpctl_print_json(a);
-		return 0;
-	}
-	for (i = 0; i < a->count; i++)
-		printf("%s: %s\n", a->name[i], a->value[i]);
-	printf("\n");
+	smtpctl_print_envelope(a, ((const SC_CMD *)ctx)->json);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "argv.h"
+#include "queue_flags.h"
 #include "vstring.h"
 
 /* Queue directory names. */
@@ -35,13 +36,7 @@
 #define QF_RET_FULL	1
 #define QF_RET_HDRS	2
 
-/* Per-recipient state, updated in place (qf_update_rcpt). */
-#define QF_RCPT_PENDING	0
-#define QF_RCPT_DONE	1		/* delivered, bounced or removed: never again */
-#define QF_RCPT_FLAG_HELD	(1 << 0)	/* smtpctl pause envelope */
-#define QF_RCPT_FLAG_BOUNCED	(1 << 1)	/* done because it failed */
-#define QF_RCPT_FLAG_REMOVED	(1 << 2)	/* done because smtpctl remove */
-#define QF_RCPT_FLAG_DELIVERED	(1 << 3)	/* done because delivered */
+/* Per-recipient status and flags: queue_flags.h. */
 
 typedef struct QF_RCPT {
 	char	*address;		/* envelope recipient (after rewriting) */

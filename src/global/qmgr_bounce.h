@@ -55,10 +55,9 @@
 #define QB_REPLY_ID	"new_id"
 
 /*
- * Recipient flag kept in the queue file's per-recipient flags, beside
- * qfile.h's QF_RCPT_FLAG_* (the slot stores one byte of flags):
- * a delay warning was sent for this recipient.
+ * Recipient flag kept in the queue file's per-recipient flags: a delay
+ * warning was sent for this recipient. The bit is queue_flags.h's.
  */
-#define QB_RCPT_FLAG_WARNED	(1 << 7)
+#define QB_RCPT_FLAG_WARNED	QF_RCPT_FLAG_WARNED
 
 #endif

@@ -291,14 +291,4 @@ extern void qmgr_profile_end(int, const struct timeval *, const char *,
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
 
-/* Selection of envelopes by smtpctl id: all, message-id, envelope-id. */
-typedef struct QMGR_SEL {
-	int	 all;
-	char	 msgid[QF_ID_LEN + 1];	/* "" with all */
-	uint64_t envid;			/* 0: every envelope of msgid */
-} QMGR_SEL;
-
-int	 qmgr_sel_parse(QMGR_SEL *, const char *);
-int	 qmgr_sel_rcpt(const QMGR_SEL *, const QF_RCPT *);
-
 #endif

@@ -6,16 +6,16 @@
  *
  *	int	qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req,
  *		    VSTRING *why);
- *	int	qmgr_sel_parse(QMGR_SEL *sel, const char *id);
- *	int	qmgr_sel_rcpt(const QMGR_SEL *sel, const QF_RCPT *rcpt);
  * DESCRIPTION
  *	qmgr_ctl_envelope() serves pause_envelope, resume_envelope,
  *	schedule, remove and discover for id (envelope-id, message-id or
  *	"all") and writes a list with the number of envelopes (schedule,
  *	discover: messages) affected. Messages in memory (active/) are
  *	changed through their open queue file, the others (incoming,
- *	deferred, hold) by opening the file; every change is made durable
- *	with qf_update_rcpt().
+ *	deferred, hold) by opening the file; the selection and the changes
+ *	themselves are qenv(3)'s, shared with smtpctl offline. What is the
+ *	qmgr's own: recipients in flight, entries waiting for a connection,
+ *	and taking messages in.
  * .IP pause_envelope
  *	marks recipients held: they are skipped until resumed; one that
  *	waits for a connection is taken out of its entry.
@@ -35,9 +35,6 @@
  *	takes in a message placed in incoming/, deferred/ or hold/ by hand;
  *	given an envelope-id, the message is taken in and only that
  *	envelope is routed now.
- * .PP
- *	qmgr_sel_parse() parses an id; qmgr_sel_rcpt() tells whether a
- *	recipient is selected.
  * DIAGNOSTICS
  *	-1 with a reason for a malformed id or an id that matches nothing.
  */
@@ -49,42 +46,15 @@
 #include "events.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "qenv.h"
 #include "qmgr.h"
 #include "qmgr_ctl.h"
 
-#define OP_PAUSE	1
-#define OP_RESUME	2
-#define OP_SCHEDULE	3
-#define OP_REMOVE	4
+#define OP_PAUSE	QENV_HOLD
+#define OP_RESUME	QENV_RELEASE
+#define OP_REMOVE	QENV_REMOVE
+#define OP_SCHEDULE	4
 #define OP_DISCOVER	5
-
-int
-qmgr_sel_parse(QMGR_SEL *sel, const char *id)
-{
-	memset(sel, 0, sizeof(*sel));
-	if (id == NULL)
-		return -1;
-	if (strcmp(id, "all") == 0) {
-		sel->all = 1;
-		return 0;
-	}
-	if (qf_valid_id(id)) {
-		memcpy(sel->msgid, id, QF_ID_LEN + 1);
-		return 0;
-	}
-	if (qf_envid_parse(id, &sel->envid) == 0 && sel->envid != 0) {
-		snprintf(sel->msgid, sizeof(sel->msgid), "%08x",
-		    (unsigned)(sel->envid >> 32));
-		return 0;
-	}
-	return -1;
-}
-
-int
-qmgr_sel_rcpt(const QMGR_SEL *sel, const QF_RCPT *rp)
-{
-	return sel->envid == 0 || rp->envid == sel->envid;
-}
 
 /* Take a queued recipient out of its entry (message held by caller). */
 static void
@@ -113,60 +83,31 @@ env_unqueue(QMGR_MESSAGE *message, int index)
 	}
 }
 
-/* Apply op to one recipient; 1 when it changed. */
+/* Apply op to one recipient of a message in memory; 1 when it changed. */
 static int
-env_rcpt(int op, QF_MSG *qf, QMGR_MESSAGE *message, int i)
+env_rcpt(int op, QMGR_MESSAGE *message, int i)
 {
-	QF_RCPT	*rp = &qf->rcpt[i];
-	char	 envid[17];
+	int	 rc;
 
-	if (rp->status == QF_RCPT_DONE)
+	if (op == OP_REMOVE && message->rstate[i] == QMGR_RS_INFLIGHT)
 		return 0;
-	if (op == OP_PAUSE) {
-		if (rp->flags & QF_RCPT_FLAG_HELD)
-			return 0;
-		rp->flags |= QF_RCPT_FLAG_HELD;
-	} else if (op == OP_RESUME) {
-		if (!(rp->flags & QF_RCPT_FLAG_HELD))
-			return 0;
-		rp->flags &= ~QF_RCPT_FLAG_HELD;
-	} else if (op == OP_REMOVE) {
-		if (message && message->rstate[i] == QMGR_RS_INFLIGHT)
-			return 0;
-		rp->status = QF_RCPT_DONE;
-		rp->flags |= QF_RCPT_FLAG_REMOVED;
-		qf_envid_format(rp->envid, envid);
-		msg_info("%s: to=<%s>, envelope %s removed", qf->id,
-		    rp->address, envid);
+	if ((rc = qenv_rcpt_change(message->qf, i, op, msg_info)) == 0)
+		return 0;
+	if (rc < 0)
+		msg_warn("%s: cannot update recipient %d: %m", message->id, i);
+	if (op == OP_REMOVE)
 		qmgr.stats.removed++;
-	} else {
-		return 0;
-	}
-	if (message && op != OP_RESUME)
+	if (op != OP_RESUME)
 		env_unqueue(message, i);
-	if (qf_update_rcpt(qf, i) < 0)
-		msg_warn("%s: cannot update recipient %d: %m", qf->id, i);
-	return 1;
-}
-
-static int
-env_all_done(const QF_MSG *qf)
-{
-	int	 i;
-
-	for (i = 0; i < qf->nrcpt; i++)
-		if (qf->rcpt[i].status != QF_RCPT_DONE)
-			return 0;
 	return 1;
 }
 
 /* A message on disk (not active). */
 static int
-env_disk(int op, const QMGR_SEL *sel, const char *queue, const char *id)
+env_disk(int op, const QENV_SEL *sel, const char *queue, const char *id)
 {
 	VSTRING	*why;
-	QF_MSG	*qf;
-	int	 i, n = 0;
+	int	 n, gone;
 
 	if (op == OP_SCHEDULE || op == OP_DISCOVER) {
 		/* discover takes a file placed by hand in hold/ too. */
@@ -179,25 +120,16 @@ env_disk(int op, const QMGR_SEL *sel, const char *queue, const char *id)
 		return n;
 	}
 	why = vstring_alloc(64);
-	if ((qf = qf_open(qmgr.queue_dir, queue, id, QF_OPEN_RDWR, why))
-	    == NULL) {
-		vstring_free(why);
-		return 0;
+	if ((n = qenv_file_change(qmgr.queue_dir, queue, id, sel, op,
+	    msg_info, &gone, why)) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s", vstring_str(why));
+		n = 0;
 	}
-	for (i = 0; i < qf->nrcpt; i++)
-		if (qmgr_sel_rcpt(sel, &qf->rcpt[i]))
-			n += env_rcpt(op, qf, NULL, i);
-	if (op == OP_REMOVE && n > 0 && env_all_done(qf)) {
-		qf_close(qf);
-		qf = NULL;
-		if (qf_remove(qmgr.queue_dir, queue, id) == 0) {
-			qmgr_deferred_forget(id);
-			qmgr_bounce_log_remove(id);
-			msg_info("%s: removed", id);
-		}
-	}
-	if (qf)
-		qf_close(qf);
+	if (op == OP_REMOVE)
+		qmgr.stats.removed += n;
+	if (gone)
+		qmgr_deferred_forget(id);
 	if (op == OP_RESUME && n > 0 && strcmp(queue, QF_DEFERRED) == 0)
 		qmgr_message_load(queue, id, 1);
 	vstring_free(why);
@@ -206,7 +138,7 @@ env_disk(int op, const QMGR_SEL *sel, const char *queue, const char *id)
 
 /* A message in memory. */
 static int
-env_active(int op, const QMGR_SEL *sel, QMGR_MESSAGE *message)
+env_active(int op, const QENV_SEL *sel, QMGR_MESSAGE *message)
 {
 	int	 i, n = 0;
 
@@ -214,8 +146,8 @@ env_active(int op, const QMGR_SEL *sel, QMGR_MESSAGE *message)
 		return 0;
 	message->refcount++;		/* unqueueing must not free it */
 	for (i = 0; i < message->qf->nrcpt; i++)
-		if (qmgr_sel_rcpt(sel, &message->qf->rcpt[i]))
-			n += env_rcpt(op, message->qf, message, i);
+		if (qenv_sel_rcpt(sel, message->qf, i))
+			n += env_rcpt(op, message, i);
 	if (op == OP_RESUME && n > 0)
 		message->resumed = 1;	/* not routed in this pass: reload */
 	qmgr_message_done_entry(message);
@@ -223,7 +155,7 @@ env_active(int op, const QMGR_SEL *sel, QMGR_MESSAGE *message)
 }
 
 static int
-env_one(int op, const QMGR_SEL *sel, const char *id)
+env_one(int op, const QENV_SEL *sel, const char *id)
 {
 	QMGR_MESSAGE *message;
 	char	 queue[32];
@@ -235,14 +167,28 @@ env_one(int op, const QMGR_SEL *sel, const char *id)
 	return env_disk(op, sel, queue, id);
 }
 
+typedef struct ENV_WALK {
+	int	 op;
+	const QENV_SEL *sel;
+} ENV_WALK;
+
+/* env_walk_file - one file of incoming/, deferred/, hold/: not in memory. */
 static int
-env_every(int op, const QMGR_SEL *sel)
+env_walk_file(const char *queue, const char *id, void *ctx)
+{
+	ENV_WALK *w = ctx;
+
+	if (htable_find(qmgr.msg_byid, id) != NULL)
+		return 0;
+	return env_disk(w->op, w->sel, queue, id);
+}
+
+static int
+env_every(int op, const QENV_SEL *sel)
 {
 	static const char *queues[] = {QF_INCOMING, QF_DEFERRED, QF_HOLD, NULL};
 	QMGR_MESSAGE *message, *next;
-	const char **qp;
-	ARGV	*ids;
-	size_t	 i;
+	ENV_WALK w = {op, sel};
 	int	 n = 0;
 
 	if (op == OP_SCHEDULE) {
@@ -254,31 +200,23 @@ env_every(int op, const QMGR_SEL *sel)
 		next = message->next;
 		n += env_active(op, sel, message);
 	}
-	for (qp = queues; *qp; qp++) {
-		if ((ids = qf_list(qmgr.queue_dir, *qp)) == NULL)
-			continue;
-		for (i = 0; i < ids->argc; i++)
-			if (htable_find(qmgr.msg_byid, ids->argv[i]) == NULL)
-				n += env_disk(op, sel, *qp, ids->argv[i]);
-		argv_free(ids);
-	}
-	return n;
+	return n + qenv_walk(qmgr.queue_dir, queues, sel, env_walk_file, &w);
 }
 
 int
 qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	static const char *names[] = {"", QC_REQ_PAUSE_ENVELOPE,
-	QC_REQ_RESUME_ENVELOPE, QC_REQ_SCHEDULE, QC_REQ_REMOVE, QC_REQ_DISCOVER};
+	QC_REQ_RESUME_ENVELOPE, QC_REQ_REMOVE, QC_REQ_SCHEDULE, QC_REQ_DISCOVER};
 	const char *name = attr_get(req, QC_REQUEST), *id = attr_get(req, QC_ID);
-	QMGR_SEL sel;
+	QENV_SEL sel;
 	ATTR	*reply;
 	int	 op, n;
 
 	for (op = 1; op <= OP_DISCOVER && strcmp(names[op], name) != 0; op++)
 		;
-	if (op > OP_DISCOVER || qmgr_sel_parse(&sel, id) < 0
-	    || (op == OP_DISCOVER && sel.all)) {
+	if (op > OP_DISCOVER || qenv_sel_parse(&sel, id, op == OP_DISCOVER ?
+	    0 : QENV_SEL_ALLOW_ALL) < 0) {
 		vstring_sprintf(why, "invalid id: %.100s", id ? id : "(none)");
 		return -1;
 	}

@@ -16,13 +16,14 @@
  *	and the scheduler's state. qmgr_init() fills in the configuration
  *	from main.cf (after mail_conf_read()) and empty state.
  *
- *	qmgr_lock() takes an exclusive lock on $queue_directory/pid/
- *	qmgr.lock, held until the process ends, so that a one-shot queue
- *	run (qmgr -1) and a resident qmgr never work on one queue at once.
- *	When another process holds it, qmgr_lock() waits up to wait
- *	seconds: after a crash of the master, the qmgr of the earlier run
- *	leaves within a second of noticing (mail_server.c), and the new one
- *	waits for it rather than failing (and being throttled).
+ *	qmgr_lock() takes the queue's lock (qenv_lock(), qenv(3): $queue_
+ *	directory/pid/qmgr.lock), held until the process ends, so that a
+ *	one-shot queue run (qmgr -1), a resident qmgr and smtpctl offline
+ *	never work on one queue at once. When another process holds it,
+ *	qmgr_lock() waits up to wait seconds: after a crash of the master,
+ *	the qmgr of the earlier run leaves within a second of noticing
+ *	(mail_server.c), and the new one waits for it rather than failing
+ *	(and being throttled).
  *
  *	qmgr_fd_budget() raises the soft descriptor limit to the hard one
  *	and sets qmgr.conn_limit, the transport connections the qmgr may
@@ -56,6 +57,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "qenv.h"
 #include "qmgr.h"
 
 QMGR	 qmgr;
@@ -103,52 +105,18 @@ qmgr_transport_name(const char *spec)
 	return colon ? mystrndup(spec, (size_t)(colon - spec)) : mystrdup(spec);
 }
 
-/* lock_try - 0 when locked, else the holder's pid (or -1). */
-static long
-lock_try(int fd)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLK, &fl) == 0)
-		return 0;
-	if (errno != EAGAIN && errno != EACCES)
-		msg_fatal("lock %s/pid/qmgr.lock: %m", qmgr.queue_dir);
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
-		return (long)fl.l_pid;
-	return -1;
-}
-
 void
 qmgr_lock(int wait)
 {
-	struct timespec ts = {0, 50 * 1000 * 1000};
-	VSTRING	*path = vstring_alloc(128);
-	time_t	 deadline = time(NULL) + wait;
-	long	 holder;
-	int	 told = 0;
+	VSTRING	*why = vstring_alloc(128);
 
-	vstring_sprintf(path, "%s/pid/qmgr.lock", qmgr.queue_dir);
-	if ((qmgr.lock_fd = open(vstring_str(path), O_RDWR | O_CREAT
-	    | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		msg_fatal("open %s: %m", vstring_str(path));
-	while ((holder = lock_try(qmgr.lock_fd)) != 0) {
-		if (time(NULL) >= deadline)
-			msg_fatal("another qmgr works on %s (%s is locked by "
-			    "pid %ld)", qmgr.queue_dir, vstring_str(path), holder);
-		if (!told++)
-			msg_info("waiting for the qmgr of an earlier run (pid %ld) "
-			    "to leave", holder);
-		(void)nanosleep(&ts, NULL);
+	if ((qmgr.lock_fd = qenv_lock(qmgr.queue_dir, wait, why)) < 0) {
+		if (errno == EAGAIN)
+			msg_fatal("another qmgr works on %s (%s)", qmgr.queue_dir,
+			    vstring_str(why));
+		msg_fatal("%s", vstring_str(why));
 	}
-	if (told)
-		msg_info("the earlier qmgr has left");
-	vstring_free(path);
+	vstring_free(why);
 }
 
 void

@@ -32,7 +32,8 @@
  *	qmgr_message_sync() writes the recipient states that changed in
  *	this pass into the queue file (qf_update_rcpt, durable).
  *
- *	qmgr_message_expires() returns the time the message expires.
+ *	qmgr_message_expires() returns the time the message expires: the
+ *	rule of qenv_expires() (qenv(3)) with the qmgr's lifetimes.
  * DIAGNOSTICS
  *	qmgr_message_load() returns 1 when the message was taken in, 0 when
  *	it vanished or was already active, -1 when it could not be moved
@@ -52,15 +53,14 @@
 #include "events.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "qenv.h"
 #include "qmgr.h"
 #include "qmgr_route.h"
 
 time_t
 qmgr_message_expires(const QF_MSG *qf)
 {
-	int	 life = *qf->sender ? qmgr.max_lifetime : qmgr.bounce_lifetime;
-
-	return qf->arrival + life;
+	return qenv_expires(qf, qmgr.max_lifetime, qmgr.bounce_lifetime);
 }
 
 /* Which per-message logs exist already (a crash, an earlier pass). */

@@ -9,7 +9,8 @@
  * DESCRIPTION
  *	qmgr_show() writes one attribute list per item for show_queue and
  *	show_envelope (envelopes: in memory first, then incoming/,
- *	deferred/ and hold/ read from disk), show_routes (destination
+ *	deferred/ and hold/ read from disk; the list is qenv_view()'s, the
+ *	one smtpctl prints offline too), show_routes (destination
  *	queues), show_hosts (relay hosts), show_hoststats (last status per
  *	domain, last 4 hours), and one list for show_stats and show_status.
  *	The attribute names are in qmgr_ctl.h. The caller writes the final
@@ -27,157 +28,131 @@
 #include "mail_counter.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "qenv.h"
 #include "qmgr.h"
 #include "qmgr_ctl.h"
 
 #define SHOW_HOSTSTAT_WINDOW	(4 * 3600)
 
-static const char *
-show_family(int family)
-{
-	return family == AF_INET ? "inet4" : family == AF_INET6 ? "inet6" :
-	    "local";
-}
-
-static const char *
-show_runstate(const QF_RCPT *rp, const QMGR_MESSAGE *m, int i,
-    const char *queue, long long *delay)
-{
-	time_t	 now = event_time();
-
-	*delay = 0;
-	if ((rp->flags & QF_RCPT_FLAG_HELD) || strcmp(queue, QF_HOLD) == 0)
-		return "held";
-	if (m && m->rstate[i] == QMGR_RS_INFLIGHT) {
-		*delay = now - m->rsince[i];
-		return "inflight";
-	}
-	if (rp->next_attempt > now && !m && strcmp(queue, QF_DEFERRED) == 0)
-		*delay = rp->next_attempt - now;
-	return "pending";
-}
-
+/* show_state - runstate and delay of recipient i (m: in memory). */
 static void
-show_dest(ATTR *a, QMGR_ROUTE *route, const QF_MSG *qf, const char *addr)
-{
-	QMGR_TRANSPORT *t;
-	const char *type;
-
-	switch (qmgr_route(addr, NULL, route)) {
-	case QMGR_ROUTE_DELIVER:
-		attr_addf(a, QC_DEST, "%s:%s", vstring_str(route->transport),
-		    vstring_str(route->nexthop));
-		t = qmgr_transport_find(vstring_str(route->transport), 0);
-		type = (t ? t->mda : strcmp(vstring_str(route->transport),
-		    qmgr.local_transport) == 0) ? "mda" : "mta";
-		break;
-	default:
-		attr_add(a, QC_DEST, vstring_len(route->text) ?
-		    vstring_str(route->text) : "internal");
-		type = "mta";
-		break;
-	}
-	if (qf->origin && strcmp(qf->origin, "bounce") == 0)
-		type = "bounce";
-	attr_add(a, QC_TYPE, type);
-}
-
-static void
-show_env(VSTREAM *stream, const QF_MSG *qf, const QMGR_MESSAGE *m,
-    const char *queue, int i, QMGR_ROUTE *route)
+show_state(QENV_VIEW *v, const QF_MSG *qf, const QMGR_MESSAGE *m, int i,
+    const char *queue)
 {
 	const QF_RCPT *rp = &qf->rcpt[i];
-	ATTR	*a = attr_alloc();
-	char	 envid[17];
-	long long delay;
-	const char *state;
+	time_t	 now = event_time();
 
-	qf_envid_format(rp->envid, envid);
-	attr_add(a, QC_ENVID, envid);
-	attr_add(a, QC_MSGID, qf->id);
-	attr_add(a, QC_QUEUE, m ? QF_ACTIVE : queue);
-	attr_add(a, QC_FAMILY, show_family(qf->family));
-	show_dest(a, route, qf, rp->address);
-	state = show_runstate(rp, m, i, queue, &delay);
-	attr_addf(a, QC_FLAGS, "%s%s", qf->origin && strcmp(qf->origin,
-	    "bounce") == 0 ? "bounce" : "", strcmp(state, "held") == 0 ?
-	    (qf->origin && strcmp(qf->origin, "bounce") == 0 ? ",held" :
-	    "held") : "");
-	attr_add(a, QC_SENDER, qf->sender);
-	attr_add(a, QC_RCPT, rp->address);
-	attr_add(a, QC_ORCPT, rp->orcpt && strchr(rp->orcpt, ';') ?
-	    strchr(rp->orcpt, ';') + 1 : rp->address);
-	attr_add_long(a, QC_CREATED, (long long)qf->arrival);
-	attr_add_long(a, QC_EXPIRES, (long long)qmgr_message_expires(qf));
-	attr_add_long(a, QC_LAST_TRY, (long long)rp->last_attempt);
-	attr_add_long(a, QC_ATTEMPTS, rp->attempts);
-	attr_add(a, QC_RUNSTATE, state);
-	attr_add_long(a, strcmp(state, "inflight") == 0 ? QC_INFLIGHT :
-	    QC_NEXT_TRY, delay);
-	attr_add(a, QC_LAST_ERROR, rp->last_error);
-	attr_write(stream, a);
-	attr_free(a);
+	v->delay = 0;
+	v->delay_name = QC_NEXT_TRY;
+	if (qenv_held(qf, i, queue))
+		v->runstate = "held";
+	else if (m && m->rstate[i] == QMGR_RS_INFLIGHT) {
+		v->runstate = "inflight";
+		v->delay_name = QC_INFLIGHT;
+		v->delay = now - m->rsince[i];
+	} else {
+		v->runstate = "pending";
+		if (rp->next_attempt > now && !m
+		    && strcmp(queue, QF_DEFERRED) == 0)
+			v->delay = rp->next_attempt - now;
+	}
 }
 
+/* show_dest - where the recipient goes, and the smtpctl type. */
 static void
-show_msg(VSTREAM *stream, const QF_MSG *qf, const QMGR_MESSAGE *m,
-    const char *queue, const QMGR_SEL *sel, QMGR_ROUTE *route)
+show_dest(QENV_VIEW *v, VSTRING *dest, QMGR_ROUTE *route, const char *addr)
 {
+	QMGR_TRANSPORT *t;
+
+	v->type = "mta";
+	if (qmgr_route(addr, NULL, route) == QMGR_ROUTE_DELIVER) {
+		vstring_sprintf(dest, "%s:%s", vstring_str(route->transport),
+		    vstring_str(route->nexthop));
+		t = qmgr_transport_find(vstring_str(route->transport), 0);
+		if (t ? t->mda : strcmp(vstring_str(route->transport),
+		    qmgr.local_transport) == 0)
+			v->type = "mda";
+	} else
+		vstring_strcpy(dest, vstring_len(route->text) ?
+		    vstring_str(route->text) : "internal");
+	v->dest = vstring_str(dest);
+}
+
+typedef struct SHOW_CTX {
+	VSTREAM	*stream;
+	const QENV_SEL *sel;
+	QMGR_ROUTE *route;
+	VSTRING	*dest;
+	ATTR	*list;
+} SHOW_CTX;
+
+static void
+show_msg(SHOW_CTX *sc, const QF_MSG *qf, const QMGR_MESSAGE *m,
+    const char *queue)
+{
+	QENV_VIEW v;
 	int	 i;
 
-	for (i = 0; i < qf->nrcpt; i++)
-		if (qf->rcpt[i].status != QF_RCPT_DONE
-		    && qmgr_sel_rcpt(sel, &qf->rcpt[i]))
-			show_env(stream, qf, m, queue, i, route);
+	for (i = 0; i < qf->nrcpt; i++) {
+		if (qf->rcpt[i].status == QF_RCPT_DONE
+		    || !qenv_sel_rcpt(sc->sel, qf, i))
+			continue;
+		v.queue = m ? QF_ACTIVE : queue;
+		v.expires = qmgr_message_expires(qf);
+		show_dest(&v, sc->dest, sc->route, qf->rcpt[i].address);
+		show_state(&v, qf, m, i, queue);
+		attr_reset(sc->list);
+		qenv_view(sc->list, qf, i, &v);
+		attr_write(sc->stream, sc->list);
+	}
 }
 
-static void
-show_disk(VSTREAM *stream, const char *queue, const char *id,
-    const QMGR_SEL *sel, QMGR_ROUTE *route)
+/* show_disk - a message of incoming/, deferred/ or hold/ not in memory */
+static int
+show_disk(const char *queue, const char *id, void *ctx)
 {
-	VSTRING	*why = vstring_alloc(64);
+	SHOW_CTX *sc = ctx;
+	VSTRING	*why;
 	QF_MSG	*qf;
 
+	if (htable_find(qmgr.msg_byid, id) != NULL)
+		return 0;
+	why = vstring_alloc(64);
 	if ((qf = qf_open(qmgr.queue_dir, queue, id, QF_OPEN_RDONLY, why))
 	    != NULL) {
-		show_msg(stream, qf, NULL, queue, sel, route);
+		show_msg(sc, qf, NULL, queue);
 		qf_close(qf);
 	}
 	vstring_free(why);
+	return 0;
 }
 
 static int
 show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
 {
 	static const char *queues[] = {QF_INCOMING, QF_DEFERRED, QF_HOLD, NULL};
-	QMGR_ROUTE *route = qmgr_route_alloc();
 	QMGR_MESSAGE *m;
-	QMGR_SEL sel;
-	const char **qp;
-	ARGV	*ids;
-	size_t	 i;
+	QENV_SEL sel;
+	SHOW_CTX sc;
 
 	if (!one)
-		qmgr_sel_parse(&sel, "all");
-	else if (qmgr_sel_parse(&sel, attr_get(req, QC_ID)) < 0) {
+		qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	else if (qenv_sel_parse(&sel, attr_get(req, QC_ID), 0) < 0) {
 		vstring_strcpy(why, "invalid id");
-		qmgr_route_free(route);
 		return -1;
 	}
+	sc.stream = stream;
+	sc.sel = &sel;
+	sc.route = qmgr_route_alloc();
+	sc.dest = vstring_alloc(64);
+	sc.list = attr_alloc();
 	for (m = qmgr.msg_head; m; m = m->next)
-		if (sel.all || strcmp(sel.msgid, m->id) == 0)
-			show_msg(stream, m->qf, m, QF_ACTIVE, &sel, route);
-	for (qp = queues; *qp; qp++) {
-		if ((ids = qf_list(qmgr.queue_dir, *qp)) == NULL)
-			continue;
-		for (i = 0; i < ids->argc; i++)
-			if ((sel.all || strcmp(sel.msgid, ids->argv[i]) == 0)
-			    && htable_find(qmgr.msg_byid, ids->argv[i]) == NULL)
-				show_disk(stream, *qp, ids->argv[i], &sel,
-				    route);
-		argv_free(ids);
-	}
-	qmgr_route_free(route);
+		if (qenv_sel_msg(&sel, m->id))
+			show_msg(&sc, m->qf, m, QF_ACTIVE);
+	(void)qenv_walk(qmgr.queue_dir, queues, &sel, show_disk, &sc);
+	attr_free(sc.list);
+	vstring_free(sc.dest);
+	qmgr_route_free(sc.route);
 	return 0;
 }
 

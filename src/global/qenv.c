@@ -1,0 +1,515 @@
+/*
+ * NAME
+ *	qenv - the queue's envelopes: select, hold, release, remove, view
+ * SYNOPSIS
+ *	#include "qenv.h"
+ *
+ *	int	qenv_sel_parse(QENV_SEL *sel, const char *id, int flags);
+ *	int	qenv_sel_msg(const QENV_SEL *sel, const char *msgid);
+ *	int	qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i);
+ *	int	qenv_walk(const char *queue_dir, const char **queues,
+ *		    const QENV_SEL *sel, QENV_FILE_FN fn, void *ctx);
+ *
+ *	int	qenv_rcpt_change(QF_MSG *qf, int i, int op, QENV_LOG_FN log);
+ *	int	qenv_file_change(const char *queue_dir, const char *queue,
+ *		    const char *id, const QENV_SEL *sel, int op,
+ *		    QENV_LOG_FN log, int *gone, VSTRING *why);
+ *	int	qenv_all_done(const QF_MSG *qf);
+ *	void	qenv_logs_remove(const char *queue_dir, const char *id);
+ *
+ *	int	qenv_held(const QF_MSG *qf, int i, const char *queue);
+ *	int	qenv_is_bounce(const QF_MSG *qf);
+ *	time_t	qenv_expires(const QF_MSG *qf, long max_lifetime,
+ *		    long bounce_lifetime);
+ *
+ *	int	qenv_lock(const char *queue_dir, int wait, VSTRING *why);
+ *
+ *	void	qenv_view(ATTR *list, const QF_MSG *qf, int i,
+ *		    const QENV_VIEW *view);
+ *	void	qenv_dump_msg(ATTR *list, const QF_MSG *qf, const char *queue);
+ *	void	qenv_dump_rcpt(ATTR *list, const QF_MSG *qf, int i);
+ *	int	qenv_dump_numeric(const char *name);
+ * DESCRIPTION
+ *	What smtpctl(8) does to the queue, written once. The qmgr serves
+ *	smtpctl's requests with it (qmgr_ctl_env.c, qmgr_show.c: messages
+ *	in memory are changed through their open file, the others by
+ *	opening them), and smtpctl with nothing running calls the same
+ *	functions on the files (smtpctl_offline.c). An envelope is one
+ *	recipient of one queue file (qfile(3)); its state bits are in
+ *	queue_flags.h.
+ *
+ *	qenv_sel_parse() reads smtpctl's id: an envelope-id (16 hex
+ *	digits: that recipient), a message-id (8: every recipient of the
+ *	message) or, with QENV_SEL_ALLOW_ALL in flags, "all". The caller
+ *	may then set sel->sender to keep only the messages of one sender
+ *	("" the null sender; compared without regard to case).
+ *	qenv_sel_msg() tells whether a message-id may be selected (the
+ *	sender is known only once the file is open), qenv_sel_rcpt()
+ *	whether recipient i of an open message is selected.
+ *
+ *	qenv_walk() calls fn(queue, id, ctx) for every message of the named
+ *	queue directories (a null-terminated list, searched in that order,
+ *	ids in order within one) that sel may select, and returns the sum
+ *	of what fn returned. One message-id costs one access(2) per
+ *	directory, not a listing.
+ *
+ *	qenv_rcpt_change() applies op to recipient i of a message open
+ *	read-write: QENV_HOLD sets the held mark (the qmgr skips it until
+ *	released), QENV_RELEASE clears it, QENV_REMOVE marks it done
+ *	(removed) and logs "ID: to=<addr>, envelope ENVID removed" with log
+ *	(when not null). A recipient already done is not changed. The new
+ *	state is made durable with qf_update_rcpt(). It returns 1 when the
+ *	recipient changed, 0 when it did not, -1 (errno set) when the change
+ *	could not be written; the copy in memory is changed anyway.
+ *
+ *	qenv_file_change() does that for the selected recipients of
+ *	queue_dir/queue/id and, when a removal leaves nothing to deliver,
+ *	deletes the file and its per-message logs (qenv_logs_remove()) and
+ *	logs "ID: removed"; *gone (when not null) then is 1. It returns the
+ *	number of recipients changed.
+ *
+ *	qenv_held() tells whether recipient i is held (its mark, or the
+ *	message sits in hold/). qenv_is_bounce() tells whether the message
+ *	is a DSN written by bounce(8). qenv_expires() is when the message
+ *	expires: its arrival plus max_lifetime (maximal_queue_lifetime) or,
+ *	for the null sender, bounce_lifetime (bounce_queue_lifetime).
+ *
+ *	qenv_view() appends one envelope as smtpctl show queue and show
+ *	envelope list it (the names of qmgr_ctl.h, in this order): envelope
+ *	and message id, queue, family, destination, type, flags (bounce,
+ *	held), sender, recipient, original recipient, created, expires,
+ *	last try, attempts, runstate, the delay view->delay_name names, and
+ *	the last error. What only the caller knows (the queue shown, route,
+ *	type, runstate, delay, expiry) comes in view.
+ *
+ *	qenv_dump_msg() appends a message's records (postern queue-dump):
+ *	queue_name, queue_id, arrival_time, arrival_usec, sender, origin,
+ *	family, dsn_envid and dsn_ret (when given), one "attribute" record
+ *	"name=value" per envelope attribute, content_offset, content_size
+ *	and recipient_count. qenv_dump_rcpt() appends recipient i's:
+ *	address, envelope_id, orcpt (when given), notify (DSN NOTIFY words,
+ *	"" unspecified), status (pending, done), flags (held, bounced,
+ *	removed, delivered, warned), attempts, last_try, next_try and
+ *	last_error. qenv_dump_numeric() tells which of those names have
+ *	numbers for values (for JSON output).
+ * LOCKING
+ *	A qmgr holds an exclusive fcntl(2) lock on $queue_directory/
+ *	pid/qmgr.lock from its start to its end (resident or qmgr -1):
+ *	while it runs, it alone changes the envelopes of the queue files it
+ *	has not handed to a delivery agent. qenv_lock() takes that same lock
+ *	and returns its descriptor (close it to let go); smtpctl takes it
+ *	before it changes queue files with nothing running, so a qmgr that
+ *	starts meanwhile waits until smtpctl is done and then reads the new
+ *	state, and smtpctl refuses to work offline while a qmgr holds it.
+ *	With the lock busy, qenv_lock() retries every 50 ms for up to wait
+ *	seconds (logging once that it waits). Run as root, it gives a lock
+ *	file it creates to the owner of pid/, so that a qmgr running as
+ *	mail_owner can open it later. Reading (show queue, show envelope,
+ *	queue-dump) takes no lock: a recipient's state is one sector,
+ *	written whole.
+ * DIAGNOSTICS
+ *	qenv_sel_parse() returns -1 for a malformed id. qenv_file_change()
+ *	returns -1 with the reason in why when the file cannot be opened
+ *	(errno ENOENT: gone meanwhile) or a change cannot be written.
+ *	qenv_lock() returns -1 with the reason in why (errno EAGAIN: another
+ *	process holds the lock, its pid in the reason).
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "msg.h"
+#include "qenv.h"
+#include "qmgr_ctl.h"
+
+int
+qenv_sel_parse(QENV_SEL *sel, const char *id, int flags)
+{
+	memset(sel, 0, sizeof(*sel));
+	if (id == NULL)
+		return -1;
+	if (strcmp(id, "all") == 0) {
+		sel->all = 1;
+		return (flags & QENV_SEL_ALLOW_ALL) ? 0 : -1;
+	}
+	if (qf_valid_id(id)) {
+		memcpy(sel->msgid, id, QF_ID_LEN + 1);
+		return 0;
+	}
+	if (qf_envid_parse(id, &sel->envid) == 0 && sel->envid != 0) {
+		snprintf(sel->msgid, sizeof(sel->msgid), "%08x",
+		    (unsigned)(sel->envid >> 32));
+		return 0;
+	}
+	sel->envid = 0;
+	return -1;
+}
+
+int
+qenv_sel_msg(const QENV_SEL *sel, const char *msgid)
+{
+	return sel->all || strcmp(sel->msgid, msgid) == 0;
+}
+
+int
+qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i)
+{
+	if (sel->envid != 0 && qf->rcpt[i].envid != sel->envid)
+		return 0;
+	return sel->sender == NULL || strcasecmp(sel->sender, qf->sender) == 0;
+}
+
+int
+qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
+    QENV_FILE_FN fn, void *ctx)
+{
+	VSTRING	*path;
+	ARGV	*ids;
+	size_t	 i;
+	int	 n = 0;
+
+	if (!sel->all) {
+		if (!qf_valid_id(sel->msgid))
+			return 0;	/* a selection that did not parse */
+		path = vstring_alloc(128);
+		for (; *queues; queues++) {
+			vstring_sprintf(path, "%s/%s/%s", queue_dir, *queues,
+			    sel->msgid);
+			if (access(vstring_str(path), F_OK) == 0)
+				n += fn(*queues, sel->msgid, ctx);
+		}
+		vstring_free(path);
+		return n;
+	}
+	for (; *queues; queues++) {
+		if ((ids = qf_list(queue_dir, *queues)) == NULL)
+			continue;
+		for (i = 0; i < ids->argc; i++)
+			n += fn(*queues, ids->argv[i], ctx);
+		argv_free(ids);
+	}
+	return n;
+}
+
+int
+qenv_rcpt_change(QF_MSG *qf, int i, int op, QENV_LOG_FN log)
+{
+	QF_RCPT	*rp = &qf->rcpt[i];
+	char	 envid[17];
+
+	if (rp->status == QF_RCPT_DONE)
+		return 0;
+	switch (op) {
+	case QENV_HOLD:
+		if (rp->flags & QF_RCPT_FLAG_HELD)
+			return 0;
+		rp->flags |= QF_RCPT_FLAG_HELD;
+		break;
+	case QENV_RELEASE:
+		if (!(rp->flags & QF_RCPT_FLAG_HELD))
+			return 0;
+		rp->flags &= ~QF_RCPT_FLAG_HELD;
+		break;
+	case QENV_REMOVE:
+		rp->status = QF_RCPT_DONE;
+		rp->flags |= QF_RCPT_FLAG_REMOVED;
+		if (log != NULL) {
+			qf_envid_format(rp->envid, envid);
+			log("%s: to=<%s>, envelope %s removed", qf->id,
+			    rp->address, envid);
+		}
+		break;
+	default:
+		msg_panic("qenv_rcpt_change: unknown operation %d", op);
+	}
+	return qf_update_rcpt(qf, i) < 0 ? -1 : 1;
+}
+
+int
+qenv_all_done(const QF_MSG *qf)
+{
+	int	 i;
+
+	for (i = 0; i < qf->nrcpt; i++)
+		if (qf->rcpt[i].status != QF_RCPT_DONE)
+			return 0;
+	return 1;
+}
+
+void
+qenv_logs_remove(const char *queue_dir, const char *id)
+{
+	static const char *logs[] = {"bounce", "defer", "trace", NULL};
+	VSTRING	*path = vstring_alloc(128);
+	const char **lp;
+
+	for (lp = logs; *lp; lp++) {
+		vstring_sprintf(path, "%s/%s/%s", queue_dir, *lp, id);
+		if (unlink(vstring_str(path)) < 0 && errno != ENOENT)
+			msg_warn("%s: cannot remove %s: %m", id,
+			    vstring_str(path));
+	}
+	vstring_free(path);
+}
+
+int
+qenv_file_change(const char *queue_dir, const char *queue, const char *id,
+    const QENV_SEL *sel, int op, QENV_LOG_FN log, int *gone, VSTRING *why)
+{
+	QF_MSG	*qf;
+	int	 i, rc, n = 0;
+
+	if (gone != NULL)
+		*gone = 0;
+	if ((qf = qf_open(queue_dir, queue, id, QF_OPEN_RDWR, why)) == NULL)
+		return -1;
+	for (i = 0; i < qf->nrcpt; i++) {
+		if (!qenv_sel_rcpt(sel, qf, i))
+			continue;
+		if ((rc = qenv_rcpt_change(qf, i, op, log)) < 0) {
+			vstring_sprintf(why, "%s: cannot update recipient %d: %m",
+			    id, i);
+			qf_close(qf);
+			return -1;
+		}
+		n += rc;
+	}
+	rc = op == QENV_REMOVE && n > 0 && qenv_all_done(qf);
+	qf_close(qf);
+	if (rc && qf_remove(queue_dir, queue, id) == 0) {
+		qenv_logs_remove(queue_dir, id);
+		if (log != NULL)
+			log("%s: removed", id);
+		if (gone != NULL)
+			*gone = 1;
+	}
+	return n;
+}
+
+int
+qenv_held(const QF_MSG *qf, int i, const char *queue)
+{
+	return (qf->rcpt[i].flags & QF_RCPT_FLAG_HELD) != 0
+	    || strcmp(queue, QF_HOLD) == 0;
+}
+
+int
+qenv_is_bounce(const QF_MSG *qf)
+{
+	return qf->origin != NULL && strcmp(qf->origin, "bounce") == 0;
+}
+
+time_t
+qenv_expires(const QF_MSG *qf, long max_lifetime, long bounce_lifetime)
+{
+	return qf->arrival + (*qf->sender ? max_lifetime : bounce_lifetime);
+}
+
+/* qenv_lock_try - 0 when locked, -2 on error, else the holder (or -1). */
+static long
+qenv_lock_try(int fd)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EAGAIN && errno != EACCES)
+		return -2;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		return (long)fl.l_pid;
+	return -1;
+}
+
+/* qenv_lock_owner - a lock file root made belongs to the owner of pid/. */
+static void
+qenv_lock_owner(int fd, const char *queue_dir)
+{
+	VSTRING	*dir = vstring_alloc(128);
+	struct stat st, fst;
+
+	vstring_sprintf(dir, "%s/pid", queue_dir);
+	if (geteuid() == 0 && stat(vstring_str(dir), &st) == 0
+	    && fstat(fd, &fst) == 0 && (fst.st_uid != st.st_uid
+	    || fst.st_gid != st.st_gid)
+	    && fchown(fd, st.st_uid, st.st_gid) < 0)
+		msg_warn("cannot give %s/%s to uid %ld: %m", queue_dir,
+		    QENV_LOCK_FILE, (long)st.st_uid);
+	vstring_free(dir);
+}
+
+int
+qenv_lock(const char *queue_dir, int wait, VSTRING *why)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	VSTRING	*path = vstring_alloc(128);
+	time_t	 deadline = time(NULL) + wait;
+	long	 holder;
+	int	 fd, err, told = 0;
+
+	vstring_sprintf(path, "%s/%s", queue_dir, QENV_LOCK_FILE);
+	if ((fd = open(vstring_str(path), O_RDWR | O_CREAT | O_CLOEXEC
+	    | O_NOFOLLOW, 0600)) < 0) {
+		err = errno;
+		vstring_sprintf(why, "open %s: %m", vstring_str(path));
+		vstring_free(path);
+		errno = err;
+		return -1;
+	}
+	qenv_lock_owner(fd, queue_dir);
+	while ((holder = qenv_lock_try(fd)) != 0) {
+		if (holder == -2 || time(NULL) >= deadline) {
+			err = holder == -2 ? errno : EAGAIN;
+			if (holder == -2)
+				vstring_sprintf(why, "lock %s: %m",
+				    vstring_str(path));
+			else
+				vstring_sprintf(why, "%s is locked by pid %ld",
+				    vstring_str(path), holder);
+			(void)close(fd);
+			vstring_free(path);
+			errno = err;
+			return -1;
+		}
+		if (!told++)
+			msg_info("waiting for pid %ld to release %s", holder,
+			    vstring_str(path));
+		(void)nanosleep(&ts, NULL);
+	}
+	if (told)
+		msg_info("%s released by the earlier holder",
+		    vstring_str(path));
+	vstring_free(path);
+	return fd;
+}
+
+void
+qenv_view(ATTR *a, const QF_MSG *qf, int i, const QENV_VIEW *view)
+{
+	const QF_RCPT *rp = &qf->rcpt[i];
+	int	 bounce = qenv_is_bounce(qf);
+	int	 held = qenv_held(qf, i, view->queue);
+	char	 envid[17];
+
+	qf_envid_format(rp->envid, envid);
+	attr_add(a, QC_ENVID, envid);
+	attr_add(a, QC_MSGID, qf->id);
+	attr_add(a, QC_QUEUE, view->queue);
+	attr_add(a, QC_FAMILY, qf->family == AF_INET ? "inet4" :
+	    qf->family == AF_INET6 ? "inet6" : "local");
+	attr_add(a, QC_DEST, view->dest);
+	attr_add(a, QC_TYPE, bounce ? "bounce" : view->type);
+	attr_addf(a, QC_FLAGS, "%s%s%s", bounce ? "bounce" : "",
+	    bounce && held ? "," : "", held ? "held" : "");
+	attr_add(a, QC_SENDER, qf->sender);
+	attr_add(a, QC_RCPT, rp->address);
+	attr_add(a, QC_ORCPT, rp->orcpt && strchr(rp->orcpt, ';') ?
+	    strchr(rp->orcpt, ';') + 1 : rp->address);
+	attr_add_long(a, QC_CREATED, (long long)qf->arrival);
+	attr_add_long(a, QC_EXPIRES, (long long)view->expires);
+	attr_add_long(a, QC_LAST_TRY, (long long)rp->last_attempt);
+	attr_add_long(a, QC_ATTEMPTS, rp->attempts);
+	attr_add(a, QC_RUNSTATE, view->runstate);
+	if (view->delay_name != NULL)
+		attr_add_long(a, view->delay_name, view->delay);
+	attr_add(a, QC_LAST_ERROR, rp->last_error);
+}
+
+/* The dump's numeric records. */
+static const char *qenv_numeric_names[] = {
+	"arrival_time", "arrival_usec", "content_offset", "content_size",
+	"recipient_count", "attempts", "last_try", "next_try", NULL,
+};
+
+int
+qenv_dump_numeric(const char *name)
+{
+	const char **np;
+
+	for (np = qenv_numeric_names; *np; np++)
+		if (strcmp(*np, name) == 0)
+			return 1;
+	return 0;
+}
+
+void
+qenv_dump_msg(ATTR *a, const QF_MSG *qf, const char *queue)
+{
+	size_t	 i;
+
+	attr_add(a, "queue_name", queue);
+	attr_add(a, "queue_id", qf->id);
+	attr_add_long(a, "arrival_time", (long long)qf->arrival);
+	attr_add_long(a, "arrival_usec", qf->arrival_usec);
+	attr_add(a, "sender", qf->sender);
+	attr_add(a, "origin", qf->origin ? qf->origin : "");
+	attr_add(a, "family", qf->family == AF_INET ? "inet4" :
+	    qf->family == AF_INET6 ? "inet6" : qf->family == AF_UNIX ?
+	    "local" : "unknown");
+	if (qf->dsn_envid != NULL)
+		attr_add(a, "dsn_envid", qf->dsn_envid);
+	if (qf->dsn_ret != QF_RET_NONE)
+		attr_add(a, "dsn_ret", qf->dsn_ret == QF_RET_FULL ? "FULL" :
+		    "HDRS");
+	for (i = 0; qf->attr_names && i < qf->attr_names->argc; i++)
+		attr_addf(a, "attribute", "%s=%s", qf->attr_names->argv[i],
+		    qf->attr_values->argv[i]);
+	attr_add_long(a, "content_offset", (long long)qf->content_offset);
+	attr_add_long(a, "content_size", (long long)qf->content_size);
+	attr_add_long(a, "recipient_count", qf->nrcpt);
+}
+
+/* qenv_words - bits as a comma list of names. */
+static void
+qenv_words(VSTRING *out, int bits, const int *values, const char **names)
+{
+	vstring_reset(out);
+	for (; *names; names++, values++)
+		if (bits & *values)
+			vstring_sprintf_append(out, "%s%s", vstring_len(out) ?
+			    "," : "", *names);
+}
+
+void
+qenv_dump_rcpt(ATTR *a, const QF_MSG *qf, int i)
+{
+	static const int notify_bits[] = {QF_NOTIFY_NEVER, QF_NOTIFY_SUCCESS,
+	QF_NOTIFY_FAILURE, QF_NOTIFY_DELAY};
+	static const char *notify_names[] = {"NEVER", "SUCCESS", "FAILURE",
+	"DELAY", NULL};
+	static const int flag_bits[] = {QF_RCPT_FLAG_HELD, QF_RCPT_FLAG_BOUNCED,
+		QF_RCPT_FLAG_REMOVED, QF_RCPT_FLAG_DELIVERED,
+	QF_RCPT_FLAG_WARNED};
+	static const char *flag_names[] = {"held", "bounced", "removed",
+	"delivered", "warned", NULL};
+	const QF_RCPT *rp = &qf->rcpt[i];
+	VSTRING	*words = vstring_alloc(32);
+	char	 envid[17];
+
+	qf_envid_format(rp->envid, envid);
+	attr_add(a, "address", rp->address);
+	attr_add(a, "envelope_id", envid);
+	if (rp->orcpt != NULL)
+		attr_add(a, "orcpt", rp->orcpt);
+	qenv_words(words, rp->notify, notify_bits, notify_names);
+	attr_add(a, "notify", vstring_str(words));
+	attr_add(a, "status", rp->status == QF_RCPT_DONE ? "done" : "pending");
+	qenv_words(words, rp->flags, flag_bits, flag_names);
+	attr_add(a, "flags", vstring_str(words));
+	attr_add_long(a, "attempts", rp->attempts);
+	attr_add_long(a, "last_try", (long long)rp->last_attempt);
+	attr_add_long(a, "next_try", (long long)rp->next_attempt);
+	attr_add(a, "last_error", rp->last_error);
+	vstring_free(words);
+}

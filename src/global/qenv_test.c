@@ -1,0 +1,280 @@
+/*
+ * qenv_test - unit tests for the queue-envelope module (qenv): selection,
+ * hold/release/remove on files, the walk, expiry, the lock, the view and
+ * the dump.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "ptest.h"
+#include "qenv.h"
+#include "qfile.h"
+#include "qmgr_ctl.h"
+
+static char qdir[64];
+static int nlogged;
+
+static void PRINTFLIKE(1, 2)
+count_log(const char *fmt, ...)
+{
+	nlogged++;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int
+setup(void)
+{
+	snprintf(qdir, sizeof(qdir), "/tmp/qenvtest.XXXXXX");
+	if (mkdtemp(qdir) == NULL)
+		return -1;
+	return qf_make_dirs(qdir, geteuid(), getegid(), NULL);
+}
+
+static void
+teardown(void)
+{
+	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* make_msg - a message of sender with n recipients in queue; its id. */
+static char *
+make_msg(const char *sender, int n, const char *queue, uint64_t *envids)
+{
+	QF_WRITER *w;
+	char	 addr[64], id[QF_ID_LEN + 1];
+	int	 i;
+
+	if ((w = qf_create(qdir, NULL)) == NULL)
+		return NULL;
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	qf_set_sender(w, sender);
+	qf_set_arrival(w, 1700000000);
+	qf_set_family(w, AF_INET);
+	qf_set_origin(w, "smtp");
+	qf_set_dsn(w, "ENV-1", QF_RET_HDRS);
+	qf_set_attr(w, "helo", "client.example");
+	for (i = 0; i < n; i++) {
+		snprintf(addr, sizeof(addr), "r%d@example.com", i);
+		envids[i] = qf_add_rcpt(w, addr, i ? "rfc822;o@example.com" :
+		    NULL, i ? QF_NOTIFY_SUCCESS | QF_NOTIFY_DELAY : 0);
+	}
+	qf_write_content(w, "Subject: x\n\nbody\n", 17);
+	return qf_commit(w, queue, NULL) < 0 ? NULL : mystrdup(id);
+}
+
+PTEST(sel_parse)
+{
+	QENV_SEL sel;
+
+	PT_INTEQ(qenv_sel_parse(&sel, "all", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL), 0);
+	PT_ASSERT(sel.all && qenv_sel_msg(&sel, "0123abcd"));
+	PT_INTEQ(qenv_sel_parse(&sel, "0123abcd", 0), 0);
+	PT_STREQ(sel.msgid, "0123abcd");
+	PT_ASSERT(sel.envid == 0 && !sel.all);
+	PT_ASSERT(qenv_sel_msg(&sel, "0123abcd") && !qenv_sel_msg(&sel, "0123abce"));
+	PT_INTEQ(qenv_sel_parse(&sel, "0123abcd00000007", 0), 0);
+	PT_STREQ(sel.msgid, "0123abcd");
+	PT_ASSERT(sel.envid == 0x0123abcd00000007ULL);
+	PT_INTEQ(qenv_sel_parse(&sel, "0000000000000000", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, "0123ABC", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, "0123abcd0000000", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, "0123abcd000000070", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, "../../etc", 0), -1);
+	PT_INTEQ(qenv_sel_parse(&sel, NULL, QENV_SEL_ALLOW_ALL), -1);
+}
+
+static int
+count_file(const char *queue, const char *id, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 1;
+}
+
+PTEST(walk_and_change)
+{
+	uint64_t e1[3], e2[1];
+	char	*id1 = make_msg("a@example.org", 3, QF_DEFERRED, e1);
+	char	*id2 = make_msg("", 1, QF_HOLD, e2);
+	const char *queues[] = {QF_INCOMING, QF_DEFERRED, QF_HOLD, NULL};
+	VSTRING	*why = vstring_alloc(64);
+	char	 envid[17];
+	QENV_SEL sel;
+	QF_MSG	*qf;
+	int	 calls = 0, gone = -1;
+
+	PT_ASSERT(id1 && id2);
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, count_file, &calls), 2);
+	calls = 0;
+	qenv_sel_parse(&sel, id2, 0);
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, count_file, &calls), 1);
+
+	/* Hold one envelope, then hold the message: one more. */
+	qf_envid_format(e1[1], envid);
+	qenv_sel_parse(&sel, envid, 0);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_HOLD, NULL,
+	    &gone, why), 1);
+	PT_INTEQ(gone, 0);
+	qenv_sel_parse(&sel, id1, 0);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_HOLD, NULL,
+	    NULL, why), 2);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_RELEASE,
+	    NULL, NULL, why), 3);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_RELEASE,
+	    NULL, NULL, why), 0);
+
+	/* Sender selection: the null sender's message only. */
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	sel.sender = "";
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_HOLD, NULL,
+	    NULL, why), 0);
+	PT_INTEQ(qenv_file_change(qdir, QF_HOLD, id2, &sel, QENV_HOLD, NULL,
+	    NULL, why), 1);
+
+	/* Remove one envelope: logged, the file stays. */
+	nlogged = 0;
+	qf_envid_format(e1[0], envid);
+	qenv_sel_parse(&sel, envid, 0);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_REMOVE,
+	    count_log, &gone, why), 1);
+	PT_INTEQ(nlogged, 1);
+	PT_INTEQ(gone, 0);
+	qf = qf_open(qdir, QF_DEFERRED, id1, QF_OPEN_RDONLY, why);
+	PT_ASSERT(qf != NULL);
+	PT_INTEQ(qf->rcpt[0].status, QF_RCPT_DONE);
+	PT_ASSERT(qf->rcpt[0].flags & QF_RCPT_FLAG_REMOVED);
+	PT_INTEQ(qf->rcpt[1].status, QF_RCPT_PENDING);
+	PT_ASSERT(!qenv_all_done(qf));
+	qf_close(qf);
+
+	/* Remove the rest: the file and its logs go, three more lines. */
+	qenv_sel_parse(&sel, id1, 0);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_REMOVE,
+	    count_log, &gone, why), 2);
+	PT_INTEQ(gone, 1);
+	PT_INTEQ(nlogged, 4);
+	PT_INTEQ(qenv_file_change(qdir, QF_DEFERRED, id1, &sel, QENV_REMOVE,
+	    count_log, &gone, why), -1);
+	PT_INTEQ(errno, ENOENT);
+	vstring_free(why);
+	myfree(id1);
+	myfree(id2);
+}
+
+PTEST(view_and_expiry)
+{
+	uint64_t e[2];
+	char	*id = make_msg("", 2, QF_HOLD, e);
+	VSTRING	*why = vstring_alloc(64);
+	QENV_VIEW v = {QF_HOLD, "", "mta", "offline", NULL, 0, 0};
+	ATTR	*a = attr_alloc();
+	QF_MSG	*qf;
+
+	PT_ASSERT(id != NULL);
+	qf = qf_open(qdir, QF_HOLD, id, QF_OPEN_RDONLY, why);
+	PT_ASSERT(qf != NULL);
+	PT_ASSERT(qenv_expires(qf, 100, 10) == 1700000010);
+	PT_ASSERT(qenv_held(qf, 0, QF_HOLD) && !qenv_held(qf, 0, QF_DEFERRED));
+	PT_ASSERT(!qenv_is_bounce(qf));
+	v.expires = qenv_expires(qf, 100, 10);
+	qenv_view(a, qf, 1, &v);
+	PT_STREQ(attr_get(a, QC_MSGID), id);
+	PT_STREQ(attr_get(a, QC_FLAGS), "held");
+	PT_STREQ(attr_get(a, QC_ORCPT), "o@example.com");
+	PT_STREQ(attr_get(a, QC_RCPT), "r1@example.com");
+	PT_STREQ(attr_get(a, QC_FAMILY), "inet4");
+	PT_STREQ(attr_get(a, QC_EXPIRES), "1700000010");
+	PT_ASSERT(attr_get(a, QC_NEXT_TRY) == NULL);
+	attr_reset(a);
+	v.delay_name = QC_NEXT_TRY;
+	v.delay = 42;
+	qenv_view(a, qf, 0, &v);
+	PT_STREQ(attr_get(a, QC_ORCPT), "r0@example.com");
+	PT_STREQ(attr_get(a, QC_NEXT_TRY), "42");
+
+	attr_reset(a);
+	qenv_dump_msg(a, qf, QF_HOLD);
+	PT_STREQ(attr_get(a, "queue_id"), id);
+	PT_STREQ(attr_get(a, "sender"), "");
+	PT_STREQ(attr_get(a, "dsn_ret"), "HDRS");
+	PT_STREQ(attr_get(a, "dsn_envid"), "ENV-1");
+	PT_STREQ(attr_get(a, "attribute"), "helo=client.example");
+	PT_STREQ(attr_get(a, "content_size"), "17");
+	PT_STREQ(attr_get(a, "recipient_count"), "2");
+	attr_reset(a);
+	qenv_dump_rcpt(a, qf, 1);
+	PT_STREQ(attr_get(a, "notify"), "SUCCESS,DELAY");
+	PT_STREQ(attr_get(a, "orcpt"), "rfc822;o@example.com");
+	PT_STREQ(attr_get(a, "status"), "pending");
+	PT_ASSERT(qenv_dump_numeric("attempts") && !qenv_dump_numeric("sender"));
+	qf_close(qf);
+	attr_free(a);
+	vstring_free(why);
+	myfree(id);
+}
+
+PTEST(lock)
+{
+	VSTRING	*why = vstring_alloc(64);
+	int	 fd, status, pipefd[2];
+	pid_t	 pid;
+	char	 c;
+
+	fd = qenv_lock(qdir, 0, why);
+	PT_ASSERT(fd >= 0);
+	/* fcntl locks are per process: a child must find it taken. */
+	PT_ASSERT(pipe(pipefd) == 0);
+	if ((pid = fork()) == 0) {
+		int	 fd2 = qenv_lock(qdir, 0, why);
+
+		_exit(fd2 < 0 && errno == EAGAIN
+		    && strstr(vstring_str(why), "locked by pid") ? 0 : 1);
+	}
+	PT_ASSERT(pid > 0);
+	PT_ASSERT(waitpid(pid, &status, 0) == pid);
+	PT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Let go: the child takes it, also after waiting for it. */
+	if ((pid = fork()) == 0) {
+		(void)read(pipefd[0], &c, 1);
+		_exit(qenv_lock(qdir, 5, why) >= 0 ? 0 : 1);
+	}
+	(void)close(fd);
+	(void)write(pipefd[1], "x", 1);
+	PT_ASSERT(waitpid(pid, &status, 0) == pid);
+	PT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	(void)close(pipefd[0]);
+	(void)close(pipefd[1]);
+	vstring_free(why);
+}
+
+int
+main(void)
+{
+	msg_init("postern", "qenv_test");
+	if (setup() < 0) {
+		printf("FAIL setup: %s: %s\n", qdir, strerror(errno));
+		return 1;
+	}
+	PT_RUN(sel_parse);
+	PT_RUN(walk_and_change);
+	PT_RUN(view_and_expiry);
+	PT_RUN(lock);
+	teardown();
+	return PT_DONE();
+}
