@@ -13,8 +13,8 @@
  *	reads the configuration (qmgr_init.c);
  * .IP post_init
  *	(unprivileged) moves what a crash left in active/ back to
- *	incoming/, then arms the incoming and deferred queue scans
- *	(qmgr_scan.c);
+ *	incoming/, then scans incoming/ into the arrival queue
+ *	(qmgr_intake.c) and arms the deferred queue scans (qmgr_scan.c);
  * .IP service
  *	each client of public/qmgr (triggers, smtpctl) is served by
  *	qmgr_ctl.c from the event loop.
@@ -22,7 +22,8 @@
  *	With -1 it does one queue run in the foreground instead, without a
  *	master (qmgr_oneshot.c).
  *
- *	Modules: qmgr_message.c (load and route), qmgr_route.c (routing),
+ *	Modules: qmgr_intake.c (incoming/ in arrival order, id triggers),
+ *	qmgr_message.c (load and route), qmgr_route.c (routing),
  *	qmgr_sched.c (queues, concurrency, round robin), qmgr_deliver.c
  *	(transport connections), qmgr_result.c (per-recipient outcome),
  *	qmgr_finish.c (leaving active/), qmgr_bounce.c (logs, bounce
@@ -50,6 +51,7 @@ qmgr_post_init(const char *service, char **argv)
 	qmgr.owner_uid = getuid();
 	qmgr_lock(QMGR_LOCK_WAIT);
 	qmgr_recover_active();
+	qmgr_intake_start();
 	qmgr_scan_start();
 }
 

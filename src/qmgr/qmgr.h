@@ -136,6 +136,21 @@ typedef struct QMGR_STATS {
 	long long bounces;
 } QMGR_STATS;
 
+/*
+ * The arrival queue (qmgr_intake.c): ids in incoming/ not yet taken in,
+ * oldest first, in a ring that grows up to QMGR_ARRIVAL_MAX ids.
+ */
+#define QMGR_ARRIVAL_MAX	100000
+typedef struct QMGR_ARRIVAL {
+	char	(*ids)[QF_ID_LEN + 1];
+	size_t	 cap;
+	size_t	 head;
+	size_t	 count;
+	int	 rescan;		/* a full scan of incoming/ is owed */
+	int	 overflow;		/* ids were dropped: scan when drained */
+	int	 armed;			/* intake runs in the next round */
+} QMGR_ARRIVAL;
+
 /* The program's context: configuration and state. */
 typedef struct QMGR {
 	char	*queue_dir;
@@ -159,7 +174,8 @@ typedef struct QMGR {
 	HTABLE	*deferred;		/* id -> next try (time_t in a pointer) */
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
 	HTABLE	*hosts;			/* relay host -> QMGR_HOSTSTAT */
-	int	 scan_incoming;		/* a trigger came while full */
+	QMGR_ARRIVAL arrival;		/* incoming/, in arrival order */
+	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
 	int	 paused_mda;
@@ -197,8 +213,14 @@ void	 qmgr_fd_short(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
 
-/* qmgr_scan.c */
+/* qmgr_intake.c */
+void	 qmgr_intake_start(void);
+void	 qmgr_intake_id(const char *);
 void	 qmgr_trigger_incoming(void);
+void	 qmgr_intake_resume(void);
+int	 qmgr_intake_pending(void);
+
+/* qmgr_scan.c */
 void	 qmgr_trigger_deferred(int);
 void	 qmgr_schedule(void);
 void	 qmgr_scan_start(void);

@@ -34,6 +34,7 @@
 #include "attr.h"
 #include "events.h"
 #include "iostuff.h"
+#include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
@@ -171,7 +172,7 @@ ctl_request(CTL_CLIENT *client, const ATTR *req)
 	if (name == NULL)
 		name = "";
 	if (strcmp(name, QC_REQ_TRIGGER) == 0) {
-		qmgr_trigger_incoming();
+		qmgr_intake_id(attr_get(req, MAIL_TRIGGER_QUEUE_ID));
 		vstring_free(why);
 		return 0;
 	}

@@ -214,7 +214,7 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 	if (reload && pending)		/* smtpctl resume envelope */
 		qmgr_message_load(QF_DEFERRED, id, 1);
 	if (qmgr.scan_incoming)
-		qmgr_trigger_incoming();
+		qmgr_intake_resume();
 	if (qmgr.scan_deferred) {
 		/*
 		 * Resume the stopped scan where it stopped (qmgr_scan.c): a

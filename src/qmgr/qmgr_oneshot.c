@@ -106,7 +106,7 @@ oneshot_loop(void)
 
 	while (quiet < 3) {
 		(void)event_loop(100);
-		if (qmgr.nmessages > 0 || qmgr.scan_incoming
+		if (qmgr.nmessages > 0 || qmgr_intake_pending()
 		    || qmgr.scan_deferred)
 			quiet = 0;
 		else

@@ -6,7 +6,6 @@
  *
  *	void	qmgr_scan_start(void);
  *	void	qmgr_recover_active(void);
- *	void	qmgr_trigger_incoming(void);
  *	void	qmgr_trigger_deferred(int flush);
  *	int	qmgr_scan_deferred(int flush, const char *domain);
  *	void	qmgr_schedule(void);
@@ -20,15 +19,8 @@
  *	active/ and are checked again every 200 ms, so that the results the
  *	agent records in them (deliver_record(3)) are seen and the
  *	recipients are not delivered twice. qmgr_scan_start() arms the first
- *	scans and the periodic deferred queue run (queue_run_delay).
- *
- *	qmgr_trigger_incoming() asks for an incoming/ scan in the next
- *	event loop round: many triggers in one round cost one scan. The
- *	scan takes in messages until qmgr_message_active_limit messages
- *	are in memory; the rest wait until one leaves. Message-ids are
- *	random, so the scan's order (sorted by id) is not arrival order:
- *	under a backlog larger than the active limit, later mail may be
- *	taken in before earlier mail, as with Postfix's hashed queues.
+ *	deferred scan and the periodic deferred queue run (queue_run_delay).
+ *	incoming/ is qmgr_intake.c's.
  *
  *	qmgr_scan_deferred() takes in the deferred messages whose next
  *	attempt time has come, or all of them with flush, or with domain
@@ -48,7 +40,7 @@
  *	qmgr_schedule() asks for a scheduler run in the next round.
  *
  *	qmgr_fd_short() is called when the qmgr ran out of descriptors:
- *	scans stop taking messages in, and both queues are scanned again
+ *	scans stop taking messages in, and both queues are taken from again
  *	a second later (what was not taken in stays where it was: nothing
  *	is deferred for a local reason).
  * DIAGNOSTICS
@@ -82,7 +74,7 @@ static void
 fd_short_over(int event, void *ctx)
 {
 	qmgr.fd_short = 0;
-	qmgr_trigger_incoming();
+	qmgr_intake_resume();
 	qmgr_trigger_deferred(0);
 }
 
@@ -108,37 +100,6 @@ void
 qmgr_schedule(void)
 {
 	event_request_timer(sched_event, NULL, 0);
-}
-
-static void
-scan_incoming_event(int event, void *ctx)
-{
-	ARGV	*ids;
-	size_t	 i;
-
-	qmgr.scan_incoming = 0;
-	if ((ids = qf_list(qmgr.queue_dir, QF_INCOMING)) == NULL) {
-		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_INCOMING);
-		return;
-	}
-	for (i = 0; i < ids->argc; i++) {
-		if (!scan_room()) {
-			qmgr.scan_incoming = 1;
-			break;
-		}
-		qmgr_message_load(QF_INCOMING, ids->argv[i], 0);
-	}
-	argv_free(ids);
-}
-
-void
-qmgr_trigger_incoming(void)
-{
-	if (!scan_room()) {
-		qmgr.scan_incoming = 1;
-		return;
-	}
-	event_request_timer(scan_incoming_event, NULL, 0);
 }
 
 int
@@ -355,6 +316,5 @@ qmgr_recover_active(void)
 void
 qmgr_scan_start(void)
 {
-	qmgr_trigger_incoming();
 	event_request_timer(scan_periodic, NULL, 0);
 }
