@@ -184,7 +184,9 @@ typedef struct QMGR {
 	QMGR_STATS stats;
 	uid_t	 owner_uid;
 	gid_t	 setgid_gid;
-	int	 oneshot;		/* qmgr -1: spawn agents, then exit */
+	int	 oneshot;		/* one queue run (master -1), then exit */
+	const char *oneshot_domain;	/* master -1 -d: deferred mail of it */
+	int	 oneshot_quiet;		/* checks in a row with nothing to do */
 	int	 lock_fd;		/* pid/qmgr.lock */
 	int	 conn_limit;		/* transport connections at most (fds) */
 	int	 nconn;			/* transport connections open */
@@ -281,10 +283,9 @@ void	 qmgr_sched_revive_all(void);
 int	 qmgr_deliver(QMGR_ENTRY *);
 void	 qmgr_conn_close(QMGR_CONN *);
 
-/* qmgr_spawn.c, qmgr_oneshot.c */
-VSTREAM	*qmgr_spawn(const char *);
-void	 qmgr_spawn_reap(int);
-int	 qmgr_oneshot_main(int, char **);
+/* qmgr_oneshot.c */
+int	 qmgr_oneshot_args(char **, const char **);
+void	 qmgr_oneshot_start(const char *);
 
 /* qmgr_bounce.c */
 int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,

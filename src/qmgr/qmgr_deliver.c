@@ -131,9 +131,8 @@ conn_open(QMGR_TRANSPORT *t)
 		return NULL;		/* a delivery ends: qmgr_schedule() */
 	service = vstring_alloc(64);
 	vstring_sprintf(service, "private/%s", t->name);
-	if ((stream = qmgr.oneshot ? qmgr_spawn(t->name) :
-	    mail_trigger_connect(vstring_str(service), qmgr.ipc_timeout))
-	    == NULL) {
+	if ((stream = mail_trigger_connect(vstring_str(service),
+	    qmgr.ipc_timeout)) == NULL) {
 		if (errno == EMFILE || errno == ENFILE) {
 			msg_warn("cannot connect to private/%s: %m: trying "
 			    "again in a second", t->name);
