@@ -20,8 +20,9 @@
  *	each client of public/qmgr (triggers, smtpctl) is served by
  *	qmgr_ctl.c from the event loop.
  * .PP
- *	Modules: qmgr_intake.c (incoming/ in arrival order, id triggers),
- *	qmgr_message.c (load and route), qmgr_route.c (routing),
+ *	Modules: qmgr_core.c (room for messages, next attempt times),
+ *	qmgr_intake.c (incoming/ in arrival order, id triggers),
+ *	qmgr_scan.c (deferred/ scans, crash recovery), qmgr_message.c (load and route), qmgr_route.c (routing),
  *	qmgr_sched.c (queues, concurrency, round robin), qmgr_deliver.c
  *	(transport connections), qmgr_result.c (per-recipient outcome),
  *	qmgr_finish.c (leaving active/), qmgr_bounce.c (logs, bounce
@@ -51,6 +52,8 @@ qmgr_post_init(const char *service, char **argv)
 	qmgr.owner_uid = getuid();
 	qmgr_lock(QMGR_LOCK_WAIT);
 	qmgr_recover_active();
+	qmgr_intake_init();
+	qmgr_scan_init();
 	if (qmgr.oneshot) {
 		qmgr_oneshot_start(qmgr.oneshot_domain);
 		return;

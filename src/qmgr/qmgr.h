@@ -151,6 +151,26 @@ typedef struct QMGR_ARRIVAL {
 	int	 armed;			/* intake runs in the next round */
 } QMGR_ARRIVAL;
 
+/* Deferred queue scans and crash recovery (qmgr_scan.c). */
+typedef struct QMGR_SCAN {
+	int	 flush;			/* a flush was asked for this round */
+	ARGV	*rest;			/* a scan stopped at the active limit */
+	size_t	 rest_pos;		/* where it goes on */
+	int	 rest_flush;		/* ... and whether as a flush */
+	ARGV	*recover_busy;		/* active/ files an old agent holds */
+} QMGR_SCAN;
+
+/* The per-domain index of deferred mail (qmgr_flush.c). */
+typedef struct QMGR_FLUSH {
+	HTABLE	*by_domain;		/* domain -> HTABLE of ids */
+	HTABLE	*by_id;			/* id -> ARGV of domains */
+	HTABLE	*nrcpt;			/* id -> pending recipients (intptr_t) */
+	long long env_total;		/* their sum */
+	int	 complete;		/* every deferred message indexed */
+} QMGR_FLUSH;
+
+#define QMGR_ROOM_FNS	4		/* qmgr_core_on_room() callbacks */
+
 /* The program's context: configuration and state. */
 typedef struct QMGR {
 	char	*queue_dir;
@@ -175,6 +195,11 @@ typedef struct QMGR {
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
 	HTABLE	*hosts;			/* relay host -> QMGR_HOSTSTAT */
 	QMGR_ARRIVAL arrival;		/* incoming/, in arrival order */
+	QMGR_SCAN scan;			/* deferred/ scans, recovery */
+	QMGR_FLUSH flush;		/* per-domain index of deferred mail */
+	HTABLE	*relay_by_route;	/* "transport:nexthop" -> last relay */
+	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
+	int	 nroom_fns;
 	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
@@ -211,11 +236,19 @@ void	 qmgr_init(void);
 void	 qmgr_lock(int);
 #define QMGR_LOCK_WAIT	30		/* seconds, for an earlier run's qmgr */
 void	 qmgr_fd_budget(void);
-void	 qmgr_fd_short(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
 
+/* qmgr_core.c */
+int	 qmgr_core_room(void);
+void	 qmgr_core_on_room(void (*)(void));
+void	 qmgr_core_room_back(void);
+void	 qmgr_fd_short(void);
+int	 qmgr_deferred_next(const char *, time_t *);
+void	 qmgr_deferred_forget(const char *);
+
 /* qmgr_intake.c */
+void	 qmgr_intake_init(void);
 void	 qmgr_intake_start(void);
 void	 qmgr_intake_id(const char *);
 void	 qmgr_trigger_incoming(void);
@@ -224,12 +257,12 @@ int	 qmgr_intake_pending(void);
 
 /* qmgr_scan.c */
 void	 qmgr_trigger_deferred(int);
-void	 qmgr_schedule(void);
+void	 qmgr_scan_init(void);
 void	 qmgr_scan_start(void);
 int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
-int	 qmgr_deferred_next(const char *, time_t *);
-void	 qmgr_deferred_forget(const char *);
+
+/* qmgr_flush.c */
 void	 qmgr_flush_add(const char *, const QF_MSG *);
 void	 qmgr_flush_forget(const char *);
 ARGV	*qmgr_flush_take(const char *);
@@ -267,6 +300,7 @@ const char *qmgr_route_domain(const char *);
 /* qmgr_sched.c */
 QMGR_TRANSPORT *qmgr_transport_find(const char *, int);
 QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
+void	 qmgr_schedule(void);
 void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
 void	 qmgr_queue_unlink(QMGR_ENTRY *);
 void	 qmgr_sched_run(void);

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	#include "qmgr.h"
  *
+ *	void	qmgr_intake_init(void);
  *	void	qmgr_intake_start(void);
  *	void	qmgr_intake_id(const char *id);
  *	void	qmgr_trigger_incoming(void);
@@ -40,9 +41,10 @@
  *	bounds memory under a flood): the queue notes the overflow and
  *	scans again once it has drained.
  *
- *	qmgr_intake_resume() is called when room has come back (a message
- *	left memory, descriptors are free again): intake goes on from the
- *	head of the arrival queue, or with the scan it owes.
+ *	qmgr_intake_init() registers with the scheduler core
+ *	(qmgr_core_on_room) to go on when room has come back (a message
+ *	left memory, descriptors are free again). qmgr_intake_resume() goes
+ *	on from the head of the arrival queue, or with the scan it owes.
  *	qmgr_intake_pending() tells whether intake has work left (a queue
  *	run ends only when it has none).
  * DIAGNOSTICS
@@ -65,13 +67,6 @@ typedef struct INTAKE_FILE {
 	ino_t	 ino;
 	char	 id[QF_ID_LEN + 1];
 } INTAKE_FILE;
-
-/* Can more messages come in now? */
-static int
-intake_room(void)
-{
-	return qmgr.nmessages < qmgr.active_limit && !qmgr.fd_short;
-}
 
 /* Append id to the arrival queue; -1 when it is full (overflow noted). */
 static int
@@ -165,6 +160,17 @@ intake_scan(void)
 		myfree(files);
 }
 
+static void intake_event(int, void *);
+
+static void
+intake_arm(void)
+{
+	if (!qmgr.arrival.armed) {
+		qmgr.arrival.armed = 1;
+		event_request_timer(intake_event, NULL, 0);
+	}
+}
+
 /* intake_event - take messages in from the head of the arrival queue. */
 static void
 intake_event(int event, void *ctx)
@@ -173,7 +179,7 @@ intake_event(int event, void *ctx)
 	char	 id[QF_ID_LEN + 1];
 
 	aq->armed = 0;
-	if (!intake_room()) {
+	if (!qmgr_core_room()) {
 		qmgr.scan_incoming = 1;
 		return;
 	}
@@ -182,7 +188,7 @@ intake_event(int event, void *ctx)
 		intake_scan();
 	}
 	while (aq->count > 0) {
-		if (!intake_room()) {
+		if (!qmgr_core_room()) {
 			qmgr.scan_incoming = 1;
 			return;
 		}
@@ -195,17 +201,21 @@ intake_event(int event, void *ctx)
 	if (aq->overflow) {
 		/* What did not fit is in incoming/ only: look again. */
 		aq->rescan = 1;
-		qmgr_intake_resume();
+		intake_arm();
 	}
 }
 
 static void
-intake_arm(void)
+intake_room_back(void)
 {
-	if (!qmgr.arrival.armed) {
-		qmgr.arrival.armed = 1;
-		event_request_timer(intake_event, NULL, 0);
-	}
+	if (qmgr.scan_incoming)
+		qmgr_intake_resume();
+}
+
+void
+qmgr_intake_init(void)
+{
+	qmgr_core_on_room(intake_room_back);
 }
 
 void
@@ -230,7 +240,7 @@ qmgr_intake_id(const char *id)
 		return;
 	if (arrival_push(id) < 0)
 		return;
-	if (intake_room())
+	if (qmgr_core_room())
 		intake_arm();
 	else
 		qmgr.scan_incoming = 1;
@@ -240,7 +250,7 @@ void
 qmgr_trigger_incoming(void)
 {
 	qmgr.arrival.rescan = 1;
-	if (intake_room())
+	if (qmgr_core_room())
 		intake_arm();
 	else
 		qmgr.scan_incoming = 1;

@@ -13,6 +13,7 @@
  *	void	qmgr_entry_free(QMGR_ENTRY *entry);
  *	void	qmgr_entry_defer(QMGR_ENTRY *entry, const char *status,
  *		    const char *reason);
+ *	void	qmgr_schedule(void);
  *	void	qmgr_sched_run(void);
  *	void	qmgr_sched_feedback(QMGR_ENTRY *entry, int dead,
  *		    const char *reason);
@@ -25,6 +26,9 @@
  *	in that queue, or a new entry when there is none or it holds
  *	*_destination_recipient_limit recipients already: recipients of one
  *	message for one destination travel in one delivery.
+ *
+ *	qmgr_schedule() asks for a qmgr_sched_run() in the next event loop
+ *	round: many requests in one round cost one run.
  *
  *	qmgr_sched_run() starts deliveries round-robin: in each round every
  *	transport that is neither paused (smtpctl pause mta|mda) nor dead
@@ -439,6 +443,18 @@ sched_one(QMGR_TRANSPORT *t)
 		    queue->name, queue->route_id, queue->busy, queue->window,
 		    queue->todo_rcpt);
 	return 1;
+}
+
+static void
+sched_event(int event, void *ctx)
+{
+	qmgr_sched_run();
+}
+
+void
+qmgr_schedule(void)
+{
+	event_request_timer(sched_event, NULL, 0);
 }
 
 void
