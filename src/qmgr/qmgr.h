@@ -7,6 +7,9 @@
  * in its QMGR_QUEUE (one per transport and nexthop: the "route" smtpctl
  * shows) until the scheduler hands it to a QMGR_CONN, a connection to
  * private/<transport>. A QMGR_TRANSPORT owns its queues and connections.
+ *
+ * The scheduler core's API is in qmgr_core.h (included here); what only
+ * the core's own modules use is in qmgr_inside.h.
  */
 #ifndef QMGR_H
 #define QMGR_H
@@ -200,6 +203,7 @@ typedef struct QMGR {
 	HTABLE	*relay_by_route;	/* "transport:nexthop" -> last relay */
 	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
 	int	 nroom_fns;
+	int	 (*deliver_fn)(QMGR_ENTRY *);	/* qmgr_core_on_deliver */
 	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
@@ -231,6 +235,8 @@ typedef struct QMGR_HOSTSTAT {
 
 extern QMGR qmgr;
 
+#include "qmgr_core.h"			/* the scheduler core's API */
+
 /* qmgr_init.c */
 void	 qmgr_init(void);
 void	 qmgr_lock(int);
@@ -238,14 +244,6 @@ void	 qmgr_lock(int);
 void	 qmgr_fd_budget(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
-
-/* qmgr_core.c */
-int	 qmgr_core_room(void);
-void	 qmgr_core_on_room(void (*)(void));
-void	 qmgr_core_room_back(void);
-void	 qmgr_fd_short(void);
-int	 qmgr_deferred_next(const char *, time_t *);
-void	 qmgr_deferred_forget(const char *);
 
 /* qmgr_intake.c */
 void	 qmgr_intake_init(void);
@@ -269,49 +267,12 @@ ARGV	*qmgr_flush_take(const char *);
 long long qmgr_flush_envelopes(void);
 void	 qmgr_flush_lost(void);
 
-/* qmgr_message.c */
-int	 qmgr_message_load(const char *, const char *, int);
-void	 qmgr_message_done_entry(QMGR_MESSAGE *);
-void	 qmgr_message_sync(QMGR_MESSAGE *);
-time_t	 qmgr_message_expires(const QF_MSG *);
-
-/* qmgr_finish.c */
-void	 qmgr_message_finish(QMGR_MESSAGE *);
-
-/* qmgr_result.c */
-void	 qmgr_result(QMGR_MESSAGE *, int, const char *, const char *,
-	    const char *, const char *);
-void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
-	    const char *, const char *);
-time_t	 qmgr_result_backoff(int);
-void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
-void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
-const char *qmgr_relay_last(const QMGR_QUEUE *);
-void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
-const char *qmgr_text_after_status(const char *);
-
 /* qmgr_route.c */
 void	 qmgr_route_init(void);
 QMGR_ROUTE *qmgr_route_alloc(void);
 void	 qmgr_route_free(QMGR_ROUTE *);
 int	 qmgr_route(const char *, const char *, QMGR_ROUTE *);	/* addr, sender */
 const char *qmgr_route_domain(const char *);
-
-/* qmgr_sched.c */
-QMGR_TRANSPORT *qmgr_transport_find(const char *, int);
-QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
-void	 qmgr_schedule(void);
-void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
-void	 qmgr_queue_unlink(QMGR_ENTRY *);
-void	 qmgr_sched_run(void);
-void	 qmgr_sched_feedback(QMGR_ENTRY *, int, const char *);
-void	 qmgr_entry_free(QMGR_ENTRY *);
-void	 qmgr_entry_defer(QMGR_ENTRY *, const char *, const char *);
-int	 qmgr_transport_paused(const QMGR_TRANSPORT *);
-void	 qmgr_transport_dead(QMGR_TRANSPORT *, const char *);
-void	 qmgr_queue_dead(QMGR_QUEUE *, const char *);
-void	 qmgr_sched_revive(int, void *);
-void	 qmgr_sched_revive_all(void);
 
 /* qmgr_deliver.c */
 int	 qmgr_deliver(QMGR_ENTRY *);

@@ -43,6 +43,7 @@
 #include "events.h"
 #include "msg.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 
 int
 qmgr_core_room(void)

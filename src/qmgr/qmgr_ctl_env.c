@@ -86,33 +86,6 @@ qmgr_sel_rcpt(const QMGR_SEL *sel, const QF_RCPT *rp)
 	return sel->envid == 0 || rp->envid == sel->envid;
 }
 
-/* Take a queued recipient out of its entry (message held by caller). */
-static void
-env_unqueue(QMGR_MESSAGE *message, int index)
-{
-	QMGR_ENTRY *entry = message->rentry[index];
-	int	 j;
-
-	if (entry == NULL || entry->inflight)
-		return;
-	for (j = 0; j < entry->nrcpt && entry->rcpt[j] != index; j++)
-		;
-	if (j >= entry->nrcpt)
-		return;
-	memmove(entry->rcpt + j, entry->rcpt + j + 1,
-	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
-	memmove(entry->answered + j, entry->answered + j + 1,
-	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
-	entry->nrcpt--;
-	entry->queue->todo_rcpt--;
-	message->rstate[index] = QMGR_RS_IDLE;
-	message->rentry[index] = NULL;
-	if (entry->nrcpt == 0) {
-		qmgr_queue_unlink(entry);
-		qmgr_entry_free(entry);
-	}
-}
-
 /* Apply op to one recipient; 1 when it changed. */
 static int
 env_rcpt(int op, QF_MSG *qf, QMGR_MESSAGE *message, int i)
@@ -143,7 +116,7 @@ env_rcpt(int op, QF_MSG *qf, QMGR_MESSAGE *message, int i)
 		return 0;
 	}
 	if (message && op != OP_RESUME)
-		env_unqueue(message, i);
+		qmgr_core_hold(message, i);
 	if (qf_update_rcpt(qf, i) < 0)
 		msg_warn("%s: cannot update recipient %d: %m", qf->id, i);
 	return 1;
@@ -212,13 +185,13 @@ env_active(int op, const QMGR_SEL *sel, QMGR_MESSAGE *message)
 
 	if (op == OP_SCHEDULE || op == OP_DISCOVER)
 		return 0;
-	message->refcount++;		/* unqueueing must not free it */
+	qmgr_core_pin(message);		/* unqueueing must not free it */
 	for (i = 0; i < message->qf->nrcpt; i++)
 		if (qmgr_sel_rcpt(sel, &message->qf->rcpt[i]))
 			n += env_rcpt(op, message->qf, message, i);
 	if (op == OP_RESUME && n > 0)
 		message->resumed = 1;	/* not routed in this pass: reload */
-	qmgr_message_done_entry(message);
+	qmgr_core_unpin(message);
 	return n;
 }
 

@@ -39,6 +39,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_bounce.h"
 
 /* Send the notifications; -1 when one must be retried later. */

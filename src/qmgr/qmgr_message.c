@@ -53,6 +53,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_route.h"
 
 time_t

@@ -74,6 +74,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_bounce.h"
 
 time_t
