@@ -64,23 +64,32 @@ PTEST(paths)
 	vstring_free(b);
 }
 
-PTEST(trigger_socket)
+/* Read one trigger from listener lfd into a. */
+static void
+accept_trigger(int lfd, ATTR *a)
 {
-	int	 lfd = listen_at("public/qmgr", 10), fd;
 	VSTREAM	*sp;
-	ATTR	*a = attr_alloc();
+	int	 fd;
 
-	PT_ASSERT(lfd >= 0);
-	PT_INTEQ(mail_trigger("qmgr"), 0);
 	PT_INTEQ(read_wait(lfd, 5), 0);
 	fd = listen_accept(lfd, NULL, NULL);
 	PT_ASSERT(fd >= 0);
 	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 	vstream_set_timeout(sp, 5);
 	PT_INTEQ(attr_read(sp, a), 0);
+	vstream_fclose(sp);
+}
+
+PTEST(trigger_socket)
+{
+	int	 lfd = listen_at("public/qmgr", 10);
+	ATTR	*a = attr_alloc();
+
+	PT_ASSERT(lfd >= 0);
+	PT_INTEQ(mail_trigger("qmgr"), 0);
+	accept_trigger(lfd, a);
 	PT_STREQ(attr_get(a, "request"), "trigger");
 	PT_INTEQ(a->count, 1);
-	vstream_fclose(sp);
 	close(lfd);
 	/* Socket left behind by a dead service: refused, at once. */
 	PT_INTEQ(mail_trigger("qmgr"), -1);
@@ -109,22 +118,6 @@ PTEST(trigger_fifo)
 	PT_INTEQ(mail_trigger("pickup"), -1);
 	unlink(vstring_str(p));
 	vstring_free(p);
-}
-
-/* Read one trigger from listener lfd into a. */
-static void
-accept_trigger(int lfd, ATTR *a)
-{
-	VSTREAM	*sp;
-	int	 fd;
-
-	PT_INTEQ(read_wait(lfd, 5), 0);
-	fd = listen_accept(lfd, NULL, NULL);
-	PT_ASSERT(fd >= 0);
-	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_timeout(sp, 5);
-	PT_INTEQ(attr_read(sp, a), 0);
-	vstream_fclose(sp);
 }
 
 PTEST(trigger_id)
