@@ -39,7 +39,8 @@
  *	incoming/ and the next full scan finds it. So does an id that
  *	overflows the arrival queue (QMGR_ARRIVAL_MAX ids at most, which
  *	bounds memory under a flood): the queue notes the overflow and
- *	scans again once it has drained.
+ *	scans again once it has drained. A drained queue that grew past
+ *	QMGR_ARRIVAL_KEEP ids gives its memory back.
  *
  *	qmgr_intake_init() registers with the scheduler core
  *	(qmgr_core_on_room) to go on when room has come back (a message
@@ -52,7 +53,6 @@
  */
 #include <sys/stat.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +61,8 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+
+#define QMGR_ARRIVAL_KEEP	4096	/* ids kept allocated when drained */
 
 typedef struct INTAKE_FILE {
 	struct timespec mtime;
@@ -197,6 +199,12 @@ intake_event(int event, void *ctx)
 		aq->count--;
 		if (qmgr_message_load(QF_INCOMING, id, 0) < 0 && qmgr.fd_short)
 			aq->rescan = 1;	/* it went back to incoming/ */
+	}
+	if (aq->cap > QMGR_ARRIVAL_KEEP) {
+		/* A burst is over: give its memory back. */
+		myfree(aq->ids);
+		aq->ids = NULL;
+		aq->cap = aq->head = 0;
 	}
 	if (aq->overflow) {
 		/* What did not fit is in incoming/ only: look again. */
