@@ -260,13 +260,6 @@ void	 qmgr_scan_start(void);
 int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
 
-/* qmgr_flush.c */
-void	 qmgr_flush_add(const char *, const QF_MSG *);
-void	 qmgr_flush_forget(const char *);
-ARGV	*qmgr_flush_take(const char *);
-long long qmgr_flush_envelopes(void);
-void	 qmgr_flush_lost(void);
-
 /* qmgr_route.c */
 void	 qmgr_route_init(void);
 QMGR_ROUTE *qmgr_route_alloc(void);

@@ -3,7 +3,7 @@
  * the types and the one QMGR context, and qmgr(8).
  *
  * The inside (qmgr_core.c, qmgr_message.c, qmgr_route.c, qmgr_sched.c,
- * qmgr_result.c, qmgr_finish.c) holds the messages in memory, their
+ * qmgr_result.c, qmgr_finish.c, qmgr_flush.c) holds the messages in memory, their
  * recipients' batches (QMGR_ENTRY) in per-destination queues, and decides
  * what is delivered when. The outside feeds it and carries its decisions
  * out, through these functions only: intake (qmgr_intake.c: incoming/),
@@ -33,9 +33,11 @@
  *		qmgr_sched_revive_all() (dead routes and transports live
  *		again: flush), qmgr_core_resume_route(), qmgr_core_pause();
  *		qmgr_deferred_next()/_forget(): the next attempt time of a
- *		deferred message.
+ *		deferred message; qmgr_flush_take()/_lost(): the deferred
+ *		messages of a domain (ETRN, sendmail -qR).
  * queries	qmgr_transport_find(name, 0), qmgr_relay_last(),
- *		qmgr_message_expires(), status text helpers.
+ *		qmgr_message_expires(), qmgr_flush_envelopes(), status text
+ *		helpers.
  */
 #ifndef QMGR_CORE_H
 #define QMGR_CORE_H
@@ -65,6 +67,11 @@ void	 qmgr_schedule(void);
 void	 qmgr_sched_revive_all(void);
 int	 qmgr_core_resume_route(int);
 void	 qmgr_core_pause(int, int);
+
+/* deferred mail by domain (qmgr_flush.c): ETRN, sendmail -qR, counts */
+ARGV	*qmgr_flush_take(const char *);
+void	 qmgr_flush_lost(void);
+long long qmgr_flush_envelopes(void);
 
 /* queries */
 QMGR_TRANSPORT *qmgr_transport_find(const char *, int);

@@ -45,6 +45,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "vstring.h"
 
 static void

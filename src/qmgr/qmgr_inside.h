@@ -9,6 +9,10 @@
 /* qmgr_core.c */
 void	 qmgr_core_room_back(void);
 
+/* qmgr_flush.c */
+void	 qmgr_flush_add(const char *, const QF_MSG *);
+void	 qmgr_flush_forget(const char *);
+
 /* qmgr_message.c */
 void	 qmgr_message_done_entry(QMGR_MESSAGE *);
 void	 qmgr_message_sync(QMGR_MESSAGE *);
