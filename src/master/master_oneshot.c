@@ -32,7 +32,7 @@
  *	the master stops its other children and exits (SIGHUP does not
  *	reload in a queue run). master_oneshot_status() is the exit status for the
  *	master: the qmgr's (0 also when mail was deferred again), 1 when it
- *	did not end normally.
+ *	did not end normally or the run was stopped by a signal.
  * DIAGNOSTICS
  *	Fatal when the built-in qmgr entry cannot be used (a panic in all
  *	but name).
@@ -110,7 +110,9 @@ master_oneshot_proc(const MASTER_PROC *proc, int status)
 {
 	if (oneshot_qmgr == NULL || proc->serv != oneshot_qmgr)
 		return;
-	oneshot_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	/* Stopped from outside (SIGTERM, SIGINT) before it was done: 1. */
+	oneshot_exit = master_stopping ? 1 :
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 	oneshot_qmgr = NULL;
 	master_shutdown();
 }
