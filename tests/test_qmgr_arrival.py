@@ -5,6 +5,7 @@ smtpd names the message it committed in its trigger to qmgr
 incoming/ orders the files by commit time, not by their random ids.
 Both tests fail when qmgr takes incoming/ in sorted-id order.
 """
+import os
 import re
 
 from harness import random_loopback, free_port, wait_for
@@ -85,3 +86,29 @@ def test_backlog_beyond_active_limit_keeps_trigger_order(make_instance):
         wait_for(lambda: len(srv.messages) == N, 30, "%d delivered" % N)
     finally:
         srv.stop()
+
+
+def test_safety_net_scan_finds_a_message_no_trigger_named(make_instance,
+                                                          tmp_path):
+    """A file that reaches incoming/ without a trigger (here: moved out of
+    hold/ by hand) is taken in by the periodic safety-net scan
+    (queue_run_delay), long before the master's wakeup (300 s)."""
+    hc = tmp_path / "header_checks"
+    hc.write_text("/^Subject: hold me/ HOLD held for the test\n")
+    inst = make_instance(main_cf_extra={
+        "transport_maps": "inline:{ s.test=discard: }",
+        "header_checks": "regexp:%s" % hc,
+        "queue_run_delay": "1s"})
+    inst.start()
+    with inst.smtp() as s:
+        s.sendmail("me@localhost", ["r@s.test"],
+                   b"Subject: hold me\r\n\r\nbody\r\n")
+    wait_for(lambda: len(inst.queue_files("hold")) == 1, 10, "held")
+    qid = inst.queue_files("hold")[0]
+    mark = inst.log_mark()
+    os.rename(os.path.join(inst.queue_dir, "hold", qid),
+              os.path.join(inst.queue_dir, "incoming", qid))
+    inst.wait_log(r"%s: from=<me@localhost>, size=\d+, nrcpt=1 "
+                  r"\(queue active\)" % qid, since=mark, timeout=10)
+    wait_for(lambda: not inst.queue_files("incoming")
+             and not inst.queue_files("active"), 10, "delivered")
