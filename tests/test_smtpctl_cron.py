@@ -2,7 +2,7 @@
 
 Mail waits in deferred/ for a sink that is down (one-hour backoff). With the
 master running, a flush asks the qmgr; with it stopped, the same commands
-perform one queue run in the foreground (qmgr -1) and exit 0.
+perform one queue run in the foreground (master -1) and exit 0.
 """
 import os
 
@@ -81,9 +81,11 @@ def test_postern_flush_cron_mode_deferred_again(setup):
 def test_flush_running_and_one_shot_refused(setup):
     inst, sinks = setup
     mark = inst.log_mark()
-    r = inst.run([os.path.join(BIN, "qmgr"), "-1"])
+    r = inst.run([os.path.join(BIN, "master"), "-1"])
     assert r.returncode != 0
-    inst.wait_log(r"qmgr\[\d+\]: fatal: another qmgr works on", since=mark)
+    assert b"already running" in r.stderr
+    inst.wait_log(r"master\[\d+\]: fatal: the Postern mail system is already "
+                  r"running", since=mark)
     for s in sinks:
         s.start()
     r = inst.sendmail(["-q"])

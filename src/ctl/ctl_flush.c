@@ -15,9 +15,10 @@
  *	resident daemons and runs its queue from cron), it performs one
  *	queue run in the foreground instead: local submissions waiting in
  *	maildrop/ are taken in by one "$daemon_directory/pickup -S" run,
- *	then "$daemon_directory/qmgr -1 [-d domain]", the qmgr's one-shot
- *	mode (qmgr(8)), delivers what it can with the usual scheduler
- *	rules, updates the queue files, prints a summary and exits. The
+ *	then "$daemon_directory/master -1 [-d domain]", the master's queue
+ *	run (master(8): it runs the qmgr once, with the delivery agents it
+ *	needs), delivers what it can with the usual scheduler rules,
+ *	updates the queue files, prints a summary and exits. The
  *	configuration directory in effect is passed on in MAIL_CONFIG. With
  *	no queue directory at all (never started) there is nothing to do.
  * DIAGNOSTICS
@@ -147,8 +148,8 @@ ctl_flush_run(const char *domain, int verbose)
 			msg_warn("%s -S failed; local submissions wait in %s/",
 			    path, QF_MAILDROP);
 	}
-	snprintf(path, sizeof(path), "%s/qmgr", conf_str("daemon_directory"));
-	args[n++] = "qmgr";
+	snprintf(path, sizeof(path), "%s/master", conf_str("daemon_directory"));
+	args[n++] = "master";
 	args[n++] = "-1";
 	if (domain) {
 		args[n++] = "-d";

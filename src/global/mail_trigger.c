@@ -5,6 +5,7 @@
  *	#include <mail_trigger.h>
  *
  *	int	 mail_trigger(const char *service);
+ *	int	 mail_trigger_id(const char *service, const char *queue_id);
  *	int	 mail_trigger_request(const char *service, const ATTR *req,
  *		    ATTR *reply, int timeout);
  *	VSTREAM	*mail_trigger_connect(const char *service, int timeout);
@@ -16,14 +17,24 @@
  *	mail_trigger_path() shows the mapping.
  *
  *	mail_trigger() sends "request=trigger" and an empty line (the
- *	attr(3) framing) and closes at once, without waiting for an answer.
- *	The service may be a UNIX stream socket or a fifo (master.cf type
- *	fifo). It never waits: the connect is non-blocking, and a service
- *	whose listen queue is full (EAGAIN) already has triggers waiting
- *	for it, so one more would add nothing; a service that is not
- *	running makes it fail at once. A lost trigger is harmless (the
- *	master's wakeup timer and the receiver's own scans catch up), so
- *	failures are logged only in verbose mode.
+ *	attr(3) framing) and closes at once, without waiting for an answer:
+ *	an anonymous trigger, "look at your queue". The service may be a
+ *	UNIX stream socket or a fifo (master.cf type fifo). It never waits:
+ *	the connect is non-blocking, a service whose listen queue is full
+ *	fails with EAGAIN, and a service that is not running fails at once.
+ *
+ *	mail_trigger_id() names the message that was just committed:
+ *	"request=trigger", "queue_id=<id>" (MAIL_TRIGGER_QUEUE_ID), so that
+ *	the receiver (qmgr) can take exactly that message in without
+ *	reading its queue directory. A null queue_id, or one that is not a
+ *	valid message-id (qf_valid_id), sends an anonymous trigger. A
+ *	receiver that does not know the attribute treats it as an
+ *	anonymous trigger.
+ *
+ *	A lost trigger never loses mail: the message stays where it was
+ *	committed, and the receiver's start-up scan, its periodic safety-net
+ *	scan and the master's wakeup timer find it, only later. Failures are
+ *	therefore logged only in verbose mode.
  *
  *	mail_trigger_request() is the request/reply client for control
  *	programs (smtpctl, postern flush): connect, write req, read one
@@ -41,6 +52,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,8 +61,9 @@
 #include "mail_conf.h"
 #include "mail_trigger.h"
 #include "msg.h"
+#include "qfile.h"
 
-#define MAIL_TRIGGER_TEXT	"request=trigger\n\n"
+#define MAIL_TRIGGER_TEXT	"request=trigger\n"
 
 const char *
 mail_trigger_path(VSTRING *buf, const char *service)
@@ -67,7 +80,7 @@ mail_trigger_path(VSTRING *buf, const char *service)
 
 /* Trigger through a fifo: one small write, atomic and non-blocking. */
 static int
-mail_trigger_fifo(const char *path)
+mail_trigger_fifo(const char *path, const char *text, size_t len)
 {
 	struct stat st;
 	int	 fd, ret = -1, saved;
@@ -77,7 +90,7 @@ mail_trigger_fifo(const char *path)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		errno = ECONNREFUSED;
-	else if (write(fd, MAIL_TRIGGER_TEXT, sizeof(MAIL_TRIGGER_TEXT) - 1) > 0)
+	else if (write(fd, text, len) == (ssize_t)len)
 		ret = 0;
 	saved = errno;
 	close(fd);
@@ -88,18 +101,33 @@ mail_trigger_fifo(const char *path)
 int
 mail_trigger(const char *service)
 {
+	return mail_trigger_id(service, NULL);
+}
+
+int
+mail_trigger_id(const char *service, const char *queue_id)
+{
 	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
-	const char *text = MAIL_TRIGGER_TEXT;
+	char	 text[sizeof(MAIL_TRIGGER_TEXT) + sizeof(MAIL_TRIGGER_QUEUE_ID)
+		    + QF_ID_LEN + 4];
+	size_t	 len;
 	int	 fd, ret = -1, saved = 0;
 
+	if (queue_id != NULL && qf_valid_id(queue_id))
+		len = (size_t)snprintf(text, sizeof(text), "%s%s=%s\n\n",
+		    MAIL_TRIGGER_TEXT, MAIL_TRIGGER_QUEUE_ID, queue_id);
+	else
+		len = (size_t)snprintf(text, sizeof(text), "%s\n",
+		    MAIL_TRIGGER_TEXT);
 	mail_trigger_path(path, service);
 	if ((fd = unix_connect(vstring_str(path), 0, why)) < 0) {
 		saved = errno;
 		/* connect(2) to a fifo fails with ECONNREFUSED. */
-		if (saved == ECONNREFUSED && mail_trigger_fifo(vstring_str(path)) == 0)
+		if (saved == ECONNREFUSED
+		    && mail_trigger_fifo(vstring_str(path), text, len) == 0)
 			ret = 0;
 	} else {
-		if (send(fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		if (send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
 			ret = 0;
 		else
 			vstring_sprintf(why, "write to %s: %s", vstring_str(path),

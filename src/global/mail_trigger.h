@@ -15,9 +15,17 @@
  * mail_trigger(service): send the request "request=trigger" to the
  * service (UNIX socket, or fifo), spending at most about one second; never
  * blocks longer. 0, or -1 when the service could not be reached (logged
- * only with -v: the master's periodic wakeup covers a lost trigger).
+ * only with -v: a lost trigger delays mail, never loses it).
  */
 int	 mail_trigger(const char *);
+
+/*
+ * mail_trigger_id(service, queue_id): the same, naming the message just
+ * committed (attribute MAIL_TRIGGER_QUEUE_ID); anonymous when queue_id is
+ * null or not a valid message-id.
+ */
+int	 mail_trigger_id(const char *, const char *);
+#define MAIL_TRIGGER_QUEUE_ID	"queue_id"
 
 /*
  * mail_trigger_request(service, req, reply, timeout): connect, write req,

@@ -64,23 +64,32 @@ PTEST(paths)
 	vstring_free(b);
 }
 
-PTEST(trigger_socket)
+/* Read one trigger from listener lfd into a. */
+static void
+accept_trigger(int lfd, ATTR *a)
 {
-	int	 lfd = listen_at("public/qmgr", 10), fd;
 	VSTREAM	*sp;
-	ATTR	*a = attr_alloc();
+	int	 fd;
 
-	PT_ASSERT(lfd >= 0);
-	PT_INTEQ(mail_trigger("qmgr"), 0);
 	PT_INTEQ(read_wait(lfd, 5), 0);
 	fd = listen_accept(lfd, NULL, NULL);
 	PT_ASSERT(fd >= 0);
 	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 	vstream_set_timeout(sp, 5);
 	PT_INTEQ(attr_read(sp, a), 0);
+	vstream_fclose(sp);
+}
+
+PTEST(trigger_socket)
+{
+	int	 lfd = listen_at("public/qmgr", 10);
+	ATTR	*a = attr_alloc();
+
+	PT_ASSERT(lfd >= 0);
+	PT_INTEQ(mail_trigger("qmgr"), 0);
+	accept_trigger(lfd, a);
 	PT_STREQ(attr_get(a, "request"), "trigger");
 	PT_INTEQ(a->count, 1);
-	vstream_fclose(sp);
 	close(lfd);
 	/* Socket left behind by a dead service: refused, at once. */
 	PT_INTEQ(mail_trigger("qmgr"), -1);
@@ -109,6 +118,44 @@ PTEST(trigger_fifo)
 	PT_INTEQ(mail_trigger("pickup"), -1);
 	unlink(vstring_str(p));
 	vstring_free(p);
+}
+
+PTEST(trigger_id)
+{
+	int	 lfd = listen_at("public/qmgr", 10), fd;
+	VSTRING	*p = vstring_alloc(100);
+	ATTR	*a = attr_alloc();
+	char	 buf[64];
+	const char want[] = "request=trigger\nqueue_id=0a1b2c3d\n\n";
+
+	PT_ASSERT(lfd >= 0);
+	PT_INTEQ(mail_trigger_id("qmgr", "0a1b2c3d"), 0);
+	accept_trigger(lfd, a);
+	PT_STREQ(attr_get(a, "request"), "trigger");
+	PT_STREQ(attr_get(a, MAIL_TRIGGER_QUEUE_ID), "0a1b2c3d");
+	PT_INTEQ(a->count, 2);
+	/* Not a message-id (a newline would forge attributes): anonymous. */
+	PT_INTEQ(mail_trigger_id("qmgr", "0a1b\nrequest=flush"), 0);
+	accept_trigger(lfd, a);
+	PT_STREQ(attr_get(a, "request"), "trigger");
+	PT_INTEQ(a->count, 1);
+	PT_INTEQ(mail_trigger_id("qmgr", NULL), 0);
+	accept_trigger(lfd, a);
+	PT_INTEQ(a->count, 1);
+	close(lfd);
+	unlink_at("public/qmgr");
+	/* Through a fifo: the whole trigger in one write. */
+	vstring_sprintf(p, "%s/public/idfifo", qdir);
+	fd = fifo_listen(vstring_str(p), 0622, NULL);
+	PT_ASSERT(fd >= 0);
+	PT_INTEQ(mail_trigger_id("idfifo", "0a1b2c3d"), 0);
+	PT_INTEQ(read_wait(fd, 5), 0);
+	PT_INTEQ(read(fd, buf, sizeof(buf)), (int)sizeof(want) - 1);
+	PT_ASSERT(memcmp(buf, want, sizeof(want) - 1) == 0);
+	close(fd);
+	unlink(vstring_str(p));
+	vstring_free(p);
+	attr_free(a);
 }
 
 PTEST(trigger_never_blocks)
@@ -206,6 +253,7 @@ main(void)
 	PT_RUN(paths);
 	PT_RUN(trigger_socket);
 	PT_RUN(trigger_fifo);
+	PT_RUN(trigger_id);
 	PT_RUN(trigger_never_blocks);
 	PT_RUN(request_reply);
 	rc = PT_DONE();

@@ -235,7 +235,7 @@ local_forward_fn(LOCAL_STATE *state, const char *unused, VSTRING *why, char *dsn
 	vstring_strcpy(orcpt, cleanup_id(c));
 	if (cleanup_close(c, QF_INCOMING, why) > CLEANUP_DISCARD)
 		goto fail;
-	(void)mail_trigger("qmgr");
+	(void)mail_trigger_id("qmgr", vstring_str(orcpt));
 	vstring_strcpy(why, vstring_str(orcpt));
 	vstring_free(orcpt);
 	return LOCAL_OK;

@@ -3,6 +3,8 @@
  *	master - the Postern master process
  * SYNOPSIS
  *	master [-c config_dir] [-f] [-v]
+ *
+ *	master -1 [-c config_dir] [-d domain] [-v]
  * DESCRIPTION
  *	The master owns every listening socket of master.cf, starts the
  *	service processes on demand within their process limits, replaces
@@ -36,6 +38,12 @@
  *	master is gone, mail_server.c): binding an address still in use is
  *	retried for up to MASTER_BIND_WAIT seconds before start-up fails.
  *	In the same way a new qmgr waits for the earlier one's lock.
+ *
+ *	With -1 the master does one queue run in the foreground and exits
+ *	when it is done, with the qmgr's exit status (master_oneshot.c):
+ *	cron mode, for hosts that keep no resident daemons. It logs to
+ *	maillog_file or syslog, start-up errors also to stderr; the qmgr of
+ *	the run prints its summary on the master's standard output.
  * DIAGNOSTICS
  *	Start-up errors go to stderr and to maillog_file or syslog;
  *	everything later to maillog_file or syslog. "already running (pid
@@ -72,12 +80,11 @@
 
 MASTER_SERV *master_services;
 int	 master_foreground;
+int	 master_oneshot;
 int	 master_stopping;
 const char *master_config_dir;
 
 static time_t master_stop_deadline;
-
-void	 master_shutdown(void);
 
 /* master_owner - who owns the queue: mail_owner/setgid_group as root. */
 static void
@@ -227,15 +234,19 @@ master_ready(int ready_fd)
 		if (msg_to_file(file) < 0)
 			msg_fatal("open maillog_file %s: %m", file);
 		msg_to_stderr(0);
-	} else if (master_foreground) {
+	} else if (master_foreground && !master_oneshot) {
 		(void)msg_to_file("/dev/stderr");
 		msg_to_stderr(0);
 	} else {
 		msg_to_syslog(conf_str("syslog_facility"));
 		msg_to_stderr(0);
 	}
-	msg_info("daemon started -- version %s, configuration %s",
-	    conf_str("mail_version"), master_config_dir);
+	if (master_oneshot)
+		msg_info("queue run -- version %s, configuration %s",
+		    conf_str("mail_version"), master_config_dir);
+	else
+		msg_info("daemon started -- version %s, configuration %s",
+		    conf_str("mail_version"), master_config_dir);
 	(void)conf_compat_warn();
 	if (ready_fd >= 0) {
 		if ((null = open("/dev/null", O_RDWR)) >= 0) {
@@ -258,7 +269,8 @@ master_shutdown(void)
 
 	if (master_stopping)
 		return;
-	msg_info("terminating on signal");
+	if (!master_oneshot)
+		msg_info("terminating on signal");
 	master_stopping = 1;
 	master_stop_deadline = time(NULL) + MASTER_STOP_GRACE;
 	for (serv = master_services; serv; serv = serv->next) {
@@ -278,7 +290,7 @@ master_finish(void)
 		if (master_spawn_count() > 0 && wait(NULL) < 0 && errno == ECHILD)
 			break;
 	}
-	exit(0);
+	exit(master_oneshot ? master_oneshot_status() : 0);
 }
 
 /*
@@ -337,19 +349,25 @@ int
 main(int argc, char **argv)
 {
 	VSTRING	*why = vstring_alloc(100);
-	char	*dir = NULL;
+	char	*dir = NULL, *domain = NULL;
 	int	 ch, ready_fd = -1;
 
 	msg_init("postern", "master");
 	umask(022);
 	mail_version_arg(argc, argv, "master");
-	while ((ch = getopt(argc, argv, "c:fvV")) != -1) {
+	while ((ch = getopt(argc, argv, "1c:d:fvV")) != -1) {
 		switch (ch) {
 		case 'V':
 			mail_version_print("master");
 			break;
+		case '1':
+			master_oneshot = 1;
+			break;
 		case 'c':
 			dir = optarg;
+			break;
+		case 'd':
+			domain = optarg;
 			break;
 		case 'f':
 			master_foreground = 1;
@@ -358,9 +376,17 @@ main(int argc, char **argv)
 			msg_verbose++;
 			break;
 		default:
-			msg_fatal("usage: master [-c config_dir] [-f] [-v]");
+			msg_fatal("usage: master [-c config_dir] [-f] [-v] | "
+			    "master -1 [-c config_dir] [-d domain] [-v]");
 		}
 	}
+	if (domain != NULL && !master_oneshot)
+		msg_fatal("-d is for a queue run (-1) only");
+	if (domain != NULL && (*domain == 0 || strchr(domain, '/')
+	    || domain[strcspn(domain, " \t\r\n")] != 0))
+		msg_fatal("invalid domain: %s", domain);
+	if (master_oneshot)
+		master_foreground = 1;
 	dir = master_abs_config_dir(dir);
 	mail_conf_read(dir);
 	master_config_dir = mystrdup(mail_conf_dir());
@@ -389,8 +415,12 @@ main(int argc, char **argv)
 	master_spawn_init();
 	if ((master_services = master_conf_load(why)) == NULL && vstring_len(why))
 		msg_fatal("%s", vstring_str(why));
+	if (master_oneshot)
+		master_oneshot_prepare(&master_services, domain);
 	master_start_services(master_services, 1);
 	master_ready(ready_fd);
+	if (master_oneshot)
+		master_oneshot_start();
 
 	for (;;) {
 		(void)event_loop(1000);
@@ -398,7 +428,8 @@ main(int argc, char **argv)
 		if (master_stopping) {
 			master_spawn_reap();
 			if (master_spawn_count() == 0)
-				exit(0);
+				exit(master_oneshot ?
+				    master_oneshot_status() : 0);
 			if (time(NULL) >= master_stop_deadline)
 				master_finish();
 		}

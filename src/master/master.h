@@ -3,7 +3,8 @@
  * See master.c (main, start-up, pid lock), master_conf.c (master.cf to
  * services), master_listen.c (listeners), master_spawn.c (children),
  * master_status.c (status channels), master_wakeup.c (wakeup timers),
- * master_stress.c (stress-adaptive behaviour),
+ * master_stress.c (stress-adaptive behaviour), master_oneshot.c (one
+ * queue run: master -1),
  * master_sig.c (signals).
  */
 #ifndef MASTER_H
@@ -66,6 +67,7 @@ typedef struct MASTER_PROC {
 /* master.c: process-wide settings. */
 extern MASTER_SERV *master_services;
 extern int master_foreground;
+extern int master_oneshot;
 extern int master_stopping;
 extern const char *master_config_dir;
 
@@ -73,6 +75,7 @@ extern const char *master_config_dir;
 MASTER_SERV *master_conf_load(VSTRING *);
 void	 master_conf_free(MASTER_SERV *);
 void	 master_serv_free(MASTER_SERV *);
+MASTER_SERV *master_conf_line(const char *, VSTRING *);
 
 /* master_listen.c */
 int	 master_listen_spec(MASTER_SERV *, VSTRING *);
@@ -107,6 +110,15 @@ void	 master_status_drain(MASTER_PROC *);
 void	 master_wakeup_start(MASTER_SERV *);
 void	 master_wakeup_stop(MASTER_SERV *);
 void	 master_wakeup_now(MASTER_SERV *);
+
+/* master_oneshot.c */
+void	 master_oneshot_prepare(MASTER_SERV **, const char *);
+void	 master_oneshot_start(void);
+void	 master_oneshot_proc(const MASTER_PROC *, int);
+int	 master_oneshot_status(void);
+
+/* master.c */
+void	 master_shutdown(void);
 
 /* master_sig.c */
 void	 master_sig_init(void);

@@ -7,6 +7,7 @@
  *	MASTER_SERV *master_conf_load(VSTRING *why);
  *	void	master_conf_free(MASTER_SERV *list);
  *	void	master_serv_free(MASTER_SERV *serv);
+ *	MASTER_SERV *master_conf_line(const char *line, VSTRING *why);
  * DESCRIPTION
  *	master_conf_load() reads master.cf of the configuration in effect
  *	(master_ent(3) does the parsing) and returns the list of services,
@@ -20,13 +21,17 @@
  *	slash, -P means "keep root privileges" (unpriv column n) and the -o
  *	options come from master.cf. In the foreground without a
  *	maillog_file, the children log to the master's stderr (-o
- *	maillog_file=/dev/stderr). Every -v of the master is passed on.
+ *	maillog_file=/dev/stderr), except in a queue run (master -1), where
+ *	they log as daemons do. Every -v of the master is passed on.
  *
  *	The chroot column is accepted and ignored: Postern does not chroot.
  *	A pass service is a UNIX socket like a unix service; its clients
  *	(screen) pass it an accepted connection (unix_pass(3)), which the
  *	single-client skeleton serves. unix-dgram services are not
  *	supported: they are skipped with a warning.
+ *
+ *	master_conf_line() makes the service of one master.cf line given
+ *	by the program (a built-in default entry).
  * DIAGNOSTICS
  *	A null result with a reason in why when master.cf cannot be used;
  *	a null result with an empty why when it defines no service.
@@ -87,7 +92,8 @@ master_conf_args(MASTER_SERV *serv, const MASTER_ENT *ent)
 		argv_add(serv->args, "-P");
 	for (v = 0; v < msg_verbose; v++)
 		argv_add(serv->args, "-v");
-	if (master_foreground && *conf_str("maillog_file") == 0) {
+	if (master_foreground && !master_oneshot
+	    && *conf_str("maillog_file") == 0) {
 		argv_add(serv->args, "-o");
 		argv_add(serv->args, "maillog_file=/dev/stderr");
 	}
@@ -210,5 +216,20 @@ master_conf_load(VSTRING *why)
 	master_ent_table_free(table);
 	if (list == NULL)
 		msg_warn("master.cf defines no service");
+	return list;
+}
+
+MASTER_SERV *
+master_conf_line(const char *line, VSTRING *why)
+{
+	MASTER_SERV *list = NULL, **tail = &list;
+	MASTER_ENT *ent;
+
+	vstring_reset(why);
+	if ((ent = master_ent_parse(line, "(built-in)", 1, why)) == NULL)
+		return NULL;
+	if (master_conf_entry(ent, &tail, why) < 0)
+		list = NULL;
+	master_ent_free(ent);
 	return list;
 }

@@ -28,8 +28,6 @@
 #include "master.h"
 #include "msg.h"
 
-extern void master_shutdown(void);
-
 static int master_sig_pipe[2] = { -1, -1 };
 
 static void
@@ -64,7 +62,7 @@ master_sig_event(int event, void *ctx)
 		master_shutdown();
 		return;
 	}
-	if (reload && !master_stopping)
+	if (reload && !master_stopping && !master_oneshot)
 		master_reload();
 }
 

@@ -220,6 +220,8 @@ master_spawn_forget(MASTER_PROC *proc, int status)
 	int	 abnormal;
 
 	master_status_drain(proc);
+	if (master_oneshot)
+		master_oneshot_proc(proc, status);
 	serv = proc->serv;
 	abnormal = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	if (abnormal && !(master_stopping && WIFSIGNALED(status) &&

@@ -14,7 +14,7 @@
  *	is logged. A file that cannot be used is renamed to
  *	corrupt/maildrop.<name> with a warning, never deleted. When the
  *	queue cannot be written the scan stops and the file stays for the
- *	next trigger. After a scan that queued mail, qmgr is triggered.
+ *	next trigger. Each message queued triggers qmgr, naming its queue id.
  *
  *	Crash safety: the queue file is committed before the maildrop file
  *	is removed, so a crash between the two can at worst queue a message
@@ -65,7 +65,7 @@ pickup_corrupt(const char *dir, const char *name, const char *why)
 
 /* pickup_one - process one maildrop file; -1 stops the scan. */
 static int
-pickup_one(const char *name, int *queued)
+pickup_one(const char *name)
 {
 	PICKUP_INFO info;
 	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
@@ -79,7 +79,7 @@ pickup_one(const char *name, int *queued)
 	case PICKUP_OK:
 		if (unlink(vstring_str(path)) < 0 && errno != ENOENT)
 			msg_warn("remove %s: %s", vstring_str(path), strerror(errno));
-		(*queued)++;
+		(void)mail_trigger_id("qmgr", vstring_str(info.id));
 		break;
 	case PICKUP_GONE:
 		break;
@@ -122,7 +122,6 @@ pickup_scan(void)
 	struct dirent *de;
 	DIR	*dp;
 	size_t	 i;
-	int	 queued = 0;
 
 	vstring_sprintf(dir, "%s/%s", pickup_ctx.queue_dir, QF_MAILDROP);
 	if ((dp = opendir(vstring_str(dir))) == NULL)
@@ -134,11 +133,9 @@ pickup_scan(void)
 	for (i = 0; i < names->argc; i++) {
 		if (names->argv[i][0] == '.')
 			pickup_stale(names->argv[i]);
-		else if (pickup_one(names->argv[i], &queued) < 0)
+		else if (pickup_one(names->argv[i]) < 0)
 			break;
 	}
-	if (queued > 0)
-		(void)mail_trigger("qmgr");
 	argv_free(names);
 	vstring_free(dir);
 }

@@ -7,6 +7,9 @@
  * in its QMGR_QUEUE (one per transport and nexthop: the "route" smtpctl
  * shows) until the scheduler hands it to a QMGR_CONN, a connection to
  * private/<transport>. A QMGR_TRANSPORT owns its queues and connections.
+ *
+ * The scheduler core's API is in qmgr_core.h (included here); what only
+ * the core's own modules use is in qmgr_inside.h.
  */
 #ifndef QMGR_H
 #define QMGR_H
@@ -136,6 +139,41 @@ typedef struct QMGR_STATS {
 	long long bounces;
 } QMGR_STATS;
 
+/*
+ * The arrival queue (qmgr_intake.c): ids in incoming/ not yet taken in,
+ * oldest first, in a ring that grows up to QMGR_ARRIVAL_MAX ids.
+ */
+#define QMGR_ARRIVAL_MAX	100000
+typedef struct QMGR_ARRIVAL {
+	char	(*ids)[QF_ID_LEN + 1];
+	size_t	 cap;
+	size_t	 head;
+	size_t	 count;
+	int	 rescan;		/* a full scan of incoming/ is owed */
+	int	 overflow;		/* ids were dropped: scan when drained */
+	int	 armed;			/* intake runs in the next round */
+} QMGR_ARRIVAL;
+
+/* Deferred queue scans and crash recovery (qmgr_scan.c). */
+typedef struct QMGR_SCAN {
+	int	 flush;			/* a flush was asked for this round */
+	ARGV	*rest;			/* a scan stopped at the active limit */
+	size_t	 rest_pos;		/* where it goes on */
+	int	 rest_flush;		/* ... and whether as a flush */
+	ARGV	*recover_busy;		/* active/ files an old agent holds */
+} QMGR_SCAN;
+
+/* The per-domain index of deferred mail (qmgr_flush.c). */
+typedef struct QMGR_FLUSH {
+	HTABLE	*by_domain;		/* domain -> HTABLE of ids */
+	HTABLE	*by_id;			/* id -> ARGV of domains */
+	HTABLE	*nrcpt;			/* id -> pending recipients (intptr_t) */
+	long long env_total;		/* their sum */
+	int	 complete;		/* every deferred message indexed */
+} QMGR_FLUSH;
+
+#define QMGR_ROOM_FNS	4		/* qmgr_core_on_room() callbacks */
+
 /* The program's context: configuration and state. */
 typedef struct QMGR {
 	char	*queue_dir;
@@ -159,7 +197,14 @@ typedef struct QMGR {
 	HTABLE	*deferred;		/* id -> next try (time_t in a pointer) */
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
 	HTABLE	*hosts;			/* relay host -> QMGR_HOSTSTAT */
-	int	 scan_incoming;		/* a trigger came while full */
+	QMGR_ARRIVAL arrival;		/* incoming/, in arrival order */
+	QMGR_SCAN scan;			/* deferred/ scans, recovery */
+	QMGR_FLUSH flush;		/* per-domain index of deferred mail */
+	HTABLE	*relay_by_route;	/* "transport:nexthop" -> last relay */
+	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
+	int	 nroom_fns;
+	int	 (*deliver_fn)(QMGR_ENTRY *);	/* qmgr_core_on_deliver */
+	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
 	int	 paused_mda;
@@ -168,7 +213,9 @@ typedef struct QMGR {
 	QMGR_STATS stats;
 	uid_t	 owner_uid;
 	gid_t	 setgid_gid;
-	int	 oneshot;		/* qmgr -1: spawn agents, then exit */
+	int	 oneshot;		/* one queue run (master -1), then exit */
+	const char *oneshot_domain;	/* master -1 -d: deferred mail of it */
+	int	 oneshot_quiet;		/* checks in a row with nothing to do */
 	int	 lock_fd;		/* pid/qmgr.lock */
 	int	 conn_limit;		/* transport connections at most (fds) */
 	int	 nconn;			/* transport connections open */
@@ -188,50 +235,30 @@ typedef struct QMGR_HOSTSTAT {
 
 extern QMGR qmgr;
 
+#include "qmgr_core.h"			/* the scheduler core's API */
+
 /* qmgr_init.c */
 void	 qmgr_init(void);
 void	 qmgr_lock(int);
 #define QMGR_LOCK_WAIT	30		/* seconds, for an earlier run's qmgr */
 void	 qmgr_fd_budget(void);
-void	 qmgr_fd_short(void);
 long long qmgr_conf_int(const char *, long long);
 const char *qmgr_conf_str(const char *, const char *);
 
-/* qmgr_scan.c */
+/* qmgr_intake.c */
+void	 qmgr_intake_init(void);
+void	 qmgr_intake_start(void);
+void	 qmgr_intake_id(const char *);
 void	 qmgr_trigger_incoming(void);
+void	 qmgr_intake_resume(void);
+int	 qmgr_intake_pending(void);
+
+/* qmgr_scan.c */
 void	 qmgr_trigger_deferred(int);
-void	 qmgr_schedule(void);
+void	 qmgr_scan_init(void);
 void	 qmgr_scan_start(void);
 int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
-int	 qmgr_deferred_next(const char *, time_t *);
-void	 qmgr_deferred_forget(const char *);
-void	 qmgr_flush_add(const char *, const QF_MSG *);
-void	 qmgr_flush_forget(const char *);
-ARGV	*qmgr_flush_take(const char *);
-long long qmgr_flush_envelopes(void);
-void	 qmgr_flush_lost(void);
-
-/* qmgr_message.c */
-int	 qmgr_message_load(const char *, const char *, int);
-void	 qmgr_message_done_entry(QMGR_MESSAGE *);
-void	 qmgr_message_sync(QMGR_MESSAGE *);
-time_t	 qmgr_message_expires(const QF_MSG *);
-
-/* qmgr_finish.c */
-void	 qmgr_message_finish(QMGR_MESSAGE *);
-
-/* qmgr_result.c */
-void	 qmgr_result(QMGR_MESSAGE *, int, const char *, const char *,
-	    const char *, const char *);
-void	 qmgr_result_log(QMGR_MESSAGE *, int, const char *, const char *,
-	    const char *, const char *);
-time_t	 qmgr_result_backoff(int);
-void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
-void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
-const char *qmgr_relay_last(const QMGR_QUEUE *);
-void	 qmgr_status_from_text(const char *, const char *, char *, size_t);
-const char *qmgr_text_after_status(const char *);
 
 /* qmgr_route.c */
 void	 qmgr_route_init(void);
@@ -240,29 +267,13 @@ void	 qmgr_route_free(QMGR_ROUTE *);
 int	 qmgr_route(const char *, const char *, QMGR_ROUTE *);	/* addr, sender */
 const char *qmgr_route_domain(const char *);
 
-/* qmgr_sched.c */
-QMGR_TRANSPORT *qmgr_transport_find(const char *, int);
-QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
-void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
-void	 qmgr_queue_unlink(QMGR_ENTRY *);
-void	 qmgr_sched_run(void);
-void	 qmgr_sched_feedback(QMGR_ENTRY *, int, const char *);
-void	 qmgr_entry_free(QMGR_ENTRY *);
-void	 qmgr_entry_defer(QMGR_ENTRY *, const char *, const char *);
-int	 qmgr_transport_paused(const QMGR_TRANSPORT *);
-void	 qmgr_transport_dead(QMGR_TRANSPORT *, const char *);
-void	 qmgr_queue_dead(QMGR_QUEUE *, const char *);
-void	 qmgr_sched_revive(int, void *);
-void	 qmgr_sched_revive_all(void);
-
 /* qmgr_deliver.c */
 int	 qmgr_deliver(QMGR_ENTRY *);
 void	 qmgr_conn_close(QMGR_CONN *);
 
-/* qmgr_spawn.c, qmgr_oneshot.c */
-VSTREAM	*qmgr_spawn(const char *);
-void	 qmgr_spawn_reap(int);
-int	 qmgr_oneshot_main(int, char **);
+/* qmgr_oneshot.c */
+int	 qmgr_oneshot_args(char **, const char **);
+void	 qmgr_oneshot_start(const char *);
 
 /* qmgr_bounce.c */
 int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,

@@ -81,8 +81,8 @@ bounce_talk(const ATTR *req, ATTR *reply)
 	VSTREAM	*stream;
 	int	 rc;
 
-	if ((stream = qmgr.oneshot ? qmgr_spawn("bounce") :
-	    mail_trigger_connect(QB_SERVICE, qmgr.ipc_timeout)) == NULL)
+	if ((stream = mail_trigger_connect(QB_SERVICE, qmgr.ipc_timeout))
+	    == NULL)
 		return -1;
 	rc = attr_write(stream, req) < 0 || attr_read(stream, reply) < 0 ?
 	    -1 : 0;

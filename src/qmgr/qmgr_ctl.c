@@ -34,6 +34,7 @@
 #include "attr.h"
 #include "events.h"
 #include "iostuff.h"
+#include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
@@ -87,16 +88,13 @@ ctl_pause(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	const char *target = attr_get(req, QC_TARGET);
 	int	 resume = strcmp(attr_get(req, QC_REQUEST), QC_REQ_RESUME) == 0;
 
-	if (target && strcmp(target, "mta") == 0)
-		qmgr.paused_mta = !resume;
-	else if (target && strcmp(target, "mda") == 0)
-		qmgr.paused_mda = !resume;
-	else {
+	if (target == NULL || (strcmp(target, "mta") != 0
+	    && strcmp(target, "mda") != 0)) {
 		vstring_strcpy(why, "target must be mta or mda");
 		return -1;
 	}
+	qmgr_core_pause(strcmp(target, "mda") == 0, !resume);
 	msg_info("%s %s", resume ? "resumed" : "paused", target);
-	qmgr_schedule();
 	return 0;
 }
 
@@ -104,17 +102,9 @@ static int
 ctl_resume_route(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	long long id = attr_get_long(req, QC_ROUTE, -1);
-	QMGR_TRANSPORT *t;
-	QMGR_QUEUE *queue;
 
-	for (t = qmgr.transports; t; t = t->next)
-		for (queue = t->queue_head; queue; queue = queue->next)
-			if (queue->route_id == id) {
-				queue->dead_until = 0;
-				queue->penalty = 0;
-				qmgr_schedule();
-				return 0;
-			}
+	if (id >= 0 && id <= 0x7fffffff && qmgr_core_resume_route((int)id) == 0)
+		return 0;
 	vstring_sprintf(why, "no such route: %lld", id);
 	return -1;
 }
@@ -171,7 +161,7 @@ ctl_request(CTL_CLIENT *client, const ATTR *req)
 	if (name == NULL)
 		name = "";
 	if (strcmp(name, QC_REQ_TRIGGER) == 0) {
-		qmgr_trigger_incoming();
+		qmgr_intake_id(attr_get(req, MAIL_TRIGGER_QUEUE_ID));
 		vstring_free(why);
 		return 0;
 	}

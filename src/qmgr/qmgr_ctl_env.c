@@ -56,33 +56,6 @@
 #define OP_SCHEDULE	4
 #define OP_DISCOVER	5
 
-/* Take a queued recipient out of its entry (message held by caller). */
-static void
-env_unqueue(QMGR_MESSAGE *message, int index)
-{
-	QMGR_ENTRY *entry = message->rentry[index];
-	int	 j;
-
-	if (entry == NULL || entry->inflight)
-		return;
-	for (j = 0; j < entry->nrcpt && entry->rcpt[j] != index; j++)
-		;
-	if (j >= entry->nrcpt)
-		return;
-	memmove(entry->rcpt + j, entry->rcpt + j + 1,
-	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
-	memmove(entry->answered + j, entry->answered + j + 1,
-	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
-	entry->nrcpt--;
-	entry->queue->todo_rcpt--;
-	message->rstate[index] = QMGR_RS_IDLE;
-	message->rentry[index] = NULL;
-	if (entry->nrcpt == 0) {
-		qmgr_queue_unlink(entry);
-		qmgr_entry_free(entry);
-	}
-}
-
 /* Apply op to one recipient of a message in memory; 1 when it changed. */
 static int
 env_rcpt(int op, QMGR_MESSAGE *message, int i)
@@ -98,7 +71,7 @@ env_rcpt(int op, QMGR_MESSAGE *message, int i)
 	if (op == OP_REMOVE)
 		qmgr.stats.removed++;
 	if (op != OP_RESUME)
-		env_unqueue(message, i);
+		qmgr_core_hold(message, i);
 	return 1;
 }
 
@@ -144,13 +117,13 @@ env_active(int op, const QENV_SEL *sel, QMGR_MESSAGE *message)
 
 	if (op == OP_SCHEDULE || op == OP_DISCOVER)
 		return 0;
-	message->refcount++;		/* unqueueing must not free it */
+	qmgr_core_pin(message);		/* unqueueing must not free it */
 	for (i = 0; i < message->qf->nrcpt; i++)
 		if (qenv_sel_rcpt(sel, message->qf, i))
 			n += env_rcpt(op, message, i);
 	if (op == OP_RESUME && n > 0)
 		message->resumed = 1;	/* not routed in this pass: reload */
-	qmgr_message_done_entry(message);
+	qmgr_core_unpin(message);
 	return n;
 }
 

@@ -131,9 +131,8 @@ conn_open(QMGR_TRANSPORT *t)
 		return NULL;		/* a delivery ends: qmgr_schedule() */
 	service = vstring_alloc(64);
 	vstring_sprintf(service, "private/%s", t->name);
-	if ((stream = qmgr.oneshot ? qmgr_spawn(t->name) :
-	    mail_trigger_connect(vstring_str(service), qmgr.ipc_timeout))
-	    == NULL) {
+	if ((stream = mail_trigger_connect(vstring_str(service),
+	    qmgr.ipc_timeout)) == NULL) {
 		if (errno == EMFILE || errno == ENFILE) {
 			msg_warn("cannot connect to private/%s: %m: trying "
 			    "again in a second", t->name);
@@ -213,17 +212,10 @@ qmgr_deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
 static void
 qmgr_deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
 {
-	QMGR_MESSAGE *message = entry->message;
-	int	 i;
-
 	conn->entry = entry;
 	myfree(conn->nexthop);
 	conn->nexthop = mystrdup(entry->queue->name);
-	entry->inflight = 1;
-	for (i = 0; i < entry->nrcpt; i++) {
-		message->rstate[entry->rcpt[i]] = QMGR_RS_INFLIGHT;
-		message->rsince[entry->rcpt[i]] = event_time();
-	}
+	qmgr_core_batch_start(entry);
 	event_enable_read(vstream_fileno(conn->stream), qmgr_deliver_event, conn);
 	event_request_timer(qmgr_deliver_timeout, conn,
 	    (long long)qmgr.delivery_timeout * 1000);
@@ -250,8 +242,7 @@ qmgr_deliver(QMGR_ENTRY *entry)
 	}
 	if (t->dead_until <= event_time())
 		return -1;
-	entry->queue->busy--;
-	qmgr_entry_defer(entry, "4.3.0", t->dead_reason);
+	qmgr_core_batch_fail(entry, t->dead_reason);
 	return 0;
 }
 
@@ -259,38 +250,16 @@ qmgr_deliver(QMGR_ENTRY *entry)
 static void
 qmgr_deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
 {
-	const char *status = attr_get(reply, DR_STATUS);
-	const char *reason = attr_get(reply, DR_REASON);
-	const char *relay = attr_get(reply, DR_RELAY);
+	const char *passed = attr_get(reply, DR_DSN_PASSED);
 	long long index = attr_get_long(reply, DR_RCPT_INDEX, -1);
-	const char *passed;
-	char	 st[16];
-	int	 i;
 
-	for (i = 0; i < entry->nrcpt; i++)
-		if (entry->rcpt[i] == index && !entry->answered[i])
-			break;
-	if (i >= entry->nrcpt) {
+	if (index < 0 || index >= entry->message->qf->nrcpt
+	    || qmgr_core_update(entry, (int)index, attr_get(reply, DR_STATUS),
+	    attr_get(reply, DR_ACTION), attr_get(reply, DR_REASON),
+	    attr_get(reply, DR_RELAY), passed && strcmp(passed, "1") == 0) < 0)
 		msg_warn("%s: transport %s: reply for unknown or answered "
 		    "recipient %lld", entry->message->id,
 		    entry->queue->transport->name, index);
-		return;
-	}
-	entry->answered[i] = 1;
-	qmgr_status_from_text(status, "4.3.0", st, sizeof(st));
-	passed = attr_get(reply, DR_DSN_PASSED);
-	if (st[0] == '2' && passed && strcmp(passed, "1") == 0)
-		/* The next hop took NOTIFY=SUCCESS over: no notice from us. */
-		entry->message->qf->rcpt[index].notify &= ~QF_NOTIFY_SUCCESS;
-	if (st[0] != '4')
-		entry->any_ok = 1;
-	if (relay && *relay && strcmp(relay, "none") != 0) {
-		entry->any_relay = 1;
-		/* smtpctl show hosts/relays: which host this route talks to. */
-		qmgr_relay_note(entry->queue, relay);
-	}
-	qmgr_result(entry->message, (int)index, st, attr_get(reply, DR_ACTION),
-	    reason ? reason : st, relay ? relay : "none");
 }
 
 /*
@@ -306,13 +275,10 @@ qmgr_deliver_noted(QMGR_ENTRY *entry)
 
 	for (i = 0; i < entry->nrcpt; i++)
 		if (!entry->answered[i] && qf_slot_delivered(entry->message->qf,
-		    entry->rcpt[i]) == 1) {
-			entry->answered[i] = 1;
-			entry->any_ok = 1;
-			qmgr_result(entry->message, entry->rcpt[i], "2.0.0",
+		    entry->rcpt[i]) == 1)
+			(void)qmgr_core_update(entry, entry->rcpt[i], "2.0.0",
 			    "delivered", "delivered, as the delivery agent "
-			    "noted in the queue file", "none");
-		}
+			    "noted in the queue file", "none", 0);
 }
 
 /* The entry is over: feedback, leftovers deferred, entry freed. */
@@ -320,22 +286,12 @@ static void
 qmgr_deliver_finish(QMGR_CONN *conn, int dead, const char *why)
 {
 	QMGR_ENTRY *entry = conn->entry;
-	const char *last = why;
-	int	 i;
 
 	conn->entry = NULL;
 	event_cancel_timer(qmgr_deliver_timeout, conn);
 	if (why != NULL)
 		qmgr_deliver_noted(entry);
-	for (i = 0; i < entry->nrcpt && last == NULL; i++)
-		last = entry->message->qf->rcpt[entry->rcpt[i]].last_error;
-	if (!dead && !entry->any_ok && !entry->any_relay && why == NULL
-	    && !entry->queue->transport->mda)
-		dead = 1;		/* nobody answered at all */
-	qmgr_sched_feedback(entry, dead, last);
-	qmgr_entry_defer(entry, "4.3.0", why ? why :
-	    "delivery agent did not report a status");
-	qmgr_schedule();
+	qmgr_core_batch_done(entry, dead, why);
 }
 
 static void

@@ -39,6 +39,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_bounce.h"
 
 /* Send the notifications; -1 when one must be retried later. */
@@ -213,14 +214,5 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 	finish_free(message);
 	if (reload && pending)		/* smtpctl resume envelope */
 		qmgr_message_load(QF_DEFERRED, id, 1);
-	if (qmgr.scan_incoming)
-		qmgr_trigger_incoming();
-	if (qmgr.scan_deferred) {
-		/*
-		 * Resume the stopped scan where it stopped (qmgr_scan.c): a
-		 * fresh flush would take in again what it has just deferred.
-		 */
-		qmgr_trigger_deferred(0);
-		qmgr.scan_deferred = 0;
-	}
+	qmgr_core_room_back();	/* intake and scans go on (qmgr_core.c) */
 }

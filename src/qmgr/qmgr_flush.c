@@ -45,21 +45,16 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "vstring.h"
-
-static HTABLE *flush_by_domain;		/* domain -> HTABLE of ids */
-static HTABLE *flush_by_id;		/* id -> ARGV of domains */
-static int flush_complete;		/* every deferred message indexed */
-static HTABLE *flush_nrcpt;		/* id -> pending recipients (intptr_t) */
-static long long flush_env_total;	/* their sum */
 
 static void
 flush_init(void)
 {
-	if (flush_by_domain == NULL) {
-		flush_by_domain = htable_create(64);
-		flush_by_id = htable_create(256);
-		flush_nrcpt = htable_create(256);
+	if (qmgr.flush.by_domain == NULL) {
+		qmgr.flush.by_domain = htable_create(64);
+		qmgr.flush.by_id = htable_create(256);
+		qmgr.flush.nrcpt = htable_create(256);
 	}
 }
 
@@ -76,20 +71,22 @@ qmgr_flush_forget(const char *id)
 	HTABLE	*ids;
 	size_t	 i;
 
-	if (flush_by_id == NULL || (domains = htable_find(flush_by_id, id)) == NULL)
+	if (qmgr.flush.by_id == NULL
+	    || (domains = htable_find(qmgr.flush.by_id, id)) == NULL)
 		return;
-	flush_env_total -= (intptr_t)htable_find(flush_nrcpt, id);
-	htable_delete(flush_nrcpt, id, NULL);
+	qmgr.flush.env_total -= (intptr_t)htable_find(qmgr.flush.nrcpt, id);
+	htable_delete(qmgr.flush.nrcpt, id, NULL);
 	for (i = 0; i < domains->argc; i++) {
-		if ((ids = htable_find(flush_by_domain, domains->argv[i])) == NULL)
+		if ((ids = htable_find(qmgr.flush.by_domain,
+		    domains->argv[i])) == NULL)
 			continue;
 		htable_delete(ids, id, NULL);
 		if (ids->used == 0) {
-			htable_delete(flush_by_domain, domains->argv[i], NULL);
+			htable_delete(qmgr.flush.by_domain, domains->argv[i], NULL);
 			htable_free(ids, NULL);
 		}
 	}
-	htable_delete(flush_by_id, id, flush_free_argv);
+	htable_delete(qmgr.flush.by_id, id, flush_free_argv);
 }
 
 void
@@ -115,16 +112,18 @@ qmgr_flush_add(const char *id, const QF_MSG *qf)
 		if (j < domains->argc)
 			continue;
 		argv_add(domains, vstring_str(domain));
-		if ((ids = htable_find(flush_by_domain, vstring_str(domain))) == NULL) {
+		if ((ids = htable_find(qmgr.flush.by_domain,
+		    vstring_str(domain))) == NULL) {
 			ids = htable_create(16);
-			htable_enter(flush_by_domain, vstring_str(domain), ids);
+			htable_enter(qmgr.flush.by_domain, vstring_str(domain),
+			    ids);
 		}
 		if (htable_locate(ids, id) == NULL)
 			htable_enter(ids, id, NULL);
 	}
-	htable_enter(flush_by_id, id, domains);
-	htable_enter(flush_nrcpt, id, (void *)(intptr_t)pending);
-	flush_env_total += pending;
+	htable_enter(qmgr.flush.by_id, id, domains);
+	htable_enter(qmgr.flush.nrcpt, id, (void *)(intptr_t)pending);
+	qmgr.flush.env_total += pending;
 	vstring_free(domain);
 }
 
@@ -138,14 +137,14 @@ flush_build(void)
 	size_t	 i;
 
 	flush_init();
-	flush_complete = 1;
+	qmgr.flush.complete = 1;
 	if ((list = qf_list(qmgr.queue_dir, QF_DEFERRED)) == NULL) {
 		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_DEFERRED);
 		vstring_free(why);
 		return;
 	}
 	for (i = 0; i < list->argc; i++) {
-		if (htable_locate(flush_by_id, list->argv[i]) != NULL)
+		if (htable_locate(qmgr.flush.by_id, list->argv[i]) != NULL)
 			continue;
 		if ((qf = qf_open(qmgr.queue_dir, QF_DEFERRED, list->argv[i],
 		    QF_OPEN_RDONLY, why)) == NULL)
@@ -160,16 +159,16 @@ flush_build(void)
 long long
 qmgr_flush_envelopes(void)
 {
-	if (!flush_complete)
+	if (!qmgr.flush.complete)
 		flush_build();
-	return flush_env_total;
+	return qmgr.flush.env_total;
 }
 
 /* qmgr_flush_lost - ids were taken but not used: rebuild at the next take. */
 void
 qmgr_flush_lost(void)
 {
-	flush_complete = 0;
+	qmgr.flush.complete = 0;
 }
 
 /* flush_domain_match - is d the domain or one of its subdomains? */
@@ -189,9 +188,9 @@ qmgr_flush_take(const char *domain)
 	ARGV	*out = argv_alloc(8);
 	size_t	 i;
 
-	if (!flush_complete)
+	if (!qmgr.flush.complete)
 		flush_build();
-	dlist = htable_list(flush_by_domain);
+	dlist = htable_list(qmgr.flush.by_domain);
 	for (d = dlist; *d != NULL; d++) {
 		if (!flush_domain_match((*d)->key, domain))
 			continue;

@@ -55,6 +55,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_route.h"
 
 time_t

@@ -1,90 +1,65 @@
 /*
  * NAME
- *	qmgr_oneshot - one queue run in the foreground (cron mode)
+ *	qmgr_oneshot - one queue run, then exit (under master -1)
  * SYNOPSIS
  *	#include "qmgr.h"
  *
- *	int	qmgr_oneshot_main(int argc, char **argv);
+ *	int	qmgr_oneshot_args(char **argv, const char **domain);
+ *	void	qmgr_oneshot_start(const char *domain);
  * DESCRIPTION
- *	qmgr_oneshot_main() is "qmgr -1 [-c config_dir] [-d domain] [-v]",
- *	run by "postern flush" and "sendmail -q" when no master runs (a
- *	host that keeps no resident daemons and runs its queue from
- *	cron). It reads main.cf, logs where the daemons log, works as
- *	mail_owner when started as root (effective ids only, see below),
- *	recovers active/, and then does
- *	what the resident qmgr does for a flush: every message in
- *	incoming/ and deferred/ (with -d only the deferred messages with a
- *	recipient in that domain or below it) is scheduled now, ignoring
- *	the backoff, with the usual routing, concurrency and retry rules.
- *	Delivery agents and the bounce service are started by the qmgr
- *	itself (qmgr_spawn.c). Notifications written during the run are
- *	delivered in the same run.
+ *	"master -1 [-d domain]" (cron mode: "postern flush" and "sendmail
+ *	-q" when no qmgr answers) starts the qmgr of master.cf with the
+ *	service arguments "-1" and "-d domain"; the master starts the
+ *	delivery agents and the bounce service on demand, as when it is
+ *	resident, so that the qmgr needs no process manager of its own.
  *
- *	When nothing is left in memory the run ends: it prints "N
- *	delivered, N deferred, N bounced" on the standard output, logs
- *	"queue run done: delivered=N deferred=N bounced=N", and exits 0,
- *	also when mail was deferred again.
+ *	qmgr_oneshot_args() looks for those arguments in the service's
+ *	argv: 1 for a queue run (domain set, or null), 0 for a resident
+ *	qmgr, -1 for an argument it does not know.
  *
- *	Only one qmgr (resident or one-shot) works on a queue at a time:
- *	both hold an exclusive lock on $queue_directory/pid/qmgr.lock.
+ *	qmgr_oneshot_start() does what the resident qmgr does for a flush,
+ *	once, after start-up (the lock is held and active/ recovered):
+ *	every message in incoming/ and deferred/ (with domain only the
+ *	deferred messages with a recipient in that domain or below it) is
+ *	scheduled now, ignoring the backoff, with the usual routing,
+ *	concurrency and retry rules. Notifications written during the run
+ *	are delivered in the same run. When nothing has been left to do for
+ *	three checks in a row (100 ms apart), idle transport connections
+ *	are closed, "N delivered, N deferred, N bounced" is printed on the
+ *	standard output (the master's), "queue run done: delivered=N
+ *	deferred=N bounced=N" is logged, and the process exits 0, also when
+ *	mail was deferred again. The master then ends the run.
  * DIAGNOSTICS
- *	Exit status 1 with a message on the standard error for bad
- *	options; fatal errors (configuration, queue directory, lock held
- *	by another qmgr) exit non-zero and are logged.
+ *	None of its own: the usual qmgr logging.
  */
-#include <sys/types.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "events.h"
-#include "mail_conf.h"
 #include "msg.h"
 #include "qmgr.h"
 
-/*
- * Started as root: work as mail_owner, but only the effective ids are
- * changed, so that the delivery agents it starts can become root again
- * before exec and set themselves up as under the master (open the log,
- * then drop privileges for good). A short-lived process run by root from
- * cron; the resident qmgr drops everything.
- */
-static void
-oneshot_drop_privileges(void)
+#define ONESHOT_TICK	100		/* ms between checks for the end */
+#define ONESHOT_QUIET	3		/* checks with nothing to do */
+
+int
+qmgr_oneshot_args(char **argv, const char **domain)
 {
-	const char *owner = conf_str("mail_owner");
-	struct passwd *pw;
+	int	 once = 0;
 
-	if (geteuid() != 0)
-		return;
-	if ((pw = getpwnam(owner)) == NULL)
-		msg_fatal("mail_owner %s: no such user", owner);
-	if (pw->pw_uid == 0)
-		msg_fatal("mail_owner %s has user id 0", owner);
-	if (setgroups(1, &pw->pw_gid) < 0 || setegid(pw->pw_gid) < 0
-	    || seteuid(pw->pw_uid) < 0)
-		msg_fatal("cannot become %s: %m", owner);
-}
-
-static void
-oneshot_logging(void)
-{
-	const char *file = conf_str("maillog_file");
-
-	msg_set_tag(conf_str("syslog_name"), "qmgr");
-	if (file != NULL && *file) {
-		if (msg_to_file(file) < 0)
-			msg_fatal("open maillog_file %s: %m", file);
-	} else {
-		msg_to_syslog(conf_str("syslog_facility"));
+	*domain = NULL;
+	for (; *argv; argv++) {
+		if (strcmp(*argv, "--") == 0)
+			continue;
+		else if (strcmp(*argv, "-1") == 0)
+			once = 1;
+		else if (strcmp(*argv, "-d") == 0 && argv[1] != NULL)
+			*domain = *++argv;
+		else
+			return -1;
 	}
-	msg_to_stderr(0);
+	return *domain != NULL && !once ? -1 : once;
 }
 
 /* Close idle transport connections: their agents then leave. */
@@ -98,77 +73,38 @@ oneshot_close_idle(void)
 			qmgr_conn_close(t->idle);
 }
 
-/* Run the event loop until nothing is left to do. */
 static void
-oneshot_loop(void)
+oneshot_done(void)
 {
-	int	 quiet = 0;
-
-	while (quiet < 3) {
-		(void)event_loop(100);
-		if (qmgr.nmessages > 0 || qmgr.scan_incoming
-		    || qmgr.scan_deferred)
-			quiet = 0;
-		else
-			quiet++;
-		qmgr_spawn_reap(0);
-	}
-}
-
-int
-qmgr_oneshot_main(int argc, char **argv)
-{
-	const char *conf_dir = NULL, *domain = NULL;
-	int	 ch;
-
-	while ((ch = getopt(argc, argv, "1c:d:v")) != -1) {
-		switch (ch) {
-		case '1':
-			break;
-		case 'c':
-			conf_dir = optarg;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		default:
-			fprintf(stderr, "usage: qmgr -1 [-c config_dir] "
-			    "[-d domain] [-v]\n");
-			return 1;
-		}
-	}
-	if (domain && (*domain == 0 || strchr(domain, '/'))) {
-		fprintf(stderr, "qmgr: invalid domain: %s\n", domain);
-		return 1;
-	}
-	mail_conf_read(conf_dir);
-	if (setenv("MAIL_CONFIG", mail_conf_dir(), 1) < 0)
-		msg_fatal("setenv: %m");
-	oneshot_logging();
-	oneshot_drop_privileges();
-	if (chdir(conf_str("queue_directory")) < 0)
-		msg_fatal("chdir %s: %m", conf_str("queue_directory"));
-	signal(SIGPIPE, SIG_IGN);
-	qmgr_init();
-	qmgr.oneshot = 1;
-	qmgr_lock(0);
-	msg_info("queue run%s%s started", domain ? " for " : "",
-	    domain ? domain : "");
-	qmgr_recover_active();
-	if (domain == NULL)
-		qmgr_trigger_incoming();
-	qmgr_scan_deferred(1, domain);
-	oneshot_loop();
 	oneshot_close_idle();
-	qmgr_spawn_reap(10);
 	printf("%lld delivered, %lld deferred, %lld bounced\n",
 	    qmgr.stats.delivery_ok, qmgr.stats.delivery_temp,
 	    qmgr.stats.delivery_perm + qmgr.stats.expired);
+	(void)fflush(stdout);
 	msg_info("queue run done: delivered=%lld deferred=%lld bounced=%lld",
 	    qmgr.stats.delivery_ok, qmgr.stats.delivery_temp,
 	    qmgr.stats.delivery_perm + qmgr.stats.expired);
-	return 0;
+	exit(0);
+}
+
+/* oneshot_tick - is anything left to do? */
+static void
+oneshot_tick(int event, void *ctx)
+{
+	if (qmgr.nmessages > 0 || qmgr_intake_pending() || qmgr.scan_deferred)
+		qmgr.oneshot_quiet = 0;
+	else if (++qmgr.oneshot_quiet >= ONESHOT_QUIET)
+		oneshot_done();
+	event_request_timer(oneshot_tick, NULL, ONESHOT_TICK);
+}
+
+void
+qmgr_oneshot_start(const char *domain)
+{
+	msg_info("queue run%s%s started", domain ? " for " : "",
+	    domain ? domain : "");
+	if (domain == NULL)
+		qmgr_trigger_incoming();
+	qmgr_scan_deferred(1, domain);
+	event_request_timer(oneshot_tick, NULL, ONESHOT_TICK);
 }

@@ -74,6 +74,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_bounce.h"
 
 time_t
@@ -150,22 +151,22 @@ qmgr_hoststat(HTABLE *table, const char *key, const char *text, int ok)
  * deliveries of a host while a new route to it delivers. One entry per
  * destination ever served, as for qmgr.hosts.
  */
-static HTABLE *relay_by_route;
-
 void
 qmgr_relay_note(const QMGR_QUEUE *queue, const char *relay)
 {
 	VSTRING	*key = vstring_alloc(64);
 	char	*old;
 
-	if (relay_by_route == NULL)
-		relay_by_route = htable_create(64);
+	if (qmgr.relay_by_route == NULL)
+		qmgr.relay_by_route = htable_create(64);
 	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
-	if ((old = htable_find(relay_by_route, vstring_str(key))) == NULL)
-		htable_enter(relay_by_route, vstring_str(key), mystrndup(relay, 300));
+	if ((old = htable_find(qmgr.relay_by_route, vstring_str(key))) == NULL)
+		htable_enter(qmgr.relay_by_route, vstring_str(key),
+		    mystrndup(relay, 300));
 	else if (strcmp(old, relay) != 0) {
-		htable_delete(relay_by_route, vstring_str(key), myfree);
-		htable_enter(relay_by_route, vstring_str(key), mystrndup(relay, 300));
+		htable_delete(qmgr.relay_by_route, vstring_str(key), myfree);
+		htable_enter(qmgr.relay_by_route, vstring_str(key),
+		    mystrndup(relay, 300));
 	}
 	vstring_free(key);
 }
@@ -176,11 +177,11 @@ qmgr_relay_last(const QMGR_QUEUE *queue)
 	VSTRING	*key;
 	const char *relay;
 
-	if (relay_by_route == NULL)
+	if (qmgr.relay_by_route == NULL)
 		return NULL;
 	key = vstring_alloc(64);
 	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
-	relay = htable_find(relay_by_route, vstring_str(key));
+	relay = htable_find(qmgr.relay_by_route, vstring_str(key));
 	vstring_free(key);
 	return relay;
 }

@@ -13,18 +13,36 @@
  *	void	qmgr_entry_free(QMGR_ENTRY *entry);
  *	void	qmgr_entry_defer(QMGR_ENTRY *entry, const char *status,
  *		    const char *reason);
+ *	void	qmgr_schedule(void);
  *	void	qmgr_sched_run(void);
  *	void	qmgr_sched_feedback(QMGR_ENTRY *entry, int dead,
  *		    const char *reason);
  *	int	qmgr_transport_paused(const QMGR_TRANSPORT *transport);
  *	void	qmgr_transport_dead(QMGR_TRANSPORT *transport,
  *		    const char *reason);
+ *
+ *	void	qmgr_core_on_deliver(int (*fn)(QMGR_ENTRY *entry));
+ *	void	qmgr_core_batch_start(QMGR_ENTRY *entry);
+ *	int	qmgr_core_update(QMGR_ENTRY *entry, int index,
+ *		    const char *status, const char *action,
+ *		    const char *reason, const char *relay, int dsn_passed);
+ *	void	qmgr_core_batch_done(QMGR_ENTRY *entry, int dead,
+ *		    const char *why);
+ *	void	qmgr_core_batch_fail(QMGR_ENTRY *entry, const char *why);
+ *	void	qmgr_core_hold(QMGR_MESSAGE *message, int index);
+ *	void	qmgr_core_pin(QMGR_MESSAGE *message);
+ *	void	qmgr_core_unpin(QMGR_MESSAGE *message);
+ *	void	qmgr_core_pause(int mda, int paused);
+ *	int	qmgr_core_resume_route(int route_id);
  * DESCRIPTION
  *	A transport (smtp, relay, local, ...) has one queue per nexthop.
  *	qmgr_queue_add() puts a recipient into the message's newest entry
  *	in that queue, or a new entry when there is none or it holds
  *	*_destination_recipient_limit recipients already: recipients of one
  *	message for one destination travel in one delivery.
+ *
+ *	qmgr_schedule() asks for a qmgr_sched_run() in the next event loop
+ *	round: many requests in one round cost one run.
  *
  *	qmgr_sched_run() starts deliveries round-robin: in each round every
  *	transport that is neither paused (smtpctl pause mta|mda) nor dead
@@ -49,6 +67,31 @@
  *	reached (private/<transport> missing), for transport_retry_time.
  *
  *	Empty queues that are alive are freed (their route id goes away).
+ *
+ *	The delivery side (qmgr_deliver.c) sees batches (entries) only
+ *	through these functions. It registers with qmgr_core_on_deliver()
+ *	the function that the scheduler hands each batch to; that function
+ *	returns -1 when no connection slot is free (the batch goes back to
+ *	the head of its queue for the next run), else 0, having called
+ *	qmgr_core_batch_start() when the request was sent, or
+ *	qmgr_core_batch_fail() when the transport is dead (the batch's
+ *	recipients are deferred with why). qmgr_core_update() records one
+ *	recipient's result (-1 for a recipient the batch does not have or
+ *	has had an answer for): the window feedback, the relay a route talks
+ *	to, and the recipient's outcome (qmgr_result); dsn_passed says the
+ *	next hop took NOTIFY=SUCCESS over. qmgr_core_batch_done() ends a
+ *	batch: a destination that failed as a whole (dead, or no recipient
+ *	answered by a remote transport) is marked dead, recipients left
+ *	without an answer are deferred (why, or "delivery agent did not
+ *	report a status"), and a scheduler run follows.
+ *
+ *	For the control side: qmgr_core_hold() takes a recipient that waits
+ *	in a batch out of it (smtpctl pause envelope, remove; one in flight
+ *	cannot be recalled); qmgr_core_pin() and qmgr_core_unpin() keep a
+ *	message in memory while such changes are made (unpinning may finish
+ *	it). qmgr_core_pause() suspends or resumes the mta or mda side
+ *	(smtpctl pause|resume mta|mda), qmgr_core_resume_route() revives a
+ *	dead route by its id (-1: no such route).
  * DIAGNOSTICS
  *	Panics on inconsistent counts.
  */
@@ -61,6 +104,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 
 static int
 sched_limit(const char *transport, const char *suffix, const char *param,
@@ -416,10 +460,12 @@ sched_one(QMGR_TRANSPORT *t)
 	if (qmgr_transport_paused(t) || t->dead_until > event_time()
 	    || (queue = sched_pick(t)) == NULL)
 		return 0;
+	if (qmgr.deliver_fn == NULL)
+		msg_panic("qmgr_sched_run: no delivery function");
 	entry = queue->todo_head;
 	qmgr_queue_unlink(entry);
 	queue->busy++;
-	if ((rc = qmgr_deliver(entry)) < 0) {
+	if ((rc = qmgr.deliver_fn(entry)) < 0) {
 		/* No connection slot now: put it back, try later. */
 		queue->busy--;
 		entry->next = queue->todo_head;
@@ -441,6 +487,18 @@ sched_one(QMGR_TRANSPORT *t)
 	return 1;
 }
 
+static void
+sched_event(int event, void *ctx)
+{
+	qmgr_sched_run();
+}
+
+void
+qmgr_schedule(void)
+{
+	event_request_timer(sched_event, NULL, 0);
+}
+
 void
 qmgr_sched_run(void)
 {
@@ -452,4 +510,142 @@ qmgr_sched_run(void)
 		for (t = qmgr.transports; t; t = t->next)
 			progress += sched_one(t);
 	} while (progress);
+}
+
+void
+qmgr_core_on_deliver(int (*fn)(QMGR_ENTRY *))
+{
+	qmgr.deliver_fn = fn;
+}
+
+void
+qmgr_core_batch_start(QMGR_ENTRY *entry)
+{
+	QMGR_MESSAGE *message = entry->message;
+	int	 i;
+
+	entry->inflight = 1;
+	for (i = 0; i < entry->nrcpt; i++) {
+		message->rstate[entry->rcpt[i]] = QMGR_RS_INFLIGHT;
+		message->rsince[entry->rcpt[i]] = event_time();
+	}
+}
+
+int
+qmgr_core_update(QMGR_ENTRY *entry, int index, const char *status,
+    const char *action, const char *reason, const char *relay,
+    int dsn_passed)
+{
+	char	 st[16];
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt; i++)
+		if (entry->rcpt[i] == index && !entry->answered[i])
+			break;
+	if (i >= entry->nrcpt)
+		return -1;
+	entry->answered[i] = 1;
+	qmgr_status_from_text(status, "4.3.0", st, sizeof(st));
+	if (st[0] == '2' && dsn_passed)
+		/* The next hop took NOTIFY=SUCCESS over: no notice from us. */
+		entry->message->qf->rcpt[index].notify &= ~QF_NOTIFY_SUCCESS;
+	if (st[0] != '4')
+		entry->any_ok = 1;
+	if (relay && *relay && strcmp(relay, "none") != 0) {
+		entry->any_relay = 1;
+		/* smtpctl show hosts/relays: which host this route talks to. */
+		qmgr_relay_note(entry->queue, relay);
+	}
+	qmgr_result(entry->message, index, st, action, reason ? reason : st,
+	    relay ? relay : "none");
+	return 0;
+}
+
+void
+qmgr_core_batch_done(QMGR_ENTRY *entry, int dead, const char *why)
+{
+	const char *last = why;
+	int	 i;
+
+	for (i = 0; i < entry->nrcpt && last == NULL; i++)
+		last = entry->message->qf->rcpt[entry->rcpt[i]].last_error;
+	if (!dead && !entry->any_ok && !entry->any_relay && why == NULL
+	    && !entry->queue->transport->mda)
+		dead = 1;		/* nobody answered at all */
+	qmgr_sched_feedback(entry, dead, last);
+	qmgr_entry_defer(entry, "4.3.0", why ? why :
+	    "delivery agent did not report a status");
+	qmgr_schedule();
+}
+
+void
+qmgr_core_batch_fail(QMGR_ENTRY *entry, const char *why)
+{
+	entry->queue->busy--;
+	qmgr_entry_defer(entry, "4.3.0", why);
+}
+
+void
+qmgr_core_hold(QMGR_MESSAGE *message, int index)
+{
+	QMGR_ENTRY *entry = message->rentry[index];
+	int	 j;
+
+	if (entry == NULL || entry->inflight)
+		return;
+	for (j = 0; j < entry->nrcpt && entry->rcpt[j] != index; j++)
+		;
+	if (j >= entry->nrcpt)
+		return;
+	memmove(entry->rcpt + j, entry->rcpt + j + 1,
+	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
+	memmove(entry->answered + j, entry->answered + j + 1,
+	    (size_t)(entry->nrcpt - j - 1) * sizeof(int));
+	entry->nrcpt--;
+	entry->queue->todo_rcpt--;
+	message->rstate[index] = QMGR_RS_IDLE;
+	message->rentry[index] = NULL;
+	if (entry->nrcpt == 0) {
+		qmgr_queue_unlink(entry);
+		qmgr_entry_free(entry);
+	}
+}
+
+void
+qmgr_core_pin(QMGR_MESSAGE *message)
+{
+	message->refcount++;
+}
+
+void
+qmgr_core_unpin(QMGR_MESSAGE *message)
+{
+	qmgr_message_done_entry(message);
+}
+
+void
+qmgr_core_pause(int mda, int paused)
+{
+	if (mda)
+		qmgr.paused_mda = paused;
+	else
+		qmgr.paused_mta = paused;
+	qmgr_schedule();
+}
+
+int
+qmgr_core_resume_route(int route_id)
+{
+	QMGR_TRANSPORT *t;
+	QMGR_QUEUE *queue;
+
+	for (t = qmgr.transports; t; t = t->next)
+		for (queue = t->queue_head; queue; queue = queue->next)
+			if (queue->route_id == route_id) {
+				queue->dead_until = 0;
+				queue->penalty = 0;
+				qmgr_schedule();
+				return 0;
+			}
+	return -1;
 }

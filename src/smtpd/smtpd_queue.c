@@ -179,7 +179,7 @@ smtpd_queue_commit(SMTPD_STATE *state, VSTRING *reply)
 		 * per line.
 		 */
 		if (!state->hold)
-			mail_trigger("qmgr");
+			mail_trigger_id("qmgr", state->queue_id);
 	}
 	return r;
 }
