@@ -44,7 +44,10 @@
  *	in the upper 32 bits, a random number (unique within the message,
  *	never zero) below. notify is a QF_NOTIFY_* mask, orcpt may be null.
  *
- *	qf_commit() writes the header (sizes, counts, checksum), fsyncs the
+ *	qf_commit() writes the header (sizes, counts, checksum, and what
+ *	the writer learned: whether a content byte has the high bit set,
+ *	which qf_write_content() notes as the content goes by, and that no
+ *	per-message log exists yet; see qf_open(3)), fsyncs the
  *	file once, renames it into queue_dir/<queue> without replacing an
  *	existing file, and fsyncs that directory. Only then is the message
  *	durable and may be acknowledged. qf_commit() always destroys the
@@ -130,6 +133,7 @@ struct QF_WRITER {
 	uint64_t env_off, env_len, slot_off;
 	uint64_t data_off, data_len;
 	uint64_t file_off;		/* end of what has been written */
+	int	 eightbit;		/* a content byte has the high bit set */
 	VSTRING	*env;			/* encoded envelope */
 	unsigned char *wbuf;
 	size_t	 wlen;
@@ -462,6 +466,23 @@ qf_start(QF_WRITER *w)
 	return 0;
 }
 
+/* qf_has8 - does any byte have the high bit set? (a word at a time) */
+static int
+qf_has8(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	uint64_t acc = 0, word;
+	unsigned char tail = 0;
+
+	for (; len >= sizeof(word); p += sizeof(word), len -= sizeof(word)) {
+		memcpy(&word, p, sizeof(word));
+		acc |= word;
+	}
+	while (len-- > 0)
+		tail |= *p++;
+	return ((acc & 0x8080808080808080ull) | (tail & 0x80)) != 0;
+}
+
 int
 qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 {
@@ -471,6 +492,8 @@ qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 		return -1;
 	if (qf_buf_write(w, buf, len) < 0)
 		return -1;
+	if (!w->eightbit)
+		w->eightbit = qf_has8(buf, len);
 	w->data_len += len;
 	return 0;
 }
@@ -504,6 +527,9 @@ qf_header(QF_WRITER *w, unsigned char *h)
 	sum = qf_fnv(QF_FNV_INIT, h, QF_H_SUM);
 	sum = qf_fnv(sum, vstring_str(w->env), vstring_len(w->env));
 	qf_put32(h + QF_H_SUM, sum);
+	/* A new message-id has no logs yet (qf_logs_begin). */
+	qf_flags_encode(h + QF_H_FLAGS, QF_HF_SCANNED | QF_HF_NOLOGS |
+	    (w->eightbit ? QF_HF_8BIT : 0));
 }
 
 /* qf_finish - complete the file on disk and fsync it. */
@@ -657,5 +683,6 @@ qf_content_restart(QF_WRITER *w, off_t *old_off, off_t *old_len)
 	*old_len = (off_t)w->data_len;
 	w->data_off = w->file_off;
 	w->data_len = 0;
+	w->eightbit = 0;
 	return 0;
 }

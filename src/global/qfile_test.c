@@ -382,6 +382,168 @@ PTEST(damaged_slot)
 	myfree(id);
 }
 
+/* set_header_bytes - overwrite len bytes of a committed file's header. */
+static void
+set_header_bytes(const char *id, off_t off, const void *buf, size_t len)
+{
+	char	 path[128];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, id);
+	if ((fd = open(path, O_WRONLY)) < 0 || pwrite(fd, buf, len, off) != (ssize_t)len)
+		perror(path);
+	if (fd >= 0)
+		close(fd);
+}
+
+PTEST(header_flags)
+{
+	static const unsigned char zero[8];
+	char	*id7 = make_msg(1, "Subject: plain\n\nascii only\n", NULL);
+	char	*id8 = make_msg(1, "Subject: x\n\ncaf\xc3\xa9\n", NULL);
+	char	 buf[64];
+	QF_MSG	*m;
+
+	PT_ASSERT(id7 != NULL && id8 != NULL);
+	m = qf_open(qdir, QF_INCOMING, id7, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_NO);
+	PT_INTEQ(m->nologs, 1);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_YES);
+	PT_INTEQ(m->nologs, 1);
+	/* The first log clears "no logs" on disk, once (also released). */
+	qf_release(m);
+	PT_INTEQ(qf_logs_begin(m), 0);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(qf_logs_begin(m), 0);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(m->content_8bit, QF_8BIT_YES);	/* the other flags stay */
+	qf_close(m);
+	/* A file of an earlier build (zeros there): all unknown, still read. */
+	set_header_bytes(id7, 80, zero, sizeof(zero));
+	m = qf_open(qdir, QF_INCOMING, id7, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_UNKNOWN);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(m->nrcpt, 1);
+	PT_INTEQ(qf_read_content(m, 0, buf, sizeof(buf)), 27);
+	PT_ASSERT(memcmp(buf, "Subject: plain\n\nascii only\n", 27) == 0);
+	qf_close(m);
+	/* Flags that fail their check are unknown, not trusted. */
+	set_header_bytes(id8, 80, "\x07", 1);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_UNKNOWN);
+	PT_INTEQ(m->nologs, 0);
+	qf_close(m);
+	myfree(id7);
+	myfree(id8);
+}
+
+PTEST(eightbit_after_restart)
+{
+	VSTRING	*why = vstring_alloc(100);
+	QF_WRITER *w = qf_create(qdir, why);
+	char	 id[QF_ID_LEN + 1], big[3000];
+	off_t	 off, len;
+	QF_MSG	*m;
+
+	PT_ASSERT(w != NULL);
+	memcpy(id, qf_writer_id(w), sizeof(id));
+	qf_add_rcpt(w, "a@example.com", NULL, 0);
+	PT_INTEQ(qf_write_content(w, "x: \xff\n\n", 6), 0);
+	PT_INTEQ(qf_content_restart(w, &off, &len), 0);
+	/* 7-bit text, in pieces that are not multiples of a word. */
+	memset(big, 'a', sizeof(big));
+	PT_INTEQ(qf_write_content(w, big, 13), 0);
+	PT_INTEQ(qf_write_content(w, big, sizeof(big) - 1), 0);
+	PT_INTEQ(qf_commit(w, QF_INCOMING, why), 0);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_NO);
+	qf_close(m);
+	/* The high bit in the last byte of an odd-sized piece is seen. */
+	w = qf_create(qdir, why);
+	PT_ASSERT(w != NULL);
+	memcpy(id, qf_writer_id(w), sizeof(id));
+	qf_add_rcpt(w, "a@example.com", NULL, 0);
+	big[20] = (char)0x80;
+	PT_INTEQ(qf_write_content(w, big, 13), 0);
+	PT_INTEQ(qf_write_content(w, big + 8, 13), 0);
+	PT_INTEQ(qf_commit(w, QF_INCOMING, why), 0);
+	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_YES);
+	qf_close(m);
+	vstring_free(why);
+}
+
+PTEST(content_read_once)
+{
+	char	*small = make_msg(1, "Subject: s\n\nsmall\n", NULL);
+	char	*content = mymalloc(100001), *buf = mymalloc(100001);
+	char	*large, path[128];
+	off_t	 off, size;
+	ssize_t	 n, got;
+	QF_MSG	*m;
+
+	PT_ASSERT(small != NULL);
+	memset(content, 'z', 100000);
+	content[99999] = '\n';
+	content[100000] = 0;
+	large = make_msg(1, content, NULL);
+	PT_ASSERT(large != NULL);
+	/* A small message is read with the envelope: gone, it still reads. */
+	m = qf_open(qdir, QF_INCOMING, small, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, small);
+	PT_INTEQ(truncate(path, 0), 0);
+	PT_INTEQ(qf_read_content(m, 9, buf, 100), 9);
+	PT_ASSERT(memcmp(buf, "s\n\nsmall\n", 9) == 0);
+	/* Released: the memory goes with the descriptor. */
+	qf_release(m);
+	PT_INTEQ(qf_read_content(m, 0, buf, 100), 0);
+	qf_close(m);
+	/* A large one: with the request's offset and size, one read too. */
+	m = qf_open(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	off = m->content_offset;
+	size = m->content_size;
+	PT_INTEQ(size, 100000);
+	qf_close(m);
+	m = qf_open_content(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, off, size, NULL);
+	PT_ASSERT(m != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, large);
+	PT_INTEQ(truncate(path, 512), 0);
+	for (got = 0; (n = qf_read_content(m, got, buf + got, 65536)) > 0; got += n)
+		;
+	PT_INTEQ(got, 100000);
+	PT_ASSERT(memcmp(buf, content, 100000) == 0);
+	qf_close(m);
+	myfree(small);
+	myfree(large);
+	large = make_msg(1, content, NULL);
+	PT_ASSERT(large != NULL);
+	/* A wrong hint costs reads, never wrong content. */
+	m = qf_open_content(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, 7, 3, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_offset, off);
+	for (got = 0; (n = qf_read_content(m, got, buf + got, 65536)) > 0; got += n)
+		;
+	PT_INTEQ(got, 100000);
+	PT_ASSERT(memcmp(buf, content, 100000) == 0);
+	qf_close(m);
+	myfree(large);
+	myfree(content);
+	myfree(buf);
+}
+
 PTEST(id_unique)
 {
 	QF_WRITER *w[300];
@@ -569,6 +731,9 @@ main(void)
 	PT_RUN(arrival_precise);
 	PT_RUN(hostile_files);
 	PT_RUN(damaged_slot);
+	PT_RUN(header_flags);
+	PT_RUN(eightbit_after_restart);
+	PT_RUN(content_read_once);
 	PT_RUN(id_unique);
 	PT_RUN(crash_before_commit);
 	PT_RUN(stale_tmp_cleaned);
