@@ -22,10 +22,8 @@ SCANNED, EIGHTBIT, NOLOGS = 1, 2, 4
 
 @pytest.fixture
 def sink():
-    srv = FakeServer(addr=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
+    with FakeServer(addr=random_loopback()) as srv:
+        yield srv
 
 
 def flags(path):

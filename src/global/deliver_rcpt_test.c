@@ -112,6 +112,18 @@ PTEST(request_header)
 	attr_free(a);
 }
 
+/* request - a minimal request for message 0a1b2c3d, plus one attribute. */
+static void
+request(ATTR *a, const char *name, const char *value)
+{
+	attr_reset(a);
+	attr_add(a, "request", "deliver");
+	attr_add(a, "queue_name", "active");
+	attr_add(a, "queue_id", "0a1b2c3d");
+	attr_add(a, "sender", "a@b");
+	attr_add(a, name, value);
+}
+
 PTEST(request_content)
 {
 	static const char *bad[][2] = {
@@ -124,20 +136,10 @@ PTEST(request_content)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		attr_reset(a);
-		attr_add(a, "request", "deliver");
-		attr_add(a, "queue_name", "active");
-		attr_add(a, "queue_id", "0a1b2c3d");
-		attr_add(a, "sender", "a@b");
-		attr_add(a, bad[i][0], bad[i][1]);
+		request(a, bad[i][0], bad[i][1]);
 		PT_INTEQ(deliver_req_parse(a, &dr), -1);
 	}
-	attr_reset(a);
-	attr_add(a, "request", "deliver");
-	attr_add(a, "queue_name", "active");
-	attr_add(a, "queue_id", "0a1b2c3d");
-	attr_add(a, "sender", "a@b");
-	attr_add(a, "encoding", "7bit");
+	request(a, "encoding", "7bit");
 	PT_INTEQ(deliver_req_parse(a, &dr), 0);
 	PT_INTEQ(dr.content_8bit, QF_8BIT_NO);
 	attr_free(a);

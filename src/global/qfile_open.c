@@ -585,26 +585,22 @@ qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 	return n;
 }
 
-int
-qf_update_rcpt(QF_MSG *msg, int index)
+/*
+ * qf_write_sync - len bytes at off, durably (one pwrite, fdatasync), on a
+ * descriptor opened read-write by path when msg has none or a read-only one.
+ */
+static int
+qf_write_sync(QF_MSG *msg, const void *buf, size_t len, off_t off)
 {
-	unsigned char s[QF_SLOT_SIZE];
-	QF_RCPT	*rp;
 	ssize_t	 n;
 	int	 fd = msg->fd, rc, saved;
 
-	if (index < 0 || index >= msg->nrcpt)
-		msg_panic("qf_update_rcpt: index %d out of range", index);
-	rp = msg->rcpt + index;
-	rp->last_error[QF_ERR_MAX] = 0;
-	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
-	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
 	if ((fd < 0 || !msg->writable) && (fd = qf_reopen(msg, O_RDWR)) < 0)
 		return -1;
 	do {
-		n = pwrite(fd, s, sizeof(s), rp->slot);
+		n = pwrite(fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(s)) {
+	if (n != (ssize_t)len) {
 		if (n >= 0)
 			errno = EIO;
 		rc = -1;
@@ -620,37 +616,33 @@ qf_update_rcpt(QF_MSG *msg, int index)
 }
 
 int
+qf_update_rcpt(QF_MSG *msg, int index)
+{
+	unsigned char s[QF_SLOT_SIZE];
+	QF_RCPT	*rp;
+
+	if (index < 0 || index >= msg->nrcpt)
+		msg_panic("qf_update_rcpt: index %d out of range", index);
+	rp = msg->rcpt + index;
+	rp->last_error[QF_ERR_MAX] = 0;
+	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
+	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
+	return qf_write_sync(msg, s, sizeof(s), rp->slot);
+}
+
+int
 qf_logs_begin(QF_MSG *msg)
 {
 	unsigned char f[8];
 	uint32_t flags;
-	ssize_t	 n;
-	int	 fd = msg->fd, rc, saved;
 
 	if (!(msg->hflags & QF_HF_NOLOGS))
 		return 0;
 	flags = msg->hflags & ~(uint32_t)QF_HF_NOLOGS;
 	qf_flags_encode(f, flags);
-	if ((fd < 0 || !msg->writable) && (fd = qf_reopen(msg, O_RDWR)) < 0)
+	if (qf_write_sync(msg, f, sizeof(f), QF_H_FLAGS) < 0)
 		return -1;
-	do {
-		n = pwrite(fd, f, sizeof(f), QF_H_FLAGS);
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(f)) {
-		if (n >= 0)
-			errno = EIO;
-		rc = -1;
-	} else {
-		rc = fdatasync(fd);
-	}
-	if (fd != msg->fd) {
-		saved = errno;
-		(void)close(fd);
-		errno = saved;
-	}
-	if (rc == 0) {
-		msg->hflags = flags;
-		msg->nologs = 0;
-	}
-	return rc;
+	msg->hflags = flags;
+	msg->nologs = 0;
+	return 0;
 }

@@ -18,6 +18,7 @@
 #define QF_MAX_RCPT	100000		/* recipients per file */
 #define QF_MAX_ENV	(64 * 1024 * 1024)	/* envelope bytes */
 #define QF_MAX_STR	65536		/* one envelope string */
+#define QF_RESERVED	".reserved"	/* in tmp/: ids of earlier files reserved */
 #define QF_OPEN_READ	8192		/* qf_open() reads this much at once */
 #define QF_OPEN_MAX	(256 * 1024)	/* or up to the content end, if hinted */
 
