@@ -89,9 +89,9 @@ typedef struct QF_MSG {
 } QF_MSG;
 
 /* QF_MSG.content_8bit: whether a content byte has the high bit set. */
-#define QF_8BIT_UNKNOWN	(-1)		/* a file of an earlier build */
-#define QF_8BIT_NO	0
-#define QF_8BIT_YES	1
+#define QF_8BIT_UNKNOWN	0		/* a file of an earlier build */
+#define QF_8BIT_NO	1
+#define QF_8BIT_YES	2
 
 typedef struct QF_WRITER QF_WRITER;
 
