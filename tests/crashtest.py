@@ -197,7 +197,7 @@ def run(base, trials, seed=None, verbose=True):
         # What killed smtpd processes left in tmp/ goes at the next start.
         inst.stop()
         inst.start()
-        report["tmp_left"] = len(inst.queue_files("tmp"))
+        report["tmp_left"] = len(inst.tmp_leftovers())
     finally:
         try:
             inst.cleanup()

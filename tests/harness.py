@@ -409,6 +409,25 @@ class Instance:
             return []
         return sorted(n for n in names if not n.startswith("."))
 
+    def tmp_leftovers(self):
+        """Sorted names of the files in tmp/ that a writer made and nobody
+        committed: not tmp/.reserved, nor a queued message's id reservation
+        tmp/.ID (a second link of the queue file, postern-queue(5))."""
+        tmp = os.path.join(self.queue_dir, "tmp")
+        try:
+            names = os.listdir(tmp)
+        except FileNotFoundError:
+            return []
+        left = []
+        for n in names:
+            try:
+                st = os.lstat(os.path.join(tmp, n))
+            except FileNotFoundError:
+                continue
+            if n != ".reserved" and st.st_nlink == 1:
+                left.append(n)
+        return sorted(left)
+
     def log(self, since=0):
         """The log text (from byte offset since)."""
         try:

@@ -288,7 +288,7 @@ def test_start_removes_what_an_earlier_run_left_in_tmp(make_instance):
             f.write(data)
     mark = inst.log_mark()
     inst.start()
-    assert os.listdir(tmp) == []
+    assert inst.tmp_leftovers() == []
     inst.wait_log(r"master\[\d+\]: removed 2 file\(s\) that an earlier run left in tmp/",
                   since=mark)
 

@@ -5,6 +5,7 @@ import email
 import email.policy
 import os
 import re
+import struct
 
 import pytest
 
@@ -320,6 +321,85 @@ def test_forced_7bit(env, server):
     env.deliver([env.request(qid, server.nexthop, ["a@x.test"])],
                 overrides={"smtp_8bit_mode": "7bit"})
     assert b"=C3=A9" in server.wait_messages(1)[0].data
+
+
+def _header(env, qid):
+    with open(os.path.join(env.queue_dir, "active", qid), "rb") as f:
+        return f.read(128)
+
+
+def _as_earlier_build(env, qid):
+    """Zero the header's flag word and its check, as a build before the
+    flags existed left them (postern-queue(5))."""
+    with open(os.path.join(env.queue_dir, "active", qid), "r+b") as f:
+        f.seek(80)
+        f.write(bytes(8))
+
+
+def _qmgr_extra(env, qid, encoding):
+    """What the queue manager adds to a request: where the content is and
+    whether it is 8-bit."""
+    off, size = struct.unpack_from("<QQ", _header(env, qid), 40)
+    extra = [("offset", off), ("size", size)]
+    return extra + ([("encoding", encoding)] if encoding else [])
+
+
+@pytest.mark.parametrize("eight", [True, False], ids=["8bit", "7bit"])
+@pytest.mark.parametrize("how", ["header", "request", "earlier-build"])
+@pytest.mark.parametrize("mime", [True, False], ids=["8bitmime", "no-8bitmime"])
+def test_8bit_known_without_scan_or_scanned(env, server, eight, how, mime):
+    """Whether the content is 8-bit comes from the queue file's header, the
+    request (encoding), or, for a file of an earlier build, a scan: BODY=
+    8BITMIME and the downgrade to quoted-printable are the same each way."""
+    server.features = ["PIPELINING"] + (["8BITMIME"] if mime else [])
+    text = "caf\u00e9" if eight else "cafe"
+    body = ("Subject: x\n\n" + ("a" * 70 + "\n") * 40 + text + "\n").encode()
+    qid = env.make_message("s@client.test", ["a@x.test"], body)
+    flags = struct.unpack_from("<I", _header(env, qid), 80)[0]
+    assert flags & 1 and bool(flags & 2) == eight       # scanned, 8-bit
+    extra = []
+    if how != "header":
+        _as_earlier_build(env, qid)
+    if how == "request":
+        extra = _qmgr_extra(env, qid, "8bit" if eight else "7bit")
+    res = env.deliver([env.request(qid, server.nexthop, ["a@x.test"], extra=extra)])
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    data = server.wait_messages(1)[0].data
+    declared = "BODY=8BITMIME" in " ".join(server.commands)
+    assert declared == (eight and mime)
+    if eight and not mime:
+        assert b"caf=C3=A9" in data and all(b < 0x80 for b in data)
+    else:
+        assert data == crlf(body)
+
+
+def test_request_content_hint(env, server):
+    """offset and size in the request let the client read a large file once;
+    a hint that does not match the file is warned about and the file's
+    header wins."""
+    body = b"Subject: big\n\n" + (b"x" * 99 + b"\n") * 2000
+    qid = env.make_message("s@client.test", ["a@x.test"], body)
+    qid2 = env.make_message("s@client.test", ["a@x.test"], body)
+    good = _qmgr_extra(env, qid, "7bit")
+    bad = [("offset", 7), ("size", 3), ("encoding", "7bit")]
+    res = env.deliver([env.request(qid, server.nexthop, ["a@x.test"], extra=good),
+                       env.request(qid2, server.nexthop, ["a@x.test"], extra=bad)])
+    assert res.by_rcpt(0)[0]["status"] == "2.0.0"
+    assert res.by_rcpt(1)[0]["status"] == "2.0.0"
+    msgs = server.wait_messages(2)
+    assert msgs[0].data == crlf(body) and msgs[1].data == crlf(body)
+    assert "%s: the request's content offset and size differ" % qid2 in res.log
+    assert "%s: the request's" % qid not in res.log
+
+
+def test_malformed_content_attributes_refused(env, server):
+    qid = env.make_message("s@client.test", ["a@x.test"], b"Subject: x\n\nbody\n")
+    for extra in ([("offset", "-5")], [("size", "12k")], [("encoding", "binary")]):
+        with pytest.raises(RuntimeError):      # no reply: the client hangs up
+            env.deliver([env.request(qid, server.nexthop, ["a@x.test"], extra=extra)])
+    with open(env.log_file) as f:
+        assert f.read().count("malformed delivery request") == 3
+    assert server.messages == []
 
 
 def test_forced_destination_and_transcript(env, server, tmp_path):

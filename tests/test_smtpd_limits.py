@@ -38,7 +38,7 @@ def test_size_rejected_during_data(make_instance):
         code, text = c.cmd("Subject: small\r\n\r\nok\r\n.\r\n")
         assert code == 250
     assert inst.queue_files("incoming") == [queued_id(text)]
-    assert inst.queue_files("tmp") == []
+    assert inst.tmp_leftovers() == []
     inst.wait_log(r"reject: size \d+ exceeds message_size_limit")
 
 
@@ -209,8 +209,7 @@ def test_kill9_during_data_leaves_no_queue_file(make_instance):
     with Client(inst) as c:
         start_data(c)
         c.send(b"Subject: doomed\r\n\r\n" + b"z" * 100000 + b"\r\n")
-        tmp = os.path.join(inst.queue_dir, "tmp")
-        wait_for(lambda: os.listdir(tmp), 10, "a file being written in tmp/")
+        wait_for(inst.tmp_leftovers, 10, "a file being written in tmp/")
         # The process that serves us logged "ID: client=..." at RCPT time.
         pid = int(inst.wait_log(r"smtpd\[(\d+)\]: [0-9a-f]{8}: client=").group(1))
         assert pid in smtpd_pids(inst)

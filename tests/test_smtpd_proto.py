@@ -307,7 +307,7 @@ def test_rset_removes_transaction(make_instance):
         assert c.cmd("DATA")[0] == 503
         c.cmd("QUIT")
     assert inst.queue_files("incoming") == []
-    assert inst.queue_files("tmp") == []
+    assert inst.tmp_leftovers() == []
 
 
 def test_smtplib_many_messages_one_session(make_instance):

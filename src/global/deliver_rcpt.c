@@ -13,6 +13,12 @@
  *	request naming a queue directory (no slash, no leading dot) and a
  *	valid queue id, with a sender (possibly empty). nexthop and the
  *	optional attributes are null when absent; arrival and active are 0.
+ *	content_offset and content_size say where the content is in the
+ *	queue file (offset and size; -1 when absent, as from an earlier
+ *	queue manager), content_8bit whether a content byte has the high
+ *	bit set (encoding 8bit or 7bit; QF_8BIT_UNKNOWN when absent). An
+ *	offset or size that is not a decimal number, or an unknown
+ *	encoding, makes the request malformed.
  *
  *	deliver_rcpt_parse() collects the recipient groups of a delivery
  *	request (HACKING.md, "Delivery request"): each group starts with
@@ -26,6 +32,7 @@
  *	rcpt_index that is not a non-negative decimal number, or a group
  *	without an address (*out is then null).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +92,23 @@ fail:
 	return -1;
 }
 
+/* deliver_req_size - an optional non-negative number; -2 when malformed */
+static long long
+deliver_req_size(const ATTR *attr, const char *name)
+{
+	const char *v = attr_get(attr, name);
+	char	*end;
+	long long n;
+
+	if (v == NULL)
+		return -1;
+	if (*v < '0' || *v > '9')
+		return -2;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	return *end == 0 && errno == 0 ? n : -2;
+}
+
 int
 deliver_req_parse(const ATTR *attr, DELIVER_REQ *req)
 {
@@ -109,5 +133,17 @@ deliver_req_parse(const ATTR *attr, DELIVER_REQ *req)
 	req->protocol = attr_get(attr, DR_PROTOCOL);
 	req->arrival = (v = attr_get(attr, DR_ARRIVAL)) ? strtod(v, NULL) : 0;
 	req->active = (v = attr_get(attr, DR_ACTIVE)) ? strtod(v, NULL) : 0;
+	req->content_offset = deliver_req_size(attr, DR_OFFSET);
+	req->content_size = deliver_req_size(attr, DR_SIZE);
+	if (req->content_offset < -1 || req->content_size < -1)
+		return -1;
+	if ((v = attr_get(attr, DR_ENCODING)) == NULL)
+		req->content_8bit = QF_8BIT_UNKNOWN;
+	else if (strcmp(v, DR_ENC_8BIT) == 0)
+		req->content_8bit = QF_8BIT_YES;
+	else if (strcmp(v, DR_ENC_7BIT) == 0)
+		req->content_8bit = QF_8BIT_NO;
+	else
+		return -1;
 	return 0;
 }

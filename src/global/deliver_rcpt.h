@@ -23,6 +23,8 @@ typedef struct DELIVER_REQ {
 	const char *envid, *ret;		/* DSN ENVID and RET, or null */
 	const char *client_name, *client_addr, *helo, *protocol;
 	double	 arrival, active;		/* for delay= and delays= */
+	long long content_offset, content_size;	/* -1: not in the request */
+	int	 content_8bit;			/* QF_8BIT_* (qfile.h) */
 } DELIVER_REQ;
 
 /* deliver_req_parse(request, out): 0, or -1 when not a valid request. */

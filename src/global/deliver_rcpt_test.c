@@ -11,6 +11,7 @@
 #include "deliver_rcpt.h"
 #include "mymalloc.h"
 #include "ptest.h"
+#include "qfile.h"
 
 PTEST(groups)
 {
@@ -87,6 +88,15 @@ PTEST(request_header)
 	PT_STREQ(dr.sender, "");
 	PT_ASSERT(dr.nexthop == NULL && dr.envid == NULL);
 	PT_ASSERT(dr.arrival == 12.5 && dr.active == 0);
+	/* From an earlier queue manager: content facts unknown. */
+	PT_ASSERT(dr.content_offset == -1 && dr.content_size == -1);
+	PT_INTEQ(dr.content_8bit, QF_8BIT_UNKNOWN);
+	attr_add(a, "offset", "1024");
+	attr_add(a, "size", "0");
+	attr_add(a, "encoding", "8bit");
+	PT_INTEQ(deliver_req_parse(a, &dr), 0);
+	PT_ASSERT(dr.content_offset == 1024 && dr.content_size == 0);
+	PT_INTEQ(dr.content_8bit, QF_8BIT_YES);
 	attr_reset(a);
 	attr_add(a, "request", "deliver");
 	attr_add(a, "queue_name", "../active");
@@ -102,11 +112,45 @@ PTEST(request_header)
 	attr_free(a);
 }
 
+/* request - a minimal request for message 0a1b2c3d, plus one attribute. */
+static void
+request(ATTR *a, const char *name, const char *value)
+{
+	attr_reset(a);
+	attr_add(a, "request", "deliver");
+	attr_add(a, "queue_name", "active");
+	attr_add(a, "queue_id", "0a1b2c3d");
+	attr_add(a, "sender", "a@b");
+	attr_add(a, name, value);
+}
+
+PTEST(request_content)
+{
+	static const char *bad[][2] = {
+		{"offset", "-1"}, {"offset", "12x"}, {"size", ""},
+		{"size", "99999999999999999999999"}, {"encoding", "binary"},
+		{"encoding", ""},
+	};
+	ATTR	*a = attr_alloc();
+	DELIVER_REQ dr;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		request(a, bad[i][0], bad[i][1]);
+		PT_INTEQ(deliver_req_parse(a, &dr), -1);
+	}
+	request(a, "encoding", "7bit");
+	PT_INTEQ(deliver_req_parse(a, &dr), 0);
+	PT_INTEQ(dr.content_8bit, QF_8BIT_NO);
+	attr_free(a);
+}
+
 int
 main(void)
 {
 	PT_RUN(groups);
 	PT_RUN(malformed);
 	PT_RUN(request_header);
+	PT_RUN(request_content);
 	return PT_DONE();
 }

@@ -344,6 +344,11 @@ deliver_record(QF_MSG *msg, const char *queue_dir, long index,
 		log = QB_LOG_BOUNCE;
 		action = "failed";
 	}
+	if (log != NULL && qf_logs_begin(msg) < 0) {
+		msg_warn("%s: <%s>: cannot update the queue file header: %m",
+		    msg->id, rp->address);
+		return -1;
+	}
 	why = vstring_alloc(100);
 	if (log != NULL && bounce_log_append(queue_dir, log, msg->id, rp,
 	    (int)index, dsn, action, reason, relay, now, why) < 0) {

@@ -20,6 +20,11 @@
 #define DR_PROTOCOL	"protocol"
 #define DR_ARRIVAL	"arrival_time"	/* seconds.microseconds: message arrival */
 #define DR_ACTIVE	"active_time"	/* when qmgr moved it to active (for delays=a/b/c/d) */
+#define DR_OFFSET	"offset"	/* content offset in the queue file */
+#define DR_SIZE		"size"		/* content size in bytes */
+#define DR_ENCODING	"encoding"	/* DR_ENC_*: absent when not known */
+#define DR_ENC_7BIT	"7bit"		/* no content byte has the high bit set */
+#define DR_ENC_8BIT	"8bit"		/* some content byte has it */
 #define DR_RCPT_INDEX	"rcpt_index"	/* repeated group: index, rcpt, orcpt, notify */
 #define DR_RCPT		"rcpt"
 #define DR_ORCPT	"orcpt"

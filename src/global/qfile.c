@@ -28,9 +28,12 @@
  *		    off_t *old_len);
  * DESCRIPTION
  *	qf_create() picks a random 32-bit message-id, creates
- *	queue_dir/tmp/<id> with O_EXCL (retrying on collision, and when the
- *	id is in use in incoming, active, deferred, hold or corrupt) and
- *	returns a writer. The envelope is kept in memory until the first
+ *	queue_dir/tmp/.<id> with O_EXCL (retrying on collision) and returns
+ *	a writer. That name is the id's reservation: qf_commit() links the
+ *	queue file to it and it stays until qf_remove(), so the one O_EXCL
+ *	create tells whether the id is in use in any queue directory (no
+ *	probe of incoming, active, deferred, hold and corrupt; qf_tmp_reclaim(3)
+ *	reserves the ids of files written by an earlier build). The envelope is kept in memory until the first
  *	content write; then the header placeholder, the envelope records
  *	and the per-recipient state slots are written, and content follows
  *	as raw bytes (the caller supplies LF line endings). Envelope
@@ -44,12 +47,16 @@
  *	in the upper 32 bits, a random number (unique within the message,
  *	never zero) below. notify is a QF_NOTIFY_* mask, orcpt may be null.
  *
- *	qf_commit() writes the header (sizes, counts, checksum), fsyncs the
- *	file once, renames it into queue_dir/<queue> without replacing an
- *	existing file, and fsyncs that directory. Only then is the message
+ *	qf_commit() writes the header (sizes, counts, checksum, and what
+ *	the writer learned: whether a content byte has the high bit set,
+ *	which qf_write_content() notes as the content goes by, and that no
+ *	per-message log exists yet; see qf_open(3)), fsyncs the
+ *	file once, links it into queue_dir/<queue> (never replacing an
+ *	existing file; the tmp/ name stays as the reservation), and fsyncs
+ *	that directory. Only then is the message
  *	durable and may be acknowledged. qf_commit() always destroys the
- *	writer: on failure it removes the temporary file and returns -1 with
- *	the reason in why. qf_abort() removes the temporary file and
+ *	writer: on failure it removes the temporary file (and so the
+ *	reservation) and returns -1 with the reason in why. qf_abort() removes the temporary file and
  *	destroys the writer.
  *
  *	qf_del_rcpt() removes every recipient whose address equals addr
@@ -130,62 +137,41 @@ struct QF_WRITER {
 	uint64_t env_off, env_len, slot_off;
 	uint64_t data_off, data_len;
 	uint64_t file_off;		/* end of what has been written */
+	int	 eightbit;		/* a content byte has the high bit set */
 	VSTRING	*env;			/* encoded envelope */
 	unsigned char *wbuf;
 	size_t	 wlen;
 };
 
-static const char *qf_busy_dirs[] = {
-	QF_INCOMING, QF_ACTIVE, QF_DEFERRED, QF_HOLD, QF_CORRUPT, NULL,
-};
-
-/* qf_id_in_use - is this id present in a queue directory? */
-static int
-qf_id_in_use(const char *queue_dir, const char *id, VSTRING *path)
-{
-	const char **dp;
-
-	for (dp = qf_busy_dirs; *dp; dp++) {
-		vstring_sprintf(path, "%s/%s/%s", queue_dir, *dp, id);
-		if (access(vstring_str(path), F_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 QF_WRITER *
 qf_create(const char *queue_dir, VSTRING *why)
 {
 	VSTRING	*path = vstring_alloc(100);
-	VSTRING	*other = vstring_alloc(100);
-	char	 idbuf[QF_ID_LEN + 1];
 	QF_WRITER *w;
 	uint32_t msgid;
 	int	 fd = -1, tries;
 	struct timeval now;
 
+	/*
+	 * tmp/.<id> is the id's reservation for the message's whole life
+	 * (qf_commit links the queue file to it): O_EXCL there is the one
+	 * test that the id is free in every queue.
+	 */
 	for (tries = 0; tries < 100; tries++) {
 		msgid = qf_random32();
-		vstring_sprintf(path, "%s/%s/%08x", queue_dir, QF_TMP, msgid);
+		vstring_sprintf(path, "%s/%s/.%08x", queue_dir, QF_TMP, msgid);
 		fd = open(vstring_str(path), O_RDWR | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 && errno == EEXIST)
-			continue;
-		if (fd < 0) {
-			qf_why(why, "create %s: %s", vstring_str(path), strerror(errno));
-			goto fail;
-		}
-		/* Checked after the O_EXCL create, so a racing writer is seen. */
-		snprintf(idbuf, sizeof(idbuf), "%08x", msgid);
-		if (!qf_id_in_use(queue_dir, idbuf, other))
+		if (fd >= 0 || errno != EEXIST)
 			break;
-		(void)unlink(vstring_str(path));
-		(void)close(fd);
-		fd = -1;
 	}
 	if (fd < 0) {
-		qf_why(why, "create queue file: no free message-id after %d tries", tries);
-		goto fail;
+		if (errno == EEXIST)
+			qf_why(why, "create queue file: no free message-id after %d tries", tries);
+		else
+			qf_why(why, "create %s: %s", vstring_str(path), strerror(errno));
+		vstring_free(path);
+		return NULL;
 	}
 	/* A live writer: the master's tmp/ clean-up leaves the file alone. */
 	(void)flock(fd, LOCK_EX | LOCK_NB);
@@ -204,12 +190,7 @@ qf_create(const char *queue_dir, VSTRING *why)
 	w->envids = htable_create(16);
 	w->env = vstring_alloc(512);
 	w->wbuf = mymalloc(QF_WBUF_SIZE);
-	vstring_free(other);
 	return w;
-fail:
-	vstring_free(path);
-	vstring_free(other);
-	return NULL;
 }
 
 const char *
@@ -462,6 +443,23 @@ qf_start(QF_WRITER *w)
 	return 0;
 }
 
+/* qf_has8 - does any byte have the high bit set? (a word at a time) */
+static int
+qf_has8(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	uint64_t acc = 0, word;
+	unsigned char tail = 0;
+
+	for (; len >= sizeof(word); p += sizeof(word), len -= sizeof(word)) {
+		memcpy(&word, p, sizeof(word));
+		acc |= word;
+	}
+	while (len-- > 0)
+		tail |= *p++;
+	return ((acc & 0x8080808080808080ull) | (tail & 0x80)) != 0;
+}
+
 int
 qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 {
@@ -471,6 +469,8 @@ qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 		return -1;
 	if (qf_buf_write(w, buf, len) < 0)
 		return -1;
+	if (!w->eightbit)
+		w->eightbit = qf_has8(buf, len);
 	w->data_len += len;
 	return 0;
 }
@@ -504,6 +504,9 @@ qf_header(QF_WRITER *w, unsigned char *h)
 	sum = qf_fnv(QF_FNV_INIT, h, QF_H_SUM);
 	sum = qf_fnv(sum, vstring_str(w->env), vstring_len(w->env));
 	qf_put32(h + QF_H_SUM, sum);
+	/* A new message-id has no logs yet (qf_logs_begin). */
+	qf_flags_encode(h + QF_H_FLAGS, QF_HF_SCANNED | QF_HF_NOLOGS |
+	    (w->eightbit ? QF_HF_8BIT : 0));
 }
 
 /* qf_finish - complete the file on disk and fsync it. */
@@ -571,8 +574,9 @@ qf_commit(QF_WRITER *w, const char *queue, VSTRING *why)
 		qf_why(why, "write queue file %s: %s", w->id, strerror(w->err));
 		goto out;
 	}
-	if (rename_noreplace(w->tmp_path, vstring_str(path)) < 0) {
-		qf_why(why, "rename %s to %s: %s", w->tmp_path, vstring_str(path),
+	/* A link, not a rename: the tmp/ name stays, as the reservation. */
+	if (link(w->tmp_path, vstring_str(path)) < 0) {
+		qf_why(why, "link %s to %s: %s", w->tmp_path, vstring_str(path),
 		    strerror(errno));
 		goto out;
 	}
@@ -580,7 +584,7 @@ qf_commit(QF_WRITER *w, const char *queue, VSTRING *why)
 		/* The file is in place; only its durability is in doubt. */
 		qf_why(why, "fsync %s: %s", vstring_str(dir), strerror(errno));
 		(void)unlink(vstring_str(path));
-		goto out_freed;
+		goto out;
 	}
 	ret = 0;
 	goto out_freed;
@@ -657,5 +661,6 @@ qf_content_restart(QF_WRITER *w, off_t *old_off, off_t *old_len)
 	*old_len = (off_t)w->data_len;
 	w->data_off = w->file_off;
 	w->data_len = 0;
+	w->eightbit = 0;
 	return 0;
 }

@@ -76,7 +76,17 @@ typedef struct QF_MSG {
 	uint32_t nrcpt_max;		/* private: recipients the header says */
 	int	 writable;		/* private: opened QF_OPEN_RDWR */
 	char	*path;			/* private: queue_dir/queue/id */
+	int	 content_8bit;		/* QF_8BIT_*, from the header */
+	int	 nologs;		/* header: no bounce/defer/trace log */
+	uint32_t hflags;		/* private: header flags (QF_HF_*) */
+	unsigned char *head;		/* private: file start read by qf_open */
+	size_t	 head_len;		/* private */
 } QF_MSG;
+
+/* QF_MSG.content_8bit: whether a content byte has the high bit set. */
+#define QF_8BIT_UNKNOWN	0		/* a file of an earlier build */
+#define QF_8BIT_NO	1
+#define QF_8BIT_YES	2
 
 typedef struct QF_WRITER QF_WRITER;
 
@@ -109,6 +119,9 @@ int	 qf_content_restart(QF_WRITER *, off_t *, off_t *);
 #define QF_OPEN_RDONLY	0
 #define QF_OPEN_RDWR	1
 QF_MSG	*qf_open(const char *queue_dir, const char *queue, const char *id, int mode, VSTRING *why);
+QF_MSG	*qf_open_content(const char *queue_dir, const char *queue, const char *id,
+	    int mode, off_t content_offset, off_t content_size, VSTRING *why);
+int	 qf_logs_begin(QF_MSG *);	/* before the first bounce/defer/trace log */
 void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);
 ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);

@@ -23,8 +23,9 @@
  *	qf_move() renames queue_dir/from/id to queue_dir/to/id; it never
  *	replaces an existing file (EEXIST). State changes are such renames;
  *	a lost rename after a crash leaves the file in its previous state,
- *	which the queue manager handles. qf_remove() unlinks a queue file.
- *	Both return 0, or -1 with errno set.
+ *	which the queue manager handles. qf_remove() unlinks a queue file,
+ *	then its message-id's reservation tmp/.<id> (qf_create(3)). Both
+ *	return 0, or -1 with errno set.
  *
  *	qf_list() returns the valid message-ids found in one queue
  *	directory, sorted (an empty list when the directory is missing).
@@ -37,14 +38,20 @@
  *	is missing, and fixes mode and ownership of those it finds: maildrop
  *	1730 and public 0710 (group: group, the setgid_group), all others
  *	0700; everything owned by owner (mail_owner). Files in tmp/ older
- *	than a day (left by a crash) are removed.
+ *	than a day (left by a crash) are removed, not the reservations of
+ *	queued messages.
  *
  *	qf_tmp_reclaim() removes every regular file in tmp/ that no writer
  *	holds (qf_create() keeps an exclusive lock on its file until commit
- *	or abort): what the processes of an earlier run left when they were
- *	killed, empty or partial, never acknowledged. The master calls it at
- *	start, once it holds its lock. It returns the number of files
- *	removed, or -1 when tmp/ cannot be read.
+ *	or abort) and that is not the reservation of a queued message (a
+ *	second link: the queue file): what the processes of an earlier run
+ *	left when they were killed, empty or partial, never acknowledged,
+ *	and the reservation of a message whose removal a crash cut short.
+ *	Then, unless tmp/.reserved says that it was done, it reserves the
+ *	ids of the queue files that an earlier build wrote (linking each to
+ *	tmp/.<id>) and creates tmp/.reserved. The master calls it at start,
+ *	once it holds its lock and before any writer runs. It returns the
+ *	number of files removed, or -1 when tmp/ cannot be read.
  *
  *	Envelope-ids are 16 hex digits: the message-id, then 32 random bits.
  *	qf_envid_parse() accepts 16 hex digits in either case and returns 0,
@@ -173,7 +180,13 @@ qf_remove(const char *queue_dir, const char *queue, const char *id)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return unlink(path);
+	if (unlink(path) < 0)
+		return -1;
+	/* A crash here leaves the reservation to qf_tmp_reclaim(). */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/.%s", queue_dir, QF_TMP,
+	    id) < sizeof(path) && unlink(path) < 0 && errno != ENOENT)
+		msg_warn("cannot remove %s: %m", path);
+	return 0;
 }
 
 int
@@ -264,6 +277,13 @@ qf_make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, VSTRING *why)
 	return 0;
 }
 
+/* qf_tmp_name - a writer's or a reservation's name: 8 hex digits, a dot before. */
+static int
+qf_tmp_name(const char *name)
+{
+	return qf_valid_id(name + (name[0] == '.'));
+}
+
 /* qf_clean_tmp - remove files a crash left in tmp/. */
 static void
 qf_clean_tmp(const char *tmp)
@@ -277,17 +297,58 @@ qf_clean_tmp(const char *tmp)
 	if ((dp = opendir(tmp)) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' && !qf_tmp_name(de->d_name))
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tmp, de->d_name) >= sizeof(path))
 			continue;
+		/* A second link is a queued message's reservation. */
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_mtime < now - QF_STALE_AGE) {
+		    st.st_nlink == 1 && st.st_mtime < now - QF_STALE_AGE) {
 			msg_warn("removing stale temporary file %s", path);
 			(void)unlink(path);
 		}
 	}
 	(void)closedir(dp);
+}
+
+/* qf_reserve_queued - reserve the ids of files an earlier build wrote. */
+static void
+qf_reserve_queued(const char *queue_dir)
+{
+	static const char *queues[] = {
+		QF_INCOMING, QF_ACTIVE, QF_DEFERRED, QF_HOLD, QF_CORRUPT, NULL,
+	};
+	char	 path[4096], res[4096];
+	const char **qp;
+	ARGV	*ids;
+	size_t	 i;
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", queue_dir, QF_TMP,
+	    QF_RESERVED) >= sizeof(path) || access(path, F_OK) == 0)
+		return;
+	for (qp = queues; *qp; qp++) {
+		if ((ids = qf_list(queue_dir, *qp)) == NULL)
+			continue;
+		for (i = 0; i < ids->argc; i++) {
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
+			    queue_dir, *qp, ids->argv[i]) >= sizeof(path)
+			    || (size_t)snprintf(res, sizeof(res), "%s/%s/.%s",
+			    queue_dir, QF_TMP, ids->argv[i]) >= sizeof(res))
+				continue;
+			if (link(path, res) < 0 && errno != EEXIST && errno != ENOENT)
+				msg_warn("cannot reserve message-id: link %s to %s: %m",
+				    path, res);
+		}
+		argv_free(ids);
+	}
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", queue_dir, QF_TMP,
+	    QF_RESERVED);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		msg_warn("cannot create %s: %m", path);
+	else
+		(void)close(fd);
 }
 
 int
@@ -303,7 +364,8 @@ qf_tmp_reclaim(const char *queue_dir)
 	    >= sizeof(path) || (dp = opendir(path)) == NULL)
 		return -1;
 	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
+		/* Names of this build (.<id>) and of earlier ones (<id>). */
+		if (de->d_name[0] == '.' && !qf_tmp_name(de->d_name))
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", queue_dir,
 		    QF_TMP, de->d_name) >= sizeof(path))
@@ -311,12 +373,13 @@ qf_tmp_reclaim(const char *queue_dir)
 		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC)) < 0)
 			continue;
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1
 		    && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
 			n++;
 		(void)close(fd);
 	}
 	(void)closedir(dp);
+	qf_reserve_queued(queue_dir);
 	return n;
 }
 

@@ -6,6 +6,10 @@
  *
  *	QF_MSG	*qf_open(const char *queue_dir, const char *queue,
  *		    const char *id, int mode, VSTRING *why);
+ *	QF_MSG	*qf_open_content(const char *queue_dir, const char *queue,
+ *		    const char *id, int mode, off_t content_offset,
+ *		    off_t content_size, VSTRING *why);
+ *	int	qf_logs_begin(QF_MSG *msg);
  *	void	qf_close(QF_MSG *msg);
  *	const char *qf_attr(const QF_MSG *msg, const char *name);
  *	ssize_t	qf_read_content(QF_MSG *msg, off_t offset, void *buf,
@@ -23,10 +27,30 @@
  *	slots without trusting any of them: magic, version, the message-id
  *	against the file name, every offset and length against the file
  *	size, sections that must not overlap, the checksum over header and
- *	envelope, every record length, and the recipient count. The
- *	content is not read; qf_read_content() reads len bytes of it from
- *	offset (relative to the content start) and returns the byte count
- *	(0 at the end), or -1.
+ *	envelope, every record length, and the recipient count. It reads
+ *	the start of the file once (QF_OPEN_READ bytes): header, envelope
+ *	and slots of a message with a few recipients, and the content of a
+ *	small one, which is then kept in memory until qf_release() or
+ *	qf_close(). qf_read_content() reads len bytes of the content from
+ *	offset (relative to the content start), from that memory or from
+ *	the file, and returns the byte count (0 at the end), or -1.
+ *
+ *	qf_open_content() is qf_open() for a delivery agent whose request
+ *	says where the content is (from a previous qf_open() by the queue
+ *	manager): the first read then reaches the content end, up to
+ *	QF_OPEN_MAX bytes, so that the agent reads the file once. The file
+ *	is authoritative: msg->content_offset and msg->content_size come
+ *	from its header; a hint that differs only costs reads.
+ *
+ *	The header also says what its writer learned (qfile(3)):
+ *	msg->content_8bit is QF_8BIT_YES when a content byte has the high
+ *	bit set, QF_8BIT_NO when none has, QF_8BIT_UNKNOWN for a file of an
+ *	earlier build. msg->nologs is 1 when no bounce, defer or trace log
+ *	of this message exists, so that a reader need not look (0: unknown,
+ *	look). qf_logs_begin() must precede the creation of such a log:
+ *	when the header says none exist, it clears that in place (one
+ *	aligned 8-byte pwrite, then fdatasync, so that a log that survives
+ *	a crash is always announced). It returns 0, or -1 with errno set.
  *
  *	A state slot whose checksum does not match (it cannot happen with
  *	sector-atomic writes, but disks lie) is treated as a pending
@@ -312,25 +336,40 @@ qf_parse_slot(QF_MSG *msg, int i, const unsigned char *s)
 		    msg->id, i);
 }
 
+/*
+ * qf_section - len bytes at off: in the file start that qf_open() read
+ * (no copy, *tofree null), or read now into memory the caller frees.
+ */
+static const unsigned char *
+qf_section(QF_MSG *msg, uint64_t off, size_t len, unsigned char **tofree)
+{
+	*tofree = NULL;
+	if (off <= msg->head_len && len <= msg->head_len - off)
+		return msg->head + off;
+	*tofree = mymalloc(len ? len : 1);
+	if (qf_pread_all(msg->fd, *tofree, len, (off_t)off) < 0) {
+		myfree(*tofree);
+		*tofree = NULL;
+		return NULL;
+	}
+	return *tofree;
+}
+
+/* qf_load - check everything but the content; the header is in msg->head. */
 static const char *
 qf_load(QF_MSG *msg, uint64_t size)
 {
-	unsigned char h[QF_HDR_SIZE];
-	unsigned char *buf = NULL;
+	const unsigned char *h = msg->head, *env, *slots;
+	unsigned char *tofree = NULL;
 	const char *err = NULL;
 	QF_HDR	 hdr;
 	uint32_t i;
 
-	if (size < QF_HDR_SIZE || qf_pread_all(msg->fd, h, sizeof(h), 0) < 0)
-		return "file too short";
 	if ((err = qf_parse_hdr(h, &hdr, msg->msgid, size)) != NULL)
 		return err;
-	buf = mymalloc(hdr.env_len);
-	if (qf_pread_all(msg->fd, buf, hdr.env_len, (off_t)hdr.env_off) < 0) {
-		err = "cannot read envelope";
-		goto out;
-	}
-	if (qf_fnv(qf_fnv(QF_FNV_INIT, h, QF_H_SUM), buf, hdr.env_len) != hdr.sum) {
+	if ((env = qf_section(msg, hdr.env_off, hdr.env_len, &tofree)) == NULL)
+		return "cannot read envelope";
+	if (qf_fnv(qf_fnv(QF_FNV_INIT, h, QF_H_SUM), env, hdr.env_len) != hdr.sum) {
 		err = "header or envelope checksum mismatch";
 		goto out;
 	}
@@ -340,30 +379,48 @@ qf_load(QF_MSG *msg, uint64_t size)
 	msg->dsn_ret = (int)hdr.ret;
 	msg->content_offset = (off_t)hdr.data_off;
 	msg->content_size = (off_t)hdr.data_len;
+	msg->hflags = qf_flags_decode(h + QF_H_FLAGS);
+	msg->content_8bit = !(msg->hflags & QF_HF_SCANNED) ? QF_8BIT_UNKNOWN :
+	    (msg->hflags & QF_HF_8BIT) ? QF_8BIT_YES : QF_8BIT_NO;
+	msg->nologs = (msg->hflags & QF_HF_NOLOGS) != 0;
 	msg->slot_off = hdr.slot_off;
 	msg->nrcpt_max = hdr.nrcpt;
 	msg->rcpt = mycalloc(hdr.nrcpt ? hdr.nrcpt : 1, sizeof(QF_RCPT));
-	if ((err = qf_parse_env(msg, buf, hdr.env_len)) != NULL)
+	if ((err = qf_parse_env(msg, env, hdr.env_len)) != NULL)
 		goto out;
-	myfree(buf);
-	buf = mymalloc((size_t)hdr.nrcpt * QF_SLOT_SIZE);
-	if (qf_pread_all(msg->fd, buf, (size_t)hdr.nrcpt * QF_SLOT_SIZE,
-	    (off_t)hdr.slot_off) < 0) {
-		err = "cannot read state slots";
-		goto out;
-	}
+	myfree(tofree);
+	if ((slots = qf_section(msg, hdr.slot_off, (size_t)hdr.nrcpt *
+	    QF_SLOT_SIZE, &tofree)) == NULL)
+		return "cannot read state slots";
 	for (i = 0; i < hdr.nrcpt; i++)
-		qf_parse_slot(msg, (int)i, buf + (size_t)i * QF_SLOT_SIZE);
+		qf_parse_slot(msg, (int)i, slots + (size_t)i * QF_SLOT_SIZE);
 out:
-	myfree(buf);
+	myfree(tofree);
 	return err;
+}
+
+/* qf_content_in_head - is the whole content in the file start read? */
+static int
+qf_content_in_head(const QF_MSG *msg)
+{
+	return msg->head != NULL && (uint64_t)msg->content_offset <= msg->head_len
+	    && (uint64_t)msg->content_size <= msg->head_len -
+	    (uint64_t)msg->content_offset;
 }
 
 QF_MSG *
 qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
     VSTRING *why)
 {
+	return qf_open_content(queue_dir, queue, id, mode, -1, -1, why);
+}
+
+QF_MSG *
+qf_open_content(const char *queue_dir, const char *queue, const char *id,
+    int mode, off_t content_offset, off_t content_size, VSTRING *why)
+{
 	char	 path[4096];
+	uint64_t want = QF_OPEN_READ;
 	struct stat st;
 	const char *err;
 	QF_MSG	*msg;
@@ -399,13 +456,31 @@ qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
 	msg->path = mystrdup(path);
 	msg->attr_names = argv_alloc(8);
 	msg->attr_values = argv_alloc(8);
-	if ((err = qf_load(msg, (uint64_t)st.st_size)) != NULL) {
+	/* One read: header, envelope, slots and, if small, the content. */
+	if (content_offset >= 0 && content_size >= 0
+	    && content_size <= QF_OPEN_MAX - content_offset
+	    && (uint64_t)(content_offset + content_size) > want)
+		want = (uint64_t)(content_offset + content_size);
+	if (want > (uint64_t)st.st_size)
+		want = (uint64_t)st.st_size;
+	msg->head = mymalloc(want ? want : 1);
+	msg->head_len = want;
+	if (want < QF_HDR_SIZE || qf_pread_all(fd, msg->head, want, 0) < 0)
+		err = "file too short";
+	else
+		err = qf_load(msg, (uint64_t)st.st_size);
+	if (err != NULL) {
 		qf_why(why, "%s: %s", path, err);
 		qf_close(msg);
 		errno = EINVAL;
 		return NULL;
 	}
 	msg->writable = (mode == QF_OPEN_RDWR);
+	if (!qf_content_in_head(msg)) {
+		myfree(msg->head);
+		msg->head = NULL;
+		msg->head_len = 0;
+	}
 	return msg;
 }
 
@@ -428,6 +503,7 @@ qf_close(QF_MSG *msg)
 	myfree(msg->origin);
 	argv_free(msg->attr_names);
 	argv_free(msg->attr_values);
+	myfree(msg->head);
 	myfree(msg);
 }
 
@@ -491,6 +567,9 @@ qf_release(QF_MSG *msg)
 	if (msg->fd >= 0)
 		(void)close(msg->fd);
 	msg->fd = -1;
+	myfree(msg->head);
+	msg->head = NULL;
+	msg->head_len = 0;
 }
 
 ssize_t
@@ -507,6 +586,10 @@ qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 		len = (size_t)(msg->content_size - offset);
 	if (len == 0)
 		return 0;
+	if (qf_content_in_head(msg)) {
+		memcpy(buf, msg->head + msg->content_offset + offset, len);
+		return (ssize_t)len;
+	}
 	if (fd < 0 && (fd = qf_reopen(msg, O_RDONLY)) < 0)
 		return -1;
 	do {
@@ -519,8 +602,6 @@ qf_read_content(QF_MSG *msg, off_t offset, void *buf, size_t len)
 	}
 	return n;
 }
-
-static int qf_write_rcpt(QF_MSG *, int, int);
 
 int
 qf_slot_delivered(QF_MSG *msg, int index)
@@ -546,40 +627,23 @@ qf_slot_delivered(QF_MSG *msg, int index)
 	    && (r.flags & QF_RCPT_FLAG_DELIVERED) != 0;
 }
 
-int
-qf_update_rcpt(QF_MSG *msg, int index)
-{
-	return qf_write_rcpt(msg, index, 1);
-}
-
-int
-qf_mark_rcpt(QF_MSG *msg, int index)
-{
-	return qf_write_rcpt(msg, index, 0);
-}
-
-/* qf_write_rcpt - write rcpt[index]'s slot, synced or not */
-
+/*
+ * qf_write_at - len bytes at off (one pwrite), then fdatasync unless
+ * sync is 0, on a descriptor opened read-write by path when msg has none
+ * or a read-only one.
+ */
 static int
-qf_write_rcpt(QF_MSG *msg, int index, int sync)
+qf_write_at(QF_MSG *msg, const void *buf, size_t len, off_t off, int sync)
 {
-	unsigned char s[QF_SLOT_SIZE];
-	QF_RCPT	*rp;
 	ssize_t	 n;
 	int	 fd = msg->fd, rc, saved;
 
-	if (index < 0 || index >= msg->nrcpt)
-		msg_panic("qf_update_rcpt: index %d out of range", index);
-	rp = msg->rcpt + index;
-	rp->last_error[QF_ERR_MAX] = 0;
-	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
-	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
 	if ((fd < 0 || !msg->writable) && (fd = qf_reopen(msg, O_RDWR)) < 0)
 		return -1;
 	do {
-		n = pwrite(fd, s, sizeof(s), rp->slot);
+		n = pwrite(fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(s)) {
+	if (n != (ssize_t)len) {
 		if (n >= 0)
 			errno = EIO;
 		rc = -1;
@@ -592,4 +656,49 @@ qf_write_rcpt(QF_MSG *msg, int index, int sync)
 		errno = saved;
 	}
 	return rc;
+}
+
+/* qf_write_rcpt - write rcpt[index]'s slot, synced or not */
+static int
+qf_write_rcpt(QF_MSG *msg, int index, int sync)
+{
+	unsigned char s[QF_SLOT_SIZE];
+	QF_RCPT	*rp;
+
+	if (index < 0 || index >= msg->nrcpt)
+		msg_panic("qf_write_rcpt: index %d out of range", index);
+	rp = msg->rcpt + index;
+	rp->last_error[QF_ERR_MAX] = 0;
+	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
+	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
+	return qf_write_at(msg, s, sizeof(s), rp->slot, sync);
+}
+
+int
+qf_update_rcpt(QF_MSG *msg, int index)
+{
+	return qf_write_rcpt(msg, index, 1);
+}
+
+int
+qf_mark_rcpt(QF_MSG *msg, int index)
+{
+	return qf_write_rcpt(msg, index, 0);
+}
+
+int
+qf_logs_begin(QF_MSG *msg)
+{
+	unsigned char f[8];
+	uint32_t flags;
+
+	if (!(msg->hflags & QF_HF_NOLOGS))
+		return 0;
+	flags = msg->hflags & ~(uint32_t)QF_HF_NOLOGS;
+	qf_flags_encode(f, flags);
+	if (qf_write_at(msg, f, sizeof(f), QF_H_FLAGS, 1) < 0)
+		return -1;
+	msg->hflags = flags;
+	msg->nologs = 0;
+	return 0;
 }

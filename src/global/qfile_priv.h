@@ -18,6 +18,9 @@
 #define QF_MAX_RCPT	100000		/* recipients per file */
 #define QF_MAX_ENV	(64 * 1024 * 1024)	/* envelope bytes */
 #define QF_MAX_STR	65536		/* one envelope string */
+#define QF_RESERVED	".reserved"	/* in tmp/: ids of earlier files reserved */
+#define QF_OPEN_READ	8192		/* qf_open() reads this much at once */
+#define QF_OPEN_MAX	(256 * 1024)	/* or up to the content end, if hinted */
 
 /* Header field offsets (all integers little-endian). */
 #define QF_H_MAGIC	0
@@ -34,6 +37,18 @@
 #define QF_H_FAMILY	68
 #define QF_H_RET	72
 #define QF_H_SUM	76		/* FNV-1a of bytes 0..75 + envelope */
+#define QF_H_FLAGS	80		/* QF_HF_*, rewritten in place; 0: unknown */
+#define QF_H_FSUM	84		/* FNV-1a of the 4 flag bytes */
+
+/*
+ * Header flags: what the writer learned, for the readers. A file of an
+ * earlier build has zeros here, which fail the flag check: everything is
+ * then unknown and readers do as before (scan, stat). qf_logs_begin()
+ * clears QF_HF_NOLOGS in place before the first per-message log is made.
+ */
+#define QF_HF_SCANNED	(1 << 0)	/* QF_HF_8BIT is valid */
+#define QF_HF_8BIT	(1 << 1)	/* a content byte has the high bit set */
+#define QF_HF_NOLOGS	(1 << 2)	/* no bounce, defer or trace log exists */
 
 /* Slot field offsets. */
 #define QF_S_INDEX	0
@@ -99,6 +114,23 @@ qf_fnv(uint32_t h, const void *ptr, size_t len)
 }
 
 #define QF_FNV_INIT	2166136261u
+
+/* qf_flags_encode - the flag word and its check at QF_H_FLAGS (8 bytes). */
+static inline void
+qf_flags_encode(unsigned char *p, uint32_t flags)
+{
+	qf_put32(p, flags);
+	qf_put32(p + 4, qf_fnv(QF_FNV_INIT, p, 4));
+}
+
+/* qf_flags_decode - the flag word, or 0 (all unknown) when it fails its check. */
+static inline uint32_t
+qf_flags_decode(const unsigned char *p)
+{
+	if (qf_get32(p + 4) != qf_fnv(QF_FNV_INIT, p, 4))
+		return 0;
+	return qf_get32(p);
+}
 
 /* Shared helpers (qfile_dir.c, qfile_open.c). */
 uint32_t qf_random32(void);

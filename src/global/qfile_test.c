@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -101,6 +102,8 @@ PTEST(round_trip)
 	PT_ASSERT(qf_valid_id(id));
 	snprintf(path, sizeof(path), "%s/tmp/%s", qdir, id);
 	PT_ASSERT(stat(path, &st) < 0);		/* nothing left in tmp */
+	snprintf(path, sizeof(path), "%s/tmp/.%s", qdir, id);
+	PT_ASSERT(stat(path, &st) == 0 && st.st_nlink == 2);	/* but the id's reservation */
 	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);
 	PT_ASSERT(m != NULL);
 	PT_STREQ(m->id, id);
@@ -382,6 +385,203 @@ PTEST(damaged_slot)
 	myfree(id);
 }
 
+/* set_header_bytes - overwrite len bytes of a committed file's header. */
+static void
+set_header_bytes(const char *id, off_t off, const void *buf, size_t len)
+{
+	char	 path[128];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, id);
+	if ((fd = open(path, O_WRONLY)) < 0 || pwrite(fd, buf, len, off) != (ssize_t)len)
+		perror(path);
+	if (fd >= 0)
+		close(fd);
+}
+
+PTEST(header_flags)
+{
+	static const unsigned char zero[8];
+	char	*id7 = make_msg(1, "Subject: plain\n\nascii only\n", NULL);
+	char	*id8 = make_msg(1, "Subject: x\n\ncaf\xc3\xa9\n", NULL);
+	char	 buf[64];
+	QF_MSG	*m;
+
+	PT_ASSERT(id7 != NULL && id8 != NULL);
+	m = qf_open(qdir, QF_INCOMING, id7, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_NO);
+	PT_INTEQ(m->nologs, 1);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_YES);
+	PT_INTEQ(m->nologs, 1);
+	/* The first log clears "no logs" on disk, once (also released). */
+	qf_release(m);
+	PT_INTEQ(qf_logs_begin(m), 0);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(qf_logs_begin(m), 0);
+	qf_close(m);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(m->content_8bit, QF_8BIT_YES);	/* the other flags stay */
+	qf_close(m);
+	/* A file of an earlier build (zeros there): all unknown, still read. */
+	set_header_bytes(id7, 80, zero, sizeof(zero));
+	m = qf_open(qdir, QF_INCOMING, id7, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_UNKNOWN);
+	PT_INTEQ(m->nologs, 0);
+	PT_INTEQ(m->nrcpt, 1);
+	PT_INTEQ(qf_read_content(m, 0, buf, sizeof(buf)), 27);
+	PT_ASSERT(memcmp(buf, "Subject: plain\n\nascii only\n", 27) == 0);
+	qf_close(m);
+	/* Flags that fail their check are unknown, not trusted. */
+	set_header_bytes(id8, 80, "\x07", 1);
+	m = qf_open(qdir, QF_INCOMING, id8, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_8bit, QF_8BIT_UNKNOWN);
+	PT_INTEQ(m->nologs, 0);
+	qf_close(m);
+	myfree(id7);
+	myfree(id8);
+}
+
+/* pieces_8bit - commit content written in pieces (first abandoned); the flag. */
+static int
+pieces_8bit(const char *gone, const char *p1, size_t l1, const char *p2, size_t l2)
+{
+	QF_WRITER *w = qf_create(qdir, NULL);
+	char	 id[QF_ID_LEN + 1];
+	off_t	 off, len;
+	QF_MSG	*m;
+	int	 ret;
+
+	if (w == NULL)
+		return -2;
+	memcpy(id, qf_writer_id(w), sizeof(id));
+	qf_add_rcpt(w, "a@example.com", NULL, 0);
+	if (gone && (qf_write_content(w, gone, strlen(gone)) < 0
+	    || qf_content_restart(w, &off, &len) < 0)) {
+		qf_abort(w);
+		return -2;
+	}
+	if (qf_write_content(w, p1, l1) < 0 || qf_write_content(w, p2, l2) < 0
+	    || qf_commit(w, QF_INCOMING, NULL) < 0)
+		return -2;
+	if ((m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL)) == NULL)
+		return -2;
+	ret = m->content_8bit;
+	qf_close(m);
+	return ret;
+}
+
+PTEST(eightbit_after_restart)
+{
+	char	 big[3000];
+
+	/* 7-bit text after abandoned 8-bit content, in odd-sized pieces. */
+	memset(big, 'a', sizeof(big));
+	PT_INTEQ(pieces_8bit("x: \xff\n\n", big, 13, big, sizeof(big) - 1),
+	    QF_8BIT_NO);
+	/* The high bit in the last byte of an odd-sized piece is seen. */
+	big[20] = (char)0x80;
+	PT_INTEQ(pieces_8bit(NULL, big, 13, big + 8, 13), QF_8BIT_YES);
+	PT_INTEQ(pieces_8bit(NULL, big, 13, big + 21, 13), QF_8BIT_NO);
+}
+
+/* read_all - the whole content, in 64 KiB reads; its size. */
+static ssize_t
+read_all(QF_MSG *m, char *buf)
+{
+	ssize_t	 got, n;
+
+	for (got = 0; (n = qf_read_content(m, got, buf + got, 65536)) > 0; got += n)
+		;
+	return n < 0 ? -1 : got;
+}
+
+PTEST(content_read_once)
+{
+	char	*small = make_msg(1, "Subject: s\n\nsmall\n", NULL);
+	char	*content = mymalloc(100001), *buf = mymalloc(100001);
+	char	*large, path[128];
+	off_t	 off, size;
+	QF_MSG	*m;
+
+	PT_ASSERT(small != NULL);
+	memset(content, 'z', 100000);
+	content[99999] = '\n';
+	content[100000] = 0;
+	large = make_msg(1, content, NULL);
+	PT_ASSERT(large != NULL);
+	/* A small message is read with the envelope: gone, it still reads. */
+	m = qf_open(qdir, QF_INCOMING, small, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, small);
+	PT_INTEQ(truncate(path, 0), 0);
+	PT_INTEQ(qf_read_content(m, 9, buf, 100), 9);
+	PT_ASSERT(memcmp(buf, "s\n\nsmall\n", 9) == 0);
+	/* Released: the memory goes with the descriptor. */
+	qf_release(m);
+	PT_INTEQ(qf_read_content(m, 0, buf, 100), 0);
+	qf_close(m);
+	/* A large one: with the request's offset and size, one read too. */
+	m = qf_open(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, NULL);
+	PT_ASSERT(m != NULL);
+	off = m->content_offset;
+	size = m->content_size;
+	PT_INTEQ(size, 100000);
+	qf_close(m);
+	m = qf_open_content(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, off, size, NULL);
+	PT_ASSERT(m != NULL);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, large);
+	PT_INTEQ(truncate(path, 512), 0);
+	PT_INTEQ(read_all(m, buf), 100000);
+	PT_ASSERT(memcmp(buf, content, 100000) == 0);
+	qf_close(m);
+	myfree(small);
+	myfree(large);
+	large = make_msg(1, content, NULL);
+	PT_ASSERT(large != NULL);
+	/* A wrong hint costs reads, never wrong content. */
+	m = qf_open_content(qdir, QF_INCOMING, large, QF_OPEN_RDONLY, 7, 3, NULL);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->content_offset, off);
+	PT_INTEQ(read_all(m, buf), 100000);
+	PT_ASSERT(memcmp(buf, content, 100000) == 0);
+	qf_close(m);
+	myfree(large);
+	myfree(content);
+	myfree(buf);
+}
+
+/* tmp_list - ids named .<id> in tmp/ with links links (0: any). */
+static ARGV *
+tmp_list(nlink_t links)
+{
+	char	 path[512];
+	struct dirent *de;
+	struct stat st;
+	ARGV	*out = argv_alloc(8);
+	DIR	*dp;
+
+	snprintf(path, sizeof(path), "%s/%s", qdir, QF_TMP);
+	if ((dp = opendir(path)) == NULL)
+		return out;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] != '.' || !qf_valid_id(de->d_name + 1))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_TMP, de->d_name);
+		if (lstat(path, &st) == 0 && (links == 0 || st.st_nlink == links))
+			argv_add(out, de->d_name + 1);
+	}
+	closedir(dp);
+	return out;
+}
+
 PTEST(id_unique)
 {
 	QF_WRITER *w[300];
@@ -397,12 +597,12 @@ PTEST(id_unique)
 	for (i = 0; i < 300; i++)
 		for (j = i + 1; j < 300; j++)
 			PT_ASSERT(strcmp(ids->argv[i], ids->argv[j]) != 0);
-	list = qf_list(qdir, QF_TMP);
+	list = tmp_list(1);
 	PT_INTEQ(list->argc, 300);
 	argv_free(list);
 	for (i = 0; i < 300; i++)
 		qf_abort(w[i]);
-	list = qf_list(qdir, QF_TMP);
+	list = tmp_list(1);
 	PT_INTEQ(list->argc, 0);
 	argv_free(list);
 	argv_free(ids);
@@ -446,7 +646,7 @@ PTEST(crash_before_commit)
 	after = qf_list(qdir, QF_INCOMING);
 	PT_INTEQ(after->argc, before->argc);	/* nothing appeared */
 	argv_free(after);
-	after = qf_list(qdir, QF_TMP);
+	after = tmp_list(1);
 	PT_INTEQ(after->argc, 2);		/* at worst stale files in tmp */
 	argv_free(after);
 	argv_free(before);
@@ -456,23 +656,33 @@ PTEST(stale_tmp_cleaned)
 {
 	struct timeval old[2];
 	char	 path[128];
-	ARGV	*tmp = qf_list(qdir, QF_TMP);
+	ARGV	*tmp = tmp_list(1);
+	ARGV	*reserved = tmp_list(2);
 	QF_WRITER *w = qf_create(qdir, NULL);
 	size_t	 i;
 
 	PT_ASSERT(tmp->argc > 0 && w != NULL);	/* left by crash_before_commit */
+	PT_ASSERT(reserved->argc > 0);		/* messages of earlier tests */
 	old[0].tv_sec = old[1].tv_sec = time(NULL) - 2 * 24 * 3600;
 	old[0].tv_usec = old[1].tv_usec = 0;
 	for (i = 0; i < tmp->argc; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_TMP, tmp->argv[i]);
+		snprintf(path, sizeof(path), "%s/%s/.%s", qdir, QF_TMP, tmp->argv[i]);
+		PT_INTEQ(utimes(path, old), 0);
+	}
+	for (i = 0; i < reserved->argc; i++) {
+		snprintf(path, sizeof(path), "%s/%s/.%s", qdir, QF_TMP, reserved->argv[i]);
 		PT_INTEQ(utimes(path, old), 0);
 	}
 	PT_INTEQ(qf_make_dirs(qdir, geteuid(), getegid(), NULL), 0);
 	argv_free(tmp);
-	tmp = qf_list(qdir, QF_TMP);
+	tmp = tmp_list(1);
 	PT_INTEQ(tmp->argc, 1);			/* only the fresh one is left */
 	PT_STREQ(tmp->argv[0], qf_writer_id(w));
 	argv_free(tmp);
+	tmp = tmp_list(2);			/* and every reservation */
+	PT_INTEQ(tmp->argc, reserved->argc);
+	argv_free(tmp);
+	argv_free(reserved);
 	qf_abort(w);
 }
 
@@ -494,11 +704,62 @@ PTEST(tmp_reclaim)
 	/* Both left-overs go; the file being written stays. */
 	PT_INTEQ(qf_tmp_reclaim(qdir), 2);
 	tmp = qf_list(qdir, QF_TMP);
+	PT_INTEQ(tmp->argc, 0);
+	argv_free(tmp);
+	tmp = tmp_list(1);
 	PT_INTEQ(tmp->argc, 1);
 	PT_STREQ(tmp->argv[0], qf_writer_id(w));
 	argv_free(tmp);
 	qf_abort(w);
 	PT_INTEQ(qf_tmp_reclaim(qdir), 0);
+}
+
+PTEST(id_reservation)
+{
+	char	*id = make_msg(1, "x\n", NULL);
+	char	 res[128], path[128];
+	struct stat st;
+	ARGV	*list;
+	int	 fd;
+
+	PT_ASSERT(id != NULL);
+	/* The queue file and tmp/.<id> are one file until qf_remove(). */
+	snprintf(res, sizeof(res), "%s/%s/.%s", qdir, QF_TMP, id);
+	PT_ASSERT(stat(res, &st) == 0 && st.st_nlink == 2);
+	PT_INTEQ(qf_move(qdir, QF_INCOMING, QF_DEFERRED, id), 0);
+	PT_ASSERT(stat(res, &st) == 0 && st.st_nlink == 2);
+	/* A file of an earlier build has none: the first reclaim makes it. */
+	PT_INTEQ(unlink(res), 0);
+	snprintf(path, sizeof(path), "%s/%s/.reserved", qdir, QF_TMP);
+	(void)unlink(path);
+	PT_INTEQ(qf_tmp_reclaim(qdir), 0);
+	PT_ASSERT(stat(res, &st) == 0 && st.st_nlink == 2);
+	PT_ASSERT(stat(path, &st) == 0);
+	/* Only once: tmp/.reserved says it was done. */
+	PT_INTEQ(unlink(res), 0);
+	PT_INTEQ(qf_tmp_reclaim(qdir), 0);
+	PT_ASSERT(stat(res, &st) < 0);
+	PT_INTEQ(unlink(path), 0);
+	PT_INTEQ(qf_tmp_reclaim(qdir), 0);
+	PT_ASSERT(stat(res, &st) == 0 && st.st_nlink == 2);
+	/* qf_remove() takes the reservation with the file. */
+	PT_INTEQ(qf_remove(qdir, QF_DEFERRED, id), 0);
+	PT_ASSERT(stat(res, &st) < 0);
+	/* A removal cut short leaves it alone: reclaimed, counted. */
+	myfree(id);
+	id = make_msg(1, "y\n", NULL);
+	PT_ASSERT(id != NULL);
+	snprintf(res, sizeof(res), "%s/%s/.%s", qdir, QF_TMP, id);
+	snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_INCOMING, id);
+	PT_INTEQ(unlink(path), 0);
+	PT_ASSERT((fd = open(res, O_RDONLY)) >= 0);
+	close(fd);
+	PT_INTEQ(qf_tmp_reclaim(qdir), 1);
+	PT_ASSERT(stat(res, &st) < 0);
+	list = tmp_list(1);
+	PT_INTEQ(list->argc, 0);
+	argv_free(list);
+	myfree(id);
 }
 
 PTEST(dirs_and_moves)
@@ -569,10 +830,14 @@ main(void)
 	PT_RUN(arrival_precise);
 	PT_RUN(hostile_files);
 	PT_RUN(damaged_slot);
+	PT_RUN(header_flags);
+	PT_RUN(eightbit_after_restart);
+	PT_RUN(content_read_once);
 	PT_RUN(id_unique);
 	PT_RUN(crash_before_commit);
 	PT_RUN(stale_tmp_cleaned);
 	PT_RUN(tmp_reclaim);
+	PT_RUN(id_reservation);
 	PT_RUN(dirs_and_moves);
 	PT_RUN(ids);
 	teardown();

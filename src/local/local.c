@@ -41,8 +41,10 @@ local_request(ATTR *attr, VSTREAM *client)
 		ret = -1;
 		goto out;
 	}
-	if ((req.msg = qf_open(local_cf.queue_dir, req.dr.queue_name, req.dr.queue_id,
-	    QF_OPEN_RDWR, why)) == NULL || local_req_scan(&req, why) < 0) {
+	if ((req.msg = qf_open_content(local_cf.queue_dir, req.dr.queue_name,
+	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
+	    (off_t)req.dr.content_size, why)) == NULL
+	    || local_req_scan(&req, why) < 0) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",

@@ -186,6 +186,11 @@ qmgr_deliver_request(ATTR *req, QMGR_ENTRY *entry)
 	qmgr_deliver_add_time(req, DR_ARRIVAL, (long)qf->arrival, qf->arrival_usec);
 	qmgr_deliver_add_time(req, DR_ACTIVE, (long)message->active_time.tv_sec,
 	    (long)message->active_time.tv_usec);
+	attr_add_long(req, DR_OFFSET, (long long)qf->content_offset);
+	attr_add_long(req, DR_SIZE, (long long)qf->content_size);
+	if (qf->content_8bit != QF_8BIT_UNKNOWN)
+		attr_add(req, DR_ENCODING, qf->content_8bit == QF_8BIT_YES ?
+		    DR_ENC_8BIT : DR_ENC_7BIT);
 	for (i = 0; i < entry->nrcpt; i++) {
 		rp = &qf->rcpt[entry->rcpt[i]];
 		attr_add_long(req, DR_RCPT_INDEX, entry->rcpt[i]);

@@ -14,7 +14,10 @@
  *	deferred; nothing when it is already active) into active/, opens it
  *	read-write, reads its envelope and recipient states, closes it
  *	(the message then holds no descriptor: qf_release) and logs
- *	"<id>: from=<sender>, size=N, nrcpt=N (queue active)". Each recipient that is neither done nor held is routed:
+ *	"<id>: from=<sender>, size=N, nrcpt=N (queue active)". It looks
+ *	for the message's bounce, defer and trace logs only when the queue
+ *	file's header does not say that none exists (qf_logs_begin(3)).
+ *	Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
  *	and the others join an entry in their destination queue for the
@@ -64,7 +67,10 @@ qmgr_message_expires(const QF_MSG *qf)
 	return qenv_expires(qf, qmgr.max_lifetime, qmgr.bounce_lifetime);
 }
 
-/* Which per-message logs exist already (a crash, an earlier pass). */
+/*
+ * Which per-message logs exist already (a crash, an earlier pass). Only
+ * asked when the queue file's header does not say that none does.
+ */
 static int
 message_logs(const char *id)
 {
@@ -257,7 +263,8 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 		return qmgr.fd_short ? -1 : 0;
 	message = message_alloc(qf);
 	message->forced = forced;
-	message->logs = message_logs(id);
+	/* The header may say that none exists (qf_logs_begin). */
+	message->logs = qf->nologs ? 0 : message_logs(id);
 	message->expired = event_time() >= qmgr_message_expires(qf);
 	if (strcmp(queue, QF_INCOMING) == 0) {
 		qmgr.stats.received++;

@@ -202,6 +202,24 @@ result_error(QF_RCPT *rp, const char *status, const char *reason)
 	    reason ? reason : "");
 }
 
+/*
+ * result_log - a record in a per-message log; the queue file's header
+ * first stops saying that no log exists (qf_logs_begin), durably.
+ */
+static int
+result_log(QMGR_MESSAGE *message, const char *log, int index,
+    const char *status, const char *action, const char *reason,
+    const char *relay)
+{
+	if (qf_logs_begin(message->qf) < 0) {
+		msg_warn("%s: cannot update the queue file header: %m",
+		    message->id);
+		return -1;
+	}
+	return qmgr_bounce_log(message, log, index, status, action, reason,
+	    relay);
+}
+
 static void
 result_done(QMGR_MESSAGE *message, int index, int flag)
 {
@@ -219,7 +237,7 @@ result_bounce(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
 
-	if (qmgr_bounce_log(message, QB_LOG_BOUNCE, index, status, "failed",
+	if (result_log(message, QB_LOG_BOUNCE, index, status, "failed",
 	    reason, relay) < 0)
 		return -1;
 	message->nbounce++;
@@ -241,7 +259,7 @@ result_defer(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
 
-	if (qmgr_bounce_log(message, QB_LOG_DEFER, index, status, "delayed",
+	if (result_log(message, QB_LOG_DEFER, index, status, "delayed",
 	    reason, relay) == 0)
 		message->logs |= QMGR_LOG_DEFER;
 	result_error(rp, status, reason);
@@ -255,7 +273,7 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
 
-	if ((rp->notify & QF_NOTIFY_SUCCESS) && qmgr_bounce_log(message,
+	if ((rp->notify & QF_NOTIFY_SUCCESS) && result_log(message,
 	    QB_LOG_TRACE, index, status, action, reason, relay) < 0) {
 		result_defer(message, index, "4.3.0",
 		    "cannot write the success notice log", relay);

@@ -167,8 +167,9 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		goto out;
 	}
 	smtp_title("%s: %s", req.dr.queue_id, req.dr.nexthop);
-	if ((req.msg = qf_open(smtp_cf.queue_dir, req.dr.queue_name, req.dr.queue_id,
-	    QF_OPEN_RDWR, req.why)) == NULL) {
+	if ((req.msg = qf_open_content(smtp_cf.queue_dir, req.dr.queue_name,
+	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
+	    (off_t)req.dr.content_size, req.why)) == NULL) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(req.why));
 		smtp_rcpt_rest(&req, NULL, "4.3.0", "cannot open the queue file");
 	} else {
@@ -176,7 +177,13 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		if (qf_lock_agent(req.msg) < 0)
 			msg_warn("%s: cannot lock the queue file: %m",
 			    req.dr.queue_id);
-		req.has8bit = smtp_body_scan8(&req);
+		if (req.dr.content_offset >= 0 && (req.dr.content_offset !=
+		    req.msg->content_offset || req.dr.content_size !=
+		    req.msg->content_size))
+			msg_warn("%s: the request's content offset and size "
+			    "differ from the queue file's; using the file's",
+			    req.dr.queue_id);
+		req.has8bit = smtp_body_has8(&req);
 		if (smtp_connect_deliver(&req, &smtp_cache) == 1)
 			smtp_handoff(&req);
 	}

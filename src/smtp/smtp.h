@@ -250,7 +250,7 @@ typedef struct SMTP_OUT {
 	int	 err;
 } SMTP_OUT;
 
-int	 smtp_body_scan8(SMTP_REQ *);
+int	 smtp_body_has8(SMTP_REQ *);
 int	 smtp_body_send(SMTP_REQ *, SMTP_SESS *, int);
 void	 smtp_out_text(SMTP_OUT *, const char *, size_t, int);
 

@@ -4,13 +4,15 @@
  * SYNOPSIS
  *	#include "smtp.h"
  *
- *	int smtp_body_scan8(SMTP_REQ *req);
+ *	int smtp_body_has8(SMTP_REQ *req);
  *	int smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade);
  *	void smtp_out_text(SMTP_OUT *out, const char *text, size_t len,
  *	    int eol);
  * DESCRIPTION
- *	smtp_body_scan8() reads the content once and says whether it has
- *	any byte with the high bit set.
+ *	smtp_body_has8() says whether the content has a byte with the high
+ *	bit set, as the queue file's header says, or else the delivery
+ *	request (encoding); it reads the content to find out only for a
+ *	file of an earlier build, which says nothing.
  *
  *	smtp_body_send() reads the content (LF-terminated lines in the queue
  *	file) and sends it after DATA: lines end in CRLF, a line that starts
@@ -49,13 +51,18 @@
 #define SMTP_BODY_CHUNK	8192		/* longest piece of a line handed on */
 
 int
-smtp_body_scan8(SMTP_REQ *req)
+smtp_body_has8(SMTP_REQ *req)
 {
-	unsigned char *buf = mymalloc(SMTP_BODY_BLOCK);
+	unsigned char *buf;
 	off_t	 off = 0;
 	ssize_t	 n, i;
 	int	 found = 0;
 
+	if (req->msg->content_8bit != QF_8BIT_UNKNOWN)
+		return req->msg->content_8bit == QF_8BIT_YES;
+	if (req->dr.content_8bit != QF_8BIT_UNKNOWN)
+		return req->dr.content_8bit == QF_8BIT_YES;
+	buf = mymalloc(SMTP_BODY_BLOCK);
 	while (!found && (n = qf_read_content(req->msg, off, buf, SMTP_BODY_BLOCK)) > 0) {
 		for (i = 0; i < n; i++)
 			if (buf[i] & 0x80) {

@@ -103,8 +103,9 @@ virtual_request(ATTR *attr, VSTREAM *client)
 		goto out;
 	}
 	req.nrcpt = n;
-	if ((req.msg = qf_open(virtual_cf.queue_dir, req.dr.queue_name,
-	    req.dr.queue_id, QF_OPEN_RDONLY, why)) == NULL ||
+	if ((req.msg = qf_open_content(virtual_cf.queue_dir, req.dr.queue_name,
+	    req.dr.queue_id, QF_OPEN_RDONLY, (off_t)req.dr.content_offset,
+	    (off_t)req.dr.content_size, why)) == NULL ||
 	    virtual_scan(&req, why) < 0) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)

@@ -167,7 +167,7 @@ fuzz_smtp_req(SMTP_REQ *req, VSTREAM *client, QF_MSG *msg, int many)
 		req->rcpt[i].orcpt = (char *)orcpts[i];
 		req->rcpt[i].notify = (char *)notify[i];
 	}
-	req->has8bit = smtp_body_scan8(req);
+	req->has8bit = smtp_body_has8(req);
 }
 
 static void

@@ -140,7 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	req.msg = fuzz_body_queue_file(data + 1, len - 1);
 	req.dr.queue_id = req.msg->id;
 	req.dr.arrival = (double)time(NULL);
-	req.has8bit = smtp_body_scan8(&req);
+	req.has8bit = smtp_body_has8(&req);
 
 	if (smtp_body_send(&req, &sess, v & 1) < 0)
 		abort();
