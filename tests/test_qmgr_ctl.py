@@ -13,26 +13,12 @@ import time
 
 import pytest
 
+import attr_codec
 from harness import random_loopback, free_port, wait_for
 from smtp_fakeserver import FakeServer
 
 SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
               "queue_run_delay": "300s"}
-
-
-def _escape(value):
-    out = []
-    for ch in str(value).encode():
-        if ch < 0x20 or ch == 0x7f or ch == ord("%"):
-            out.append(b"%%%02X" % ch)
-        else:
-            out.append(bytes([ch]))
-    return b"".join(out)
-
-
-def _unescape(value):
-    return re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
-                  value).decode(errors="replace")
 
 
 def qmgr_request(inst, request, timeout=10, **attrs):
@@ -41,24 +27,17 @@ def qmgr_request(inst, request, timeout=10, **attrs):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(path)
-        lines = [b"request=" + _escape(request)]
-        lines += [k.encode() + b"=" + _escape(v) for k, v in attrs.items()]
-        s.sendall(b"\n".join(lines) + b"\n\n")
+        s.sendall(attr_codec.encode([("request", request)] + list(attrs.items())))
         f = s.makefile("rb")
-        items, cur = [], {}
+        items = []
         while True:
-            line = f.readline()
-            if not line:
+            cur = attr_codec.read(f)
+            if cur is None:
                 raise EOFError("qmgr closed the connection")
-            line = line.rstrip(b"\n")
-            if line == b"":
-                if "status" in cur and "reason" in cur:
-                    return items, cur
-                items.append(cur)
-                cur = {}
-                continue
-            name, _, value = line.partition(b"=")
-            cur[name.decode()] = _unescape(value)
+            cur = dict(cur)
+            if "status" in cur and "reason" in cur:
+                return items, cur
+            items.append(cur)
 
 
 def ok(inst, request, **attrs):

@@ -248,7 +248,7 @@ def test_ipv6_literal(tmp_path):
 def test_best_mx_transport_handoff(net):
     import socket
     import threading
-    from smtp_driver import encode_attrs, parse_replies
+    from attr_codec import decode, encode
     n = net(1, lambda n: {
         "dest.test": {"MX": [(10, "me.dest.test"), (20, "other.dest.test")]},
         "me.dest.test": {"A": [n.spare[1]]},
@@ -268,11 +268,11 @@ def test_best_mx_transport_handoff(net):
             buf = b""
             while b"\n\n" not in buf:
                 buf += conn.recv(65536)
-            req = dict(parse_replies(buf)[0])
+            req = dict(decode(buf)[0])
             got.append(req)
-            conn.sendall(encode_attrs([("rcpt_index", 0), ("status", "2.0.0"),
-                                       ("action", "delivered"), ("reason", "handed over")])
-                         + encode_attrs([("done", 1)]))
+            conn.sendall(encode([("rcpt_index", 0), ("status", "2.0.0"),
+                                 ("action", "delivered"), ("reason", "handed over")])
+                         + encode([("done", 1)]))
     t = threading.Thread(target=transport, daemon=True)
     t.start()
     res = n.send("dest.test", overrides={"inet_interfaces": n.spare[1],
