@@ -33,7 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Instance, random_loopback, wait_for  # noqa: E402
-from smtp_fakeserver import FakeServer  # noqa: E402
+from sink import Sink  # noqa: E402
 from test_qmgr_ctl import ok  # noqa: E402
 
 
@@ -152,7 +152,7 @@ def run(base, trials, seed=None, verbose=True):
     seed = seed if seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
     srv.messages = TimedList()
     srv.start()
     report = {"seed": seed, "trials": trials, "kills": collections.Counter(),

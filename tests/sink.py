@@ -13,27 +13,36 @@ every transaction. It is what Postern delivers to in the black-box tests.
         assert msgs[0].data == b"Subject: x\\r\\n\\r\\nbody\\r\\n"
 
 Replies are scripted. Wherever a reply is configured, give either one string
-(always used) or a list of strings (used in turn; the last one repeats), so
-"451 then 250" is ["451 4.3.0 try later", "250 2.0.0 ok"]. A reply may span
-lines ("250-first\\n250 last"); line ends are sent as CRLF. The reply "CLOSE"
-drops the connection instead of answering (a peer that dies mid-transaction;
-after DATA the message counts as not accepted).
+(always used), a list of strings (used in turn; the last one repeats), so
+"451 then 250" is ["451 4.3.0 try later", "250 2.0.0 ok"], or a function
+that returns the reply (called with the address for MAIL, RCPT and the LMTP
+replies, with no argument otherwise; it may sleep, or raise OSError to drop
+the connection). A reply may span lines ("250-first\\n250 last"); line ends
+are sent as CRLF. The reply "CLOSE" drops the connection instead of answering
+(a peer that dies mid-transaction; after DATA the message counts as not
+accepted).
 
     greeting          "220 ..." by default; "421 ..." is sent and the connection
                       closed, any other 4xx/5xx (e.g. "554 no service") is sent
                       and then every command but QUIT gets 503.
     behaviour         "normal", "refuse" (accept and close at once, no greeting)
                       or "hang" (accept and never say anything).
-    ehlo: pipelining, eightbitmime, dsn, enhancedstatuscodes, chunking, xforward
-                      (booleans) and size (int limit advertised and enforced,
-                      or None) select the EHLO keywords.
+    ehlo              False: EHLO (and LHLO) get 502, as from an old server.
+    pipelining, eightbitmime, dsn, enhancedstatuscodes, chunking, xforward
+                      (booleans; xforward may also be the attribute names to
+                      announce, "NAME ADDR") and size (int limit advertised and
+                      enforced, or None) select the EHLO keywords.
     mail_reply        reply to MAIL FROM (default 250).
+    rcpt_reply        reply to RCPT TO for the addresses not in rcpt_replies
+                      (set_rcpt_default() while running).
     rcpt_replies      {address: reply(s)}, per recipient (case-insensitive),
                       consumed per RCPT of that address; others get rcpt_reply.
     data_reply        reply to the DATA command (default 354).
     message_replies   reply(s) after the message (end of DATA), consumed one per
                       message; in LMTP the default for every recipient.
-    lmtp_replies      {address: reply(s)}: LMTP per-recipient replies after DATA.
+    lmtp_replies      {address: reply(s)}: LMTP per-recipient replies after DATA;
+                      lmtp_reply (set_lmtp_default()) for the others, else
+                      the message reply.
     message_delay     seconds to wait before the end-of-data reply (time-outs).
     max_messages      after this many messages in one connection, MAIL gets
                       "421 4.3.2 closing" and the connection is closed.
@@ -43,7 +52,10 @@ Records (all thread-safe to read while the sink runs):
                       message counts when at least one recipient got 2xx.
     transactions      every transaction that reached end of DATA, accepted or not.
     connections       number of connections accepted so far.
-    commands          (connection number, command line) for every command.
+    peers             the client address of each connection ("unix" for a
+                      UNIX socket), in order.
+    commands          (connection number, command line) for every command;
+                      command_lines() gives the lines alone.
     errors            exceptions raised while serving (a test may assert it is empty).
 
 Message fields: conn (1-based connection number; equal numbers mean one reused
@@ -51,7 +63,10 @@ connection), peer ("addr" or "unix"), helo, protocol ("SMTP", "ESMTP",
 "LMTP"), sender ("" for <>), mail_params {KEY: value}, rcpts (accepted at
 RCPT), rcpt_params {rcpt: {KEY: value}}, xforward {KEY: value}, data (bytes of
 the content after dot-unstuffing, line ends as received), reply (the
-end-of-data reply; in LMTP replies {rcpt: reply}), accepted_rcpts.
+end-of-data reply; in LMTP replies {rcpt: reply}), accepted_rcpts; and as the
+client sent them: mail (the MAIL argument after "FROM:"), rcpt_args (the
+accepted RCPT arguments after "TO:") and raw (the DATA bytes before
+dot-unstuffing, without the final "."). DATA ends only at <CR><LF>.<CR><LF>.
 
 As a command: python3 sink.py [-l host:port | -u path] [--lmtp] [--save DIR]
 [--rcpt ADDR=REPLY]... [--message-reply REPLY]... [--greeting REPLY]
@@ -86,6 +101,9 @@ class Message:
         self.replies = {}
         self.accepted_rcpts = []
         self.time = None
+        self.mail = None
+        self.rcpt_args = []
+        self.raw = b""
 
     def __repr__(self):
         return "<Message conn=%d from=<%s> to=%r %d bytes reply=%r>" % (
@@ -93,14 +111,17 @@ class Message:
 
 
 class _Script:
-    """One reply or a sequence of replies, the last one repeating."""
+    """One reply, a sequence of replies (the last one repeating) or a function."""
 
     def __init__(self, value):
-        self.items = [value] if isinstance(value, str) else list(value)
+        self.func = value if callable(value) else None
+        self.items = [value] if isinstance(value, str) or self.func else list(value)
         if not self.items:
             raise ValueError("empty reply sequence")
 
-    def next(self):
+    def next(self, *args):
+        if self.func:
+            return self.func(*args)
         return self.items.pop(0) if len(self.items) > 1 else self.items[0]
 
 
@@ -125,18 +146,19 @@ def _path_arg(arg):
 
 class Sink:
     def __init__(self, host="127.0.0.1", port=0, unix_path=None, lmtp=False,
-                 hostname="sink.test", greeting=None, behaviour="normal",
+                 hostname="sink.test", greeting=None, behaviour="normal", ehlo=True,
                  pipelining=True, eightbitmime=True, size=10240000, dsn=True,
                  enhancedstatuscodes=True, chunking=False, xforward=False,
                  mail_reply="250 2.1.0 Ok", rcpt_reply="250 2.1.5 Ok",
                  rcpt_replies=None, data_reply="354 End data with <CR><LF>.<CR><LF>",
-                 message_replies=None, lmtp_replies=None, message_delay=0,
+                 message_replies=None, lmtp_replies=None, lmtp_reply=None, message_delay=0,
                  max_messages=None, timeout=60):
         self.host, self.port, self.unix_path = host, port, unix_path
         self.lmtp = lmtp
         self.hostname = hostname
         self.greeting = greeting or "220 %s %s sink" % (hostname, "LMTP" if lmtp else "ESMTP")
         self.behaviour = behaviour
+        self.ehlo = ehlo
         self.pipelining, self.eightbitmime, self.size = pipelining, eightbitmime, size
         self.dsn, self.enhancedstatuscodes = dsn, enhancedstatuscodes
         self.chunking, self.xforward = chunking, xforward
@@ -152,10 +174,12 @@ class Sink:
         for addr, r in (rcpt_replies or {}).items():
             self.set_rcpt_reply(addr, r)
         self._lmtp = {}
+        self._lmtp_default = _Script(lmtp_reply) if lmtp_reply else None
         for addr, r in (lmtp_replies or {}).items():
             self.set_lmtp_reply(addr, r)
         self.messages, self.transactions, self.commands, self.errors = [], [], [], []
         self.connections = 0
+        self.peers = []
         self._sock = None
         self._stop = threading.Event()
         self._threads = []
@@ -178,11 +202,38 @@ class Sink:
         with self._lock:
             self._rcpt[addr.lower()] = _Script(r)
 
+    def set_rcpt_default(self, r):
+        with self._lock:
+            self._rcpt_default = _Script(r)
+
+    def set_lmtp_default(self, r):
+        with self._lock:
+            self._lmtp_default = _Script(r)
+
+    def set_ehlo_keywords(self, keywords):
+        """Announce exactly these EHLO keywords ("SIZE 100", "XFORWARD NAME
+        ADDR"...); None: EHLO gets 502."""
+        self.ehlo = keywords is not None
+        words = {k.split()[0].upper(): k.split()[1:] for k in keywords or []}
+        self.pipelining = "PIPELINING" in words
+        self.eightbitmime = "8BITMIME" in words
+        self.dsn = "DSN" in words
+        self.enhancedstatuscodes = "ENHANCEDSTATUSCODES" in words
+        self.chunking = "CHUNKING" in words
+        self.size = int(words["SIZE"][0]) if words.get("SIZE") else None
+        self.xforward = " ".join(words["XFORWARD"]) if "XFORWARD" in words else False
+
+    def command_lines(self):
+        with self._lock:
+            return [line for _, line in self.commands]
+
     def set_lmtp_reply(self, addr, r):
         with self._lock:
             self._lmtp[addr.lower()] = _Script(r)
 
-    def _next(self, script):
+    def _next(self, script, *args):
+        if script.func:     # outside the lock: it may sleep
+            return script.func(*args)
         with self._lock:
             return script.next()
 
@@ -231,6 +282,11 @@ class Sink:
         self.stop()
 
     @property
+    def addr(self):
+        """The listening address (host), as given to the constructor."""
+        return self.host
+
+    @property
     def address(self):
         return self.unix_path or (self.host, self.port)
 
@@ -276,6 +332,7 @@ class Sink:
                 continue
             with self._lock:
                 self.connections += 1
+                self.peers.append(peer[0] if isinstance(peer, tuple) and peer else "unix")
                 no = self.connections
                 self._conns.add(conn)
                 self._lock.notify_all()
@@ -385,11 +442,15 @@ class _Session:
         if s.chunking:
             lines.append("CHUNKING")
         if s.xforward:
-            lines.append("XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT")
+            lines.append("XFORWARD " + (s.xforward if isinstance(s.xforward, str)
+                                        else "NAME ADDR PROTO HELO SOURCE PORT IDENT"))
         return "\n".join("250%s%s" % ("-" if i < len(lines) - 1 else " ", l)
                          for i, l in enumerate(lines))
 
     def greet(self, arg, esmtp):
+        if esmtp and not self.sink.ehlo:
+            self.send("502 5.5.2 Error: command not recognized")
+            return
         if not arg.strip():
             self.send("501 5.5.4 Syntax: %s hostname" % ("LHLO" if self.sink.lmtp else "EHLO"))
             return
@@ -440,11 +501,12 @@ class _Session:
                 int(params.get("SIZE", "0")) > s.size:
             self.send("552 5.3.4 Message size exceeds fixed limit")
             return
-        reply = s._next(s._mail)
+        reply = s._next(s._mail, addr)
         if reply.startswith("2"):
             proto = "LMTP" if s.lmtp else ("ESMTP" if self.esmtp else "SMTP")
             self.msg = Message(self.no, self.peer, self.helo, proto)
             self.msg.sender, self.msg.mail_params = addr, params
+            self.msg.mail = arg[5:]
             self.msg.xforward = dict(self.xforward)
         self.send(reply)
 
@@ -458,10 +520,11 @@ class _Session:
             return
         addr, params = _path_arg(arg[3:])
         script = s._rcpt.get(addr.lower(), s._rcpt_default)
-        reply = s._next(script)
+        reply = s._next(script, addr)
         if reply.startswith("2"):
             self.msg.rcpts.append(addr)
             self.msg.rcpt_params[addr] = params
+            self.msg.rcpt_args.append(arg[3:])
         self.send(reply)
 
     def cmd_data(self, arg):
@@ -476,7 +539,7 @@ class _Session:
         self.send(reply)
         if not reply.startswith("3"):
             return
-        self.msg.data = self.read_data()
+        self.msg.raw, self.msg.data = self.read_data()
         self.end_of_message()
 
     def cmd_bdat(self, arg):
@@ -502,11 +565,14 @@ class _Session:
             self.send("250 2.0.0 Ok: %d bytes" % n)
 
     def read_data(self):
-        parts, total = [], 0
+        """(raw, unstuffed) content up to <CR><LF>.<CR><LF>."""
+        raw, parts, total, bol = [], [], 0, True
         while True:
             line = self.readline()
-            if line in (b".\r\n", b".\n"):
-                return b"".join(parts)
+            if bol and line == b".\r\n":
+                return b"".join(raw), b"".join(parts)
+            raw.append(line)
+            bol = line.endswith(b"\r\n")
             if line.startswith(b"."):
                 line = line[1:]
             total += len(line)
@@ -528,8 +594,8 @@ class _Session:
             self.send(reply)
             return
         for rcpt in msg.rcpts:
-            script = s._lmtp.get(rcpt.lower())
-            msg.replies[rcpt] = s._next(script) if script else reply
+            script = s._lmtp.get(rcpt.lower(), s._lmtp_default)
+            msg.replies[rcpt] = s._next(script, rcpt) if script else reply
         msg.accepted_rcpts = [r for r in msg.rcpts if msg.replies[r].startswith("2")]
         s._finish(msg, bool(msg.accepted_rcpts))
         for rcpt in msg.rcpts:

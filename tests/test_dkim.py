@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master"))
@@ -92,7 +92,7 @@ def keys(tmp_path):
 
 @pytest.fixture
 def sink():
-    srv = FakeServer(addr=random_loopback()).start()
+    srv = Sink(host=random_loopback()).start()
     yield srv
     srv.stop()
 
@@ -122,7 +122,7 @@ def test_dkim_sign_and_verify(make_instance, sink, keys, tmp_path):
                b"Hello,\r\n.leading dot\r\n\r\nbye\r\n")
         with a.smtp() as s:
             s.sendmail("alice@example.test", ["bob@x.test"], msg)
-        data = sink.wait_messages(1, timeout=30)[0].data
+        data = sink.wait_for(1, timeout=30)[0].data
         head = data.split(b"\r\n\r\n", 1)[0]
         assert b"DKIM-Signature:" in head
         assert b"d=example.test" in head and b"s=test" in head

@@ -16,7 +16,7 @@ import subprocess
 import threading
 
 from harness import BIN, random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 NOFILE = 128
@@ -69,7 +69,7 @@ def test_backlog_beyond_active_and_descriptor_limits(make_instance):
     # Everything waits in deferred/ for the relay (connection refused).
     wait_for(lambda: len(inst.queue_files("deferred")) == BACKLOG, 60,
              "%d deferred" % BACKLOG, interval=0.2)
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")

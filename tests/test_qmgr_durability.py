@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from harness import random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
@@ -95,7 +95,7 @@ def test_kill9_while_sink_down(make_instance):
     inst.start()
     sender.run(list(range(200, 300)))
     assert len(sender.accepted) > first
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")
@@ -106,8 +106,8 @@ def test_kill9_while_sink_down(make_instance):
 
 def test_kill9_during_deliveries(make_instance):
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
-    srv.reply_data = lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1]
+    srv = Sink(host=addr)
+    srv.set_message_replies(lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1])
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(
@@ -151,7 +151,7 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     assert not inst.queue_files("corrupt")
     wait_for(lambda: inst.queue_files("deferred") == [qid], 10, "back in deferred")
     os.chmod(inst.queue_dir + "/deferred/" + qid, 0o600)
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")

@@ -14,7 +14,7 @@ import threading
 import time
 
 from harness import random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 SINK_DELAY = 0.1
@@ -56,12 +56,12 @@ def submit(inst, seqs):
 
 
 def slow_sink(addr):
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
 
     def reply():
         time.sleep(SINK_DELAY)      # the sink is slow: deliveries stay in flight
         return "250 2.0.0 Ok"
-    srv.reply_data = reply
+    srv.set_message_replies(reply)
     srv.start()
     return srv
 
@@ -124,14 +124,14 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
     is recorded in the queue file with its bounce log record: the next
     qmgr neither tries the recipient again nor loses the bounce."""
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
 
     def reply_rcpt(rcpt):
-        if rcpt.startswith("<r"):
+        if rcpt.startswith("r"):
             time.sleep(SINK_DELAY)
             return "550 5.1.1 no such user"
         return "250 2.1.5 Ok"
-    srv.reply_rcpt = reply_rcpt
+    srv.set_rcpt_default(reply_rcpt)
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(
@@ -149,7 +149,7 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         def attempts():
             return collections.Counter(
                 int(m.group(1)) for m in (re.match(r"RCPT TO:<r(\d+)@", c)
-                                          for c in list(srv.commands)) if m)
+                                          for c in list(srv.command_lines())) if m)
         wait_for(lambda: len(attempts()) >= 8, 30, "8 attempts")
         old = program_pids(inst, "qmgr")
         os.kill(old[0], signal.SIGKILL)
