@@ -47,6 +47,19 @@ accepted).
     max_messages      after this many messages in one connection, MAIL gets
                       "421 4.3.2 closing" and the connection is closed.
 
+TLS and AUTH (a relay or smarthost):
+    certfile, keyfile offer STARTTLS with this certificate (starttls=False:
+                      not offered); break_tls answers 220 to STARTTLS and
+                      closes the connection (a failed handshake). Commands
+                      pipelined behind STARTTLS close the connection too.
+    auth              {user: password}: a smarthost that demands SMTP AUTH
+                      (mechanisms auth_mechs, PLAIN and LOGIN by default),
+                      announced only after STARTTLS unless auth_plaintext;
+                      MAIL without it gets "530 5.7.0 Authentication
+                      required", bad credentials "535 5.7.8 Error:
+                      authentication failed: authentication failure" or
+                      auth_fail_reply.
+
 Records (all thread-safe to read while the sink runs):
     messages          accepted messages (Message objects), in order; in LMTP a
                       message counts when at least one recipient got 2xx.
@@ -57,13 +70,17 @@ Records (all thread-safe to read while the sink runs):
     commands          (connection number, command line) for every command;
                       command_lines() gives the lines alone.
     errors            exceptions raised while serving (a test may assert it is empty).
+    sni               the SNI name of each TLS handshake (None: none sent).
+    auth_log          (mechanism, user, ok) of each AUTH.
 
 Message fields: conn (1-based connection number; equal numbers mean one reused
 connection), peer ("addr" or "unix"), helo, protocol ("SMTP", "ESMTP",
 "LMTP"), sender ("" for <>), mail_params {KEY: value}, rcpts (accepted at
 RCPT), rcpt_params {rcpt: {KEY: value}}, xforward {KEY: value}, data (bytes of
 the content after dot-unstuffing, line ends as received), reply (the
-end-of-data reply; in LMTP replies {rcpt: reply}), accepted_rcpts; and as the
+end-of-data reply; in LMTP replies {rcpt: reply}), accepted_rcpts, tls (the
+TLS protocol version, or None), resumed (the TLS session was resumed), auth
+(the AUTH user, or None); and as the
 client sent them: mail (the MAIL argument after "FROM:"), rcpt_args (the
 accepted RCPT arguments after "TO:") and raw (the DATA bytes before
 dot-unstuffing, without the final "."). DATA ends only at <CR><LF>.<CR><LF>.
@@ -74,9 +91,11 @@ prints a line per message (and saves each as DIR/N.eml) until interrupted.
 """
 
 import argparse
+import base64
 import os
 import selectors
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -104,6 +123,9 @@ class Message:
         self.mail = None
         self.rcpt_args = []
         self.raw = b""
+        self.tls = None
+        self.resumed = False
+        self.auth = None
 
     def __repr__(self):
         return "<Message conn=%d from=<%s> to=%r %d bytes reply=%r>" % (
@@ -152,7 +174,9 @@ class Sink:
                  mail_reply="250 2.1.0 Ok", rcpt_reply="250 2.1.5 Ok",
                  rcpt_replies=None, data_reply="354 End data with <CR><LF>.<CR><LF>",
                  message_replies=None, lmtp_replies=None, lmtp_reply=None, message_delay=0,
-                 max_messages=None, timeout=60):
+                 max_messages=None, timeout=60, certfile=None, keyfile=None, starttls=True,
+                 break_tls=False, auth=None, auth_mechs=("PLAIN", "LOGIN"),
+                 auth_plaintext=False, auth_fail_reply=None):
         self.host, self.port, self.unix_path = host, port, unix_path
         self.lmtp = lmtp
         self.hostname = hostname
@@ -178,6 +202,16 @@ class Sink:
         for addr, r in (lmtp_replies or {}).items():
             self.set_lmtp_reply(addr, r)
         self.messages, self.transactions, self.commands, self.errors = [], [], [], []
+        self.ctx = None
+        if certfile:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(certfile, keyfile)
+            self.ctx.sni_callback = self._sni
+        self.starttls = starttls and self.ctx is not None
+        self.break_tls = break_tls
+        self.auth, self.auth_mechs = auth, list(auth_mechs)
+        self.auth_plaintext, self.auth_fail_reply = auth_plaintext, auth_fail_reply
+        self.sni, self.auth_log = [], []
         self.connections = 0
         self.peers = []
         self._sock = None
@@ -230,6 +264,10 @@ class Sink:
     def set_lmtp_reply(self, addr, r):
         with self._lock:
             self._lmtp[addr.lower()] = _Script(r)
+
+    def _sni(self, sslobj, name, ctx):
+        with self._lock:
+            self.sni.append(name)
 
     def _next(self, script, *args):
         if script.func:     # outside the lock: it may sleep
@@ -384,7 +422,9 @@ class _Session:
         self.peer = peer[0] if isinstance(peer, tuple) else "unix"
         if self.peer.startswith("::ffff:"):
             self.peer = self.peer[7:]
-        self.f = conn.makefile("rb")
+        self.buf = b""
+        self.tls = None
+        self.user = None
         self.helo = None
         self.esmtp = False
         self.xforward = {}
@@ -396,11 +436,26 @@ class _Session:
             raise EOFError("scripted close")
         self.conn.sendall(text.replace("\r\n", "\n").replace("\n", "\r\n").encode() + b"\r\n")
 
-    def readline(self):
-        line = self.f.readline(MAX_LINE)
-        if not line:
+    def _fill(self):
+        chunk = self.conn.recv(65536)
+        if not chunk:
             raise EOFError
+        self.buf += chunk
+
+    def readline(self):
+        """One line with its ending; at most MAX_LINE bytes (then a piece)."""
+        while b"\n" not in self.buf and len(self.buf) < MAX_LINE:
+            self._fill()
+        end = self.buf.find(b"\n")
+        end = end + 1 if 0 <= end < MAX_LINE else MAX_LINE
+        line, self.buf = self.buf[:end], self.buf[end:]
         return line
+
+    def read(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
 
     def run(self):
         s = self.sink
@@ -441,6 +496,10 @@ class _Session:
             lines.append("ENHANCEDSTATUSCODES")
         if s.chunking:
             lines.append("CHUNKING")
+        if s.starttls and self.tls is None:
+            lines.append("STARTTLS")
+        if self.auth_offered():
+            lines.append("AUTH " + " ".join(s.auth_mechs))
         if s.xforward:
             lines.append("XFORWARD " + (s.xforward if isinstance(s.xforward, str)
                                         else "NAME ADDR PROTO HELO SOURCE PORT IDENT"))
@@ -475,6 +534,67 @@ class _Session:
         else:
             self.greet(arg, True)
 
+    def cmd_starttls(self, arg):
+        s = self.sink
+        if not s.starttls or self.tls:
+            self.send("502 5.5.1 Error: STARTTLS not possible now")
+            return None
+        self.send("220 2.0.0 Ready to start TLS")
+        if s.break_tls or self.buf:
+            return "close"
+        plain = self.conn
+        self.conn = s.ctx.wrap_socket(plain, server_side=True)
+        with s._lock:
+            s._conns.discard(plain)
+            s._conns.add(self.conn)
+        self.tls = self.conn.version()
+        self.helo, self.user, self.msg = None, None, None
+        return None
+
+    def auth_offered(self):
+        return self.sink.auth is not None and bool(self.tls or self.sink.auth_plaintext)
+
+    @staticmethod
+    def _b64(text):
+        try:
+            return base64.b64decode(text, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def _auth_line(self):
+        return self.readline().rstrip(b"\r\n").decode(errors="replace")
+
+    def cmd_auth(self, arg):
+        s, words = self.sink, arg.split()
+        if not self.auth_offered() or self.user or not words:
+            self.send("503 5.5.1 Error: AUTH not possible now")
+            return
+        mech = words[0].upper()
+        if mech not in s.auth_mechs or mech not in ("PLAIN", "LOGIN"):
+            self.send("504 5.5.4 Unrecognized authentication type")
+            return
+        if mech == "PLAIN":
+            if len(words) < 2:
+                self.send("334 ")
+            fields = (self._b64(words[1] if len(words) > 1 else self._auth_line())
+                      or "").split("\0")
+            user, password = (fields[1], fields[2]) if len(fields) == 3 else (None, None)
+        else:
+            if len(words) < 2:
+                self.send("334 VXNlcm5hbWU6")
+            user = self._b64(words[1] if len(words) > 1 else self._auth_line())
+            self.send("334 UGFzc3dvcmQ6")
+            password = self._b64(self._auth_line())
+        ok = user is not None and s.auth.get(user) == password
+        with s._lock:
+            s.auth_log.append((mech, user, ok))
+        if ok:
+            self.user = user
+            self.send("235 2.7.0 Authentication successful")
+        else:
+            self.send(s.auth_fail_reply or
+                      "535 5.7.8 Error: authentication failed: authentication failure")
+
     def cmd_xforward(self, arg):
         if not self.sink.xforward:
             self.send("500 5.5.2 Error: command not recognized")
@@ -489,6 +609,9 @@ class _Session:
             return
         if self.msg is not None:
             self.send("503 5.5.1 Error: nested MAIL command")
+            return
+        if s.auth is not None and self.user is None:
+            self.send("530 5.7.0 Authentication required")
             return
         if s.max_messages is not None and self.count >= s.max_messages:
             self.send("421 4.3.2 %s closing: too many messages" % s.hostname)
@@ -507,6 +630,8 @@ class _Session:
             self.msg = Message(self.no, self.peer, self.helo, proto)
             self.msg.sender, self.msg.mail_params = addr, params
             self.msg.mail = arg[5:]
+            self.msg.tls, self.msg.auth = self.tls, self.user
+            self.msg.resumed = bool(self.tls and self.conn.session_reused)
             self.msg.xforward = dict(self.xforward)
         self.send(reply)
 
@@ -550,9 +675,7 @@ class _Session:
             return
         n = int(words[0])
         last = len(words) > 1 and words[1].upper() == "LAST"
-        chunk = self.f.read(n)
-        if len(chunk) < n:
-            raise EOFError
+        chunk = self.read(n)
         if self.msg is None or not self.msg.rcpts:
             self.send("503 5.5.1 Error: no valid transaction")
             return

@@ -1,5 +1,5 @@
 """SMTP AUTH in the smtp client (smtp_sasl_*): a smarthost sink that
-demands AUTH over STARTTLS (tls_sink.TLSSink with auth=...), credentials
+demands AUTH over STARTTLS (sink.Sink with auth=...), credentials
 by nexthop, by host and by sender, security options and the mechanism
 filter, 535 deferring (or bouncing) with the server's text, and the
 client in wrapper mode against Postern's own submissions service.
@@ -49,8 +49,8 @@ def test_smarthost_auth_over_starttls(make_instance, pki, tmp_path):
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps,
                      debug_peer_list=sink.addr)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["auth"] == USER and msg["tls"]
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.auth == USER and msg.tls
         assert sink.auth_log[0][0] == "PLAIN"
         # The transcript shows the command, never the credentials.
         inst.wait_log(r"> \S+: AUTH PLAIN$")
@@ -68,7 +68,7 @@ def test_lookup_by_host_and_mechanism_filter(make_instance, pki, tmp_path):
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps,
                      smtp_sasl_mechanism_filter="login")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] == USER
+        assert sink.wait_for(1, timeout=20)[0].auth == USER
         assert sink.auth_log == [("LOGIN", USER, True)]
 
 
@@ -81,10 +81,10 @@ def test_sender_dependent_authentication(make_instance, pki, tmp_path):
                      smtp_sasl_password_maps=maps,
                      smtp_sender_dependent_authentication="yes")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] == "carol"
+        assert sink.wait_for(1, timeout=20)[0].auth == "carol"
         with inst.smtp() as s:
             s.sendmail("dave@client.test", ["b@x.test"], MSG)
-        assert sink.wait_messages(2)[1]["auth"] == USER
+        assert sink.wait_for(2, timeout=20)[1].auth == USER
 
 
 @need_relay
@@ -124,7 +124,7 @@ def test_no_credentials_or_no_auth_offered_sends_plainly(make_instance, pki, tmp
         maps = sasl_table(tmp_path, {sink.nexthop: "%s:%s" % (USER, PASSWORD)})
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] is None
+        assert sink.wait_for(1, timeout=20)[0].auth is None
 
 
 @need_relay
@@ -161,7 +161,7 @@ def test_wrapper_mode_client_to_postern_submissions(make_instance, pki, tmp_path
 def test_lmtp_sasl(make_instance, pki, tmp_path):
     if not os.path.exists(os.path.join(BIN, "lmtp")):
         pytest.skip("no lmtp link in the build")
-    with tls_sink(pki, auth={USER: PASSWORD}) as sink:
+    with tls_sink(pki, auth={USER: PASSWORD}, lmtp=True) as sink:
         maps = sasl_table(tmp_path, {sink.addr: "%s:%s" % (USER, PASSWORD)})
         inst = make_instance(main_cf_extra={
             "default_transport": "lmtp:inet:%s:%d" % (sink.addr, sink.port),
@@ -171,5 +171,5 @@ def test_lmtp_sasl(make_instance, pki, tmp_path):
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test"], MSG)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["auth"] == USER and msg["tls"]
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.auth == USER and msg.tls

@@ -47,13 +47,13 @@ def test_policy_encrypt_over_global_none_and_none_over_encrypt(make_instance, pk
         inst = relay(make_instance, sink, smtp_tls_security_level="none",
                      smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"]
+        assert sink.wait_for(1, timeout=20)[0].tls
     with tls_sink(pki) as sink:
         maps = policy_table(tmp_path, {sink.nexthop: "none"})
         inst = relay(make_instance, sink, smtp_tls_security_level="encrypt",
                      smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"] is None
+        assert sink.wait_for(1, timeout=20)[0].tls is None
 
 
 @need_relay
@@ -62,7 +62,7 @@ def test_policy_protocols(make_instance, pki, tmp_path):
         maps = policy_table(tmp_path, {sink.nexthop: "encrypt protocols=<=TLSv1.2"})
         inst = relay(make_instance, sink, smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"] == "TLSv1.2"
+        assert sink.wait_for(1, timeout=20)[0].tls == "TLSv1.2"
 
 
 @need_relay
