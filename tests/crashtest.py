@@ -103,15 +103,6 @@ class TimedList(list):
         super().append(item)
 
 
-def seqs_of(srv):
-    out = []
-    for m in list(srv.messages):
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            out.append(int(found.group(1)))
-    return out
-
-
 def start_now(inst, report):
     """postern start right after a crash: it must succeed at once."""
     t0 = time.monotonic()
@@ -179,12 +170,12 @@ def run(base, trials, seed=None, verbose=True):
         wait_for(lambda: inst.postern(["flush"]).returncode == 0, 30, "flush", interval=0.5)
         accepted = set(clients.accepted)
         try:
-            wait_for(lambda: accepted <= set(seqs_of(srv)), 180,
+            wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 180,
                      "accepted messages to arrive", interval=0.2)
         except TimeoutError:
             pass
         report["drain"] = time.monotonic() - t0
-        delivered = collections.Counter(seqs_of(srv))
+        delivered = collections.Counter(srv.header_numbers("X-Seq"))
         report["accepted"] = len(accepted)
         report["delivered"] = sum(1 for s in accepted if s in delivered)
         report["lost"] = sorted(accepted - set(delivered))

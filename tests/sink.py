@@ -69,6 +69,7 @@ Records (all thread-safe to read while the sink runs):
                       UNIX socket), in order.
     commands          (connection number, command line) for every command;
                       command_lines() gives the lines alone.
+    header_numbers(name) the numbers N of "name: N" in the accepted messages.
     errors            exceptions raised while serving (a test may assert it is empty).
     sni               the SNI name of each TLS handshake (None: none sent).
     auth_log          (mechanism, user, ok) of each AUTH.
@@ -93,6 +94,7 @@ prints a line per message (and saves each as DIR/N.eml) until interrupted.
 import argparse
 import base64
 import os
+import re
 import selectors
 import socket
 import ssl
@@ -256,6 +258,14 @@ class Sink:
         self.chunking = "CHUNKING" in words
         self.size = int(words["SIZE"][0]) if words.get("SIZE") else None
         self.xforward = " ".join(words["XFORWARD"]) if "XFORWARD" in words else False
+
+    def header_numbers(self, name):
+        """The number in each accepted message's first "name: N" header line,
+        in order (the tests tag their messages with X-Seq: N)."""
+        pattern = re.compile(rb"^" + re.escape(name.encode()) + rb": (\d+)", re.M)
+        with self._lock:
+            found = [pattern.search(m.data) for m in self.messages]
+        return [int(f.group(1)) for f in found if f]
 
     def command_lines(self):
         with self._lock:

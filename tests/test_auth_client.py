@@ -10,36 +10,23 @@ import re
 import pytest
 
 from auth_lib import b64, make_passwd
-from harness import BIN, _make_traversable
+from harness import BIN
 from test_smtpd_lib import no_crash
-from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
+from test_tls import MSG, need_relay, pki, relay_through, texthash_table, tls_sink  # noqa: F401
 
 USER, PASSWORD = "relayuser", "Sm4rt-h0st-pw"
 
 
 def sasl_table(tmp_path, entries):
-    d = str(tmp_path / "client-sasl")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "sasl_passwd")
-    with open(path, "w") as f:
-        for key, value in entries.items():
-            f.write("%s %s\n" % (key, value))
-    os.chmod(path, 0o644)
-    os.chmod(d, 0o755)
-    _make_traversable(d)
-    return "texthash:" + path
+    return texthash_table(tmp_path, "sasl_passwd", entries)
 
 
 def relay(make_instance, sink, sender="a@client.test", **extra):
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_tls_security_level": "encrypt", "smtp_sasl_auth_enable": "yes",
-            "smtp_sasl_security_options": "noanonymous"}
+    conf = {"smtp_tls_security_level": "encrypt", "smtp_sasl_auth_enable": "yes",
+            "smtp_sasl_security_options": "noanonymous",
+            "smtp_connection_cache_time_limit": None}
     conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    with inst.smtp() as s:
-        s.sendmail(sender, ["b@x.test"], MSG)
-    return inst
+    return relay_through(make_instance, sink, sender, **conf)
 
 
 @need_relay

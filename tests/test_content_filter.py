@@ -47,13 +47,6 @@ class Reinjector:
         self.srv.stop()
 
 
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
-
-
 def test_amavis_style_reinjection(make_instance, sink, tmp_path):
     hc = tmp_path / "header_checks"
     # Applied on the way in; never on re-injection (no_header_body_checks).

@@ -13,7 +13,6 @@ import subprocess
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from sink import Sink
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master"))
@@ -88,13 +87,6 @@ def keys(tmp_path):
             os.chown(str(f), pw.pw_uid, pw.pw_gid)
         os.chown(str(d), pw.pw_uid, pw.pw_gid)
     return d
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def test_dkim_sign_and_verify(make_instance, sink, keys, tmp_path):

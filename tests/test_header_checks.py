@@ -7,8 +7,7 @@ import smtplib
 
 import pytest
 
-from harness import BIN, random_loopback, wait_for
-from sink import Sink
+from harness import BIN, wait_for
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
@@ -33,13 +32,6 @@ CHECKS = r"""/^Subject:.*viagra/            REJECT 5.7.1 no pills: $0
 BODY = r"""/^this is spam$/                 REJECT 5.7.1 spam body
 /^strip this line$/             IGNORE
 """
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def start_checks(make_instance, sink, tmp_path, **extra):

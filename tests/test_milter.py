@@ -12,7 +12,6 @@ import time
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from sink import Sink
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -85,13 +84,6 @@ def pymilter(tmp_path):
     m = PyMilter(tmp_path)
     yield m
     m.stop()
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def relay(make_instance, sink, **extra):

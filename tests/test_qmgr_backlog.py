@@ -73,15 +73,8 @@ def test_backlog_beyond_active_and_descriptor_limits(make_instance):
     srv.start()
     try:
         ok(inst, "flush")
-
-        def arrived():
-            seqs = set()
-            for m in list(srv.messages):
-                found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-                if found:
-                    seqs.add(int(found.group(1)))
-            return accepted <= seqs
-        wait_for(arrived, 120, "%d messages to arrive" % BACKLOG, interval=0.2)
+        wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 120,
+                 "%d messages to arrive" % BACKLOG, interval=0.2)
     finally:
         srv.stop()
     wait_for(lambda: not inst.queue_files("deferred") and not inst.queue_files("active"),

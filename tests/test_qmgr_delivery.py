@@ -9,21 +9,11 @@ import re
 import signal
 import socket
 
-import pytest
-
 from harness import random_loopback, free_port, wait_for
 from sink import Sink
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s"}
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 def maps_to(srv, *domains):

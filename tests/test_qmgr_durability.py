@@ -9,7 +9,6 @@ delivered twice) and reported on stdout.
 """
 import collections
 import os
-import re
 import threading
 
 import pytest
@@ -59,19 +58,10 @@ class Sender:
             t.join(120)
 
 
-def delivered_seqs(srv):
-    seqs = []
-    for m in srv.messages:
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            seqs.append(int(found.group(1)))
-    return seqs
-
-
 def check_all_arrived(srv, accepted):
-    wait_for(lambda: accepted <= set(delivered_seqs(srv)), 90,
+    wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 90,
              "%d accepted messages to arrive" % len(accepted), interval=0.2)
-    counts = collections.Counter(delivered_seqs(srv))
+    counts = collections.Counter(srv.header_numbers("X-Seq"))
     dups = sorted(s for s, n in counts.items() if n > 1)
     print("accepted %d, delivered %d, duplicates %d %s"
           % (len(accepted), len(counts), len(dups), dups[:20]))

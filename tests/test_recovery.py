@@ -35,15 +35,6 @@ def program_pids(inst, name):
     return found
 
 
-def seqs_of(srv):
-    seqs = []
-    for m in list(srv.messages):
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            seqs.append(int(found.group(1)))
-    return seqs
-
-
 def submit(inst, seqs):
     with inst.smtp(timeout=30) as s:
         for seq in seqs:
@@ -94,8 +85,8 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
             return taken & sent
         wait_for(resumed_by_new, 2.5, "a delivery by the new qmgr")
         resumed = time.monotonic() - t0
-        wait_for(lambda: set(range(n)) <= set(seqs_of(srv)), 60, "all delivered")
-        counts = collections.Counter(seqs_of(srv))
+        wait_for(lambda: set(range(n)) <= set(srv.header_numbers("X-Seq")), 60, "all delivered")
+        counts = collections.Counter(srv.header_numbers("X-Seq"))
         dups = sorted(s for s, c in counts.items() if c > 1)
         print("resumed after %.2fs, duplicates %s" % (resumed, dups))
         log = inst.log(mark)
@@ -153,11 +144,11 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         wait_for(lambda: len(attempts()) >= 8, 30, "8 attempts")
         old = program_pids(inst, "qmgr")
         os.kill(old[0], signal.SIGKILL)
-        wait_for(lambda: len(seqs_of(srv)) >= n, 60, "a bounce for every message",
+        wait_for(lambda: len(srv.header_numbers("X-Seq")) >= n, 60, "a bounce for every message",
                  interval=0.1)
         wait_for(lambda: not inst.queue_files("deferred") and not inst.queue_files("active")
                  and not inst.queue_files("incoming"), 30, "an empty queue")
-        bounces = collections.Counter(seqs_of(srv))
+        bounces = collections.Counter(srv.header_numbers("X-Seq"))
         assert set(bounces) == set(range(n))
         assert max(bounces.values()) == 1, bounces
         tries = attempts()
@@ -199,7 +190,7 @@ def test_master_killed_and_started_again_at_once(make_instance):
                                  open("/proc/%d/stat" % p).read().split()[2] not in "ZX"
                                  for p in children), 10, "the old children to leave")
         submit(inst, range(20, 25))
-        wait_for(lambda: set(range(25)) <= set(seqs_of(srv)), 60, "all delivered")
+        wait_for(lambda: set(range(25)) <= set(srv.header_numbers("X-Seq")), 60, "all delivered")
         log = inst.log(mark)
         assert "throttling" not in log
         assert "fatal" not in log, [l for l in log.splitlines() if "fatal" in l]

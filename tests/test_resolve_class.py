@@ -11,15 +11,6 @@ import smtplib
 import pytest
 
 from harness import random_loopback
-from sink import Sink
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 def outside_client(inst):

@@ -33,10 +33,8 @@ def env(tmp_path):
 
 
 @pytest.fixture
-def server():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
+def server(sink):
+    return sink
 
 
 BODY = (b"From: a@client.test\nTo: b@x.test\nSubject: relay test\n\n"
@@ -360,13 +358,10 @@ def test_bind_address(env, server):
 
 
 def test_greeting_timeout(env):
-    import socket
     addr = random_loopback()
-    with socket.socket() as lsock:
-        lsock.bind((addr, 0))
-        lsock.listen(1)
+    with Sink(host=addr, behaviour="hang") as silent:
         qid = env.make_message("s@client.test", ["a@x.test"], b"Subject: x\n\nbody\n")
-        res = env.deliver([env.request(qid, "[%s]:%d" % (addr, lsock.getsockname()[1]), ["a@x.test"])],
+        res = env.deliver([env.request(qid, silent.nexthop, ["a@x.test"])],
                           overrides={"smtp_helo_timeout": "1s"})
     r = res.by_rcpt()[0]
     assert r["action"] == "delayed"

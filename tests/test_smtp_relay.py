@@ -18,13 +18,6 @@ pytestmark = pytest.mark.skipif(
     reason="smtp, smtpd, qmgr or master not built")
 
 
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback()).start()
-    yield srv
-    srv.stop()
-
-
 def relay_instance(make_instance, nexthop, **extra):
     conf = {"default_transport": "smtp", "relayhost": nexthop,
             "smtp_connection_cache_time_limit": "10s"}

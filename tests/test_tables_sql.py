@@ -25,8 +25,7 @@ import sqlite3
 import pytest
 
 from dbservers import mariadb, pg  # noqa: F401 (fixtures)
-from harness import free_port, random_loopback, wait_for
-from sink import Sink
+from harness import free_port, wait_for
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s"}
@@ -110,14 +109,6 @@ def engine(request, tmp_path):
     if kind == "mysql":
         return Engine(kind, tmp_path, mariadb=request.getfixturevalue("mariadb"))
     return Engine(kind, tmp_path)
-
-
-@pytest.fixture
-def sink():
-    srv = Sink(host=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 def setup_instance(make_instance, engine, sink, extra=None):

@@ -272,15 +272,31 @@ need_relay = pytest.mark.skipif(
     reason="smtp, smtpd, qmgr or master not built")
 
 
-def relay_through(make_instance, sink, **extra):
+def relay_through(make_instance, sink, sender="a@client.test", **extra):
+    """A started instance relaying to sink (extra: main.cf settings; None
+    leaves a parameter at its default) that has accepted one message."""
     conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
             "smtp_connection_cache_time_limit": "10s"}
     conf.update(extra)
     inst = make_instance(main_cf_extra=conf)
     inst.start()
     with inst.smtp() as s:
-        s.sendmail("a@client.test", ["b@x.test"], MSG)
+        s.sendmail(sender, ["b@x.test"], MSG)
     return inst
+
+
+def texthash_table(tmp_path, name, entries):
+    """A texthash: table of entries (key: value) that mail_owner can read."""
+    d = str(tmp_path / name)
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        for key, value in entries.items():
+            f.write("%s %s\n" % (key, value))
+    os.chmod(path, 0o644)
+    os.chmod(d, 0o755)
+    _make_traversable(d)
+    return "texthash:" + path
 
 
 def tls_sink(pki, **kw):

@@ -3,35 +3,19 @@ match=, protocols=, ciphers=, servername=) and smtp_tls_servername, with
 the TLS test sink and a throwaway CA (test_tls.pki).
 """
 import hashlib
-import os
 import ssl
 
-from harness import _make_traversable
-from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
+from test_tls import need_relay, pki, relay_through, texthash_table, tls_sink  # noqa: F401
 
 
 def policy_table(tmp_path, entries):
-    d = str(tmp_path / "policy")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "tls_policy")
-    with open(path, "w") as f:
-        for k, v in entries.items():
-            f.write("%s %s\n" % (k, v))
-    os.chmod(path, 0o644)
-    os.chmod(d, 0o755)
-    _make_traversable(d)
-    return "texthash:" + path
+    return texthash_table(tmp_path, "tls_policy", entries)
 
 
 def relay(make_instance, sink, **extra):
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_connection_cache_time_limit": "0"}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    with inst.smtp() as s:
-        s.sendmail("a@client.test", ["b@x.test"], MSG)
-    return inst
+    """No cached connections: each test case negotiates its own TLS."""
+    return relay_through(make_instance, sink,
+                         **dict({"smtp_connection_cache_time_limit": "0"}, **extra))
 
 
 def fingerprint(certfile):
