@@ -222,29 +222,28 @@ class Sink:
         self._conns = set()
 
     # Scripting, also while running.
-    def set_mail_reply(self, r):
+    def _set(self, attr, r):
         with self._lock:
-            self._mail = _Script(r)
+            setattr(self, attr, _Script(r))
+
+    def set_mail_reply(self, r):
+        self._set("_mail", r)
 
     def set_data_reply(self, r):
-        with self._lock:
-            self._data = _Script(r)
+        self._set("_data", r)
 
     def set_message_replies(self, r):
-        with self._lock:
-            self._message = _Script(r)
+        self._set("_message", r)
+
+    def set_rcpt_default(self, r):
+        self._set("_rcpt_default", r)
+
+    def set_lmtp_default(self, r):
+        self._set("_lmtp_default", r)
 
     def set_rcpt_reply(self, addr, r):
         with self._lock:
             self._rcpt[addr.lower()] = _Script(r)
-
-    def set_rcpt_default(self, r):
-        with self._lock:
-            self._rcpt_default = _Script(r)
-
-    def set_lmtp_default(self, r):
-        with self._lock:
-            self._lmtp_default = _Script(r)
 
     def set_ehlo_keywords(self, keywords):
         """Announce exactly these EHLO keywords ("SIZE 100", "XFORWARD NAME
