@@ -61,7 +61,11 @@ smtpd_msg_line(SMTPD_STATE *state, const char *data, size_t len, int complete)
 		m->too_big = 1;
 	if (m->too_big)
 		return;
-	smtpd_queue_line(state, data, len, complete);
+	if (state->cleanup == NULL) {	/* a maildrop file, or none */
+		smtpd_queue_line(state, data, len, complete);
+		return;
+	}
+	cleanup_line(state->cleanup, data, len, complete);
 }
 
 void
