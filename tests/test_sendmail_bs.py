@@ -112,6 +112,29 @@ def test_bs_ordinary_user_bad_input(make_instance):
         assert sink.messages == []
 
 
+def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
+    """BDAT reaches the maildrop file like DATA; content over
+    message_size_limit is refused after its end and leaves no file."""
+    with Sink() as sink:
+        inst = relay_instance(make_instance, sink, {"message_size_limit": "2000"})
+        body = b"Subject: chunked\r\n\r\nfirst\r\n"
+        dialogue = (b"EHLO client\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.com>\r\n"
+                    b"BDAT %d\r\n%sBDAT 7 LAST\r\nsecond\n" % (len(body), body) +
+                    b"MAIL FROM:<s@example.org>\r\nRCPT TO:<r2@example.com>\r\nDATA\r\n" +
+                    b"x" * 3000 + b"\r\n.\r\nQUIT\r\n")
+        r, _ = sendmail_bs_as_user(inst, dialogue)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.split(b"\r\n")
+        assert b"250 2.0.0 Ok: queued" in lines
+        assert b"552 5.3.4 Error: message file too big" in lines
+        assert b"NOQUEUE: reject: size 3001 exceeds message_size_limit" in r.stderr
+        [msg] = sink.wait_for(1, timeout=30)
+        assert msg.rcpts == ["r1@example.com"]
+        assert msg.data.endswith(b"\r\n\r\nfirst\r\nsecond\r\n")
+        inst.wait_log(r"from=<s@example\.org>, size=\d+, nrcpt=1 \(queue active\)")
+        assert maildrop_files(inst) == []
+
+
 def test_bs_privileged_caller_queues_with_access_controls(make_instance):
     """root and mail_owner: smtpd queues itself, as for a network client, and
     the restrictions apply."""

@@ -87,7 +87,8 @@ smtpd_data_finish(SMTPD_STATE *state)
 		state->quit = 1;
 	} else if (m->too_big) {
 		msg_info("%s: reject: size %lld exceeds message_size_limit from %s",
-		    state->queue_id, m->size, state->namaddr);
+		    state->queue_id[0] ? state->queue_id : "NOQUEUE", m->size,
+		    state->namaddr);
 		smtpd_chat_reply(state, "552 5.3.4 Error: message file too big");
 	} else if (smtpd_check_eod(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
