@@ -160,3 +160,16 @@ def test_bs_without_smtpd(make_instance):
     r = inst.sendmail(["-bs"], input=DIALOGUE)
     assert r.returncode == 69, r.stderr
     assert b"/nonexistent/smtpd" in r.stderr and b"sendmail -bs is not available" in r.stderr
+
+
+def test_bs_log_to_stdout_stays_off_the_session(make_instance):
+    """maillog_file = /dev/stdout: in stand-alone mode standard output is
+    the client, so the log lines go to standard error only."""
+    inst = make_instance(master_cf="pickup unix n - n 60 1 pickup\n")
+    inst.start()
+    inst.write_main_cf({"maillog_file": "/dev/stdout"})
+    r = inst.sendmail(["-bs"], input=DIALOGUE)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split(b"\r\n")
+    assert lines[-1] == b"" and all(line[:3].isdigit() for line in lines[:-1]), r.stdout
+    assert b"connect from localhost[127.0.0.1]" in r.stderr
