@@ -28,7 +28,7 @@
  *	restriction lists (relaying and the other access controls are off,
  *	as in Postfix), runs no milters (pickup's cleanup stage applies
  *	non_smtpd_milters), and offers no DSN, STARTTLS, AUTH, ETRN,
- *	XCLIENT or XFORWARD.
+ *	XCLIENT or XFORWARD (it does not read the TLS and SASL settings).
  * DIAGNOSTICS
  *	Problems with the client are replies and log lines; configuration
  *	errors are fatal.
@@ -89,7 +89,7 @@ smtpd_drop_session(SMTPD_STATE *state)
 {
 	VSTRING	*discard = vstring_alloc(64);
 
-	vstring_sprintf(discard, "%s dsn starttls auth etrn",
+	vstring_sprintf(discard, "%s dsn etrn",
 	    smtpd_conf.discard_ehlo);
 	state->ehlo_discard = argv_split(vstring_str(discard), ", \t");
 	state->xf_allowed = 0;
@@ -252,8 +252,9 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 static void
 smtpd_pre_init(const char *service, char **argv)
 {
+	smtpd_conf.drop = smtpd_drop_mode();
 	smtpd_conf_load(&smtpd_conf);
-	if ((smtpd_conf.drop = smtpd_drop_mode()) != 0)
+	if (smtpd_conf.drop)
 		smtpd_conf.no_milters = 1;
 }
 
