@@ -29,9 +29,10 @@
  *	context (CLEANUP_FLAG_LOCAL).
  *
  *	smtpd_queue_received() formats our Received: header (RFC 5321 4.4);
- *	smtpd_queue_write() hands content to the stage, and
- *	smtpd_queue_line() a piece of a line, and whether the line ends
- *	there.
+ *	smtpd_queue_write() hands content to the stage. The content itself
+ *	goes line by line to cleanup_line() (smtpd_msg(3), the per-line
+ *	path), or to smtpd_queue_line() for a maildrop file (below): a
+ *	piece of a line, and whether the line ends there.
  *
  *	smtpd_queue_commit() closes the stage: the file is made durable and
  *	moved into incoming/ (hold/ after a HOLD action); only then may the
@@ -279,9 +280,7 @@ smtpd_queue_line(SMTPD_STATE *state, const char *buf, size_t len,
 {
 	VSTREAM	*fp;
 
-	if (state->cleanup) {
-		cleanup_line(state->cleanup, buf, len, complete);
-	} else if ((fp = smtpd_queue_drop_stream(state)) != NULL) {
+	if ((fp = smtpd_queue_drop_stream(state)) != NULL) {
 		vstream_write(fp, buf, len);
 		if (complete)
 			vstream_write(fp, "\n", 1);
