@@ -96,7 +96,8 @@ def test_sendmail_t_with_bcc(pickup_instance):
     assert content.endswith(b"\n\nbody line\n")
     assert b"\r" not in content
     inst.wait_log(r"%s: uid=%d from=<sender@example\.org>" % (env["msgid"], os.getuid()))
-    assert maildrop_files(inst) == []
+    # pickup logs that line before it removes the maildrop file.
+    wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied")
 
 
 def test_sendmail_args_f_F(pickup_instance):

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from harness import BIN
+from harness import BIN, wait_for
 from sink import Sink
 
 pytestmark = pytest.mark.skipif(
@@ -88,7 +88,7 @@ def test_bs_ordinary_user_submits_through_maildrop(make_instance):
         assert msg.data.startswith(b"Received: by localhost (Postern, from userid %d)" % uid)
         assert b"\r\n\r\n.leading dot\r\n" in msg.data
         inst.wait_log(r": uid=%d from=<s@example\.org>" % uid)
-        assert maildrop_files(inst) == []
+        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_ordinary_user_bad_input(make_instance):
@@ -132,7 +132,7 @@ def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
         assert msg.rcpts == ["r1@example.com"]
         assert msg.data.endswith(b"\r\n\r\nfirst\r\nsecond\r\n")
         inst.wait_log(r"from=<s@example\.org>, size=\d+, nrcpt=1 \(queue active\)")
-        assert maildrop_files(inst) == []
+        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_privileged_caller_queues_with_access_controls(make_instance):

@@ -31,7 +31,6 @@
  *	-1 or a null pointer with the reason in why.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,11 +38,12 @@
 
 #include "mail_conf.h"
 #include "mail_trigger.h"
+#include "maildrop.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "myrandom.h"
-#include "maildrop.h"
 #include "qfile.h"
+#include "safe_file.h"
 
 struct MAILDROP_FILE {
 	char	*dir;
@@ -57,7 +57,7 @@ maildrop_file_open(VSTRING *why)
 {
 	unsigned char rnd[8];
 	VSTRING	*name = vstring_alloc(32);
-	MAILDROP_FILE	*drop;
+	MAILDROP_FILE *drop;
 	int	 fd, i;
 
 	myrandom_bytes(rnd, sizeof(rnd));
@@ -70,7 +70,7 @@ maildrop_file_open(VSTRING *why)
 	sprintf(drop->path, "%s/%s/%s", drop->dir, QF_MAILDROP, vstring_str(name));
 	sprintf(drop->tmp_path, "%s/%s/.%s", drop->dir, QF_MAILDROP, vstring_str(name));
 	vstring_free(name);
-	fd = open(drop->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open_excl(drop->tmp_path, 0644);
 	if (fd < 0 || fchmod(fd, 0644) < 0) {
 		vstring_sprintf(why, "cannot create a file in %s/%s: %s", drop->dir,
 		    QF_MAILDROP, strerror(errno));
@@ -105,13 +105,8 @@ maildrop_file_free(MAILDROP_FILE *drop)
 static int
 maildrop_file_sync_dir(int file_fd, const char *dir)
 {
-	int	 fd, ret;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		ret = fsync(fd);
-		(void)close(fd);
-		return ret;
-	}
+	if (fsync_dir(dir) == 0)
+		return 0;
 	if (errno != EACCES)
 		return -1;
 	return syncfs(file_fd);
@@ -124,7 +119,8 @@ maildrop_file_commit(MAILDROP_FILE *drop, VSTRING *why)
 	int	 fd = vstream_fileno(drop->fp);
 
 	snprintf(dir, sizeof(dir), "%s/%s", drop->dir, QF_MAILDROP);
-	if (vstream_fflush(drop->fp) < 0 || vstream_ferror(drop->fp) || fsync(fd) < 0) {
+	if (vstream_fflush(drop->fp) < 0 || vstream_ferror(drop->fp) ||
+	    fsync_file(fd) < 0) {
 		vstring_sprintf(why, "write %s: %s", drop->tmp_path, strerror(errno));
 		goto fail;
 	}
