@@ -5,10 +5,14 @@ hashes from `smtpctl encrypt`, readable by mail_owner.
 auth_smtpd(make_instance, table, **main_cf) starts an smtpd-only instance
 with the built-in (postern) SASL back end.
 b64 / plain_resp encode SASL responses.
+UnixPeer(path, script) is a scripted authentication server on a UNIX socket
+(a context manager): each connection goes to script(conn).
 """
 import base64
 import os
+import socket
 import subprocess
+import threading
 
 from harness import BIN, _make_traversable
 from test_smtpd_lib import SMTPD_ONLY, smtpd_instance
@@ -47,3 +51,40 @@ def auth_smtpd(make_instance, table, master_cf=SMTPD_ONLY, **main_cf):
             "smtpd_sasl_password_maps": "texthash:" + table}
     conf.update(main_cf)
     return smtpd_instance(make_instance, master_cf=master_cf, **conf)
+
+
+class UnixPeer:
+    """A peer listening on the UNIX socket path while the with block runs;
+    script(conn) speaks to each client (5 s time-out, socket errors end it)."""
+
+    def __init__(self, path, script):
+        self.path, self.script = path, script
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(self.path)
+        os.chmod(self.path, 0o777)
+        self.srv.listen(4)
+        self.srv.settimeout(0.2)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+        return self
+
+    def serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.settimeout(5)
+                    self.script(conn)
+                except OSError:
+                    pass
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.srv.close()

@@ -4,6 +4,8 @@ instance       a started default Instance; stopped at teardown, even when the
                test fails (the hard way if it does not stop).
 make_instance  a factory: make_instance(**kw) returns a new, not yet started,
                Instance(tmp_path/<n>, **kw); every one is cleaned up at teardown.
+sink           a started Sink (sink.py) on a random loopback address, with its
+               default replies; stopped at teardown.
 """
 import os
 import sys
@@ -12,7 +14,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Instance  # noqa: E402
+from harness import Instance, random_loopback  # noqa: E402
+from sink import Sink  # noqa: E402
 
 
 @pytest.fixture
@@ -33,3 +36,10 @@ def instance(make_instance):
     inst = make_instance()
     inst.start()
     return inst
+
+
+@pytest.fixture
+def sink():
+    srv = Sink(host=random_loopback()).start()
+    yield srv
+    srv.stop()

@@ -33,7 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Instance, random_loopback, wait_for  # noqa: E402
-from smtp_fakeserver import FakeServer  # noqa: E402
+from sink import Sink  # noqa: E402
 from test_qmgr_ctl import ok  # noqa: E402
 
 
@@ -103,15 +103,6 @@ class TimedList(list):
         super().append(item)
 
 
-def seqs_of(srv):
-    out = []
-    for m in list(srv.messages):
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            out.append(int(found.group(1)))
-    return out
-
-
 def start_now(inst, report):
     """postern start right after a crash: it must succeed at once."""
     t0 = time.monotonic()
@@ -152,7 +143,7 @@ def run(base, trials, seed=None, verbose=True):
     seed = seed if seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
     srv.messages = TimedList()
     srv.start()
     report = {"seed": seed, "trials": trials, "kills": collections.Counter(),
@@ -179,12 +170,12 @@ def run(base, trials, seed=None, verbose=True):
         wait_for(lambda: inst.postern(["flush"]).returncode == 0, 30, "flush", interval=0.5)
         accepted = set(clients.accepted)
         try:
-            wait_for(lambda: accepted <= set(seqs_of(srv)), 180,
+            wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 180,
                      "accepted messages to arrive", interval=0.2)
         except TimeoutError:
             pass
         report["drain"] = time.monotonic() - t0
-        delivered = collections.Counter(seqs_of(srv))
+        delivered = collections.Counter(srv.header_numbers("X-Seq"))
         report["accepted"] = len(accepted)
         report["delivered"] = sum(1 for s in accepted if s in delivered)
         report["lost"] = sorted(accepted - set(delivered))

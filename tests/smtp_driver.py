@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import attr_codec  # noqa: E402
 from harness import BIN, BUILD, ROOT, random_loopback  # noqa: E402
 
 _MKQF = None
@@ -56,47 +57,6 @@ def mkqf_binary(tmpdir):
         subprocess.run(cmd + ["-fsanitize=address,undefined"], check=True, timeout=120)
     _MKQF = out
     return out
-
-
-def escape(value):
-    out = []
-    for ch in value.encode():
-        if ch < 0x20 or ch == 0x7f or ch == ord("%"):
-            out.append(b"%%%02X" % ch)
-        else:
-            out.append(bytes([ch]))
-    return b"".join(out)
-
-
-def unescape(value):
-    out = bytearray()
-    i = 0
-    while i < len(value):
-        if value[i:i + 1] == b"%":
-            out.append(int(value[i + 1:i + 3], 16))
-            i += 3
-        else:
-            out += value[i:i + 1]
-            i += 1
-    return out.decode(errors="replace")
-
-
-def encode_attrs(pairs):
-    return b"".join(n.encode() + b"=" + escape(str(v)) + b"\n" for n, v in pairs) + b"\n"
-
-
-def parse_replies(data):
-    """The attribute lists in data, each a list of (name, value)."""
-    lists, cur = [], []
-    for line in data.split(b"\n"):
-        if line == b"":
-            if cur:
-                lists.append(cur)
-            cur = []
-            continue
-        name, _, value = line.partition(b"=")
-        cur.append((name.decode(), unescape(value)))
-    return lists
 
 
 class Replies(list):
@@ -194,7 +154,7 @@ class ClientEnv:
         deadline = time.monotonic() + timeout
         try:
             for req in requests:
-                p.stdin.write(encode_attrs(req))
+                p.stdin.write(attr_codec.encode(req))
                 p.stdin.flush()
                 replies = self._read_until_done(p, deadline)
                 all_replies.append(replies)
@@ -231,7 +191,7 @@ class ClientEnv:
                     buf = buf[1:]
                     continue
                 block, buf = buf.split(b"\n\n", 1)
-                d = dict(parse_replies(block + b"\n\n")[0])
+                d = dict(attr_codec.decode(block + b"\n\n")[0])
                 if d.get("done") == "1":
                     replies.done = d
                     return replies

@@ -1,5 +1,5 @@
 """SMTP AUTH in the smtp client (smtp_sasl_*): a smarthost sink that
-demands AUTH over STARTTLS (tls_sink.TLSSink with auth=...), credentials
+demands AUTH over STARTTLS (sink.Sink with auth=...), credentials
 by nexthop, by host and by sender, security options and the mechanism
 filter, 535 deferring (or bouncing) with the server's text, and the
 client in wrapper mode against Postern's own submissions service.
@@ -10,36 +10,23 @@ import re
 import pytest
 
 from auth_lib import b64, make_passwd
-from harness import BIN, _make_traversable
+from harness import BIN
 from test_smtpd_lib import no_crash
-from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
+from test_tls import MSG, need_relay, pki, relay_through, texthash_table, tls_sink  # noqa: F401
 
 USER, PASSWORD = "relayuser", "Sm4rt-h0st-pw"
 
 
 def sasl_table(tmp_path, entries):
-    d = str(tmp_path / "client-sasl")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "sasl_passwd")
-    with open(path, "w") as f:
-        for key, value in entries.items():
-            f.write("%s %s\n" % (key, value))
-    os.chmod(path, 0o644)
-    os.chmod(d, 0o755)
-    _make_traversable(d)
-    return "texthash:" + path
+    return texthash_table(tmp_path, "sasl_passwd", entries)
 
 
 def relay(make_instance, sink, sender="a@client.test", **extra):
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_tls_security_level": "encrypt", "smtp_sasl_auth_enable": "yes",
-            "smtp_sasl_security_options": "noanonymous"}
+    conf = {"smtp_tls_security_level": "encrypt", "smtp_sasl_auth_enable": "yes",
+            "smtp_sasl_security_options": "noanonymous",
+            "smtp_connection_cache_time_limit": None}
     conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    with inst.smtp() as s:
-        s.sendmail(sender, ["b@x.test"], MSG)
-    return inst
+    return relay_through(make_instance, sink, sender, **conf)
 
 
 @need_relay
@@ -49,8 +36,8 @@ def test_smarthost_auth_over_starttls(make_instance, pki, tmp_path):
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps,
                      debug_peer_list=sink.addr)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["auth"] == USER and msg["tls"]
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.auth == USER and msg.tls
         assert sink.auth_log[0][0] == "PLAIN"
         # The transcript shows the command, never the credentials.
         inst.wait_log(r"> \S+: AUTH PLAIN$")
@@ -68,7 +55,7 @@ def test_lookup_by_host_and_mechanism_filter(make_instance, pki, tmp_path):
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps,
                      smtp_sasl_mechanism_filter="login")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] == USER
+        assert sink.wait_for(1, timeout=20)[0].auth == USER
         assert sink.auth_log == [("LOGIN", USER, True)]
 
 
@@ -81,10 +68,10 @@ def test_sender_dependent_authentication(make_instance, pki, tmp_path):
                      smtp_sasl_password_maps=maps,
                      smtp_sender_dependent_authentication="yes")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] == "carol"
+        assert sink.wait_for(1, timeout=20)[0].auth == "carol"
         with inst.smtp() as s:
             s.sendmail("dave@client.test", ["b@x.test"], MSG)
-        assert sink.wait_messages(2)[1]["auth"] == USER
+        assert sink.wait_for(2, timeout=20)[1].auth == USER
 
 
 @need_relay
@@ -124,7 +111,7 @@ def test_no_credentials_or_no_auth_offered_sends_plainly(make_instance, pki, tmp
         maps = sasl_table(tmp_path, {sink.nexthop: "%s:%s" % (USER, PASSWORD)})
         inst = relay(make_instance, sink, smtp_sasl_password_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["auth"] is None
+        assert sink.wait_for(1, timeout=20)[0].auth is None
 
 
 @need_relay
@@ -161,7 +148,7 @@ def test_wrapper_mode_client_to_postern_submissions(make_instance, pki, tmp_path
 def test_lmtp_sasl(make_instance, pki, tmp_path):
     if not os.path.exists(os.path.join(BIN, "lmtp")):
         pytest.skip("no lmtp link in the build")
-    with tls_sink(pki, auth={USER: PASSWORD}) as sink:
+    with tls_sink(pki, auth={USER: PASSWORD}, lmtp=True) as sink:
         maps = sasl_table(tmp_path, {sink.addr: "%s:%s" % (USER, PASSWORD)})
         inst = make_instance(main_cf_extra={
             "default_transport": "lmtp:inet:%s:%d" % (sink.addr, sink.port),
@@ -171,5 +158,5 @@ def test_lmtp_sasl(make_instance, pki, tmp_path):
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test"], MSG)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["auth"] == USER and msg["tls"]
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.auth == USER and msg.tls

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from auth_lib import b64, plain_resp
+from auth_lib import UnixPeer, b64, plain_resp
 from harness import _make_traversable, free_port, random_loopback, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
@@ -213,37 +213,14 @@ def test_saslauthd_down_or_garbage(make_instance, tmp_path):
                                 "generic failure")
         assert c.cmd("NOOP")[0] == 250
     # Garbage: a socket that answers nonsense.
-    srv = socket.socket(socket.AF_UNIX)
-    srv.bind(mux)
-    os.chmod(mux, 0o777)
-    srv.listen(4)
-    stop = []
 
-    def serve():
-        srv.settimeout(0.2)
-        while not stop:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                try:
-                    conn.settimeout(5)
-                    conn.recv(4096)
-                    conn.sendall(b"\xff\xffGARBAGE" * 10)
-                except OSError:
-                    pass
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    try:
-        with Client(inst) as c:
-            c.cmd("EHLO client.example")
-            code, text = c.cmd("AUTH PLAIN " + plain_resp("carol", "C4rol-pw"))
-            assert (code, text) == (454, "454 4.7.0 Temporary authentication failure: "
+    def garbage(conn):
+        conn.recv(4096)
+        conn.sendall(b"\xff\xffGARBAGE" * 10)
+    with UnixPeer(mux, garbage), Client(inst) as c:
+        c.cmd("EHLO client.example")
+        code, text = c.cmd("AUTH PLAIN " + plain_resp("carol", "C4rol-pw"))
+        assert (code, text) == (454, "454 4.7.0 Temporary authentication failure: "
                                 "generic failure")
-            assert c.cmd("NOOP")[0] == 250
-    finally:
-        stop.append(1)
-        t.join(5)
-        srv.close()
+        assert c.cmd("NOOP")[0] == 250
     no_crash(inst)

@@ -10,11 +10,10 @@ import grp
 import shutil
 import socket
 import subprocess
-import threading
 
 import pytest
 
-from auth_lib import b64, plain_resp
+from auth_lib import UnixPeer, b64, plain_resp
 from harness import _make_traversable, free_port, random_loopback, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
@@ -182,39 +181,16 @@ def test_dovecot_down_and_garbage(make_instance, tmp_path):
              "Connection lost to authentication server")
         assert c.cmd("NOOP")[0] == 250
     inst.wait_log(r"warning: SASL: Connect to %s failed" % path)
-    srv = socket.socket(socket.AF_UNIX)
-    srv.bind(path)
-    os.chmod(path, 0o777)
-    srv.listen(4)
-    stop = []
 
-    def serve():
-        srv.settimeout(0.2)
-        while not stop:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                try:
-                    conn.settimeout(5)
-                    conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nDONE\n")
-                    conn.recv(4096)
-                    conn.recv(4096)
-                    conn.sendall(b"\x00\xffGARBAGE\tline\n" * 3)
-                except OSError:
-                    pass
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    try:
-        with Client(inst) as c:
-            c.cmd("EHLO client.example")
-            assert c.cmd("AUTH PLAIN " + plain_resp("dave", USERS["dave"])) == \
-                (454, "454 4.7.0 Temporary authentication failure: "
-                 "Connection lost to authentication server")
-            assert c.cmd("NOOP")[0] == 250
-    finally:
-        stop.append(1)
-        t.join(5)
-        srv.close()
+    def garbage(conn):
+        conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nDONE\n")
+        conn.recv(4096)
+        conn.recv(4096)
+        conn.sendall(b"\x00\xffGARBAGE\tline\n" * 3)
+    with UnixPeer(path, garbage), Client(inst) as c:
+        c.cmd("EHLO client.example")
+        assert c.cmd("AUTH PLAIN " + plain_resp("dave", USERS["dave"])) == \
+            (454, "454 4.7.0 Temporary authentication failure: "
+             "Connection lost to authentication server")
+        assert c.cmd("NOOP")[0] == 250
     no_crash(inst)

@@ -6,7 +6,7 @@ restart every accepted message still gets its report (review S, DESIGN
 import re
 
 from harness import random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 from test_qmgr_durability import SLOW_RETRY, Sender
 
@@ -22,9 +22,9 @@ def reported_seqs(srv):
 
 def test_kill9_during_bounces(make_instance):
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
-    srv.reply_rcpt = lambda rcpt: ("250 2.1.5 Ok" if "me@s.test" in str(rcpt)
-                                   else "550 5.1.1 no such user")
+    srv = Sink(host=addr)
+    srv.set_rcpt_default(lambda rcpt: "250 2.1.5 Ok" if rcpt == "me@s.test"
+                         else "550 5.1.1 no such user")
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(

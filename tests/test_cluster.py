@@ -16,7 +16,7 @@ import pytest
 
 from dbservers import pg  # noqa: F401 (fixture)
 from harness import free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 NODE_CF = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
            "queue_run_delay": "1s", "mynetworks": "192.0.2.0/24"}
@@ -143,7 +143,7 @@ def test_two_nodes_one_database(make_instance, pg, shared):
     send(b, ["bob@corp.test"], "b-while-a-down")
     sent.append("b-while-a-down")
 
-    sink = FakeServer(addr=sink_addr, port=sink_port)
+    sink = Sink(host=sink_addr, port=sink_port)
     sink.start()
     try:
         a.start()
@@ -153,7 +153,7 @@ def test_two_nodes_one_database(make_instance, pg, shared):
         wait_for(lambda: queued(a) == 0 and queued(b) == 0, 30, "both queues empty")
         # Delivered the same way by both nodes: same sink, same recipients.
         for m in sink.messages:
-            got = sorted(re.search(r"<[^>]*>", r).group(0) for r in m.rcpts)
+            got = sorted(re.search(r"<[^>]*>", r).group(0) for r in m.rcpt_args)
             assert got in (["<alice@corp.test>", "<carol@corp.test>"],
                            ["<bob@corp.test>"],
                            ["<alice@corp.test>", "<bob@corp.test>"],

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
@@ -20,11 +20,11 @@ pytestmark = pytest.mark.skipif(
 
 
 class Reinjector:
-    """The content filter: every message the FakeServer takes is sent back
+    """The content filter: every message its sink takes is sent back
     with X-Filtered: added, to the re-injection smtpd."""
 
     def __init__(self, back_addr, back_port):
-        self.srv = FakeServer(addr=random_loopback()).start()
+        self.srv = Sink(host=random_loopback()).start()
         self.back = (back_addr, back_port)
         self.done = 0
         self.stop_ev = threading.Event()
@@ -38,22 +38,13 @@ class Reinjector:
                 self.done += 1
                 data = b"X-Filtered: by test filter\r\n" + m.data
                 with smtplib.SMTP(*self.back, timeout=10) as s:
-                    s.sendmail(m.mail.strip().strip("<>").split(">")[0],
-                               [r.strip().strip("<>").split(">")[0] for r in m.rcpts],
-                               data)
+                    s.sendmail(m.sender, m.rcpts, data)
             time.sleep(0.02)
 
     def stop(self):
         self.stop_ev.set()
         self.thread.join(10)
         self.srv.stop()
-
-
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def test_amavis_style_reinjection(make_instance, sink, tmp_path):
@@ -78,7 +69,7 @@ def test_amavis_style_reinjection(make_instance, sink, tmp_path):
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test", "c@x.test"],
                        b"Subject: to be filtered\r\n\r\nbody\r\n")
-        msgs = sink.wait_messages(1, timeout=30)
+        msgs = sink.wait_for(1, timeout=30)
         inst.wait_log(r"to=<b@x\.test>, relay=%s.*status=sent" %
                       sink.addr.replace(".", r"\."), timeout=30)
         inst.wait_log(r"to=<c@x\.test>, relay=%s.*status=sent" %
@@ -97,7 +88,7 @@ def test_amavis_style_reinjection(make_instance, sink, tmp_path):
 
 def test_content_filter_per_service(make_instance, sink):
     """-o content_filter= on one smtpd only: the other port goes straight."""
-    flt = FakeServer(addr=random_loopback()).start()
+    flt = Sink(host=random_loopback()).start()
     try:
         inst = make_instance(main_cf_extra={
             "default_transport": "smtp", "relayhost": sink.nexthop})
@@ -110,8 +101,8 @@ def test_content_filter_per_service(make_instance, sink):
             s.sendmail("a@client.test", ["b@x.test"], b"Subject: one\r\n\r\nx\r\n")
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test"], b"Subject: two\r\n\r\nx\r\n")
-        assert b"Subject: one" in flt.wait_messages(1, timeout=20)[0].data
-        assert b"Subject: two" in sink.wait_messages(1, timeout=20)[0].data
+        assert b"Subject: one" in flt.wait_for(1, timeout=20)[0].data
+        assert b"Subject: two" in sink.wait_for(1, timeout=20)[0].data
         assert len(flt.messages) == 1 and len(sink.messages) == 1
     finally:
         flt.stop()

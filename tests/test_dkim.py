@@ -13,7 +13,6 @@ import subprocess
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master"))
@@ -90,13 +89,6 @@ def keys(tmp_path):
     return d
 
 
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback()).start()
-    yield srv
-    srv.stop()
-
-
 def test_dkim_sign_and_verify(make_instance, sink, keys, tmp_path):
     signer = OpenDKIM(str(keys), "signer", [
         "Mode s", "Domain example.test", "Selector test",
@@ -122,7 +114,7 @@ def test_dkim_sign_and_verify(make_instance, sink, keys, tmp_path):
                b"Hello,\r\n.leading dot\r\n\r\nbye\r\n")
         with a.smtp() as s:
             s.sendmail("alice@example.test", ["bob@x.test"], msg)
-        data = sink.wait_messages(1, timeout=30)[0].data
+        data = sink.wait_for(1, timeout=30)[0].data
         head = data.split(b"\r\n\r\n", 1)[0]
         assert b"DKIM-Signature:" in head
         assert b"d=example.test" in head and b"s=test" in head

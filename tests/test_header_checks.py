@@ -7,8 +7,7 @@ import smtplib
 
 import pytest
 
-from harness import BIN, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from harness import BIN, wait_for
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
@@ -33,13 +32,6 @@ CHECKS = r"""/^Subject:.*viagra/            REJECT 5.7.1 no pills: $0
 BODY = r"""/^this is spam$/                 REJECT 5.7.1 spam body
 /^strip this line$/             IGNORE
 """
-
-
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def start_checks(make_instance, sink, tmp_path, **extra):
@@ -107,7 +99,7 @@ def test_edits_reach_destination(make_instance, sink, tmp_path):
     assert send(inst, "tag me", extra="X-Secret: 42\r\n",
                 body="line one\r\nstrip this line\r\nline two\r\n")[0] == 250
     assert send(inst, "replace me")[0] == 250
-    msgs = sink.wait_messages(2, timeout=20)
+    msgs = sink.wait_for(2, timeout=20)
     data = {b"tag" if b"tag me" in m.data else b"replace": m.data for m in msgs}
     tagged = data[b"tag"]
     head, body = tagged.split(b"\r\n\r\n", 1)
@@ -202,6 +194,6 @@ def test_smtp_header_checks_on_delivery(make_instance, sink, tmp_path):
         "smtp_header_checks": "regexp:%s" % shc})
     inst.start()
     assert send(inst, "hello", extra="X-Internal: secret\r\n")[0] == 250
-    data = sink.wait_messages(1, timeout=20)[0].data
+    data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Internal" not in data
     assert b"Subject: [ext] hello\r\n" in data

@@ -12,7 +12,6 @@ import time
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -87,13 +86,6 @@ def pymilter(tmp_path):
     m.stop()
 
 
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback()).start()
-    yield srv
-    srv.stop()
-
-
 def relay(make_instance, sink, **extra):
     conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
             "smtp_connection_cache_time_limit": "10s"}
@@ -141,7 +133,7 @@ def test_milter_down_default_actions(make_instance, sink):
     inst.start()
     with inst.smtp() as s:
         s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
-    sink.wait_messages(1, timeout=20)
+    sink.wait_for(1, timeout=20)
 
 
 def test_milter_per_milter_settings_and_maps(make_instance, sink, tmp_path):
@@ -162,7 +154,7 @@ def test_milter_per_milter_settings_and_maps(make_instance, sink, tmp_path):
     inst.start()
     with inst.smtp() as s:
         s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
-    sink.wait_messages(1, timeout=20)
+    sink.wait_for(1, timeout=20)
 
 
 class GarbageMilter:
@@ -215,7 +207,7 @@ def test_milter_garbage_or_slow_gets_default(make_instance, sink, mode):
         assert time.time() - t0 < 15
         inst.wait_log(r"warning: milter inet:%s:%d: negotiation: (bad packet length|timeout)"
                       % (g.addr.replace(".", r"\."), g.port))
-        sink.wait_messages(1, timeout=20)
+        sink.wait_for(1, timeout=20)
     finally:
         g.close()
 
@@ -254,7 +246,7 @@ def test_content_edits(make_instance, sink, pymilter):
                       rcpts=("r@x.test", "gone@x.test"))
     assert code == 250
     qid = text.split()[-1].decode()
-    msgs = sink.wait_messages(1, timeout=20)
+    msgs = sink.wait_for(1, timeout=20)
     wait_for(lambda: sum(len(m.rcpts) for m in sink.messages) >= 2, 20,
              "both recipients")
     data = msgs[0].data
@@ -286,7 +278,7 @@ def test_content_replbody_reject_discard_quarantine(make_instance, sink, pymilte
     wait_for(lambda: inst.queue_files("hold"), 10, "file in hold/")
     assert qid.lower() in inst.smtpctl(["show", "queue"]).stdout.decode().lower()
     assert send(inst, "replbody", body="original\r\n")[0] == 250
-    msgs = sink.wait_messages(1, timeout=20)
+    msgs = sink.wait_for(1, timeout=20)
     assert msgs[0].data.split(b"\r\n\r\n", 1)[1] == b"replaced body\r\n"
     assert len(sink.messages) == 1
 
@@ -300,7 +292,7 @@ def test_two_milters_in_chain_and_non_smtpd(make_instance, sink, tmp_path, pymil
                      smtpd_milters="%s, %s" % (pymilter.spec, second.spec),
                      non_smtpd_milters=pymilter.spec)
         assert send(inst, "chain")[0] == 250
-        data = sink.wait_messages(1, timeout=20)[0].data
+        data = sink.wait_for(1, timeout=20)[0].data
         # Each milter adds its header; the second sees the first's.
         assert data.count(b"X-Milter: seen") == 2
         assert "header X-Milter seen" in second.events()
@@ -308,7 +300,7 @@ def test_two_milters_in_chain_and_non_smtpd(make_instance, sink, tmp_path, pymil
         r = inst.sendmail(["-f", "local@client.test", "r@x.test"],
                           input=b"Subject: from sendmail chgsubj\n\nhi\n")
         assert r.returncode == 0, r.stderr
-        msgs = sink.wait_messages(2, timeout=20)
+        msgs = sink.wait_for(2, timeout=20)
         local = [m for m in msgs if b"changed by milter" in m.data]
         assert local and b"X-Milter: seen" in local[0].data
         wait_for(lambda: "connect localhost 127.0.0.1" in pymilter.events(), 10,
@@ -328,7 +320,7 @@ def test_no_milters_override(make_instance, sink, pymilter):
     inst.start()
     with smtplib.SMTP(inst.addr, port2, timeout=10) as s:
         s.sendmail("s@client.test", ["reject@x.test"], b"Subject: x\r\n\r\nhi\r\n")
-    data = sink.wait_messages(1, timeout=20)[0].data
+    data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Milter" not in data
 
 
@@ -338,7 +330,7 @@ def test_milter_header_checks(make_instance, sink, pymilter, tmp_path):
     inst = relay(make_instance, sink, smtpd_milters=pymilter.spec,
                  milter_header_checks="regexp:%s" % mhc)
     assert send(inst, "plain")[0] == 250
-    data = sink.wait_messages(1, timeout=20)[0].data
+    data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Milter: checked\r\n" in data and b"X-Milter: seen" not in data
     inst.wait_log(r"replace: header X-Milter: seen \w+ from localhost")
 
@@ -355,7 +347,7 @@ def test_unix_socket_milter(make_instance, sink, tmp_path):
             assert s.rcpt("reject@x.test") == (550, b"5.7.1 milter says no")
             assert s.rcpt("r@x.test")[0] == 250
             assert s.data(b"Subject: over unix\r\n\r\nhi\r\n")[0] == 250
-        data = sink.wait_messages(1, timeout=20)[0].data
+        data = sink.wait_for(1, timeout=20)[0].data
         assert b"X-Milter: seen" in data
     finally:
         m.stop()

@@ -9,7 +9,7 @@ import os
 import re
 
 from harness import random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 N = 12
@@ -67,7 +67,7 @@ def test_backlog_beyond_active_limit_keeps_trigger_order(make_instance):
     taken in later still come in the order their triggers named them."""
     addr = random_loopback()
     port = free_port(addr)
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         inst = make_instance(main_cf_extra={

@@ -16,7 +16,7 @@ import subprocess
 import threading
 
 from harness import BIN, random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 NOFILE = 128
@@ -69,19 +69,12 @@ def test_backlog_beyond_active_and_descriptor_limits(make_instance):
     # Everything waits in deferred/ for the relay (connection refused).
     wait_for(lambda: len(inst.queue_files("deferred")) == BACKLOG, 60,
              "%d deferred" % BACKLOG, interval=0.2)
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")
-
-        def arrived():
-            seqs = set()
-            for m in list(srv.messages):
-                found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-                if found:
-                    seqs.add(int(found.group(1)))
-            return accepted <= seqs
-        wait_for(arrived, 120, "%d messages to arrive" % BACKLOG, interval=0.2)
+        wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 120,
+                 "%d messages to arrive" % BACKLOG, interval=0.2)
     finally:
         srv.stop()
     wait_for(lambda: not inst.queue_files("deferred") and not inst.queue_files("active"),

@@ -9,21 +9,11 @@ import re
 import signal
 import socket
 
-import pytest
-
 from harness import random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s"}
-
-
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 def maps_to(srv, *domains):
@@ -38,7 +28,7 @@ def path(line):
 
 
 def rcpts(msg):
-    return sorted(path(r) for r in msg.rcpts)
+    return sorted(path(r) for r in msg.rcpt_args)
 
 
 def send(inst, sender, rcpts, body=b"Subject: test\r\n\r\nhello\r\n"):
@@ -65,7 +55,7 @@ def test_error_and_discard_inside_qmgr(make_instance, sink):
     inst.wait_log(r"to=<y@bad.test>, relay=none, delay=\S+, delays=\S+, dsn=5\.1\.2, "
                   r"status=bounced \(no such domain\)")
     inst.wait_log(r"(\w{8}): sender non-delivery notification: (\w{8})")
-    sink.wait_messages(1)
+    sink.wait_for(1)
     dsn = sink.messages[0]
     assert path(dsn.mail) == "<>"
     assert rcpts(dsn) == ["<me@s.test>"]
@@ -77,7 +67,7 @@ def test_error_and_discard_inside_qmgr(make_instance, sink):
 
 def test_partial_failure_dsn(make_instance, sink):
     """550 for one of three recipients: two delivered, one DSN with the right fields."""
-    sink.reply_rcpt = lambda r: "550 5.1.1 no such user" if "bad" in r else "250 2.1.5 Ok"
+    sink.set_rcpt_default(lambda r: "550 5.1.1 no such user" if "bad" in r else "250 2.1.5 Ok")
     inst = make_instance(main_cf_extra={"transport_maps": maps_to(sink, "s.test")})
     inst.start()
     with inst.smtp() as s:
@@ -86,7 +76,7 @@ def test_partial_failure_dsn(make_instance, sink):
         for r in ("a@s.test", "bad@s.test", "c@s.test"):
             s.rcpt(r, ["NOTIFY=FAILURE", "ORCPT=rfc822;Orig-" + r])
         s.data(b"Subject: partial\r\n\r\nsecret body\r\n")
-    sink.wait_messages(2)
+    sink.wait_for(2)
     delivered, dsn = sink.messages[0], sink.messages[1]
     assert rcpts(delivered) == ["<a@s.test>", "<c@s.test>"]
     assert path(dsn.mail) == "<>" and rcpts(dsn) == ["<me@s.test>"]
@@ -112,7 +102,7 @@ def test_defer_then_deliver(make_instance, sink):
     def rcpt(r):
         seen.append(r)
         return "451 4.3.0 try later" if len(seen) == 1 else "250 2.1.5 Ok"
-    sink.reply_rcpt = rcpt
+    sink.set_rcpt_default(rcpt)
     extra = dict(FAST, transport_maps=maps_to(sink, "s.test"))
     inst = make_instance(main_cf_extra=extra)
     inst.start()
@@ -171,14 +161,14 @@ def test_dead_destination_defers_without_attempt(make_instance):
 
 def test_round_robin_busy_destination_does_not_starve(make_instance):
     """A slow destination with many messages does not delay another one."""
-    slow = FakeServer(addr=random_loopback())
-    fast = FakeServer(addr=random_loopback())
+    slow = Sink(host=random_loopback())
+    fast = Sink(host=random_loopback())
     gate = {"open": False}
 
     def slow_data():
         wait_for(lambda: gate["open"], 30, "gate")
         return "250 2.0.0 Ok"
-    slow.reply_data = slow_data
+    slow.set_message_replies(slow_data)
     slow.start()
     fast.start()
     try:
@@ -190,9 +180,9 @@ def test_round_robin_busy_destination_does_not_starve(make_instance):
         for i in range(12):
             send(inst, "me@localhost", ["u%d@slow.test" % i])
         send(inst, "me@localhost", ["v@fast.test"])
-        fast.wait_messages(1, timeout=10)
+        fast.wait_for(1, timeout=10)
         gate["open"] = True
-        slow.wait_messages(12, timeout=30)
+        slow.wait_for(12, timeout=30)
     finally:
         gate["open"] = True
         slow.stop()
@@ -205,12 +195,12 @@ def test_recipient_grouping_and_connection_reuse(make_instance, sink):
     inst = make_instance(main_cf_extra={"transport_maps": maps_to(sink, "s.test")})
     inst.start()
     send(inst, "me@localhost", ["r%d@s.test" % i for i in range(5)])
-    sink.wait_messages(1)
+    sink.wait_for(1)
     assert len(sink.messages[0].rcpts) == 5
     for i in range(3):
         send(inst, "me@localhost", ["n%d@s.test" % i])
-        sink.wait_messages(2 + i)
-    assert len({m.conn_no for m in sink.messages}) < len(sink.messages)
+        sink.wait_for(2 + i)
+    assert len({m.conn for m in sink.messages}) < len(sink.messages)
 
 
 def test_recipient_limit_splits(make_instance, sink):
@@ -219,7 +209,7 @@ def test_recipient_limit_splits(make_instance, sink):
                                         "smtp_destination_recipient_limit": "2"})
     inst.start()
     send(inst, "me@localhost", ["r%d@s.test" % i for i in range(5)])
-    sink.wait_messages(3)
+    sink.wait_for(3)
     assert sorted(len(m.rcpts) for m in sink.messages) == [1, 2, 2]
 
 
@@ -228,7 +218,7 @@ def test_hold_queue_left_alone_and_active_recovered(make_instance, sink):
     delivered after a restart."""
     inst = make_instance(main_cf_extra=dict(FAST, transport_maps=maps_to(sink, "s.test")))
     inst.start()
-    sink.reply_rcpt = lambda r: "451 4.3.0 not yet"
+    sink.set_rcpt_default("451 4.3.0 not yet")
     send(inst, "me@localhost", ["a@s.test"])
     send(inst, "me@localhost", ["b@s.test"])
     wait_for(lambda: len(inst.queue_files("deferred")) == 2, 10, "two deferred")
@@ -237,7 +227,7 @@ def test_hold_queue_left_alone_and_active_recovered(make_instance, sink):
     first, second = inst.queue_files("deferred")
     os.rename(os.path.join(q, "deferred", first), os.path.join(q, "hold", first))
     os.rename(os.path.join(q, "deferred", second), os.path.join(q, "active", second))
-    sink.reply_rcpt = lambda r: "250 2.1.5 Ok"
+    sink.set_rcpt_default("250 2.1.5 Ok")
     inst.start()
     inst.wait_log(r"%s: removed" % second, timeout=15)
     assert inst.queue_files("hold") == [first]
@@ -249,14 +239,14 @@ def test_hold_queue_left_alone_and_active_recovered(make_instance, sink):
 def test_only_pending_recipients_are_retried(make_instance):
     """A message to two destinations: the one that took it is not sent it
     again when the other is retried."""
-    good = FakeServer(addr=random_loopback())
-    soft = FakeServer(addr=random_loopback())
+    good = Sink(host=random_loopback())
+    soft = Sink(host=random_loopback())
     tries = []
 
     def soft_rcpt(r):
         tries.append(r)
         return "451 4.3.0 later" if len(tries) < 3 else "250 2.1.5 Ok"
-    soft.reply_rcpt = soft_rcpt
+    soft.set_rcpt_default(soft_rcpt)
     good.start()
     soft.start()
     try:
@@ -265,7 +255,7 @@ def test_only_pending_recipients_are_retried(make_instance):
             % (good.addr, good.port, soft.addr, soft.port))))
         inst.start()
         send(inst, "me@localhost", ["a@g.test", "b@f.test", "c@g.test"])
-        soft.wait_messages(1, timeout=20)
+        soft.wait_for(1, timeout=20)
         m = inst.wait_log(r"(\w{8}): removed")
         assert len(good.messages) == 1
         assert rcpts(good.messages[0]) == ["<a@g.test>", "<c@g.test>"]
@@ -281,20 +271,20 @@ def test_transport_crash_defers_never_drops(make_instance):
     """SIGKILL of the smtp process in the middle of a delivery: its
     recipients are deferred with 4.3.0 and delivered later."""
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
     gate = {"open": False}
 
     def slow_data():
         wait_for(lambda: gate["open"], 20, "gate")
         return "250 2.0.0 Ok"
-    srv.reply_data = slow_data
+    srv.set_message_replies(slow_data)
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(FAST, transport_maps=(
             "inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port))))
         inst.start()
         send(inst, "me@localhost", ["a@s.test"])
-        wait_for(lambda: "DATA" in srv.commands, 10, "DATA sent")
+        wait_for(lambda: "DATA" in srv.command_lines(), 10, "DATA sent")
 
         def smtp_pids():
             pids = []
@@ -329,7 +319,7 @@ def test_active_limit(make_instance, sink):
     def slow_data():
         wait_for(lambda: gate["open"], 20, "gate")
         return "250 2.0.0 Ok"
-    sink.reply_data = slow_data
+    sink.set_message_replies(slow_data)
     try:
         for i in range(8):
             send(inst, "me@localhost", ["r%d@s.test" % i])
@@ -337,5 +327,5 @@ def test_active_limit(make_instance, sink):
         assert len(inst.queue_files("incoming")) == 6
     finally:
         gate["open"] = True
-    sink.wait_messages(8, timeout=20)
+    sink.wait_for(8, timeout=20)
     wait_for(lambda: queue_empty(inst), 10, "empty queue")

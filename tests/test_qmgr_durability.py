@@ -9,13 +9,12 @@ delivered twice) and reported on stdout.
 """
 import collections
 import os
-import re
 import threading
 
 import pytest
 
 from harness import random_loopback, free_port, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
@@ -59,19 +58,10 @@ class Sender:
             t.join(120)
 
 
-def delivered_seqs(srv):
-    seqs = []
-    for m in srv.messages:
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            seqs.append(int(found.group(1)))
-    return seqs
-
-
 def check_all_arrived(srv, accepted):
-    wait_for(lambda: accepted <= set(delivered_seqs(srv)), 90,
+    wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 90,
              "%d accepted messages to arrive" % len(accepted), interval=0.2)
-    counts = collections.Counter(delivered_seqs(srv))
+    counts = collections.Counter(srv.header_numbers("X-Seq"))
     dups = sorted(s for s, n in counts.items() if n > 1)
     print("accepted %d, delivered %d, duplicates %d %s"
           % (len(accepted), len(counts), len(dups), dups[:20]))
@@ -95,7 +85,7 @@ def test_kill9_while_sink_down(make_instance):
     inst.start()
     sender.run(list(range(200, 300)))
     assert len(sender.accepted) > first
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")
@@ -106,8 +96,8 @@ def test_kill9_while_sink_down(make_instance):
 
 def test_kill9_during_deliveries(make_instance):
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
-    srv.reply_data = lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1]
+    srv = Sink(host=addr)
+    srv.set_message_replies(lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1])
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(
@@ -151,7 +141,7 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     assert not inst.queue_files("corrupt")
     wait_for(lambda: inst.queue_files("deferred") == [qid], 10, "back in deferred")
     os.chmod(inst.queue_dir + "/deferred/" + qid, 0o600)
-    srv = FakeServer(addr=addr, port=port)
+    srv = Sink(host=addr, port=port)
     srv.start()
     try:
         ok(inst, "flush")

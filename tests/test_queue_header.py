@@ -11,19 +11,12 @@ import struct
 
 import pytest
 
-from harness import random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from harness import wait_for
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s"}
 
 SCANNED, EIGHTBIT, NOLOGS = 1, 2, 4
-
-
-@pytest.fixture
-def sink():
-    with FakeServer(addr=random_loopback()) as srv:
-        yield srv
 
 
 def flags(path):
@@ -60,7 +53,7 @@ def test_first_log_clears_no_logs_and_reload_removes_it(make_instance, sink):
     def rcpt(r):
         replies.append(r)
         return "451 4.3.0 try later" if len(replies) == 1 else "250 2.1.5 Ok"
-    sink.reply_rcpt = rcpt
+    sink.set_rcpt_default(rcpt)
     inst = held_instance(make_instance, sink)
     send(inst, b"Subject: x\r\n\r\ncaf\xc3\xa9\r\n")
     qid = inst.wait_log(r"(\w{8}): to=<you@remote.test>, .*status=deferred").group(1)
@@ -75,7 +68,7 @@ def test_deferred_file_header_and_earlier_build_file(make_instance, sink, eight)
     """While deferred, the header says: scanned, 8-bit or not, logs may
     exist. A file of an earlier build (flags zeroed) with a defer log is
     delivered from the same state, and its log is found and removed."""
-    sink.reply_rcpt = lambda r: "451 4.3.0 try later"
+    sink.set_rcpt_default("451 4.3.0 try later")
     inst = held_instance(make_instance, sink)
     send(inst, b"Subject: x\r\n\r\n" + (b"caf\xc3\xa9" if eight else b"cafe") + b"\r\n")
     qid = inst.wait_log(r"(\w{8}): to=<you@remote.test>, .*status=deferred").group(1)
@@ -91,11 +84,11 @@ def test_deferred_file_header_and_earlier_build_file(make_instance, sink, eight)
         q.seek(80)
         q.write(bytes(8))
     assert flags(path) is None
-    sink.reply_rcpt = lambda r: "250 2.1.5 Ok"
+    sink.set_rcpt_default("250 2.1.5 Ok")
     mark = inst.log_mark()
     inst.start()
     inst.wait_log(r"%s: to=<you@remote.test>, .*status=sent" % qid, since=mark, timeout=20)
     inst.wait_log(r"%s: removed" % qid, since=mark)
     assert not os.path.exists(defer_log)
     # Relayed as it is: the client scanned the earlier build's file.
-    assert any("BODY=8BITMIME" in c for c in sink.commands) == eight
+    assert any("BODY=8BITMIME" in c for c in sink.command_lines()) == eight

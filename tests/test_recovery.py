@@ -14,7 +14,7 @@ import threading
 import time
 
 from harness import random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_qmgr_ctl import ok
 
 SINK_DELAY = 0.1
@@ -47,15 +47,6 @@ def comm_pids(inst, name):
     return found
 
 
-def seqs_of(srv):
-    seqs = []
-    for m in list(srv.messages):
-        found = re.search(rb"^X-Seq: (\d+)", m.data, re.M)
-        if found:
-            seqs.append(int(found.group(1)))
-    return seqs
-
-
 def submit(inst, seqs):
     with inst.smtp(timeout=30) as s:
         for seq in seqs:
@@ -68,12 +59,12 @@ def submit(inst, seqs):
 
 
 def slow_sink(addr):
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
 
     def reply():
         time.sleep(SINK_DELAY)      # the sink is slow: deliveries stay in flight
         return "250 2.0.0 Ok"
-    srv.reply_data = reply
+    srv.set_message_replies(reply)
     srv.start()
     return srv
 
@@ -106,8 +97,8 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
             return taken & sent
         wait_for(resumed_by_new, 2.5, "a delivery by the new qmgr")
         resumed = time.monotonic() - t0
-        wait_for(lambda: set(range(n)) <= set(seqs_of(srv)), 60, "all delivered")
-        counts = collections.Counter(seqs_of(srv))
+        wait_for(lambda: set(range(n)) <= set(srv.header_numbers("X-Seq")), 60, "all delivered")
+        counts = collections.Counter(srv.header_numbers("X-Seq"))
         dups = sorted(s for s, c in counts.items() if c > 1)
         print("resumed after %.2fs, duplicates %s" % (resumed, dups))
         log = inst.log(mark)
@@ -136,14 +127,14 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
     is recorded in the queue file with its bounce log record: the next
     qmgr neither tries the recipient again nor loses the bounce."""
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
 
     def reply_rcpt(rcpt):
-        if rcpt.startswith("<r"):
+        if rcpt.startswith("r"):
             time.sleep(SINK_DELAY)
             return "550 5.1.1 no such user"
         return "250 2.1.5 Ok"
-    srv.reply_rcpt = reply_rcpt
+    srv.set_rcpt_default(reply_rcpt)
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(
@@ -161,15 +152,15 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         def attempts():
             return collections.Counter(
                 int(m.group(1)) for m in (re.match(r"RCPT TO:<r(\d+)@", c)
-                                          for c in list(srv.commands)) if m)
+                                          for c in list(srv.command_lines())) if m)
         wait_for(lambda: len(attempts()) >= 8, 30, "8 attempts")
         old = program_pids(inst, "qmgr")
         os.kill(old[0], signal.SIGKILL)
-        wait_for(lambda: len(seqs_of(srv)) >= n, 60, "a bounce for every message",
+        wait_for(lambda: len(srv.header_numbers("X-Seq")) >= n, 60, "a bounce for every message",
                  interval=0.1)
         wait_for(lambda: not inst.queue_files("deferred") and not inst.queue_files("active")
                  and not inst.queue_files("incoming"), 30, "an empty queue")
-        bounces = collections.Counter(seqs_of(srv))
+        bounces = collections.Counter(srv.header_numbers("X-Seq"))
         assert set(bounces) == set(range(n))
         assert max(bounces.values()) == 1, bounces
         tries = attempts()
@@ -186,14 +177,14 @@ def test_agent_and_qmgr_killed_together_after_the_250(make_instance):
     its queue-file slot before it replied, so the next qmgr does not send
     the message again."""
     addr = random_loopback()
-    srv = FakeServer(addr=addr)
+    srv = Sink(host=addr)
     at_dot, release = threading.Event(), threading.Event()
 
     def reply():
         at_dot.set()
         release.wait(30)
         return "250 2.0.0 Ok"
-    srv.reply_data = reply
+    srv.set_message_replies(reply)
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(
@@ -256,7 +247,7 @@ def test_master_killed_and_started_again_at_once(make_instance):
                                  open("/proc/%d/stat" % p).read().split()[2] not in "ZX"
                                  for p in children), 10, "the old children to leave")
         submit(inst, range(20, 25))
-        wait_for(lambda: set(range(25)) <= set(seqs_of(srv)), 60, "all delivered")
+        wait_for(lambda: set(range(25)) <= set(srv.header_numbers("X-Seq")), 60, "all delivered")
         log = inst.log(mark)
         assert "throttling" not in log
         assert "fatal" not in log, [l for l in log.splitlines() if "fatal" in l]

@@ -12,7 +12,7 @@ import pytest
 
 from harness import BIN, random_loopback
 from smtp_driver import ClientEnv
-from smtp_fakeserver import FakeServer
+from sink import Sink
 from test_smtpd_smuggling import SEQUENCES, SMUGGLED
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "smtp")),
@@ -34,29 +34,29 @@ def test_smuggling_sequence_normalised(tmp_path, name, lmtp):
     content = b"Subject: innocent\n\ntext" + SEQUENCES[name] + SMUGGLED + b"last\n"
     env = ClientEnv(tmp_path)
     if lmtp:
-        srv = FakeServer(unix_path=os.path.join(str(tmp_path), "lmtp.sock"), lmtp=True,
-                         features=["PIPELINING"])
+        srv = Sink(unix_path=os.path.join(str(tmp_path), "lmtp.sock"), lmtp=True,
+                   eightbitmime=False, size=None, dsn=False, enhancedstatuscodes=False)
     else:
-        srv = FakeServer(addr=random_loopback())
+        srv = Sink(host=random_loopback())
     with srv:
         qid = env.make_message("s@client.test", ["b@x.test"], content)
         res = env.deliver([env.request(qid, srv.nexthop, ["b@x.test"],
                                        transport="lmtp" if lmtp else "smtp")],
                           service="lmtp" if lmtp else "smtp")
         assert res.by_rcpt()[0]["status"] == "2.0.0", res.log
-        msgs = srv.wait_messages(1)
+        msgs = srv.wait_for(1)
         assert len(msgs) == 1
         assert_clean(msgs[0].raw)
         assert b"MAIL FROM:<evil@attacker.example>\r\n" in msgs[0].raw
         assert msgs[0].raw.endswith(b"last\r\n")
-        assert not any("evil" in c for c in srv.commands)
+        assert not any("evil" in c for c in srv.command_lines())
 
 
 def test_end_to_end_bare_cr_from_smtpd(make_instance):
     """Received over SMTP with <CR>.<CR>, relayed: nothing bare goes out."""
     if not os.path.exists(os.path.join(BIN, "smtpd")):
         pytest.skip("smtpd not built")
-    with FakeServer(addr=random_loopback()) as srv:
+    with Sink(host=random_loopback()) as srv:
         inst = make_instance(main_cf_extra={"default_transport": "smtp",
                                             "relayhost": srv.nexthop})
         inst.start()
@@ -69,6 +69,6 @@ def test_end_to_end_bare_cr_from_smtpd(make_instance):
             c.send(b"Subject: innocent\r\n\r\ntext\r.\r" + SMUGGLED + b".\r\n")
             assert c.reply()[0] == 250
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msgs = srv.wait_messages(1)
+        msgs = srv.wait_for(1)
         assert len(msgs) == 1
         assert_clean(msgs[0].raw)

@@ -10,7 +10,7 @@ import pytest
 from dnsserver import DNSServer
 from harness import BIN, random_loopback
 from smtp_driver import ClientEnv, pick_port
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "smtp")),
                                 reason="smtp not built")
@@ -24,7 +24,7 @@ class Net:
     def __init__(self, tmp_path, n, zone_fn, main_cf=None):
         self.addrs = [random_loopback() for _ in range(n + 2)]
         self.port = pick_port(self.addrs)
-        self.servers = [FakeServer(addr=a, port=self.port).start() for a in self.addrs[:n]]
+        self.servers = [Sink(host=a, port=self.port).start() for a in self.addrs[:n]]
         self.spare = self.addrs[n:]         # addresses where nothing listens
         self.dns = DNSServer(zone_fn(self)).start()
         conf = {"dns_resolver_address": self.dns.spec, "smtp_tcp_port": str(self.port),
@@ -66,7 +66,7 @@ def test_mx_preference_order(net):
     n = net(2, two_mx)
     res = n.send("dest.test")
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[0].wait_messages(1)) == 1
+    assert len(n.servers[0].wait_for(1)) == 1
     assert n.servers[1].messages == [] and n.servers[1].connections == 0
     assert "relay=mx1.dest.test[%s]:%d" % (n.addrs[0], n.port) in res.log
     assert ("dest.test", "MX") in n.dns.queries
@@ -80,7 +80,7 @@ def test_next_mx_when_first_refuses(net):
     })
     res = n.send("dest.test")
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[0].wait_messages(1)) == 1
+    assert len(n.servers[0].wait_for(1)) == 1
     assert re.search(r"connect to down\.dest\.test\[%s\]:%d: .*refused" % (re.escape(n.spare[0]), n.port),
                      res.log, re.I), res.log
 
@@ -91,17 +91,17 @@ def test_next_mx_when_first_greets_badly(net, greeting):
     n.servers[0].greeting = greeting
     res = n.send("dest.test")
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[1].wait_messages(1)) == 1
+    assert len(n.servers[1].wait_for(1)) == 1
     assert n.servers[0].messages == [] and n.servers[0].connections == 1
     assert "refused to talk to me: %s" % greeting in res.log
 
 
 def test_next_mx_after_rcpt_4xx(net):
     n = net(2, two_mx)
-    n.servers[0].reply_rcpt = lambda r: "451 4.3.0 greylisted"
+    n.servers[0].set_rcpt_default("451 4.3.0 greylisted")
     res = n.send("dest.test")
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[1].wait_messages(1)) == 1
+    assert len(n.servers[1].wait_for(1)) == 1
 
 
 def test_all_mx_fail_deferred_with_last_reason(net):
@@ -118,7 +118,7 @@ def test_no_mx_uses_a_record(net):
     n = net(1, lambda n: {"dest.test": {"A": [n.addrs[0]]}})
     res = n.send("dest.test")
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[0].wait_messages(1)) == 1
+    assert len(n.servers[0].wait_for(1)) == 1
     assert ("dest.test", "MX") in n.dns.queries and ("dest.test", "A") in n.dns.queries
 
 
@@ -184,7 +184,7 @@ def test_fallback_relay(net):
     })
     res = n.send("dest.test", overrides={"smtp_fallback_relay": "[%s]:%d" % (n.addrs[0], n.port)})
     assert res.by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[0].wait_messages(1)) == 1
+    assert len(n.servers[0].wait_for(1)) == 1
 
 
 def test_loops_back_to_myself(net, tmp_path):
@@ -206,10 +206,10 @@ def test_disable_mx_lookup(net):
         "mx.dest.test": {"A": [n.addrs[0]]},
     })
     assert n.send("dest.test", overrides={"smtp_disable_mx_lookup": "yes"}).by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[1].wait_messages(1)) == 1 and n.servers[0].connections == 0
+    assert len(n.servers[1].wait_for(1)) == 1 and n.servers[0].connections == 0
     # Brackets: no MX lookup either.
     assert n.send("[dest.test]").by_rcpt()[0]["status"] == "2.0.0"
-    assert len(n.servers[1].wait_messages(2)) == 2
+    assert len(n.servers[1].wait_for(2)) == 2
 
 
 def test_dns_over_tcp_after_truncation(net):
@@ -220,7 +220,7 @@ def test_dns_over_tcp_after_truncation(net):
 
 
 def test_native_lookup(tmp_path):
-    with FakeServer(addr="127.0.0.1") as srv:
+    with Sink(host="127.0.0.1") as srv:
         env = ClientEnv(tmp_path, {"smtp_host_lookup": "native", "inet_protocols": "ipv4"})
         qid = env.make_message("s@client.test", ["a@x.test"], BODY)
         res = env.deliver([env.request(qid, "localhost:%d" % srv.port, ["a@x.test"])])
@@ -237,7 +237,7 @@ def test_ipv6_literal(tmp_path):
             s.bind(("::1", 0))
     except OSError:
         pytest.skip("no IPv6 loopback")
-    with FakeServer(addr="::1") as srv:
+    with Sink(host="::1") as srv:
         env = ClientEnv(tmp_path)
         qid = env.make_message("s@client.test", ["a@x.test"], BODY)
         res = env.deliver([env.request(qid, "[::1]:%d" % srv.port, ["a@x.test"])])
@@ -248,7 +248,7 @@ def test_ipv6_literal(tmp_path):
 def test_best_mx_transport_handoff(net):
     import socket
     import threading
-    from smtp_driver import encode_attrs, parse_replies
+    from attr_codec import decode, encode
     n = net(1, lambda n: {
         "dest.test": {"MX": [(10, "me.dest.test"), (20, "other.dest.test")]},
         "me.dest.test": {"A": [n.spare[1]]},
@@ -268,11 +268,11 @@ def test_best_mx_transport_handoff(net):
             buf = b""
             while b"\n\n" not in buf:
                 buf += conn.recv(65536)
-            req = dict(parse_replies(buf)[0])
+            req = dict(decode(buf)[0])
             got.append(req)
-            conn.sendall(encode_attrs([("rcpt_index", 0), ("status", "2.0.0"),
-                                       ("action", "delivered"), ("reason", "handed over")])
-                         + encode_attrs([("done", 1)]))
+            conn.sendall(encode([("rcpt_index", 0), ("status", "2.0.0"),
+                                 ("action", "delivered"), ("reason", "handed over")])
+                         + encode([("done", 1)]))
     t = threading.Thread(target=transport, daemon=True)
     t.start()
     res = n.send("dest.test", overrides={"inet_interfaces": n.spare[1],
@@ -288,7 +288,7 @@ def test_best_mx_transport_handoff(net):
 def test_localhost_without_resolver(tmp_path):
     # No DNS server answers here (a port nobody listens on): "[localhost]"
     # still works, through the system's host lookup.
-    with FakeServer(addr="127.0.0.1") as srv:
+    with Sink(host="127.0.0.1") as srv:
         env = ClientEnv(tmp_path, {"dns_resolver_address": "127.0.0.1:9", "inet_protocols": "ipv4"})
         qid = env.make_message("s@client.test", ["a@x.test"], BODY)
         res = env.deliver([env.request(qid, "[localhost]:%d" % srv.port, ["a@x.test"])])

@@ -11,18 +11,11 @@ import pytest
 from dnsserver import DNSServer
 from harness import BIN, random_loopback
 from smtp_driver import pick_port
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
     reason="smtp, smtpd, qmgr or master not built")
-
-
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback()).start()
-    yield srv
-    srv.stop()
 
 
 def relay_instance(make_instance, nexthop, **extra):
@@ -44,7 +37,7 @@ def test_relay_body_identical(make_instance, sink):
     with inst.smtp() as s:
         s.sendmail("a@client.test", ["b@x.test"], MESSAGE)
     inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-    data = sink.wait_messages(1)[0].data
+    data = sink.wait_for(1)[0].data
     # The body arrives unchanged; the headers too, among those that smtpd
     # added (Received:, Message-Id:, Date:).
     head, body = data.split(b"\r\n\r\n", 1)
@@ -59,15 +52,15 @@ def test_five_recipients_and_reuse(make_instance, sink):
     with inst.smtp() as s:
         s.sendmail("a@client.test", rcpts, b"Subject: five\r\n\r\nhello\r\n")
     inst.wait_log(r"status=sent", timeout=20, count=5)
-    msgs = sink.wait_messages(1)
+    msgs = sink.wait_for(1)
     assert len(msgs[0].rcpts) == 5
     for i in range(3):
         mark = inst.log_mark()
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test"], b"Subject: %d\r\n\r\nagain\r\n" % i)
         inst.wait_log(r"to=<b@x\.test>.*status=sent", timeout=20, since=mark)
-    sink.wait_messages(4)
-    assert sink.connections == 1, sink.commands
+    sink.wait_for(4)
+    assert sink.connections == 1, sink.command_lines()
 
 
 def test_mx_fallback_through_instance(make_instance, tmp_path):
@@ -76,7 +69,7 @@ def test_mx_fallback_through_instance(make_instance, tmp_path):
     zone = {"dest.test": {"MX": [(10, "down.dest.test"), (20, "up.dest.test")]},
             "down.dest.test": {"A": [addrs[0]]},
             "up.dest.test": {"A": [addrs[1]]}}
-    with DNSServer(zone) as dns, FakeServer(addr=addrs[1], port=port) as srv:
+    with DNSServer(zone) as dns, Sink(host=addrs[1], port=port) as srv:
         inst = make_instance(main_cf_extra={
             "default_transport": "smtp", "dns_resolver_address": dns.spec,
             "smtp_tcp_port": str(port), "inet_protocols": "ipv4"})
@@ -85,18 +78,19 @@ def test_mx_fallback_through_instance(make_instance, tmp_path):
             s.sendmail("a@client.test", ["u@dest.test"], b"Subject: mx\r\n\r\nvia mx\r\n")
         inst.wait_log(r"to=<u@dest\.test>, relay=up\.dest\.test\[%s\]:%d.*status=sent"
                       % (addrs[1].replace(".", r"\."), port), timeout=20)
-        assert srv.wait_messages(1)[0].rcpts == ["<u@dest.test>"]
+        assert srv.wait_for(1)[0].rcpts == ["u@dest.test"]
 
 
 def test_8bit_downgrade_through_instance(make_instance):
-    with FakeServer(addr=random_loopback(), features=["PIPELINING", "SIZE 1000000"]) as srv:
+    with Sink(host=random_loopback(), eightbitmime=False, dsn=False,
+              enhancedstatuscodes=False, size=1000000) as srv:
         inst = relay_instance(make_instance, srv.nexthop)
         body = ("Subject: 8bit\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                 "Content-Transfer-Encoding: 8bit\r\n\r\nna\u00efve caf\u00e9\r\n").encode()
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["b@x.test"], body)
         inst.wait_log(r"status=sent", timeout=20)
-        data = srv.wait_messages(1)[0].data
+        data = srv.wait_for(1)[0].data
         assert all(b < 0x80 for b in data)
         msg = email.message_from_bytes(data, policy=email.policy.default)
         assert msg["Content-Transfer-Encoding"] == "quoted-printable"
@@ -106,7 +100,7 @@ def test_8bit_downgrade_through_instance(make_instance):
 def test_sender_dependent_relayhost(make_instance, sink):
     """sender_dependent_relayhost_maps: mail from @special.test goes to its
     own smarthost, other mail to relayhost."""
-    other = FakeServer(addr=random_loopback()).start()
+    other = Sink(host=random_loopback()).start()
     try:
         inst = relay_instance(make_instance, sink.nexthop,
                               sender_dependent_relayhost_maps=
@@ -114,9 +108,9 @@ def test_sender_dependent_relayhost(make_instance, sink):
         with inst.smtp() as s:
             s.sendmail("a@special.test", ["b@x.test"], b"Subject: s\r\n\r\nspecial\r\n")
             s.sendmail("a@plain.test", ["c@x.test"], b"Subject: p\r\n\r\nplain\r\n")
-        got = other.wait_messages(1, timeout=20)
+        got = other.wait_for(1, timeout=20)
         assert "b@x.test" in got[0].rcpts[0]
-        got = sink.wait_messages(1, timeout=20)
+        got = sink.wait_for(1, timeout=20)
         assert "c@x.test" in got[0].rcpts[0]
         inst.wait_log(r"to=<c@x\.test>.*status=sent", timeout=20)
         assert len(other.messages) == 1 and len(sink.messages) == 1
@@ -131,8 +125,8 @@ def test_lmtp_unix_path_keeps_its_case(make_instance, tmp_path):
     sockdir.mkdir()
     os.chmod(str(sockdir), 0o755)
     path = os.path.join(str(sockdir), "LMTP.sock")
-    with FakeServer(unix_path=path, lmtp=True) as srv:
-        srv.reply_lmtp = lambda r: "250 2.0.0 delivered"
+    with Sink(unix_path=path, lmtp=True) as srv:
+        srv.set_lmtp_default("250 2.0.0 delivered")
         inst = make_instance(main_cf_extra={
             "transport_maps": "inline:{x.test=lmtp:unix:%s}" % path})
         inst.start()
@@ -143,13 +137,13 @@ def test_lmtp_unix_path_keeps_its_case(make_instance, tmp_path):
 
 def test_lmtp_unix_through_instance(make_instance, tmp_path):
     path = os.path.join(str(tmp_path), "lmtp.sock")
-    with FakeServer(unix_path=path, lmtp=True) as srv:
-        srv.reply_lmtp = lambda r: ("550 5.1.1 no such user" if "bad" in r
-                                    else "250 2.0.0 delivered")
+    with Sink(unix_path=path, lmtp=True) as srv:
+        srv.set_lmtp_reply("bad@x.test", "550 5.1.1 no such user")
+        srv.set_lmtp_default("250 2.0.0 delivered")
         inst = make_instance(main_cf_extra={"default_transport": "lmtp:unix:" + path})
         inst.start()
         with inst.smtp() as s:
             s.sendmail("a@client.test", ["good@x.test", "bad@x.test"], b"Subject: l\r\n\r\nb\r\n")
         inst.wait_log(r"to=<good@x\.test>.*status=sent", timeout=20)
         inst.wait_log(r"to=<bad@x\.test>.*dsn=5\.1\.1, status=bounced", timeout=20)
-        assert srv.commands[0].startswith("LHLO ")
+        assert srv.command_lines()[0].startswith("LHLO ")

@@ -16,7 +16,7 @@ import pytest
 from dbservers import (Memcached, Slapd, SocketmapServer, TcpTableServer,  # noqa: F401
                        memcached)
 from harness import random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from sink import Sink
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s", "mynetworks": "192.0.2.0/24"}
@@ -71,7 +71,7 @@ description: smtp:[%(addr)s]:%(port)d
 
 @pytest.fixture(scope="module")
 def sink():
-    srv = FakeServer(addr=random_loopback())
+    srv = Sink(host=random_loopback())
     srv.start()
     yield srv
     srv.stop()
@@ -153,14 +153,14 @@ def test_ldap_routes_groups_and_changes(make_instance, slapd, sink):
     inst, t = ldap_instance(make_instance, slapd, sink)
     n = len(sink.messages)
     send(inst, ["user@relay.test"])
-    sink.wait_messages(n + 1)
-    assert [path(r) for r in sink.messages[n].rcpts] == ["<user@relay.test>"]
+    sink.wait_for(n + 1)
+    assert [path(r) for r in sink.messages[n].rcpt_args] == ["<user@relay.test>"]
 
     # A group (special_result_attribute = member) as a local alias.
     send(inst, ["team@localhost"])
-    sink.wait_messages(n + 2)
+    sink.wait_for(n + 2)
     wait_for(lambda: len(sink.messages) >= n + 2, 10)
-    got = sorted(path(r) for m in sink.messages[n + 1:] for r in m.rcpts)
+    got = sorted(path(r) for m in sink.messages[n + 1:] for r in m.rcpt_args)
     assert got == ["<other@relay.test>", "<user@relay.test>"]
 
     code, msg = rcpt_reply(inst, "nobody@relay.test")
@@ -210,7 +210,7 @@ def test_ldap_server_down(make_instance, slapd, sink):
         slapd.start()
     assert rcpt_reply(inst, "user@relay.test")[0] == 250
     inst.postern(["flush"])
-    sink.wait_messages(n + 1, timeout=60)
+    sink.wait_for(n + 1, timeout=60)
     wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
     assert "status=bounced" not in inst.log()
 

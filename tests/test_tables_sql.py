@@ -25,8 +25,7 @@ import sqlite3
 import pytest
 
 from dbservers import mariadb, pg  # noqa: F401 (fixtures)
-from harness import free_port, random_loopback, wait_for
-from smtp_fakeserver import FakeServer
+from harness import free_port, wait_for
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s"}
@@ -112,14 +111,6 @@ def engine(request, tmp_path):
     return Engine(kind, tmp_path)
 
 
-@pytest.fixture
-def sink():
-    srv = FakeServer(addr=random_loopback())
-    srv.start()
-    yield srv
-    srv.stop()
-
-
 def setup_instance(make_instance, engine, sink, extra=None):
     engine.sql("INSERT INTO domains VALUES ('relay.test')")
     engine.sql("INSERT INTO mailboxes VALUES ('user@relay.test')")
@@ -173,14 +164,14 @@ def test_routes_access_and_live_changes(make_instance, engine, sink):
 
     # Accepted and routed by the database: relay domain, mailbox, transport.
     send(inst, ["user@relay.test", "o'brien@relay.test"])
-    sink.wait_messages(1)
-    assert sorted(path(r) for r in sink.messages[0].rcpts) == \
+    sink.wait_for(1)
+    assert sorted(path(r) for r in sink.messages[0].rcpt_args) == \
         ["<o'brien@relay.test>", "<user@relay.test>"]
 
     # An alias in the database (local delivery) to a mailbox elsewhere.
     send(inst, ["team@localhost"])
-    sink.wait_messages(2)
-    assert [path(r) for r in sink.messages[1].rcpts] == ["<user@relay.test>"]
+    sink.wait_for(2)
+    assert [path(r) for r in sink.messages[1].rcpt_args] == ["<user@relay.test>"]
 
     # Unknown mailbox, unknown domain, an access rule.
     code, msg = rcpt_reply(inst, "nobody@relay.test")
@@ -211,8 +202,8 @@ def test_routes_access_and_live_changes(make_instance, engine, sink):
     engine.sql("INSERT INTO transport VALUES ('second.test', 'smtp:[%s]:%d')"
                % (sink.addr, sink.port))
     send(inst, ["x@second.test"])
-    sink.wait_messages(3)
-    assert [path(r) for r in sink.messages[2].rcpts] == ["<x@second.test>"]
+    sink.wait_for(3)
+    assert [path(r) for r in sink.messages[2].rcpt_args] == ["<x@second.test>"]
     assert "Temporary lookup failure" not in inst.log()
 
 
@@ -263,7 +254,7 @@ def test_server_down_defers_then_delivers(make_instance, kind, sink, tmp_path, r
 
 def server_down_scenario(inst, srv, sink):
     send(inst, ["user@relay.test"])
-    sink.wait_messages(1)
+    sink.wait_for(1)
 
     srv.stop()
     try:
@@ -290,7 +281,7 @@ def server_down_scenario(inst, srv, sink):
 
     # Back: the kept connections reconnect, the deferred mail goes out.
     inst.postern(["flush"])
-    sink.wait_messages(3, timeout=60)
+    sink.wait_for(3, timeout=60)
     wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
     subjects = sorted(re.search(rb"Subject: [^\r]*", m.data).group(0)
                       for m in sink.messages[1:])
@@ -351,7 +342,7 @@ def test_proxy_shares_connections_and_is_bounded(make_instance, pg, sink, tmp_pa
         for s in sessions:
             s.quit()
     send(inst, ["user@relay.test"])
-    sink.wait_messages(1)
+    sink.wait_for(1)
     assert pg_connections(pg, user) == first + 1    # + transport_maps
 
     # postern map -q through proxymap, and the proxy_read_maps bound.
@@ -441,8 +432,8 @@ def test_local_alias_database_down(make_instance, pg, sink, tmp_path):
     finally:
         pg.start()
     inst.postern(["flush"])
-    sink.wait_messages(1, timeout=60)
-    assert [re.search(r"<[^>]*>", r).group(0) for r in sink.messages[0].rcpts] == \
+    sink.wait_for(1, timeout=60)
+    assert [re.search(r"<[^>]*>", r).group(0) for r in sink.messages[0].rcpt_args] == \
         ["<user@relay.test>"]
     wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
     assert "status=bounced" not in inst.log()

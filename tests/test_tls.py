@@ -16,7 +16,7 @@ import time
 import pytest
 
 from harness import BIN, _make_traversable, random_loopback, wait_for
-from tls_sink import TLSSink
+from sink import Sink
 from test_smtpd_lib import SMTPD_ONLY, Client, no_crash, queued_id, smtpd_instance, wait_qf
 
 MSG = b"From: a@example.com\r\nTo: root@localhost\r\nSubject: tls\r\n\r\nHello.\r\n"
@@ -272,19 +272,38 @@ need_relay = pytest.mark.skipif(
     reason="smtp, smtpd, qmgr or master not built")
 
 
-def relay_through(make_instance, sink, **extra):
+def relay_through(make_instance, sink, sender="a@client.test", **extra):
+    """A started instance relaying to sink (extra: main.cf settings; None
+    leaves a parameter at its default) that has accepted one message."""
     conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
             "smtp_connection_cache_time_limit": "10s"}
     conf.update(extra)
     inst = make_instance(main_cf_extra=conf)
     inst.start()
     with inst.smtp() as s:
-        s.sendmail("a@client.test", ["b@x.test"], MSG)
+        s.sendmail(sender, ["b@x.test"], MSG)
     return inst
 
 
+def texthash_table(tmp_path, name, entries):
+    """A texthash: table of entries (key: value) that mail_owner can read."""
+    d = str(tmp_path / name)
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        for key, value in entries.items():
+            f.write("%s %s\n" % (key, value))
+    os.chmod(path, 0o644)
+    os.chmod(d, 0o755)
+    _make_traversable(d)
+    return "texthash:" + path
+
+
 def tls_sink(pki, **kw):
-    return TLSSink(pki["sink_addr"], certfile=pki["cert"], keyfile=pki["key"], **kw)
+    """A relay with STARTTLS; commands one at a time (no PIPELINING)."""
+    kw.setdefault("certfile", pki["cert"])
+    return Sink(host=pki["sink_addr"], keyfile=pki["key"], pipelining=False, size=None,
+                dsn=False, enhancedstatuscodes=False, **kw)
 
 
 @need_relay
@@ -292,10 +311,10 @@ def test_client_may_uses_starttls(make_instance, pki):
     with tls_sink(pki) as sink:
         inst = relay_through(make_instance, sink, smtp_tls_security_level="may")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["tls"] in ("TLSv1.2", "TLSv1.3")
-        assert msg["helo"]                 # EHLO again after STARTTLS
-        assert b"Subject: tls" in msg["data"]
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.tls in ("TLSv1.2", "TLSv1.3")
+        assert msg.helo                 # EHLO again after STARTTLS
+        assert b"Subject: tls" in msg.data
         inst.wait_log(r"Untrusted TLS connection established to \S+\[%s\]:%d: "
                       r"TLSv1\.[23] with cipher \S+ \(\d+/\d+ bits\)"
                       % (re.escape(sink.addr), sink.port))
@@ -307,8 +326,8 @@ def test_client_may_falls_back_to_plaintext(make_instance, pki):
     with tls_sink(pki, break_tls=True) as sink:
         inst = relay_through(make_instance, sink, smtp_tls_security_level="may")
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        msg = sink.wait_messages(1)[0]
-        assert msg["tls"] is None
+        msg = sink.wait_for(1, timeout=20)[0]
+        assert msg.tls is None
         assert sink.connections == 2
         inst.wait_log(r"again without TLS")
 
@@ -328,7 +347,7 @@ def test_client_verify_with_test_ca(make_instance, pki):
         inst = relay_through(make_instance, sink, smtp_tls_security_level="verify",
                              smtp_tls_CAfile=pki["ca"])
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"]
+        assert sink.wait_for(1, timeout=20)[0].tls
         inst.wait_log(r"Verified TLS connection established to")
 
 
@@ -352,7 +371,7 @@ def test_client_reused_session_stays_on_tls(make_instance, pki):
             with inst.smtp() as s:
                 s.sendmail("a@client.test", ["b@x.test"], MSG)
             inst.wait_log(r"to=<b@x\.test>.*status=sent", timeout=20, since=mark)
-        msgs = sink.wait_messages(3)
+        msgs = sink.wait_for(3, timeout=20)
         assert sink.connections == 1
-        assert all(m["tls"] for m in msgs), msgs
+        assert all(m.tls for m in msgs), msgs
         assert len(re.findall(r"TLS connection established to", inst.log())) == 1

@@ -8,7 +8,6 @@ import subprocess
 from dnsserver import DNSServer
 from harness import _make_traversable
 from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
-from tls_sink import TLSSink
 
 
 def spki_sha256(certfile):
@@ -68,7 +67,7 @@ def test_dane_ta_2_1_1(make_instance, pki, tmp_path):
     os.chmod(chain, 0o644)
     _make_traversable(d)
     # The test certificate names localhost and addresses: call the MX that.
-    with TLSSink(pki["sink_addr"], certfile=chain, keyfile=pki["key"]) as sink:
+    with tls_sink(pki, certfile=chain) as sink:
         dns = DNSServer({"localhost": {"A": [sink.addr]},
                          "_%d._tcp.localhost" % sink.port: {
                              "TLSA": ["2 1 1 " + spki_sha256(pki["ca"])]}},

@@ -3,35 +3,19 @@ match=, protocols=, ciphers=, servername=) and smtp_tls_servername, with
 the TLS test sink and a throwaway CA (test_tls.pki).
 """
 import hashlib
-import os
 import ssl
 
-from harness import _make_traversable
-from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
+from test_tls import need_relay, pki, relay_through, texthash_table, tls_sink  # noqa: F401
 
 
 def policy_table(tmp_path, entries):
-    d = str(tmp_path / "policy")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "tls_policy")
-    with open(path, "w") as f:
-        for k, v in entries.items():
-            f.write("%s %s\n" % (k, v))
-    os.chmod(path, 0o644)
-    os.chmod(d, 0o755)
-    _make_traversable(d)
-    return "texthash:" + path
+    return texthash_table(tmp_path, "tls_policy", entries)
 
 
 def relay(make_instance, sink, **extra):
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_connection_cache_time_limit": "0"}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    with inst.smtp() as s:
-        s.sendmail("a@client.test", ["b@x.test"], MSG)
-    return inst
+    """No cached connections: each test case negotiates its own TLS."""
+    return relay_through(make_instance, sink,
+                         **dict({"smtp_connection_cache_time_limit": "0"}, **extra))
 
 
 def fingerprint(certfile):
@@ -47,13 +31,13 @@ def test_policy_encrypt_over_global_none_and_none_over_encrypt(make_instance, pk
         inst = relay(make_instance, sink, smtp_tls_security_level="none",
                      smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"]
+        assert sink.wait_for(1, timeout=20)[0].tls
     with tls_sink(pki) as sink:
         maps = policy_table(tmp_path, {sink.nexthop: "none"})
         inst = relay(make_instance, sink, smtp_tls_security_level="encrypt",
                      smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"] is None
+        assert sink.wait_for(1, timeout=20)[0].tls is None
 
 
 @need_relay
@@ -62,7 +46,7 @@ def test_policy_protocols(make_instance, pki, tmp_path):
         maps = policy_table(tmp_path, {sink.nexthop: "encrypt protocols=<=TLSv1.2"})
         inst = relay(make_instance, sink, smtp_tls_policy_maps=maps)
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=sent", timeout=20)
-        assert sink.wait_messages(1)[0]["tls"] == "TLSv1.2"
+        assert sink.wait_for(1, timeout=20)[0].tls == "TLSv1.2"
 
 
 @need_relay

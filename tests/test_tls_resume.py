@@ -68,6 +68,6 @@ def test_client_resumes(make_instance, pki, tmp_path):
         for n in (1, 2):
             with inst.smtp() as s:
                 s.sendmail("a@client.test", ["b@x.test"], MSG)
-            msgs = sink.wait_messages(n)
-        assert [m["resumed"] for m in msgs] == [False, True]
-        assert msgs[0]["conn"] != msgs[1]["conn"]
+            msgs = sink.wait_for(n, timeout=20)
+        assert [m.resumed for m in msgs] == [False, True]
+        assert msgs[0].conn != msgs[1].conn

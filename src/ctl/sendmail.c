@@ -11,7 +11,7 @@
  *	The command other software calls to send mail. sendmail.c parses
  *	the traditional options and picks a mode:
  *	    (default, -bm)  read a message on stdin (sendmail_submit(3))
- *	    -bs             SMTP on stdin/stdout (sendmail_smtp(3))
+ *	    -bs             SMTP on stdin/stdout: smtpd(8) -S (below)
  *	    -bp, mailq      run "smtpctl show queue"
  *	    -q, -qR domain  ask the running qmgr to flush the queue
  *	    -bi, newaliases rebuild alias_database (sendmail_aliases(3))
@@ -24,6 +24,16 @@
  *	user, only the default one or those in alternate_config_directories
  *	(also for MAIL_CONFIG). Submission (-bm, -bs) is limited to
  *	authorized_submit_users.
+ *
+ *	-bs is the SMTP server itself: sendmail runs
+ *	$daemon_directory/smtpd in stand-alone mode (-S) on the same
+ *	standard input and output, with the configuration directory sendmail
+ *	checked. Run by an ordinary user, smtpd accepts mail with the access
+ *	controls off and submits each message through maildrop/ like any
+ *	other local submission, with the set-gid privilege it inherits; run
+ *	by root (smtpd then becomes mail_owner) or by mail_owner, it queues
+ *	the mail itself, with the access controls of a network client
+ *	127.0.0.1. See smtpd(8).
  * DIAGNOSTICS
  *	Exit status from sysexits(3); every failure prints a reason on
  *	standard error. Nothing is accepted (exit 0) unless it is safely
@@ -239,6 +249,28 @@ sm_mailq(SM_OPTS *opts)
 	return EX_UNAVAILABLE;
 }
 
+/* sm_smtpd - -bs: become smtpd -S on standard input and output. */
+static int
+sm_smtpd(SM_OPTS *opts)
+{
+	ARGV	*args = argv_alloc(8);
+	VSTRING	*path = vstring_alloc(100);
+
+	vstring_sprintf(path, "%s/smtpd", conf_str("daemon_directory"));
+	argv_add(args, "smtpd");
+	argv_add(args, "-S");
+	if (opts->config_dir) {
+		argv_add(args, "-c");
+		argv_add(args, opts->config_dir);
+	}
+	execv(vstring_str(path), args->argv);
+	msg_error("cannot run %s: %s; sendmail -bs is not available",
+	    vstring_str(path), strerror(errno));
+	argv_free(args);
+	vstring_free(path);
+	return EX_UNAVAILABLE;
+}
+
 /*
  * sm_flush - -q, -qR domain: deliver deferred mail now, through the
  * running qmgr or, with nothing running, by a one-shot queue run (cron
@@ -325,7 +357,7 @@ main(int argc, char **argv)
 	case SM_MODE_FLUSH:
 		return sm_flush(&opts);
 	case SM_MODE_SMTP:
-		return sendmail_smtp(&opts);
+		return sm_smtpd(&opts);
 	default:
 		return sendmail_submit(&opts);
 	}

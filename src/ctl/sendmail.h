@@ -1,6 +1,6 @@
 /*
  * sendmail.h - the sendmail(1) command's modules. See sendmail.c,
- * sendmail_submit.c, sendmail_smtp.c, sendmail_drop.c.
+ * sendmail_submit.c, sendmail_aliases.c; maildrop_file(3) writes the file.
  */
 #ifndef SENDMAIL_H
 #define SENDMAIL_H
@@ -31,15 +31,6 @@ typedef struct SM_OPTS {
 } SM_OPTS;
 
 int	 sendmail_submit(SM_OPTS *);		/* exit status */
-int	 sendmail_smtp(SM_OPTS *);		/* exit status */
-
-/* Writing one maildrop file: open, envelope, content, commit. */
-typedef struct SM_DROP SM_DROP;
-
-SM_DROP	*sendmail_drop_open(VSTRING *);
-VSTREAM	*sendmail_drop_stream(SM_DROP *);
-int	 sendmail_drop_commit(SM_DROP *, VSTRING *);
-void	 sendmail_drop_abort(SM_DROP *);
 
 /* Addresses: one argument or header value to checked mailboxes. */
 int	 sendmail_addr_list(const char *, ARGV *, VSTRING *);

@@ -8,7 +8,7 @@
  *	int	sendmail_addr_list(const char *text, ARGV *out, VSTRING *why);
  * DESCRIPTION
  *	sendmail_submit() reads a message from standard input and writes
- *	it with its envelope into maildrop/ (sendmail_drop(3)).
+ *	it with its envelope into maildrop/ (maildrop_file(3)).
  *
  *	Input: a CR before LF is removed (sendmail_fix_line_endings
  *	"always"; "strict" does so only when the first line ends in CRLF,
@@ -324,7 +324,7 @@ sendmail_submit(SM_OPTS *opts)
 	RFC822_HDRS *hdrs = rfc822_hdrs_alloc((size_t)conf_int("header_size_limit"), 0);
 	VSTRING	*line = vstring_alloc(256), *why = vstring_alloc(100);
 	MAILDROP_ENV *env = maildrop_env_alloc();
-	SM_DROP	*drop = NULL;
+	MAILDROP_FILE	*drop = NULL;
 	SM_INPUT inp;
 	int	 have_line, ret, st = 0;
 
@@ -338,18 +338,18 @@ sendmail_submit(SM_OPTS *opts)
 		goto out;
 	rfc822_hdrs_remove(hdrs, "Bcc");
 	rfc822_hdrs_remove(hdrs, "Resent-Bcc");
-	if ((drop = sendmail_drop_open(why)) == NULL) {
+	if ((drop = maildrop_file_open(why)) == NULL) {
 		st = EX_TEMPFAIL;
 		goto out;
 	}
-	ret = sm_write_all(&inp, sendmail_drop_stream(drop), env, hdrs, line,
+	ret = sm_write_all(&inp, maildrop_file_stream(drop), env, hdrs, line,
 	    have_line, why);
 	if (ret < 0) {
 		st = ret == -2 ? EX_IOERR : errno == EFBIG ? EX_DATAERR : EX_TEMPFAIL;
-		sendmail_drop_abort(drop);
+		maildrop_file_abort(drop);
 		goto out;
 	}
-	if (sendmail_drop_commit(drop, why) < 0)
+	if (maildrop_file_commit(drop, why) < 0)
 		st = EX_TEMPFAIL;
 out:
 	if (st != 0)

@@ -35,7 +35,10 @@
  *
  *	Start-up order: options, main.cf (mail_conf_read), overrides,
  *	logging (maillog_file when set, else syslog with syslog_facility;
- *	tagged syslog_name/program), chdir to queue_directory, pre_init
+ *	tagged syslog_name/program; stand-alone, also standard error,
+ *	only there when maillog_file is /dev/stdout, which is the client
+ *	then, and syslog when maillog_file cannot be opened, as for an
+ *	ordinary user), chdir to queue_directory, pre_init
  *	(still privileged), privilege drop, post_init, then service.
  *
  *	Privileges: started as root, the process becomes mail_owner
@@ -336,13 +339,19 @@ mail_server_logging(const char *prog)
 	const char *file = conf_str("maillog_file");
 
 	msg_set_tag(conf_str("syslog_name"), prog);
-	if (file != NULL && *file) {
-		if (msg_to_file(file) < 0)
-			msg_fatal("open maillog_file %s: %m", file);
-	} else
-		msg_to_syslog(conf_str("syslog_facility"));
 	/* Stand-alone: also on stderr (stdout may be the client). */
 	msg_to_stderr(ms.standalone);
+	if (ms.standalone && file != NULL && strcmp(file, "/dev/stdout") == 0)
+		return;			/* stderr has it; stdout is the client */
+	if (file != NULL && *file) {
+		if (msg_to_file(file) == 0)
+			return;
+		/* An ordinary user's sendmail -bs may not write the log. */
+		if (!ms.standalone)
+			msg_fatal("open maillog_file %s: %m", file);
+		msg_warn("cannot open maillog_file %s: %m; logging to syslog", file);
+	}
+	msg_to_syslog(conf_str("syslog_facility"));
 }
 
 /* mail_server_drop_privileges - become mail_owner, and make sure of it. */

@@ -1,6 +1,7 @@
 /*
  * maildrop.h - the file format sendmail(1) writes into maildrop/ and
- * pickup(8) reads (see postern-queue(5)). See maildrop.c.
+ * pickup(8) reads (see postern-queue(5)), and writing one such file. See
+ * maildrop.c and maildrop_file.c.
  */
 #ifndef MAILDROP_H
 #define MAILDROP_H
@@ -27,5 +28,13 @@ void	 maildrop_env_free(MAILDROP_ENV *);
 int	 maildrop_env_write(VSTREAM *, const MAILDROP_ENV *);
 int	 maildrop_env_read(VSTREAM *, MAILDROP_ENV *, VSTRING *);
 int	 maildrop_value_ok(const char *);
+
+/* Writing one maildrop file: open, envelope, content, commit. */
+typedef struct MAILDROP_FILE MAILDROP_FILE;
+
+MAILDROP_FILE *maildrop_file_open(VSTRING *);
+VSTREAM	*maildrop_file_stream(MAILDROP_FILE *);
+int	 maildrop_file_commit(MAILDROP_FILE *, VSTRING *);
+void	 maildrop_file_abort(MAILDROP_FILE *);
 
 #endif

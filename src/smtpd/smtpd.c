@@ -3,6 +3,7 @@
  *	smtpd - Postern SMTP server
  * SYNOPSIS
  *	smtpd -n service -t type [-o name=value]... [-v]...
+ *	smtpd -S [-c config_dir] [-o name=value]... [-v]...
  * DESCRIPTION
  *	The SMTP server, run by the master with a listening socket; each
  *	process serves one client at a time, up to max_use clients. See
@@ -17,12 +18,24 @@
  *	fatal protocol error, a time-out or smtpd_hard_error_limit errors.
  *	"connect from" and "disconnect from ... commands=N" are logged as
  *	Postfix does.
+ *
+ *	Stand-alone mode (-S, mail_server(3)): one session on standard
+ *	input and output, the client being "localhost[127.0.0.1]"; this is
+ *	what sendmail -bs runs. Started by root (the process then becomes
+ *	mail_owner) or by mail_owner, smtpd works as for a network client.
+ *	Started by any other user it cannot write the queue: it submits
+ *	each message through maildrop/ (smtpd_queue(3)), evaluates no
+ *	restriction lists (relaying and the other access controls are off,
+ *	as in Postfix), runs no milters (pickup's cleanup stage applies
+ *	non_smtpd_milters), and offers no DSN, STARTTLS, AUTH, ETRN,
+ *	XCLIENT or XFORWARD (it does not read the TLS and SASL settings).
  * DIAGNOSTICS
  *	Problems with the client are replies and log lines; configuration
  *	errors are fatal.
  */
 #include <sys/socket.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +66,35 @@ smtpd_state_init(SMTPD_STATE *state, VSTREAM *stream)
 	state->check_reply = vstring_alloc(256);
 	state->rcpts = argv_alloc(8);
 	state->dsn_ret = QF_RET_NONE;
+}
+
+/*
+ * smtpd_drop_mode - stand-alone and neither root nor mail_owner: the
+ * queue is out of reach (see the DESCRIPTION).
+ */
+static int
+smtpd_drop_mode(void)
+{
+	struct passwd *pw;
+
+	if (!mail_server_standalone() || getuid() == 0)
+		return 0;
+	pw = getpwnam(conf_str("mail_owner"));
+	return pw == NULL || pw->pw_uid != getuid();
+}
+
+/* smtpd_drop_session - what a user's stand-alone session does without. */
+static void
+smtpd_drop_session(SMTPD_STATE *state)
+{
+	VSTRING	*discard = vstring_alloc(64);
+
+	vstring_sprintf(discard, "%s dsn etrn",
+	    smtpd_conf.discard_ehlo);
+	state->ehlo_discard = argv_split(vstring_str(discard), ", \t");
+	state->xf_allowed = 0;
+	state->xc_allowed = 0;
+	vstring_free(discard);
 }
 
 static void
@@ -189,6 +231,8 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 
 	(void)smtpd_stress_update();
 	smtpd_state_init(&state, stream);
+	if (smtpd_conf.drop)
+		smtpd_drop_session(&state);
 	vstream_set_timeout(stream, smtpd_conf.timeout);
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
@@ -208,7 +252,10 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 static void
 smtpd_pre_init(const char *service, char **argv)
 {
+	smtpd_conf.drop = smtpd_drop_mode();
 	smtpd_conf_load(&smtpd_conf);
+	if (smtpd_conf.drop)
+		smtpd_conf.no_milters = 1;
 }
 
 /* smtpd_post_init - unprivileged now: map the session counters. */

@@ -15,6 +15,7 @@
 #include "argv.h"
 #include "cleanup_content.h"
 #include "domain_list.h"
+#include "maildrop.h"
 #include "mail_addr_find.h"
 #include "qfile.h"
 #include "resolve_class.h"
@@ -61,6 +62,7 @@ typedef struct SMTPD_CONF {
 	const char *queue_dir;
 	const char *rcpt_delim;
 	int	 stress;		/* values below read under stress */
+	int	 drop;			/* stand-alone, ordinary user: maildrop/ */
 	int	 timeout;
 	int	 soft_erlim;
 	int	 hard_erlim;
@@ -250,6 +252,9 @@ typedef struct SMTPD_STATE {
 	char	*first_rcpt;
 	ARGV	*rcpts;			/* accepted recipients, for the log */
 	CLEANUP	*cleanup;		/* the message being queued */
+	MAILDROP_FILE *drop;		/* ... or its maildrop file (conf->drop) */
+	MAILDROP_ENV *drop_env;		/* ... and envelope, written at DATA */
+	int	 drop_content;		/* the envelope is written */
 	char	 queue_id[QF_ID_LEN + 1];
 	int	 hold;
 	int	 discard;
@@ -371,6 +376,7 @@ int	 smtpd_queue_open(SMTPD_STATE *);
 int	 smtpd_queue_rcpt(SMTPD_STATE *, const char *, const char *, int);
 void	 smtpd_queue_received(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_write(SMTPD_STATE *, const char *, size_t);
+void	 smtpd_queue_line(SMTPD_STATE *, const char *, size_t, int);
 int	 smtpd_queue_commit(SMTPD_STATE *, VSTRING *);
 void	 smtpd_queue_abort(SMTPD_STATE *);
 

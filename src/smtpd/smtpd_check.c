@@ -50,6 +50,11 @@
  *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
  *	name[addr]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b>
  *	to=<x@y> proto=ESMTP helo=<h>" (NOQUEUE when there is no queue file).
+ *
+ *	In stand-alone mode for an ordinary user (sendmail -bs, which
+ *	submits through maildrop/ like sendmail itself) no restriction list
+ *	is evaluated: relaying and the other access controls are off, as in
+ *	Postfix.
  * DIAGNOSTICS
  *	SMTPD_CHECK_OK, SMTPD_CHECK_DUNNO, or SMTPD_CHECK_REJECT with the
  *	reply in state->check_reply.
@@ -442,6 +447,8 @@ smtpd_check_stage(SMTPD_STATE *state, ARGV *list, int class)
 {
 	SMTPD_CHECK c = {state, class, NULL, 0};
 
+	if (state->conf->drop)
+		return SMTPD_CHECK_DUNNO;
 	smtpd_policy_stage(state);
 	return smtpd_policy_finish(&c, smtpd_check_list(&c, list));
 }
@@ -504,6 +511,8 @@ smtpd_check_rcpt(SMTPD_STATE *state, const char *rcpt)
 {
 	SMTPD_CHECK c = {state, SMTPD_CLASS_RCPT, rcpt, 0};
 
+	if (state->conf->drop)
+		return SMTPD_CHECK_DUNNO;
 	smtpd_policy_stage(state);
 	return smtpd_policy_finish(&c, smtpd_check_rcpt_stage(state, rcpt));
 }

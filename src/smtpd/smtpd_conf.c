@@ -8,7 +8,9 @@
  * DESCRIPTION
  *	smtpd_conf_load() reads every main.cf parameter the server uses
  *	into conf, once per process (the master restarts servers after a
- *	reload). Client lists (mynetworks,
+ *	reload); with conf->drop set by the caller (stand-alone for an
+ *	ordinary user), which it keeps, it leaves TLS and SASL off without
+ *	reading their keys or configuration. Client lists (mynetworks,
  *	smtpd_forbid_bare_newline_exclusions) are addr_match(3) lists;
  *	mydestination, relay_domains, inet_interfaces and proxy_interfaces
  *	make the resolve_class(3) address classes; the default of
@@ -123,7 +125,10 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 void
 smtpd_conf_load(SMTPD_CONF *conf)
 {
+	int	 drop = conf->drop;	/* set by the caller */
+
 	memset(conf, 0, sizeof(*conf));
+	conf->drop = drop;
 	conf->myhostname = conf_str("myhostname");
 	conf->banner = conf_str("smtpd_banner");
 	conf->myorigin = conf_str("myorigin");
@@ -145,8 +150,10 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	smtpd_conf_lists(conf);
 	conf->cleanup = cleanup_conf_load();
 	conf->content = cleanup_content_register(conf->cleanup, 1);
-	smtpd_tls_conf(conf);
-	smtpd_sasl_conf(conf);
+	if (!conf->drop) {		/* a user's sendmail -bs: neither */
+		smtpd_tls_conf(conf);
+		smtpd_sasl_conf(conf);
+	}
 	smtpd_milter_conf(conf);
 	(void)smtpd_dns_init();
 }

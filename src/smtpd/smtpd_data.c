@@ -27,7 +27,8 @@
  *	file removed), end-of-data restrictions, DISCARD, then the cleanup
  *	stage's verdict and commit (cleanup(3): 451 4.3.0 for a write or
  *	table error, a hook's reject or defer) and "250 2.0.0 Ok: queued
- *	as ID".
+ *	as ID" ("250 2.0.0 Ok: queued" for a maildrop file, which gets its
+ *	queue id from pickup).
  * DIAGNOSTICS
  *	The functions reply to the client and return 0 when a message was
  *	accepted (or a BDAT chunk received), -1 otherwise.
@@ -58,6 +59,17 @@ smtpd_data_ready(SMTPD_STATE *state)
 	return 0;
 }
 
+/* The 250 reply; a maildrop file has no queue id yet (pickup gives one). */
+static void
+smtpd_data_queued(SMTPD_STATE *state)
+{
+	if (state->queue_id[0])
+		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",
+		    state->queue_id);
+	else
+		smtpd_chat_reply(state, "250 2.0.0 Ok: queued");
+}
+
 /* After the content: size, errors, restrictions, commit. */
 static int
 smtpd_data_finish(SMTPD_STATE *state)
@@ -75,23 +87,22 @@ smtpd_data_finish(SMTPD_STATE *state)
 		state->quit = 1;
 	} else if (m->too_big) {
 		msg_info("%s: reject: size %lld exceeds message_size_limit from %s",
-		    state->queue_id, m->size, state->namaddr);
+		    state->queue_id[0] ? state->queue_id : "NOQUEUE", m->size,
+		    state->namaddr);
 		smtpd_chat_reply(state, "552 5.3.4 Error: message file too big");
 	} else if (smtpd_check_eod(state) == SMTPD_CHECK_REJECT) {
 		smtpd_chat_reply(state, "%s", vstring_str(state->check_reply));
 	} else if (state->discard) {
 		msg_info("%s: discard: END-OF-MESSAGE from %s: %s",
 		    state->queue_id, state->namaddr, "message discarded");
-		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",
-		    state->queue_id);
+		smtpd_data_queued(state);
 		r = 0;
 	} else if ((cr = smtpd_queue_commit(state, reply)) == CLEANUP_REJECT
 	    || cr == CLEANUP_DEFER) {
 		/* The cleanup stage logged why (checks, milters, tables). */
 		smtpd_chat_reply(state, "%s", vstring_str(reply));
 	} else {
-		smtpd_chat_reply(state, "250 2.0.0 Ok: queued as %s",
-		    state->queue_id);
+		smtpd_data_queued(state);
 		state->error_count = 0;
 		state->junk_count = 0;
 		r = 0;

@@ -14,10 +14,11 @@
  *
  *	smtpd_msg_line() takes content as it arrives, already without
  *	SMTP framing (dot stuffing and CRLF removed): a piece of a line, and
- *	whether the line ends here, and hands it to the cleanup stage
- *	(cleanup(3)), which parses the header once (header_size_limit,
- *	header rewriting and completion, the hooks) and writes the queue
- *	file.
+ *	whether the line ends here, and hands it to the queue
+ *	(smtpd_queue(3)): to the cleanup stage (cleanup(3)), which parses
+ *	the header once (header_size_limit, header rewriting and
+ *	completion, the hooks) and writes the queue file, or in
+ *	stand-alone mode for an ordinary user to a maildrop file.
  *
  *	Content past message_size_limit is not passed on
  *	(state->msg.too_big) but still read, so that the client gets the
@@ -58,8 +59,12 @@ smtpd_msg_line(SMTPD_STATE *state, const char *data, size_t len, int complete)
 	m->size += len + (complete ? 1 : 0);
 	if (lim > 0 && m->size > lim)
 		m->too_big = 1;
-	if (m->too_big || state->cleanup == NULL)
+	if (m->too_big)
 		return;
+	if (state->cleanup == NULL) {	/* a maildrop file, or none */
+		smtpd_queue_line(state, data, len, complete);
+		return;
+	}
 	cleanup_line(state->cleanup, data, len, complete);
 }
 

@@ -451,7 +451,7 @@ smtpd_proto_rcpt_accept(SMTPD_STATE *state, const char *raw,
 	}
 	if (smtpd_milter_rcpt(state, rcpt, NULL) < 0)
 		return -1;
-	if (state->cleanup == NULL && smtpd_queue_open(state) < 0) {
+	if (smtpd_queue_open(state) < 0) {
 		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}

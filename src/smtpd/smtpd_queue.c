@@ -9,6 +9,8 @@
  *		const char *orcpt, int notify);
  *	void smtpd_queue_received(SMTPD_STATE *state, VSTRING *out);
  *	void smtpd_queue_write(SMTPD_STATE *state, const char *buf, size_t len);
+ *	void smtpd_queue_line(SMTPD_STATE *state, const char *buf, size_t len,
+ *		int complete);
  *	int  smtpd_queue_commit(SMTPD_STATE *state, VSTRING *reply);
  *	void smtpd_queue_abort(SMTPD_STATE *state);
  * DESCRIPTION
@@ -17,7 +19,8 @@
  *	bcc, header completion and the hooks for every entry path alike.
  *
  *	The queue file is created when the first recipient of a
- *	transaction is accepted; its id is logged as "ID:
+ *	transaction is accepted (smtpd_queue_open() does nothing when it
+ *	exists already); its id is logged as "ID:
  *	client=name[addr]". The envelope carries the sender, the arrival
  *	time, the client's address family, DSN ENVID/RET, the origin "smtp"
  *	and the attributes client_name, client_addr, client_port, helo,
@@ -26,7 +29,10 @@
  *	context (CLEANUP_FLAG_LOCAL).
  *
  *	smtpd_queue_received() formats our Received: header (RFC 5321 4.4);
- *	smtpd_queue_write() hands content to the stage.
+ *	smtpd_queue_write() hands content to the stage. The content itself
+ *	goes line by line to cleanup_line() (smtpd_msg(3), the per-line
+ *	path), or to smtpd_queue_line() for a maildrop file (below): a
+ *	piece of a line, and whether the line ends there.
  *
  *	smtpd_queue_commit() closes the stage: the file is made durable and
  *	moved into incoming/ (hold/ after a HOLD action); only then may the
@@ -35,6 +41,20 @@
  *	qmgr writes it, once per message); a held message gets smtpd's
  *	"hold" line instead.
  *	smtpd_queue_abort() removes an uncommitted file.
+ *
+ *	Stand-alone mode for an ordinary user (conf->drop: sendmail -bs
+ *	run by someone who is neither root nor mail_owner) cannot write the
+ *	queue: each message becomes a maildrop file instead
+ *	(maildrop_file(3)), written with the set-gid privilege inherited
+ *	from sendmail, exactly as sendmail(1) writes one, and pickup(8)
+ *	takes it through the cleanup stage as a local submission from that
+ *	user. The file is created at the first recipient, the envelope
+ *	(sender, recipients, DSN RET and ENVID; the NOTIFY of the first
+ *	recipient for all, as the format has one) is written before the
+ *	content, and the file is committed (fsync, rename, pickup
+ *	triggered) before the 250. smtpd adds no Received: header of its
+ *	own then: pickup's "Received: by ... from userid N" names the user,
+ *	which is all that is known of this client. ORCPT is not kept.
  * DIAGNOSTICS
  *	smtpd_queue_open() logs a warning and returns -1 on failure (the
  *	caller answers 451 4.3.0); smtpd_queue_rcpt() returns -1 when a
@@ -48,6 +68,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mail_conf.h"
 #include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -82,12 +103,93 @@ smtpd_queue_envelope(SMTPD_STATE *state)
 	cleanup_sender(c, state->sender);
 }
 
+/* smtpd_queue_drop_open - a maildrop file and its envelope. */
+static int
+smtpd_queue_drop_open(SMTPD_STATE *state)
+{
+	VSTRING	*why = vstring_alloc(100);
+	MAILDROP_ENV *env;
+
+	state->drop = maildrop_file_open(why);
+	if (state->drop == NULL) {
+		msg_warn("cannot create a maildrop file: %s", vstring_str(why));
+		vstring_free(why);
+		return -1;
+	}
+	vstring_free(why);
+	env = state->drop_env = maildrop_env_alloc();
+	env->sender = mystrdup(state->sender);
+	env->ret = state->dsn_ret;
+	if (state->dsn_envid)
+		env->envid = mystrdup(state->dsn_envid);
+	state->drop_content = 0;
+	return 0;
+}
+
+/* smtpd_queue_drop_stream - the content stream; the envelope goes first. */
+static VSTREAM *
+smtpd_queue_drop_stream(SMTPD_STATE *state)
+{
+	if (state->drop != NULL && !state->drop_content) {
+		state->drop_content = 1;
+		if (maildrop_env_write(maildrop_file_stream(state->drop),
+		    state->drop_env) < 0) {
+			msg_warn("cannot write the maildrop envelope: %m");
+			maildrop_file_abort(state->drop);
+			state->drop = NULL;	/* the commit answers 451 */
+		}
+	}
+	return state->drop ? maildrop_file_stream(state->drop) : NULL;
+}
+
+/* smtpd_queue_drop_free - forget the maildrop file (removed unless committed). */
+static void
+smtpd_queue_drop_free(SMTPD_STATE *state)
+{
+	if (state->drop)
+		maildrop_file_abort(state->drop);
+	state->drop = NULL;
+	if (state->drop_env)
+		maildrop_env_free(state->drop_env);
+	state->drop_env = NULL;
+}
+
+/* smtpd_queue_drop_commit - durable in maildrop/, or a 451 in reply. */
+static int
+smtpd_queue_drop_commit(SMTPD_STATE *state, VSTRING *reply)
+{
+	VSTRING	*why = vstring_alloc(100);
+	MAILDROP_FILE *drop;
+	int	 r = CLEANUP_DEFER;
+
+	(void)smtpd_queue_drop_stream(state);
+	if ((drop = state->drop) == NULL) {
+		vstring_strcpy(why, "the maildrop file was not written");
+	} else {
+		state->drop = NULL;	/* commit destroys it either way */
+		if (maildrop_file_commit(drop, why) == 0)
+			r = CLEANUP_OK;
+	}
+	if (r != CLEANUP_OK) {
+		msg_warn("%s: %s", state->namaddr, vstring_str(why));
+		vstring_strcpy(reply, "451 4.3.0 Error: queue file write error");
+	}
+	smtpd_queue_drop_free(state);
+	vstring_free(why);
+	return r;
+}
+
 int
 smtpd_queue_open(SMTPD_STATE *state)
 {
-	VSTRING	*why = vstring_alloc(100);
+	VSTRING	*why;
 	int	 flags = CLEANUP_FLAG_SMTPD;
 
+	if (state->cleanup != NULL || state->drop_env != NULL)
+		return 0;
+	if (state->conf->drop)
+		return smtpd_queue_drop_open(state);
+	why = vstring_alloc(100);
 	if (state->rewrite_hdrs)
 		flags |= CLEANUP_FLAG_LOCAL;
 	flags = cleanup_content_flags(flags);
@@ -116,10 +218,19 @@ int
 smtpd_queue_rcpt(SMTPD_STATE *state, const char *rcpt, const char *orcpt,
     int notify)
 {
-	if (state->cleanup == NULL)
+	MAILDROP_ENV *env = state->drop_env;
+
+	if (env != NULL) {
+		if (env->rcpt->argc >= MAILDROP_RCPT_MAX)
+			return -1;
+		if (env->rcpt->argc == 0)
+			env->notify = notify;
+		argv_add(env->rcpt, rcpt);
+	} else if (state->cleanup == NULL) {
 		msg_panic("smtpd_queue_rcpt: no queue file");
-	if (cleanup_rcpt(state->cleanup, rcpt, orcpt, notify) < 0)
+	} else if (cleanup_rcpt(state->cleanup, rcpt, orcpt, notify) < 0) {
 		return -1;
+	}
 	argv_add(state->rcpts, rcpt);
 	return 0;
 }
@@ -134,6 +245,9 @@ smtpd_queue_received(SMTPD_STATE *state, VSTRING *out)
 	const char *name = smtpd_client_name(state);
 	const char *addr = smtpd_client_addr(state);
 
+	vstring_reset(out);
+	if (state->conf->drop)
+		return;			/* pickup's names the user */
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)",
 	    localtime(&now));
 	if (state->smtputf8)
@@ -152,8 +266,25 @@ smtpd_queue_received(SMTPD_STATE *state, VSTRING *out)
 void
 smtpd_queue_write(SMTPD_STATE *state, const char *buf, size_t len)
 {
+	VSTREAM	*fp;
+
 	if (state->cleanup)
 		cleanup_write(state->cleanup, buf, len);
+	else if ((fp = smtpd_queue_drop_stream(state)) != NULL)
+		vstream_write(fp, buf, len);
+}
+
+void
+smtpd_queue_line(SMTPD_STATE *state, const char *buf, size_t len,
+    int complete)
+{
+	VSTREAM	*fp;
+
+	if ((fp = smtpd_queue_drop_stream(state)) != NULL) {
+		vstream_write(fp, buf, len);
+		if (complete)
+			vstream_write(fp, "\n", 1);
+	}
 }
 
 int
@@ -162,6 +293,8 @@ smtpd_queue_commit(SMTPD_STATE *state, VSTRING *reply)
 	const char *queue = state->hold ? QF_HOLD : QF_INCOMING;
 	int	 r;
 
+	if (state->drop_env != NULL)
+		return smtpd_queue_drop_commit(state, reply);
 	r = cleanup_close(state->cleanup, queue, reply);
 	state->cleanup = NULL;
 	if (r == CLEANUP_OK) {
@@ -191,5 +324,6 @@ smtpd_queue_abort(SMTPD_STATE *state)
 		cleanup_abort(state->cleanup);
 		state->cleanup = NULL;
 	}
+	smtpd_queue_drop_free(state);
 	state->queue_id[0] = 0;
 }
