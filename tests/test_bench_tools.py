@@ -226,11 +226,21 @@ def test_compare_usage_and_queue_list_parsers():
             compare.parse_args(bad)
         assert e.value.code == 2
     pf = compare.PostfixInstance.list_count
-    assert pf("-Queue ID- ...\n\n-- 42 Kbytes in 7 Requests.\n") == 7
-    assert pf("-- 4 Kbytes in 1 Request.\n") == 1
+    listing = ("-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+               "1A2B3C4D5E*    4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "                                         rcpt@example.com\n\n"
+               "1A2B3C4D5F     4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "(connect to 127.1.2.3[127.1.2.3]:2525: Connection refused)\n"
+               "                                         rcpt@example.com\n\n"
+               # listed twice: moved from active to deferred during the scan
+               "1A2B3C4D5E     4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "                                         rcpt@example.com\n\n"
+               "-- 12 Kbytes in 3 Requests.\n")
+    assert pf(listing) == 2
     assert pf("Mail queue is empty\n") == 0
     assert pf("postqueue: fatal: whatever\n") == -1
-    assert compare.PosternInstance.list_count("a\nb\n\nc\n") == 3
+    pn = compare.PosternInstance.list_count
+    assert pn("a1|inet4|mta\nb2|inet4|mta\n\na1|inet4|mta\n") == 2
     assert compare.median([3, 1, 2]) == 2 and compare.median([1, 2]) == 1.5
     assert compare.ratio(4.0, 2.0) == "2.00x" and compare.ratio(1.0, 0) == "-"
 
