@@ -4,7 +4,8 @@
 # packages (as root) or print the apt-get line to run (as a user).
 
 BUILD_TARGETS = all unit unit-san blackbox install bench crashtest
-.PHONY: default $(BUILD_TARGETS) check run fuzz clean distclean deps deps-test makefiles
+.PHONY: default $(BUILD_TARGETS) check run fuzz bench-compare clean distclean deps deps-test \
+	deps-bench makefiles
 
 default: all
 
@@ -30,6 +31,18 @@ deps:
 
 deps-test:
 	@sh mk/install-deps build test
+
+# Postern beside Debian's Postfix (root only: Postfix starts as root). The
+# bench set adds strace, valgrind and Postfix (mk/install-postfix: never a
+# service). See tests/bench/README.
+bench-compare:
+	@[ "$$(id -u)" -eq 0 ] || { echo "make bench-compare: run it as root (Postfix must be started as root)" 1>&2; exit 1; }
+	@sh mk/install-deps build bench
+	@$(MAKE) --no-print-directory makefiles
+	@$(MAKE) --no-print-directory -f build.mk bench-compare
+
+deps-bench:
+	@sh mk/install-deps build bench
 
 makefiles:
 	@if [ ! -f build.mk ] || [ ! -f makedefs.out ] || \

@@ -167,3 +167,94 @@ def test_sink_refuses_lhlo_in_smtp_mode_and_long_lines(tools, cleanup):
     with smtplib.SMTP(host, port, timeout=10) as s:   # still serving
         assert s.noop()[0] == 250
     assert sink.proc.poll() is None
+
+
+# ---- make bench-compare and make bench --callgrind, without running them ----
+
+def load_script(name):
+    """tests/bench/<name> (no .py) as a module."""
+    import importlib.machinery
+    import importlib.util
+    import harness
+    loader = importlib.machinery.SourceFileLoader(
+        "bench_" + name, os.path.join(HERE, "bench", name))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    (mod.bench if name == "compare" else mod).harness = harness
+    return mod
+
+
+def test_compare_postfix_config_stays_on_loopback(tmp_path):
+    """The private Postfix of bench-compare: its own queue and log, smtpd on
+    127.x, relay only to the loopback sink, no DNS, no chroot, no local
+    domains; postconf (when Postfix is installed) reads it as written."""
+    compare = load_script("compare")
+    inst = compare.PostfixInstance(str(tmp_path), "pf", "[127.9.8.7]:2525")
+    with open(os.path.join(inst.config_dir, "main.cf")) as f:
+        main = dict(l.split(" = ", 1) for l in f.read().splitlines()
+                    if " = " in l and not l.startswith("#"))
+    assert main["relayhost"] == "[127.9.8.7]:2525"
+    assert main["default_transport"] == "smtp"
+    assert main["mydestination"] == "" and main["relay_domains"] == ""
+    assert main["disable_dns_lookups"] == "yes"
+    assert main["smtp_host_lookup"] == "native"
+    assert main["smtpd_peername_lookup"] == "no"
+    assert main["inet_interfaces"] == "127.0.0.1"
+    for key in ("queue_directory", "data_directory", "maillog_file"):
+        assert main[key].startswith(str(tmp_path)), key
+    with open(os.path.join(inst.config_dir, "master.cf")) as f:
+        services = [l.split() for l in f if l.strip() and not l.startswith("#")]
+    assert services[0][:2] == ["%s:%d" % (inst.addr, inst.port), "inet"]
+    assert inst.addr.startswith("127.") and inst.addr != "127.0.0.1"
+    assert all(s[4] == "n" for s in services)          # no chroot
+    assert [s for s in services if s[1] == "inet"] == services[:1]
+    if os.access(compare.POSTCONF, os.X_OK):
+        r = subprocess.run([compare.POSTCONF, "-c", inst.config_dir, "-h",
+                            "relayhost", "mydestination", "default_transport"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        assert r.stdout.decode().split("\n")[:3] == ["[127.9.8.7]:2525", "", "smtp"], \
+            r.stderr.decode()
+
+
+def test_compare_usage_and_queue_list_parsers():
+    compare = load_script("compare")
+    args = compare.parse_args(["build", "-r", "1,5", "--outage", "100"])
+    assert args.recipients == [1, 5] and args.outage == 100 and args.rounds == 2
+    for bad in (["build", "-r", "x"], ["build", "--outage", "-1"], ["build", "-m", "0"]):
+        with pytest.raises(SystemExit) as e:
+            compare.parse_args(bad)
+        assert e.value.code == 2
+    pf = compare.PostfixInstance.list_count
+    listing = ("-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+               "1A2B3C4D5E*    4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "                                         rcpt@example.com\n\n"
+               "1A2B3C4D5F     4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "(connect to 127.1.2.3[127.1.2.3]:2525: Connection refused)\n"
+               "                                         rcpt@example.com\n\n"
+               # listed twice: moved from active to deferred during the scan
+               "1A2B3C4D5E     4322 Sat Dec  5 08:45:01  bench@example.org\n"
+               "                                         rcpt@example.com\n\n"
+               "-- 12 Kbytes in 3 Requests.\n")
+    assert pf(listing) == 2
+    assert pf("Mail queue is empty\n") == 0
+    assert pf("postqueue: fatal: whatever\n") == -1
+    pn = compare.PosternInstance.list_count
+    assert pn("a1|inet4|mta\nb2|inet4|mta\n\na1|inet4|mta\n") == 2
+    assert compare.median([3, 1, 2]) == 2 and compare.median([1, 2]) == 1.5
+    assert compare.ratio(4.0, 2.0) == "2.00x" and compare.ratio(1.0, 0) == "-"
+
+
+def test_callgrind_profiles_are_summed_per_program(tmp_path):
+    """make bench BENCH_FLAGS=--callgrind: per-program totals from the
+    callgrind.out files (the format valgrind writes)."""
+    run = load_script("run")
+    cg = run.Callgrind.__new__(run.Callgrind)
+    cg.outdir = str(tmp_path)
+    for pid, prog, total in ((1, "smtpd", 1000), (2, "smtpd", 500), (3, "qmgr", 70)):
+        with open(os.path.join(cg.outdir, "callgrind.out.%d" % pid), "w") as f:
+            f.write("# callgrind format\nversion: 1\ncmd:  /x/bin/%s -n %s -t unix\n"
+                    "events: Ir\nsummary: %d\n\nfn=(1) main\n1 %d\ntotals: %d\n"
+                    % (prog, prog, total, total, total))
+    counts = run.Callgrind.counts(cg)
+    assert {p: c[:2] for p, c in counts.items()} == {"smtpd": (2, 1500), "qmgr": (1, 70)}
