@@ -7,7 +7,7 @@
  *	The bounce service is a single-client server (mail_server.h) on
  *	private/bounce (also run as "defer" and "trace" in master.cf: the
  *	request says what to do, not the service name). It serves the qmgr's
- *	requests (qmgr_bounce.h), one attribute list each, several per
+ *	requests (bounce_clnt.h), one attribute list each, several per
  *	connection:
  * .IP flush
  *	non-delivery report from the message's bounce log;
@@ -33,7 +33,7 @@
 #include "mail_server.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "bounce.h"
 
 #define BOUNCE_MAX_LIST	4096

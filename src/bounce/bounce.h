@@ -10,7 +10,7 @@
 #include "qfile.h"
 #include "vstring.h"
 
-/* One recipient status from a log (qmgr_bounce.h records). */
+/* One recipient status from a log (bounce_clnt.h records). */
 typedef struct BOUNCE_RCPT {
 	int	 index;
 	char	*rcpt;

@@ -51,7 +51,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "bounce.h"
 
 typedef struct NOTIFY_CTX {

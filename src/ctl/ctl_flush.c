@@ -6,7 +6,7 @@
  *
  *	int	ctl_flush(const char *domain, int verbose);
  * DESCRIPTION
- *	ctl_flush() asks the running qmgr (public/qmgr, qmgr_ctl.h) to
+ *	ctl_flush() asks the running qmgr (public/qmgr, qmgr_clnt.h) to
  *	deliver deferred mail now, ignoring the backoff: all of it
  *	("flush"), or with domain only the messages with a recipient in
  *	that domain or below it ("flush_domain", sendmail -qR, ETRN).
@@ -41,7 +41,7 @@
 #include "mail_trigger.h"
 #include "msg.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 #define CTL_FLUSH_TIMEOUT	30
 

@@ -10,7 +10,7 @@
  *	int	smtpctl_simple(const char *request, const char *name,
  *		    const char *value, long long *count);
  * DESCRIPTION
- *	smtpctl_running() connects to public/qmgr (qmgr_ctl.h) and keeps the
+ *	smtpctl_running() connects to public/qmgr (qmgr_clnt.h) and keeps the
  *	connection for the requests that follow; it returns 1 when the qmgr
  *	answers, 0 when nothing listens (the system is not running: the
  *	caller goes offline). Other failures (a time-out, permissions) are
@@ -36,7 +36,7 @@
 #include "attr.h"
 #include "mail_trigger.h"
 #include "msg.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
 
 #define SC_IPC_TIMEOUT	60

@@ -46,7 +46,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
 
 static const char *sc_queues[] = {QF_INCOMING, QF_ACTIVE, QF_DEFERRED,

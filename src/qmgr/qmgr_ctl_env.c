@@ -50,7 +50,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 #define OP_PAUSE	1
 #define OP_RESUME	2

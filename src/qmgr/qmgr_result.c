@@ -74,7 +74,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
 time_t
 qmgr_result_backoff(int attempts)

@@ -12,7 +12,7 @@
  *	and its subdomains, which is what the qmgr matches anyway) listed
  *	in fast_flush_domains (default $relay_domains), it asks the qmgr to
  *	deliver the deferred mail with a recipient in that domain now
- *	(qmgr_ctl.h flush_domain; the qmgr finds the messages through its
+ *	(qmgr_clnt.h flush_domain; the qmgr finds the messages through its
  *	deferred queue scan). Replies, as RFC 1985 defines them:
  * .IP 250
  *	queuing started (the qmgr did not say how many);
@@ -41,7 +41,7 @@
 #include "mail_conf.h"
 #include "mail_trigger.h"
 #include "msg.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpd.h"
 
 #define SMTPD_ETRN_TIMEOUT	10

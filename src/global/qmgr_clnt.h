@@ -1,5 +1,5 @@
 /*
- * qmgr_ctl.h - the qmgr control protocol on public/qmgr (smtpctl, mailq,
+ * qmgr_clnt.h - the qmgr control protocol on public/qmgr (smtpctl, mailq,
  * postern flush, sendmail -q, smtpd ETRN). See qmgr(8) and
  * src/qmgr/qmgr_ctl.c.
  *
