@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "argv.h"
 #include "cleanup.h"
 #include "qfile.h"
 #include "vstring.h"
@@ -68,6 +69,6 @@ size_t	 bounce_header_len(const char *, size_t);
 
 /* bounce_notify.c */
 int	 bounce_notify(CLEANUP_CONF *, int, const char *, const char *, const int *, int,
-	    VSTRING *, VSTRING *);
+	    ARGV *, VSTRING *);
 
 #endif

@@ -20,10 +20,11 @@
  *	and returns at once: the caller's event loop keeps running while
  *	the bounce service composes the notice. When the reply arrives,
  *	when the service hangs up, or after timeout seconds without a reply,
- *	the stream is closed and callback(status, new_id, reason, context)
- *	is called once from the event loop: status 0 and new_id (the queue
- *	id of the notice written into incoming/, "" when none was needed),
- *	or -1 and a reason. A request that cannot even be written returns
+ *	the stream is closed and callback(status, new_ids, reason, context)
+ *	is called once from the event loop: status 0, or -1 and a reason;
+ *	new_ids holds the queue ids of the notices the service wrote into
+ *	incoming/ (none when none was needed; some may come with a failure
+ *	part-way). A request that cannot even be written returns
  *	-1 with errno (stream closed, callback never called), so the
  *	caller decides at once.
  *
@@ -57,7 +58,7 @@ static void bounce_clnt_event(int, void *);
 
 /* bounce_clnt_done - close, then tell the caller. */
 static void
-bounce_clnt_done(BOUNCE_CLNT *bc, int status, const char *new_id,
+bounce_clnt_done(BOUNCE_CLNT *bc, int status, const ARGV *new_ids,
     const char *reason)
 {
 	BOUNCE_CLNT_FN callback = bc->callback;
@@ -67,7 +68,7 @@ bounce_clnt_done(BOUNCE_CLNT *bc, int status, const char *new_id,
 	(void)event_cancel_timer(bounce_clnt_event, bc);
 	(void)vstream_fclose(bc->stream);
 	myfree(bc);
-	callback(status, new_id, reason, context);
+	callback(status, new_ids, reason, context);
 }
 
 /* bounce_clnt_event - the reply, a hang-up, or the time limit. */
@@ -76,28 +77,34 @@ bounce_clnt_event(int event, void *ctx)
 {
 	BOUNCE_CLNT *bc = ctx;
 	ATTR	*reply;
-	const char *status, *reason, *new_id;
+	ARGV	*new_ids = argv_alloc(2);
+	const char *status, *reason, *id;
+	size_t	 pos = 0;
 
 	if (event == EVENT_TIME) {
-		bounce_clnt_done(bc, -1, "", "timeout waiting for the reply");
+		bounce_clnt_done(bc, -1, new_ids, "timeout waiting for the reply");
+		argv_free(new_ids);
 		return;
 	}
 	reply = attr_alloc();
 	if (attr_read(bc->stream, reply) < 0) {
-		bounce_clnt_done(bc, -1, "", vstream_ftimeout(bc->stream) ?
+		bounce_clnt_done(bc, -1, new_ids, vstream_ftimeout(bc->stream) ?
 		    "timeout reading the reply" :
 		    "the service hung up or sent garbage");
 	} else {
+		while ((id = attr_get_from(reply, QB_REPLY_ID, &pos)) != NULL)
+			if (*id)
+				argv_add(new_ids, id);
 		status = attr_get(reply, QB_REPLY_STATUS);
 		reason = attr_get(reply, QB_REPLY_REASON);
-		new_id = attr_get(reply, QB_REPLY_ID);
 		if (status != NULL && strcmp(status, "0") == 0)
-			bounce_clnt_done(bc, 0, new_id ? new_id : "", "");
+			bounce_clnt_done(bc, 0, new_ids, "");
 		else
-			bounce_clnt_done(bc, -1, "", reason && *reason ?
+			bounce_clnt_done(bc, -1, new_ids, reason && *reason ?
 			    reason : "(no reason)");
 	}
 	attr_free(reply);
+	argv_free(new_ids);
 }
 
 int

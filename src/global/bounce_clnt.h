@@ -20,12 +20,13 @@
  *	request=trace	success notice from the trace log, then the trace
  *			log is removed
  * each with queue_name and queue_id of the (open) queue file. Reply: one
- * list with status=0|1, reason=, and new_id= of the (last) notification
- * written into incoming/ (empty when none was needed).
+ * list with status=0|1, reason=, and one new_id= per notification
+ * written into incoming/ (its queue id; one empty new_id= when none was).
  */
 #ifndef BOUNCE_CLNT_H
 #define BOUNCE_CLNT_H
 
+#include "argv.h"
 #include "vstream.h"
 
 #define QB_SERVICE	"private/bounce"
@@ -65,11 +66,11 @@
 
 /*
  * The client (bounce_clnt.c): one request on a stream to the service,
- * answered later from the event loop. callback(status, new_id, reason,
- * context): status 0 when the service did what was asked (new_id: the
- * notice written, "" none), -1 when it did not or could not be heard.
+ * answered later from the event loop. callback(status, new_ids, reason,
+ * context): status 0 when the service did what was asked, -1 when it
+ * did not or could not be heard; new_ids: the notices written.
  */
-typedef void (*BOUNCE_CLNT_FN)(int, const char *, const char *, void *);
+typedef void (*BOUNCE_CLNT_FN)(int, const ARGV *, const char *, void *);
 
 VSTREAM	*bounce_clnt_connect(int);
 int	 bounce_clnt_request(VSTREAM *, const char *, const char *,

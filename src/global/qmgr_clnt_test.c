@@ -17,6 +17,7 @@
 #include "iostuff.h"
 #include "listen.h"
 #include "mail_conf.h"
+#include "mymalloc.h"
 #include "ptest.h"
 #include "qmgr_clnt.h"
 
@@ -146,13 +147,15 @@ typedef struct RESULT {
 } RESULT;
 
 static void
-got(int status, const char *new_id, const char *reason, void *ctx)
+got(int status, const ARGV *new_ids, const char *reason, void *ctx)
 {
 	RESULT	*r = ctx;
+	char	*ids = argv_join(new_ids, " ");
 
 	r->called++;
 	r->status = status;
-	snprintf(r->new_id, sizeof(r->new_id), "%s", new_id);
+	snprintf(r->new_id, sizeof(r->new_id), "%s", ids);
+	myfree(ids);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 }
 
@@ -180,9 +183,12 @@ ask(RESULT *r, int timeout)
 PTEST(bounce_clnt_async)
 {
 	static const char *const ok[] = {QB_REPLY_STATUS, "0", QB_REPLY_REASON,
-	"", QB_REPLY_ID, "89abcdef", NULL, NULL};
+	"", QB_REPLY_ID, "89abcdef", QB_REPLY_ID, "01234567", NULL, NULL};
 	static const char *const failed[] = {QB_REPLY_STATUS, "1",
 	QB_REPLY_REASON, "cannot read the message content", QB_REPLY_ID, "",
+	NULL, NULL};
+	static const char *const part[] = {QB_REPLY_STATUS, "1",
+	QB_REPLY_REASON, "cannot write notification", QB_REPLY_ID, "fedcba98",
 	NULL, NULL};
 	int	 lfd = listen_at("private/bounce");
 	RESULT	 r;
@@ -192,13 +198,20 @@ PTEST(bounce_clnt_async)
 	pid = serve(lfd, ok, 0);
 	ask(&r, 5);
 	PT_INTEQ(r.status, 0);
-	PT_STREQ(r.new_id, "89abcdef");
+	PT_STREQ(r.new_id, "89abcdef 01234567");
 	reap(pid);
 
 	pid = serve(lfd, failed, 0);
 	ask(&r, 5);
 	PT_INTEQ(r.status, -1);
 	PT_STREQ(r.reason, "cannot read the message content");
+	PT_STREQ(r.new_id, "");
+	reap(pid);
+
+	pid = serve(lfd, part, 0);		/* one written, then failed */
+	ask(&r, 5);
+	PT_INTEQ(r.status, -1);
+	PT_STREQ(r.new_id, "fedcba98");
 	reap(pid);
 
 	pid = serve(lfd, NULL, 0);		/* dies */

@@ -26,8 +26,9 @@
  *	service has answered (status 0) or has failed, hung up or not
  *	answered within qmgr_ipc_timeout (-1, logged). It returns -1, with
  *	a warning and without calling done, when the request cannot be
- *	sent. The queue id of a notification the service wrote comes
- *	with the reply and is handed to the qmgr's intake (bounce_arrived()).
+ *	sent. The queue ids of the notifications the service wrote come
+ *	with the reply and are handed to the qmgr's intake
+ *	(bounce_arrived()), also after a failure part-way.
  *
  *	qmgr_bounce_log_remove() removes all three logs of a message.
  * DIAGNOSTICS
@@ -88,7 +89,6 @@ qmgr_bounce_log_remove(const char *id)
 static void
 bounce_arrived(const char *new_id)
 {
-	qmgr.stats.bounces++;
 	qmgr_trigger_incoming();
 }
 
@@ -101,16 +101,19 @@ typedef struct BOUNCE_CALL {
 } BOUNCE_CALL;
 
 static void
-bounce_reply(int status, const char *new_id, const char *reason, void *ctx)
+bounce_reply(int status, const ARGV *new_ids, const char *reason, void *ctx)
 {
 	BOUNCE_CALL *call = ctx;
+	size_t	 i;
 
 	QMGR_PROFILE_END(QMGR_PROF_IPC, &call->start, call->request, call->id);
 	if (status < 0)
 		msg_warn("%s: bounce service %s failed: %s", call->id,
 		    call->request, reason);
-	else if (*new_id)
-		bounce_arrived(new_id);
+	else if (new_ids->argc > 0)
+		qmgr.stats.bounces++;
+	for (i = 0; i < new_ids->argc; i++)
+		bounce_arrived(new_ids->argv[i]);
 	call->done(status, call->context);
 	myfree(call);
 }
