@@ -41,26 +41,23 @@ listen_at(const char *rel)
 static void
 server(int lfd, const char *const *replies, int stall)
 {
-	VSTREAM	*sp;
-	ATTR	*a = attr_alloc(), *r = attr_alloc();
-	int	 fd;
+	ATTR	*req = attr_alloc(), *list = attr_alloc();
+	VSTREAM	*sp = NULL;
+	int	 fd = -1;
 
-	if (read_wait(lfd, 10) < 0 || (fd = listen_accept(lfd, NULL, NULL)) < 0)
-		_exit(2);
-	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_timeout(sp, 10);
-	if (attr_read(sp, a) < 0)
+	if (read_wait(lfd, 10) == 0)
+		fd = listen_accept(lfd, NULL, NULL);
+	if (fd >= 0 && (sp = vstream_fdopen(fd, VSTREAM_FLAG_RW)) != NULL)
+		vstream_set_timeout(sp, 10);
+	if (sp == NULL || attr_read(sp, req) < 0)
 		_exit(3);
-	if (stall) {
-		(void)read_wait(fd, 10);
-		_exit(0);
-	}
-	while (replies && *replies) {
-		attr_reset(r);
+	while (stall)				/* until killed */
+		pause();
+	for (; replies && *replies; replies++) {
+		attr_reset(list);
 		for (; *replies; replies += 2)
-			attr_add(r, replies[0], replies[1]);
-		replies++;
-		if (attr_write(sp, r) < 0)
+			attr_add(list, replies[0], replies[1]);
+		if (attr_write(sp, list) < 0)
 			_exit(4);
 	}
 	_exit(0);
