@@ -1,7 +1,7 @@
 """qmgr control requests on public/qmgr (the server side of smtpctl, issue 5).
 
 qmgr_request() below is a minimal client of the protocol in
-src/global/qmgr_ctl.h: one attribute list per request; replies are data
+src/global/qmgr_clnt.h: one attribute list per request; replies are data
 lists and a final list with status= and reason=. Mail is queued for a sink
 that is down (a free port nobody listens on) and then brought up on that
 very port, so every effect is observed, not assumed.

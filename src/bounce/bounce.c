@@ -7,7 +7,7 @@
  *	The bounce service is a single-client server (mail_server.h) on
  *	private/bounce (also run as "defer" and "trace" in master.cf: the
  *	request says what to do, not the service name). It serves the qmgr's
- *	requests (qmgr_bounce.h), one attribute list each, several per
+ *	requests (bounce_clnt.h), one attribute list each, several per
  *	connection:
  * .IP flush
  *	non-delivery report from the message's bounce log;
@@ -17,8 +17,10 @@
  * .IP trace
  *	success notice from the trace log.
  * .PP
- *	Each reply is one list: status=0|1, reason=, new_id= (the queue id
- *	of the notice to the sender, or empty). bounce_notify.c decides who
+ *	Each reply is one list: status=0|1, reason=, and new_id= once for
+ *	each notice written into incoming/ (its queue id; one empty new_id
+ *	when none was), also after a failure part-way: the qmgr takes
+ *	them in without looking for them. bounce_notify.c decides who
  *	is notified, bounce_compose.c writes RFC 3464 messages, and
  *	bounce_log.c reads the logs. See bounce(8).
  * DIAGNOSTICS
@@ -33,7 +35,7 @@
 #include "mail_server.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "bounce.h"
 
 #define BOUNCE_MAX_LIST	4096
@@ -55,7 +57,7 @@ bounce_kind(const char *request)
 }
 
 static int
-bounce_request(const ATTR *req, VSTRING *new_id, VSTRING *why)
+bounce_request(const ATTR *req, ARGV *new_ids, VSTRING *why)
 {
 	const char *queue = attr_get(req, QB_QUEUE_NAME);
 	const char *id = attr_get(req, QB_QUEUE_ID);
@@ -74,7 +76,7 @@ bounce_request(const ATTR *req, VSTRING *new_id, VSTRING *why)
 	    QB_RCPT_INDEX, &pos)) != NULL)
 		list[n++] = atoi(value);
 	rc = bounce_notify(bounce_cleanup, kind, queue, id, kind == BOUNCE_DELAY ? list : NULL,
-	    n, new_id, why);
+	    n, new_ids, why);
 	myfree(list);
 	return rc;
 }
@@ -83,14 +85,16 @@ static void
 bounce_service(VSTREAM *stream, const char *service, char **argv)
 {
 	ATTR	*req = attr_alloc(), *reply = attr_alloc();
-	VSTRING	*why = vstring_alloc(64), *new_id = vstring_alloc(16);
+	VSTRING	*why = vstring_alloc(64);
+	ARGV	*new_ids = argv_alloc(2);
+	size_t	 i;
 	int	 rc;
 
 	vstream_set_timeout(stream, (int)conf_time("ipc_timeout"));
 	while (attr_read(stream, req) == 0) {
 		vstring_reset(why);
-		vstring_reset(new_id);
-		rc = bounce_request(req, new_id, why);
+		argv_truncate(new_ids, 0);
+		rc = bounce_request(req, new_ids, why);
 		if (rc < 0)
 			msg_warn("%s: %s", attr_get(req, QB_QUEUE_ID) ?
 			    attr_get(req, QB_QUEUE_ID) : "request",
@@ -98,14 +102,17 @@ bounce_service(VSTREAM *stream, const char *service, char **argv)
 		attr_reset(reply);
 		attr_add(reply, QB_REPLY_STATUS, rc == 0 ? "0" : "1");
 		attr_add(reply, QB_REPLY_REASON, vstring_str(why));
-		attr_add(reply, QB_REPLY_ID, vstring_str(new_id));
+		for (i = 0; i < new_ids->argc; i++)
+			attr_add(reply, QB_REPLY_ID, new_ids->argv[i]);
+		if (new_ids->argc == 0)
+			attr_add(reply, QB_REPLY_ID, "");
 		if (attr_write(stream, reply) < 0)
 			break;
 	}
 	attr_free(req);
 	attr_free(reply);
 	vstring_free(why);
-	vstring_free(new_id);
+	argv_free(new_ids);
 }
 
 static void

@@ -6,11 +6,12 @@
 
 #include <time.h>
 
+#include "argv.h"
 #include "cleanup.h"
 #include "qfile.h"
 #include "vstring.h"
 
-/* One recipient status from a log (qmgr_bounce.h records). */
+/* One recipient status from a log (bounce_clnt.h records). */
 typedef struct BOUNCE_RCPT {
 	int	 index;
 	char	*rcpt;
@@ -68,6 +69,6 @@ size_t	 bounce_header_len(const char *, size_t);
 
 /* bounce_notify.c */
 int	 bounce_notify(CLEANUP_CONF *, int, const char *, const char *, const int *, int,
-	    VSTRING *, VSTRING *);
+	    ARGV *, VSTRING *);
 
 #endif

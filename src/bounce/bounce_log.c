@@ -12,7 +12,7 @@
  *		    const char *id);
  * DESCRIPTION
  *	bounce_log_read() reads queue_dir/log/id, a sequence of attribute
- *	lists written by the qmgr (qmgr_bounce.h), into out: one entry per
+ *	lists written by the qmgr (bounce_clnt.h), into out: one entry per
  *	recipient index, a later record replacing an earlier one for the
  *	same recipient. The file is not trusted: records without a valid
  *	index, recipient and status are skipped, and at most 100000
@@ -34,7 +34,7 @@
 #include "attr.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "bounce.h"
 
 #define BOUNCE_LOG_MAX	100000

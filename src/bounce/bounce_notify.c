@@ -7,15 +7,15 @@
  *	int	bounce_notify(CLEANUP_CONF *cleanup, int kind,
  *		    const char *queue_name,
  *		    const char *id, const int *list, int n,
- *		    VSTRING *new_id, VSTRING *why);
+ *		    ARGV *new_ids, VSTRING *why);
  * DESCRIPTION
  *	bounce_notify() sends the notifications of one kind for queue
  *	file queue_name/id, from its log (bounce, defer or trace): each
  *	is a new queue file committed into incoming/ (origin "bounce")
  *	through the cleanup stage (cleanup(3): canonical and virtual alias
  *	mapping apply, bcc and content hooks do not, as in Postfix).
- *	new_id gets the id of the last notice written (empty when none), so
- *	the qmgr knows to scan incoming/.
+ *	The queue id of every notice written is appended to new_ids, for
+ *	the qmgr to take them in.
  * .IP BOUNCE_FAIL
  *	to the sender, for recipients whose NOTIFY allows failure notices
  *	(not NEVER), sender "<>". A message whose sender is "<>" (a
@@ -51,7 +51,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "bounce.h"
 
 typedef struct NOTIFY_CTX {
@@ -87,7 +87,7 @@ notify_addr(VSTRING *buf, const char *addr)
 /* Write one notice; 0 or -1. */
 static int
 notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
-    int postmaster, const char *who, VSTRING *new_id)
+    int postmaster, const char *who, ARGV *new_ids)
 {
 	CLEANUP	*w;
 	BOUNCE_INFO info;
@@ -144,8 +144,7 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	msg_info("%s: %s %s notification: %s", ctx->qf->id, who,
 	    ctx->kind == BOUNCE_FAIL ? "non-delivery" : ctx->kind ==
 	    BOUNCE_DELAY ? "delay" : "delivery status", info.new_id);
-	if (new_id)
-		vstring_strcpy(new_id, info.new_id);
+	argv_add(new_ids, info.new_id);
 	rc = 0;
 done:
 	vstring_free(content);
@@ -194,7 +193,7 @@ notify_system_error(const BOUNCE_LOG *log)
 
 /* Failure notices: sender, 2bounce, postmaster copies. */
 static int
-notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
+notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, ARGV *new_ids)
 {
 	BOUNCE_LOG mine;
 	const char *sender = ctx->qf->sender;
@@ -206,7 +205,7 @@ notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
 		if (notify_class(ctx, "2bounce"))
 			rc = notify_write(ctx, log, conf_str(
 			    "2bounce_notice_recipient"), 1, "postmaster",
-			    new_id);
+			    new_ids);
 		else
 			msg_info("%s: undeliverable notification discarded "
 			    "(notify_classes lacks 2bounce)", ctx->qf->id);
@@ -217,18 +216,18 @@ notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
 		notify_filter(ctx, log, &mine, NULL, 0);
 		if (mine.count > 0)
 			rc = notify_write(ctx, &mine, sender, 0, "sender",
-			    new_id);
+			    new_ids);
 		bounce_log_free(&mine);
 		if (rc == 0 && notify_class(ctx, "bounce"))
 			rc = notify_write(ctx, log, conf_str(
 			    "bounce_notice_recipient"), 1, "postmaster",
-			    new_id);
+			    new_ids);
 		if (rc == 0 && notify_system_error(log)
 		    && (notify_class(ctx, "resource")
 		    || notify_class(ctx, "software")))
 			rc = notify_write(ctx, log, conf_str(
 			    "error_notice_recipient"), 1, "postmaster",
-			    new_id);
+			    new_ids);
 	}
 	vstring_free(dbl);
 	return rc;
@@ -236,7 +235,7 @@ notify_fail(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, VSTRING *new_id)
 
 static int
 notify_other(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const int *list, int n,
-    VSTRING *new_id)
+    ARGV *new_ids)
 {
 	BOUNCE_LOG mine;
 	int	 rc = 0;
@@ -246,11 +245,11 @@ notify_other(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const int *list, int n,
 	notify_filter(ctx, log, &mine, list, n);
 	if (mine.count > 0)
 		rc = notify_write(ctx, &mine, ctx->qf->sender, 0, "sender",
-		    new_id);
+		    new_ids);
 	if (rc == 0 && ctx->kind == BOUNCE_DELAY && mine.count > 0
 	    && notify_class(ctx, "delay"))
 		rc = notify_write(ctx, &mine, conf_str("delay_notice_recipient"),
-		    1, "postmaster", new_id);
+		    1, "postmaster", new_ids);
 	bounce_log_free(&mine);
 	return rc;
 }
@@ -280,7 +279,7 @@ notify_read_orig(NOTIFY_CTX *ctx, off_t limit)
 
 static int
 notify_run(NOTIFY_CTX *ctx, const char *log_name, const int *list, int n,
-    VSTRING *new_id)
+    ARGV *new_ids)
 {
 	BOUNCE_LOG log;
 	const char *qdir = conf_str("queue_directory");
@@ -295,9 +294,9 @@ notify_run(NOTIFY_CTX *ctx, const char *log_name, const int *list, int n,
 	if (log.count == 0)
 		rc = 0;
 	else if (ctx->kind == BOUNCE_FAIL)
-		rc = notify_fail(ctx, &log, new_id);
+		rc = notify_fail(ctx, &log, new_ids);
 	else
-		rc = notify_other(ctx, &log, list, n, new_id);
+		rc = notify_other(ctx, &log, list, n, new_ids);
 	bounce_log_free(&log);
 	if (rc == 0 && ctx->kind != BOUNCE_DELAY
 	    && bounce_log_remove(qdir, log_name, ctx->qf->id) < 0)
@@ -307,7 +306,7 @@ notify_run(NOTIFY_CTX *ctx, const char *log_name, const int *list, int n,
 
 int
 bounce_notify(CLEANUP_CONF *cleanup, int kind, const char *queue_name, const char *id,
-    const int *list, int n, VSTRING *new_id, VSTRING *why)
+    const int *list, int n, ARGV *new_ids, VSTRING *why)
 {
 	NOTIFY_CTX ctx;
 	int	 rc;
@@ -316,14 +315,13 @@ bounce_notify(CLEANUP_CONF *cleanup, int kind, const char *queue_name, const cha
 	ctx.cleanup = cleanup;
 	ctx.kind = kind;
 	ctx.why = why;
-	vstring_reset(new_id);
 	if ((ctx.qf = qf_open(conf_str("queue_directory"), queue_name, id,
 	    QF_OPEN_RDONLY, why)) == NULL)
 		return -1;
 	ctx.orig = vstring_alloc(8192);
 	ctx.classes = conf_list("notify_classes");
 	rc = notify_run(&ctx, kind == BOUNCE_FAIL ? QB_LOG_BOUNCE :
-	    kind == BOUNCE_DELAY ? QB_LOG_DEFER : QB_LOG_TRACE, list, n, new_id);
+	    kind == BOUNCE_DELAY ? QB_LOG_DEFER : QB_LOG_TRACE, list, n, new_ids);
 	argv_free(ctx.classes);
 	vstring_free(ctx.orig);
 	qf_close(ctx.qf);

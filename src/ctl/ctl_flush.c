@@ -6,7 +6,7 @@
  *
  *	int	ctl_flush(const char *domain, int verbose);
  * DESCRIPTION
- *	ctl_flush() asks the running qmgr (public/qmgr, qmgr_ctl.h) to
+ *	ctl_flush() asks the running qmgr (public/qmgr, qmgr_clnt(3)) to
  *	deliver deferred mail now, ignoring the backoff: all of it
  *	("flush"), or with domain only the messages with a recipient in
  *	that domain or below it ("flush_domain", sendmail -qR, ETRN).
@@ -36,43 +36,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attr.h"
 #include "ctl_flush.h"
 #include "mail_conf.h"
-#include "mail_trigger.h"
 #include "msg.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 #define CTL_FLUSH_TIMEOUT	30
-
-/* ctl_flush_ask - the running qmgr; -1 with errno when none answers. */
-static int
-ctl_flush_ask(const char *domain, ATTR *reply)
-{
-	ATTR	*req = attr_alloc();
-	VSTREAM	*stream;
-	int	 i, rc = -1;
-
-	attr_add(req, QC_REQUEST, domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH);
-	if (domain)
-		attr_add(req, QC_DOMAIN, domain);
-	if ((stream = mail_trigger_connect(QC_SERVICE, CTL_FLUSH_TIMEOUT))
-	    != NULL) {
-		errno = EPROTO;
-		if (attr_write(stream, req) == 0)
-			for (i = 0; i < 1000 && rc < 0; i++) {
-				attr_reset(reply);
-				if (attr_read(stream, reply) < 0)
-					break;
-				if (attr_get(reply, QC_STATUS) != NULL)
-					rc = 0;
-			}
-		(void)vstream_fclose(stream);
-	}
-	attr_free(req);
-	return rc;
-}
 
 /* ctl_flush_exec - run a program, wait for it; its wait status or -1. */
 static int
@@ -171,22 +141,26 @@ ctl_flush_run(const char *domain, int verbose)
 int
 ctl_flush(const char *domain, int verbose)
 {
-	ATTR	*reply = attr_alloc();
+	VSTRING	*why = vstring_alloc(64);
 	int	 rc = CTL_FLUSH_OK;
 
-	if (ctl_flush_ask(domain, reply) < 0) {
+	switch (qmgr_clnt_request(domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH,
+	    domain ? QC_DOMAIN : NULL, domain, CTL_FLUSH_TIMEOUT, NULL, why)) {
+	case QMGR_CLNT_OK:
+		break;
+	case QMGR_CLNT_FAIL:
+		msg_error("queue flush refused: %s", vstring_str(why));
+		rc = CTL_FLUSH_FAIL;
+		break;
+	default:
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			rc = ctl_flush_run(domain, verbose);
 		else {
-			msg_error("cannot reach the queue manager: %s",
-			    strerror(errno));
+			msg_error("%s", vstring_str(why));
 			rc = CTL_FLUSH_UNAVAIL;
 		}
-	} else if (strcmp(attr_get(reply, QC_STATUS), "0") != 0) {
-		msg_error("queue flush refused: %s", attr_get(reply, QC_REASON) ?
-		    attr_get(reply, QC_REASON) : "no reason given");
-		rc = CTL_FLUSH_FAIL;
+		break;
 	}
-	attr_free(reply);
+	vstring_free(why);
 	return rc;
 }

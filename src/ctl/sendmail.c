@@ -59,7 +59,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "ctl_config.h"
 #include "sendmail.h"
 #include "sendmail_aliases.h"

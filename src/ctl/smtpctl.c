@@ -17,7 +17,7 @@
  *	names, or type:table lookups of the user name), plus the verbs that
  *	touch nothing (help, encrypt, spf walk).
  *
- *	The verbs talk to the qmgr over public/qmgr (qmgr_ctl.h). When it is
+ *	The verbs talk to the qmgr over public/qmgr (qmgr_clnt.h). When it is
  *	not running, the verbs that make sense offline (show queue, envelope
  *	and message, pause and resume envelope, schedule, remove, discover)
  *	read and change the queue files directly (smtpctl_offline.c); the
@@ -45,7 +45,7 @@
 #include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
 #include "user_list.h"
 

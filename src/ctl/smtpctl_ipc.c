@@ -10,14 +10,14 @@
  *	int	smtpctl_simple(const char *request, const char *name,
  *		    const char *value, long long *count);
  * DESCRIPTION
- *	smtpctl_running() connects to public/qmgr (qmgr_ctl.h) and keeps the
+ *	smtpctl_running() connects to public/qmgr (qmgr_clnt(3)) and keeps the
  *	connection for the requests that follow; it returns 1 when the qmgr
  *	answers, 0 when nothing listens (the system is not running: the
  *	caller goes offline). Other failures (a time-out, permissions) are
  *	fatal: guessing "offline" then would let smtpctl change queue files
  *	under a running qmgr.
  *
- *	smtpctl_call() sends one request and reads the reply lists: fn(list,
+ *	smtpctl_call() is qmgr_clnt_call() on that connection: fn(list,
  *	ctx) is called for every data list, the final status list ends the
  *	reply. It returns 0, or -1 with the qmgr's reason in why (or a
  *	transport error). fn returns -1 to stop early (the rest is read and
@@ -31,12 +31,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "attr.h"
-#include "mail_trigger.h"
 #include "msg.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
 
 #define SC_IPC_TIMEOUT	60
@@ -49,8 +47,7 @@ smtpctl_running(void)
 {
 	if (sc_state >= 0)
 		return sc_state;
-	if ((sc_stream = mail_trigger_connect(QC_SERVICE, SC_IPC_TIMEOUT))
-	    != NULL)
+	if ((sc_stream = qmgr_clnt_connect(SC_IPC_TIMEOUT)) != NULL)
 		return sc_state = 1;
 	if (errno == ENOENT || errno == ECONNREFUSED)
 		return sc_state = 0;
@@ -61,49 +58,12 @@ smtpctl_running(void)
 int
 smtpctl_call(ATTR *req, SC_ITEM_FN fn, void *ctx, VSTRING *why)
 {
-	ATTR	*list;
-	const char *status;
-	int	 stop = 0, rc = -1;
-
 	if (!smtpctl_running()) {
 		vstring_strcpy(why, "Postern is not running");
 		return -1;
 	}
-	if (attr_write(sc_stream, req) < 0) {
-		vstring_sprintf(why, "cannot send to the queue manager: %s",
-		    vstream_ftimeout(sc_stream) ? "timeout" : strerror(errno));
-		return -1;
-	}
-	list = attr_alloc();
-	for (;;) {
-		if (attr_read(sc_stream, list) < 0) {
-			vstring_strcpy(why, vstream_ftimeout(sc_stream) ?
-			    "timeout reading from the queue manager" :
-			    "the queue manager hung up or sent garbage");
-			break;
-		}
-		if ((status = attr_get(list, QC_STATUS)) != NULL) {
-			rc = strcmp(status, "0") == 0 ? 0 : -1;
-			if (rc < 0)
-				vstring_strcpy(why, attr_get(list, QC_REASON) ?
-				    attr_get(list, QC_REASON) : "failed");
-			break;
-		}
-		if (!stop && fn != NULL && fn(list, ctx) < 0)
-			stop = 1;
-	}
-	attr_free(list);
-	return rc;
-}
-
-static int
-sc_count(const ATTR *list, void *ctx)
-{
-	long long *count = ctx;
-
-	if (attr_get(list, QC_COUNT) != NULL)
-		*count = attr_get_long(list, QC_COUNT, 0);
-	return 0;
+	return qmgr_clnt_call(sc_stream, req, fn, ctx, why) == QMGR_CLNT_OK ?
+	    0 : -1;
 }
 
 int
@@ -117,7 +77,7 @@ smtpctl_simple(const char *request, const char *name, const char *value,
 	attr_add(req, QC_REQUEST, request);
 	if (name != NULL)
 		attr_add(req, name, value);
-	if ((rc = smtpctl_call(req, sc_count, count, why)) < 0)
+	if ((rc = smtpctl_call(req, qmgr_clnt_count, count, why)) < 0)
 		fprintf(stderr, "smtpctl: %s failed: %s\n", request,
 		    vstring_str(why));
 	attr_free(req);

@@ -55,7 +55,7 @@
 #include "msg.h"
 #include "myrandom.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
 
 /* Monitor columns: name in the qmgr's stats list, absolute or not. */

@@ -48,7 +48,7 @@
 #include "msg.h"
 #include "qenv.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "resolve_class.h"
 #include "smtpctl.h"
 

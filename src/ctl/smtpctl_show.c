@@ -3,6 +3,7 @@
  *	smtpctl_show - the show verbs of smtpctl
  * SYNOPSIS
  *	#include "smtpctl.h"
+#include "smtpd_pause.h"
  *
  *	int	smtpctl_show(const SC_CMD *cmd);
  *	void	smtpctl_print_env(const ATTR *env, int json);
@@ -29,7 +30,7 @@
  *	queue file.
  *
  *	With -j every item is one JSON object on one line: the qmgr's
- *	attribute names (qmgr_ctl.h), numbers as numbers.
+ *	attribute names (qmgr_clnt.h), numbers as numbers.
  * DIAGNOSTICS
  *	Exit status 1 with a message on stderr when the qmgr refuses or
  *	fails.
@@ -45,8 +46,9 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpctl.h"
+#include "smtpd_pause.h"
 
 /* Attribute names whose values are text even when they look numeric. */
 static const char *sc_text_names[] = {
@@ -331,7 +333,7 @@ sc_item_stats(const ATTR *a, void *ctx)
 			msg_fatal("out of memory");
 		for (char *p = s; *p && *p != '='; p++)
 			if (*p == '_')
-				*p = '.';	/* qmgr_ctl.h: no dots in names */
+				*p = '.';	/* qmgr_clnt.h: no dots in names */
 		argv_add(lines, s);
 		free(s);
 	}
@@ -342,18 +344,6 @@ sc_item_stats(const ATTR *a, void *ctx)
 	return 0;
 }
 
-/* The smtp state is the pause file, whatever the qmgr knows. */
-static int
-sc_smtp_paused(void)
-{
-	VSTRING	*path = vstring_alloc(128);
-	int	 paused;
-
-	vstring_sprintf(path, "%s/pid/smtpd.pause", conf_str("queue_directory"));
-	paused = access(vstring_str(path), F_OK) == 0;
-	vstring_free(path);
-	return paused;
-}
 
 /* Services under stress: the master's pid/stress file, "name spec" lines. */
 static void
@@ -389,7 +379,9 @@ sc_item_status(const ATTR *a, void *ctx)
 
 	attr_add(v, "mda", (value = attr_get(a, QC_MDA)) ? value : "running");
 	attr_add(v, "mta", (value = attr_get(a, QC_MTA)) ? value : "running");
-	attr_add(v, "smtp", sc_smtp_paused() ? "paused" : "running");
+	/* The smtp state is the pause flag, whatever the qmgr knows. */
+	attr_add(v, "smtp", smtpd_paused(conf_str("queue_directory")) ?
+	    "paused" : "running");
 	sc_stress(stress);
 	attr_add(v, "stress", vstring_len(stress) ? "yes" : "no");
 	attr_add(v, "stress_services", vstring_str(stress));

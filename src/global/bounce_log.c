@@ -12,7 +12,7 @@
  * DESCRIPTION
  *	bounce_log_append() appends one record for recipient index (rcpt)
  *	of message id to queue_dir/log/id, where log is QB_LOG_BOUNCE,
- *	QB_LOG_DEFER or QB_LOG_TRACE (qmgr_bounce.h gives the record's
+ *	QB_LOG_DEFER or QB_LOG_TRACE (bounce_clnt.h gives the record's
  *	attributes; bounce(8) reads them). Bounce and trace records are
  *	fsynced before it returns: a caller marks the recipient done in the
  *	queue file only after that, so a crash never loses a notification.
@@ -36,7 +36,7 @@
 
 #include "attr.h"
 #include "bounce_log.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "vstream.h"
 
 static void

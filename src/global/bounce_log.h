@@ -1,6 +1,6 @@
 /*
  * bounce_log.h - append a record to a message's bounce, defer or trace
- * log (the format is in qmgr_bounce.h). See bounce_log.c.
+ * log (the format is in bounce_clnt.h). See bounce_log.c.
  */
 #ifndef BOUNCE_LOG_H
 #define BOUNCE_LOG_H

@@ -10,7 +10,7 @@
 
 #include "bounce_log.h"
 #include "ptest.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

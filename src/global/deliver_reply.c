@@ -125,7 +125,7 @@
 #include "deliver_request.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
 const char *
 deliver_action(const char *dsn)

@@ -13,7 +13,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "ptest.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
 PTEST(actions)
 {

@@ -6,8 +6,6 @@
  *
  *	int	 mail_trigger(const char *service);
  *	int	 mail_trigger_id(const char *service, const char *queue_id);
- *	int	 mail_trigger_request(const char *service, const ATTR *req,
- *		    ATTR *reply, int timeout);
  *	VSTREAM	*mail_trigger_connect(const char *service, int timeout);
  *	const char *mail_trigger_path(VSTRING *buf, const char *service);
  * DESCRIPTION
@@ -35,11 +33,6 @@
  *	committed, and the receiver's start-up scan, its periodic safety-net
  *	scan and the master's wakeup timer find it, only later. Failures are
  *	therefore logged only in verbose mode.
- *
- *	mail_trigger_request() is the request/reply client for control
- *	programs (smtpctl, postern flush): connect, write req, read one
- *	attribute list into reply, close. timeout (seconds) bounds the
- *	connect and each read or write.
  *
  *	mail_trigger_connect() opens a stream to a service for a longer
  *	conversation, with the stream time limit set to timeout, and the
@@ -165,27 +158,3 @@ mail_trigger_connect(const char *service, int timeout)
 	return sp;
 }
 
-int
-mail_trigger_request(const char *service, const ATTR *req, ATTR *reply,
-    int timeout)
-{
-	VSTREAM	*sp;
-	int	 ret, saved;
-
-	attr_reset(reply);
-	if ((sp = mail_trigger_connect(service, timeout)) == NULL)
-		return -1;
-	ret = attr_write(sp, req);
-	if (ret == 0)
-		ret = attr_read(sp, reply);
-	saved = errno;
-	if (ret < 0) {
-		if (vstream_ftimeout(sp))
-			saved = ETIMEDOUT;
-		else if (vstream_feof(sp) || saved == 0)
-			saved = EPROTO;
-	}
-	(void)vstream_fclose(sp);
-	errno = saved;
-	return ret;
-}

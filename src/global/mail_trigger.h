@@ -28,14 +28,6 @@ int	 mail_trigger_id(const char *, const char *);
 #define MAIL_TRIGGER_QUEUE_ID	"queue_id"
 
 /*
- * mail_trigger_request(service, req, reply, timeout): connect, write req,
- * read one reply into reply (reset first), close. Timeout in seconds per
- * step. 0, or -1 with errno (ENOENT/ECONNREFUSED: not running, ETIMEDOUT,
- * EPROTO: malformed reply).
- */
-int	 mail_trigger_request(const char *, const ATTR *, ATTR *, int);
-
-/*
  * mail_trigger_connect(service, timeout): a stream to the service for
  * longer conversations (qmgr to private/<transport>), with the stream
  * timeout set to timeout. Null with errno on failure.

@@ -176,64 +176,12 @@ PTEST(trigger_never_blocks)
 	unlink_at("public/busy");
 }
 
-static void
-echo_server(int lfd, int stall)
+PTEST(connect_not_running)
 {
-	VSTREAM	*sp;
-	ATTR	*a = attr_alloc(), *r = attr_alloc();
-	int	 fd;
-	size_t	 i;
-
-	if (read_wait(lfd, 10) < 0 || (fd = listen_accept(lfd, NULL, NULL)) < 0)
-		_exit(2);
-	sp = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_timeout(sp, 10);
-	if (attr_read(sp, a) < 0)
-		_exit(3);
-	if (stall) {
-		(void)read_wait(fd, 10);
-		_exit(0);
-	}
-	attr_add(r, "status", "ok");
-	for (i = 0; i < a->count; i++)
-		attr_add(r, a->name[i], a->value[i]);
-	_exit(attr_write(sp, r) < 0 ? 4 : 0);
-}
-
-PTEST(request_reply)
-{
-	int	 lfd = listen_at("private/ctl", 10), st;
-	ATTR	*req = attr_alloc(), *rep = attr_alloc();
-	pid_t	 pid;
-	double	 t0;
-
-	PT_ASSERT(lfd >= 0);
-	if ((pid = fork()) == 0)
-		echo_server(lfd, 0);
-	attr_add(req, "request", "show_queue");
-	attr_add(req, "line", "with\nnewline");
-	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 5), 0);
-	PT_STREQ(attr_get(rep, "status"), "ok");
-	PT_STREQ(attr_get(rep, "line"), "with\nnewline");
-	PT_ASSERT(waitpid(pid, &st, 0) == pid && st == 0);
-
-	/* A server that never answers: time-out. */
-	if ((pid = fork()) == 0)
-		echo_server(lfd, 1);
-	t0 = now();
-	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 1), -1);
-	PT_INTEQ(errno, ETIMEDOUT);
-	PT_ASSERT(now() - t0 < 4);
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	close(lfd);
 	unlink_at("private/ctl");
-	/* Not running. */
-	PT_INTEQ(mail_trigger_request("private/ctl", req, rep, 1), -1);
-	PT_INTEQ(errno, ENOENT);
+	errno = 0;
 	PT_ASSERT(mail_trigger_connect("private/ctl", 1) == NULL);
-	attr_free(req);
-	attr_free(rep);
+	PT_INTEQ(errno, ENOENT);
 }
 
 int
@@ -255,7 +203,7 @@ main(void)
 	PT_RUN(trigger_fifo);
 	PT_RUN(trigger_id);
 	PT_RUN(trigger_never_blocks);
-	PT_RUN(request_reply);
+	PT_RUN(connect_not_running);
 	rc = PT_DONE();
 	snprintf(sub, sizeof(sub), "%s/public", qdir);
 	rmdir(sub);

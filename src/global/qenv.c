@@ -126,7 +126,7 @@
 #include "attr.h"
 #include "msg.h"
 #include "qenv.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 int
 qenv_sel_parse(QENV_SEL *sel, const char *id, int flags)

@@ -19,7 +19,7 @@
 #include "ptest.h"
 #include "qenv.h"
 #include "qfile.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 static char qdir[64];
 static int nlogged;

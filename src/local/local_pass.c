@@ -12,7 +12,7 @@
  *	transport and nexthop and the current recipient address only, to
  *	the delivery agent at queue_directory/private/transport, and its
  *	result for the recipient becomes ours. The other agent logs the
- *	delivery, as with Postfix's deliver_pass().
+ *	delivery (deliver_pass(3)).
  * DIAGNOSTICS
  *	An agent that cannot be reached or that ends the conversation
  *	without a result is a soft failure (4.3.0).
@@ -21,44 +21,16 @@
 #include <string.h>
 
 #include "attr.h"
-#include "connect.h"
+#include "deliver_pass.h"
 #include "deliver_request.h"
 #include "local.h"
 #include "msg.h"
 #include "mymalloc.h"
 
-/* local_pass_request - the request for the other agent */
-
-static ATTR *
-local_pass_request(LOCAL_STATE *state, const char *transport,
-    const char *nexthop)
-{
-	const ATTR *in = state->req->attr;
-	ATTR	*a = attr_alloc();
-	size_t	 i;
-
-	for (i = 0; i < in->count; i++) {
-		if (strcmp(in->name[i], DR_RCPT_INDEX) == 0)
-			break;
-		if (strcmp(in->name[i], DR_TRANSPORT) == 0)
-			attr_add(a, DR_TRANSPORT, transport);
-		else if (strcmp(in->name[i], DR_NEXTHOP) == 0)
-			attr_add(a, DR_NEXTHOP, nexthop);
-		else
-			attr_add(a, in->name[i], in->value[i]);
-	}
-	if (attr_get(a, DR_TRANSPORT) == NULL)
-		attr_add(a, DR_TRANSPORT, transport);
-	if (attr_get(a, DR_NEXTHOP) == NULL)
-		attr_add(a, DR_NEXTHOP, nexthop);
-	attr_add_long(a, DR_RCPT_INDEX, state->rcpt->index);
-	attr_add(a, DR_RCPT, state->addr);
-	if (state->rcpt->orcpt)
-		attr_add(a, DR_ORCPT, state->rcpt->orcpt);
-	if (state->rcpt->notify)
-		attr_add(a, DR_NOTIFY, state->rcpt->notify);
-	return a;
-}
+typedef struct LOCAL_PASS {
+	LOCAL_STATE *state;
+	int	 rc;			/* LOCAL_*, -1 before the result */
+} LOCAL_PASS;
 
 /* local_pass_result - count the other agent's result as ours */
 
@@ -86,51 +58,54 @@ local_pass_result(LOCAL_STATE *state, const char *dsn, const char *reason)
 	return LOCAL_SOFT;
 }
 
+/* local_pass_reply - the first result for our recipient */
+
+static int
+local_pass_reply(const ATTR *rep, void *ctx)
+{
+	LOCAL_PASS *pass = ctx;
+	const char *dsn = attr_get(rep, DR_STATUS);
+	const char *reason = attr_get(rep, DR_REASON);
+
+	if (pass->rc < 0)
+		pass->rc = local_pass_result(pass->state, dsn ? dsn : "4.3.0",
+		    reason ? reason : "");
+	return 0;
+}
+
 int
 local_pass(LOCAL_STATE *state, const char *dest)
 {
-	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
-	ATTR	*req = NULL, *rep = attr_alloc();
-	VSTREAM	*peer = NULL;
+	VSTRING	*why = vstring_alloc(100);
+	ATTR	*req;
 	char	*transport = mystrdup(dest), *nexthop;
-	const char *dsn;
-	int	 fd, rc = -1;
+	LOCAL_PASS pass = {state, -1};
 
 	if ((nexthop = strchr(transport, ':')) != NULL)
 		*nexthop++ = 0;
 	if (nexthop == NULL || *nexthop == 0)
 		nexthop = (char *)state->req->dr.nexthop;
 	if (*transport == 0 || strchr(transport, '/') || *transport == '.') {
-		rc = local_fail(state, "4.3.5", "bad mailbox_transport: %s", dest);
+		pass.rc = local_fail(state, "4.3.5", "bad mailbox_transport: %s",
+		    dest);
 		goto out;
 	}
-	vstring_sprintf(path, "%s/private/%s", local_cf.queue_dir, transport);
-	if ((fd = unix_connect(vstring_str(path), 30, why)) < 0)
-		goto out;
-	peer = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_timeout(peer, (int)local_cf.ipc_timeout);
-	req = local_pass_request(state, transport, nexthop);
-	if (attr_write(peer, req) < 0)
-		goto out;
-	while (attr_reset(rep), attr_read(peer, rep) == 0 && !attr_get(rep, DR_DONE)) {
-		if (attr_get(rep, DR_RCPT_INDEX) == NULL || rc >= 0)
-			continue;
-		dsn = attr_get(rep, DR_STATUS);
-		rc = local_pass_result(state, dsn ? dsn : "4.3.0",
-		    attr_get(rep, DR_REASON) ? attr_get(rep, DR_REASON) : "");
-	}
-	vstring_sprintf(why, "lost connection with %s", vstring_str(path));
+	req = deliver_pass_request(state->req->attr, transport, nexthop, 0);
+	attr_add_long(req, DR_RCPT_INDEX, state->rcpt->index);
+	attr_add(req, DR_RCPT, state->addr);
+	if (state->rcpt->orcpt)
+		attr_add(req, DR_ORCPT, state->rcpt->orcpt);
+	if (state->rcpt->notify)
+		attr_add(req, DR_NOTIFY, state->rcpt->notify);
+	if (deliver_pass(transport, req, 30, (int)local_cf.ipc_timeout,
+	    local_pass_reply, &pass, why) == 0 && pass.rc < 0)
+		vstring_sprintf(why, "no result from %s", transport);
+	attr_free(req);
+	if (pass.rc < 0)
+		pass.rc = local_fail(state, "4.3.0", "mailbox_transport %s "
+		    "unavailable: %s", transport, vstring_str(why));
 out:
-	if (rc < 0)
-		rc = local_fail(state, "4.3.0", "mailbox_transport %s unavailable: %s",
-		    transport, vstring_str(why));
-	if (peer)
-		vstream_fclose(peer);
-	if (req)
-		attr_free(req);
-	attr_free(rep);
 	myfree(transport);
-	vstring_free(path);
 	vstring_free(why);
-	return rc;
+	return pass.rc;
 }

@@ -278,27 +278,34 @@ void	 qmgr_oneshot_start(const char *);
 /* qmgr_bounce.c */
 int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,
 	    const char *, const char *, const char *);
-int	 qmgr_bounce_request(QMGR_MESSAGE *, const char *, const int *, int);
+typedef void (*QMGR_BOUNCE_FN)(int, void *);
+int	 qmgr_bounce_request(QMGR_MESSAGE *, const char *, const int *, int,
+	    QMGR_BOUNCE_FN, void *);
 void	 qmgr_bounce_log_remove(const char *);
 
 /* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
 void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
 int	 qmgr_ctl_envelope(VSTREAM *, const ATTR *, VSTRING *);
-extern int qmgr_ctl_ext(VSTREAM *, const ATTR *, VSTRING *, int)
-	    __attribute__((weak));	/* optional: qmgr_ctl_ext.c */
 
-/* Optional timing hooks (smtpctl profile), also in qmgr_ctl_ext.c. */
+/* qmgr_ctl_ext.c: smtpctl trace, profile, update table, pause smtp. */
+int	 qmgr_ctl_trace(VSTREAM *, const ATTR *, VSTRING *);
+int	 qmgr_ctl_profile(VSTREAM *, const ATTR *, VSTRING *);
+int	 qmgr_ctl_update_table(VSTREAM *, const ATTR *, VSTRING *);
+int	 qmgr_ctl_pause_smtp(VSTREAM *, const ATTR *, VSTRING *);
+
+/* Timing (smtpctl profile), also in qmgr_ctl_ext.c. */
 #define QMGR_PROF_QUEUE	1		/* queue file loads */
 #define QMGR_PROF_IPC	2		/* control and bounce requests */
-extern void qmgr_profile_start(struct timeval *) __attribute__((weak));
-extern void qmgr_profile_end(int, const struct timeval *, const char *,
-	    const char *) __attribute__((weak));
+extern int qmgr_profiling;		/* non-zero: smtpctl profile is on */
+void	 qmgr_profile_start(struct timeval *);
+void	 qmgr_profile_end(int, const struct timeval *, const char *,
+	    const char *);
 #define QMGR_PROFILE_START(tv) do { \
 	(tv)->tv_sec = 0; (tv)->tv_usec = 0; \
-	if (qmgr_profile_start) qmgr_profile_start(tv); \
+	if (qmgr_profiling) qmgr_profile_start(tv); \
 } while (0)
 #define QMGR_PROFILE_END(what, tv, label, id) do { \
-	if (qmgr_profile_end) qmgr_profile_end((what), (tv), (label), (id)); \
+	if (qmgr_profiling) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
 

@@ -8,40 +8,45 @@
  *		    int index, const char *status, const char *action,
  *		    const char *reason, const char *relay);
  *	int	qmgr_bounce_request(QMGR_MESSAGE *message,
- *		    const char *request, const int *list, int n);
+ *		    const char *request, const int *list, int n,
+ *		    QMGR_BOUNCE_FN done, void *context);
  *	void	qmgr_bounce_log_remove(const char *id);
  * DESCRIPTION
  *	qmgr_bounce_log() appends one record for recipient index to the
- *	message's log (qmgr_bounce.h: "bounce", "defer" or "trace"). Bounce
+ *	message's log (bounce_clnt.h: "bounce", "defer" or "trace"). Bounce
  *	and trace records are fsynced: the caller marks the recipient done
  *	only after this returns 0.
  *
  *	qmgr_bounce_request() asks the bounce service (private/bounce) to
  *	turn a log into a notification: "flush" (non-delivery report),
  *	"trace" (success notice) or "warn" (delay warning for the n
- *	recipients in list). The call is synchronous, bounded by
- *	qmgr_ipc_timeout: the bounce service only composes a message and
- *	writes a queue file. A notification it wrote is picked up by an
- *	incoming queue scan.
+ *	recipients in list) through the bounce client (bounce_clnt(3)). It
+ *	never waits: it returns 0 once the request is written, and
+ *	done(status, context) is called from the event loop when the
+ *	service has answered (status 0) or has failed, hung up or not
+ *	answered within qmgr_ipc_timeout (-1, logged). It returns -1, with
+ *	a warning and without calling done, when the request cannot be
+ *	sent. The queue ids of the notifications the service wrote come
+ *	with the reply and are handed to the qmgr's intake
+ *	(bounce_arrived()), also after a failure part-way.
  *
  *	qmgr_bounce_log_remove() removes all three logs of a message.
  * DIAGNOSTICS
  *	qmgr_bounce_log() and qmgr_bounce_request() return 0, or -1 after
- *	logging a warning.
+ *	logging a warning. A failed notification is the caller's to retry:
+ *	qmgr_finish.c keeps the message deferred.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "attr.h"
+#include "bounce_clnt.h"
 #include "bounce_log.h"
 #include "events.h"
-#include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
-#include "qmgr_bounce.h"
 
 int
 qmgr_bounce_log(QMGR_MESSAGE *message, const char *log, int index,
@@ -75,54 +80,69 @@ qmgr_bounce_log_remove(const char *id)
 	vstring_free(path);
 }
 
-static int
-bounce_talk(const ATTR *req, ATTR *reply)
+/*
+ * A notification the bounce service wrote into incoming/. Its queue id
+ * comes with the reply, so the qmgr need not look for it: the arrival
+ * queue takes it (a malformed id asks for an incoming/ scan; an empty
+ * one says that no notice was written).
+ */
+static void
+bounce_arrived(const char *new_id)
 {
-	VSTREAM	*stream;
-	int	 rc;
+	if (*new_id)
+		qmgr_intake_id(new_id);
+}
 
-	if ((stream = mail_trigger_connect(QB_SERVICE, qmgr.ipc_timeout))
-	    == NULL)
-		return -1;
-	rc = attr_write(stream, req) < 0 || attr_read(stream, reply) < 0 ?
-	    -1 : 0;
-	vstream_fclose(stream);
-	return rc;
+typedef struct BOUNCE_CALL {
+	char	 id[QF_ID_LEN + 1];
+	const char *request;
+	struct timeval start;
+	QMGR_BOUNCE_FN done;
+	void	*context;
+} BOUNCE_CALL;
+
+static void
+bounce_reply(int status, const ARGV *new_ids, const char *reason, void *ctx)
+{
+	BOUNCE_CALL *call = ctx;
+	size_t	 i;
+
+	QMGR_PROFILE_END(QMGR_PROF_IPC, &call->start, call->request, call->id);
+	if (status < 0)
+		msg_warn("%s: bounce service %s failed: %s", call->id,
+		    call->request, reason);
+	else if (new_ids->argc > 0)
+		qmgr.stats.bounces++;
+	for (i = 0; i < new_ids->argc; i++)
+		bounce_arrived(new_ids->argv[i]);
+	call->done(status, call->context);
+	myfree(call);
 }
 
 int
 qmgr_bounce_request(QMGR_MESSAGE *message, const char *request,
-    const int *list, int n)
+    const int *list, int n, QMGR_BOUNCE_FN done, void *context)
 {
-	ATTR	*req = attr_alloc(), *reply = attr_alloc();
-	const char *status, *id;
-	struct timeval tv;
-	int	 i, rc = -1, talk;
+	BOUNCE_CALL *call;
+	VSTREAM	*stream;
 
-	attr_add(req, QB_REQUEST, request);
-	attr_add(req, QB_QUEUE_NAME, QF_ACTIVE);
-	attr_add(req, QB_QUEUE_ID, message->id);
-	for (i = 0; i < n; i++)
-		attr_add_long(req, QB_RCPT_INDEX, list[i]);
-	QMGR_PROFILE_START(&tv);
-	talk = bounce_talk(req, reply);
-	QMGR_PROFILE_END(QMGR_PROF_IPC, &tv, request, message->id);
-	if (talk < 0) {
+	if ((stream = bounce_clnt_connect(qmgr.ipc_timeout)) == NULL) {
 		msg_warn("%s: %s request to the bounce service failed: %m",
 		    message->id, request);
-	} else if ((status = attr_get(reply, QB_REPLY_STATUS)) == NULL
-	    || strcmp(status, "0") != 0) {
-		msg_warn("%s: bounce service %s failed: %s", message->id,
-		    request, attr_get(reply, QB_REPLY_REASON) ?
-		    attr_get(reply, QB_REPLY_REASON) : "(no reason)");
-	} else {
-		rc = 0;
-		if ((id = attr_get(reply, QB_REPLY_ID)) != NULL && *id) {
-			qmgr.stats.bounces++;
-			qmgr_trigger_incoming();
-		}
+		return -1;
 	}
-	attr_free(req);
-	attr_free(reply);
-	return rc;
+	call = mymalloc(sizeof(*call));
+	memcpy(call->id, message->id, sizeof(call->id));
+	call->request = request;
+	call->done = done;
+	call->context = context;
+	QMGR_PROFILE_START(&call->start);
+	if (bounce_clnt_request(stream, request, QF_ACTIVE, message->id, list,
+	    n, qmgr.ipc_timeout, bounce_reply, call) < 0) {
+		msg_warn("%s: %s request to the bounce service failed: %m",
+		    message->id, request);
+		myfree(call);
+		return -1;
+	}
+	return 0;
 }

@@ -8,22 +8,19 @@
  *		    char **argv);
  * DESCRIPTION
  *	qmgr_ctl_service() takes a client connection from the event server
- *	skeleton and serves its requests (qmgr_ctl.h) from the event loop
+ *	skeleton and serves its requests (qmgr_clnt.h) from the event loop
  *	until it hangs up. The request table below is the grammar: name,
  *	whether it changes state (then only root, the mail_owner uid or
  *	the setgid_group gid may send it, checked with SO_PEERCRED), and
  *	its handler. "trigger" has no reply; every other request ends with
  *	a status list (status=0|1, reason=).
  *
- *	Envelope operations (qmgr_ctl_env.c) take id: an envelope-id, a
- *	message-id or "all".
- *
- *	Requests not in the table go to qmgr_ctl_ext() when a module
- *	defines it (a weak symbol: qmgr_ctl_ext.c, the smtpctl extras). It
- *	gets the client's privilege (1: root, mail_owner or setgid_group)
- *	and returns 0 (ok), -1 (failed, reason in why) or -2 (unknown
- *	request); data lists it writes itself, the final list is written
- *	here.
+ *	It is the one table of the qmgr's requests; the handlers live
+ *	here, in qmgr_ctl_env.c (envelope operations, whose id is an
+ *	envelope-id, a message-id or "all"), qmgr_show.c (show_*) and
+ *	qmgr_ctl_ext.c (trace, profile, update_table, pause_smtp). A
+ *	handler writes its data lists itself and returns 0, or -1 with
+ *	a reason in why; the final list is written here.
  * DIAGNOSTICS
  *	Malformed requests get status=1 with a reason; a client that sends
  *	garbage or stalls (qmgr_ipc_timeout) is disconnected.
@@ -38,7 +35,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "qmgr.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 typedef struct CTL_CLIENT {
 	VSTREAM	*stream;
@@ -144,6 +141,13 @@ static const CTL_REQ ctl_table[] = {
 	{QC_REQ_RESUME_ROUTE, 1, ctl_resume_route},
 	{QC_REQ_LOG_VERBOSE, 1, ctl_log},
 	{QC_REQ_LOG_BRIEF, 1, ctl_log},
+	{QC_REQ_TRACE, 1, qmgr_ctl_trace},
+	{QC_REQ_UNTRACE, 1, qmgr_ctl_trace},
+	{QC_REQ_PROFILE, 1, qmgr_ctl_profile},
+	{QC_REQ_UNPROFILE, 1, qmgr_ctl_profile},
+	{QC_REQ_UPDATE_TABLE, 1, qmgr_ctl_update_table},
+	{QC_REQ_PAUSE_SMTP, 1, qmgr_ctl_pause_smtp},
+	{QC_REQ_RESUME_SMTP, 1, qmgr_ctl_pause_smtp},
 	{NULL, 0, NULL},
 };
 
@@ -167,11 +171,7 @@ ctl_request(CTL_CLIENT *client, const ATTR *req)
 	}
 	for (rp = ctl_table; rp->name && strcmp(rp->name, name) != 0; rp++)
 		;
-	if (rp->name == NULL && qmgr_ctl_ext != NULL
-	    && (rc = qmgr_ctl_ext(client->stream, req, why,
-	    client->privileged)) != -2)
-		;
-	else if (rp->name == NULL)
+	if (rp->name == NULL)
 		vstring_sprintf(why, "unknown request: %.100s", name);
 	else if (rp->mutating && !client->privileged)
 		vstring_strcpy(why, "permission denied");

@@ -48,7 +48,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 #define OP_PAUSE	QENV_HOLD
 #define OP_RESUME	QENV_RELEASE

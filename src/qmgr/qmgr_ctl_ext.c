@@ -4,18 +4,25 @@
  * SYNOPSIS
  *	#include "qmgr.h"
  *
- *	int	qmgr_ctl_ext(VSTREAM *stream, const ATTR *req, VSTRING *why,
- *		    int privileged);
+ *	int	qmgr_ctl_trace(VSTREAM *stream, const ATTR *req,
+ *		    VSTRING *why);
+ *	int	qmgr_ctl_profile(VSTREAM *stream, const ATTR *req,
+ *		    VSTRING *why);
+ *	int	qmgr_ctl_update_table(VSTREAM *stream, const ATTR *req,
+ *		    VSTRING *why);
+ *	int	qmgr_ctl_pause_smtp(VSTREAM *stream, const ATTR *req,
+ *		    VSTRING *why);
+ *
+ *	extern int qmgr_profiling;
  *	void	qmgr_profile_start(struct timeval *start);
  *	void	qmgr_profile_end(int what, const struct timeval *start,
  *		    const char *label, const char *id);
  * DESCRIPTION
- *	qmgr_ctl_ext() serves the control requests that smtpctl(8) added
- *	to those of qmgr_ctl.c (which calls it for a request not in its
- *	table), all effective at once, without a restart. Each of them
- *	changes state, so only privileged clients (root, mail_owner,
- *	setgid_group) may send them. It returns 0, -1 with a reason, or -2
- *	for a request it does not know.
+ *	These serve the control requests that smtpctl(8) added to the
+ *	qmgr's, all effective at once, without a restart; they are handlers
+ *	in qmgr_ctl.c's request table, which lets only privileged clients
+ *	(root, mail_owner, setgid_group) send them: each changes state.
+ *	They return 0, or -1 with a reason.
  * .IP "trace, untrace (subsystem)"
  *	the smtpctl(8) subsystems (imsg, ipc, io, smtp, filters, mta,
  *	bounce, scheduler, expand, lookup, stat, rules, mproc, queue, all).
@@ -37,15 +44,16 @@
  *	files before lookups (dict(3)), so a changed file is seen there
  *	within a second anyway. The reply counts the tables reopened.
  * .IP "pause_smtp, resume_smtp"
- *	creates or removes $queue_directory/pid/smtpd.pause: while it
- *	exists smtpd answers new clients 421 (smtpd.c).
+ *	sets or clears the smtpd pause flag (smtpd_pause(3)): while it is
+ *	set smtpd answers new clients 421.
  * DIAGNOSTICS
  *	-1 with a reason for an unknown subsystem, a table that failed to
  *	reopen, or a pause file that could not be made.
  *
  *	qmgr_profile_start() and qmgr_profile_end() time a piece of work
  *	(QMGR_PROF_QUEUE, QMGR_PROF_IPC) and log it when that kind is
- *	being profiled.
+ *	being profiled; qmgr_profiling is non-zero while anything is, so
+ *	that QMGR_PROFILE_START/END cost one test otherwise.
  */
 #include <sys/time.h>
 #include <errno.h>
@@ -58,19 +66,12 @@
 #include "dict.h"
 #include "msg.h"
 #include "qmgr.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
+#include "smtpd_pause.h"
 
-#ifndef QMGR_PROF_QUEUE
-#define QMGR_PROF_QUEUE	1		/* queue file loads */
-#define QMGR_PROF_IPC	2		/* control and bounce requests */
-void	 qmgr_profile_start(struct timeval *);
-void	 qmgr_profile_end(int, const struct timeval *, const char *,
-	    const char *);
-#endif
-
-/* Traced and profiled subsystems (bits: ext_subsystems[] indices). */
+/* Traced subsystems (bits: ext_subsystems[] indices). */
 static int ext_trace;
-static int ext_profile;
+int	 qmgr_profiling;			/* ext_subsystems[] bits */
 
 static const char *ext_subsystems[] = {
 	"imsg", "ipc", "io", "smtp", "filters", "mta", "bounce", "scheduler",
@@ -125,8 +126,8 @@ ext_trace_file(VSTRING *why)
 	return rc;
 }
 
-static int
-ext_trace_req(VSTREAM *stream, const ATTR *req, VSTRING *why)
+int
+qmgr_ctl_trace(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *name = attr_get(req, QC_SUBSYSTEM);
 	int	 on = strcmp(attr_get(req, QC_REQUEST), QC_REQ_TRACE) == 0;
@@ -146,8 +147,8 @@ ext_trace_req(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	return ext_trace_file(why);
 }
 
-static int
-ext_profile_req(VSTREAM *stream, const ATTR *req, VSTRING *why)
+int
+qmgr_ctl_profile(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *name = attr_get(req, QC_SUBSYSTEM);
 	int	 on = strcmp(attr_get(req, QC_REQUEST), QC_REQ_PROFILE) == 0;
@@ -161,7 +162,7 @@ ext_profile_req(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		    name ? name : "(none)");
 		return -1;
 	}
-	ext_profile = on ? ext_profile | bit : ext_profile & ~bit;
+	qmgr_profiling = on ? qmgr_profiling | bit : qmgr_profiling & ~bit;
 	msg_info("%s %s", on ? "profile" : "unprofile", name);
 	return 0;
 }
@@ -169,7 +170,7 @@ ext_profile_req(VSTREAM *stream, const ATTR *req, VSTRING *why)
 void
 qmgr_profile_start(struct timeval *start)
 {
-	if (ext_profile)
+	if (qmgr_profiling)
 		gettimeofday(start, NULL);
 }
 
@@ -179,7 +180,7 @@ qmgr_profile_end(int what, const struct timeval *start, const char *label,
 {
 	struct timeval now;
 
-	if (!(ext_profile & ext_bit(what == QMGR_PROF_QUEUE ? "queue" : "ipc"))
+	if (!(qmgr_profiling & ext_bit(what == QMGR_PROF_QUEUE ? "queue" : "ipc"))
 	    || start->tv_sec == 0)	/* profiling began meanwhile */
 		return;
 	gettimeofday(&now, NULL);
@@ -188,8 +189,8 @@ qmgr_profile_end(int what, const struct timeval *start, const char *label,
 	    start->tv_sec) * 1000.0 + (now.tv_usec - start->tv_usec) / 1000.0);
 }
 
-static int
-ext_update_table(VSTREAM *stream, const ATTR *req, VSTRING *why)
+int
+qmgr_ctl_update_table(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *name = attr_get(req, QC_TABLE);
 	ATTR	*reply;
@@ -214,64 +215,13 @@ ext_update_table(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	return 0;
 }
 
-static int
-ext_smtp(int pause, VSTRING *why)
+int
+qmgr_ctl_pause_smtp(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
-	int	 fd;
+	int	 pause = strcmp(attr_get(req, QC_REQUEST), QC_REQ_PAUSE_SMTP) == 0;
 
-	if (pause) {
-		if ((fd = open("pid/smtpd.pause", O_WRONLY | O_CREAT, 0644)) < 0
-		    || close(fd) < 0) {
-			vstring_sprintf(why, "cannot create %s/pid/smtpd.pause: %m",
-			    qmgr.queue_dir);
-			return -1;
-		}
-	} else if (unlink("pid/smtpd.pause") < 0 && errno != ENOENT) {
-		vstring_sprintf(why, "cannot remove %s/pid/smtpd.pause: %m",
-		    qmgr.queue_dir);
+	if (smtpd_pause_set(qmgr.queue_dir, pause, why) < 0)
 		return -1;
-	}
 	msg_info("%s smtp", pause ? "paused" : "resumed");
 	return 0;
-}
-
-typedef struct EXT_REQ {
-	const char *name;
-	int	(*fn)(VSTREAM *, const ATTR *, VSTRING *);
-} EXT_REQ;
-
-static int
-ext_pause_smtp(VSTREAM *stream, const ATTR *req, VSTRING *why)
-{
-	return ext_smtp(strcmp(attr_get(req, QC_REQUEST), QC_REQ_PAUSE_SMTP)
-	    == 0, why);
-}
-
-static const EXT_REQ ext_table[] = {
-	{QC_REQ_TRACE, ext_trace_req},
-	{QC_REQ_UNTRACE, ext_trace_req},
-	{QC_REQ_PROFILE, ext_profile_req},
-	{QC_REQ_UNPROFILE, ext_profile_req},
-	{QC_REQ_UPDATE_TABLE, ext_update_table},
-	{QC_REQ_PAUSE_SMTP, ext_pause_smtp},
-	{QC_REQ_RESUME_SMTP, ext_pause_smtp},
-	{NULL, NULL},
-};
-
-int
-qmgr_ctl_ext(VSTREAM *stream, const ATTR *req, VSTRING *why, int privileged)
-{
-	const char *name = attr_get(req, QC_REQUEST);
-	const EXT_REQ *rp;
-
-	for (rp = ext_table; rp->name; rp++)
-		if (name != NULL && strcmp(rp->name, name) == 0)
-			break;
-	if (rp->name == NULL)
-		return -2;
-	if (!privileged) {
-		vstring_strcpy(why, "permission denied");
-		return -1;
-	}
-	return rp->fn(stream, req, why);
 }

@@ -20,9 +20,16 @@
  *	attempt of its pending recipients and it moves to deferred/, where
  *	the deferred queue scan finds it when that time comes.
  * .PP
- *	A message whose notification could not be handed to the bounce
- *	service stays in the queue (deferred) even when every recipient is
- *	done, so the notification is retried and never lost.
+ *	The notifications are asked of the bounce service one after the
+ *	other without waiting for it (qmgr_bounce_request()): the event
+ *	loop goes on meanwhile, and the message, still in memory and in
+ *	active/, holds a reference while a request is out so that nothing
+ *	else (smtpctl on the envelope) finishes it twice. The rest happens
+ *	when the last reply is in. A message whose notification could not
+ *	be handed to the bounce service, or that the service failed to
+ *	write or did not answer within qmgr_ipc_timeout, stays in the queue
+ *	(deferred) even when every recipient is done, so the notification
+ *	is retried and never lost.
  * DIAGNOSTICS
  *	Warnings when a file cannot be moved or removed; a message that
  *	cannot be moved stays in active/ and is recovered at the next
@@ -40,55 +47,122 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 #include "qmgr_inside.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
-/* Send the notifications; -1 when one must be retried later. */
-static int
-finish_notify(QMGR_MESSAGE *message)
+/*
+ * The notifications of a finishing message, asked of the bounce service
+ * one after the other without waiting (qmgr_bounce.c): while a request is
+ * out, the message holds one reference so that nothing else finishes it.
+ */
+typedef struct FINISH {
+	QMGR_MESSAGE *message;
+	int	 step;			/* FINISH_* asked last */
+	int	 failed;		/* a notice must be retried */
+	int	*list;			/* delay warning: recipients */
+	int	 n;
+} FINISH;
+
+#define FINISH_START	0
+#define FINISH_FLUSH	1		/* non-delivery report */
+#define FINISH_TRACE	2		/* success notice */
+#define FINISH_WARN	3		/* delay warning */
+
+static void finish_step(FINISH *);
+static void finish_done(QMGR_MESSAGE *, int);
+
+/* A reply from the bounce service (or its failure). */
+static void
+finish_reply(int status, void *ctx)
 {
-	int	 rc = 0;
+	FINISH	*fin = ctx;
+	QMGR_MESSAGE *message = fin->message;
+	int	 i;
 
-	if ((message->logs & QMGR_LOG_BOUNCE)
-	    && qmgr_bounce_request(message, QB_REQ_FLUSH, NULL, 0) < 0)
-		rc = -1;
-	if ((message->logs & QMGR_LOG_TRACE)
-	    && qmgr_bounce_request(message, QB_REQ_TRACE, NULL, 0) < 0)
-		rc = -1;
-	if (message->nexpired > 0)
-		msg_info("%s: from=<%s>, status=expired, returned to sender",
-		    message->id, message->qf->sender);
-	return rc;
+	message->refcount--;
+	if (fin->step == FINISH_WARN && status == 0) {
+		for (i = 0; i < fin->n; i++) {
+			message->qf->rcpt[fin->list[i]].flags |=
+			    QB_RCPT_FLAG_WARNED;
+			if (qf_update_rcpt(message->qf, fin->list[i]) < 0)
+				msg_warn("%s: cannot update recipient %d: %m",
+				    message->id, fin->list[i]);
+		}
+	} else if (fin->step != FINISH_WARN && status < 0)
+		fin->failed = 1;
+	finish_step(fin);
+}
+
+/* Ask for one notification; 1 when a reply will follow. */
+static int
+finish_ask(FINISH *fin, int step, const char *request)
+{
+	fin->step = step;
+	if (qmgr_bounce_request(fin->message, request, fin->list, fin->n,
+	    finish_reply, fin) < 0) {
+		if (step != FINISH_WARN)
+			fin->failed = 1;
+		return 0;
+	}
+	fin->message->refcount++;
+	return 1;
 }
 
 /* A delay warning for recipients that want one and had none. */
 static void
-finish_warn(QMGR_MESSAGE *message)
+finish_warn_list(FINISH *fin)
 {
-	QF_MSG	*qf = message->qf;
+	QF_MSG	*qf = fin->message->qf;
 	QF_RCPT	*rp;
-	int	*list, n = 0, i;
+	int	 i;
 
 	if (qmgr.delay_warning <= 0 || *qf->sender == 0
 	    || event_time() < qf->arrival + qmgr.delay_warning)
 		return;
-	list = mycalloc((size_t)qf->nrcpt + 1, sizeof(int));
+	fin->list = mycalloc((size_t)qf->nrcpt + 1, sizeof(int));
 	for (i = 0; i < qf->nrcpt; i++) {
 		rp = &qf->rcpt[i];
 		if (rp->status == QF_RCPT_DONE || rp->attempts == 0
 		    || (rp->flags & (QB_RCPT_FLAG_WARNED | QF_RCPT_FLAG_HELD))
 		    || (rp->notify && !(rp->notify & QF_NOTIFY_DELAY)))
 			continue;
-		list[n++] = i;
+		fin->list[fin->n++] = i;
 	}
-	if (n > 0 && qmgr_bounce_request(message, QB_REQ_WARN, list, n) == 0) {
-		for (i = 0; i < n; i++) {
-			qf->rcpt[list[i]].flags |= QB_RCPT_FLAG_WARNED;
-			if (qf_update_rcpt(qf, list[i]) < 0)
-				msg_warn("%s: cannot update recipient %d: %m",
-				    message->id, list[i]);
-		}
+}
+
+/* The next notification, or the end. */
+static void
+finish_step(FINISH *fin)
+{
+	QMGR_MESSAGE *message = fin->message;
+	int	 failed;
+
+	switch (fin->step) {
+	case FINISH_START:
+		if ((message->logs & QMGR_LOG_BOUNCE)
+		    && finish_ask(fin, FINISH_FLUSH, QB_REQ_FLUSH))
+			return;
+		/* FALLTHROUGH */
+	case FINISH_FLUSH:
+		if ((message->logs & QMGR_LOG_TRACE)
+		    && finish_ask(fin, FINISH_TRACE, QB_REQ_TRACE))
+			return;
+		/* FALLTHROUGH */
+	case FINISH_TRACE:
+		if (message->nexpired > 0)
+			msg_info("%s: from=<%s>, status=expired, returned to "
+			    "sender", message->id, message->qf->sender);
+		finish_warn_list(fin);
+		if (fin->n > 0 && finish_ask(fin, FINISH_WARN, QB_REQ_WARN))
+			return;
+		/* FALLTHROUGH */
+	default:
+		break;
 	}
-	myfree(list);
+	failed = fin->failed;
+	if (fin->list)
+		myfree(fin->list);
+	myfree(fin);
+	finish_done(message, failed);
 }
 
 static void
@@ -186,11 +260,8 @@ finish_free(QMGR_MESSAGE *message)
 void
 qmgr_message_finish(QMGR_MESSAGE *message)
 {
-	QF_MSG	*qf = message->qf;
-	int	 failed, pending = 0, i, reload = message->resumed;
-	char	 id[QF_ID_LEN + 1];
+	FINISH	*fin;
 
-	memcpy(id, message->id, sizeof(id));
 	/*
 	 * Before a notification goes out, the recipients' states are made
 	 * durable: a crash before the file is removed must not make anyone
@@ -199,12 +270,24 @@ qmgr_message_finish(QMGR_MESSAGE *message)
 	 */
 	if (message->logs & (QMGR_LOG_BOUNCE | QMGR_LOG_TRACE))
 		qmgr_message_sync(message);
-	failed = finish_notify(message) < 0;
+	fin = mycalloc(1, sizeof(*fin));
+	fin->message = message;
+	fin->step = FINISH_START;
+	finish_step(fin);
+}
+
+/* Every notification answered: remove or defer. */
+static void
+finish_done(QMGR_MESSAGE *message, int failed)
+{
+	QF_MSG	*qf = message->qf;
+	int	 pending = 0, i, reload = message->resumed;
+	char	 id[QF_ID_LEN + 1];
+
+	memcpy(id, message->id, sizeof(id));
 	for (i = 0; i < qf->nrcpt; i++)
 		if (qf->rcpt[i].status != QF_RCPT_DONE)
 			pending++;
-	if (pending)
-		finish_warn(message);
 	if (pending == 0 && !failed) {
 		finish_remove(message);
 	} else {

@@ -75,7 +75,7 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 #include "qmgr_inside.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 
 time_t
 qmgr_result_backoff(int attempts)

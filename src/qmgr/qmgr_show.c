@@ -13,7 +13,7 @@
  *	one smtpctl prints offline too), show_routes (destination
  *	queues), show_hosts (relay hosts), show_hoststats (last status per
  *	domain, last 4 hours), and one list for show_stats and show_status.
- *	The attribute names are in qmgr_ctl.h. The caller writes the final
+ *	The attribute names are in qmgr_clnt.h. The caller writes the final
  *	status list.
  * DIAGNOSTICS
  *	-1 with a reason for a malformed id; write errors are noticed by
@@ -30,7 +30,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 
 #define SHOW_HOSTSTAT_WINDOW	(4 * 3600)
 

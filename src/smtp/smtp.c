@@ -20,7 +20,7 @@
  *	When the destination's best MX host is this host and
  *	best_mx_transport names a transport, the request is handed to that
  *	transport's private/ socket unchanged (but for the transport name)
- *	and its replies are passed back.
+ *	and its replies are passed back (deliver_pass(3)).
  * DIAGNOSTICS
  *	Problems and results are logged; a malformed request ends the
  *	connection with the queue manager, which then defers the message.
@@ -34,7 +34,7 @@
 #include <time.h>
 
 #include "attr.h"
-#include "connect.h"
+#include "deliver_pass.h"
 #include "deliver_rcpt.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
@@ -96,52 +96,43 @@ smtp_req_free(SMTP_REQ *req)
 	vstring_free(req->why);
 }
 
+/* smtp_handoff_reply - the other agent's reply for a recipient is ours */
+
+static int
+smtp_handoff_reply(const ATTR *rep, void *ctx)
+{
+	SMTP_REQ *req = ctx;
+	long	 index = atol(attr_get(rep, DR_RCPT_INDEX));
+	int	 j;
+
+	for (j = 0; j < req->nrcpt; j++)
+		if (!req->rcpt[j].done && req->rcpt[j].index == index) {
+			req->rcpt[j].done = 1;
+			req->pending--;
+			(void)attr_write(req->client, rep);
+		}
+	return 0;
+}
+
 /* smtp_handoff - the best MX is this host: pass to best_mx_transport */
 
 static void
 smtp_handoff(SMTP_REQ *req)
 {
-	VSTRING	*path = vstring_alloc(100), *why = vstring_alloc(100);
-	VSTREAM	*peer = NULL;
-	ATTR	*fwd = attr_alloc(), *rep = attr_alloc();
-	const char *idx;
-	size_t	 i;
-	int	 fd, j;
+	VSTRING	*why = vstring_alloc(100);
+	ATTR	*fwd;
 
-	vstring_sprintf(path, "%s/private/%s", smtp_cf.queue_dir, smtp_cf.best_mx_transport);
-	for (i = 0; i < req->attr->count; i++)
-		attr_add(fwd, req->attr->name[i], strcmp(req->attr->name[i], DR_TRANSPORT) ?
-		    req->attr->value[i] : smtp_cf.best_mx_transport);
-	if ((fd = unix_connect(vstring_str(path), (int)smtp_cf.tmo_connect, why)) < 0)
-		goto fail;
-	peer = vstream_fdopen(fd, VSTREAM_FLAG_RW);
-	vstream_set_timeout(peer, (int)smtp_cf.ipc_timeout);
-	if (attr_write(peer, fwd) < 0)
-		goto fail;
-	while (attr_reset(rep), attr_read(peer, rep) == 0) {
-		if (attr_get(rep, DR_DONE))
-			break;
-		if ((idx = attr_get(rep, DR_RCPT_INDEX)) == NULL)
-			continue;
-		for (j = 0; j < req->nrcpt; j++)
-			if (!req->rcpt[j].done && req->rcpt[j].index == atol(idx)) {
-				req->rcpt[j].done = 1;
-				req->pending--;
-				(void)attr_write(req->client, rep);
-			}
-	}
-	vstring_sprintf(why, "lost connection with %s", vstring_str(path));
-fail:
+	fwd = deliver_pass_request(req->attr, smtp_cf.best_mx_transport, NULL, 1);
+	if (deliver_pass(smtp_cf.best_mx_transport, fwd, (int)smtp_cf.tmo_connect,
+	    (int)smtp_cf.ipc_timeout, smtp_handoff_reply, req, why) == 0
+	    && req->pending > 0)
+		vstring_strcpy(why, "no result for every recipient");
 	if (req->pending > 0) {
 		msg_warn("%s: mail for %s loops back to myself; hand-off to %s failed: %s",
 		    req->dr.queue_id, req->dr.nexthop, smtp_cf.best_mx_transport, vstring_str(why));
 		smtp_rcpt_rest(req, NULL, "4.3.0", "mail loops back to myself; cannot pass it to best_mx_transport");
 	}
-	if (peer)
-		vstream_fclose(peer);
 	attr_free(fwd);
-	attr_free(rep);
-	vstring_free(path);
 	vstring_free(why);
 }
 

@@ -10,8 +10,7 @@
  *	smtpd(8) for the protocol, the parameters and the log lines.
  *
  *	A session: the client address and (verified) name are found, the
- *	pause file $queue_directory/pid/smtpd.pause is checked (smtpctl
- *	pause smtp: new clients get "421 4.3.2 Service temporarily
+ *	pause flag is checked (smtpd_pause(3), smtpctl pause smtp: new clients get "421 4.3.2 Service temporarily
  *	unavailable"), a client that talks before the greeting is
  *	disconnected (smtpd_forbid_unauth_pipelining), the greeting
  *	"220 $smtpd_banner" is sent, and commands are served until QUIT, a
@@ -47,6 +46,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
+#include "smtpd_pause.h"
 
 static SMTPD_CONF smtpd_conf;
 
@@ -138,16 +138,6 @@ smtpd_rewrite_clients(SMTPD_STATE *state)
 	return state->family == AF_UNIX;
 }
 
-/* smtpctl pause smtp leaves this file behind. */
-static int
-smtpd_paused(void)
-{
-	char	 path[4096];
-
-	snprintf(path, sizeof(path), "%s/pid/smtpd.pause", smtpd_conf.queue_dir);
-	return access(path, F_OK) == 0;
-}
-
 /* Did the client talk before our greeting? */
 static int
 smtpd_pregreet(SMTPD_STATE *state)
@@ -169,7 +159,7 @@ smtpd_greet(SMTPD_STATE *state)
 	state->bare_nl = addr_match_client(smtpd_conf.bare_nl_excl, state->addr,
 	    state->name) > 0 ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
 	state->rewrite_hdrs = smtpd_rewrite_clients(state);
-	if (smtpd_paused()) {
+	if (smtpd_paused(smtpd_conf.queue_dir)) {
 		msg_info("reject: connect from %s: service paused", state->namaddr);
 		smtpd_chat_reply(state, "421 4.3.2 Service temporarily unavailable");
 		state->quit = 1;

@@ -12,7 +12,7 @@
  *	and its subdomains, which is what the qmgr matches anyway) listed
  *	in fast_flush_domains (default $relay_domains), it asks the qmgr to
  *	deliver the deferred mail with a recipient in that domain now
- *	(qmgr_ctl.h flush_domain; the qmgr finds the messages through its
+ *	(qmgr_clnt(3) flush_domain; the qmgr finds the messages through its
  *	deferred queue scan). Replies, as RFC 1985 defines them:
  * .IP 250
  *	queuing started (the qmgr did not say how many);
@@ -33,15 +33,12 @@
  *	Refusals are logged as "reject: ETRN ..." lines.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <string.h>
 
-#include "attr.h"
 #include "domain_list.h"
 #include "mail_conf.h"
-#include "mail_trigger.h"
 #include "msg.h"
-#include "qmgr_ctl.h"
+#include "qmgr_clnt.h"
 #include "smtpd.h"
 
 #define SMTPD_ETRN_TIMEOUT	10
@@ -50,41 +47,20 @@
 static DOMAIN_LIST *etrn_domains;
 static ARGV *etrn_rest;
 
-/* smtpd_etrn_flush - qmgr flush_domain; count, or -1 on failure. */
+/* smtpd_etrn_flush - qmgr flush_domain; count (-2: none), -1 failure. */
 static long long
 smtpd_etrn_flush(const char *domain)
 {
-	ATTR	*req = attr_alloc(), *reply = attr_alloc();
-	VSTREAM	*stream;
-	long long count = -1, n = -2;
-	int	 i;
+	VSTRING	*why = vstring_alloc(64);
+	long long count;
 
-	attr_add(req, QC_REQUEST, QC_REQ_FLUSH_DOMAIN);
-	attr_add(req, QC_DOMAIN, domain);
-	if ((stream = mail_trigger_connect(QC_SERVICE, SMTPD_ETRN_TIMEOUT))
-	    == NULL) {
-		msg_warn("ETRN %s: cannot reach the queue manager: %m", domain);
-	} else if (attr_write(stream, req) == 0) {
-		for (i = 0; i < 100; i++) {
-			attr_reset(reply);
-			if (attr_read(stream, reply) < 0)
-				break;
-			if (attr_get(reply, QC_COUNT) != NULL)
-				n = attr_get_long(reply, QC_COUNT, -2);
-			if (attr_get(reply, QC_STATUS) != NULL) {
-				if (strcmp(attr_get(reply, QC_STATUS), "0") == 0)
-					count = n;
-				else
-					msg_warn("ETRN %s: %s", domain,
-					    attr_get(reply, QC_REASON));
-				break;
-			}
-		}
-	}
-	if (stream != NULL)
-		(void)vstream_fclose(stream);
-	attr_free(req);
-	attr_free(reply);
+	if (qmgr_clnt_request(QC_REQ_FLUSH_DOMAIN, QC_DOMAIN, domain,
+	    SMTPD_ETRN_TIMEOUT, &count, why) != QMGR_CLNT_OK) {
+		msg_warn("ETRN %s: %s", domain, vstring_str(why));
+		count = -1;
+	} else if (count < 0)
+		count = -2;
+	vstring_free(why);
 	return count;
 }
 

@@ -1,6 +1,7 @@
 /*
- * qmgr_ctl.h - the qmgr control protocol on public/qmgr (smtpctl, mailq,
- * postern flush, sendmail -q, smtpd ETRN). See qmgr(8) and
+ * qmgr_clnt.h - the qmgr service on public/qmgr: its control protocol
+ * (smtpctl, mailq, postern flush, sendmail -q, smtpd ETRN) and its
+ * client (qmgr_clnt.c). See qmgr(8); the server's request table is in
  * src/qmgr/qmgr_ctl.c.
  *
  * A client connects to public/qmgr and writes one attribute list (attr.h)
@@ -12,8 +13,12 @@
  * mail_owner uid or the setgid_group gid (SO_PEERCRED); anyone who can
  * reach the socket may trigger, flush and show.
  */
-#ifndef QMGR_CTL_H
-#define QMGR_CTL_H
+#ifndef QMGR_CLNT_H
+#define QMGR_CLNT_H
+
+#include "attr.h"
+#include "vstream.h"
+#include "vstring.h"
 
 #define QC_SERVICE	"qmgr"		/* public/qmgr */
 
@@ -119,9 +124,9 @@
 
 
 /*
- * Additions (engineer J, smtpctl). Compatible extensions of the protocol
- * above; the server side is qmgr_ctl_ext() in src/qmgr/qmgr_ctl_ext.c.
- * All of them change state (privileged clients only).
+ * smtpctl's additions, compatible extensions of the protocol above (the
+ * handlers are in src/qmgr/qmgr_ctl_ext.c). All of them change state
+ * (privileged clients only).
  */
 #define QC_SUBSYSTEM	"subsystem"	/* trace, untrace, profile, unprofile */
 #define QC_TABLE	"table"		/* update_table: "type:name", name, or "" */
@@ -142,5 +147,24 @@
 #define QC_HOST_REFS	"refcount"	/* hosts: routes whose last relay it is */
 #define QC_HOST_NCONN	"nconn"		/* hosts: deliveries in flight on them */
 #define QC_PROFILING	"profiling"	/* show_status: profiled subsystems */
+
+/*
+ * The client (qmgr_clnt.c). qmgr_clnt_call(): QMGR_CLNT_OK, QMGR_CLNT_FAIL
+ * (the qmgr refused: its reason in why) or QMGR_CLNT_UNAVAIL (no
+ * conversation: errno and why say why); fn(list, context) gets each data
+ * list, and -1 from it ignores the rest.
+ */
+#define QMGR_CLNT_OK		0
+#define QMGR_CLNT_FAIL		(-1)
+#define QMGR_CLNT_UNAVAIL	(-2)
+
+typedef int (*QMGR_CLNT_FN)(const ATTR *, void *);
+
+VSTREAM	*qmgr_clnt_connect(int);
+int	 qmgr_clnt_call(VSTREAM *, const ATTR *, QMGR_CLNT_FN, void *,
+	    VSTRING *);
+int	 qmgr_clnt_count(const ATTR *, void *);
+int	 qmgr_clnt_request(const char *, const char *, const char *, int,
+	    long long *, VSTRING *);
 
 #endif

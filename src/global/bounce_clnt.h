@@ -1,6 +1,6 @@
 /*
- * qmgr_bounce.h - per-message status logs and the qmgr -> bounce protocol.
- * See bounce(8), qmgr(8).
+ * bounce_clnt.h - the bounce service: per-message status logs, its
+ * protocol and its client (bounce_clnt.c). See bounce(8), qmgr(8).
  *
  * Logs. $queue_directory/{bounce,defer,trace}/<message-id> hold one
  * attribute list (attr.h framing) per recipient status, appended
@@ -20,11 +20,14 @@
  *	request=trace	success notice from the trace log, then the trace
  *			log is removed
  * each with queue_name and queue_id of the (open) queue file. Reply: one
- * list with status=0|1, reason=, and queue_id= of the notification
- * written into incoming/ (empty when none was needed).
+ * list with status=0|1, reason=, and one new_id= per notification
+ * written into incoming/ (its queue id; one empty new_id= when none was).
  */
-#ifndef QMGR_BOUNCE_H
-#define QMGR_BOUNCE_H
+#ifndef BOUNCE_CLNT_H
+#define BOUNCE_CLNT_H
+
+#include "argv.h"
+#include "vstream.h"
 
 #define QB_SERVICE	"private/bounce"
 
@@ -59,5 +62,17 @@
  * warning was sent for this recipient. The bit is queue_flags.h's.
  */
 #define QB_RCPT_FLAG_WARNED	QF_RCPT_FLAG_WARNED
+
+/*
+ * The client (bounce_clnt.c): one request on a stream to the service,
+ * answered later from the event loop. callback(status, new_ids, reason,
+ * context): status 0 when the service did what was asked, -1 when it
+ * did not or could not be heard; new_ids: the notices written.
+ */
+typedef void (*BOUNCE_CLNT_FN)(int, const ARGV *, const char *, void *);
+
+VSTREAM	*bounce_clnt_connect(int);
+int	 bounce_clnt_request(VSTREAM *, const char *, const char *,
+	    const char *, const int *, int, int, BOUNCE_CLNT_FN, void *);
 
 #endif
