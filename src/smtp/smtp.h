@@ -12,6 +12,7 @@
 #include "attr.h"
 #include "deliver_rcpt.h"
 #include "qfile.h"
+#include "smtp_reply.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -125,14 +126,6 @@ typedef struct SMTP_ADDR {
 	int	 fallback;		/* from fallback_relay */
 } SMTP_ADDR;
 
-/* A server reply (all lines). */
-typedef struct SMTP_RESP {
-	int	 code;			/* 0: none (lost connection, timeout) */
-	char	 dsn[16];		/* enhanced status, or derived from the code */
-	VSTRING	*text;			/* lines joined with a space, for logs */
-	VSTRING	*first;			/* the first line */
-	ARGV	*lines;			/* every line, without the code */
-} SMTP_RESP;
 
 /* An SMTP or LMTP session. */
 typedef struct SMTP_SESS {
@@ -153,7 +146,7 @@ typedef struct SMTP_SESS {
 	int	 pix;			/* greeting looks like a PIX firewall */
 	VSTRING	*greeting;
 	time_t	 idle_since;
-	SMTP_RESP resp;
+	SMTP_REPLY resp;
 	VSTRING	*line;
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 no_tls;		/* retry after a failed handshake */
