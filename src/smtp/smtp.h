@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "addr_match.h"
 #include "argv.h"
 #include "attr.h"
 #include "deliver_rcpt.h"
@@ -42,7 +43,7 @@ typedef struct SMTP_CONF {
 	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */
 	int	 no_mx;			/* smtp_disable_mx_lookup (ZMailer -x) */
 	const char *forced_dest;	/* smtp_forced_destination (ZMailer -F) */
-	ARGV	*debug_peers;
+	ADDR_MATCH *debug_peers;		/* debug_peer_list */
 	int	 debug_level;
 	int	 no_mime_conv;		/* disable_mime_output_conversion */
 	long	 mime_nesting, mime_boundary_len;

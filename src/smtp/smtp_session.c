@@ -52,7 +52,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -61,6 +60,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr_match.h"
 #include "connect.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -69,58 +69,6 @@
 
 
 static int smtp_log_fd = -2;
-
-/* smtp_cidr_match - "addr/len" against a numeric address */
-
-static int
-smtp_cidr_match(const char *pat, const char *addr)
-{
-	unsigned char net[16], a[16];
-	char	 buf[64], *slash;
-	int	 fam, len, i;
-
-	snprintf(buf, sizeof(buf), "%s", pat);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return 0;
-	*slash = 0;
-	len = atoi(slash + 1);
-	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(fam, buf, net) != 1 || inet_pton(fam, addr, a) != 1)
-		return 0;
-	if (len < 0 || len > (fam == AF_INET ? 32 : 128))
-		return 0;
-	for (i = 0; len > 0; i++, len -= 8) {
-		int mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
-
-		if ((net[i] & mask) != (a[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* smtp_debug_peer - does the peer match debug_peer_list? */
-
-static int
-smtp_debug_peer(const char *host, const char *addr)
-{
-	size_t	 i, hl, pl;
-	const char *p;
-
-	hl = strlen(host);
-	for (i = 0; i < smtp_cf.debug_peers->argc; i++) {
-		p = smtp_cf.debug_peers->argv[i];
-		pl = strlen(p);
-		if (strcasecmp(p, host) == 0 || strcasecmp(p, addr) == 0
-		    || smtp_cidr_match(p, addr))
-			return 1;
-		/* A domain matches its subdomains, as Postfix's default. */
-		if (*p == '.' && pl > 1)
-			p++, pl--;
-		if (hl > pl && host[hl - pl - 1] == '.' && strcasecmp(host + hl - pl, p) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 void
 smtp_transcript(SMTP_SESS *sess, int dir, const char *text, size_t len)
@@ -277,7 +225,7 @@ smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 	smtp_reply_init(&sess->resp);
 	sess->greeting = vstring_alloc(100);
 	/* debug_peer_list: log the conversation, and more (debug_peer_level). */
-	if ((sess->debug = smtp_debug_peer(a->host, a->addr)) != 0)
+	if ((sess->debug = addr_match_client(smtp_cf.debug_peers, a->addr, a->host) > 0) != 0)
 		msg_verbose += smtp_cf.debug_level;
 	return sess;
 }
