@@ -118,30 +118,10 @@ etrn_name_ok(const char *name)
 	return 1;
 }
 
-/* etrn_split - "host", "host:port", "[addr]", "[addr]:port". */
-static void
-etrn_split(const char *server, VSTRING *host, VSTRING *port)
-{
-	const char *end, *colon;
-
-	vstring_strcpy(port, "25");
-	if (*server == '[' && (end = strchr(server, ']')) != NULL) {
-		vstring_memcpy(host, server + 1, (size_t)(end - server - 1));
-		if (end[1] == ':' && end[2])
-			vstring_strcpy(port, end + 2);
-	} else if ((colon = strrchr(server, ':')) != NULL
-	    && strchr(server, ':') == colon) {
-		vstring_memcpy(host, server, (size_t)(colon - server));
-		vstring_strcpy(port, colon + 1);
-	} else
-		vstring_strcpy(host, server);
-}
-
 /* etrn_session - one server, one ETRN per client; 0 if all accepted. */
 static int
 etrn_session(const char *server, ARGV *clients)
 {
-	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
 	VSTRING	*why = vstring_alloc(64), *line = vstring_alloc(256);
 	VSTRING	*cmd = vstring_alloc(256);
 	SMTP_REPLY reply;
@@ -150,9 +130,7 @@ etrn_session(const char *server, ARGV *clients)
 	size_t	 i;
 
 	smtp_reply_init(&reply);
-	etrn_split(server, host, port);
-	if ((fd = inet_connect(vstring_str(host), vstring_str(port), NULL,
-	    ETRN_TIMEOUT, why)) < 0) {
+	if ((fd = inet_connect_hostport(server, "25", ETRN_TIMEOUT, why)) < 0) {
 		etrn_report(1, "%s: %s", server, vstring_str(why));
 		failed = 1;
 		goto done;
@@ -193,8 +171,6 @@ proto:
 done:
 	if (stream)
 		(void)vstream_fclose(stream);
-	vstring_free(host);
-	vstring_free(port);
 	vstring_free(why);
 	vstring_free(line);
 	smtp_reply_done(&reply);

@@ -74,6 +74,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "myrandom.h"
+#include "sock_addr.h"
 #include "vstring.h"
 
 #define DNS_MAX_SERVERS	8
@@ -109,53 +110,29 @@ dns_strerror(int status)
 	}
 }
 
-/* dns_parse_server - one "addr[:port]" or "[addr][:port]" */
-
+/*
+ * dns_parse_server - one "addr", "addr:port", "[addr]" or "[addr]:port"
+ * (sock_addr_split(): an IPv6 address with a port is in brackets); the
+ * address numeric, the port numeric (53 by default). 0 or -1.
+ */
 static int
 dns_parse_server(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char	 host[INET6_ADDRSTRLEN + 1];
-	const char *port = NULL, *end;
-	size_t	 hlen;
-	long	 pnum = 53;
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	long	 pnum;
 	char	*ep;
+	int	 ret = -1;
 
-	if (*spec == '[') {
-		if ((end = strchr(spec, ']')) == NULL)
-			return -1;
-		hlen = end - spec - 1;
-		spec++;
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != 0)
-			return -1;
-	} else if ((end = strchr(spec, ':')) != NULL && strchr(end + 1, ':') == NULL) {
-		hlen = end - spec;
-		port = end + 1;
-	} else
-		hlen = strlen(spec);
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -1;
-	memcpy(host, spec, hlen);
-	host[hlen] = 0;
-	if (port != NULL) {
+	if (sock_addr_split(spec, host, port, "53", NULL) == 0) {
 		errno = 0;
-		pnum = strtol(port, &ep, 10);
-		if (*port == 0 || *ep != 0 || errno || pnum < 1 || pnum > 65535)
-			return -1;
+		pnum = strtol(vstring_str(port), &ep, 10);
+		if (*ep == 0 && errno == 0 && pnum >= 1 && pnum <= 65535
+		    && sock_addr_pton(vstring_str(host), (int)pnum, ss, len) > 0)
+			ret = 0;
 	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		((struct sockaddr_in *)ss)->sin_port = htons(pnum);
-		*len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(pnum);
-		*len = sizeof(struct sockaddr_in6);
-	} else
-		return -1;
-	return 0;
+	vstring_free(host);
+	vstring_free(port);
+	return ret;
 }
 
 /* dns_set_servers - direct queries to the given servers, or the system's */

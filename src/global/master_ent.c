@@ -55,6 +55,7 @@
 #include "master_ent.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "sock_addr.h"
 #include "vstring.h"
 
 #define MASTER_LINE_MAX		(1024 * 1024)
@@ -198,32 +199,44 @@ bad:
 	return -1;
 }
 
+/*
+ * master_ent_inet - "port", "host:port", "[address]:port", "*:port" or
+ * ":port" (all addresses) through sock_addr_split().
+ */
+static int
+master_ent_inet(MASTER_ENT *ent, VSTRING *why)
+{
+	const char *svc = ent->service;
+	VSTRING	*host, *port;
+	int	 ret;
+
+	if (*svc == ':' || strchr(svc, ':') == NULL)
+		return master_ent_port(ent, svc + (*svc == ':'), why);
+	host = vstring_alloc(32);
+	port = vstring_alloc(8);
+	if (sock_addr_split(svc, host, port, NULL, NULL) < 0
+	    || vstring_len(port) == 0) {
+		vstring_sprintf(why, "bad inet service \"%s\" (use "
+		    "host:port or [address]:port)", svc);
+		ret = -1;
+	} else {
+		if (strcmp(vstring_str(host), "*") != 0)
+			ent->inet_host = mystrdup(vstring_str(host));
+		ret = master_ent_port(ent, vstring_str(port), why);
+	}
+	vstring_free(host);
+	vstring_free(port);
+	return ret;
+}
+
 /* master_ent_service - validate column 1 for the type. */
 static int
 master_ent_service(MASTER_ENT *ent, VSTRING *why)
 {
-	const char *svc = ent->service, *colon, *cp;
-	char	*host;
+	const char *svc = ent->service, *cp;
 
-	if (ent->type == MASTER_ENT_INET) {
-		if (*svc == '[') {
-			if ((cp = strchr(svc, ']')) == NULL || cp[1] != ':') {
-				vstring_sprintf(why, "bad inet service \"%s\" "
-				    "(use [address]:port)", svc);
-				return -1;
-			}
-			ent->inet_host = mystrndup(svc + 1, cp - svc - 1);
-			return master_ent_port(ent, cp + 2, why);
-		}
-		if ((colon = strrchr(svc, ':')) == NULL)
-			return master_ent_port(ent, svc, why);
-		host = mystrndup(svc, colon - svc);
-		if (*host == 0 || strcmp(host, "*") == 0)
-			myfree(host);
-		else
-			ent->inet_host = host;
-		return master_ent_port(ent, colon + 1, why);
-	}
+	if (ent->type == MASTER_ENT_INET)
+		return master_ent_inet(ent, why);
 	for (cp = svc; *cp; cp++)
 		if (!isalnum((unsigned char)*cp) && !strchr("._-", *cp))
 			break;

@@ -67,6 +67,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "sock_addr.h"
 #include "smtp.h"
 #include "tls.h"
 
@@ -128,17 +129,17 @@ smtp_tls_policy_ctx(const char *protocols, const char *ciphers)
 static char *
 smtp_tls_nexthop_domain(const char *dest)
 {
-	const char *p = dest;
-	size_t	 n;
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	char	*name;
 
-	if (strncasecmp(p, "inet:", 5) == 0)
-		p += 5;
-	if (*p == '[') {
-		n = strcspn(p + 1, "]");
-		return mystrndup(p + 1, n);
-	}
-	n = strcspn(p, ":");
-	return mystrndup(p, n);
+	if (strncasecmp(dest, "inet:", 5) == 0)
+		dest += 5;
+	if (sock_addr_split(dest, host, port, NULL, NULL) < 0)
+		vstring_strcpy(host, dest);
+	name = mystrdup(vstring_str(host));
+	vstring_free(host);
+	vstring_free(port);
+	return name;
 }
 
 /* Look the policy up; 1 found (in val), 0 not, -1 error. */
