@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "deliver_reply.h"
+#include "delivered_hdr.h"
 #include "mail_conf.h"
 #include "mail_server.h"
 #include "mail_trace.h"
@@ -105,7 +106,7 @@ virtual_request(ATTR *attr, VSTREAM *client)
 	req.nrcpt = n;
 	if ((req.msg = qf_open(virtual_cf.queue_dir, req.dr.queue_name,
 	    req.dr.queue_id, QF_OPEN_RDONLY, why)) == NULL ||
-	    virtual_scan(&req, why) < 0) {
+	    delivered_hdr_scan(req.msg, req.delivered, why) < 0) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",

@@ -16,7 +16,6 @@
 #include "vstream.h"
 #include "vstring.h"
 
-#define VIRTUAL_MAX_HDR		(1024 * 1024)	/* header scanned for loops */
 
 /* Parameters, read once per process (virtual.c). */
 typedef struct VIRTUAL_CONF {
@@ -46,6 +45,5 @@ typedef struct VIRTUAL_REQ {
 
 /* virtual_deliver.c */
 void	 virtual_deliver(const VIRTUAL_CONF *, VIRTUAL_REQ *, DELIVER_RCPT *);
-int	 virtual_scan(VIRTUAL_REQ *, VSTRING *);
 
 #endif
