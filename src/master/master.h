@@ -78,6 +78,7 @@ void	 master_serv_free(MASTER_SERV *);
 int	 master_listen_spec(MASTER_SERV *, VSTRING *);
 int	 master_listen_open(MASTER_SERV **, VSTRING *);
 void	 master_listen_close(MASTER_SERV *);
+MASTER_SERV *master_listen_clone(const MASTER_SERV *, int);
 ARGV	*master_listen_inet_addrs(const char *);
 
 /* master_spawn.c */
