@@ -71,6 +71,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "iostuff.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "myrandom.h"
@@ -168,21 +169,6 @@ fail:
 	return -1;
 }
 
-/* dns_wait - poll one descriptor for an event, bounded */
-
-static int
-dns_wait(int fd, short ev, int ms)
-{
-	struct pollfd pfd;
-	int	 n;
-
-	pfd.fd = fd;
-	pfd.events = ev;
-	while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
-		;
-	return n > 0 ? 0 : -1;
-}
-
 /* dns_tcp_io - read or write exactly len bytes with a deadline */
 
 static int
@@ -192,7 +178,7 @@ dns_tcp_io(int fd, unsigned char *buf, size_t len, int wr)
 	ssize_t	 n;
 
 	while (done < len) {
-		if (dns_wait(fd, wr ? POLLOUT : POLLIN, DNS_TIMEOUT_MS) < 0)
+		if (poll_wait(fd, wr ? POLLOUT : POLLIN, DNS_TIMEOUT_MS) < 0)
 			return -1;
 		n = wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
@@ -216,7 +202,7 @@ dns_send_tcp(int srv, const unsigned char *q, int qlen, unsigned char *ans, int 
 	if ((fd = socket(dns_servers[srv].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&dns_servers[srv], dns_server_len[srv]) < 0) {
-		if (errno != EINPROGRESS || dns_wait(fd, POLLOUT, DNS_TIMEOUT_MS) < 0
+		if (errno != EINPROGRESS || poll_wait(fd, POLLOUT, DNS_TIMEOUT_MS) < 0
 		    || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
 			goto fail;
 	}
@@ -244,20 +230,17 @@ static int
 dns_send_udp(int srv, const unsigned char *q, int qlen, unsigned char *ans, int anslen)
 {
 	int	 fd, n;
-	struct timespec start, now;
-	long	 left;
+	long long start, left;
 
 	if ((fd = socket(dns_servers[srv].ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&dns_servers[srv], dns_server_len[srv]) < 0
 	    || send(fd, q, qlen, 0) != qlen)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = monotonic_ms();
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = DNS_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000
-		    + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0 || dns_wait(fd, POLLIN, left) < 0)
+		left = DNS_TIMEOUT_MS - (monotonic_ms() - start);
+		if (left <= 0 || poll_wait(fd, POLLIN, (int)left) < 0)
 			goto fail;
 		if ((n = recv(fd, ans, anslen, 0)) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
