@@ -146,17 +146,17 @@ smtp_tls_nexthop_domain(const char *dest)
 static int
 smtp_tls_policy_lookup(const char *dest, VSTRING *val)
 {
-	const char *v = NULL, *d;
+	const char *v;
 	int	 err = 0;
 
 	if (smtp_tls_ndict == 0)
 		return 0;
-	v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, dest, &err);
-	if (v == NULL && err == 0 && *dest != '[' && strchr(dest, ':') == NULL) {
-		for (d = strchr(dest, '.'); d && v == NULL && err == 0;
-		    d = strchr(d + 1, '.'))
-			v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, d, &err);
-	}
+	/* "[host]:port" and "host:port" are looked up as they are. */
+	if (*dest == '[' || strchr(dest, ':') != NULL)
+		v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, dest, &err);
+	else
+		v = dict_get_list_domain(smtp_tls_dicts, smtp_tls_ndict, dest,
+		    &err);
 	if (err)
 		return -1;
 	if (v == NULL)
