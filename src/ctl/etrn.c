@@ -53,10 +53,10 @@
 #include "mail_version.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "smtp_reply.h"
 #include "vstream.h"
 
 #define ETRN_TIMEOUT	60		/* per SMTP read or write */
-#define ETRN_LINE_MAX	1000		/* bytes per reply line */
 #define ETRN_WAIT	300		/* -b: seconds at most */
 
 static int etrn_verbose;
@@ -80,39 +80,28 @@ etrn_report(int failure, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* etrn_reply - read one (multi-line) reply; its code, or -1. */
-static int
-etrn_reply(VSTREAM *stream, VSTRING *line, VSTRING *text)
+/* etrn_hook - -v: each reply line on standard error */
+static void
+etrn_hook(void *context, const char *line, size_t len)
 {
-	int	 rc, lines = 0;
-
-	vstring_reset(text);
-	for (;;) {
-		rc = vstream_get_line(stream, line, ETRN_LINE_MAX,
-		    VSTREAM_GL_CRLF);
-		if (rc != VSTREAM_LINE_OK || vstring_len(line) < 3
-		    || !isdigit((unsigned char)vstring_str(line)[0])
-		    || ++lines > 100)
-			return -1;
-		if (etrn_verbose)
-			fprintf(stderr, "<<< %s\n", vstring_str(line));
-		if (vstring_len(text))
-			vstring_addch(text, '\n');
-		vstring_strcat(text, vstring_str(line));
-		if (vstring_str(line)[3] != '-')
-			return atoi(vstring_str(line));
-	}
+	fprintf(stderr, "<<< %.*s\n", (int)len, line);
 }
 
+/* etrn_cmd - send a command (unless null) and read the reply; its code */
 static int
-etrn_cmd(VSTREAM *stream, VSTRING *line, VSTRING *text, const char *cmd)
+etrn_cmd(VSTREAM *stream, VSTRING *line, SMTP_REPLY *reply, const char *cmd)
 {
-	if (etrn_verbose)
-		fprintf(stderr, ">>> %s\n", cmd);
-	if (vstream_fprintf(stream, "%s\r\n", cmd) < 0
-	    || vstream_fflush(stream) < 0)
-		return -1;
-	return etrn_reply(stream, line, text);
+	if (cmd) {
+		if (etrn_verbose)
+			fprintf(stderr, ">>> %s\n", cmd);
+		if (vstream_fprintf(stream, "%s\r\n", cmd) < 0
+		    || vstream_fflush(stream) < 0) {
+			vstring_strcpy(reply->text, "lost connection");
+			return 0;
+		}
+	}
+	return smtp_reply_read(stream, reply, line, etrn_verbose ? etrn_hook :
+	    NULL, NULL);
 }
 
 /* etrn_name_ok - a name we may put on an SMTP command line. */
@@ -129,51 +118,31 @@ etrn_name_ok(const char *name)
 	return 1;
 }
 
-/* etrn_split - "host", "host:port", "[addr]", "[addr]:port". */
-static void
-etrn_split(const char *server, VSTRING *host, VSTRING *port)
-{
-	const char *end, *colon;
-
-	vstring_strcpy(port, "25");
-	if (*server == '[' && (end = strchr(server, ']')) != NULL) {
-		vstring_memcpy(host, server + 1, (size_t)(end - server - 1));
-		if (end[1] == ':' && end[2])
-			vstring_strcpy(port, end + 2);
-	} else if ((colon = strrchr(server, ':')) != NULL
-	    && strchr(server, ':') == colon) {
-		vstring_memcpy(host, server, (size_t)(colon - server));
-		vstring_strcpy(port, colon + 1);
-	} else
-		vstring_strcpy(host, server);
-}
-
 /* etrn_session - one server, one ETRN per client; 0 if all accepted. */
 static int
 etrn_session(const char *server, ARGV *clients)
 {
-	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
 	VSTRING	*why = vstring_alloc(64), *line = vstring_alloc(256);
-	VSTRING	*text = vstring_alloc(256), *cmd = vstring_alloc(256);
+	VSTRING	*cmd = vstring_alloc(256);
+	SMTP_REPLY reply;
 	VSTREAM	*stream = NULL;
 	int	 fd, code, failed = 0;
 	size_t	 i;
 
-	etrn_split(server, host, port);
-	if ((fd = inet_connect(vstring_str(host), vstring_str(port), NULL,
-	    ETRN_TIMEOUT, why)) < 0) {
+	smtp_reply_init(&reply);
+	if ((fd = inet_connect_hostport(server, "25", ETRN_TIMEOUT, why)) < 0) {
 		etrn_report(1, "%s: %s", server, vstring_str(why));
 		failed = 1;
 		goto done;
 	}
 	stream = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 	vstream_set_timeout(stream, ETRN_TIMEOUT);
-	if ((code = etrn_reply(stream, line, text)) != 220)
+	if ((code = etrn_cmd(stream, line, &reply, NULL)) != 220)
 		goto proto;
 	vstring_sprintf(cmd, "EHLO %s", conf_str("myhostname"));
-	if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) != 250) {
+	if ((code = etrn_cmd(stream, line, &reply, vstring_str(cmd))) != 250) {
 		vstring_sprintf(cmd, "HELO %s", conf_str("myhostname"));
-		if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) != 250)
+		if ((code = etrn_cmd(stream, line, &reply, vstring_str(cmd))) != 250)
 			goto proto;
 	}
 	for (i = 0; i < clients->argc; i++) {
@@ -184,30 +153,27 @@ etrn_session(const char *server, ARGV *clients)
 			continue;
 		}
 		vstring_sprintf(cmd, "ETRN %s", clients->argv[i]);
-		if ((code = etrn_cmd(stream, line, text, vstring_str(cmd))) < 0)
+		if ((code = etrn_cmd(stream, line, &reply, vstring_str(cmd))) == 0)
 			goto proto;
 		if (code / 100 != 2) {
 			etrn_report(1, "%s: ETRN %s: %s", server,
-			    clients->argv[i], vstring_str(text));
+			    clients->argv[i], vstring_str(reply.text));
 			failed = 1;
 		} else
 			etrn_report(0, "%s: ETRN %s: %s", server,
-			    clients->argv[i], vstring_str(text));
+			    clients->argv[i], vstring_str(reply.text));
 	}
-	(void)etrn_cmd(stream, line, text, "QUIT");
+	(void)etrn_cmd(stream, line, &reply, "QUIT");
 	goto done;
 proto:
-	etrn_report(1, "%s: %s", server, code < 0 ?
-	    "lost connection or bad reply" : vstring_str(text));
+	etrn_report(1, "%s: %s", server, vstring_str(reply.text));
 	failed = 1;
 done:
 	if (stream)
 		(void)vstream_fclose(stream);
-	vstring_free(host);
-	vstring_free(port);
 	vstring_free(why);
 	vstring_free(line);
-	vstring_free(text);
+	smtp_reply_done(&reply);
 	vstring_free(cmd);
 	return failed;
 }

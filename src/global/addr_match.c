@@ -13,10 +13,10 @@
  *	void	addr_match_free(ADDR_MATCH *list);
  *	int	addr_match_cidr(const char *addr, const char *pattern);
  * DESCRIPTION
- *	A Postfix match list of clients, as mynetworks,
- *	smtpd_forbid_bare_newline_exclusions or debug_peer_list take:
- *	patterns separated by white space or commas, the first that matches
- *	decides, "!" before a pattern turns its match into a non-match.
+ *	A Postfix match list (match_list(3): patterns separated by white
+ *	space or commas, "/file/name", "!" negation, the first match
+ *	decides) of clients, as mynetworks,
+ *	smtpd_forbid_bare_newline_exclusions or debug_peer_list take.
  *	Patterns:
  *	    192.0.2.0/24, 2001:db8::/32, [2001:db8::]/32   network/prefix
  *	    192.0.2.1, ::1, [::1]                           one address
@@ -59,32 +59,18 @@
 #include <string.h>
 
 #include "addr_match.h"
-#include "argv.h"
 #include "dict.h"
 #include "domain_list.h"
-#include "mail_conf.h"
-#include "msg.h"
+#include "match_list.h"
 #include "mymalloc.h"
 
-#define ADDR_PAT_NET	1
-#define ADDR_PAT_TABLE	2
-#define ADDR_PAT_NAME	3
-
+/* A network or a host name pattern (tables are match_list(3)'s). */
 typedef struct ADDR_PAT {
-	int	 kind;			/* ADDR_PAT_* */
-	int	 negate;
-	int	 family;		/* AF_INET, AF_INET6 (nets) */
+	int	 family;		/* AF_INET, AF_INET6; 0: a name */
 	unsigned char net[16];
 	int	 bits;
-	DICT	*dict;			/* tables */
 	char	*name;			/* host names, lowercase */
 } ADDR_PAT;
-
-struct ADDR_MATCH {
-	ADDR_PAT *pat;
-	size_t	 npat;
-	int	 flags;
-};
 
 /* What one call matches: the address in both forms, the folded name. */
 typedef struct ADDR_CLIENT {
@@ -214,102 +200,75 @@ addr_match_is_name(const char *w)
 	return alpha;
 }
 
-/* addr_match_pattern - classify and store one pattern; 0 or -1. */
-static int
-addr_match_pattern(ADDR_PAT *pp, const char *w, VSTRING *why)
+/* addr_match_compile - a network or a host name pattern; null: why */
+static void *
+addr_match_compile(const char *w, VSTRING *why)
 {
-	VSTRING	*fold;
+	ADDR_PAT *pp = mycalloc(1, sizeof(*pp));
 
-	if ((pp->negate = (*w == '!')) != 0)
-		w++;
-	if (addr_match_net(w, pp) == 0) {
-		pp->kind = ADDR_PAT_NET;
-	} else if (addr_match_is_table(w)) {
-		pp->kind = ADDR_PAT_TABLE;
-		pp->dict = dict_lookup_open(w);
-	} else if (addr_match_is_name(w)) {
-		pp->kind = ADDR_PAT_NAME;
-		fold = domain_list_fold(vstring_alloc(64), w);
-		pp->name = mystrdup(vstring_str(fold));
-		vstring_free(fold);
-	} else {
-		if (why)
-			vstring_sprintf(why, "bad address pattern \"%s\"", w);
-		return -1;
+	if (addr_match_net(w, pp) == 0)
+		return pp;
+	if (addr_match_is_name(w)) {
+		pp->family = 0;
+		pp->name = vstring_export(domain_list_fold(vstring_alloc(64), w));
+		return pp;
 	}
-	return 0;
+	if (why)
+		vstring_sprintf(why, "bad address pattern \"%s\"", w);
+	myfree(pp);
+	return NULL;
 }
+
+static void
+addr_match_pat_free(void *pattern)
+{
+	ADDR_PAT *pp = pattern;
+
+	myfree(pp->name);
+	myfree(pp);
+}
+
+/* addr_match_table - the address, then the name; 1, 0, -1. */
+static int
+addr_match_table(DICT *dict, const void *client, int flags)
+{
+	const ADDR_CLIENT *cl = client;
+	int	 hit;
+
+	if ((hit = match_list_lookup(dict, cl->text, NULL)) != 0)
+		return hit;
+	return cl->name ? domain_list_table(dict, cl->name, flags) : 0;
+}
+
+/* addr_match_one - one network or name pattern; 1 or 0. */
+static int
+addr_match_one(const void *pattern, const void *client, int flags)
+{
+	const ADDR_PAT *pp = pattern;
+	const ADDR_CLIENT *cl = client;
+
+	if (pp->family == 0)
+		return cl->name != NULL &&
+		    domain_list_literal(pp->name, cl->name, flags);
+	return cl->family != 0 && cl->family == pp->family &&
+	    addr_match_bits(cl->bin, pp->net, pp->bits);
+}
+
+static const MATCH_OPS addr_match_ops = {
+	addr_match_is_table, addr_match_compile, addr_match_one,
+	addr_match_table, addr_match_pat_free,
+};
 
 ADDR_MATCH *
 addr_match_init(const char *patterns, int flags, VSTRING *why)
 {
-	ARGV	*words = argv_alloc(8);
-	ADDR_MATCH *list = mymalloc(sizeof(*list));
-	size_t	 i;
-
-	list->npat = 0;
-	list->pat = NULL;
-	list->flags = flags;
-	if (domain_list_expand(patterns, words, why) < 0)
-		goto fail;
-	list->pat = mycalloc(words->argc ? words->argc : 1, sizeof(*list->pat));
-	for (i = 0; i < words->argc; i++) {
-		if (addr_match_pattern(list->pat + list->npat, words->argv[i],
-		    why) < 0)
-			goto fail;
-		list->npat++;
-	}
-	argv_free(words);
-	return list;
-fail:
-	argv_free(words);
-	addr_match_free(list);
-	return NULL;
+	return match_list_init(&addr_match_ops, patterns, flags, why);
 }
 
 ADDR_MATCH *
 addr_match_param(const char *name)
 {
-	VSTRING	*why = vstring_alloc(100);
-	ADDR_MATCH *list;
-
-	list = addr_match_init(conf_str(name), domain_list_parent_flag(name), why);
-	if (list == NULL)
-		msg_fatal("%s: %s", name, vstring_str(why));
-	vstring_free(why);
-	return list;
-}
-
-/* addr_match_table - the address, then the name; 1, 0, -1. */
-static int
-addr_match_table(DICT *dict, const ADDR_CLIENT *cl, int flags)
-{
-	if (dict_get(dict, cl->text) != NULL)
-		return 1;
-	if (dict->error != DICT_ERR_NONE) {
-		msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec,
-		    cl->text, dict_error_text(dict));
-		return -1;
-	}
-	return cl->name ? domain_list_table(dict, cl->name, flags) : 0;
-}
-
-/* addr_match_one - one pattern; 1, 0, -1. */
-static int
-addr_match_one(const ADDR_MATCH *list, const ADDR_PAT *pp,
-    const ADDR_CLIENT *cl)
-{
-	switch (pp->kind) {
-	case ADDR_PAT_NET:
-		return cl->family != 0 && cl->family == pp->family &&
-		    addr_match_bits(cl->bin, pp->net, pp->bits);
-	case ADDR_PAT_TABLE:
-		return addr_match_table(pp->dict, cl, list->flags);
-	case ADDR_PAT_NAME:
-		return cl->name != NULL &&
-		    domain_list_literal(pp->name, cl->name, list->flags);
-	}
-	msg_panic("addr_match_one: bad pattern kind %d", pp->kind);
+	return match_list_param(&addr_match_ops, name);
 }
 
 int
@@ -317,8 +276,8 @@ addr_match_client(ADDR_MATCH *list, const char *addr, const char *name)
 {
 	ADDR_CLIENT cl;
 	VSTRING	*fold = NULL;
-	size_t	 i, len = strlen(addr);
-	int	 hit = 0;
+	size_t	 len = strlen(addr);
+	int	 hit;
 
 	cl.family = addr_match_parse(addr, len, cl.bin);
 	if (cl.family == 0 || inet_ntop(cl.family, cl.bin, cl.text,
@@ -329,13 +288,7 @@ addr_match_client(ADDR_MATCH *list, const char *addr, const char *name)
 		fold = domain_list_fold(vstring_alloc(64), name);
 		cl.name = vstring_str(fold);
 	}
-	for (i = 0; i < list->npat; i++) {
-		if ((hit = addr_match_one(list, list->pat + i, &cl)) != 0) {
-			if (hit > 0 && list->pat[i].negate)
-				hit = 0;
-			break;
-		}
-	}
+	hit = match_list_match(list, &cl);
 	if (fold)
 		vstring_free(fold);
 	return hit;
@@ -350,13 +303,5 @@ addr_match(ADDR_MATCH *list, const char *addr)
 void
 addr_match_free(ADDR_MATCH *list)
 {
-	size_t	 i;
-
-	for (i = 0; i < list->npat; i++) {
-		if (list->pat[i].dict)
-			dict_lookup_close(list->pat[i].dict);
-		myfree(list->pat[i].name);
-	}
-	myfree(list->pat);
-	myfree(list);
+	match_list_free(list);
 }

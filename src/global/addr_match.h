@@ -11,7 +11,7 @@
 /* Flags: host name patterns also match subdomains. */
 #define ADDR_MATCH_PARENT	DOMAIN_LIST_PARENT
 
-typedef struct ADDR_MATCH ADDR_MATCH;
+typedef MATCH_LIST ADDR_MATCH;
 
 ADDR_MATCH *addr_match_init(const char *, int, VSTRING *);
 ADDR_MATCH *addr_match_param(const char *);	/* from main.cf; fatal on error */

@@ -71,9 +71,11 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "iostuff.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "myrandom.h"
+#include "sock_addr.h"
 #include "vstring.h"
 
 #define DNS_MAX_SERVERS	8
@@ -109,53 +111,29 @@ dns_strerror(int status)
 	}
 }
 
-/* dns_parse_server - one "addr[:port]" or "[addr][:port]" */
-
+/*
+ * dns_parse_server - one "addr", "addr:port", "[addr]" or "[addr]:port"
+ * (sock_addr_split(): an IPv6 address with a port is in brackets); the
+ * address numeric, the port numeric (53 by default). 0 or -1.
+ */
 static int
 dns_parse_server(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char	 host[INET6_ADDRSTRLEN + 1];
-	const char *port = NULL, *end;
-	size_t	 hlen;
-	long	 pnum = 53;
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	long	 pnum;
 	char	*ep;
+	int	 ret = -1;
 
-	if (*spec == '[') {
-		if ((end = strchr(spec, ']')) == NULL)
-			return -1;
-		hlen = end - spec - 1;
-		spec++;
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != 0)
-			return -1;
-	} else if ((end = strchr(spec, ':')) != NULL && strchr(end + 1, ':') == NULL) {
-		hlen = end - spec;
-		port = end + 1;
-	} else
-		hlen = strlen(spec);
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -1;
-	memcpy(host, spec, hlen);
-	host[hlen] = 0;
-	if (port != NULL) {
+	if (sock_addr_split(spec, host, port, "53", NULL) == 0) {
 		errno = 0;
-		pnum = strtol(port, &ep, 10);
-		if (*port == 0 || *ep != 0 || errno || pnum < 1 || pnum > 65535)
-			return -1;
+		pnum = strtol(vstring_str(port), &ep, 10);
+		if (*ep == 0 && errno == 0 && pnum >= 1 && pnum <= 65535
+		    && sock_addr_pton(vstring_str(host), (int)pnum, ss, len) > 0)
+			ret = 0;
 	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		((struct sockaddr_in *)ss)->sin_port = htons(pnum);
-		*len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(pnum);
-		*len = sizeof(struct sockaddr_in6);
-	} else
-		return -1;
-	return 0;
+	vstring_free(host);
+	vstring_free(port);
+	return ret;
 }
 
 /* dns_set_servers - direct queries to the given servers, or the system's */
@@ -191,21 +169,6 @@ fail:
 	return -1;
 }
 
-/* dns_wait - poll one descriptor for an event, bounded */
-
-static int
-dns_wait(int fd, short ev, int ms)
-{
-	struct pollfd pfd;
-	int	 n;
-
-	pfd.fd = fd;
-	pfd.events = ev;
-	while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
-		;
-	return n > 0 ? 0 : -1;
-}
-
 /* dns_tcp_io - read or write exactly len bytes with a deadline */
 
 static int
@@ -215,7 +178,7 @@ dns_tcp_io(int fd, unsigned char *buf, size_t len, int wr)
 	ssize_t	 n;
 
 	while (done < len) {
-		if (dns_wait(fd, wr ? POLLOUT : POLLIN, DNS_TIMEOUT_MS) < 0)
+		if (poll_wait(fd, wr ? POLLOUT : POLLIN, DNS_TIMEOUT_MS) < 0)
 			return -1;
 		n = wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
@@ -239,7 +202,7 @@ dns_send_tcp(int srv, const unsigned char *q, int qlen, unsigned char *ans, int 
 	if ((fd = socket(dns_servers[srv].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&dns_servers[srv], dns_server_len[srv]) < 0) {
-		if (errno != EINPROGRESS || dns_wait(fd, POLLOUT, DNS_TIMEOUT_MS) < 0
+		if (errno != EINPROGRESS || poll_wait(fd, POLLOUT, DNS_TIMEOUT_MS) < 0
 		    || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
 			goto fail;
 	}
@@ -267,20 +230,17 @@ static int
 dns_send_udp(int srv, const unsigned char *q, int qlen, unsigned char *ans, int anslen)
 {
 	int	 fd, n;
-	struct timespec start, now;
-	long	 left;
+	long long start, left;
 
 	if ((fd = socket(dns_servers[srv].ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&dns_servers[srv], dns_server_len[srv]) < 0
 	    || send(fd, q, qlen, 0) != qlen)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = monotonic_ms();
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = DNS_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000
-		    + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0 || dns_wait(fd, POLLIN, left) < 0)
+		left = DNS_TIMEOUT_MS - (monotonic_ms() - start);
+		if (left <= 0 || poll_wait(fd, POLLIN, (int)left) < 0)
 			goto fail;
 		if ((n = recv(fd, ans, anslen, 0)) < 0) {
 			if (errno == EINTR || errno == EAGAIN)

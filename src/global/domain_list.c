@@ -9,8 +9,6 @@
  *	DOMAIN_LIST *domain_list_param(const char *name);
  *	int	domain_list_match(DOMAIN_LIST *list, const char *domain);
  *	void	domain_list_free(DOMAIN_LIST *list);
- *	int	domain_list_expand(const char *patterns, ARGV *out,
- *		    VSTRING *why);
  *	int	domain_list_parent_flag(const char *name);
  *	VSTRING	*domain_list_fold(VSTRING *out, const char *name);
  *	int	domain_list_literal(const char *pattern, const char *name,
@@ -19,10 +17,9 @@
  *	int	domain_list_table_find(DICT *dict, const char *name,
  *		    int flags, VSTRING *result);
  * DESCRIPTION
- *	A domain list is a Postfix match list: patterns separated by white
- *	space or commas, tried in order, the first that matches decides; a
- *	pattern prefixed with "!" turns a match into a non-match.
- *	Patterns:
+ *	A domain list is a Postfix match list (match_list(3): patterns
+ *	separated by white space or commas, "/file/name", "!" negation,
+ *	"type:table", the first match decides) of domain names:
  *	    example.com     the domain; also its subdomains with
  *			    DOMAIN_LIST_PARENT (Postfix's
  *			    parent_domain_matches_subdomains)
@@ -31,23 +28,14 @@
  *			    ("example.com" with DOMAIN_LIST_PARENT,
  *			    ".example.com" without; not for pattern
  *			    tables such as regexp:); any value matches
- *	    /file/name      the patterns in that file (read once, "#"
- *			    comments)
  *	Comparison ignores case and a trailing dot.
  *
  *	domain_list_param() builds the list from a main.cf parameter, with
  *	DOMAIN_LIST_PARENT when the name is in
- *	parent_domain_matches_subdomains.
- *
- *	domain_list_expand() splits a pattern list into out, replacing
- *	"/file/name" entries (also after "!") by the file's patterns; it is
- *	conf_list_expand() of mail_conf_file(3), the one reader of such
- *	files.
+ *	parent_domain_matches_subdomains (domain_list_parent_flag()).
  *
  *	The remaining functions are the matching primitives, shared with
- *	addr_match(3) for host name patterns. domain_list_parent_flag()
- *	returns DOMAIN_LIST_PARENT when the parameter name is listed in
- *	parent_domain_matches_subdomains. domain_list_fold() stores name
+ *	addr_match(3) for host name patterns. domain_list_fold() stores name
  *	lowercased and without a trailing dot. domain_list_literal()
  *	matches one lowercase pattern against a folded name;
  *	domain_list_table() looks a folded name up in a table, then its
@@ -61,98 +49,53 @@
  *	for none, -1 when a table lookup failed (answer 4xx, do not treat as
  *	"no match"); the failure is logged as a warning.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "dict.h"
 #include "domain_list.h"
-#include "mail_conf.h"
-#include "msg.h"
+#include "match_list.h"
 #include "mymalloc.h"
 
-typedef struct DOMAIN_PAT {
-	char	*pattern;		/* lowercased, no "!" */
-	int	 negate;
-	DICT	*dict;			/* type:table, or null */
-} DOMAIN_PAT;
-
-struct DOMAIN_LIST {
-	DOMAIN_PAT *pat;
-	size_t	 npat;
-	int	 flags;
-};
-
-int
-domain_list_expand(const char *patterns, ARGV *out, VSTRING *why)
+/* domain_list_compile - a literal pattern: lowercase, no trailing dot */
+static void *
+domain_list_compile(const char *word, VSTRING *why)
 {
-	return conf_list_expand(patterns, out, why);
+	return vstring_export(domain_list_fold(vstring_alloc(64), word));
 }
+
+static int
+domain_list_match_literal(const void *pattern, const void *domain, int flags)
+{
+	return domain_list_literal(pattern, domain, flags);
+}
+
+static int
+domain_list_match_table(DICT *dict, const void *domain, int flags)
+{
+	return domain_list_table(dict, domain, flags);
+}
+
+static const MATCH_OPS domain_list_ops = {
+	NULL, domain_list_compile, domain_list_match_literal,
+	domain_list_match_table, NULL,
+};
 
 DOMAIN_LIST *
 domain_list_init(const char *patterns, int flags, VSTRING *why)
 {
-	ARGV	*words = argv_alloc(8);
-	DOMAIN_LIST *list;
-	DOMAIN_PAT *pp;
-	const char *w;
-	char	*cp;
-	size_t	 i;
-
-	if (domain_list_expand(patterns, words, why) < 0) {
-		argv_free(words);
-		return NULL;
-	}
-	list = mymalloc(sizeof(*list));
-	list->flags = flags;
-	list->npat = words->argc;
-	list->pat = mycalloc(words->argc ? words->argc : 1, sizeof(*list->pat));
-	for (i = 0; i < words->argc; i++) {
-		pp = list->pat + i;
-		w = words->argv[i];
-		if ((pp->negate = (*w == '!')) != 0)
-			w++;
-		if (strchr(w, ':') != NULL && *w != '[') {
-			pp->dict = dict_lookup_open(w);
-			pp->pattern = mystrdup(w);
-		} else {
-			pp->pattern = mystrdup(w);
-			for (cp = pp->pattern; *cp; cp++)
-				*cp = (char)tolower((unsigned char)*cp);
-			if (*pp->pattern && pp->pattern[strlen(pp->pattern) - 1] == '.')
-				pp->pattern[strlen(pp->pattern) - 1] = 0;
-		}
-	}
-	argv_free(words);
-	return list;
+	return match_list_init(&domain_list_ops, patterns, flags, why);
 }
 
 int
 domain_list_parent_flag(const char *name)
 {
-	ARGV	*parent = conf_list("parent_domain_matches_subdomains");
-	int	 flags = 0;
-	size_t	 i;
-
-	for (i = 0; i < parent->argc; i++)
-		if (strcmp(parent->argv[i], name) == 0)
-			flags |= DOMAIN_LIST_PARENT;
-	argv_free(parent);
-	return flags;
+	return match_list_parent_flag(name);
 }
 
 DOMAIN_LIST *
 domain_list_param(const char *name)
 {
-	VSTRING	*why = vstring_alloc(100);
-	DOMAIN_LIST *list;
-
-	list = domain_list_init(conf_str(name), domain_list_parent_flag(name), why);
-	if (list == NULL)
-		msg_fatal("%s: %s", name, vstring_str(why));
-	vstring_free(why);
-	return list;
+	return match_list_param(&domain_list_ops, name);
 }
 
 int
@@ -169,16 +112,9 @@ domain_list_table_find(DICT *dict, const char *domain, int flags,
 			vstring_strcpy(key, p);
 		else
 			vstring_strcpy(key, (flags & DOMAIN_LIST_PARENT) ? p + 1 : p);
-		if ((value = dict_get(dict, vstring_str(key))) != NULL) {
-			if (result)
+		if ((ret = match_list_lookup(dict, vstring_str(key), &value)) != 0) {
+			if (ret > 0 && result)
 				vstring_strcpy(result, value);
-			ret = 1;
-			break;
-		}
-		if (dict->error != DICT_ERR_NONE) {
-			msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec,
-			    vstring_str(key), dict_error_text(dict));
-			ret = -1;
 			break;
 		}
 	}
@@ -220,24 +156,9 @@ domain_list_literal(const char *pat, const char *domain, int flags)
 int
 domain_list_match(DOMAIN_LIST *list, const char *domain)
 {
-	VSTRING	*dom = vstring_alloc(64);
-	DOMAIN_PAT *pp;
-	size_t	 i;
-	int	 hit = 0;
+	VSTRING	*dom = domain_list_fold(vstring_alloc(64), domain);
+	int	 hit = match_list_match(list, vstring_str(dom));
 
-	domain_list_fold(dom, domain);
-	for (i = 0; i < list->npat; i++) {
-		pp = list->pat + i;
-		if (pp->dict)
-			hit = domain_list_table(pp->dict, vstring_str(dom), list->flags);
-		else
-			hit = domain_list_literal(pp->pattern, vstring_str(dom), list->flags);
-		if (hit != 0) {
-			if (hit > 0 && pp->negate)
-				hit = 0;
-			break;
-		}
-	}
 	vstring_free(dom);
 	return hit;
 }
@@ -245,13 +166,5 @@ domain_list_match(DOMAIN_LIST *list, const char *domain)
 void
 domain_list_free(DOMAIN_LIST *list)
 {
-	size_t	 i;
-
-	for (i = 0; i < list->npat; i++) {
-		if (list->pat[i].dict)
-			dict_lookup_close(list->pat[i].dict);
-		myfree(list->pat[i].pattern);
-	}
-	myfree(list->pat);
-	myfree(list);
+	match_list_free(list);
 }

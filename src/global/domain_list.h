@@ -5,21 +5,18 @@
 #ifndef DOMAIN_LIST_H
 #define DOMAIN_LIST_H
 
-#include "argv.h"
 #include "dict.h"
+#include "match_list.h"
 #include "vstring.h"
 
-#define DOMAIN_LIST_PARENT	(1 << 0)	/* "example.com" matches subdomains */
+#define DOMAIN_LIST_PARENT	MATCH_LIST_PARENT	/* "example.com" matches subdomains */
 
-typedef struct DOMAIN_LIST DOMAIN_LIST;
+typedef MATCH_LIST DOMAIN_LIST;
 
 DOMAIN_LIST *domain_list_init(const char *, int, VSTRING *);
 DOMAIN_LIST *domain_list_param(const char *);	/* from main.cf; fatal on error */
 int	 domain_list_match(DOMAIN_LIST *, const char *);	/* 1, 0, -1 table error */
 void	 domain_list_free(DOMAIN_LIST *);
-
-/* Shared with addr_match: split a list, reading "/file/name" entries. */
-int	 domain_list_expand(const char *, ARGV *, VSTRING *);
 
 /* DOMAIN_LIST_PARENT if the parameter is in parent_domain_matches_subdomains. */
 int	 domain_list_parent_flag(const char *);

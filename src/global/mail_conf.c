@@ -33,7 +33,8 @@
  *	logical lines; a line that starts with white space continues the
  *	previous one; lines whose first non-blank character is '#' are
  *	comments and blank lines are ignored (neither ends a logical line);
- *	a '#' elsewhere is part of the value; the last assignment wins.
+ *	a '#' elsewhere is part of the value (logical_line(3) reads the
+ *	lines); the last assignment wins.
  *	Loading replaces whatever was loaded before, including -o overrides.
  *	Flags: MAIL_CONF_OPTIONAL treats a missing main.cf as empty;
  *	MAIL_CONF_NOFILE sets the directory but reads nothing (defaults).
@@ -94,6 +95,7 @@
 #include "argv.h"
 #include "dict.h"
 #include "htable.h"
+#include "logical_line.h"
 #include "mail_conf.h"
 #include "mail_params.h"
 #include "msg.h"
@@ -574,66 +576,27 @@ conf_parse_line(char *buf, int line, VSTRING *err)
 }
 
 /*
- * conf_parse_stream - split main.cf into logical lines. A syntax error
- * returns -1 with the reason in err, after releasing what it holds: the
- * caller closes the file before the fatal error.
+ * conf_parse_stream - main.cf's logical lines (logical_line(3)). A syntax
+ * error returns -1 with the reason in err, after releasing what it holds:
+ * the caller closes the file before the fatal error.
  */
 static int
 conf_parse_stream(FILE *fp, VSTRING *err)
 {
+	LOGICAL_LINE *ll = logical_line_fdopen(fp, conf_file_path, CONF_LINE_MAX, 0);
 	VSTRING	*logical = vstring_alloc(256);
-	char	*buf = NULL, *cp;
-	size_t	 bufsize = 0, len;
-	ssize_t	 n;
-	int	 lineno = 0, start = 0, ret = -1;
+	int	 lineno, rc;
 
-	while ((n = getline(&buf, &bufsize, fp)) >= 0) {
-		lineno++;
-		len = n;
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = 0;
-		if (memchr(buf, 0, len) != NULL) {
-			vstring_sprintf(err, "%s, line %d: null byte",
-			    conf_file_path, lineno);
-			goto out;
-		}
-		for (cp = buf; isspace((unsigned char)*cp); cp++)
-			;
-		if (*cp == 0 || *cp == '#')
-			continue;
-		if (cp == buf) {
-			if (start && conf_parse_line(vstring_str(logical), start,
-			    err) < 0)
-				goto out;
-			vstring_strcpy(logical, buf);
-			start = lineno;
-			continue;
-		}
-		if (start == 0) {
+	while ((rc = logical_line_read(ll, logical, &lineno, err)) > 0) {
+		if (rc == LOGICAL_LINE_ORPHAN)
 			msg_warn("%s, line %d: text starts with white space, "
 			    "ignored", conf_file_path, lineno);
-			continue;
-		}
-		if (vstring_len(logical) + len > CONF_LINE_MAX) {
-			vstring_sprintf(err, "%s, line %d: logical line longer "
-			    "than %d bytes", conf_file_path, start, CONF_LINE_MAX);
-			goto out;
-		}
-		vstring_addch(logical, ' ');
-		vstring_strcat(logical, cp);
+		else if (conf_parse_line(vstring_str(logical), lineno, err) < 0)
+			break;
 	}
-	if (ferror(fp)) {
-		vstring_sprintf(err, "read %s: %s", conf_file_path,
-		    strerror(errno));
-		goto out;
-	}
-	if (start && conf_parse_line(vstring_str(logical), start, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	free(buf);
+	logical_line_close(ll);
 	vstring_free(logical);
-	return ret;
+	return rc == 0 ? 0 : -1;
 }
 
 static void

@@ -1,6 +1,8 @@
 /*
  * mail_copy_test - unit tests for mail_copy.c, mbox_write.c and
- * maildir_write.c, the mailbox writers local(8) and virtual(8) share.
+ * maildir_write.c, the mailbox writers local(8) and virtual(8) share,
+ * and for delivered_hdr.c, their mail loop test (one queue to write
+ * the messages into).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "delivered_hdr.h"
 #include "mail_copy.h"
 #include "msg.h"
 #include "ptest.h"
@@ -57,6 +60,49 @@ slurp(const char *path, char *buf, size_t len)
 	}
 	buf[n] = 0;
 	return buf;
+}
+
+PTEST(delivered_scan)
+{
+	QF_MSG	*m = make_msg("Received: x\nDelivered-To:  A@Example.COM \n"
+	    "Subject: s\ndelivered-to:b@example.com\n\n"
+	    "Delivered-To: body@example.com\n");
+	ARGV	*out = argv_alloc(4);
+	VSTRING	*why = vstring_alloc(10);
+
+	if (m == NULL) {
+		PT_FAILED("%s", "cannot queue a message");
+		return;
+	}
+	PT_INTEQ(delivered_hdr_scan(m, out, why), 0);
+	PT_INTEQ((int)out->argc, 2);
+	PT_STREQ(out->argv[0], "a@example.com");
+	PT_STREQ(out->argv[1], "b@example.com");
+	qf_close(m);
+	argv_free(out);
+	vstring_free(why);
+}
+
+PTEST(delivered_bounds)
+{
+	VSTRING	*text = vstring_alloc(100), *why = vstring_alloc(10);
+	ARGV	*out = argv_alloc(4);
+	QF_MSG	*m;
+	int	 i;
+
+	for (i = 0; i < DELIVERED_HDR_MAX_COUNT + 5; i++)
+		vstring_sprintf_append(text, "Delivered-To: u%d@example.com\n", i);
+	vstring_strcat(text, "\nbody\n");
+	if ((m = make_msg(vstring_str(text))) == NULL) {
+		PT_FAILED("%s", "cannot queue a message");
+		return;
+	}
+	PT_INTEQ(delivered_hdr_scan(m, out, why), 0);
+	PT_INTEQ((int)out->argc, DELIVERED_HDR_MAX_COUNT);
+	qf_close(m);
+	argv_free(out);
+	vstring_free(text);
+	vstring_free(why);
 }
 
 PTEST(mbox)
@@ -128,6 +174,8 @@ main(void)
 	}
 	PT_RUN(mbox);
 	PT_RUN(maildir);
+	PT_RUN(delivered_scan);
+	PT_RUN(delivered_bounds);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return PT_DONE();
 }

@@ -16,7 +16,7 @@
  *	master.cf has Postfix's syntax: one service per logical line, a line
  *	that starts with white space continues the previous one, lines whose
  *	first non-blank character is '#' are comments, blank lines are
- *	ignored. The columns are service, type (inet, unix, unix-dgram, fifo,
+ *	ignored (logical_line(3) reads the lines). The columns are service, type (inet, unix, unix-dgram, fifo,
  *	pass), private, unpriv, chroot (y, n, or '-' for the default y, y,
  *	n), wakeup (seconds, '?' appended: only while the service is in
  *	use; '-' or 0: none), maxproc ('-': default_process_limit, 0: no
@@ -50,10 +50,12 @@
 #include <string.h>
 
 #include "argv.h"
+#include "logical_line.h"
 #include "mail_conf.h"
 #include "master_ent.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "sock_addr.h"
 #include "vstring.h"
 
 #define MASTER_LINE_MAX		(1024 * 1024)
@@ -197,32 +199,44 @@ bad:
 	return -1;
 }
 
+/*
+ * master_ent_inet - "port", "host:port", "[address]:port", "*:port" or
+ * ":port" (all addresses) through sock_addr_split().
+ */
+static int
+master_ent_inet(MASTER_ENT *ent, VSTRING *why)
+{
+	const char *svc = ent->service;
+	VSTRING	*host, *port;
+	int	 ret;
+
+	if (*svc == ':' || strchr(svc, ':') == NULL)
+		return master_ent_port(ent, svc + (*svc == ':'), why);
+	host = vstring_alloc(32);
+	port = vstring_alloc(8);
+	if (sock_addr_split(svc, host, port, NULL, NULL) < 0
+	    || vstring_len(port) == 0) {
+		vstring_sprintf(why, "bad inet service \"%s\" (use "
+		    "host:port or [address]:port)", svc);
+		ret = -1;
+	} else {
+		if (strcmp(vstring_str(host), "*") != 0)
+			ent->inet_host = mystrdup(vstring_str(host));
+		ret = master_ent_port(ent, vstring_str(port), why);
+	}
+	vstring_free(host);
+	vstring_free(port);
+	return ret;
+}
+
 /* master_ent_service - validate column 1 for the type. */
 static int
 master_ent_service(MASTER_ENT *ent, VSTRING *why)
 {
-	const char *svc = ent->service, *colon, *cp;
-	char	*host;
+	const char *svc = ent->service, *cp;
 
-	if (ent->type == MASTER_ENT_INET) {
-		if (*svc == '[') {
-			if ((cp = strchr(svc, ']')) == NULL || cp[1] != ':') {
-				vstring_sprintf(why, "bad inet service \"%s\" "
-				    "(use [address]:port)", svc);
-				return -1;
-			}
-			ent->inet_host = mystrndup(svc + 1, cp - svc - 1);
-			return master_ent_port(ent, cp + 2, why);
-		}
-		if ((colon = strrchr(svc, ':')) == NULL)
-			return master_ent_port(ent, svc, why);
-		host = mystrndup(svc, colon - svc);
-		if (*host == 0 || strcmp(host, "*") == 0)
-			myfree(host);
-		else
-			ent->inet_host = host;
-		return master_ent_port(ent, colon + 1, why);
-	}
+	if (ent->type == MASTER_ENT_INET)
+		return master_ent_inet(ent, why);
 	for (cp = svc; *cp; cp++)
 		if (!isalnum((unsigned char)*cp) && !strchr("._-", *cp))
 			break;
@@ -451,53 +465,29 @@ master_ent_add(MASTER_TABLE *table, const char *text, const char *path,
 	return 0;
 }
 
-/* master_ent_lines - logical lines of an open file. */
+/* master_ent_lines - master.cf's logical lines (logical_line(3)). */
 static int
 master_ent_lines(MASTER_TABLE *table, FILE *fp, const char *path,
     VSTRING *why)
 {
+	LOGICAL_LINE *ll = logical_line_fdopen(fp, path, MASTER_LINE_MAX, 0);
 	VSTRING	*logical = vstring_alloc(256);
-	char	*buf = NULL, *cp;
-	size_t	 bufsize = 0, len;
-	ssize_t	 n;
-	int	 lineno = 0, start = 0, rc = 0;
+	int	 lineno, rc;
 
-	while (rc == 0 && (n = getline(&buf, &bufsize, fp)) >= 0) {
-		lineno++;
-		len = n;
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = 0;
-		for (cp = buf; isspace((unsigned char)*cp); cp++)
-			;
-		if (*cp == 0 || *cp == '#')
-			continue;
-		if (memchr(buf, 0, len) != NULL ||
-		    vstring_len(logical) + len > MASTER_LINE_MAX) {
-			vstring_sprintf(why, "%s, line %d: null byte or line "
-			    "too long", path, lineno);
-			rc = -1;
-		} else if (cp == buf) {
-			if (start)
-				rc = master_ent_add(table, vstring_str(logical),
-				    path, start, why);
-			vstring_strcpy(logical, buf);
-			start = lineno;
-		} else if (start == 0) {
+	while ((rc = logical_line_read(ll, logical, &lineno, why)) > 0) {
+		if (rc == LOGICAL_LINE_ORPHAN) {
 			vstring_sprintf(why, "%s, line %d: text starts with "
 			    "white space", path, lineno);
 			rc = -1;
-		} else {
-			vstring_addch(logical, ' ');
-			vstring_strcat(logical, cp);
+			break;
+		}
+		if (master_ent_add(table, vstring_str(logical), path, lineno,
+		    why) < 0) {
+			rc = -1;
+			break;
 		}
 	}
-	if (rc == 0 && ferror(fp)) {
-		vstring_sprintf(why, "read %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == 0 && start)
-		rc = master_ent_add(table, vstring_str(logical), path, start, why);
-	free(buf);
+	logical_line_close(ll);
 	vstring_free(logical);
 	return rc;
 }

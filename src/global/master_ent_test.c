@@ -80,8 +80,17 @@ PTEST(default_file)
 
 PTEST(columns)
 {
+	static const struct {
+		const char *line, *host, *port;
+	} inet[] = {
+		{ "[::1]:24 inet n - n - 4 lmtp", "::1", "24" },
+		{ "*:submission inet n - n - - smtpd", NULL, "587" },
+		{ ":2525 inet n - n - - smtpd", NULL, "2525" },
+		{ "mx.example:smtp inet n - n - - smtpd", "mx.example", "25" },
+	};
 	VSTRING	*why = vstring_alloc(64);
 	MASTER_ENT *e;
+	size_t	 i;
 	char	*s;
 
 	e = parse("127.0.0.2:2525 inet n - y 0 0 smtpd -v -ofoo_x=1 -o smtpd_banner=hi "
@@ -112,15 +121,20 @@ PTEST(columns)
 	myfree(s);
 	master_ent_free(e);
 
-	e = parse("[::1]:24 inet n - n - 4 lmtp", why);
-	PT_ASSERT(e != NULL);
-	PT_STREQ(e->inet_host, "::1");
-	PT_STREQ(e->inet_port, "24");
-	master_ent_free(e);
-	e = parse("*:submission inet n - n - - smtpd", why);
-	PT_ASSERT(e != NULL && e->inet_host == NULL);
-	PT_STREQ(e->inet_port, "587");
-	master_ent_free(e);
+	for (i = 0; i < sizeof(inet) / sizeof(inet[0]); i++) {
+		e = parse(inet[i].line, why);
+		PT_ASSERT(e != NULL);
+		if (inet[i].host == NULL)
+			PT_ASSERT(e->inet_host == NULL);
+		else
+			PT_STREQ(e->inet_host, inet[i].host);
+		PT_STREQ(e->inet_port, inet[i].port);
+		master_ent_free(e);
+	}
+	PT_ASSERT(parse("[::1] inet n - n - - smtpd", why) == NULL);
+	PT_ASSERT(parse("[::1]x:25 inet n - n - - smtpd", why) == NULL);
+	PT_ASSERT(parse("host: inet n - n - - smtpd", why) == NULL);
+	PT_ASSERT(strstr(vstring_str(why), "bad inet service") != NULL);
 	e = parse("flush unix n - n 1000? 0 flush", why);
 	PT_ASSERT(e != NULL);
 	PT_INTEQ(e->wakeup, 1000);

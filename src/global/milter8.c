@@ -285,25 +285,15 @@ static int
 milter8_connect(MILTER *m)
 {
 	VSTRING	*why = vstring_alloc(100);
-	char	*spec = mystrdup(m->name), *host, *port, *path = NULL;
+	char	*spec = mystrdup(m->name), *path = NULL;
 	int	 fd = -1, c;
 	unsigned actions, proto;
 	size_t	 off;
 
 	m->stage = "connect";
 	if (strncmp(spec, "inet:", 5) == 0) {
-		host = spec + 5;
-		if ((port = strrchr(host, ':')) == NULL || port[1] == 0) {
-			vstring_sprintf(why, "missing port in \"%s\"", m->name);
-		} else {
-			*port++ = 0;
-			if (*host == '[' && host[strlen(host) - 1] == ']') {
-				host[strlen(host) - 1] = 0;
-				host++;
-			}
-			fd = inet_connect(host, port, NULL,
-			    m->conf.connect_timeout, why);
-		}
+		fd = inet_connect_hostport(spec + 5, NULL,
+		    m->conf.connect_timeout, why);
 	} else {
 		if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
 			path = strchr(spec, ':') + 1;

@@ -11,14 +11,12 @@
  *		    VSTRING *why);
  * DESCRIPTION
  *	A user list is what authorized_submit_users, authorized_mailq_users
- *	and authorized_flush_users hold: patterns separated by white space
- *	or commas, tried in order; the first that matches decides, and a
- *	pattern prefixed with "!" turns its match into a non-match.
- *	Patterns:
+ *	and authorized_flush_users hold: a Postfix match list (match_list(3):
+ *	patterns separated by white space or commas, "/file/name", "!"
+ *	negation, the first match decides) of login names:
  *	    name	  that login name, compared exactly (case matters)
  *	    type:table	  a lookup of the name; any value matches, so that
  *			  "static:anyone" matches every user
- *	    /file/name	  the patterns in that file ("#" comments)
  *	An empty list matches nobody.
  *
  *	user_list_init() compiles a list; user_list_match() matches one
@@ -33,100 +31,50 @@
  */
 #include <string.h>
 
-#include "dict.h"
-#include "domain_list.h"
-#include "msg.h"
+#include "match_list.h"
 #include "mymalloc.h"
 #include "user_list.h"
 
-typedef struct USER_PAT {
-	char	*pattern;
-	DICT	*dict;			/* null: a literal name */
-	int	 negate;
-} USER_PAT;
+static void *
+user_list_compile(const char *word, VSTRING *why)
+{
+	return mystrdup(word);
+}
 
-struct USER_LIST {
-	USER_PAT *pat;
-	size_t	 npat;
+static int
+user_list_literal(const void *pattern, const void *name, int flags)
+{
+	return strcmp(pattern, name) == 0;
+}
+
+/* user_list_table - one table: 1, 0, -1. */
+static int
+user_list_table(DICT *dict, const void *name, int flags)
+{
+	return *(const char *)name ? match_list_lookup(dict, name, NULL) : 0;
+}
+
+static const MATCH_OPS user_list_ops = {
+	NULL, user_list_compile, user_list_literal, user_list_table, NULL,
 };
 
 USER_LIST *
 user_list_init(const char *patterns, VSTRING *why)
 {
-	ARGV	*words = argv_alloc(8);
-	USER_LIST *list;
-	USER_PAT *pp;
-	const char *w;
-	size_t	 i;
-
-	if (domain_list_expand(patterns ? patterns : "", words, why) < 0) {
-		argv_free(words);
-		return NULL;
-	}
-	list = mymalloc(sizeof(*list));
-	list->npat = words->argc;
-	list->pat = mycalloc(words->argc ? words->argc : 1, sizeof(*list->pat));
-	for (i = 0; i < words->argc; i++) {
-		pp = list->pat + i;
-		w = words->argv[i];
-		if ((pp->negate = (*w == '!')) != 0)
-			w++;
-		pp->pattern = mystrdup(w);
-		pp->dict = strchr(w, ':') != NULL ? dict_lookup_open(w) : NULL;
-	}
-	argv_free(words);
-	return list;
-}
-
-/* user_list_table - one table: 1, 0, -1. */
-static int
-user_list_table(DICT *dict, const char *name)
-{
-	if (*name == 0)
-		return 0;
-	if (dict_get(dict, name) != NULL)
-		return 1;
-	if (dict->error != DICT_ERR_NONE) {
-		msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec, name,
-		    dict_error_text(dict));
-		return -1;
-	}
-	return 0;
+	return match_list_init(&user_list_ops, patterns, 0, why);
 }
 
 int
 user_list_match(USER_LIST *list, const char *name)
 {
-	USER_PAT *pp;
-	size_t	 i;
-	int	 hit = 0;
-
-	for (i = 0; i < list->npat && hit == 0; i++) {
-		pp = list->pat + i;
-		if (pp->dict)
-			hit = user_list_table(pp->dict, name);
-		else
-			hit = strcmp(pp->pattern, name) == 0;
-		if (hit > 0 && pp->negate)
-			return 0;
-	}
-	return hit;
+	return match_list_match(list, name);
 }
 
 void
 user_list_free(USER_LIST *list)
 {
-	size_t	 i;
-
-	for (i = 0; i < list->npat; i++) {
-		if (list->pat[i].dict)
-			dict_lookup_close(list->pat[i].dict);
-		myfree(list->pat[i].pattern);
-	}
-	myfree(list->pat);
-	myfree(list);
+	match_list_free(list);
 }
-
 int
 user_list_check(const char *patterns, const char *name, VSTRING *why)
 {

@@ -5,9 +5,10 @@
 #ifndef USER_LIST_H
 #define USER_LIST_H
 
+#include "match_list.h"
 #include "vstring.h"
 
-typedef struct USER_LIST USER_LIST;
+typedef MATCH_LIST USER_LIST;
 
 USER_LIST *user_list_init(const char *patterns, VSTRING *why);	/* null: why */
 int	 user_list_match(USER_LIST *, const char *name);	/* 1, 0, -1 table error */

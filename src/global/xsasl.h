@@ -91,6 +91,7 @@ XSASL_CLIENT *xsasl_cyrus_client_create(const XSASL_CLIENT_ARGS *, VSTRING *);
 const char *xsasl_server_types(void);
 int	 xsasl_sec_parse(const char *opts, VSTRING *why);
 int	 xsasl_mech_allowed(const char *mech, int sec);
+int	 xsasl_server_decode(VSTRING *, const char *, int, VSTRING *);
 
 /* The back ends (xsasl_<type>.c). */
 XSASL_SERVER_IMPL *xsasl_postern_init(const char *, VSTRING *);

@@ -17,8 +17,8 @@
  *	sasl_conn_t made with the service name (smtpd_sasl_service), the
  *	realm (smtpd_sasl_local_domain; empty lets the library choose) and
  *	the "addr;port" strings of both ends. The security options map to
- *	SASL_SEC_* flags; no SASL security layer is ever negotiated
- *	(max_ssf 0): the session is protected by TLS or not at all.
+ *	SASL_SEC_* flags, with no SASL security layer
+ *	(xsasl_cyrus_security(3)).
  *
  *	Library results map to the interface as Postfix maps them:
  *	SASL_CONTINUE is a challenge, SASL_OK success, SASL_FAIL, SASL_NOMEM,
@@ -41,6 +41,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "xsasl.h"
+#include "xsasl_cyrus_priv.h"
 
 typedef struct XC_SERVER {
 	XSASL_SERVER server;
@@ -79,19 +80,14 @@ xc_confpath(void *context, const char **path)
 	return SASL_OK;
 }
 
-typedef int (*xc_cb_fn)(void);
-
-/* The library declares callbacks as int (*)(void); cast through the generic type. */
-#define XC_CB(fn)	((xc_cb_fn)(void (*)(void))(fn))
-
 static sasl_callback_t xc_callbacks[] = {
-	{SASL_CB_LOG, XC_CB(xc_log), NULL},
-	{SASL_CB_GETCONFPATH, XC_CB(xc_confpath), NULL},
+	{SASL_CB_LOG, XSASL_CYRUS_CB(xc_log), NULL},
+	{SASL_CB_GETCONFPATH, XSASL_CYRUS_CB(xc_confpath), NULL},
 	{SASL_CB_LIST_END, NULL, NULL},
 };
 
 static sasl_callback_t xc_callbacks_nopath[] = {
-	{SASL_CB_LOG, XC_CB(xc_log), NULL},
+	{SASL_CB_LOG, XSASL_CYRUS_CB(xc_log), NULL},
 	{SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -131,22 +127,6 @@ xc_step(XC_SERVER *s, int r, const char *out, unsigned outlen, VSTRING *reply)
 	return xc_result(r, reply);
 }
 
-/* Decode a response; -1 after setting reply. */
-static int
-xc_decode(XC_SERVER *s, const char *resp, int initial, VSTRING *reply)
-{
-	if (initial && strcmp(resp, "=") == 0) {
-		vstring_reset(s->buf);
-		return 0;
-	}
-	if (base64_decode(s->buf, resp, strlen(resp)) < 0) {
-		vstring_sprintf(reply, "Invalid base64 data in %s response",
-		    initial ? "initial" : "continued");
-		return -1;
-	}
-	return 0;
-}
-
 static const char *
 xc_mechs(XSASL_SERVER *xs, VSTRING *why)
 {
@@ -173,7 +153,7 @@ xc_first(XSASL_SERVER *xs, const char *mech, const char *init, VSTRING *reply)
 	unsigned outlen = 0;
 	int	 r;
 
-	if (init && xc_decode(s, init, 1, reply) < 0)
+	if (init && xsasl_server_decode(s->buf, init, 1, reply) < 0)
 		return XSASL_AUTH_FAIL;
 	r = sasl_server_start(s->conn, mech, init ? vstring_str(s->buf) : NULL,
 	    init ? (unsigned)vstring_len(s->buf) : 0, &out, &outlen);
@@ -189,7 +169,7 @@ xc_next(XSASL_SERVER *xs, const char *resp, VSTRING *reply)
 	unsigned outlen = 0;
 	int	 r;
 
-	if (xc_decode(s, resp, 0, reply) < 0)
+	if (xsasl_server_decode(s->buf, resp, 0, reply) < 0)
 		return XSASL_AUTH_FAIL;
 	r = sasl_server_step(s->conn, vstring_str(s->buf),
 	    (unsigned)vstring_len(s->buf), &out, &outlen);
@@ -219,30 +199,9 @@ xc_free(XSASL_SERVER *xs)
 	myfree(s);
 }
 
-static unsigned
-xc_sec_flags(int sec)
-{
-	unsigned f = 0;
-
-	if (sec & XSASL_SEC_NOPLAINTEXT)
-		f |= SASL_SEC_NOPLAINTEXT;
-	if (sec & XSASL_SEC_NOACTIVE)
-		f |= SASL_SEC_NOACTIVE;
-	if (sec & XSASL_SEC_NODICTIONARY)
-		f |= SASL_SEC_NODICTIONARY;
-	if (sec & XSASL_SEC_NOANONYMOUS)
-		f |= SASL_SEC_NOANONYMOUS;
-	if (sec & XSASL_SEC_FORWARD)
-		f |= SASL_SEC_FORWARD_SECRECY;
-	if (sec & XSASL_SEC_MUTUAL)
-		f |= SASL_SEC_MUTUAL_AUTH;
-	return f;
-}
-
 static XSASL_SERVER *
 xc_create(XSASL_SERVER_IMPL *impl, const XSASL_SERVER_ARGS *a)
 {
-	sasl_security_properties_t props;
 	char	 local[128], remote[128];
 	sasl_conn_t *conn = NULL;
 	XC_SERVER *s;
@@ -258,11 +217,7 @@ xc_create(XSASL_SERVER_IMPL *impl, const XSASL_SERVER_ARGS *a)
 		    sasl_errstring(r, NULL, NULL));
 		return NULL;
 	}
-	memset(&props, 0, sizeof(props));
-	props.max_ssf = 0;		/* no security layer: TLS or nothing */
-	props.security_flags = xc_sec_flags(a->sec);
-	props.maxbufsize = 0;
-	if ((r = sasl_setprop(conn, SASL_SEC_PROPS, &props)) != SASL_OK) {
+	if ((r = xsasl_cyrus_security(conn, a->sec)) != SASL_OK) {
 		msg_warn("SASL per-connection security setup: %s",
 		    sasl_errdetail(conn));
 		sasl_dispose(&conn);

@@ -13,7 +13,7 @@
  *	"noplaintext, noanonymous", PLAIN and LOGIN are refused), and the
  *	user name and password (from smtp_sasl_password_maps) are handed
  *	to it through callbacks. sasl_client_init() runs once per process.
- *	No SASL security layer is negotiated (max_ssf 0).
+ *	No SASL security layer is negotiated (xsasl_cyrus_security(3)).
  * DIAGNOSTICS
  *	first() fails with "no mechanism available" when none fits, next()
  *	with the library's error text. Credentials are never logged.
@@ -26,6 +26,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "xsasl.h"
+#include "xsasl_cyrus_priv.h"
 
 typedef struct XCC_CLIENT {
 	XSASL_CLIENT client;
@@ -37,10 +38,6 @@ typedef struct XCC_CLIENT {
 } XCC_CLIENT;
 
 static int xcc_initialized;
-
-typedef int (*xcc_cb_fn)(void);
-
-#define XCC_CB(fn)	((xcc_cb_fn)(void (*)(void))(fn))
 
 static int
 xcc_get_user(void *context, int id, const char **result, unsigned *len)
@@ -131,30 +128,9 @@ xcc_free(XSASL_CLIENT *xc)
 	myfree(c);
 }
 
-static unsigned
-xcc_flags(int sec)
-{
-	unsigned f = 0;
-
-	if (sec & XSASL_SEC_NOPLAINTEXT)
-		f |= SASL_SEC_NOPLAINTEXT;
-	if (sec & XSASL_SEC_NOACTIVE)
-		f |= SASL_SEC_NOACTIVE;
-	if (sec & XSASL_SEC_NODICTIONARY)
-		f |= SASL_SEC_NODICTIONARY;
-	if (sec & XSASL_SEC_NOANONYMOUS)
-		f |= SASL_SEC_NOANONYMOUS;
-	if (sec & XSASL_SEC_FORWARD)
-		f |= SASL_SEC_FORWARD_SECRECY;
-	if (sec & XSASL_SEC_MUTUAL)
-		f |= SASL_SEC_MUTUAL_AUTH;
-	return f;
-}
-
 XSASL_CLIENT *
 xsasl_cyrus_client_create(const XSASL_CLIENT_ARGS *a, VSTRING *why)
 {
-	sasl_security_properties_t props;
 	XCC_CLIENT *c;
 	size_t	 plen = strlen(a->password);
 	int	 r;
@@ -176,9 +152,9 @@ xsasl_cyrus_client_create(const XSASL_CLIENT_ARGS *a, VSTRING *why)
 	c->secret->len = plen;
 	memcpy(c->secret->data, a->password, plen + 1);
 	c->buf = vstring_alloc(100);
-	c->callbacks[0] = (sasl_callback_t){SASL_CB_USER, XCC_CB(xcc_get_user), c};
-	c->callbacks[1] = (sasl_callback_t){SASL_CB_AUTHNAME, XCC_CB(xcc_get_user), c};
-	c->callbacks[2] = (sasl_callback_t){SASL_CB_PASS, XCC_CB(xcc_get_pass), c};
+	c->callbacks[0] = (sasl_callback_t){SASL_CB_USER, XSASL_CYRUS_CB(xcc_get_user), c};
+	c->callbacks[1] = (sasl_callback_t){SASL_CB_AUTHNAME, XSASL_CYRUS_CB(xcc_get_user), c};
+	c->callbacks[2] = (sasl_callback_t){SASL_CB_PASS, XSASL_CYRUS_CB(xcc_get_pass), c};
 	c->callbacks[3] = (sasl_callback_t){SASL_CB_LIST_END, NULL, NULL};
 	r = sasl_client_new(a->service, a->server_name,
 	    *a->client_addr ? a->client_addr : NULL,
@@ -190,10 +166,7 @@ xsasl_cyrus_client_create(const XSASL_CLIENT_ARGS *a, VSTRING *why)
 		xcc_free(&c->client);
 		return NULL;
 	}
-	memset(&props, 0, sizeof(props));
-	props.max_ssf = 0;
-	props.security_flags = xcc_flags(a->sec);
-	if (sasl_setprop(c->conn, SASL_SEC_PROPS, &props) != SASL_OK) {
+	if (xsasl_cyrus_security(c->conn, a->sec) != SASL_OK) {
 		vstring_sprintf(why, "SASL client security setup: %s",
 		    sasl_errdetail(c->conn));
 		xcc_free(&c->client);

@@ -97,22 +97,8 @@ xd_disconnect(XD_IMPL *xd)
 static int
 xd_open_fd(const char *path, VSTRING *why)
 {
-	char	*copy, *host, *port;
-	int	 fd;
-
-	if (strncmp(path, "inet:", 5) == 0) {
-		copy = mystrdup(path + 5);
-		if ((port = strrchr(copy, ':')) == NULL) {
-			vstring_sprintf(why, "no port in \"%s\"", path);
-			myfree(copy);
-			return -1;
-		}
-		*port++ = 0;
-		host = copy;
-		fd = inet_connect(host, port, NULL, XD_TIMEOUT, why);
-		myfree(copy);
-		return fd;
-	}
+	if (strncmp(path, "inet:", 5) == 0)
+		return inet_connect_hostport(path + 5, NULL, XD_TIMEOUT, why);
 	if (strncmp(path, "unix:", 5) == 0)
 		path += 5;
 	return unix_connect(path, XD_TIMEOUT, why);

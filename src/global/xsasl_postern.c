@@ -38,7 +38,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base64.h"
 #include "dict.h"
 #include "mail_conf.h"
 #include "msg.h"
@@ -150,22 +149,6 @@ xp_verify(XP_SERVER *s, const char *user, const char *pass, VSTRING *reply)
 	return XSASL_AUTH_DONE;
 }
 
-/* Decode one client response; -1 after setting reply. */
-static int
-xp_decode(XP_SERVER *s, const char *resp, int initial, VSTRING *reply)
-{
-	if (strcmp(resp, "=") == 0 && initial) {
-		vstring_reset(s->buf);
-		return 0;
-	}
-	if (base64_decode(s->buf, resp, strlen(resp)) < 0) {
-		vstring_sprintf(reply, "Invalid base64 data in %s response",
-		    initial ? "initial" : "continued");
-		return -1;
-	}
-	return 0;
-}
-
 static int
 xp_bad_data(VSTRING *reply)
 {
@@ -245,7 +228,7 @@ xp_first(XSASL_SERVER *xs, const char *mech, const char *init,
 			vstring_strcpy(reply, "VXNlcm5hbWU6");	/* Username: */
 			return XSASL_AUTH_MORE;
 		}
-		if (xp_decode(s, init, 1, reply) < 0)
+		if (xsasl_server_decode(s->buf, init, 1, reply) < 0)
 			return XSASL_AUTH_FAIL;
 		return xp_login(s, reply);
 	}
@@ -253,7 +236,7 @@ xp_first(XSASL_SERVER *xs, const char *mech, const char *init,
 		vstring_reset(reply);		/* "334 " : send it all */
 		return XSASL_AUTH_MORE;
 	}
-	if (xp_decode(s, init, 1, reply) < 0)
+	if (xsasl_server_decode(s->buf, init, 1, reply) < 0)
 		return XSASL_AUTH_FAIL;
 	return xp_plain(s, reply);
 }
@@ -263,7 +246,7 @@ xp_next(XSASL_SERVER *xs, const char *resp, VSTRING *reply)
 {
 	XP_SERVER *s = (XP_SERVER *)xs;
 
-	if (xp_decode(s, resp, 0, reply) < 0)
+	if (xsasl_server_decode(s->buf, resp, 0, reply) < 0)
 		return XSASL_AUTH_FAIL;
 	return s->login_step ? xp_login(s, reply) : xp_plain(s, reply);
 }

@@ -9,6 +9,8 @@
  *	const char *xsasl_server_types(void);
  *	int	xsasl_sec_parse(const char *opts, VSTRING *why);
  *	int	xsasl_mech_allowed(const char *mech, int sec);
+ *	int	xsasl_server_decode(VSTRING *buf, const char *resp,
+ *		    int initial, VSTRING *reply);
  *
  *	XSASL_CLIENT *xsasl_client_create(const char *type,
  *		    const XSASL_CLIENT_ARGS *args, VSTRING *why);
@@ -48,7 +50,13 @@
  *	DIGEST-MD5 are open to dictionary attacks, the SCRAM family to
  *	nothing the options name. Unknown names are refused when any option
  *	is set.
+ *
+ *	xsasl_server_decode() decodes a client's base64 response (initial
+ *	or continued) into buf for the back ends that read it (cyrus,
+ *	postern): "=" as an initial response is empty.
  * DIAGNOSTICS
+ *	xsasl_server_decode() returns 0, or -1 with the SMTP reply text
+ *	("Invalid base64 data in initial response", or continued) in reply.
  *	xsasl_server_init() returns null with a reason in why (unknown type,
  *	back end not usable). xsasl_sec_parse() returns -1 with a reason for
  *	an unknown option.
@@ -57,6 +65,7 @@
 #include <strings.h>
 
 #include "argv.h"
+#include "base64.h"
 #include "msg.h"
 #include "xsasl.h"
 
@@ -148,4 +157,20 @@ xsasl_mech_allowed(const char *mech, int sec)
 	if (strncasecmp(mech, "SCRAM-", 6) == 0)
 		return !(sec & XSASL_SEC_FORWARD);
 	return sec == 0;
+}
+
+int
+xsasl_server_decode(VSTRING *buf, const char *resp, int initial,
+    VSTRING *reply)
+{
+	if (initial && strcmp(resp, "=") == 0) {
+		vstring_reset(buf);
+		return 0;
+	}
+	if (base64_decode(buf, resp, strlen(resp)) < 0) {
+		vstring_sprintf(reply, "Invalid base64 data in %s response",
+		    initial ? "initial" : "continued");
+		return -1;
+	}
+	return 0;
 }

@@ -2,7 +2,9 @@
  * xsasl_test - unit tests for xsasl_server (security options, mechanism
  * filter) and the built-in postern back end (PLAIN, LOGIN, bad input).
  * The cyrus and dovecot back ends talk to real libraries and servers:
- * tests/test_auth_cyrus.py and tests/test_auth_dovecot.py cover them.
+ * tests/test_auth_cyrus.py and tests/test_auth_dovecot.py cover them;
+ * here only the Cyrus client's security options (xsasl_cyrus_security),
+ * which pick the mechanism without a server.
  */
 #include <crypt.h>
 #include <stdio.h>
@@ -60,6 +62,37 @@ PTEST(security_options)
 	    XSASL_SEC_NODICTIONARY));
 	PT_ASSERT(!xsasl_mech_allowed("X-UNKNOWN", XSASL_SEC_NOANONYMOUS));
 	vstring_free(why);
+}
+
+PTEST(cyrus_security)
+{
+	XSASL_CLIENT_ARGS a = {"smtp", "mx.example", "", "", "u", "p",
+	    XSASL_SEC_NOPLAINTEXT | XSASL_SEC_NOANONYMOUS};
+	VSTRING	*why = vstring_alloc(10), *init = vstring_alloc(10);
+	XSASL_CLIENT *c;
+	const char *mech = NULL;
+	int	 has_init;
+
+	if ((c = xsasl_cyrus_client_create(&a, why)) == NULL)
+		PT_FAILED("create: %s", vstring_str(why));
+	else {
+		PT_INTEQ(c->first(c, "PLAIN LOGIN ANONYMOUS", &mech, init,
+		    &has_init, why), XSASL_AUTH_FAIL);
+		PT_STREQ(vstring_str(why), "no mechanism available");
+		c->free(c);
+	}
+	a.sec = 0;
+	if ((c = xsasl_cyrus_client_create(&a, why)) == NULL)
+		PT_FAILED("create: %s", vstring_str(why));
+	else {
+		PT_INTEQ(c->first(c, "PLAIN", &mech, init, &has_init, why),
+		    XSASL_AUTH_MORE);
+		PT_STREQ(mech, "PLAIN");
+		PT_INTEQ(has_init, 1);
+		c->free(c);
+	}
+	vstring_free(why);
+	vstring_free(init);
 }
 
 PTEST(unknown_type)
@@ -163,6 +196,7 @@ main(void)
 	fclose(fp);
 	snprintf(table_spec, sizeof(table_spec), "texthash:%s", table_path);
 	PT_RUN(security_options);
+	PT_RUN(cyrus_security);
 	PT_RUN(unknown_type);
 	PT_RUN(plain);
 	PT_RUN(login);

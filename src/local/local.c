@@ -21,6 +21,7 @@
 
 #include "attr.h"
 #include "deliver_reply.h"
+#include "delivered_hdr.h"
 #include "local.h"
 #include "mail_server.h"
 #include "mail_trace.h"
@@ -44,7 +45,7 @@ local_request(ATTR *attr, VSTREAM *client)
 	if ((req.msg = qf_open_content(local_cf.queue_dir, req.dr.queue_name,
 	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
 	    (off_t)req.dr.content_size, why)) == NULL
-	    || local_req_scan(&req, why) < 0) {
+	    || delivered_hdr_scan(req.msg, req.delivered, why) < 0) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",

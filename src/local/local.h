@@ -20,7 +20,6 @@
 #define LOCAL_MAX_LEVEL		100	/* nested alias/forward expansions */
 #define LOCAL_MAX_TARGETS	1000	/* targets delivered for one recipient */
 #define LOCAL_MAX_INCLUDE	(1024 * 1024)	/* :include: and .forward size */
-#define LOCAL_MAX_HDR		(1024 * 1024)	/* header bytes scanned for loops */
 #define LOCAL_MAX_OUTPUT	400	/* command output kept for the reason */
 
 /* Parameters, read once per process (local_conf.c). */
@@ -141,7 +140,6 @@ int	 local_list_has(ARGV *, const char *);
 /* local_request.c */
 int	 local_req_init(LOCAL_REQ *, ATTR *, VSTREAM *);
 void	 local_req_free(LOCAL_REQ *);
-int	 local_req_scan(LOCAL_REQ *, VSTRING *);
 
 /* local_result.c */
 LOCAL_RESULT *local_result_alloc(void);

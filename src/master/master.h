@@ -81,6 +81,7 @@ MASTER_SERV *master_conf_line(const char *, VSTRING *);
 int	 master_listen_spec(MASTER_SERV *, VSTRING *);
 int	 master_listen_open(MASTER_SERV **, VSTRING *);
 void	 master_listen_close(MASTER_SERV *);
+MASTER_SERV *master_listen_clone(const MASTER_SERV *, int);
 ARGV	*master_listen_inet_addrs(const char *);
 
 /* master_spawn.c */

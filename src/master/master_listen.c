@@ -8,6 +8,7 @@
  *	int	master_listen_spec(MASTER_SERV *serv, VSTRING *why);
  *	int	master_listen_open(MASTER_SERV **servp, VSTRING *why);
  *	void	master_listen_close(MASTER_SERV *serv);
+ *	MASTER_SERV *master_listen_clone(const MASTER_SERV *serv, int index);
  * DESCRIPTION
  *	master_listen_inet_addrs() turns the service column of an inet
  *	entry into the addresses to bind: "host:port", "[ipv6]:port" and
@@ -29,6 +30,10 @@
  *
  *	master_listen_close() closes the socket and removes a unix socket or
  *	fifo from the file system.
+ *
+ *	master_listen_clone() copies serv for socket number index of the
+ *	same specification (no socket yet: listen_fd -1); master_reload(3)
+ *	uses it too, when it hands several inherited sockets to a service.
  * DIAGNOSTICS
  *	master_listen_spec() and master_listen_open() return -1 with a
  *	reason in why.
@@ -127,7 +132,7 @@ master_listen_chown(const char *path)
 }
 
 /* master_listen_clone - a copy of serv for the next socket of the same spec. */
-static MASTER_SERV *
+MASTER_SERV *
 master_listen_clone(const MASTER_SERV *serv, int index)
 {
 	MASTER_SERV *copy = mymemdup(serv, sizeof(*serv));

@@ -122,16 +122,7 @@ master_reload_take(MASTER_SERV *serv, MASTER_SERV *old)
 		if (taken++ == 0) {
 			serv->listen_fd = o->listen_fd;
 		} else {
-			copy = mymemdup(serv, sizeof(*serv));
-			copy->name = mystrdup(serv->name);
-			copy->spec = mystrdup(serv->spec);
-			copy->path = serv->path ? mystrdup(serv->path) : NULL;
-			copy->signature = mystrdup(serv->signature);
-			copy->command = mystrdup(serv->command);
-			copy->args = argv_alloc(serv->args->argc + 1);
-			for (size_t i = 0; i < serv->args->argc; i++)
-				argv_add(copy->args, serv->args->argv[i]);
-			copy->spec_index = taken - 1;
+			copy = master_listen_clone(serv, taken - 1);
 			copy->listen_fd = o->listen_fd;
 			copy->next = tail->next;
 			tail->next = copy;

@@ -15,6 +15,7 @@
 #include "dict.h"
 #include "ptest.h"
 #include "qmgr.h"
+#include "qmgr_inside.h"
 #include "qmgr_route.h"
 
 static QMGR_ROUTE_CONF conf = {

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "addr_match.h"
 #include "argv.h"
 #include "attr.h"
 #include "deliver_rcpt.h"
 #include "qfile.h"
+#include "smtp_reply.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -41,7 +43,7 @@ typedef struct SMTP_CONF {
 	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */
 	int	 no_mx;			/* smtp_disable_mx_lookup (ZMailer -x) */
 	const char *forced_dest;	/* smtp_forced_destination (ZMailer -F) */
-	ARGV	*debug_peers;
+	ADDR_MATCH *debug_peers;		/* debug_peer_list */
 	int	 debug_level;
 	int	 no_mime_conv;		/* disable_mime_output_conversion */
 	long	 mime_nesting, mime_boundary_len;
@@ -125,14 +127,6 @@ typedef struct SMTP_ADDR {
 	int	 fallback;		/* from fallback_relay */
 } SMTP_ADDR;
 
-/* A server reply (all lines). */
-typedef struct SMTP_RESP {
-	int	 code;			/* 0: none (lost connection, timeout) */
-	char	 dsn[16];		/* enhanced status, or derived from the code */
-	VSTRING	*text;			/* lines joined with a space, for logs */
-	VSTRING	*first;			/* the first line */
-	ARGV	*lines;			/* every line, without the code */
-} SMTP_RESP;
 
 /* An SMTP or LMTP session. */
 typedef struct SMTP_SESS {
@@ -153,7 +147,7 @@ typedef struct SMTP_SESS {
 	int	 pix;			/* greeting looks like a PIX firewall */
 	VSTRING	*greeting;
 	time_t	 idle_since;
-	SMTP_RESP resp;
+	SMTP_REPLY resp;
 	VSTRING	*line;
 	struct TLS_SESS *tls;		/* null: plaintext */
 	int	 no_tls;		/* retry after a failed handshake */

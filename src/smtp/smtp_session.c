@@ -24,11 +24,11 @@
  *	exchange follows (smtp_proto.c).
  *
  *	smtp_send() queues one command line (CRLF added); smtp_cmd() also
- *	flushes. smtp_resp() flushes and reads one reply, every line of it,
- *	with a bound on line length and line count, into sess->resp: the
- *	code (0 when the connection broke or timed out, or the reply was
- *	malformed), the enhanced status (from the text, or derived from
- *	the code) and the text. Each call sets the stream time limit.
+ *	flushes. smtp_resp() flushes, sets the stream time limit and reads
+ *	one reply into sess->resp with smtp_reply_read(3) (every line,
+ *	bounded; the code, 0 when the connection broke or timed out or the
+ *	reply was malformed, which marks the session broken; the enhanced
+ *	status; the text), each line going to the transcript.
  *
  *	Conversations with servers that match debug_peer_list, and every
  *	conversation while msg_verbose is on (-v, or smtpctl trace mta
@@ -52,8 +52,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -62,70 +60,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "addr_parse.h"
+#include "addr_match.h"
 #include "connect.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "sock_addr.h"
 #include "smtp.h"
 
-#define SMTP_LINE_MAX	4096	/* reply line bound */
-#define SMTP_RESP_LINES	1000	/* reply lines bound */
-#define SMTP_TEXT_MAX	8192	/* joined reply text kept */
 
 static int smtp_log_fd = -2;
-
-/* smtp_cidr_match - "addr/len" against a numeric address */
-
-static int
-smtp_cidr_match(const char *pat, const char *addr)
-{
-	unsigned char net[16], a[16];
-	char	 buf[64], *slash;
-	int	 fam, len, i;
-
-	snprintf(buf, sizeof(buf), "%s", pat);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return 0;
-	*slash = 0;
-	len = atoi(slash + 1);
-	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(fam, buf, net) != 1 || inet_pton(fam, addr, a) != 1)
-		return 0;
-	if (len < 0 || len > (fam == AF_INET ? 32 : 128))
-		return 0;
-	for (i = 0; len > 0; i++, len -= 8) {
-		int mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
-
-		if ((net[i] & mask) != (a[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* smtp_debug_peer - does the peer match debug_peer_list? */
-
-static int
-smtp_debug_peer(const char *host, const char *addr)
-{
-	size_t	 i, hl, pl;
-	const char *p;
-
-	hl = strlen(host);
-	for (i = 0; i < smtp_cf.debug_peers->argc; i++) {
-		p = smtp_cf.debug_peers->argv[i];
-		pl = strlen(p);
-		if (strcasecmp(p, host) == 0 || strcasecmp(p, addr) == 0
-		    || smtp_cidr_match(p, addr))
-			return 1;
-		/* A domain matches its subdomains, as Postfix's default. */
-		if (*p == '.' && pl > 1)
-			p++, pl--;
-		if (hl > pl && host[hl - pl - 1] == '.' && strcasecmp(host + hl - pl, p) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 void
 smtp_transcript(SMTP_SESS *sess, int dir, const char *text, size_t len)
@@ -208,107 +151,29 @@ smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...)
 	return ret < 0 ? -1 : smtp_flush(sess);
 }
 
-/* smtp_resp_dsn - enhanced status from the text, or from the code */
+/* smtp_resp_hook - a reply line as received, into the transcript */
 
 static void
-smtp_resp_dsn(SMTP_RESP *r, const char *text)
+smtp_resp_hook(void *context, const char *line, size_t len)
 {
-	const char *p = text;
-	size_t	 n;
-
-	if (*p == (char)('0' + r->code / 100) && p[1] == '.' && isdigit((unsigned char)p[2])) {
-		n = strspn(p, "0123456789.");
-		if (n < sizeof(r->dsn) && n >= 5 && (p[n] == ' ' || p[n] == 0) && p[n - 1] != '.') {
-			memcpy(r->dsn, p, n);
-			r->dsn[n] = 0;
-			return;
-		}
-	}
-	snprintf(r->dsn, sizeof(r->dsn), "%d.0.0", r->code / 100);
-}
-
-/*
- * smtp_resp_clean - a server's reply line as printable text: it goes
- * into logs, queue files and DSNs. Control bytes, and 8-bit bytes that
- * are not UTF-8, become "?".
- */
-static void
-smtp_resp_clean(VSTRING *line)
-{
-	unsigned char *s = (unsigned char *)vstring_str(line);
-	size_t	 i, n = vstring_len(line);
-	int	 utf8 = valid_utf8((char *)s, n);
-
-	for (i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] == 0x7f || (s[i] >= 0x80 && !utf8))
-			s[i] = '?';
-}
-
-/* smtp_resp_line - one reply line: code and continuation */
-static int
-smtp_resp_line(SMTP_SESS *sess, long timeout, int *more)
-{
-	const char *s;
-	int	 st;
-
-	vstream_set_timeout(sess->stream, (int)timeout);
-	st = vstream_get_line(sess->stream, sess->line, SMTP_LINE_MAX, VSTREAM_GL_CRLF);
-	if (st == VSTREAM_LINE_LONG) {
-		VSTRING *junk = vstring_alloc(SMTP_LINE_MAX);
-
-		while ((st = vstream_get_line(sess->stream, junk, SMTP_LINE_MAX, VSTREAM_GL_CRLF))
-		    == VSTREAM_LINE_LONG)
-			;
-		vstring_free(junk);
-	}
-	if (st != VSTREAM_LINE_OK && st != VSTREAM_LINE_LONG)
-		return -1;
-	s = vstring_str(sess->line);
-	smtp_transcript(sess, '<', s, vstring_len(sess->line));
-	smtp_resp_clean(sess->line);
-	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2])
-	    || (s[3] != ' ' && s[3] != '-' && s[3] != 0) || s[0] < '2' || s[0] > '5')
-		return -2;
-	*more = s[3] == '-';
-	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+	smtp_transcript((SMTP_SESS *)context, '<', line, len);
 }
 
 int
 smtp_resp(SMTP_SESS *sess, long timeout)
 {
-	SMTP_RESP *r = &sess->resp;
-	int	 code, more = 1, lines = 0;
+	SMTP_REPLY *r = &sess->resp;
 
 	r->code = 0;
-	vstring_reset(r->text);
-	vstring_reset(r->first);
-	argv_truncate(r->lines, 0);
-	if (smtp_flush(sess) < 0)
+	if (smtp_flush(sess) < 0) {
+		vstring_reset(r->text);
+		vstring_reset(r->first);
+		argv_truncate(r->lines, 0);
 		return 0;
-	while (more) {
-		if ((code = smtp_resp_line(sess, timeout, &more)) < 0 || ++lines > SMTP_RESP_LINES
-		    || (r->code && code != r->code)) {
-			if (code == -2)
-				vstring_sprintf(r->text, "malformed reply: %.100s", vstring_str(sess->line));
-			else
-				vstring_strcpy(r->text, vstream_ftimeout(sess->stream) ?
-				    "timed out" : "lost connection");
-			sess->broken = 1;
-			r->code = 0;
-			strcpy(r->dsn, "4.4.2");
-			return 0;
-		}
-		r->code = code;
-		if (vstring_len(r->text) < SMTP_TEXT_MAX) {
-			if (vstring_len(r->text))
-				vstring_addch(r->text, ' ');
-			vstring_strcat(r->text, vstring_str(sess->line));
-		}
-		if (lines == 1)
-			vstring_strcpy(r->first, vstring_str(sess->line));
-		argv_add(r->lines, vstring_len(sess->line) > 4 ? vstring_str(sess->line) + 4 : "");
 	}
-	smtp_resp_dsn(r, vstring_str(r->first) + (vstring_len(r->first) > 4 ? 4 : vstring_len(r->first)));
+	vstream_set_timeout(sess->stream, (int)timeout);
+	if (smtp_reply_read(sess->stream, r, sess->line, smtp_resp_hook, sess) == 0)
+		sess->broken = 1;
 	return r->code;
 }
 
@@ -357,12 +222,10 @@ smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 	vstream_set_peer(sess->stream, vstring_str(sess->namaddr));
 	sess->lmtp = smtp_cf.lmtp;
 	sess->line = vstring_alloc(512);
-	sess->resp.text = vstring_alloc(512);
-	sess->resp.first = vstring_alloc(512);
-	sess->resp.lines = argv_alloc(8);
+	smtp_reply_init(&sess->resp);
 	sess->greeting = vstring_alloc(100);
 	/* debug_peer_list: log the conversation, and more (debug_peer_level). */
-	if ((sess->debug = smtp_debug_peer(a->host, a->addr)) != 0)
+	if ((sess->debug = addr_match_client(smtp_cf.debug_peers, a->addr, a->host) > 0) != 0)
 		msg_verbose += smtp_cf.debug_level;
 	return sess;
 }
@@ -486,9 +349,7 @@ smtp_sess_close(SMTP_SESS *sess, int quit)
 	vstring_free(sess->relay);
 	vstring_free(sess->namaddr);
 	vstring_free(sess->line);
-	vstring_free(sess->resp.text);
-	vstring_free(sess->resp.first);
-	argv_free(sess->resp.lines);
+	smtp_reply_done(&sess->resp);
 	vstring_free(sess->greeting);
 	if (sess->sasl_mechs)
 		vstring_free(sess->sasl_mechs);

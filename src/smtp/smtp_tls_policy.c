@@ -67,6 +67,7 @@
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "sock_addr.h"
 #include "smtp.h"
 #include "tls.h"
 
@@ -128,34 +129,34 @@ smtp_tls_policy_ctx(const char *protocols, const char *ciphers)
 static char *
 smtp_tls_nexthop_domain(const char *dest)
 {
-	const char *p = dest;
-	size_t	 n;
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	char	*name;
 
-	if (strncasecmp(p, "inet:", 5) == 0)
-		p += 5;
-	if (*p == '[') {
-		n = strcspn(p + 1, "]");
-		return mystrndup(p + 1, n);
-	}
-	n = strcspn(p, ":");
-	return mystrndup(p, n);
+	if (strncasecmp(dest, "inet:", 5) == 0)
+		dest += 5;
+	if (sock_addr_split(dest, host, port, NULL, NULL) < 0)
+		vstring_strcpy(host, dest);
+	name = mystrdup(vstring_str(host));
+	vstring_free(host);
+	vstring_free(port);
+	return name;
 }
 
 /* Look the policy up; 1 found (in val), 0 not, -1 error. */
 static int
 smtp_tls_policy_lookup(const char *dest, VSTRING *val)
 {
-	const char *v = NULL, *d;
+	const char *v;
 	int	 err = 0;
 
 	if (smtp_tls_ndict == 0)
 		return 0;
-	v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, dest, &err);
-	if (v == NULL && err == 0 && *dest != '[' && strchr(dest, ':') == NULL) {
-		for (d = strchr(dest, '.'); d && v == NULL && err == 0;
-		    d = strchr(d + 1, '.'))
-			v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, d, &err);
-	}
+	/* "[host]:port" and "host:port" are looked up as they are. */
+	if (*dest == '[' || strchr(dest, ':') != NULL)
+		v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, dest, &err);
+	else
+		v = dict_get_list_domain(smtp_tls_dicts, smtp_tls_ndict, dest,
+		    &err);
 	if (err)
 		return -1;
 	if (v == NULL)

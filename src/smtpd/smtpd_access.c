@@ -48,6 +48,7 @@
 #include <strings.h>
 
 #include "dict.h"
+#include "dsn_status.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
@@ -146,22 +147,16 @@ smtpd_access_find(const char *spec, int kind, const char *key,
 /*
  * A leading enhanced status code of an action's text ("REJECT 5.7.9 go",
  * postgrey's "DEFER_IF_PERMIT 4.2.0 Greylisted") is the reply's status,
- * as in Postfix; otherwise def. Returns the text after it.
+ * as in Postfix (dsn_split(3)); otherwise def. Returns the text after it.
  */
 const char *
 smtpd_access_dsn_split(const char *text, const char *def, char *dsn,
     size_t size)
 {
-	size_t	 n = strspn(text, "0123456789.");
+	const char *rest;
 
-	if (n >= 5 && n < size && (text[0] == '2' || text[0] == '4' ||
-	    text[0] == '5') && text[1] == '.' && strchr(text + 2, '.') &&
-	    strchr(text + 2, '.') < text + n && (text[n] == 0 || text[n] == ' ' ||
-	    text[n] == '\t')) {
-		snprintf(dsn, size, "%.*s", (int)n, text);
-		text += n;
-		return text + strspn(text, " \t");
-	}
+	if (dsn_split(text, dsn, size, &rest))
+		return rest;
 	snprintf(dsn, size, "%s", def);
 	return text;
 }

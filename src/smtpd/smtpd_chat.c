@@ -58,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iostuff.h"
 #include "mail_server.h"
 #include "msg.h"
 #include "smtpd.h"
@@ -191,15 +192,6 @@ smtpd_chat_echo(SMTPD_STATE *state)
 	msg_info("< %s: %s", state->namaddr, s);
 }
 
-static long long
-smtpd_chat_msec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for input while listening to the master's stress news; the
  * seconds left of smtpd_timeout (as it is at the end), at least 1.
@@ -208,11 +200,11 @@ static int
 smtpd_chat_wait(SMTPD_STATE *state)
 {
 	struct pollfd pfd[2];
-	long long start = smtpd_chat_msec(), left;
+	long long start = monotonic_ms(), left;
 	int	 sfd, n;
 
 	for (;;) {
-		left = state->conf->timeout * 1000LL - (smtpd_chat_msec() - start);
+		left = state->conf->timeout * 1000LL - (monotonic_ms() - start);
 		if (left <= 0)
 			return 1;
 		if ((sfd = mail_server_status_fd()) < 0 || state->conf->stress)

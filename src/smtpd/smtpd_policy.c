@@ -226,8 +226,7 @@ smtpd_policy_label(const SMTPD_POLICY *p)
 static int
 smtpd_policy_connect(SMTPD_POLICY *p, VSTRING *why)
 {
-	const char *addr, *colon;
-	char	*host;
+	const char *addr;
 	int	 fd;
 	time_t	 now = time(NULL);
 
@@ -241,13 +240,7 @@ smtpd_policy_connect(SMTPD_POLICY *p, VSTRING *why)
 		fd = unix_connect(p->spec + 5, p->timeout, why);
 	} else {
 		addr = strncmp(p->spec, "inet:", 5) == 0 ? p->spec + 5 : p->spec;
-		if ((colon = strrchr(addr, ':')) == NULL || colon == addr) {
-			vstring_sprintf(why, "bad server address \"%s\"", p->spec);
-			return -1;
-		}
-		host = mystrndup(addr, colon - addr);
-		fd = inet_connect(host, colon + 1, NULL, p->timeout, why);
-		myfree(host);
+		fd = inet_connect_hostport(addr, NULL, p->timeout, why);
 	}
 	if (fd < 0)
 		return -1;

@@ -78,18 +78,14 @@ static const char *
 smtpd_tls_sni_lookup(const char *name, void *arg, int *err)
 {
 	MAIL_ADDR_MAPS *maps = arg;
-	const char *v, *d;
+	const char *v;
 
 	if (strlen(name) > 255 || !valid_hostname(name, 0)) {
 		msg_info("invalid TLS SNI name \"%.100s\": using the default "
 		    "certificate", name);
 		return NULL;
 	}
-	*err = 0;
-	v = dict_get_list(maps->dicts, maps->ndict, name, err);
-	for (d = strchr(name, '.'); v == NULL && *err == 0 && d;
-	    d = strchr(d + 1, '.'))
-		v = dict_get_list(maps->dicts, maps->ndict, d, err);
+	v = dict_get_list_domain(maps->dicts, maps->ndict, name, err);
 	if (*err)
 		msg_warn("tls_server_sni_maps lookup error for \"%s\"", name);
 	return v;

@@ -8,6 +8,8 @@
  *	    const char *bind_addr, int timeout, VSTRING *why);
  *	int inet_connect_addr(const struct sockaddr *sa, socklen_t salen,
  *	    const char *bind_addr, int timeout, VSTRING *why);
+ *	int inet_connect_hostport(const char *spec, const char *defport,
+ *	    int timeout, VSTRING *why);
  *	int unix_connect(const char *path, int timeout, VSTRING *why);
  * DESCRIPTION
  *	inet_connect_addr() connects to one IPv4 or IPv6 address: a
@@ -22,13 +24,20 @@
  *	last failure is reported. The cost of a dead host is up to
  *	timeout seconds per address.
  *
+ *	inet_connect_hostport() takes a "host:port", "[address]:port",
+ *	"host" or "[address]" destination apart with sock_addr_split(3)
+ *	(the one parser of that syntax: an IPv6 address with a port is in
+ *	brackets) and connects with inet_connect(); defport is the port
+ *	when the spec has none, or null when a port is required.
+ *
  *	unix_connect() connects to a UNIX stream socket. A full listen
  *	queue makes the kernel wait (up to timeout seconds, by way of
  *	SO_SNDTIMEO) or, with timeout 0, fail at once with EAGAIN.
  *
  *	Descriptors returned are blocking and close-on-exec.
  * DIAGNOSTICS
- *	-1 with errno set, and a reason such as "connect to
+ *	-1 with errno set (EINVAL for a malformed destination: "bad
+ *	destination ..." in why), and a reason such as "connect to
  *	192.0.2.1[192.0.2.1]:25: Connection refused" in why (when not
  *	null). A time-out gives errno ETIMEDOUT.
  */
@@ -221,4 +230,25 @@ fail:
 		vstring_sprintf(why, "connect to %s: %s", path, strerror(saved));
 	errno = saved;
 	return -1;
+}
+
+int
+inet_connect_hostport(const char *spec, const char *defport, int timeout,
+    VSTRING *why)
+{
+	VSTRING	*host = vstring_alloc(64), *port = vstring_alloc(8);
+	int	 fd = -1;
+
+	if (sock_addr_split(spec, host, port, defport, NULL) < 0
+	    || vstring_len(port) == 0) {
+		if (why)
+			vstring_sprintf(why, "bad destination \"%s\" (use "
+			    "host:port or [address]:port)", spec);
+		errno = EINVAL;
+	} else
+		fd = inet_connect(vstring_str(host), vstring_str(port), NULL,
+		    timeout, why);
+	vstring_free(host);
+	vstring_free(port);
+	return fd;
 }

@@ -25,6 +25,12 @@ int	 inet_connect(const char *, const char *, const char *, int, VSTRING *);
 int	 inet_connect_addr(const struct sockaddr *, socklen_t, const char *,
 	    int, VSTRING *);
 
+/*
+ * inet_connect_hostport(spec, defport, timeout, why): "host:port" or
+ * "[address]:port" (sock_addr_split()); defport null: a port is required.
+ */
+int	 inet_connect_hostport(const char *, const char *, int, VSTRING *);
+
 /* unix_connect(path, timeout, why): connect to a UNIX stream socket. */
 int	 unix_connect(const char *, int, VSTRING *);
 

@@ -22,6 +22,8 @@
  *	const char *dict_type_name(int i);
  *	void  dict_module_dir_hook(const char *(*fn)(void));
  *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
+ *	const char *dict_get_list_domain(DICT **dicts, int n, const char *name,
+ *	    int *error);
  * DESCRIPTION
  *	A table is named "type:name" as in Postfix ("hash:/etc/postern/access",
  *	"pcre:/etc/postern/header_checks", "inline:{a=b}"). Each type is a
@@ -79,6 +81,10 @@
  *	dict_get_list() looks a key up in several tables in order and returns
  *	the first value; *error gets the first failure, which stops the search
  *	(a later table must not answer for one that could not).
+ *	dict_get_list_domain() does the same for a domain name, then for
+ *	each of its parent domains in the ".example.com" form (Postfix's
+ *	smtp_tls_policy_maps and tls_server_sni_maps keys), until a value
+ *	is found or a lookup fails.
  * DIAGNOSTICS
  *	dict_open() returns null with a reason in why: unknown type, missing
  *	file, syntax errors with file:line. Panic: a null argument, misuse of
@@ -767,4 +773,16 @@ dict_get_list(DICT **dicts, int n, const char *key, int *error)
 			return NULL;
 	}
 	return NULL;
+}
+
+const char *
+dict_get_list_domain(DICT **dicts, int n, const char *name, int *error)
+{
+	const char *value, *d;
+
+	value = dict_get_list(dicts, n, name, error);
+	for (d = strchr(name, '.'); value == NULL && *error == DICT_ERR_NONE
+	    && d != NULL; d = strchr(d + 1, '.'))
+		value = dict_get_list(dicts, n, d, error);
+	return value;
 }

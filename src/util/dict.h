@@ -120,6 +120,9 @@ const char *dict_error_text(DICT *);
  * one table stops the search and is returned in *error (DICT_ERR_*).
  */
 const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
+/* The same for a domain name, then ".parent" forms of its parents. */
+const char *dict_get_list_domain(DICT **, int ndict, const char *name,
+	    int *error);
 
 /* For the type modules (dict_<type>.c). */
 extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,

@@ -66,6 +66,7 @@
 #include "dict_file.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "sock_addr.h"
 
 DICT_CF *
 dict_cf_open(const char *path, VSTRING *why)
@@ -440,7 +441,10 @@ dict_cf_result_end(DICT_CF_COMMON *c)
 int
 dict_cf_host(const char *spec, VSTRING *host, int *port, int *is_unix)
 {
-	const char *p, *colon;
+	VSTRING	*pbuf;
+	char	*end;
+	long	 n;
+	int	 ret = -1;
 
 	*is_unix = 0;
 	*port = 0;
@@ -456,31 +460,20 @@ dict_cf_host(const char *spec, VSTRING *host, int *port, int *is_unix)
 		vstring_strcpy(host, spec);
 		return 0;
 	}
-	if (*spec == '[') {
-		if ((p = strchr(spec, ']')) == NULL)
-			return -1;
-		vstring_memcpy(host, spec + 1, (size_t)(p - spec - 1));
-		colon = p[1] == ':' ? p + 1 : NULL;
-		if (p[1] != 0 && colon == NULL)
-			return -1;
-	} else if ((colon = strrchr(spec, ':')) != NULL
-	    && strchr(spec, ':') == colon) {
-		vstring_memcpy(host, spec, (size_t)(colon - spec));
-	} else {
-		colon = NULL;
-		vstring_strcpy(host, spec);
-	}
-	if (colon != NULL) {
-		char	*end;
-		long	 n;
-
+	pbuf = vstring_alloc(8);
+	if (sock_addr_split(spec, host, pbuf, NULL, NULL) < 0)
+		goto out;
+	if (vstring_len(pbuf) > 0) {
 		errno = 0;
-		n = strtol(colon + 1, &end, 10);
+		n = strtol(vstring_str(pbuf), &end, 10);
 		if (errno || *end || n <= 0 || n > 65535)
-			return -1;
+			goto out;
 		*port = (int)n;
 	}
-	return vstring_len(host) > 0 ? 0 : -1;
+	ret = 0;
+out:
+	vstring_free(pbuf);
+	return ret;
 }
 
 /*

@@ -55,7 +55,7 @@ const char *dict_cf_result_end(DICT_CF_COMMON *);
 const char *dict_cf_query(DICT_CF *, VSTRING *buf, VSTRING *why);
 void	 dict_cf_flatten(VSTRING *);
 
-/* "host", "inet:host:port", "unix:/path", "[host]:port" split. */
+/* "host", "inet:host:port", "unix:/path", "[host]:port" split (sock_addr_split()). */
 int	 dict_cf_host(const char *spec, VSTRING *host, int *port,
 	    int *is_unix);
 

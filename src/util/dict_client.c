@@ -12,6 +12,9 @@
  *	void  dict_client_drop(DICT_CLIENT *dc);
  *	void  dict_client_free(DICT_CLIENT *dc);
  *	int   dict_client_read(VSTREAM *stream, VSTRING *buf, size_t len);
+ *	int   dict_client_call(DICT_CLIENT *dc,
+ *		int (*exchange)(VSTREAM *stream, void *context),
+ *		void *context, VSTRING *why);
  * DESCRIPTION
  *	socketmap:, tcp: and memcache: tables talk to a server over one
  *	connection that each process keeps open between lookups.
@@ -28,9 +31,20 @@
  *	server is down or broken: the lookup fails temporarily).
  *	dict_client_read() reads exactly len bytes (0, or -1 on error, end
  *	of file or time-out).
+ *
+ *	dict_client_call() is that whole dance, the one copy of it for
+ *	socketmap:, tcp: and proxy: lookups: exchange() writes one request
+ *	on the stream and reads its whole reply (0, or -1 for a write
+ *	error, a lost connection or a reply it cannot read); it runs on the
+ *	open connection, and once more on a fresh one when a connection
+ *	that had served before fails.
  * DIAGNOSTICS
  *	dict_client_create() returns null with a reason for a bad endpoint;
  *	dict_client_stream() returns null with the connect error.
+ *	dict_client_call() returns 0 (the connection is kept), -1 with the
+ *	connect error in why, or -2 with "lost connection or bad reply from
+ *	endpoint" in why when the exchange failed on a fresh connection
+ *	(which is dropped).
  */
 #include <stdio.h>
 #include <string.h>
@@ -135,4 +149,25 @@ dict_client_read(VSTREAM *stream, VSTRING *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+dict_client_call(DICT_CLIENT *dc, int (*exchange)(VSTREAM *, void *),
+    void *context, VSTRING *why)
+{
+	VSTREAM	*stream;
+
+	for (;;) {
+		if ((stream = dict_client_stream(dc, why)) == NULL)
+			return -1;
+		if (exchange(stream, context) == 0) {
+			dict_client_done(dc);
+			return 0;
+		}
+		if (!dict_client_retry(dc)) {
+			vstring_sprintf(why, "lost connection or bad reply from %s",
+			    dc->endpoint);
+			return -2;
+		}
+	}
 }

@@ -26,5 +26,7 @@ int	 dict_client_retry(DICT_CLIENT *);
 void	 dict_client_drop(DICT_CLIENT *);
 void	 dict_client_free(DICT_CLIENT *);
 int	 dict_client_read(VSTREAM *, VSTRING *, size_t);
+int	 dict_client_call(DICT_CLIENT *, int (*)(VSTREAM *, void *), void *,
+	    VSTRING *why);	/* 0, -1 connect (why), -2 lost */
 
 #endif

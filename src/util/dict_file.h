@@ -6,16 +6,10 @@
 
 #include <stdio.h>
 
+#include "logical_line.h"
 #include "vstring.h"
 
-typedef struct DICT_FILE {
-	FILE	*fp;
-	char	*path;
-	int	 lineno;		/* physical lines read */
-	VSTRING	*pending;		/* look-ahead physical line */
-	int	 pending_lineno;	/* its number; 0: none */
-	int	 own;			/* close fp in dict_file_close() */
-} DICT_FILE;
+typedef LOGICAL_LINE DICT_FILE;
 
 DICT_FILE *dict_file_open(const char *path, VSTRING *why);
 DICT_FILE *dict_file_fdopen(FILE *fp, const char *name);

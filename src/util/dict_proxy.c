@@ -105,14 +105,25 @@ dict_proxy_open(DICT *dict, VSTRING *why)
 	return 0;
 }
 
+/* dict_proxy_exchange - one attribute request and its reply; 0 or -1 */
+static int
+dict_proxy_exchange(VSTREAM *stream, void *context)
+{
+	DICT_PROXY *dp = context;
+
+	attr_reset(dp->reply);
+	return attr_write(stream, dp->req) == 0
+	    && attr_read(stream, dp->reply) == 0 ? 0 : -1;
+}
+
 static const char *
 dict_proxy_get(DICT *dict, const char *key)
 {
 	DICT_PROXY *dp = dict->data;
 	const char *inner = dict->name, *v, *reason;
-	VSTREAM	*stream;
 	VSTRING	*why;
 	long long status;
+	int	 rc;
 
 	if (dp->local != NULL) {
 		if ((v = dict_get(dp->local, key)) == NULL && dp->local->error)
@@ -128,23 +139,16 @@ dict_proxy_get(DICT *dict, const char *key)
 	attr_add_long(dp->req, "flags", dict->flags);
 	attr_add(dp->req, "key", key);
 	why = vstring_alloc(64);
-	for (;;) {
-		if ((stream = dict_client_stream(dp->client, why)) == NULL) {
+	if ((rc = dict_client_call(dp->client, dict_proxy_exchange, dp,
+	    why)) < 0) {
+		if (rc == -1)
 			dict_set_error(dict, DICT_ERR_RETRY, "%s: proxymap: %s",
 			    dict->spec, vstring_str(why));
-			goto fail;
-		}
-		attr_reset(dp->reply);
-		if (attr_write(stream, dp->req) == 0
-		    && attr_read(stream, dp->reply) == 0)
-			break;
-		if (!dict_client_retry(dp->client)) {
+		else
 			dict_set_error(dict, DICT_ERR_RETRY, "%s: lost connection "
 			    "to proxymap", dict->spec);
-			goto fail;
-		}
+		goto fail;
 	}
-	dict_client_done(dp->client);
 	vstring_free(why);
 	status = attr_get_long(dp->reply, "status", -1);
 	reason = attr_get(dp->reply, "reason");

@@ -35,6 +35,7 @@ typedef struct DICT_SOCKETMAP {
 	DICT_CLIENT *client;
 	char	*mapname;
 	VSTRING	*reply;
+	VSTRING	*request;
 } DICT_SOCKETMAP;
 
 static int
@@ -62,6 +63,7 @@ dict_socketmap_open(DICT *dict, VSTRING *why)
 	}
 	sm->mapname = mystrdup(colon + 1);
 	sm->reply = vstring_alloc(128);
+	sm->request = vstring_alloc(128);
 	dict->data = sm;
 	return 0;
 }
@@ -85,33 +87,31 @@ dict_socketmap_netstring(VSTREAM *stream, VSTRING *buf)
 	return vstream_getc(stream) == ',' ? 0 : -1;
 }
 
+/* dict_socketmap_exchange - one netstring request, one reply; 0 or -1 */
+static int
+dict_socketmap_exchange(VSTREAM *stream, void *context)
+{
+	DICT_SOCKETMAP *sm = context;
+
+	vstream_write(stream, vstring_str(sm->request), vstring_len(sm->request));
+	return vstream_fflush(stream) == 0
+	    && dict_socketmap_netstring(stream, sm->reply) == 0 ? 0 : -1;
+}
+
 static const char *
 dict_socketmap_get(DICT *dict, const char *key)
 {
 	DICT_SOCKETMAP *sm = dict->data;
-	VSTREAM	*stream;
 	VSTRING	*why = vstring_alloc(64);
 	const char *r, *result = NULL;
 
-	for (;;) {
-		if ((stream = dict_client_stream(sm->client, why)) == NULL) {
-			dict_set_error(dict, DICT_ERR_RETRY, "%s: %s",
-			    dict->spec, vstring_str(why));
-			goto out;
-		}
-		vstream_fprintf(stream, "%zu:%s %s,",
-		    strlen(sm->mapname) + 1 + strlen(key), sm->mapname, key);
-		if (vstream_fflush(stream) == 0
-		    && dict_socketmap_netstring(stream, sm->reply) == 0)
-			break;
-		if (!dict_client_retry(sm->client)) {
-			dict_set_error(dict, DICT_ERR_RETRY, "%s: lost "
-			    "connection or bad reply from %s", dict->spec,
-			    sm->client->endpoint);
-			goto out;
-		}
+	vstring_sprintf(sm->request, "%zu:%s %s,",
+	    strlen(sm->mapname) + 1 + strlen(key), sm->mapname, key);
+	if (dict_client_call(sm->client, dict_socketmap_exchange, sm, why) < 0) {
+		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
+		    vstring_str(why));
+		goto out;
 	}
-	dict_client_done(sm->client);
 	r = vstring_str(sm->reply);
 	if (strncmp(r, "OK ", 3) == 0 || strcmp(r, "OK") == 0)
 		result = r[2] ? r + 3 : r + 2;
@@ -143,6 +143,7 @@ dict_socketmap_close(DICT *dict)
 	dict_client_free(sm->client);
 	myfree(sm->mapname);
 	vstring_free(sm->reply);
+	vstring_free(sm->request);
 	myfree(sm);
 	dict->data = NULL;
 }

@@ -97,38 +97,33 @@ dict_tcp_decode(VSTRING *out, const char *s)
 	return 0;
 }
 
+/* dict_tcp_exchange - one request, one reply line; 0 or -1 */
+static int
+dict_tcp_exchange(VSTREAM *stream, void *context)
+{
+	DICT_TCP *dt = context;
+
+	vstream_write(stream, vstring_str(dt->request), vstring_len(dt->request));
+	return vstream_fflush(stream) == 0
+	    && vstream_get_line(stream, dt->line, TCP_MAX_REPLY,
+	    VSTREAM_GL_CRLF) == VSTREAM_LINE_OK ? 0 : -1;
+}
+
 static const char *
 dict_tcp_get(DICT *dict, const char *key)
 {
 	DICT_TCP *dt = dict->data;
-	VSTREAM	*stream;
 	VSTRING	*why = vstring_alloc(64);
 	const char *line, *result = NULL;
-	int	 rc;
 
 	vstring_strcpy(dt->request, "get ");
 	dict_tcp_encode(dt->request, key);
 	vstring_addch(dt->request, '\n');
-	for (;;) {
-		if ((stream = dict_client_stream(dt->client, why)) == NULL) {
-			dict_set_error(dict, DICT_ERR_RETRY, "%s: %s",
-			    dict->spec, vstring_str(why));
-			goto out;
-		}
-		vstream_write(stream, vstring_str(dt->request),
-		    vstring_len(dt->request));
-		if (vstream_fflush(stream) == 0
-		    && (rc = vstream_get_line(stream, dt->line, TCP_MAX_REPLY,
-		    VSTREAM_GL_CRLF)) == VSTREAM_LINE_OK)
-			break;
-		if (!dict_client_retry(dt->client)) {
-			dict_set_error(dict, DICT_ERR_RETRY, "%s: lost "
-			    "connection or bad reply from %s", dict->spec,
-			    dt->client->endpoint);
-			goto out;
-		}
+	if (dict_client_call(dt->client, dict_tcp_exchange, dt, why) < 0) {
+		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
+		    vstring_str(why));
+		goto out;
 	}
-	dict_client_done(dt->client);
 	line = vstring_str(dt->line);
 	if (strlen(line) < 3 || (line[3] != ' ' && line[3] != 0)) {
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: bad reply: %.100s",

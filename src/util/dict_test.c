@@ -584,6 +584,19 @@ PTEST(get_list)
 	PT_INTEQ(err, 0);
 	dict_close(d[0]);
 	dict_close(d[1]);
+	d[0] = dict_open("inline:{ a.example=1, .example=2, .b.example=3 }", 0, why);
+	PT_STREQ(dict_get_list_domain(d, 1, "a.example", &err), "1");
+	PT_STREQ(dict_get_list_domain(d, 1, "x.a.example", &err), "2");
+	PT_STREQ(dict_get_list_domain(d, 1, "x.y.b.example", &err), "3");
+	PT_ASSERT(dict_get_list_domain(d, 1, "example", &err) == NULL);
+	PT_INTEQ(err, 0);
+	dict_close(d[0]);
+	d[0] = dict_open("hash:/nonexistent/dict-test", 0, why);
+	if (d[0] != NULL) {
+		PT_ASSERT(dict_get_list_domain(d, 1, "a.example", &err) == NULL);
+		PT_ASSERT(err != 0);
+		dict_close(d[0]);
+	}
 }
 
 PTEST(proxy_prefix)

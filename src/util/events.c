@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "iostuff.h"
 #include "msg.h"
 #include "mymalloc.h"
 
@@ -104,20 +105,11 @@ static struct {
 	long long now_ms;
 } ev = { .epfd = -1 };
 
-static long long
-event_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 event_update_time(void)
 {
 	ev.now = time(NULL);
-	ev.now_ms = event_clock_ms();
+	ev.now_ms = monotonic_ms();
 }
 
 time_t
@@ -374,7 +366,7 @@ event_request_timer(EVENT_FN cb, void *ctx, long long delay_ms)
 		t->heap_idx = ev.heap_len++;
 		ev.heap[t->heap_idx] = t;
 	}
-	t->when = event_clock_ms() + delay_ms;
+	t->when = monotonic_ms() + delay_ms;
 	t->seq = ev.seq++;
 	event_heap_down(t->heap_idx);
 	event_heap_up(t->heap_idx);
@@ -450,7 +442,7 @@ event_wait_ms(int max_wait_ms)
 
 	if (ev.heap_len == 0)
 		return max_wait_ms;
-	left = ev.heap[0]->when - event_clock_ms();
+	left = ev.heap[0]->when - monotonic_ms();
 	if (left < 0)
 		left = 0;
 	if (max_wait_ms >= 0 && left > max_wait_ms)

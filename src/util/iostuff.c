@@ -13,6 +13,7 @@
  *	ssize_t timed_read(int fd, void *buf, size_t len, int timeout, void *ctx);
  *	ssize_t timed_write(int fd, void *buf, size_t len, int timeout, void *ctx);
  *	int     peer_cred(int fd, uid_t *uid, gid_t *gid, pid_t *pid);
+ *	long long monotonic_ms(void);
  * DESCRIPTION
  *	non_blocking() and close_on_exec() set (on != 0) or clear a
  *	descriptor flag and return its previous state.
@@ -20,6 +21,10 @@
  *	write_all() writes the whole buffer, retrying after EINTR and
  *	short writes. On a non-blocking descriptor it waits for
  *	writability instead of spinning.
+ *
+ *	monotonic_ms() is the monotonic clock in milliseconds, the one
+ *	every deadline in the tree is measured on (poll waits, the event
+ *	loop's timers, TLS handshakes, smtpd's command timeout, DNS).
  *
  *	read_wait() and write_wait() wait until the descriptor is ready,
  *	timeout seconds at most (< 0: forever, 0: just look). poll_wait() is
@@ -73,8 +78,8 @@ close_on_exec(int fd, int on)
 	return iostuff_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
 }
 
-static long long
-iostuff_now_ms(void)
+long long
+monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -90,7 +95,7 @@ poll_wait(int fd, int events, int timeout_ms)
 	int	 n;
 
 	if (timeout_ms > 0)
-		deadline = iostuff_now_ms() + timeout_ms;
+		deadline = monotonic_ms() + timeout_ms;
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = events;
@@ -104,7 +109,7 @@ poll_wait(int fd, int events, int timeout_ms)
 		if (errno != EINTR)
 			return -1;
 		if (timeout_ms > 0) {
-			left = deadline - iostuff_now_ms();
+			left = deadline - monotonic_ms();
 			timeout_ms = left > 0 ? (int)left : 0;
 		}
 	}

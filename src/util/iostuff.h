@@ -33,6 +33,9 @@ int	 poll_wait(int, int, int);
 ssize_t	 timed_read(int, void *, size_t, int, void *);
 ssize_t	 timed_write(int, void *, size_t, int, void *);
 
+/* The monotonic clock in milliseconds. */
+long long monotonic_ms(void);
+
 /* Credentials of a UNIX-domain socket peer (SO_PEERCRED); 0 or -1. */
 int	 peer_cred(int, uid_t *, gid_t *, pid_t *);
 

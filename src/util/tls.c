@@ -448,15 +448,6 @@ tls_ctx_free(TLS_CTX *ctx)
 	myfree(ctx);
 }
 
-static long long
-tls_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for what OpenSSL asked for (err = SSL_ERROR_WANT_*) until deadline
  * (ms, or < 0 for none). 0, or -1 with errno (ETIMEDOUT, EIO).
@@ -471,7 +462,7 @@ tls_wait(int fd, int err, long long deadline)
 	pfd.fd = fd;
 	pfd.events = err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
 	for (;;) {
-		left = deadline < 0 ? -1 : deadline - tls_now_ms();
+		left = deadline < 0 ? -1 : deadline - monotonic_ms();
 		if (deadline >= 0 && left <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -508,7 +499,7 @@ tls_eof(int err)
 static int
 tls_op(TLS_SESS *s, int op, void *buf, size_t len, int timeout)
 {
-	long long deadline = timeout > 0 ? tls_now_ms() + timeout * 1000LL : -1;
+	long long deadline = timeout > 0 ? monotonic_ms() + timeout * 1000LL : -1;
 	int	 n, err;
 
 	for (;;) {

@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "deliver_reply.h"
+#include "delivered_hdr.h"
 #include "mail_conf.h"
 #include "mail_server.h"
 #include "mail_trace.h"
@@ -95,6 +96,7 @@ virtual_request(ATTR *attr, VSTREAM *client)
 	memset(&req, 0, sizeof(req));
 	req.start = deliver_now();
 	req.client = client;
+	req.queue_dir = virtual_cf.queue_dir;
 	req.delivered = argv_alloc(4);
 	if (deliver_req_parse(attr, &req.dr) < 0 ||
 	    (n = deliver_rcpt_parse(attr, &req.rcpt)) < 0) {
@@ -104,14 +106,18 @@ virtual_request(ATTR *attr, VSTREAM *client)
 	}
 	req.nrcpt = n;
 	if ((req.msg = qf_open_content(virtual_cf.queue_dir, req.dr.queue_name,
-	    req.dr.queue_id, QF_OPEN_RDONLY, (off_t)req.dr.content_offset,
+	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
 	    (off_t)req.dr.content_size, why)) == NULL ||
-	    virtual_scan(&req, why) < 0) {
+	    delivered_hdr_scan(req.msg, req.delivered, why) < 0) {
 		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
 		for (i = 0; i < req.nrcpt; i++)
 			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
 			    NULL, "cannot read the queue file", NULL);
 	} else {
+		/* Held until qf_close(): see deliver_record(). */
+		if (qf_lock_agent(req.msg) < 0)
+			msg_warn("%s: cannot lock the queue file: %m",
+			    req.dr.queue_id);
 		for (i = 0; i < req.nrcpt; i++)
 			virtual_deliver(&virtual_cf, &req, &req.rcpt[i]);
 	}
@@ -136,10 +142,12 @@ virtual_service(VSTREAM *client, const char *service, char **argv)
 		attr_reset(attr);
 		if (attr_read(client, attr) < 0)
 			break;
+		deliver_sent_done(0);	/* the qmgr took the last results */
 		(void)mail_trace_check("virtual");
 		if (virtual_request(attr, client) < 0)
 			break;
 	}
+	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
 	attr_free(attr);
 }
 

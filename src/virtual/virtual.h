@@ -16,7 +16,6 @@
 #include "vstream.h"
 #include "vstring.h"
 
-#define VIRTUAL_MAX_HDR		(1024 * 1024)	/* header scanned for loops */
 
 /* Parameters, read once per process (virtual.c). */
 typedef struct VIRTUAL_CONF {
@@ -42,10 +41,10 @@ typedef struct VIRTUAL_REQ {
 	ARGV	*delivered;		/* Delivered-To: values, lower case */
 	double	 start;
 	VSTREAM	*client;
+	const char *queue_dir;		/* for deliver_record(3) */
 } VIRTUAL_REQ;
 
 /* virtual_deliver.c */
 void	 virtual_deliver(const VIRTUAL_CONF *, VIRTUAL_REQ *, DELIVER_RCPT *);
-int	 virtual_scan(VIRTUAL_REQ *, VSTRING *);
 
 #endif

@@ -6,7 +6,6 @@
  *
  *	void	virtual_deliver(const VIRTUAL_CONF *cf, VIRTUAL_REQ *req,
  *		    DELIVER_RCPT *rcpt);
- *	int	virtual_scan(VIRTUAL_REQ *req, VSTRING *why);
  * DESCRIPTION
  *	virtual_deliver() delivers the request's message to one recipient,
  *	as Postfix's virtual(8) does, and answers the queue manager:
@@ -30,15 +29,17 @@
  *	"Delivered-To: <recipient>" bounces (5.4.6 mail forwarding loop).
  *	A failed table lookup defers (4.3.0).
  *
- *	virtual_scan() collects the Delivered-To: values of the header (the
- *	first VIRTUAL_MAX_HDR bytes).
+ *	The Delivered-To: values of the header come from
+ *	delivered_hdr_scan(3), as local(8)'s do.
  *
  *	Each recipient gets Postfix's log line: "ID: to=<addr>,
  *	relay=virtual, delay=.., delays=.., dsn=2.0.0, status=sent
  *	(delivered to maildir)".
  * DIAGNOSTICS
- *	virtual_scan() returns -1 with a reason when the queue file
- *	cannot be read.
+ *	Every outcome goes to the queue manager through deliver_reply(3);
+ *	a delivered recipient is first noted in its queue-file slot
+ *	(deliver_mark), and a final result the queue manager cannot take is
+ *	recorded in the queue file (deliver_record), as smtp and local do.
  */
 #include <sys/stat.h>
 #include <grp.h>
@@ -55,49 +56,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "virtual.h"
-
-int
-virtual_scan(VIRTUAL_REQ *req, VSTRING *why)
-{
-	VSTRING	*line = vstring_alloc(256);
-	char	 buf[8192], *v, *p;
-	off_t	 off = 0;
-	ssize_t	 n, i;
-	int	 ret = 0;
-
-	while (off < req->msg->content_size && off < VIRTUAL_MAX_HDR) {
-		if ((n = qf_read_content(req->msg, off, buf, sizeof(buf))) <= 0) {
-			vstring_strcpy(why, "cannot read the queue file");
-			ret = -1;
-			break;
-		}
-		off += n;
-		for (i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (vstring_len(line) < 4096)
-					vstring_addch(line, buf[i]);
-				continue;
-			}
-			if (vstring_len(line) == 0)
-				goto done;
-			v = vstring_str(line);
-			if (strncasecmp(v, "Delivered-To:", 13) == 0 &&
-			    req->delivered->argc < 1000) {
-				for (v += 13; isspace((unsigned char)*v); v++)
-					;
-				for (p = v; *p; p++)
-					*p = (char)tolower((unsigned char)*p);
-				while (p > v && isspace((unsigned char)p[-1]))
-					*--p = 0;
-				argv_add(req->delivered, v);
-			}
-			vstring_reset(line);
-		}
-	}
-done:
-	vstring_free(line);
-	return ret;
-}
 
 /* virtual_orig_to - the original recipient for X-Original-To: and logs */
 static const char *
@@ -118,14 +76,23 @@ virtual_result(VIRTUAL_REQ *req, DELIVER_RCPT *rcpt, const char *dsn,
 	VSTRING	*delays = vstring_alloc(80), *orig = vstring_alloc(80);
 	const char *o = virtual_orig_to(rcpt);
 
+	if (*dsn == '2')	/* first: delivered, whatever happens next */
+		(void)deliver_mark(req->msg, rcpt->index, dsn, 0);
 	if (strcasecmp(o, rcpt->addr) != 0)
 		vstring_sprintf(orig, ", orig_to=<%s>", o);
 	deliver_delays(delays, req->dr.arrival, req->dr.active, req->start, 0);
 	msg_info("%s: to=<%s>%s, relay=virtual, %s, dsn=%s, status=%s (%s)",
 	    req->dr.queue_id, rcpt->addr, vstring_str(orig), vstring_str(delays),
 	    dsn, deliver_status(dsn), text);
-	if (deliver_reply(req->client, rcpt->index, dsn, NULL, text, "virtual") < 0)
-		msg_warn("%s: cannot reply to the queue manager", req->dr.queue_id);
+	if (deliver_reply(req->client, rcpt->index, dsn, NULL, text, "virtual") < 0) {
+		msg_warn("%s: cannot send the result for <%s> to the queue manager",
+		    req->dr.queue_id, rcpt->addr);
+		(void)deliver_record(req->msg, req->queue_dir, rcpt->index,
+		    dsn, NULL, text, "virtual", 0);
+	} else {
+		deliver_sent(req->msg, req->queue_dir, rcpt->index, dsn,
+		    NULL, text, "virtual", 0);
+	}
 	vstring_free(delays);
 	vstring_free(orig);
 }
