@@ -31,7 +31,10 @@
  *	the start of the file once (QF_OPEN_READ bytes): header, envelope
  *	and slots of a message with a few recipients, and the content of a
  *	small one, which is then kept in memory until qf_release() or
- *	qf_close(). qf_read_content() reads len bytes of the content from
+ *	qf_close(). A file opened read-only keeps its access time
+ *	(O_NOATIME where the system has it and the caller owns the file):
+ *	listing a queue whose files were deferred since they were last
+ *	read does not write their inodes. qf_read_content() reads len bytes of the content from
  *	offset (relative to the content start), from that memory or from
  *	the file, and returns the byte count (0 at the end), or -1.
  *
@@ -408,6 +411,28 @@ qf_content_in_head(const QF_MSG *msg)
 	    (uint64_t)msg->content_offset;
 }
 
+/*
+ * qf_open_fd - open a queue file; a reader leaves its access time alone
+ * (a file deferred since it was last read would have its inode written:
+ * smtpctl show queue over a big deferred queue), where allowed.
+ */
+static int
+qf_open_fd(const char *path, int mode)
+{
+	int	 flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+
+	if (mode == QF_OPEN_RDWR)
+		return open(path, O_RDWR | flags);
+#ifdef O_NOATIME
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOATIME | flags)) >= 0
+	    || errno != EPERM)
+		return fd;		/* EPERM: not the file's owner */
+#endif
+	return open(path, O_RDONLY | flags);
+}
+
 QF_MSG *
 qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
     VSTRING *why)
@@ -436,8 +461,7 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	fd = open(path, (mode == QF_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK);
+	fd = qf_open_fd(path, mode);
 	if (fd < 0) {
 		qf_why(why, "open %s: %s", path, strerror(errno));
 		return NULL;
