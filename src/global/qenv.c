@@ -51,7 +51,10 @@
  *	queue directories (a null-terminated list, searched in that order,
  *	ids in order within one) that sel may select, and returns the sum
  *	of what fn returned. One message-id costs one access(2) per
- *	directory, not a listing.
+ *	directory, not a listing. Walking a directory, it has the kernel
+ *	start reading the first block of the files a few dozen ahead of
+ *	the one fn is given (posix_fadvise(2) WILLNEED), so that a cold
+ *	page cache costs parallel disk reads, not one wait per file.
  *
  *	qenv_rcpt_change() applies op to recipient i of a message open
  *	read-write: QENV_HOLD sets the held mark (the qmgr skips it until
@@ -165,6 +168,31 @@ qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i)
 	return sel->sender == NULL || strcasecmp(sel->sender, qf->sender) == 0;
 }
 
+/*
+ * A listing reads every file of a queue directory one after the other.
+ * With the page cache cold (a queue that built up over a long outage)
+ * each read waits for the disk in turn: 50,000 deferred files took 8 s
+ * to list. The walk asks the kernel to start reading the files
+ * QENV_PREFETCH ahead of the one being read, so the disk works on many
+ * at once and the reads find their data in memory.
+ */
+#define QENV_PREFETCH		64	/* files read ahead */
+#define QENV_PREFETCH_LEN	8192	/* qf_open()'s first read */
+
+static void
+qenv_prefetch(VSTRING *path, const char *queue_dir, const char *queue,
+    const char *id)
+{
+	int	 fd;
+
+	vstring_sprintf(path, "%s/%s/%s", queue_dir, queue, id);
+	if ((fd = open(vstring_str(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW
+	    | O_NONBLOCK)) < 0)
+		return;
+	(void)posix_fadvise(fd, 0, QENV_PREFETCH_LEN, POSIX_FADV_WILLNEED);
+	(void)close(fd);
+}
+
 int
 qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
     QENV_FILE_FN fn, void *ctx)
@@ -187,13 +215,21 @@ qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
 		vstring_free(path);
 		return n;
 	}
+	path = vstring_alloc(128);
 	for (; *queues; queues++) {
 		if ((ids = qf_list(queue_dir, *queues)) == NULL)
 			continue;
-		for (i = 0; i < ids->argc; i++)
+		for (i = 0; i < ids->argc && i < QENV_PREFETCH; i++)
+			qenv_prefetch(path, queue_dir, *queues, ids->argv[i]);
+		for (i = 0; i < ids->argc; i++) {
+			if (i + QENV_PREFETCH < ids->argc)
+				qenv_prefetch(path, queue_dir, *queues,
+				    ids->argv[i + QENV_PREFETCH]);
 			n += fn(*queues, ids->argv[i], ctx);
+		}
 		argv_free(ids);
 	}
+	vstring_free(path);
 	return n;
 }
 
