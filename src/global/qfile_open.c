@@ -141,6 +141,20 @@ qf_pread_all(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/*
+ * qf_pread_upto - up to len bytes at off: the count, or -1. A regular
+ * file reads short only at its end, so a short read is not retried.
+ */
+static ssize_t
+qf_pread_upto(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t	 n;
+
+	while ((n = pread(fd, buf, len, off)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
 /* qf_parse_hdr - decode and check the fixed header against the file size. */
 static const char *
 qf_parse_hdr(const unsigned char *h, QF_HDR *hp, uint32_t msgid, uint64_t size)
@@ -445,9 +459,11 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
     int mode, off_t content_offset, off_t content_size, VSTRING *why)
 {
 	char	 path[4096];
-	uint64_t want = QF_OPEN_READ;
+	uint64_t want = QF_OPEN_READ, size;
 	struct stat st;
 	const char *err;
+	unsigned char *head;
+	ssize_t	 got;
 	QF_MSG	*msg;
 	int	 fd;
 
@@ -466,12 +482,27 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
 		qf_why(why, "open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/*
+	 * One read: header, envelope, slots and, if small, the content. A
+	 * short read ends at the end of the file, which gives its size; only
+	 * a file that fills the read costs an fstat() (a directory, FIFO or
+	 * device fails the read or that check).
+	 */
+	if (content_offset >= 0 && content_size >= 0
+	    && content_size <= QF_OPEN_MAX - content_offset
+	    && (uint64_t)(content_offset + content_size) > want)
+		want = (uint64_t)(content_offset + content_size);
+	head = mymalloc(want);
+	if ((got = qf_pread_upto(fd, head, want, 0)) < 0
+	    || ((uint64_t)got == want && (fstat(fd, &st) < 0
+	    || !S_ISREG(st.st_mode)))) {
 		qf_why(why, "%s: not a regular file", path);
+		myfree(head);
 		(void)close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
+	size = (uint64_t)got < want ? (uint64_t)got : (uint64_t)st.st_size;
 	msg = mycalloc(1, sizeof(*msg));
 	msg->fd = fd;
 	memcpy(msg->id, id, QF_ID_LEN + 1);
@@ -480,19 +511,12 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
 	msg->path = mystrdup(path);
 	msg->attr_names = argv_alloc(8);
 	msg->attr_values = argv_alloc(8);
-	/* One read: header, envelope, slots and, if small, the content. */
-	if (content_offset >= 0 && content_size >= 0
-	    && content_size <= QF_OPEN_MAX - content_offset
-	    && (uint64_t)(content_offset + content_size) > want)
-		want = (uint64_t)(content_offset + content_size);
-	if (want > (uint64_t)st.st_size)
-		want = (uint64_t)st.st_size;
-	msg->head = mymalloc(want ? want : 1);
-	msg->head_len = want;
-	if (want < QF_HDR_SIZE || qf_pread_all(fd, msg->head, want, 0) < 0)
+	msg->head = head;
+	msg->head_len = (size_t)got;
+	if (msg->head_len < QF_HDR_SIZE)
 		err = "file too short";
 	else
-		err = qf_load(msg, (uint64_t)st.st_size);
+		err = qf_load(msg, size);
 	if (err != NULL) {
 		qf_why(why, "%s: %s", path, err);
 		qf_close(msg);
