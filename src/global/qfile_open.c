@@ -9,6 +9,8 @@
  *	QF_MSG	*qf_open_content(const char *queue_dir, const char *queue,
  *		    const char *id, int mode, off_t content_offset,
  *		    off_t content_size, VSTRING *why);
+ *	int	qf_prefetch(const char *queue_dir, const char *queue,
+ *		    const char *id);
  *	int	qf_logs_begin(QF_MSG *msg);
  *	void	qf_close(QF_MSG *msg);
  *	const char *qf_attr(const QF_MSG *msg, const char *name);
@@ -44,6 +46,13 @@
  *	QF_OPEN_MAX bytes, so that the agent reads the file once. The file
  *	is authoritative: msg->content_offset and msg->content_size come
  *	from its header; a hint that differs only costs reads.
+ *
+ *	qf_prefetch() has the kernel start reading what qf_open() will
+ *	read of queue_dir/queue/id (posix_fadvise(2) WILLNEED), for a
+ *	caller about to open many files (a queue listing). It returns 1
+ *	when it did, 0 when the start of the file is in memory already
+ *	(preadv2(2) RWF_NOWAIT, where the system has it: else it always
+ *	reads ahead), -1 when the file cannot be opened.
  *
  *	The header also says what its writer learned (qfile(3)):
  *	msg->content_8bit is QF_8BIT_YES when a content byte has the high
@@ -104,6 +113,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -445,6 +455,30 @@ qf_open_fd(const char *path, int mode)
 		return fd;		/* EPERM: not the file's owner */
 #endif
 	return open(path, O_RDONLY | flags);
+}
+
+int
+qf_prefetch(const char *queue_dir, const char *queue, const char *id)
+{
+	char	 path[4096];
+	int	 fd, cold = 1;
+
+	if (!qf_valid_id(id) || (size_t)snprintf(path, sizeof(path),
+	    "%s/%s/%s", queue_dir, queue, id) >= sizeof(path)
+	    || (fd = qf_open_fd(path, QF_OPEN_RDONLY)) < 0)
+		return -1;
+#ifdef RWF_NOWAIT
+	{
+		char	 byte;
+		struct iovec iov = {&byte, 1};
+
+		cold = preadv2(fd, &iov, 1, 0, RWF_NOWAIT) < 0;
+	}
+#endif
+	if (cold)
+		(void)posix_fadvise(fd, 0, QF_OPEN_READ, POSIX_FADV_WILLNEED);
+	(void)close(fd);
+	return cold;
 }
 
 QF_MSG *
