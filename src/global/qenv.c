@@ -52,10 +52,9 @@
  *	ids in order within one) that sel may select, and returns the sum
  *	of what fn returned. One message-id costs one access(2) per
  *	directory, not a listing. Walking a directory, it has the kernel
- *	start reading the first block of the files a few dozen ahead of
- *	the one fn is given (qf_prefetch(), while files are not in memory
- *	already), so that a cold
- *	page cache costs parallel disk reads, not one wait per file.
+ *	start reading the files a few dozen ahead of the one fn is given
+ *	(qf_prefetch(), while they are not in memory already), so that a
+ *	cold page cache costs parallel disk reads, not one wait per file.
  *
  *	qenv_rcpt_change() applies op to recipient i of a message open
  *	read-write: QENV_HOLD sets the held mark (the qmgr skips it until
@@ -176,8 +175,8 @@ qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i)
  * to list. The walk asks the kernel to start reading the files
  * QENV_PREFETCH ahead of the one being read, so the disk works on many
  * at once and the reads find their data in memory. Where the system can
- * tell that a file is in memory already (qf_prefetch()), a run
- * of QENV_PREFETCH such files stops the read-ahead for the next
+ * tell that a file is in memory already (qf_prefetch()), a run of
+ * QENV_PREFETCH such files stops the read-ahead for the next
  * QENV_PREFETCH_SKIP files: a warm cache costs few extra system calls.
  */
 #define QENV_PREFETCH		64	/* files read ahead */

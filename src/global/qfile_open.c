@@ -36,9 +36,10 @@
  *	qf_close(). A file opened read-only keeps its access time
  *	(O_NOATIME where the system has it and the caller owns the file):
  *	listing a queue whose files were deferred since they were last
- *	read does not write their inodes. qf_read_content() reads len bytes of the content from
- *	offset (relative to the content start), from that memory or from
- *	the file, and returns the byte count (0 at the end), or -1.
+ *	read does not write their inodes. qf_read_content() reads len
+ *	bytes of the content from offset (relative to the content start),
+ *	from that memory or from the file, and returns the byte count (0
+ *	at the end), or -1.
  *
  *	qf_open_content() is qf_open() for a delivery agent whose request
  *	says where the content is (from a previous qf_open() by the queue
