@@ -114,16 +114,31 @@ smtpctl_print_json(const ATTR *a)
 	printf("}\n");
 }
 
-/* sc_field - a value with control characters made harmless. */
+/* sc_put - a value (null: empty) with control characters made harmless. */
+static void
+sc_put(const char *value, int last)
+{
+	const unsigned char *p = (const unsigned char *)value, *run;
+
+	while (p && *p) {
+		for (run = p; *p && *p >= 0x20 && *p != 0x7f; p++)
+			;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), stdout);
+		if (*p) {
+			putchar('?');
+			p++;
+		}
+	}
+	if (!last)
+		putchar('|');
+}
+
+/* sc_field - attribute name of a, as sc_put() prints it. */
 static void
 sc_field(const ATTR *a, const char *name, int last)
 {
-	const unsigned char *p = (const unsigned char *)attr_get(a, name);
-
-	for (; p && *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
-	if (!last)
-		putchar('|');
+	sc_put(attr_get(a, name), last);
 }
 
 /* The envelope as displayed: runstate and delay normalized. */
@@ -153,24 +168,36 @@ sc_env_view(const ATTR *env)
 	return v;
 }
 
+/*
+ * smtpctl_print_env - the line is printed from env with sc_env_view()'s
+ * normalization, without building the view (a queue listing prints
+ * tens of thousands of lines).
+ */
 void
 smtpctl_print_env(const ATTR *env, int json)
 {
 	static const char *line[] = {QC_ENVID, QC_FAMILY, QC_TYPE, QC_FLAGS,
 		QC_SENDER, QC_ORCPT, QC_RCPT, QC_CREATED, QC_EXPIRES,
-		QC_LAST_TRY, QC_ATTEMPTS, QC_RUNSTATE, "delay", QC_LAST_ERROR,
-		NULL};
-	ATTR	*v = sc_env_view(env);
-	const char **np;
+		QC_LAST_TRY, QC_ATTEMPTS, NULL};
+	const char **np, *state = attr_get(env, QC_RUNSTATE);
+	ATTR	*v;
 
-	if (json)
+	if (json) {
+		v = sc_env_view(env);
 		smtpctl_print_json(v);
+		attr_free(v);
+		return;
+	}
+	for (np = line; *np; np++)
+		sc_field(env, *np, 0);
+	if (state == NULL || strcmp(state, "offline") == 0)
+		fputs("offline||", stdout);
+	else if (strcmp(state, "inflight") == 0)
+		printf("inflight|%lld|", attr_get_long(env, QC_INFLIGHT, 0));
 	else
-		for (np = line; *np; np++)
-			sc_field(v, *np, np[1] == NULL);
-	if (!json)
-		putchar('\n');
-	attr_free(v);
+		printf("pending|%lld|", attr_get_long(env, QC_NEXT_TRY, 0));
+	sc_field(env, QC_LAST_ERROR, 1);
+	putchar('\n');
 }
 
 /* Per-item printers. ctx is the command. */
@@ -399,6 +426,8 @@ sc_item_status(const ATTR *a, void *ctx)
 	return 0;
 }
 
+static char sc_outbuf[64 * 1024];		/* stdout, for show queue */
+
 typedef struct SC_SHOW {
 	int	 action;
 	const char *request;
@@ -429,6 +458,9 @@ smtpctl_show(const SC_CMD *cmd)
 		;
 	if (sp->request == NULL)
 		msg_panic("smtpctl_show: unknown action %d", cmd->action);
+	/* A listing to a pipe or file: fewer, larger writes. */
+	if (cmd->action == SC_SHOW_QUEUE && !isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, sc_outbuf, _IOFBF, sizeof(sc_outbuf));
 	if (cmd->action == SC_SHOW_ENVELOPE && !smtpctl_id_ok(cmd->arg, 0)) {
 		fprintf(stderr, "smtpctl: invalid id: \"%s\"\n", cmd->arg);
 		return SC_EXIT_FAIL;

@@ -51,7 +51,10 @@
  *	queue directories (a null-terminated list, searched in that order,
  *	ids in order within one) that sel may select, and returns the sum
  *	of what fn returned. One message-id costs one access(2) per
- *	directory, not a listing.
+ *	directory, not a listing. Walking a directory, it has the kernel
+ *	start reading the files a few dozen ahead of the one fn is given
+ *	(qf_prefetch(), while they are not in memory already), so that a
+ *	cold page cache costs parallel disk reads, not one wait per file.
  *
  *	qenv_rcpt_change() applies op to recipient i of a message open
  *	read-write: QENV_HOLD sets the held mark (the qmgr skips it until
@@ -165,10 +168,46 @@ qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i)
 	return sel->sender == NULL || strcasecmp(sel->sender, qf->sender) == 0;
 }
 
+/*
+ * A listing reads every file of a queue directory one after the other.
+ * With the page cache cold (a queue that built up over a long outage)
+ * each read waits for the disk in turn: 50,000 deferred files took 8 s
+ * to list. The walk asks the kernel to start reading the files
+ * QENV_PREFETCH ahead of the one being read, so the disk works on many
+ * at once and the reads find their data in memory. Where the system can
+ * tell that a file is in memory already (qf_prefetch()), a run of
+ * QENV_PREFETCH such files stops the read-ahead for the next
+ * QENV_PREFETCH_SKIP files: a warm cache costs few extra system calls.
+ */
+#define QENV_PREFETCH		64	/* files read ahead */
+#define QENV_PREFETCH_SKIP	4096	/* files not read ahead when warm */
+
+typedef struct QENV_AHEAD {
+	int	 warm;			/* files found in memory in a row */
+	size_t	 skip;			/* files not to read ahead */
+} QENV_AHEAD;
+
+static void
+qenv_prefetch(QENV_AHEAD *ra, const char *queue_dir, const char *queue,
+    const char *id)
+{
+	if (ra->skip > 0) {
+		ra->skip--;
+		return;
+	}
+	if (qf_prefetch(queue_dir, queue, id) != 0)
+		ra->warm = 0;
+	else if (++ra->warm >= QENV_PREFETCH) {
+		ra->warm = 0;
+		ra->skip = QENV_PREFETCH_SKIP;
+	}
+}
+
 int
 qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
     QENV_FILE_FN fn, void *ctx)
 {
+	QENV_AHEAD ra;
 	VSTRING	*path;
 	ARGV	*ids;
 	size_t	 i;
@@ -187,11 +226,19 @@ qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
 		vstring_free(path);
 		return n;
 	}
+	ra.warm = 0;
+	ra.skip = 0;
 	for (; *queues; queues++) {
 		if ((ids = qf_list(queue_dir, *queues)) == NULL)
 			continue;
-		for (i = 0; i < ids->argc; i++)
+		for (i = 0; i < ids->argc && i < QENV_PREFETCH; i++)
+			qenv_prefetch(&ra, queue_dir, *queues, ids->argv[i]);
+		for (i = 0; i < ids->argc; i++) {
+			if (i + QENV_PREFETCH < ids->argc)
+				qenv_prefetch(&ra, queue_dir, *queues,
+				    ids->argv[i + QENV_PREFETCH]);
 			n += fn(*queues, ids->argv[i], ctx);
+		}
 		argv_free(ids);
 	}
 	return n;

@@ -121,6 +121,7 @@ int	 qf_content_restart(QF_WRITER *, off_t *, off_t *);
 QF_MSG	*qf_open(const char *queue_dir, const char *queue, const char *id, int mode, VSTRING *why);
 QF_MSG	*qf_open_content(const char *queue_dir, const char *queue, const char *id,
 	    int mode, off_t content_offset, off_t content_size, VSTRING *why);
+int	 qf_prefetch(const char *queue_dir, const char *queue, const char *id);
 int	 qf_logs_begin(QF_MSG *);	/* before the first bounce/defer/trace log */
 void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);

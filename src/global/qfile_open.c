@@ -9,6 +9,8 @@
  *	QF_MSG	*qf_open_content(const char *queue_dir, const char *queue,
  *		    const char *id, int mode, off_t content_offset,
  *		    off_t content_size, VSTRING *why);
+ *	int	qf_prefetch(const char *queue_dir, const char *queue,
+ *		    const char *id);
  *	int	qf_logs_begin(QF_MSG *msg);
  *	void	qf_close(QF_MSG *msg);
  *	const char *qf_attr(const QF_MSG *msg, const char *name);
@@ -31,9 +33,13 @@
  *	the start of the file once (QF_OPEN_READ bytes): header, envelope
  *	and slots of a message with a few recipients, and the content of a
  *	small one, which is then kept in memory until qf_release() or
- *	qf_close(). qf_read_content() reads len bytes of the content from
- *	offset (relative to the content start), from that memory or from
- *	the file, and returns the byte count (0 at the end), or -1.
+ *	qf_close(). A file opened read-only keeps its access time
+ *	(O_NOATIME where the system has it and the caller owns the file):
+ *	listing a queue whose files were deferred since they were last
+ *	read does not write their inodes. qf_read_content() reads len
+ *	bytes of the content from offset (relative to the content start),
+ *	from that memory or from the file, and returns the byte count (0
+ *	at the end), or -1.
  *
  *	qf_open_content() is qf_open() for a delivery agent whose request
  *	says where the content is (from a previous qf_open() by the queue
@@ -41,6 +47,13 @@
  *	QF_OPEN_MAX bytes, so that the agent reads the file once. The file
  *	is authoritative: msg->content_offset and msg->content_size come
  *	from its header; a hint that differs only costs reads.
+ *
+ *	qf_prefetch() has the kernel start reading what qf_open() will
+ *	read of queue_dir/queue/id (posix_fadvise(2) WILLNEED), for a
+ *	caller about to open many files (a queue listing). It returns 1
+ *	when it did, 0 when the start of the file is in memory already
+ *	(preadv2(2) RWF_NOWAIT, where the system has it: else it always
+ *	reads ahead), -1 when the file cannot be opened.
  *
  *	The header also says what its writer learned (qfile(3)):
  *	msg->content_8bit is QF_8BIT_YES when a content byte has the high
@@ -101,6 +114,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -136,6 +150,20 @@ qf_pread_all(int fd, void *buf, size_t len, off_t off)
 		off += n;
 	}
 	return 0;
+}
+
+/*
+ * qf_pread_upto - up to len bytes at off: the count, or -1. A regular
+ * file reads short only at its end, so a short read is not retried.
+ */
+static ssize_t
+qf_pread_upto(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t	 n;
+
+	while ((n = pread(fd, buf, len, off)) < 0 && errno == EINTR)
+		;
+	return n;
 }
 
 /* qf_parse_hdr - decode and check the fixed header against the file size. */
@@ -408,6 +436,52 @@ qf_content_in_head(const QF_MSG *msg)
 	    (uint64_t)msg->content_offset;
 }
 
+/*
+ * qf_open_fd - open a queue file; a reader leaves its access time alone
+ * (a file deferred since it was last read would have its inode written:
+ * smtpctl show queue over a big deferred queue), where allowed.
+ */
+static int
+qf_open_fd(const char *path, int mode)
+{
+	int	 flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+
+	if (mode == QF_OPEN_RDWR)
+		return open(path, O_RDWR | flags);
+#ifdef O_NOATIME
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOATIME | flags)) >= 0
+	    || errno != EPERM)
+		return fd;		/* EPERM: not the file's owner */
+#endif
+	return open(path, O_RDONLY | flags);
+}
+
+int
+qf_prefetch(const char *queue_dir, const char *queue, const char *id)
+{
+	char	 path[4096];
+	int	 fd, cold = 1;
+
+	if (!qf_valid_id(id) || (size_t)snprintf(path, sizeof(path),
+	    "%s/%s/%s", queue_dir, queue, id) >= sizeof(path)
+	    || (fd = qf_open_fd(path, QF_OPEN_RDONLY)) < 0)
+		return -1;
+#ifdef RWF_NOWAIT
+	{
+		char	 byte;
+		struct iovec iov = {&byte, 1};
+
+		cold = preadv2(fd, &iov, 1, 0, RWF_NOWAIT) < 0;
+	}
+#endif
+	if (cold)
+		(void)posix_fadvise(fd, 0, QF_OPEN_READ, POSIX_FADV_WILLNEED);
+	(void)close(fd);
+	return cold;
+}
+
 QF_MSG *
 qf_open(const char *queue_dir, const char *queue, const char *id, int mode,
     VSTRING *why)
@@ -420,9 +494,11 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
     int mode, off_t content_offset, off_t content_size, VSTRING *why)
 {
 	char	 path[4096];
-	uint64_t want = QF_OPEN_READ;
+	uint64_t want = QF_OPEN_READ, size;
 	struct stat st;
 	const char *err;
+	unsigned char *head;
+	ssize_t	 got;
 	QF_MSG	*msg;
 	int	 fd;
 
@@ -436,18 +512,32 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	fd = open(path, (mode == QF_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK);
+	fd = qf_open_fd(path, mode);
 	if (fd < 0) {
 		qf_why(why, "open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/*
+	 * One read: header, envelope, slots and, if small, the content. A
+	 * short read ends at the end of the file, which gives its size; only
+	 * a file that fills the read costs an fstat() (a directory, FIFO or
+	 * device fails the read or that check).
+	 */
+	if (content_offset >= 0 && content_size >= 0
+	    && content_size <= QF_OPEN_MAX - content_offset
+	    && (uint64_t)(content_offset + content_size) > want)
+		want = (uint64_t)(content_offset + content_size);
+	head = mymalloc(want);
+	if ((got = qf_pread_upto(fd, head, want, 0)) < 0
+	    || ((uint64_t)got == want && (fstat(fd, &st) < 0
+	    || !S_ISREG(st.st_mode)))) {
 		qf_why(why, "%s: not a regular file", path);
+		myfree(head);
 		(void)close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
+	size = (uint64_t)got < want ? (uint64_t)got : (uint64_t)st.st_size;
 	msg = mycalloc(1, sizeof(*msg));
 	msg->fd = fd;
 	memcpy(msg->id, id, QF_ID_LEN + 1);
@@ -456,19 +546,12 @@ qf_open_content(const char *queue_dir, const char *queue, const char *id,
 	msg->path = mystrdup(path);
 	msg->attr_names = argv_alloc(8);
 	msg->attr_values = argv_alloc(8);
-	/* One read: header, envelope, slots and, if small, the content. */
-	if (content_offset >= 0 && content_size >= 0
-	    && content_size <= QF_OPEN_MAX - content_offset
-	    && (uint64_t)(content_offset + content_size) > want)
-		want = (uint64_t)(content_offset + content_size);
-	if (want > (uint64_t)st.st_size)
-		want = (uint64_t)st.st_size;
-	msg->head = mymalloc(want ? want : 1);
-	msg->head_len = want;
-	if (want < QF_HDR_SIZE || qf_pread_all(fd, msg->head, want, 0) < 0)
+	msg->head = head;
+	msg->head_len = (size_t)got;
+	if (msg->head_len < QF_HDR_SIZE)
 		err = "file too short";
 	else
-		err = qf_load(msg, (uint64_t)st.st_size);
+		err = qf_load(msg, size);
 	if (err != NULL) {
 		qf_why(why, "%s: %s", path, err);
 		qf_close(msg);

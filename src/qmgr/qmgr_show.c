@@ -84,7 +84,42 @@ typedef struct SHOW_CTX {
 	QMGR_ROUTE *route;
 	VSTRING	*dest;
 	ATTR	*list;
+	VSTRING	*batch;			/* envelopes not yet sent */
 } SHOW_CTX;
+
+/*
+ * attr_write() flushes every list: while envelopes are listed, the
+ * stream's write function collects them, and they go out SHOW_BATCH
+ * bytes at a time (one send and one read by smtpctl per batch, not per
+ * envelope).
+ */
+#define SHOW_BATCH	(64 * 1024)
+
+/* show_collect - the stream's write function while envelopes are listed */
+static ssize_t
+show_collect(int fd, void *buf, size_t len, int timeout, void *ctx)
+{
+	(void)fd;
+	(void)timeout;
+	vstring_memcat(ctx, buf, len);
+	return (ssize_t)len;
+}
+
+/* show_send - send the collected envelopes; -1 on error */
+static int
+show_send(SHOW_CTX *sc)
+{
+	int	 rc = 0;
+
+	vstream_set_io(sc->stream, NULL, NULL, NULL);
+	if (vstring_len(sc->batch) > 0)
+		rc = vstream_write(sc->stream, vstring_str(sc->batch),
+		    vstring_len(sc->batch)) < 0 || vstream_fflush(sc->stream) < 0
+		    ? -1 : 0;
+	vstring_reset(sc->batch);
+	vstream_set_io(sc->stream, NULL, show_collect, sc->batch);
+	return rc;
+}
 
 static void
 show_msg(SHOW_CTX *sc, const QF_MSG *qf, const QMGR_MESSAGE *m,
@@ -104,6 +139,8 @@ show_msg(SHOW_CTX *sc, const QF_MSG *qf, const QMGR_MESSAGE *m,
 		attr_reset(sc->list);
 		qenv_view(sc->list, qf, i, &v);
 		attr_write(sc->stream, sc->list);
+		if (vstring_len(sc->batch) >= SHOW_BATCH)
+			(void)show_send(sc);
 	}
 }
 
@@ -115,8 +152,9 @@ show_disk(const char *queue, const char *id, void *ctx)
 	VSTRING	*why;
 	QF_MSG	*qf;
 
-	if (htable_find(qmgr.msg_byid, id) != NULL)
-		return 0;
+	if (vstream_ferror(sc->stream) || vstream_ftimeout(sc->stream)
+	    || htable_find(qmgr.msg_byid, id) != NULL)
+		return 0;		/* smtpctl went away, or shown */
 	why = vstring_alloc(64);
 	if ((qf = qf_open(qmgr.queue_dir, queue, id, QF_OPEN_RDONLY, why))
 	    != NULL) {
@@ -146,10 +184,15 @@ show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
 	sc.route = qmgr_route_alloc();
 	sc.dest = vstring_alloc(64);
 	sc.list = attr_alloc();
+	sc.batch = vstring_alloc(SHOW_BATCH + 4096);
+	vstream_set_io(stream, NULL, show_collect, sc.batch);
 	for (m = qmgr.msg_head; m; m = m->next)
 		if (qenv_sel_msg(&sel, m->id))
 			show_msg(&sc, m->qf, m, QF_ACTIVE);
 	(void)qenv_walk(qmgr.queue_dir, queues, &sel, show_disk, &sc);
+	(void)show_send(&sc);
+	vstream_set_io(stream, NULL, NULL, NULL);
+	vstring_free(sc.batch);
 	attr_free(sc.list);
 	vstring_free(sc.dest);
 	qmgr_route_free(sc.route);
