@@ -152,6 +152,8 @@ typedef struct QMGR_ARRIVAL {
 	int	 rescan;		/* a full scan of incoming/ is owed */
 	int	 overflow;		/* ids were dropped: scan when drained */
 	int	 armed;			/* intake runs in the next round */
+	int	 recheck;		/* a look for lost triggers is armed */
+	long	 taken;			/* ids named by triggers since a scan */
 } QMGR_ARRIVAL;
 
 /* Deferred queue scans and crash recovery (qmgr_scan.c). */
