@@ -47,6 +47,7 @@ struct QMGR_MESSAGE {
 	int	 expired;		/* past its queue lifetime */
 	int	 forced;		/* schedule/flush: skip backoff */
 	int	 resumed;		/* resume envelope while active: reload */
+	int	 routing;		/* being routed: sync the slots after */
 	int	 nbounce;		/* bounce log records this pass */
 	int	 ntrace;		/* trace log records this pass */
 	int	 nexpired;		/* recipients returned as expired */
