@@ -19,8 +19,9 @@
  *	once) are written through it; then a message that waits for
  *	deliveries closes it (it holds no descriptor: qf_release), and one
  *	that is finished already closes it on its way out. It looks
- *	for the message's bounce, defer and trace logs only when the queue
- *	file's header does not say that none exists (qf_logs_begin(3)).
+ *	for the message's bounce and trace logs only when the queue file's
+ *	header does not say that none exists (qf_logs_begin(3)); a defer
+ *	log is then taken to exist (it is removed with the message).
  *	Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
@@ -66,6 +67,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
+#include "qmgr_bounce.h"
 #include "qmgr_inside.h"
 #include "qmgr_route.h"
 
@@ -76,24 +78,34 @@ qmgr_message_expires(const QF_MSG *qf)
 }
 
 /*
- * Which per-message logs exist already (a crash, an earlier pass). Only
- * asked when the queue file's header does not say that none does.
+ * Which per-message logs may exist already (a crash, an earlier pass).
+ * Only asked when the queue file's header does not say that none does.
+ * A bounce or trace log must be known (a notification is owed); a defer
+ * log only needs removing with the message, so it is taken to exist
+ * without a stat() (removing a missing log costs what the stat did).
  */
 static int
 message_logs(const char *id)
 {
-	static const char *names[] = {"bounce", "defer", "trace"};
+	static const struct {
+		const char *name;
+		int	 flag;
+	} logs[] = {
+		{ QB_LOG_BOUNCE, QMGR_LOG_BOUNCE }, { QB_LOG_TRACE, QMGR_LOG_TRACE },
+	};
 	VSTRING	*path = vstring_alloc(128);
 	struct stat st;
-	int	 i, logs = 0;
+	size_t	 i;
+	int	 found = QMGR_LOG_DEFER;
 
-	for (i = 0; i < 3; i++) {
-		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, names[i], id);
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, logs[i].name,
+		    id);
 		if (stat(vstring_str(path), &st) == 0)
-			logs |= 1 << i;
+			found |= logs[i].flag;
 	}
 	vstring_free(path);
-	return logs;
+	return found;
 }
 
 static QMGR_MESSAGE *
