@@ -307,20 +307,28 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 void
 qmgr_message_sync(QMGR_MESSAGE *message)
 {
-	int	 i, last = -1;
+	int	 i, last = -1, synced;
 
 	for (i = 0; i < message->qf->nrcpt; i++)
 		if (message->rdirty[i])
 			last = i;
-	for (i = 0; i <= last; i++) {
+	if (last < 0)
+		return;
+	/* One fdatasync, with the last slot, covers them all. */
+	for (i = 0; i < last; i++)
+		if (message->rdirty[i] && qf_mark_rcpt(message->qf, i) < 0)
+			msg_warn("%s: cannot update recipient %d in the queue "
+			    "file: %m", message->id, i);
+	if (!(synced = qf_update_rcpt(message->qf, last) == 0))
+		msg_warn("%s: cannot update recipient %d in the queue file: %m",
+		    message->id, last);
+	message->rdirty[last] = 0;
+	for (i = 0; i < last; i++) {
 		if (!message->rdirty[i])
 			continue;
 		message->rdirty[i] = 0;
-		/* One fdatasync, with the last slot, covers them all. */
-		if ((i == last ? qf_update_rcpt(message->qf, i) :
-		    qf_mark_rcpt(message->qf, i)) < 0)
-			msg_warn("%s: cannot update recipient %d in the queue "
-			    "file: %m", message->id, i);
+		if (!synced)		/* then each on its own */
+			(void)qf_update_rcpt(message->qf, i);
 	}
 }
 
