@@ -112,3 +112,34 @@ def test_safety_net_scan_finds_a_message_no_trigger_named(make_instance,
                   r"\(queue active\)" % qid, since=mark, timeout=10)
     wait_for(lambda: not inst.queue_files("incoming")
              and not inst.queue_files("active"), 10, "delivered")
+
+
+def test_lost_trigger_found_a_second_after_the_next_arrival(make_instance,
+                                                            tmp_path):
+    """Triggers are lost when smtpd commits faster than qmgr accepts them
+    (public/qmgr's listen queue full). A message whose trigger was lost
+    (here: a file moved out of hold/ by hand) is found by the look that
+    follows other arrivals a second later, not only by the safety-net
+    scan (queue_run_delay, 300 s here)."""
+    hc = tmp_path / "header_checks"
+    hc.write_text("/^Subject: hold me/ HOLD held for the test\n")
+    inst = make_instance(main_cf_extra={
+        "transport_maps": "inline:{ s.test=discard: }",
+        "header_checks": "regexp:%s" % hc,
+        "queue_run_delay": "300s"})
+    inst.start()
+    with inst.smtp() as s:
+        s.sendmail("me@localhost", ["r@s.test"],
+                   b"Subject: hold me\r\n\r\nbody\r\n")
+    wait_for(lambda: len(inst.queue_files("hold")) == 1, 10, "held")
+    qid = inst.queue_files("hold")[0]
+    mark = inst.log_mark()
+    os.rename(os.path.join(inst.queue_dir, "hold", qid),
+              os.path.join(inst.queue_dir, "incoming", qid))
+    with inst.smtp() as s:
+        s.sendmail("me@localhost", ["r2@s.test"],
+                   b"Subject: next\r\n\r\nbody\r\n")
+    inst.wait_log(r"%s: from=<me@localhost>, size=\d+, nrcpt=1 "
+                  r"\(queue active\)" % qid, since=mark, timeout=10)
+    wait_for(lambda: not inst.queue_files("incoming")
+             and not inst.queue_files("active"), 10, "delivered")

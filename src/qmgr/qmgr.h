@@ -47,6 +47,7 @@ struct QMGR_MESSAGE {
 	int	 expired;		/* past its queue lifetime */
 	int	 forced;		/* schedule/flush: skip backoff */
 	int	 resumed;		/* resume envelope while active: reload */
+	int	 routing;		/* being routed: sync the slots after */
 	int	 nbounce;		/* bounce log records this pass */
 	int	 ntrace;		/* trace log records this pass */
 	int	 nexpired;		/* recipients returned as expired */
@@ -152,6 +153,8 @@ typedef struct QMGR_ARRIVAL {
 	int	 rescan;		/* a full scan of incoming/ is owed */
 	int	 overflow;		/* ids were dropped: scan when drained */
 	int	 armed;			/* intake runs in the next round */
+	int	 recheck;		/* a look for lost triggers is armed */
+	long	 taken;			/* ids named by triggers since a scan */
 } QMGR_ARRIVAL;
 
 /* Deferred queue scans and crash recovery (qmgr_scan.c). */

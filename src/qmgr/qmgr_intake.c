@@ -36,11 +36,23 @@
  *
  *	A trigger that is lost (the listen queue of public/qmgr full, qmgr
  *	not running, a fifo full) never loses mail: the file stays in
- *	incoming/ and the next full scan finds it. So does an id that
- *	overflows the arrival queue (QMGR_ARRIVAL_MAX ids at most, which
- *	bounds memory under a flood): the queue notes the overflow and
- *	scans again once it has drained. A drained queue that grew past
+ *	incoming/ and the next full scan finds it. Such losses come in
+ *	floods, when smtpd commits messages faster than the qmgr takes
+ *	them in: so when the arrival queue has drained and messages were
+ *	taken in by id since the last scan, one more scan follows
+ *	QMGR_RECHECK_MS later (at most one a second while mail flows, none
+ *	when idle), and a lost trigger delays its message by about a second
+ *	rather than until the periodic scan. An id that overflows the
+ *	arrival queue (QMGR_ARRIVAL_MAX ids at most, which bounds memory
+ *	under a flood) is found the same way: the queue notes the overflow
+ *	and scans again once it has drained. A drained queue that grew past
  *	QMGR_ARRIVAL_KEEP ids gives its memory back.
+ *
+ *	Intake takes at most QMGR_INTAKE_BATCH messages per event loop
+ *	round and goes on in the next one: triggers and control requests
+ *	waiting on public/qmgr are served in between, so that a long
+ *	arrival queue (a scan after a flood) does not make their senders'
+ *	listen queue overflow.
  *
  *	qmgr_intake_init() registers with the scheduler core
  *	(qmgr_core_on_room) to go on when room has come back (a message
@@ -63,6 +75,8 @@
 #include "qmgr.h"
 
 #define QMGR_ARRIVAL_KEEP	4096	/* ids kept allocated when drained */
+#define QMGR_INTAKE_BATCH	256	/* messages taken in per round */
+#define QMGR_RECHECK_MS		1000	/* a look for lost triggers */
 
 typedef struct INTAKE_FILE {
 	struct timespec mtime;
@@ -173,12 +187,21 @@ intake_arm(void)
 	}
 }
 
+/* intake_recheck - scan for the files of triggers that were lost. */
+static void
+intake_recheck(int event, void *ctx)
+{
+	qmgr.arrival.recheck = 0;
+	qmgr_trigger_incoming();
+}
+
 /* intake_event - take messages in from the head of the arrival queue. */
 static void
 intake_event(int event, void *ctx)
 {
 	QMGR_ARRIVAL *aq = &qmgr.arrival;
 	char	 id[QF_ID_LEN + 1];
+	int	 n;
 
 	aq->armed = 0;
 	if (!qmgr_core_room()) {
@@ -187,11 +210,16 @@ intake_event(int event, void *ctx)
 	}
 	if (aq->rescan) {
 		aq->rescan = 0;
+		aq->taken = 0;
 		intake_scan();
 	}
-	while (aq->count > 0) {
+	for (n = 0; aq->count > 0; n++) {
 		if (!qmgr_core_room()) {
 			qmgr.scan_incoming = 1;
+			return;
+		}
+		if (n >= QMGR_INTAKE_BATCH) {
+			intake_arm();	/* the rest in the next round */
 			return;
 		}
 		memcpy(id, aq->ids[aq->head], sizeof(id));
@@ -210,6 +238,10 @@ intake_event(int event, void *ctx)
 		/* What did not fit is in incoming/ only: look again. */
 		aq->rescan = 1;
 		intake_arm();
+	} else if (aq->taken > 0 && !aq->recheck) {
+		/* Triggers may have been lost meanwhile: look once more. */
+		aq->recheck = 1;
+		event_request_timer(intake_recheck, NULL, QMGR_RECHECK_MS);
 	}
 }
 
@@ -248,6 +280,7 @@ qmgr_intake_id(const char *id)
 		return;
 	if (arrival_push(id) < 0)
 		return;
+	aq->taken++;
 	if (qmgr_core_room())
 		intake_arm();
 	else

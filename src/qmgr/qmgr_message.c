@@ -12,11 +12,16 @@
  * DESCRIPTION
  *	qmgr_message_load() moves message id from queue (incoming or
  *	deferred; nothing when it is already active) into active/, opens it
- *	read-write, reads its envelope and recipient states, closes it
- *	(the message then holds no descriptor: qf_release) and logs
- *	"<id>: from=<sender>, size=N, nrcpt=N (queue active)". It looks
- *	for the message's bounce, defer and trace logs only when the queue
- *	file's header does not say that none exists (qf_logs_begin(3)).
+ *	read-write, reads its envelope and recipient states and logs
+ *	"<id>: from=<sender>, size=N, nrcpt=N (queue active)". The
+ *	descriptor stays open while the recipients are routed, so that the
+ *	results decided there (a dead route: every recipient deferred at
+ *	once) are written through it; then a message that waits for
+ *	deliveries closes it (it holds no descriptor: qf_release), and one
+ *	that is finished already closes it on its way out. It looks
+ *	for the message's bounce and trace logs only when the queue file's
+ *	header does not say that none exists (qf_logs_begin(3)); a defer
+ *	log is then taken to exist (it is removed with the message).
  *	Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
@@ -33,7 +38,11 @@
  *	entries is finished; the last one finishes the message.
  *
  *	qmgr_message_sync() writes the recipient states that changed in
- *	this pass into the queue file (qf_update_rcpt, durable).
+ *	this pass into the queue file, durably: each slot is written
+ *	(qf_mark_rcpt) and one fdatasync, with the last one
+ *	(qf_update_rcpt), makes them all durable. While a message is being
+ *	routed, qmgr_result() leaves the sync to the end of the routing:
+ *	no delivery can start before then.
  *
  *	qmgr_message_expires() returns the time the message expires: the
  *	rule of qenv_expires() (qenv(3)) with the qmgr's lifetimes.
@@ -58,6 +67,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
+#include "qmgr_bounce.h"
 #include "qmgr_inside.h"
 #include "qmgr_route.h"
 
@@ -68,24 +78,34 @@ qmgr_message_expires(const QF_MSG *qf)
 }
 
 /*
- * Which per-message logs exist already (a crash, an earlier pass). Only
- * asked when the queue file's header does not say that none does.
+ * Which per-message logs may exist already (a crash, an earlier pass).
+ * Only asked when the queue file's header does not say that none does.
+ * A bounce or trace log must be known (a notification is owed); a defer
+ * log only needs removing with the message, so it is taken to exist
+ * without a stat() (removing a missing log costs what the stat did).
  */
 static int
 message_logs(const char *id)
 {
-	static const char *names[] = {"bounce", "defer", "trace"};
+	static const struct {
+		const char *name;
+		int	 flag;
+	} logs[] = {
+		{ QB_LOG_BOUNCE, QMGR_LOG_BOUNCE }, { QB_LOG_TRACE, QMGR_LOG_TRACE },
+	};
 	VSTRING	*path = vstring_alloc(128);
 	struct stat st;
-	int	 i, logs = 0;
+	size_t	 i;
+	int	 found = QMGR_LOG_DEFER;
 
-	for (i = 0; i < 3; i++) {
-		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, names[i], id);
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, logs[i].name,
+		    id);
 		if (stat(vstring_str(path), &st) == 0)
-			logs |= 1 << i;
+			found |= logs[i].flag;
 	}
 	vstring_free(path);
-	return logs;
+	return found;
 }
 
 static QMGR_MESSAGE *
@@ -113,8 +133,8 @@ message_alloc(QF_MSG *qf)
 }
 
 /*
- * Open the file in active/, read what the scheduler needs and close it
- * again (qf_release): a message in memory holds no descriptor. Only a
+ * Open the file in active/ and read what the scheduler needs; the
+ * caller closes it after routing (qf_release). Only a
  * file that does not parse (EINVAL; a symlink: ELOOP; a socket: ENXIO)
  * goes to corrupt/. Out of descriptors (EMFILE, ENFILE) says nothing
  * about the file nor the destination: the file goes back where it came
@@ -143,8 +163,6 @@ message_open(const char *from, const char *id)
 		if (qf_move(qmgr.queue_dir, QF_ACTIVE, to, id) < 0)
 			msg_warn("%s: cannot move to %s/: %m", id, to);
 	}
-	if (qf != NULL)
-		qf_release(qf);
 	vstring_free(why);
 	return qf;
 }
@@ -226,6 +244,7 @@ message_route_all(QMGR_MESSAGE *message)
 	int	 i;
 
 	message->refcount++;		/* hold it while routing */
+	message->routing = 1;
 	for (i = 0; i < message->qf->nrcpt; i++) {
 		rp = &message->qf->rcpt[i];
 		if (rp->status == QF_RCPT_DONE
@@ -237,7 +256,13 @@ message_route_all(QMGR_MESSAGE *message)
 		message_route_rcpt(message, i, route);
 	}
 	qmgr_route_free(route);
-	qmgr_message_done_entry(message);
+	message->routing = 0;
+	if (message->refcount > 1) {
+		/* Deliveries follow: results so far are made durable first. */
+		qmgr_message_sync(message);
+		qf_release(message->qf);
+	}
+	qmgr_message_done_entry(message);	/* else finished: closed */
 }
 
 int
@@ -282,15 +307,28 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 void
 qmgr_message_sync(QMGR_MESSAGE *message)
 {
-	int	 i;
+	int	 i, last = -1, synced;
 
-	for (i = 0; i < message->qf->nrcpt; i++) {
+	for (i = 0; i < message->qf->nrcpt; i++)
+		if (message->rdirty[i])
+			last = i;
+	if (last < 0)
+		return;
+	/* One fdatasync, with the last slot, covers them all. */
+	for (i = 0; i < last; i++)
+		if (message->rdirty[i] && qf_mark_rcpt(message->qf, i) < 0)
+			msg_warn("%s: cannot update recipient %d in the queue "
+			    "file: %m", message->id, i);
+	if (!(synced = qf_update_rcpt(message->qf, last) == 0))
+		msg_warn("%s: cannot update recipient %d in the queue file: %m",
+		    message->id, last);
+	message->rdirty[last] = 0;
+	for (i = 0; i < last; i++) {
 		if (!message->rdirty[i])
 			continue;
 		message->rdirty[i] = 0;
-		if (qf_update_rcpt(message->qf, i) < 0)
-			msg_warn("%s: cannot update recipient %d in the queue "
-			    "file: %m", message->id, i);
+		if (!synced)		/* then each on its own */
+			(void)qf_update_rcpt(message->qf, i);
 	}
 }
 

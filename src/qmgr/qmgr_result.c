@@ -37,7 +37,10 @@
  *	durably (qf_update_rcpt): at once while other deliveries of the
  *	message are outstanding, else when the message leaves active/
  *	(qmgr_finish.c), where a message that is removed needs no update at
- *	all: this saves one fdatasync per recipient on the common path. A
+ *	all: this saves one fdatasync per recipient on the common path. The
+ *	first deferral of a message writes its slot before the header's
+ *	"no logs" flag is cleared (qf_logs_begin), whose fdatasync makes
+ *	both durable: a deferred message costs one fdatasync, not two. A
  *	crash in that short window at worst delivers a recipient twice, as
  *	the design allows. The log records are written first, so a crash in
  *	between at worst repeats a notification. When a bounce or
@@ -253,18 +256,27 @@ result_bounce(QMGR_MESSAGE *message, int index, const char *status,
 	return 0;
 }
 
-static void
+/*
+ * A deferral; 1 when the recipient's slot is durable already: the first
+ * log record of a message makes the queue file's header durable
+ * (qf_logs_begin), and the slot, written just before, rides along in
+ * the same fdatasync.
+ */
+static int
 result_defer(QMGR_MESSAGE *message, int index, const char *status,
     const char *reason, const char *relay)
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
+	int	 marked;
 
+	result_error(rp, status, reason);
+	rp->next_attempt = event_time() + qmgr_result_backoff(rp->attempts);
+	marked = message->qf->nologs && qf_mark_rcpt(message->qf, index) == 0;
 	if (result_log(message, QB_LOG_DEFER, index, status, "delayed",
 	    reason, relay) == 0)
 		message->logs |= QMGR_LOG_DEFER;
-	result_error(rp, status, reason);
-	rp->next_attempt = event_time() + qmgr_result_backoff(rp->attempts);
 	qmgr.stats.delivery_temp++;
+	return marked && !message->qf->nologs;
 }
 
 static void
@@ -275,7 +287,7 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
 
 	if ((rp->notify & QF_NOTIFY_SUCCESS) && result_log(message,
 	    QB_LOG_TRACE, index, status, action, reason, relay) < 0) {
-		result_defer(message, index, "4.3.0",
+		(void)result_defer(message, index, "4.3.0",
 		    "cannot write the success notice log", relay);
 		return;
 	}
@@ -293,7 +305,7 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
     const char *action, const char *reason, const char *relay)
 {
 	QF_RCPT	*rp;
-	int	 cls;
+	int	 cls, durable = 0;
 	char	 soft[16];
 
 	if (index < 0 || index >= message->qf->nrcpt)
@@ -313,14 +325,16 @@ qmgr_result(QMGR_MESSAGE *message, int index, const char *status,
 	    && result_bounce(message, index, status, reason, relay) == 0) {
 		;
 	} else {
-		result_defer(message, index, cls == '5' ? "4.3.0" : status,
-		    cls == '5' ? "cannot write the bounce log" : reason, relay);
+		durable = result_defer(message, index, cls == '5' ? "4.3.0" :
+		    status, cls == '5' ? "cannot write the bounce log" : reason,
+		    relay);
 	}
 	qmgr_hoststat(qmgr.hoststats, qmgr_route_domain(rp->address), reason,
 	    cls == '2');
 	result_host(relay, cls == '2');
-	message->rdirty[index] = 1;
-	if (message->refcount > 1)
+	message->rdirty[index] = !durable;
+	/* While routing, the routing syncs when it is over (qmgr_message.c). */
+	if (message->refcount > 1 && !message->routing)
 		qmgr_message_sync(message);
 }
 
