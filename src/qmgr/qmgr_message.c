@@ -67,7 +67,7 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
-#include "qmgr_bounce.h"
+#include "bounce_clnt.h"
 #include "qmgr_inside.h"
 #include "qmgr_route.h"
 
