@@ -224,6 +224,8 @@ typedef struct QMGR {
 	int	 nconn;			/* transport connections open */
 	int	 fd_short;		/* out of descriptors: intake paused */
 	uint64_t route_only;		/* smtpctl schedule ENVELOPE-ID: route just it */
+	int	 trace;			/* smtpctl trace: subsystem bits */
+	int	 profiling;		/* smtpctl profile: subsystem bits */
 } QMGR;
 
 /* Descriptors kept free for queue files, logs, bounce and control clients. */
@@ -299,16 +301,15 @@ int	 qmgr_ctl_pause_smtp(VSTREAM *, const ATTR *, VSTRING *);
 /* Timing (smtpctl profile), also in qmgr_ctl_ext.c. */
 #define QMGR_PROF_QUEUE	1		/* queue file loads */
 #define QMGR_PROF_IPC	2		/* control and bounce requests */
-extern int qmgr_profiling;		/* non-zero: smtpctl profile is on */
 void	 qmgr_profile_start(struct timeval *);
 void	 qmgr_profile_end(int, const struct timeval *, const char *,
 	    const char *);
 #define QMGR_PROFILE_START(tv) do { \
 	(tv)->tv_sec = 0; (tv)->tv_usec = 0; \
-	if (qmgr_profiling) qmgr_profile_start(tv); \
+	if (qmgr.profiling) qmgr_profile_start(tv); \
 } while (0)
 #define QMGR_PROFILE_END(what, tv, label, id) do { \
-	if (qmgr_profiling) qmgr_profile_end((what), (tv), (label), (id)); \
+	if (qmgr.profiling) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
 
