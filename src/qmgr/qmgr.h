@@ -177,6 +177,35 @@ typedef struct QMGR_FLUSH {
 
 #define QMGR_ROOM_FNS	4		/* qmgr_core_on_room() callbacks */
 
+/*
+ * Notifications as the scheduler core sees them. The core names a log by
+ * its QMGR_LOG_* bit and a notification by QMGR_NOTICE_*; the outside
+ * (qmgr_bounce.c, the bounce(8) client) registers what does the work with
+ * qmgr_core_on_bounce(), so that no core module knows the bounce service:
+ *
+ * append	one record for recipient index in the log (fsynced for
+ *		bounce and trace): 0, or -1 after a warning.
+ * exist	the QMGR_LOG_* bits of the logs a message may have.
+ * remove	every log of a message.
+ * request	ask for a notification without waiting: 0 when asked (done
+ *		is called from the event loop with 0 or -1 later), -1 after
+ *		a warning when it could not be (done is not called).
+ */
+#define QMGR_NOTICE_FAILED	1	/* non-delivery report (bounce log) */
+#define QMGR_NOTICE_SUCCESS	2	/* success notice (trace log) */
+#define QMGR_NOTICE_DELAY	3	/* delay warning (defer log) */
+
+typedef void (*QMGR_BOUNCE_FN)(int, void *);
+
+typedef struct QMGR_BOUNCE_OPS {
+	int	 (*append)(QMGR_MESSAGE *, int, int, const char *,
+		    const char *, const char *, const char *);
+	int	 (*exist)(const char *);
+	void	 (*remove)(const char *);
+	int	 (*request)(QMGR_MESSAGE *, int, const int *, int,
+		    QMGR_BOUNCE_FN, void *);
+} QMGR_BOUNCE_OPS;
+
 /* The program's context: configuration and state. */
 typedef struct QMGR {
 	char	*queue_dir;
@@ -207,6 +236,7 @@ typedef struct QMGR {
 	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
 	int	 nroom_fns;
 	int	 (*deliver_fn)(QMGR_ENTRY *);	/* qmgr_core_on_deliver */
+	const QMGR_BOUNCE_OPS *bounce;	/* qmgr_core_on_bounce */
 	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
@@ -281,12 +311,7 @@ int	 qmgr_oneshot_args(char **, const char **);
 void	 qmgr_oneshot_start(const char *);
 
 /* qmgr_bounce.c */
-int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,
-	    const char *, const char *, const char *);
-typedef void (*QMGR_BOUNCE_FN)(int, void *);
-int	 qmgr_bounce_request(QMGR_MESSAGE *, const char *, const int *, int,
-	    QMGR_BOUNCE_FN, void *);
-void	 qmgr_bounce_log_remove(const char *);
+void	 qmgr_bounce_init(void);
 
 /* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
 void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
