@@ -233,6 +233,7 @@ typedef struct QMGR {
 	QMGR_SCAN scan;			/* deferred/ scans, recovery */
 	QMGR_FLUSH flush;		/* per-domain index of deferred mail */
 	HTABLE	*relay_by_route;	/* "transport:nexthop" -> last relay */
+	struct QMGR_ROUTING *routing;	/* qmgr_route.c: tables, lists */
 	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
 	int	 nroom_fns;
 	int	 (*deliver_fn)(QMGR_ENTRY *);	/* qmgr_core_on_deliver */
