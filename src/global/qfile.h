@@ -5,6 +5,7 @@
 #ifndef QFILE_H
 #define QFILE_H
 
+#include <sys/time.h>
 #include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
@@ -122,6 +123,7 @@ QF_MSG	*qf_open(const char *queue_dir, const char *queue, const char *id, int mo
 QF_MSG	*qf_open_content(const char *queue_dir, const char *queue, const char *id,
 	    int mode, off_t content_offset, off_t content_size, VSTRING *why);
 int	 qf_prefetch(const char *queue_dir, const char *queue, const char *id);
+int	 qf_arrival_at(int dir_fd, const char *id, struct timeval *tv);
 int	 qf_logs_begin(QF_MSG *);	/* before the first bounce/defer/trace log */
 void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);

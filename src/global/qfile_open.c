@@ -11,6 +11,7 @@
  *		    off_t content_size, VSTRING *why);
  *	int	qf_prefetch(const char *queue_dir, const char *queue,
  *		    const char *id);
+ *	int	qf_arrival_at(int dir_fd, const char *id, struct timeval *tv);
  *	int	qf_logs_begin(QF_MSG *msg);
  *	void	qf_close(QF_MSG *msg);
  *	const char *qf_attr(const QF_MSG *msg, const char *name);
@@ -54,6 +55,12 @@
  *	when it did, 0 when the start of the file is in memory already
  *	(preadv2(2) RWF_NOWAIT, where the system has it: else it always
  *	reads ahead), -1 when the file cannot be opened.
+ *
+ *	qf_arrival_at() reads only the header of the queue file id in the
+ *	directory dir_fd and stores its arrival time (to the microsecond)
+ *	in tv: an order of arrival finer than the file system's time
+ *	stamps. It returns 0, or -1 when the file cannot be read or its
+ *	header is not one of this format.
  *
  *	The header also says what its writer learned (qfile(3)):
  *	msg->content_8bit is QF_8BIT_YES when a content byte has the high
@@ -480,6 +487,25 @@ qf_prefetch(const char *queue_dir, const char *queue, const char *id)
 		(void)posix_fadvise(fd, 0, QF_OPEN_READ, POSIX_FADV_WILLNEED);
 	(void)close(fd);
 	return cold;
+}
+
+int
+qf_arrival_at(int dir_fd, const char *id, struct timeval *tv)
+{
+	unsigned char h[QF_HDR_SIZE];
+	int	 fd;
+	ssize_t	 n;
+
+	if (!qf_valid_id(id) || (fd = openat(dir_fd, id, O_RDONLY | O_CLOEXEC
+	    | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return -1;
+	n = qf_pread_upto(fd, h, sizeof(h), 0);
+	(void)close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h + QF_H_MAGIC, QF_MAGIC, 4) != 0)
+		return -1;
+	tv->tv_sec = (time_t)(int64_t)qf_get64(h + QF_H_ARRIVAL);
+	tv->tv_usec = (suseconds_t)(qf_get32(h + QF_H_USEC) % 1000000);
+	return 0;
 }
 
 QF_MSG *

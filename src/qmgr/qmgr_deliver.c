@@ -346,6 +346,7 @@ qmgr_deliver_event(int event, void *ctx)
 		return;
 	}
 	reply = attr_alloc();
+	vstream_ready(conn->stream);		/* the event loop polled */
 	do {
 		attr_reset(reply);
 		if (attr_read(conn->stream, reply) < 0) {
