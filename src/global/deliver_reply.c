@@ -298,10 +298,9 @@ deliver_slot_done(QF_RCPT *rp, const char *dsn, const char *reason, time_t now)
 	rp->last_attempt = now;
 	rp->next_attempt = 0;
 	if (dsn[0] == '2')
-		rp->last_error[0] = 0;
+		qf_rcpt_set_error(rp, "%s", "");
 	else
-		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
-		    reason ? reason : "");
+		qf_rcpt_set_error(rp, "%s %s", dsn, reason ? reason : "");
 }
 
 int
