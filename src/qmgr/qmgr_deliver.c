@@ -301,6 +301,7 @@ qmgr_deliver_event(int event, void *ctx)
 		return;
 	}
 	buf = attr_alloc();
+	vstream_ready(conn->stream);		/* the event loop polled */
 	do {
 		switch (deliver_clnt_reply(conn->stream, buf, &reply)) {
 		case DELIVER_CLNT_RCPT:

@@ -200,8 +200,7 @@ result_host(const char *relay, int ok)
 static void
 result_error(QF_RCPT *rp, const char *status, const char *reason)
 {
-	snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", status,
-	    reason ? reason : "");
+	qf_rcpt_set_error(rp, "%s %s", status, reason ? reason : "");
 }
 
 /*
@@ -294,7 +293,7 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
 		message->ntrace++;
 		message->logs |= QMGR_LOG_TRACE;
 	}
-	rp->last_error[0] = 0;
+	qf_rcpt_set_error(rp, "%s", "");
 	result_done(message, index, QF_RCPT_FLAG_DELIVERED);
 	qmgr.stats.delivery_ok++;
 }
