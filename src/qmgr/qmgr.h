@@ -186,7 +186,8 @@ typedef struct QMGR_FLUSH {
  * append	one record for recipient index in the log (fsynced for
  *		bounce and trace): 0, or -1 after a warning.
  * exist	the QMGR_LOG_* bits of the logs a message may have.
- * remove	every log of a message.
+ * remove	the logs of a message that the QMGR_LOG_* bits name (those
+ *		that exist may be fewer: a missing one is no error).
  * request	ask for a notification without waiting: 0 when asked (done
  *		is called from the event loop with 0 or -1 later), -1 after
  *		a warning when it could not be (done is not called).
@@ -201,7 +202,7 @@ typedef struct QMGR_BOUNCE_OPS {
 	int	 (*append)(QMGR_MESSAGE *, int, int, const char *,
 		    const char *, const char *, const char *);
 	int	 (*exist)(const char *);
-	void	 (*remove)(const char *);
+	void	 (*remove)(const char *, int);
 	int	 (*request)(QMGR_MESSAGE *, int, const int *, int,
 		    QMGR_BOUNCE_FN, void *);
 } QMGR_BOUNCE_OPS;

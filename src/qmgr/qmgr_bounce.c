@@ -108,8 +108,9 @@ bounce_exist(const char *id)
 	return found;
 }
 
+/* bounce_remove - unlink the logs named, not one that cannot exist. */
 static void
-bounce_remove(const char *id)
+bounce_remove(const char *id, int which)
 {
 	static const int logs[] = {QMGR_LOG_BOUNCE, QMGR_LOG_DEFER,
 	QMGR_LOG_TRACE};
@@ -117,6 +118,8 @@ bounce_remove(const char *id)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		if ((which & logs[i]) == 0)
+			continue;
 		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir,
 		    bounce_log_name(logs[i]), id);
 		if (unlink(vstring_str(path)) < 0 && errno != ENOENT)

@@ -176,7 +176,7 @@ finish_remove(QMGR_MESSAGE *message)
 		return;
 	}
 	if (message->logs)
-		qmgr.bounce->remove(message->id);
+		qmgr.bounce->remove(message->id, message->logs);
 	msg_info("%s: removed", message->id);
 }
 
