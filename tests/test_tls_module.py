@@ -116,3 +116,24 @@ def test_missing_module_smtp_encrypt_defers(make_instance, pki, tmp_path):  # no
         inst.wait_log(r"to=<b@x\.test>, relay=.*status=deferred \(.*TLS is required, "
                       r"but our TLS engine is unavailable", timeout=20)
         assert sink.messages == []
+
+
+def test_installed_daemons_load_installed_module(make_instance, pki, tmp_path):  # noqa: F811
+    """make install puts tls.so beside the daemons, where they find it."""
+    prefix = str(tmp_path / "prefix")
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    subprocess.run(["sh", os.path.join(top, "mk", "install"), os.path.dirname(BIN), "",
+                    prefix], check=True, capture_output=True, timeout=60)
+    ddir = os.path.join(prefix, "libexec", "postern")
+    assert os.path.isfile(os.path.join(ddir, "tls.so"))
+    for dirpath, dirnames, _ in os.walk(prefix):
+        os.chmod(dirpath, 0o755)
+    _make_traversable(ddir)
+    inst = tls_smtpd(make_instance, pki, daemon_directory=ddir)
+    with inst.smtp() as s:
+        s.ehlo("client.example")
+        s.starttls(context=client_ctx())
+        s.ehlo("client.example")
+        maps = program_maps(inst, "smtpd")
+    assert os.path.join(ddir, "smtpd") in maps
+    assert os.path.join(ddir, "tls.so") in maps
