@@ -3,7 +3,8 @@ from src/util/tls.c, installed in daemon_directory) is loaded only when the
 configuration makes a TLS context. Without TLS configured a process maps
 neither libssl nor libcrypto. Without the module, TLS is off with a clear
 reason, as in Postfix when TLS cannot be initialised: smtpd does not offer
-STARTTLS, smtp at level encrypt defers.
+STARTTLS, smtp at level encrypt defers. (test_tls.py checks that an smtpd
+with TLS maps the module and one without maps no OpenSSL library.)
 """
 import os
 import re
@@ -12,38 +13,15 @@ import subprocess
 
 import pytest
 
-from harness import BIN, _make_traversable, wait_for
-from test_smtpd_lib import smtpd_instance
-from test_tls import MSG, client_ctx, need_relay, pki, relay_through, tls_sink, tls_smtpd  # noqa: F401
+from harness import BIN, _make_traversable
+from test_tls import (MSG, OPENSSL_LIBS, client_ctx, need_relay, pki,  # noqa: F401
+                      program_maps, relay_through, tls_sink, tls_smtpd)
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl(1)"),
     pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "tls.so")),
                        reason="tls.so not built (no OpenSSL at build time)"),
 ]
-
-OPENSSL_LIBS = re.compile(r"/(libssl|libcrypto)\.so")
-
-
-def program_maps(inst, prog):
-    """/proc/PID/maps of a running process of inst that runs prog."""
-    found = []
-
-    def look():
-        for pid in inst.processes():
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    argv0 = f.read().split(b"\0")[0]
-                if os.path.basename(argv0) == prog.encode():
-                    with open("/proc/%d/maps" % pid) as f:
-                        found.append(f.read())
-                        return True
-            except OSError:
-                pass
-        return False
-    wait_for(look, 10, "a %s process" % prog)
-    return found[0]
-
 
 def daemon_dir_without_module(tmp_path):
     """A daemon_directory holding the build's programs but no tls.so."""
@@ -67,30 +45,6 @@ def test_programs_do_not_link_openssl(prog):
     out = subprocess.run(["ldd", os.path.join(BIN, "tls.so")], capture_output=True,
                          text=True, check=True).stdout
     assert "libssl.so" in out and "libcrypto.so" in out
-
-
-def test_without_tls_smtpd_maps_no_openssl(make_instance):
-    inst = smtpd_instance(make_instance)        # Postfix's defaults: no TLS
-    with inst.smtp() as s:
-        s.ehlo("client.example")
-        assert not s.has_extn("starttls")
-        maps = program_maps(inst, "smtpd")
-    assert "/tls.so" not in maps
-    assert not OPENSSL_LIBS.search(maps), maps
-
-
-def test_with_tls_smtpd_loads_module(make_instance, pki):  # noqa: F811
-    inst = tls_smtpd(make_instance, pki)
-    with inst.smtp() as s:
-        s.ehlo("client.example")
-        assert s.has_extn("starttls")
-        s.starttls(context=client_ctx())
-        s.ehlo("client.example")
-        s.sendmail("a@client.test", ["root@localhost"], MSG)
-        maps = program_maps(inst, "smtpd")
-    assert os.path.join(BIN, "tls.so") in maps
-    assert OPENSSL_LIBS.search(maps)
-    inst.wait_log(r"TLS connection established from")
 
 
 def test_missing_module_smtpd_offers_no_starttls(make_instance, pki, tmp_path):  # noqa: F811

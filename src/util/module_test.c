@@ -116,6 +116,7 @@ PTEST(load_symbol)
 int
 main(void)
 {
+	static const char *made[] = {"open.so", "text.so", NULL};
 	char	 path[128];
 
 	if (mkdtemp(dir) == NULL) {
@@ -126,10 +127,10 @@ main(void)
 	PT_RUN(no_directory);
 	PT_RUN(file_checks);
 	PT_RUN(load_symbol);
-	snprintf(path, sizeof(path), "%s/open.so", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/text.so", dir);
-	unlink(path);
-	rmdir(dir);
+	for (const char **f = made; *f; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *f);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
 	return PT_DONE();
 }
