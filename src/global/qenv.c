@@ -9,6 +9,9 @@
  *	int	qenv_sel_rcpt(const QENV_SEL *sel, const QF_MSG *qf, int i);
  *	int	qenv_walk(const char *queue_dir, const char **queues,
  *		    const QENV_SEL *sel, QENV_FILE_FN fn, void *ctx);
+ *	int	qenv_walk_dirs(const char *queue_dir, const char **queues,
+ *		    const QENV_SEL *sel, QENV_FILE_FN fn, void *ctx,
+ *		    int *unlisted);
  *
  *	int	qenv_rcpt_change(QF_MSG *qf, int i, int op, QENV_LOG_FN log);
  *	int	qenv_file_change(const char *queue_dir, const char *queue,
@@ -55,6 +58,16 @@
  *	start reading the files a few dozen ahead of the one fn is given
  *	(qf_prefetch(), while they are not in memory already), so that a
  *	cold page cache costs parallel disk reads, not one wait per file.
+ *	A directory that cannot be listed (opendir(3) or readdir(3)
+ *	fails), or in which a message-id cannot be looked up for another
+ *	reason than its absence, is skipped with a warning "cannot list
+ *	queue directory PATH: REASON", except a missing one (a queue not
+ *	made yet is empty).
+ *
+ *	qenv_walk_dirs() is qenv_walk() that also warns about a missing
+ *	directory and adds the number of directories skipped to *unlisted,
+ *	so that a listing can say that it is incomplete (postern queue,
+ *	smtpctl show queue with nothing running).
  *
  *	qenv_rcpt_change() applies op to recipient i of a message open
  *	read-write: QENV_HOLD sets the held mark (the qmgr skips it until
@@ -118,9 +131,11 @@
  *	process holds the lock, its pid in the reason).
  */
 #include <sys/stat.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -128,6 +143,7 @@
 
 #include "attr.h"
 #include "msg.h"
+#include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr_clnt.h"
 
@@ -203,44 +219,118 @@ qenv_prefetch(QENV_AHEAD *ra, const char *queue_dir, const char *queue,
 	}
 }
 
+/* One message of a directory listing. */
+typedef struct QENV_ENT {
+	char	 id[QF_ID_LEN + 1];
+} QENV_ENT;
+
+static int
+qenv_ent_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const QENV_ENT *)a)->id, ((const QENV_ENT *)b)->id);
+}
+
+/*
+ * qenv_list - the messages of directory path, by id, in *ents (myfree()
+ * it); their number, or -1 with errno set when path cannot be read whole.
+ */
+static ssize_t
+qenv_list(const char *path, QENV_ENT **ents)
+{
+	struct dirent *de;
+	size_t	 n = 0, size = 0;
+	DIR	*dp;
+	int	 err;
+
+	*ents = NULL;
+	if ((dp = opendir(path)) == NULL)
+		return -1;
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dp)) == NULL)
+			break;
+		if (!qf_valid_id(de->d_name))
+			continue;
+		if (n == size) {
+			size = size ? 2 * size : 256;
+			*ents = myrealloc(*ents, size * sizeof(**ents));
+		}
+		memcpy((*ents)[n++].id, de->d_name, QF_ID_LEN + 1);
+	}
+	err = errno;
+	(void)closedir(dp);
+	if (err != 0) {
+		myfree(*ents);
+		*ents = NULL;
+		errno = err;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * qenv_unlisted - a directory the walk cannot read (errno): a warning,
+ * counted when unlisted is given, and else not for a missing one.
+ */
+static void
+qenv_unlisted(const char *path, int *unlisted)
+{
+	if (unlisted != NULL)
+		(*unlisted)++;
+	else if (errno == ENOENT)
+		return;
+	msg_warn("cannot list queue directory %s: %m", path);
+}
+
 int
 qenv_walk(const char *queue_dir, const char **queues, const QENV_SEL *sel,
     QENV_FILE_FN fn, void *ctx)
 {
+	return qenv_walk_dirs(queue_dir, queues, sel, fn, ctx, NULL);
+}
+
+int
+qenv_walk_dirs(const char *queue_dir, const char **queues,
+    const QENV_SEL *sel, QENV_FILE_FN fn, void *ctx, int *unlisted)
+{
 	QENV_AHEAD ra;
+	QENV_ENT *ents;
 	VSTRING	*path;
-	ARGV	*ids;
-	size_t	 i;
+	ssize_t	 count, i;
 	int	 n = 0;
 
-	if (!sel->all) {
-		if (!qf_valid_id(sel->msgid))
-			return 0;	/* a selection that did not parse */
-		path = vstring_alloc(128);
-		for (; *queues; queues++) {
+	if (!sel->all && !qf_valid_id(sel->msgid))
+		return 0;		/* a selection that did not parse */
+	path = vstring_alloc(128);
+	ra.warm = 0;
+	ra.skip = 0;
+	for (; *queues; queues++) {
+		if (!sel->all) {
 			vstring_sprintf(path, "%s/%s/%s", queue_dir, *queues,
 			    sel->msgid);
 			if (access(vstring_str(path), F_OK) == 0)
 				n += fn(*queues, sel->msgid, ctx);
-		}
-		vstring_free(path);
-		return n;
-	}
-	ra.warm = 0;
-	ra.skip = 0;
-	for (; *queues; queues++) {
-		if ((ids = qf_list(queue_dir, *queues)) == NULL)
+			else if (errno != ENOENT)
+				qenv_unlisted(vstring_str(path), unlisted);
 			continue;
-		for (i = 0; i < ids->argc && i < QENV_PREFETCH; i++)
-			qenv_prefetch(&ra, queue_dir, *queues, ids->argv[i]);
-		for (i = 0; i < ids->argc; i++) {
-			if (i + QENV_PREFETCH < ids->argc)
-				qenv_prefetch(&ra, queue_dir, *queues,
-				    ids->argv[i + QENV_PREFETCH]);
-			n += fn(*queues, ids->argv[i], ctx);
 		}
-		argv_free(ids);
+		vstring_sprintf(path, "%s/%s", queue_dir, *queues);
+		if ((count = qenv_list(vstring_str(path), &ents)) < 0) {
+			qenv_unlisted(vstring_str(path), unlisted);
+			continue;
+		}
+		qsort(ents, count, sizeof(*ents), qenv_ent_id_cmp);
+		for (i = 0; i < count && i < QENV_PREFETCH; i++)
+			qenv_prefetch(&ra, queue_dir, *queues, ents[i].id);
+		for (i = 0; i < count; i++) {
+			if (i + QENV_PREFETCH < count)
+				qenv_prefetch(&ra, queue_dir, *queues,
+				    ents[i + QENV_PREFETCH].id);
+			n += fn(*queues, ents[i].id, ctx);
+		}
+		myfree(ents);
 	}
+	vstring_free(path);
 	return n;
 }
 
