@@ -266,6 +266,49 @@ PTEST(walk_dirs)
 	myfree(c);
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+PTEST(walk_many)
+{
+	const char *queues[] = {QF_DEFERRED, NULL};
+	VSTRING	*got = vstring_alloc(4096), *want = vstring_alloc(4096);
+	char	*ids[300];
+	uint64_t e[1];
+	QENV_SEL sel;
+	char	 path[128];
+	int	 i, fd, n = (int)(sizeof(ids) / sizeof(ids[0]));
+
+	/* More files than one read-ahead batch: each once, by id. */
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	(void)qenv_walk(qdir, queues, &sel, remove_file, NULL);
+	for (i = 0; i < n; i++)
+		PT_ASSERT((ids[i] = make_msg("m@example.org", 1, QF_DEFERRED,
+		    e)) != NULL);
+	qsort(ids, n, sizeof(ids[0]), id_cmp);
+	for (i = 0; i < n; i++) {
+		vstring_sprintf_append(want, "%s ", ids[i]);
+		/* Out of the page cache: the walk reads the files ahead. */
+		snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_DEFERRED,
+		    ids[i]);
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			(void)fdatasync(fd);
+			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+			(void)close(fd);
+		}
+	}
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, add_id, got), n);
+	PT_STREQ(vstring_str(got), vstring_str(want));
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, remove_file, NULL), n);
+	for (i = 0; i < n; i++)
+		myfree(ids[i]);
+	vstring_free(got);
+	vstring_free(want);
+}
+
 PTEST(view_and_expiry)
 {
 	uint64_t e[2];
@@ -363,6 +406,7 @@ main(void)
 	PT_RUN(sel_parse);
 	PT_RUN(walk_and_change);
 	PT_RUN(walk_dirs);
+	PT_RUN(walk_many);
 	PT_RUN(view_and_expiry);
 	PT_RUN(lock);
 	teardown();
