@@ -132,3 +132,71 @@ def test_queue_shape(make_instance, down):
     rows = {l.split()[0]: l.split()[1:] for l in lines[1:]}
     assert rows["TOTAL"][0] == "2" and rows["s.test"][0] == "1" and rows["MAILER-DAEMON"][0] == "1"
     assert inst.postern(["queue", "-s", "nosuch"]).returncode == 64
+
+
+def test_queue_unlistable_directory(make_instance, down):
+    """A queue directory that cannot be listed: a warning naming it, an
+    incomplete listing without postqueue's total, exit 70 as postqueue; mailq
+    with nothing running (smtpctl show queue offline) warns and exits 1."""
+    inst = make_queue(make_instance, down)
+    inst.stop()
+    complete = inst.postern(["queue", "-p"]).stdout.decode()
+    hold = os.path.join(inst.queue_dir, "hold")
+    # Not a directory: opendir fails for root as for anyone.
+    os.rename(hold, hold + ".saved")
+    with open(hold, "w") as f:
+        f.write("not a directory\n")
+    try:
+        warning = "cannot list queue directory %s: Not a directory" % hold
+        r = inst.postern(["queue", "-p"])
+        assert r.returncode == 70, (r.stdout, r.stderr)
+        assert warning in r.stderr.decode(), r.stderr
+        # The messages of the readable queues, without the total.
+        assert complete.endswith(" Kbytes in 2 Requests.\n"), complete
+        assert r.stdout.decode() == complete[:complete.rindex("\n-- ")]
+        r = inst.postern(["queue", "-j"])
+        assert r.returncode == 70 and warning in r.stderr.decode(), r.stderr
+        assert len(r.stdout.decode().splitlines()) == 2
+        r = inst.postern(["queue", "-s", "deferred", "hold"])
+        assert (r.returncode, r.stdout) == (70, b""), r
+        assert warning in r.stderr.decode()
+        assert inst.postern(["queue", "-s", "deferred"]).returncode == 0
+        r = ctl(inst, "show", "queue", ok=False)
+        assert r.returncode == 1 and warning in r.stderr.decode(), r.stderr
+        assert len(r.stdout.decode().splitlines()) == 3      # the envelopes read
+    finally:
+        os.unlink(hold)
+        os.rename(hold + ".saved", hold)
+    if os.geteuid() != 0:
+        # Without permission (root reads a mode 000 directory anyway).
+        deferred_dir = os.path.join(inst.queue_dir, "deferred")
+        os.chmod(deferred_dir, 0)
+        try:
+            r = inst.postern(["queue", "-p"])
+            assert r.returncode == 70, (r.stdout, r.stderr)
+            assert "cannot list queue directory %s: Permission denied" % deferred_dir \
+                in r.stderr.decode(), r.stderr
+            assert r.stdout == b""
+        finally:
+            os.chmod(deferred_dir, 0o700)
+    assert inst.postern(["queue", "-p"]).stdout.decode() == complete
+
+
+def test_queue_unreadable_file(make_instance, down):
+    """A queue file that cannot be read is skipped with a warning, exit 70;
+    the listing of the others is whole, with its total."""
+    inst = make_queue(make_instance, down)
+    inst.stop()
+    complete = inst.postern(["queue", "-p"]).stdout.decode()
+    bad = os.path.join(inst.queue_dir, "incoming", "0badf00d")
+    with open(bad, "wb") as f:
+        f.write(b"not a queue file" * 64)
+    r = inst.postern(["queue", "-p"])
+    assert r.returncode == 70, (r.stdout, r.stderr)
+    assert "cannot read queue file: %s: " % bad in r.stderr.decode(), r.stderr
+    assert r.stdout.decode() == complete
+    r = ctl(inst, "show", "queue", ok=False)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "cannot read queue file: %s: " % bad in r.stderr.decode(), r.stderr
+    os.unlink(bad)
+    assert inst.postern(["queue", "-p"]).returncode == 0

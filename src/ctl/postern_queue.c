@@ -29,7 +29,8 @@
  *	sender and recipients (address and, when known, delay_reason).
  *
  *	Messages are listed from incoming/, active/, deferred/ and hold/ in
- *	that order, by queue id; only recipients not yet done are shown.
+ *	that order, by queue id (qenv_walk_dirs(3), the walk of smtpctl and
+ *	the qmgr); only recipients not yet done are shown.
  *
  *	-s prints a qshape-style table: for each recipient domain the
  *	number of pending recipients by age since arrival, in buckets of -t minutes (default
@@ -45,10 +46,16 @@
  *	they need root or the mail_owner, like qshape; mailq(1) and smtpctl
  *	show queue are the unprivileged way.
  * DIAGNOSTICS
- *	Exit status 0, 1 when a queue directory cannot be read, 64 for a
- *	usage error. Unreadable queue files are skipped with a warning.
+ *	A queue directory that cannot be listed (or is missing) is named in
+ *	a warning on stderr and the listing is incomplete: as with
+ *	postqueue -p when its showq fails, -p prints no "-- N Kbytes"
+ *	total (nor "Mail queue is empty") and -s no table. A queue file
+ *	that cannot be read (not one delivered meanwhile) is skipped with a
+ *	warning. Either makes the exit status 70 (EX_SOFTWARE, postqueue's);
+ *	else it is 0, 1 for a write error on stdout, 64 for a usage error.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +69,7 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "postern.h"
+#include "qenv.h"
 #include "qfile.h"
 #include "vstring.h"
 
@@ -70,6 +78,8 @@
 #define PQ_MODE_S	2
 
 #define PQ_BUCKETS_MAX	40
+
+#define PQ_EXIT_UNREAD	70	/* EX_SOFTWARE, as postqueue when showq fails */
 
 static const char *pq_queues[] = {QF_INCOMING, QF_ACTIVE, QF_DEFERRED, QF_HOLD, NULL};
 
@@ -183,36 +193,52 @@ pq_show_j(const char *queue, const QF_MSG *qf, VSTRING *buf)
 	printf("]}\n");
 }
 
-/* pq_each - call fn for every readable queue file of the queues */
-static int
-pq_each(const char **queues, void (*fn)(const char *, const QF_MSG *, void *), void *ctx)
-{
-	const char *dir = conf_str("queue_directory");
-	VSTRING	*why = vstring_alloc(64);
-	ARGV	*ids;
-	QF_MSG	*qf;
-	size_t	 i;
-	int	 status = 0;
+/* A walk over the queue: what each message is shown with, what failed. */
+typedef struct PQ_WALK {
+	void	(*show)(const char *, const QF_MSG *, void *);
+	void	*ctx;
+	const char *queue_dir;
+	VSTRING	*why;
+	int	 dir_errors;		/* directories not listed */
+	int	 file_errors;		/* queue files not read */
+} PQ_WALK;
 
-	for (; *queues; queues++) {
-		if ((ids = qf_list(dir, *queues)) == NULL) {
-			msg_warn("cannot list %s/%s: %m", dir, *queues);
-			status = 1;
-			continue;
-		}
-		for (i = 0; i < ids->argc; i++) {
-			if ((qf = qf_open(dir, *queues, ids->argv[i], QF_OPEN_RDONLY, why)) == NULL) {
-				if (msg_verbose)
-					msg_warn("%s/%s: %s", *queues, ids->argv[i], vstring_str(why));
-				continue;	/* delivered and gone meanwhile */
-			}
-			fn(*queues, qf, ctx);
-			qf_close(qf);
-		}
-		argv_free(ids);
+/* pq_file - show one queue file; one not read is skipped with a warning */
+static int
+pq_file(const char *queue, const char *id, void *ctx)
+{
+	PQ_WALK	*pw = ctx;
+	QF_MSG	*qf;
+
+	if ((qf = qf_open(pw->queue_dir, queue, id, QF_OPEN_RDONLY,
+	    pw->why)) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* delivered and gone meanwhile */
+		msg_warn("cannot read queue file: %s", vstring_str(pw->why));
+		pw->file_errors++;
+		return 0;
 	}
-	vstring_free(why);
-	return status;
+	pw->show(queue, qf, pw->ctx);
+	qf_close(qf);
+	return 1;
+}
+
+/* pq_walk - show every readable message of the queues, by queue and id */
+static void
+pq_walk(PQ_WALK *pw, const char **queues,
+    void (*show)(const char *, const QF_MSG *, void *), void *ctx)
+{
+	QENV_SEL sel;
+
+	(void)qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	memset(pw, 0, sizeof(*pw));
+	pw->show = show;
+	pw->ctx = ctx;
+	pw->queue_dir = conf_str("queue_directory");
+	pw->why = vstring_alloc(100);
+	(void)qenv_walk_dirs(pw->queue_dir, queues, &sel, pq_file, pw,
+	    &pw->dir_errors);
+	vstring_free(pw->why);
 }
 
 typedef struct PQ_LIST {
@@ -368,6 +394,7 @@ postern_queue_main(int argc, char **argv)
 {
 	PQ_LIST	 pl = {0, 0, NULL, PQ_MODE_P};
 	PQ_SHAPE ps;
+	PQ_WALK	 pw;
 	const char *shape_queues[] = {QF_INCOMING, QF_ACTIVE, NULL};
 	const char **queues = shape_queues;
 	ARGV	*named = NULL;
@@ -400,8 +427,9 @@ postern_queue_main(int argc, char **argv)
 	mail_conf_read(NULL);
 	if (pl.mode != PQ_MODE_S) {
 		pl.buf = vstring_alloc(100);
-		status = pq_each(pq_queues, pq_list_one, &pl);
-		if (pl.mode == PQ_MODE_P) {
+		pq_walk(&pw, pq_queues, pq_list_one, &pl);
+		/* No total for a listing with a queue missing (as postqueue). */
+		if (pl.mode == PQ_MODE_P && pw.dir_errors == 0) {
 			if (pl.count == 0)
 				printf("Mail queue is empty\n");
 			else
@@ -429,12 +457,14 @@ postern_queue_main(int argc, char **argv)
 		}
 		ps.domains = htable_create(64);
 		ps.now = time(NULL);
-		status = pq_each(queues, pq_shape_one, &ps);
-		pq_shape_print(&ps);
+		pq_walk(&pw, queues, pq_shape_one, &ps);
+		if (pw.dir_errors == 0)
+			pq_shape_print(&ps);
 		htable_free(ps.domains, myfree);
 		if (named)
 			argv_free(named);
 	}
+	status = pw.dir_errors || pw.file_errors ? PQ_EXIT_UNREAD : 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_warn("write error on standard output: %m");
 		status = 1;

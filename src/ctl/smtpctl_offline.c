@@ -35,7 +35,9 @@
  *	the message-id of either kind (qenv_sel_parse()).
  * DIAGNOSTICS
  *	Exit status 1 when nothing matched, a file could not be changed or
- *	the lock could not be had.
+ *	the lock could not be had. A queue directory that cannot be listed
+ *	or a queue file that cannot be read (not one gone meanwhile) is
+ *	skipped by show with a warning on stderr, and the exit status is 1.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -84,6 +86,7 @@ typedef struct SC_SHOW_CTX {
 	ATTR	*list;
 	long	 life;			/* maximal_queue_lifetime */
 	long	 bounce_life;		/* bounce_queue_lifetime */
+	int	 unread;		/* directories or files not read */
 } SC_SHOW_CTX;
 
 /* sc_offline_file - show one file's envelopes; how many. */
@@ -98,8 +101,10 @@ sc_offline_file(const char *queue, const char *id, void *ctx)
 
 	if ((qf = qf_open(conf_str("queue_directory"), queue, id,
 	    QF_OPEN_RDONLY, why)) == NULL) {
-		if (msg_verbose)
-			msg_warn("%s/%s: %s", queue, id, vstring_str(why));
+		if (errno != ENOENT) {	/* else delivered and gone meanwhile */
+			msg_warn("cannot read queue file: %s", vstring_str(why));
+			sc->unread++;
+		}
 		vstring_free(why);
 		return 0;
 	}
@@ -138,8 +143,9 @@ smtpctl_offline_show(const SC_CMD *cmd)
 	sc.list = attr_alloc();
 	sc.life = conf_time("maximal_queue_lifetime");
 	sc.bounce_life = conf_time("bounce_queue_lifetime");
-	n = qenv_walk(conf_str("queue_directory"), sc_queues, &sc.sel,
-	    sc_offline_file, &sc);
+	sc.unread = 0;
+	n = qenv_walk_dirs(conf_str("queue_directory"), sc_queues, &sc.sel,
+	    sc_offline_file, &sc, &sc.unread);
 	attr_free(sc.list);
 	resolve_class_free(sc.local);
 	fflush(stdout);
@@ -148,7 +154,7 @@ smtpctl_offline_show(const SC_CMD *cmd)
 		    id);
 		return SC_EXIT_FAIL;
 	}
-	return SC_EXIT_OK;
+	return sc.unread ? SC_EXIT_FAIL : SC_EXIT_OK;
 }
 
 /* sc_log - one log line in the mail log (not on the terminal). */

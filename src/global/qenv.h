@@ -33,6 +33,8 @@ int	 qenv_sel_rcpt(const QENV_SEL *, const QF_MSG *, int);
 typedef int (*QENV_FILE_FN)(const char *queue, const char *id, void *ctx);
 int	 qenv_walk(const char *, const char **, const QENV_SEL *,
 	    QENV_FILE_FN, void *);
+int	 qenv_walk_dirs(const char *, const char **, const QENV_SEL *,
+	    QENV_FILE_FN, void *, int *);
 
 /* Changing recipients: hold (pause), release (resume), remove. */
 #define QENV_HOLD	1

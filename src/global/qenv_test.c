@@ -177,6 +177,138 @@ PTEST(walk_and_change)
 	myfree(id2);
 }
 
+/* add_id - the ids a walk gives, one after the other */
+static int
+add_id(const char *queue, const char *id, void *ctx)
+{
+	vstring_sprintf_append((VSTRING *)ctx, "%s ", id);
+	return 1;
+}
+
+/* remove_file - empty the queues before a test that counts */
+static int
+remove_file(const char *queue, const char *id, void *ctx)
+{
+	return qf_remove(qdir, queue, id) == 0;
+}
+
+static int
+count_files(const char *queue, const char *id, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 1;
+}
+
+PTEST(walk_dirs)
+{
+	uint64_t e[2];
+	const char *queues[] = {QF_INCOMING, QF_DEFERRED, QF_HOLD, NULL};
+	const char *missing[] = {QF_DEFERRED, "nosuch", NULL};
+	char	 hold[128], saved[128];
+	VSTRING	*got = vstring_alloc(32), *want = vstring_alloc(32);
+	QENV_SEL sel;
+	char	*a, *b, *c;
+	int	 fd, files = 0, unlisted = 0;
+
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	(void)qenv_walk(qdir, queues, &sel, remove_file, NULL);
+	a = make_msg("a@example.org", 1, QF_DEFERRED, e);
+	b = make_msg("b@example.org", 1, QF_DEFERRED, e);
+	c = make_msg("c@example.org", 1, QF_INCOMING, e);
+	PT_ASSERT(a && b && c);
+
+	/* Readable: every message, none unlisted. */
+	PT_INTEQ(qenv_walk_dirs(qdir, queues, &sel, count_files, &files,
+	    &unlisted), 3);
+	PT_INTEQ(files, 3);
+	PT_INTEQ(unlisted, 0);
+
+	/* A missing directory: counted, silent for qenv_walk. */
+	PT_INTEQ(qenv_walk_dirs(qdir, missing, &sel, count_files, &files,
+	    &unlisted), 2);
+	PT_INTEQ(unlisted, 1);
+	PT_INTEQ(qenv_walk(qdir, missing, &sel, count_files, &files), 2);
+
+	/* Not a directory (fails for root too): the others are walked. */
+	snprintf(hold, sizeof(hold), "%s/%s", qdir, QF_HOLD);
+	snprintf(saved, sizeof(saved), "%s/hold.saved", qdir);
+	PT_ASSERT(rename(hold, saved) == 0);
+	PT_ASSERT((fd = open(hold, O_WRONLY | O_CREAT, 0600)) >= 0);
+	(void)close(fd);
+	unlisted = 0;
+	PT_INTEQ(qenv_walk_dirs(qdir, queues, &sel, count_files, &files,
+	    &unlisted), 3);
+	PT_INTEQ(unlisted, 1);
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, count_files, &files), 3);
+	PT_ASSERT(unlink(hold) == 0 && rename(saved, hold) == 0);
+
+	/* One message-id: looked up, not listed. */
+	unlisted = 0;
+	qenv_sel_parse(&sel, b, 0);
+	PT_INTEQ(qenv_walk_dirs(qdir, queues, &sel, count_files, &files,
+	    &unlisted), 1);
+	PT_INTEQ(unlisted, 0);
+
+	/* By queue, then by id. */
+	vstring_sprintf(want, "%s %s %s ", c, strcmp(a, b) < 0 ? a : b,
+	    strcmp(a, b) < 0 ? b : a);
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, add_id, got), 3);
+	PT_STREQ(vstring_str(got), vstring_str(want));
+	vstring_free(got);
+	vstring_free(want);
+
+	qf_remove(qdir, QF_DEFERRED, a);
+	qf_remove(qdir, QF_DEFERRED, b);
+	qf_remove(qdir, QF_INCOMING, c);
+	myfree(a);
+	myfree(b);
+	myfree(c);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+PTEST(walk_many)
+{
+	const char *queues[] = {QF_DEFERRED, NULL};
+	VSTRING	*got = vstring_alloc(4096), *want = vstring_alloc(4096);
+	char	*ids[300];
+	uint64_t e[1];
+	QENV_SEL sel;
+	char	 path[128];
+	int	 i, fd, n = (int)(sizeof(ids) / sizeof(ids[0]));
+
+	/* More files than one read-ahead batch: each once, by id. */
+	qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
+	(void)qenv_walk(qdir, queues, &sel, remove_file, NULL);
+	for (i = 0; i < n; i++)
+		PT_ASSERT((ids[i] = make_msg("m@example.org", 1, QF_DEFERRED,
+		    e)) != NULL);
+	qsort(ids, n, sizeof(ids[0]), id_cmp);
+	for (i = 0; i < n; i++) {
+		vstring_sprintf_append(want, "%s ", ids[i]);
+		/* Out of the page cache: the walk reads the files ahead. */
+		snprintf(path, sizeof(path), "%s/%s/%s", qdir, QF_DEFERRED,
+		    ids[i]);
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			(void)fdatasync(fd);
+			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+			(void)close(fd);
+		}
+	}
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, add_id, got), n);
+	PT_STREQ(vstring_str(got), vstring_str(want));
+	PT_INTEQ(qenv_walk(qdir, queues, &sel, remove_file, NULL), n);
+	for (i = 0; i < n; i++)
+		myfree(ids[i]);
+	vstring_free(got);
+	vstring_free(want);
+}
+
 PTEST(view_and_expiry)
 {
 	uint64_t e[2];
@@ -273,6 +405,8 @@ main(void)
 	}
 	PT_RUN(sel_parse);
 	PT_RUN(walk_and_change);
+	PT_RUN(walk_dirs);
+	PT_RUN(walk_many);
 	PT_RUN(view_and_expiry);
 	PT_RUN(lock);
 	teardown();
