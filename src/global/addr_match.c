@@ -235,7 +235,7 @@ addr_match_table(DICT *dict, const void *client, int flags)
 	const ADDR_CLIENT *cl = client;
 	int	 hit;
 
-	if ((hit = match_list_lookup(dict, cl->text, NULL)) != 0)
+	if ((hit = dict_find(dict, cl->text, NULL)) != 0)
 		return hit;
 	return cl->name ? domain_list_table(dict, cl->name, flags) : 0;
 }

@@ -599,6 +599,23 @@ PTEST(get_list)
 	}
 }
 
+PTEST(find)
+{
+	DICT	*d;
+	const char *value = NULL;
+
+	d = dict_lookup_open("inline:{ k=v }");
+	PT_INTEQ(dict_find(d, "k", &value), 1);
+	PT_STREQ(value, "v");
+	PT_INTEQ(dict_find(d, "k", NULL), 1);
+	PT_INTEQ(dict_find(d, "x", &value), 0);
+	dict_lookup_close(d);
+	d = dict_lookup_open("hash:/nonexistent/dict-test");
+	PT_INTEQ(dict_find(d, "k", &value), -1);	/* logged */
+	PT_ASSERT(d->error != DICT_ERR_NONE);
+	dict_lookup_close(d);
+}
+
 PTEST(proxy_prefix)
 {
 	DICT	*d;
@@ -635,6 +652,7 @@ main(void)
 	PT_RUN(broken_change_keeps_old);
 	PT_RUN(reopen_without_forcing);
 	PT_RUN(get_list);
+	PT_RUN(find);
 	PT_RUN(proxy_prefix);
 	rc = PT_DONE();
 	vstring_free(why);
