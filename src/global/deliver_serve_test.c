@@ -32,17 +32,26 @@ count_wait(VSTREAM *client)
 	waits++;
 }
 
+/* The queue manager's end and the agent's end of a connection. */
+static void
+connection(VSTREAM **q, VSTREAM **agent)
+{
+	int	 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		msg_fatal("socketpair: %m");
+	*q = vstream_fdopen(sv[0], VSTREAM_FLAG_RW);
+	*agent = vstream_fdopen(sv[1], VSTREAM_FLAG_RW);
+}
+
 /* Requests "n=1", "n=2" on a connection the other end then closes. */
 static void
 serve(int stop, void (*wait)(VSTREAM *))
 {
-	int	 sv[2];
 	VSTREAM	*q, *agent;
 	ATTR	*a = attr_alloc();
 
-	PT_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	q = vstream_fdopen(sv[0], VSTREAM_FLAG_RW);
-	agent = vstream_fdopen(sv[1], VSTREAM_FLAG_RW);
+	connection(&q, &agent);
 	attr_add(a, "n", "1");
 	PT_INTEQ(attr_write(q, a), 0);
 	attr_reset(a);
@@ -85,7 +94,6 @@ PTEST(open)
 	ARGV	*delivered = argv_alloc(2);
 	ATTR	*a = attr_alloc();
 	VSTREAM	*q, *agent;
-	int	 sv[2];
 	const char *text = "Delivered-To: x@example.com\nSubject: t\n\nbody\n";
 
 	PT_ASSERT(mkdtemp(dir) != NULL);
@@ -97,9 +105,7 @@ PTEST(open)
 	qf_add_rcpt(w, "b@example.com", NULL, 0);
 	PT_INTEQ(qf_write_content(w, text, strlen(text)), 0);
 	PT_INTEQ(qf_commit(w, QF_ACTIVE, NULL), 0);
-	PT_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	q = vstream_fdopen(sv[0], VSTREAM_FLAG_RW);
-	agent = vstream_fdopen(sv[1], VSTREAM_FLAG_RW);
+	connection(&q, &agent);
 
 	/* Opened, locked for the agent, Delivered-To: collected. */
 	memset(&dr, 0, sizeof(dr));
