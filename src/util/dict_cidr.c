@@ -39,8 +39,6 @@
 #define CIDR_OP_IF	1
 #define CIDR_OP_ENDIF	2
 
-#define DICT_CIDR_MAXNEST	1000
-
 typedef struct DICT_CIDR_RULE {
 	int	 op;			/* CIDR_OP_RULE, _IF, _ENDIF */
 	size_t	 endif;			/* CIDR_OP_IF: index of its endif */
@@ -54,8 +52,7 @@ typedef struct DICT_CIDR {
 	DICT_CIDR_RULE *rules;
 	size_t	 nrules;
 	size_t	 size;
-	size_t	 stack[DICT_CIDR_MAXNEST];	/* open "if" rules */
-	size_t	 depth;
+	DICT_FILE_NEST *nest;		/* while reading */
 } DICT_CIDR;
 
 /* Parse "[!]network[/prefix]" into r. */
@@ -80,30 +77,21 @@ dict_cidr_rule(DICT_CIDR *dc, DICT_CIDR_RULE *r, char *line,
     const char *path, VSTRING *why)
 {
 	char	*key, *value;
+	size_t	 start;
 
 	(void)dict_file_split(line, &key, &value);
 	if (strcmp(key, "endif") == 0) {
-		if (dc->depth == 0) {
-			vstring_sprintf(why, "%s:%d: endif without if", path,
-			    r->lineno);
+		if (dict_file_endif(dc->nest, &start, path, r->lineno, why) < 0)
 			return -1;
-		}
 		r->op = CIDR_OP_ENDIF;
-		dc->rules[dc->stack[--dc->depth]].endif = dc->nrules;
+		dc->rules[start].endif = dc->nrules;
 		return 0;
 	}
 	if (strcmp(key, "if") == 0) {
-		if (dc->depth >= DICT_CIDR_MAXNEST) {
-			vstring_sprintf(why, "%s:%d: if nested too deep", path,
-			    r->lineno);
-			return -1;
-		}
 		r->op = CIDR_OP_IF;
 		(void)dict_file_split(value, &key, &value);
-		if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
-			return -1;
-		dc->stack[dc->depth++] = dc->nrules;
-		return 0;
+		return dict_file_if(dc->nest, dc->nrules, path, r->lineno, why) < 0
+		    || dict_cidr_net(r, key, path, r->lineno, why) < 0 ? -1 : 0;
 	}
 	if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
 		return -1;
@@ -123,6 +111,8 @@ dict_cidr_free(DICT_CIDR *dc)
 	for (i = 0; i < dc->nrules; i++)
 		myfree(dc->rules[i].result);
 	myfree(dc->rules);
+	if (dc->nest)
+		dict_file_nest_free(dc->nest);
 	myfree(dc);
 }
 
@@ -134,6 +124,7 @@ dict_cidr_open(DICT *dict, VSTRING *why)
 	VSTRING	*line = vstring_alloc(128);
 	int	 rc, lineno;
 
+	dc->nest = dict_file_nest_alloc();
 	if (dict_watch(dict, dict->name, why) < 0
 	    || (df = dict_file_open(dict->name, why)) == NULL)
 		goto fail;
@@ -150,13 +141,10 @@ dict_cidr_open(DICT *dict, VSTRING *why)
 			goto fail;
 		dc->nrules++;
 	}
-	if (rc < 0)
+	if (rc < 0 || dict_file_nest_end(dc->nest, dict->name, why) < 0)
 		goto fail;
-	if (dc->depth > 0) {
-		vstring_sprintf(why, "%s:%d: if without endif", dict->name,
-		    dc->rules[dc->stack[dc->depth - 1]].lineno);
-		goto fail;
-	}
+	dict_file_nest_free(dc->nest);
+	dc->nest = NULL;
 	dict_file_close(df);
 	vstring_free(line);
 	dict->data = dc;

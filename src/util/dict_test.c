@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dict.h"
+#include "dict_file.h"
 #include "dict_build.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -599,6 +600,31 @@ PTEST(get_list)
 	}
 }
 
+PTEST(file_nest)
+{
+	DICT_FILE_NEST *n = dict_file_nest_alloc();
+	size_t	 rule = 99;
+	int	 i;
+
+	PT_INTEQ(dict_file_nest_end(n, "t", why), 0);
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 1, why), -1);
+	PT_STREQ(vstring_str(why), "t:1: endif without if");
+	PT_INTEQ(dict_file_if(n, 3, "t", 4, why), 0);
+	PT_INTEQ(dict_file_if(n, 5, "t", 7, why), 0);
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 8, why), 0);
+	PT_INTEQ(rule, 5);
+	PT_INTEQ(dict_file_nest_end(n, "t", why), -1);
+	PT_STREQ(vstring_str(why), "t:4: if without endif");
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 9, why), 0);
+	PT_INTEQ(rule, 3);
+	PT_INTEQ(dict_file_nest_end(n, "t", why), 0);
+	for (i = 0; i < DICT_FILE_MAXNEST; i++)
+		PT_INTEQ(dict_file_if(n, (size_t)i, "t", i + 1, why), 0);
+	PT_INTEQ(dict_file_if(n, 0, "t", 1001, why), -1);
+	PT_STREQ(vstring_str(why), "t:1001: if nested deeper than 1000");
+	dict_file_nest_free(n);
+}
+
 PTEST(find)
 {
 	DICT	*d;
@@ -653,6 +679,7 @@ main(void)
 	PT_RUN(reopen_without_forcing);
 	PT_RUN(get_list);
 	PT_RUN(find);
+	PT_RUN(file_nest);
 	PT_RUN(proxy_prefix);
 	rc = PT_DONE();
 	vstring_free(why);
