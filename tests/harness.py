@@ -114,6 +114,14 @@ def random_loopback():
                              random.randint(1, 254))
 
 
+def other_loopback(addr):
+    """A random loopback address other than addr (a second client's source)."""
+    while True:
+        a = random_loopback()
+        if a != addr:
+            return a
+
+
 def free_port(addr="127.0.0.1", family=socket.AF_INET):
     """A port that is free on addr right now."""
     with socket.socket(family, socket.SOCK_STREAM) as s:
