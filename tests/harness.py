@@ -129,6 +129,17 @@ def free_port(addr="127.0.0.1", family=socket.AF_INET):
         return s.getsockname()[1]
 
 
+def stop_process(proc, timeout=10):
+    """Terminate a helper server started by a test; kill it if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def have_ipv6_loopback():
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
@@ -359,6 +370,19 @@ class Instance:
         if pid is None:
             raise RuntimeError("not running")
         os.kill(pid, signal.SIGHUP)
+
+    def program_pids(self, name):
+        """Pids of this instance's processes that run the program name."""
+        found = []
+        for pid in self.processes():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0]
+            except OSError:
+                continue
+            if os.path.basename(argv0) == name.encode():
+                found.append(pid)
+        return found
 
     def processes(self):
         """Pids of the master and of every process in its group or below it."""
