@@ -129,6 +129,18 @@ def free_port(addr="127.0.0.1", family=socket.AF_INET):
         return s.getsockname()[1]
 
 
+def send_seq(s, seq, subject, sender="me@localhost", rcpt=None, body=None):
+    """One numbered message on an open smtplib session, as the durability
+    tests count them: MAIL, RCPT (r<seq>@s.test), DATA with "X-Seq: seq"
+    and the subject (bytes). The DATA reply code."""
+    s.mail(sender)
+    s.rcpt(rcpt or "r%d@s.test" % seq)
+    if body is None:
+        body = b"body %d\r\n" % seq
+    code, _ = s.data(b"X-Seq: %d\r\nSubject: %s\r\n\r\n%s" % (seq, subject, body))
+    return code
+
+
 def stop_process(proc, timeout=10):
     """Terminate a helper server started by a test; kill it if it lingers."""
     if proc.poll() is None:

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from harness import random_loopback, wait_for
+from harness import random_loopback, send_seq, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 
@@ -38,11 +38,7 @@ def submit(inst, seqs):
     with inst.smtp(timeout=30) as s:
         for seq in seqs:
             s.ehlo_or_helo_if_needed()
-            s.mail("me@localhost")
-            s.rcpt("r%d@s.test" % seq)
-            code, _ = s.data(b"X-Seq: %d\r\nSubject: recovery\r\n\r\nbody %d\r\n"
-                             % (seq, seq))
-            assert code == 250
+            assert send_seq(s, seq, b"recovery") == 250
 
 
 def slow_sink(addr):
@@ -131,10 +127,8 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         with inst.smtp(timeout=30) as s:
             for seq in range(n):
                 s.ehlo_or_helo_if_needed()
-                s.mail("me@s.test")
-                s.rcpt("r%d@s.test" % seq)
-                code, _ = s.data(b"X-Seq: %d\r\nSubject: recovery\r\n\r\nbody\r\n" % seq)
-                assert code == 250
+                assert send_seq(s, seq, b"recovery", sender="me@s.test",
+                                body=b"body\r\n") == 250
 
         def attempts():
             return collections.Counter(
