@@ -6,7 +6,9 @@
 #   PROGS = a b           build $(BUILD)/bin/a from a_SRCS (default: every
 #                         non-test .c in the directory when there is one PROG)
 # MODULE_SRCS (optional) are left out of the library and the programs: the
-# directory's Makefile.in builds them itself (src/util: table modules).
+# directory's Makefile.in builds them itself (src/util: table modules and
+# the TLS module). TEST_SKIP (optional) names tests not to build (their
+# library is missing).
 # Programs are linked with -rdynamic so that modules resolve against them.
 # Unit tests are the files named *_test.c: each becomes $(BUILD)/test/DIR/x_test,
 # linked with this directory's library (or its program objects minus the
@@ -25,13 +27,13 @@ LIBDIR = $(BUILD)/lib
 TESTDIR = $(BUILD)/test/$(DIR)
 
 CFLAGS = $(OPT) $(DEBUG) $(WARN) $(SYSDEFS) -I$(TOP)/src/util -I$(TOP)/src/global \
-	$(SSL_CFLAGS) $(PCRE_CFLAGS) $(SASL_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+	$(PCRE_CFLAGS) $(SASL_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS = $(SANFLAGS) -rdynamic $(EXTRA_LDFLAGS)
 SHLIBS ?= $(LIBDIR)/libglobal.a $(LIBDIR)/libutil.a
-LIBS = $(SSL_LIBS) $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(SYSLIBS)
+LIBS = $(PCRE_LIBS) $(SASL_LIBS) $(DB_LIBS) $(SYSLIBS)
 
 ALL_SRCS := $(sort $(wildcard *.c))
-TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
+TEST_SRCS := $(filter-out $(TEST_SKIP),$(filter %_test.c,$(ALL_SRCS)))
 CODE_SRCS := $(filter-out $(TEST_SRCS) $(MODULE_SRCS),$(ALL_SRCS))
 TEST_BINS := $(TEST_SRCS:%.c=$(TESTDIR)/%)
 

@@ -194,6 +194,7 @@ class Sink:
         self._lock = threading.Condition()
         self.set_mail_reply(mail_reply)
         self.set_data_reply(data_reply)
+        self.set_rset_reply("250 2.0.0 Ok")
         self.set_message_replies(message_replies or "250 2.0.0 Ok: queued as %(id)s")
         self._rcpt_default = _Script(rcpt_reply)
         self._rcpt = {}
@@ -231,6 +232,10 @@ class Sink:
 
     def set_data_reply(self, r):
         self._set("_data", r)
+
+    def set_rset_reply(self, r):
+        """A 4xx/5xx reply to RSET; "421 ..." also closes the connection."""
+        self._set("_rset", r)
 
     def set_message_replies(self, r):
         self._set("_message", r)
@@ -735,7 +740,10 @@ class _Session:
 
     def cmd_rset(self, arg):
         self.msg = None
-        self.send("250 2.0.0 Ok")
+        reply = self.sink._next(self.sink._rset)
+        self.send(reply)
+        if reply.startswith("421"):
+            return "close"
 
     def cmd_noop(self, arg):
         self.send("250 2.0.0 Ok")

@@ -101,6 +101,30 @@ def test_connection_reuse(env, server):
     assert all(r[0]["status"] == "2.0.0" for r in res.replies)
 
 
+@pytest.mark.parametrize("rset_reply", ["421 4.3.2 closing now", "502 5.5.1 no RSET here"])
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_reuse_rset_refused(env, server, rset_reply, pipelining):
+    """A cached session whose RSET is refused (or that closes) is not used:
+    the message goes over a new connection, nothing is deferred. With
+    PIPELINING the RSET travels with the MAIL FROM of the next message."""
+    if not pipelining:
+        server.set_ehlo_keywords(["8BITMIME", "ENHANCEDSTATUSCODES"])
+    server.set_rset_reply(rset_reply)
+    reqs = []
+    for i in range(2):
+        qid = env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
+        reqs.append(env.request(qid, server.nexthop, ["b@x.test"]))
+    res = env.deliver(reqs, overrides={"smtp_connection_cache_time_limit": "10s"})
+    server.wait_for(2)
+    assert server.connections == 2
+    assert all(r[0]["status"] == "2.0.0" for r in res.replies)
+    assert "deferred" not in res.log
+    mails = sum(1 for c in server.command_lines() if c.startswith("MAIL"))
+    # Pipelined, the refused session saw the MAIL FROM too; never a message.
+    assert mails == (3 if pipelining and rset_reply.startswith("502") else 2)
+    assert len(server.messages) == 2
+
+
 def test_no_reuse_for_other_nexthop(env):
     with Sink(host=random_loopback()) as s1, Sink(host=random_loopback()) as s2:
         q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")

@@ -80,7 +80,32 @@ def client_ctx(cafile=None):
     return ctx
 
 
+OPENSSL_LIBS = re.compile(r"/(libssl|libcrypto)\.so")
+
+
+def program_maps(inst, prog):
+    """/proc/PID/maps of a running process of inst that runs prog."""
+    found = []
+
+    def look():
+        for pid in inst.processes():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0]
+                if os.path.basename(argv0) == prog.encode():
+                    with open("/proc/%d/maps" % pid) as f:
+                        found.append(f.read())
+                        return True
+            except OSError:
+                pass
+        return False
+    wait_for(look, 10, "a %s process" % prog)
+    return found[0]
+
+
 def test_ehlo_advertises_starttls_only_with_cert(make_instance, pki):
+    """...and only an smtpd with TLS loads the TLS module (tls.so): one
+    without maps neither it nor libssl/libcrypto (test_tls_module.py)."""
     inst = tls_smtpd(make_instance, pki)
     with inst.smtp() as s:
         s.ehlo("client.example")
@@ -88,11 +113,15 @@ def test_ehlo_advertises_starttls_only_with_cert(make_instance, pki):
         s.starttls(context=client_ctx())
         s.ehlo("client.example")
         assert not s.has_extn("starttls")
+        maps = program_maps(inst, "smtpd")
+    assert os.path.join(BIN, "tls.so") in maps and OPENSSL_LIBS.search(maps)
     plain = smtpd_instance(make_instance)
     with plain.smtp() as s:
         s.ehlo("client.example")
         assert not s.has_extn("starttls")
         assert s.docmd("STARTTLS")[0] == 502
+        maps = program_maps(plain, "smtpd")
+    assert "/tls.so" not in maps and not OPENSSL_LIBS.search(maps), maps
 
 
 def test_smtplib_starttls_received_header(make_instance, pki):

@@ -25,9 +25,10 @@
  *
  *	deliver_pass() sends request to the agent on private/transport
  *	(connect_timeout bounds the connect, timeout each read and write)
- *	and reads its replies: fn(reply, context) gets each reply that names
- *	a recipient (rcpt_index), until the agent's final "done" reply or
- *	until fn returns -1.
+ *	and reads its replies with the protocol's reply reader
+ *	(deliver_clnt_reply(), deliver_clnt(3)): fn(reply, context) gets
+ *	each reply that names a recipient (rcpt_index), until the agent's
+ *	final "done" reply or until fn returns -1.
  * DIAGNOSTICS
  *	deliver_pass() returns 0 after the final reply (or an fn that
  *	stopped), -1 with the reason in why when the agent could not be
@@ -37,8 +38,8 @@
 #include <string.h>
 
 #include "connect.h"
+#include "deliver_clnt.h"
 #include "deliver_pass.h"
-#include "deliver_request.h"
 #include "mail_trigger.h"
 #include "vstream.h"
 
@@ -73,7 +74,8 @@ deliver_pass(const char *transport, const ATTR *request, int connect_timeout,
 	VSTRING	*service = vstring_alloc(100), *path = vstring_alloc(100);
 	VSTREAM	*peer = NULL;
 	ATTR	*rep = attr_alloc();
-	int	 fd, rc = -1;
+	DELIVER_CLNT_REPLY reply;
+	int	 fd, kind, rc = -1;
 
 	vstring_sprintf(service, "private/%s", transport);
 	mail_trigger_path(path, vstring_str(service));
@@ -82,8 +84,8 @@ deliver_pass(const char *transport, const ATTR *request, int connect_timeout,
 	peer = vstream_fdopen(fd, VSTREAM_FLAG_RW);
 	vstream_set_timeout(peer, timeout);
 	if (attr_write(peer, request) == 0) {
-		while (attr_reset(rep), attr_read(peer, rep) == 0) {
-			if (attr_get(rep, DR_DONE) != NULL) {
+		while ((kind = deliver_clnt_reply(peer, rep, &reply)) >= 0) {
+			if (kind == DELIVER_CLNT_DONE) {
 				rc = 0;
 				break;
 			}

@@ -115,7 +115,8 @@ deliver_req_parse(const ATTR *attr, DELIVER_REQ *req)
 	const char *v;
 
 	memset(req, 0, sizeof(*req));
-	if ((v = attr_get(attr, DR_REQUEST)) == NULL || strcmp(v, "deliver") != 0)
+	if ((v = attr_get(attr, DR_REQUEST)) == NULL
+	    || strcmp(v, DR_REQ_DELIVER) != 0)
 		return -1;
 	req->queue_name = attr_get(attr, DR_QUEUE_NAME);
 	req->queue_id = attr_get(attr, DR_QUEUE_ID);

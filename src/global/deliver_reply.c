@@ -50,7 +50,11 @@
  *
  *	deliver_reply() writes one recipient's reply (rcpt_index, status,
  *	action, reason, and relay unless null); a null action is derived
- *	from the status. deliver_reply_done() writes the final "done=1".
+ *	from the status. deliver_reply_done() writes the final "done=1"
+ *	and sends it with the recipients' replies before it, which stay
+ *	in the stream's buffer until then (a request's results take one
+ *	write; a transport killed before "done" has its delivered
+ *	recipients noted in the queue file anyway: deliver_mark()).
  *	deliver_reply_flags() and deliver_reply_done_flags() do the same
  *	with flags: DELIVER_REPLY_DSN_PASSED adds "dsn_passed=1" (the next
  *	hop took the DSN request over), DELIVER_REPLY_DEST_FAILED
@@ -257,7 +261,8 @@ deliver_reply_flags(VSTREAM *client, long index, const char *dsn,
 		attr_add(a, DR_RELAY, relay);
 	if (flags & DELIVER_REPLY_DSN_PASSED)
 		attr_add(a, DR_DSN_PASSED, "1");
-	ret = attr_write(client, a);
+	/* Sent with the next reply or "done": one write per request. */
+	ret = attr_write_buffered(client, a);
 	attr_free(a);
 	return ret;
 }
@@ -293,10 +298,9 @@ deliver_slot_done(QF_RCPT *rp, const char *dsn, const char *reason, time_t now)
 	rp->last_attempt = now;
 	rp->next_attempt = 0;
 	if (dsn[0] == '2')
-		rp->last_error[0] = 0;
+		qf_rcpt_set_error(rp, "%s", "");
 	else
-		snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", dsn,
-		    reason ? reason : "");
+		qf_rcpt_set_error(rp, "%s %s", dsn, reason ? reason : "");
 }
 
 int

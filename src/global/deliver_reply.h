@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "deliver_request.h"		/* DELIVER_REPLY_* flags */
 #include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
@@ -23,9 +24,7 @@ int	 deliver_reply(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay);
 int	 deliver_reply_done(VSTREAM *);
 
-/* The same with flags. */
-#define DELIVER_REPLY_DSN_PASSED	(1 << 0)	/* rcpt: next hop took DSN over */
-#define DELIVER_REPLY_DEST_FAILED	(1 << 1)	/* done: destination failed */
+/* The same with flags (deliver_request.h: DELIVER_REPLY_*). */
 int	 deliver_reply_flags(VSTREAM *, long index, const char *dsn,
 	    const char *action, const char *reason, const char *relay,
 	    int flags);

@@ -1,12 +1,16 @@
 /*
- * deliver_request.h - attribute names of the qmgr -> transport protocol
- * (see HACKING.md, "Delivery request"). The request and replies travel as
- * attr.h lists over private/<transport>.
+ * deliver_request.h - the qmgr -> transport protocol (see HACKING.md,
+ * "Delivery request"): its attribute names and reply flags, the one place
+ * they are defined. The request and replies travel as attr.h lists over
+ * private/<transport>. The queue manager's client is deliver_clnt.h; the
+ * transport's side is deliver_rcpt.h (the request) and deliver_reply.h
+ * (the replies); an agent passes a request on with deliver_pass.h.
  */
 #ifndef DELIVER_REQUEST_H
 #define DELIVER_REQUEST_H
 
-#define DR_REQUEST	"request"	/* "deliver" */
+#define DR_REQUEST	"request"	/* DR_REQ_DELIVER */
+#define DR_REQ_DELIVER	"deliver"
 #define DR_QUEUE_NAME	"queue_name"
 #define DR_QUEUE_ID	"queue_id"
 #define DR_TRANSPORT	"transport"
@@ -42,5 +46,12 @@
 					 * connection, greeting refused): qmgr
 					 * then marks it dead for a while
 					 * instead of hammering it (G) */
+
+/*
+ * Reply flags as deliver_reply_flags(), deliver_reply_done_flags() write
+ * them and deliver_clnt_reply() reads them ("1" values of the above).
+ */
+#define DELIVER_REPLY_DSN_PASSED	(1 << 0)	/* rcpt: dsn_passed=1 */
+#define DELIVER_REPLY_DEST_FAILED	(1 << 1)	/* done: dest_failed=1 */
 
 #endif

@@ -39,8 +39,9 @@
  *	Flags: MAIL_CONF_OPTIONAL treats a missing main.cf as empty;
  *	MAIL_CONF_NOFILE sets the directory but reads nothing (defaults).
  *	Loading also tells dict_proxy(3) that proxy: tables talk to
- *	$queue_directory/private/proxymap, and dict(3) that table modules
- *	are in $daemon_directory.
+ *	$queue_directory/private/proxymap, and module(3) that modules (the
+ *	TLS module tls.so, table modules dict_TYPE.so) are in
+ *	$daemon_directory.
  *	A name that is neither in the parameter table, nor a per-transport
  *	form of a table parameter (relay_destination_concurrency_limit),
  *	nor referenced as $name by another value, nor a restriction class
@@ -98,6 +99,7 @@
 #include "logical_line.h"
 #include "mail_conf.h"
 #include "mail_params.h"
+#include "module.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstring.h"
@@ -623,7 +625,7 @@ mail_conf_proxy_socket(void)
 	return vstring_str(path);
 }
 
-/* Where table modules (dict_TYPE.so) are: with the daemons. */
+/* Where modules (tls.so, dict_TYPE.so) are: with the daemons. */
 static const char *
 mail_conf_module_dir(void)
 {
@@ -639,7 +641,7 @@ mail_conf_read_flags(const char *config_dir, int flags)
 
 	conf_reset();
 	dict_proxy_socket_hook(mail_conf_proxy_socket);
-	dict_module_dir_hook(mail_conf_module_dir);
+	module_dir_hook(mail_conf_module_dir);
 	if (config_dir == NULL || *config_dir == 0)
 		config_dir = getenv("MAIL_CONFIG");
 	if (config_dir == NULL || *config_dir == 0)

@@ -34,6 +34,13 @@
  *	scan and the master's wakeup timer find it, only later. Failures are
  *	therefore logged only in verbose mode.
  *
+ *	The connection of an id-carrying trigger to a socket stays open
+ *	for the next one of the same process to the same service (a
+ *	receiver reads several requests per connection): one send(2) per
+ *	message instead of a connect and a close, and no accept(2) for the
+ *	receiver. When a send on it fails (the receiver restarted or does
+ *	not read) it is closed and a new connection is made at once.
+ *
  *	mail_trigger_connect() opens a stream to a service for a longer
  *	conversation, with the stream time limit set to timeout, and the
  *	service path as the stream's peer name (for logging).
@@ -45,6 +52,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +62,7 @@
 #include "mail_conf.h"
 #include "mail_trigger.h"
 #include "msg.h"
+#include "mymalloc.h"
 #include "qfile.h"
 
 #define MAIL_TRIGGER_TEXT	"request=trigger\n"
@@ -91,6 +100,65 @@ mail_trigger_fifo(const char *path, const char *text, size_t len)
 	return ret;
 }
 
+/*
+ * The connection of the last id-carrying trigger stays open for the
+ * next one: a writer that commits message after message (smtpd, pickup)
+ * then sends each trigger with one system call, and the receiver reads
+ * it without accepting a connection. A send that fails (the receiver
+ * restarted, or stopped reading) drops it and a new connection is made.
+ */
+static int kept_fd = -1;
+static char *kept_path;
+
+static void
+mail_trigger_drop(void)
+{
+	if (kept_fd >= 0)
+		(void)close(kept_fd);
+	kept_fd = -1;
+	myfree(kept_path);
+	kept_path = NULL;
+}
+
+/* A child's copy of its parent's connection is not used. */
+static void
+mail_trigger_forked(void)
+{
+	mail_trigger_drop();
+}
+
+static void
+mail_trigger_keep(const char *path, int fd)
+{
+	static int atfork;
+
+	if (!atfork) {
+		if (pthread_atfork(NULL, NULL, mail_trigger_forked) != 0) {
+			(void)close(fd);
+			return;
+		}
+		atfork = 1;
+	}
+	mail_trigger_drop();
+	kept_fd = fd;
+	kept_path = mystrdup(path);
+}
+
+static int
+mail_trigger_kept(const char *path, const char *text, size_t len)
+{
+	if (kept_fd < 0)
+		return -1;
+	if (strcmp(kept_path, path) != 0) {
+		mail_trigger_drop();
+		return -1;
+	}
+	if (send(kept_fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
+		return 0;
+	mail_trigger_drop();
+	return -1;
+}
+
 int
 mail_trigger(const char *service)
 {
@@ -113,7 +181,9 @@ mail_trigger_id(const char *service, const char *queue_id)
 		len = (size_t)snprintf(text, sizeof(text), "%s\n",
 		    MAIL_TRIGGER_TEXT);
 	mail_trigger_path(path, service);
-	if ((fd = unix_connect(vstring_str(path), 0, why)) < 0) {
+	if (mail_trigger_kept(vstring_str(path), text, len) == 0) {
+		ret = 0;
+	} else if ((fd = unix_connect_nb(vstring_str(path), why)) < 0) {
 		saved = errno;
 		/* connect(2) to a fifo fails with ECONNREFUSED. */
 		if (saved == ECONNREFUSED
@@ -126,7 +196,10 @@ mail_trigger_id(const char *service, const char *queue_id)
 			vstring_sprintf(why, "write to %s: %s", vstring_str(path),
 			    strerror(errno));
 		saved = errno;
-		close(fd);
+		if (ret == 0 && queue_id != NULL)
+			mail_trigger_keep(vstring_str(path), fd);
+		else
+			close(fd);
 	}
 	if (ret < 0 && msg_verbose)
 		msg_info("trigger %s: %s", service, vstring_str(why));

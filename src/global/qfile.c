@@ -559,6 +559,30 @@ qf_free_writer(QF_WRITER *w)
 	myfree(w);
 }
 
+/*
+ * qf_sync_dir - fsync(2) a queue directory after a link into it. Its
+ * descriptor stays open for the next commit of this process (the
+ * same directory, as a rule): an open and a close less per message.
+ */
+static int
+qf_sync_dir(const char *dir)
+{
+	static char *cached;
+	static int fd = -1;
+
+	if (fd < 0 || strcmp(cached, dir) != 0) {
+		if (fd >= 0)
+			(void)close(fd);
+		myfree(cached);
+		cached = NULL;
+		while ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			if (errno != EINTR)
+				return -1;
+		cached = mystrdup(dir);
+	}
+	return fsync_file(fd);
+}
+
 int
 qf_commit(QF_WRITER *w, const char *queue, VSTRING *why)
 {
@@ -580,7 +604,7 @@ qf_commit(QF_WRITER *w, const char *queue, VSTRING *why)
 		    strerror(errno));
 		goto out;
 	}
-	if (fsync_dir(vstring_str(dir)) < 0) {
+	if (qf_sync_dir(vstring_str(dir)) < 0) {
 		/* The file is in place; only its durability is in doubt. */
 		qf_why(why, "fsync %s: %s", vstring_str(dir), strerror(errno));
 		(void)unlink(vstring_str(path));

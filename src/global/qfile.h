@@ -5,6 +5,7 @@
 #ifndef QFILE_H
 #define QFILE_H
 
+#include <sys/time.h>
 #include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
@@ -49,7 +50,7 @@ typedef struct QF_RCPT {
 	int	 attempts;
 	time_t	 last_attempt;
 	time_t	 next_attempt;
-	char	 last_error[QF_ERR_MAX + 1];
+	char	*last_error;		/* never null; qf_rcpt_set_error() */
 	off_t	 slot;			/* file offset of the slot (private) */
 } QF_RCPT;
 
@@ -122,11 +123,14 @@ QF_MSG	*qf_open(const char *queue_dir, const char *queue, const char *id, int mo
 QF_MSG	*qf_open_content(const char *queue_dir, const char *queue, const char *id,
 	    int mode, off_t content_offset, off_t content_size, VSTRING *why);
 int	 qf_prefetch(const char *queue_dir, const char *queue, const char *id);
+int	 qf_arrival_at(int dir_fd, const char *id, struct timeval *tv);
 int	 qf_logs_begin(QF_MSG *);	/* before the first bounce/defer/trace log */
 void	 qf_close(QF_MSG *);
 const char *qf_attr(const QF_MSG *, const char *);
 ssize_t	 qf_read_content(QF_MSG *, off_t, void *, size_t);
 int	 qf_update_rcpt(QF_MSG *, int index);	/* persist rcpt[index] state durably */
+/* Set rcpt's last_error (printf-style, at most QF_ERR_MAX bytes kept). */
+void	 qf_rcpt_set_error(QF_RCPT *, const char *, ...) PRINTFLIKE(2, 3);
 int	 qf_mark_rcpt(QF_MSG *, int index);	/* the same, not synced */
 int	 qf_slot_delivered(QF_MSG *, int index);	/* on disk: done, delivered */
 void	 qf_release(QF_MSG *);		/* close the descriptor, keep the envelope */

@@ -11,6 +11,7 @@
  *		    off_t content_size, VSTRING *why);
  *	int	qf_prefetch(const char *queue_dir, const char *queue,
  *		    const char *id);
+ *	int	qf_arrival_at(int dir_fd, const char *id, struct timeval *tv);
  *	int	qf_logs_begin(QF_MSG *msg);
  *	void	qf_close(QF_MSG *msg);
  *	const char *qf_attr(const QF_MSG *msg, const char *name);
@@ -54,6 +55,12 @@
  *	when it did, 0 when the start of the file is in memory already
  *	(preadv2(2) RWF_NOWAIT, where the system has it: else it always
  *	reads ahead), -1 when the file cannot be opened.
+ *
+ *	qf_arrival_at() reads only the header of the queue file id in the
+ *	directory dir_fd and stores its arrival time (to the microsecond)
+ *	in tv: an order of arrival finer than the file system's time
+ *	stamps. It returns 0, or -1 when the file cannot be read or its
+ *	header is not one of this format.
  *
  *	The header also says what its writer learned (qfile(3)):
  *	msg->content_8bit is QF_8BIT_YES when a content byte has the high
@@ -109,6 +116,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +341,26 @@ qf_parse_env(QF_MSG *msg, const unsigned char *env, size_t len)
 }
 
 /* qf_slot_decode - one recipient's mutable state from its slot, or -1 */
+/*
+ * A recipient's last error is kept only when there is one: most have
+ * none, and the queue manager holds many recipients at once.
+ */
+static char qf_no_error[1];
+
+void
+qf_rcpt_set_error(QF_RCPT *rp, const char *fmt, ...)
+{
+	char	 buf[QF_ERR_MAX + 1];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (rp->last_error != NULL && rp->last_error != qf_no_error)
+		myfree(rp->last_error);
+	rp->last_error = *buf ? mystrdup(buf) : qf_no_error;
+}
+
 static int
 qf_slot_decode(QF_RCPT *rp, int i, const unsigned char *s)
 {
@@ -347,8 +375,7 @@ qf_slot_decode(QF_RCPT *rp, int i, const unsigned char *s)
 	rp->attempts = (int)qf_get32(s + QF_S_ATTEMPTS);
 	rp->last_attempt = (time_t)(int64_t)qf_get64(s + QF_S_LAST);
 	rp->next_attempt = (time_t)(int64_t)qf_get64(s + QF_S_NEXT);
-	memcpy(rp->last_error, s + QF_S_ERR, elen);
-	rp->last_error[elen] = 0;
+	qf_rcpt_set_error(rp, "%.*s", (int)elen, (const char *)s + QF_S_ERR);
 	return 0;
 }
 
@@ -414,6 +441,8 @@ qf_load(QF_MSG *msg, uint64_t size)
 	msg->slot_off = hdr.slot_off;
 	msg->nrcpt_max = hdr.nrcpt;
 	msg->rcpt = mycalloc(hdr.nrcpt ? hdr.nrcpt : 1, sizeof(QF_RCPT));
+	for (i = 0; i < hdr.nrcpt; i++)
+		msg->rcpt[i].last_error = qf_no_error;
 	if ((err = qf_parse_env(msg, env, hdr.env_len)) != NULL)
 		goto out;
 	myfree(tofree);
@@ -480,6 +509,25 @@ qf_prefetch(const char *queue_dir, const char *queue, const char *id)
 		(void)posix_fadvise(fd, 0, QF_OPEN_READ, POSIX_FADV_WILLNEED);
 	(void)close(fd);
 	return cold;
+}
+
+int
+qf_arrival_at(int dir_fd, const char *id, struct timeval *tv)
+{
+	unsigned char h[QF_HDR_SIZE];
+	int	 fd;
+	ssize_t	 n;
+
+	if (!qf_valid_id(id) || (fd = openat(dir_fd, id, O_RDONLY | O_CLOEXEC
+	    | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return -1;
+	n = qf_pread_upto(fd, h, sizeof(h), 0);
+	(void)close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h + QF_H_MAGIC, QF_MAGIC, 4) != 0)
+		return -1;
+	tv->tv_sec = (time_t)(int64_t)qf_get64(h + QF_H_ARRIVAL);
+	tv->tv_usec = (suseconds_t)(qf_get32(h + QF_H_USEC) % 1000000);
+	return 0;
 }
 
 QF_MSG *
@@ -577,6 +625,8 @@ qf_close(QF_MSG *msg)
 	for (i = 0; i < msg->nrcpt; i++) {
 		myfree(msg->rcpt[i].address);
 		myfree(msg->rcpt[i].orcpt);
+		if (msg->rcpt[i].last_error != qf_no_error)
+			myfree(msg->rcpt[i].last_error);
 	}
 	myfree(msg->rcpt);
 	myfree(msg->queue);
@@ -706,8 +756,11 @@ qf_slot_delivered(QF_MSG *msg, int index)
 	}
 	if (rc < 0)
 		return -1;
-	return qf_slot_decode(&r, index, s) == 0 && r.status == QF_RCPT_DONE
+	rc = qf_slot_decode(&r, index, s) == 0 && r.status == QF_RCPT_DONE
 	    && (r.flags & QF_RCPT_FLAG_DELIVERED) != 0;
+	if (r.last_error != NULL && r.last_error != qf_no_error)
+		myfree(r.last_error);
+	return rc;
 }
 
 /*
@@ -751,7 +804,6 @@ qf_write_rcpt(QF_MSG *msg, int index, int sync)
 	if (index < 0 || index >= msg->nrcpt)
 		msg_panic("qf_write_rcpt: index %d out of range", index);
 	rp = msg->rcpt + index;
-	rp->last_error[QF_ERR_MAX] = 0;
 	qf_slot_encode(s, (uint32_t)index, rp->status, rp->flags, rp->attempts,
 	    (int64_t)rp->last_attempt, (int64_t)rp->next_attempt, rp->last_error);
 	return qf_write_at(msg, s, sizeof(s), rp->slot, sync);

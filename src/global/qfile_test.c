@@ -156,11 +156,10 @@ PTEST(many_rcpts_update)
 	m->rcpt[4321].attempts = 3;
 	m->rcpt[4321].last_attempt = 1700000100;
 	m->rcpt[4321].next_attempt = 1700000200;
-	memset(m->rcpt[4321].last_error, 'e', QF_ERR_MAX);
-	m->rcpt[4321].last_error[QF_ERR_MAX] = 0;
+	qf_rcpt_set_error(&m->rcpt[4321], "%*s", QF_ERR_MAX + 50, "e");
 	PT_INTEQ(qf_update_rcpt(m, 4321), 0);
 	m->rcpt[0].attempts = 1;
-	snprintf(m->rcpt[0].last_error, QF_ERR_MAX + 1, "451 4.3.0 try later");
+	qf_rcpt_set_error(&m->rcpt[0], "451 4.3.0 try later");
 	PT_INTEQ(qf_update_rcpt(m, 0), 0);
 	qf_close(m);
 	m = qf_open(qdir, QF_INCOMING, id, QF_OPEN_RDONLY, NULL);

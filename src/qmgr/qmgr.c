@@ -43,6 +43,7 @@ qmgr_pre_init(const char *service, char **argv)
 {
 	qmgr_init();
 	qmgr_core_on_deliver(qmgr_deliver);
+	qmgr_bounce_init();
 	if ((qmgr.oneshot = qmgr_oneshot_args(argv, &qmgr.oneshot_domain)) < 0)
 		msg_fatal("usage: qmgr [skeleton options] [-- -1 [-d domain]]");
 }

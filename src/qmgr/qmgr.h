@@ -177,6 +177,36 @@ typedef struct QMGR_FLUSH {
 
 #define QMGR_ROOM_FNS	4		/* qmgr_core_on_room() callbacks */
 
+/*
+ * Notifications as the scheduler core sees them. The core names a log by
+ * its QMGR_LOG_* bit and a notification by QMGR_NOTICE_*; the outside
+ * (qmgr_bounce.c, the bounce(8) client) registers what does the work with
+ * qmgr_core_on_bounce(), so that no core module knows the bounce service:
+ *
+ * append	one record for recipient index in the log (fsynced for
+ *		bounce and trace): 0, or -1 after a warning.
+ * exist	the QMGR_LOG_* bits of the logs a message may have.
+ * remove	the logs of a message that the QMGR_LOG_* bits name (those
+ *		that exist may be fewer: a missing one is no error).
+ * request	ask for a notification without waiting: 0 when asked (done
+ *		is called from the event loop with 0 or -1 later), -1 after
+ *		a warning when it could not be (done is not called).
+ */
+#define QMGR_NOTICE_FAILED	1	/* non-delivery report (bounce log) */
+#define QMGR_NOTICE_SUCCESS	2	/* success notice (trace log) */
+#define QMGR_NOTICE_DELAY	3	/* delay warning (defer log) */
+
+typedef void (*QMGR_BOUNCE_FN)(int, void *);
+
+typedef struct QMGR_BOUNCE_OPS {
+	int	 (*append)(QMGR_MESSAGE *, int, int, const char *,
+		    const char *, const char *, const char *);
+	int	 (*exist)(const char *);
+	void	 (*remove)(const char *, int);
+	int	 (*request)(QMGR_MESSAGE *, int, const int *, int,
+		    QMGR_BOUNCE_FN, void *);
+} QMGR_BOUNCE_OPS;
+
 /* The program's context: configuration and state. */
 typedef struct QMGR {
 	char	*queue_dir;
@@ -204,9 +234,11 @@ typedef struct QMGR {
 	QMGR_SCAN scan;			/* deferred/ scans, recovery */
 	QMGR_FLUSH flush;		/* per-domain index of deferred mail */
 	HTABLE	*relay_by_route;	/* "transport:nexthop" -> last relay */
+	struct QMGR_ROUTING *routing;	/* qmgr_route.c: tables, lists */
 	void	(*room_fns[QMGR_ROOM_FNS])(void);	/* qmgr_core_on_room */
 	int	 nroom_fns;
 	int	 (*deliver_fn)(QMGR_ENTRY *);	/* qmgr_core_on_deliver */
+	const QMGR_BOUNCE_OPS *bounce;	/* qmgr_core_on_bounce */
 	int	 scan_incoming;		/* intake stopped while full */
 	int	 scan_deferred;		/* a deferred scan stopped while full */
 	int	 paused_mta;
@@ -224,6 +256,8 @@ typedef struct QMGR {
 	int	 nconn;			/* transport connections open */
 	int	 fd_short;		/* out of descriptors: intake paused */
 	uint64_t route_only;		/* smtpctl schedule ENVELOPE-ID: route just it */
+	int	 trace;			/* smtpctl trace: subsystem bits */
+	int	 profiling;		/* smtpctl profile: subsystem bits */
 } QMGR;
 
 /* Descriptors kept free for queue files, logs, bounce and control clients. */
@@ -279,12 +313,7 @@ int	 qmgr_oneshot_args(char **, const char **);
 void	 qmgr_oneshot_start(const char *);
 
 /* qmgr_bounce.c */
-int	 qmgr_bounce_log(QMGR_MESSAGE *, const char *, int, const char *,
-	    const char *, const char *, const char *);
-typedef void (*QMGR_BOUNCE_FN)(int, void *);
-int	 qmgr_bounce_request(QMGR_MESSAGE *, const char *, const int *, int,
-	    QMGR_BOUNCE_FN, void *);
-void	 qmgr_bounce_log_remove(const char *);
+void	 qmgr_bounce_init(void);
 
 /* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
 void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
@@ -299,16 +328,15 @@ int	 qmgr_ctl_pause_smtp(VSTREAM *, const ATTR *, VSTRING *);
 /* Timing (smtpctl profile), also in qmgr_ctl_ext.c. */
 #define QMGR_PROF_QUEUE	1		/* queue file loads */
 #define QMGR_PROF_IPC	2		/* control and bounce requests */
-extern int qmgr_profiling;		/* non-zero: smtpctl profile is on */
 void	 qmgr_profile_start(struct timeval *);
 void	 qmgr_profile_end(int, const struct timeval *, const char *,
 	    const char *);
 #define QMGR_PROFILE_START(tv) do { \
 	(tv)->tv_sec = 0; (tv)->tv_usec = 0; \
-	if (qmgr_profiling) qmgr_profile_start(tv); \
+	if (qmgr.profiling) qmgr_profile_start(tv); \
 } while (0)
 #define QMGR_PROFILE_END(what, tv, label, id) do { \
-	if (qmgr_profiling) qmgr_profile_end((what), (tv), (label), (id)); \
+	if (qmgr.profiling) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
 

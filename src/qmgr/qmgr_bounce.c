@@ -1,44 +1,53 @@
 /*
  * NAME
- *	qmgr_bounce - per-message status logs and requests to bounce
+ *	qmgr_bounce - the bounce client: per-message logs, notifications
  * SYNOPSIS
  *	#include "qmgr.h"
  *
- *	int	qmgr_bounce_log(QMGR_MESSAGE *message, const char *log,
- *		    int index, const char *status, const char *action,
- *		    const char *reason, const char *relay);
- *	int	qmgr_bounce_request(QMGR_MESSAGE *message,
- *		    const char *request, const int *list, int n,
- *		    QMGR_BOUNCE_FN done, void *context);
- *	void	qmgr_bounce_log_remove(const char *id);
+ *	void	qmgr_bounce_init(void);
  * DESCRIPTION
- *	qmgr_bounce_log() appends one record for recipient index to the
- *	message's log (bounce_clnt.h: "bounce", "defer" or "trace"). Bounce
- *	and trace records are fsynced: the caller marks the recipient done
- *	only after this returns 0.
- *
- *	qmgr_bounce_request() asks the bounce service (private/bounce) to
- *	turn a log into a notification: "flush" (non-delivery report),
- *	"trace" (success notice) or "warn" (delay warning for the n
- *	recipients in list) through the bounce client (bounce_clnt(3)). It
- *	never waits: it returns 0 once the request is written, and
+ *	The outside's side of the scheduler core's notifications: the core
+ *	names logs by QMGR_LOG_* and notifications by QMGR_NOTICE_* and
+ *	calls the functions registered here with qmgr_core_on_bounce()
+ *	(QMGR_BOUNCE_OPS in qmgr.h); only this module knows the bounce
+ *	service (bounce_clnt(3)) and where its logs are. qmgr_bounce_init()
+ *	registers them; it is called before any message is taken in.
+ * .IP append
+ *	appends one record for recipient index to the message's log
+ *	(bounce_log(3): bounce, defer or trace). Bounce and trace records
+ *	are fsynced: the core marks the recipient done only after this
+ *	returns 0.
+ * .IP exist
+ *	which logs a message may have already (a crash, an earlier pass);
+ *	asked only when the queue file's header does not say that none
+ *	does. A bounce or trace log must be known (a notification is
+ *	owed); a defer log only needs removing with the message, so it is
+ *	taken to exist without a stat() (removing a missing log costs what
+ *	the stat did).
+ * .IP remove
+ *	removes all three logs of a message.
+ * .IP request
+ *	asks the bounce service (private/bounce) to turn a log into a
+ *	notification: "flush" (QMGR_NOTICE_FAILED: non-delivery report),
+ *	"trace" (QMGR_NOTICE_SUCCESS: success notice) or "warn"
+ *	(QMGR_NOTICE_DELAY: delay warning for the n recipients in list).
+ *	It never waits: it returns 0 once the request is written, and
  *	done(status, context) is called from the event loop when the
  *	service has answered (status 0) or has failed, hung up or not
  *	answered within qmgr_ipc_timeout (-1, logged). It returns -1, with
  *	a warning and without calling done, when the request cannot be
  *	sent. The queue ids of the notifications the service wrote come
  *	with the reply and are handed to the qmgr's intake
- *	(bounce_arrived()), also after a failure part-way.
- *
- *	qmgr_bounce_log_remove() removes all three logs of a message.
+ *	(qmgr_intake_id()), also after a failure part-way.
  * DIAGNOSTICS
- *	qmgr_bounce_log() and qmgr_bounce_request() return 0, or -1 after
- *	logging a warning. A failed notification is the caller's to retry:
- *	qmgr_finish.c keeps the message deferred.
+ *	append and request return 0, or -1 after logging a warning. A
+ *	failed notification is the core's to retry: qmgr_finish.c keeps the
+ *	message deferred.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bounce_clnt.h"
@@ -48,31 +57,71 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 
-int
-qmgr_bounce_log(QMGR_MESSAGE *message, const char *log, int index,
+/* The bounce service's name of a log. */
+static const char *
+bounce_log_name(int log)
+{
+	switch (log) {
+	case QMGR_LOG_BOUNCE:
+		return QB_LOG_BOUNCE;
+	case QMGR_LOG_DEFER:
+		return QB_LOG_DEFER;
+	case QMGR_LOG_TRACE:
+		return QB_LOG_TRACE;
+	default:
+		msg_panic("bounce_log_name: unknown log %d", log);
+	}
+}
+
+static int
+bounce_append(QMGR_MESSAGE *message, int log, int index,
     const char *status, const char *action, const char *reason,
     const char *relay)
 {
 	VSTRING	*why = vstring_alloc(100);
 	int	 rc;
 
-	if ((rc = bounce_log_append(qmgr.queue_dir, log, message->id,
-	    &message->qf->rcpt[index], index, status, action, reason, relay,
-	    event_time(), why)) < 0)
+	if ((rc = bounce_log_append(qmgr.queue_dir, bounce_log_name(log),
+	    message->id, &message->qf->rcpt[index], index, status, action,
+	    reason, relay, event_time(), why)) < 0)
 		msg_warn("%s: %s", message->id, vstring_str(why));
 	vstring_free(why);
 	return rc;
 }
 
-void
-qmgr_bounce_log_remove(const char *id)
+static int
+bounce_exist(const char *id)
 {
-	static const char *logs[] = {QB_LOG_BOUNCE, QB_LOG_DEFER, QB_LOG_TRACE};
+	static const int owed[] = {QMGR_LOG_BOUNCE, QMGR_LOG_TRACE};
 	VSTRING	*path = vstring_alloc(128);
-	int	 i;
+	struct stat st;
+	size_t	 i;
+	int	 found = QMGR_LOG_DEFER;
 
-	for (i = 0; i < 3; i++) {
-		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, logs[i], id);
+	for (i = 0; i < sizeof(owed) / sizeof(owed[0]); i++) {
+		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir,
+		    bounce_log_name(owed[i]), id);
+		if (stat(vstring_str(path), &st) == 0)
+			found |= owed[i];
+	}
+	vstring_free(path);
+	return found;
+}
+
+/* bounce_remove - unlink the logs named, not one that cannot exist. */
+static void
+bounce_remove(const char *id, int which)
+{
+	static const int logs[] = {QMGR_LOG_BOUNCE, QMGR_LOG_DEFER,
+	QMGR_LOG_TRACE};
+	VSTRING	*path = vstring_alloc(128);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		if ((which & logs[i]) == 0)
+			continue;
+		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir,
+		    bounce_log_name(logs[i]), id);
 		if (unlink(vstring_str(path)) < 0 && errno != ENOENT)
 			msg_warn("%s: cannot remove %s: %m", id,
 			    vstring_str(path));
@@ -119,13 +168,27 @@ bounce_reply(int status, const ARGV *new_ids, const char *reason, void *ctx)
 	myfree(call);
 }
 
-int
-qmgr_bounce_request(QMGR_MESSAGE *message, const char *request,
-    const int *list, int n, QMGR_BOUNCE_FN done, void *context)
+static int
+bounce_request(QMGR_MESSAGE *message, int notice, const int *list, int n,
+    QMGR_BOUNCE_FN done, void *context)
 {
 	BOUNCE_CALL *call;
 	VSTREAM	*stream;
+	const char *request;
 
+	switch (notice) {
+	case QMGR_NOTICE_FAILED:
+		request = QB_REQ_FLUSH;
+		break;
+	case QMGR_NOTICE_SUCCESS:
+		request = QB_REQ_TRACE;
+		break;
+	case QMGR_NOTICE_DELAY:
+		request = QB_REQ_WARN;
+		break;
+	default:
+		msg_panic("bounce_request: unknown notice %d", notice);
+	}
 	if ((stream = bounce_clnt_connect(qmgr.ipc_timeout)) == NULL) {
 		msg_warn("%s: %s request to the bounce service failed: %m",
 		    message->id, request);
@@ -145,4 +208,17 @@ qmgr_bounce_request(QMGR_MESSAGE *message, const char *request,
 		return -1;
 	}
 	return 0;
+}
+
+void
+qmgr_bounce_init(void)
+{
+	static const QMGR_BOUNCE_OPS ops = {
+		.append = bounce_append,
+		.exist = bounce_exist,
+		.remove = bounce_remove,
+		.request = bounce_request,
+	};
+
+	qmgr_core_on_bounce(&ops);
 }

@@ -9,6 +9,8 @@
  *	void	qmgr_core_room_back(void);
  *	void	qmgr_fd_short(void);
  *
+ *	void	qmgr_core_on_bounce(const QMGR_BOUNCE_OPS *ops);
+ *
  *	int	qmgr_deferred_next(const char *id, time_t *next);
  *	void	qmgr_deferred_forget(const char *id);
  * DESCRIPTION
@@ -26,6 +28,11 @@
  *	it was: nothing is deferred for a local reason), then
  *	qmgr_core_room_back().
  *
+ *	qmgr_core_on_bounce() registers the functions through which the
+ *	core writes per-message logs and asks for notifications
+ *	(QMGR_BOUNCE_OPS in qmgr.h): the outside's bounce client
+ *	(qmgr_bounce.c) fills them in before a message is taken in.
+ *
  *	qmgr_deferred_next() gives the next attempt time of a deferred
  *	message: remembered in memory when the qmgr deferred it itself
  *	(qmgr_finish.c enters it in qmgr.deferred), else (after a restart)
@@ -35,7 +42,7 @@
  *	its place in the per-domain index, qmgr_flush.c).
  * DIAGNOSTICS
  *	Panics when more room callbacks are registered than
- *	QMGR_ROOM_FNS.
+ *	QMGR_ROOM_FNS, or when no bounce functions are.
  */
 #include <stdint.h>
 #include <sys/stat.h>
@@ -57,6 +64,15 @@ qmgr_core_on_room(void (*fn)(void))
 	if (qmgr.nroom_fns >= QMGR_ROOM_FNS)
 		msg_panic("qmgr_core_on_room: too many callbacks");
 	qmgr.room_fns[qmgr.nroom_fns++] = fn;
+}
+
+void
+qmgr_core_on_bounce(const QMGR_BOUNCE_OPS *ops)
+{
+	if (ops == NULL || ops->append == NULL || ops->exist == NULL
+	    || ops->remove == NULL || ops->request == NULL)
+		msg_panic("qmgr_core_on_bounce: incomplete functions");
+	qmgr.bounce = ops;
 }
 
 void

@@ -8,7 +8,7 @@
  * what is delivered when. The outside feeds it and carries its decisions
  * out, through these functions only: intake (qmgr_intake.c: incoming/),
  * the deferred queue scans (qmgr_scan.c), the delivery connections
- * (qmgr_deliver.c), the control table (qmgr_ctl*.c, qmgr_show.c) and the
+ * (qmgr_deliver.c), the bounce client (qmgr_bounce.c), the control table (qmgr_ctl*.c, qmgr_show.c) and the
  * one-shot run (qmgr_oneshot.c). Declarations only the inside uses are in
  * qmgr_inside.h. In the spirit of OpenSMTPD's scheduler back end:
  *
@@ -20,6 +20,9 @@
  * batch	qmgr_core_on_deliver() registers the function each batch is
  *		handed to; qmgr_core_batch_start(), _fail() say what became
  *		of it.
+ * notify	qmgr_core_on_bounce() registers the functions that write
+ *		per-message logs and ask for notifications (QMGR_BOUNCE_OPS:
+ *		the bounce client is the outside's).
  * update	qmgr_core_update() per recipient result,
  *		qmgr_core_batch_done() when the batch is over;
  *		qmgr_transport_dead() when a transport cannot be reached.
@@ -45,8 +48,9 @@
 /* insert (qmgr_message.c) */
 int	 qmgr_message_load(const char *, const char *, int);
 
-/* room, next attempt times (qmgr_core.c) */
+/* room, next attempt times, notifications (qmgr_core.c) */
 int	 qmgr_core_room(void);
+void	 qmgr_core_on_bounce(const QMGR_BOUNCE_OPS *);
 void	 qmgr_core_on_room(void (*)(void));
 void	 qmgr_fd_short(void);
 int	 qmgr_deferred_next(const char *, time_t *);

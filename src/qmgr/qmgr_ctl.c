@@ -203,6 +203,7 @@ ctl_event(int event, void *ctx)
 	CTL_CLIENT *client = ctx;
 	ATTR	*req = attr_alloc();
 
+	vstream_ready(client->stream);		/* the event loop polled */
 	do {
 		if (attr_read(client->stream, req) < 0
 		    || ctl_request(client, req) < 0) {

@@ -13,7 +13,6 @@
  *	int	qmgr_ctl_pause_smtp(VSTREAM *stream, const ATTR *req,
  *		    VSTRING *why);
  *
- *	extern int qmgr_profiling;
  *	void	qmgr_profile_start(struct timeval *start);
  *	void	qmgr_profile_end(int what, const struct timeval *start,
  *		    const char *label, const char *id);
@@ -52,8 +51,11 @@
  *
  *	qmgr_profile_start() and qmgr_profile_end() time a piece of work
  *	(QMGR_PROF_QUEUE, QMGR_PROF_IPC) and log it when that kind is
- *	being profiled; qmgr_profiling is non-zero while anything is, so
+ *	being profiled; qmgr.profiling is non-zero while anything is, so
  *	that QMGR_PROFILE_START/END cost one test otherwise.
+ *
+ *	The state of these switches (qmgr.trace, qmgr.profiling: bits in
+ *	the table of subsystem names below) is in the one QMGR context.
  */
 #include <sys/time.h>
 #include <errno.h>
@@ -69,10 +71,7 @@
 #include "qmgr_clnt.h"
 #include "smtpd_pause.h"
 
-/* Traced subsystems (bits: ext_subsystems[] indices). */
-static int ext_trace;
-int	 qmgr_profiling;			/* ext_subsystems[] bits */
-
+/* The subsystems; qmgr.trace and qmgr.profiling hold their bits. */
 static const char *ext_subsystems[] = {
 	"imsg", "ipc", "io", "smtp", "filters", "mta", "bounce", "scheduler",
 	"expand", "lookup", "stat", "rules", "mproc", "queue", NULL,
@@ -104,7 +103,7 @@ ext_trace_file(VSTRING *why)
 	VSTRING	*text = vstring_alloc(64);
 	int	 fd, i, rc = 0;
 
-	if (ext_trace == 0) {
+	if (qmgr.trace == 0) {
 		if (unlink("pid/trace") < 0 && errno != ENOENT)
 			rc = -1;
 	} else if ((fd = open("pid/trace.tmp", O_WRONLY | O_CREAT | O_TRUNC,
@@ -112,7 +111,7 @@ ext_trace_file(VSTRING *why)
 		rc = -1;
 	} else {
 		for (i = 0; ext_subsystems[i]; i++)
-			if (ext_trace & (1 << i))
+			if (qmgr.trace & (1 << i))
 				vstring_sprintf_append(text, "%s\n",
 				    ext_subsystems[i]);
 		if (write(fd, vstring_str(text), vstring_len(text)) < 0
@@ -131,17 +130,17 @@ qmgr_ctl_trace(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *name = attr_get(req, QC_SUBSYSTEM);
 	int	 on = strcmp(attr_get(req, QC_REQUEST), QC_REQ_TRACE) == 0;
-	int	 bit = ext_bit(name), was = ext_trace & EXT_QMGR_BITS;
+	int	 bit = ext_bit(name), was = qmgr.trace & EXT_QMGR_BITS;
 
 	if (bit == 0) {
 		vstring_sprintf(why, "unknown subsystem: %.100s",
 		    name ? name : "(none)");
 		return -1;
 	}
-	ext_trace = on ? ext_trace | bit : ext_trace & ~bit;
-	if ((ext_trace & EXT_QMGR_BITS) && !was)
+	qmgr.trace = on ? qmgr.trace | bit : qmgr.trace & ~bit;
+	if ((qmgr.trace & EXT_QMGR_BITS) && !was)
 		msg_verbose++;
-	else if (!(ext_trace & EXT_QMGR_BITS) && was && msg_verbose > 0)
+	else if (!(qmgr.trace & EXT_QMGR_BITS) && was && msg_verbose > 0)
 		msg_verbose--;
 	msg_info("%s %s", on ? "trace" : "untrace", name);
 	return ext_trace_file(why);
@@ -162,7 +161,7 @@ qmgr_ctl_profile(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		    name ? name : "(none)");
 		return -1;
 	}
-	qmgr_profiling = on ? qmgr_profiling | bit : qmgr_profiling & ~bit;
+	qmgr.profiling = on ? qmgr.profiling | bit : qmgr.profiling & ~bit;
 	msg_info("%s %s", on ? "profile" : "unprofile", name);
 	return 0;
 }
@@ -170,7 +169,7 @@ qmgr_ctl_profile(VSTREAM *stream, const ATTR *req, VSTRING *why)
 void
 qmgr_profile_start(struct timeval *start)
 {
-	if (qmgr_profiling)
+	if (qmgr.profiling)
 		gettimeofday(start, NULL);
 }
 
@@ -180,7 +179,7 @@ qmgr_profile_end(int what, const struct timeval *start, const char *label,
 {
 	struct timeval now;
 
-	if (!(qmgr_profiling & ext_bit(what == QMGR_PROF_QUEUE ? "queue" : "ipc"))
+	if (!(qmgr.profiling & ext_bit(what == QMGR_PROF_QUEUE ? "queue" : "ipc"))
 	    || start->tv_sec == 0)	/* profiling began meanwhile */
 		return;
 	gettimeofday(&now, NULL);

@@ -8,7 +8,8 @@
  *	void	qmgr_conn_close(QMGR_CONN *conn);
  * DESCRIPTION
  *	qmgr_deliver() sends a delivery request for entry (see HACKING.md,
- *	"Delivery request", and deliver_request.h) over a connection to the
+ *	"Delivery request"; written and its replies read by the protocol's
+ *	client, deliver_clnt(3)) over a connection to the
  *	entry's transport and returns at once; replies are read from the
  *	event loop. A connection that just served the same nexthop is
  *	preferred (the transport keeps its SMTP session to it), then a new
@@ -41,7 +42,7 @@
 #include <sys/time.h>
 
 #include "attr.h"
-#include "deliver_request.h"
+#include "deliver_clnt.h"
 #include "events.h"
 #include "mail_trigger.h"
 #include "msg.h"
@@ -154,64 +155,21 @@ conn_open(QMGR_TRANSPORT *t)
 	return conn;
 }
 
-static void
-qmgr_deliver_add_time(ATTR *req, const char *name, long sec, long usec)
-{
-	attr_addf(req, name, "%ld.%06ld", sec, usec);
-}
-
-static void
-qmgr_deliver_request(ATTR *req, QMGR_ENTRY *entry)
-{
-	QMGR_MESSAGE *message = entry->message;
-	QF_MSG	*qf = message->qf;
-	static const char *origin[] = {DR_CLIENT_NAME, DR_CLIENT_ADDR, DR_HELO,
-	DR_PROTOCOL, NULL};
-	const char **np, *value;
-	QF_RCPT	*rp;
-	int	 i;
-
-	attr_add(req, DR_REQUEST, "deliver");
-	attr_add(req, DR_QUEUE_NAME, QF_ACTIVE);
-	attr_add(req, DR_QUEUE_ID, message->id);
-	attr_add(req, DR_TRANSPORT, entry->queue->transport->name);
-	attr_add(req, DR_NEXTHOP, entry->queue->name);
-	attr_add(req, DR_SENDER, qf->sender);
-	attr_add(req, DR_DSN_ENVID, qf->dsn_envid ? qf->dsn_envid : "");
-	attr_add(req, DR_DSN_RET, qf->dsn_ret == QF_RET_FULL ? "FULL" :
-	    qf->dsn_ret == QF_RET_HDRS ? "HDRS" : "");
-	for (np = origin; *np; np++)
-		if ((value = qf_attr(qf, *np)) != NULL)
-			attr_add(req, *np, value);
-	qmgr_deliver_add_time(req, DR_ARRIVAL, (long)qf->arrival, qf->arrival_usec);
-	qmgr_deliver_add_time(req, DR_ACTIVE, (long)message->active_time.tv_sec,
-	    (long)message->active_time.tv_usec);
-	attr_add_long(req, DR_OFFSET, (long long)qf->content_offset);
-	attr_add_long(req, DR_SIZE, (long long)qf->content_size);
-	if (qf->content_8bit != QF_8BIT_UNKNOWN)
-		attr_add(req, DR_ENCODING, qf->content_8bit == QF_8BIT_YES ?
-		    DR_ENC_8BIT : DR_ENC_7BIT);
-	for (i = 0; i < entry->nrcpt; i++) {
-		rp = &qf->rcpt[entry->rcpt[i]];
-		attr_add_long(req, DR_RCPT_INDEX, entry->rcpt[i]);
-		attr_add(req, DR_RCPT, rp->address);
-		attr_add(req, DR_ORCPT, rp->orcpt ? rp->orcpt : "");
-		attr_add_long(req, DR_NOTIFY, rp->notify);
-	}
-}
-
 /* Send the request; -1 when the connection is broken. */
 static int
 qmgr_deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
 {
-	ATTR	*req = attr_alloc();
-	int	 rc;
+	DELIVER_CLNT_REQ req;
 
-	qmgr_deliver_request(req, entry);
+	req.qf = entry->message->qf;
+	req.queue_name = QF_ACTIVE;
+	req.transport = entry->queue->transport->name;
+	req.nexthop = entry->queue->name;
+	req.active = entry->message->active_time;
+	req.rcpt = entry->rcpt;
+	req.nrcpt = entry->nrcpt;
 	vstream_set_timeout(conn->stream, qmgr.ipc_timeout);
-	rc = attr_write(conn->stream, req);
-	attr_free(req);
-	return rc;
+	return deliver_clnt_request(conn->stream, &req);
 }
 
 static void
@@ -253,18 +211,15 @@ qmgr_deliver(QMGR_ENTRY *entry)
 
 /* One per-recipient reply. */
 static void
-qmgr_deliver_reply(QMGR_ENTRY *entry, const ATTR *reply)
+qmgr_deliver_reply(QMGR_ENTRY *entry, const DELIVER_CLNT_REPLY *reply)
 {
-	const char *passed = attr_get(reply, DR_DSN_PASSED);
-	long long index = attr_get_long(reply, DR_RCPT_INDEX, -1);
-
-	if (index < 0 || index >= entry->message->qf->nrcpt
-	    || qmgr_core_update(entry, (int)index, attr_get(reply, DR_STATUS),
-	    attr_get(reply, DR_ACTION), attr_get(reply, DR_REASON),
-	    attr_get(reply, DR_RELAY), passed && strcmp(passed, "1") == 0) < 0)
+	if (reply->index < 0 || reply->index >= entry->message->qf->nrcpt
+	    || qmgr_core_update(entry, (int)reply->index, reply->status,
+	    reply->action, reply->reason, reply->relay,
+	    (reply->flags & DELIVER_REPLY_DSN_PASSED) != 0) < 0)
 		msg_warn("%s: transport %s: reply for unknown or answered "
 		    "recipient %lld", entry->message->id,
-		    entry->queue->transport->name, index);
+		    entry->queue->transport->name, reply->index);
 }
 
 /*
@@ -338,29 +293,31 @@ static void
 qmgr_deliver_event(int event, void *ctx)
 {
 	QMGR_CONN *conn = ctx;
-	ATTR	*reply;
-	const char *dead;
+	DELIVER_CLNT_REPLY reply;
+	ATTR	*buf;
 
 	if (conn->entry == NULL) {	/* idle: hang-up or junk */
 		qmgr_conn_close(conn);
 		return;
 	}
-	reply = attr_alloc();
+	buf = attr_alloc();
+	vstream_ready(conn->stream);		/* the event loop polled */
 	do {
-		attr_reset(reply);
-		if (attr_read(conn->stream, reply) < 0) {
+		switch (deliver_clnt_reply(conn->stream, buf, &reply)) {
+		case DELIVER_CLNT_RCPT:
+			qmgr_deliver_reply(conn->entry, &reply);
+			continue;
+		case DELIVER_CLNT_DONE:
+			qmgr_deliver_finish(conn, (reply.flags &
+			    DELIVER_REPLY_DEST_FAILED) != 0, NULL);
+			conn_go_idle(conn);
+			break;
+		default:
 			qmgr_deliver_abort(conn, vstream_ftimeout(conn->stream) ?
 			    "timed out" : "crashed or hung up");
 			break;
 		}
-		if (attr_get(reply, DR_DONE) != NULL) {
-			dead = attr_get(reply, DR_DEST_FAILED);
-			qmgr_deliver_finish(conn, dead && strcmp(dead, "1") == 0,
-			    NULL);
-			conn_go_idle(conn);
-			break;
-		}
-		qmgr_deliver_reply(conn->entry, reply);
+		break;
 	} while (vstream_bufstat(conn->stream) > 0);
-	attr_free(reply);
+	attr_free(buf);
 }

@@ -21,7 +21,8 @@
  *	the deferred queue scan finds it when that time comes.
  * .PP
  *	The notifications are asked of the bounce service one after the
- *	other without waiting for it (qmgr_bounce_request()): the event
+ *	other without waiting for it (qmgr.bounce->request(), the
+ *	outside's bounce client, qmgr_bounce.c): the event
  *	loop goes on meanwhile, and the message, still in memory and in
  *	active/, holds a reference while a request is out so that nothing
  *	else (smtpctl on the envelope) finishes it twice. The rest happens
@@ -47,7 +48,6 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 #include "qmgr_inside.h"
-#include "bounce_clnt.h"
 
 /*
  * The notifications of a finishing message, asked of the bounce service
@@ -82,7 +82,7 @@ finish_reply(int status, void *ctx)
 	if (fin->step == FINISH_WARN && status == 0) {
 		for (i = 0; i < fin->n; i++) {
 			message->qf->rcpt[fin->list[i]].flags |=
-			    QB_RCPT_FLAG_WARNED;
+			    QF_RCPT_FLAG_WARNED;
 			if (qf_update_rcpt(message->qf, fin->list[i]) < 0)
 				msg_warn("%s: cannot update recipient %d: %m",
 				    message->id, fin->list[i]);
@@ -94,10 +94,10 @@ finish_reply(int status, void *ctx)
 
 /* Ask for one notification; 1 when a reply will follow. */
 static int
-finish_ask(FINISH *fin, int step, const char *request)
+finish_ask(FINISH *fin, int step, int notice)
 {
 	fin->step = step;
-	if (qmgr_bounce_request(fin->message, request, fin->list, fin->n,
+	if (qmgr.bounce->request(fin->message, notice, fin->list, fin->n,
 	    finish_reply, fin) < 0) {
 		if (step != FINISH_WARN)
 			fin->failed = 1;
@@ -122,7 +122,7 @@ finish_warn_list(FINISH *fin)
 	for (i = 0; i < qf->nrcpt; i++) {
 		rp = &qf->rcpt[i];
 		if (rp->status == QF_RCPT_DONE || rp->attempts == 0
-		    || (rp->flags & (QB_RCPT_FLAG_WARNED | QF_RCPT_FLAG_HELD))
+		    || (rp->flags & (QF_RCPT_FLAG_WARNED | QF_RCPT_FLAG_HELD))
 		    || (rp->notify && !(rp->notify & QF_NOTIFY_DELAY)))
 			continue;
 		fin->list[fin->n++] = i;
@@ -139,12 +139,12 @@ finish_step(FINISH *fin)
 	switch (fin->step) {
 	case FINISH_START:
 		if ((message->logs & QMGR_LOG_BOUNCE)
-		    && finish_ask(fin, FINISH_FLUSH, QB_REQ_FLUSH))
+		    && finish_ask(fin, FINISH_FLUSH, QMGR_NOTICE_FAILED))
 			return;
 		/* FALLTHROUGH */
 	case FINISH_FLUSH:
 		if ((message->logs & QMGR_LOG_TRACE)
-		    && finish_ask(fin, FINISH_TRACE, QB_REQ_TRACE))
+		    && finish_ask(fin, FINISH_TRACE, QMGR_NOTICE_SUCCESS))
 			return;
 		/* FALLTHROUGH */
 	case FINISH_TRACE:
@@ -152,7 +152,7 @@ finish_step(FINISH *fin)
 			msg_info("%s: from=<%s>, status=expired, returned to "
 			    "sender", message->id, message->qf->sender);
 		finish_warn_list(fin);
-		if (fin->n > 0 && finish_ask(fin, FINISH_WARN, QB_REQ_WARN))
+		if (fin->n > 0 && finish_ask(fin, FINISH_WARN, QMGR_NOTICE_DELAY))
 			return;
 		/* FALLTHROUGH */
 	default:
@@ -176,7 +176,7 @@ finish_remove(QMGR_MESSAGE *message)
 		return;
 	}
 	if (message->logs)
-		qmgr_bounce_log_remove(message->id);
+		qmgr.bounce->remove(message->id, message->logs);
 	msg_info("%s: removed", message->id);
 }
 

@@ -80,6 +80,7 @@
 
 typedef struct INTAKE_FILE {
 	struct timespec mtime;
+	struct timeval arrival;		/* ties of mtime only */
 	ino_t	 ino;
 	char	 id[QF_ID_LEN + 1];
 } INTAKE_FILE;
@@ -124,15 +125,43 @@ intake_file_cmp(const void *a, const void *b)
 		return fa->mtime.tv_sec < fb->mtime.tv_sec ? -1 : 1;
 	if (fa->mtime.tv_nsec != fb->mtime.tv_nsec)
 		return fa->mtime.tv_nsec < fb->mtime.tv_nsec ? -1 : 1;
+	if (fa->arrival.tv_sec != fb->arrival.tv_sec)
+		return fa->arrival.tv_sec < fb->arrival.tv_sec ? -1 : 1;
+	if (fa->arrival.tv_usec != fb->arrival.tv_usec)
+		return fa->arrival.tv_usec < fb->arrival.tv_usec ? -1 : 1;
 	if (fa->ino != fb->ino)
 		return fa->ino < fb->ino ? -1 : 1;
 	return strcmp(fa->id, fb->id);
 }
 
 /*
+ * intake_ties - the file system's time stamps are coarse (a few ms on
+ * Linux): files committed within one tick are ordered by the arrival
+ * time in their headers (microseconds), read for those files only.
+ */
+static void
+intake_ties(int dir_fd, INTAKE_FILE *files, size_t n)
+{
+	size_t	 i, j, k;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && files[j].mtime.tv_sec == files[i].mtime.tv_sec
+		    && files[j].mtime.tv_nsec == files[i].mtime.tv_nsec; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i; k < j; k++)
+			if (qf_arrival_at(dir_fd, files[k].id, &files[k].arrival) < 0)
+				files[k].arrival.tv_sec = files[k].arrival.tv_usec = 0;
+		qsort(files + i, j - i, sizeof(*files), intake_file_cmp);
+	}
+}
+
+/*
  * intake_scan - rebuild the arrival queue from incoming/, oldest first.
- * One fstatat() per file: scans are rare (start-up, safety net,
- * anonymous triggers), the per-message path never scans.
+ * One fstatat() per file (and a header read for files of one time-stamp
+ * tick): scans are rare (start-up, safety net, anonymous triggers), the
+ * per-message path never scans.
  */
 static void
 intake_scan(void)
@@ -160,14 +189,17 @@ intake_scan(void)
 			files = myrealloc(files, cap * sizeof(*files));
 		}
 		files[n].mtime = st.st_mtim;
+		files[n].arrival.tv_sec = files[n].arrival.tv_usec = 0;
 		files[n].ino = st.st_ino;
 		memcpy(files[n].id, de->d_name, QF_ID_LEN + 1);
 		n++;
 	}
+	if (n > 0) {
+		qsort(files, n, sizeof(*files), intake_file_cmp);
+		intake_ties(dirfd(dp), files, n);
+	}
 	(void)closedir(dp);
 	vstring_free(path);
-	if (n > 0)
-		qsort(files, n, sizeof(*files), intake_file_cmp);
 	aq->head = aq->count = 0;
 	aq->overflow = 0;
 	for (i = 0; i < n && arrival_push(files[i].id) == 0; i++)

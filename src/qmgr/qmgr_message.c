@@ -54,11 +54,12 @@
  *	the queue it came from and intake pauses for a second
  *	(qmgr_fd_short); one that cannot be opened for another reason
  *	(memory, permission, I/O) goes to deferred/ for a later try.
+ *	Panics when nothing registered the bounce functions
+ *	(qmgr_core_on_bounce()).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -67,7 +68,6 @@
 #include "mymalloc.h"
 #include "qenv.h"
 #include "qmgr.h"
-#include "bounce_clnt.h"
 #include "qmgr_inside.h"
 #include "qmgr_route.h"
 
@@ -75,37 +75,6 @@ time_t
 qmgr_message_expires(const QF_MSG *qf)
 {
 	return qenv_expires(qf, qmgr.max_lifetime, qmgr.bounce_lifetime);
-}
-
-/*
- * Which per-message logs may exist already (a crash, an earlier pass).
- * Only asked when the queue file's header does not say that none does.
- * A bounce or trace log must be known (a notification is owed); a defer
- * log only needs removing with the message, so it is taken to exist
- * without a stat() (removing a missing log costs what the stat did).
- */
-static int
-message_logs(const char *id)
-{
-	static const struct {
-		const char *name;
-		int	 flag;
-	} logs[] = {
-		{ QB_LOG_BOUNCE, QMGR_LOG_BOUNCE }, { QB_LOG_TRACE, QMGR_LOG_TRACE },
-	};
-	VSTRING	*path = vstring_alloc(128);
-	struct stat st;
-	size_t	 i;
-	int	 found = QMGR_LOG_DEFER;
-
-	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
-		vstring_sprintf(path, "%s/%s/%s", qmgr.queue_dir, logs[i].name,
-		    id);
-		if (stat(vstring_str(path), &st) == 0)
-			found |= logs[i].flag;
-	}
-	vstring_free(path);
-	return found;
 }
 
 static QMGR_MESSAGE *
@@ -272,6 +241,8 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 	QF_MSG	*qf;
 	struct timeval tv;
 
+	if (qmgr.bounce == NULL)
+		msg_panic("qmgr_message_load: no bounce functions registered");
 	if (htable_find(qmgr.msg_byid, id) != NULL)
 		return 0;
 	QMGR_PROFILE_START(&tv);
@@ -289,7 +260,7 @@ qmgr_message_load(const char *queue, const char *id, int forced)
 	message = message_alloc(qf);
 	message->forced = forced;
 	/* The header may say that none exists (qf_logs_begin). */
-	message->logs = qf->nologs ? 0 : message_logs(id);
+	message->logs = qf->nologs ? 0 : qmgr.bounce->exist(id);
 	message->expired = event_time() >= qmgr_message_expires(qf);
 	if (strcmp(queue, QF_INCOMING) == 0) {
 		qmgr.stats.received++;

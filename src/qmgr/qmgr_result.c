@@ -78,7 +78,6 @@
 #include "mymalloc.h"
 #include "qmgr.h"
 #include "qmgr_inside.h"
-#include "bounce_clnt.h"
 
 time_t
 qmgr_result_backoff(int attempts)
@@ -201,8 +200,7 @@ result_host(const char *relay, int ok)
 static void
 result_error(QF_RCPT *rp, const char *status, const char *reason)
 {
-	snprintf(rp->last_error, sizeof(rp->last_error), "%s %s", status,
-	    reason ? reason : "");
+	qf_rcpt_set_error(rp, "%s %s", status, reason ? reason : "");
 }
 
 /*
@@ -210,7 +208,7 @@ result_error(QF_RCPT *rp, const char *status, const char *reason)
  * first stops saying that no log exists (qf_logs_begin), durably.
  */
 static int
-result_log(QMGR_MESSAGE *message, const char *log, int index,
+result_log(QMGR_MESSAGE *message, int log, int index,
     const char *status, const char *action, const char *reason,
     const char *relay)
 {
@@ -219,8 +217,8 @@ result_log(QMGR_MESSAGE *message, const char *log, int index,
 		    message->id);
 		return -1;
 	}
-	return qmgr_bounce_log(message, log, index, status, action, reason,
-	    relay);
+	return qmgr.bounce->append(message, log, index, status, action,
+	    reason, relay);
 }
 
 static void
@@ -240,7 +238,7 @@ result_bounce(QMGR_MESSAGE *message, int index, const char *status,
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
 
-	if (result_log(message, QB_LOG_BOUNCE, index, status, "failed",
+	if (result_log(message, QMGR_LOG_BOUNCE, index, status, "failed",
 	    reason, relay) < 0)
 		return -1;
 	message->nbounce++;
@@ -272,7 +270,7 @@ result_defer(QMGR_MESSAGE *message, int index, const char *status,
 	result_error(rp, status, reason);
 	rp->next_attempt = event_time() + qmgr_result_backoff(rp->attempts);
 	marked = message->qf->nologs && qf_mark_rcpt(message->qf, index) == 0;
-	if (result_log(message, QB_LOG_DEFER, index, status, "delayed",
+	if (result_log(message, QMGR_LOG_DEFER, index, status, "delayed",
 	    reason, relay) == 0)
 		message->logs |= QMGR_LOG_DEFER;
 	qmgr.stats.delivery_temp++;
@@ -286,7 +284,7 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
 	QF_RCPT	*rp = &message->qf->rcpt[index];
 
 	if ((rp->notify & QF_NOTIFY_SUCCESS) && result_log(message,
-	    QB_LOG_TRACE, index, status, action, reason, relay) < 0) {
+	    QMGR_LOG_TRACE, index, status, action, reason, relay) < 0) {
 		(void)result_defer(message, index, "4.3.0",
 		    "cannot write the success notice log", relay);
 		return;
@@ -295,7 +293,7 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
 		message->ntrace++;
 		message->logs |= QMGR_LOG_TRACE;
 	}
-	rp->last_error[0] = 0;
+	qf_rcpt_set_error(rp, "%s", "");
 	result_done(message, index, QF_RCPT_FLAG_DELIVERED);
 	qmgr.stats.delivery_ok++;
 }

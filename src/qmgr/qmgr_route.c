@@ -50,7 +50,7 @@
  *	the recipient is deferred, never misrouted.
  *
  *	qmgr_route_config() sets the routing parameters (qmgr_route_init()
- *	reads them from main.cf); mydestination and relay_domains are
+ *	reads them from main.cf) in the QMGR context (qmgr.routing); mydestination and relay_domains are
  *	compiled once with domain_list(3): names, ".domain" for
  *	subdomains, "type:table" lookups and "!" negation, first match
  *	wins; relay_domains also matches subdomains when
@@ -82,7 +82,8 @@
 #include "qmgr_route.h"
 #include "resolve_class.h"
 
-static struct {
+/* The routing configuration, qmgr.routing: opened tables, compiled lists. */
+struct QMGR_ROUTING {
 	char	*local_transport;
 	char	*relay_transport;
 	char	*default_transport;
@@ -96,7 +97,7 @@ static struct {
 	char	*empty_relay_key;
 	char	*empty_transport_key;
 	RESOLVE_CLASS *classes;		/* mydestination, relay_domains */
-} route_conf;
+};
 
 QMGR_ROUTE *
 qmgr_route_alloc(void)
@@ -129,56 +130,59 @@ qmgr_route_config(const QMGR_ROUTE_CONF *conf)
 {
 	VSTRING	*why = vstring_alloc(64);
 
-	myfree(route_conf.local_transport);
-	myfree(route_conf.relay_transport);
-	myfree(route_conf.default_transport);
-	myfree(route_conf.relayhost);
-	myfree(route_conf.delimiter);
-	myfree(route_conf.virtual_transport);
-	if (route_conf.transport_maps)
-		mail_addr_maps_close(route_conf.transport_maps);
-	if (route_conf.relocated_maps)
-		mail_addr_maps_close(route_conf.relocated_maps);
-	route_conf.relocated_maps = NULL;
-	if (route_conf.sender_relay_maps)
-		mail_addr_maps_close(route_conf.sender_relay_maps);
-	route_conf.sender_relay_maps = NULL;
-	if (route_conf.sender_transport_maps)
-		mail_addr_maps_close(route_conf.sender_transport_maps);
-	route_conf.sender_transport_maps = NULL;
-	myfree(route_conf.empty_relay_key);
-	myfree(route_conf.empty_transport_key);
-	route_conf.empty_relay_key = route_strdup(conf->empty_relay_key ?
+	if (qmgr.routing == NULL)
+		qmgr.routing = mycalloc(1, sizeof(*qmgr.routing));
+
+	myfree(qmgr.routing->local_transport);
+	myfree(qmgr.routing->relay_transport);
+	myfree(qmgr.routing->default_transport);
+	myfree(qmgr.routing->relayhost);
+	myfree(qmgr.routing->delimiter);
+	myfree(qmgr.routing->virtual_transport);
+	if (qmgr.routing->transport_maps)
+		mail_addr_maps_close(qmgr.routing->transport_maps);
+	if (qmgr.routing->relocated_maps)
+		mail_addr_maps_close(qmgr.routing->relocated_maps);
+	qmgr.routing->relocated_maps = NULL;
+	if (qmgr.routing->sender_relay_maps)
+		mail_addr_maps_close(qmgr.routing->sender_relay_maps);
+	qmgr.routing->sender_relay_maps = NULL;
+	if (qmgr.routing->sender_transport_maps)
+		mail_addr_maps_close(qmgr.routing->sender_transport_maps);
+	qmgr.routing->sender_transport_maps = NULL;
+	myfree(qmgr.routing->empty_relay_key);
+	myfree(qmgr.routing->empty_transport_key);
+	qmgr.routing->empty_relay_key = route_strdup(conf->empty_relay_key ?
 	    conf->empty_relay_key : "<>");
-	route_conf.empty_transport_key = route_strdup(conf->empty_transport_key ?
+	qmgr.routing->empty_transport_key = route_strdup(conf->empty_transport_key ?
 	    conf->empty_transport_key : "<>");
 	if (conf->sender_relayhost_maps && *conf->sender_relayhost_maps)
-		route_conf.sender_relay_maps = mail_addr_maps_open(
+		qmgr.routing->sender_relay_maps = mail_addr_maps_open(
 		    "sender_dependent_relayhost_maps", conf->sender_relayhost_maps);
 	if (conf->sender_transport_maps && *conf->sender_transport_maps)
-		route_conf.sender_transport_maps = mail_addr_maps_open(
+		qmgr.routing->sender_transport_maps = mail_addr_maps_open(
 		    "sender_dependent_default_transport_maps",
 		    conf->sender_transport_maps);
-	if (route_conf.classes)
-		resolve_class_free(route_conf.classes);
-	route_conf.local_transport = route_strdup(conf->local_transport);
-	route_conf.relay_transport = route_strdup(conf->relay_transport);
-	route_conf.default_transport = route_strdup(conf->default_transport);
-	route_conf.relayhost = route_strdup(conf->relayhost);
-	route_conf.delimiter = route_strdup(conf->delimiter);
-	route_conf.virtual_transport = route_strdup(conf->virtual_transport ?
+	if (qmgr.routing->classes)
+		resolve_class_free(qmgr.routing->classes);
+	qmgr.routing->local_transport = route_strdup(conf->local_transport);
+	qmgr.routing->relay_transport = route_strdup(conf->relay_transport);
+	qmgr.routing->default_transport = route_strdup(conf->default_transport);
+	qmgr.routing->relayhost = route_strdup(conf->relayhost);
+	qmgr.routing->delimiter = route_strdup(conf->delimiter);
+	qmgr.routing->virtual_transport = route_strdup(conf->virtual_transport ?
 	    conf->virtual_transport : "virtual");
 	if (conf->relocated_maps && *conf->relocated_maps)
-		route_conf.relocated_maps = mail_addr_maps_open("relocated_maps",
+		qmgr.routing->relocated_maps = mail_addr_maps_open("relocated_maps",
 		    conf->relocated_maps);
-	route_conf.transport_maps = mail_addr_maps_open("transport_maps",
+	qmgr.routing->transport_maps = mail_addr_maps_open("transport_maps",
 	    conf->transport_maps ? conf->transport_maps : "");
-	route_conf.classes = resolve_class_init(conf->mydestination,
+	qmgr.routing->classes = resolve_class_init(conf->mydestination,
 	    conf->relay_domains, conf->relay_parent ? DOMAIN_LIST_PARENT : 0,
 	    conf->interfaces, why);
-	if (route_conf.classes == NULL)
+	if (qmgr.routing->classes == NULL)
 		msg_fatal("mydestination or relay_domains: %s", vstring_str(why));
-	if (resolve_class_virtual(route_conf.classes, conf->virtual_alias_domains,
+	if (resolve_class_virtual(qmgr.routing->classes, conf->virtual_alias_domains,
 	    conf->virtual_mailbox_domains, why) < 0)
 		msg_fatal("virtual_alias_domains or virtual_mailbox_domains: %s",
 		    vstring_str(why));
@@ -304,7 +308,7 @@ qmgr_route_match(const char *list, const char *domain, int parent,
 static int
 route_maps_get(const char *key, int first, VSTRING *result, int *error)
 {
-	MAIL_ADDR_MAPS *maps = route_conf.transport_maps;
+	MAIL_ADDR_MAPS *maps = qmgr.routing->transport_maps;
 	const char *value = NULL;
 	int	 i, rc = 0;
 
@@ -325,7 +329,7 @@ route_maps(const char *addr, VSTRING *result, int *error)
 	VSTRING	*key, *user, *ext;
 	int	 rc;
 
-	if (route_conf.transport_maps->ndict == 0)
+	if (qmgr.routing->transport_maps->ndict == 0)
 		return 0;
 	if ((rc = route_maps_get(addr, 1, result, error)) != 0)
 		return rc;
@@ -333,7 +337,7 @@ route_maps(const char *addr, VSTRING *result, int *error)
 	user = vstring_alloc(64);
 	ext = vstring_alloc(16);
 	if (*domain && mail_addr_split_ext(vstring_str(key),
-	    route_conf.delimiter, user, ext)) {
+	    qmgr.routing->delimiter, user, ext)) {
 		vstring_sprintf(key, "%s@%s", vstring_str(user), domain);
 		rc = route_maps_get(vstring_str(key), 0, result, error);
 	}
@@ -355,10 +359,10 @@ static int
 route_class(const char *addr, const char **spec, int *remote)
 {
 	*remote = 1;
-	switch (resolve_class(route_conf.classes, addr, 0)) {
+	switch (resolve_class(qmgr.routing->classes, addr, 0)) {
 	case RESOLVE_CLASS_LOCAL:
 		*remote = 0;
-		*spec = route_conf.local_transport;
+		*spec = qmgr.routing->local_transport;
 		return 0;
 	case RESOLVE_CLASS_VALIAS:
 		*remote = 0;
@@ -366,13 +370,13 @@ route_class(const char *addr, const char **spec, int *remote)
 		return 0;
 	case RESOLVE_CLASS_VMAILBOX:
 		*remote = 0;
-		*spec = route_conf.virtual_transport;
+		*spec = qmgr.routing->virtual_transport;
 		return 0;
 	case RESOLVE_CLASS_RELAY:
-		*spec = route_conf.relay_transport;
+		*spec = qmgr.routing->relay_transport;
 		return 0;
 	case RESOLVE_CLASS_OTHER:
-		*spec = route_conf.default_transport;
+		*spec = qmgr.routing->default_transport;
 		return 0;
 	default:
 		return -1;
@@ -424,13 +428,13 @@ route_relocated(const char *addr, VSTRING *result)
 	const char *domain;
 	int	 r, local;
 
-	if (route_conf.relocated_maps == NULL)
+	if (qmgr.routing->relocated_maps == NULL)
 		return 0;
 	internal = addr_unquote(vstring_alloc(64), addr);
 	domain = qmgr_route_domain(addr);
-	local = *domain == 0 || resolve_class_local(route_conf.classes, domain) > 0;
-	r = mail_addr_find(route_conf.relocated_maps, vstring_str(internal),
-	    local ? MAIL_ADDR_FIND_LOCAL : 0, route_conf.delimiter, result, NULL);
+	local = *domain == 0 || resolve_class_local(qmgr.routing->classes, domain) > 0;
+	r = mail_addr_find(qmgr.routing->relocated_maps, vstring_str(internal),
+	    local ? MAIL_ADDR_FIND_LOCAL : 0, qmgr.routing->delimiter, result, NULL);
 	vstring_free(internal);
 	return r;
 }
@@ -448,7 +452,7 @@ route_sender(MAIL_ADDR_MAPS *maps, const char *sender, const char *empty_key,
 	if (maps == NULL || sender == NULL)
 		return 0;
 	found = mail_addr_find(maps, *sender ? sender : empty_key, 0,
-	    route_conf.delimiter, result, NULL);
+	    qmgr.routing->delimiter, result, NULL);
 	if (found > 0 && strcasecmp(vstring_str(result), "DUNNO") == 0)
 		found = 0;
 	return found;
@@ -461,7 +465,7 @@ qmgr_route(const char *addr, const char *sender, QMGR_ROUTE *route)
 	VSTRING	*n = vstring_alloc(32), *ss = vstring_alloc(32);
 	VSTRING	*sr = vstring_alloc(32);
 	const char *domain = qmgr_route_domain(addr), *spec;
-	const char *relayhost = route_conf.relayhost;
+	const char *relayhost = qmgr.routing->relayhost;
 	int	 error, remote, found, sfound;
 
 	vstring_reset(route->text);
@@ -482,17 +486,17 @@ qmgr_route(const char *addr, const char *sender, QMGR_ROUTE *route)
 		goto done;
 	}
 	/* Per sender: default_transport, and relayhost. */
-	if (spec == route_conf.default_transport &&
-	    (sfound = route_sender(route_conf.sender_transport_maps, sender,
-	    route_conf.empty_transport_key, ss)) != 0) {
+	if (spec == qmgr.routing->default_transport &&
+	    (sfound = route_sender(qmgr.routing->sender_transport_maps, sender,
+	    qmgr.routing->empty_transport_key, ss)) != 0) {
 		if (sfound < 0) {
 			route_retry(route, "sender-dependent transport table");
 			goto done;
 		}
 		spec = vstring_str(ss);
 	}
-	if (remote && (sfound = route_sender(route_conf.sender_relay_maps,
-	    sender, route_conf.empty_relay_key, sr)) != 0) {
+	if (remote && (sfound = route_sender(qmgr.routing->sender_relay_maps,
+	    sender, qmgr.routing->empty_relay_key, sr)) != 0) {
 		if (sfound < 0) {
 			route_retry(route, "sender-dependent relayhost table");
 			goto done;

@@ -201,6 +201,8 @@ smtp_wait(VSTREAM *client)
 		smtp_title("idle");
 		smtp_sess_close(smtp_cache, 1);
 		smtp_cache = NULL;
+	} else {
+		vstream_ready(client);
 	}
 }
 

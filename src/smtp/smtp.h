@@ -144,6 +144,7 @@ typedef struct SMTP_SESS {
 	int	 reused;
 	int	 debug;			/* log the transcript */
 	int	 broken;		/* do not reuse */
+	int	 rset_pending;		/* RSET sent, its reply not yet read */
 	int	 pix;			/* greeting looks like a PIX firewall */
 	VSTRING	*greeting;
 	time_t	 idle_since;

@@ -8,7 +8,8 @@
  * DESCRIPTION
  *	smtp_connect_deliver() delivers a request's recipients to its
  *	nexthop (or smtp_forced_destination, ZMailer's -F). A cached session
- *	to the same nexthop is used first, after an RSET; another one is
+ *	to the same nexthop is used first, after an RSET (pipelined with the
+ *	next transaction when the server offers PIPELINING); another one is
  *	closed. Then the addresses from smtp_addr_resolve() are tried in
  *	order, followed by those of fallback_relay: a refused or timed-out
  *	connection, a 4xx/5xx greeting that is skipped, a rejected HELO, a
@@ -53,7 +54,21 @@ smtp_connect_reuse(const char *dest, SMTP_SESS **cache)
 		smtp_sess_close(sess, 1);
 		return NULL;
 	}
-	if (smtp_cmd(sess, smtp_cf.tmo_rset, "RSET") < 0 || smtp_resp(sess, smtp_cf.tmo_rset) / 100 != 2) {
+	/*
+	 * With PIPELINING the RSET goes out with the MAIL FROM that follows
+	 * (RFC 2920 allows it anywhere in a group) and smtp_xfer() reads its
+	 * reply first: a session that no longer works then breaks before any
+	 * recipient's reply is taken, and its recipients go to a new
+	 * connection, as when an RSET alone fails.
+	 */
+	if (sess->features & SMTP_FEAT_PIPELINING) {
+		if (smtp_send(sess, smtp_cf.tmo_rset, "RSET") < 0) {
+			smtp_sess_close(sess, 0);
+			return NULL;
+		}
+		sess->rset_pending = 1;
+	} else if (smtp_cmd(sess, smtp_cf.tmo_rset, "RSET") < 0
+	    || smtp_resp(sess, smtp_cf.tmo_rset) / 100 != 2) {
 		smtp_sess_close(sess, 0);
 		return NULL;
 	}

@@ -425,6 +425,22 @@ smtp_xfer_fail(SMTP_REQ *req, SMTP_SESS *sess, const char *cmd)
 	return -1;
 }
 
+/*
+ * smtp_rset_reply - the reply to the RSET that smtp_connect_reuse() sent
+ * ahead of this transaction; anything but 2xx breaks the session.
+ */
+static int
+smtp_rset_reply(SMTP_SESS *sess)
+{
+	if (!sess->rset_pending)
+		return 0;
+	sess->rset_pending = 0;
+	if (smtp_resp(sess, smtp_cf.tmo_rset) / 100 == 2)
+		return 0;
+	sess->broken = 1;
+	return -1;
+}
+
 /* smtp_pipe_replies - the replies to a pipelined MAIL, RCPTs */
 
 static int
@@ -433,6 +449,9 @@ smtp_pipe_replies(SMTP_REQ *req, SMTP_SESS *sess, const int *sent, int nsent,
 {
 	int	 i, n;
 
+	*phase = "RSET";
+	if (smtp_rset_reply(sess) < 0)
+		return -1;
 	*phase = "MAIL FROM";
 	if (smtp_resp(sess, smtp_cf.tmo_mail) == 0)
 		return -1;
@@ -487,10 +506,15 @@ smtp_xfer(SMTP_REQ *req, SMTP_SESS *sess)
 	downgrade = smtp_downgrade(req, sess);
 	if (smtp_size_check(req, sess, a) < 0 || smtp_utf8_check(req, sess, a) < 0)
 		goto done;
-	if ((sess->features & SMTP_FEAT_XFORWARD) && smtp_cf.send_xforward && sess->xforward
-	    && smtp_send_xforward(req, sess, a) < 0) {
-		ret = -1;
-		goto done;
+	if ((sess->features & SMTP_FEAT_XFORWARD) && smtp_cf.send_xforward && sess->xforward) {
+		/* XFORWARD waits for its reply: the RSET's comes first. */
+		phase = "RSET";
+		if (smtp_rset_reply(sess) < 0)
+			goto broken;
+		if (smtp_send_xforward(req, sess, a) < 0) {
+			ret = -1;
+			goto done;
+		}
 	}
 	smtp_title("%s: mail to %s", sess->dest, vstring_str(sess->namaddr));
 	if (smtp_send_mail(req, sess, downgrade, a, b) < 0
@@ -527,6 +551,9 @@ smtp_xfer(SMTP_REQ *req, SMTP_SESS *sess)
 broken:
 	ret = smtp_xfer_fail(req, sess, phase);
 done:
+	/* Nothing was sent after the RSET: its reply is still due. */
+	if (sess->rset_pending && smtp_rset_reply(sess) < 0)
+		ret = -1;
 	myfree(sent);
 	vstring_free(a);
 	vstring_free(b);

@@ -217,6 +217,8 @@ smtpd_chat_wait(SMTPD_STATE *state)
 		n = poll(pfd, 2, left > 86400000 ? 86400000 : (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			vstream_ready(state->client);
 		if (n <= 0 || pfd[0].revents)
 			break;
 		if (smtpd_stress_update() && state->conf->stress)

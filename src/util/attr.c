@@ -14,6 +14,7 @@
  *	const char *attr_get_from(const ATTR *a, const char *name, size_t *pos);
  *	long long attr_get_long(const ATTR *a, const char *name, long long def);
  *	int	 attr_write(VSTREAM *sp, const ATTR *a);
+ *	int	 attr_write_buffered(VSTREAM *sp, const ATTR *a);
  *	int	 attr_read(VSTREAM *sp, ATTR *a);
  * DESCRIPTION
  *	An ATTR is an ordered list of name/value pairs; names may repeat
@@ -34,7 +35,10 @@
  *	is absent or its value is not a whole number in range.
  *
  *	attr_write() writes the list and the ending empty line, then flushes
- *	the stream. attr_read() empties a, then reads one list. Input is
+ *	the stream. attr_write_buffered() leaves them in the stream's buffer,
+ *	for a writer that has more to say at once (one write for several
+ *	lists; the next flush, or a read from the stream, sends them).
+ *	attr_read() empties a, then reads one list. Input is
  *	hostile: at most ATTR_MAX_COUNT attributes, ATTR_MAX_VALUE decoded
  *	bytes per value; a bad name, a raw control byte, a bad or %00
  *	escape, or a line without '=' makes the whole list invalid. After a
@@ -231,6 +235,12 @@ attr_write_value(VSTREAM *sp, const char *value)
 int
 attr_write(VSTREAM *sp, const ATTR *a)
 {
+	return attr_write_buffered(sp, a) < 0 ? -1 : vstream_fflush(sp);
+}
+
+int
+attr_write_buffered(VSTREAM *sp, const ATTR *a)
+{
 	size_t	 i;
 
 	if (a->count > ATTR_MAX_COUNT)
@@ -246,7 +256,7 @@ attr_write(VSTREAM *sp, const ATTR *a)
 	}
 	if (vstream_write(sp, "\n", 1) < 0)
 		return -1;
-	return vstream_fflush(sp);
+	return 0;
 toobig:
 	msg_warn("attr_write: attribute list exceeds protocol bounds");
 	errno = EMSGSIZE;

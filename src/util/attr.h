@@ -32,6 +32,7 @@ const char *attr_get(const ATTR *, const char *);
 const char *attr_get_from(const ATTR *, const char *, size_t *);
 long long attr_get_long(const ATTR *, const char *, long long);
 int	 attr_write(VSTREAM *, const ATTR *);
+int	 attr_write_buffered(VSTREAM *, const ATTR *);
 int	 attr_read(VSTREAM *, ATTR *);
 
 /*

@@ -11,6 +11,7 @@
  *	int inet_connect_hostport(const char *spec, const char *defport,
  *	    int timeout, VSTRING *why);
  *	int unix_connect(const char *path, int timeout, VSTRING *why);
+ *	int unix_connect_nb(const char *path, VSTRING *why);
  * DESCRIPTION
  *	inet_connect_addr() connects to one IPv4 or IPv6 address: a
  *	non-blocking connect(), a wait of at most timeout seconds, then the
@@ -33,8 +34,11 @@
  *	unix_connect() connects to a UNIX stream socket. A full listen
  *	queue makes the kernel wait (up to timeout seconds, by way of
  *	SO_SNDTIMEO) or, with timeout 0, fail at once with EAGAIN.
+ *	unix_connect_nb() is unix_connect() with timeout 0 that leaves the
+ *	descriptor non-blocking, for a caller that only sends a few bytes
+ *	with MSG_DONTWAIT and closes (mail_trigger(3)).
  *
- *	Descriptors returned are blocking and close-on-exec.
+ *	Other descriptors returned are blocking; all are close-on-exec.
  * DIAGNOSTICS
  *	-1 with errno set (EINVAL for a malformed destination: "bad
  *	destination ..." in why), and a reason such as "connect to
@@ -190,8 +194,22 @@ unix_connect_timeout(int fd, int timeout)
 	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+static int unix_connect_mode(const char *, int, int, VSTRING *);
+
 int
 unix_connect(const char *path, int timeout, VSTRING *why)
+{
+	return unix_connect_mode(path, timeout, 0, why);
+}
+
+int
+unix_connect_nb(const char *path, VSTRING *why)
+{
+	return unix_connect_mode(path, 0, 1, why);
+}
+
+static int
+unix_connect_mode(const char *path, int timeout, int stay_nb, VSTRING *why)
 {
 	struct sockaddr_un sun;
 	int	 fd, saved;
@@ -219,7 +237,7 @@ unix_connect(const char *path, int timeout, VSTRING *why)
 		goto fail;
 	}
 	if ((timeout > 0 && unix_connect_timeout(fd, 0) < 0) ||
-	    (timeout == 0 && non_blocking(fd, 0) < 0))
+	    (timeout == 0 && !stay_nb && non_blocking(fd, 0) < 0))
 		goto fail;
 	return fd;
 fail:

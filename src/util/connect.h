@@ -33,5 +33,8 @@ int	 inet_connect_hostport(const char *, const char *, int, VSTRING *);
 
 /* unix_connect(path, timeout, why): connect to a UNIX stream socket. */
 int	 unix_connect(const char *, int, VSTRING *);
+/* unix_connect_nb(path, why): the same, never waiting; the socket stays
+ * non-blocking (a one-shot trigger: two fcntl calls less). */
+int	 unix_connect_nb(const char *, VSTRING *);
 
 #endif

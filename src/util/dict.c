@@ -21,7 +21,6 @@
  *	int   dict_reopen_all(void);
  *	int   dict_reopen(const char *name);
  *	const char *dict_type_name(int i);
- *	void  dict_module_dir_hook(const char *(*fn)(void));
  *	const char *dict_get_list(DICT **dicts, int n, const char *key, int *error);
  *	const char *dict_get_list_domain(DICT **dicts, int n, const char *name,
  *	    int *error);
@@ -73,12 +72,12 @@
  *	and returns -1 when no cached table has that name.
  *
  *	Types that need a client library (sqlite, pgsql, mysql, ldap) are
- *	modules, dict_TYPE.so, in the directory that the hook installed with
- *	dict_module_dir_hook() names (libglobal: daemon_directory). A module
- *	is loaded with dlopen() when a table of its type is first opened, so
- *	a program that uses none pays nothing for those libraries. A module
- *	must be a regular file owned by root (or the running user) and
- *	writable only by its owner; set-id programs load none.
+ *	modules, dict_TYPE.so, in the module directory (module(3):
+ *	daemon_directory). A module is loaded with dlopen() when a table of
+ *	its type is first opened, so a program that uses none pays nothing
+ *	for those libraries. A module must be a regular file owned by root
+ *	(or the running user) and writable only by its owner; set-id
+ *	programs load none.
  *
  *	dict_type_name() returns the name of the i-th table type this
  *	program can use (0, 1, ...: the built-in ones, then the installed
@@ -98,7 +97,6 @@
  */
 #include <sys/stat.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -108,6 +106,7 @@
 
 #include "dict.h"
 #include "htable.h"
+#include "module.h"
 #include "msg.h"
 #include "mymalloc.h"
 
@@ -125,14 +124,7 @@ static const char *dict_module_types[] = {
 
 static HTABLE *dict_cache;		/* "flags:spec" -> DICT */
 static HTABLE *dict_modules;		/* type -> loaded DICT_OPS */
-static const char *(*dict_module_dir_fn)(void);
 static VSTRING *dict_module_why;	/* why the last module load failed */
-
-void
-dict_module_dir_hook(const char *(*fn)(void))
-{
-	dict_module_dir_fn = fn;
-}
 
 int
 dict_module_type(const char *type)
@@ -145,40 +137,12 @@ dict_module_type(const char *type)
 	return 0;
 }
 
-/* The module's path, or null with the reason. */
-static const char *
-dict_module_path(const char *type, VSTRING *path, VSTRING *why)
-{
-	const char *dir = dict_module_dir_fn ? dict_module_dir_fn() : NULL;
-	struct stat st;
-
-	if (dir == NULL || *dir == 0) {
-		vstring_sprintf(why, "no module directory in this program");
-		return NULL;
-	}
-	vstring_sprintf(path, "%s/dict_%s.so", dir, type);
-	if (stat(vstring_str(path), &st) < 0) {
-		vstring_sprintf(why, "%s: %s (not built: its client library "
-		    "was missing; see postern config -m)", vstring_str(path),
-		    strerror(errno));
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 022) != 0
-	    || (st.st_uid != 0 && st.st_uid != geteuid())) {
-		vstring_sprintf(why, "%s: not a regular file owned by root "
-		    "and writable only by its owner", vstring_str(path));
-		return NULL;
-	}
-	return vstring_str(path);
-}
-
 /* Load (once) the module of a library-backed type. */
 static const DICT_OPS *
 dict_module_load(const char *type)
 {
 	const DICT_OPS *ops;
-	VSTRING	*path, *sym;
-	void	*handle;
+	VSTRING	*file, *sym;
 
 	if (dict_modules != NULL
 	    && (ops = htable_find(dict_modules, type)) != NULL)
@@ -186,35 +150,29 @@ dict_module_load(const char *type)
 	if (dict_module_why == NULL)
 		dict_module_why = vstring_alloc(64);
 	vstring_reset(dict_module_why);
-	/* Set-id programs (sendmail, smtpctl) never load code by config. */
-	if (getuid() != geteuid() || getgid() != getegid()) {
-		vstring_sprintf(dict_module_why, "not loaded by a set-id "
-		    "program");
-		return NULL;
-	}
-	path = vstring_alloc(64);
+	file = vstring_alloc(32);
 	sym = vstring_alloc(32);
-	ops = NULL;
-	if (dict_module_path(type, path, dict_module_why) == NULL)
-		goto out;
-	if ((handle = dlopen(vstring_str(path), RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		vstring_sprintf(dict_module_why, "%s", dlerror());
+	vstring_sprintf(file, "dict_%s.so", type);
+	vstring_sprintf(sym, "dict_%s_ops", type);
+	if ((ops = module_load(vstring_str(file), vstring_str(sym),
+	    dict_module_why)) == NULL) {
+		if (errno == ENOENT)
+			vstring_sprintf_append(dict_module_why, " (not built: "
+			    "its client library was missing; see postern "
+			    "config -m)");
 		goto out;
 	}
-	vstring_sprintf(sym, "dict_%s_ops", type);
-	if ((ops = dlsym(handle, vstring_str(sym))) == NULL
-	    || strcmp(ops->type, type) != 0) {
-		vstring_sprintf(dict_module_why, "%s: no %s", vstring_str(path),
+	if (strcmp(ops->type, type) != 0) {
+		vstring_sprintf(dict_module_why, "%s: no %s", vstring_str(file),
 		    vstring_str(sym));
 		ops = NULL;
-		(void)dlclose(handle);
 		goto out;
 	}
 	if (dict_modules == NULL)
 		dict_modules = htable_create(8);
 	htable_enter(dict_modules, type, (void *)ops);
 out:
-	vstring_free(path);
+	vstring_free(file);
 	vstring_free(sym);
 	return ops;
 }
@@ -241,7 +199,7 @@ dict_type_name(int i)
 {
 	int	 nstatic = (int)(sizeof(dict_types) / sizeof(*dict_types)) - 1;
 	const char **tp;
-	VSTRING	*path, *why;
+	VSTRING	*path, *file, *why;
 	const char *found = NULL;
 
 	if (i < 0)
@@ -250,11 +208,16 @@ dict_type_name(int i)
 		return dict_types[i]->type;
 	i -= nstatic;
 	path = vstring_alloc(64);
+	file = vstring_alloc(32);
 	why = vstring_alloc(64);
-	for (tp = dict_module_types; *tp != NULL && found == NULL; tp++)
-		if (dict_module_path(*tp, path, why) != NULL && i-- == 0)
+	for (tp = dict_module_types; *tp != NULL && found == NULL; tp++) {
+		vstring_sprintf(file, "dict_%s.so", *tp);
+		if (module_path(vstring_str(file), path, why) != NULL
+		    && i-- == 0)
 			found = *tp;
+	}
 	vstring_free(path);
+	vstring_free(file);
 	vstring_free(why);
 	return found;
 }

@@ -133,7 +133,6 @@ extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,
 	dict_mysql_ops, dict_ldap_ops, dict_memcache_ops, dict_socketmap_ops,
 	dict_tcp_ops, dict_proxy_ops;
 void	 dict_proxy_socket_hook(const char *(*)(void));
-void	 dict_module_dir_hook(const char *(*)(void));
 int	 dict_module_type(const char *);	/* a type built as a module */
 
 const DICT_OPS *dict_ops_find(const char *type);

@@ -63,6 +63,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,11 +106,25 @@ msg_set_tag(const char *syslog_name, const char *program)
 	}
 }
 
+/* The pid in logged lines: one getpid() per process, not per line. */
+static long msg_pid;
+
+static void
+msg_pid_reset(void)
+{
+	msg_pid = (long)getpid();
+}
+
 void
 msg_init(const char *syslog_name, const char *program)
 {
+	static int atfork;
+
 	msg_set_tag(syslog_name, program);
 	msg_stderr = 1;
+	msg_pid = (long)getpid();
+	if (!atfork && pthread_atfork(NULL, NULL, msg_pid_reset) == 0)
+		atfork = 1;
 }
 
 const char *
@@ -266,7 +281,7 @@ msg_vlog_tag(int level, const char *name, const char *fmt, va_list ap)
 		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 		msg_hostname(host, sizeof(host));
 		len = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n",
-		    stamp, host, name, (long)getpid(), text);
+		    stamp, host, name, msg_pid ? msg_pid : (long)getpid(), text);
 		if (len >= sizeof(line))
 			len = sizeof(line) - 1;
 		if (msg_file_fd >= 0)

@@ -1,8 +1,13 @@
 /*
  * NAME
- *	tls - TLS (OpenSSL) for buffered streams
+ *	tls - TLS (OpenSSL) for buffered streams: the module tls.so
  * SYNOPSIS
- *	#include "tls.h"
+ *	#include "tls_module.h"
+ *
+ *	const TLS_MODULE tls_module;
+ *
+ *	(programs call the functions of tls.h; tls_load(3) loads this
+ *	module on first use and forwards each call through tls_module)
  *
  *	TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *args, VSTRING *why);
  *	void	 tls_ctx_free(TLS_CTX *ctx);
@@ -19,7 +24,6 @@
  *	void	*tls_session_get(const TLS_SESS *sess);
  *	void	 tls_session_free(void *session);
  *	const TLS_INFO *tls_info(const TLS_SESS *sess);
- *	const char *tls_level_text(const TLS_INFO *info);
  *	int	 tls_peer_match(const TLS_SESS *sess, const char *name);
  *	int	 tls_peer_fingerprint(const TLS_SESS *sess, const char *digest,
  *		    VSTRING *cert_fp, VSTRING *pkey_fp);
@@ -29,6 +33,13 @@
  *		    VSTRING *why);
  *	const char *tls_cipher_list(const char *grade);
  * DESCRIPTION
+ *	This is the only code that uses OpenSSL. It is built as a shared
+ *	object, linked with libssl and libcrypto, with hidden visibility:
+ *	it exports one symbol, the versioned table tls_module, so that its
+ *	functions never bind to the program's forwarders of the same names
+ *	(tls_load.c) nor they to it. It calls the util functions (vstream,
+ *	vstring, msg...) of the program that loads it.
+ *
  *	This module knows nothing about mail. tls_ctx_create() makes an
  *	OpenSSL context for the server or the client role: certificate and
  *	key (cert_file/key_file, or chain_files holding key and certificates
@@ -95,9 +106,6 @@
  *	two seconds), restores the plain I/O of the stream and the
  *	descriptor's blocking mode, and frees the session.
  *
- *	tls_level_text() is "Verified" (trusted and name matched), "Trusted",
- *	"Untrusted" (a certificate that did not verify) or "Anonymous" (no
- *	certificate), as in Postfix's log lines.
  * DIAGNOSTICS
  *	tls_ctx_create() and the start functions return a null pointer with
  *	the reason in why (OpenSSL's error queue text included). Stream I/O
@@ -122,7 +130,7 @@
 #include "iostuff.h"
 #include "msg.h"
 #include "mymalloc.h"
-#include "tls.h"
+#include "tls_module.h"
 
 /* Certificates picked by SNI: one SSL_CTX per distinct file list. */
 typedef struct TLS_SNI_CTX {
@@ -752,16 +760,6 @@ tls_info(const TLS_SESS *s)
 	return &s->info;
 }
 
-const char *
-tls_level_text(const TLS_INFO *info)
-{
-	if (!info->peer_cert)
-		return "Anonymous";
-	if (info->matched)
-		return "Verified";
-	return info->trusted ? "Trusted" : "Untrusted";
-}
-
 int
 tls_peer_match(const TLS_SESS *s, const char *name)
 {
@@ -826,3 +824,25 @@ tls_stop(VSTREAM *stream, TLS_SESS *s, int shutdown)
 	ERR_clear_error();
 	myfree(s);
 }
+
+/* The one symbol the module exports: tls_load.c finds it with dlsym(). */
+__attribute__((visibility("default")))
+const TLS_MODULE tls_module = {
+	.version = TLS_MODULE_VERSION,
+	.size = sizeof(TLS_MODULE),
+	.ctx_create = tls_ctx_create,
+	.ctx_set_sni = tls_ctx_set_sni,
+	.ctx_free = tls_ctx_free,
+	.protocol_range = tls_protocol_range,
+	.cipher_list = tls_cipher_list,
+	.server_start = tls_server_start,
+	.client_start = tls_client_start,
+	.client_resume = tls_client_resume,
+	.client_dane = tls_client_dane,
+	.session_get = tls_session_get,
+	.session_free = tls_session_free,
+	.info = tls_info,
+	.stop = tls_stop,
+	.peer_match = tls_peer_match,
+	.peer_fingerprint = tls_peer_fingerprint,
+};

@@ -1,5 +1,6 @@
 /*
- * tls.h - a small OpenSSL wrapper for VSTREAMs. See tls.c.
+ * tls.h - a small OpenSSL wrapper for VSTREAMs. The functions are in the
+ * module tls.so (tls.c), loaded on first use by tls_load.c.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -42,6 +43,7 @@ typedef struct TLS_INFO {
 	char	 issuer_cn[256];	/* issuer CN, or empty */
 } TLS_INFO;
 
+int	 tls_load(VSTRING *why);	/* tls_ctx_create() calls it */
 TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *, VSTRING *why);
 
 /* Server: certificates by SNI name (chain files), or null and *err. */

@@ -1,9 +1,12 @@
 /*
- * tls_test - unit tests for tls: protocol lists, cipher grades, and a real
- * handshake over a socket pair (server in a child process) with a
- * throwaway self-signed certificate made at run time.
+ * tls_test - unit tests for tls: loading the module (this build's tls.so,
+ * and clean failures when it is missing or broken), protocol lists,
+ * cipher grades, and a real handshake over a socket pair (server in a
+ * child process) with a throwaway self-signed certificate made at run
+ * time.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,12 +19,93 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "module.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "ptest.h"
 #include "tls.h"
 
 static char cert_path[64];
+
+/* Where the module is: this build's bin directory (the Makefile says). */
+static const char *module_dir = TLS_TEST_MODULE_DIR;
+
+static const char *
+test_module_dir(void)
+{
+	return module_dir;
+}
+
+/*
+ * In a child (a failed load is remembered for the process): load from
+ * dir, expect failure with text in the reason. 0 when it went so.
+ */
+static int
+load_fails(const char *dir, const char *text)
+{
+	TLS_CTX_ARGS a = {.server = 0};
+	int	 status;
+	pid_t	 pid;
+
+	if ((pid = fork()) == 0) {
+		VSTRING	*why = vstring_alloc(10);
+		int	 min, max;
+
+		module_dir = dir;
+		if (tls_ctx_create(&a, why) != NULL)
+			_exit(1);
+		if (strncmp(vstring_str(why), "TLS support module ", 19) != 0
+		    || strstr(vstring_str(why), "could not be loaded: ") == NULL
+		    || strstr(vstring_str(why), text) == NULL) {
+			printf("unexpected reason: %s\n", vstring_str(why));
+			fflush(stdout);
+			_exit(2);
+		}
+		/* Later calls fail alike, at once. */
+		if (tls_protocol_range("", &min, &max, why) != -1
+		    || strstr(vstring_str(why), text) == NULL
+		    || tls_cipher_list("medium") != NULL)
+			_exit(3);
+		tls_stop(NULL, NULL, 1);	/* no session: no module needed */
+		tls_session_free(NULL);
+		tls_ctx_free(NULL);
+		_exit(0);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+PTEST(module_missing_or_broken)
+{
+	char	 dir[] = "/tmp/tls_test.dXXXXXX", path[64];
+	FILE	*fp;
+
+	PT_INTEQ(load_fails("/nonexistent", "module /nonexistent/tls.so could "
+	    "not be loaded: No such file or directory (not built"), 0);
+	PT_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/tls.so", dir);
+	PT_ASSERT((fp = fopen(path, "w")) != NULL);
+	for (int i = 0; i < 16; i++)
+		fputs("not an ELF object\n", fp);
+	fclose(fp);
+	PT_ASSERT(chmod(path, 0644) == 0);
+	/* dlopen()'s reason, after the path named once. */
+	PT_INTEQ(load_fails(dir, "tls.so could not be loaded: invalid ELF "
+	    "header"), 0);
+	PT_ASSERT(chmod(path, 0666) == 0);
+	PT_INTEQ(load_fails(dir, "writable only by its owner"), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+PTEST(module_load)
+{
+	VSTRING	*why = vstring_alloc(10);
+
+	PT_INTEQ(tls_load(why), 0);
+	PT_INTEQ(tls_load(why), 0);		/* once */
+	vstring_free(why);
+}
 
 PTEST(protocols)
 {
@@ -221,6 +305,9 @@ PTEST(bad_files)
 int
 main(void)
 {
+	module_dir_hook(test_module_dir);
+	PT_RUN(module_missing_or_broken);
+	PT_RUN(module_load);
 	PT_RUN(protocols);
 	PT_RUN(ciphers);
 	if (make_cert() < 0) {

@@ -21,6 +21,7 @@
  *		    int flags);
  *	size_t	 vstream_bufstat(VSTREAM *sp);
  *	size_t	 vstream_peek(VSTREAM *sp, const unsigned char **data);
+ *	void	 vstream_ready(VSTREAM *sp);
  *
  *	ssize_t	 vstream_write(VSTREAM *sp, const void *buf, size_t len);
  *	int	 vstream_fputs(VSTREAM *sp, const char *str);
@@ -58,8 +59,9 @@
  *	already buffered are not affected, so a caller switching to TLS
  *	must first make sure vstream_bufstat() is 0 (a client that sent
  *	data after STARTTLS is attacking the session). The default functions
- *	poll then read or write; sockets are written with MSG_NOSIGNAL so that
- *	a vanished peer gives EPIPE instead of a signal. On error or time-out
+ *	poll then read or write, except that a socket is written first and
+ *	polled only when it is full; sockets are written with MSG_NOSIGNAL
+ *	so that a vanished peer gives EPIPE instead of a signal. On error or time-out
  *	vstream_get_line() discards the part of the line it had read.
  *
  *	Reading: when the read buffer is empty and a read is needed, the
@@ -81,6 +83,12 @@
  *	file after some bytes without a newline), VSTREAM_EOF (end of file,
  *	nothing read), VSTREAM_ERR (error or time-out). Cost: one memchr-like
  *	scan and one copy per byte.
+ *
+ *	vstream_ready() tells the stream that the caller's own poll(2) has
+ *	just said that its descriptor is readable: the next read from the
+ *	descriptor does not wait for it again (one system call less per
+ *	read for a caller that waits on several descriptors). Should the
+ *	bytes be gone after all, the read waits as usual.
  *
  *	vstream_bufstat() returns how many bytes are buffered for reading
  *	(read from the descriptor but not yet consumed). vstream_peek()
@@ -125,6 +133,7 @@ struct VSTREAM {
 	int	 timeout;
 	int	 err, eof, tmout;
 	int	 fd_kind;		/* VSTREAM_KIND_* */
+	int	 ready;			/* vstream_ready(): skip one wait */
 	VSTREAM_RW_FN read_fn, write_fn;
 	void	*io_ctx;
 	char	*peer;
@@ -227,10 +236,19 @@ vstream_sys_read(VSTREAM *sp, void *buf, size_t len)
 {
 	ssize_t	 n;
 
-	if (sp->read_fn)
+	if (sp->read_fn) {
 		n = sp->read_fn(sp->fd, buf, len, sp->timeout, sp->io_ctx);
-	else
+	} else if (sp->ready) {
+		/* The caller's poll said readable: no second poll. */
+		sp->ready = 0;
+		while ((n = recv(sp->fd, buf, len, MSG_DONTWAIT)) < 0
+		    && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTSOCK))
+			n = timed_read(sp->fd, buf, len, sp->timeout, NULL);
+	} else {
 		n = timed_read(sp->fd, buf, len, sp->timeout, NULL);
+	}
 	if (n > 0) {
 		sp->nread += n;
 	} else if (n == 0) {
@@ -269,18 +287,17 @@ vstream_default_write(VSTREAM *sp, const void *buf, size_t len)
 			len = PIPE_BUF;
 		return timed_write(sp->fd, (void *)buf, len, sp->timeout, NULL);
 	}
+	/* Send first: a socket buffer is rarely full; wait only when it is. */
 	if (sp->timeout > 0)
 		flags |= MSG_DONTWAIT;
 	for (;;) {
-		if (sp->timeout > 0 && write_wait(sp->fd, sp->timeout) < 0)
-			return -1;
 		if ((n = send(sp->fd, buf, len, flags)) >= 0)
 			return n;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (sp->timeout <= 0 && write_wait(sp->fd, -1) < 0)
+		if (write_wait(sp->fd, sp->timeout > 0 ? sp->timeout : -1) < 0)
 			return -1;
 	}
 }
@@ -395,6 +412,12 @@ vstream_ungetc(VSTREAM *sp, int ch)
 	sp->rbuf[0] = (unsigned char)ch;
 	sp->rlen++;
 	return ch;
+}
+
+void
+vstream_ready(VSTREAM *sp)
+{
+	sp->ready = 1;
 }
 
 size_t

@@ -43,6 +43,7 @@ int	 vstream_ungetc(VSTREAM *, int);
 ssize_t	 vstream_read(VSTREAM *, void *, size_t);
 int	 vstream_get_line(VSTREAM *, VSTRING *, size_t, int);
 size_t	 vstream_bufstat(VSTREAM *);
+void	 vstream_ready(VSTREAM *);
 size_t	 vstream_peek(VSTREAM *, const unsigned char **);
 
 ssize_t	 vstream_write(VSTREAM *, const void *, size_t);
