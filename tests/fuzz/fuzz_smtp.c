@@ -60,36 +60,6 @@ static const char *fuzz_content[2] = {
 	"Subject: inner\n\n\xc3\xa9\n--b1--\nepilogue\n",
 };
 
-static QF_MSG *
-fuzz_smtp_queue_file(const char *content, int utf8)
-{
-	VSTRING	*why = vstring_alloc(100);
-	QF_WRITER *w;
-	QF_MSG	*msg;
-	char	 id[QF_ID_LEN + 1];
-
-	if ((w = qf_create(smtp_cf.queue_dir, why)) == NULL)
-		goto fail;
-	qf_set_sender(w, "sender@example.net");
-	qf_set_family(w, AF_INET);
-	qf_set_origin(w, "smtp");
-	qf_set_dsn(w, "envid+1", QF_RET_HDRS);
-	if (utf8)
-		qf_set_attr(w, "smtputf8", "1");
-	qf_add_rcpt(w, "user@example.com", NULL, 0);
-	qf_write_content(w, content, strlen(content));
-	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
-	if (qf_commit(w, QF_INCOMING, why) < 0)
-		goto fail;
-	if ((msg = qf_open(smtp_cf.queue_dir, QF_INCOMING, id, QF_OPEN_RDONLY, why)) == NULL)
-		goto fail;
-	vstring_free(why);
-	return msg;
-fail:
-	fprintf(stderr, "fuzz_smtp: queue file: %s\n", vstring_str(why));
-	abort();
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -106,8 +76,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_cf_saved = smtp_cf;
 	if (qf_make_dirs(smtp_cf.queue_dir, (uid_t)-1, (gid_t)-1, why) < 0)
 		abort();
-	fuzz_msg[0] = fuzz_smtp_queue_file(fuzz_content[0], 0);
-	fuzz_msg[1] = fuzz_smtp_queue_file(fuzz_content[1], 1);
+	fuzz_msg[0] = fuzz_queue_file(smtp_cf.queue_dir, fuzz_content[0],
+	    strlen(fuzz_content[0]), FUZZ_QF_DSN);
+	fuzz_msg[1] = fuzz_queue_file(smtp_cf.queue_dir, fuzz_content[1],
+	    strlen(fuzz_content[1]), FUZZ_QF_DSN | FUZZ_QF_UTF8);
 	to_server = vstring_alloc(4096);
 	to_qmgr = vstring_alloc(4096);
 	vstring_free(path);

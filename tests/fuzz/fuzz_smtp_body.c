@@ -58,32 +58,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static QF_MSG *
-fuzz_body_queue_file(const uint8_t *data, size_t len)
-{
-	QF_WRITER *w;
-	QF_MSG	*msg;
-	char	 id[QF_ID_LEN + 1];
-
-	if ((w = qf_create(smtp_cf.queue_dir, why)) == NULL)
-		goto fail;
-	qf_set_sender(w, "sender@example.net");
-	qf_set_family(w, AF_INET);
-	qf_set_origin(w, "smtp");
-	qf_add_rcpt(w, "user@example.com", NULL, 0);
-	if (len > 0 && qf_write_content(w, (const char *)data, len) < 0)
-		goto fail;
-	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
-	if (qf_commit(w, QF_INCOMING, why) < 0)
-		goto fail;
-	if ((msg = qf_open(smtp_cf.queue_dir, QF_INCOMING, id, QF_OPEN_RDONLY, why)) == NULL)
-		goto fail;
-	return msg;
-fail:
-	fprintf(stderr, "fuzz_smtp_body: queue file: %s\n", vstring_str(why));
-	abort();
-}
-
 /* The DATA stream: one final ".", no early one, CRLF line ends. */
 static void
 fuzz_body_check(const char *s, size_t len)
@@ -137,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sess.resp.first = vstring_alloc(100);
 	sess.resp.lines = argv_alloc(2);
 	memset(&req, 0, sizeof(req));
-	req.msg = fuzz_body_queue_file(data + 1, len - 1);
+	req.msg = fuzz_queue_file(smtp_cf.queue_dir, data + 1, len - 1, 0);
 	req.dr.queue_id = req.msg->id;
 	req.dr.arrival = (double)time(NULL);
 	req.has8bit = smtp_body_has8(&req);
