@@ -45,6 +45,9 @@ VSTREAM	*fuzz_stream(const uint8_t *, size_t, size_t chunk, VSTRING *out);
 int	 fuzz_devnull(void);			/* a descriptor for such streams */
 void	 fuzz_stream_attach(VSTREAM *, const uint8_t *, size_t, size_t, VSTRING *);
 
+/* main.cf in the temp dir: queue_directory there, then text; read. */
+void	 fuzz_main_cf_load(const char *);
+
 /*
  * fuzz_queue_file(queue_dir, content, len, flags): a message in incoming/
  * (sender@example.net to user@example.com, content as given), opened

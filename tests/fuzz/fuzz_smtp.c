@@ -63,15 +63,10 @@ static const char *fuzz_content[2] = {
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024), *why = vstring_alloc(100);
+	VSTRING	*why = vstring_alloc(100);
 
 	fuzz_init("fuzz_smtp");
-	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(), fuzz_main_cf);
-	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
-	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
-		abort();
-	mail_conf_read(fuzz_tmpdir());
-	mail_conf_check();
+	fuzz_main_cf_load(fuzz_main_cf);
 	smtp_conf_load("smtp", "smtp");
 	fuzz_cf_saved = smtp_cf;
 	if (qf_make_dirs(smtp_cf.queue_dir, (uid_t)-1, (gid_t)-1, why) < 0)
@@ -82,8 +77,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    strlen(fuzz_content[1]), FUZZ_QF_DSN | FUZZ_QF_UTF8);
 	to_server = vstring_alloc(4096);
 	to_qmgr = vstring_alloc(4096);
-	vstring_free(path);
-	vstring_free(cf);
 	vstring_free(why);
 	return 0;
 }

@@ -37,24 +37,15 @@ static SMTP_CONF fuzz_cf_saved;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
-
 	fuzz_init("fuzz_smtp_body");
-	vstring_sprintf(cf, "queue_directory = %s/queue\nmyhostname = client.example.com\n"
-	    "disable_dns_lookups = yes\n", fuzz_tmpdir());
-	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
-	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
-		abort();
-	mail_conf_read(fuzz_tmpdir());
-	mail_conf_check();
+	fuzz_main_cf_load("myhostname = client.example.com\n"
+	    "disable_dns_lookups = yes\n");
 	smtp_conf_load("smtp", "smtp");
 	fuzz_cf_saved = smtp_cf;
 	why = vstring_alloc(100);
 	if (qf_make_dirs(smtp_cf.queue_dir, (uid_t)-1, (gid_t)-1, why) < 0)
 		abort();
 	to_server = vstring_alloc(4096);
-	vstring_free(path);
-	vstring_free(cf);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  *	void fuzz_stream_attach(VSTREAM *stream, const uint8_t *data,
  *	    size_t len, size_t chunk, VSTRING *out);
  *	int fuzz_devnull(void);
+ *	void fuzz_main_cf_load(const char *text);
  *	QF_MSG *fuzz_queue_file(const char *queue_dir, const void *content,
  *	    size_t len, int flags);
  * DESCRIPTION
@@ -33,6 +34,10 @@
  *	fuzz_devnull() opens /dev/null for the descriptor such streams
  *	need.
  *
+ *	fuzz_main_cf_load() writes a main.cf into the private directory,
+ *	with queue_directory below it and then text, and reads it
+ *	(mail_conf_read(), mail_conf_check()).
+ *
  *	fuzz_queue_file() commits a message to incoming/ of queue_dir, from
  *	sender@example.net to user@example.com with content (len bytes,
  *	none when 0), with a DSN ENVID and RET=HDRS (FUZZ_QF_DSN) and
@@ -51,6 +56,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "fuzz.h"
@@ -229,6 +235,23 @@ fuzz_devnull(void)
 		abort();
 	}
 	return fd;
+}
+
+void
+fuzz_main_cf_load(const char *text)
+{
+	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
+
+	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(),
+	    text);
+	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
+	if (fuzz_write_file(vstring_str(path), vstring_str(cf),
+	    vstring_len(cf)) < 0)
+		abort();
+	mail_conf_read(fuzz_tmpdir());
+	mail_conf_check();
+	vstring_free(path);
+	vstring_free(cf);
 }
 
 QF_MSG *
