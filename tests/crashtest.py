@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Instance, random_loopback, wait_for  # noqa: E402
+from harness import Instance, random_loopback, send_seq, wait_for  # noqa: E402
 from sink import Sink  # noqa: E402
 from test_qmgr_ctl import ok  # noqa: E402
 
@@ -63,11 +63,7 @@ class Clients:
                         if self.stop.is_set():
                             break
                         seq = self.next_seq()
-                        s.mail("me@s.test")
-                        s.rcpt("r%d@s.test" % seq)
-                        code, _ = s.data(b"X-Seq: %d\r\nSubject: crash\r\n\r\nbody %d\r\n"
-                                         % (seq, seq))
-                        if code == 250:
+                        if send_seq(s, seq, b"crash", sender="me@s.test") == 250:
                             with self.lock:
                                 self.accepted.add(seq)
             except Exception:

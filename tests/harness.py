@@ -114,11 +114,42 @@ def random_loopback():
                              random.randint(1, 254))
 
 
+def other_loopback(addr):
+    """A random loopback address other than addr (a second client's source)."""
+    while True:
+        a = random_loopback()
+        if a != addr:
+            return a
+
+
 def free_port(addr="127.0.0.1", family=socket.AF_INET):
     """A port that is free on addr right now."""
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((addr, 0))
         return s.getsockname()[1]
+
+
+def send_seq(s, seq, subject, sender="me@localhost", rcpt=None, body=None):
+    """One numbered message on an open smtplib session, as the durability
+    tests count them: MAIL, RCPT (r<seq>@s.test), DATA with "X-Seq: seq"
+    and the subject (bytes). The DATA reply code."""
+    s.mail(sender)
+    s.rcpt(rcpt or "r%d@s.test" % seq)
+    if body is None:
+        body = b"body %d\r\n" % seq
+    code, _ = s.data(b"X-Seq: %d\r\nSubject: %s\r\n\r\n%s" % (seq, subject, body))
+    return code
+
+
+def stop_process(proc, timeout=10):
+    """Terminate a helper server started by a test; kill it if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def have_ipv6_loopback():
@@ -351,6 +382,19 @@ class Instance:
         if pid is None:
             raise RuntimeError("not running")
         os.kill(pid, signal.SIGHUP)
+
+    def program_pids(self, name):
+        """Pids of this instance's processes that run the program name."""
+        found = []
+        for pid in self.processes():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0]
+            except OSError:
+                continue
+            if os.path.basename(argv0) == name.encode():
+                found.append(pid)
+        return found
 
     def processes(self):
         """Pids of the master and of every process in its group or below it."""

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from auth_lib import UnixPeer, b64, plain_resp
-from harness import _make_traversable, free_port, random_loopback, wait_for
+from harness import _make_traversable, free_port, random_loopback, stop_process, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
 pytestmark = pytest.mark.skipif(shutil.which("saslpasswd2") is None,
@@ -170,12 +170,7 @@ def saslauthd(tmp_path):
         os.chmod(mux, 0o777)
         yield mux
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc)
         imap.close()
 
 

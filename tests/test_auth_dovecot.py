@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from auth_lib import UnixPeer, b64, plain_resp
-from harness import _make_traversable, free_port, random_loopback, wait_for
+from harness import _make_traversable, free_port, random_loopback, stop_process, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -104,12 +104,7 @@ service anvil {{
         wait_for(up, 20, "dovecot auth listeners")
         yield {"unix": sock, "inet": "inet:%s:%d" % (addr, port), "dir": d}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc, 15)
 
 
 def dovecot_smtpd(make_instance, path, **extra):

@@ -5,7 +5,7 @@ restart every accepted message still gets its report (review S, DESIGN
 """
 import re
 
-from harness import random_loopback, wait_for
+from harness import random_loopback, send_seq, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 from test_qmgr_durability import SLOW_RETRY, Sender
@@ -35,10 +35,8 @@ def test_kill9_during_bounces(make_instance):
             def one(self, seq):
                 with self.inst.smtp(timeout=20) as s:
                     s.ehlo()
-                    s.mail("me@s.test")
-                    s.rcpt("r%d@s.test" % seq)
-                    code, _ = s.data(b"X-Seq: %d\r\nSubject: bounce me\r\n\r\nbody\r\n"
-                                     % seq)
+                    code = send_seq(s, seq, b"bounce me", sender="me@s.test",
+                                    body=b"body\r\n")
                 if code == 250:
                     with self.lock:
                         self.accepted.add(seq)

@@ -17,17 +17,11 @@ import pytest
 from dbservers import pg  # noqa: F401 (fixture)
 from harness import free_port, random_loopback, wait_for
 from sink import Sink
+from test_tables_sql import QUERIES
 
 NODE_CF = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
            "queue_run_delay": "1s", "mynetworks": "192.0.2.0/24"}
 
-QUERIES = {
-    "domains": "SELECT domain FROM domains WHERE domain='%s'",
-    "mailboxes": "SELECT address FROM mailboxes WHERE address='%s'",
-    "aliases": "SELECT goto FROM aliases WHERE address='%s'",
-    "transport": "SELECT nexthop FROM transport WHERE domain='%s'",
-    "access": "SELECT action FROM access WHERE k='%s'",
-}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import re
 from test_local import mbox, rcpt_user, read
 from test_qmgr_ctl import ok
 from test_qmgr_durability import Sender
-from harness import wait_for
+from harness import send_seq, wait_for
 
 FROM_LINE = re.compile(rb"(?m)^From \S+  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n")
 
@@ -22,10 +22,8 @@ class LocalSender(Sender):
     def one(self, seq):
         with self.inst.smtp(timeout=20) as s:
             s.ehlo()
-            s.mail("me@localhost")
-            s.rcpt(rcpt_user() + "@localhost")
-            body = b"line of text %d\r\n" % seq * 2000
-            code, _ = s.data(b"X-Seq: %d\r\nSubject: durability\r\n\r\n%s" % (seq, body))
+            code = send_seq(s, seq, b"durability", rcpt=rcpt_user() + "@localhost",
+                            body=b"line of text %d\r\n" % seq * 2000)
         if code == 250:
             with self.lock:
                 self.accepted.add(seq)

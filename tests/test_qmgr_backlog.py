@@ -15,7 +15,7 @@ import resource
 import subprocess
 import threading
 
-from harness import BIN, random_loopback, free_port, wait_for
+from harness import BIN, random_loopback, free_port, send_seq, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 
@@ -38,11 +38,7 @@ def submit(inst, seqs, accepted, lock):
     with inst.smtp(timeout=30) as s:
         for seq in seqs:
             s.ehlo_or_helo_if_needed()
-            s.mail("me@localhost")
-            s.rcpt("r%d@s.test" % seq)
-            code, _ = s.data(b"X-Seq: %d\r\nSubject: backlog\r\n\r\nbody %d\r\n"
-                             % (seq, seq))
-            if code == 250:
+            if send_seq(s, seq, b"backlog") == 250:
                 with lock:
                     accepted.add(seq)
 

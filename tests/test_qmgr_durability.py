@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from harness import random_loopback, free_port, wait_for
+from harness import random_loopback, free_port, send_seq, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 
@@ -32,10 +32,7 @@ class Sender:
     def one(self, seq):
         with self.inst.smtp(timeout=20) as s:
             s.ehlo()
-            s.mail("me@localhost")
-            s.rcpt("r%d@s.test" % seq)
-            code, _ = s.data(b"X-Seq: %d\r\nSubject: durability\r\n\r\nbody %d\r\n"
-                             % (seq, seq))
+            code = send_seq(s, seq, b"durability")
         if code == 250:
             with self.lock:
                 self.accepted.add(seq)

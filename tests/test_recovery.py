@@ -13,26 +13,13 @@ import signal
 import threading
 import time
 
-from harness import random_loopback, wait_for
+from harness import random_loopback, send_seq, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 
 SINK_DELAY = 0.1
 SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
               "queue_run_delay": "300s"}
-
-
-def program_pids(inst, name):
-    found = []
-    for pid in inst.processes():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0]
-        except OSError:
-            continue
-        if os.path.basename(argv0) == name.encode():
-            found.append(pid)
-    return found
 
 
 def comm_pids(inst, name):
@@ -51,11 +38,7 @@ def submit(inst, seqs):
     with inst.smtp(timeout=30) as s:
         for seq in seqs:
             s.ehlo_or_helo_if_needed()
-            s.mail("me@localhost")
-            s.rcpt("r%d@s.test" % seq)
-            code, _ = s.data(b"X-Seq: %d\r\nSubject: recovery\r\n\r\nbody %d\r\n"
-                             % (seq, seq))
-            assert code == 250
+            assert send_seq(s, seq, b"recovery") == 250
 
 
 def slow_sink(addr):
@@ -79,16 +62,16 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
         n = 200
         submit(inst, range(n))
         wait_for(lambda: len(srv.messages) >= 10, 30, "10 delivered")
-        old = program_pids(inst, "qmgr")
+        old = inst.program_pids("qmgr")
         assert len(old) == 1
         mark = inst.log_mark()
         os.kill(old[0], signal.SIGKILL)
         t0 = time.monotonic()
         # Delivery resumes within 2 s: a new qmgr, and a message that it
         # took in is delivered.
-        wait_for(lambda: program_pids(inst, "qmgr") and program_pids(inst, "qmgr") != old,
+        wait_for(lambda: inst.program_pids("qmgr") and inst.program_pids("qmgr") != old,
                  2, "a new qmgr")
-        new = program_pids(inst, "qmgr")[0]
+        new = inst.program_pids("qmgr")[0]
 
         def resumed_by_new():
             log = inst.log(mark)
@@ -109,11 +92,11 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
 
 
 def test_killed_pickup_is_back_before_its_wakeup(instance):
-    wait_for(lambda: program_pids(instance, "pickup"), 10, "pickup")
-    old = program_pids(instance, "pickup")
+    wait_for(lambda: instance.program_pids("pickup"), 10, "pickup")
+    old = instance.program_pids("pickup")
     os.kill(old[0], signal.SIGKILL)
-    wait_for(lambda: program_pids(instance, "pickup") and
-             program_pids(instance, "pickup") != old, 2, "a new pickup")
+    wait_for(lambda: instance.program_pids("pickup") and
+             instance.program_pids("pickup") != old, 2, "a new pickup")
     assert "throttling" not in instance.log()
     # And it works: a local submission is picked up.
     r = instance.sendmail(["-f", "me@localhost", "nobody@localhost"],
@@ -144,17 +127,15 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
         with inst.smtp(timeout=30) as s:
             for seq in range(n):
                 s.ehlo_or_helo_if_needed()
-                s.mail("me@s.test")
-                s.rcpt("r%d@s.test" % seq)
-                code, _ = s.data(b"X-Seq: %d\r\nSubject: recovery\r\n\r\nbody\r\n" % seq)
-                assert code == 250
+                assert send_seq(s, seq, b"recovery", sender="me@s.test",
+                                body=b"body\r\n") == 250
 
         def attempts():
             return collections.Counter(
                 int(m.group(1)) for m in (re.match(r"RCPT TO:<r(\d+)@", c)
                                           for c in list(srv.command_lines())) if m)
         wait_for(lambda: len(attempts()) >= 8, 30, "8 attempts")
-        old = program_pids(inst, "qmgr")
+        old = inst.program_pids("qmgr")
         os.kill(old[0], signal.SIGKILL)
         wait_for(lambda: len(srv.header_numbers("X-Seq")) >= n, 60, "a bounce for every message",
                  interval=0.1)
@@ -192,7 +173,7 @@ def test_agent_and_qmgr_killed_together_after_the_250(make_instance):
         inst.start()
         submit(inst, [1])
         assert at_dot.wait(30), "the message reached the sink"
-        qmgr = program_pids(inst, "qmgr")
+        qmgr = inst.program_pids("qmgr")
         agents = comm_pids(inst, "smtp")     # its title hides argv[0]
         assert len(qmgr) == 1 and agents
         mark = inst.log_mark()
@@ -205,7 +186,7 @@ def test_agent_and_qmgr_killed_together_after_the_250(make_instance):
                 os.kill(pid, signal.SIGKILL)    # a stopped process dies too
             except ProcessLookupError:
                 pass
-        wait_for(lambda: program_pids(inst, "qmgr") and program_pids(inst, "qmgr") != qmgr,
+        wait_for(lambda: inst.program_pids("qmgr") and inst.program_pids("qmgr") != qmgr,
                  5, "a new qmgr")
         inst.wait_log(r"qmgr\[\d+\]: \w+: removed", timeout=10, since=mark)
         assert len(srv.messages) == 1, [m.data for m in srv.messages]
@@ -287,12 +268,12 @@ def test_start_removes_what_an_earlier_run_left_in_tmp(make_instance):
 def test_flush_right_after_a_qmgr_kill_does_not_block(instance):
     """postern flush while the qmgr restarts: answered at once (it blocked
     30 s and exited 69 while the qmgr was throttled)."""
-    wait_for(lambda: program_pids(instance, "qmgr"), 10, "qmgr")
-    old = program_pids(instance, "qmgr")
+    wait_for(lambda: instance.program_pids("qmgr"), 10, "qmgr")
+    old = instance.program_pids("qmgr")
     os.kill(old[0], signal.SIGKILL)
     t0 = time.monotonic()
     r = instance.postern(["flush"], timeout=60)
     took = time.monotonic() - t0
     assert r.returncode == 0, r.stderr
     assert took < 3, took
-    assert program_pids(instance, "qmgr") not in ([], old)
+    assert instance.program_pids("qmgr") not in ([], old)

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from dnsserver import DNSServer
-from harness import random_loopback
+from harness import other_loopback
 from test_smtpd_lib import queued_id
 
 MASTER_CF = ("{addr}:{port} inet n - n - - screen\n"
@@ -19,13 +19,6 @@ MASTER_CF = ("{addr}:{port} inet n - n - - screen\n"
 
 def rev(addr):
     return ".".join(reversed(addr.split(".")))
-
-
-def source(inst):
-    while True:
-        a = random_loopback()
-        if a != inst.addr:
-            return a
 
 
 def start(make_instance, dns=None, **main_cf):
@@ -102,7 +95,7 @@ def send_mail(c):
 
 def test_pass_new_handoff_pass_old_and_cache_survives_restart(make_instance):
     inst = start(make_instance)
-    src = source(inst)
+    src = other_loopback(inst.addr)
     c = Conn(inst, src)
     t0 = time.monotonic()
     greeting = c.reply()
@@ -134,7 +127,7 @@ def test_pass_new_handoff_pass_old_and_cache_survives_restart(make_instance):
 
 def test_pregreet_drop(make_instance):
     inst = start(make_instance, postscreen_greet_action="drop")
-    src = source(inst)
+    src = other_loopback(inst.addr)
     c = Conn(inst, src)
     c.sock.sendall(b"EHLO early.example\r\n")
     # The teaser and the refusal make one (odd, but postscreen's) reply.
@@ -158,7 +151,7 @@ def test_dnsbl_score_enforce(make_instance):
                      postscreen_dnsbl_threshold="3",
                      postscreen_dnsbl_sites="bl1.test*2, "
                      "bl2.test=127.0.0.[2..11]*1, bl3.test*3")
-        bad, grey = source(inst), source(inst)
+        bad, grey = other_loopback(inst.addr), other_loopback(inst.addr)
         dns.zone[rev(bad) + ".bl1.test"] = {"A": ["127.0.0.2"]}
         dns.zone[rev(bad) + ".bl2.test"] = {"A": ["127.0.0.4"]}
         dns.zone[rev(grey) + ".bl1.test"] = {"A": ["127.0.0.1"]}     # 2

@@ -1,6 +1,5 @@
 """Self-test of tests/sink.py, driven by Python's smtplib and raw sockets."""
 import os
-import random
 import signal
 import smtplib
 import socket
@@ -11,23 +10,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness import have_ipv6_loopback, random_loopback  # noqa: E402
 from sink import Sink  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def loopback():
-    return "127.%d.%d.%d" % (random.randint(1, 254), random.randint(0, 255),
-                             random.randint(1, 254))
-
-
-def have_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 BODY = (b"Subject: test\r\n\r\n.leading dot\r\n..two dots\r\n"
@@ -35,7 +21,7 @@ BODY = (b"Subject: test\r\n\r\n.leading dot\r\n..two dots\r\n"
 
 
 def test_envelope_content_and_reuse():
-    with Sink(host=loopback()) as sink:
+    with Sink(host=random_loopback()) as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=10) as c:
             c.ehlo("client.test")
             rcpts = ["r%d@example.com" % i for i in range(5)]
@@ -61,7 +47,7 @@ def test_envelope_content_and_reuse():
 
 
 def test_per_recipient_and_sequences():
-    sink = Sink(host=loopback(),
+    sink = Sink(host=random_loopback(),
                 rcpt_replies={"Bad@Example.com": "550 5.1.1 no such user",
                               "slow@example.com": ["450 4.2.0 later", "250 2.1.5 ok now"]},
                 message_replies=["451 4.3.0 try again", "250 2.0.0 fine"])
@@ -89,7 +75,7 @@ def test_per_recipient_and_sequences():
 
 @pytest.mark.parametrize("greeting", ["421 4.3.2 busy", "554 5.7.1 go away"])
 def test_greeting_refusal(greeting):
-    with Sink(host=loopback(), greeting=greeting) as sink:
+    with Sink(host=random_loopback(), greeting=greeting) as sink:
         with pytest.raises(smtplib.SMTPConnectError) as e:
             smtplib.SMTP(sink.host, sink.port, timeout=10)
         assert e.value.smtp_code == int(greeting[:3])
@@ -104,17 +90,17 @@ def test_greeting_refusal(greeting):
 
 
 def test_refuse_and_hang():
-    with Sink(host=loopback(), behaviour="refuse") as sink:
+    with Sink(host=random_loopback(), behaviour="refuse") as sink:
         with pytest.raises(smtplib.SMTPServerDisconnected):
             smtplib.SMTP(sink.host, sink.port, timeout=10)
-    with Sink(host=loopback(), behaviour="hang") as sink:
+    with Sink(host=random_loopback(), behaviour="hang") as sink:
         with pytest.raises((socket.timeout, smtplib.SMTPServerDisconnected)) as e:
             smtplib.SMTP(sink.host, sink.port, timeout=0.5)
         assert "timed out" in str(e.value)
 
 
 def test_ehlo_switches_and_size():
-    with Sink(host=loopback(), pipelining=False, dsn=False, size=1000,
+    with Sink(host=random_loopback(), pipelining=False, dsn=False, size=1000,
               chunking=True, xforward=True) as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=10) as c:
             c.ehlo()
@@ -139,7 +125,7 @@ def test_ehlo_switches_and_size():
 
 
 def test_max_messages_per_connection():
-    with Sink(host=loopback(), max_messages=1) as sink:
+    with Sink(host=random_loopback(), max_messages=1) as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=10) as c:
             c.sendmail("s@x", ["r@x"], b"one\r\n")
             with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected)):
@@ -162,7 +148,7 @@ def lmtp_session(sock):
 
 def test_lmtp_tcp_and_unix(tmp_path):
     path = str(tmp_path / "lmtp.sock")
-    for kw in ({"host": loopback()}, {"unix_path": path}):
+    for kw in ({"host": random_loopback()}, {"unix_path": path}):
         sink = Sink(lmtp=True, lmtp_replies={"b@x": "452 4.2.2 over quota",
                                              "c@x": "550 5.1.1 unknown"}, **kw)
         with sink:
@@ -200,7 +186,7 @@ def test_lmtp_via_smtplib(tmp_path):
         s.close()
 
 
-@pytest.mark.skipif(not have_ipv6(), reason="no IPv6 loopback")
+@pytest.mark.skipif(not have_ipv6_loopback(), reason="no IPv6 loopback")
 def test_ipv6():
     with Sink(host="::1") as sink:
         assert sink.nexthop == "[::1]:%d" % sink.port
@@ -210,13 +196,13 @@ def test_ipv6():
 
 
 def test_wait_for_times_out():
-    with Sink(host=loopback()) as sink:
+    with Sink(host=random_loopback()) as sink:
         with pytest.raises(TimeoutError):
             sink.wait_for(1, timeout=0.2)
 
 
 def test_command_line(tmp_path):
-    addr = loopback()
+    addr = random_loopback()
     p = subprocess.Popen([sys.executable, os.path.join(HERE, "sink.py"), "-l", addr + ":0",
                           "--save", str(tmp_path), "--rcpt", "no@x=550 5.1.1 no"],
                          stdout=subprocess.PIPE, text=True)
@@ -241,7 +227,7 @@ def test_command_line(tmp_path):
 
 
 def test_scripted_close():
-    with Sink(host=loopback(), message_replies=["CLOSE", "250 2.0.0 ok"]) as sink:
+    with Sink(host=random_loopback(), message_replies=["CLOSE", "250 2.0.0 ok"]) as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=10) as c:
             with pytest.raises(smtplib.SMTPServerDisconnected):
                 c.sendmail("s@x", ["r@x"], b"lost\r\n")

@@ -6,37 +6,16 @@ import os
 import re
 import signal
 
-from harness import random_loopback, wait_for
+from harness import other_loopback, wait_for
 from test_smtpd_lib import Client, smtpd_instance
 
 NO_EXCEPTIONS = {"smtpd_client_event_limit_exceptions": ""}
 
 
-def other_source(inst):
-    """A loopback source address other than the instance's own."""
-    while True:
-        a = random_loopback()
-        if a != inst.addr:
-            return a
-
-
-def smtpd_pids(inst):
-    pids = []
-    for pid in inst.processes():
-        try:
-            with open("/proc/%d/comm" % pid) as f:
-                comm = f.read().strip()
-        except OSError:
-            continue
-        if comm == "smtpd":
-            pids.append(pid)
-    return pids
-
-
 def test_connection_count_limit(make_instance):
     inst = smtpd_instance(make_instance, smtpd_client_connection_count_limit="3",
                           **NO_EXCEPTIONS)
-    src = other_source(inst)
+    src = other_loopback(inst.addr)
     held = [Client(inst, source=src) for _ in range(3)]
     for c in held:
         assert c.banner[0] == 220
@@ -48,7 +27,7 @@ def test_connection_count_limit(make_instance):
     inst.wait_log(r"warning: Connection concurrency limit exceeded: 4 from "
                   r"unknown\[%s\] for service \S+" % re.escape(src))
     # Another client is not affected.
-    other = Client(inst, source=other_source(inst))
+    other = Client(inst, source=other_loopback(inst.addr))
     assert other.banner[0] == 220
     other.cmd("QUIT")
     # A client that leaves frees its place.
@@ -62,11 +41,11 @@ def test_connection_count_limit(make_instance):
 def test_count_correct_after_smtpd_killed(make_instance):
     inst = smtpd_instance(make_instance, smtpd_client_connection_count_limit="2",
                           **NO_EXCEPTIONS)
-    src = other_source(inst)
+    src = other_loopback(inst.addr)
     held = [Client(inst, source=src) for _ in range(2)]
     assert Client(inst, source=src).banner[0] == 421
     # Kill -9 every smtpd: the two sessions end without a goodbye.
-    for pid in smtpd_pids(inst):
+    for pid in inst.program_pids("smtpd"):
         os.kill(pid, signal.SIGKILL)
     for c in held:
         assert c.closed()
@@ -81,7 +60,7 @@ def test_count_correct_after_smtpd_killed(make_instance):
 def test_connection_rate_limit(make_instance):
     inst = smtpd_instance(make_instance, smtpd_client_connection_rate_limit="2",
                           smtpd_client_connection_count_limit="0", **NO_EXCEPTIONS)
-    src = other_source(inst)
+    src = other_loopback(inst.addr)
     for _ in range(2):
         c = Client(inst, source=src)
         assert c.banner[0] == 220
@@ -91,14 +70,14 @@ def test_connection_rate_limit(make_instance):
                            "from %s" % src)
     inst.wait_log(r"warning: Connection rate limit exceeded: 3 from "
                   r"unknown\[%s\] for service \S+" % re.escape(src))
-    assert Client(inst, source=other_source(inst)).banner[0] == 220
+    assert Client(inst, source=other_loopback(inst.addr)).banner[0] == 220
 
 
 def test_message_and_recipient_rate_limits(make_instance):
     inst = smtpd_instance(make_instance, smtpd_client_message_rate_limit="1",
                           smtpd_client_recipient_rate_limit="2",
                           mydestination="localhost", **NO_EXCEPTIONS)
-    src = other_source(inst)
+    src = other_loopback(inst.addr)
     c = Client(inst, source=src)
     c.cmd("EHLO x.example")
     assert c.cmd("MAIL FROM:<a@example.com>")[0] == 250
@@ -123,7 +102,7 @@ def test_message_and_recipient_rate_limits(make_instance):
 
 def test_exceptions_default_to_mynetworks(make_instance):
     inst = smtpd_instance(make_instance, smtpd_client_connection_count_limit="1")
-    src = other_source(inst)      # 127/8 is in the harness's mynetworks
+    src = other_loopback(inst.addr)      # 127/8 is in the harness's mynetworks
     held = [Client(inst, source=src) for _ in range(3)]
     assert [c.banner[0] for c in held] == [220, 220, 220]
     for c in held:
@@ -133,7 +112,7 @@ def test_exceptions_default_to_mynetworks(make_instance):
 def test_show_clients_and_statistics(make_instance):
     inst = smtpd_instance(make_instance, anvil_status_update_time="1s",
                           **NO_EXCEPTIONS)
-    src = other_source(inst)
+    src = other_loopback(inst.addr)
     held = [Client(inst, source=src) for _ in range(2)]
     r = inst.smtpctl(["show", "clients"])
     assert r.returncode == 0, r.stderr

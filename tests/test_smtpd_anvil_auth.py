@@ -5,7 +5,7 @@ import re
 import pytest
 
 from auth_lib import auth_smtpd, make_passwd, plain_resp
-from harness import random_loopback
+from harness import other_loopback
 from policy_server import PolicyServer
 from test_smtpd_lib import Client
 
@@ -17,17 +17,10 @@ def table(tmp_path):
     return make_passwd(str(tmp_path / "sasl"), USERS)
 
 
-def source(inst):
-    while True:
-        a = random_loopback()
-        if a != inst.addr:
-            return a
-
-
 def test_auth_rate_limit(make_instance, table):
     inst = auth_smtpd(make_instance, table, smtpd_client_auth_rate_limit="2",
                       smtpd_client_event_limit_exceptions="")
-    src = source(inst)
+    src = other_loopback(inst.addr)
     c = Client(inst, source=src)
     c.cmd("EHLO client.example")
     for _ in range(2):
@@ -43,7 +36,7 @@ def test_auth_rate_limit(make_instance, table):
     assert c.cmd("AUTH PLAIN " + plain_resp("alice", USERS["alice"]))[0] == 450
     c.cmd("QUIT")
     # Another client is not affected.
-    c = Client(inst, source=source(inst))
+    c = Client(inst, source=other_loopback(inst.addr))
     c.cmd("EHLO client.example")
     assert c.cmd("AUTH PLAIN " + plain_resp("alice", USERS["alice"]))[0] == 235
     c.cmd("QUIT")

@@ -191,19 +191,6 @@ def test_timeout(make_instance):
     inst.wait_log(r"timeout after EHLO from")
 
 
-def smtpd_pids(inst):
-    pids = []
-    for pid in inst.processes():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0]
-        except OSError:
-            continue
-        if os.path.basename(argv0) == b"smtpd":
-            pids.append(pid)
-    return pids
-
-
 def test_kill9_during_data_leaves_no_queue_file(make_instance):
     inst = smtpd_instance(make_instance)
     with Client(inst) as c:
@@ -212,7 +199,7 @@ def test_kill9_during_data_leaves_no_queue_file(make_instance):
         wait_for(inst.tmp_leftovers, 10, "a file being written in tmp/")
         # The process that serves us logged "ID: client=..." at RCPT time.
         pid = int(inst.wait_log(r"smtpd\[(\d+)\]: [0-9a-f]{8}: client=").group(1))
-        assert pid in smtpd_pids(inst)
+        assert pid in inst.program_pids("smtpd")
         os.kill(pid, signal.SIGKILL)
         assert c.closed()
     assert inst.queue_files("incoming") == []

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from dnsserver import DNSServer
-from harness import _make_traversable, free_port, wait_for
+from harness import _make_traversable, free_port, stop_process, wait_for
 from test_smtpd_lib import Client, queued_id, smtpd_instance, wait_qf
 
 MSG = "Subject: real policy\r\n\r\nbody\r\n.\r\n"
@@ -75,12 +75,7 @@ def postgrey(tmp_path):
         wait_for(listening, 30, "postgrey to listen")
         yield "inet:127.0.0.1:%d" % port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc)
 
 
 def test_postgrey_greylisting(make_instance, postgrey):

@@ -7,20 +7,9 @@ import re
 import time
 
 from dnsserver import DNSServer
-from harness import random_loopback
-from test_screen import fail2ban_hosts
+from harness import other_loopback
+from test_screen import fail2ban_hosts, rev
 from test_smtpd_lib import Client, smtpd_instance
-
-
-def rev(addr):
-    return ".".join(reversed(addr.split(".")))
-
-
-def source(inst):
-    while True:
-        a = random_loopback()
-        if a != inst.addr:
-            return a
 
 
 def instance(make_instance, dns, restrictions, **main_cf):
@@ -44,7 +33,7 @@ def rcpt(inst, src, to="u@localhost", sender="s@example.com", helo="client.examp
 def test_reject_rbl_client_default_reply(make_instance):
     with DNSServer({}) as dns:
         inst = instance(make_instance, dns, "reject_rbl_client bl.test")
-        src = source(inst)
+        src = other_loopback(inst.addr)
         dns.zone[rev(src) + ".bl.test"] = {"A": ["127.0.0.2"],
                                            "TXT": ["Listed, see http://bl.test/q"]}
         code, text = rcpt(inst, src)
@@ -60,7 +49,7 @@ def test_reject_rbl_client_default_reply(make_instance):
         hosts = fail2ban_hosts(inst)
         assert hosts is None or src in hosts, hosts
         # Not listed: accepted.
-        assert rcpt(inst, source(inst))[0] == 250
+        assert rcpt(inst, other_loopback(inst.addr))[0] == 250
 
 
 def test_filters_and_allow_lists(make_instance):
@@ -68,7 +57,7 @@ def test_filters_and_allow_lists(make_instance):
         inst = instance(make_instance, dns,
                         "permit_dnswl_client wl.test=127.0.[0..15].[2;4], "
                         "reject_rbl_client bl.test=127.0.0.[2..11]")
-        listed, high, white = source(inst), source(inst), source(inst)
+        listed, high, white = (other_loopback(inst.addr) for _ in range(3))
         dns.zone[rev(listed) + ".bl.test"] = {"A": ["127.0.0.11"]}
         dns.zone[rev(high) + ".bl.test"] = {"A": ["127.0.0.12"]}
         dns.zone[rev(white) + ".bl.test"] = {"A": ["127.0.0.2"]}
@@ -96,7 +85,7 @@ def test_rhsbl_sender_helo_client_and_reply_maps(make_instance):
         dns.zone["spammer.test.rhs.test"] = {"A": ["127.0.0.2"], "TXT": ["bad"]}
         dns.zone["bad.helo.test.rhs.test"] = {"A": ["127.0.0.2"]}
         dns.zone["evil.test.rhs.test"] = {"A": ["127.0.0.2"]}
-        src = source(inst)
+        src = other_loopback(inst.addr)
         assert rcpt(inst, src, sender="x@spammer.test") == (
             550, "550 5.7.9 Sender address <spammer.test> is on rhs.test: bad")
         assert rcpt(inst, src, helo="bad.helo.test") == (
@@ -109,7 +98,7 @@ def test_per_session_cache_and_truncated_replies(make_instance):
     with DNSServer({}, truncate_udp=True) as dns:
         inst = instance(make_instance, dns, "reject_rbl_client bl.test, "
                         "reject_rbl_client bl2.test")
-        src = source(inst)
+        src = other_loopback(inst.addr)
         dns.zone[rev(src) + ".bl2.test"] = {"A": ["127.0.0.2"]}
         replies = rcpt(inst, src, more=["v@localhost", "w@localhost"])
         assert [code for code, _ in replies] == [554, 554, 554]
@@ -124,7 +113,7 @@ def test_dns_timeouts(make_instance):
         inst = instance(make_instance, dns, "permit_dnswl_client slow.test, "
                         "reject_rbl_client slow.test, check_recipient_access "
                         "inline:{ bad@localhost=REJECT }")
-        src = source(inst)
+        src = other_loopback(inst.addr)
         dns.zone[rev(src) + ".slow.test"] = "TIMEOUT"
         t0 = time.monotonic()
         # A block list that does not answer does not list anyone...
@@ -147,7 +136,7 @@ def test_reply_filter(make_instance):
         inst.write_main_cf()
         inst.stop()
         inst.start()
-        ignored, listed = source(inst), source(inst)
+        ignored, listed = other_loopback(inst.addr), other_loopback(inst.addr)
         dns.zone[rev(ignored) + ".bl.test"] = {"A": ["127.0.0.3"]}
         dns.zone[rev(listed) + ".bl.test"] = {"A": ["127.0.0.2"]}
         assert rcpt(inst, ignored)[0] == 250
@@ -159,7 +148,7 @@ def test_client_and_helo_hostnames(make_instance):
         inst = instance(make_instance, dns, "reject_unknown_reverse_client_hostname, "
                         "reject_unknown_client_hostname, reject_unknown_helo_hostname",
                         smtpd_peername_lookup="yes")
-        good, noptr, mismatch, temp = (source(inst) for _ in range(4))
+        good, noptr, mismatch, temp = (other_loopback(inst.addr) for _ in range(4))
         dns.zone[rev(good) + ".in-addr.arpa"] = {"PTR": ["good.test."]}
         dns.zone["good.test"] = {"A": [good]}
         dns.zone[rev(mismatch) + ".in-addr.arpa"] = {"PTR": ["liar.test."]}
@@ -183,6 +172,6 @@ def test_unknown_client_reject_code(make_instance):
     with DNSServer({}) as dns:
         inst = instance(make_instance, dns, "reject_unknown_client_hostname",
                         smtpd_peername_lookup="yes", unknown_client_reject_code="550")
-        src = source(inst)
+        src = other_loopback(inst.addr)
         assert rcpt(inst, src) == (550, "550 5.7.25 Client host rejected: cannot "
                                    "find your hostname, [%s]" % src)

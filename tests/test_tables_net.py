@@ -17,6 +17,7 @@ from dbservers import (Memcached, Slapd, SocketmapServer, TcpTableServer,  # noq
                        memcached)
 from harness import random_loopback, wait_for
 from sink import Sink
+from test_tables_sql import queue_count, rcpt_reply, send
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s", "mynetworks": "192.0.2.0/24"}
@@ -98,22 +99,6 @@ def write(inst, name, text):
 
 def path(line):
     return re.search(r"<[^>]*>", line).group(0)
-
-
-def rcpt_reply(inst, rcpt):
-    with inst.smtp() as s:
-        s.ehlo("client.example")
-        assert s.mail("sender@example.org")[0] == 250
-        return s.rcpt(rcpt)
-
-
-def send(inst, rcpts, body=b"Subject: t\r\n\r\nhello\r\n"):
-    with inst.smtp() as s:
-        s.sendmail("sender@example.org", rcpts, body)
-
-
-def queue_count(inst):
-    return sum(len(inst.queue_files(q)) for q in ("incoming", "active", "deferred"))
 
 
 # ---- LDAP ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from harness import BIN, free_port, random_loopback, wait_for
+from harness import BIN, free_port, random_loopback, stop_process, wait_for
 from test_smtpd_lib import Client
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -92,13 +92,7 @@ class Dovecot:
             return []
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 15)
 
 
 def vmailbox_instance(make_instance, transport):

@@ -297,6 +297,23 @@ postern_not_running(void)
 	return 1;
 }
 
+/*
+ * postern_master_running - main.cf, then the running master's pid: 0, or
+ * the exit status after saying why not (1: not running, 4: cannot tell).
+ */
+static int
+postern_master_running(pid_t *pid)
+{
+	int	 running;
+
+	postern_master_conf();
+	if ((running = postern_master_pid(pid)) == 0)
+		return postern_not_running();
+	if (running < 0)
+		return postern_cannot_tell();
+	return 0;
+}
+
 /* postern_etrn_path - etrn(1): command_directory, or beside mailq (PREFIX/bin) */
 static VSTRING *
 postern_etrn_path(void)
@@ -453,15 +470,12 @@ int
 postern_stop_main(int argc, char **argv)
 {
 	pid_t	 pid;
-	int	 running;
+	int	 status;
 
 	(void)argc;
 	(void)argv;
-	postern_master_conf();
-	if ((running = postern_master_pid(&pid)) == 0)
-		return postern_not_running();
-	if (running < 0)
-		return postern_cannot_tell();
+	if ((status = postern_master_running(&pid)) != 0)
+		return status;
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 		return postern_not_permitted(pid, "stop");
 	return postern_wait_gone();
@@ -498,15 +512,12 @@ int
 postern_abort_main(int argc, char **argv)
 {
 	pid_t	 pid;
-	int	 running;
+	int	 status;
 
 	(void)argc;
 	(void)argv;
-	postern_master_conf();
-	if ((running = postern_master_pid(&pid)) == 0)
-		return postern_not_running();
-	if (running < 0)
-		return postern_cannot_tell();
+	if ((status = postern_master_running(&pid)) != 0)
+		return status;
 	if (kill(pid, SIGSTOP) < 0 && errno == EPERM)	/* no new children from now on */
 		return postern_not_permitted(pid, "abort");
 	postern_kill_children(pid);
@@ -522,15 +533,12 @@ postern_reload_main(int argc, char **argv)
 	MASTER_TABLE *table;
 	VSTRING	*why;
 	pid_t	 pid;
-	int	 running;
+	int	 status;
 
 	(void)argc;
 	(void)argv;
-	postern_master_conf();
-	if ((running = postern_master_pid(&pid)) == 0)
-		return postern_not_running();
-	if (running < 0)
-		return postern_cannot_tell();
+	if ((status = postern_master_running(&pid)) != 0)
+		return status;
 	why = vstring_alloc(100);
 	if ((table = master_ent_load(NULL, why)) == NULL) {
 		msg_error("%s; not reloading", vstring_str(why));

@@ -30,8 +30,9 @@
  *	The address to match is in text form (IPv4 dotted quad, IPv6, an
  *	IPv4-mapped IPv6 address counts as IPv4 and is looked up in tables
  *	as IPv4, brackets are ignored). An IPv4 address never matches an
- *	IPv6 pattern nor the reverse. Names compare without regard to case
- *	or a trailing dot.
+ *	IPv6 pattern nor the reverse (cidr_match(3) with CIDR_MATCH_CLIENT
+ *	parses and matches addresses and networks). Names compare without
+ *	regard to case or a trailing dot.
  *
  *	addr_match() matches an address only (name patterns never match);
  *	addr_match_client() also the client's name, which may be a null
@@ -53,12 +54,11 @@
  *	a table lookup failed (logged; answer 4xx).
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "addr_match.h"
+#include "cidr_match.h"
 #include "dict.h"
 #include "domain_list.h"
 #include "match_list.h"
@@ -66,9 +66,7 @@
 
 /* A network or a host name pattern (tables are match_list(3)'s). */
 typedef struct ADDR_PAT {
-	int	 family;		/* AF_INET, AF_INET6; 0: a name */
-	unsigned char net[16];
-	int	 bits;
+	CIDR_MATCH net;			/* family 0: a name */
 	char	*name;			/* host names, lowercase */
 } ADDR_PAT;
 
@@ -80,87 +78,17 @@ typedef struct ADDR_CLIENT {
 	const char *name;		/* folded, or null */
 } ADDR_CLIENT;
 
-/*
- * addr_match_parse - text address (brackets, IPv4-mapped) to bytes;
- * returns the family or 0.
- */
-static int
-addr_match_parse(const char *text, size_t len, unsigned char *out)
-{
-	char	 buf[INET6_ADDRSTRLEN + 8];
-
-	if (len >= 2 && text[0] == '[' && text[len - 1] == ']')
-		text++, len -= 2;
-	if (len == 0 || len >= sizeof(buf))
-		return 0;
-	memcpy(buf, text, len);
-	buf[len] = 0;
-	if (inet_pton(AF_INET, buf, out) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, buf, out) != 1)
-		return 0;
-	if (memcmp(out, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		memmove(out, out + 12, 4);
-		return AF_INET;
-	}
-	return AF_INET6;
-}
-
-/* addr_match_net - parse "addr[/bits]"; 0 or -1. */
-static int
-addr_match_net(const char *pattern, ADDR_PAT *pp)
-{
-	const char *slash = strchr(pattern, '/');
-	size_t	 len = slash ? (size_t)(slash - pattern) : strlen(pattern);
-	int	 max, mapped, i;
-	char	*end;
-	long	 bits;
-
-	if ((pp->family = addr_match_parse(pattern, len, pp->net)) == 0)
-		return -1;
-	max = pp->family == AF_INET ? 32 : 128;
-	if (slash == NULL) {
-		pp->bits = max;
-		return 0;
-	}
-	/* "[::ffff:10.0.0.0]/104" is the IPv4 network 10.0.0.0/8. */
-	mapped = max == 32 && memchr(pattern, ':', len) != NULL ? 96 : 0;
-	errno = 0;
-	bits = strtol(slash + 1, &end, 10);
-	if (slash[1] == 0 || *end != 0 || errno || bits < mapped ||
-	    bits > max + mapped)
-		return -1;
-	pp->bits = (int)bits - mapped;
-	for (i = pp->bits; i < max; i++)
-		if (pp->net[i / 8] & (0x80 >> (i % 8)))
-			return -1;	/* host bits set: a typo, as Postfix says */
-	return 0;
-}
-
-static int
-addr_match_bits(const unsigned char *a, const unsigned char *net, int bits)
-{
-	int	 full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, net, (size_t)full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((a[full] ^ net[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
 int
 addr_match_cidr(const char *addr, const char *pattern)
 {
 	unsigned char a[16];
-	ADDR_PAT pat;
+	CIDR_MATCH net;
 	int	 fam;
 
-	memset(&pat, 0, sizeof(pat));
-	if (addr_match_net(pattern, &pat) < 0)
+	if (cidr_match_parse(&net, pattern, CIDR_MATCH_CLIENT, NULL) < 0)
 		return -1;
-	fam = addr_match_parse(addr, strlen(addr), a);
-	return fam == pat.family && addr_match_bits(a, pat.net, pat.bits);
+	fam = cidr_match_addr(addr, strlen(addr), CIDR_MATCH_CLIENT, a);
+	return cidr_match_contains(&net, fam, a);
 }
 
 /*
@@ -206,10 +134,10 @@ addr_match_compile(const char *w, VSTRING *why)
 {
 	ADDR_PAT *pp = mycalloc(1, sizeof(*pp));
 
-	if (addr_match_net(w, pp) == 0)
+	if (cidr_match_parse(&pp->net, w, CIDR_MATCH_CLIENT, NULL) == 0)
 		return pp;
 	if (addr_match_is_name(w)) {
-		pp->family = 0;
+		pp->net.family = 0;
 		pp->name = vstring_export(domain_list_fold(vstring_alloc(64), w));
 		return pp;
 	}
@@ -235,7 +163,7 @@ addr_match_table(DICT *dict, const void *client, int flags)
 	const ADDR_CLIENT *cl = client;
 	int	 hit;
 
-	if ((hit = match_list_lookup(dict, cl->text, NULL)) != 0)
+	if ((hit = dict_find(dict, cl->text, NULL)) != 0)
 		return hit;
 	return cl->name ? domain_list_table(dict, cl->name, flags) : 0;
 }
@@ -247,11 +175,10 @@ addr_match_one(const void *pattern, const void *client, int flags)
 	const ADDR_PAT *pp = pattern;
 	const ADDR_CLIENT *cl = client;
 
-	if (pp->family == 0)
+	if (pp->net.family == 0)
 		return cl->name != NULL &&
 		    domain_list_literal(pp->name, cl->name, flags);
-	return cl->family != 0 && cl->family == pp->family &&
-	    addr_match_bits(cl->bin, pp->net, pp->bits);
+	return cidr_match_contains(&pp->net, cl->family, cl->bin);
 }
 
 static const MATCH_OPS addr_match_ops = {
@@ -279,7 +206,7 @@ addr_match_client(ADDR_MATCH *list, const char *addr, const char *name)
 	size_t	 len = strlen(addr);
 	int	 hit;
 
-	cl.family = addr_match_parse(addr, len, cl.bin);
+	cl.family = cidr_match_addr(addr, len, CIDR_MATCH_CLIENT, cl.bin);
 	if (cl.family == 0 || inet_ntop(cl.family, cl.bin, cl.text,
 	    sizeof(cl.text)) == NULL)
 		snprintf(cl.text, sizeof(cl.text), "%.*s", (int)len, addr);

@@ -112,7 +112,7 @@ domain_list_table_find(DICT *dict, const char *domain, int flags,
 			vstring_strcpy(key, p);
 		else
 			vstring_strcpy(key, (flags & DOMAIN_LIST_PARENT) ? p + 1 : p);
-		if ((ret = match_list_lookup(dict, vstring_str(key), &value)) != 0) {
+		if ((ret = dict_find(dict, vstring_str(key), &value)) != 0) {
 			if (ret > 0 && result)
 				vstring_strcpy(result, value);
 			break;

@@ -52,7 +52,6 @@
 #include "argv.h"
 #include "mail_addr_find.h"
 #include "mail_conf.h"
-#include "msg.h"
 #include "mymalloc.h"
 
 MAIL_ADDR_MAPS *
@@ -105,20 +104,15 @@ static int
 mail_addr_try(DICT *dict, const char *key, VSTRING *result, VSTRING *mkey)
 {
 	const char *value;
+	int	 ret;
 
-	if ((value = dict_get(dict, key)) != NULL) {
+	if ((ret = dict_find(dict, key, &value)) > 0) {
 		if (result)
 			vstring_strcpy(result, value);
 		if (mkey)
 			vstring_strcpy(mkey, key);
-		return 1;
 	}
-	if (dict->error != DICT_ERR_NONE) {
-		msg_warn("%s lookup of \"%s\" failed: %s", dict->spec, key,
-		    dict_error_text(dict));
-		return -1;
-	}
-	return 0;
+	return ret;
 }
 
 /* mail_addr_keys - the keys to try, in order. */

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "cidr_match.h"
 #include "mail_conf.h"
 #include "mail_params.h"
 #include "msg.h"
@@ -119,14 +120,10 @@ mail_params_net(ARGV *nets, int family, const unsigned char *addr,
 {
 	unsigned char net[16];
 	char	buf[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 32];
-	size_t	len = family == AF_INET ? 4 : 16, i;
+	size_t	i;
 
-	for (i = 0; i < len; i++) {
-		int	keep = bits - (int)(i * 8);
-
-		net[i] = keep >= 8 ? addr[i] : keep <= 0 ? 0 :
-		    addr[i] & (0xff << (8 - keep));
-	}
+	memcpy(net, addr, family == AF_INET ? 4 : 16);
+	cidr_match_mask(net, family, bits);
 	if (inet_ntop(family, net, buf, sizeof(buf)) == NULL)
 		return;
 	if (family == AF_INET)

@@ -11,8 +11,6 @@
  *	void match_list_free(MATCH_LIST *list);
  *
  *	int match_list_parent_flag(const char *name);
- *	int match_list_lookup(DICT *dict, const char *key,
- *	    const char **value);
  * DESCRIPTION
  *	The one engine of Postfix-style lists (mydestination, mynetworks,
  *	debug_peer_list, authorized_submit_users and the like). What a
@@ -40,10 +38,8 @@
  *	(match_list_parent_flag()). match_list_match() returns the decision
  *	for one subject. match_list_free() releases the list and drops its
  *	table references.
- *
- *	match_list_lookup() looks a key up in a table for a kind's table
- *	function: 1 and the value (valid until the next lookup) when found,
- *	0 when not, -1 with a warning logged when the lookup failed.
+ *	A kind's table function looks its subject up with dict_find(3):
+ *	1, 0, or -1 with a warning logged when the lookup failed.
  * DIAGNOSTICS
  *	match_list_init() returns null with the reason in why for an
  *	unreadable file or a pattern the kind refuses; match_list_param()
@@ -178,22 +174,4 @@ match_list_free(MATCH_LIST *list)
 	if (list->pat)
 		myfree(list->pat);
 	myfree(list);
-}
-
-int
-match_list_lookup(DICT *dict, const char *key, const char **value)
-{
-	const char *v;
-
-	if ((v = dict_get(dict, key)) != NULL) {
-		if (value)
-			*value = v;
-		return 1;
-	}
-	if (dict->error != DICT_ERR_NONE) {
-		msg_warn("%s: lookup of \"%s\" failed: %s", dict->spec, key,
-		    dict_error_text(dict));
-		return -1;
-	}
-	return 0;
 }

@@ -31,6 +31,5 @@ int	 match_list_match(MATCH_LIST *, const void *);	/* 1, 0, -1 */
 void	 match_list_free(MATCH_LIST *);
 
 int	 match_list_parent_flag(const char *);
-int	 match_list_lookup(DICT *, const char *, const char **);	/* 1, 0, -1 */
 
 #endif

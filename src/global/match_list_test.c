@@ -35,7 +35,7 @@ toy_match(const void *pattern, const void *subject, int flags)
 static int
 toy_table(DICT *dict, const void *subject, int flags)
 {
-	return match_list_lookup(dict, subject, NULL);
+	return dict_find(dict, subject, NULL);
 }
 
 static void
@@ -73,8 +73,6 @@ PTEST(tables_files_errors)
 	VSTRING	*why = vstring_alloc(10);
 	MATCH_LIST *l;
 	char	 spec[200];
-	const char *value;
-	DICT	*dict;
 
 	PT_ASSERT(fd >= 0);
 	PT_INTEQ(write(fd, "# comment\nf1 f2\n", 16), 16);
@@ -91,11 +89,6 @@ PTEST(tables_files_errors)
 	PT_STREQ(vstring_str(why), "bad pattern \"bad\"");
 	unlink(path);
 	PT_ASSERT(match_list_init(&toy_ops, path, 0, why) == NULL);
-	dict = dict_lookup_open("inline:{ k=v }");
-	PT_INTEQ(match_list_lookup(dict, "k", &value), 1);
-	PT_STREQ(value, "v");
-	PT_INTEQ(match_list_lookup(dict, "x", &value), 0);
-	dict_lookup_close(dict);
 	vstring_free(why);
 }
 

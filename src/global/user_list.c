@@ -51,7 +51,7 @@ user_list_literal(const void *pattern, const void *name, int flags)
 static int
 user_list_table(DICT *dict, const void *name, int flags)
 {
-	return *(const char *)name ? match_list_lookup(dict, name, NULL) : 0;
+	return *(const char *)name ? dict_find(dict, name, NULL) : 0;
 }
 
 static const MATCH_OPS user_list_ops = {

@@ -21,7 +21,7 @@
 
 #include "attr.h"
 #include "deliver_reply.h"
-#include "delivered_hdr.h"
+#include "deliver_serve.h"
 #include "local.h"
 #include "mail_server.h"
 #include "mail_trace.h"
@@ -34,56 +34,30 @@ static int
 local_request(ATTR *attr, VSTREAM *client)
 {
 	LOCAL_REQ req;
-	VSTRING	*why = vstring_alloc(100);
 	int	 i, ret = 0;
 
+	/* The qmgr reuses this connection: smtpctl trace per request. */
+	(void)mail_trace_check("local");
 	if (local_req_init(&req, attr, client) < 0) {
 		msg_warn("malformed delivery request from the queue manager");
 		ret = -1;
 		goto out;
 	}
-	if ((req.msg = qf_open_content(local_cf.queue_dir, req.dr.queue_name,
-	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
-	    (off_t)req.dr.content_size, why)) == NULL
-	    || delivered_hdr_scan(req.msg, req.delivered, why) < 0) {
-		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
-		for (i = 0; i < req.nrcpt; i++)
-			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
-			    NULL, "cannot read the queue file", NULL);
-	} else {
-		/* Held until qf_close(): see deliver_record(). */
-		if (qf_lock_agent(req.msg) < 0)
-			msg_warn("%s: cannot lock the queue file: %m",
-			    req.dr.queue_id);
+	if ((req.msg = deliver_serve_open(local_cf.queue_dir, &req.dr,
+	    req.delivered, client, req.rcpt, req.nrcpt)) != NULL)
 		for (i = 0; i < req.nrcpt; i++)
 			local_recipient(&req, &req.rcpt[i]);
-	}
 	if (deliver_reply_done(client) < 0)
 		ret = -1;
 out:
 	local_req_free(&req);
-	vstring_free(why);
 	return ret;
 }
 
 static void
 local_service(VSTREAM *client, const char *service, char **argv)
 {
-	ATTR	*attr = attr_alloc();
-
-	for (;;) {
-		vstream_set_timeout(client, (int)local_cf.ipc_timeout);
-		attr_reset(attr);
-		if (attr_read(client, attr) < 0)
-			break;
-		deliver_sent_done(0);	/* the qmgr took the last results */
-		/* The qmgr reuses this connection: smtpctl trace per request. */
-		(void)mail_trace_check("local");
-		if (local_request(attr, client) < 0)
-			break;
-	}
-	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
-	attr_free(attr);
+	deliver_serve(client, (int)local_cf.ipc_timeout, NULL, local_request);
 }
 
 static void

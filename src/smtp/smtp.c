@@ -38,6 +38,7 @@
 #include "deliver_rcpt.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
+#include "deliver_serve.h"
 #include "iostuff.h"
 #include "mail_conf.h"
 #include "mail_server.h"
@@ -208,20 +209,7 @@ smtp_wait(VSTREAM *client)
 static void
 smtp_service(VSTREAM *client, const char *service, char **argv)
 {
-	ATTR	*attr = attr_alloc();
-
-	for (;;) {
-		smtp_wait(client);
-		vstream_set_timeout(client, (int)smtp_cf.ipc_timeout);
-		attr_reset(attr);
-		if (attr_read(client, attr) < 0)
-			break;
-		deliver_sent_done(0);	/* the qmgr took the last results */
-		if (smtp_deliver(attr, client) < 0)
-			break;
-	}
-	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
-	attr_free(attr);
+	deliver_serve(client, (int)smtp_cf.ipc_timeout, smtp_wait, smtp_deliver);
 	if (smtp_cache) {
 		smtp_sess_close(smtp_cache, 1);
 		smtp_cache = NULL;

@@ -58,19 +58,13 @@ static int
 smtpd_access_get(DICT *dict, const char *key, VSTRING *result)
 {
 	const char *val;
+	int	 ret;
 
 	if (*key == 0)
 		return 0;
-	if ((val = dict_get(dict, key)) != NULL) {
+	if ((ret = dict_find(dict, key, &val)) > 0)
 		vstring_strcpy(result, val);
-		return 1;
-	}
-	if (dict->error != DICT_ERR_NONE) {
-		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
-		    dict_error_text(dict));
-		return -1;
-	}
-	return 0;
+	return ret;
 }
 
 /* An address and its prefixes: 1.2.3.4, 1.2.3, 1.2, 1. */

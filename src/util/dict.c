@@ -7,6 +7,7 @@
  *	DICT *dict_open(const char *spec, int flags, VSTRING *why);
  *	void  dict_close(DICT *dict);
  *	const char *dict_get(DICT *dict, const char *key);
+ *	int   dict_find(DICT *dict, const char *key, const char **value);
  *	int   dict_put(DICT *dict, const char *key, const char *value);
  *	int   dict_del(DICT *dict, const char *key);
  *	int   dict_seq(DICT *dict, int how, const char **key, const char **value);
@@ -38,10 +39,15 @@
  *	DICT, or null. After null, dict->error tells "not found"
  *	(DICT_ERR_NONE) from a failure (DICT_ERR_RETRY, DICT_ERR_CONFIG):
  *	callers must answer a failure with a temporary error, never treat it
- *	as "not found". Keys longer than DICT_MAX_KEY are never found. With
- *	DICT_FLAG_FOLD_KEY, keys of exact-match tables (hash, btree, texthash,
- *	inline, unix) are lowercased first; pattern tables (pcre, regexp,
- *	cidr) see the key as given and fold case with their own flags.
+ *	as "not found". Keys longer than DICT_MAX_KEY are never found.
+ *	With DICT_FLAG_FOLD_KEY, keys of exact-match tables (hash, btree,
+ *	texthash, inline, unix) are lowercased first; pattern tables (pcre,
+ *	regexp, cidr) see the key as given and fold case with their own flags.
+ *
+ *	dict_find() is dict_get() for the many callers that only pass the
+ *	outcome on: 1 (found; the value in *value when value is not null), 0
+ *	(not found), or -1 (the lookup failed, logged as a warning
+ *	"type:name lookup error for "key": reason", the shape of Postfix's).
  *
  *	Reopen on change: a type that reads a file registers it with
  *	dict_watch(). Before a lookup, at most once a second, the file is
@@ -517,6 +523,24 @@ dict_get(DICT *dict, const char *key)
 			    key, dict->error ? "error" : "not found");
 	}
 	return value;
+}
+
+int
+dict_find(DICT *dict, const char *key, const char **value)
+{
+	const char *v;
+
+	if ((v = dict_get(dict, key)) != NULL) {
+		if (value)
+			*value = v;
+		return 1;
+	}
+	if (dict->error != DICT_ERR_NONE) {
+		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
+		    dict_error_text(dict));
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -109,6 +109,8 @@ int	 dict_reopen(const char *name);	/* spec or name; -1: not cached */
  * / put: DICT_PUT_DUP), -1 error. dict_seq: 0 got one, 1 end, -1 error.
  */
 const char *dict_get(DICT *, const char *key);
+/* dict_get() as 1 found (*value), 0 not found, -1 failed (logged). */
+int	 dict_find(DICT *, const char *key, const char **value);
 int	 dict_put(DICT *, const char *key, const char *value);
 int	 dict_del(DICT *, const char *key);
 int	 dict_seq(DICT *, int how, const char **key, const char **value);

@@ -22,6 +22,13 @@
  *		const char *key, const char *value);
  *	const char *dict_cf_result_end(DICT_CF_COMMON *c);
  *	void  dict_cf_flatten(VSTRING *vp);
+ *
+ *	int   dict_cf_hosts_init(DICT_CF_HOSTS *h, DICT_CF *cf,
+ *		DICT_CF_CONNECT connect, DICT_CF_DISCONNECT disconnect,
+ *		void *ctx, VSTRING *why);
+ *	void *dict_cf_hosts_conn(DICT_CF_HOSTS *h, DICT *dict, VSTRING *why);
+ *	void  dict_cf_hosts_drop(DICT_CF_HOSTS *h);
+ *	void  dict_cf_hosts_free(DICT_CF_HOSTS *h);
  * DESCRIPTION
  *	The configuration files of pgsql:, mysql:, sqlite:, ldap:, memcache:
  *	tables are read as Postfix reads them: "name = value" lines in
@@ -50,10 +57,26 @@
  *
  *	dict_cf_flatten() turns the control characters of a server's error
  *	message (libpq's are several lines) into spaces, for one log line.
+ *
+ *	DICT_CF_HOSTS is the connection of a server type (pgsql, mysql):
+ *	dict_cf_hosts_init() reads "hosts" (default localhost),
+ *	"idle_interval" (60 s) and "retry_interval" (60 s) and keeps the
+ *	engine's connect and disconnect functions; no connection is made.
+ *	dict_cf_hosts_conn() returns the open connection, or opens one: the
+ *	hosts are tried in order, each process starting at its own one
+ *	(pid modulo the count) so that clients spread their connections; a
+ *	host that cannot be reached is logged (warning "type:name: reason")
+ *	and skipped for retry_interval seconds. A connection idle longer
+ *	than idle_interval (last_used, which the caller sets when it uses
+ *	the connection) is closed and opened afresh. The caller drops a
+ *	connection that broke with dict_cf_hosts_drop() and asks again.
+ *	current is the index in hosts of the connected one, for messages.
  * DIAGNOSTICS
  *	dict_cf_open() fails with file:line for a line that is not
  *	"name = value". dict_cf_domain_ok() returns -1 with the dict's error
- *	set when a domain table fails.
+ *	set when a domain table fails. dict_cf_hosts_conn() returns null
+ *	with the last host's reason in why, or "no host available
+ *	(retry_interval)" when every host is being skipped.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -61,6 +84,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dict_cf.h"
 #include "dict_file.h"
@@ -525,4 +550,71 @@ dict_cf_flatten(VSTRING *vp)
 		if ((unsigned char)*cp < 0x20 || *cp == 0x7f)
 			*cp = ' ';
 	vstring_trim(vp);
+}
+
+int
+dict_cf_hosts_init(DICT_CF_HOSTS *h, DICT_CF *cf, DICT_CF_CONNECT connect,
+    DICT_CF_DISCONNECT disconnect, void *ctx, VSTRING *why)
+{
+	memset(h, 0, sizeof(*h));
+	h->current = -1;
+	h->connect = connect;
+	h->disconnect = disconnect;
+	h->ctx = ctx;
+	if (dict_cf_int(cf, "idle_interval", 60, 1, 86400, &h->idle_interval,
+	    why) < 0 || dict_cf_int(cf, "retry_interval", 60, 0, 86400,
+	    &h->retry_interval, why) < 0)
+		return -1;
+	h->hosts = argv_split(dict_cf_str(cf, "hosts", "localhost"),
+	    ", \t\r\n");
+	if (h->hosts->argc == 0)
+		argv_add(h->hosts, "localhost");
+	h->dead_until = mycalloc(h->hosts->argc, sizeof(time_t));
+	return 0;
+}
+
+void *
+dict_cf_hosts_conn(DICT_CF_HOSTS *h, DICT *dict, VSTRING *why)
+{
+	time_t	 now = time(NULL);
+	int	 i, k, n = (int)h->hosts->argc, start;
+
+	if (h->conn && now - h->last_used > h->idle_interval)
+		dict_cf_hosts_drop(h);
+	if (h->conn)
+		return h->conn;
+	vstring_sprintf(why, "no host available (retry_interval)");
+	start = n > 1 ? (int)(getpid() % n) : 0;
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		if (h->dead_until[i] > now)
+			continue;
+		if ((h->conn = h->connect(h->ctx, h->hosts->argv[i])) != NULL) {
+			h->current = i;
+			h->dead_until[i] = 0;
+			return h->conn;
+		}
+		msg_warn("%s: %s", dict->spec, vstring_str(why));
+		h->dead_until[i] = now + h->retry_interval;
+	}
+	return NULL;
+}
+
+void
+dict_cf_hosts_drop(DICT_CF_HOSTS *h)
+{
+	if (h->conn)
+		h->disconnect(h->conn);
+	h->conn = NULL;
+}
+
+void
+dict_cf_hosts_free(DICT_CF_HOSTS *h)
+{
+	dict_cf_hosts_drop(h);
+	if (h->hosts)
+		argv_free(h->hosts);
+	h->hosts = NULL;
+	myfree(h->dead_until);
+	h->dead_until = NULL;
 }

@@ -5,6 +5,8 @@
 #ifndef DICT_CF_H
 #define DICT_CF_H
 
+#include <time.h>
+
 #include "argv.h"
 #include "dict.h"
 #include "htable.h"
@@ -54,6 +56,32 @@ const char *dict_cf_result_end(DICT_CF_COMMON *);
 
 const char *dict_cf_query(DICT_CF *, VSTRING *buf, VSTRING *why);
 void	 dict_cf_flatten(VSTRING *);
+
+/*
+ * The connection of a server type (pgsql, mysql): "hosts" tried in turn,
+ * a failed one skipped for retry_interval, an idle one closed.
+ */
+typedef void *(*DICT_CF_CONNECT)(void *ctx, const char *host);	/* null: why */
+typedef void (*DICT_CF_DISCONNECT)(void *conn);
+
+typedef struct DICT_CF_HOSTS {
+	ARGV	*hosts;			/* "hosts" */
+	time_t	*dead_until;		/* per host: skipped until then */
+	int	 current;		/* the host of conn; -1 */
+	void	*conn;			/* the engine's, or null */
+	time_t	 last_used;		/* set by the caller */
+	int	 idle_interval;
+	int	 retry_interval;
+	DICT_CF_CONNECT connect;
+	DICT_CF_DISCONNECT disconnect;
+	void	*ctx;
+} DICT_CF_HOSTS;
+
+int	 dict_cf_hosts_init(DICT_CF_HOSTS *, DICT_CF *, DICT_CF_CONNECT,
+	    DICT_CF_DISCONNECT, void *ctx, VSTRING *why);
+void	*dict_cf_hosts_conn(DICT_CF_HOSTS *, DICT *, VSTRING *why);
+void	 dict_cf_hosts_drop(DICT_CF_HOSTS *);
+void	 dict_cf_hosts_free(DICT_CF_HOSTS *);
 
 /* "host", "inet:host:port", "unix:/path", "[host]:port" split (sock_addr_split()). */
 int	 dict_cf_host(const char *spec, VSTRING *host, int *port,

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dict_cf.h"
+#include "msg.h"
 #include "mymalloc.h"
 #include "ptest.h"
 
@@ -128,6 +130,119 @@ PTEST(host_parse)
 	vstring_free(h);
 }
 
+/* A .cf file with text; null when it does not parse. */
+static DICT_CF *
+cf_text(const char *text)
+{
+	char	 path[] = "/tmp/dict_cf_testXXXXXX";
+	int	 fd = mkstemp(path);
+	VSTRING	*why = vstring_alloc(64);
+	DICT_CF	*cf;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return NULL;
+	close(fd);
+	cf = dict_cf_open(path, why);
+	unlink(path);
+	vstring_free(why);
+	return cf;
+}
+
+/* A fake server engine: the hosts named in up answer. */
+typedef struct FAKE {
+	const char *up;
+	VSTRING	*why;
+	int	 connects, disconnects;
+} FAKE;
+
+static void *
+fake_connect(void *ctx, const char *host)
+{
+	FAKE	*f = ctx;
+
+	f->connects++;
+	if (strstr(f->up, host) == NULL) {
+		vstring_sprintf(f->why, "connect to %s: refused", host);
+		return NULL;
+	}
+	return mystrdup(host);
+}
+
+static void
+fake_disconnect(void *conn)
+{
+	myfree(conn);
+}
+
+PTEST(hosts)
+{
+	VSTRING	*why = vstring_alloc(64);
+	FAKE	 f = {"", why, 0, 0};
+	DICT_CF_HOSTS h;
+	DICT_CF	*cf;
+	DICT	*dict = dict_open("static:x", 0, why);
+	char	*conn;
+
+	/* Every host down: each tried once, then skipped for retry_interval. */
+	PT_ASSERT((cf = cf_text("hosts = a, b c\n")) != NULL);
+	PT_INTEQ(dict_cf_hosts_init(&h, cf, fake_connect, fake_disconnect, &f,
+	    why), 0);
+	PT_INTEQ(h.hosts->argc, 3);
+	PT_INTEQ(h.idle_interval, 60);
+	PT_INTEQ(h.retry_interval, 60);
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) == NULL);
+	PT_INTEQ(f.connects, 3);
+	PT_ASSERT(strncmp(vstring_str(why), "connect to ", 11) == 0);
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) == NULL);
+	PT_INTEQ(f.connects, 3);
+	PT_STREQ(vstring_str(why), "no host available (retry_interval)");
+
+	/* One comes back after retry_interval: it is used, and kept. */
+	f.up = "b";
+	h.dead_until[0] = h.dead_until[1] = h.dead_until[2] = 0;
+	PT_ASSERT((conn = dict_cf_hosts_conn(&h, dict, why)) != NULL);
+	PT_STREQ(conn, "b");
+	PT_INTEQ(h.current, 1);
+	h.last_used = time(NULL);
+	f.connects = 0;
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) == conn);
+	PT_INTEQ(f.connects, 0);
+
+	/* Idle too long, or dropped: opened afresh. */
+	h.last_used = time(NULL) - 61;
+	PT_ASSERT((conn = dict_cf_hosts_conn(&h, dict, why)) != NULL);
+	PT_INTEQ(f.connects, 1);
+	h.last_used = time(NULL);
+	dict_cf_hosts_drop(&h);
+	PT_ASSERT(h.conn == NULL);
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) != NULL);
+	PT_INTEQ(f.connects, 2);
+	dict_cf_hosts_free(&h);
+	PT_ASSERT(h.conn == NULL && h.hosts == NULL);
+	dict_cf_free(cf);
+
+	/* retry_interval 0: a failed host is tried again at once. */
+	PT_ASSERT((cf = cf_text("retry_interval = 0\n")) != NULL);
+	f.up = "";
+	f.connects = 0;
+	PT_INTEQ(dict_cf_hosts_init(&h, cf, fake_connect, fake_disconnect, &f,
+	    why), 0);
+	PT_STREQ(h.hosts->argv[0], "localhost");
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) == NULL);
+	PT_ASSERT(dict_cf_hosts_conn(&h, dict, why) == NULL);
+	PT_INTEQ(f.connects, 2);
+	dict_cf_hosts_free(&h);
+	dict_cf_free(cf);
+
+	PT_ASSERT((cf = cf_text("idle_interval = 0\n")) != NULL);
+	PT_INTEQ(dict_cf_hosts_init(&h, cf, fake_connect, fake_disconnect, &f,
+	    why), -1);
+	dict_cf_hosts_free(&h);
+	dict_cf_free(cf);
+	dict_close(dict);
+	vstring_free(why);
+}
+
 int
 main(void)
 {
@@ -138,5 +253,6 @@ main(void)
 	PT_RUN(cf_file);
 	PT_RUN(result_join);
 	PT_RUN(host_parse);
+	PT_RUN(hosts);
 	return PT_DONE();
 }

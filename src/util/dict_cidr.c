@@ -16,7 +16,7 @@
  *	    endif				 to addresses in it)
  *
  *	IPv6 networks may be written in brackets, "[2001:db8::]/32", as
- *	Postfix allows. The key is an address in text form; the first rule
+ *	Postfix allows (cidr_match(3) parses and matches them). The key is an address in text form; the first rule
  *	whose network contains it (of the same family) gives the result. A
  *	key that is not an address is not found. A negated network only
  *	matches addresses of its own family. "if !network" is allowed too,
@@ -28,29 +28,23 @@
  *	host bits set below the prefix, a missing result, or unbalanced
  *	if/endif.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <netinet/in.h>
 #include <string.h>
 
+#include "cidr_match.h"
 #include "dict.h"
 #include "dict_file.h"
 #include "mymalloc.h"
 
-#define CIDR_MATCH	0
-#define CIDR_IF		1
-#define CIDR_ENDIF	2
-
-#define DICT_CIDR_MAXNEST	1000
+#define CIDR_OP_RULE	0
+#define CIDR_OP_IF	1
+#define CIDR_OP_ENDIF	2
 
 typedef struct DICT_CIDR_RULE {
-	int	 op;			/* CIDR_MATCH, CIDR_IF, CIDR_ENDIF */
-	size_t	 endif;			/* CIDR_IF: index of its endif */
+	int	 op;			/* CIDR_OP_RULE, _IF, _ENDIF */
+	size_t	 endif;			/* CIDR_OP_IF: index of its endif */
 	int	 lineno;
-	int	 family;
 	int	 negate;
-	int	 prefix;		/* bits */
-	unsigned char addr[16];
+	CIDR_MATCH net;
 	char	*result;
 } DICT_CIDR_RULE;
 
@@ -58,97 +52,23 @@ typedef struct DICT_CIDR {
 	DICT_CIDR_RULE *rules;
 	size_t	 nrules;
 	size_t	 size;
-	size_t	 stack[DICT_CIDR_MAXNEST];	/* open "if" rules */
-	size_t	 depth;
+	DICT_FILE_NEST *nest;		/* while reading */
 } DICT_CIDR;
-
-/* Parse "addr" or "[addr]" into family and bytes. 0 or -1. */
-static int
-dict_cidr_addr(char *text, int *family, unsigned char *addr)
-{
-	size_t	 len = strlen(text);
-
-	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
-		text[len - 1] = 0;
-		text++;
-		if (strchr(text, ':') == NULL)
-			return -1;
-	}
-	if (inet_pton(AF_INET, text, addr) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, addr) == 1) {
-		*family = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
-/* Does addr lie in the first prefix bits of net? */
-static int
-dict_cidr_contains(const unsigned char *net, const unsigned char *addr,
-    int prefix)
-{
-	int	 full = prefix / 8, rest = prefix % 8;
-	unsigned char mask;
-
-	if (memcmp(net, addr, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (unsigned char)(0xff << (8 - rest));
-	return (net[full] & mask) == (addr[full] & mask);
-}
-
-static int
-dict_cidr_prefix(const char *text, int max)
-{
-	int	 n = 0;
-
-	if (*text == 0)
-		return -1;
-	for (; *text; text++) {
-		if (!isdigit((unsigned char)*text) || (n = 10 * n + *text - '0') > max)
-			return -1;
-	}
-	return n;
-}
 
 /* Parse "[!]network[/prefix]" into r. */
 static int
 dict_cidr_net(DICT_CIDR_RULE *r, char *key, const char *path, int lineno,
     VSTRING *why)
 {
-	char	*slash;
-	unsigned char net[16];
-	int	 max, i;
+	VSTRING	*msg = vstring_alloc(64);
+	int	 ret;
 
 	if ((r->negate = (*key == '!')) != 0)
 		key++;
-	if ((slash = strchr(key, '/')) != NULL)
-		*slash++ = 0;
-	if (dict_cidr_addr(key, &r->family, r->addr) < 0) {
-		vstring_sprintf(why, "%s:%d: bad address \"%s\"", path, lineno,
-		    key);
-		return -1;
-	}
-	max = r->family == AF_INET ? 32 : 128;
-	r->prefix = slash ? dict_cidr_prefix(slash, max) : max;
-	if (r->prefix < 0) {
-		vstring_sprintf(why, "%s:%d: bad prefix length \"/%s\" "
-		    "(0..%d)", path, lineno, slash, max);
-		return -1;
-	}
-	memcpy(net, r->addr, sizeof(net));
-	for (i = r->prefix; i < max; i++)
-		net[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
-	if (memcmp(net, r->addr, max / 8) != 0) {
-		vstring_sprintf(why, "%s:%d: \"%s/%d\" has host bits set "
-		    "below the prefix", path, lineno, key, r->prefix);
-		return -1;
-	}
-	return 0;
+	if ((ret = cidr_match_parse(&r->net, key, 0, msg)) < 0)
+		vstring_sprintf(why, "%s:%d: %s", path, lineno, vstring_str(msg));
+	vstring_free(msg);
+	return ret;
 }
 
 /* One logical line: a rule, "if [!]network", or "endif". */
@@ -157,30 +77,21 @@ dict_cidr_rule(DICT_CIDR *dc, DICT_CIDR_RULE *r, char *line,
     const char *path, VSTRING *why)
 {
 	char	*key, *value;
+	size_t	 start;
 
 	(void)dict_file_split(line, &key, &value);
 	if (strcmp(key, "endif") == 0) {
-		if (dc->depth == 0) {
-			vstring_sprintf(why, "%s:%d: endif without if", path,
-			    r->lineno);
+		if (dict_file_endif(dc->nest, &start, path, r->lineno, why) < 0)
 			return -1;
-		}
-		r->op = CIDR_ENDIF;
-		dc->rules[dc->stack[--dc->depth]].endif = dc->nrules;
+		r->op = CIDR_OP_ENDIF;
+		dc->rules[start].endif = dc->nrules;
 		return 0;
 	}
 	if (strcmp(key, "if") == 0) {
-		if (dc->depth >= DICT_CIDR_MAXNEST) {
-			vstring_sprintf(why, "%s:%d: if nested too deep", path,
-			    r->lineno);
-			return -1;
-		}
-		r->op = CIDR_IF;
+		r->op = CIDR_OP_IF;
 		(void)dict_file_split(value, &key, &value);
-		if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
-			return -1;
-		dc->stack[dc->depth++] = dc->nrules;
-		return 0;
+		return dict_file_if(dc->nest, dc->nrules, path, r->lineno, why) < 0
+		    || dict_cidr_net(r, key, path, r->lineno, why) < 0 ? -1 : 0;
 	}
 	if (dict_cidr_net(r, key, path, r->lineno, why) < 0)
 		return -1;
@@ -200,6 +111,8 @@ dict_cidr_free(DICT_CIDR *dc)
 	for (i = 0; i < dc->nrules; i++)
 		myfree(dc->rules[i].result);
 	myfree(dc->rules);
+	if (dc->nest)
+		dict_file_nest_free(dc->nest);
 	myfree(dc);
 }
 
@@ -211,6 +124,7 @@ dict_cidr_open(DICT *dict, VSTRING *why)
 	VSTRING	*line = vstring_alloc(128);
 	int	 rc, lineno;
 
+	dc->nest = dict_file_nest_alloc();
 	if (dict_watch(dict, dict->name, why) < 0
 	    || (df = dict_file_open(dict->name, why)) == NULL)
 		goto fail;
@@ -227,13 +141,10 @@ dict_cidr_open(DICT *dict, VSTRING *why)
 			goto fail;
 		dc->nrules++;
 	}
-	if (rc < 0)
+	if (rc < 0 || dict_file_nest_end(dc->nest, dict->name, why) < 0)
 		goto fail;
-	if (dc->depth > 0) {
-		vstring_sprintf(why, "%s:%d: if without endif", dict->name,
-		    dc->rules[dc->stack[dc->depth - 1]].lineno);
-		goto fail;
-	}
+	dict_file_nest_free(dc->nest);
+	dc->nest = NULL;
 	dict_file_close(df);
 	vstring_free(line);
 	dict->data = dc;
@@ -251,24 +162,19 @@ dict_cidr_get(DICT *dict, const char *key)
 	DICT_CIDR *dc = dict->data;
 	DICT_CIDR_RULE *r;
 	unsigned char addr[16];
-	char	 buf[INET6_ADDRSTRLEN + 1];
 	int	 family, m;
 	size_t	 i;
 
-	if (strlen(key) >= sizeof(buf))
-		return NULL;
-	strcpy(buf, key);		/* bounded just above */
-	if (dict_cidr_addr(buf, &family, addr) < 0)
+	if ((family = cidr_match_addr(key, strlen(key), 0, addr)) == 0)
 		return NULL;
 	for (i = 0; i < dc->nrules; i++) {
 		r = dc->rules + i;
-		if (r->op == CIDR_ENDIF)
+		if (r->op == CIDR_OP_ENDIF)
 			continue;
-		m = r->family == family
-		    && dict_cidr_contains(r->addr, addr, r->prefix);
-		if (r->negate && r->family == family)
+		m = cidr_match_contains(&r->net, family, addr);
+		if (r->negate && r->net.family == family)
 			m = !m;
-		if (r->op == CIDR_IF) {
+		if (r->op == CIDR_OP_IF) {
 			if (!m)
 				i = r->endif;	/* the loop steps past it */
 		} else if (m)

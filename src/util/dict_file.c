@@ -10,6 +10,15 @@
  *		VSTRING *why);
  *	void  dict_file_close(DICT_FILE *df);
  *	int   dict_file_split(char *line, char **key, char **value);
+ *
+ *	DICT_FILE_NEST *dict_file_nest_alloc(void);
+ *	int   dict_file_if(DICT_FILE_NEST *nest, size_t rule,
+ *		const char *path, int lineno, VSTRING *why);
+ *	int   dict_file_endif(DICT_FILE_NEST *nest, size_t *rule,
+ *		const char *path, int lineno, VSTRING *why);
+ *	int   dict_file_nest_end(DICT_FILE_NEST *nest, const char *path,
+ *		VSTRING *why);
+ *	void  dict_file_nest_free(DICT_FILE_NEST *nest);
  * DESCRIPTION
  *	The text syntax that every Postfix table source shares, read with
  *	logical_line(3) in its LOGICAL_LINE_TABLE convention: a logical
@@ -31,16 +40,29 @@
  *	dict_file_split() cuts a line in place into the key (up to the first
  *	white space) and the value (the rest with surrounding white space
  *	removed, "" when absent). It returns 0, or -1 for an empty key.
+ *
+ *	The nesting of "if" ... "endif" blocks in the tables that have them
+ *	(regexp, pcre, cidr), while a file is read: dict_file_if() opens a
+ *	block at the rule numbered rule (the table's own index, from line
+ *	lineno); dict_file_endif() closes the innermost one and stores its
+ *	rule in *rule, for the table to note where the block ends;
+ *	dict_file_nest_end(), at the end of the file, checks that every
+ *	block was closed. Blocks nest DICT_FILE_MAXNEST deep at the most.
  * DIAGNOSTICS
  *	A continuation line with nothing to continue (the first line of a
  *	file starting with white space) is logged and read as a line of its
  *	own.
+ *
+ *	dict_file_if(), dict_file_endif() and dict_file_nest_end() return 0,
+ *	or -1 with "file:line: reason" in why: "if nested deeper than 1000",
+ *	"endif without if", "if without endif" (the line of the if).
  */
 #include <ctype.h>
 
 #include "dict.h"
 #include "dict_file.h"
 #include "msg.h"
+#include "mymalloc.h"
 
 DICT_FILE *
 dict_file_fdopen(FILE *fp, const char *name)
@@ -89,4 +111,53 @@ dict_file_split(char *line, char **key, char **value)
 		cp++;
 	*value = cp;
 	return **key ? 0 : -1;
+}
+
+DICT_FILE_NEST *
+dict_file_nest_alloc(void)
+{
+	return mycalloc(1, sizeof(DICT_FILE_NEST));
+}
+
+void
+dict_file_nest_free(DICT_FILE_NEST *nest)
+{
+	myfree(nest);
+}
+
+int
+dict_file_if(DICT_FILE_NEST *nest, size_t rule, const char *path,
+    int lineno, VSTRING *why)
+{
+	if (nest->depth >= DICT_FILE_MAXNEST) {
+		vstring_sprintf(why, "%s:%d: if nested deeper than %d", path,
+		    lineno, DICT_FILE_MAXNEST);
+		return -1;
+	}
+	nest->rule[nest->depth] = rule;
+	nest->lineno[nest->depth++] = lineno;
+	return 0;
+}
+
+int
+dict_file_endif(DICT_FILE_NEST *nest, size_t *rule, const char *path,
+    int lineno, VSTRING *why)
+{
+	if (nest->depth == 0) {
+		vstring_sprintf(why, "%s:%d: endif without if", path, lineno);
+		return -1;
+	}
+	*rule = nest->rule[--nest->depth];
+	return 0;
+}
+
+int
+dict_file_nest_end(DICT_FILE_NEST *nest, const char *path, VSTRING *why)
+{
+	if (nest->depth > 0) {
+		vstring_sprintf(why, "%s:%d: if without endif", path,
+		    nest->lineno[nest->depth - 1]);
+		return -1;
+	}
+	return 0;
 }

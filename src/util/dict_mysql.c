@@ -19,7 +19,7 @@
  *
  *	Each process keeps one connection; hosts are tried from a per-process
  *	start, a host that cannot be reached is skipped for retry_interval
- *	seconds, a connection that broke is opened again at once and the
+ *	seconds (dict_cf(3), DICT_CF_HOSTS), a connection that broke is opened again at once and the
  *	query sent once more. Strings are quoted with
  *	mysql_real_escape_string(). Every column of every row is a value.
  * DIAGNOSTICS
@@ -37,19 +37,12 @@
 #include "dict.h"
 #include "dict_cf.h"
 #include "msg.h"
-#include <unistd.h>
 #include "mymalloc.h"
 
 typedef struct DICT_MYSQL {
 	DICT_CF	*cf;
 	DICT_CF_COMMON common;
-	ARGV	*hosts;
-	time_t	*dead_until;
-	int	 current;
-	MYSQL	*conn;
-	time_t	 last_used;
-	int	 idle_interval;
-	int	 retry_interval;
+	DICT_CF_HOSTS hosts;		/* the connection */
 	int	 connect_timeout;
 	int	 timeout;
 	VSTRING	*query_fmt;
@@ -57,14 +50,13 @@ typedef struct DICT_MYSQL {
 	VSTRING	*why;
 } DICT_MYSQL;
 
+static void *dict_mysql_connect(void *, const char *);
+static void dict_mysql_disconnect(void *);
+
 static void
 dict_mysql_free(DICT_MYSQL *dm)
 {
-	if (dm->conn)
-		mysql_close(dm->conn);
-	if (dm->hosts)
-		argv_free(dm->hosts);
-	myfree(dm->dead_until);
+	dict_cf_hosts_free(&dm->hosts);
 	dict_cf_common_free(&dm->common);
 	dict_cf_free(dm->cf);
 	vstring_free(dm->query_fmt);
@@ -86,22 +78,14 @@ dict_mysql_open(DICT *dict, VSTRING *why)
 	    || (dm->cf = dict_cf_open(dict->name, why)) == NULL
 	    || dict_cf_common_init(&dm->common, dm->cf, why) < 0
 	    || dict_cf_query(dm->cf, dm->query_fmt, why) == NULL
-	    || dict_cf_int(dm->cf, "idle_interval", 60, 1, 86400,
-	    &dm->idle_interval, why) < 0
-	    || dict_cf_int(dm->cf, "retry_interval", 60, 0, 86400,
-	    &dm->retry_interval, why) < 0
+	    || dict_cf_hosts_init(&dm->hosts, dm->cf, dict_mysql_connect,
+	    dict_mysql_disconnect, dm, why) < 0
 	    || dict_cf_int(dm->cf, "connect_timeout", 10, 1, 3600,
 	    &dm->connect_timeout, why) < 0
 	    || dict_cf_int(dm->cf, "timeout", 30, 1, 3600, &dm->timeout,
 	    why) < 0
 	    || dict_cf_bool(dm->cf, "tls_verify_cert", 0, &verify, why) < 0)
 		goto fail;
-	dm->hosts = argv_split(dict_cf_str(dm->cf, "hosts", "localhost"),
-	    ", \t\r\n");
-	if (dm->hosts->argc == 0)
-		argv_add(dm->hosts, "localhost");
-	dm->dead_until = mycalloc(dm->hosts->argc, sizeof(time_t));
-	dm->current = -1;
 	dict->data = dm;
 	return 0;
 fail:
@@ -109,11 +93,17 @@ fail:
 	return -1;
 }
 
-static MYSQL *
-dict_mysql_connect(DICT_MYSQL *dm, int i)
+static void
+dict_mysql_disconnect(void *conn)
 {
+	mysql_close(conn);
+}
+
+static void *
+dict_mysql_connect(void *ctx, const char *spec)
+{
+	DICT_MYSQL *dm = ctx;
 	VSTRING	*host = vstring_alloc(64);
-	const char *spec = dm->hosts->argv[i];
 	const char *opt;
 	unsigned int to;
 	int	 port, is_unix, verify = 0;
@@ -169,35 +159,6 @@ fail:
 	return NULL;
 }
 
-static MYSQL *
-dict_mysql_conn(DICT *dict, DICT_MYSQL *dm)
-{
-	time_t	 now = time(NULL);
-	int	 i, k, n = (int)dm->hosts->argc, start;
-
-	if (dm->conn && now - dm->last_used > dm->idle_interval) {
-		mysql_close(dm->conn);
-		dm->conn = NULL;
-	}
-	if (dm->conn)
-		return dm->conn;
-	vstring_sprintf(dm->why, "no host available (retry_interval)");
-	start = n > 1 ? (int)(getpid() % n) : 0;
-	for (k = 0; k < n; k++) {
-		i = (start + k) % n;
-		if (dm->dead_until[i] > now)
-			continue;
-		if ((dm->conn = dict_mysql_connect(dm, i)) != NULL) {
-			dm->current = i;
-			dm->dead_until[i] = 0;
-			return dm->conn;
-		}
-		msg_warn("%s: %s", dict->spec, vstring_str(dm->why));
-		dm->dead_until[i] = now + dm->retry_interval;
-	}
-	return NULL;
-}
-
 static void
 dict_mysql_quote(VSTRING *out, const char *s, void *ctx)
 {
@@ -222,7 +183,7 @@ dict_mysql_get(DICT *dict, const char *key)
 	if ((rc = dict_cf_domain_ok(&dm->common, dict, key)) <= 0)
 		return NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((conn = dict_mysql_conn(dict, dm)) == NULL)
+		if ((conn = dict_cf_hosts_conn(&dm->hosts, dict, dm->why)) == NULL)
 			break;
 		if (dict_cf_expand(dm->query, vstring_str(dm->query_fmt), key,
 		    key, dict_mysql_quote, conn) <= 0)
@@ -230,7 +191,7 @@ dict_mysql_get(DICT *dict, const char *key)
 		if (msg_verbose)
 			msg_info("%s: query: %s", dict->spec,
 			    vstring_str(dm->query));
-		dm->last_used = time(NULL);
+		dm->hosts.last_used = time(NULL);
 		if (mysql_real_query(conn, vstring_str(dm->query),
 		    (unsigned long)vstring_len(dm->query)) == 0
 		    && ((res = mysql_store_result(conn)) != NULL
@@ -239,16 +200,15 @@ dict_mysql_get(DICT *dict, const char *key)
 			break;
 		}
 		err = mysql_errno(conn);
-		vstring_sprintf(dm->why, "%s: %s", dm->hosts->argv[dm->current],
-		    mysql_error(conn));
+		vstring_sprintf(dm->why, "%s: %s",
+		    dm->hosts.hosts->argv[dm->hosts.current], mysql_error(conn));
 		dict_cf_flatten(dm->why);
 		/*
 		 * Any failure drops the connection (a server that shut down
 		 * may answer "connection killed" first); a client-side error
 		 * (the server went away) is retried at once on a new one.
 		 */
-		mysql_close(dm->conn);
-		dm->conn = NULL;
+		dict_cf_hosts_drop(&dm->hosts);
 		if (err < 2000 && err != 1053 && err != 1927)
 			break;
 	}

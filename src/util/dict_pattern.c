@@ -47,8 +47,6 @@
 #define RULE_IF		1
 #define RULE_ENDIF	2
 
-#define DICT_PAT_MAXNEST	1000	/* if/endif depth */
-
 typedef struct DICT_PAT_RULE {
 	int	 op;
 	int	 negate;
@@ -68,8 +66,7 @@ typedef struct DICT_PAT {
 	size_t	 ovec[2 * DICT_PAT_MAXGROUP];
 	size_t	 ovec2[2 * DICT_PAT_MAXGROUP];	/* for re2 */
 	VSTRING	*result;
-	size_t	*stack;			/* open "if" rules while parsing */
-	size_t	 depth;
+	DICT_FILE_NEST *nest;		/* if/endif while reading */
 } DICT_PAT;
 
 typedef struct DICT_PAT_LINE {
@@ -129,15 +126,15 @@ dict_pattern_maxref(const char *cp)
 static int
 dict_pattern_endif(DICT_PAT *dp, const char *rest, DICT_PAT_LINE *ln)
 {
-	if (dp->depth == 0) {
-		vstring_sprintf(ln->why, "%s:%d: endif without if", ln->path,
-		    ln->lineno);
+	size_t	 start;
+
+	if (dict_file_endif(dp->nest, &start, ln->path, ln->lineno,
+	    ln->why) < 0)
 		return -1;
-	}
 	if (*rest)
 		msg_warn("%s:%d: ignoring text after endif", ln->path,
 		    ln->lineno);
-	dp->rules[dp->stack[--dp->depth]].endif = dp->nrules;
+	dp->rules[start].endif = dp->nrules;
 	(void)dict_pattern_add(dp, RULE_ENDIF, ln->lineno);
 	return 0;
 }
@@ -267,14 +264,9 @@ dict_pattern_line(DICT_PAT *dp, char *cp, DICT_PAT_LINE *ln)
 	}
 	if (dict_pattern_check(op, negate, ngroups, cp, ln) < 0)
 		goto fail;
-	if (op == RULE_IF) {
-		if (dp->depth >= DICT_PAT_MAXNEST) {
-			vstring_sprintf(ln->why, "%s:%d: if nested deeper than "
-			    "%d", ln->path, ln->lineno, DICT_PAT_MAXNEST);
-			goto fail;
-		}
-		dp->stack[dp->depth++] = dp->nrules;
-	}
+	if (op == RULE_IF && dict_file_if(dp->nest, dp->nrules, ln->path,
+	    ln->lineno, ln->why) < 0)
+		goto fail;
 	r = dict_pattern_add(dp, op, ln->lineno);
 	r->negate = negate;
 	r->re = re;
@@ -303,7 +295,8 @@ dict_pattern_free(DICT_PAT *dp)
 	if (dp->ctx != NULL)
 		dp->engine->ctx_free(dp->ctx);
 	myfree(dp->rules);
-	myfree(dp->stack);
+	if (dp->nest != NULL)
+		dict_file_nest_free(dp->nest);
 	vstring_free(dp->result);
 	myfree(dp);
 }
@@ -319,7 +312,7 @@ dict_pattern_open(DICT *dict, VSTRING *why, const DICT_PAT_ENGINE *engine)
 
 	dp->engine = engine;
 	dp->result = vstring_alloc(64);
-	dp->stack = mycalloc(DICT_PAT_MAXNEST, sizeof(*dp->stack));
+	dp->nest = dict_file_nest_alloc();
 	ln.path = dict->name;
 	ln.why = why;
 	if (dict_watch(dict, dict->name, why) < 0
@@ -328,16 +321,11 @@ dict_pattern_open(DICT *dict, VSTRING *why, const DICT_PAT_ENGINE *engine)
 	while ((rc = dict_file_read(df, line, &ln.lineno, why)) > 0)
 		if (dict_pattern_line(dp, vstring_str(line), &ln) < 0)
 			goto fail;
-	if (rc < 0)
+	if (rc < 0 || dict_file_nest_end(dp->nest, dict->name, why) < 0)
 		goto fail;
-	if (dp->depth > 0) {
-		vstring_sprintf(why, "%s:%d: if without endif", dict->name,
-		    dp->rules[dp->stack[dp->depth - 1]].lineno);
-		goto fail;
-	}
 	dp->ctx = engine->ctx_new();
-	myfree(dp->stack);
-	dp->stack = NULL;
+	dict_file_nest_free(dp->nest);
+	dp->nest = NULL;
 	dict_file_close(df);
 	vstring_free(line);
 	dict->data = dp;

@@ -19,9 +19,10 @@
  *	Each process keeps one connection open. The hosts are tried in
  *	order, each process starting at its own one, so clients spread their
  *	connections; a host that cannot be reached is skipped for
- *	retry_interval seconds. A connection that breaks (a server restart)
- *	is opened again at once and the query sent once more; a connection
- *	idle longer than idle_interval is closed and opened afresh. Strings
+ *	retry_interval seconds (dict_cf(3), DICT_CF_HOSTS). A connection
+ *	that breaks (a server restart) is opened again at once and the query
+ *	sent once more; a connection idle longer than idle_interval is
+ *	closed and opened afresh. Strings
  *	are quoted with PQescapeStringConn(). Every column of every row is a
  *	value; NULL and empty values are skipped.
  * DIAGNOSTICS
@@ -39,33 +40,25 @@
 #include "dict.h"
 #include "dict_cf.h"
 #include "msg.h"
-#include <unistd.h>
 #include "mymalloc.h"
 
 typedef struct DICT_PGSQL {
 	DICT_CF	*cf;
 	DICT_CF_COMMON common;
-	ARGV	*hosts;
-	time_t	*dead_until;
-	int	 current;		/* host of conn */
-	PGconn	*conn;
-	time_t	 last_used;
-	int	 idle_interval;
-	int	 retry_interval;
+	DICT_CF_HOSTS hosts;		/* the connection */
 	int	 connect_timeout;
 	VSTRING	*query_fmt;
 	VSTRING	*query;
 	VSTRING	*why;
 } DICT_PGSQL;
 
+static void *dict_pgsql_connect(void *, const char *);
+static void dict_pgsql_disconnect(void *);
+
 static void
 dict_pgsql_free(DICT_PGSQL *dp)
 {
-	if (dp->conn)
-		PQfinish(dp->conn);
-	if (dp->hosts)
-		argv_free(dp->hosts);
-	myfree(dp->dead_until);
+	dict_cf_hosts_free(&dp->hosts);
 	dict_cf_common_free(&dp->common);
 	dict_cf_free(dp->cf);
 	vstring_free(dp->query_fmt);
@@ -86,19 +79,11 @@ dict_pgsql_open(DICT *dict, VSTRING *why)
 	    || (dp->cf = dict_cf_open(dict->name, why)) == NULL
 	    || dict_cf_common_init(&dp->common, dp->cf, why) < 0
 	    || dict_cf_query(dp->cf, dp->query_fmt, why) == NULL
-	    || dict_cf_int(dp->cf, "idle_interval", 60, 1, 86400,
-	    &dp->idle_interval, why) < 0
-	    || dict_cf_int(dp->cf, "retry_interval", 60, 0, 86400,
-	    &dp->retry_interval, why) < 0
+	    || dict_cf_hosts_init(&dp->hosts, dp->cf, dict_pgsql_connect,
+	    dict_pgsql_disconnect, dp, why) < 0
 	    || dict_cf_int(dp->cf, "connect_timeout", 10, 2, 3600,
 	    &dp->connect_timeout, why) < 0)
 		goto fail;
-	dp->hosts = argv_split(dict_cf_str(dp->cf, "hosts", "localhost"),
-	    ", \t\r\n");
-	if (dp->hosts->argc == 0)
-		argv_add(dp->hosts, "localhost");
-	dp->dead_until = mycalloc(dp->hosts->argc, sizeof(time_t));
-	dp->current = -1;
 	dict->data = dp;
 	return 0;
 fail:
@@ -106,14 +91,20 @@ fail:
 	return -1;
 }
 
-/* Connect to host i; the connection or null with dp->why. */
-static PGconn *
-dict_pgsql_connect(DICT_PGSQL *dp, int i)
+static void
+dict_pgsql_disconnect(void *conn)
 {
+	PQfinish(conn);
+}
+
+/* Connect to one of the hosts; the connection or null with dp->why. */
+static void *
+dict_pgsql_connect(void *ctx, const char *spec)
+{
+	DICT_PGSQL *dp = ctx;
 	const char *kw[16], *val[16];
 	VSTRING	*host = vstring_alloc(64);
 	char	 port[8], timeout[16];
-	const char *spec = dp->hosts->argv[i];
 	const char *opt[] = {"sslmode", "sslrootcert", "sslcert", "sslkey"};
 	PGconn	*conn;
 	int	 n = 0, portnum, is_unix;
@@ -160,36 +151,6 @@ dict_pgsql_connect(DICT_PGSQL *dp, int i)
 	return conn;
 }
 
-/* An open connection, or null with dp->why (every host down). */
-static PGconn *
-dict_pgsql_conn(DICT *dict, DICT_PGSQL *dp)
-{
-	time_t	 now = time(NULL);
-	int	 i, k, n = (int)dp->hosts->argc, start;
-
-	if (dp->conn && now - dp->last_used > dp->idle_interval) {
-		PQfinish(dp->conn);
-		dp->conn = NULL;
-	}
-	if (dp->conn)
-		return dp->conn;
-	vstring_sprintf(dp->why, "no host available (retry_interval)");
-	start = n > 1 ? (int)(getpid() % n) : 0;
-	for (k = 0; k < n; k++) {
-		i = (start + k) % n;
-		if (dp->dead_until[i] > now)
-			continue;
-		if ((dp->conn = dict_pgsql_connect(dp, i)) != NULL) {
-			dp->current = i;
-			dp->dead_until[i] = 0;
-			return dp->conn;
-		}
-		msg_warn("%s: %s", dict->spec, vstring_str(dp->why));
-		dp->dead_until[i] = now + dp->retry_interval;
-	}
-	return NULL;
-}
-
 static void
 dict_pgsql_quote(VSTRING *out, const char *s, void *ctx)
 {
@@ -213,7 +174,7 @@ dict_pgsql_get(DICT *dict, const char *key)
 	if ((rc = dict_cf_domain_ok(&dp->common, dict, key)) <= 0)
 		return NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((conn = dict_pgsql_conn(dict, dp)) == NULL)
+		if ((conn = dict_cf_hosts_conn(&dp->hosts, dict, dp->why)) == NULL)
 			break;
 		if (dict_cf_expand(dp->query, vstring_str(dp->query_fmt), key,
 		    key, dict_pgsql_quote, conn) <= 0)
@@ -222,10 +183,11 @@ dict_pgsql_get(DICT *dict, const char *key)
 			msg_info("%s: query: %s", dict->spec,
 			    vstring_str(dp->query));
 		res = PQexec(conn, vstring_str(dp->query));
-		dp->last_used = time(NULL);
+		dp->hosts.last_used = time(NULL);
 		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
 			break;
-		vstring_sprintf(dp->why, "%s: %s", dp->hosts->argv[dp->current],
+		vstring_sprintf(dp->why, "%s: %s",
+		    dp->hosts.hosts->argv[dp->hosts.current],
 		    res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 		dict_cf_flatten(dp->why);
 		if (res)
@@ -234,8 +196,7 @@ dict_pgsql_get(DICT *dict, const char *key)
 		if (PQstatus(conn) == CONNECTION_OK)
 			break;		/* a query error: not the connection */
 		/* The server went away (restart): reconnect once. */
-		PQfinish(dp->conn);
-		dp->conn = NULL;
+		dict_cf_hosts_drop(&dp->hosts);
 	}
 	if (res == NULL) {
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dict.h"
+#include "dict_file.h"
 #include "dict_build.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -599,6 +600,48 @@ PTEST(get_list)
 	}
 }
 
+PTEST(file_nest)
+{
+	DICT_FILE_NEST *n = dict_file_nest_alloc();
+	size_t	 rule = 99;
+	int	 i;
+
+	PT_INTEQ(dict_file_nest_end(n, "t", why), 0);
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 1, why), -1);
+	PT_STREQ(vstring_str(why), "t:1: endif without if");
+	PT_INTEQ(dict_file_if(n, 3, "t", 4, why), 0);
+	PT_INTEQ(dict_file_if(n, 5, "t", 7, why), 0);
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 8, why), 0);
+	PT_INTEQ(rule, 5);
+	PT_INTEQ(dict_file_nest_end(n, "t", why), -1);
+	PT_STREQ(vstring_str(why), "t:4: if without endif");
+	PT_INTEQ(dict_file_endif(n, &rule, "t", 9, why), 0);
+	PT_INTEQ(rule, 3);
+	PT_INTEQ(dict_file_nest_end(n, "t", why), 0);
+	for (i = 0; i < DICT_FILE_MAXNEST; i++)
+		PT_INTEQ(dict_file_if(n, (size_t)i, "t", i + 1, why), 0);
+	PT_INTEQ(dict_file_if(n, 0, "t", 1001, why), -1);
+	PT_STREQ(vstring_str(why), "t:1001: if nested deeper than 1000");
+	dict_file_nest_free(n);
+}
+
+PTEST(find)
+{
+	DICT	*d;
+	const char *value = NULL;
+
+	d = dict_lookup_open("inline:{ k=v }");
+	PT_INTEQ(dict_find(d, "k", &value), 1);
+	PT_STREQ(value, "v");
+	PT_INTEQ(dict_find(d, "k", NULL), 1);
+	PT_INTEQ(dict_find(d, "x", &value), 0);
+	dict_lookup_close(d);
+	d = dict_lookup_open("hash:/nonexistent/dict-test");
+	PT_INTEQ(dict_find(d, "k", &value), -1);	/* logged */
+	PT_ASSERT(d->error != DICT_ERR_NONE);
+	dict_lookup_close(d);
+}
+
 PTEST(proxy_prefix)
 {
 	DICT	*d;
@@ -635,6 +678,8 @@ main(void)
 	PT_RUN(broken_change_keeps_old);
 	PT_RUN(reopen_without_forcing);
 	PT_RUN(get_list);
+	PT_RUN(find);
+	PT_RUN(file_nest);
 	PT_RUN(proxy_prefix);
 	rc = PT_DONE();
 	vstring_free(why);

@@ -29,7 +29,7 @@
 #include <strings.h>
 
 #include "deliver_reply.h"
-#include "delivered_hdr.h"
+#include "deliver_serve.h"
 #include "mail_conf.h"
 #include "mail_server.h"
 #include "mail_trace.h"
@@ -90,9 +90,9 @@ static int
 virtual_request(ATTR *attr, VSTREAM *client)
 {
 	VIRTUAL_REQ req;
-	VSTRING	*why = vstring_alloc(100);
 	int	 i, n, ret = 0;
 
+	(void)mail_trace_check("virtual");	/* smtpctl trace per request */
 	memset(&req, 0, sizeof(req));
 	req.start = deliver_now();
 	req.client = client;
@@ -105,22 +105,10 @@ virtual_request(ATTR *attr, VSTREAM *client)
 		goto out;
 	}
 	req.nrcpt = n;
-	if ((req.msg = qf_open_content(virtual_cf.queue_dir, req.dr.queue_name,
-	    req.dr.queue_id, QF_OPEN_RDWR, (off_t)req.dr.content_offset,
-	    (off_t)req.dr.content_size, why)) == NULL ||
-	    delivered_hdr_scan(req.msg, req.delivered, why) < 0) {
-		msg_warn("%s: %s", req.dr.queue_id, vstring_str(why));
-		for (i = 0; i < req.nrcpt; i++)
-			(void)deliver_reply(client, req.rcpt[i].index, "4.3.0",
-			    NULL, "cannot read the queue file", NULL);
-	} else {
-		/* Held until qf_close(): see deliver_record(). */
-		if (qf_lock_agent(req.msg) < 0)
-			msg_warn("%s: cannot lock the queue file: %m",
-			    req.dr.queue_id);
+	if ((req.msg = deliver_serve_open(virtual_cf.queue_dir, &req.dr,
+	    req.delivered, client, req.rcpt, req.nrcpt)) != NULL)
 		for (i = 0; i < req.nrcpt; i++)
 			virtual_deliver(&virtual_cf, &req, &req.rcpt[i]);
-	}
 	if (deliver_reply_done(client) < 0)
 		ret = -1;
 out:
@@ -128,27 +116,14 @@ out:
 		qf_close(req.msg);
 	myfree(req.rcpt);
 	argv_free(req.delivered);
-	vstring_free(why);
 	return ret;
 }
 
 static void
 virtual_service(VSTREAM *client, const char *service, char **argv)
 {
-	ATTR	*attr = attr_alloc();
-
-	for (;;) {
-		vstream_set_timeout(client, (int)virtual_cf.ipc_timeout);
-		attr_reset(attr);
-		if (attr_read(client, attr) < 0)
-			break;
-		deliver_sent_done(0);	/* the qmgr took the last results */
-		(void)mail_trace_check("virtual");
-		if (virtual_request(attr, client) < 0)
-			break;
-	}
-	deliver_sent_done(1);		/* did it? (deliver_reply(3)) */
-	attr_free(attr);
+	deliver_serve(client, (int)virtual_cf.ipc_timeout, NULL,
+	    virtual_request);
 }
 
 static void

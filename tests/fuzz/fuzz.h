@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qfile.h"
 #include "vstream.h"
 #include "vstring.h"
 
@@ -43,5 +44,17 @@ int	 fuzz_write_file(const char *, const void *, size_t);
 VSTREAM	*fuzz_stream(const uint8_t *, size_t, size_t chunk, VSTRING *out);
 int	 fuzz_devnull(void);			/* a descriptor for such streams */
 void	 fuzz_stream_attach(VSTREAM *, const uint8_t *, size_t, size_t, VSTRING *);
+
+/* main.cf in the temp dir: queue_directory there, then text; read. */
+void	 fuzz_main_cf_load(const char *);
+
+/*
+ * fuzz_queue_file(queue_dir, content, len, flags): a message in incoming/
+ * (sender@example.net to user@example.com, content as given), opened
+ * read-only; aborts when it cannot be made.
+ */
+#define FUZZ_QF_DSN	(1 << 0)	/* ENVID envid+1, RET=HDRS */
+#define FUZZ_QF_UTF8	(1 << 1)	/* SMTPUTF8 */
+QF_MSG	*fuzz_queue_file(const char *, const void *, size_t, int);
 
 #endif

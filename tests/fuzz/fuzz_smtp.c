@@ -60,58 +60,23 @@ static const char *fuzz_content[2] = {
 	"Subject: inner\n\n\xc3\xa9\n--b1--\nepilogue\n",
 };
 
-static QF_MSG *
-fuzz_smtp_queue_file(const char *content, int utf8)
-{
-	VSTRING	*why = vstring_alloc(100);
-	QF_WRITER *w;
-	QF_MSG	*msg;
-	char	 id[QF_ID_LEN + 1];
-
-	if ((w = qf_create(smtp_cf.queue_dir, why)) == NULL)
-		goto fail;
-	qf_set_sender(w, "sender@example.net");
-	qf_set_family(w, AF_INET);
-	qf_set_origin(w, "smtp");
-	qf_set_dsn(w, "envid+1", QF_RET_HDRS);
-	if (utf8)
-		qf_set_attr(w, "smtputf8", "1");
-	qf_add_rcpt(w, "user@example.com", NULL, 0);
-	qf_write_content(w, content, strlen(content));
-	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
-	if (qf_commit(w, QF_INCOMING, why) < 0)
-		goto fail;
-	if ((msg = qf_open(smtp_cf.queue_dir, QF_INCOMING, id, QF_OPEN_RDONLY, why)) == NULL)
-		goto fail;
-	vstring_free(why);
-	return msg;
-fail:
-	fprintf(stderr, "fuzz_smtp: queue file: %s\n", vstring_str(why));
-	abort();
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024), *why = vstring_alloc(100);
+	VSTRING	*why = vstring_alloc(100);
 
 	fuzz_init("fuzz_smtp");
-	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(), fuzz_main_cf);
-	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
-	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
-		abort();
-	mail_conf_read(fuzz_tmpdir());
-	mail_conf_check();
+	fuzz_main_cf_load(fuzz_main_cf);
 	smtp_conf_load("smtp", "smtp");
 	fuzz_cf_saved = smtp_cf;
 	if (qf_make_dirs(smtp_cf.queue_dir, (uid_t)-1, (gid_t)-1, why) < 0)
 		abort();
-	fuzz_msg[0] = fuzz_smtp_queue_file(fuzz_content[0], 0);
-	fuzz_msg[1] = fuzz_smtp_queue_file(fuzz_content[1], 1);
+	fuzz_msg[0] = fuzz_queue_file(smtp_cf.queue_dir, fuzz_content[0],
+	    strlen(fuzz_content[0]), FUZZ_QF_DSN);
+	fuzz_msg[1] = fuzz_queue_file(smtp_cf.queue_dir, fuzz_content[1],
+	    strlen(fuzz_content[1]), FUZZ_QF_DSN | FUZZ_QF_UTF8);
 	to_server = vstring_alloc(4096);
 	to_qmgr = vstring_alloc(4096);
-	vstring_free(path);
-	vstring_free(cf);
 	vstring_free(why);
 	return 0;
 }

@@ -37,51 +37,16 @@ static SMTP_CONF fuzz_cf_saved;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
-
 	fuzz_init("fuzz_smtp_body");
-	vstring_sprintf(cf, "queue_directory = %s/queue\nmyhostname = client.example.com\n"
-	    "disable_dns_lookups = yes\n", fuzz_tmpdir());
-	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
-	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
-		abort();
-	mail_conf_read(fuzz_tmpdir());
-	mail_conf_check();
+	fuzz_main_cf_load("myhostname = client.example.com\n"
+	    "disable_dns_lookups = yes\n");
 	smtp_conf_load("smtp", "smtp");
 	fuzz_cf_saved = smtp_cf;
 	why = vstring_alloc(100);
 	if (qf_make_dirs(smtp_cf.queue_dir, (uid_t)-1, (gid_t)-1, why) < 0)
 		abort();
 	to_server = vstring_alloc(4096);
-	vstring_free(path);
-	vstring_free(cf);
 	return 0;
-}
-
-static QF_MSG *
-fuzz_body_queue_file(const uint8_t *data, size_t len)
-{
-	QF_WRITER *w;
-	QF_MSG	*msg;
-	char	 id[QF_ID_LEN + 1];
-
-	if ((w = qf_create(smtp_cf.queue_dir, why)) == NULL)
-		goto fail;
-	qf_set_sender(w, "sender@example.net");
-	qf_set_family(w, AF_INET);
-	qf_set_origin(w, "smtp");
-	qf_add_rcpt(w, "user@example.com", NULL, 0);
-	if (len > 0 && qf_write_content(w, (const char *)data, len) < 0)
-		goto fail;
-	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
-	if (qf_commit(w, QF_INCOMING, why) < 0)
-		goto fail;
-	if ((msg = qf_open(smtp_cf.queue_dir, QF_INCOMING, id, QF_OPEN_RDONLY, why)) == NULL)
-		goto fail;
-	return msg;
-fail:
-	fprintf(stderr, "fuzz_smtp_body: queue file: %s\n", vstring_str(why));
-	abort();
 }
 
 /* The DATA stream: one final ".", no early one, CRLF line ends. */
@@ -137,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sess.resp.first = vstring_alloc(100);
 	sess.resp.lines = argv_alloc(2);
 	memset(&req, 0, sizeof(req));
-	req.msg = fuzz_body_queue_file(data + 1, len - 1);
+	req.msg = fuzz_queue_file(smtp_cf.queue_dir, data + 1, len - 1, 0);
 	req.dr.queue_id = req.msg->id;
 	req.dr.arrival = (double)time(NULL);
 	req.has8bit = smtp_body_has8(&req);

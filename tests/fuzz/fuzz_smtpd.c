@@ -101,24 +101,17 @@ static const char fuzz_main_cf[] =
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
+	VSTRING	*why = vstring_alloc(100);
 
 	fuzz_init("fuzz_smtpd");
-	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(),
-	    fuzz_main_cf);
-	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
-	if (fuzz_write_file(vstring_str(path), vstring_str(cf), vstring_len(cf)) < 0)
-		abort();
-	mail_conf_read(fuzz_tmpdir());
-	mail_conf_check();
+	fuzz_main_cf_load(fuzz_main_cf);
 	fuzz_queue = mystrdup(conf_str("queue_directory"));
-	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), path) < 0)
+	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), why) < 0)
 		abort();
 	smtpd_conf_load(&smtpd_conf);
 	fuzz_conf_saved = smtpd_conf;
 	fuzz_out = vstring_alloc(4096);
-	vstring_free(path);
-	vstring_free(cf);
+	vstring_free(why);
 	return 0;
 }
 

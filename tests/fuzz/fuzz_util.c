@@ -13,6 +13,9 @@
  *	void fuzz_stream_attach(VSTREAM *stream, const uint8_t *data,
  *	    size_t len, size_t chunk, VSTRING *out);
  *	int fuzz_devnull(void);
+ *	void fuzz_main_cf_load(const char *text);
+ *	QF_MSG *fuzz_queue_file(const char *queue_dir, const void *content,
+ *	    size_t len, int flags);
  * DESCRIPTION
  *	fuzz_init() sets up a harness process: log lines are formatted but
  *	written nowhere (a fuzzer runs millions of inputs), msg_fatal()
@@ -30,9 +33,20 @@
  *	fuzz_stream_attach() puts the same hooks on an existing stream;
  *	fuzz_devnull() opens /dev/null for the descriptor such streams
  *	need.
+ *
+ *	fuzz_main_cf_load() writes a main.cf into the private directory,
+ *	with queue_directory below it and then text, and reads it
+ *	(mail_conf_read(), mail_conf_check()).
+ *
+ *	fuzz_queue_file() commits a message to incoming/ of queue_dir, from
+ *	sender@example.net to user@example.com with content (len bytes,
+ *	none when 0), with a DSN ENVID and RET=HDRS (FUZZ_QF_DSN) and
+ *	SMTPUTF8 (FUZZ_QF_UTF8) when asked, and opens it read-only: the
+ *	queue file the smtp harnesses deliver.
  * DIAGNOSTICS
  *	Setup failures abort: a harness that cannot run must not pass.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +56,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "fuzz.h"
@@ -51,6 +66,7 @@ volatile int fuzz_armed;
 volatile int fuzz_fatals;
 
 static char fuzz_dir[256];
+static const char *fuzz_name = "fuzz";
 static pid_t fuzz_owner;
 
 static void
@@ -99,6 +115,7 @@ fuzz_init(const char *name)
 {
 	const char *tmp = getenv("TMPDIR");
 
+	fuzz_name = name;
 	msg_init("postern", name);
 	if (getenv("POSTERN_FUZZ_LOG") == NULL)
 		msg_to_stderr(0);
@@ -218,4 +235,54 @@ fuzz_devnull(void)
 		abort();
 	}
 	return fd;
+}
+
+void
+fuzz_main_cf_load(const char *text)
+{
+	VSTRING	*path = vstring_alloc(100), *cf = vstring_alloc(1024);
+
+	vstring_sprintf(cf, "queue_directory = %s/queue\n%s", fuzz_tmpdir(),
+	    text);
+	vstring_sprintf(path, "%s/main.cf", fuzz_tmpdir());
+	if (fuzz_write_file(vstring_str(path), vstring_str(cf),
+	    vstring_len(cf)) < 0)
+		abort();
+	mail_conf_read(fuzz_tmpdir());
+	mail_conf_check();
+	vstring_free(path);
+	vstring_free(cf);
+}
+
+QF_MSG *
+fuzz_queue_file(const char *queue_dir, const void *content, size_t len,
+    int flags)
+{
+	VSTRING	*why = vstring_alloc(100);
+	QF_WRITER *w;
+	QF_MSG	*msg;
+	char	 id[QF_ID_LEN + 1];
+
+	if ((w = qf_create(queue_dir, why)) == NULL)
+		goto fail;
+	qf_set_sender(w, "sender@example.net");
+	qf_set_family(w, AF_INET);
+	qf_set_origin(w, "smtp");
+	if (flags & FUZZ_QF_DSN)
+		qf_set_dsn(w, "envid+1", QF_RET_HDRS);
+	if (flags & FUZZ_QF_UTF8)
+		qf_set_attr(w, "smtputf8", "1");
+	qf_add_rcpt(w, "user@example.com", NULL, 0);
+	if (len > 0 && qf_write_content(w, content, len) < 0)
+		goto fail;
+	snprintf(id, sizeof(id), "%s", qf_writer_id(w));
+	if (qf_commit(w, QF_INCOMING, why) < 0)
+		goto fail;
+	if ((msg = qf_open(queue_dir, QF_INCOMING, id, QF_OPEN_RDONLY, why)) == NULL)
+		goto fail;
+	vstring_free(why);
+	return msg;
+fail:
+	fprintf(stderr, "%s: queue file: %s\n", fuzz_name, vstring_str(why));
+	abort();
 }
