@@ -186,6 +186,12 @@ mail_server_status_fd(void)
 }
 
 int
+mail_server_leaving(void)
+{
+	return ms_terminate || ms.status_eof;
+}
+
+int
 mail_server_stress(void)
 {
 	char	 buf[64];

@@ -69,6 +69,14 @@ int	 mail_server_standalone(void);
  * busy (-1 stand-alone or after the master closed it).
  */
 int	 mail_server_stress(void);
+
+/*
+ * mail_server_leaving(): true once the process is on its way out (the
+ * master is gone, or it was told to stop): what fails from then on, a
+ * delivery agent whose listener went with the master say, is no reason
+ * to change the queue; the next queue manager takes over.
+ */
+int	 mail_server_leaving(void);
 int	 mail_server_status_fd(void);
 
 #endif

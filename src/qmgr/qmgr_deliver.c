@@ -22,7 +22,10 @@
  *	the final reply has done=1 (and dest_failed=1 when the destination
  *	failed as a whole). Recipients the transport did not answer for,
  *	because it crashed, hung up, timed out (daemon_timeout) or just
- *	forgot them, are deferred with 4.3.0: never dropped.
+ *	forgot them, are deferred with 4.3.0: never dropped. Not so once
+ *	the queue manager is leaving (the master is gone: the agents'
+ *	listener went with it): the message then stays in active/ as it
+ *	is, for the next queue manager (mail_server_leaving()).
  *
  *	A transport that cannot be reached is marked dead for
  *	transport_retry_time (qmgr_transport_dead()). Running out of
@@ -44,6 +47,7 @@
 #include "attr.h"
 #include "deliver_clnt.h"
 #include "events.h"
+#include "mail_server.h"
 #include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -138,6 +142,10 @@ conn_open(QMGR_TRANSPORT *t)
 			msg_warn("cannot connect to private/%s: %m: trying "
 			    "again in a second", t->name);
 			event_request_timer(conn_retry_event, NULL, 1000);
+		} else if (mail_server_leaving()) {
+			/* The listener went with the master: nothing is dead. */
+			msg_info("cannot connect to private/%s: %m: the queue "
+			    "manager is leaving", t->name);
 		} else {
 			vstring_sprintf(service, "mail transport unavailable: "
 			    "cannot connect to private/%s: %m", t->name);
@@ -260,8 +268,21 @@ qmgr_deliver_abort(QMGR_CONN *conn, const char *why)
 	VSTRING	*buf = vstring_alloc(100);
 
 	vstring_sprintf(buf, "delivery agent %s %s", conn->transport->name, why);
-	msg_warn("%s: %s", conn->entry->message->id, vstring_str(buf));
-	qmgr_deliver_finish(conn, 0, vstring_str(buf));
+	if (mail_server_leaving()) {
+		/*
+		 * The master is gone and the agents with it (their listener
+		 * closes at once): not the message's fault. It stays in
+		 * active/ as it is, and the next queue manager, which waits
+		 * for any agent still at work (qf_agent_busy), takes it.
+		 */
+		msg_info("%s: %s while the queue manager is leaving: left "
+		    "for the next one", conn->entry->message->id, vstring_str(buf));
+		conn->entry = NULL;
+		event_cancel_timer(qmgr_deliver_timeout, conn);
+	} else {
+		msg_warn("%s: %s", conn->entry->message->id, vstring_str(buf));
+		qmgr_deliver_finish(conn, 0, vstring_str(buf));
+	}
 	qmgr_conn_close(conn);
 	vstring_free(buf);
 }
