@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "has8bit.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "bounce.h"
@@ -92,17 +93,6 @@ bounce_diagnostic(VSTRING *buf, const char *reason)
 		vstring_strcpy(buf, "X-Postern; ");
 		compose_clean(buf, reason, 900);
 	}
-}
-
-static int
-compose_8bit(const char *text, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)text[i] & 0x80)
-			return 1;
-	return 0;
 }
 
 static const char *
@@ -275,7 +265,7 @@ compose_original(VSTRING *out, const BOUNCE_INFO *info, const char *boundary,
 	if (info->full) {
 		vstring_sprintf_append(out, "--%s\nContent-Description: %s\n"
 		    "Content-Type: message/rfc822\n", boundary, what);
-		if (compose_8bit(orig, len))
+		if (has8bit(orig, len))
 			vstring_strcat(out, "Content-Transfer-Encoding: 8bit\n");
 		vstring_strcat(out, "\n");
 		vstring_memcat(out, orig, len);
@@ -283,7 +273,7 @@ compose_original(VSTRING *out, const BOUNCE_INFO *info, const char *boundary,
 		vstring_sprintf_append(out, "--%s\nContent-Description: %s "
 		    "Headers\nContent-Type: text/rfc822-headers\n", boundary,
 		    what);
-		if (compose_8bit(orig, hlen))
+		if (has8bit(orig, hlen))
 			vstring_strcat(out, "Content-Transfer-Encoding: 8bit\n");
 		vstring_strcat(out, "\n");
 		vstring_memcat(out, orig, hlen);
@@ -304,7 +294,7 @@ bounce_compose(VSTRING *out, const BOUNCE_INFO *info, const char *orig,
 	    (long long)info->now, info->myhostname);
 	vstring_reset(out);
 	compose_headers(out, info, vstring_str(boundary),
-	    compose_8bit(orig, shown));
+	    has8bit(orig, shown));
 	compose_text(out, info, vstring_str(boundary));
 	compose_status(out, info, vstring_str(boundary));
 	compose_original(out, info, vstring_str(boundary), orig, len);

@@ -327,6 +327,24 @@ pq_shape_cmp(const void *a, const void *b)
 	return tx != ty ? (tx < ty ? 1 : -1) : strcmp(x->key, y->key);
 }
 
+/*
+ * pq_shape_label - the label of column c: "T" for the total, then each
+ * bucket's upper age in minutes, then "N+" for the last; *limit starts at
+ * ps->bucket_min for column 0 and doubles as the columns go.
+ */
+static void
+pq_shape_label(PQ_SHAPE *ps, int c, long *limit, VSTRING *label)
+{
+	if (c == 0)
+		vstring_strcpy(label, "T");
+	else if (c <= ps->nbuckets) {
+		vstring_sprintf(label, "%ld", *limit);
+		if (c < ps->nbuckets)
+			*limit *= 2;
+	} else
+		vstring_sprintf(label, "%ld+", *limit);
+}
+
 static void
 pq_shape_print(PQ_SHAPE *ps)
 {
@@ -342,14 +360,7 @@ pq_shape_print(PQ_SHAPE *ps)
 	qsort(list, count, sizeof(*list), pq_shape_cmp);
 	/* Column labels: T, then each bucket's upper age, then "N+". */
 	for (c = 0, limit = ps->bucket_min; c <= ps->nbuckets + 1; c++) {
-		if (c == 0)
-			vstring_strcpy(label, "T");
-		else if (c <= ps->nbuckets) {
-			vstring_sprintf(label, "%ld", limit);
-			if (c < ps->nbuckets)
-				limit *= 2;
-		} else
-			vstring_sprintf(label, "%ld+", limit);
+		pq_shape_label(ps, c, &limit, label);
 		width[c] = (int)vstring_len(label);
 		n = snprintf(NULL, 0, "%ld", ps->total[c]);
 		if (n > width[c])
@@ -357,14 +368,7 @@ pq_shape_print(PQ_SHAPE *ps)
 	}
 	printf("%*s", dwidth, "");
 	for (c = 0, limit = ps->bucket_min; c <= ps->nbuckets + 1; c++) {
-		if (c == 0)
-			vstring_strcpy(label, "T");
-		else if (c <= ps->nbuckets) {
-			vstring_sprintf(label, "%ld", limit);
-			if (c < ps->nbuckets)
-				limit *= 2;
-		} else
-			vstring_sprintf(label, "%ld+", limit);
+		pq_shape_label(ps, c, &limit, label);
 		printf(" %*s", width[c], vstring_str(label));
 	}
 	printf("\n%*s", dwidth, "TOTAL");

@@ -52,6 +52,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "has8bit.h"
 #include "mime_state.h"
 #include "mymalloc.h"
 #include "rfc822_hdr.h"
@@ -154,15 +155,6 @@ mime_state_error_text(int errors)
 	return "no error";
 }
 
-static int
-mime_has_8bit(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] & 0x80)
-			return 1;
-	return 0;
-}
-
 /* Content-Type and Content-Transfer-Encoding of the header being read. */
 static void
 mime_note_field(MIME_STATE *ms, const char *f)
@@ -233,7 +225,7 @@ mime_field_append(MIME_STATE *ms, const char *s, size_t len)
 	size_t	 room = ms->hdr_limit > vstring_len(ms->field) ?
 	    ms->hdr_limit - vstring_len(ms->field) : 0;
 
-	if ((ms->opts & MIME_OPT_8BIT_HEADER) && mime_has_8bit(s, len))
+	if ((ms->opts & MIME_OPT_8BIT_HEADER) && has8bit(s, len))
 		ms->errors |= MIME_ERR_8BIT_IN_HEADER;
 	if (len > room) {
 		len = room;
@@ -322,7 +314,7 @@ mime_body_line(MIME_STATE *ms, const char *line, size_t len, int eol)
 		return ms->body_out(ms->ctx, line, len, eol);
 	}
 	if ((ms->opts & MIME_OPT_8BIT_BODY) && ms->body_7bit
-	    && mime_has_8bit(line, len))
+	    && has8bit(line, len))
 		ms->errors |= MIME_ERR_8BIT_IN_7BIT_BODY;
 	ms->part_off += len + (eol ? 1 : 0);
 	ms->bol = eol;

@@ -96,6 +96,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "has8bit.h"
 #include "htable.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -443,23 +444,6 @@ qf_start(QF_WRITER *w)
 	return 0;
 }
 
-/* qf_has8 - does any byte have the high bit set? (a word at a time) */
-static int
-qf_has8(const char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)buf;
-	uint64_t acc = 0, word;
-	unsigned char tail = 0;
-
-	for (; len >= sizeof(word); p += sizeof(word), len -= sizeof(word)) {
-		memcpy(&word, p, sizeof(word));
-		acc |= word;
-	}
-	while (len-- > 0)
-		tail |= *p++;
-	return ((acc & 0x8080808080808080ull) | (tail & 0x80)) != 0;
-}
-
 int
 qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 {
@@ -470,7 +454,7 @@ qf_write_content(QF_WRITER *w, const char *buf, size_t len)
 	if (qf_buf_write(w, buf, len) < 0)
 		return -1;
 	if (!w->eightbit)
-		w->eightbit = qf_has8(buf, len);
+		w->eightbit = has8bit(buf, len);
 	w->data_len += len;
 	return 0;
 }

@@ -50,6 +50,7 @@
 
 #include "addr_parse.h"
 #include "cleanup_content.h"
+#include "has8bit.h"
 #include "maildrop.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -71,18 +72,6 @@ pickup_addr(const PICKUP_CTX *ctx, const char *addr, VSTRING *out)
 	vstring_strcpy(out, addr);
 	if (ctx->append_at_myorigin && addr_domain(addr) == NULL)
 		vstring_sprintf_append(out, "@%s", ctx->myorigin);
-	return 0;
-}
-
-/* pickup_8bit - any byte with the high bit set? */
-static int
-pickup_8bit(const char *buf, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)buf[i] & 0x80)
-			return 1;
 	return 0;
 }
 
@@ -113,7 +102,7 @@ pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, CLEANUP *c,
 		goto out;
 	}
 	cleanup_sender(c, vstring_str(info->sender));
-	if (pickup_8bit(vstring_str(info->sender), vstring_len(info->sender)))
+	if (has8bit(vstring_str(info->sender), vstring_len(info->sender)))
 		cleanup_attr(c, "smtputf8", "1");
 	if ((info->nrcpt = (int)env->rcpt->argc) == 0) {
 		vstring_strcpy(why, "no recipients");
@@ -126,7 +115,7 @@ pickup_envelope(const PICKUP_CTX *ctx, MAILDROP_ENV *env, CLEANUP *c,
 			vstring_sprintf(why, "bad recipient address syntax");
 			goto out;
 		}
-		if (pickup_8bit(vstring_str(addr), vstring_len(addr)))
+		if (has8bit(vstring_str(addr), vstring_len(addr)))
 			cleanup_attr(c, "smtputf8", "1");
 		(void)cleanup_rcpt(c, vstring_str(addr), NULL, env->notify);
 	}
@@ -163,7 +152,7 @@ pickup_header(const PICKUP_CTX *ctx, VSTREAM *fp, CLEANUP *c, int *eight)
 				;
 		}
 		cleanup_line(c, vstring_str(line), vstring_len(line), 1);
-		if (pickup_8bit(vstring_str(line), vstring_len(line))) {
+		if (has8bit(vstring_str(line), vstring_len(line))) {
 			if (cleanup_in_header(c))
 				cleanup_attr(c, "smtputf8", "1");
 			else
@@ -199,7 +188,7 @@ pickup_content(const PICKUP_CTX *ctx, VSTREAM *fp, CLEANUP *c,
 	}
 	while ((n = vstream_read(fp, buf, sizeof(buf))) > 0) {
 		cleanup_write(c, buf, (size_t)n);
-		if (!eight && pickup_8bit(buf, (size_t)n))
+		if (!eight && has8bit(buf, (size_t)n))
 			eight = 1;
 		if (ctx->size_limit > 0 &&
 		    qf_content_size(cleanup_qf(c)) > ctx->size_limit) {

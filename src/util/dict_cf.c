@@ -16,6 +16,9 @@
  *		const char *key, DICT_CF_QUOTE quote, void *ctx);
  *
  *	int   dict_cf_common_init(DICT_CF_COMMON *c, DICT_CF *cf, VSTRING *why);
+ *	int   dict_cf_common_open(DICT *dict, DICT_CF **cf, DICT_CF_COMMON *c,
+ *		VSTRING *why);
+ *	void  dict_cf_common_close(DICT_CF *cf, DICT_CF_COMMON *c);
  *	int   dict_cf_domain_ok(DICT_CF_COMMON *c, DICT *dict, const char *key);
  *	void  dict_cf_result_start(DICT_CF_COMMON *c);
  *	int   dict_cf_result_add(DICT_CF_COMMON *c, DICT *dict,
@@ -54,6 +57,14 @@
  *	(a row, an attribute value) and appends it to the comma-separated
  *	result; over the limit it fails the lookup with DICT_ERR_RETRY, as
  *	Postfix does.
+ *
+ *	dict_cf_common_open() is how every type opens its ".cf" file, the one
+ *	copy for pgsql:, mysql:, sqlite:, ldap: and memcache:: it watches
+ *	dict->name for changes (dict_watch()), reads it into *cf and fills c
+ *	with dict_cf_common_init(); it returns 0, or -1 with the reason
+ *	(what was made so far stays in *cf and c for the caller's cleanup).
+ *	dict_cf_common_close() frees both (either may be empty: a null cf,
+ *	a zeroed c).
  *
  *	dict_cf_flatten() turns the control characters of a server's error
  *	message (libpq's are several lines) into spaces, for one log line.
@@ -396,6 +407,24 @@ dict_cf_common_free(DICT_CF_COMMON *c)
 	if (c->scratch)
 		vstring_free(c->scratch);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+dict_cf_common_open(DICT *dict, DICT_CF **cf, DICT_CF_COMMON *c,
+    VSTRING *why)
+{
+	if (dict_watch(dict, dict->name, why) < 0
+	    || (*cf = dict_cf_open(dict->name, why)) == NULL
+	    || dict_cf_common_init(c, *cf, why) < 0)
+		return -1;
+	return 0;
+}
+
+void
+dict_cf_common_close(DICT_CF *cf, DICT_CF_COMMON *c)
+{
+	dict_cf_common_free(c);
+	dict_cf_free(cf);
 }
 
 int

@@ -48,6 +48,9 @@ void	 dict_cf_quote_ldap(VSTRING *out, const char *s, void *ctx);
 
 int	 dict_cf_common_init(DICT_CF_COMMON *, DICT_CF *, VSTRING *why);
 void	 dict_cf_common_free(DICT_CF_COMMON *);
+int	 dict_cf_common_open(DICT *, DICT_CF **, DICT_CF_COMMON *,
+	    VSTRING *why);
+void	 dict_cf_common_close(DICT_CF *, DICT_CF_COMMON *);
 int	 dict_cf_domain_ok(DICT_CF_COMMON *, DICT *, const char *key);
 void	 dict_cf_result_start(DICT_CF_COMMON *);
 int	 dict_cf_result_add(DICT_CF_COMMON *, DICT *, const char *key,

@@ -53,6 +53,7 @@ typedef struct DICT_CIDR {
 	size_t	 nrules;
 	size_t	 size;
 	DICT_FILE_NEST *nest;		/* while reading */
+	const char *path;		/* while reading */
 } DICT_CIDR;
 
 /* Parse "[!]network[/prefix]" into r. */
@@ -116,44 +117,40 @@ dict_cidr_free(DICT_CIDR *dc)
 	myfree(dc);
 }
 
+/* dict_file_load() rule: append the rule of one line. */
+static int
+dict_cidr_load(void *context, char *line, int lineno, VSTRING *why)
+{
+	DICT_CIDR *dc = context;
+
+	if (dc->nrules == dc->size) {
+		dc->size = dc->size ? 2 * dc->size : 16;
+		dc->rules = myrealloc(dc->rules, dc->size * sizeof(*dc->rules));
+	}
+	memset(dc->rules + dc->nrules, 0, sizeof(*dc->rules));
+	dc->rules[dc->nrules].lineno = lineno;
+	if (dict_cidr_rule(dc, dc->rules + dc->nrules, line, dc->path,
+	    why) < 0)
+		return -1;
+	dc->nrules++;
+	return 0;
+}
+
 static int
 dict_cidr_open(DICT *dict, VSTRING *why)
 {
 	DICT_CIDR *dc = mycalloc(1, sizeof(*dc));
-	DICT_FILE *df = NULL;
-	VSTRING	*line = vstring_alloc(128);
-	int	 rc, lineno;
 
 	dc->nest = dict_file_nest_alloc();
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (df = dict_file_open(dict->name, why)) == NULL)
-		goto fail;
-	while ((rc = dict_file_read(df, line, &lineno, why)) > 0) {
-		if (dc->nrules == dc->size) {
-			dc->size = dc->size ? 2 * dc->size : 16;
-			dc->rules = myrealloc(dc->rules,
-			    dc->size * sizeof(*dc->rules));
-		}
-		memset(dc->rules + dc->nrules, 0, sizeof(*dc->rules));
-		dc->rules[dc->nrules].lineno = lineno;
-		if (dict_cidr_rule(dc, dc->rules + dc->nrules, vstring_str(line),
-		    dict->name, why) < 0)
-			goto fail;
-		dc->nrules++;
+	dc->path = dict->name;
+	if (dict_file_load(dict, dc->nest, dict_cidr_load, dc, why) < 0) {
+		dict_cidr_free(dc);
+		return -1;
 	}
-	if (rc < 0 || dict_file_nest_end(dc->nest, dict->name, why) < 0)
-		goto fail;
 	dict_file_nest_free(dc->nest);
 	dc->nest = NULL;
-	dict_file_close(df);
-	vstring_free(line);
 	dict->data = dc;
 	return 0;
-fail:
-	dict_file_close(df);
-	vstring_free(line);
-	dict_cidr_free(dc);
-	return -1;
 }
 
 static const char *

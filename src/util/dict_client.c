@@ -15,6 +15,10 @@
  *	int   dict_client_call(DICT_CLIENT *dc,
  *		int (*exchange)(VSTREAM *stream, void *context),
  *		void *context, VSTRING *why);
+ *	const char *dict_client_get(DICT *dict, DICT_CLIENT *dc,
+ *		int (*exchange)(VSTREAM *stream, void *context),
+ *		const char *(*parse)(DICT *dict, void *context),
+ *		void *context);
  * DESCRIPTION
  *	socketmap:, tcp: and memcache: tables talk to a server over one
  *	connection that each process keeps open between lookups.
@@ -38,6 +42,14 @@
  *	error, a lost connection or a reply it cannot read); it runs on the
  *	open connection, and once more on a fresh one when a connection
  *	that had served before fails.
+ *
+ *	dict_client_get() is the one lookup of socketmap: and tcp: tables
+ *	around their own protocol: it runs dict_client_call() with
+ *	exchange() and, when that fails, sets DICT_ERR_RETRY on dict with
+ *	the reason and returns null; otherwise it returns what parse()
+ *	makes of the reply (the value, or null for "not found" or with
+ *	dict_set_error() called), and logs a warning with the error text
+ *	when parse() set an error.
  * DIAGNOSTICS
  *	dict_client_create() returns null with a reason for a bad endpoint;
  *	dict_client_stream() returns null with the connect error.
@@ -52,7 +64,9 @@
 
 #include "connect.h"
 #include "dict_cf.h"
+#include "dict.h"
 #include "dict_client.h"
+#include "msg.h"
 #include "mymalloc.h"
 
 DICT_CLIENT *
@@ -170,4 +184,24 @@ dict_client_call(DICT_CLIENT *dc, int (*exchange)(VSTREAM *, void *),
 			return -2;
 		}
 	}
+}
+
+const char *
+dict_client_get(DICT *dict, DICT_CLIENT *dc,
+    int (*exchange)(VSTREAM *, void *),
+    const char *(*parse)(DICT *, void *), void *context)
+{
+	VSTRING	*why = vstring_alloc(64);
+	const char *result = NULL;
+
+	if (dict_client_call(dc, exchange, context, why) < 0) {
+		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
+		    vstring_str(why));
+	} else {
+		result = parse(dict, context);
+		if (dict->error)
+			msg_warn("%s", dict_error_text(dict));
+	}
+	vstring_free(why);
+	return result;
 }

@@ -28,5 +28,9 @@ void	 dict_client_free(DICT_CLIENT *);
 int	 dict_client_read(VSTREAM *, VSTRING *, size_t);
 int	 dict_client_call(DICT_CLIENT *, int (*)(VSTREAM *, void *), void *,
 	    VSTRING *why);	/* 0, -1 connect (why), -2 lost */
+struct DICT;
+const char *dict_client_get(struct DICT *, DICT_CLIENT *,
+	    int (*)(VSTREAM *, void *),
+	    const char *(*)(struct DICT *, void *), void *);
 
 #endif

@@ -19,6 +19,10 @@
  *	int   dict_file_nest_end(DICT_FILE_NEST *nest, const char *path,
  *		VSTRING *why);
  *	void  dict_file_nest_free(DICT_FILE_NEST *nest);
+ *
+ *	int   dict_file_load(DICT *dict, DICT_FILE_NEST *nest,
+ *		int (*rule)(void *context, char *line, int lineno,
+ *		VSTRING *why), void *context, VSTRING *why);
  * DESCRIPTION
  *	The text syntax that every Postfix table source shares, read with
  *	logical_line(3) in its LOGICAL_LINE_TABLE convention: a logical
@@ -48,6 +52,14 @@
  *	rule in *rule, for the table to note where the block ends;
  *	dict_file_nest_end(), at the end of the file, checks that every
  *	block was closed. Blocks nest DICT_FILE_MAXNEST deep at the most.
+ *
+ *	dict_file_load() is the one loading loop of the tables with if
+ *	blocks (regexp, pcre, cidr): it watches dict->name for changes
+ *	(dict_watch()), reads the file line by line and hands each logical
+ *	line (modifiable in place) and its number to rule() with context,
+ *	then checks with dict_file_nest_end() that nest has no open block.
+ *	rule() returns 0, or -1 with "file:line: reason" in why. The caller
+ *	keeps nest (rule() opens and closes its blocks) and frees it.
  * DIAGNOSTICS
  *	A continuation line with nothing to continue (the first line of a
  *	file starting with white space) is logged and read as a line of its
@@ -56,6 +68,9 @@
  *	dict_file_if(), dict_file_endif() and dict_file_nest_end() return 0,
  *	or -1 with "file:line: reason" in why: "if nested deeper than 1000",
  *	"endif without if", "if without endif" (the line of the if).
+ *
+ *	dict_file_load() returns 0, or -1 with the reason in why (the file
+ *	cannot be watched or read, a rule() failed, or a block is open).
  */
 #include <ctype.h>
 
@@ -159,5 +174,29 @@ dict_file_nest_end(DICT_FILE_NEST *nest, const char *path, VSTRING *why)
 		    nest->lineno[nest->depth - 1]);
 		return -1;
 	}
+	return 0;
+}
+
+int
+dict_file_load(DICT *dict, DICT_FILE_NEST *nest,
+    int (*rule)(void *, char *, int, VSTRING *), void *context, VSTRING *why)
+{
+	DICT_FILE *df;
+	VSTRING	*line;
+	int	 rc, lineno;
+
+	if (dict_watch(dict, dict->name, why) < 0
+	    || (df = dict_file_open(dict->name, why)) == NULL)
+		return -1;
+	line = vstring_alloc(256);
+	while ((rc = dict_file_read(df, line, &lineno, why)) > 0)
+		if (rule(context, vstring_str(line), lineno, why) < 0) {
+			rc = -1;
+			break;
+		}
+	dict_file_close(df);
+	vstring_free(line);
+	if (rc < 0 || dict_file_nest_end(nest, dict->name, why) < 0)
+		return -1;
 	return 0;
 }

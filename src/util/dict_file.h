@@ -35,4 +35,8 @@ int	 dict_file_endif(DICT_FILE_NEST *, size_t *rule, const char *path,
 int	 dict_file_nest_end(DICT_FILE_NEST *, const char *path, VSTRING *why);
 void	 dict_file_nest_free(DICT_FILE_NEST *);
 
+struct DICT;
+int	 dict_file_load(struct DICT *, DICT_FILE_NEST *,
+	    int (*)(void *, char *, int, VSTRING *), void *, VSTRING *);
+
 #endif

@@ -86,8 +86,7 @@ dict_ldap_free(DICT_LDAP *dl)
 	if (dl->leaf_attr)
 		argv_free(dl->leaf_attr);
 	myfree(dl->attrs);
-	dict_cf_common_free(&dl->common);
-	dict_cf_free(dl->cf);
+	dict_cf_common_close(dl->cf, &dl->common);
 	vstring_free(dl->expanded_filter);
 	vstring_free(dl->expanded_base);
 	vstring_free(dl->why);
@@ -113,9 +112,7 @@ dict_ldap_open(DICT *dict, VSTRING *why)
 	dl->expanded_filter = vstring_alloc(128);
 	dl->expanded_base = vstring_alloc(128);
 	dl->why = vstring_alloc(64);
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (dl->cf = dict_cf_open(dict->name, why)) == NULL
-	    || dict_cf_common_init(&dl->common, dl->cf, why) < 0
+	if (dict_cf_common_open(dict, &dl->cf, &dl->common, why) < 0
 	    || dict_cf_int(dl->cf, "server_port", 389, 1, 65535, &port,
 	    why) < 0
 	    || dict_cf_int(dl->cf, "version", 3, 2, 3, &dl->version, why) < 0

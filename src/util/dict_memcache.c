@@ -64,8 +64,7 @@ dict_memcache_free(DICT_MEMCACHE *mc)
 	dict_client_free(mc->client);
 	if (mc->backup)
 		dict_lookup_close(mc->backup);
-	dict_cf_common_free(&mc->common);
-	dict_cf_free(mc->cf);
+	dict_cf_common_close(mc->cf, &mc->common);
 	vstring_free(mc->key);
 	vstring_free(mc->line);
 	vstring_free(mc->data);
@@ -84,9 +83,7 @@ dict_memcache_open(DICT *dict, VSTRING *why)
 	mc->line = vstring_alloc(128);
 	mc->data = vstring_alloc(128);
 	mc->result = vstring_alloc(128);
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (mc->cf = dict_cf_open(dict->name, why)) == NULL
-	    || dict_cf_common_init(&mc->common, mc->cf, why) < 0
+	if (dict_cf_common_open(dict, &mc->cf, &mc->common, why) < 0
 	    || dict_cf_int(mc->cf, "ttl", 3600, 0, 30 * 86400, &mc->ttl,
 	    why) < 0
 	    || dict_cf_int(mc->cf, "flags", 0, 0, 65535, &mc->flags, why) < 0

@@ -57,8 +57,7 @@ static void
 dict_mysql_free(DICT_MYSQL *dm)
 {
 	dict_cf_hosts_free(&dm->hosts);
-	dict_cf_common_free(&dm->common);
-	dict_cf_free(dm->cf);
+	dict_cf_common_close(dm->cf, &dm->common);
 	vstring_free(dm->query_fmt);
 	vstring_free(dm->query);
 	vstring_free(dm->why);
@@ -74,9 +73,7 @@ dict_mysql_open(DICT *dict, VSTRING *why)
 	dm->query_fmt = vstring_alloc(128);
 	dm->query = vstring_alloc(128);
 	dm->why = vstring_alloc(64);
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (dm->cf = dict_cf_open(dict->name, why)) == NULL
-	    || dict_cf_common_init(&dm->common, dm->cf, why) < 0
+	if (dict_cf_common_open(dict, &dm->cf, &dm->common, why) < 0
 	    || dict_cf_query(dm->cf, dm->query_fmt, why) == NULL
 	    || dict_cf_hosts_init(&dm->hosts, dm->cf, dict_mysql_connect,
 	    dict_mysql_disconnect, dm, why) < 0

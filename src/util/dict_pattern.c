@@ -70,6 +70,7 @@ typedef struct DICT_PAT {
 } DICT_PAT;
 
 typedef struct DICT_PAT_LINE {
+	DICT_PAT *dp;
 	const char *path;
 	int	 lineno;
 	VSTRING	*why;
@@ -301,40 +302,37 @@ dict_pattern_free(DICT_PAT *dp)
 	myfree(dp);
 }
 
+/* dict_file_load() rule: the rule of one line. */
+static int
+dict_pattern_load(void *context, char *line, int lineno, VSTRING *why)
+{
+	DICT_PAT_LINE *ln = context;
+
+	ln->lineno = lineno;
+	return dict_pattern_line(ln->dp, line, ln);
+}
+
 int
 dict_pattern_open(DICT *dict, VSTRING *why, const DICT_PAT_ENGINE *engine)
 {
 	DICT_PAT *dp = mycalloc(1, sizeof(*dp));
-	DICT_FILE *df = NULL;
-	VSTRING	*line = vstring_alloc(256);
 	DICT_PAT_LINE ln;
-	int	 rc;
 
 	dp->engine = engine;
 	dp->result = vstring_alloc(64);
 	dp->nest = dict_file_nest_alloc();
+	ln.dp = dp;
 	ln.path = dict->name;
 	ln.why = why;
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (df = dict_file_open(dict->name, why)) == NULL)
-		goto fail;
-	while ((rc = dict_file_read(df, line, &ln.lineno, why)) > 0)
-		if (dict_pattern_line(dp, vstring_str(line), &ln) < 0)
-			goto fail;
-	if (rc < 0 || dict_file_nest_end(dp->nest, dict->name, why) < 0)
-		goto fail;
+	if (dict_file_load(dict, dp->nest, dict_pattern_load, &ln, why) < 0) {
+		dict_pattern_free(dp);
+		return -1;
+	}
 	dp->ctx = engine->ctx_new();
 	dict_file_nest_free(dp->nest);
 	dp->nest = NULL;
-	dict_file_close(df);
-	vstring_free(line);
 	dict->data = dp;
 	return 0;
-fail:
-	dict_file_close(df);
-	vstring_free(line);
-	dict_pattern_free(dp);
-	return -1;
 }
 
 /* The result of rule r with $n replaced from the last match of key. */

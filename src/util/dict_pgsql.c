@@ -59,8 +59,7 @@ static void
 dict_pgsql_free(DICT_PGSQL *dp)
 {
 	dict_cf_hosts_free(&dp->hosts);
-	dict_cf_common_free(&dp->common);
-	dict_cf_free(dp->cf);
+	dict_cf_common_close(dp->cf, &dp->common);
 	vstring_free(dp->query_fmt);
 	vstring_free(dp->query);
 	vstring_free(dp->why);
@@ -75,9 +74,7 @@ dict_pgsql_open(DICT *dict, VSTRING *why)
 	dp->query_fmt = vstring_alloc(128);
 	dp->query = vstring_alloc(128);
 	dp->why = vstring_alloc(64);
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (dp->cf = dict_cf_open(dict->name, why)) == NULL
-	    || dict_cf_common_init(&dp->common, dp->cf, why) < 0
+	if (dict_cf_common_open(dict, &dp->cf, &dp->common, why) < 0
 	    || dict_cf_query(dp->cf, dp->query_fmt, why) == NULL
 	    || dict_cf_hosts_init(&dp->hosts, dp->cf, dict_pgsql_connect,
 	    dict_pgsql_disconnect, dp, why) < 0

@@ -98,26 +98,18 @@ dict_socketmap_exchange(VSTREAM *stream, void *context)
 	    && dict_socketmap_netstring(stream, sm->reply) == 0 ? 0 : -1;
 }
 
+/* Make the value of the reply in sm->reply, or null with an error. */
 static const char *
-dict_socketmap_get(DICT *dict, const char *key)
+dict_socketmap_parse(DICT *dict, void *context)
 {
-	DICT_SOCKETMAP *sm = dict->data;
-	VSTRING	*why = vstring_alloc(64);
-	const char *r, *result = NULL;
+	DICT_SOCKETMAP *sm = context;
+	const char *r = vstring_str(sm->reply);
 
-	vstring_sprintf(sm->request, "%zu:%s %s,",
-	    strlen(sm->mapname) + 1 + strlen(key), sm->mapname, key);
-	if (dict_client_call(sm->client, dict_socketmap_exchange, sm, why) < 0) {
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(why));
-		goto out;
-	}
-	r = vstring_str(sm->reply);
 	if (strncmp(r, "OK ", 3) == 0 || strcmp(r, "OK") == 0)
-		result = r[2] ? r + 3 : r + 2;
-	else if (strncmp(r, "NOTFOUND", 8) == 0)
-		result = NULL;
-	else if (strncmp(r, "TEMP", 4) == 0 || strncmp(r, "TIMEOUT", 7) == 0)
+		return r[2] ? r + 3 : r + 2;
+	if (strncmp(r, "NOTFOUND", 8) == 0)
+		return NULL;
+	if (strncmp(r, "TEMP", 4) == 0 || strncmp(r, "TIMEOUT", 7) == 0)
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: server: %.200s",
 		    dict->spec, r);
 	else if (strncmp(r, "PERM", 4) == 0)
@@ -128,11 +120,18 @@ dict_socketmap_get(DICT *dict, const char *key)
 		    dict->spec, r);
 		dict_client_drop(sm->client);
 	}
-	if (dict->error)
-		msg_warn("%s", dict_error_text(dict));
-out:
-	vstring_free(why);
-	return result;
+	return NULL;
+}
+
+static const char *
+dict_socketmap_get(DICT *dict, const char *key)
+{
+	DICT_SOCKETMAP *sm = dict->data;
+
+	vstring_sprintf(sm->request, "%zu:%s %s,",
+	    strlen(sm->mapname) + 1 + strlen(key), sm->mapname, key);
+	return dict_client_get(dict, sm->client, dict_socketmap_exchange,
+	    dict_socketmap_parse, sm);
 }
 
 static void

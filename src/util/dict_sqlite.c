@@ -42,8 +42,7 @@ dict_sqlite_free(DICT_SQLITE *ds)
 {
 	if (ds->db)
 		sqlite3_close(ds->db);
-	dict_cf_common_free(&ds->common);
-	dict_cf_free(ds->cf);
+	dict_cf_common_close(ds->cf, &ds->common);
 	vstring_free(ds->query_fmt);
 	vstring_free(ds->query);
 	myfree(ds);
@@ -58,9 +57,7 @@ dict_sqlite_open(DICT *dict, VSTRING *why)
 
 	ds->query_fmt = vstring_alloc(128);
 	ds->query = vstring_alloc(128);
-	if (dict_watch(dict, dict->name, why) < 0
-	    || (ds->cf = dict_cf_open(dict->name, why)) == NULL
-	    || dict_cf_common_init(&ds->common, ds->cf, why) < 0
+	if (dict_cf_common_open(dict, &ds->cf, &ds->common, why) < 0
 	    || dict_cf_query(ds->cf, ds->query_fmt, why) == NULL
 	    || dict_cf_int(ds->cf, "timeout", 5, 0, 3600, &timeout, why) < 0)
 		goto fail;

@@ -109,43 +109,39 @@ dict_tcp_exchange(VSTREAM *stream, void *context)
 	    VSTREAM_GL_CRLF) == VSTREAM_LINE_OK ? 0 : -1;
 }
 
+/* Make the value of the reply in dt->line, or null with an error. */
 static const char *
-dict_tcp_get(DICT *dict, const char *key)
+dict_tcp_parse(DICT *dict, void *context)
 {
-	DICT_TCP *dt = dict->data;
-	VSTRING	*why = vstring_alloc(64);
-	const char *line, *result = NULL;
+	DICT_TCP *dt = context;
+	const char *line = vstring_str(dt->line);
 
-	vstring_strcpy(dt->request, "get ");
-	dict_tcp_encode(dt->request, key);
-	vstring_addch(dt->request, '\n');
-	if (dict_client_call(dt->client, dict_tcp_exchange, dt, why) < 0) {
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(why));
-		goto out;
-	}
-	line = vstring_str(dt->line);
 	if (strlen(line) < 3 || (line[3] != ' ' && line[3] != 0)) {
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: bad reply: %.100s",
 		    dict->spec, line);
 		dict_client_drop(dt->client);
 	} else if (strncmp(line, "200", 3) == 0) {
-		if (dict_tcp_decode(dt->result, line[3] ? line + 4 : "") < 0)
-			dict_set_error(dict, DICT_ERR_RETRY, "%s: bad %%XX in "
-			    "reply", dict->spec);
-		else
-			result = vstring_str(dt->result);
-	} else if (strncmp(line, "500", 3) == 0) {
-		result = NULL;
-	} else {
+		if (dict_tcp_decode(dt->result, line[3] ? line + 4 : "") == 0)
+			return vstring_str(dt->result);
+		dict_set_error(dict, DICT_ERR_RETRY, "%s: bad %%XX in reply",
+		    dict->spec);
+	} else if (strncmp(line, "500", 3) != 0) {
 		dict_set_error(dict, DICT_ERR_RETRY, "%s: server: %.200s",
 		    dict->spec, line);
 	}
-	if (dict->error)
-		msg_warn("%s", dict_error_text(dict));
-out:
-	vstring_free(why);
-	return result;
+	return NULL;
+}
+
+static const char *
+dict_tcp_get(DICT *dict, const char *key)
+{
+	DICT_TCP *dt = dict->data;
+
+	vstring_strcpy(dt->request, "get ");
+	dict_tcp_encode(dt->request, key);
+	vstring_addch(dt->request, '\n');
+	return dict_client_get(dict, dt->client, dict_tcp_exchange,
+	    dict_tcp_parse, dt);
 }
 
 static void

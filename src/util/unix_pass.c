@@ -28,6 +28,24 @@
 
 #include "unix_pass.h"
 
+/*
+ * unix_pass_msg - a message of one data byte (*byte, through iov) with the
+ * control buffer ctl of len bytes for the descriptors, for sendmsg() and
+ * recvmsg() alike.
+ */
+static void
+unix_pass_msg(struct msghdr *msg, struct iovec *iov, char *byte, char *ctl,
+    size_t len)
+{
+	memset(msg, 0, sizeof(*msg));
+	iov->iov_base = byte;
+	iov->iov_len = 1;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = ctl;
+	msg->msg_controllen = len;
+}
+
 int
 unix_pass_send(int sock, int fd)
 {
@@ -41,14 +59,8 @@ unix_pass_send(int sock, int fd)
 	char	 byte = 'F';
 	ssize_t	 n;
 
-	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
+	unix_pass_msg(&msg, &iov, &byte, ctl.buf, sizeof(ctl.buf));
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -84,13 +96,7 @@ unix_pass_recv(int sock, int timeout)
 			errno = ETIMEDOUT;
 		return -1;
 	}
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
+	unix_pass_msg(&msg, &iov, &byte, ctl.buf, sizeof(ctl.buf));
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
