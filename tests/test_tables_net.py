@@ -97,6 +97,17 @@ def write(inst, name, text):
     return path
 
 
+def start_with_recipient_access(inst, spec):
+    """Start inst relaying for example.com, its recipients checked by
+    check_recipient_access spec."""
+    inst.main_cf_extra.update(FAST)
+    inst.main_cf_extra.update({"relay_domains": "example.com",
+                               "smtpd_recipient_restrictions":
+                               "check_recipient_access " + spec})
+    inst.write_config()
+    inst.start()
+
+
 def path(line):
     return re.search(r"<[^>]*>", line).group(0)
 
@@ -221,12 +232,7 @@ def test_memcache_cache_in_front_of_a_table(make_instance, memcached):
     assert r.returncode == 1
 
     # In smtpd, across a memcached restart (the kept connection is redone).
-    inst.main_cf_extra.update(FAST)
-    inst.main_cf_extra.update({"relay_domains": "example.com",
-                               "smtpd_recipient_restrictions":
-                               "check_recipient_access " + spec})
-    inst.write_config()
-    inst.start()
+    start_with_recipient_access(inst, spec)
     code, msg = rcpt_reply(inst, "k1@example.com")
     assert code == 554 and b"from cache" in msg
     memcached.stop()
@@ -286,12 +292,7 @@ def test_socketmap_inet_and_unix(make_instance, tmp_path):
         r = inst.postern(["map", "-q", "temp@example.com", spec])
         assert r.returncode not in (0, 1) and b"TEMP" in r.stderr
 
-        inst.main_cf_extra.update(FAST)
-        inst.main_cf_extra.update({"relay_domains": "example.com",
-                                   "smtpd_recipient_restrictions":
-                                   "check_recipient_access " + spec})
-        inst.write_config()
-        inst.start()
+        start_with_recipient_access(inst, spec)
         code, msg = rcpt_reply(inst, "bad@example.com")
         assert code == 554 and b"go away" in msg
         code, msg = rcpt_reply(inst, "temp@example.com")
@@ -331,12 +332,7 @@ def test_tcp_table(make_instance):
         assert inst.postern(["map", "-q", "nope@example.com", spec]).returncode == 1
         r = inst.postern(["map", "-q", "later@example.com", spec])
         assert r.returncode not in (0, 1)
-        inst.main_cf_extra.update(FAST)
-        inst.main_cf_extra.update({"relay_domains": "example.com",
-                                   "smtpd_recipient_restrictions":
-                                   "check_recipient_access " + spec})
-        inst.write_config()
-        inst.start()
+        start_with_recipient_access(inst, spec)
         code, msg = rcpt_reply(inst, "x@example.com")
         assert code == 554 and b"REJECT tcp" not in msg and b"tcp" in msg
         srv.stop()
