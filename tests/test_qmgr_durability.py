@@ -55,6 +55,24 @@ class Sender:
             t.join(120)
 
 
+def started_with_sender(make_instance, addr, port):
+    """A started instance relaying s.test to [addr]:port, with slow
+    retries; (instance, its Sender)."""
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
+    inst.start()
+    return inst, Sender(inst)
+
+
+def kill9_when(inst, cond, what):
+    """A function that waits (60 s at most) for cond, then kills every
+    process of inst with SIGKILL."""
+    def kill():
+        wait_for(cond, 60, what)
+        inst.kill9_all()
+    return kill
+
+
 def check_all_arrived(srv, accepted):
     wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 90,
              "%d accepted messages to arrive" % len(accepted), interval=0.2)
@@ -68,15 +86,9 @@ def check_all_arrived(srv, accepted):
 def test_kill9_while_sink_down(make_instance):
     addr = random_loopback()
     port = free_port(addr)
-    inst = make_instance(main_cf_extra=dict(
-        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
-    inst.start()
-    sender = Sender(inst)
-
-    def kill_midway():
-        wait_for(lambda: len(sender.accepted) >= 100, 60, "100 accepted")
-        inst.kill9_all()
-    sender.run(list(range(200)), during=kill_midway)
+    inst, sender = started_with_sender(make_instance, addr, port)
+    sender.run(list(range(200)), during=kill9_when(
+        inst, lambda: len(sender.accepted) >= 100, "100 accepted"))
     first = len(sender.accepted)
     assert 100 <= first < 200 or first == 200
     inst.start()
@@ -97,15 +109,9 @@ def test_kill9_during_deliveries(make_instance):
     srv.set_message_replies(lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1])
     srv.start()
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
-        sender = Sender(inst)
-
-        def kill_in_flight():
-            wait_for(lambda: len(srv.messages) >= 30, 60, "30 delivered")
-            inst.kill9_all()
-        sender.run(list(range(150)), during=kill_in_flight)
+        inst, sender = started_with_sender(make_instance, addr, srv.port)
+        sender.run(list(range(150)), during=kill9_when(
+            inst, lambda: len(srv.messages) >= 30, "30 delivered"))
         inst.start()
         ok(inst, "flush")
         check_all_arrived(srv, sender.accepted)
@@ -121,10 +127,7 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     deferred/ and is delivered once it can be read (review S)."""
     addr = random_loopback()
     port = free_port(addr)
-    inst = make_instance(main_cf_extra=dict(
-        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
-    inst.start()
-    sender = Sender(inst)
+    inst, sender = started_with_sender(make_instance, addr, port)
     sender.one(1)
     assert sender.accepted == {1}
     inst.wait_log(r"to=<r1@s.test>.*status=deferred", timeout=15)
