@@ -129,6 +129,19 @@ def free_port(addr="127.0.0.1", family=socket.AF_INET):
         return s.getsockname()[1]
 
 
+# Retries that never come by themselves during a test (postern flush does).
+SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
+              "queue_run_delay": "300s"}
+
+
+def started_relay(make_instance, addr, port):
+    """A started instance relaying s.test to [addr]:port with SLOW_RETRY."""
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
+    inst.start()
+    return inst
+
+
 def listen_socket(unix_path=None, host="127.0.0.1", port=0, backlog=16):
     """A listening stream socket: on the UNIX socket unix_path (replaced
     if it exists, mode 0666), else on host:port (IPv6 when host has a

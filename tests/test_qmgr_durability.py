@@ -13,12 +13,9 @@ import threading
 
 import pytest
 
-from harness import random_loopback, free_port, send_seq, wait_for
+from harness import free_port, random_loopback, send_seq, started_relay, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
-
-SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-              "queue_run_delay": "300s"}
 
 
 class Sender:
@@ -58,9 +55,7 @@ class Sender:
 def started_with_sender(make_instance, addr, port):
     """A started instance relaying s.test to [addr]:port, with slow
     retries; (instance, its Sender)."""
-    inst = make_instance(main_cf_extra=dict(
-        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
-    inst.start()
+    inst = started_relay(make_instance, addr, port)
     return inst, Sender(inst)
 
 
