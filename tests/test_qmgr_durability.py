@@ -78,6 +78,18 @@ def check_all_arrived(srv, accepted):
     return dups
 
 
+def flush_to_new_sink(inst, addr, port, accepted):
+    """Start a sink on addr:port, flush inst: every accepted message
+    arrives there."""
+    srv = Sink(host=addr, port=port)
+    srv.start()
+    try:
+        ok(inst, "flush")
+        check_all_arrived(srv, accepted)
+    finally:
+        srv.stop()
+
+
 def test_kill9_while_sink_down(make_instance):
     addr = random_loopback()
     port = free_port(addr)
@@ -89,13 +101,7 @@ def test_kill9_while_sink_down(make_instance):
     inst.start()
     sender.run(list(range(200, 300)))
     assert len(sender.accepted) > first
-    srv = Sink(host=addr, port=port)
-    srv.start()
-    try:
-        ok(inst, "flush")
-        check_all_arrived(srv, sender.accepted)
-    finally:
-        srv.stop()
+    flush_to_new_sink(inst, addr, port, sender.accepted)
 
 
 def test_kill9_during_deliveries(make_instance):
@@ -136,10 +142,4 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     assert not inst.queue_files("corrupt")
     wait_for(lambda: inst.queue_files("deferred") == [qid], 10, "back in deferred")
     os.chmod(inst.queue_dir + "/deferred/" + qid, 0o600)
-    srv = Sink(host=addr, port=port)
-    srv.start()
-    try:
-        ok(inst, "flush")
-        check_all_arrived(srv, sender.accepted)
-    finally:
-        srv.stop()
+    flush_to_new_sink(inst, addr, port, sender.accepted)
