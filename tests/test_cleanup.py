@@ -348,23 +348,23 @@ def test_relocated_maps(make_instance):
                                "User has moved to new@place.example")
 
 
-def test_virtual_mailbox_table_validation(make_instance):
-    inst = instance(make_instance, {"vmbox": "u1@vbox.test vbox.test/u1/\n"},
-                    virtual_mailbox_domains="vbox.test",
-                    virtual_mailbox_maps="texthash:{vmbox}")
-    _, replies, _ = send(inst, "s@example.com", ["u2@vbox.test", "u1@vbox.test"], "")
-    assert replies[0] == (550, "550 5.1.1 <u2@vbox.test>: Recipient address rejected: "
-                               "User unknown in virtual mailbox table")
-    assert replies[1][0] == 250
-
-
-def test_relay_recipient_maps(make_instance):
-    inst = instance(make_instance, {"relayrcpt": "ok@relay.test x\n"},
-                    relay_domains="relay.test",
-                    relay_recipient_maps="texthash:{relayrcpt}")
-    _, replies, _ = send(inst, "s@example.com", ["no@relay.test", "ok@relay.test"], "")
-    assert replies[0] == (550, "550 5.1.1 <no@relay.test>: Recipient address rejected: "
-                               "User unknown in relay recipient table")
+@pytest.mark.parametrize("table,params,bad,good,why", [
+    pytest.param({"vmbox": "u1@vbox.test vbox.test/u1/\n"},
+                 {"virtual_mailbox_domains": "vbox.test",
+                  "virtual_mailbox_maps": "texthash:{vmbox}"},
+                 "u2@vbox.test", "u1@vbox.test", "virtual mailbox table",
+                 id="virtual_mailbox_maps"),
+    pytest.param({"relayrcpt": "ok@relay.test x\n"},
+                 {"relay_domains": "relay.test",
+                  "relay_recipient_maps": "texthash:{relayrcpt}"},
+                 "no@relay.test", "ok@relay.test", "relay recipient table",
+                 id="relay_recipient_maps"),
+])
+def test_recipient_table_validation(make_instance, table, params, bad, good, why):
+    inst = instance(make_instance, table, **params)
+    _, replies, _ = send(inst, "s@example.com", [bad, good], "")
+    assert replies[0] == (550, "550 5.1.1 <%s>: Recipient address rejected: "
+                               "User unknown in %s" % (bad, why))
     assert replies[1][0] == 250
 
 
