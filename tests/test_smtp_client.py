@@ -88,12 +88,18 @@ def test_five_recipients_one_transaction(env, server):
     assert all(r["status"] == "2.0.0" for r in res.replies[0])
 
 
+def deliver_cached(env, server, rcpts):
+    """One message to each of rcpts ("Subject: 1", 2, ...), delivered in
+    one agent run with the connection cache on; (queue ids, result)."""
+    qids = [env.make_message("s@client.test", [r], b"Subject: %d\n\nmsg\n" % i)
+            for i, r in enumerate(rcpts, 1)]
+    res = env.deliver([env.request(q, server.nexthop, [r]) for q, r in zip(qids, rcpts)],
+                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    return qids, res
+
+
 def test_connection_reuse(env, server):
-    reqs = []
-    for i in range(3):
-        qid = env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
-        reqs.append(env.request(qid, server.nexthop, ["b@x.test"]))
-    res = env.deliver(reqs, overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test"] * 3)
     server.wait_for(3)
     assert server.connections == 1
     assert [c for c in server.command_lines() if c.split()[0] in ("EHLO", "RSET")] == \
@@ -110,11 +116,7 @@ def test_reuse_rset_refused(env, server, rset_reply, pipelining):
     if not pipelining:
         server.set_ehlo_keywords(["8BITMIME", "ENHANCEDSTATUSCODES"])
     server.set_rset_reply(rset_reply)
-    reqs = []
-    for i in range(2):
-        qid = env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
-        reqs.append(env.request(qid, server.nexthop, ["b@x.test"]))
-    res = env.deliver(reqs, overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test"] * 2)
     server.wait_for(2)
     assert server.connections == 2
     assert all(r[0]["status"] == "2.0.0" for r in res.replies)
@@ -482,11 +484,7 @@ def test_rcpt_4xx_on_reused_connection_defers(env, server):
         seen.append(rcpt)
         return "451 4.7.1 greylisted" if rcpt == "grey@x.test" else "250 2.1.5 Ok"
     server.set_rcpt_default(reply)
-    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
-    q2 = env.make_message("s@client.test", ["grey@x.test"], b"Subject: 2\n\nmsg\n")
-    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
-                       env.request(q2, server.nexthop, ["grey@x.test"])],
-                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    (_, q2), res = deliver_cached(env, server, ["b@x.test", "grey@x.test"])
     assert res.replies[0][0]["status"] == "2.0.0"
     r = res.replies[1][0]
     assert r["action"] == "delayed" and r["status"] == "4.7.1", r
@@ -498,8 +496,6 @@ def test_rcpt_4xx_on_reused_connection_defers(env, server):
 
 def test_broken_reused_connection_retried(env, server):
     """Only a broken cached connection is retried on a new one."""
-    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
-    q2 = env.make_message("s@client.test", ["c@x.test"], b"Subject: 2\n\nmsg\n")
     state = {"n": 0}
 
     def reply(rcpt):
@@ -508,9 +504,7 @@ def test_broken_reused_connection_retried(env, server):
             raise OSError("drop the cached connection")
         return "250 2.1.5 Ok"
     server.set_rcpt_default(reply)
-    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
-                       env.request(q2, server.nexthop, ["c@x.test"])],
-                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test", "c@x.test"])
     assert res.replies[1][0]["status"] == "2.0.0", res.replies[1]
     assert server.connections == 2
 
