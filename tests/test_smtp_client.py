@@ -295,19 +295,26 @@ def test_xforward(env, server):
     assert xf == ["XFORWARD NAME=c.example ADDR=192.0.2.7 PROTO=ESMTP HELO=h+20e"]
 
 
-def test_8bit_to_quoted_printable(env, server):
+def sent_to_7bit_server(env, server, rcpt, body):
+    """Deliver body to rcpt at a server without 8BITMIME: it is sent
+    (2.0.0) and arrives with no 8-bit byte; the data as received."""
     server.set_ehlo_keywords(["PIPELINING"])    # no 8BITMIME
+    qid = env.make_message("s@client.test", [rcpt], body)
+    res = env.deliver([env.request(qid, server.nexthop, [rcpt])])
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    data = server.wait_for(1)[0].data
+    assert all(b < 0x80 for b in data), data
+    return data
+
+
+def test_8bit_to_quoted_printable(env, server):
     body = ("From: a@client.test\nSubject: 8bit\nMIME-Version: 1.0\n"
             "Content-Type: multipart/mixed; boundary=\"XX\"\n\npreamble\n"
             "--XX\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
             "caf\u00e9 = cr\u00e8me \u20ac " + "z" * 100 + "\ntrailing space \n.dot\n"
             "--XX\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n"
             "--XX--\nepilogue\n").encode()
-    qid = env.make_message("s@client.test", ["a@x.test"], body)
-    res = env.deliver([env.request(qid, server.nexthop, ["a@x.test"])])
-    assert res.by_rcpt()[0]["status"] == "2.0.0"
-    data = server.wait_for(1)[0].data
-    assert all(b < 0x80 for b in data), data
+    data = sent_to_7bit_server(env, server, "a@x.test", body)
     assert all(len(l) <= 76 for l in data.split(b"\r\n")[6:])
     assert "BODY=8BITMIME" not in " ".join(server.command_lines())
     msg = email.message_from_bytes(data, policy=email.policy.default)
@@ -512,16 +519,11 @@ def test_broken_reused_connection_retried(env, server):
 def test_8bit_headers_rfc2047_for_7bit_server(env, server):
     """Issue 13 #5: 8-bit header text to a server without 8BITMIME is
     RFC 2047-encoded (ZMailer's -H); a mail reader decodes it back."""
-    server.set_ehlo_keywords(["PIPELINING"])    # no 8BITMIME
     body = ("From: J\u00fcrgen M\u00fcller <j@client.test>\nTo: b@x.test\n"
             "Subject: Gr\u00fc\u00dfe aus K\u00f6ln\nMIME-Version: 1.0\n"
             "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
             "K\u00f6ln\n").encode()
-    qid = env.make_message("s@client.test", ["b@x.test"], body)
-    res = env.deliver([env.request(qid, server.nexthop, ["b@x.test"])])
-    assert res.by_rcpt()[0]["status"] == "2.0.0"
-    data = server.wait_for(1)[0].data
-    assert all(b < 0x80 for b in data), data
+    data = sent_to_7bit_server(env, server, "b@x.test", body)
     head = data.split(b"\r\n\r\n", 1)[0]
     assert b"Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=" in head, head
     msg = email.message_from_bytes(data, policy=email.policy.default)
