@@ -5,6 +5,8 @@ addr_parse(3) (Postfix tolerance for long local parts, tabs, quoted local
 parts looked up unquoted)."""
 import os
 
+import pytest
+
 from test_smtpd_lib import Client, smtpd_instance
 
 RELAY_ONLY = "permit_mynetworks, reject_unauth_destination"
@@ -56,18 +58,16 @@ def test_mynetworks_ipv4_mapped_pattern(make_instance):
     assert relay_code(inst, "127.0.0.9")[0] == 250
 
 
-def test_mynetworks_lookup_failure_defers(make_instance):
-    inst = smtpd_instance(make_instance,
-                          mynetworks="hash:/nonexistent/postern-test-mynetworks",
-                          smtpd_relay_restrictions=RELAY_ONLY)
-    code, text = relay_code(inst, "127.0.0.9")
-    assert code == 451 and text.startswith("451 4.3.0"), text
-
-
-def test_relay_domains_lookup_failure_defers(make_instance):
-    inst = smtpd_instance(make_instance, mynetworks="127.0.0.1/32",
-                          relay_domains="hash:/nonexistent/postern-test-relay",
-                          smtpd_relay_restrictions=RELAY_ONLY)
+@pytest.mark.parametrize("params", [
+    pytest.param({"mynetworks": "hash:/nonexistent/postern-test-mynetworks"},
+                 id="mynetworks"),
+    pytest.param({"mynetworks": "127.0.0.1/32",
+                  "relay_domains": "hash:/nonexistent/postern-test-relay"},
+                 id="relay_domains"),
+])
+def test_lookup_failure_defers(make_instance, params):
+    inst = smtpd_instance(make_instance, smtpd_relay_restrictions=RELAY_ONLY,
+                          **params)
     code, text = relay_code(inst, "127.0.0.9")
     assert code == 451 and text.startswith("451 4.3.0"), text
 
