@@ -66,6 +66,14 @@ class Client:
         self.send(data if data.endswith("\r\n") else data + "\r\n")
         return self.reply()
 
+    def envelope(self, helo="client.example"):
+        """EHLO helo (unless None), MAIL FROM:<a@example.com>, RCPT
+        TO:<root@localhost>; their replies are not looked at."""
+        if helo:
+            self.cmd("EHLO " + helo)
+        self.cmd("MAIL FROM:<a@example.com>")
+        self.cmd("RCPT TO:<root@localhost>")
+
     def closed(self):
         """True when the server has closed the connection (reads to EOF)."""
         try:
