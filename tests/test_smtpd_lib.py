@@ -29,6 +29,29 @@ def smtpd_instance(make_instance, master_cf=SMTPD_ONLY, wait_banner=True, **main
     return inst
 
 
+def config_files(inst, **named):
+    """Write each named text into inst's config directory; {name: path}."""
+    out = {}
+    for name, text in named.items():
+        path = os.path.join(inst.config_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        out[name] = path
+    return out
+
+
+def smtpd_instance_with_files(make_instance, files=None, **main_cf):
+    """smtpd_instance with files ({name: text}) written in its config
+    directory first; main_cf values may use {name} for a file's path."""
+    extra = {"smtpd_peername_lookup": "no", "alias_maps": ""}
+    inst = make_instance(main_cf_extra=extra, master_cf=SMTPD_ONLY)
+    paths = config_files(inst, **(files or {}))
+    inst.main_cf_extra.update({k: v.format(**paths) for k, v in main_cf.items()})
+    inst.write_main_cf()
+    inst.start()
+    return inst
+
+
 class Client:
     """A raw SMTP client: exact bytes out, whole replies in."""
 
