@@ -329,6 +329,13 @@ class Instance:
         self.write_main_cf()
         self.write_master_cf()
 
+    def config_file(self, name, text):
+        """Write text as the file name in the config directory; its path."""
+        path = os.path.join(self.config_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
     # ---- commands ---------------------------------------------------------
     def env(self):
         env = dict(os.environ)

@@ -244,7 +244,7 @@ def test_sendmail_path_missing_map_keeps_the_file(make_instance, tmp_path):
 def test_sendmail_path_gets_canonical_virtual_bcc(make_instance):
     inst = make_instance(master_cf=PICKUP_ONLY)
     paths = config_files(inst, virtual="virt.test x\nteam@virt.test a@dest.example, b@dest.example\n",
-                  canon="me@localhost boss@example.com\n")
+                         canon="me@localhost boss@example.com\n")
     inst.main_cf_extra.update({"virtual_alias_maps": "texthash:" + paths["virtual"],
                                "sender_canonical_maps": "texthash:" + paths["canon"],
                                "always_bcc": "archive@example.net"})
@@ -354,7 +354,7 @@ def test_qmgr_routes_classes_like_smtpd(make_instance):
     completes user@host."""
     inst = make_instance()
     paths = config_files(inst, virtual="virt2.test x\nknown@virt2.test k@dest.example\n",
-                  reloc="old@localhost.localdomain new@place.example\n")
+                         reloc="old@localhost.localdomain new@place.example\n")
     inst.main_cf_extra.update({"virtual_alias_maps": "texthash:" + paths["virtual"],
                                "relocated_maps": "texthash:" + paths["reloc"],
                                "append_dot_mydomain": "yes"})

@@ -31,13 +31,7 @@ def smtpd_instance(make_instance, master_cf=SMTPD_ONLY, wait_banner=True, **main
 
 def config_files(inst, **named):
     """Write each named text into inst's config directory; {name: path}."""
-    out = {}
-    for name, text in named.items():
-        path = os.path.join(inst.config_dir, name)
-        with open(path, "w") as f:
-            f.write(text)
-        out[name] = path
-    return out
+    return {name: inst.config_file(name, text) for name, text in named.items()}
 
 
 def smtpd_instance_with_files(make_instance, files=None, **main_cf):
