@@ -114,6 +114,24 @@ class Client:
         self.close()
 
 
+def smtpd_transaction(inst, rcpts, sender, msg, mail_extra="", data=True):
+    """EHLO, MAIL FROM:<sender>mail_extra, a RCPT per address; DATA with msg
+    (ending in CRLF.CRLF) when any was accepted. (RCPT replies, queue id or
+    None)."""
+    c = Client(inst)
+    c.cmd("EHLO client.example")
+    assert c.cmd("MAIL FROM:<%s>%s" % (sender, mail_extra))[0] == 250
+    replies = [c.cmd("RCPT TO:<%s>" % r) for r in rcpts]
+    qid = None
+    if data and any(code == 250 for code, _ in replies):
+        assert c.cmd("DATA")[0] == 354
+        code, text = c.cmd(msg)
+        assert code == 250, text
+        qid = queued_id(text)
+    c.cmd("QUIT")
+    return replies, qid
+
+
 def queued_id(text):
     m = re.search(r"queued as ([0-9a-f]{8})", text)
     assert m, text
