@@ -224,6 +224,15 @@ def _make_traversable(path):
         path = os.path.dirname(path)
 
 
+def daemon_dir(path):
+    """Create the directory path, mode 0755, that the instance's daemons
+    can reach (see _make_traversable); path."""
+    os.makedirs(path)
+    os.chmod(path, 0o755)
+    _make_traversable(path)
+    return path
+
+
 def _proc_stat(pid):
     """(state, ppid, pgid) of a process, or None when it does not exist."""
     try:
