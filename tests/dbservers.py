@@ -44,7 +44,7 @@ import time
 
 import pytest
 
-from harness import free_port, wait_for
+from harness import free_port, listen_socket, wait_for
 
 ROOT_RUNS_AS = "postern"
 
@@ -418,17 +418,7 @@ class _LineServer:
         self.stopping = False
 
     def start(self):
-        if self.unix_path:
-            if os.path.exists(self.unix_path):
-                os.unlink(self.unix_path)
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(self.unix_path)
-            os.chmod(self.unix_path, 0o666)
-        else:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", self.port))
-        s.listen(16)
+        s = listen_socket(self.unix_path, "127.0.0.1", self.port, 16)
         s.settimeout(0.2)
         self.sock = s
         self.stopping = False

@@ -129,6 +129,56 @@ def free_port(addr="127.0.0.1", family=socket.AF_INET):
         return s.getsockname()[1]
 
 
+# Retries that never come by themselves during a test (postern flush does).
+SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
+              "queue_run_delay": "300s"}
+
+
+def started_relay(make_instance, addr, port):
+    """A started instance relaying s.test to [addr]:port with SLOW_RETRY."""
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
+    inst.start()
+    return inst
+
+
+def listen_socket(unix_path=None, host="127.0.0.1", port=0, backlog=16):
+    """A listening stream socket: on the UNIX socket unix_path (replaced
+    if it exists, mode 0666), else on host:port (IPv6 when host has a
+    colon; port 0 picks one: read it with getsockname())."""
+    if unix_path:
+        if os.path.exists(unix_path):
+            os.unlink(unix_path)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(unix_path)
+        os.chmod(unix_path, 0o666)
+    else:
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, port))
+    s.listen(backlog)
+    return s
+
+
+def starttls_connect(addr, port, ctx, server_hostname=None, session=None):
+    """Connect to an SMTP server, EHLO client.example, STARTTLS: the
+    TLS socket (the caller closes it), after checking each reply."""
+    sock = socket.create_connection((addr, port), timeout=10)
+    try:
+        f = sock.makefile("rb")
+        assert f.readline().startswith(b"220")
+        sock.sendall(b"EHLO client.example\r\n")
+        while not f.readline().startswith(b"250 "):
+            pass
+        sock.sendall(b"STARTTLS\r\n")
+        assert f.readline().startswith(b"220")
+        return ctx.wrap_socket(sock, server_hostname=server_hostname,
+                               session=session)
+    finally:
+        sock.close()
+
+
 def send_seq(s, seq, subject, sender="me@localhost", rcpt=None, body=None):
     """One numbered message on an open smtplib session, as the durability
     tests count them: MAIL, RCPT (r<seq>@s.test), DATA with "X-Seq: seq"
@@ -172,6 +222,15 @@ def _make_traversable(path):
         except OSError:
             pass
         path = os.path.dirname(path)
+
+
+def daemon_dir(path):
+    """Create the directory path, mode 0755, that the instance's daemons
+    can reach (see _make_traversable); path."""
+    os.makedirs(path)
+    os.chmod(path, 0o755)
+    _make_traversable(path)
+    return path
 
 
 def _proc_stat(pid):
@@ -278,6 +337,13 @@ class Instance:
     def write_config(self):
         self.write_main_cf()
         self.write_master_cf()
+
+    def config_file(self, name, text):
+        """Write text as the file name in the config directory; its path."""
+        path = os.path.join(self.config_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
 
     # ---- commands ---------------------------------------------------------
     def env(self):

@@ -102,6 +102,8 @@ import sys
 import threading
 import time
 
+from harness import listen_socket
+
 MAX_LINE = 1 << 20
 MAX_DATA = 64 << 20
 
@@ -291,19 +293,9 @@ class Sink:
 
     # Life cycle.
     def start(self):
-        if self.unix_path:
-            if os.path.exists(self.unix_path):
-                os.unlink(self.unix_path)
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(self.unix_path)
-            os.chmod(self.unix_path, 0o666)
-        else:
-            fam = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            s = socket.socket(fam, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((self.host, self.port))
+        s = listen_socket(self.unix_path, self.host, self.port, 128)
+        if not self.unix_path:
             self.port = s.getsockname()[1]
-        s.listen(128)
         self._sock = s
         t = threading.Thread(target=self._accept_loop, name="sink-accept", daemon=True)
         t.start()

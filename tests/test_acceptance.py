@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 
-from harness import free_port, random_loopback, wait_for
+from harness import SLOW_RETRY, free_port, random_loopback, wait_for
 from sink import Sink
 
 
@@ -53,17 +53,22 @@ def test_postmaster_accepted_at_rcpt_without_alias(make_instance):
         assert code == 550 and b"5.1.1" in text
 
 
+def started_with_dead_relayhost(make_instance):
+    """A started instance whose relayhost is a free (refusing) port on
+    127.0.0.1, with slow retries; (instance, that port)."""
+    port = free_port("127.0.0.1")
+    inst = make_instance(main_cf_extra=dict(
+        SLOW_RETRY, relayhost="[127.0.0.1]:%d" % port, default_transport="smtp"))
+    inst.start()
+    return inst, port
+
+
 def test_dead_destination_log_text(make_instance):
     """A refused connection is logged once as "connect to host[addr]:port:
     error", and mail for the destination that is then marked dead as
     Postfix logs it: "delivery temporarily suspended: ...", with the DSN
     status only in dsn=."""
-    port = free_port("127.0.0.1")
-    inst = make_instance(main_cf_extra={
-        "relayhost": "[127.0.0.1]:%d" % port, "default_transport": "smtp",
-        "minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-        "queue_run_delay": "300s"})
-    inst.start()
+    inst, port = started_with_dead_relayhost(make_instance)
     send(inst, "a@localhost", ["one@example.com"])
     refused = r"connect to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: Connection refused" % port
     inst.wait_log(r"to=<one@example\.com>, relay=none, .*dsn=4\.4\.1, "
@@ -112,12 +117,7 @@ def test_dsn_fields_without_orcpt(make_instance):
 def test_damaged_deferred_files_go_to_corrupt(make_instance):
     """DESIGN.md: a queue file that cannot be parsed goes to corrupt/, never
     silently deleted, and the good ones beside it are still scheduled."""
-    port = free_port("127.0.0.1")
-    inst = make_instance(main_cf_extra={
-        "relayhost": "[127.0.0.1]:%d" % port, "default_transport": "smtp",
-        "minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-        "queue_run_delay": "300s"})
-    inst.start()
+    inst, port = started_with_dead_relayhost(make_instance)
     with inst.smtp() as s:
         for i in range(3):
             s.sendmail("a@localhost", ["x%d@example.com" % i], b"Subject: x\r\n\r\nbody\r\n")

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from auth_lib import UnixPeer, b64, plain_resp
-from harness import _make_traversable, free_port, random_loopback, stop_process, wait_for
+from harness import _make_traversable, daemon_dir, free_port, random_loopback, stop_process, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
 pytestmark = pytest.mark.skipif(shutil.which("saslpasswd2") is None,
@@ -155,10 +155,7 @@ def saslauthd(tmp_path):
     if shutil.which("saslauthd") is None:
         pytest.skip("needs saslauthd")
     imap = FakeIMAP("carol", "C4rol-pw")
-    run = str(tmp_path / "saslauthd")
-    os.makedirs(run)
-    os.chmod(run, 0o755)
-    _make_traversable(run)
+    run = daemon_dir(str(tmp_path / "saslauthd"))
     proc = subprocess.Popen(["saslauthd", "-d", "-n", "0", "-m", run, "-a", "rimap",
                              "-O", "%s/%d" % (imap.addr, imap.port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -192,10 +189,7 @@ def test_saslauthd(make_instance, tmp_path, saslauthd):
 
 
 def test_saslauthd_down_or_garbage(make_instance, tmp_path):
-    run = str(tmp_path / "fake")
-    os.makedirs(run)
-    os.chmod(run, 0o755)
-    _make_traversable(run)
+    run = daemon_dir(str(tmp_path / "fake"))
     mux = os.path.join(run, "mux")
     d = sasl_dir(tmp_path, "pwcheck_method: saslauthd\nsaslauthd_path: %s\n"
                  "mech_list: PLAIN LOGIN\n" % mux)

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from auth_lib import UnixPeer, b64, plain_resp
-from harness import _make_traversable, free_port, random_loopback, stop_process, wait_for
+from harness import _make_traversable, daemon_dir, free_port, random_loopback, stop_process, wait_for
 from test_smtpd_lib import Client, no_crash, smtpd_instance
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -163,10 +163,7 @@ def test_dovecot_security_options_filter(make_instance, dovecot):
 
 
 def test_dovecot_down_and_garbage(make_instance, tmp_path):
-    d = str(tmp_path / "fake")
-    os.makedirs(d)
-    os.chmod(d, 0o755)
-    _make_traversable(d)
+    d = daemon_dir(str(tmp_path / "fake"))
     path = os.path.join(d, "auth")
     inst = dovecot_smtpd(make_instance, path)
     with Client(inst) as c:

@@ -67,6 +67,20 @@ def submission(make_instance, pki, tmp_path):  # noqa: F811
     return inst
 
 
+def alice_sends(s):
+    """alice logs in and sends MSG from her address to bob."""
+    s.login("alice", USERS["alice"])
+    s.mail("alice@example.com")
+    assert s.rcpt("bob@example.net")[0] == 250
+    assert s.data(MSG)[0] == 250
+
+
+def logged_as_alice(inst, service):
+    """service's smtpd logged a client authenticated as alice."""
+    inst.wait_log(r"postern/%s/smtpd\[\d+\]: \w+: client=\S+, sasl_method=\w+, "
+                  r"sasl_username=alice" % service)
+
+
 def ctx():
     c = ssl.create_default_context()
     c.check_hostname = False
@@ -83,12 +97,8 @@ def test_submission_587(submission):
         s.starttls(context=ctx())
         s.ehlo("mua.example")
         assert s.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
-        s.login("alice", USERS["alice"])
-        s.mail("alice@example.com")
-        assert s.rcpt("bob@example.net")[0] == 250
-        assert s.data(MSG)[0] == 250
-    inst.wait_log(r"postern/submission/smtpd\[\d+\]: \w+: client=\S+, sasl_method=\w+, "
-                  r"sasl_username=alice")
+        alice_sends(s)
+    logged_as_alice(inst, "submission")
     # Without AUTH: mua_client_restrictions refuse.
     with inst.smtp() as s:
         s.ehlo("mua.example")
@@ -115,12 +125,8 @@ def test_submissions_465_wrapper_mode(submission):
     with smtplib.SMTP_SSL(inst.addr, inst.port465, context=ctx(), timeout=10) as s:
         s.ehlo("mua.example")
         assert not s.has_extn("starttls")
-        s.login("alice", USERS["alice"])
-        s.mail("alice@example.com")
-        assert s.rcpt("bob@example.net")[0] == 250
-        assert s.data(MSG)[0] == 250
-    inst.wait_log(r"postern/submissions/smtpd\[\d+\]: \w+: client=\S+, sasl_method=\w+, "
-                  r"sasl_username=alice")
+        alice_sends(s)
+    logged_as_alice(inst, "submissions")
     # A plaintext client on the wrapper port gets no greeting and no session.
     with socket.create_connection((inst.addr, inst.port465), timeout=5) as sock:
         sock.sendall(b"EHLO x\r\n")

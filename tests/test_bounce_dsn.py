@@ -11,11 +11,8 @@ import subprocess
 
 import pytest
 
-from harness import random_loopback, wait_for
+from harness import SLOW_RETRY, random_loopback, wait_for
 from sink import Sink
-
-SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-              "queue_run_delay": "300s"}
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ restart every accepted message still gets its report (review S, DESIGN
 """
 import re
 
-from harness import random_loopback, send_seq, wait_for
+from harness import random_loopback, send_seq, started_relay, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
-from test_qmgr_durability import SLOW_RETRY, Sender
+from test_qmgr_durability import Sender
 
 
 def reported_seqs(srv):
@@ -27,9 +27,7 @@ def test_kill9_during_bounces(make_instance):
                          else "550 5.1.1 no such user")
     srv.start()
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
+        inst = started_relay(make_instance, addr, srv.port)
 
         class BounceSender(Sender):
             def one(self, seq):

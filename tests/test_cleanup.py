@@ -10,32 +10,10 @@ import re
 import pytest
 
 from harness import BIN, wait_for
-from test_smtpd_lib import Client, parse_qf, queued_id, smtpd_instance, wait_qf, no_crash
+from test_smtpd_lib import (Client, config_files, no_crash, parse_qf, queued_id, smtpd_instance,
+                            smtpd_instance_with_files, wait_qf)
 
 PICKUP_ONLY = "pickup unix n - n 60 1 pickup\n"
-
-
-def files(inst, **named):
-    """Write config files; return {name: path}."""
-    out = {}
-    for name, text in named.items():
-        path = os.path.join(inst.config_dir, name)
-        with open(path, "w") as f:
-            f.write(text)
-        out[name] = path
-    return out
-
-
-def instance(make_instance, tables=None, **main_cf):
-    """smtpd-only instance; main_cf values may use {name} for table paths."""
-    extra = {"smtpd_peername_lookup": "no", "alias_maps": ""}
-    inst = make_instance(main_cf_extra=extra,
-                         master_cf="{addr}:{port} inet n - n - - smtpd\n")
-    paths = files(inst, **(tables or {}))
-    inst.main_cf_extra.update({k: v.format(**paths) for k, v in main_cf.items()})
-    inst.write_main_cf()
-    inst.start()
-    return inst
 
 
 def send(inst, sender, rcpts, body, expect=250):
@@ -61,7 +39,7 @@ def rcpt_addrs(qf):
 
 
 def test_canonical_envelope_and_headers_keep_8bit_and_rfc2047(make_instance):
-    inst = instance(
+    inst = smtpd_instance_with_files(
         make_instance,
         {"canon": "old@example.com new@example.com\n"
                   "@olddom.example @newdom.example\n"},
@@ -87,7 +65,7 @@ def test_canonical_envelope_and_headers_keep_8bit_and_rfc2047(make_instance):
 
 
 def test_canonical_classes_and_propagated_extension(make_instance):
-    inst = instance(
+    inst = smtpd_instance_with_files(
         make_instance,
         {"scanon": "joe@example.com joseph@example.com\n",
          "rcanon": "joe@example.com jo@example.net\n"},
@@ -107,7 +85,7 @@ def test_canonical_classes_and_propagated_extension(make_instance):
 
 
 def test_masquerade_domains_exceptions(make_instance):
-    inst = instance(make_instance,
+    inst = smtpd_instance_with_files(make_instance,
                     masquerade_domains="!keep.example.org, example.org",
                     masquerade_exceptions="root")
     body = ("From: joe@host.example.org\nSender: root@host.example.org\n"
@@ -136,7 +114,7 @@ VIRTUAL = ("virt.test anything\n"
 
 
 def test_virtual_alias_one_to_many_recursion_catchall_orcpt(make_instance):
-    inst = instance(make_instance, {"virtual": VIRTUAL},
+    inst = smtpd_instance_with_files(make_instance, {"virtual": VIRTUAL},
                     virtual_alias_maps="texthash:{virtual}", recipient_delimiter="+")
     qid, replies, _ = send(inst, "s@example.com",
                            ["sales@virt.test", "self@virt.test", "zz@virt.test",
@@ -156,7 +134,7 @@ def test_virtual_alias_one_to_many_recursion_catchall_orcpt(make_instance):
 
 
 def test_virtual_alias_loop_ends(make_instance):
-    inst = instance(make_instance, {"virtual": VIRTUAL},
+    inst = smtpd_instance_with_files(make_instance, {"virtual": VIRTUAL},
                     virtual_alias_maps="texthash:{virtual}")
     qid, _, _ = send(inst, "s@example.com", ["loop1@virt.test"], "Subject: l\n\nx\n")
     assert rcpt_addrs(wait_qf(inst, qid)) == ["loop1@virt.test"]
@@ -164,7 +142,7 @@ def test_virtual_alias_loop_ends(make_instance):
 
 
 def test_unknown_in_virtual_alias_table(make_instance):
-    inst = instance(make_instance, {"virtual": VIRTUAL},
+    inst = smtpd_instance_with_files(make_instance, {"virtual": VIRTUAL},
                     virtual_alias_maps="texthash:{virtual}")
     _, replies, _ = send(inst, "s@example.com", ["nobody@virt2.test", "known@virt2.test"],
                          "Subject: x\n\nx\n")
@@ -179,7 +157,7 @@ def test_unknown_in_virtual_alias_table(make_instance):
 
 
 def test_reject_unlisted_sender(make_instance):
-    inst = instance(make_instance, {"virtual": VIRTUAL},
+    inst = smtpd_instance_with_files(make_instance, {"virtual": VIRTUAL},
                     virtual_alias_maps="texthash:{virtual}",
                     smtpd_reject_unlisted_sender="yes")
     with Client(inst) as c:
@@ -192,7 +170,7 @@ def test_reject_unlisted_sender(make_instance):
 
 def test_recursion_past_the_limit_defers(make_instance):
     chain = "".join("c%d@virt.test c%d@virt.test\n" % (i, i + 1) for i in range(12))
-    inst = instance(make_instance, {"virtual": "virt.test x\n" + chain +
+    inst = smtpd_instance_with_files(make_instance, {"virtual": "virt.test x\n" + chain +
                                     "c12@virt.test end@dest.example\n"},
                     virtual_alias_maps="texthash:{virtual}",
                     virtual_alias_recursion_limit="5")
@@ -215,7 +193,7 @@ def big_alias_tables(n_groups=10, per_group=1000):
 
 
 def test_ten_thousand_address_expansion(make_instance):
-    inst = instance(make_instance, {"virtual": big_alias_tables()},
+    inst = smtpd_instance_with_files(make_instance, {"virtual": big_alias_tables()},
                     virtual_alias_maps="texthash:{virtual}")
     # Over virtual_alias_expansion_limit (default 1000): not accepted.
     _, replies, _ = send(inst, "s@example.com", ["big@virt.test"], "")
@@ -239,7 +217,7 @@ def test_ten_thousand_address_expansion(make_instance):
 
 
 def test_missing_map_defers_never_accepts(make_instance, tmp_path):
-    inst = instance(make_instance, virtual_alias_maps="hash:%s/none" % tmp_path,
+    inst = smtpd_instance_with_files(make_instance, virtual_alias_maps="hash:%s/none" % tmp_path,
                     virtual_alias_domains="virt.test")
     _, replies, _ = send(inst, "s@example.com", ["a@virt.test", "b@elsewhere.example"], "")
     for code, text in replies:
@@ -265,8 +243,8 @@ def test_sendmail_path_missing_map_keeps_the_file(make_instance, tmp_path):
 @pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "pickup")), reason="no pickup")
 def test_sendmail_path_gets_canonical_virtual_bcc(make_instance):
     inst = make_instance(master_cf=PICKUP_ONLY)
-    paths = files(inst, virtual="virt.test x\nteam@virt.test a@dest.example, b@dest.example\n",
-                  canon="me@localhost boss@example.com\n")
+    paths = config_files(inst, virtual="virt.test x\nteam@virt.test a@dest.example, b@dest.example\n",
+                         canon="me@localhost boss@example.com\n")
     inst.main_cf_extra.update({"virtual_alias_maps": "texthash:" + paths["virtual"],
                                "sender_canonical_maps": "texthash:" + paths["canon"],
                                "always_bcc": "archive@example.net"})
@@ -284,7 +262,7 @@ def test_sendmail_path_gets_canonical_virtual_bcc(make_instance):
 
 
 def test_bcc_maps_and_always_bcc_notify_never(make_instance):
-    inst = instance(make_instance,
+    inst = smtpd_instance_with_files(make_instance,
                     {"sbcc": "s@example.com sent@archive.example\n",
                      "rbcc": "r@example.com rcvd@archive.example\n"},
                     sender_bcc_maps="texthash:{sbcc}", recipient_bcc_maps="texthash:{rbcc}",
@@ -298,7 +276,7 @@ def test_bcc_maps_and_always_bcc_notify_never(make_instance):
 
 
 def test_message_id_log_line_and_header_completion(make_instance):
-    inst = instance(make_instance, local_header_rewrite_clients="",
+    inst = smtpd_instance_with_files(make_instance, local_header_rewrite_clients="",
                     always_add_missing_headers="no")
     qid, _, _ = send(inst, "s@example.com", ["r@example.com"],
                      "Message-ID: <abc.123@client.example>\nSubject: m\n\nx\n")
@@ -315,7 +293,7 @@ def test_message_id_log_line_and_header_completion(make_instance):
 
 
 def test_always_add_missing_headers_and_remote_rewrite_domain(make_instance):
-    inst = instance(make_instance, local_header_rewrite_clients="",
+    inst = smtpd_instance_with_files(make_instance, local_header_rewrite_clients="",
                     always_add_missing_headers="yes",
                     remote_header_rewrite_domain="remote.example")
     qid, _, _ = send(inst, "s@example.com", ["r@example.com"],
@@ -328,7 +306,7 @@ def test_always_add_missing_headers_and_remote_rewrite_domain(make_instance):
 
 
 def test_megabyte_header_line(make_instance):
-    inst = instance(make_instance)
+    inst = smtpd_instance_with_files(make_instance)
     big = "X-Big: " + "x" * (1024 * 1024) + "\n"
     qid, _, _ = send(inst, "s@example.com", ["r@example.com"],
                      "Subject: big\n" + big + "To: r@example.com\n\nbody after\n")
@@ -341,30 +319,30 @@ def test_megabyte_header_line(make_instance):
 
 
 def test_relocated_maps(make_instance):
-    inst = instance(make_instance, {"reloc": "old@localhost new@place.example\n"},
+    inst = smtpd_instance_with_files(make_instance, {"reloc": "old@localhost new@place.example\n"},
                     relocated_maps="texthash:{reloc}")
     _, replies, _ = send(inst, "s@example.com", ["old@localhost"], "")
     assert replies[0] == (550, "550 5.1.6 <old@localhost>: Recipient address rejected: "
                                "User has moved to new@place.example")
 
 
-def test_virtual_mailbox_table_validation(make_instance):
-    inst = instance(make_instance, {"vmbox": "u1@vbox.test vbox.test/u1/\n"},
-                    virtual_mailbox_domains="vbox.test",
-                    virtual_mailbox_maps="texthash:{vmbox}")
-    _, replies, _ = send(inst, "s@example.com", ["u2@vbox.test", "u1@vbox.test"], "")
-    assert replies[0] == (550, "550 5.1.1 <u2@vbox.test>: Recipient address rejected: "
-                               "User unknown in virtual mailbox table")
-    assert replies[1][0] == 250
-
-
-def test_relay_recipient_maps(make_instance):
-    inst = instance(make_instance, {"relayrcpt": "ok@relay.test x\n"},
-                    relay_domains="relay.test",
-                    relay_recipient_maps="texthash:{relayrcpt}")
-    _, replies, _ = send(inst, "s@example.com", ["no@relay.test", "ok@relay.test"], "")
-    assert replies[0] == (550, "550 5.1.1 <no@relay.test>: Recipient address rejected: "
-                               "User unknown in relay recipient table")
+@pytest.mark.parametrize("table,params,bad,good,why", [
+    pytest.param({"vmbox": "u1@vbox.test vbox.test/u1/\n"},
+                 {"virtual_mailbox_domains": "vbox.test",
+                  "virtual_mailbox_maps": "texthash:{vmbox}"},
+                 "u2@vbox.test", "u1@vbox.test", "virtual mailbox table",
+                 id="virtual_mailbox_maps"),
+    pytest.param({"relayrcpt": "ok@relay.test x\n"},
+                 {"relay_domains": "relay.test",
+                  "relay_recipient_maps": "texthash:{relayrcpt}"},
+                 "no@relay.test", "ok@relay.test", "relay recipient table",
+                 id="relay_recipient_maps"),
+])
+def test_recipient_table_validation(make_instance, table, params, bad, good, why):
+    inst = smtpd_instance_with_files(make_instance, table, **params)
+    _, replies, _ = send(inst, "s@example.com", [bad, good], "")
+    assert replies[0] == (550, "550 5.1.1 <%s>: Recipient address rejected: "
+                               "User unknown in %s" % (bad, why))
     assert replies[1][0] == 250
 
 
@@ -375,8 +353,8 @@ def test_qmgr_routes_classes_like_smtpd(make_instance):
     relocated user bounce with Postfix's texts; append_dot_mydomain
     completes user@host."""
     inst = make_instance()
-    paths = files(inst, virtual="virt2.test x\nknown@virt2.test k@dest.example\n",
-                  reloc="old@localhost.localdomain new@place.example\n")
+    paths = config_files(inst, virtual="virt2.test x\nknown@virt2.test k@dest.example\n",
+                         reloc="old@localhost.localdomain new@place.example\n")
     inst.main_cf_extra.update({"virtual_alias_maps": "texthash:" + paths["virtual"],
                                "relocated_maps": "texthash:" + paths["reloc"],
                                "append_dot_mydomain": "yes"})
@@ -394,7 +372,7 @@ def test_qmgr_routes_classes_like_smtpd(make_instance):
 
 
 def test_hopcount_limit(make_instance):
-    inst = instance(make_instance, hopcount_limit="5")
+    inst = smtpd_instance_with_files(make_instance, hopcount_limit="5")
     hops = "".join("Received: from h%d by h%d; Sat, 5 Dec 2026 00:00:00 +0000\n" % (i, i + 1)
                    for i in range(5))
     # Our own Received: makes six: over the limit, a mail loop.

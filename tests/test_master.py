@@ -124,11 +124,17 @@ def test_listen_ipv4_ipv6_and_inet_interfaces(make_instance, tmp_path):
         e.close()
 
 
-def test_crashed_child_is_replaced(make_instance):
+def echo_session(make_instance):
+    """A started instance serving echod, and a session to it; (instance,
+    session, the echod process's pid)."""
     inst = make_instance(master_cf=ECHO)
     inst.start()
     e = Echo(inst.addr, inst.port)
-    pid = e.pid()
+    return inst, e, e.pid()
+
+
+def test_crashed_child_is_replaced(make_instance):
+    inst, e, pid = echo_session(make_instance)
     os.kill(pid, signal.SIGKILL)
     inst.wait_log(r"pid %d killed by signal 9" % pid)
     e.close()
@@ -182,10 +188,7 @@ def test_reload_adds_and_removes_services(make_instance):
 
 
 def test_session_survives_reload(make_instance):
-    inst = make_instance(master_cf=ECHO)
-    inst.start()
-    e = Echo(inst.addr, inst.port)
-    old = e.pid()
+    inst, e, old = echo_session(make_instance)
     m = inst.log_mark()
     inst.reload()
     inst.wait_log(r"reload", since=m)
@@ -203,10 +206,7 @@ def test_session_survives_reload(make_instance):
 
 
 def test_kill9_then_start_again(make_instance):
-    inst = make_instance(master_cf=ECHO)
-    inst.start()
-    e = Echo(inst.addr, inst.port)
-    child = e.pid()
+    inst, e, child = echo_session(make_instance)
     master = inst.master_pid()
     inst.kill9_all()
     e.close()
@@ -220,10 +220,7 @@ def test_kill9_then_start_again(make_instance):
 
 def test_abort(make_instance):
     need_postern()
-    inst = make_instance(master_cf=ECHO)
-    inst.start()
-    e = Echo(inst.addr, inst.port)
-    child = e.pid()
+    inst, e, child = echo_session(make_instance)
     master = inst.master_pid()
     assert inst.postern(["abort"]).returncode == 0
     assert not _alive(master)

@@ -88,17 +88,15 @@ def test_backlog_beyond_active_limit_keeps_trigger_order(make_instance):
         srv.stop()
 
 
-def test_safety_net_scan_finds_a_message_no_trigger_named(make_instance,
-                                                          tmp_path):
-    """A file that reaches incoming/ without a trigger (here: moved out of
-    hold/ by hand) is taken in by the periodic safety-net scan
-    (queue_run_delay), long before the master's wakeup (300 s)."""
+def held_then_moved_to_incoming(make_instance, tmp_path, queue_run_delay):
+    """An instance with one message held, then moved by hand from hold/ to
+    incoming/ (so no trigger names it); (instance, queue id, log mark)."""
     hc = tmp_path / "header_checks"
     hc.write_text("/^Subject: hold me/ HOLD held for the test\n")
     inst = make_instance(main_cf_extra={
         "transport_maps": "inline:{ s.test=discard: }",
         "header_checks": "regexp:%s" % hc,
-        "queue_run_delay": "1s"})
+        "queue_run_delay": queue_run_delay})
     inst.start()
     with inst.smtp() as s:
         s.sendmail("me@localhost", ["r@s.test"],
@@ -108,10 +106,25 @@ def test_safety_net_scan_finds_a_message_no_trigger_named(make_instance,
     mark = inst.log_mark()
     os.rename(os.path.join(inst.queue_dir, "hold", qid),
               os.path.join(inst.queue_dir, "incoming", qid))
+    return inst, qid, mark
+
+
+def taken_in_and_delivered(inst, qid, mark):
+    """qmgr takes qid in within 10 s of mark, and the queue empties."""
     inst.wait_log(r"%s: from=<me@localhost>, size=\d+, nrcpt=1 "
                   r"\(queue active\)" % qid, since=mark, timeout=10)
     wait_for(lambda: not inst.queue_files("incoming")
              and not inst.queue_files("active"), 10, "delivered")
+
+
+def test_safety_net_scan_finds_a_message_no_trigger_named(make_instance,
+                                                          tmp_path):
+    """A file that reaches incoming/ without a trigger (here: moved out of
+    hold/ by hand) is taken in by the periodic safety-net scan
+    (queue_run_delay), long before the master's wakeup (300 s)."""
+    inst, qid, mark = held_then_moved_to_incoming(make_instance, tmp_path,
+                                                  "1s")
+    taken_in_and_delivered(inst, qid, mark)
 
 
 def test_lost_trigger_found_a_second_after_the_next_arrival(make_instance,
@@ -121,25 +134,9 @@ def test_lost_trigger_found_a_second_after_the_next_arrival(make_instance,
     (here: a file moved out of hold/ by hand) is found by the look that
     follows other arrivals a second later, not only by the safety-net
     scan (queue_run_delay, 300 s here)."""
-    hc = tmp_path / "header_checks"
-    hc.write_text("/^Subject: hold me/ HOLD held for the test\n")
-    inst = make_instance(main_cf_extra={
-        "transport_maps": "inline:{ s.test=discard: }",
-        "header_checks": "regexp:%s" % hc,
-        "queue_run_delay": "300s"})
-    inst.start()
-    with inst.smtp() as s:
-        s.sendmail("me@localhost", ["r@s.test"],
-                   b"Subject: hold me\r\n\r\nbody\r\n")
-    wait_for(lambda: len(inst.queue_files("hold")) == 1, 10, "held")
-    qid = inst.queue_files("hold")[0]
-    mark = inst.log_mark()
-    os.rename(os.path.join(inst.queue_dir, "hold", qid),
-              os.path.join(inst.queue_dir, "incoming", qid))
+    inst, qid, mark = held_then_moved_to_incoming(make_instance, tmp_path,
+                                                  "300s")
     with inst.smtp() as s:
         s.sendmail("me@localhost", ["r2@s.test"],
                    b"Subject: next\r\n\r\nbody\r\n")
-    inst.wait_log(r"%s: from=<me@localhost>, size=\d+, nrcpt=1 "
-                  r"\(queue active\)" % qid, since=mark, timeout=10)
-    wait_for(lambda: not inst.queue_files("incoming")
-             and not inst.queue_files("active"), 10, "delivered")
+    taken_in_and_delivered(inst, qid, mark)

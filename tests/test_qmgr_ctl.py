@@ -14,11 +14,8 @@ import time
 import pytest
 
 import attr_codec
-from harness import random_loopback, free_port, wait_for
+from harness import SLOW_RETRY, free_port, random_loopback, wait_for
 from sink import Sink
-
-SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-              "queue_run_delay": "300s"}
 
 
 def qmgr_request(inst, request, timeout=10, **attrs):

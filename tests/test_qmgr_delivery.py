@@ -159,17 +159,24 @@ def test_dead_destination_defers_without_attempt(make_instance):
     wait_for(lambda: len(inst.queue_files("deferred")) == 2, 10, "two deferred")
 
 
-def test_round_robin_busy_destination_does_not_starve(make_instance):
-    """A slow destination with many messages does not delay another one."""
-    slow = Sink(host=random_loopback())
-    fast = Sink(host=random_loopback())
+def gate_data(srv, timeout):
+    """Make srv answer each message's data only once gate["open"] is true
+    (timeout seconds at most); the gate, closed."""
     gate = {"open": False}
 
     def slow_data():
-        wait_for(lambda: gate["open"], 30, "gate")
+        wait_for(lambda: gate["open"], timeout, "gate")
         return "250 2.0.0 Ok"
-    slow.set_message_replies(slow_data)
+    srv.set_message_replies(slow_data)
+    return gate
+
+
+def test_round_robin_busy_destination_does_not_starve(make_instance):
+    """A slow destination with many messages does not delay another one."""
+    slow = Sink(host=random_loopback())
+    gate = gate_data(slow, 30)
     slow.start()
+    fast = Sink(host=random_loopback())
     fast.start()
     try:
         inst = make_instance(main_cf_extra={
@@ -272,12 +279,7 @@ def test_transport_crash_defers_never_drops(make_instance):
     recipients are deferred with 4.3.0 and delivered later."""
     addr = random_loopback()
     srv = Sink(host=addr)
-    gate = {"open": False}
-
-    def slow_data():
-        wait_for(lambda: gate["open"], 20, "gate")
-        return "250 2.0.0 Ok"
-    srv.set_message_replies(slow_data)
+    gate = gate_data(srv, 20)
     srv.start()
     try:
         inst = make_instance(main_cf_extra=dict(FAST, transport_maps=(
@@ -314,12 +316,7 @@ def test_active_limit(make_instance, sink):
     inst = make_instance(main_cf_extra={"transport_maps": maps_to(sink, "s.test"),
                                         "qmgr_message_active_limit": "2"})
     inst.start()
-    gate = {"open": False}
-
-    def slow_data():
-        wait_for(lambda: gate["open"], 20, "gate")
-        return "250 2.0.0 Ok"
-    sink.set_message_replies(slow_data)
+    gate = gate_data(sink, 20)
     try:
         for i in range(8):
             send(inst, "me@localhost", ["r%d@s.test" % i])

@@ -13,12 +13,9 @@ import threading
 
 import pytest
 
-from harness import random_loopback, free_port, send_seq, wait_for
+from harness import free_port, random_loopback, send_seq, started_relay, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
-
-SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-              "queue_run_delay": "300s"}
 
 
 class Sender:
@@ -55,6 +52,22 @@ class Sender:
             t.join(120)
 
 
+def started_with_sender(make_instance, addr, port):
+    """A started instance relaying s.test to [addr]:port, with slow
+    retries; (instance, its Sender)."""
+    inst = started_relay(make_instance, addr, port)
+    return inst, Sender(inst)
+
+
+def kill9_when(inst, cond, what):
+    """A function that waits (60 s at most) for cond, then kills every
+    process of inst with SIGKILL."""
+    def kill():
+        wait_for(cond, 60, what)
+        inst.kill9_all()
+    return kill
+
+
 def check_all_arrived(srv, accepted):
     wait_for(lambda: accepted <= set(srv.header_numbers("X-Seq")), 90,
              "%d accepted messages to arrive" % len(accepted), interval=0.2)
@@ -65,30 +78,30 @@ def check_all_arrived(srv, accepted):
     return dups
 
 
+def flush_to_new_sink(inst, addr, port, accepted):
+    """Start a sink on addr:port, flush inst: every accepted message
+    arrives there."""
+    srv = Sink(host=addr, port=port)
+    srv.start()
+    try:
+        ok(inst, "flush")
+        check_all_arrived(srv, accepted)
+    finally:
+        srv.stop()
+
+
 def test_kill9_while_sink_down(make_instance):
     addr = random_loopback()
     port = free_port(addr)
-    inst = make_instance(main_cf_extra=dict(
-        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
-    inst.start()
-    sender = Sender(inst)
-
-    def kill_midway():
-        wait_for(lambda: len(sender.accepted) >= 100, 60, "100 accepted")
-        inst.kill9_all()
-    sender.run(list(range(200)), during=kill_midway)
+    inst, sender = started_with_sender(make_instance, addr, port)
+    sender.run(list(range(200)), during=kill9_when(
+        inst, lambda: len(sender.accepted) >= 100, "100 accepted"))
     first = len(sender.accepted)
     assert 100 <= first < 200 or first == 200
     inst.start()
     sender.run(list(range(200, 300)))
     assert len(sender.accepted) > first
-    srv = Sink(host=addr, port=port)
-    srv.start()
-    try:
-        ok(inst, "flush")
-        check_all_arrived(srv, sender.accepted)
-    finally:
-        srv.stop()
+    flush_to_new_sink(inst, addr, port, sender.accepted)
 
 
 def test_kill9_during_deliveries(make_instance):
@@ -97,15 +110,9 @@ def test_kill9_during_deliveries(make_instance):
     srv.set_message_replies(lambda: (wait_for(lambda: True, 1), "250 2.0.0 Ok")[1])
     srv.start()
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
-        sender = Sender(inst)
-
-        def kill_in_flight():
-            wait_for(lambda: len(srv.messages) >= 30, 60, "30 delivered")
-            inst.kill9_all()
-        sender.run(list(range(150)), during=kill_in_flight)
+        inst, sender = started_with_sender(make_instance, addr, srv.port)
+        sender.run(list(range(150)), during=kill9_when(
+            inst, lambda: len(srv.messages) >= 30, "30 delivered"))
         inst.start()
         ok(inst, "flush")
         check_all_arrived(srv, sender.accepted)
@@ -121,10 +128,7 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     deferred/ and is delivered once it can be read (review S)."""
     addr = random_loopback()
     port = free_port(addr)
-    inst = make_instance(main_cf_extra=dict(
-        SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, port)))
-    inst.start()
-    sender = Sender(inst)
+    inst, sender = started_with_sender(make_instance, addr, port)
     sender.one(1)
     assert sender.accepted == {1}
     inst.wait_log(r"to=<r1@s.test>.*status=deferred", timeout=15)
@@ -138,10 +142,4 @@ def test_unreadable_queue_file_is_not_corrupt(make_instance):
     assert not inst.queue_files("corrupt")
     wait_for(lambda: inst.queue_files("deferred") == [qid], 10, "back in deferred")
     os.chmod(inst.queue_dir + "/deferred/" + qid, 0o600)
-    srv = Sink(host=addr, port=port)
-    srv.start()
-    try:
-        ok(inst, "flush")
-        check_all_arrived(srv, sender.accepted)
-    finally:
-        srv.stop()
+    flush_to_new_sink(inst, addr, port, sender.accepted)

@@ -13,13 +13,11 @@ import signal
 import threading
 import time
 
-from harness import random_loopback, send_seq, wait_for
+from harness import random_loopback, send_seq, started_relay, wait_for
 from sink import Sink
 from test_qmgr_ctl import ok
 
 SINK_DELAY = 0.1
-SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
-              "queue_run_delay": "300s"}
 
 
 def comm_pids(inst, name):
@@ -56,9 +54,7 @@ def test_killed_qmgr_is_back_at_once_without_duplicates(make_instance):
     addr = random_loopback()
     srv = slow_sink(addr)
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
+        inst = started_relay(make_instance, addr, srv.port)
         n = 200
         submit(inst, range(n))
         wait_for(lambda: len(srv.messages) >= 10, 30, "10 delivered")
@@ -120,9 +116,7 @@ def test_killed_qmgr_final_failures_bounce_once_and_are_not_retried(make_instanc
     srv.set_rcpt_default(reply_rcpt)
     srv.start()
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
+        inst = started_relay(make_instance, addr, srv.port)
         n = 40
         with inst.smtp(timeout=30) as s:
             for seq in range(n):
@@ -168,9 +162,7 @@ def test_agent_and_qmgr_killed_together_after_the_250(make_instance):
     srv.set_message_replies(reply)
     srv.start()
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
+        inst = started_relay(make_instance, addr, srv.port)
         submit(inst, [1])
         assert at_dot.wait(30), "the message reached the sink"
         qmgr = inst.program_pids("qmgr")
@@ -203,9 +195,7 @@ def test_master_killed_and_started_again_at_once(make_instance):
     addr = random_loopback()
     srv = slow_sink(addr)
     try:
-        inst = make_instance(main_cf_extra=dict(
-            SLOW_RETRY, transport_maps="inline:{ s.test=smtp:[%s]:%d }" % (addr, srv.port)))
-        inst.start()
+        inst = started_relay(make_instance, addr, srv.port)
         submit(inst, range(20))
         wait_for(lambda: len(srv.messages) >= 3, 30, "3 delivered")
         # Busy smtpd processes: sessions in progress hold the listener.

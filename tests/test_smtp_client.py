@@ -88,12 +88,18 @@ def test_five_recipients_one_transaction(env, server):
     assert all(r["status"] == "2.0.0" for r in res.replies[0])
 
 
+def deliver_cached(env, server, rcpts):
+    """One message to each of rcpts ("Subject: 1", 2, ...), delivered in
+    one agent run with the connection cache on; (queue ids, result)."""
+    qids = [env.make_message("s@client.test", [r], b"Subject: %d\n\nmsg\n" % i)
+            for i, r in enumerate(rcpts, 1)]
+    res = env.deliver([env.request(q, server.nexthop, [r]) for q, r in zip(qids, rcpts)],
+                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    return qids, res
+
+
 def test_connection_reuse(env, server):
-    reqs = []
-    for i in range(3):
-        qid = env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
-        reqs.append(env.request(qid, server.nexthop, ["b@x.test"]))
-    res = env.deliver(reqs, overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test"] * 3)
     server.wait_for(3)
     assert server.connections == 1
     assert [c for c in server.command_lines() if c.split()[0] in ("EHLO", "RSET")] == \
@@ -110,11 +116,7 @@ def test_reuse_rset_refused(env, server, rset_reply, pipelining):
     if not pipelining:
         server.set_ehlo_keywords(["8BITMIME", "ENHANCEDSTATUSCODES"])
     server.set_rset_reply(rset_reply)
-    reqs = []
-    for i in range(2):
-        qid = env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
-        reqs.append(env.request(qid, server.nexthop, ["b@x.test"]))
-    res = env.deliver(reqs, overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test"] * 2)
     server.wait_for(2)
     assert server.connections == 2
     assert all(r[0]["status"] == "2.0.0" for r in res.replies)
@@ -293,19 +295,26 @@ def test_xforward(env, server):
     assert xf == ["XFORWARD NAME=c.example ADDR=192.0.2.7 PROTO=ESMTP HELO=h+20e"]
 
 
-def test_8bit_to_quoted_printable(env, server):
+def sent_to_7bit_server(env, server, rcpt, body):
+    """Deliver body to rcpt at a server without 8BITMIME: it is sent
+    (2.0.0) and arrives with no 8-bit byte; the data as received."""
     server.set_ehlo_keywords(["PIPELINING"])    # no 8BITMIME
+    qid = env.make_message("s@client.test", [rcpt], body)
+    res = env.deliver([env.request(qid, server.nexthop, [rcpt])])
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    data = server.wait_for(1)[0].data
+    assert all(b < 0x80 for b in data), data
+    return data
+
+
+def test_8bit_to_quoted_printable(env, server):
     body = ("From: a@client.test\nSubject: 8bit\nMIME-Version: 1.0\n"
             "Content-Type: multipart/mixed; boundary=\"XX\"\n\npreamble\n"
             "--XX\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
             "caf\u00e9 = cr\u00e8me \u20ac " + "z" * 100 + "\ntrailing space \n.dot\n"
             "--XX\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n"
             "--XX--\nepilogue\n").encode()
-    qid = env.make_message("s@client.test", ["a@x.test"], body)
-    res = env.deliver([env.request(qid, server.nexthop, ["a@x.test"])])
-    assert res.by_rcpt()[0]["status"] == "2.0.0"
-    data = server.wait_for(1)[0].data
-    assert all(b < 0x80 for b in data), data
+    data = sent_to_7bit_server(env, server, "a@x.test", body)
     assert all(len(l) <= 76 for l in data.split(b"\r\n")[6:])
     assert "BODY=8BITMIME" not in " ".join(server.command_lines())
     msg = email.message_from_bytes(data, policy=email.policy.default)
@@ -482,11 +491,7 @@ def test_rcpt_4xx_on_reused_connection_defers(env, server):
         seen.append(rcpt)
         return "451 4.7.1 greylisted" if rcpt == "grey@x.test" else "250 2.1.5 Ok"
     server.set_rcpt_default(reply)
-    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
-    q2 = env.make_message("s@client.test", ["grey@x.test"], b"Subject: 2\n\nmsg\n")
-    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
-                       env.request(q2, server.nexthop, ["grey@x.test"])],
-                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    (_, q2), res = deliver_cached(env, server, ["b@x.test", "grey@x.test"])
     assert res.replies[0][0]["status"] == "2.0.0"
     r = res.replies[1][0]
     assert r["action"] == "delayed" and r["status"] == "4.7.1", r
@@ -498,8 +503,6 @@ def test_rcpt_4xx_on_reused_connection_defers(env, server):
 
 def test_broken_reused_connection_retried(env, server):
     """Only a broken cached connection is retried on a new one."""
-    q1 = env.make_message("s@client.test", ["b@x.test"], b"Subject: 1\n\nmsg\n")
-    q2 = env.make_message("s@client.test", ["c@x.test"], b"Subject: 2\n\nmsg\n")
     state = {"n": 0}
 
     def reply(rcpt):
@@ -508,9 +511,7 @@ def test_broken_reused_connection_retried(env, server):
             raise OSError("drop the cached connection")
         return "250 2.1.5 Ok"
     server.set_rcpt_default(reply)
-    res = env.deliver([env.request(q1, server.nexthop, ["b@x.test"]),
-                       env.request(q2, server.nexthop, ["c@x.test"])],
-                      overrides={"smtp_connection_cache_time_limit": "10s"})
+    _, res = deliver_cached(env, server, ["b@x.test", "c@x.test"])
     assert res.replies[1][0]["status"] == "2.0.0", res.replies[1]
     assert server.connections == 2
 
@@ -518,16 +519,11 @@ def test_broken_reused_connection_retried(env, server):
 def test_8bit_headers_rfc2047_for_7bit_server(env, server):
     """Issue 13 #5: 8-bit header text to a server without 8BITMIME is
     RFC 2047-encoded (ZMailer's -H); a mail reader decodes it back."""
-    server.set_ehlo_keywords(["PIPELINING"])    # no 8BITMIME
     body = ("From: J\u00fcrgen M\u00fcller <j@client.test>\nTo: b@x.test\n"
             "Subject: Gr\u00fc\u00dfe aus K\u00f6ln\nMIME-Version: 1.0\n"
             "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
             "K\u00f6ln\n").encode()
-    qid = env.make_message("s@client.test", ["b@x.test"], body)
-    res = env.deliver([env.request(qid, server.nexthop, ["b@x.test"])])
-    assert res.by_rcpt()[0]["status"] == "2.0.0"
-    data = server.wait_for(1)[0].data
-    assert all(b < 0x80 for b in data), data
+    data = sent_to_7bit_server(env, server, "b@x.test", body)
     head = data.split(b"\r\n\r\n", 1)[0]
     assert b"Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=" in head, head
     msg = email.message_from_bytes(data, policy=email.policy.default)

@@ -29,6 +29,23 @@ def smtpd_instance(make_instance, master_cf=SMTPD_ONLY, wait_banner=True, **main
     return inst
 
 
+def config_files(inst, **named):
+    """Write each named text into inst's config directory; {name: path}."""
+    return {name: inst.config_file(name, text) for name, text in named.items()}
+
+
+def smtpd_instance_with_files(make_instance, files=None, **main_cf):
+    """smtpd_instance with files ({name: text}) written in its config
+    directory first; main_cf values may use {name} for a file's path."""
+    extra = {"smtpd_peername_lookup": "no", "alias_maps": ""}
+    inst = make_instance(main_cf_extra=extra, master_cf=SMTPD_ONLY)
+    paths = config_files(inst, **(files or {}))
+    inst.main_cf_extra.update({k: v.format(**paths) for k, v in main_cf.items()})
+    inst.write_main_cf()
+    inst.start()
+    return inst
+
+
 class Client:
     """A raw SMTP client: exact bytes out, whole replies in."""
 
@@ -66,6 +83,14 @@ class Client:
         self.send(data if data.endswith("\r\n") else data + "\r\n")
         return self.reply()
 
+    def envelope(self, helo="client.example"):
+        """EHLO helo (unless None), MAIL FROM:<a@example.com>, RCPT
+        TO:<root@localhost>; their replies are not looked at."""
+        if helo:
+            self.cmd("EHLO " + helo)
+        self.cmd("MAIL FROM:<a@example.com>")
+        self.cmd("RCPT TO:<root@localhost>")
+
     def closed(self):
         """True when the server has closed the connection (reads to EOF)."""
         try:
@@ -87,6 +112,24 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def smtpd_transaction(inst, rcpts, sender, msg, mail_extra="", data=True):
+    """EHLO, MAIL FROM:<sender>mail_extra, a RCPT per address; DATA with msg
+    (ending in CRLF.CRLF) when any was accepted. (RCPT replies, queue id or
+    None)."""
+    c = Client(inst)
+    c.cmd("EHLO client.example")
+    assert c.cmd("MAIL FROM:<%s>%s" % (sender, mail_extra))[0] == 250
+    replies = [c.cmd("RCPT TO:<%s>" % r) for r in rcpts]
+    qid = None
+    if data and any(code == 250 for code, _ in replies):
+        assert c.cmd("DATA")[0] == 354
+        code, text = c.cmd(msg)
+        assert code == 250, text
+        qid = queued_id(text)
+    c.cmd("QUIT")
+    return replies, qid
 
 
 def queued_id(text):

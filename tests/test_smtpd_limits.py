@@ -45,9 +45,7 @@ def test_size_rejected_during_data(make_instance):
 def test_bdat_size_limit(make_instance):
     inst = smtpd_instance(make_instance, message_size_limit="1000")
     with Client(inst) as c:
-        c.cmd("EHLO client.example")
-        c.cmd("MAIL FROM:<a@example.com>")
-        c.cmd("RCPT TO:<root@localhost>")
+        c.envelope()
         data = b"y" * 5000
         c.send(b"BDAT %d LAST\r\n" % len(data) + data)
         assert c.reply()[1] == "552 5.3.4 Error: message file too big"

@@ -3,30 +3,11 @@ addr_match(3) list (files, tables, negation, IPv4-mapped patterns, lookup
 failures), mydestination/relay_domains as domain_list(3) lists, paths parsed by
 addr_parse(3) (Postfix tolerance for long local parts, tabs, quoted local
 parts looked up unquoted)."""
-import os
+import pytest
 
-from test_smtpd_lib import Client, smtpd_instance
+from test_smtpd_lib import Client, smtpd_instance, smtpd_instance_with_files
 
 RELAY_ONLY = "permit_mynetworks, reject_unauth_destination"
-
-
-def config_file(inst, name, text):
-    path = os.path.join(inst.config_dir, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def instance_with_files(make_instance, files, **main_cf):
-    """files: {name: text}; main_cf values may use {name} for the path."""
-    extra = {"smtpd_peername_lookup": "no", "alias_maps": ""}
-    inst = make_instance(main_cf_extra=extra,
-                         master_cf="{addr}:{port} inet n - n - - smtpd\n")
-    paths = {name: config_file(inst, name, text) for name, text in files.items()}
-    inst.main_cf_extra.update({k: v.format(**paths) for k, v in main_cf.items()})
-    inst.write_main_cf()
-    inst.start()
-    return inst
 
 
 def relay_code(inst, source):
@@ -38,7 +19,7 @@ def relay_code(inst, source):
 
 
 def test_mynetworks_file_negation_and_table(make_instance):
-    inst = instance_with_files(
+    inst = smtpd_instance_with_files(
         make_instance,
         {"nets": "# trusted\n!127.0.0.10\n127.0.0.8/29\n",
          "nettab": "127.0.0.30 ok\n"},
@@ -56,18 +37,16 @@ def test_mynetworks_ipv4_mapped_pattern(make_instance):
     assert relay_code(inst, "127.0.0.9")[0] == 250
 
 
-def test_mynetworks_lookup_failure_defers(make_instance):
-    inst = smtpd_instance(make_instance,
-                          mynetworks="hash:/nonexistent/postern-test-mynetworks",
-                          smtpd_relay_restrictions=RELAY_ONLY)
-    code, text = relay_code(inst, "127.0.0.9")
-    assert code == 451 and text.startswith("451 4.3.0"), text
-
-
-def test_relay_domains_lookup_failure_defers(make_instance):
-    inst = smtpd_instance(make_instance, mynetworks="127.0.0.1/32",
-                          relay_domains="hash:/nonexistent/postern-test-relay",
-                          smtpd_relay_restrictions=RELAY_ONLY)
+@pytest.mark.parametrize("params", [
+    pytest.param({"mynetworks": "hash:/nonexistent/postern-test-mynetworks"},
+                 id="mynetworks"),
+    pytest.param({"mynetworks": "127.0.0.1/32",
+                  "relay_domains": "hash:/nonexistent/postern-test-relay"},
+                 id="relay_domains"),
+])
+def test_lookup_failure_defers(make_instance, params):
+    inst = smtpd_instance(make_instance, smtpd_relay_restrictions=RELAY_ONLY,
+                          **params)
     code, text = relay_code(inst, "127.0.0.9")
     assert code == 451 and text.startswith("451 4.3.0"), text
 

@@ -1,6 +1,5 @@
 """smtpd: relay control and restrictions (mynetworks, check_*_access,
 reject_non_fqdn_*, unlisted recipients, HOLD, DISCARD, delay_reject)."""
-import os
 import re
 
 from test_smtpd_lib import Client, find_qf, queued_id, smtpd_instance, wait_qf
@@ -9,10 +8,7 @@ MSG = "Subject: policy\r\n\r\nbody\r\n.\r\n"
 
 
 def table(inst, name, text):
-    path = os.path.join(inst.config_dir, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return "texthash:" + path
+    return "texthash:" + inst.config_file(name, text)
 
 
 def policy_instance(make_instance, tables=None, **main_cf):

@@ -15,7 +15,7 @@ import pytest
 
 from dnsserver import DNSServer
 from harness import _make_traversable, free_port, stop_process, wait_for
-from test_smtpd_lib import Client, queued_id, smtpd_instance, wait_qf
+from test_smtpd_lib import smtpd_instance, smtpd_transaction, wait_qf
 
 MSG = "Subject: real policy\r\n\r\nbody\r\n.\r\n"
 POSTGREY = shutil.which("postgrey") or "/usr/sbin/postgrey"
@@ -24,17 +24,7 @@ POLICYD_SPF = shutil.which("policyd-spf") or "/usr/bin/policyd-spf"
 
 def transaction(inst, sender, rcpt):
     """(RCPT reply, queue id or None)."""
-    c = Client(inst)
-    c.cmd("EHLO client.example")
-    assert c.cmd("MAIL FROM:<%s>" % sender)[0] == 250
-    reply = c.cmd("RCPT TO:<%s>" % rcpt)
-    qid = None
-    if reply[0] == 250:
-        assert c.cmd("DATA")[0] == 354
-        code, text = c.cmd(MSG)
-        assert code == 250, text
-        qid = queued_id(text)
-    c.cmd("QUIT")
+    (reply,), qid = smtpd_transaction(inst, [rcpt], sender, MSG)
     return reply, qid
 
 

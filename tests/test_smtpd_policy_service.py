@@ -5,7 +5,7 @@ import re
 import time
 
 from policy_server import PolicyServer
-from test_smtpd_lib import Client, parse_qf, queued_id, smtpd_instance, wait_qf
+from test_smtpd_lib import Client, parse_qf, smtpd_instance, smtpd_transaction, wait_qf
 
 MSG = "Subject: policy\r\n\r\nbody\r\n.\r\n"
 
@@ -29,18 +29,7 @@ def instance(make_instance, restriction, **main_cf):
 
 def session(inst, rcpts, sender="s@example.com", data=True):
     """EHLO, MAIL, RCPTs; DATA when any was accepted. (replies, queue id)."""
-    c = Client(inst)
-    c.cmd("EHLO client.example")
-    assert c.cmd("MAIL FROM:<%s> SIZE=123" % sender)[0] == 250
-    replies = [c.cmd("RCPT TO:<%s>" % r) for r in rcpts]
-    qid = None
-    if data and any(code == 250 for code, _ in replies):
-        assert c.cmd("DATA")[0] == 354
-        code, text = c.cmd(MSG)
-        assert code == 250, text
-        qid = queued_id(text)
-    c.cmd("QUIT")
-    return replies, qid
+    return smtpd_transaction(inst, rcpts, sender, MSG, " SIZE=123", data)
 
 
 def test_attributes_instance_and_connection_reuse(make_instance):

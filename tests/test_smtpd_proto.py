@@ -261,9 +261,7 @@ def test_pipelining_after_ehlo_is_rejected(make_instance):
     inst.wait_log(r"improper command pipelining after EHLO from \S+: "
                   r"MAIL FROM:<a@example\.com>\\r\\n$")
     with Client(inst) as c:
-        c.cmd("EHLO client.example")
-        c.cmd("MAIL FROM:<a@example.com>")
-        c.cmd("RCPT TO:<root@localhost>")
+        c.envelope()
         c.send("DATA\r\nSubject: too early\r\n\r\n.\r\n")
         assert c.reply()[0] == 554
         assert c.closed()

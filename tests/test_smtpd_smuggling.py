@@ -59,9 +59,7 @@ def test_sequence_does_not_end_data(shared, name):
 def test_reject_mode_disconnects_on_bare_lf(make_instance):
     inst = smtpd_instance(make_instance, smtpd_forbid_bare_newline="reject")
     with Client(inst) as c:
-        c.cmd("EHLO client.example")
-        c.cmd("MAIL FROM:<a@example.com>")
-        c.cmd("RCPT TO:<root@localhost>")
+        c.envelope()
         assert c.cmd("DATA")[0] == 354
         c.send(b"Subject: x\r\n\r\nbare\nline\r\n.\r\n")
         # smtpd_forbid_bare_newline_reject_code, default 550 as Postfix.
@@ -86,8 +84,7 @@ def test_normalize_accepts_bare_lf_lines(make_instance):
     with Client(inst) as c:
         c.send(b"EHLO client.example\n")          # bare LF command: accepted
         assert c.reply()[0] == 250
-        c.cmd("MAIL FROM:<a@example.com>")
-        c.cmd("RCPT TO:<root@localhost>")
+        c.envelope(None)
         assert c.cmd("DATA")[0] == 354
         c.send(b"Subject: x\n\nbare\nlines\n..stuffed\r\n.\r\n")
         code, text = c.reply()
@@ -101,9 +98,7 @@ def test_exclusions_restore_bare_lf_end(make_instance):
     inst = smtpd_instance(make_instance,
                           smtpd_forbid_bare_newline_exclusions="127.0.0.0/8")
     with Client(inst) as c:
-        c.cmd("EHLO client.example")
-        c.cmd("MAIL FROM:<a@example.com>")
-        c.cmd("RCPT TO:<root@localhost>")
+        c.envelope()
         assert c.cmd("DATA")[0] == 354
         c.send(b"Subject: x\r\n\r\ntext\n.\n")
         assert c.reply()[0] == 250

@@ -90,11 +90,15 @@ def slapd(sink):
     srv.close()
 
 
-def write(inst, name, text):
-    path = os.path.join(inst.config_dir, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+def start_with_recipient_access(inst, spec):
+    """Start inst relaying for example.com, its recipients checked by
+    check_recipient_access spec."""
+    inst.main_cf_extra.update(FAST)
+    inst.main_cf_extra.update({"relay_domains": "example.com",
+                               "smtpd_recipient_restrictions":
+                               "check_recipient_access " + spec})
+    inst.write_config()
+    inst.start()
 
 
 def path(line):
@@ -112,13 +116,13 @@ def ldap_cf(slapd, filt, attrs, extra=""):
 def ldap_instance(make_instance, slapd, sink):
     inst = make_instance()
     t = {
-        "domains": write(inst, "domains.cf", ldap_cf(slapd, "(associatedDomain=%s)",
+        "domains": inst.config_file("domains.cf", ldap_cf(slapd, "(associatedDomain=%s)",
                                                       "associatedDomain")),
-        "mailboxes": write(inst, "mailboxes.cf", ldap_cf(slapd, "(mailLocalAddress=%s)",
+        "mailboxes": inst.config_file("mailboxes.cf", ldap_cf(slapd, "(mailLocalAddress=%s)",
                                                           "mailLocalAddress")),
-        "transport": write(inst, "transport.cf", ldap_cf(slapd, "(associatedDomain=%s)",
+        "transport": inst.config_file("transport.cf", ldap_cf(slapd, "(associatedDomain=%s)",
                                                           "description")),
-        "aliases": write(inst, "aliases.cf", ldap_cf(
+        "aliases": inst.config_file("aliases.cf", ldap_cf(
             slapd, "(&(objectClass=groupOfNames)(cn=%s))", "mailRoutingAddress",
             "special_result_attribute = member\n")),
     }
@@ -164,14 +168,14 @@ def test_ldap_routes_groups_and_changes(make_instance, slapd, sink):
     assert rcpt_reply(inst, "new@relay.test")[0] == 250
 
     # postern map -q, with an authenticated bind.
-    bound = write(inst, "bound.cf", ldap_cf(slapd, "(mailLocalAddress=%s)", "uid",
+    bound = inst.config_file("bound.cf", ldap_cf(slapd, "(mailLocalAddress=%s)", "uid",
                                             "bind = yes\nbind_dn = %s\nbind_pw = %s\n"
                                             % (slapd.rootdn, slapd.rootpw)))
     r = inst.postern(["map", "-q", "other@relay.test", "ldap:" + bound])
     assert r.returncode == 0 and r.stdout.decode().strip() == "other", r.stderr
     r = inst.postern(["map", "-q", "*", "ldap:" + bound])
     assert r.returncode == 1
-    badpw = write(inst, "badpw.cf", ldap_cf(slapd, "(mailLocalAddress=%s)", "uid",
+    badpw = inst.config_file("badpw.cf", ldap_cf(slapd, "(mailLocalAddress=%s)", "uid",
                                             "bind = yes\nbind_dn = %s\nbind_pw = wrong\n"
                                             % slapd.rootdn))
     r = inst.postern(["map", "-q", "other@relay.test", "ldap:" + badpw])
@@ -204,9 +208,9 @@ def test_ldap_server_down(make_instance, slapd, sink):
 
 def test_memcache_cache_in_front_of_a_table(make_instance, memcached):
     inst = make_instance()
-    backup = write(inst, "backup", "k1@example.com REJECT from backup\n"
+    backup = inst.config_file("backup", "k1@example.com REJECT from backup\n"
                                    "k2@example.com OK\n")
-    cf = write(inst, "mc.cf", "memcache = inet:127.0.0.1:%d\nbackup = texthash:%s\n"
+    cf = inst.config_file("mc.cf", "memcache = inet:127.0.0.1:%d\nbackup = texthash:%s\n"
                               "key_format = access:%%s\nttl = 60\n" % (memcached.port, backup))
     spec = "memcache:" + cf
     memcached.delete("access:k1@example.com")
@@ -221,12 +225,7 @@ def test_memcache_cache_in_front_of_a_table(make_instance, memcached):
     assert r.returncode == 1
 
     # In smtpd, across a memcached restart (the kept connection is redone).
-    inst.main_cf_extra.update(FAST)
-    inst.main_cf_extra.update({"relay_domains": "example.com",
-                               "smtpd_recipient_restrictions":
-                               "check_recipient_access " + spec})
-    inst.write_config()
-    inst.start()
+    start_with_recipient_access(inst, spec)
     code, msg = rcpt_reply(inst, "k1@example.com")
     assert code == 554 and b"from cache" in msg
     memcached.stop()
@@ -244,7 +243,7 @@ def test_memcache_cache_in_front_of_a_table(make_instance, memcached):
 
 def test_memcache_without_backup_fails_temporarily(make_instance, memcached):
     inst = make_instance()
-    cf = write(inst, "mc.cf", "memcache = inet:127.0.0.1:%d\n" % memcached.port)
+    cf = inst.config_file("mc.cf", "memcache = inet:127.0.0.1:%d\n" % memcached.port)
     memcached.set("x@example.com", "REJECT cached")
     r = inst.postern(["map", "-q", "x@example.com", "memcache:" + cf])
     assert r.stdout.decode().strip() == "REJECT cached"
@@ -286,12 +285,7 @@ def test_socketmap_inet_and_unix(make_instance, tmp_path):
         r = inst.postern(["map", "-q", "temp@example.com", spec])
         assert r.returncode not in (0, 1) and b"TEMP" in r.stderr
 
-        inst.main_cf_extra.update(FAST)
-        inst.main_cf_extra.update({"relay_domains": "example.com",
-                                   "smtpd_recipient_restrictions":
-                                   "check_recipient_access " + spec})
-        inst.write_config()
-        inst.start()
+        start_with_recipient_access(inst, spec)
         code, msg = rcpt_reply(inst, "bad@example.com")
         assert code == 554 and b"go away" in msg
         code, msg = rcpt_reply(inst, "temp@example.com")
@@ -331,12 +325,7 @@ def test_tcp_table(make_instance):
         assert inst.postern(["map", "-q", "nope@example.com", spec]).returncode == 1
         r = inst.postern(["map", "-q", "later@example.com", spec])
         assert r.returncode not in (0, 1)
-        inst.main_cf_extra.update(FAST)
-        inst.main_cf_extra.update({"relay_domains": "example.com",
-                                   "smtpd_recipient_restrictions":
-                                   "check_recipient_access " + spec})
-        inst.write_config()
-        inst.start()
+        start_with_recipient_access(inst, spec)
         code, msg = rcpt_reply(inst, "x@example.com")
         assert code == 554 and b"REJECT tcp" not in msg and b"tcp" in msg
         srv.stop()
@@ -358,14 +347,14 @@ def test_ldap_start_tls(make_instance, tmp_path):
         srv.start()
         inst = make_instance()
         base = ldap_cf(srv, "(mailLocalAddress=%s)", "uid")
-        good = write(inst, "tls.cf", base + "start_tls = yes\ntls_require_cert = yes\n"
+        good = inst.config_file("tls.cf", base + "start_tls = yes\ntls_require_cert = yes\n"
                                             "tls_ca_cert_file = %s\n" % srv.cert)
         r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + good])
         assert r.returncode == 0 and r.stdout.decode().strip() == "user", r.stderr
-        clear = write(inst, "clear.cf", base)
+        clear = inst.config_file("clear.cf", base)
         r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + clear])
         assert r.returncode == 2 and b"onfidentiality" in r.stderr, r
-        unverified = write(inst, "unverified.cf", base + "start_tls = yes\n"
+        unverified = inst.config_file("unverified.cf", base + "start_tls = yes\n"
                                                          "tls_require_cert = yes\n")
         r = inst.postern(["map", "-q", "user@relay.test", "ldap:" + unverified])
         assert r.returncode == 2 and b"STARTTLS" in r.stderr, r

@@ -362,15 +362,6 @@ def test_client_may_falls_back_to_plaintext(make_instance, pki):
 
 
 @need_relay
-def test_client_encrypt_without_offer_defers(make_instance, pki):
-    with tls_sink(pki, starttls=False) as sink:
-        inst = relay_through(make_instance, sink, smtp_tls_security_level="encrypt")
-        inst.wait_log(r"to=<b@x\.test>, relay=.*status=deferred \(.*TLS is required, "
-                      r"but was not offered by host", timeout=20)
-        assert sink.messages == []
-
-
-@need_relay
 def test_client_verify_with_test_ca(make_instance, pki):
     with tls_sink(pki) as sink:
         inst = relay_through(make_instance, sink, smtp_tls_security_level="verify",
@@ -381,12 +372,20 @@ def test_client_verify_with_test_ca(make_instance, pki):
 
 
 @need_relay
-def test_client_verify_with_wrong_ca_defers(make_instance, pki):
-    with tls_sink(pki) as sink:
-        inst = relay_through(make_instance, sink, smtp_tls_security_level="verify",
-                             smtp_tls_CAfile=pki["other_ca"])
-        inst.wait_log(r"to=<b@x\.test>, relay=.*status=deferred \(.*Server certificate "
-                      r"not trusted", timeout=20)
+@pytest.mark.parametrize("starttls,level,ca,why", [
+    pytest.param(False, "encrypt", None,
+                 r"TLS is required, but was not offered by host",
+                 id="encrypt_without_offer"),
+    pytest.param(True, "verify", "other_ca", r"Server certificate not trusted",
+                 id="verify_with_wrong_ca"),
+])
+def test_client_tls_required_defers(make_instance, pki, starttls, level, ca, why):
+    extra = {"smtp_tls_security_level": level}
+    if ca:
+        extra["smtp_tls_CAfile"] = pki[ca]
+    with tls_sink(pki, starttls=starttls) as sink:
+        inst = relay_through(make_instance, sink, **extra)
+        inst.wait_log(r"to=<b@x\.test>, relay=.*status=deferred \(.*" + why, timeout=20)
         assert sink.messages == []
 
 

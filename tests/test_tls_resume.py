@@ -3,24 +3,16 @@ smtpd process shares (queue pid/ directory), and the smtp client offers
 the session again (with smtp_tls_session_cache_database set, as Postfix).
 """
 import os
-import socket
 import ssl
 
+from harness import starttls_connect
 from test_smtpd_lib import no_crash, smtpd_instance
 from test_tls import MSG, need_relay, pki, tls_sink  # noqa: F401 (fixture)
 
 
 def starttls(inst, ctx, session=None):
     """One STARTTLS session; (session, reused)."""
-    with socket.create_connection((inst.addr, inst.port), timeout=10) as sock:
-        f = sock.makefile("rb")
-        assert f.readline().startswith(b"220")
-        sock.sendall(b"EHLO client.example\r\n")
-        while not f.readline().startswith(b"250 "):
-            pass
-        sock.sendall(b"STARTTLS\r\n")
-        assert f.readline().startswith(b"220")
-        tls = ctx.wrap_socket(sock, server_hostname="localhost", session=session)
+    with starttls_connect(inst.addr, inst.port, ctx, "localhost", session) as tls:
         tls.sendall(b"EHLO client.example\r\n")   # reads the tickets too
         data = b""
         while b"\r\n250 " not in data and not data.startswith(b"250 "):

@@ -3,13 +3,12 @@ the client's SNI name) and smtpd_tls_chain_files with an RSA and an ECDSA
 chain at once.
 """
 import os
-import socket
 import ssl
 import subprocess
 
 import pytest
 
-from harness import _make_traversable
+from harness import _make_traversable, starttls_connect
 from test_smtpd_lib import no_crash, smtpd_instance
 from test_tls import _openssl, make_ca, make_cert, pki  # noqa: F401 (fixture)
 
@@ -28,16 +27,8 @@ def peer_der(inst, sni=None, ctx=None):
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection((inst.addr, inst.port), timeout=10) as sock:
-        f = sock.makefile("rb")
-        assert f.readline().startswith(b"220")
-        sock.sendall(b"EHLO client.example\r\n")
-        while not f.readline().startswith(b"250 "):
-            pass
-        sock.sendall(b"STARTTLS\r\n")
-        assert f.readline().startswith(b"220")
-        with ctx.wrap_socket(sock, server_hostname=sni) as tls:
-            return tls.getpeercert(binary_form=True)
+    with starttls_connect(inst.addr, inst.port, ctx, sni) as tls:
+        return tls.getpeercert(binary_form=True)
 
 
 def der(path):

@@ -97,12 +97,9 @@ class Dovecot:
 
 def vmailbox_instance(make_instance, transport):
     inst = make_instance(main_cf_extra={"smtpd_peername_lookup": "no"})
-    paths = {}
-    for name, text in {"vmbox": "u1@vbox.test vbox.test/u1/\nu2@vbox.test vbox.test/u2/\n",
-                       "valias": "team@vbox.test u1@vbox.test, u2@vbox.test\n"}.items():
-        paths[name] = os.path.join(inst.config_dir, name)
-        with open(paths[name], "w") as f:
-            f.write(text)
+    paths = {name: inst.config_file(name, text) for name, text in {
+        "vmbox": "u1@vbox.test vbox.test/u1/\nu2@vbox.test vbox.test/u2/\n",
+        "valias": "team@vbox.test u1@vbox.test, u2@vbox.test\n"}.items()}
     inst.main_cf_extra.update({
         "virtual_mailbox_domains": "vbox.test",
         "virtual_mailbox_maps": "texthash:" + paths["vmbox"],
