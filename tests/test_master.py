@@ -74,6 +74,11 @@ def test_start_status_stop(make_instance):
     r = inst.postern(["start"])
     assert r.returncode != 0
     assert ("already running (pid %d)" % pid).encode() in r.stderr
+    # A command that takes no arguments refuses one (usage, 64) and does
+    # nothing: "postern stop now" must not stop the system by accident.
+    r = inst.postern(["stop", "now"])
+    assert r.returncode == 64 and b"stop takes no arguments" in r.stderr
+    assert inst.postern(["status"]).returncode == 0
     e = Echo(inst.addr, inst.port)
     assert e.banner.startswith("220 echod")
     child = e.pid()

@@ -15,14 +15,15 @@
  *	that the master and every child read the same files); -v raises the
  *	verbosity (repeat for more). "postern help" lists the commands.
  *
- *	Adding a subcommand: define postern_<cmd>_main() in its own file
- *	postern_<cmd>.c, declare it in postern.h and add one line to
- *	postern_cmds[] below. Keep an entry out of the table until its
+ *	Adding a subcommand: define postern_<cmd>_main(argc, argv) in its
+ *	own file postern_<cmd>.c (or postern_<cmd>(void) for a command that
+ *	takes no arguments: the dispatcher then refuses any), declare it in
+ *	postern.h and add one line to postern_cmds[] below. Keep an entry out of the table until its
  *	function exists, so that the build never breaks.
  * DIAGNOSTICS
  *	Exit status 0 on success, that of the subcommand otherwise; 1 with
  *	a list of candidates for an unknown or ambiguous command; 64 for a
- *	usage error.
+ *	usage error (also an argument to a command that takes none).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -37,37 +38,38 @@
 
 typedef struct POSTERN_CMD {
 	const char *name;
-	int	(*fn)(int, char **);
+	int	(*fn)(int, char **);	/* a command with arguments */
+	int	(*fn0)(void);		/* or one that takes none */
 	const char *usage;
 	const char *help;
 } POSTERN_CMD;
 
 static const POSTERN_CMD postern_cmds[] = {
-	{ "abort", postern_abort_main, "", "kill the master and every process it started, now" },
-	{ "check", postern_check_main, "",
+	{ "abort", NULL, postern_abort, "", "kill the master and every process it started, now" },
+	{ "check", postern_check_main, NULL, "",
 	    "validate main.cf, master.cf and the queue directory" },
-	{ "config", postern_config_main,
+	{ "config", postern_config_main, NULL,
 	    "[-dhnx] [name...] | -e name=value... | -X name... | -M [service[/type]...]",
 	    "show or edit main.cf, show master.cf (as postconf)" },
-	{ "flush", postern_flush_main, "[-v] [-d domain]",
+	{ "flush", postern_flush_main, NULL, "[-v] [-d domain]",
 	    "deliver deferred mail now (a one-shot queue run when not running)" },
-	{ "map", postern_map_main,
+	{ "map", postern_map_main, NULL,
 	    "[-firsvw] [-q key|-q -|-d key|-d -] [type:]name...",
 	    "build, query and dump lookup tables (as postmap)" },
-	{ "queue", postern_queue_main, "[-p | -j | -s [-r] [-t minutes] [-b buckets] [queue...]]",
+	{ "queue", postern_queue_main, NULL, "[-p | -j | -s [-r] [-t minutes] [-b buckets] [queue...]]",
 	    "list the queue as postqueue -p / -j do, or its shape as qshape" },
-	{ "queue-dump", postern_queue_dump_main, "[-bj] [-s sender] [id | envelope-id | all | path]...",
+	{ "queue-dump", postern_queue_dump_main, NULL, "[-bj] [-s sender] [id | envelope-id | all | path]...",
 	    "show a queue file's envelope records and content (as postcat)" },
-	{ "reload", postern_reload_main, "", "re-read main.cf and master.cf (SIGHUP)" },
-	{ "start", postern_start_main, "", "start the mail system; returns when it listens" },
-	{ "start-fg", postern_start_fg_main, "", "run the mail system in the foreground" },
-	{ "status", postern_status_main, "", "say whether the mail system runs, and its pid" },
-	{ "stop", postern_stop_main, "", "stop the mail system and wait until it has stopped" },
+	{ "reload", NULL, postern_reload, "", "re-read main.cf and master.cf (SIGHUP)" },
+	{ "start", NULL, postern_start, "", "start the mail system; returns when it listens" },
+	{ "start-fg", NULL, postern_start_fg, "", "run the mail system in the foreground" },
+	{ "status", NULL, postern_status, "", "say whether the mail system runs, and its pid" },
+	{ "stop", NULL, postern_stop, "", "stop the mail system and wait until it has stopped" },
 	/*
 	 * Add new subcommands here, in alphabetical order, once their
-	 * function exists, e.g. { "flush", postern_flush_main, "", "..." }.
+	 * function exists, e.g. { "flush", postern_flush_main, NULL, "", "..." }.
 	 */
-	{ NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static const char *postern_name = "postern";
@@ -175,6 +177,14 @@ main(int argc, char **argv)
 	if ((cmd = postern_lookup(argv[0])) == NULL) {
 		fprintf(stderr, "(\"%s help\" lists the commands)\n", postern_name);
 		return 1;
+	}
+	if (cmd->fn0 != NULL) {
+		if (argc > 1) {
+			fprintf(stderr, "%s: %s takes no arguments\n", postern_name,
+			    cmd->name);
+			return 64;
+		}
+		return cmd->fn0();
 	}
 	optind = 1;
 	return cmd->fn(argc, argv);

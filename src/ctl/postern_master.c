@@ -2,12 +2,12 @@
  * NAME
  *	postern_master - postern start, start-fg, stop, abort, reload, status
  * SYNOPSIS
- *	int	postern_start_main(int argc, char **argv);
- *	int	postern_start_fg_main(int argc, char **argv);
- *	int	postern_stop_main(int argc, char **argv);
- *	int	postern_abort_main(int argc, char **argv);
- *	int	postern_reload_main(int argc, char **argv);
- *	int	postern_status_main(int argc, char **argv);
+ *	int	postern_start(void);
+ *	int	postern_start_fg(void);
+ *	int	postern_stop(void);
+ *	int	postern_abort(void);
+ *	int	postern_reload(void);
+ *	int	postern_status(void);
  *	int	postern_master_pid(pid_t *pid);
  * DESCRIPTION
  *	These run the master of the configuration that postern(1) has read
@@ -388,14 +388,12 @@ postern_wait_released(void)
 }
 
 int
-postern_start_main(int argc, char **argv)
+postern_start(void)
 {
 	char	*path;
 	pid_t	 pid, child;
 	int	 status, running;
 
-	(void)argc;
-	(void)argv;
 	postern_master_conf();
 	if ((running = postern_master_pid(&pid)) > 0 && postern_wait_released()) {
 		postern_start_error("the Postern mail system is already running "
@@ -424,14 +422,12 @@ postern_start_main(int argc, char **argv)
 }
 
 int
-postern_start_fg_main(int argc, char **argv)
+postern_start_fg(void)
 {
 	char	*path;
 	pid_t	 pid;
 	int	 running;
 
-	(void)argc;
-	(void)argv;
 	postern_master_conf();
 	if ((running = postern_master_pid(&pid)) > 0) {
 		msg_error("the Postern mail system is already running (pid %ld)",
@@ -467,13 +463,11 @@ postern_wait_gone(void)
 }
 
 int
-postern_stop_main(int argc, char **argv)
+postern_stop(void)
 {
 	pid_t	 pid;
 	int	 status;
 
-	(void)argc;
-	(void)argv;
 	if ((status = postern_master_running(&pid)) != 0)
 		return status;
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
@@ -509,13 +503,11 @@ postern_kill_children(pid_t pid)
 }
 
 int
-postern_abort_main(int argc, char **argv)
+postern_abort(void)
 {
 	pid_t	 pid;
 	int	 status;
 
-	(void)argc;
-	(void)argv;
 	if ((status = postern_master_running(&pid)) != 0)
 		return status;
 	if (kill(pid, SIGSTOP) < 0 && errno == EPERM)	/* no new children from now on */
@@ -528,15 +520,13 @@ postern_abort_main(int argc, char **argv)
 }
 
 int
-postern_reload_main(int argc, char **argv)
+postern_reload(void)
 {
 	MASTER_TABLE *table;
 	VSTRING	*why;
 	pid_t	 pid;
 	int	 status;
 
-	(void)argc;
-	(void)argv;
 	if ((status = postern_master_running(&pid)) != 0)
 		return status;
 	why = vstring_alloc(100);
@@ -554,13 +544,11 @@ postern_reload_main(int argc, char **argv)
 }
 
 int
-postern_status_main(int argc, char **argv)
+postern_status(void)
 {
 	pid_t	 pid;
 	int	 running;
 
-	(void)argc;
-	(void)argv;
 	postern_master_conf();
 	if ((running = postern_master_pid(&pid)) > 0) {
 		printf("postern is running (pid %ld)\n", (long)pid);
