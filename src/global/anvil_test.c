@@ -131,12 +131,8 @@ PTEST(many_processes_agree)
 int
 main(void)
 {
-	int	 fd = mkstemp(path);
-
-	if (fd < 0)
+	if (pt_tempname(path) < 0)
 		return 1;
-	close(fd);
-	unlink(path);
 	PT_RUN(counts_rates_and_kills);
 	PT_RUN(many_processes_agree);
 	unlink(path);

@@ -2,7 +2,6 @@
  * bounce_log_test - unit tests for bounce_log.c
  */
 #include <sys/stat.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +11,12 @@
 #include "ptest.h"
 #include "bounce_clnt.h"
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 PTEST(append)
 {
 	char	 dir[] = "/tmp/bounce_log_test.XXXXXX", path[256], buf[4096];
 	QF_RCPT	 rp;
 	VSTRING	*why = vstring_alloc(10);
 	struct stat st;
-	FILE	*fp;
-	size_t	 n;
 
 	memset(&rp, 0, sizeof(rp));
 	rp.address = "a@example.com";
@@ -48,16 +36,13 @@ PTEST(append)
 	snprintf(path, sizeof(path), "%s/%s/0123abcd", dir, QB_LOG_BOUNCE);
 	PT_INTEQ(stat(path, &st), 0);
 	PT_INTEQ(st.st_mode & 0777, 0600);
-	PT_ASSERT((fp = fopen(path, "r")) != NULL);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = 0;
-	fclose(fp);
+	PT_ASSERT(pt_slurp(path, buf, sizeof(buf)) != NULL);
 	PT_ASSERT(strstr(buf, "rcpt_index=2\n") != NULL);
 	PT_ASSERT(strstr(buf, "rcpt_index=3\n") != NULL);
 	PT_ASSERT(strstr(buf, "relay=none\n") != NULL);
 	PT_ASSERT(strstr(buf, "time=1700000001\n") != NULL);
 	vstring_free(why);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(dir);
 }
 
 int

@@ -4,7 +4,6 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +16,6 @@
 #include "ptest.h"
 
 static char qdir[] = "/tmp/cleanup_test.XXXXXX";
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 /* load - main.cf with these lines, and a fresh stage configuration */
 static CLEANUP_CONF *
@@ -284,6 +277,6 @@ main(void)
 	PT_RUN(missing_table_defers);
 	PT_RUN(hooks_and_edits);
 	PT_RUN(header_limit_and_drop);
-	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(qdir);
 	return PT_DONE();
 }

@@ -2,7 +2,6 @@
  * deliver_reply_test - unit tests for deliver_reply.c
  */
 #include <sys/socket.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,31 +93,15 @@ PTEST(reply)
 	vstream_fclose(r);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* slurp - a log file's text (for the test: small). */
 static char *
 slurp(const char *dir, const char *log, const char *id)
 {
 	static char buf[8192];
 	char	 path[256];
-	FILE	*fp;
-	size_t	 n;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, log, id);
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = 0;
-	fclose(fp);
-	return buf;
+	return pt_slurp(path, buf, sizeof(buf));
 }
 
 /*
@@ -170,7 +153,7 @@ PTEST(record)
 	PT_ASSERT((text = slurp(dir, QB_LOG_TRACE, id)) != NULL);
 	PT_ASSERT(strstr(text, "rcpt=ok@example.com\n") != NULL);
 	PT_ASSERT(strstr(text, "quiet@example.com") == NULL);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(dir);
 }
 
 /*
@@ -219,7 +202,7 @@ PTEST(mark)
 	PT_INTEQ(q->rcpt[0].status, QF_RCPT_PENDING);	/* left alone */
 	PT_ASSERT(slurp(dir, QB_LOG_TRACE, id) == NULL);
 	qf_close(q);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(dir);
 }
 
 int

@@ -3,7 +3,6 @@
  * of a delivery agent, and opening the message of a request.
  */
 #include <sys/socket.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +75,6 @@ PTEST(loop)
 	PT_INTEQ(waits, 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	return remove(path);
-}
-
 PTEST(open)
 {
 	char	 dir[] = "/tmp/deliver_serve_test.XXXXXX";
@@ -134,7 +127,7 @@ PTEST(open)
 	vstream_fclose(agent);
 	attr_free(a);
 	argv_free(delivered);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(dir);
 }
 
 int

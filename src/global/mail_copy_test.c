@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +18,6 @@
 #include "ptest.h"
 
 static char dir[] = "/tmp/mail_copy_test.XXXXXX";
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static QF_MSG *
 make_msg(const char *content)
@@ -176,6 +169,6 @@ main(void)
 	PT_RUN(maildir);
 	PT_RUN(delivered_scan);
 	PT_RUN(delivered_bounds);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(dir);
 	return PT_DONE();
 }

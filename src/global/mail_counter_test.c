@@ -46,12 +46,8 @@ PTEST(counts_across_processes)
 int
 main(void)
 {
-	int	 fd = mkstemp(path);
-
-	if (fd < 0)
+	if (pt_tempname(path) < 0)
 		return 1;
-	close(fd);
-	unlink(path);
 	PT_RUN(counts_across_processes);
 	unlink(path);
 	return PT_DONE();

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +30,6 @@ count_log(const char *fmt, ...)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
 setup(void)
 {
 	snprintf(qdir, sizeof(qdir), "/tmp/qenvtest.XXXXXX");
@@ -48,7 +41,7 @@ setup(void)
 static void
 teardown(void)
 {
-	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(qdir);
 }
 
 /* make_msg - a message of sender with n recipients in queue; its id. */

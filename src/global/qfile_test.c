@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +22,6 @@
 #include "qfile.h"
 
 static char qdir[64];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static int
 setup(void)
@@ -49,7 +42,7 @@ setup(void)
 static void
 teardown(void)
 {
-	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(qdir);
 }
 
 /* make_msg - commit a message with n recipients; return its id. */

@@ -3,7 +3,6 @@
  */
 #include <sys/socket.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +138,6 @@ PTEST(var_expand)
 	vstring_free(out);
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path) < 0 ? -1 : 0;
-}
-
 int
 main(void)
 {
@@ -159,7 +152,7 @@ main(void)
 	PT_RUN(size_limit);
 	PT_RUN(var_expand);
 	rc = PT_DONE();
-	(void)nftw(qdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(qdir);
 	vstring_free(why);
 	return rc;
 }

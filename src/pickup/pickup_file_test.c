@@ -2,7 +2,6 @@
  * pickup_file_test - unit tests for pickup_file: maildrop file to queue file.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +17,6 @@
 
 static char qdir[64];
 static PICKUP_CTX ctx;
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 /* run - write a maildrop file, pick it up; result code, content in text. */
 static int
@@ -255,6 +248,6 @@ main(void)
 	PT_RUN(hard_link_refused);
 	PT_RUN(too_large);
 	PT_RUN(eight_bit);
-	nftw(qdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	pt_rmtree(qdir);
 	return PT_DONE();
 }

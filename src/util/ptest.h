@@ -12,12 +12,22 @@
  *	completes prints "PASS test". PT_DONE() prints the summary line
  *	"N passed, N failed" and returns the exit status. Tests run in
  *	the order listed and must not depend on each other.
+ *
+ *	Fixtures shared by the tests: pt_tempname() turns a mkstemp()
+ *	template into a unique path that does not exist yet (0, or -1);
+ *	pt_rmtree() removes a directory tree a test made; pt_slurp() reads
+ *	a small file into buf, NUL-terminated (NULL when it cannot be
+ *	opened).
  */
 #ifndef PTEST_H
 #define PTEST_H
 
+#include <sys/stat.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int pt_pass, pt_fail, pt_cur_failed;
 static const char *pt_cur;
@@ -42,6 +52,46 @@ static const char *pt_cur;
 	long long pt_a = (a), pt_b = (b); \
 	if (pt_a != pt_b) PT_FAILED("%s == %s: %lld != %lld", #a, #b, pt_a, pt_b); \
 } while (0)
+static inline int
+pt_tempname(char *tmpl)
+{
+	int	fd = mkstemp(tmpl);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return unlink(tmpl);
+}
+
+static inline int
+pt_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline void
+pt_rmtree(const char *dir)
+{
+	(void)nftw(dir, pt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline char *
+pt_slurp(const char *path, char *buf, size_t size)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	return buf;
+}
+
 #define PT_DONE() (printf("%d passed, %d failed\n", pt_pass, pt_fail), pt_fail ? 1 : 0)
 
 #endif
