@@ -78,18 +78,9 @@ smtp_sasl_conf(void)
 static int
 smtp_sasl_get(const char *key, VSTRING *val)
 {
-	const char *v;
-	int	 err = 0;
-
 	if (*key == 0)
 		return 0;
-	v = dict_get_list(smtp_sasl_dicts, smtp_sasl_ndict, key, &err);
-	if (err)
-		return -1;
-	if (v == NULL)
-		return 0;
-	vstring_strcpy(val, v);
-	return 1;
+	return dict_find_list(smtp_sasl_dicts, smtp_sasl_ndict, key, 0, val);
 }
 
 /* The credentials for this session, by Postfix's key order. */

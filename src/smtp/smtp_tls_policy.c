@@ -146,23 +146,12 @@ smtp_tls_nexthop_domain(const char *dest)
 static int
 smtp_tls_policy_lookup(const char *dest, VSTRING *val)
 {
-	const char *v;
-	int	 err = 0;
-
 	if (smtp_tls_ndict == 0)
 		return 0;
 	/* "[host]:port" and "host:port" are looked up as they are. */
-	if (*dest == '[' || strchr(dest, ':') != NULL)
-		v = dict_get_list(smtp_tls_dicts, smtp_tls_ndict, dest, &err);
-	else
-		v = dict_get_list_domain(smtp_tls_dicts, smtp_tls_ndict, dest,
-		    &err);
-	if (err)
-		return -1;
-	if (v == NULL)
-		return 0;
-	vstring_strcpy(val, v);
-	return 1;
+	return dict_find_list(smtp_tls_dicts, smtp_tls_ndict, dest,
+	    (*dest == '[' || strchr(dest, ':') != NULL) ? 0 : DICT_FIND_DOMAIN,
+	    val);
 }
 
 static int

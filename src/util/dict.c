@@ -773,3 +773,20 @@ dict_get_list_domain(DICT **dicts, int n, const char *name, int *error)
 		value = dict_get_list(dicts, n, d, error);
 	return value;
 }
+
+int
+dict_find_list(DICT **dicts, int n, const char *key, int flags,
+    VSTRING *value)
+{
+	const char *v;
+	int	 err;
+
+	v = (flags & DICT_FIND_DOMAIN) ? dict_get_list_domain(dicts, n, key,
+	    &err) : dict_get_list(dicts, n, key, &err);
+	if (err != DICT_ERR_NONE)
+		return -1;
+	if (v == NULL)
+		return 0;
+	vstring_strcpy(value, v);
+	return 1;
+}

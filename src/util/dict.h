@@ -125,6 +125,13 @@ const char *dict_get_list(DICT **, int ndict, const char *key, int *error);
 /* The same for a domain name, then ".parent" forms of its parents. */
 const char *dict_get_list_domain(DICT **, int ndict, const char *name,
 	    int *error);
+/*
+ * Either of the two as 1 found (copied into value), 0 not found, -1 a
+ * table failed: DICT_FIND_DOMAIN asks for dict_get_list_domain().
+ */
+#define DICT_FIND_DOMAIN	(1<<0)
+int	 dict_find_list(DICT **, int ndict, const char *key, int flags,
+	    VSTRING *value);
 
 /* For the type modules (dict_<type>.c). */
 extern const DICT_OPS dict_hash_ops, dict_btree_ops, dict_pcre_ops,

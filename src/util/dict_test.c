@@ -576,6 +576,7 @@ PTEST(reopen_without_forcing)
 PTEST(get_list)
 {
 	DICT	*d[2];
+	VSTRING	*val = vstring_alloc(10);
 	int	 err;
 
 	d[0] = dict_open("inline:{a=1}", 0, why);
@@ -591,13 +592,23 @@ PTEST(get_list)
 	PT_STREQ(dict_get_list_domain(d, 1, "x.y.b.example", &err), "3");
 	PT_ASSERT(dict_get_list_domain(d, 1, "example", &err) == NULL);
 	PT_INTEQ(err, 0);
+	/* dict_find_list(): the same searches as 1/0/-1 and a copy. */
+	vstring_strcpy(val, "old");
+	PT_INTEQ(dict_find_list(d, 1, "x.a.example", DICT_FIND_DOMAIN, val), 1);
+	PT_STREQ(vstring_str(val), "2");
+	PT_INTEQ(dict_find_list(d, 1, "x.a.example", 0, val), 0);
+	PT_STREQ(vstring_str(val), "2");
+	PT_INTEQ(dict_find_list(d, 1, "a.example", 0, val), 1);
+	PT_STREQ(vstring_str(val), "1");
 	dict_close(d[0]);
 	d[0] = dict_open("hash:/nonexistent/dict-test", 0, why);
 	if (d[0] != NULL) {
 		PT_ASSERT(dict_get_list_domain(d, 1, "a.example", &err) == NULL);
 		PT_ASSERT(err != 0);
+		PT_INTEQ(dict_find_list(d, 1, "a.example", 0, val), -1);
 		dict_close(d[0]);
 	}
+	vstring_free(val);
 }
 
 PTEST(file_nest)
