@@ -270,6 +270,23 @@ sink_close(struct sink *sk, struct sink_conn *c)
 }
 
 /*
+ * One non-blocking read (out 0) or write (out 1), repeated on EINTR: the
+ * bytes moved, 0 when it would block, -1 at end of file or on an error.
+ */
+static ssize_t
+sink_rw(int fd, char *buf, size_t len, int out)
+{
+	ssize_t	 n;
+
+	do
+		n = out ? write(fd, buf, len) : read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return n > 0 ? n : -1;
+}
+
+/*
  * Write pending replies. Returns -1 when the session is over (error or
  * QUIT answered), 0 otherwise; arms EPOLLOUT while output is pending.
  */
@@ -281,13 +298,10 @@ sink_flush(struct sink *sk, struct sink_conn *c)
 	int			 want;
 
 	while (c->outlen > 0) {
-		n = write(c->fd, c->out, c->outlen);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0)
+		if ((n = sink_rw(c->fd, c->out, c->outlen, 1)) < 0)
 			return -1;
+		if (n == 0)
+			break;
 		memmove(c->out, c->out + n, c->outlen - n);
 		c->outlen -= n;
 	}
@@ -511,13 +525,11 @@ sink_readable(struct sink *sk, struct sink_conn *c)
 			return sink_flush(sk, c);
 	}
 	for (;;) {
-		n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0)
+		n = sink_rw(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		if (n < 0)
 			return -1;
+		if (n == 0)
+			break;
 		c->inlen += n;
 		if (sk->quickack)
 			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK,
