@@ -182,6 +182,34 @@ def test_queue_unlistable_directory(make_instance, down):
     assert inst.postern(["queue", "-p"]).stdout.decode() == complete
 
 
+def test_show_queue_running_unlistable_directory(make_instance, down):
+    """With the mail system running, smtpctl show queue (and mailq) on a
+    queue directory the qmgr cannot list: the envelopes it could read, the
+    directory named in the mail log, and an error that says the list is
+    incomplete, exit 1 (not a silent short list)."""
+    inst = make_queue(make_instance, down)
+    complete = ctl(inst, "show", "queue").stdout.decode().splitlines()
+    assert len(complete) == 3
+    hold = os.path.join(inst.queue_dir, "hold")
+    mark = inst.log_mark()
+    os.rename(hold, hold + ".saved")
+    with open(hold, "w") as f:
+        f.write("not a directory\n")
+    try:
+        r = ctl(inst, "show", "queue", ok=False)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert "the list is incomplete: 1 queue directory could not be listed" \
+            in r.stderr.decode(), r.stderr
+        assert sorted(r.stdout.decode().splitlines()) == sorted(complete)
+        inst.wait_log(r"cannot list queue directory %s: Not a directory"
+                      % re.escape(hold), since=mark)
+    finally:
+        os.unlink(hold)
+        os.rename(hold + ".saved", hold)
+    r = ctl(inst, "show", "queue")
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+
+
 def test_queue_unreadable_file(make_instance, down):
     """A queue file that cannot be read is skipped with a warning, exit 70;
     the listing of the others is whole, with its total."""

@@ -3,7 +3,6 @@
  *	smtpctl_show - the show verbs of smtpctl
  * SYNOPSIS
  *	#include "smtpctl.h"
-#include "smtpd_pause.h"
  *
  *	int	smtpctl_show(const SC_CMD *cmd);
  *	void	smtpctl_print_env(const ATTR *env, int json);
@@ -33,7 +32,8 @@
  *	attribute names (qmgr_clnt.h), numbers as numbers.
  * DIAGNOSTICS
  *	Exit status 1 with a message on stderr when the qmgr refuses or
- *	fails.
+ *	fails, also after a listing the qmgr could not make whole (a queue
+ *	directory it could not list: "the list is incomplete").
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -16,9 +16,13 @@
  *	The attribute names are in qmgr_clnt.h. The caller writes the final
  *	status list.
  * DIAGNOSTICS
- *	-1 with a reason for a malformed id; write errors are noticed by
- *	the caller's final write.
+ *	-1 with a reason for a malformed id, and for show_queue and
+ *	show_envelope when a queue directory could not be listed or a
+ *	queue file could not be read (each is named in a warning in the
+ *	mail log; what could be read has been sent); write errors are
+ *	noticed by the caller's final write.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -85,6 +89,7 @@ typedef struct SHOW_CTX {
 	VSTRING	*dest;
 	ATTR	*list;
 	VSTRING	*batch;			/* envelopes not yet sent */
+	int	 unread;		/* queue files that could not be read */
 } SHOW_CTX;
 
 /*
@@ -160,6 +165,9 @@ show_disk(const char *queue, const char *id, void *ctx)
 	    != NULL) {
 		show_msg(sc, qf, NULL, queue);
 		qf_close(qf);
+	} else if (errno != ENOENT) {	/* else delivered and gone meanwhile */
+		msg_warn("cannot read queue file: %s", vstring_str(why));
+		sc->unread++;
 	}
 	vstring_free(why);
 	return 0;
@@ -172,6 +180,7 @@ show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
 	QMGR_MESSAGE *m;
 	QENV_SEL sel;
 	SHOW_CTX sc;
+	int	 unlisted = 0;
 
 	if (!one)
 		qenv_sel_parse(&sel, "all", QENV_SEL_ALLOW_ALL);
@@ -185,17 +194,27 @@ show_queue(VSTREAM *stream, const ATTR *req, int one, VSTRING *why)
 	sc.dest = vstring_alloc(64);
 	sc.list = attr_alloc();
 	sc.batch = vstring_alloc(SHOW_BATCH + 4096);
+	sc.unread = 0;
 	vstream_set_io(stream, NULL, show_collect, sc.batch);
 	for (m = qmgr.msg_head; m; m = m->next)
 		if (qenv_sel_msg(&sel, m->id))
 			show_msg(&sc, m->qf, m, QF_ACTIVE);
-	(void)qenv_walk(qmgr.queue_dir, queues, &sel, show_disk, &sc);
+	(void)qenv_walk_dirs(qmgr.queue_dir, queues, &sel, show_disk, &sc,
+	    &unlisted);
 	(void)show_send(&sc);
 	vstream_set_io(stream, NULL, NULL, NULL);
 	vstring_free(sc.batch);
 	attr_free(sc.list);
 	vstring_free(sc.dest);
 	qmgr_route_free(sc.route);
+	if (unlisted || sc.unread) {
+		vstring_sprintf(why, "the list is incomplete: %d queue "
+		    "director%s could not be listed and %d queue file%s could "
+		    "not be read (the mail log names them)", unlisted,
+		    unlisted == 1 ? "y" : "ies", sc.unread,
+		    sc.unread == 1 ? "" : "s");
+		return -1;
+	}
 	return 0;
 }
 

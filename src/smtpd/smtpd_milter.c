@@ -3,7 +3,6 @@
  *	smtpd_milter - smtpd_milters at the SMTP commands
  * SYNOPSIS
  *	#include "smtpd.h"
-#include "tls.h"
  *
  *	void smtpd_milter_conf(SMTPD_CONF *conf);
  *	int  smtpd_milter_connect(SMTPD_STATE *state);
