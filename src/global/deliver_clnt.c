@@ -40,9 +40,11 @@
  *	logs it), DELIVER_CLNT_DONE for the final one, -1 when the read
  *	failed (end of file, time limit: vstream_ftimeout(), malformed).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "deliver_clnt.h"
+#include "deliver_rcpt.h"
 
 /* Origin attributes of the envelope that travel with a request. */
 static const char *deliver_clnt_origin[] = {
@@ -56,6 +58,7 @@ deliver_clnt_request(VSTREAM *stream, const DELIVER_CLNT_REQ *req)
 	const QF_RCPT *rp;
 	const char **np, *value;
 	ATTR	*a = attr_alloc();
+	char	 notify[16];
 	int	 i, rc;
 
 	attr_add(a, DR_REQUEST, DR_REQ_DELIVER);
@@ -81,10 +84,9 @@ deliver_clnt_request(VSTREAM *stream, const DELIVER_CLNT_REQ *req)
 		    DR_ENC_8BIT : DR_ENC_7BIT);
 	for (i = 0; i < req->nrcpt; i++) {
 		rp = &qf->rcpt[req->rcpt[i]];
-		attr_add_long(a, DR_RCPT_INDEX, req->rcpt[i]);
-		attr_add(a, DR_RCPT, rp->address);
-		attr_add(a, DR_ORCPT, rp->orcpt ? rp->orcpt : "");
-		attr_add_long(a, DR_NOTIFY, rp->notify);
+		snprintf(notify, sizeof(notify), "%d", rp->notify);
+		deliver_rcpt_add(a, req->rcpt[i], rp->address, rp->orcpt,
+		    notify);
 	}
 	rc = attr_write(stream, a);
 	attr_free(a);

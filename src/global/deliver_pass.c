@@ -20,8 +20,7 @@
  *	deliver_pass_request() copies a delivery request (deliver_request.h)
  *	with the transport replaced, and the nexthop too when nexthop is not
  *	null; with with_rcpts zero the recipients are left out, for the
- *	caller to add the ones it passes (attr_add() of rcpt_index, rcpt,
- *	orcpt, notify). The result is the caller's to attr_free().
+ *	caller to add the ones it passes (deliver_rcpt_add()). The result is the caller's to attr_free().
  *
  *	deliver_pass() sends request to the agent on private/transport
  *	(connect_timeout bounds the connect, timeout each read and write)

@@ -6,6 +6,9 @@
  *
  *	int	deliver_rcpt_parse(const ATTR *request, DELIVER_RCPT **out);
  *
+ *	void	deliver_rcpt_add(ATTR *request, long index, const char *addr,
+ *		    const char *orcpt, const char *notify);
+ *
  *	int	deliver_req_parse(const ATTR *request, DELIVER_REQ *out);
  * DESCRIPTION
  *	deliver_req_parse() reads the per-message attributes every
@@ -26,6 +29,12 @@
  *	the first rcpt_index belong to the request and are skipped. *out
  *	is an array (free it with myfree()) whose strings point into the
  *	request, valid as long as the request is.
+ *
+ *	deliver_rcpt_add() appends one recipient group, the one writer of
+ *	the format (the queue manager's request, an agent passing a
+ *	recipient on): index, address, the DSN original recipient ("" for
+ *	none, a null orcpt) and the NOTIFY bits as decimal text ("0" for a
+ *	null notify).
  * DIAGNOSTICS
  *	deliver_req_parse() returns 0, or -1 for a malformed request.
  *	deliver_rcpt_parse() returns the number of recipients, or -1 when the request has none, a
@@ -147,4 +156,14 @@ deliver_req_parse(const ATTR *attr, DELIVER_REQ *req)
 	else
 		return -1;
 	return 0;
+}
+
+void
+deliver_rcpt_add(ATTR *a, long index, const char *addr, const char *orcpt,
+    const char *notify)
+{
+	attr_add_long(a, DR_RCPT_INDEX, index);
+	attr_add(a, DR_RCPT, addr);
+	attr_add(a, DR_ORCPT, orcpt ? orcpt : "");
+	attr_add(a, DR_NOTIFY, notify ? notify : "0");
 }

@@ -16,6 +16,9 @@ typedef struct DELIVER_RCPT {
 
 /* deliver_rcpt_parse(request, out): count (> 0), or -1 malformed. */
 int	 deliver_rcpt_parse(const ATTR *, DELIVER_RCPT **);
+/* deliver_rcpt_add(request, index, addr, orcpt, notify): one group. */
+void	 deliver_rcpt_add(ATTR *, long, const char *, const char *,
+	    const char *);
 
 /* The per-message part of a request; strings point into the request. */
 typedef struct DELIVER_REQ {

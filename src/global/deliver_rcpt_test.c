@@ -56,6 +56,28 @@ parse_one(const char *index, const char *addr)
 	return n;
 }
 
+/* deliver_rcpt_add() writes what deliver_rcpt_parse() reads back. */
+PTEST(add)
+{
+	ATTR	*a = attr_alloc();
+	DELIVER_RCPT *r;
+
+	attr_add(a, "request", "deliver");
+	deliver_rcpt_add(a, 7, "a@x.test", "rfc822;A@x.test", "5");
+	deliver_rcpt_add(a, 2, "b@x.test", NULL, NULL);
+	PT_INTEQ(deliver_rcpt_parse(a, &r), 2);
+	PT_INTEQ(r[0].index, 7);
+	PT_STREQ(r[0].addr, "a@x.test");
+	PT_STREQ(r[0].orcpt, "rfc822;A@x.test");
+	PT_STREQ(r[0].notify, "5");
+	PT_INTEQ(r[1].index, 2);
+	PT_STREQ(r[1].addr, "b@x.test");
+	PT_STREQ(r[1].orcpt, "");
+	PT_STREQ(r[1].notify, "0");
+	myfree(r);
+	attr_free(a);
+}
+
 PTEST(malformed)
 {
 	ATTR	*a = attr_alloc();
@@ -149,6 +171,7 @@ int
 main(void)
 {
 	PT_RUN(groups);
+	PT_RUN(add);
 	PT_RUN(malformed);
 	PT_RUN(request_header);
 	PT_RUN(request_content);

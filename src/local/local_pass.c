@@ -22,6 +22,7 @@
 
 #include "attr.h"
 #include "deliver_pass.h"
+#include "deliver_rcpt.h"
 #include "deliver_request.h"
 #include "local.h"
 #include "msg.h"
@@ -91,12 +92,8 @@ local_pass(LOCAL_STATE *state, const char *dest)
 		goto out;
 	}
 	req = deliver_pass_request(state->req->attr, transport, nexthop, 0);
-	attr_add_long(req, DR_RCPT_INDEX, state->rcpt->index);
-	attr_add(req, DR_RCPT, state->addr);
-	if (state->rcpt->orcpt)
-		attr_add(req, DR_ORCPT, state->rcpt->orcpt);
-	if (state->rcpt->notify)
-		attr_add(req, DR_NOTIFY, state->rcpt->notify);
+	deliver_rcpt_add(req, state->rcpt->index, state->addr,
+	    state->rcpt->orcpt, state->rcpt->notify);
 	if (deliver_pass(transport, req, 30, (int)local_cf.ipc_timeout,
 	    local_pass_reply, &pass, why) == 0 && pass.rc < 0)
 		vstring_sprintf(why, "no result from %s", transport);
