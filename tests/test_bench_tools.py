@@ -96,6 +96,26 @@ def test_source_to_sink_counts(tools, cleanup):
     assert 1 <= got["connections"] <= 4    # a late thread may find no work
 
 
+def test_fsync_probe_counts_and_cleans_up(tools, tmp_path):
+    """fsync-probe makes durable files for its time, reports them, leaves
+    nothing behind, and refuses bad arguments."""
+    probe = os.path.join(tools, "fsync-probe")
+    r = subprocess.run([probe, "-t", "3", "-l", "100", "-T", "0.2", str(tmp_path)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, r.stderr
+    m = re.match(r"fsync-probe: threads=3 files=(\d+) elapsed=([\d.]+) "
+                 r"rate=([\d.]+) files/s$", r.stdout.decode().strip())
+    assert m, r.stdout
+    files, elapsed, rate = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    assert files > 0 and elapsed >= 0.2
+    assert abs(rate - files / elapsed) <= 0.1 + rate * 0.01
+    assert os.listdir(tmp_path) == []
+    for bad in (["-t", "0"], ["-l", "0"], ["-T", "0"], []):
+        r = subprocess.run([probe] + bad + ([str(tmp_path)] if bad else []),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        assert r.returncode == 2 and b"usage" in r.stderr
+
+
 def test_sessions_limits_and_no_pipelining(tools, cleanup):
     """-n caps messages per session; -P works against the same sink."""
     sink = Sink(tools, "-l", random_loopback() + ":0")
