@@ -16,7 +16,10 @@
  * DESCRIPTION
  *	mail_addr_maps_open() opens a list of type:name tables (the value
  *	of a *_maps parameter, named by title for the logs) through the
- *	process-wide table cache.
+ *	process-wide table cache. It is how every list of tables is
+ *	opened, also those whose keys are not addresses (SASL passwords,
+ *	TLS policies): their users look keys up with dict_find_list(3) or
+ *	dict_get_list(3) over maps->dicts and maps->ndict.
  *
  *	mail_addr_maps_param() opens the tables that the main.cf
  *	parameter name lists, titled with the parameter's name; null when
