@@ -77,8 +77,6 @@ struct CLEANUP {
 	VSTRING	*reply;			/* reject/defer text */
 	char	*sender;		/* after rewriting, external form */
 	char	*fullname;		/* pickup: for a From: it adds */
-	ARGV	*attr_names;		/* mirror of the qf attributes */
-	ARGV	*attr_values;
 	ARGV	*rcpts;			/* recipients written, external form */
 	HTABLE	*dups;			/* lower-cased recipients written */
 	ARGV	*bcc;			/* recipient_bcc_maps results, pending */
