@@ -56,19 +56,13 @@ static int
 smtp_tls_level(void)
 {
 	const char *level = T_STR("smtp_tls_security_level");
-	static const char *names[] = {"none", "may", "encrypt", "verify", "secure",
-	    "fingerprint"};
+	int	 code;
 
 	if (*level == 0)
 		return T_BOOL("smtp_enforce_tls") ? SMTP_TLS_ENCRYPT :
 		    T_BOOL("smtp_use_tls") ? SMTP_TLS_MAY : SMTP_TLS_NONE;
-	for (int i = 0; i < 6; i++)
-		if (strcasecmp(level, names[i]) == 0)
-			return i;
-	if (strcasecmp(level, "dane") == 0)
-		return SMTP_TLS_DANE;
-	if (strcasecmp(level, "dane-only") == 0)
-		return SMTP_TLS_DANE_ONLY;
+	if ((code = smtp_tls_policy_level(level)) >= 0)
+		return code;
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;

@@ -6,12 +6,18 @@
  *
  *	void smtp_tls_policy_conf(const TLS_CTX_ARGS *base);
  *	int  smtp_tls_policy(SMTP_SESS *sess, VSTRING *why, char *dsn);
+ *	int  smtp_tls_policy_level(const char *name);
  *	int  smtp_tls_policy_check(SMTP_SESS *sess, int *matched);
  *	void smtp_tls_policy_free(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_policy_conf() keeps the main.cf TLS settings (certificate,
  *	CA, protocols, ciphers) that every policy starts from, and opens
  *	smtp_tls_policy_maps (lmtp_tls_policy_maps in LMTP mode).
+ *
+ *	smtp_tls_policy_level() is the SMTP_TLS_* value of a level name
+ *	(none, may, encrypt, verify, secure, fingerprint, dane, dane-only;
+ *	case does not matter), -1 for another word: the one reading of a
+ *	level, in a policy entry and in smtp_tls_security_level.
  *
  *	smtp_tls_policy() gives a new session its policy: the table is
  *	looked up with the nexthop as the request names it ("[host]:port",
@@ -149,7 +155,7 @@ smtp_tls_policy_lookup(const char *dest, VSTRING *val)
 	    val);
 }
 
-static int
+int
 smtp_tls_policy_level(const char *name)
 {
 	static const char *names[] = {"none", "may", "encrypt", "verify",
