@@ -229,20 +229,8 @@ cleanup_set_sender(CLEANUP *c, const char *addr, int bcc)
 	buf = addr_unquote(vstring_alloc(100), addr);
 	if (cleanup_addr_rewrite(cf, CLEANUP_CLASS_ENV_SENDER, 1, buf) < 0)
 		cleanup_map_fail(c, "canonical", addr);
-	if (bcc && cf->send_bcc && (c->flags & CLEANUP_FLAG_BCC)) {
-		VSTRING *val = vstring_alloc(100);
-		int	 r = mail_addr_find(cf->send_bcc, vstring_str(buf), 0,
-		    cf->rcpt_delim, val, NULL);
-
-		if (r > 0) {
-			if (c->bcc == NULL)
-				c->bcc = argv_alloc(4);
-			argv_add(c->bcc, vstring_str(val));
-		} else if (r < 0) {
-			cleanup_map_fail(c, cf->send_bcc->title, addr);
-		}
-		vstring_free(val);
-	}
+	if (bcc && cf->send_bcc && (c->flags & CLEANUP_FLAG_BCC))
+		cleanup_addr_bcc(c, cf->send_bcc, vstring_str(buf), addr);
 	c->sender = mystrdup(vstring_str(addr_quote(c->scratch, vstring_str(buf))));
 	qf_set_sender(c->qf, c->sender);
 	vstring_free(buf);
