@@ -402,7 +402,7 @@ postern_queue_main(int argc, char **argv)
 	const char *shape_queues[] = {QF_INCOMING, QF_ACTIVE, NULL};
 	const char **queues = shape_queues;
 	ARGV	*named = NULL;
-	int	 ch, status, i;
+	int	 ch, i;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.nbuckets = 10;
@@ -468,10 +468,6 @@ postern_queue_main(int argc, char **argv)
 		if (named)
 			argv_free(named);
 	}
-	status = pw.dir_errors || pw.file_errors ? PQ_EXIT_UNREAD : 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("write error on standard output: %m");
-		status = 1;
-	}
-	return status;
+	return postern_stdout_status(pw.dir_errors || pw.file_errors ?
+	    PQ_EXIT_UNREAD : 0);
 }
