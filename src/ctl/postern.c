@@ -15,12 +15,6 @@
  *	that the master and every child read the same files); -v raises the
  *	verbosity (repeat for more). "postern help" lists the commands.
  *
- *	Helpers the subcommands share: postern_set_config() (-c),
- *	postern_progname(), and postern_stdout_status(status), which a
- *	subcommand that lists something returns at its end: status, or 1
- *	after the warning "write error on standard output" when what it
- *	printed could not all be written (a full disk, a closed pipe).
- *
  *	Adding a subcommand: define postern_<cmd>_main(argc, argv) in its
  *	own file postern_<cmd>.c (or postern_<cmd>(void) for a command that
  *	takes no arguments: the dispatcher then refuses any), declare it in
@@ -95,16 +89,6 @@ postern_set_config(const char *dir)
 		msg_fatal("configuration directory %s: %m", dir);
 	if (setenv("MAIL_CONFIG", path, 1) < 0)
 		msg_fatal("setenv MAIL_CONFIG: %m");
-}
-
-int
-postern_stdout_status(int status)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("write error on standard output: %m");
-		return 1;
-	}
-	return status;
 }
 
 static void
