@@ -180,24 +180,32 @@ event_fd_update(int fd, EVENT_FD *ep, uint32_t mask)
 	ep->mask = mask;
 }
 
-void
-event_enable_read(int fd, EVENT_FN cb, void *ctx)
+/* Set the callback of one direction (EPOLLIN or EPOLLOUT). */
+static void
+event_fd_enable(int fd, uint32_t dir, EVENT_FN cb, void *ctx)
 {
 	EVENT_FD *ep = event_fd_slot(fd);
 
-	ep->rcb = cb;
-	ep->rctx = ctx;
-	event_fd_update(fd, ep, ep->mask | EPOLLIN);
+	if (dir == EPOLLIN) {
+		ep->rcb = cb;
+		ep->rctx = ctx;
+	} else {
+		ep->wcb = cb;
+		ep->wctx = ctx;
+	}
+	event_fd_update(fd, ep, ep->mask | dir);
+}
+
+void
+event_enable_read(int fd, EVENT_FN cb, void *ctx)
+{
+	event_fd_enable(fd, EPOLLIN, cb, ctx);
 }
 
 void
 event_enable_write(int fd, EVENT_FN cb, void *ctx)
 {
-	EVENT_FD *ep = event_fd_slot(fd);
-
-	ep->wcb = cb;
-	ep->wctx = ctx;
-	event_fd_update(fd, ep, ep->mask | EPOLLOUT);
+	event_fd_enable(fd, EPOLLOUT, cb, ctx);
 }
 
 /* Forget the callbacks of the directions in dirs (EPOLLIN, EPOLLOUT). */
