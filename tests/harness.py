@@ -511,13 +511,15 @@ class Instance:
             self.kill9_all()
 
     # ---- inspection -------------------------------------------------------
-    def queue_files(self, queue="incoming"):
-        """Sorted names of the files in one queue directory."""
+    def queue_files(self, queue="incoming", dot=False):
+        """Sorted names of the files in one queue directory ([] when it is
+        missing); with dot, also the names that start with "." (a writer's
+        temporary file, as sendmail's in maildrop/)."""
         try:
             names = os.listdir(os.path.join(self.queue_dir, queue))
         except FileNotFoundError:
             return []
-        return sorted(n for n in names if not n.startswith("."))
+        return sorted(n for n in names if dot or not n.startswith("."))
 
     def tmp_leftovers(self):
         """Sorted names of the files in tmp/ that a writer made and nobody

@@ -60,10 +60,6 @@ def sendmail_bs_as_user(inst, dialogue):
     return r, uid
 
 
-def maildrop_files(inst):
-    return sorted(os.listdir(os.path.join(inst.queue_dir, "maildrop")))
-
-
 def test_bs_ordinary_user_submits_through_maildrop(make_instance):
     with Sink() as sink:
         inst = relay_instance(make_instance, sink, CLOSED)
@@ -88,7 +84,7 @@ def test_bs_ordinary_user_submits_through_maildrop(make_instance):
         assert msg.data.startswith(b"Received: by localhost (Postern, from userid %d)" % uid)
         assert b"\r\n\r\n.leading dot\r\n" in msg.data
         inst.wait_log(r": uid=%d from=<s@example\.org>" % uid)
-        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
+        wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_ordinary_user_bad_input(make_instance):
@@ -108,7 +104,7 @@ def test_bs_ordinary_user_bad_input(make_instance):
         assert any(line.startswith(b"452 4.5.3") for line in lines), r.stdout
         assert b"354 End data with <CR><LF>.<CR><LF>" in lines
         assert not any(line.startswith(b"250 2.0.0 Ok: queued") for line in lines)
-        assert maildrop_files(inst) == []
+        assert inst.queue_files("maildrop", dot=True) == []
         assert sink.messages == []
 
 
@@ -132,7 +128,7 @@ def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
         assert msg.rcpts == ["r1@example.com"]
         assert msg.data.endswith(b"\r\n\r\nfirst\r\nsecond\r\n")
         inst.wait_log(r"from=<s@example\.org>, size=\d+, nrcpt=1 \(queue active\)")
-        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
+        wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_privileged_caller_queues_with_access_controls(make_instance):
@@ -152,7 +148,7 @@ def test_bs_privileged_caller_queues_with_access_controls(make_instance):
         [msg] = sink.wait_for(1, timeout=30)
         assert msg.data.startswith(b"Received: from client (localhost [127.0.0.1])")
         assert b"\r\n.leading dot\r\n" in msg.data
-        assert maildrop_files(inst) == []
+        assert inst.queue_files("maildrop", dot=True) == []
 
 
 def test_bs_without_smtpd(make_instance):
