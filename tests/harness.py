@@ -108,6 +108,16 @@ def notify_bits(words):
     return sum(DSN_NOTIFY[w] for w in words.split(",") if w)
 
 
+def account_ids():
+    """The uid and gid that files a delivery agent makes for a test belong
+    to: the postern account's (mk/install-deps makes it) when the tests
+    run as root, else our own."""
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postern")
+        return pw.pw_uid, pw.pw_gid
+    return os.getuid(), os.getgid()
+
+
 def random_loopback():
     """A random 127.a.b.c with a != 0 (127.0.0.x is left to humans and make run)."""
     return "127.%d.%d.%d" % (random.randint(1, 254), random.randint(0, 255),
@@ -520,6 +530,11 @@ class Instance:
         except FileNotFoundError:
             return []
         return sorted(n for n in names if dot or not n.startswith("."))
+
+    def queue_count(self):
+        """How many messages wait: incoming/, active/ and deferred/ (not
+        hold/)."""
+        return sum(len(self.queue_files(q)) for q in ("incoming", "active", "deferred"))
 
     def tmp_leftovers(self):
         """Sorted names of the files in tmp/ that a writer made and nobody
