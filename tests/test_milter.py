@@ -12,6 +12,7 @@ import time
 import pytest
 
 from harness import BIN, free_port, random_loopback, wait_for
+from test_smtpd_lib import send_message
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -225,19 +226,13 @@ def test_milter_command_timeout(make_instance, sink, pymilter):
                   % pymilter.spec.replace(".", r"\."))
 
 
-def send(inst, subject, rcpts=("r@x.test",), sender="s@client.test", body="hello\r\n"):
-    msg = ("From: %s\r\nTo: r@x.test\r\nSubject: %s\r\n\r\n%s"
-           % (sender, subject, body)).encode()
-    with inst.smtp() as s:
-        s.ehlo("client.test")
-        s.mail(sender)
-        for r in rcpts:
-            code, text = s.rcpt(r)
-            assert code == 250, (code, text, inst.log_tail())
-        r = s.data(msg)
-        if r[0] != 250 and os.environ.get("MILTER_TEST_DEBUG"):
-            print(r, inst.log_tail(40))
-        return r
+def send(inst, subject, **kw):
+    """send_message (test_smtpd_lib); with MILTER_TEST_DEBUG set, the log
+    tail is printed when the message is not accepted."""
+    r = send_message(inst, subject, **kw)
+    if r[0] != 250 and os.environ.get("MILTER_TEST_DEBUG"):
+        print(r, inst.log_tail(40))
+    return r
 
 
 def test_content_edits(make_instance, sink, pymilter):
