@@ -144,6 +144,18 @@ SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
               "queue_run_delay": "300s"}
 
 
+def relay_instance(make_instance, nexthop, **extra):
+    """A started instance that relays all mail to nexthop ("[addr]:port",
+    a sink's), keeping connections 10s; extra: more main.cf settings (None
+    leaves a parameter at its default)."""
+    conf = {"default_transport": "smtp", "relayhost": nexthop,
+            "smtp_connection_cache_time_limit": "10s"}
+    conf.update(extra)
+    inst = make_instance(main_cf_extra=conf)
+    inst.start()
+    return inst
+
+
 def started_relay(make_instance, addr, port):
     """A started instance relaying s.test to [addr]:port with SLOW_RETRY."""
     inst = make_instance(main_cf_extra=dict(

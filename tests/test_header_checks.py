@@ -7,7 +7,7 @@ import smtplib
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, relay_instance, wait_for
 from test_smtpd_lib import send_message
 
 pytestmark = pytest.mark.skipif(
@@ -40,12 +40,8 @@ def start_checks(make_instance, sink, tmp_path, **extra):
     hc.write_text(CHECKS)
     bc = tmp_path / "body_checks"
     bc.write_text(BODY)
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "header_checks": "regexp:%s" % hc, "body_checks": "pcre:%s" % bc}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    return inst
+    return relay_instance(make_instance, sink.nexthop, **dict(
+        {"header_checks": "regexp:%s" % hc, "body_checks": "pcre:%s" % bc}, **extra))
 
 
 def test_reject_defer_discard(make_instance, sink, tmp_path):

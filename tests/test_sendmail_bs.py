@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, relay_instance, wait_for
 from sink import Sink
 
 pytestmark = pytest.mark.skipif(
@@ -25,14 +25,6 @@ DIALOGUE = (b"EHLO client\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.co
 # Relaying and every other restriction refuse a network client.
 CLOSED = {"smtpd_client_restrictions": "reject", "smtpd_relay_restrictions": "reject",
           "smtpd_recipient_restrictions": "reject"}
-
-
-def relay_instance(make_instance, sink, extra=None):
-    cf = {"default_transport": "smtp", "relayhost": sink.nexthop}
-    cf.update(extra or {})
-    inst = make_instance(main_cf_extra=cf)
-    inst.start()
-    return inst
 
 
 def sendmail_bs_as_user(inst, dialogue):
@@ -62,7 +54,7 @@ def sendmail_bs_as_user(inst, dialogue):
 
 def test_bs_ordinary_user_submits_through_maildrop(make_instance):
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, CLOSED)
+        inst = relay_instance(make_instance, sink.nexthop, **CLOSED)
         r, uid = sendmail_bs_as_user(inst, DIALOGUE)
         assert r.returncode == 0, r.stderr
         lines = r.stdout.split(b"\r\n")
@@ -91,7 +83,7 @@ def test_bs_ordinary_user_bad_input(make_instance):
     """smtpd's protocol checks and limits hold in stand-alone mode too; a
     session that ends without QUIT leaves nothing behind."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"smtpd_recipient_limit": "1"})
+        inst = relay_instance(make_instance, sink.nexthop, smtpd_recipient_limit="1")
         dialogue = (b"EHLO client\r\nMAIL FROM:<s@example.org> SIZE=999999999\r\n"
                     b"MAIL FROM:<bad address@example.org>\r\nRCPT TO:<r@example.com>\r\n"
                     b"MAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.com>\r\n"
@@ -112,7 +104,7 @@ def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
     """BDAT reaches the maildrop file like DATA; content over
     message_size_limit is refused after its end and leaves no file."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"message_size_limit": "2000"})
+        inst = relay_instance(make_instance, sink.nexthop, message_size_limit="2000")
         body = b"Subject: chunked\r\n\r\nfirst\r\n"
         dialogue = (b"EHLO client\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.com>\r\n"
                     b"BDAT %d\r\n%sBDAT 7 LAST\r\nsecond\n" % (len(body), body) +
@@ -135,7 +127,7 @@ def test_bs_privileged_caller_queues_with_access_controls(make_instance):
     """root and mail_owner: smtpd queues itself, as for a network client, and
     the restrictions apply."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"smtpd_relay_restrictions": "reject"})
+        inst = relay_instance(make_instance, sink.nexthop, smtpd_relay_restrictions="reject")
         r = inst.sendmail(["-bs"], input=DIALOGUE)
         lines = r.stdout.split(b"\r\n")
         assert any(line.startswith(b"554 5.7.1 <r1@example.com>") for line in lines), r.stdout
