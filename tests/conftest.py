@@ -6,6 +6,8 @@ make_instance  a factory: make_instance(**kw) returns a new, not yet started,
                Instance(tmp_path/<n>, **kw); every one is cleaned up at teardown.
 sink           a started Sink (sink.py) on a random loopback address, with its
                default replies; stopped at teardown.
+down           a DownSink (sink.py): where a sink will be, refusing connections
+               until down.up(); stopped at teardown.
 """
 import os
 import sys
@@ -15,7 +17,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Instance, random_loopback  # noqa: E402
-from sink import Sink  # noqa: E402
+from sink import DownSink, Sink  # noqa: E402
 
 
 @pytest.fixture
@@ -43,3 +45,10 @@ def sink():
     srv = Sink(host=random_loopback()).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def down():
+    d = DownSink()
+    yield d
+    d.stop()

@@ -108,6 +108,16 @@ def notify_bits(words):
     return sum(DSN_NOTIFY[w] for w in words.split(",") if w)
 
 
+def account_ids():
+    """The uid and gid that files a delivery agent makes for a test belong
+    to: the postern account's (mk/install-deps makes it) when the tests
+    run as root, else our own."""
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postern")
+        return pw.pw_uid, pw.pw_gid
+    return os.getuid(), os.getgid()
+
+
 def random_loopback():
     """A random 127.a.b.c with a != 0 (127.0.0.x is left to humans and make run)."""
     return "127.%d.%d.%d" % (random.randint(1, 254), random.randint(0, 255),
@@ -132,6 +142,18 @@ def free_port(addr="127.0.0.1", family=socket.AF_INET):
 # Retries that never come by themselves during a test (postern flush does).
 SLOW_RETRY = {"minimal_backoff_time": "300s", "maximal_backoff_time": "600s",
               "queue_run_delay": "300s"}
+
+
+def relay_instance(make_instance, nexthop, **extra):
+    """A started instance that relays all mail to nexthop ("[addr]:port",
+    a sink's), keeping connections 10s; extra: more main.cf settings (None
+    leaves a parameter at its default)."""
+    conf = {"default_transport": "smtp", "relayhost": nexthop,
+            "smtp_connection_cache_time_limit": "10s"}
+    conf.update(extra)
+    inst = make_instance(main_cf_extra=conf)
+    inst.start()
+    return inst
 
 
 def started_relay(make_instance, addr, port):
@@ -511,13 +533,20 @@ class Instance:
             self.kill9_all()
 
     # ---- inspection -------------------------------------------------------
-    def queue_files(self, queue="incoming"):
-        """Sorted names of the files in one queue directory."""
+    def queue_files(self, queue="incoming", dot=False):
+        """Sorted names of the files in one queue directory ([] when it is
+        missing); with dot, also the names that start with "." (a writer's
+        temporary file, as sendmail's in maildrop/)."""
         try:
             names = os.listdir(os.path.join(self.queue_dir, queue))
         except FileNotFoundError:
             return []
-        return sorted(n for n in names if not n.startswith("."))
+        return sorted(n for n in names if dot or not n.startswith("."))
+
+    def queue_count(self):
+        """How many messages wait: incoming/, active/ and deferred/ (not
+        hold/)."""
+        return sum(len(self.queue_files(q)) for q in ("incoming", "active", "deferred"))
 
     def tmp_leftovers(self):
         """Sorted names of the files in tmp/ that a writer made and nobody

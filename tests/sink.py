@@ -86,6 +86,10 @@ client sent them: mail (the MAIL argument after "FROM:"), rcpt_args (the
 accepted RCPT arguments after "TO:") and raw (the DATA bytes before
 dot-unstuffing, without the final "."). DATA ends only at <CR><LF>.<CR><LF>.
 
+DownSink is the address of a sink that is not there yet: nexthop and maps()
+name it for Postern (connections are refused, the mail is deferred), up(**kw)
+starts a Sink there (the same keywords), stop() stops it if it runs.
+
 As a command: python3 sink.py [-l host:port | -u path] [--lmtp] [--save DIR]
 [--rcpt ADDR=REPLY]... [--message-reply REPLY]... [--greeting REPLY]
 prints a line per message (and saves each as DIR/N.eml) until interrupted.
@@ -102,7 +106,7 @@ import sys
 import threading
 import time
 
-from harness import listen_socket
+from harness import free_port, listen_socket, random_loopback
 
 MAX_LINE = 1 << 20
 MAX_DATA = 64 << 20
@@ -420,6 +424,31 @@ class Sink:
             if accepted:
                 self.messages.append(msg)
             self._lock.notify_all()
+
+
+class DownSink:
+    """A sink's loopback address and port that refuse connections until up()."""
+
+    def __init__(self):
+        self.addr = random_loopback()
+        self.port = free_port(self.addr)
+        self.sink = None
+
+    @property
+    def nexthop(self):
+        return "[%s]:%d" % (self.addr, self.port)
+
+    def maps(self, *domains):
+        """transport_maps sending these domains here."""
+        return "inline:{ %s }" % ", ".join("%s=smtp:%s" % (d, self.nexthop) for d in domains)
+
+    def up(self, **kw):
+        self.sink = Sink(host=self.addr, port=self.port, **kw).start()
+        return self.sink
+
+    def stop(self):
+        if self.sink:
+            self.sink.stop()
 
 
 class _Session:

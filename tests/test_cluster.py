@@ -78,10 +78,6 @@ def send(inst, rcpts, tag):
                    % (tag.encode(), tag.encode()))
 
 
-def queued(inst):
-    return sum(len(inst.queue_files(q)) for q in ("incoming", "active", "deferred"))
-
-
 def tags(sink):
     found = []
     for m in sink.messages:
@@ -129,7 +125,7 @@ def test_two_nodes_one_database(make_instance, pg, shared):
             sent.append(tag)
     send(a, ["staff@localhost"], "a-alias")
     sent.append("a-alias")
-    wait_for(lambda: queued(a) == 6 and queued(b) == 5, 30, "mail queued on both nodes")
+    wait_for(lambda: a.queue_count() == 6 and b.queue_count() == 5, 30, "mail queued on both nodes")
 
     # Node A dies hard with mail in its queue; node B goes on accepting.
     a.kill9_all()
@@ -144,7 +140,7 @@ def test_two_nodes_one_database(make_instance, pg, shared):
         for node in (a, b):
             node.postern(["flush"])
         wait_for(lambda: set(tags(sink)) >= set(sent), 90, "every message delivered")
-        wait_for(lambda: queued(a) == 0 and queued(b) == 0, 30, "both queues empty")
+        wait_for(lambda: a.queue_count() == 0 and b.queue_count() == 0, 30, "both queues empty")
         # Delivered the same way by both nodes: same sink, same recipients.
         for m in sink.messages:
             got = sorted(re.search(r"<[^>]*>", r).group(0) for r in m.rcpt_args)

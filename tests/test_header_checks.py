@@ -7,7 +7,8 @@ import smtplib
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, relay_instance, wait_for
+from test_smtpd_lib import send_message
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
@@ -39,40 +40,24 @@ def start_checks(make_instance, sink, tmp_path, **extra):
     hc.write_text(CHECKS)
     bc = tmp_path / "body_checks"
     bc.write_text(BODY)
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "header_checks": "regexp:%s" % hc, "body_checks": "pcre:%s" % bc}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    return inst
-
-
-def send(inst, subject, body="hello\r\n", rcpts=("r@x.test",), extra=""):
-    msg = ("From: s@client.test\r\nTo: r@x.test\r\nSubject: %s\r\n%s\r\n%s"
-           % (subject, extra, body)).encode()
-    with inst.smtp() as s:
-        s.ehlo("client.test")
-        s.mail("s@client.test")
-        for r in rcpts:
-            code, text = s.rcpt(r)
-            assert code == 250, (code, text, inst.log_tail())
-        return s.data(msg)
+    return relay_instance(make_instance, sink.nexthop, **dict(
+        {"header_checks": "regexp:%s" % hc, "body_checks": "pcre:%s" % bc}, **extra))
 
 
 def test_reject_defer_discard(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
-    code, text = send(inst, "buy viagra now")
+    code, text = send_message(inst, "buy viagra now")
     assert code == 550 and text == b"5.7.1 no pills: Subject: buy viagra"
     inst.wait_log(r"\w+: reject: header Subject: buy viagra now from "
                   r"localhost\[127\.0\.0\.1\]; from=<s@client\.test> "
                   r"to=<r@x\.test> proto=ESMTP helo=<client\.test>: "
                   r"5\.7\.1 no pills")
-    code, text = send(inst, "please defer me")
+    code, text = send_message(inst, "please defer me")
     assert code == 451 and text.startswith(b"4.7.1 try later")
-    code, _ = send(inst, "drop me")
+    code, _ = send_message(inst, "drop me")
     assert code == 250
     inst.wait_log(r"discard: header Subject: drop me from")
-    code, _ = send(inst, "this is fine", body="this is spam\r\n")
+    code, _ = send_message(inst, "this is fine", body="this is spam\r\n")
     assert code == 550
     inst.wait_log(r"reject: body this is spam from localhost")
     assert sink.messages == []
@@ -80,7 +65,7 @@ def test_reject_defer_discard(make_instance, sink, tmp_path):
 
 def test_hold_visible_in_queue(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
-    code, text = send(inst, "hold me please")
+    code, text = send_message(inst, "hold me please")
     assert code == 250
     qid = text.split()[-1].decode()
     inst.wait_log(r"%s: hold: header Subject: hold me please from "
@@ -96,9 +81,9 @@ def test_hold_visible_in_queue(make_instance, sink, tmp_path):
 
 def test_edits_reach_destination(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
-    assert send(inst, "tag me", extra="X-Secret: 42\r\n",
-                body="line one\r\nstrip this line\r\nline two\r\n")[0] == 250
-    assert send(inst, "replace me")[0] == 250
+    assert send_message(inst, "tag me", extra="X-Secret: 42\r\n",
+                        body="line one\r\nstrip this line\r\nline two\r\n")[0] == 250
+    assert send_message(inst, "replace me")[0] == 250
     msgs = sink.wait_for(2, timeout=20)
     data = {b"tag" if b"tag me" in m.data else b"replace": m.data for m in msgs}
     tagged = data[b"tag"]
@@ -113,13 +98,13 @@ def test_edits_reach_destination(make_instance, sink, tmp_path):
 
 def test_warn_info_redirect_bcc(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
-    assert send(inst, "warn me")[0] == 250
+    assert send_message(inst, "warn me")[0] == 250
     inst.wait_log(r"warning: header Subject: warn me from .*: looks odd")
-    assert send(inst, "info me")[0] == 250
+    assert send_message(inst, "info me")[0] == 250
     inst.wait_log(r"info: header Subject: info me from .*: noted")
-    assert send(inst, "redirect me")[0] == 250
+    assert send_message(inst, "redirect me")[0] == 250
     inst.wait_log(r"to=<boss@x\.test>.*status=sent")
-    assert send(inst, "bcc me")[0] == 250
+    assert send_message(inst, "bcc me")[0] == 250
     inst.wait_log(r"to=<archive@x\.test>.*status=sent")
     inst.wait_log(r"to=<r@x\.test>.*status=sent", count=3)
     redirected = [m for m in sink.messages if b"redirect me" in m.data]
@@ -129,7 +114,7 @@ def test_warn_info_redirect_bcc(make_instance, sink, tmp_path):
 
 def test_filter_action_routes_to_filter(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
-    assert send(inst, "filter me")[0] == 250
+    assert send_message(inst, "filter me")[0] == 250
     inst.wait_log(r"filter: header Subject: filter me from .*: smtp:\[127\.0\.0\.1\]:9")
     # Port 9 has no server: the message waits for the filter, it does
     # not go to the relayhost.
@@ -156,13 +141,13 @@ def test_mime_and_nested_headers(make_instance, sink, tmp_path):
     inst = start_checks(make_instance, sink, tmp_path)
     body = MIME % ('application/octet-stream; name="x.exe"', "AAAA\r\n")
     hdr, _, rest = body.partition("\r\n\r\n")
-    code, text = send(inst, "attachment", extra=hdr + "\r\n", body=rest)
+    code, text = send_message(inst, "attachment", extra=hdr + "\r\n", body=rest)
     assert code == 550 and text == b"5.7.1 no executables"
     inst.wait_log(r"reject: mime-header Content-Type: application/octet-stream; "
                   r"name=\"x\.exe\" from localhost")
     body = MIME % ("message/rfc822", "From: nested-bad@evil.test\r\nSubject: x\r\n\r\nhi\r\n")
     hdr, _, rest = body.partition("\r\n\r\n")
-    code, text = send(inst, "forwarded", extra=hdr + "\r\n", body=rest)
+    code, text = send_message(inst, "forwarded", extra=hdr + "\r\n", body=rest)
     assert code == 550 and text == b"5.7.1 bad attached message"
     inst.wait_log(r"reject: nested-header From: nested-bad@evil\.test from")
     # disable_mime_input_processing: the same message passes (the part
@@ -172,7 +157,7 @@ def test_mime_and_nested_headers(make_instance, sink, tmp_path):
                         "header_checks": "regexp:%s" % (tmp_path / "header_checks"),
                         "disable_mime_input_processing": "yes"})
     inst.start()
-    assert send(inst, "forwarded", extra=hdr + "\r\n", body=rest)[0] == 250
+    assert send_message(inst, "forwarded", extra=hdr + "\r\n", body=rest)[0] == 250
 
 
 def test_strict_7bit_headers(make_instance, sink, tmp_path):
@@ -193,7 +178,7 @@ def test_smtp_header_checks_on_delivery(make_instance, sink, tmp_path):
         "default_transport": "smtp", "relayhost": sink.nexthop,
         "smtp_header_checks": "regexp:%s" % shc})
     inst.start()
-    assert send(inst, "hello", extra="X-Internal: secret\r\n")[0] == 250
+    assert send_message(inst, "hello", extra="X-Internal: secret\r\n")[0] == 250
     data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Internal" not in data
     assert b"Subject: [ext] hello\r\n" in data

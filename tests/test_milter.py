@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from harness import BIN, free_port, random_loopback, wait_for
+from harness import BIN, free_port, random_loopback, relay_instance, wait_for
+from test_smtpd_lib import send_message
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -86,17 +87,8 @@ def pymilter(tmp_path):
     m.stop()
 
 
-def relay(make_instance, sink, **extra):
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_connection_cache_time_limit": "10s"}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    return inst
-
-
 def test_smtp_events_and_rcpt_reject(make_instance, sink, pymilter):
-    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec)
     with inst.smtp() as s:
         s.ehlo("client.test")
         assert s.mail("a@client.test")[0] == 250
@@ -122,7 +114,7 @@ def test_smtp_events_and_rcpt_reject(make_instance, sink, pymilter):
 
 def test_milter_down_default_actions(make_instance, sink):
     dead = "inet:127.0.0.1:%d" % free_port("127.0.0.1")
-    inst = relay(make_instance, sink, smtpd_milters=dead)
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=dead)
     with inst.smtp() as s:
         code, text = s.ehlo("client.test")
         assert code == 451 and b"4.7.1" in text
@@ -142,8 +134,8 @@ def test_milter_per_milter_settings_and_maps(make_instance, sink, tmp_path):
     maps.write_text("0.0.0.0/0 DISABLE\n")
     # The list's own setting wins over main.cf; smtpd_milter_maps DISABLE
     # turns milters off for matching clients.
-    inst = relay(make_instance, sink,
-                 smtpd_milters="{ %s, default_action=reject }" % dead)
+    inst = relay_instance(make_instance, sink.nexthop,
+                          smtpd_milters="{ %s, default_action=reject }" % dead)
     with inst.smtp() as s:
         code, _ = s.ehlo("client.test")
         assert code == 550
@@ -198,9 +190,9 @@ class GarbageMilter:
 def test_milter_garbage_or_slow_gets_default(make_instance, sink, mode):
     g = GarbageMilter(mode)
     try:
-        inst = relay(make_instance, sink,
-                     smtpd_milters="inet:%s:%d" % (g.addr, g.port),
-                     milter_connect_timeout="2s", milter_default_action="accept")
+        inst = relay_instance(make_instance, sink.nexthop,
+                              smtpd_milters="inet:%s:%d" % (g.addr, g.port),
+                              milter_connect_timeout="2s", milter_default_action="accept")
         t0 = time.time()
         with inst.smtp(timeout=20) as s:
             s.sendmail("a@client.test", ["b@x.test"], b"Subject: t\r\n\r\nhi\r\n")
@@ -213,8 +205,8 @@ def test_milter_garbage_or_slow_gets_default(make_instance, sink, mode):
 
 
 def test_milter_command_timeout(make_instance, sink, pymilter):
-    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec,
-                 milter_command_timeout="2s")
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec,
+                          milter_command_timeout="2s")
     t0 = time.time()
     with inst.smtp(timeout=20) as s:
         s.ehlo("client.test")
@@ -225,23 +217,17 @@ def test_milter_command_timeout(make_instance, sink, pymilter):
                   % pymilter.spec.replace(".", r"\."))
 
 
-def send(inst, subject, rcpts=("r@x.test",), sender="s@client.test", body="hello\r\n"):
-    msg = ("From: %s\r\nTo: r@x.test\r\nSubject: %s\r\n\r\n%s"
-           % (sender, subject, body)).encode()
-    with inst.smtp() as s:
-        s.ehlo("client.test")
-        s.mail(sender)
-        for r in rcpts:
-            code, text = s.rcpt(r)
-            assert code == 250, (code, text, inst.log_tail())
-        r = s.data(msg)
-        if r[0] != 250 and os.environ.get("MILTER_TEST_DEBUG"):
-            print(r, inst.log_tail(40))
-        return r
+def send(inst, subject, **kw):
+    """send_message (test_smtpd_lib); with MILTER_TEST_DEBUG set, the log
+    tail is printed when the message is not accepted."""
+    r = send_message(inst, subject, **kw)
+    if r[0] != 250 and os.environ.get("MILTER_TEST_DEBUG"):
+        print(r, inst.log_tail(40))
+    return r
 
 
 def test_content_edits(make_instance, sink, pymilter):
-    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec)
     code, text = send(inst, "chgsubj addrcpt delrcpt chgfrom",
                       rcpts=("r@x.test", "gone@x.test"))
     assert code == 250
@@ -263,7 +249,7 @@ def test_content_edits(make_instance, sink, pymilter):
 
 
 def test_content_replbody_reject_discard_quarantine(make_instance, sink, pymilter):
-    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec)
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec)
     code, text = send(inst, "please reject-eom")
     assert (code, text) == (554, b"5.7.1 content refused by milter")
     inst.wait_log(r"milter-reject: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]; "
@@ -288,9 +274,9 @@ def test_two_milters_in_chain_and_non_smtpd(make_instance, sink, tmp_path, pymil
     (tmp_path / "m2").mkdir()
     second = PyMilter(tmp_path / "m2")
     try:
-        inst = relay(make_instance, sink,
-                     smtpd_milters="%s, %s" % (pymilter.spec, second.spec),
-                     non_smtpd_milters=pymilter.spec)
+        inst = relay_instance(make_instance, sink.nexthop,
+                              smtpd_milters="%s, %s" % (pymilter.spec, second.spec),
+                              non_smtpd_milters=pymilter.spec)
         assert send(inst, "chain")[0] == 250
         data = sink.wait_for(1, timeout=20)[0].data
         # Each milter adds its header; the second sees the first's.
@@ -327,8 +313,8 @@ def test_no_milters_override(make_instance, sink, pymilter):
 def test_milter_header_checks(make_instance, sink, pymilter, tmp_path):
     mhc = tmp_path / "milter_header_checks"
     mhc.write_text("/^X-Milter: seen/ REPLACE X-Milter: checked\n")
-    inst = relay(make_instance, sink, smtpd_milters=pymilter.spec,
-                 milter_header_checks="regexp:%s" % mhc)
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec,
+                          milter_header_checks="regexp:%s" % mhc)
     assert send(inst, "plain")[0] == 250
     data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Milter: checked\r\n" in data and b"X-Milter: seen" not in data
@@ -340,7 +326,7 @@ def test_unix_socket_milter(make_instance, sink, tmp_path):
         pytest.skip("python3-milter not installed")
     m = PyMilter(tmp_path, unix=True)
     try:
-        inst = relay(make_instance, sink, smtpd_milters=m.spec)
+        inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=m.spec)
         with inst.smtp() as s:
             s.ehlo("client.test")
             s.mail("s@client.test")

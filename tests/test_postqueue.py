@@ -8,17 +8,8 @@ import re
 import time
 
 from harness import wait_for
-from test_smtpctl import Down, SLOW, ctl, deferred, queue_lines
+from test_smtpctl import SLOW, ctl, deferred, queue_lines
 from test_smtpd_lib import parse_qf
-
-import pytest
-
-
-@pytest.fixture
-def down():
-    d = Down()
-    yield d
-    d.stop()
 
 
 def make_queue(make_instance, down):

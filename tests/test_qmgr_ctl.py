@@ -11,11 +11,8 @@ import re
 import socket
 import time
 
-import pytest
-
 import attr_codec
-from harness import SLOW_RETRY, free_port, random_loopback, wait_for
-from sink import Sink
+from harness import SLOW_RETRY, wait_for
 
 
 def qmgr_request(inst, request, timeout=10, **attrs):
@@ -45,35 +42,6 @@ def ok(inst, request, **attrs):
 
 def queue(inst):
     return ok(inst, "show_queue")
-
-
-class DownSink:
-    """A sink address and port that refuse connections until up()."""
-
-    def __init__(self):
-        self.addr = random_loopback()
-        self.port = free_port(self.addr)
-        self.srv = None
-
-    def up(self, **knobs):
-        self.srv = Sink(host=self.addr, port=self.port, **knobs)
-        self.srv.start()
-        return self.srv
-
-    def stop(self):
-        if self.srv:
-            self.srv.stop()
-
-    def maps(self, *domains):
-        return "inline:{ %s }" % ", ".join(
-            "%s=smtp:[%s]:%d" % (d, self.addr, self.port) for d in domains)
-
-
-@pytest.fixture
-def down():
-    d = DownSink()
-    yield d
-    d.stop()
 
 
 def start_deferred(make_instance, down, rcpts, domains=("s.test",), extra=None):

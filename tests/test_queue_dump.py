@@ -10,7 +10,7 @@ import select
 import subprocess
 
 from harness import BIN, queue_dump, wait_for
-from test_smtpctl import deferred, down, make, send  # noqa: F401 (down: fixture)
+from test_smtpctl import deferred, make, send
 
 
 def queued_two(make_instance, down):

@@ -38,11 +38,6 @@ def queued(inst, count=1, timeout=10):
     return [read_qfile(os.path.join(inst.queue_dir, "incoming", i)) for i in ids]
 
 
-def maildrop_files(inst):
-    d = os.path.join(inst.queue_dir, "maildrop")
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-
 @pytest.fixture
 def pickup_instance(make_instance):
     inst = make_instance(master_cf=PICKUP_ONLY)
@@ -72,7 +67,7 @@ def test_sendmail_t_with_bcc(pickup_instance):
     assert b"\r" not in content
     inst.wait_log(r"%s: uid=%d from=<sender@example\.org>" % (env["msgid"], os.getuid()))
     # pickup logs that line before it removes the maildrop file.
-    wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied")
+    wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied")
 
 
 def test_sendmail_args_f_F(pickup_instance):
@@ -134,7 +129,7 @@ def test_sendmail_errors_leave_nothing(pickup_instance):
     inst.write_main_cf({"message_size_limit": "1000"})
     r = inst.sendmail(["a@example.com"], input=big)
     assert r.returncode == 65 and b"too large" in r.stderr
-    assert maildrop_files(inst) == []
+    assert inst.queue_files("maildrop", dot=True) == []
     assert inst.queue_files("incoming") == []
 
 
@@ -169,7 +164,7 @@ def test_pickup_moves_bad_file_to_corrupt(pickup_instance):
     wait_for(lambda: os.path.exists(corrupt), 10, "bad file in corrupt/")
     inst.wait_log(r"maildrop file 0badf11e: not a maildrop file; moved to")
     # pickup removes a maildrop file once its queue file is committed.
-    wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied")
+    wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied")
 
 
 def test_sendmail_q_without_master(make_instance):
@@ -190,7 +185,7 @@ def test_sendmail_survives_pickup_down(make_instance):
     os.makedirs(os.path.join(inst.queue_dir, "maildrop"), exist_ok=True)
     r = inst.sendmail(["late@example.com"], input=b"Subject: early\n\nx\n")
     assert r.returncode == 0, r.stderr
-    assert len(maildrop_files(inst)) == 1
+    assert len(inst.queue_files("maildrop", dot=True)) == 1
     inst.start()
     r = inst.sendmail(["next@example.com"], input=b"Subject: next\n\nx\n")
     assert r.returncode == 0, r.stderr
@@ -206,7 +201,7 @@ def test_authorized_submit_users(make_instance):
     r = inst.sendmail(["a@example.com"], input=b"Subject: x\n\nx\n")
     assert r.returncode == 77, r.stderr
     assert b"not allowed to submit" in r.stderr
-    assert maildrop_files(inst) == []
+    assert inst.queue_files("maildrop", dot=True) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a set-gid copy")

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, relay_instance, wait_for
 from sink import Sink
 
 pytestmark = pytest.mark.skipif(
@@ -25,14 +25,6 @@ DIALOGUE = (b"EHLO client\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.co
 # Relaying and every other restriction refuse a network client.
 CLOSED = {"smtpd_client_restrictions": "reject", "smtpd_relay_restrictions": "reject",
           "smtpd_recipient_restrictions": "reject"}
-
-
-def relay_instance(make_instance, sink, extra=None):
-    cf = {"default_transport": "smtp", "relayhost": sink.nexthop}
-    cf.update(extra or {})
-    inst = make_instance(main_cf_extra=cf)
-    inst.start()
-    return inst
 
 
 def sendmail_bs_as_user(inst, dialogue):
@@ -60,13 +52,9 @@ def sendmail_bs_as_user(inst, dialogue):
     return r, uid
 
 
-def maildrop_files(inst):
-    return sorted(os.listdir(os.path.join(inst.queue_dir, "maildrop")))
-
-
 def test_bs_ordinary_user_submits_through_maildrop(make_instance):
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, CLOSED)
+        inst = relay_instance(make_instance, sink.nexthop, **CLOSED)
         r, uid = sendmail_bs_as_user(inst, DIALOGUE)
         assert r.returncode == 0, r.stderr
         lines = r.stdout.split(b"\r\n")
@@ -88,14 +76,14 @@ def test_bs_ordinary_user_submits_through_maildrop(make_instance):
         assert msg.data.startswith(b"Received: by localhost (Postern, from userid %d)" % uid)
         assert b"\r\n\r\n.leading dot\r\n" in msg.data
         inst.wait_log(r": uid=%d from=<s@example\.org>" % uid)
-        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
+        wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_ordinary_user_bad_input(make_instance):
     """smtpd's protocol checks and limits hold in stand-alone mode too; a
     session that ends without QUIT leaves nothing behind."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"smtpd_recipient_limit": "1"})
+        inst = relay_instance(make_instance, sink.nexthop, smtpd_recipient_limit="1")
         dialogue = (b"EHLO client\r\nMAIL FROM:<s@example.org> SIZE=999999999\r\n"
                     b"MAIL FROM:<bad address@example.org>\r\nRCPT TO:<r@example.com>\r\n"
                     b"MAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.com>\r\n"
@@ -108,7 +96,7 @@ def test_bs_ordinary_user_bad_input(make_instance):
         assert any(line.startswith(b"452 4.5.3") for line in lines), r.stdout
         assert b"354 End data with <CR><LF>.<CR><LF>" in lines
         assert not any(line.startswith(b"250 2.0.0 Ok: queued") for line in lines)
-        assert maildrop_files(inst) == []
+        assert inst.queue_files("maildrop", dot=True) == []
         assert sink.messages == []
 
 
@@ -116,7 +104,7 @@ def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
     """BDAT reaches the maildrop file like DATA; content over
     message_size_limit is refused after its end and leaves no file."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"message_size_limit": "2000"})
+        inst = relay_instance(make_instance, sink.nexthop, message_size_limit="2000")
         body = b"Subject: chunked\r\n\r\nfirst\r\n"
         dialogue = (b"EHLO client\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<r1@example.com>\r\n"
                     b"BDAT %d\r\n%sBDAT 7 LAST\r\nsecond\n" % (len(body), body) +
@@ -132,14 +120,14 @@ def test_bs_ordinary_user_bdat_and_size_limit(make_instance):
         assert msg.rcpts == ["r1@example.com"]
         assert msg.data.endswith(b"\r\n\r\nfirst\r\nsecond\r\n")
         inst.wait_log(r"from=<s@example\.org>, size=\d+, nrcpt=1 \(queue active\)")
-        wait_for(lambda: maildrop_files(inst) == [], 10, "maildrop/ emptied by pickup")
+        wait_for(lambda: inst.queue_files("maildrop", dot=True) == [], 10, "maildrop/ emptied by pickup")
 
 
 def test_bs_privileged_caller_queues_with_access_controls(make_instance):
     """root and mail_owner: smtpd queues itself, as for a network client, and
     the restrictions apply."""
     with Sink() as sink:
-        inst = relay_instance(make_instance, sink, {"smtpd_relay_restrictions": "reject"})
+        inst = relay_instance(make_instance, sink.nexthop, smtpd_relay_restrictions="reject")
         r = inst.sendmail(["-bs"], input=DIALOGUE)
         lines = r.stdout.split(b"\r\n")
         assert any(line.startswith(b"554 5.7.1 <r1@example.com>") for line in lines), r.stdout
@@ -152,7 +140,7 @@ def test_bs_privileged_caller_queues_with_access_controls(make_instance):
         [msg] = sink.wait_for(1, timeout=30)
         assert msg.data.startswith(b"Received: from client (localhost [127.0.0.1])")
         assert b"\r\n.leading dot\r\n" in msg.data
-        assert maildrop_files(inst) == []
+        assert inst.queue_files("maildrop", dot=True) == []
 
 
 def test_bs_without_smtpd(make_instance):

@@ -9,22 +9,13 @@ import os
 import pytest
 
 from dnsserver import DNSServer
-from harness import BIN, random_loopback
+from harness import BIN, random_loopback, relay_instance
 from smtp_driver import pick_port
 from sink import Sink
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.exists(os.path.join(BIN, p)) for p in ("smtp", "smtpd", "qmgr", "master")),
     reason="smtp, smtpd, qmgr or master not built")
-
-
-def relay_instance(make_instance, nexthop, **extra):
-    conf = {"default_transport": "smtp", "relayhost": nexthop,
-            "smtp_connection_cache_time_limit": "10s"}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
-    return inst
 
 
 MESSAGE = (b"From: a@client.test\r\nTo: b@x.test\r\nSubject: relay\r\n\r\n"

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from harness import BIN, free_port, random_loopback, wait_for
+from harness import BIN, random_loopback, wait_for
 from sink import Sink
 
 SLOW = {"minimal_backoff_time": "1h", "maximal_backoff_time": "2h",
@@ -24,34 +24,6 @@ SLOW = {"minimal_backoff_time": "1h", "maximal_backoff_time": "2h",
 FIELDS = ["envelope_id", "family", "type", "flags", "sender", "orcpt", "dest",
           "created", "expires", "last_try", "attempts", "runstate", "delay",
           "last_error"]
-
-
-class Down:
-    """Address and port of a sink that is not started yet."""
-
-    def __init__(self):
-        self.addr = random_loopback()
-        self.port = free_port(self.addr)
-        self.sink = None
-
-    @property
-    def nexthop(self):
-        return "[%s]:%d" % (self.addr, self.port)
-
-    def up(self, **kw):
-        self.sink = Sink(host=self.addr, port=self.port, **kw).start()
-        return self.sink
-
-    def stop(self):
-        if self.sink:
-            self.sink.stop()
-
-
-@pytest.fixture
-def down():
-    d = Down()
-    yield d
-    d.stop()
 
 
 def make(make_instance, down, extra=None, start=True):

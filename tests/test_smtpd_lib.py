@@ -132,6 +132,23 @@ def smtpd_transaction(inst, rcpts, sender, msg, mail_extra="", data=True):
     return replies, qid
 
 
+def send_message(inst, subject, body="hello\r\n", rcpts=("r@x.test",),
+                 sender="s@client.test", extra=""):
+    """One message through inst.smtp(): EHLO client.test, MAIL FROM sender,
+    a RCPT per address (each must be accepted), DATA of "From: sender",
+    "To: r@x.test", "Subject: subject", the extra header lines (CRLF-ended)
+    and body. The DATA reply (code, text)."""
+    msg = ("From: %s\r\nTo: r@x.test\r\nSubject: %s\r\n%s\r\n%s"
+           % (sender, subject, extra, body)).encode()
+    with inst.smtp() as s:
+        s.ehlo("client.test")
+        s.mail(sender)
+        for r in rcpts:
+            code, text = s.rcpt(r)
+            assert code == 250, (code, text, inst.log_tail())
+        return s.data(msg)
+
+
 def queued_id(text):
     m = re.search(r"queued as ([0-9a-f]{8})", text)
     assert m, text

@@ -17,7 +17,7 @@ from dbservers import (Memcached, Slapd, SocketmapServer, TcpTableServer,  # noq
                        memcached)
 from harness import random_loopback, wait_for
 from sink import Sink
-from test_tables_sql import queue_count, rcpt_reply, send
+from test_tables_sql import rcpt_reply, send
 
 FAST = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
         "queue_run_delay": "1s", "mynetworks": "192.0.2.0/24"}
@@ -194,13 +194,13 @@ def test_ldap_server_down(make_instance, slapd, sink):
                           input=b"Subject: ldap down\r\n\r\nx\r\n")
         assert r.returncode == 0
         inst.wait_log(r"to=<user@relay\.test>.*dsn=4\.3\.0, status=deferred", timeout=30)
-        assert queue_count(inst) == 1
+        assert inst.queue_count() == 1
     finally:
         slapd.start()
     assert rcpt_reply(inst, "user@relay.test")[0] == 250
     inst.postern(["flush"])
     sink.wait_for(n + 1, timeout=60)
-    wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
+    wait_for(lambda: inst.queue_count() == 0, 30, "queue empty")
     assert "status=bounced" not in inst.log()
 
 

@@ -155,10 +155,6 @@ def send(inst, rcpts, body=b"Subject: t\r\n\r\nhello\r\n"):
         s.sendmail("sender@example.org", rcpts, body)
 
 
-def queue_count(inst):
-    return sum(len(inst.queue_files(q)) for q in ("incoming", "active", "deferred"))
-
-
 def test_routes_access_and_live_changes(make_instance, engine, sink):
     inst, tables = setup_instance(make_instance, engine, sink)
 
@@ -274,7 +270,7 @@ def server_down_scenario(inst, srv, sink):
         inst.wait_log(r"to=<user@relay\.test>.*dsn=4\.3\.0, status=deferred", timeout=30)
         inst.wait_log(r"to=<team@localhost>.*dsn=4\.3\.0, status=deferred", timeout=30)
         assert "status=bounced" not in inst.log()
-        assert queue_count(inst) == 2
+        assert inst.queue_count() == 2
         assert len(sink.messages) == 1
     finally:
         srv.start()
@@ -282,7 +278,7 @@ def server_down_scenario(inst, srv, sink):
     # Back: the kept connections reconnect, the deferred mail goes out.
     inst.postern(["flush"])
     sink.wait_for(3, timeout=60)
-    wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
+    wait_for(lambda: inst.queue_count() == 0, 30, "queue empty")
     subjects = sorted(re.search(rb"Subject: [^\r]*", m.data).group(0)
                       for m in sink.messages[1:])
     assert subjects == [b"Subject: alias while down", b"Subject: queued while down"]
@@ -428,12 +424,12 @@ def test_local_alias_database_down(make_instance, pg, sink, tmp_path):
         inst.wait_log(r"local\[\d+\]: \w+: to=<team@localhost>.*relay=local.*"
                       r"dsn=4\.3\.0, status=deferred \(alias database unavailable\)",
                       timeout=30)
-        assert queue_count(inst) == 1
+        assert inst.queue_count() == 1
     finally:
         pg.start()
     inst.postern(["flush"])
     sink.wait_for(1, timeout=60)
     assert [re.search(r"<[^>]*>", r).group(0) for r in sink.messages[0].rcpt_args] == \
         ["<user@relay.test>"]
-    wait_for(lambda: queue_count(inst) == 0, 30, "queue empty")
+    wait_for(lambda: inst.queue_count() == 0, 30, "queue empty")
     assert "status=bounced" not in inst.log()

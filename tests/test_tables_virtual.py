@@ -10,13 +10,12 @@ maildrop/ (cleanup cannot expand the aliases), delivered once the database
 is back; nothing is bounced.
 """
 import os
-import pwd
 
 import pytest
 
 from dbservers import mariadb, pg  # noqa: F401 (fixtures)
-from harness import BIN, wait_for
-from test_tables_sql import Engine, queue_count, rcpt_reply, send
+from harness import BIN, account_ids, wait_for
+from test_tables_sql import Engine, rcpt_reply, send
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "virtual")),
                                 reason="virtual not built")
@@ -29,13 +28,6 @@ SCHEMA = [
     "CREATE TABLE vmailbox (address varchar(255) PRIMARY KEY, path varchar(255))",
     "CREATE TABLE valias (address varchar(255), goto varchar(255))",
 ]
-
-
-def ids():
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postern")
-        return pw.pw_uid, pw.pw_gid
-    return os.getuid(), os.getgid()
 
 
 def maildir_count(base, path):
@@ -58,7 +50,7 @@ def test_virtual_domains_from_database(make_instance, kind, tmp_path, request):
     base = os.path.join(inst.dir, "vmail")
     os.makedirs(base)
     os.chmod(base, 0o755)
-    uid, gid = ids()
+    uid, gid = account_ids()
     os.chown(base, uid, gid)
     w = lambda name, q: engine.write_cf(inst, name, q)   # noqa: E731
     cf = dict(FAST)
@@ -111,7 +103,7 @@ def test_virtual_domains_from_database(make_instance, kind, tmp_path, request):
                           input=b"Subject: after\r\n\r\nz\r\n")
         assert r.returncode == 0
         wait_for(lambda: maildir_count(base, "vd.test/ann") == 4, 60, "delivered after restart")
-        wait_for(lambda: queue_count(inst) == 0 and not inst.queue_files("maildrop"), 30,
+        wait_for(lambda: inst.queue_count() == 0 and not inst.queue_files("maildrop"), 30,
                  "queue empty")
         assert "status=bounced" not in inst.log()
     except Exception:

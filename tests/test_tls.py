@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from harness import BIN, _make_traversable, random_loopback, wait_for
+from harness import BIN, _make_traversable, random_loopback, relay_instance, wait_for
 from sink import Sink
 from test_smtpd_lib import SMTPD_ONLY, Client, no_crash, queued_id, smtpd_instance, wait_qf
 
@@ -304,11 +304,7 @@ need_relay = pytest.mark.skipif(
 def relay_through(make_instance, sink, sender="a@client.test", **extra):
     """A started instance relaying to sink (extra: main.cf settings; None
     leaves a parameter at its default) that has accepted one message."""
-    conf = {"default_transport": "smtp", "relayhost": sink.nexthop,
-            "smtp_connection_cache_time_limit": "10s"}
-    conf.update(extra)
-    inst = make_instance(main_cf_extra=conf)
-    inst.start()
+    inst = relay_instance(make_instance, sink.nexthop, **extra)
     with inst.smtp() as s:
         s.sendmail(sender, ["b@x.test"], MSG)
     return inst

@@ -3,23 +3,15 @@ and mbox files under virtual_mailbox_base, with the ids of virtual_uid_maps and
 virtual_gid_maps, virtual_minimum_uid, virtual_mailbox_limit and
 virtual_mailbox_lock, through the mailbox writers shared with local(8)."""
 import os
-import pwd
 import re
 
 import pytest
 
-from harness import BIN, wait_for
+from harness import BIN, account_ids, wait_for
 from test_smtpd_lib import Client
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "virtual")),
                                 reason="virtual not built")
-
-
-def ids():
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postern")
-        return pw.pw_uid, pw.pw_gid
-    return os.getuid(), os.getgid()
 
 
 def virtual_instance(make_instance, **extra):
@@ -27,7 +19,7 @@ def virtual_instance(make_instance, **extra):
     base = os.path.join(inst.dir, "vmail")
     os.makedirs(base)
     os.chmod(base, 0o755)
-    uid, gid = ids()
+    uid, gid = account_ids()
     os.chown(base, uid, gid)        # as an admin makes /var/mail/vhosts the vmail user's
     maps = os.path.join(inst.config_dir, "vmailbox")
     with open(maps, "w") as f:
@@ -76,7 +68,7 @@ def test_maildir_and_mbox_delivery(make_instance):
     assert data.startswith(b"Return-Path: <sender@example.org>\nX-Original-To: md@vd.test\n"
                            b"Delivered-To: md@vd.test\n")
     assert data.endswith(b"\n\nFrom the start\nbody\n")
-    uid, gid = ids()
+    uid, gid = account_ids()
     st = os.stat(os.path.join(new, name))
     assert (st.st_uid, st.st_gid) == (uid, gid)
     assert os.stat(os.path.join(base, "vd.test")).st_uid == uid

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "ctl_flush.h"
+#include "iostuff.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "qfile.h"
@@ -48,7 +49,7 @@
 static int
 ctl_flush_exec(const char *path, char **args)
 {
-	int	 status, null;
+	int	 status;
 	pid_t	 pid;
 
 	fflush(stdout);
@@ -57,8 +58,7 @@ ctl_flush_exec(const char *path, char **args)
 		return -1;
 	}
 	if (pid == 0) {
-		if ((null = open("/dev/null", O_RDONLY)) >= 0)
-			(void)dup2(null, 0);	/* pickup -S: an empty request */
+		stdio_null(1);			/* pickup -S: an empty request */
 		execv(path, args);
 		fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
 		_exit(127);

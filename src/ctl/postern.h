@@ -28,5 +28,6 @@ int	 postern_queue_dump_main(int, char **);	/* postern_queue_dump.c */
 const char *postern_progname(void);
 void	 postern_set_config(const char *);	/* -c: MAIL_CONFIG, absolute */
 const char *postern_json(VSTRING *, const char *);	/* postern_queue.c */
+int	 postern_stdout_status(int);	/* flush stdout: status, or 1 */
 
 #endif

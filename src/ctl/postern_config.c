@@ -144,14 +144,10 @@ config_show(int flags, int argc, char **argv)
 		if (config_show_one(names->argv[i], flags, buf, why) < 0)
 			status = 1;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("write error on standard output: %m");
-		status = 1;
-	}
 	argv_free(names);
 	vstring_free(buf);
 	vstring_free(why);
-	return status;
+	return postern_stdout_status(status);
 }
 
 /* config_master - -M: master.cf entries, all or those named. */

@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iostuff.h"
 #include "mail_conf.h"
 #include "master_ent.h"
 #include "msg.h"
@@ -341,7 +342,6 @@ postern_start_etrn(void)
 	static char dir[PATH_MAX];
 	VSTRING	*path;
 	pid_t	 pid;
-	int	 fd;
 
 	if ((env == NULL || *env == 0) && *conf_str("etrn_hosts") == 0)
 		return;
@@ -356,13 +356,7 @@ postern_start_etrn(void)
 		msg_warn("fork for etrn: %m; ETRN at start skipped");
 	} else if (pid == 0) {
 		(void)setsid();
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			(void)dup2(fd, 0);
-			(void)dup2(fd, 1);
-			(void)dup2(fd, 2);
-			if (fd > 2)
-				(void)close(fd);
-		}
+		stdio_null(3);
 		execl(vstring_str(path), "etrn", "-b", "-L", "-c", dir, (char *)NULL);
 		_exit(1);
 	}

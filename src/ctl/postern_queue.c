@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	int postern_queue_main(int argc, char **argv);
  *	const char *postern_json(VSTRING *out, const char *text);
+ *	int postern_stdout_status(int status);
  *
  *	postern queue [-p]
  *	postern queue -j
@@ -41,6 +42,11 @@
  *
  *	postern_json() puts text in out as the body of a JSON string (no
  *	quotes), escaped as postqueue -j escapes it, and returns out's text.
+ *
+ *	postern_stdout_status() is how a postern subcommand that lists
+ *	something ends: it flushes stdout and returns status, or 1 after
+ *	the warning "write error on standard output" when what was printed
+ *	could not all be written (a full disk, a closed pipe).
  *
  *	The listings read the queue files directly (running or not), so
  *	they need root or the mail_owner, like qshape; mailq(1) and smtpctl
@@ -82,6 +88,16 @@
 #define PQ_EXIT_UNREAD	70	/* EX_SOFTWARE, as postqueue when showq fails */
 
 static const char *pq_queues[] = {QF_INCOMING, QF_ACTIVE, QF_DEFERRED, QF_HOLD, NULL};
+
+int
+postern_stdout_status(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_warn("write error on standard output: %m");
+		return 1;
+	}
+	return status;
+}
 
 /* postern_json - a JSON string body (no quotes), as postqueue -j escapes it */
 const char *
@@ -402,7 +418,7 @@ postern_queue_main(int argc, char **argv)
 	const char *shape_queues[] = {QF_INCOMING, QF_ACTIVE, NULL};
 	const char **queues = shape_queues;
 	ARGV	*named = NULL;
-	int	 ch, status, i;
+	int	 ch, i;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.nbuckets = 10;
@@ -468,10 +484,6 @@ postern_queue_main(int argc, char **argv)
 		if (named)
 			argv_free(named);
 	}
-	status = pw.dir_errors || pw.file_errors ? PQ_EXIT_UNREAD : 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("write error on standard output: %m");
-		status = 1;
-	}
-	return status;
+	return postern_stdout_status(pw.dir_errors || pw.file_errors ?
+	    PQ_EXIT_UNREAD : 0);
 }

@@ -315,9 +315,5 @@ postern_queue_dump_main(int argc, char **argv)
 	attr_free(qc.list);
 	vstring_free(qc.buf);
 	vstring_free(qc.key);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		msg_warn("write error on standard output: %m");
-		qc.status = 1;
-	}
-	return qc.status;
+	return postern_stdout_status(qc.status);
 }

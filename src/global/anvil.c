@@ -81,6 +81,7 @@
 #include "anvil.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "safe_file.h"
 
 #define ANVIL_MAGIC	0x616e7601u
 #define ANVIL_PROCS	1024
@@ -217,23 +218,11 @@ anvil_exit(void)
 int
 anvil_attach(const char *path, const char *service, int unit)
 {
-	struct stat st;
 	void	*map;
-	int	 fd;
 
 	if (anvil_map != NULL)
 		return 0;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || (st.st_size != (off_t)sizeof(ANVIL_MAP)
-	    && ftruncate(fd, sizeof(ANVIL_MAP)) < 0)) {
-		close(fd);
-		return -1;
-	}
-	map = mmap(NULL, sizeof(ANVIL_MAP), PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
+	if ((map = safe_file_map(path, sizeof(ANVIL_MAP))) == NULL)
 		return -1;
 	if (anvil_init(map) < 0) {
 		munmap(map, sizeof(ANVIL_MAP));

@@ -43,8 +43,8 @@
  *	rewritten only when remote_header_rewrite_domain is set).
  *	cleanup_qf() gives the writer for the plain envelope setters
  *	(arrival, family, DSN, origin); cleanup_attr() sets an envelope
- *	attribute (client_name, helo, protocol...) and remembers it for the
- *	hooks (cleanup_get_attr()).
+ *	attribute (client_name, helo, protocol...), which the hooks read
+ *	back with cleanup_get_attr() (qf_writer_attr(3)).
  *
  *	cleanup_sender() qualifies (append_at_myorigin, append_dot_mydomain),
  *	maps (sender_canonical_maps, then canonical_maps, per their
@@ -158,8 +158,6 @@ cleanup_open(CLEANUP_CONF *conf, const char *queue_dir, int flags, VSTRING *why)
 	snprintf(c->id, sizeof(c->id), "%s", qf_writer_id(qf));
 	c->flags = flags;
 	c->sender = mystrdup("");
-	c->attr_names = argv_alloc(8);
-	c->attr_values = argv_alloc(8);
 	c->rcpts = argv_alloc(8);
 	c->dups = htable_create(16);
 	c->in_header = 1;
@@ -199,29 +197,13 @@ cleanup_qf(CLEANUP *c)
 void
 cleanup_attr(CLEANUP *c, const char *name, const char *value)
 {
-	size_t	 i;
-
 	qf_set_attr(c->qf, name, value);
-	for (i = 0; i < c->attr_names->argc; i++) {
-		if (strcmp(c->attr_names->argv[i], name) == 0) {
-			myfree(c->attr_values->argv[i]);
-			c->attr_values->argv[i] = mystrdup(value);
-			return;
-		}
-	}
-	argv_add(c->attr_names, name);
-	argv_add(c->attr_values, value);
 }
 
 const char *
 cleanup_get_attr(const CLEANUP *c, const char *name)
 {
-	size_t	 i;
-
-	for (i = 0; i < c->attr_names->argc; i++)
-		if (strcmp(c->attr_names->argv[i], name) == 0)
-			return c->attr_values->argv[i];
-	return NULL;
+	return qf_writer_attr(c->qf, name);
 }
 
 void
@@ -247,20 +229,8 @@ cleanup_set_sender(CLEANUP *c, const char *addr, int bcc)
 	buf = addr_unquote(vstring_alloc(100), addr);
 	if (cleanup_addr_rewrite(cf, CLEANUP_CLASS_ENV_SENDER, 1, buf) < 0)
 		cleanup_map_fail(c, "canonical", addr);
-	if (bcc && cf->send_bcc && (c->flags & CLEANUP_FLAG_BCC)) {
-		VSTRING *val = vstring_alloc(100);
-		int	 r = mail_addr_find(cf->send_bcc, vstring_str(buf), 0,
-		    cf->rcpt_delim, val, NULL);
-
-		if (r > 0) {
-			if (c->bcc == NULL)
-				c->bcc = argv_alloc(4);
-			argv_add(c->bcc, vstring_str(val));
-		} else if (r < 0) {
-			cleanup_map_fail(c, cf->send_bcc->title, addr);
-		}
-		vstring_free(val);
-	}
+	if (bcc && cf->send_bcc && (c->flags & CLEANUP_FLAG_BCC))
+		cleanup_addr_bcc(c, cf->send_bcc, vstring_str(buf), addr);
 	c->sender = mystrdup(vstring_str(addr_quote(c->scratch, vstring_str(buf))));
 	qf_set_sender(c->qf, c->sender);
 	vstring_free(buf);
@@ -471,8 +441,6 @@ cleanup_free(CLEANUP *c)
 		vstring_free(c->reply);
 	myfree(c->sender);
 	myfree(c->fullname);
-	argv_free(c->attr_names);
-	argv_free(c->attr_values);
 	argv_free(c->rcpts);
 	htable_free(c->dups, NULL);
 	if (c->bcc)

@@ -16,6 +16,8 @@
  *	int	cleanup_addr_list(CLEANUP *c, int class, VSTRING *field);
  *	void	cleanup_map_fail(CLEANUP *c, const char *table,
  *		    const char *addr);
+ *	void	cleanup_addr_bcc(CLEANUP *c, MAIL_ADDR_MAPS *maps,
+ *		    const char *key, const char *addr);
  * DESCRIPTION
  *	cleanup_addr_rewrite() rewrites one address in internal form, in
  *	place, for the class it appears in (CLEANUP_CLASS_ENV_SENDER,
@@ -44,6 +46,11 @@
  *	cleanup_addr_map() looks addr up in maps and appends the result's
  *	addresses (internal form) to result: 1 found, 0 not, -1 failed.
  *
+ *	cleanup_addr_bcc() looks key (an address in internal form) up in
+ *	sender_bcc_maps or recipient_bcc_maps and adds what it finds to
+ *	the message's pending BCC recipients; a failed lookup is a
+ *	cleanup_map_fail() for addr (the address as the client gave it).
+ *
  *	cleanup_addr_list() rewrites every address in an address header
  *	field in place, changing only the addr-spec text: display names,
  *	comments, groups, 8-bit text and RFC 2047 encoded words stay as
@@ -68,6 +75,23 @@ cleanup_map_fail(CLEANUP *c, const char *table, const char *addr)
 	msg_warn_as("cleanup", "%s: %s map lookup problem for %s -- "
 	    "message not accepted, try again later", c->id, table, addr);
 	c->errs |= CLEANUP_ERR_MAP;
+}
+
+void
+cleanup_addr_bcc(CLEANUP *c, MAIL_ADDR_MAPS *maps, const char *key,
+    const char *addr)
+{
+	VSTRING	*val = vstring_alloc(64);
+	int	 r = mail_addr_find(maps, key, 0, c->conf->rcpt_delim, val, NULL);
+
+	if (r > 0) {
+		if (c->bcc == NULL)
+			c->bcc = argv_alloc(4);
+		argv_add(c->bcc, vstring_str(val));
+	} else if (r < 0) {
+		cleanup_map_fail(c, maps->title, addr);
+	}
+	vstring_free(val);
 }
 
 void

@@ -99,22 +99,6 @@ cleanup_conf_ext(void)
 	return bits;
 }
 
-/* cleanup_conf_maps - open a *_maps parameter; null when it is empty. */
-static MAIL_ADDR_MAPS *
-cleanup_conf_maps(const char *name)
-{
-	MAIL_ADDR_MAPS *maps;
-
-	if (*conf_str(name) == 0)
-		return NULL;
-	maps = mail_addr_maps_open(name, conf_str(name));
-	if (maps->ndict == 0) {
-		mail_addr_maps_close(maps);
-		return NULL;
-	}
-	return maps;
-}
-
 /* cleanup_conf_list - a list parameter; null when it is empty. */
 static ARGV *
 cleanup_conf_list(const char *name)
@@ -143,9 +127,9 @@ cleanup_conf_load(void)
 	cf->always_add = conf_bool("always_add_missing_headers");
 	cf->hdr_limit = (size_t)conf_int("header_size_limit");
 	cf->hop_limit = (int)conf_int("hopcount_limit");
-	cf->canon = cleanup_conf_maps("canonical_maps");
-	cf->send_canon = cleanup_conf_maps("sender_canonical_maps");
-	cf->rcpt_canon = cleanup_conf_maps("recipient_canonical_maps");
+	cf->canon = mail_addr_maps_param("canonical_maps");
+	cf->send_canon = mail_addr_maps_param("sender_canonical_maps");
+	cf->rcpt_canon = mail_addr_maps_param("recipient_canonical_maps");
 	cf->canon_classes = cleanup_conf_classes("canonical_classes",
 	    conf_str("canonical_classes"));
 	cf->send_canon_classes = cleanup_conf_classes("sender_canonical_classes",
@@ -157,24 +141,17 @@ cleanup_conf_load(void)
 	cf->masq_domains = cleanup_conf_list("masquerade_domains");
 	cf->masq_except = cleanup_conf_list("masquerade_exceptions");
 	cf->propagate = cleanup_conf_ext();
-	cf->virt = cleanup_conf_maps("virtual_alias_maps");
+	cf->virt = mail_addr_maps_param("virtual_alias_maps");
 	cf->virt_recursion = (int)conf_int("virtual_alias_recursion_limit");
 	cf->virt_expansion = (int)conf_int("virtual_alias_expansion_limit");
 	cf->always_bcc = mystrdup(conf_str("always_bcc"));
-	cf->send_bcc = cleanup_conf_maps("sender_bcc_maps");
-	cf->rcpt_bcc = cleanup_conf_maps("recipient_bcc_maps");
+	cf->send_bcc = mail_addr_maps_param("sender_bcc_maps");
+	cf->rcpt_bcc = mail_addr_maps_param("recipient_bcc_maps");
 	cf->drop_headers = cleanup_conf_list("message_drop_headers");
 	cf->undisclosed = mystrdup(conf_str("undisclosed_recipients_header"));
 	cf->orig_rcpt = conf_bool("enable_original_recipient");
 	cf->resolve = resolve_class_param();
 	return cf;
-}
-
-static void
-cleanup_conf_maps_free(MAIL_ADDR_MAPS *maps)
-{
-	if (maps)
-		mail_addr_maps_close(maps);
 }
 
 void
@@ -185,12 +162,12 @@ cleanup_conf_free(CLEANUP_CONF *cf)
 	myfree(cf->myhostname);
 	myfree(cf->rcpt_delim);
 	myfree(cf->remote_domain);
-	cleanup_conf_maps_free(cf->canon);
-	cleanup_conf_maps_free(cf->send_canon);
-	cleanup_conf_maps_free(cf->rcpt_canon);
-	cleanup_conf_maps_free(cf->virt);
-	cleanup_conf_maps_free(cf->send_bcc);
-	cleanup_conf_maps_free(cf->rcpt_bcc);
+	mail_addr_maps_close(cf->canon);
+	mail_addr_maps_close(cf->send_canon);
+	mail_addr_maps_close(cf->rcpt_canon);
+	mail_addr_maps_close(cf->virt);
+	mail_addr_maps_close(cf->send_bcc);
+	mail_addr_maps_close(cf->rcpt_bcc);
 	if (cf->masq_domains)
 		argv_free(cf->masq_domains);
 	if (cf->masq_except)

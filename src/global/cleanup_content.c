@@ -229,13 +229,6 @@ cc_action(CC_MSG *m, HBC_RESULT *r, const char *where, VSTRING *text)
 	return CLEANUP_KEEP;
 }
 
-static const char *
-cc_where(int cls)
-{
-	return cls == HBC_HEADER ? "header" : cls == HBC_MIME ? "mime-header" :
-	    cls == HBC_NESTED ? "nested-header" : "body";
-}
-
 /* mime_state output: MIME part and attached-message headers. */
 static int
 cc_mime_head(void *ctx, int cls, VSTRING *field)
@@ -249,7 +242,7 @@ cc_mime_head(void *ctx, int cls, VSTRING *field)
 	if (!m->done) {
 		hc = hbc_header_class(cls, vstring_str(field));
 		hbc_check(m->cc->hbc, hc, vstring_str(field), &r);
-		if (cc_action(m, &r, cc_where(hc), field) == CLEANUP_DELETE)
+		if (cc_action(m, &r, hbc_class_name(hc), field) == CLEANUP_DELETE)
 			return 0;
 	}
 	if (vstring_len(m->out) > 0)
@@ -324,7 +317,7 @@ cc_header(CLEANUP *c, void *msg_ctx, VSTRING *field)
 		return CLEANUP_KEEP;
 	hc = hbc_header_class(HBC_HEADER, vstring_str(field));
 	hbc_check(m->cc->hbc, hc, vstring_str(field), &r);
-	keep = cc_action(m, &r, cc_where(hc), field);
+	keep = cc_action(m, &r, hbc_class_name(hc), field);
 	return keep;
 }
 

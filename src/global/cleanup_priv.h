@@ -77,8 +77,6 @@ struct CLEANUP {
 	VSTRING	*reply;			/* reject/defer text */
 	char	*sender;		/* after rewriting, external form */
 	char	*fullname;		/* pickup: for a From: it adds */
-	ARGV	*attr_names;		/* mirror of the qf attributes */
-	ARGV	*attr_values;
 	ARGV	*rcpts;			/* recipients written, external form */
 	HTABLE	*dups;			/* lower-cased recipients written */
 	ARGV	*bcc;			/* recipient_bcc_maps results, pending */
@@ -117,6 +115,8 @@ int	 cleanup_addr_list(CLEANUP *, int class, VSTRING *field);
 int	 cleanup_addr_map(CLEANUP_CONF *, MAIL_ADDR_MAPS *, int, const char *, ARGV *);
 void	 cleanup_addr_qualify(CLEANUP_CONF *, VSTRING *, const char *);
 void	 cleanup_map_fail(CLEANUP *, const char *, const char *);
+void	 cleanup_addr_bcc(CLEANUP *, MAIL_ADDR_MAPS *, const char *key,
+	    const char *addr);
 
 /* cleanup_conf.c */
 int	 cleanup_conf_classes(const char *, const char *);

@@ -132,24 +132,6 @@ cleanup_rcpt_virtual(CLEANUP *c, const char *addr, ARGV *out)
 	return r;
 }
 
-/* cleanup_rcpt_bcc_find - recipient_bcc_maps for a rewritten recipient. */
-static void
-cleanup_rcpt_bcc_find(CLEANUP *c, const char *addr)
-{
-	CLEANUP_CONF *cf = c->conf;
-	VSTRING	*val = vstring_alloc(64);
-	int	 r = mail_addr_find(cf->rcpt_bcc, addr, 0, cf->rcpt_delim, val, NULL);
-
-	if (r > 0) {
-		if (c->bcc == NULL)
-			c->bcc = argv_alloc(4);
-		argv_add(c->bcc, vstring_str(val));
-	} else if (r < 0) {
-		cleanup_map_fail(c, cf->rcpt_bcc->title, addr);
-	}
-	vstring_free(val);
-}
-
 /* cleanup_rcpt_write - final addresses (internal) with ORCPT. */
 static int
 cleanup_rcpt_write(CLEANUP *c, const char *orig, ARGV *list, const char *orcpt,
@@ -193,7 +175,8 @@ cleanup_rcpt(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 		goto out;
 	}
 	if (cf->rcpt_bcc && (c->flags & CLEANUP_FLAG_BCC))
-		cleanup_rcpt_bcc_find(c, vstring_str(in));
+		cleanup_addr_bcc(c, cf->rcpt_bcc, vstring_str(in),
+		    vstring_str(in));
 	if (cf->virt == NULL)
 		argv_add(list, vstring_str(in));
 	else if (cleanup_rcpt_virtual(c, vstring_str(in), list) < 0) {

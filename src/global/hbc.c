@@ -8,6 +8,7 @@
  *		const char *nested, const char *body);
  *	int hbc_enabled(const HBC *hbc, int cls);
  *	int hbc_header_class(int cls, const char *field);
+ *	const char *hbc_class_name(int cls);
  *	int hbc_check(HBC *hbc, int cls, const char *line, HBC_RESULT *res);
  *	int hbc_parse(const char *value, HBC_RESULT *res);
  *	VSTRING *hbc_reply(VSTRING *out, const HBC_RESULT *res);
@@ -34,7 +35,9 @@
  *	as Postfix does: MIME-Version and Content-* fields go to
  *	mime_header_checks wherever they are; the others to header_checks
  *	(message header), mime_header_checks (MIME part) or
- *	nested_header_checks (attached message).
+ *	nested_header_checks (attached message). hbc_class_name() is the
+ *	word that logs name a class by: "header", "mime-header",
+ *	"nested-header" or "body".
  *
  *	hbc_reply() formats the SMTP reply of REJECT ("550 5.7.1 Message
  *	content rejected", or 550 with the given text, whose leading DSN
@@ -149,6 +152,13 @@ hbc_header_class(int cls, const char *field)
 	    && rfc822_hdr_name_len(field, strlen(field)) > 8))
 		return HBC_MIME;
 	return cls == HBC_BODY ? HBC_HEADER : cls;
+}
+
+const char *
+hbc_class_name(int cls)
+{
+	return cls == HBC_HEADER ? "header" : cls == HBC_MIME ? "mime-header" :
+	    cls == HBC_NESTED ? "nested-header" : "body";
 }
 
 int

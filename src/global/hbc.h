@@ -44,6 +44,7 @@ HBC	*hbc_create(const char *header, const char *mime, const char *nested,
 void	 hbc_free(HBC *);
 int	 hbc_enabled(const HBC *, int cls);
 int	 hbc_header_class(int cls, const char *field);
+const char *hbc_class_name(int cls);	/* "header", ..., "body" for logs */
 int	 hbc_check(HBC *, int cls, const char *line, HBC_RESULT *);
 int	 hbc_parse(const char *value, HBC_RESULT *);
 VSTRING	*hbc_reply(VSTRING *, const HBC_RESULT *);

@@ -42,6 +42,10 @@ PTEST(checks)
 	PT_INTEQ(hbc_check(hbc, HBC_NESTED, "From: inner@x", &r), HBC_DUNNO);
 	PT_INTEQ(hbc_header_class(HBC_HEADER, "Content-Type: x"), HBC_MIME);
 	PT_INTEQ(hbc_header_class(HBC_NESTED, "From: x"), HBC_NESTED);
+	PT_STREQ(hbc_class_name(HBC_HEADER), "header");
+	PT_STREQ(hbc_class_name(HBC_MIME), "mime-header");
+	PT_STREQ(hbc_class_name(HBC_NESTED), "nested-header");
+	PT_STREQ(hbc_class_name(HBC_BODY), "body");
 	PT_INTEQ(hbc_check(hbc, HBC_MIME, "Content-Type: application/exe", &r),
 	    HBC_REJECT);
 	hbc_free(hbc);

@@ -6,6 +6,7 @@
  *
  *	MAIL_ADDR_MAPS *mail_addr_maps_open(const char *title,
  *		    const char *tables);
+ *	MAIL_ADDR_MAPS *mail_addr_maps_param(const char *name);
  *	void	mail_addr_maps_close(MAIL_ADDR_MAPS *maps);
  *	int	mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr,
  *		    int flags, const char *delims, VSTRING *result,
@@ -15,7 +16,15 @@
  * DESCRIPTION
  *	mail_addr_maps_open() opens a list of type:name tables (the value
  *	of a *_maps parameter, named by title for the logs) through the
- *	process-wide table cache.
+ *	process-wide table cache. It is how every list of tables is
+ *	opened, also those whose keys are not addresses (SASL passwords,
+ *	TLS policies): their users look keys up with dict_find_list(3) or
+ *	dict_get_list(3) over maps->dicts and maps->ndict.
+ *
+ *	mail_addr_maps_param() opens the tables that the main.cf
+ *	parameter name lists, titled with the parameter's name; null when
+ *	the parameter lists none, so that a feature left unconfigured
+ *	costs its user a null test. mail_addr_maps_close() accepts null.
  *
  *	mail_addr_find() looks an address (internal form, i.e. unquoted)
  *	up with a sequence of keys; each key is tried in every table in
@@ -70,11 +79,29 @@ mail_addr_maps_open(const char *title, const char *tables)
 	return maps;
 }
 
+MAIL_ADDR_MAPS *
+mail_addr_maps_param(const char *name)
+{
+	const char *tables = conf_str(name);
+	MAIL_ADDR_MAPS *maps;
+
+	if (*tables == 0)
+		return NULL;
+	maps = mail_addr_maps_open(name, tables);
+	if (maps->ndict == 0) {
+		mail_addr_maps_close(maps);
+		return NULL;
+	}
+	return maps;
+}
+
 void
 mail_addr_maps_close(MAIL_ADDR_MAPS *maps)
 {
 	int	 i;
 
+	if (maps == NULL)
+		return;
 	for (i = 0; i < maps->ndict; i++)
 		dict_lookup_close(maps->dicts[i]);
 	myfree(maps->dicts);

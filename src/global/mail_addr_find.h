@@ -20,6 +20,7 @@ typedef struct MAIL_ADDR_MAPS {
 } MAIL_ADDR_MAPS;
 
 MAIL_ADDR_MAPS *mail_addr_maps_open(const char *title, const char *tables);
+MAIL_ADDR_MAPS *mail_addr_maps_param(const char *);	/* null: none named */
 void	 mail_addr_maps_close(MAIL_ADDR_MAPS *);
 
 /*

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "mail_addr_find.h"
+#include "mail_conf.h"
 #include "msg.h"
 #include "ptest.h"
 
@@ -113,6 +114,23 @@ PTEST(split)
 	vstring_free(e);
 }
 
+PTEST(param)
+{
+	MAIL_ADDR_MAPS *maps;
+
+	mail_conf_override("canonical_maps", "");
+	PT_ASSERT(mail_addr_maps_param("canonical_maps") == NULL);
+	mail_conf_override("canonical_maps", " , ");
+	PT_ASSERT(mail_addr_maps_param("canonical_maps") == NULL);
+	mail_conf_override("canonical_maps", "inline:{ a@example.com=b }");
+	maps = mail_addr_maps_param("canonical_maps");
+	PT_ASSERT(maps != NULL);
+	PT_STREQ(maps->title, "canonical_maps");
+	PT_STREQ(find(maps, "a@example.com", 0), "b");
+	mail_addr_maps_close(maps);
+	mail_addr_maps_close(NULL);
+}
+
 int
 main(void)
 {
@@ -122,5 +140,6 @@ main(void)
 	PT_RUN(failures);
 	PT_RUN(patterns);
 	PT_RUN(split);
+	PT_RUN(param);
 	return PT_DONE();
 }

@@ -47,18 +47,13 @@ load(const char *text)
 	close(saved);
 }
 
-static char *
-slurp(const char *path)
+/* errtext - what the code under test wrote to stderr (errfile). */
+static const char *
+errtext(void)
 {
 	static char buf[8192];
-	FILE	*fp = fopen(path, "r");
-	size_t	n = 0;
 
-	if (fp != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-	}
-	buf[n] = 0;
+	(void)pt_slurp(errfile, buf, sizeof(buf));
 	return buf;
 }
 
@@ -96,7 +91,7 @@ PTEST(syntax)
 	PT_STREQ(conf_raw("mydestination", NULL), "a.example, b.example c.example");
 	PT_STREQ(conf_raw("smtpd_banner", NULL), "$myhostname # not a comment");
 	PT_STREQ(conf_str("relayhost"), "");
-	PT_STREQ(slurp(errfile), "");
+	PT_STREQ(errtext(), "");
 }
 
 PTEST(expansion)
@@ -146,9 +141,9 @@ PTEST(expansion_loop_fatal)
 {
 	load("myorigin = $mydomain\nmydomain = ${myorigin}.x\n");
 	PT_INTEQ(in_child(loop_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "fatal:") != NULL);
-	PT_ASSERT(strstr(slurp(errfile), "line 1") != NULL);
-	PT_ASSERT(strstr(slurp(errfile), "$myorigin -> $mydomain -> $myorigin") != NULL);
+	PT_ASSERT(strstr(errtext(), "fatal:") != NULL);
+	PT_ASSERT(strstr(errtext(), "line 1") != NULL);
+	PT_ASSERT(strstr(errtext(), "$myorigin -> $mydomain -> $myorigin") != NULL);
 }
 
 PTEST(expansion_depth)
@@ -204,8 +199,8 @@ PTEST(bad_unit_fatal)
 {
 	load("# x\nmaximal_queue_lifetime = 5y\n");
 	PT_INTEQ(in_child(bad_time_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "main.cf, line 2") != NULL);
-	PT_ASSERT(strstr(slurp(errfile), "maximal_queue_lifetime") != NULL);
+	PT_ASSERT(strstr(errtext(), "main.cf, line 2") != NULL);
+	PT_ASSERT(strstr(errtext(), "maximal_queue_lifetime") != NULL);
 }
 
 static void
@@ -234,10 +229,10 @@ PTEST(typed_values)
 	argv_free(list);
 	load("max_use = 0\n");
 	PT_INTEQ(in_child(bad_int_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "max_use") != NULL);
+	PT_ASSERT(strstr(errtext(), "max_use") != NULL);
 	load("max_use = 12abc\n");
 	PT_INTEQ(in_child(bad_int_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "line 1") != NULL);
+	PT_ASSERT(strstr(errtext(), "line 1") != NULL);
 }
 
 PTEST(unknown_warning)
@@ -248,7 +243,7 @@ PTEST(unknown_warning)
 	    "relay_destination_concurrency_limit = 3\n"
 	    "my_own_list = a b\n"
 	    "mydestination = $my_own_list\n");
-	err = slurp(errfile);
+	err = errtext();
 	PT_ASSERT(strstr(err, "line 1: unknown parameter bogus_parameter") != NULL);
 	PT_ASSERT(strstr(err, "relay_destination") == NULL);
 	PT_ASSERT(strstr(err, "my_own_list") == NULL);
@@ -295,7 +290,7 @@ PTEST(config_dir)
 	PT_STREQ(conf_str("config_directory"), dir);
 	unsetenv("MAIL_CONFIG");
 	PT_INTEQ(in_child(missing_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "/nonexistent/postern-test/main.cf") != NULL);
+	PT_ASSERT(strstr(errtext(), "/nonexistent/postern-test/main.cf") != NULL);
 	mail_conf_read_flags("/nonexistent/postern-test", MAIL_CONF_OPTIONAL);
 	PT_STREQ(conf_str("myorigin"), conf_str("myhostname"));
 }
@@ -310,10 +305,10 @@ PTEST(syntax_errors)
 {
 	write_main_cf("myorigin = x\nthis line has no equals sign\n");
 	PT_INTEQ(in_child(syntax_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "line 2: missing '='") != NULL);
+	PT_ASSERT(strstr(errtext(), "line 2: missing '='") != NULL);
 	write_main_cf("bad/name = x\n");
 	PT_INTEQ(in_child(syntax_child), 1);
-	PT_ASSERT(strstr(slurp(errfile), "line 1: bad parameter name") != NULL);
+	PT_ASSERT(strstr(errtext(), "line 1: bad parameter name") != NULL);
 }
 
 PTEST(validate)
@@ -420,7 +415,7 @@ PTEST(file_values)
 	snprintf(buf, sizeof(buf), "myorigin = %s/nonexistent\n", dir);
 	load(buf);
 	PT_ASSERT(in_child(fatal_missing_file) != 0);
-	PT_ASSERT(strstr(slurp(errfile), "parameter myorigin: open ") != NULL);
+	PT_ASSERT(strstr(errtext(), "parameter myorigin: open ") != NULL);
 }
 
 int

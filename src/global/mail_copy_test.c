@@ -41,20 +41,6 @@ out:
 	return m;
 }
 
-static char *
-slurp(const char *path, char *buf, size_t len)
-{
-	FILE	*fp = fopen(path, "r");
-	size_t	 n = 0;
-
-	if (fp) {
-		n = fread(buf, 1, len - 1, fp);
-		fclose(fp);
-	}
-	buf[n] = 0;
-	return buf;
-}
-
 PTEST(delivered_scan)
 {
 	QF_MSG	*m = make_msg("Received: x\nDelivered-To:  A@Example.COM \n"
@@ -110,7 +96,7 @@ PTEST(mbox)
 	snprintf(path, sizeof(path), "%s/mbox", dir);
 	PT_INTEQ(mbox_write(&src, path, MAIL_COPY_MBOX, &opts, why, dsn), MAIL_COPY_OK);
 	PT_INTEQ(mbox_write(&src, path, MAIL_COPY_MBOX, &opts, why, dsn), MAIL_COPY_OK);
-	slurp(path, buf, sizeof(buf));
+	PT_ASSERT(pt_slurp(path, buf, sizeof(buf)) != NULL);
 	PT_ASSERT(strncmp(buf, "From s@example.com  ", 20) == 0);
 	PT_ASSERT(strstr(buf, "\nReturn-Path: <s@example.com>\nX-Original-To: a@example.com\n"
 	    "Delivered-To: u@example.com\nSubject: t\n\n>From me\nlast\n\nFrom s@") != NULL);
@@ -149,7 +135,7 @@ PTEST(maildir)
 	}
 	closedir(dp);
 	PT_INTEQ(n, 1);
-	PT_STREQ(slurp(file, buf, sizeof(buf)), "Return-Path: <>\nDelivered-To: "
+	PT_STREQ(pt_slurp(file, buf, sizeof(buf)), "Return-Path: <>\nDelivered-To: "
 	    "u@example.com\nSubject: m\n\nbody\n");
 	PT_INTEQ(maildir_write(&src, path, 0, 10, "h", why, dsn), MAIL_COPY_HARD);
 	PT_STREQ(dsn, "5.2.2");

@@ -34,8 +34,6 @@
  *	set when the file cannot be opened or mapped; mail_counter_reset()
  *	returns -1 when the file exists and cannot be removed.
  */
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -43,6 +41,7 @@
 
 #include "mail_counter.h"
 #include "msg.h"
+#include "safe_file.h"
 
 #define MAIL_COUNTER_SIZE	(MAIL_COUNTER_COUNT * sizeof(long long))
 
@@ -51,23 +50,11 @@ static long long *mail_counters;
 int
 mail_counter_attach(const char *path)
 {
-	struct stat st;
 	void	*map;
-	int	 fd;
 
 	if (mail_counters != NULL)
 		return 0;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return -1;
-	if (fstat(fd, &st) < 0
-	    || (st.st_size < (off_t)MAIL_COUNTER_SIZE
-		&& ftruncate(fd, MAIL_COUNTER_SIZE) < 0)) {
-		close(fd);
-		return -1;
-	}
-	map = mmap(NULL, MAIL_COUNTER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
+	if ((map = safe_file_map(path, MAIL_COUNTER_SIZE)) == NULL)
 		return -1;
 	mail_counters = map;
 	return 0;

@@ -13,6 +13,7 @@
  *	void	qf_set_dsn(QF_WRITER *w, const char *envid, int ret);
  *	void	qf_set_origin(QF_WRITER *w, const char *origin);
  *	void	qf_set_attr(QF_WRITER *w, const char *name, const char *value);
+ *	const char *qf_writer_attr(QF_WRITER *w, const char *name);
  *	uint64_t qf_add_rcpt(QF_WRITER *w, const char *addr,
  *		    const char *orcpt, int notify);
  *	int	qf_write_content(QF_WRITER *w, const char *buf, size_t len);
@@ -42,6 +43,9 @@
  *	header at that copy. The arrival time is the creation time, to the
  *	microsecond, unless qf_set_arrival() and qf_set_arrival_usec() say
  *	otherwise.
+ *
+ *	qf_set_attr() sets (or replaces) an envelope attribute, name=value;
+ *	qf_writer_attr() returns the value set for name, or null.
  *
  *	qf_add_rcpt() returns the recipient's envelope-id: the message-id
  *	in the upper 32 bits, a random number (unique within the message,
@@ -263,19 +267,25 @@ qf_set_origin(QF_WRITER *w, const char *origin)
 void
 qf_set_attr(QF_WRITER *w, const char *name, const char *value)
 {
-	size_t	 i;
+	ssize_t	 i;
 
 	qf_changed(w);
 	if (*name == 0 || value == NULL)
 		msg_panic("qf_set_attr: empty name or null value");
-	for (i = 0; i < w->attr_names->argc; i++) {
-		if (strcmp(w->attr_names->argv[i], name) == 0) {
-			qf_replace(&w->attr_values->argv[i], value);
-			return;
-		}
+	if ((i = qf_attr_index(w->attr_names, name)) >= 0) {
+		qf_replace(&w->attr_values->argv[i], value);
+		return;
 	}
 	argv_add(w->attr_names, name);
 	argv_add(w->attr_values, value);
+}
+
+const char *
+qf_writer_attr(QF_WRITER *w, const char *name)
+{
+	ssize_t	 i = qf_attr_index(w->attr_names, name);
+
+	return i < 0 ? NULL : w->attr_values->argv[i];
 }
 
 uint64_t

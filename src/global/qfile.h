@@ -106,6 +106,7 @@ void	 qf_set_family(QF_WRITER *, int);
 void	 qf_set_dsn(QF_WRITER *, const char *envid, int ret);
 void	 qf_set_origin(QF_WRITER *, const char *);
 void	 qf_set_attr(QF_WRITER *, const char *, const char *);
+const char *qf_writer_attr(QF_WRITER *, const char *);
 uint64_t qf_add_rcpt(QF_WRITER *, const char *addr, const char *orcpt, int notify);
 int	 qf_write_content(QF_WRITER *, const char *, size_t);
 off_t	 qf_content_size(QF_WRITER *);

@@ -643,12 +643,9 @@ qf_close(QF_MSG *msg)
 const char *
 qf_attr(const QF_MSG *msg, const char *name)
 {
-	size_t	 i;
+	ssize_t	 i = qf_attr_index(msg->attr_names, name);
 
-	for (i = 0; i < msg->attr_names->argc; i++)
-		if (strcmp(msg->attr_names->argv[i], name) == 0)
-			return msg->attr_values->argv[i];
-	return NULL;
+	return i < 0 ? NULL : msg->attr_values->argv[i];
 }
 
 /* qf_reopen - a descriptor for one call on a released message. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "argv.h"
 #include "vstring.h"
 
 #define QF_MAGIC	"PSTQ"
@@ -74,6 +75,18 @@
 #define QF_FAM_LOCAL	1
 #define QF_FAM_INET	4
 #define QF_FAM_INET6	6
+
+/* qf_attr_index - where attribute name is in names (values is parallel); -1. */
+static inline ssize_t
+qf_attr_index(const ARGV *names, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; names != NULL && i < names->argc; i++)
+		if (strcmp(names->argv[i], name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
 
 static inline void
 qf_put32(unsigned char *p, uint32_t v)

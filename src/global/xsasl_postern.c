@@ -39,6 +39,7 @@
 #include <strings.h>
 
 #include "dict.h"
+#include "mail_addr_find.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -52,8 +53,7 @@
 
 typedef struct XP_IMPL {
 	XSASL_SERVER_IMPL impl;
-	DICT	**dicts;
-	int	 ndict;
+	MAIL_ADDR_MAPS *maps;		/* smtpd_sasl_password_maps */
 } XP_IMPL;
 
 typedef struct XP_SERVER {
@@ -102,12 +102,12 @@ xp_lookup(XP_SERVER *s, const char *user, int *err)
 	if (*s->realm && strchr(user, '@') == NULL) {
 		key = vstring_alloc(100);
 		vstring_sprintf(key, "%s@%s", user, s->realm);
-		val = dict_get_list(s->impl->dicts, s->impl->ndict,
+		val = dict_get_list(s->impl->maps->dicts, s->impl->maps->ndict,
 		    vstring_str(key), err);
 		vstring_free(key);
 	}
 	if (val == NULL && *err == 0)
-		val = dict_get_list(s->impl->dicts, s->impl->ndict, user, err);
+		val = dict_get_list(s->impl->maps->dicts, s->impl->maps->ndict, user, err);
 	return val;
 }
 
@@ -297,20 +297,19 @@ xp_done(XSASL_SERVER_IMPL *impl)
 {
 	XP_IMPL *xp = (XP_IMPL *)impl;
 
-	for (int i = 0; i < xp->ndict; i++)
-		dict_lookup_close(xp->dicts[i]);
-	myfree(xp->dicts);
+	mail_addr_maps_close(xp->maps);
 	myfree(xp);
 }
 
 XSASL_SERVER_IMPL *
 xsasl_postern_init(const char *tables, VSTRING *why)
 {
-	ARGV	*names = conf_split_list(tables ? tables : "");
+	MAIL_ADDR_MAPS *maps = mail_addr_maps_open("smtpd_sasl_password_maps",
+	    tables ? tables : "");
 	XP_IMPL *xp;
 
-	if (names->argc == 0) {
-		argv_free(names);
+	if (maps->ndict == 0) {
+		mail_addr_maps_close(maps);
 		vstring_strcpy(why, "smtpd_sasl_type = postern needs "
 		    "smtpd_sasl_password_maps");
 		return NULL;
@@ -318,10 +317,6 @@ xsasl_postern_init(const char *tables, VSTRING *why)
 	xp = mycalloc(1, sizeof(*xp));
 	xp->impl.create = xp_create;
 	xp->impl.done = xp_done;
-	xp->ndict = (int)names->argc;
-	xp->dicts = mycalloc(names->argc, sizeof(DICT *));
-	for (size_t i = 0; i < names->argc; i++)
-		xp->dicts[i] = dict_lookup_open(names->argv[i]);
-	argv_free(names);
+	xp->maps = maps;
 	return &xp->impl;
 }

@@ -65,6 +65,7 @@
 
 #include "argv.h"
 #include "events.h"
+#include "iostuff.h"
 #include "mail_conf.h"
 #include "anvil.h"
 #include "mail_counter.h"
@@ -228,7 +229,6 @@ static void
 master_ready(int ready_fd)
 {
 	const char *file = conf_str("maillog_file");
-	int	 null;
 
 	if (*file) {
 		if (msg_to_file(file) < 0)
@@ -249,13 +249,7 @@ master_ready(int ready_fd)
 		    conf_str("mail_version"), master_config_dir);
 	(void)conf_compat_warn();
 	if (ready_fd >= 0) {
-		if ((null = open("/dev/null", O_RDWR)) >= 0) {
-			(void)dup2(null, 0);
-			(void)dup2(null, 1);
-			(void)dup2(null, 2);
-			if (null > 2)
-				(void)close(null);
-		}
+		stdio_null(3);
 		if (write(ready_fd, "R", 1) != 1)
 			msg_warn("start-up report: %m");
 		(void)close(ready_fd);

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "iostuff.h"
 #include "htable.h"
 #include "mail_conf.h"
 #include "mail_server.h"
@@ -124,7 +125,7 @@ master_spawn_check(MASTER_SERV *serv)
 static void NORETURN
 master_spawn_child(MASTER_SERV *serv, int status_fd)
 {
-	int	 lfd, sfd, null;
+	int	 lfd, sfd;
 
 	master_sig_child_reset();
 	if ((lfd = fcntl(serv->listen_fd, F_DUPFD, 10)) < 0 ||
@@ -139,11 +140,7 @@ master_spawn_child(MASTER_SERV *serv, int status_fd)
 	 * stdout and stderr are the master's: /dev/null for a daemon, the
 	 * terminal in the foreground (maillog_file=/dev/stdout).
 	 */
-	if ((null = open("/dev/null", O_RDONLY)) >= 0) {
-		(void)dup2(null, 0);
-		if (null > 2)
-			(void)close(null);
-	}
+	stdio_null(1);
 	execv(serv->command, master_stress_argv(serv));
 	msg_fatal("exec %s: %m", serv->command);
 }

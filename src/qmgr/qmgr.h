@@ -317,6 +317,7 @@ void	 qmgr_bounce_init(void);
 
 /* qmgr_ctl.c, qmgr_ctl_env.c, qmgr_show.c */
 void	 qmgr_ctl_service(VSTREAM *, const char *, char **);
+void	 qmgr_ctl_count(VSTREAM *, long long);	/* a QC_COUNT reply list */
 int	 qmgr_ctl_envelope(VSTREAM *, const ATTR *, VSTRING *);
 
 /* qmgr_ctl_ext.c: smtpctl trace, profile, update table, pause smtp. */

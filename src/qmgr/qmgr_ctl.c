@@ -6,6 +6,7 @@
  *
  *	void	qmgr_ctl_service(VSTREAM *stream, const char *service,
  *		    char **argv);
+ *	void	qmgr_ctl_count(VSTREAM *stream, long long n);
  * DESCRIPTION
  *	qmgr_ctl_service() takes a client connection from the event server
  *	skeleton and serves its requests (qmgr_clnt.h) from the event loop
@@ -21,6 +22,8 @@
  *	qmgr_ctl_ext.c (trace, profile, update_table, pause_smtp). A
  *	handler writes its data lists itself and returns 0, or -1 with
  *	a reason in why; the final list is written here.
+ *	qmgr_ctl_count() is the data list of the handlers that answer with
+ *	a number (flush of a domain, envelope operations, update table).
  * DIAGNOSTICS
  *	Malformed requests get status=1 with a reason; a client that sends
  *	garbage or stalls (qmgr_ipc_timeout) is disconnected.
@@ -50,6 +53,16 @@ typedef struct CTL_REQ {
 	CTL_FN	 fn;
 } CTL_REQ;
 
+void
+qmgr_ctl_count(VSTREAM *stream, long long n)
+{
+	ATTR	*reply = attr_alloc();
+
+	attr_add_long(reply, QC_COUNT, n);
+	attr_write(stream, reply);
+	attr_free(reply);
+}
+
 static int
 ctl_flush(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
@@ -63,7 +76,6 @@ static int
 ctl_flush_domain(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *domain = attr_get(req, QC_DOMAIN);
-	ATTR	*reply;
 	int	 n;
 
 	if (domain == NULL || *domain == 0 || strchr(domain, '/')) {
@@ -72,10 +84,7 @@ ctl_flush_domain(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	}
 	qmgr_sched_revive_all();
 	n = qmgr_scan_deferred(1, domain);
-	reply = attr_alloc();
-	attr_add_long(reply, QC_COUNT, n);
-	attr_write(stream, reply);
-	attr_free(reply);
+	qmgr_ctl_count(stream, n);
 	return 0;
 }
 

@@ -183,7 +183,6 @@ qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req, VSTRING *why)
 	QC_REQ_RESUME_ENVELOPE, QC_REQ_REMOVE, QC_REQ_SCHEDULE, QC_REQ_DISCOVER};
 	const char *name = attr_get(req, QC_REQUEST), *id = attr_get(req, QC_ID);
 	QENV_SEL sel;
-	ATTR	*reply;
 	int	 op, n;
 
 	for (op = 1; op <= OP_DISCOVER && strcmp(names[op], name) != 0; op++)
@@ -200,10 +199,7 @@ qmgr_ctl_envelope(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		vstring_sprintf(why, "no such envelope or message: %.100s", id);
 		return -1;
 	}
-	reply = attr_alloc();
-	attr_add_long(reply, QC_COUNT, n);
-	attr_write(stream, reply);
-	attr_free(reply);
+	qmgr_ctl_count(stream, n);
 	qmgr_schedule();
 	return 0;
 }

@@ -192,7 +192,6 @@ int
 qmgr_ctl_update_table(VSTREAM *stream, const ATTR *req, VSTRING *why)
 {
 	const char *name = attr_get(req, QC_TABLE);
-	ATTR	*reply;
 	int	 n;
 
 	if (name == NULL || *name == 0) {
@@ -207,10 +206,7 @@ qmgr_ctl_update_table(VSTREAM *stream, const ATTR *req, VSTRING *why)
 		n = 0;
 	} else
 		msg_info("update table %s: reopened", name);
-	reply = attr_alloc();
-	attr_add_long(reply, QC_COUNT, n);
-	attr_write(stream, reply);
-	attr_free(reply);
+	qmgr_ctl_count(stream, n);
 	return 0;
 }
 

@@ -223,6 +223,7 @@ void	 smtp_tls_close(SMTP_SESS *);
 struct TLS_CTX_ARGS;
 void	 smtp_tls_policy_conf(const struct TLS_CTX_ARGS *);
 int	 smtp_tls_policy(SMTP_SESS *, VSTRING *, char *);
+int	 smtp_tls_policy_level(const char *);	/* SMTP_TLS_*, -1 */
 const char *smtp_tls_policy_sni(SMTP_SESS *, char **);
 int	 smtp_tls_policy_check(SMTP_SESS *, int *);
 void	 smtp_tls_policy_free(SMTP_SESS *);

@@ -116,8 +116,7 @@ smtp_hbc_head(void *ctx, int cls, VSTRING *field)
 		msg_warn("%s: %s", h->req->dr.queue_id, r.text);
 		r.action = HBC_DUNNO;
 	}
-	if (!smtp_hbc_act(h, &r, c == HBC_HEADER ? "header" : c == HBC_MIME ?
-	    "mime-header" : "nested-header", vstring_str(field)))
+	if (!smtp_hbc_act(h, &r, hbc_class_name(c), vstring_str(field)))
 		smtp_hbc_emit(h, vstring_str(field), vstring_len(field), 1);
 	return 0;
 }

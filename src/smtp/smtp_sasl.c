@@ -39,20 +39,19 @@
 #include <strings.h>
 
 #include "dict.h"
+#include "mail_addr_find.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtp.h"
 #include "xsasl.h"
 
-static DICT **smtp_sasl_dicts;
-static int smtp_sasl_ndict;
+static MAIL_ADDR_MAPS *smtp_sasl_maps;	/* smtp_sasl_password_maps */
 
 void
 smtp_sasl_conf(void)
 {
 	VSTRING	*why = vstring_alloc(100);
-	ARGV	*names;
 
 	if (!smtp_cf.sasl_enable) {
 		vstring_free(why);
@@ -65,12 +64,8 @@ smtp_sasl_conf(void)
 	if (strcasecmp(smtp_cf.sasl_type, "cyrus") != 0)
 		msg_fatal("smtp_sasl_type: unsupported SASL client implementation: "
 		    "%s (supported: cyrus)", smtp_cf.sasl_type);
-	names = conf_split_list(smtp_cf.sasl_maps);
-	smtp_sasl_ndict = (int)names->argc;
-	smtp_sasl_dicts = mycalloc(names->argc ? names->argc : 1, sizeof(DICT *));
-	for (size_t i = 0; i < names->argc; i++)
-		smtp_sasl_dicts[i] = dict_lookup_open(names->argv[i]);
-	argv_free(names);
+	smtp_sasl_maps = mail_addr_maps_open(
+	    smtp_pname("smtp_sasl_password_maps"), smtp_cf.sasl_maps);
 	vstring_free(why);
 }
 
@@ -78,9 +73,10 @@ smtp_sasl_conf(void)
 static int
 smtp_sasl_get(const char *key, VSTRING *val)
 {
-	if (*key == 0)
+	if (*key == 0 || smtp_sasl_maps == NULL)
 		return 0;
-	return dict_find_list(smtp_sasl_dicts, smtp_sasl_ndict, key, 0, val);
+	return dict_find_list(smtp_sasl_maps->dicts, smtp_sasl_maps->ndict, key,
+	    0, val);
 }
 
 /* The credentials for this session, by Postfix's key order. */

@@ -49,38 +49,20 @@
 #include "smtp.h"
 #include "tls.h"
 
-/* The parameter name for this mode (lmtp_ when it exists). */
-static const char *
-smtp_tls_pname(const char *name)
-{
-	static char buf[128];
-
-	if (!smtp_cf.lmtp)
-		return name;
-	snprintf(buf, sizeof(buf), "lmtp_%s", name + 5);
-	return conf_param_find(buf) ? buf : name;
-}
-
-#define T_STR(n)	conf_str(smtp_tls_pname(n))
-#define T_BOOL(n)	conf_bool(smtp_tls_pname(n))
+#define T_STR(n)	conf_str(smtp_pname(n))
+#define T_BOOL(n)	conf_bool(smtp_pname(n))
 
 static int
 smtp_tls_level(void)
 {
 	const char *level = T_STR("smtp_tls_security_level");
-	static const char *names[] = {"none", "may", "encrypt", "verify", "secure",
-	    "fingerprint"};
+	int	 code;
 
 	if (*level == 0)
 		return T_BOOL("smtp_enforce_tls") ? SMTP_TLS_ENCRYPT :
 		    T_BOOL("smtp_use_tls") ? SMTP_TLS_MAY : SMTP_TLS_NONE;
-	for (int i = 0; i < 6; i++)
-		if (strcasecmp(level, names[i]) == 0)
-			return i;
-	if (strcasecmp(level, "dane") == 0)
-		return SMTP_TLS_DANE;
-	if (strcasecmp(level, "dane-only") == 0)
-		return SMTP_TLS_DANE_ONLY;
+	if ((code = smtp_tls_policy_level(level)) >= 0)
+		return code;
 	msg_warn("smtp_tls_security_level \"%s\" is not supported: using "
 	    "\"encrypt\"", level);
 	return SMTP_TLS_ENCRYPT;
@@ -90,11 +72,11 @@ static void
 smtp_tls_conf_names(void)
 {
 	snprintf(smtp_cf.tls_verify_match_name, sizeof(smtp_cf.tls_verify_match_name),
-	    "%s", smtp_tls_pname("smtp_tls_verify_cert_match"));
+	    "%s", smtp_pname("smtp_tls_verify_cert_match"));
 	snprintf(smtp_cf.tls_secure_match_name, sizeof(smtp_cf.tls_secure_match_name),
-	    "%s", smtp_tls_pname("smtp_tls_secure_cert_match"));
+	    "%s", smtp_pname("smtp_tls_secure_cert_match"));
 	snprintf(smtp_cf.tls_fp_match_name, sizeof(smtp_cf.tls_fp_match_name),
-	    "%s", smtp_tls_pname("smtp_tls_fingerprint_cert_match"));
+	    "%s", smtp_pname("smtp_tls_fingerprint_cert_match"));
 	smtp_cf.tls_policy_maps = T_STR("smtp_tls_policy_maps");
 	smtp_cf.tls_servername = T_STR("smtp_tls_servername");
 	smtp_cf.tls_fp_digest = T_STR("smtp_tls_fingerprint_digest");
@@ -113,7 +95,7 @@ smtp_tls_conf(void)
 
 	smtp_cf.tls_level = smtp_tls_level();
 	smtp_cf.tls_wrapper = T_BOOL("smtp_tls_wrappermode");
-	smtp_cf.tls_timeout = (int)conf_time(smtp_tls_pname("smtp_starttls_timeout"));
+	smtp_cf.tls_timeout = (int)conf_time(smtp_pname("smtp_starttls_timeout"));
 	smtp_cf.tls_note_offer = T_BOOL("smtp_tls_note_starttls_offer");
 	smtp_cf.tls_loglevel = atoi(T_STR("smtp_tls_loglevel"));
 	smtp_tls_conf_names();
@@ -122,7 +104,7 @@ smtp_tls_conf(void)
 	memset(&a, 0, sizeof(a));
 	a.cert_file = T_STR("smtp_tls_cert_file");
 	a.key_file = T_STR("smtp_tls_key_file");
-	a.chain_files = conf_list(smtp_tls_pname("smtp_tls_chain_files"));
+	a.chain_files = conf_list(smtp_pname("smtp_tls_chain_files"));
 	a.CAfile = T_STR("smtp_tls_CAfile");
 	a.CApath = T_STR("smtp_tls_CApath");
 	a.protocols = mand ? smtp_cf.tls_mand_protocols : smtp_cf.tls_protocols;
@@ -130,7 +112,7 @@ smtp_tls_conf(void)
 	/* Postfix resumes sessions only with a cache configured; ours is in memory. */
 	if (*T_STR("smtp_tls_session_cache_database"))
 		smtp_cf.tls_scache_timeout = (int)conf_time(
-		    smtp_tls_pname("smtp_tls_session_cache_timeout"));
+		    smtp_pname("smtp_tls_session_cache_timeout"));
 	a.session_timeout = smtp_cf.tls_scache_timeout;
 	/* Policies may want TLS where main.cf does not: keep the settings. */
 	smtp_tls_policy_conf(&a);		/* smtp_tls_policy.c */

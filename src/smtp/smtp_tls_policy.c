@@ -6,12 +6,18 @@
  *
  *	void smtp_tls_policy_conf(const TLS_CTX_ARGS *base);
  *	int  smtp_tls_policy(SMTP_SESS *sess, VSTRING *why, char *dsn);
+ *	int  smtp_tls_policy_level(const char *name);
  *	int  smtp_tls_policy_check(SMTP_SESS *sess, int *matched);
  *	void smtp_tls_policy_free(SMTP_SESS *sess);
  * DESCRIPTION
  *	smtp_tls_policy_conf() keeps the main.cf TLS settings (certificate,
  *	CA, protocols, ciphers) that every policy starts from, and opens
  *	smtp_tls_policy_maps (lmtp_tls_policy_maps in LMTP mode).
+ *
+ *	smtp_tls_policy_level() is the SMTP_TLS_* value of a level name
+ *	(none, may, encrypt, verify, secure, fingerprint, dane, dane-only;
+ *	case does not matter), -1 for another word: the one reading of a
+ *	level, in a policy entry and in smtp_tls_security_level.
  *
  *	smtp_tls_policy() gives a new session its policy: the table is
  *	looked up with the nexthop as the request names it ("[host]:port",
@@ -64,6 +70,7 @@
 #include "addr_parse.h"
 #include "dict.h"
 #include "dns.h"
+#include "mail_addr_find.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -72,8 +79,7 @@
 #include "tls.h"
 
 static TLS_CTX_ARGS smtp_tls_base;
-static DICT **smtp_tls_dicts;
-static int smtp_tls_ndict;
+static MAIL_ADDR_MAPS *smtp_tls_maps;	/* smtp_tls_policy_maps */
 
 /* Contexts made for policies that name their own protocols or ciphers. */
 typedef struct SMTP_TLS_CTXS {
@@ -87,14 +93,9 @@ static SMTP_TLS_CTXS *smtp_tls_ctxs;
 void
 smtp_tls_policy_conf(const TLS_CTX_ARGS *base)
 {
-	ARGV	*names = conf_split_list(smtp_cf.tls_policy_maps);
-
 	smtp_tls_base = *base;
-	smtp_tls_ndict = (int)names->argc;
-	smtp_tls_dicts = mycalloc(names->argc ? names->argc : 1, sizeof(DICT *));
-	for (size_t i = 0; i < names->argc; i++)
-		smtp_tls_dicts[i] = dict_lookup_open(names->argv[i]);
-	argv_free(names);
+	smtp_tls_maps = mail_addr_maps_open(smtp_pname("smtp_tls_policy_maps"),
+	    smtp_cf.tls_policy_maps);
 }
 
 /* A context for these protocols and ciphers; null with a warning. */
@@ -146,15 +147,15 @@ smtp_tls_nexthop_domain(const char *dest)
 static int
 smtp_tls_policy_lookup(const char *dest, VSTRING *val)
 {
-	if (smtp_tls_ndict == 0)
+	if (smtp_tls_maps == NULL || smtp_tls_maps->ndict == 0)
 		return 0;
 	/* "[host]:port" and "host:port" are looked up as they are. */
-	return dict_find_list(smtp_tls_dicts, smtp_tls_ndict, dest,
+	return dict_find_list(smtp_tls_maps->dicts, smtp_tls_maps->ndict, dest,
 	    (*dest == '[' || strchr(dest, ':') != NULL) ? 0 : DICT_FIND_DOMAIN,
 	    val);
 }
 
-static int
+int
 smtp_tls_policy_level(const char *name)
 {
 	static const char *names[] = {"none", "may", "encrypt", "verify",

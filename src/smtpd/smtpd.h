@@ -307,9 +307,9 @@ const char *smtpd_client_port(const SMTPD_STATE *, char *, size_t);
 const char *smtpd_client_helo(const SMTPD_STATE *);
 const char *smtpd_client_protocol(const SMTPD_STATE *);
 const char *smtpd_client_namaddr(SMTPD_STATE *);
-int	 smtpd_xattr_parse(SMTPD_STATE *, const char *, const char *,
-	    const char *const *, int, int (*)(int, const char *, VSTRING *),
-	    char **, int *);
+int	 smtpd_xattr_parse(SMTPD_STATE *, int allowed, const char *,
+	    const char *, const char *const *, int,
+	    int (*)(int, const char *, VSTRING *), char **, int *);
 
 /* smtpd_ehlo.c */
 void	 smtpd_ehlo_reply(SMTPD_STATE *, ARGV *);

@@ -92,20 +92,13 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->bare_nl_excl = addr_match_param("smtpd_forbid_bare_newline_exclusions");
 	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
-	conf->local_rcpt_maps = mail_addr_maps_open("local_recipient_maps",
-	    conf_str("local_recipient_maps"));
-	conf->relay_rcpt_maps = mail_addr_maps_open("relay_recipient_maps",
-	    conf_str("relay_recipient_maps"));
-	conf->relocated_maps = mail_addr_maps_open("relocated_maps",
-	    conf_str("relocated_maps"));
-	conf->canon_maps = mail_addr_maps_open("canonical_maps",
-	    conf_str("canonical_maps"));
-	conf->rcpt_canon_maps = mail_addr_maps_open("recipient_canonical_maps",
-	    conf_str("recipient_canonical_maps"));
-	conf->virt_alias_maps = mail_addr_maps_open("virtual_alias_maps",
-	    conf_str("virtual_alias_maps"));
-	conf->virt_mailbox_maps = mail_addr_maps_open("virtual_mailbox_maps",
-	    conf_str("virtual_mailbox_maps"));
+	conf->local_rcpt_maps = mail_addr_maps_param("local_recipient_maps");
+	conf->relay_rcpt_maps = mail_addr_maps_param("relay_recipient_maps");
+	conf->relocated_maps = mail_addr_maps_param("relocated_maps");
+	conf->canon_maps = mail_addr_maps_param("canonical_maps");
+	conf->rcpt_canon_maps = mail_addr_maps_param("recipient_canonical_maps");
+	conf->virt_alias_maps = mail_addr_maps_param("virtual_alias_maps");
+	conf->virt_mailbox_maps = mail_addr_maps_param("virtual_mailbox_maps");
 	conf->hdr_rewrite_clients = conf_list("local_header_rewrite_clients");
 	conf->client_rest = conf_list("smtpd_client_restrictions");
 	conf->helo_rest = conf_list("smtpd_helo_restrictions");

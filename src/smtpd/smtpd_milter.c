@@ -229,10 +229,30 @@ smtpd_milter_denied(SMTPD_STATE *state)
 	return -1;
 }
 
+/* Are there milters for this session? */
+static int
+smtpd_milter_on(const SMTPD_STATE *state)
+{
+	return state->milters != NULL && milter_count(state->milters) > 0;
+}
+
+/* The arguments of a MAIL or RCPT event: "<addr>", the ESMTP parameters. */
+static ARGV *
+smtpd_milter_args(SMTPD_STATE *state, const char *addr, ARGV *params)
+{
+	ARGV	*args = argv_alloc(4);
+
+	vstring_sprintf(state->milter_mac, "<%s>", addr);
+	argv_add(args, vstring_str(state->milter_mac));
+	for (size_t i = 0; params && i < params->argc; i++)
+		argv_add(args, params->argv[i]);
+	return args;
+}
+
 int
 smtpd_milter_helo(SMTPD_STATE *state)
 {
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return 0;
 	return smtpd_milter_result(state, state->ehlo ? "EHLO" : "HELO",
 	    milter_helo_event(state->milters, state->helo));
@@ -244,13 +264,9 @@ smtpd_milter_mail(SMTPD_STATE *state, const char *addr, ARGV *params)
 	ARGV	*args;
 	int	 r;
 
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return 0;
-	args = argv_alloc(4);
-	vstring_sprintf(state->milter_mac, "<%s>", addr);
-	argv_add(args, vstring_str(state->milter_mac));
-	for (size_t i = 0; params && i < params->argc; i++)
-		argv_add(args, params->argv[i]);
+	args = smtpd_milter_args(state, addr, params);
 	r = smtpd_milter_result(state, "MAIL",
 	    milter_mail_event(state->milters, args));
 	argv_free(args);
@@ -263,14 +279,10 @@ smtpd_milter_rcpt(SMTPD_STATE *state, const char *addr, ARGV *params)
 	ARGV	*args;
 	int	 r;
 
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return 0;
-	args = argv_alloc(4);
 	state->milter_rcpt = addr;
-	vstring_sprintf(state->milter_mac, "<%s>", addr);
-	argv_add(args, vstring_str(state->milter_mac));
-	for (size_t i = 0; params && i < params->argc; i++)
-		argv_add(args, params->argv[i]);
+	args = smtpd_milter_args(state, addr, params);
 	r = smtpd_milter_result(state, "RCPT",
 	    milter_rcpt_event(state->milters, args));
 	state->milter_rcpt = NULL;
@@ -284,7 +296,7 @@ smtpd_milter_unknown(SMTPD_STATE *state, const char *cmd)
 {
 	const char *r;
 
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return 0;
 	if ((r = milter_unknown_event(state->milters, cmd)) == NULL || *r == 'D')
 		return 0;
@@ -297,13 +309,11 @@ smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr)
 {
 	ARGV	*args;
 
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return;
-	args = argv_alloc(1);
 	state->milter_rcpt = addr;
 	state->milter_rcpt_rej = 1;
-	vstring_sprintf(state->milter_mac, "<%s>", addr);
-	argv_add(args, vstring_str(state->milter_mac));
+	args = smtpd_milter_args(state, addr, NULL);
 	milter_rcpt_rej_event(state->milters, args);
 	state->milter_rcpt = NULL;
 	state->milter_rcpt_rej = 0;
@@ -313,7 +323,7 @@ smtpd_milter_rcpt_rej(SMTPD_STATE *state, const char *addr)
 int
 smtpd_milter_data(SMTPD_STATE *state)
 {
-	if (state->milters == NULL || milter_count(state->milters) == 0)
+	if (!smtpd_milter_on(state))
 		return 0;
 	return smtpd_milter_result(state, "DATA",
 	    milter_data_event(state->milters));

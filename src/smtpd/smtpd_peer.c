@@ -25,14 +25,14 @@
  *	the greeting by seconds, not minutes.
  *
  *	smtpd_peer_local_addr() says whether an address is one of this
- *	host's interface addresses (permit_inet_interfaces).
+ *	host's interface addresses (permit_inet_interfaces), as
+ *	resolve_class_own_addrs(3) lists them for "all".
  * DIAGNOSTICS
  *	None: failures give "unknown".
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
@@ -228,23 +228,12 @@ smtpd_peer_init(SMTPD_STATE *state)
 int
 smtpd_peer_local_addr(const char *addr)
 {
-	struct ifaddrs *ifa, *p;
-	char	 buf[SOCK_ADDR_STRLEN];
-	socklen_t len;
+	ARGV	*own = argv_alloc(8);
 	int	 found = 0;
 
-	if (getifaddrs(&ifa) < 0)
-		return 0;
-	for (p = ifa; p && !found; p = p->ifa_next) {
-		if (p->ifa_addr == NULL || (p->ifa_addr->sa_family != AF_INET &&
-		    p->ifa_addr->sa_family != AF_INET6))
-			continue;
-		len = p->ifa_addr->sa_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-		if (sock_addr_ntop(p->ifa_addr, len, buf, sizeof(buf), NULL) == 0 &&
-		    strcasecmp(buf, addr) == 0)
-			found = 1;
-	}
-	freeifaddrs(ifa);
+	resolve_class_own_addrs("all", own);
+	for (size_t i = 0; !found && i < own->argc; i++)
+		found = strcasecmp(own->argv[i], addr) == 0;
+	argv_free(own);
 	return found;
 }

@@ -86,8 +86,7 @@ smtpd_sasl_conf(SMTPD_CONF *conf)
 	conf->sasl_service = conf_str("smtpd_sasl_service");
 	conf->sasl_realm = conf_str("smtpd_sasl_local_domain");
 	conf->sasl_excl = addr_match_param("smtpd_sasl_exceptions_networks");
-	conf->login_maps = mail_addr_maps_open("smtpd_sender_login_maps",
-	    conf_str("smtpd_sender_login_maps"));
+	conf->login_maps = mail_addr_maps_param("smtpd_sender_login_maps");
 	if ((conf->sasl_sec = xsasl_sec_parse(conf_str(
 	    "smtpd_sasl_security_options"), why)) < 0)
 		msg_fatal("smtpd_sasl_security_options: %s", vstring_str(why));

@@ -107,16 +107,8 @@ smtpd_xclient_cmd(SMTPD_STATE *state, const char *args)
 	VSTRING	*namaddr;
 	int	 i;
 
-	if (!smtpd_xclient_allowed(state)) {
-		smtpd_chat_reply(state, "550 5.7.0 Error: insufficient authorization");
-		return -1;
-	}
-	if (state->sender) {
-		smtpd_chat_reply(state, "503 5.5.1 Error: MAIL transaction in progress");
-		return -1;
-	}
-	if (smtpd_xattr_parse(state, "XCLIENT", args, xc_names, XC_COUNT,
-	    smtpd_xclient_value, val, set) < 0)
+	if (smtpd_xattr_parse(state, smtpd_xclient_allowed(state), "XCLIENT",
+	    args, xc_names, XC_COUNT, smtpd_xclient_value, val, set) < 0)
 		return -1;
 	/* The new client; what the old one had negotiated is gone. */
 	smtpd_proto_reset(state);

@@ -15,8 +15,9 @@
  *	const char *smtpd_client_protocol(const SMTPD_STATE *state);
  *	const char *smtpd_client_namaddr(SMTPD_STATE *state);
  *
- *	int smtpd_xattr_parse(SMTPD_STATE *state, const char *cmd,
- *	    const char *args, const char *const *names, int count,
+ *	int smtpd_xattr_parse(SMTPD_STATE *state, int allowed,
+ *	    const char *cmd, const char *args, const char *const *names,
+ *	    int count,
  *	    int (*valid)(int, const char *, VSTRING *), char **vals,
  *	    int *set);
  * DESCRIPTION
@@ -44,10 +45,13 @@
  *	smtpd_xforward_reset() forgets them after it (end of DATA, RSET,
  *	HELO/EHLO), as Postfix does.
  *
- *	smtpd_xattr_parse() reads the "name=value ..." arguments of XFORWARD
- *	and XCLIENT (cmd names the command in replies): each name one of
- *	names[count], each value xtext-decoded and checked by valid(i,
- *	value, out), which leaves the form to keep in out; "[UNAVAILABLE]"
+ *	smtpd_xattr_parse() first refuses XFORWARD or XCLIENT from a client
+ *	that is not allowed to send it (550 5.7.0 Error: insufficient
+ *	authorization) and within a mail transaction (503 5.5.1), then
+ *	reads its "name=value ..." arguments (cmd names the command in
+ *	replies): each name one of names[count], each value xtext-decoded
+ *	and checked by valid(i, value, out), which leaves the form to keep
+ *	in out; "[UNAVAILABLE]"
  *	and "[TEMPUNAVAIL]" give a null value. set[i] says that attribute i
  *	was given, vals[i] holds its value (mymalloc'ed, or null). On an
  *	error nothing is kept and the 501 reply is sent.
@@ -122,15 +126,26 @@ smtpd_xforward_valid(int i, const char *value, VSTRING *out)
 }
 
 int
-smtpd_xattr_parse(SMTPD_STATE *state, const char *cmd, const char *args,
-    const char *const *names, int count,
+smtpd_xattr_parse(SMTPD_STATE *state, int allowed, const char *cmd,
+    const char *args, const char *const *names, int count,
     int (*valid)(int, const char *, VSTRING *), char **vals, int *set)
 {
-	ARGV	*words = argv_split(args, " \t");
-	VSTRING	*dec = vstring_alloc(64), *canon = vstring_alloc(64);
+	ARGV	*words;
+	VSTRING	*dec, *canon;
 	char	*eq;
 	int	 i, r = 0;
 
+	if (!allowed) {
+		smtpd_chat_reply(state, "550 5.7.0 Error: insufficient authorization");
+		return -1;
+	}
+	if (state->sender) {
+		smtpd_chat_reply(state, "503 5.5.1 Error: MAIL transaction in progress");
+		return -1;
+	}
+	words = argv_split(args, " \t");
+	dec = vstring_alloc(64);
+	canon = vstring_alloc(64);
 	if (words->argc == 0) {
 		smtpd_chat_reply(state, "501 5.5.4 Syntax: %s attribute=value...",
 		    cmd);
@@ -184,16 +199,8 @@ smtpd_xforward_cmd(SMTPD_STATE *state, const char *args)
 	char	*vals[SMTPD_XF_COUNT] = {0};
 	int	 set[SMTPD_XF_COUNT] = {0};
 
-	if (!smtpd_xforward_allowed(state)) {
-		smtpd_chat_reply(state, "550 5.7.0 Error: insufficient authorization");
-		return -1;
-	}
-	if (state->sender) {
-		smtpd_chat_reply(state, "503 5.5.1 Error: MAIL transaction in progress");
-		return -1;
-	}
-	if (smtpd_xattr_parse(state, "XFORWARD", args, xf_names, SMTPD_XF_COUNT,
-	    smtpd_xforward_valid, vals, set) < 0)
+	if (smtpd_xattr_parse(state, smtpd_xforward_allowed(state), "XFORWARD",
+	    args, xf_names, SMTPD_XF_COUNT, smtpd_xforward_valid, vals, set) < 0)
 		return -1;
 	for (int i = 0; i < SMTPD_XF_COUNT; i++) {
 		if (!set[i])

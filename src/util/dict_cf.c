@@ -24,6 +24,8 @@
  *	int   dict_cf_result_add(DICT_CF_COMMON *c, DICT *dict,
  *		const char *key, const char *value);
  *	const char *dict_cf_result_end(DICT_CF_COMMON *c);
+ *	void  dict_cf_lookup_error(DICT *dict, const char *key,
+ *		const char *reason);
  *	void  dict_cf_flatten(VSTRING *vp);
  *
  *	int   dict_cf_hosts_init(DICT_CF_HOSTS *h, DICT_CF *cf,
@@ -65,6 +67,10 @@
  *	(what was made so far stays in *cf and c for the caller's cleanup).
  *	dict_cf_common_close() frees both (either may be empty: a null cf,
  *	a zeroed c).
+ *
+ *	dict_cf_lookup_error() is how a server type fails a lookup: the
+ *	table's error becomes DICT_ERR_RETRY with "type:name: reason", and
+ *	the warning "type:name lookup error for "key": reason" is logged.
  *
  *	dict_cf_flatten() turns the control characters of a server's error
  *	message (libpq's are several lines) into spaces, for one log line.
@@ -567,6 +573,13 @@ dict_cf_query(DICT_CF *cf, VSTRING *buf, VSTRING *why)
 		return NULL;
 	}
 	return vstring_str(buf);
+}
+
+void
+dict_cf_lookup_error(DICT *dict, const char *key, const char *reason)
+{
+	dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec, reason);
+	msg_warn("%s lookup error for \"%s\": %s", dict->spec, key, reason);
 }
 
 /* Server messages in one log line: control characters become spaces. */

@@ -56,6 +56,7 @@ void	 dict_cf_result_start(DICT_CF_COMMON *);
 int	 dict_cf_result_add(DICT_CF_COMMON *, DICT *, const char *key,
 	    const char *value);
 const char *dict_cf_result_end(DICT_CF_COMMON *);
+void	 dict_cf_lookup_error(DICT *, const char *key, const char *reason);
 
 const char *dict_cf_query(DICT_CF *, VSTRING *buf, VSTRING *why);
 void	 dict_cf_flatten(VSTRING *);

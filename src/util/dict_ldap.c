@@ -406,10 +406,7 @@ dict_ldap_search(DICT *dict, DICT_LDAP *dl, const char *base,
 	}
 	if (rc != LDAP_SUCCESS) {
 		vstring_sprintf(dl->why, "search: %s", ldap_err2string(rc));
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(dl->why));
-		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
-		    vstring_str(dl->why));
+		dict_cf_lookup_error(dict, key, vstring_str(dl->why));
 		if (res)
 			ldap_msgfree(res);
 		return -1;
@@ -448,10 +445,7 @@ dict_ldap_get(DICT *dict, const char *key)
 		}
 	}
 	if (rc == -2 || (dl->ld == NULL && rc != -1)) {
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(dl->why));
-		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
-		    vstring_str(dl->why));
+		dict_cf_lookup_error(dict, key, vstring_str(dl->why));
 		return NULL;
 	}
 	if (rc < 0)

@@ -210,10 +210,7 @@ dict_mysql_get(DICT *dict, const char *key)
 			break;
 	}
 	if (!ok) {
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(dm->why));
-		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
-		    vstring_str(dm->why));
+		dict_cf_lookup_error(dict, key, vstring_str(dm->why));
 		return NULL;
 	}
 	dict_cf_result_start(&dm->common);

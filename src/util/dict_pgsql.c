@@ -196,10 +196,7 @@ dict_pgsql_get(DICT *dict, const char *key)
 		dict_cf_hosts_drop(&dp->hosts);
 	}
 	if (res == NULL) {
-		dict_set_error(dict, DICT_ERR_RETRY, "%s: %s", dict->spec,
-		    vstring_str(dp->why));
-		msg_warn("%s lookup error for \"%s\": %s", dict->spec, key,
-		    vstring_str(dp->why));
+		dict_cf_lookup_error(dict, key, vstring_str(dp->why));
 		return NULL;
 	}
 	dict_cf_result_start(&dp->common);

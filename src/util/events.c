@@ -23,7 +23,8 @@
  *	read callback if there is one) or EVENT_TIME.
  *
  *	event_enable_read() and event_enable_write() register (or replace)
- *	the callback for one direction of fd; event_disable_*() remove it.
+ *	the callback for one direction of fd; event_disable_*() remove it
+ *	(event_disable_readwrite() with one epoll_ctl() call).
  *	Disable an fd before closing it. A descriptor that epoll cannot
  *	watch (a regular file) is a caller bug.
  *
@@ -179,57 +180,70 @@ event_fd_update(int fd, EVENT_FD *ep, uint32_t mask)
 	ep->mask = mask;
 }
 
-void
-event_enable_read(int fd, EVENT_FN cb, void *ctx)
+/* Set the callback of one direction (EPOLLIN or EPOLLOUT). */
+static void
+event_fd_enable(int fd, uint32_t dir, EVENT_FN cb, void *ctx)
 {
 	EVENT_FD *ep = event_fd_slot(fd);
 
-	ep->rcb = cb;
-	ep->rctx = ctx;
-	event_fd_update(fd, ep, ep->mask | EPOLLIN);
+	if (dir == EPOLLIN) {
+		ep->rcb = cb;
+		ep->rctx = ctx;
+	} else {
+		ep->wcb = cb;
+		ep->wctx = ctx;
+	}
+	event_fd_update(fd, ep, ep->mask | dir);
+}
+
+void
+event_enable_read(int fd, EVENT_FN cb, void *ctx)
+{
+	event_fd_enable(fd, EPOLLIN, cb, ctx);
 }
 
 void
 event_enable_write(int fd, EVENT_FN cb, void *ctx)
 {
-	EVENT_FD *ep = event_fd_slot(fd);
+	event_fd_enable(fd, EPOLLOUT, cb, ctx);
+}
 
-	ep->wcb = cb;
-	ep->wctx = ctx;
-	event_fd_update(fd, ep, ep->mask | EPOLLOUT);
+/* Forget the callbacks of the directions in dirs (EPOLLIN, EPOLLOUT). */
+static void
+event_fd_disable(int fd, uint32_t dirs)
+{
+	EVENT_FD *ep;
+
+	if (fd < 0 || (size_t)fd >= ev.nfds)
+		return;
+	ep = ev.fds + fd;
+	if (dirs & EPOLLIN) {
+		ep->rcb = NULL;
+		ep->rctx = NULL;
+	}
+	if (dirs & EPOLLOUT) {
+		ep->wcb = NULL;
+		ep->wctx = NULL;
+	}
+	event_fd_update(fd, ep, ep->mask & ~dirs);
 }
 
 void
 event_disable_read(int fd)
 {
-	EVENT_FD *ep;
-
-	if (fd < 0 || (size_t)fd >= ev.nfds)
-		return;
-	ep = ev.fds + fd;
-	ep->rcb = NULL;
-	ep->rctx = NULL;
-	event_fd_update(fd, ep, ep->mask & ~EPOLLIN);
+	event_fd_disable(fd, EPOLLIN);
 }
 
 void
 event_disable_write(int fd)
 {
-	EVENT_FD *ep;
-
-	if (fd < 0 || (size_t)fd >= ev.nfds)
-		return;
-	ep = ev.fds + fd;
-	ep->wcb = NULL;
-	ep->wctx = NULL;
-	event_fd_update(fd, ep, ep->mask & ~EPOLLOUT);
+	event_fd_disable(fd, EPOLLOUT);
 }
 
 void
 event_disable_readwrite(int fd)
 {
-	event_disable_read(fd);
-	event_disable_write(fd);
+	event_fd_disable(fd, EPOLLIN | EPOLLOUT);
 }
 
 /* Timers: the heap. */

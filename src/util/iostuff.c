@@ -14,6 +14,7 @@
  *	ssize_t timed_write(int fd, void *buf, size_t len, int timeout, void *ctx);
  *	int     peer_cred(int fd, uid_t *uid, gid_t *gid, pid_t *pid);
  *	long long monotonic_ms(void);
+ *	void    stdio_null(int count);
  * DESCRIPTION
  *	non_blocking() and close_on_exec() set (on != 0) or clear a
  *	descriptor flag and return its previous state.
@@ -40,6 +41,12 @@
  *	peer_cred() returns the credentials the peer of a connected UNIX
  *	domain socket had when it connected (Linux SO_PEERCRED). Any of the
  *	result pointers may be null.
+ *
+ *	stdio_null() points the first count standard descriptors at
+ *	/dev/null: 1 for stdin only (a child that must not read the
+ *	caller's input), 3 for stdin, stdout and stderr (a daemon that
+ *	leaves its terminal). It does nothing when /dev/null cannot be
+ *	opened.
  * DIAGNOSTICS
  *	All functions return -1 and set errno on failure; waits that run
  *	out of time fail with ETIMEDOUT.
@@ -222,4 +229,18 @@ peer_cred(int fd, uid_t *uid, gid_t *gid, pid_t *pid)
 	if (pid)
 		*pid = cred.pid;
 	return 0;
+}
+
+void
+stdio_null(int count)
+{
+	int	 fd, i;
+
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		return;
+	for (i = 0; i < count && i < 3; i++)
+		if (fd != i)
+			(void)dup2(fd, i);
+	if (fd > 2)
+		(void)close(fd);
 }

@@ -36,6 +36,9 @@ ssize_t	 timed_write(int, void *, size_t, int, void *);
 /* The monotonic clock in milliseconds. */
 long long monotonic_ms(void);
 
+/* The first count (1 to 3) standard descriptors to /dev/null. */
+void	 stdio_null(int);
+
 /* Credentials of a UNIX-domain socket peer (SO_PEERCRED); 0 or -1. */
 int	 peer_cred(int, uid_t *, gid_t *, pid_t *);
 

@@ -95,11 +95,48 @@ PTEST(write_all_nonblocking)
 	myfree(buf);
 }
 
+/* In a child: which of fds 0..2 are /dev/null after stdio_null(count)? */
+static int
+null_mask(int count)
+{
+	struct stat dn, st;
+	pid_t	 pid;
+	int	 status, mask = 0, i;
+
+	if (stat("/dev/null", &dn) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		int	 p[2];
+
+		/* Standard descriptors that are not /dev/null to begin with. */
+		if (pipe(p) < 0)
+			_exit(100);
+		for (i = 0; i < 3; i++)
+			(void)dup2(p[i & 1], i);
+		stdio_null(count);
+		for (i = 0; i < 3; i++)
+			if (fstat(i, &st) == 0 && S_ISCHR(st.st_mode) &&
+			    st.st_rdev == dn.st_rdev)
+				mask |= 1 << i;
+		_exit(mask);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+PTEST(stdio_to_null)
+{
+	PT_INTEQ(null_mask(1), 1);
+	PT_INTEQ(null_mask(3), 7);
+}
+
 int
 main(void)
 {
 	PT_RUN(flags);
 	PT_RUN(waits);
 	PT_RUN(write_all_nonblocking);
+	PT_RUN(stdio_to_null);
 	return PT_DONE();
 }

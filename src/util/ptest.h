@@ -16,8 +16,8 @@
  *	Fixtures shared by the tests: pt_tempname() turns a mkstemp()
  *	template into a unique path that does not exist yet (0, or -1);
  *	pt_rmtree() removes a directory tree a test made; pt_slurp() reads
- *	a small file into buf, NUL-terminated (NULL when it cannot be
- *	opened).
+ *	a small file into buf, NUL-terminated, and returns buf (NULL when
+ *	it cannot be opened; buf is then empty).
  */
 #ifndef PTEST_H
 #define PTEST_H
@@ -84,6 +84,7 @@ pt_slurp(const char *path, char *buf, size_t size)
 	FILE	*fp;
 	size_t	 n;
 
+	buf[0] = 0;
 	if ((fp = fopen(path, "r")) == NULL)
 		return NULL;
 	n = fread(buf, 1, size - 1, fp);

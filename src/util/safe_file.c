@@ -12,6 +12,7 @@
  *	int safe_file_read(const char *path, VSTRING *buf, size_t limit);
  *	int safe_file_replace(const char *path, const void *data, size_t len,
  *	    mode_t mode);
+ *	void *safe_file_map(const char *path, size_t size);
  * DESCRIPTION
  *	The file operations the queue's durability rests on.
  *
@@ -40,9 +41,17 @@
  *
  *	safe_file_replace() replaces a file's content atomically: a
  *	temporary file beside it, fsync, rename, fsync of the directory.
+ *
+ *	safe_file_map() maps a small file that processes share (counters,
+ *	rate tables): it opens path read-write, creating it with mode 0600
+ *	and never through a symbolic link, makes it exactly size bytes long
+ *	(a new file is zero-filled; a file of another size, an earlier
+ *	layout, is cut or extended) and maps it MAP_SHARED, read-write. The
+ *	descriptor is not kept. munmap(addr, size) undoes it.
  * DIAGNOSTICS
- *	All return -1 with errno on failure.
+ *	All return -1 with errno on failure; safe_file_map() a null pointer.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <errno.h>
@@ -227,4 +236,31 @@ out:
 	myfree(dir);
 	errno = saved;
 	return ret;
+}
+
+void   *
+safe_file_map(const char *path, size_t size)
+{
+	struct stat st;
+	void	*map;
+	int	 fd, err;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (st.st_size != (off_t)size
+	    && ftruncate(fd, (off_t)size) < 0)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd);
+	if (map == MAP_FAILED) {
+		errno = err;
+		return NULL;
+	}
+	return map;
 }

@@ -47,4 +47,11 @@ int	 safe_file_read(const char *, VSTRING *, size_t);
  */
 int	 safe_file_replace(const char *, const void *, size_t, mode_t);
 
+/*
+ * safe_file_map(path, size): a file shared between processes, created
+ * 0600 when missing, sized to size bytes, mapped read-write MAP_SHARED;
+ * null (errno) on failure.
+ */
+void	*safe_file_map(const char *, size_t);
+
 #endif

@@ -2,6 +2,7 @@
  * safe_file_test - unit tests for safe_file, in a private temporary
  * directory.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,40 @@ PTEST(replace)
 	vstring_free(c);
 }
 
+PTEST(map)
+{
+	VSTRING	*p = vstring_alloc(64);
+	struct stat st;
+	long long *a, *b;
+
+	a = safe_file_map(tpath(p, "counters"), 4 * sizeof(long long));
+	PT_ASSERT(a != NULL);
+	PT_INTEQ(stat(vstring_str(p), &st), 0);
+	PT_INTEQ(st.st_size, 4 * sizeof(long long));
+	PT_INTEQ(st.st_mode & 0777, 0600);
+	PT_INTEQ(a[3], 0);
+	a[3] = 42;
+	/* A second mapping (another process, as a rule) shares the bytes. */
+	b = safe_file_map(vstring_str(p), 4 * sizeof(long long));
+	PT_ASSERT(b != NULL);
+	PT_INTEQ(b[3], 42);
+	munmap(b, 4 * sizeof(long long));
+	/* Another size: the file is made that size. */
+	b = safe_file_map(vstring_str(p), 2 * sizeof(long long));
+	PT_ASSERT(b != NULL);
+	PT_INTEQ(stat(vstring_str(p), &st), 0);
+	PT_INTEQ(st.st_size, 2 * sizeof(long long));
+	munmap(b, 2 * sizeof(long long));
+	munmap(a, 4 * sizeof(long long));
+	unlink(vstring_str(p));
+	/* Never through a symbolic link. */
+	PT_INTEQ(symlink("/nonexistent", tpath(p, "link")), 0);
+	PT_ASSERT(safe_file_map(vstring_str(p), 8) == NULL);
+	unlink(vstring_str(p));
+	PT_ASSERT(safe_file_map("/nonexistent/dir/file", 8) == NULL);
+	vstring_free(p);
+}
+
 int
 main(void)
 {
@@ -125,6 +160,7 @@ main(void)
 	PT_RUN(excl_and_rename);
 	PT_RUN(directories);
 	PT_RUN(replace);
+	PT_RUN(map);
 	rc = PT_DONE();
 	if (rmdir(tmpdir) < 0)
 		perror(tmpdir);

@@ -39,15 +39,6 @@
 
 static VIRTUAL_CONF virtual_cf;
 
-/* virtual_maps - a *_maps parameter, opened once (null when empty). */
-static MAIL_ADDR_MAPS *
-virtual_maps(const char *name)
-{
-	if (*conf_str(name) == 0)
-		return NULL;
-	return mail_addr_maps_open(name, conf_str(name));
-}
-
 static void
 virtual_conf_load(VIRTUAL_CONF *c)
 {
@@ -59,9 +50,9 @@ virtual_conf_load(VIRTUAL_CONF *c)
 	c->myhostname = conf_str("myhostname");
 	c->base = conf_str("virtual_mailbox_base");
 	c->delimiter = conf_str("recipient_delimiter");
-	c->mailbox_maps = virtual_maps("virtual_mailbox_maps");
-	c->uid_maps = virtual_maps("virtual_uid_maps");
-	c->gid_maps = virtual_maps("virtual_gid_maps");
+	c->mailbox_maps = mail_addr_maps_param("virtual_mailbox_maps");
+	c->uid_maps = mail_addr_maps_param("virtual_uid_maps");
+	c->gid_maps = mail_addr_maps_param("virtual_gid_maps");
 	c->minimum_uid = conf_int("virtual_minimum_uid");
 	c->size_limit = conf_size("virtual_mailbox_limit");
 	c->ipc_timeout = conf_time("ipc_timeout");
