@@ -485,8 +485,8 @@ milter8_final(MILTER *m, int c, int in_message)
 			m->msg_done = 1;
 		return vstring_str(m->reply);
 	default:
-		return milter8_fail(m, "unexpected reply '%c' at %s",
-		    isprint(c) ? c : '?', m->stage);
+		return milter8_fail(m, "unexpected reply '%c'",
+		    isprint(c) ? c : '?');
 	}
 }
 

@@ -479,7 +479,8 @@ PTEST(rcpt_rej)
 
 /*
  * Reply code shapes: a bare code gets a text; a continuation "5XX-" or a
- * multi-line reply (not supported) is a broken milter.
+ * multi-line reply (not supported) is a broken milter, as is a reply
+ * byte NUL at the end of message (not a modification).
  */
 static void
 fn_codes(FAKE *f)
@@ -492,6 +493,10 @@ fn_codes(FAKE *f)
 		fake_send2(f, 'y', "550-go away", NULL);
 	else if (f->cmd == 'R' && strncmp(f->data, "<multi@", 7) == 0)
 		fake_send2(f, 'y', "550-5.7.1 one\r\n550 5.7.1 two", NULL);
+	else if (f->cmd == 'E') {
+		fake_send(f, 0, "", 0);
+		fake_send(f, 'c', "", 0);
+	}
 	else if (f->cmd != 'D' && f->cmd != 'A' && f->cmd != 'Q')
 		fake_send(f, 'c', "", 0);
 }
@@ -544,6 +549,7 @@ PTEST(reply_codes)
 	conf.default_action = mystrdup("reject");
 	PT_STREQ(test_code("<dash@b.test>", 0), "550 5.7.1 Command rejected");
 	PT_STREQ(test_code("<multi@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<ok@b.test>", 1), "550 5.7.1 Command rejected");
 	PT_STREQ(code_edits.log, "");
 }
 
