@@ -1,0 +1,246 @@
+/*
+ * NAME
+ *	fuzz_milter - fuzz harness: the milter reply reader (src/global:
+ *	milter8.c, milter8_msg.c)
+ * DESCRIPTION
+ *	The input is everything a milter sends back, as one byte stream:
+ *	packets (4-byte length, command, data) in any order and number,
+ *	cut anywhere. A thread plays the milter on a UNIX-domain socket in
+ *	the private directory: it accepts the connection, writes the input,
+ *	closes its sending side, and reads (and drops) whatever the MTA
+ *	sends until the MTA closes. The MTA side runs one session through
+ *	milter8_*: connect (option negotiation, SETSYMLIST lists), HELO,
+ *	MAIL, RCPT, DATA, an unknown command, then a message (headers, a
+ *	body of a few lines) whose end-of-message replies may modify it,
+ *	and a second MAIL, as smtpd does.
+ *
+ *	Checked: every reply an event returns is null, "D", "H" or one
+ *	complete "[45]XX text" reply line (no continuation "[45]XX-", no
+ *	CR or LF: smtpd sends it as one line); every string handed to the
+ *	edit callbacks is a C string (its length is read), a header name
+ *	has no colon or white space, and replaced body data has no CRLF.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "argv.h"
+#include "milter.h"
+#include "mymalloc.h"
+#include "fuzz.h"
+
+static char sock_path[256];
+static char milter_name[300];
+static int listen_fd = -1;
+static MILTER_CONF conf;
+
+/* The fake milter's side of one input. */
+typedef struct FUZZ_PEER {
+	const uint8_t *data;
+	size_t	 len;
+} FUZZ_PEER;
+
+static void *
+fuzz_milter_peer(void *arg)
+{
+	FUZZ_PEER *p = arg;
+	char	 buf[4096];
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = accept(listen_fd, NULL, NULL)) < 0)
+		return NULL;
+	while (off < p->len) {
+		if ((n = send(fd, p->data + off, p->len - off, MSG_NOSIGNAL)) <= 0)
+			break;
+		off += n;
+	}
+	(void)shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		 /* drop what the MTA sends */ ;
+	close(fd);
+	return NULL;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct sockaddr_un sun;
+
+	fuzz_init("fuzz_milter");
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(sock_path, sizeof(sock_path), "%s/milter", fuzz_tmpdir());
+	snprintf(milter_name, sizeof(milter_name), "unix:%s", sock_path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(sock_path) >= sizeof(sun.sun_path))
+		abort();
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	if ((listen_fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0
+	    || bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0
+	    || listen(listen_fd, 5) < 0)
+		abort();
+	memset(&conf, 0, sizeof(conf));
+	conf.connect_timeout = 5;
+	conf.command_timeout = 5;
+	conf.content_timeout = 5;
+	conf.protocol = 6;
+	conf.default_action = mystrdup("tempfail");
+	conf.macros[MILTER_MAC_CONNECT] = argv_split("j {daemon_name} v", " ");
+	conf.macros[MILTER_MAC_MAIL] = argv_split("i {mail_addr}", " ");
+	return 0;
+}
+
+static const char *
+fuzz_milter_mac(void *ctx, const char *name)
+{
+	if (strcmp(name, "i") == 0)
+		return "4XyZ1234";
+	if (strcmp(name, "j") == 0)
+		return "mx.example.com";
+	if (strcmp(name, "{mail_addr}") == 0)
+		return "a@example.com";
+	return NULL;
+}
+
+/* A reply from an event: null, "D" (discard), "H" (hold) or [45]XX. */
+static void
+fuzz_milter_check(const char *r)
+{
+	const char *p;
+
+	if (r == NULL || strcmp(r, "D") == 0 || strcmp(r, "H") == 0)
+		return;
+	if ((r[0] != '4' && r[0] != '5') || r[1] < '0' || r[1] > '9'
+	    || r[2] < '0' || r[2] > '9' || r[3] != ' ')
+		abort();
+	for (p = r; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			abort();
+}
+
+static size_t fuzz_sink;		/* keeps strlen() calls */
+
+static int
+fuzz_hdr(const char *name, const char *value)
+{
+	if (*name == 0 || strpbrk(name, ": \t\r\n") != NULL)
+		abort();
+	fuzz_sink += strlen(value);
+	return 0;
+}
+
+static int
+fuzz_add_header(void *ctx, const char *name, const char *value)
+{
+	return fuzz_hdr(name, value);
+}
+
+static int
+fuzz_ins_header(void *ctx, int index, const char *name, const char *value)
+{
+	if (index < 0)
+		abort();
+	return fuzz_hdr(name, value);
+}
+
+static int
+fuzz_addr_args(void *ctx, const char *addr, const char *args)
+{
+	fuzz_sink += strlen(addr) + strlen(args);
+	return 0;
+}
+
+static int
+fuzz_del_rcpt(void *ctx, const char *addr)
+{
+	fuzz_sink += strlen(addr);
+	return 0;
+}
+
+static int
+fuzz_repl_body(void *ctx, int phase, const char *buf, size_t len)
+{
+	if (phase == MILTER_BODY_DATA && len > 1 && memmem(buf, len, "\r\n", 2))
+		abort();
+	return 0;
+}
+
+static int
+fuzz_hold(void *ctx, const char *reason)
+{
+	fuzz_sink += strlen(reason);
+	return 0;
+}
+
+static const MILTER_EDIT_OPS fuzz_ops = {
+	fuzz_add_header, fuzz_ins_header, fuzz_ins_header, fuzz_addr_args,
+	fuzz_addr_args, fuzz_del_rcpt, fuzz_repl_body, fuzz_hold,
+};
+
+static ARGV *fuzz_hdrs;
+
+static ARGV *
+fuzz_msg_headers(void *ctx)
+{
+	return fuzz_hdrs;
+}
+
+static int
+fuzz_msg_body(void *ctx, MILTER_BODY_FN fn, void *fnctx)
+{
+	static const char *lines[] = { "Hello,", "", ".dot", "bye" };
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (fn(fnctx, lines[i], strlen(lines[i])) < 0)
+			return -1;
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	FUZZ_PEER peer = { data, len };
+	MILTER_MSG msg = { fuzz_msg_headers, fuzz_msg_body, NULL };
+	pthread_t tid;
+	MILTER	*m;
+	ARGV	*args;
+
+	if (fuzz_hdrs == NULL)
+		fuzz_hdrs = argv_split("From:\ta@example.com|Subject: hi|X-Empty:",
+		    "|");
+	if (pthread_create(&tid, NULL, fuzz_milter_peer, &peer) != 0)
+		abort();
+	m = milter8_create(milter_name, &conf);
+	fuzz_milter_check(milter8_conn_event(m, "client.example.com",
+	    "192.0.2.1", 4321, AF_INET, fuzz_milter_mac, NULL));
+	if (milter8_wants_rcpt_rej(m))
+		fuzz_sink++;
+	fuzz_milter_check(milter8_helo_event(m, "client.example.com",
+	    fuzz_milter_mac, NULL));
+	args = argv_split("<a@example.com> SIZE=100", " ");
+	fuzz_milter_check(milter8_mail_event(m, args, fuzz_milter_mac, NULL));
+	argv_free(args);
+	args = argv_split("<b@example.com>", " ");
+	fuzz_milter_check(milter8_rcpt_event(m, args, fuzz_milter_mac, NULL));
+	argv_free(args);
+	fuzz_milter_check(milter8_data_event(m, fuzz_milter_mac, NULL));
+	fuzz_milter_check(milter8_unknown_event(m, "XFOO bar",
+	    fuzz_milter_mac, NULL));
+	fuzz_milter_check(milter8_message(m, &msg, fuzz_milter_mac, NULL,
+	    &fuzz_ops, NULL));
+	args = argv_split("<c@example.com>", " ");
+	fuzz_milter_check(milter8_mail_event(m, args, fuzz_milter_mac, NULL));
+	argv_free(args);
+	milter8_abort(m);
+	milter8_free(m);
+	/* The MTA's side is closed: the peer sees end of file and ends. */
+	pthread_join(tid, NULL);
+	return 0;
+}
