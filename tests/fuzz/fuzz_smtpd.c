@@ -8,7 +8,8 @@
  *	with no network (fuzz_stream), writing its queue files through the
  *	real cleanup stage into a private queue directory that is emptied
  *	after each input. The client is
- *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks.
+ *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks
+ *	and allowed XCLIENT and XFORWARD.
  *
  *	The first input byte picks the variant: bit 0 the client address,
  *	bits 1-2 smtpd_forbid_bare_newline (no, normalize, reject), bit 3
@@ -82,6 +83,8 @@ static const char fuzz_main_cf[] =
 "smtpd_recipient_limit = 30\n"
 "smtpd_junk_command_limit = 30\n"
 "smtpd_peername_lookup = no\n"
+"smtpd_authorized_xclient_hosts = 192.0.2.0/24\n"
+"smtpd_authorized_xforward_hosts = 192.0.2.0/24\n"
 "local_header_rewrite_clients = permit_mynetworks\n"
 "message_size_limit = 65536\n"
 "header_size_limit = 2048\n"
