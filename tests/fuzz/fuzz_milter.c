@@ -5,10 +5,8 @@
  * DESCRIPTION
  *	The input is everything a milter sends back, as one byte stream:
  *	packets (4-byte length, command, data) in any order and number,
- *	cut anywhere. A thread plays the milter on a UNIX-domain socket in
- *	the private directory: it accepts the connection, writes the input,
- *	closes its sending side, and reads (and drops) whatever the MTA
- *	sends until the MTA closes. The MTA side runs one session through
+ *	cut anywhere, sent by a thread that plays the milter on a
+ *	UNIX-domain socket in the private directory (fuzz_peer_start). The MTA side runs one session through
  *	milter8_*: connect (option negotiation, SETSYMLIST lists), HELO,
  *	MAIL, RCPT, DATA, an unknown command, then a message (headers, a
  *	body of a few lines) whose end-of-message replies may modify it,
@@ -23,8 +21,6 @@
  *	CRs are issue 13 item 10, not checked here).
  */
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,53 +37,14 @@ static char milter_name[300];
 static int listen_fd = -1;
 static MILTER_CONF conf;
 
-/* The fake milter's side of one input. */
-typedef struct FUZZ_PEER {
-	const uint8_t *data;
-	size_t	 len;
-} FUZZ_PEER;
-
-static void *
-fuzz_milter_peer(void *arg)
-{
-	FUZZ_PEER *p = arg;
-	char	 buf[4096];
-	size_t	 off = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = accept(listen_fd, NULL, NULL)) < 0)
-		return NULL;
-	while (off < p->len) {
-		if ((n = send(fd, p->data + off, p->len - off, MSG_NOSIGNAL)) <= 0)
-			break;
-		off += n;
-	}
-	(void)shutdown(fd, SHUT_WR);
-	while (read(fd, buf, sizeof(buf)) > 0)
-		 /* drop what the MTA sends */ ;
-	close(fd);
-	return NULL;
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct sockaddr_un sun;
-
 	fuzz_init("fuzz_milter");
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(sock_path, sizeof(sock_path), "%s/milter", fuzz_tmpdir());
 	snprintf(milter_name, sizeof(milter_name), "unix:%s", sock_path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(sock_path) >= sizeof(sun.sun_path))
-		abort();
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
-	if ((listen_fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0
-	    || bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0
-	    || listen(listen_fd, 5) < 0)
-		abort();
+	listen_fd = fuzz_peer_listen(sock_path);
 	memset(&conf, 0, sizeof(conf));
 	conf.connect_timeout = 5;
 	conf.command_timeout = 5;
@@ -211,17 +168,14 @@ fuzz_msg_body(void *ctx, MILTER_BODY_FN fn, void *fnctx)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	FUZZ_PEER peer = { data, len };
 	MILTER_MSG msg = { fuzz_msg_headers, fuzz_msg_body, NULL };
-	pthread_t tid;
 	MILTER	*m;
 	ARGV	*args;
 
 	if (fuzz_hdrs == NULL)
 		fuzz_hdrs = argv_split("From:\ta@example.com|Subject: hi|X-Empty:",
 		    "|");
-	if (pthread_create(&tid, NULL, fuzz_milter_peer, &peer) != 0)
-		abort();
+	fuzz_peer_start(listen_fd, data, len);
 	m = milter8_create(milter_name, &conf);
 	fuzz_milter_check(milter8_conn_event(m, "client.example.com",
 	    "192.0.2.1", 4321, AF_INET, fuzz_milter_mac, NULL));
@@ -245,7 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	argv_free(args);
 	milter8_abort(m);
 	milter8_free(m);
-	/* The MTA's side is closed: the peer sees end of file and ends. */
-	pthread_join(tid, NULL);
+	/* The MTA's side is closed: the peer sees end of file. */
+	fuzz_peer_stop();
 	return 0;
 }
