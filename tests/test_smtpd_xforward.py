@@ -78,6 +78,9 @@ def test_xclient(make_instance):
         assert "XCLIENT NAME ADDR PORT PROTO HELO LOGIN" in text
         assert c.cmd("XCLIENT ADDR=not-an-address")[0] == 501
         assert c.cmd("XCLIENT BOGUS=1")[0] == 501
+        # A port that atoi() would wrap (2^32 - 1 becomes -1) is no port.
+        assert c.cmd("XCLIENT PORT=4294967295")[0] == 501
+        assert c.cmd("XCLIENT PORT=000025")[0] == 501
         code, text = c.cmd("XCLIENT NAME=bad.example ADDR=192.0.2.66 PORT=2525")
         assert code == 220, text
         c.cmd("EHLO bad.example")

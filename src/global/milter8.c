@@ -29,8 +29,10 @@
  *	milter is skipped for the rest of the message, or of the session
  *	when given at connect or HELO), reject (550 5.7.1 Command
  *	rejected), tempfail (451 4.7.1 Service unavailable - try again
- *	later), replycode (its own text, checked for shape), discard,
- *	skip (no more body chunks), quarantine (the message is held).
+ *	later), replycode (its own text: one line "[45]XX" or "[45]XX
+ *	text"; a multi-line reply is not supported and, like a malformed
+ *	one, is a broken milter), discard, skip (no more body chunks),
+ *	quarantine (the message is held).
  *	Commands use command_timeout; the content and end of message use
  *	content_timeout.
  *
@@ -414,20 +416,21 @@ milter8_macros(MILTER *m, int cmd, int stage, MILTER_MAC_FN mac, void *ctx,
 	    vstring_len(m->pkt), timeout);
 }
 
-/* Is a milter reply code text of the form "[45]XX[ -]..."? */
-static int
-milter8_reply_ok(const char *text)
+/*
+ * Is a milter reply code text one reply line "[45]XX" or "[45]XX text"?
+ * A continuation "[45]XX-" or a CR or LF (a multi-line reply) would
+ * leave the SMTP client waiting for lines that never come: refused.
+ */
+static const char *
+milter8_reply_bad(const char *text)
 {
 	if ((text[0] != '4' && text[0] != '5') || !isdigit((unsigned char)text[1])
-	    || !isdigit((unsigned char)text[2]))
-		return 0;
-	if (text[3] != ' ' && text[3] != '-' && text[3] != 0)
-		return 0;
-	for (const char *p = text; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			if (!(p[0] == '\r' && p[1] == '\n' && p[2] == text[0]))
-				return 0;
-	return 1;
+	    || !isdigit((unsigned char)text[2])
+	    || (text[3] != ' ' && text[3] != 0 && text[3] != '-'))
+		return "malformed reply code";
+	if (text[3] == '-' || strpbrk(text, "\r\n") != NULL)
+		return "multi-line reply code (not supported)";
+	return NULL;
 }
 
 /*
@@ -437,7 +440,7 @@ milter8_reply_ok(const char *text)
 const char *
 milter8_final(MILTER *m, int c, int in_message)
 {
-	const char *txt = vstring_str(m->in);
+	const char *txt = vstring_str(m->in), *bad;
 
 	switch (c) {
 	case SMFIR_CONTINUE:
@@ -469,9 +472,8 @@ milter8_final(MILTER *m, int c, int in_message)
 		m->msg_done = 1;
 		return "D";
 	case SMFIR_REPLYCODE:
-		if (memchr(txt, 0, vstring_len(m->in) + 1) == NULL
-		    || !milter8_reply_ok(txt))
-			return milter8_fail(m, "malformed reply code \"%.100s\"", txt);
+		if ((bad = milter8_reply_bad(txt)) != NULL)
+			return milter8_fail(m, "%s \"%.100s\"", bad, txt);
 		/* Normalize a bare code, as Postfix does. */
 		if (strlen(txt) <= 4)
 			vstring_sprintf(m->reply, "%.3s %s", txt, txt[0] == '4' ?
@@ -483,8 +485,8 @@ milter8_final(MILTER *m, int c, int in_message)
 			m->msg_done = 1;
 		return vstring_str(m->reply);
 	default:
-		return milter8_fail(m, "unexpected reply '%c' at %s",
-		    isprint(c) ? c : '?', m->stage);
+		return milter8_fail(m, "unexpected reply '%c'",
+		    isprint(c) ? c : '?');
 	}
 }
 

@@ -267,7 +267,7 @@ milter8_eom(MILTER *m, MILTER_MAC_FN mac, void *ctx,
 		}
 		if (c == SMFIR_PROGRESS)
 			continue;
-		if (strchr("hime+2-qb", c) != NULL) {
+		if (c != 0 && strchr("hime+2-qb", c) != NULL) {
 			if ((e = milter8_edit(m, c, ops, octx, &body_started)) == -1) {
 				r = milter8_fail(m, "malformed or refused "
 				    "modification '%c'", c);

@@ -477,6 +477,82 @@ PTEST(rcpt_rej)
 	PT_STREQ(log, "OCMRAQ");
 }
 
+/*
+ * Reply code shapes: a bare code gets a text; a continuation "5XX-" or a
+ * multi-line reply (not supported) is a broken milter, as is a reply
+ * byte NUL at the end of message (not a modification).
+ */
+static void
+fn_codes(FAKE *f)
+{
+	if (f->cmd == 'O')
+		fake_optneg(f, 0x1ff, 0);
+	else if (f->cmd == 'R' && strncmp(f->data, "<bare@", 6) == 0)
+		fake_send2(f, 'y', "450", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<dash@", 6) == 0)
+		fake_send2(f, 'y', "550-go away", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<multi@", 7) == 0)
+		fake_send2(f, 'y', "550-5.7.1 one\r\n550 5.7.1 two", NULL);
+	else if (f->cmd == 'E') {
+		fake_send(f, 0, "", 0);
+		fake_send(f, 'c', "", 0);
+	}
+	else if (f->cmd != 'D' && f->cmd != 'A' && f->cmd != 'Q')
+		fake_send(f, 'c', "", 0);
+}
+
+static EDITS code_edits;
+
+static const char *
+test_code(const char *rcpt, int message)
+{
+	static char reply[256];
+	int	 logfd;
+	pid_t	 pid = fake_start(fn_codes, &logfd);
+	MILTER	*m = test_milter();
+	ARGV	*a = argv_alloc(2);
+	MILTER_MSG msg = { msg_headers, msg_body, NULL };
+	const char *r;
+	char	 log[4096];
+
+	test_hdrs = argv_alloc(1);
+	argv_add(test_hdrs, "Subject: hello");
+	test_body_lines = 1;
+	r = milter8_conn_event(m, "h", "1.2.3.4", 1, AF_INET, NULL, NULL);
+	argv_add(a, "<a@b.test>");
+	if (r == NULL)
+		r = milter8_mail_event(m, a, NULL, NULL);
+	argv_truncate(a, 0);
+	argv_add(a, rcpt);
+	if (r == NULL)
+		r = milter8_rcpt_event(m, a, NULL, NULL);
+	if (r == NULL && message)
+		r = milter8_message(m, &msg, NULL, NULL, &ed_ops, &code_edits);
+	snprintf(reply, sizeof(reply), "%s", r ? r : "(null)");
+	milter8_free(m);
+	argv_free(a);
+	argv_free(test_hdrs);
+	test_body_lines = 3;
+	fake_end(pid, logfd, log, sizeof(log));
+	return reply;
+}
+
+PTEST(reply_codes)
+{
+	myfree(conf.default_action);
+	conf.default_action = mystrdup("tempfail");
+	conf.command_timeout = 5;
+	PT_STREQ(test_code("<bare@b.test>", 0),
+	    "450 4.7.1 Service unavailable - try again later");
+	PT_STREQ(test_code("<ok@b.test>", 0), "(null)");
+	myfree(conf.default_action);
+	conf.default_action = mystrdup("reject");
+	PT_STREQ(test_code("<dash@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<multi@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<ok@b.test>", 1), "550 5.7.1 Command rejected");
+	PT_STREQ(code_edits.log, "");
+}
+
 /* The chain: list syntax with per-milter settings; quarantine default. */
 PTEST(chain)
 {
@@ -515,6 +591,7 @@ main(void)
 	PT_RUN(broken_milters);
 	PT_RUN(chain);
 	PT_RUN(rcpt_rej);
+	PT_RUN(reply_codes);
 	milter_conf_free(&conf);
 	return PT_DONE();
 }

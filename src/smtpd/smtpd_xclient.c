@@ -89,8 +89,10 @@ smtpd_xclient_value(int i, const char *value, VSTRING *out)
 		    (inet_pton(AF_INET, value, buf) == 1 ||
 		    inet_pton(AF_INET6, value, buf) == 1) ? 0 : -1;
 	case XC_PORT:
-		return *value && strspn(value, "0123456789") == strlen(value) &&
-		    atoi(value) <= 65535 ? 0 : -1;
+		/* At most 5 digits: atoi() of a longer one may wrap. */
+		return *value && strlen(value) <= 5
+		    && strspn(value, "0123456789") == strlen(value)
+		    && atoi(value) <= 65535 ? 0 : -1;
 	case XC_PROTO:
 		return strcasecmp(value, "SMTP") == 0 ||
 		    strcasecmp(value, "ESMTP") == 0 ? 0 : -1;

@@ -49,6 +49,18 @@ void	 fuzz_stream_attach(VSTREAM *, const uint8_t *, size_t, size_t, VSTRING *);
 void	 fuzz_main_cf_load(const char *);
 
 /*
+ * fuzz_peer_listen(path): a UNIX-domain listening socket at path (the
+ * private directory); fuzz_peer_start(fd, data, len): a thread that plays
+ * a server on it: for each connection, until fuzz_peer_stop(), it sends
+ * what is left of data, closes its sending side and reads (and drops)
+ * what the client sends until the client closes. The client under test
+ * runs in the calling thread; fuzz_peer_stop() after it closed its side.
+ */
+int	 fuzz_peer_listen(const char *);
+void	 fuzz_peer_start(int, const uint8_t *, size_t);
+void	 fuzz_peer_stop(void);
+
+/*
  * fuzz_queue_file(queue_dir, content, len, flags): a message in incoming/
  * (sender@example.net to user@example.com, content as given), opened
  * read-only; aborts when it cannot be made.

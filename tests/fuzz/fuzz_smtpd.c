@@ -8,7 +8,10 @@
  *	with no network (fuzz_stream), writing its queue files through the
  *	real cleanup stage into a private queue directory that is emptied
  *	after each input. The client is
- *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks.
+ *	client.example.net[198.51.100.7], or [192.0.2.1] in mynetworks
+ *	and allowed XCLIENT and XFORWARD. AUTH PLAIN and LOGIN are offered
+ *	(the built-in back end, user@example.com with password "secret",
+ *	a cheap SHA-256 crypt hash) and relaying is allowed after it.
  *
  *	The first input byte picks the variant: bit 0 the client address,
  *	bits 1-2 smtpd_forbid_bare_newline (no, normalize, reject), bit 3
@@ -82,6 +85,12 @@ static const char fuzz_main_cf[] =
 "smtpd_recipient_limit = 30\n"
 "smtpd_junk_command_limit = 30\n"
 "smtpd_peername_lookup = no\n"
+"smtpd_authorized_xclient_hosts = 192.0.2.0/24\n"
+"smtpd_authorized_xforward_hosts = 192.0.2.0/24\n"
+"smtpd_sasl_auth_enable = yes\n"
+"smtpd_sasl_type = postern\n"
+"smtpd_sasl_password_maps = inline:{ user@example.com="
+"$$5$$rounds=1000$$saltsalt$$eKLZU9t9OoPWrqOQsoTIKG0aYkZ5rGOoOQhiIvoSWX2 }\n"
 "local_header_rewrite_clients = permit_mynetworks\n"
 "message_size_limit = 65536\n"
 "header_size_limit = 2048\n"
@@ -91,7 +100,8 @@ static const char fuzz_main_cf[] =
 "    check_helo_access inline:{ bad.example=REJECT, hold.example=HOLD }\n"
 "smtpd_sender_restrictions = reject_non_fqdn_sender,\n"
 "    check_sender_access inline:{ spam@example.net=REJECT, discard@example.net=DISCARD }\n"
-"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+"smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,\n"
+"    reject_unauth_destination\n"
 "smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient,\n"
 "    check_recipient_access inline:{ hold@example.com=HOLD, { warn@example.com = WARN w } }\n"
 "smtpd_data_restrictions = reject_unauth_pipelining\n"

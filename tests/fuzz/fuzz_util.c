@@ -16,6 +16,9 @@
  *	void fuzz_main_cf_load(const char *text);
  *	QF_MSG *fuzz_queue_file(const char *queue_dir, const void *content,
  *	    size_t len, int flags);
+ *	int fuzz_peer_listen(const char *path);
+ *	void fuzz_peer_start(int listen_fd, const uint8_t *data, size_t len);
+ *	void fuzz_peer_stop(void);
  * DESCRIPTION
  *	fuzz_init() sets up a harness process: log lines are formatted but
  *	written nowhere (a fuzzer runs millions of inputs), msg_fatal()
@@ -43,14 +46,27 @@
  *	none when 0), with a DSN ENVID and RET=HDRS (FUZZ_QF_DSN) and
  *	SMTPUTF8 (FUZZ_QF_UTF8) when asked, and opens it read-only: the
  *	queue file the smtp harnesses deliver.
+ *
+ *	fuzz_peer_listen() makes a UNIX-domain socket listen at path (in
+ *	the private directory). fuzz_peer_start() starts a thread that
+ *	plays the server a client under test talks to (a milter, a table
+ *	server): it accepts connections one at a time and sends each what
+ *	is left of data, then closes its sending side and reads (and
+ *	drops) until the client closes, so the client sees the input as the
+ *	server's replies, cut wherever it ends. fuzz_peer_stop() ends the
+ *	thread; call it after the client closed its connections. One peer
+ *	at a time.
  * DIAGNOSTICS
  *	Setup failures abort: a harness that cannot run must not pass.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,4 +301,88 @@ fuzz_queue_file(const char *queue_dir, const void *content, size_t len,
 fail:
 	fprintf(stderr, "%s: queue file: %s\n", fuzz_name, vstring_str(why));
 	abort();
+}
+
+/* The server thread of fuzz_peer_start(). */
+static struct {
+	pthread_t tid;
+	int	 listen_fd;
+	int	 stop[2];		/* a byte on stop[1] ends the thread */
+	const uint8_t *data;
+	size_t	 len, off;
+} fuzz_peer;
+
+static void *
+fuzz_peer_main(void *arg)
+{
+	struct pollfd pfd[2];
+	char	 buf[4096];
+	ssize_t	 n;
+	int	 fd;
+
+	pfd[0].fd = fuzz_peer.listen_fd;
+	pfd[1].fd = fuzz_peer.stop[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			abort();
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN)
+		    || (fd = accept(fuzz_peer.listen_fd, NULL, NULL)) < 0)
+			continue;
+		while (fuzz_peer.off < fuzz_peer.len) {
+			n = send(fd, fuzz_peer.data + fuzz_peer.off,
+			    fuzz_peer.len - fuzz_peer.off, MSG_NOSIGNAL);
+			if (n <= 0)
+				break;
+			fuzz_peer.off += (size_t)n;
+		}
+		(void)shutdown(fd, SHUT_WR);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			 /* what the client sends is dropped */ ;
+		(void)close(fd);
+	}
+	return NULL;
+}
+
+int
+fuzz_peer_listen(const char *path)
+{
+	struct sockaddr_un sun;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		abort();
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0
+	    || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0
+	    || listen(fd, 5) < 0)
+		abort();
+	return fd;
+}
+
+void
+fuzz_peer_start(int listen_fd, const uint8_t *data, size_t len)
+{
+	fuzz_peer.listen_fd = listen_fd;
+	fuzz_peer.data = data;
+	fuzz_peer.len = len;
+	fuzz_peer.off = 0;
+	if (pipe(fuzz_peer.stop) < 0
+	    || pthread_create(&fuzz_peer.tid, NULL, fuzz_peer_main, NULL) != 0)
+		abort();
+}
+
+void
+fuzz_peer_stop(void)
+{
+	if (write(fuzz_peer.stop[1], "", 1) != 1)
+		abort();
+	pthread_join(fuzz_peer.tid, NULL);
+	(void)close(fuzz_peer.stop[0]);
+	(void)close(fuzz_peer.stop[1]);
 }
