@@ -7,6 +7,7 @@ What it does is keyed on the mail, so that one milter serves every test:
   MAIL FROM <slow@...>             sleeps 10 s before answering
   RCPT TO <reject@...>             550 5.7.1 milter says no (setreply)
   RCPT TO <tempfail@...>           TEMPFAIL
+  RCPT TO <multi@...>              a three-line 550 5.7.1 (smfi_setmlreply)
   Subject contains, at end of message:
     quarantine   quarantine("test quarantine")
     chgsubj      Subject changed to "changed by milter"
@@ -15,6 +16,7 @@ What it does is keyed on the mail, so that one milter serves every test:
     chgfrom      sender changed to <new-sender@x.test>
     replbody     body replaced by "replaced body\\r\\n"
     reject-eom   554 5.7.1 content refused by milter
+    multi-eom    a two-line 554 5.7.1 (smfi_setmlreply)
     discard      DISCARD
   always: X-Milter: seen (client_addr, i) added.
 Each callback appends a line to LOGFILE (events and macros seen).
@@ -63,6 +65,10 @@ class TestMilter(Milter.Base):
             return Milter.REJECT
         if to.startswith("<tempfail@"):
             return Milter.TEMPFAIL
+        if to.startswith("<multi@"):
+            self.setreply("550", "5.7.1", "first line", "second line",
+                          "third line")
+            return Milter.REJECT
         return Milter.CONTINUE
 
     def header(self, name, value):
@@ -95,6 +101,9 @@ class TestMilter(Milter.Base):
             self.chgfrom("<new-sender@x.test>")
         if "replbody" in s:
             self.replacebody(b"replaced body\r\n")
+        if "multi-eom" in s:
+            self.setreply("554", "5.7.1", "refused, line one", "see line two")
+            return Milter.REJECT
         if "reject-eom" in s:
             self.setreply("554", "5.7.1", "content refused by milter")
             return Milter.REJECT

@@ -112,6 +112,46 @@ def test_smtp_events_and_rcpt_reject(make_instance, sink, pymilter):
     assert "connect " in ev and " localhost localhost" in ev
 
 
+def raw_reply(f):
+    """One SMTP reply, every line as sent (CRLF removed)."""
+    lines = []
+    while True:
+        line = f.readline()
+        assert line.endswith(b"\r\n"), line
+        lines.append(line[:-2])
+        if line[3:4] != b"-":
+            return lines
+
+
+def test_multi_line_milter_replies(make_instance, sink, pymilter):
+    """A milter's multi-line reply (libmilter smfi_setmlreply) reaches the
+    client as one SMTP reply of several lines, "-" after the code on all
+    but the last (RFC 5321 4.2.1), at RCPT and at the end of the message;
+    the log line keeps it on one line."""
+    inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=pymilter.spec)
+    with socket.create_connection((inst.addr, inst.port), timeout=20) as c:
+        f = c.makefile("rb")
+        assert raw_reply(f)[0].startswith(b"220 ")
+        for cmd in (b"EHLO client.test", b"MAIL FROM:<a@client.test>"):
+            c.sendall(cmd + b"\r\n")
+            assert raw_reply(f)[-1].startswith(b"250 ")
+        c.sendall(b"RCPT TO:<multi@x.test>\r\n")
+        assert raw_reply(f) == [b"550-5.7.1 first line", b"550-5.7.1 second line",
+                                b"550 5.7.1 third line"]
+        c.sendall(b"RCPT TO:<ok@x.test>\r\n")
+        assert raw_reply(f) == [b"250 2.1.5 Ok"]
+        c.sendall(b"DATA\r\n")
+        assert raw_reply(f)[0].startswith(b"354 ")
+        c.sendall(b"Subject: multi-eom\r\n\r\nbody\r\n.\r\n")
+        assert raw_reply(f) == [b"554-5.7.1 refused, line one",
+                                b"554 5.7.1 see line two"]
+        c.sendall(b"QUIT\r\n")
+        assert raw_reply(f)[0].startswith(b"221 ")
+    inst.wait_log(r"NOQUEUE: milter-reject: RCPT from \S+: 550-5\.7\.1 first "
+                  r"line\?\?550-5\.7\.1 second line\?\?550 5\.7\.1 third line; ")
+    assert not sink.messages
+
+
 def test_milter_down_default_actions(make_instance, sink):
     dead = "inet:127.0.0.1:%d" % free_port("127.0.0.1")
     inst = relay_instance(make_instance, sink.nexthop, smtpd_milters=dead)

@@ -30,9 +30,11 @@
  *	when given at connect or HELO), reject (550 5.7.1 Command
  *	rejected), tempfail (451 4.7.1 Service unavailable - try again
  *	later), replycode (its own text: one line "[45]XX" or "[45]XX
- *	text"; a multi-line reply is not supported and, like a malformed
- *	one, is a broken milter), discard, skip (no more body chunks),
- *	quarantine (the message is held).
+ *	text", or up to 32 lines separated by CRLF, as smfi_setmlreply()
+ *	makes them, each with the same code; sent with '-' after the code
+ *	on all lines but the last; a malformed one is a broken milter),
+ *	discard, skip (no more body chunks), quarantine (the message is
+ *	held).
  *	Commands use command_timeout; the content and end of message use
  *	content_timeout.
  *
@@ -417,20 +419,65 @@ milter8_macros(MILTER *m, int cmd, int stage, MILTER_MAC_FN mac, void *ctx,
 }
 
 /*
- * Is a milter reply code text one reply line "[45]XX" or "[45]XX text"?
- * A continuation "[45]XX-" or a CR or LF (a multi-line reply) would
- * leave the SMTP client waiting for lines that never come: refused.
+ * Is a milter reply code text well formed: one reply line "[45]XX" or
+ * "[45]XX text", or several lines separated by CRLF (smfi_setmlreply(),
+ * at most MILTER8_REPLY_LINES), each "[45]XX-text" or "[45]XX text" with
+ * the same code, and an enhanced status code, where there is one, of
+ * the reply's class? A bare CR or LF, or another code on a later line,
+ * would break the SMTP reply: refused (a broken milter).
  */
+#define MILTER8_REPLY_LINES	32	/* libmilter's own limit */
+
 static const char *
 milter8_reply_bad(const char *text)
 {
-	if ((text[0] != '4' && text[0] != '5') || !isdigit((unsigned char)text[1])
-	    || !isdigit((unsigned char)text[2])
-	    || (text[3] != ' ' && text[3] != 0 && text[3] != '-'))
-		return "malformed reply code";
-	if (text[3] == '-' || strpbrk(text, "\r\n") != NULL)
-		return "multi-line reply code (not supported)";
-	return NULL;
+	const char *line = text;
+	size_t	 len;
+	int	 n, last;
+
+	for (n = 1; ; n++, line += len + 2) {
+		len = strcspn(line, "\r\n");
+		if (line[len] != 0 && (line[len] != '\r' || line[len + 1] != '\n'))
+			return "malformed reply code";	/* a bare CR or LF */
+		if (n > MILTER8_REPLY_LINES)
+			return "too many lines in reply code";
+		/* The last line; one CRLF after it is dropped. */
+		last = line[len] == 0 || line[len + 2] == 0;
+		if (len < 3 || (line[0] != '4' && line[0] != '5')
+		    || !isdigit((unsigned char)line[1])
+		    || !isdigit((unsigned char)line[2])
+		    || strncmp(line, text, 3) != 0
+		    || (len > 3 && line[3] != ' ' && line[3] != '-')
+		    || (len < 4 && (n > 1 || !last))
+		    || (len > 4 && isdigit((unsigned char)line[4])
+			&& line[4] != line[0]))
+			return "malformed reply code";
+		if (last)
+			return NULL;
+	}
+}
+
+/*
+ * The reply as it will be sent: a trailing CRLF dropped, '-' after the
+ * code on every line but the last and ' ' on the last (a milter that
+ * ends with "550-text" gets a proper last line).
+ */
+static void
+milter8_reply_norm(VSTRING *out, const char *text)
+{
+	char	*cp, *next;
+	size_t	 len = strlen(text);
+
+	if (len >= 2 && strcmp(text + len - 2, "\r\n") == 0)
+		len -= 2;
+	vstring_memcpy(out, text, len);
+	for (cp = vstring_str(out); cp != NULL; cp = next) {
+		next = strstr(cp, "\r\n");
+		if (strlen(cp) > 3)
+			cp[3] = next ? '-' : ' ';
+		if (next)
+			next += 2;
+	}
 }
 
 /*
@@ -480,7 +527,7 @@ milter8_final(MILTER *m, int c, int in_message)
 			    "4.7.1 Service unavailable - try again later" :
 			    "5.7.1 Command rejected");
 		else
-			vstring_strcpy(m->reply, txt);
+			milter8_reply_norm(m->reply, txt);
 		if (in_message)
 			m->msg_done = 1;
 		return vstring_str(m->reply);

@@ -478,9 +478,12 @@ PTEST(rcpt_rej)
 }
 
 /*
- * Reply code shapes: a bare code gets a text; a continuation "5XX-" or a
- * multi-line reply (not supported) is a broken milter, as is a reply
- * byte NUL at the end of message (not a modification).
+ * Reply code shapes: a bare code gets a text; a lone continuation
+ * "5XX-" gets a proper last line; a multi-line reply (smfi_setmlreply)
+ * keeps its lines with the separators set; a bare LF, another code on a
+ * later line, an enhanced code of another class or more than 32 lines
+ * is a broken milter, as is a reply byte NUL at the end of message (not
+ * a modification).
  */
 static void
 fn_codes(FAKE *f)
@@ -492,7 +495,20 @@ fn_codes(FAKE *f)
 	else if (f->cmd == 'R' && strncmp(f->data, "<dash@", 6) == 0)
 		fake_send2(f, 'y', "550-go away", NULL);
 	else if (f->cmd == 'R' && strncmp(f->data, "<multi@", 7) == 0)
-		fake_send2(f, 'y', "550-5.7.1 one\r\n550 5.7.1 two", NULL);
+		fake_send2(f, 'y', "550 5.7.1 one\r\n550-5.7.1 two\r\n", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<barelf@", 8) == 0)
+		fake_send2(f, 'y', "550-5.7.1 one\n550 5.7.1 two", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<mixed@", 7) == 0)
+		fake_send2(f, 'y', "550-5.7.1 one\r\n451 4.7.1 two", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<class@", 7) == 0)
+		fake_send2(f, 'y', "550 4.7.1 wrong class", NULL);
+	else if (f->cmd == 'R' && strncmp(f->data, "<many@", 6) == 0) {
+		char	 many[33 * 12 + 1] = "";
+
+		for (int i = 0; i < 33; i++)
+			strcat(many, i ? "\r\n550-5.7.1" : "550-5.7.1");
+		fake_send2(f, 'y', many, NULL);
+	}
 	else if (f->cmd == 'E') {
 		fake_send(f, 0, "", 0);
 		fake_send(f, 'c', "", 0);
@@ -547,8 +563,13 @@ PTEST(reply_codes)
 	PT_STREQ(test_code("<ok@b.test>", 0), "(null)");
 	myfree(conf.default_action);
 	conf.default_action = mystrdup("reject");
-	PT_STREQ(test_code("<dash@b.test>", 0), "550 5.7.1 Command rejected");
-	PT_STREQ(test_code("<multi@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<dash@b.test>", 0), "550 go away");
+	PT_STREQ(test_code("<multi@b.test>", 0),
+	    "550-5.7.1 one\r\n550 5.7.1 two");
+	PT_STREQ(test_code("<barelf@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<mixed@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<class@b.test>", 0), "550 5.7.1 Command rejected");
+	PT_STREQ(test_code("<many@b.test>", 0), "550 5.7.1 Command rejected");
 	PT_STREQ(test_code("<ok@b.test>", 1), "550 5.7.1 Command rejected");
 	PT_STREQ(code_edits.log, "");
 }

@@ -284,6 +284,7 @@ int	 smtpd_stress_update(void);	/* 1: stress changed, limits re-read */
 /* smtpd_chat.c */
 void	 smtpd_chat_reply(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
 void	 smtpd_chat_reply_uncounted(SMTPD_STATE *, const char *, ...) PRINTFLIKE(2, 3);
+void	 smtpd_chat_reply_lines(SMTPD_STATE *, const char *);
 void	 smtpd_chat_flush(SMTPD_STATE *);
 int	 smtpd_chat_query(SMTPD_STATE *);
 int	 smtpd_chat_query_limit(SMTPD_STATE *, int);

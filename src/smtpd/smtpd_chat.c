@@ -7,6 +7,7 @@
  *	void smtpd_chat_reply(SMTPD_STATE *state, const char *fmt, ...);
  *	void smtpd_chat_reply_uncounted(SMTPD_STATE *state,
  *	    const char *fmt, ...);
+ *	void smtpd_chat_reply_lines(SMTPD_STATE *state, const char *text);
  *	void smtpd_chat_flush(SMTPD_STATE *state);
  *	int  smtpd_chat_query(SMTPD_STATE *state);
  *	int  smtpd_chat_query_limit(SMTPD_STATE *state, int limit);
@@ -125,6 +126,29 @@ smtpd_chat_reply_uncounted(SMTPD_STATE *state, const char *fmt, ...)
 	va_start(ap, fmt);
 	smtpd_chat_vreply(state, 0, fmt, ap);
 	va_end(ap);
+}
+
+void
+smtpd_chat_reply_lines(SMTPD_STATE *state, const char *text)
+{
+	VSTRING	*line = vstring_alloc(100);
+	const char *cp, *end, *next;
+	int	 last;
+
+	for (cp = text; *cp; cp = next) {
+		if ((end = strstr(cp, "\r\n")) != NULL)
+			next = end + 2;
+		else
+			next = end = cp + strlen(cp);
+		last = (*next == 0);
+		vstring_memcpy(line, cp, end - cp);
+		if (vstring_len(line) == 3)
+			vstring_addch(line, last ? ' ' : '-');
+		if (vstring_len(line) >= 4)
+			vstring_str(line)[3] = last ? ' ' : '-';
+		smtpd_chat_reply(state, "%s", vstring_str(line));
+	}
+	vstring_free(line);
 }
 
 void

@@ -100,7 +100,7 @@ smtpd_data_finish(SMTPD_STATE *state)
 	} else if ((cr = smtpd_queue_commit(state, reply)) == CLEANUP_REJECT
 	    || cr == CLEANUP_DEFER) {
 		/* The cleanup stage logged why (checks, milters, tables). */
-		smtpd_chat_reply(state, "%s", vstring_str(reply));
+		smtpd_chat_reply_lines(state, vstring_str(reply));
 	} else {
 		smtpd_data_queued(state);
 		state->error_count = 0;

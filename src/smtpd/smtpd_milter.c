@@ -176,7 +176,7 @@ smtpd_milter_reply(SMTPD_STATE *state, const char *where, const char *r)
 	msg_info("%s: %s", state->queue_id[0] ? state->queue_id : "NOQUEUE",
 	    vstring_str(log));
 	vstring_free(log);
-	smtpd_chat_reply(state, "%s", r);
+	smtpd_chat_reply_lines(state, r);
 	if (strncmp(r, "421", 3) == 0)
 		state->quit = 1;
 	return -1;
@@ -223,7 +223,7 @@ smtpd_milter_denied(SMTPD_STATE *state)
 {
 	if (state->milter_denied == NULL)
 		return 0;
-	smtpd_chat_reply(state, "%s", state->milter_denied);
+	smtpd_chat_reply_lines(state, state->milter_denied);
 	if (strncmp(state->milter_denied, "421", 3) == 0)
 		state->quit = 1;
 	return -1;

@@ -68,20 +68,31 @@ fuzz_milter_mac(void *ctx, const char *name)
 	return NULL;
 }
 
-/* A reply from an event: null, "D" (discard), "H" (hold) or [45]XX. */
+/*
+ * A reply from an event: null, "D" (discard), "H" (hold), or an SMTP
+ * reply of one or more lines separated by CRLF, each with the same
+ * [45]XX code and '-' after it on all lines but the last, ' ' on the
+ * last; no other CR or LF.
+ */
 static void
 fuzz_milter_check(const char *r)
 {
-	const char *p;
+	const char *line, *end;
 
 	if (r == NULL || strcmp(r, "D") == 0 || strcmp(r, "H") == 0)
 		return;
-	if ((r[0] != '4' && r[0] != '5') || r[1] < '0' || r[1] > '9'
-	    || r[2] < '0' || r[2] > '9' || r[3] != ' ')
-		abort();
-	for (p = r; *p; p++)
-		if (*p == '\r' || *p == '\n')
+	for (line = r; ; line = end + 2) {
+		end = line + strcspn(line, "\r\n");
+		if ((line[0] != '4' && line[0] != '5') || line[1] < '0'
+		    || line[1] > '9' || line[2] < '0' || line[2] > '9'
+		    || strncmp(line, r, 3) != 0 || end - line < 4
+		    || line[3] != (*end ? '-' : ' '))
 			abort();
+		if (*end == 0)
+			return;
+		if (end[0] != '\r' || end[1] != '\n' || end[2] == 0)
+			abort();
+	}
 }
 
 static size_t fuzz_sink;		/* keeps strlen() calls */
