@@ -111,7 +111,9 @@ def test_recipient_client_helo_access(make_instance):
                                          "check_recipient_access %s"),
         "smtpd_helo_restrictions": ("helo_access", "bad.example REJECT\n",
                                     "check_helo_access %s"),
-        "smtpd_client_restrictions": ("client_access", "127.0.0.9 550 no thanks\n",
+        "smtpd_client_restrictions": ("client_access", "127.0.0.9 550 no thanks\n"
+                                      "127.0.0.10 551 5.7.9 own code\n"
+                                      "127.0.0.11 550 9.99999.9 not a code\n",
                                       "check_client_access %s"),
     })
     with Client(inst) as c:
@@ -124,6 +126,15 @@ def test_recipient_client_helo_access(make_instance):
     with Client(inst, source="127.0.0.9") as c:
         code, text = transaction(c, "a@example.com", "postmaster@localhost")
         assert text == "550 5.7.1 <unknown[127.0.0.9]>: Client host rejected: no thanks"
+    # A valid enhanced status code in a numeric result is the reply's; one
+    # that is not valid stays text and the default 5.7.1 is used (Postfix).
+    with Client(inst, source="127.0.0.10") as c:
+        code, text = transaction(c, "a@example.com", "postmaster@localhost")
+        assert text == "551 5.7.9 <unknown[127.0.0.10]>: Client host rejected: own code"
+    with Client(inst, source="127.0.0.11") as c:
+        code, text = transaction(c, "a@example.com", "postmaster@localhost")
+        assert text == ("550 5.7.1 <unknown[127.0.0.11]>: Client host rejected: "
+                        "9.99999.9 not a code")
 
 
 def test_hold_and_discard(make_instance):

@@ -161,18 +161,14 @@ smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
 {
 	int	 code = atoi(value);
 	const char *text = value + 3;
-	char	 dsn[16];
+	char	 def[16], dsn[16];
 
 	text += strspn(text, " \t");
 	if (code < 400)
 		return SMTPD_CHECK_OK;
-	if (isdigit((unsigned char)text[0]) && text[1] == '.' &&
-	    sscanf(text, "%15[0-9.]", dsn) == 1 && strlen(dsn) >= 5) {
-		text += strlen(dsn);
-		text += strspn(text, " \t");
-	} else {
-		snprintf(dsn, sizeof(dsn), "%d.7.1", code / 100);
-	}
+	/* Only a valid enhanced code counts as one (its class is the reply's). */
+	snprintf(def, sizeof(def), "%d.7.1", code / 100);
+	text = smtpd_access_dsn_split(text, def, dsn, sizeof(dsn));
 	return smtpd_reject_class(c, code, dsn, *text ? text : "Access denied");
 }
 
