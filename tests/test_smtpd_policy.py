@@ -113,7 +113,8 @@ def test_recipient_client_helo_access(make_instance):
                                     "check_helo_access %s"),
         "smtpd_client_restrictions": ("client_access", "127.0.0.9 550 no thanks\n"
                                       "127.0.0.10 551 5.7.9 own code\n"
-                                      "127.0.0.11 550 9.99999.9 not a code\n",
+                                      "127.0.0.11 550 9.99999.9 not a code\n"
+                                      "127.0.0.12 550 " + "\u00e9" * 300 + "\n",
                                       "check_client_access %s"),
     })
     with Client(inst) as c:
@@ -135,6 +136,13 @@ def test_recipient_client_helo_access(make_instance):
         code, text = transaction(c, "a@example.com", "postmaster@localhost")
         assert text == ("550 5.7.1 <unknown[127.0.0.11]>: Client host rejected: "
                         "9.99999.9 not a code")
+    # A reply line is at most 512 octets with its CRLF (RFC 5321
+    # 4.5.3.1.5): longer text is cut, never inside a UTF-8 sequence.
+    with Client(inst, source="127.0.0.12") as c:
+        code, text = transaction(c, "a@example.com", "postmaster@localhost")
+        raw = text.encode("utf-8")
+        assert code == 550 and 509 <= len(raw) <= 510, len(raw)
+        assert "\ufffd" not in text and text.endswith("\u00e9")
 
 
 def test_hold_and_discard(make_instance):

@@ -15,8 +15,10 @@
  *	int  smtpd_chat_lost(SMTPD_STATE *state, int status);
  * DESCRIPTION
  *	smtpd_chat_reply() formats one reply line, replaces control
- *	characters (from quoted client text) with '?', appends CRLF and
- *	writes it into the stream buffer; nothing is sent yet. Every
+ *	characters (from quoted client text) with '?', cuts it to 510
+ *	octets (RFC 5321 4.5.3.1.5: 512 with the CRLF; never inside a
+ *	UTF-8 sequence), appends CRLF and writes it into the stream buffer;
+ *	nothing is sent yet. Every
  *	4xx/5xx final line counts as an error; past smtpd_soft_error_limit
  *	errors each such reply is delayed by smtpd_error_sleep_time
  *	(tar-pitting). smtpd_chat_reply_uncounted() is the same for a
@@ -77,6 +79,25 @@ smtpd_chat_printable(VSTRING *reply)
 			*cp = '?';
 }
 
+/*
+ * A reply line is at most 512 octets with its CRLF (RFC 5321 4.5.3.1.5):
+ * longer text (a table's or a milter's) is cut, not at a UTF-8 sequence.
+ */
+#define SMTPD_CHAT_LINE_MAX	(512 - 2)
+
+static void
+smtpd_chat_bound(VSTRING *reply)
+{
+	size_t	 len = SMTPD_CHAT_LINE_MAX;
+	const char *s = vstring_str(reply);
+
+	if (vstring_len(reply) <= len)
+		return;
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	vstring_truncate(reply, len);
+}
+
 /* smtpd_chat_vreply - format, count (or not) and buffer one reply */
 
 static void PRINTFLIKE(3, 0)
@@ -87,6 +108,7 @@ smtpd_chat_vreply(SMTPD_STATE *state, int count, const char *fmt, va_list ap)
 	vstring_reset(state->reply);
 	vstring_vsprintf_append(state->reply, fmt, ap);
 	smtpd_chat_printable(state->reply);
+	smtpd_chat_bound(state->reply);
 	s = vstring_str(state->reply);
 	/* soft_bounce: no permanent rejection, 5xx 5.x.x becomes 4xx 4.x.x. */
 	if (state->conf->soft_bounce && s[0] == '5' && vstring_len(state->reply) >= 4) {
