@@ -23,7 +23,6 @@
  *	digits, a space or a hyphen, printable text and CRLF; no queue file
  *	may be left unfinished (in tmp/) at the end of the session.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,33 +35,6 @@
 #undef main
 
 static char *fuzz_queue;
-
-/*
- * Remove the files of one queue directory; the count of those found. A
- * file left in tmp/ is a writer that was neither committed nor aborted.
- */
-static int
-fuzz_smtpd_empty(const char *sub)
-{
-	VSTRING	*path = vstring_alloc(100);
-	struct dirent *de;
-	DIR	*dir;
-	int	 count = 0;
-
-	vstring_sprintf(path, "%s/%s", fuzz_queue, sub);
-	if ((dir = opendir(vstring_str(path))) == NULL)
-		abort();
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		vstring_sprintf(path, "%s/%s/%s", fuzz_queue, sub, de->d_name);
-		(void)unlink(vstring_str(path));
-		count++;
-	}
-	closedir(dir);
-	vstring_free(path);
-	return count;
-}
 
 static VSTRING *fuzz_out;
 static SMTPD_CONF fuzz_conf_saved;
@@ -125,31 +97,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Every line smtpd wrote must be a reply line. */
-static void
-fuzz_smtpd_replies(const char *s, size_t len)
-{
-	size_t	 i, start;
-
-	for (start = 0; start < len; start = i + 2) {
-		for (i = start; i < len && s[i] != '\r' && s[i] != '\n'; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-				goto bad;
-		if (i + 1 >= len || s[i] != '\r' || s[i + 1] != '\n')
-			goto bad;
-		if (i - start < 4 || s[start] < '2' || s[start] > '5'
-		    || s[start + 1] < '0' || s[start + 1] > '9'
-		    || s[start + 2] < '0' || s[start + 2] > '9'
-		    || (s[start + 3] != ' ' && s[start + 3] != '-'))
-			goto bad;
-	}
-	return;
-bad:
-	fprintf(stderr, "fuzz_smtpd: malformed reply at offset %zu: %.*s\n",
-	    start, (int)(len - start > 200 ? 200 : len - start), s + start);
-	abort();
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -195,10 +142,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	smtpd_state_free(&state);
 	vstream_fclose(stream);
 
-	fuzz_smtpd_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
-	(void)fuzz_smtpd_empty("incoming");
-	(void)fuzz_smtpd_empty("hold");
-	if (fuzz_smtpd_empty("tmp") != 0)
+	fuzz_smtp_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
+	(void)fuzz_queue_empty(fuzz_queue, "incoming");
+	(void)fuzz_queue_empty(fuzz_queue, "hold");
+	if (fuzz_queue_empty(fuzz_queue, "tmp") != 0)
 		abort();
 	return 0;
 }
