@@ -186,3 +186,32 @@ def test_dovecot_down_and_garbage(make_instance, tmp_path):
              "Connection lost to authentication server")
         assert c.cmd("NOOP")[0] == 250
     no_crash(inst)
+
+
+def test_dovecot_ok_without_user_is_no_login(make_instance, tmp_path):
+    """An auth server's OK must name the user: "OK\t1\tuser=" (empty) or no
+    user= at all is a backend error (535), never a login that
+    permit_sasl_authenticated would let relay."""
+    d = daemon_dir(str(tmp_path / "fake"))
+    path = os.path.join(d, "auth")
+    inst = dovecot_smtpd(make_instance, path)
+
+    def ok_for_nobody(conn):
+        conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nDONE\n")
+        f = conn.makefile("rb")
+        n = 0
+        for line in f:
+            if line.startswith(b"AUTH\t"):
+                rid = line.split(b"\t")[1]
+                conn.sendall(b"OK\t" + rid + (b"\tuser=\n" if n == 0 else b"\n"))
+                n += 1
+    with UnixPeer(path, ok_for_nobody), Client(inst) as c:
+        c.cmd("EHLO client.example")
+        for _ in range(2):
+            assert c.cmd("AUTH PLAIN " + plain_resp("dave", USERS["dave"])) == \
+                (535, "535 5.7.8 Error: authentication failed: Authentication backend error")
+        assert c.cmd("MAIL FROM:<dave@example.com>")[0] == 250
+        code, text = c.cmd("RCPT TO:<bob@example.net>")
+        assert code in (454, 554) and "Relay access denied" in text, text
+    inst.wait_log(r"warning: SASL: %s: missing Dovecot server OK username field" % path)
+    no_crash(inst)

@@ -19,8 +19,10 @@
  *	forward-secrecy, mutual-auth; private mechanisms are never
  *	offered). Each AUTH command is one request ("AUTH id mech
  *	service=smtp nologin lip= rip= [secured] [resp=]") followed by CONT
- *	lines until OK (user=) or FAIL (reason=, temp). A broken, silent or
- *	garbled connection is closed, the attempt is a temporary failure
+ *	lines until OK (user=) or FAIL (reason=, temp); an OK without a
+ *	user name (or with an empty one) is a failure ("Authentication
+ *	backend error"), never a login. A broken, silent or garbled
+ *	connection is closed, the attempt is a temporary failure
  *	("Connection lost to authentication server", as Postfix words it,
  *	which fail2ban does not count against the client), and the next
  *	attempt connects again.
@@ -270,7 +272,8 @@ xd_reply(XD_SERVER *s, VSTRING *reply)
 			for (size_t i = 2; i < f->argc; i++) {
 				if (strncmp(f->argv[i], "user=", 5) == 0) {
 					myfree(s->username);
-					s->username = mystrdup(f->argv[i] + 5);
+					s->username = f->argv[i][5] ?
+					    mystrdup(f->argv[i] + 5) : NULL;
 				} else if (strncmp(f->argv[i], "reason=", 7) == 0)
 					reason = f->argv[i] + 7;
 				else if (strcmp(f->argv[i], "temp") == 0)
@@ -278,6 +281,12 @@ xd_reply(XD_SERVER *s, VSTRING *reply)
 			}
 			if (*f->argv[0] == 'O' && s->username) {
 				status = XSASL_AUTH_DONE;
+			} else if (*f->argv[0] == 'O') {
+				/* Success for nobody: never a login. */
+				msg_warn("SASL: %s: missing Dovecot server OK "
+				    "username field", xd->path);
+				vstring_strcpy(reply, "Authentication backend error");
+				status = XSASL_AUTH_FAIL;
 			} else {
 				vstring_strcpy(reply, reason && *reason ? reason :
 				    "authentication failure");

@@ -16,7 +16,7 @@
  *
  *	Checked: a mechanism list is space-separated names of letters,
  *	digits, '-' and '_'; each result is one of XSASL_AUTH_*; a success
- *	has a user name; a failure has a reason.
+ *	has a user name, not an empty one; a failure has a reason.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -85,7 +85,7 @@ fuzz_session(XSASL_SERVER_IMPL *impl, int opts)
 		r = s->next(s, i == 2 ? "not base64!" : "dXNlcg==", reply);
 	switch (r) {
 	case XSASL_AUTH_DONE:
-		if ((user = s->username(s)) == NULL)
+		if ((user = s->username(s)) == NULL || *user == 0)
 			abort();
 		break;
 	case XSASL_AUTH_FAIL:
