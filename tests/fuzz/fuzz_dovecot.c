@@ -15,14 +15,17 @@
  *	same back end then tries again, as the next SMTP client would.
  *
  *	Checked: a mechanism list is space-separated names of letters,
- *	digits, '-' and '_'; each result is one of XSASL_AUTH_*; a success
+ *	digits, '-' and '_', at most 32, each once and of at most 20
+ *	characters (RFC 4422; the EHLO line stays short); each result is one of XSASL_AUTH_*; a success
  *	has a user name, not an empty one; a failure has a reason.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "argv.h"
 #include "xsasl.h"
 #include "fuzz.h"
 
@@ -48,6 +51,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 fuzz_check_mechs(const char *mechs)
 {
+	ARGV	*names = argv_split(mechs, " ");
+
+	/* At most 32 names of at most 20 characters, each once. */
+	if (names->argc > 32)
+		abort();
+	for (size_t i = 0; i < names->argc; i++) {
+		if (strlen(names->argv[i]) > 20)
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(names->argv[i], names->argv[j]) == 0)
+				abort();
+	}
+	argv_free(names);
 	for (const char *p = mechs; *p; p++) {
 		if (*p == ' ') {
 			if (p == mechs || p[1] == ' ' || p[1] == 0)
