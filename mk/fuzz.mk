@@ -40,7 +40,7 @@ $(eval FUZZ_LIB_CFLAGS = $(shell sed -n '/^CFLAGS = /,/-MMD/p' $(TOP)/mk/rules.m
 # Every header (the harnesses see much of the tree), and smtpd.c, which
 # fuzz_smtpd.c includes; files under src/ are prerequisites only, never
 # compiled here.
-FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
+FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_smtpd.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
 fuzz_srcs = $(filter-out $(TOP)/src/%,$(filter %.c %.o,$^))
 
 .PHONY: fuzz fuzz-build fuzz-replay

@@ -33,11 +33,7 @@
 #define main smtpd_main
 #include "smtpd.c"
 #undef main
-
-static char *fuzz_queue;
-
-static VSTRING *fuzz_out;
-static SMTPD_CONF fuzz_conf_saved;
+#include "fuzz_smtpd.h"
 
 static const char fuzz_main_cf[] =
 "myhostname = mx.example.com\n"
@@ -83,17 +79,8 @@ static const char fuzz_main_cf[] =
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*why = vstring_alloc(100);
-
 	fuzz_init("fuzz_smtpd");
-	fuzz_main_cf_load(fuzz_main_cf);
-	fuzz_queue = mystrdup(conf_str("queue_directory"));
-	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), why) < 0)
-		abort();
-	smtpd_conf_load(&smtpd_conf);
-	fuzz_conf_saved = smtpd_conf;
-	fuzz_out = vstring_alloc(4096);
-	vstring_free(why);
+	fuzz_smtpd_init(fuzz_main_cf);
 	return 0;
 }
 
@@ -104,9 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		SMTPD_BARE_NL_NO, SMTPD_BARE_NL_NORMALIZE, SMTPD_BARE_NL_REJECT,
 		SMTPD_BARE_NL_NORMALIZE,
 	};
-	SMTPD_STATE state;
 	VSTREAM	*stream;
-	VSTRING	*stats;
 	int	 v;
 
 	if (len == 0)
@@ -120,32 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	vstring_reset(fuzz_out);
 	stream = fuzz_stream(data + 1, len - 1, (v & 0x20) ? 5 : 0, fuzz_out);
 
-	smtpd_state_init(&state, stream);
-	smtpd_peer_init(&state);
-	/* A TCP client (the stream is not a socket). */
-	state.family = AF_INET;
-	snprintf(state.addr, sizeof(state.addr), "%s",
-	    (v & 1) ? "192.0.2.1" : "198.51.100.7");
-	snprintf(state.laddr, sizeof(state.laddr), "192.0.2.25");
-	snprintf(state.name, sizeof(state.name), "%s",
+	fuzz_smtpd_session(stream, (v & 1) ? "192.0.2.1" : "198.51.100.7",
 	    (v & 1) ? "unknown" : "client.example.net");
-	state.port = 40000;
-	myfree(state.namaddr);
-	stats = vstring_alloc(100);
-	vstring_sprintf(stats, "%s[%s]", state.name, state.addr);
-	state.namaddr = vstring_export(stats);
-
-	smtpd_session(&state);
-	stats = vstring_alloc(100);
-	smtpd_cmd_stat_line(&state, stats);
-	vstring_free(stats);
-	smtpd_state_free(&state);
-	vstream_fclose(stream);
-
-	fuzz_smtp_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
-	(void)fuzz_queue_empty(fuzz_queue, "incoming");
-	(void)fuzz_queue_empty(fuzz_queue, "hold");
-	if (fuzz_queue_empty(fuzz_queue, "tmp") != 0)
-		abort();
 	return 0;
 }
