@@ -26,6 +26,8 @@ fuzz_prog_srcs = $(filter-out $(1).c $(2) %_test.c,$(notdir $(wildcard $(TOP)/sr
 FUZZ_SMTPD_SRCS = $(call fuzz_prog_srcs,smtpd,)
 FUZZ_SMTP_SRCS = $(call fuzz_prog_srcs,smtp,)
 fuzz_objs_smtpd = $(FUZZ_SMTPD_SRCS:%.c=$(1)/obj/smtpd/%.o)
+# fuzz_policy.c compiles smtpd_policy.c in (it closes the cached connection).
+fuzz_objs_policy = $(filter-out %/smtpd_policy.o,$(call fuzz_objs_smtpd,$(1)))
 fuzz_objs_smtp = $(FUZZ_SMTP_SRCS:%.c=$(1)/obj/smtp/%.o)
 
 FUZZ_INC = -I$(FUZZ_SRC) -I$(TOP)/src/util -I$(TOP)/src/global -I$(TOP)/src/smtpd -I$(TOP)/src/smtp
@@ -38,7 +40,7 @@ $(eval FUZZ_LIB_CFLAGS = $(shell sed -n '/^CFLAGS = /,/-MMD/p' $(TOP)/mk/rules.m
 # Every header (the harnesses see much of the tree), and smtpd.c, which
 # fuzz_smtpd.c includes; files under src/ are prerequisites only, never
 # compiled here.
-FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
+FUZZ_DEPS = $(FUZZ_SRC)/fuzz.h $(FUZZ_SRC)/fuzz_smtpd.h $(FUZZ_SRC)/fuzz_util.c $(wildcard $(TOP)/src/*/*.h)
 fuzz_srcs = $(filter-out $(TOP)/src/%,$(filter %.c %.o,$^))
 
 .PHONY: fuzz fuzz-build fuzz-replay
@@ -61,6 +63,8 @@ $(FZ_BUILD)/test/fuzz/fuzz_%_test: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_SRC)/fuzz_replay.
 	    $(FZ_BUILD)/lib/libglobal.a $(FZ_BUILD)/lib/libutil.a $(FZ_SANFLAGS) $(EXTRA_LDFLAGS) $(FUZZ_LIBS)
 
 $(FZ_BUILD)/test/fuzz/fuzz_smtpd_test: $(call fuzz_objs_smtpd,$(FZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
+$(FZ_BUILD)/test/fuzz/fuzz_policy_test: $(call fuzz_objs_policy,$(FZ_BUILD)) \
+    $(TOP)/src/smtpd/smtpd.c $(TOP)/src/smtpd/smtpd_policy.c
 $(FZ_BUILD)/test/fuzz/fuzz_smtp_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 $(FZ_BUILD)/test/fuzz/fuzz_smtp_body_test: $(call fuzz_objs_smtp,$(FZ_BUILD))
 
@@ -87,6 +91,8 @@ $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_SRC)/fuzz_%.c $(FUZZ_DEPS) \
 	    $(FUZZ_BUILD)/lib/libglobal.a $(FUZZ_BUILD)/lib/libutil.a $(FUZZ_LIBS)
 
 $(FUZZ_BUILD)/bin/fuzz_smtpd: $(call fuzz_objs_smtpd,$(FUZZ_BUILD)) $(TOP)/src/smtpd/smtpd.c
+$(FUZZ_BUILD)/bin/fuzz_policy: $(call fuzz_objs_policy,$(FUZZ_BUILD)) \
+    $(TOP)/src/smtpd/smtpd.c $(TOP)/src/smtpd/smtpd_policy.c
 $(FUZZ_BUILD)/bin/fuzz_smtp: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
 $(FUZZ_BUILD)/bin/fuzz_smtp_body: $(call fuzz_objs_smtp,$(FUZZ_BUILD))
 

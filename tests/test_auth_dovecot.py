@@ -186,3 +186,53 @@ def test_dovecot_down_and_garbage(make_instance, tmp_path):
              "Connection lost to authentication server")
         assert c.cmd("NOOP")[0] == 250
     no_crash(inst)
+
+
+def test_dovecot_ok_without_user_is_no_login(make_instance, tmp_path):
+    """An auth server's OK must name the user: "OK\t1\tuser=" (empty) or no
+    user= at all is a backend error (535), never a login that
+    permit_sasl_authenticated would let relay."""
+    d = daemon_dir(str(tmp_path / "fake"))
+    path = os.path.join(d, "auth")
+    inst = dovecot_smtpd(make_instance, path)
+
+    def ok_for_nobody(conn):
+        conn.sendall(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nDONE\n")
+        f = conn.makefile("rb")
+        n = 0
+        for line in f:
+            if line.startswith(b"AUTH\t"):
+                rid = line.split(b"\t")[1]
+                conn.sendall(b"OK\t" + rid + (b"\tuser=\n" if n == 0 else b"\n"))
+                n += 1
+    with UnixPeer(path, ok_for_nobody), Client(inst) as c:
+        c.cmd("EHLO client.example")
+        for _ in range(2):
+            assert c.cmd("AUTH PLAIN " + plain_resp("dave", USERS["dave"])) == \
+                (535, "535 5.7.8 Error: authentication failed: Authentication backend error")
+        assert c.cmd("MAIL FROM:<dave@example.com>")[0] == 250
+        code, text = c.cmd("RCPT TO:<bob@example.net>")
+        assert code in (454, 554) and "Relay access denied" in text, text
+    inst.wait_log(r"warning: SASL: %s: missing Dovecot server OK username field" % path)
+    no_crash(inst)
+
+
+def test_dovecot_mechanism_list_bounded(make_instance, tmp_path):
+    """MECH names longer than RFC 4422's 20 characters, repeated ones and
+    those beyond 32 are not offered: the EHLO AUTH line stays short."""
+    d = daemon_dir(str(tmp_path / "fake"))
+    path = os.path.join(d, "auth")
+    inst = dovecot_smtpd(make_instance, path)
+    mechs = [b"PLAIN", b"plain", b"X" * 21] + [b"M%d" % i for i in range(40)]
+
+    def many(conn):
+        conn.sendall(b"VERSION\t1\t2\n" + b"".join(b"MECH\t%s\n" % m for m in mechs)
+                     + b"DONE\n")
+        conn.recv(4096)
+        conn.recv(4096)
+    with UnixPeer(path, many), Client(inst) as c:
+        text = c.cmd("EHLO client.example")[1]
+    auth = [line for line in text.split("\n") if line.startswith("250-AUTH ")]
+    assert auth == ["250-AUTH " + " ".join(["PLAIN"] + ["M%d" % i for i in range(31)])]
+    inst.wait_log(r"warning: SASL: %s: more than 32 mechanisms: 9 ignored" % path)
+    no_crash(inst)

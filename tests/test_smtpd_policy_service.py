@@ -238,3 +238,21 @@ def test_policy_in_etrn_restrictions(make_instance):
         c.cmd("QUIT")
         assert ps.requests[-1]["protocol_state"] == "ETRN"
         assert ps.requests[-1]["etrn_domain"] == "example.com"
+
+
+def test_redirect_filter_with_control_characters_ignored(make_instance):
+    """A REDIRECT or FILTER argument with a control character (the CR of a
+    CRLF line, a binary byte) is a bad argument: warned about and ignored,
+    never written into the queue file as a recipient or a content_filter."""
+    answers = {"r": b"action=REDIRECT catcher@local\x01host\n\n",
+               "f": b"action=FILTER smtp:[127.0.0.1]:10025\r\n\n"}
+    with PolicyServer(lambda req: answers.get(
+            req.get("recipient", "").split("@")[0], "action=DUNNO")) as ps:
+        inst = instance(make_instance, "check_policy_service " + ps.spec)
+        replies, qid = session(inst, ["r@localhost", "f@localhost"])
+        assert [code for code, _ in replies[:2]] == [250, 250]
+        qf = wait_qf(inst, qid)
+        assert [r["addr"] for r in qf["rcpts"]] == ["r@localhost", "f@localhost"]
+        assert "content_filter" not in qf["attrs"]
+        inst.wait_log(r'warning: REDIRECT action with bad argument: "catcher@local\?host"')
+        inst.wait_log(r"warning: FILTER action with bad argument")

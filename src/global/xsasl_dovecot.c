@@ -19,8 +19,10 @@
  *	forward-secrecy, mutual-auth; private mechanisms are never
  *	offered). Each AUTH command is one request ("AUTH id mech
  *	service=smtp nologin lip= rip= [secured] [resp=]") followed by CONT
- *	lines until OK (user=) or FAIL (reason=, temp). A broken, silent or
- *	garbled connection is closed, the attempt is a temporary failure
+ *	lines until OK (user=) or FAIL (reason=, temp); an OK without a
+ *	user name (or with an empty one) is a failure ("Authentication
+ *	backend error"), never a login. A broken, silent or garbled
+ *	connection is closed, the attempt is a temporary failure
  *	("Connection lost to authentication server", as Postfix words it,
  *	which fail2ban does not count against the client), and the next
  *	attempt connects again.
@@ -29,7 +31,10 @@
  *	mechanism must be one of the server's (so it has no tabs), and
  *	responses must be base64 ("=" for an empty initial response).
  *	Every read is bounded (XD_LINE_MAX bytes per line, XD_MAX_LINES
- *	lines in the handshake) and timed (XD_TIMEOUT seconds).
+ *	lines in the handshake) and timed (XD_TIMEOUT seconds). Of the MECH
+ *	lines, only names of at most 20 characters (RFC 4422) are kept,
+ *	each once, and at most XD_MAX_MECHS of them (a warning counts the
+ *	others), so the EHLO AUTH line stays short.
  * DIAGNOSTICS
  *	Connection and protocol problems are warnings; a FAIL without a
  *	reason reads "authentication failure".
@@ -54,6 +59,8 @@
 #define XD_TIMEOUT	30		/* seconds per connect or read */
 #define XD_LINE_MAX	16384
 #define XD_MAX_LINES	1000		/* handshake lines */
+#define XD_MECH_NAME	20		/* RFC 4422: name length */
+#define XD_MAX_MECHS	32		/* mechanisms kept (the EHLO line) */
 #define XD_LOST		"Connection lost to authentication server"
 
 typedef struct XD_MECH {
@@ -67,6 +74,7 @@ typedef struct XD_IMPL {
 	VSTREAM	*stream;		/* null: not connected */
 	XD_MECH	*mechs;
 	int	 nmech;
+	int	 nskip;			/* mechanisms beyond XD_MAX_MECHS */
 	unsigned request_id;
 } XD_IMPL;
 
@@ -91,7 +99,7 @@ xd_disconnect(XD_IMPL *xd)
 		myfree(xd->mechs[i].name);
 	myfree(xd->mechs);
 	xd->mechs = NULL;
-	xd->nmech = 0;
+	xd->nmech = xd->nskip = 0;
 }
 
 static int
@@ -138,9 +146,19 @@ xd_add_mech(XD_IMPL *xd, ARGV *f)
 		flags |= XSASL_SEC_FORWARD;
 	if (!xd_has_flag(f, "mutual-auth"))
 		flags |= XSASL_SEC_MUTUAL;
+	/* RFC 4422 names: 1-20 of letters, digits, '-', '_'; once each. */
+	if (strlen(f->argv[1]) > XD_MECH_NAME)
+		return;
 	for (const char *p = f->argv[1]; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
 			return;
+	for (int i = 0; i < xd->nmech; i++)
+		if (strcasecmp(xd->mechs[i].name, f->argv[1]) == 0)
+			return;
+	if (xd->nmech >= XD_MAX_MECHS) {
+		xd->nskip++;
+		return;
+	}
 	xd->mechs = myrealloc(xd->mechs, (xd->nmech + 1) * sizeof(XD_MECH));
 	xd->mechs[xd->nmech].name = mystrdup(f->argv[1]);
 	xd->mechs[xd->nmech++].flags = flags;
@@ -171,6 +189,9 @@ xd_handshake(XD_IMPL *xd, VSTRING *line, VSTRING *why)
 			xd_add_mech(xd, f);
 		else if (f->argc == 1 && strcmp(f->argv[0], "DONE") == 0) {
 			argv_free(f);
+			if (xd->nskip > 0)
+				msg_warn("SASL: %s: more than %d mechanisms: "
+				    "%d ignored", xd->path, XD_MAX_MECHS, xd->nskip);
 			if (!version_ok) {
 				vstring_sprintf(why, "%s: not a Dovecot auth server "
 				    "(protocol version 1 expected)", xd->path);
@@ -270,7 +291,8 @@ xd_reply(XD_SERVER *s, VSTRING *reply)
 			for (size_t i = 2; i < f->argc; i++) {
 				if (strncmp(f->argv[i], "user=", 5) == 0) {
 					myfree(s->username);
-					s->username = mystrdup(f->argv[i] + 5);
+					s->username = f->argv[i][5] ?
+					    mystrdup(f->argv[i] + 5) : NULL;
 				} else if (strncmp(f->argv[i], "reason=", 7) == 0)
 					reason = f->argv[i] + 7;
 				else if (strcmp(f->argv[i], "temp") == 0)
@@ -278,6 +300,12 @@ xd_reply(XD_SERVER *s, VSTRING *reply)
 			}
 			if (*f->argv[0] == 'O' && s->username) {
 				status = XSASL_AUTH_DONE;
+			} else if (*f->argv[0] == 'O') {
+				/* Success for nobody: never a login. */
+				msg_warn("SASL: %s: missing Dovecot server OK "
+				    "username field", xd->path);
+				vstring_strcpy(reply, "Authentication backend error");
+				status = XSASL_AUTH_FAIL;
 			} else {
 				vstring_strcpy(reply, reason && *reason ? reason :
 				    "authentication failure");

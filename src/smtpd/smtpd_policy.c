@@ -74,7 +74,9 @@
  *	smtpd_policy_headers() writes the PREPEND headers and records
  *	FILTER in the queue file, at the start of the message.
  * DIAGNOSTICS
- *	SMTPD_CHECK_* results. Bad action arguments are logged and ignored.
+ *	SMTPD_CHECK_* results. Bad action arguments are logged and ignored
+ *	(a REDIRECT or FILTER argument with a space, '<', '>' or a control
+ *	character, such as the CR of a CRLF-ended reply line).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -475,6 +477,16 @@ smtpd_policy_log(SMTPD_CHECK *c, const char *what, const char *action,
 	vstring_free(buf);
 }
 
+/* No control character (an address, a transport:nexthop). */
+static int
+smtpd_policy_no_ctl(const char *text)
+{
+	for (const char *s = text; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* A PREPEND argument must be one header field: "name: value". */
 static int
 smtpd_policy_header_ok(const char *text)
@@ -522,7 +534,7 @@ smtpd_policy_action(SMTPD_CHECK *c, const char *word, const char *text)
 		int	 redirect = IS("REDIRECT");
 
 		if (*text == 0 || strlen(text) > 1000 || strpbrk(text, " \t<>") ||
-		    (redirect ? strchr(text, '@') == NULL :
+		    !smtpd_policy_no_ctl(text) || (redirect ? strchr(text, '@') == NULL :
 		    strchr(text, ':') == NULL)) {
 			msg_warn("%s action with bad argument: \"%.100s\"",
 			    redirect ? "REDIRECT" : "FILTER", text);

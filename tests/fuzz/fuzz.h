@@ -69,4 +69,8 @@ void	 fuzz_peer_stop(void);
 #define FUZZ_QF_UTF8	(1 << 1)	/* SMTPUTF8 */
 QF_MSG	*fuzz_queue_file(const char *, const void *, size_t, int);
 
+/* A queue subdirectory emptied (the count of files); SMTP replies checked. */
+int	 fuzz_queue_empty(const char *, const char *);
+void	 fuzz_smtp_replies(const char *, size_t);
+
 #endif

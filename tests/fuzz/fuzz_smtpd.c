@@ -23,7 +23,6 @@
  *	digits, a space or a hyphen, printable text and CRLF; no queue file
  *	may be left unfinished (in tmp/) at the end of the session.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,38 +33,7 @@
 #define main smtpd_main
 #include "smtpd.c"
 #undef main
-
-static char *fuzz_queue;
-
-/*
- * Remove the files of one queue directory; the count of those found. A
- * file left in tmp/ is a writer that was neither committed nor aborted.
- */
-static int
-fuzz_smtpd_empty(const char *sub)
-{
-	VSTRING	*path = vstring_alloc(100);
-	struct dirent *de;
-	DIR	*dir;
-	int	 count = 0;
-
-	vstring_sprintf(path, "%s/%s", fuzz_queue, sub);
-	if ((dir = opendir(vstring_str(path))) == NULL)
-		abort();
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		vstring_sprintf(path, "%s/%s/%s", fuzz_queue, sub, de->d_name);
-		(void)unlink(vstring_str(path));
-		count++;
-	}
-	closedir(dir);
-	vstring_free(path);
-	return count;
-}
-
-static VSTRING *fuzz_out;
-static SMTPD_CONF fuzz_conf_saved;
+#include "fuzz_smtpd.h"
 
 static const char fuzz_main_cf[] =
 "myhostname = mx.example.com\n"
@@ -111,43 +79,9 @@ static const char fuzz_main_cf[] =
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	VSTRING	*why = vstring_alloc(100);
-
 	fuzz_init("fuzz_smtpd");
-	fuzz_main_cf_load(fuzz_main_cf);
-	fuzz_queue = mystrdup(conf_str("queue_directory"));
-	if (qf_make_dirs(fuzz_queue, geteuid(), getegid(), why) < 0)
-		abort();
-	smtpd_conf_load(&smtpd_conf);
-	fuzz_conf_saved = smtpd_conf;
-	fuzz_out = vstring_alloc(4096);
-	vstring_free(why);
+	fuzz_smtpd_init(fuzz_main_cf);
 	return 0;
-}
-
-/* Every line smtpd wrote must be a reply line. */
-static void
-fuzz_smtpd_replies(const char *s, size_t len)
-{
-	size_t	 i, start;
-
-	for (start = 0; start < len; start = i + 2) {
-		for (i = start; i < len && s[i] != '\r' && s[i] != '\n'; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-				goto bad;
-		if (i + 1 >= len || s[i] != '\r' || s[i + 1] != '\n')
-			goto bad;
-		if (i - start < 4 || s[start] < '2' || s[start] > '5'
-		    || s[start + 1] < '0' || s[start + 1] > '9'
-		    || s[start + 2] < '0' || s[start + 2] > '9'
-		    || (s[start + 3] != ' ' && s[start + 3] != '-'))
-			goto bad;
-	}
-	return;
-bad:
-	fprintf(stderr, "fuzz_smtpd: malformed reply at offset %zu: %.*s\n",
-	    start, (int)(len - start > 200 ? 200 : len - start), s + start);
-	abort();
 }
 
 int
@@ -157,9 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		SMTPD_BARE_NL_NO, SMTPD_BARE_NL_NORMALIZE, SMTPD_BARE_NL_REJECT,
 		SMTPD_BARE_NL_NORMALIZE,
 	};
-	SMTPD_STATE state;
 	VSTREAM	*stream;
-	VSTRING	*stats;
 	int	 v;
 
 	if (len == 0)
@@ -173,32 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	vstring_reset(fuzz_out);
 	stream = fuzz_stream(data + 1, len - 1, (v & 0x20) ? 5 : 0, fuzz_out);
 
-	smtpd_state_init(&state, stream);
-	smtpd_peer_init(&state);
-	/* A TCP client (the stream is not a socket). */
-	state.family = AF_INET;
-	snprintf(state.addr, sizeof(state.addr), "%s",
-	    (v & 1) ? "192.0.2.1" : "198.51.100.7");
-	snprintf(state.laddr, sizeof(state.laddr), "192.0.2.25");
-	snprintf(state.name, sizeof(state.name), "%s",
+	fuzz_smtpd_session(stream, (v & 1) ? "192.0.2.1" : "198.51.100.7",
 	    (v & 1) ? "unknown" : "client.example.net");
-	state.port = 40000;
-	myfree(state.namaddr);
-	stats = vstring_alloc(100);
-	vstring_sprintf(stats, "%s[%s]", state.name, state.addr);
-	state.namaddr = vstring_export(stats);
-
-	smtpd_session(&state);
-	stats = vstring_alloc(100);
-	smtpd_cmd_stat_line(&state, stats);
-	vstring_free(stats);
-	smtpd_state_free(&state);
-	vstream_fclose(stream);
-
-	fuzz_smtpd_replies(vstring_str(fuzz_out), vstring_len(fuzz_out));
-	(void)fuzz_smtpd_empty("incoming");
-	(void)fuzz_smtpd_empty("hold");
-	if (fuzz_smtpd_empty("tmp") != 0)
-		abort();
 	return 0;
 }

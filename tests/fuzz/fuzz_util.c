@@ -19,6 +19,8 @@
  *	int fuzz_peer_listen(const char *path);
  *	void fuzz_peer_start(int listen_fd, const uint8_t *data, size_t len);
  *	void fuzz_peer_stop(void);
+ *	int fuzz_queue_empty(const char *queue_dir, const char *sub);
+ *	void fuzz_smtp_replies(const char *text, size_t len);
  * DESCRIPTION
  *	fuzz_init() sets up a harness process: log lines are formatted but
  *	written nowhere (a fuzzer runs millions of inputs), msg_fatal()
@@ -56,6 +58,13 @@
  *	server's replies, cut wherever it ends. fuzz_peer_stop() ends the
  *	thread; call it after the client closed its connections. One peer
  *	at a time.
+ *
+ *	fuzz_queue_empty() removes the files of one subdirectory of a
+ *	queue directory and returns how many there were (a file left in
+ *	tmp/ is a writer that was neither committed nor aborted).
+ *	fuzz_smtp_replies() aborts unless text (what an SMTP server wrote)
+ *	is a series of well-formed reply lines: three digits, a space or a
+ *	hyphen, printable text, CRLF.
  * DIAGNOSTICS
  *	Setup failures abort: a harness that cannot run must not pass.
  */
@@ -385,4 +394,51 @@ fuzz_peer_stop(void)
 	pthread_join(fuzz_peer.tid, NULL);
 	(void)close(fuzz_peer.stop[0]);
 	(void)close(fuzz_peer.stop[1]);
+}
+
+int
+fuzz_queue_empty(const char *queue_dir, const char *sub)
+{
+	VSTRING	*path = vstring_alloc(100);
+	struct dirent *de;
+	DIR	*dir;
+	int	 count = 0;
+
+	vstring_sprintf(path, "%s/%s", queue_dir, sub);
+	if ((dir = opendir(vstring_str(path))) == NULL)
+		abort();
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		vstring_sprintf(path, "%s/%s/%s", queue_dir, sub, de->d_name);
+		(void)unlink(vstring_str(path));
+		count++;
+	}
+	closedir(dir);
+	vstring_free(path);
+	return count;
+}
+
+void
+fuzz_smtp_replies(const char *s, size_t len)
+{
+	size_t	 i, start;
+
+	for (start = 0; start < len; start = i + 2) {
+		for (i = start; i < len && s[i] != '\r' && s[i] != '\n'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				goto bad;
+		if (i + 1 >= len || s[i] != '\r' || s[i + 1] != '\n')
+			goto bad;
+		if (i - start < 4 || s[start] < '2' || s[start] > '5'
+		    || s[start + 1] < '0' || s[start + 1] > '9'
+		    || s[start + 2] < '0' || s[start + 2] > '9'
+		    || (s[start + 3] != ' ' && s[start + 3] != '-'))
+			goto bad;
+	}
+	return;
+bad:
+	fprintf(stderr, "%s: malformed reply at offset %zu: %.*s\n", fuzz_name,
+	    start, (int)(len - start > 200 ? 200 : len - start), s + start);
+	abort();
 }
