@@ -33,8 +33,9 @@
  *	Every read is bounded (XD_LINE_MAX bytes per line, XD_MAX_LINES
  *	lines in the handshake) and timed (XD_TIMEOUT seconds). Of the MECH
  *	lines, only names of at most 20 characters (RFC 4422) are kept,
- *	each once, and at most XD_MAX_MECHS of them (a warning counts the
- *	others), so the EHLO AUTH line stays short.
+ *	each once, and at most XD_MAX_MECHS (20) of them (a warning counts
+ *	the others), so that the EHLO AUTH line stays within the 512 octets
+ *	of a reply line.
  * DIAGNOSTICS
  *	Connection and protocol problems are warnings; a FAIL without a
  *	reason reads "authentication failure".
@@ -60,7 +61,7 @@
 #define XD_LINE_MAX	16384
 #define XD_MAX_LINES	1000		/* handshake lines */
 #define XD_MECH_NAME	20		/* RFC 4422: name length */
-#define XD_MAX_MECHS	32		/* mechanisms kept (the EHLO line) */
+#define XD_MAX_MECHS	20		/* kept: 20 x 21 fits one EHLO line */
 #define XD_LOST		"Connection lost to authentication server"
 
 typedef struct XD_MECH {
