@@ -182,3 +182,35 @@ def test_smtp_header_checks_on_delivery(make_instance, sink, tmp_path):
     data = sink.wait_for(1, timeout=20)[0].data
     assert b"X-Internal" not in data
     assert b"Subject: [ext] hello\r\n" in data
+
+
+def test_message_reject_and_strip_characters(make_instance, sink):
+    """message_reject_characters rejects on a byte in a header or the body
+    (before header_checks, logged like them); message_strip_characters
+    removes bytes; C escapes name them (\\0 is NUL)."""
+    inst = relay_instance(make_instance, sink.nexthop,
+                          message_reject_characters=r"\0\001",
+                          message_strip_characters=r"\t\177")
+    code, text = send_message(inst, "nul in body", body="a\x00b\r\n")
+    assert code == 550 and text == b"5.7.1 disallowed character"
+    inst.wait_log(r"\w+: reject: body a from localhost\[127\.0\.0\.1\]; "
+                  r"from=<s@client\.test> to=<r@x\.test> proto=ESMTP "
+                  r"helo=<client\.test>: 5\.7\.1 disallowed character")
+    code, text = send_message(inst, "ctrl-a \x01 in subject")
+    assert code == 550 and text == b"5.7.1 disallowed character"
+    inst.wait_log(r"reject: header Subject: ctrl-a .*5\.7\.1 disallowed")
+    code, _ = send_message(inst, "tab\there", body="x\x7fy\tz\r\nplain\r\n")
+    assert code == 250
+    got = sink.wait_for(1, timeout=20)[0].data
+    assert b"Subject: tabhere\r\n" in got
+    assert got.endswith(b"\r\n\r\nxyz\r\nplain\r\n")
+    assert len(sink.messages) == 1
+
+
+def test_message_characters_off_with_no_header_body_checks(make_instance, sink):
+    inst = relay_instance(make_instance, sink.nexthop,
+                          message_reject_characters=r"\0",
+                          receive_override_options="no_header_body_checks")
+    code, _ = send_message(inst, "nul allowed", body="a\x00b\r\n")
+    assert code == 250
+    assert b"a\x00b\r\n" in sink.wait_for(1, timeout=20)[0].data

@@ -42,6 +42,15 @@
  *	"550 5.6.0 ...". milter_header_checks apply to the header fields
  *	that milters add or change.
  *
+ *	message_reject_characters and message_strip_characters (C-like
+ *	escapes, unescape(3): "\0" is the NUL byte) look at the raw
+ *	content before header_checks, as Postfix's cleanup(8) does: a
+ *	header field or body line with a byte of the first set rejects the
+ *	message ("550 5.7.1 disallowed character", logged like a
+ *	header_checks REJECT); bytes of the second set are removed from
+ *	every header field and body line. No MIME decoding is done, and
+ *	receive_override_options = no_header_body_checks turns both off.
+ *
  *	content_filter (main.cf, or -o content_filter= in master.cf) is
  *	recorded in the queue file for the queue manager, which then sends
  *	every recipient to that transport:destination.
@@ -67,6 +76,7 @@
 #include "mime_state.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "unescape.h"
 
 
 int
@@ -229,6 +239,36 @@ cc_action(CC_MSG *m, HBC_RESULT *r, const char *where, VSTRING *text)
 	return CLEANUP_KEEP;
 }
 
+/*
+ * message_reject_characters and message_strip_characters on one header
+ * field or body line (where: "header" or "body"). Returns CLEANUP_KEEP,
+ * or CLEANUP_DELETE when the message was rejected (the line need not go
+ * on to the other checks).
+ */
+static int
+cc_chars(CC_MSG *m, VSTRING *text, const char *where)
+{
+	const CLEANUP_CONTENT *cc = m->cc;
+	unsigned char *p = (unsigned char *)vstring_str(text);
+	size_t	 len = vstring_len(text), i, out;
+	HBC_RESULT r;
+
+	for (i = 0; i < len; i++)
+		if (cc->reject_chars[p[i]]) {
+			r.action = HBC_REJECT;
+			r.name = "reject";
+			r.text = "disallowed character";
+			(void)cc_action(m, &r, where, text);
+			return CLEANUP_DELETE;
+		}
+	for (i = out = 0; i < len; i++)
+		if (!cc->strip_chars[p[i]])
+			p[out++] = p[i];
+	if (out < len)
+		vstring_truncate(text, out);
+	return CLEANUP_KEEP;
+}
+
 /* mime_state output: MIME part and attached-message headers. */
 static int
 cc_mime_head(void *ctx, int cls, VSTRING *field)
@@ -296,6 +336,7 @@ cc_begin(CLEANUP *c, void *hook_ctx)
 		    cc->nest_limit, cc->boundary_limit, cc_mime_head, NULL,
 		    cc_mime_body, m);
 	m->in_primary = 1;
+	m->chars = cc->chars && !(cleanup_flags(c) & CLEANUP_FLAG_NO_HBC);
 	return m;
 }
 
@@ -307,6 +348,9 @@ cc_header(CLEANUP *c, void *msg_ctx, VSTRING *field)
 	const char *p, *nl;
 	int	 hc, keep = CLEANUP_KEEP;
 
+	if (m->chars && !m->done
+	    && cc_chars(m, field, "header") == CLEANUP_DELETE)
+		return CLEANUP_KEEP;
 	if (m->ms == NULL)
 		return CLEANUP_KEEP;
 	/* mime_state tracks Content-Type; the verdict is made here. */
@@ -337,6 +381,9 @@ cc_body(CLEANUP *c, void *msg_ctx, VSTRING *line)
 {
 	CC_MSG	*m = msg_ctx;
 
+	if (m->chars && !m->done
+	    && cc_chars(m, line, "body") == CLEANUP_DELETE)
+		return CLEANUP_KEEP;
 	if (m->ms == NULL)
 		return CLEANUP_KEEP;
 	vstring_truncate(m->out, 0);
@@ -417,6 +464,19 @@ cleanup_content_milters(CLEANUP_CONTENT *cc, MILTERS *milters)
 		cc->milters = milters;
 }
 
+/* A character-set parameter's bytes marked in set; 1 when any. */
+static int
+cc_charset(const char *spec, unsigned char set[256])
+{
+	VSTRING	*bytes = unescape(vstring_alloc(16), spec ? spec : "");
+	int	 any = vstring_len(bytes) > 0;
+
+	for (size_t i = 0; i < vstring_len(bytes); i++)
+		set[(unsigned char)vstring_str(bytes)[i]] = 1;
+	vstring_free(bytes);
+	return any;
+}
+
 static int
 cc_nonempty(const char *name)
 {
@@ -456,9 +516,13 @@ cleanup_content_register(CLEANUP_CONF *conf, int smtpd)
 	cc->need_body = cc->hbc && (hbc_enabled(cc->hbc, HBC_MIME)
 	    || hbc_enabled(cc->hbc, HBC_NESTED) || hbc_enabled(cc->hbc, HBC_BODY)
 	    || (cc->mime_opts & (MIME_OPT_8BIT_HEADER | MIME_OPT_8BIT_BODY)));
+	cc->chars = cc_charset(conf_str("message_reject_characters"),
+	    cc->reject_chars) | cc_charset(conf_str("message_strip_characters"),
+	    cc->strip_chars);
 	cc->want_milters = smtpd ? cc_nonempty("smtpd_milters")
 	    || cc_nonempty("smtpd_milter_maps") : *cc->non_smtpd != 0;
-	if (cc->hbc == NULL && !cc->want_milters && *cc->filter == 0)
+	if (cc->hbc == NULL && !cc->chars && !cc->want_milters
+	    && *cc->filter == 0)
 		return cc;		/* nothing to do: no hook, no cost */
 	memset(&hook, 0, sizeof(hook));
 	hook.name = "content";
@@ -466,10 +530,10 @@ cleanup_content_register(CLEANUP_CONF *conf, int smtpd)
 	hook.end = cc_end;
 	hook.eom = cc_eom_all;
 	hook.hook_ctx = cc;
-	if (cc->hbc) {
+	if (cc->hbc || cc->chars) {
 		hook.header = cc_header;
 		hook.header_end = cc_header_end;
-		if (cc->need_body)
+		if (cc->need_body || cc->chars)
 			hook.body = cc_body;
 	}
 	cleanup_conf_hook(conf, &hook);

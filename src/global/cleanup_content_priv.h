@@ -24,6 +24,9 @@ struct CLEANUP_CONTENT {
 	const char *non_smtpd;		/* non_smtpd_milters */
 	const char *filter;		/* content_filter */
 	int	 want_milters;
+	int	 chars;			/* message_reject/strip_characters set */
+	unsigned char reject_chars[256];	/* 1: the byte rejects */
+	unsigned char strip_chars[256];		/* 1: the byte is removed */
 };
 
 /* Per message. */
@@ -36,6 +39,7 @@ typedef struct CC_MSG {
 	VSTRING	*reply;
 	int	 in_primary;		/* feeding the primary header */
 	int	 done;			/* rejected/discarded: no more checks */
+	int	 chars;			/* character checks apply to this message */
 	ARGV	*redirect;
 	ARGV	*bcc;
 	VSTRING	*body;			/* milter replacement body */

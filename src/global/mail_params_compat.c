@@ -87,8 +87,6 @@ const char *const conf_compat_names[] = {
 	"manpage_directory",
 	"maps_rbl_domains",
 	"master_service_disable",
-	"message_reject_characters",
-	"message_strip_characters",
 	"meta_directory",
 	"multi_instance_enable",
 	"multi_instance_name",
