@@ -123,3 +123,37 @@ def test_sendmail_qR_with_master_restricts_to_domain(setup):
         sinks[0].wait_for(1, timeout=2)
     assert len(inst.queue_files("deferred")) == 1
     assert inst.running()
+
+
+def test_authorized_flush_users_exempts_root_and_mail_owner(make_instance):
+    """The invoking user here is root or the instance's mail_owner: always
+    allowed, whatever authorized_flush_users says (as Postfix)."""
+    inst = make_instance(main_cf_extra=dict(SLOW, authorized_flush_users="no-such-user"))
+    inst.start()
+    r = inst.postern(["flush"])
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
+def test_authorized_flush_users_refuses_others(setup):
+    import pwd
+    import subprocess
+    inst, _ = setup
+    inst.postern(["stop"])
+    with open(os.path.join(inst.config_dir, "main.cf"), "a") as f:
+        f.write("authorized_flush_users = !nobody, static:anyone\n")
+    inst.start()
+    nobody = pwd.getpwnam("nobody")
+
+    def as_nobody(argv):
+        return subprocess.run(argv, env=inst.env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=30,
+                              preexec_fn=lambda: (os.setgroups([]), os.setgid(nobody.pw_gid),
+                                                  os.setuid(nobody.pw_uid)))
+    for argv in ([os.path.join(BIN, "postern"), "-c", inst.config_dir, "flush"],
+                 [os.path.join(BIN, "sendmail"), "-q"]):
+        r = as_nobody(argv)
+        assert r.returncode == 77, (argv, r.returncode, r.stderr)
+        assert b"user nobody (uid %d) is not allowed to flush the mail queue" % nobody.pw_uid \
+            in r.stderr
+    assert len(inst.queue_files("deferred")) == 2

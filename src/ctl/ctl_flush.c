@@ -21,16 +21,23 @@
  *	updates the queue files, prints a summary and exits. The
  *	configuration directory in effect is passed on in MAIL_CONFIG. With
  *	no queue directory at all (never started) there is nothing to do.
+ *
+ *	Only the users of authorized_flush_users (a user_list(3), default
+ *	static:anyone) may flush, as with Postfix's postqueue -f and
+ *	sendmail -q; the super-user and mail_owner always may. A list that
+ *	cannot be read or looked up refuses.
  * DIAGNOSTICS
- *	CTL_FLUSH_OK, CTL_FLUSH_FAIL (the running qmgr refused) or
- *	CTL_FLUSH_UNAVAIL (no qmgr, and the queue run could not be done);
- *	the reason is printed on stderr.
+ *	CTL_FLUSH_OK, CTL_FLUSH_FAIL (the running qmgr refused),
+ *	CTL_FLUSH_UNAVAIL (no qmgr, and the queue run could not be done) or
+ *	CTL_FLUSH_DENIED (not an authorized_flush_users user); the reason
+ *	is printed on stderr.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +49,7 @@
 #include "msg.h"
 #include "qfile.h"
 #include "qmgr_clnt.h"
+#include "user_list.h"
 
 #define CTL_FLUSH_TIMEOUT	30
 
@@ -138,11 +146,44 @@ ctl_flush_run(const char *domain, int verbose)
 	return CTL_FLUSH_UNAVAIL;
 }
 
+/* ctl_flush_allowed - authorized_flush_users; root and mail_owner always. */
+static int
+ctl_flush_allowed(void)
+{
+	uid_t	 uid = getuid();
+	struct passwd *pw;
+	VSTRING	*why;
+	char	 name[64];
+	int	 ok;
+
+	if (uid == 0 || ((pw = getpwnam(conf_str("mail_owner"))) != NULL
+	    && pw->pw_uid == uid))
+		return 1;
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof(name), "%ld", (long)uid);
+	why = vstring_alloc(64);
+	ok = user_list_check(conf_str("authorized_flush_users"), name, why);
+	if (ok < 0)
+		msg_error("authorized_flush_users: %s", vstring_len(why) ?
+		    vstring_str(why) : "table lookup failed");
+	else if (ok == 0)
+		msg_error("user %s (uid %ld) is not allowed to flush the mail "
+		    "queue (authorized_flush_users)", name, (long)uid);
+	vstring_free(why);
+	return ok > 0;
+}
+
 int
 ctl_flush(const char *domain, int verbose)
 {
-	VSTRING	*why = vstring_alloc(64);
+	VSTRING	*why;
 	int	 rc = CTL_FLUSH_OK;
+
+	if (!ctl_flush_allowed())
+		return CTL_FLUSH_DENIED;
+	why = vstring_alloc(64);
 
 	switch (qmgr_clnt_request(domain ? QC_REQ_FLUSH_DOMAIN : QC_REQ_FLUSH,
 	    domain ? QC_DOMAIN : NULL, domain, CTL_FLUSH_TIMEOUT, NULL, why)) {

@@ -11,7 +11,8 @@
  *	and prints a summary (cron mode: ctl_flush(3), qmgr(8) -1).
  * DIAGNOSTICS
  *	Exit 0 on success, 1 when the flush was refused or the queue run
- *	failed, 69 (EX_UNAVAILABLE) when neither was possible, 64 for a
+ *	failed, 69 (EX_UNAVAILABLE) when neither was possible, 77
+ *	(EX_NOPERM) for a user not in authorized_flush_users, 64 for a
  *	usage error.
  */
 #include <stdio.h>
@@ -51,5 +52,5 @@ postern_flush_main(int argc, char **argv)
 	mail_conf_read(NULL);
 	rc = ctl_flush(domain, msg_verbose);
 	return rc == CTL_FLUSH_OK ? 0 : rc == CTL_FLUSH_FAIL ? 1 :
-	    EX_UNAVAILABLE;
+	    rc == CTL_FLUSH_DENIED ? EX_NOPERM : EX_UNAVAILABLE;
 }

@@ -282,6 +282,8 @@ sm_flush(SM_OPTS *opts)
 	switch (ctl_flush(opts->flush_domain, msg_verbose)) {
 	case CTL_FLUSH_OK:
 		return EX_OK;
+	case CTL_FLUSH_DENIED:
+		return EX_NOPERM;
 	default:
 		return EX_UNAVAILABLE;
 	}

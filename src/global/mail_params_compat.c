@@ -14,7 +14,6 @@
 const char *const conf_compat_names[] = {
 	"allow_percent_hack",
 	"allow_untrusted_routing",
-	"authorized_flush_users",
 	"authorized_verp_clients",
 	"backwards_bounce_logfile_compatibility",
 	"biff",
