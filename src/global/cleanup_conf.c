@@ -144,6 +144,7 @@ cleanup_conf_load(void)
 	cf->virt = mail_addr_maps_param("virtual_alias_maps");
 	cf->virt_recursion = (int)conf_int("virtual_alias_recursion_limit");
 	cf->virt_expansion = (int)conf_int("virtual_alias_expansion_limit");
+	cf->dup_limit = conf_int("duplicate_filter_limit");
 	cf->always_bcc = mystrdup(conf_str("always_bcc"));
 	cf->send_bcc = mail_addr_maps_param("sender_bcc_maps");
 	cf->rcpt_bcc = mail_addr_maps_param("recipient_bcc_maps");

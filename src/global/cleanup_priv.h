@@ -53,6 +53,7 @@ struct CLEANUP_CONF {
 	MAIL_ADDR_MAPS *virt;		/* virtual_alias_maps */
 	int	 virt_recursion;
 	int	 virt_expansion;
+	long long dup_limit;		/* duplicate_filter_limit; 0: none */
 	char	*always_bcc;
 	MAIL_ADDR_MAPS *send_bcc;
 	MAIL_ADDR_MAPS *rcpt_bcc;

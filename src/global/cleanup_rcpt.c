@@ -34,7 +34,10 @@
  *
  *	cleanup_rcpt_out() writes one final recipient unless the same
  *	address with the same ORCPT and NOTIFY was written already (the
- *	duplicate test of Postfix's cleanup).
+ *	duplicate test of Postfix's cleanup). The test remembers at most
+ *	duplicate_filter_limit recipients (0: no limit), so that a huge
+ *	list cannot take unbounded memory; later ones are written as they
+ *	come.
  *
  *	cleanup_rcpt_bcc() adds, at the end of a message that has
  *	recipients, the sender_bcc_maps and recipient_bcc_maps results and
@@ -69,7 +72,8 @@ cleanup_rcpt_out(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 		vstring_free(key);
 		return 0;
 	}
-	htable_enter(c->dups, vstring_str(key), c);
+	if (c->conf->dup_limit <= 0 || c->dups->used < (size_t)c->conf->dup_limit)
+		htable_enter(c->dups, vstring_str(key), c);
 	vstring_free(key);
 	qf_add_rcpt(c->qf, addr, orcpt, notify);
 	argv_add(c->rcpts, addr);

@@ -129,6 +129,37 @@ PTEST(virtual_expansion)
 	vstring_free(reply);
 }
 
+PTEST(duplicate_filter_limit)
+{
+	const char *rcpts[] = { "b@d.example", "a@d.example", "a@d.example",
+	    "b@d.example", NULL };
+	VSTRING	*out = vstring_alloc(100), *reply = vstring_alloc(100);
+	CLEANUP_CONF *cf;
+	QF_MSG	*m;
+
+	/* The default remembers all four: two recipients. */
+	cf = load("");
+	PT_INTEQ(run(cf, CLEANUP_FLAG_SMTPD, "s@x.example", rcpts,
+	    "Subject: d\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 2);
+	qf_close(m);
+	cleanup_conf_free(cf);
+	/* One remembered (b): the second a is written again, b is not. */
+	cf = load("duplicate_filter_limit = 1\n");
+	PT_INTEQ(run(cf, CLEANUP_FLAG_SMTPD, "s@x.example", rcpts,
+	    "Subject: d\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 3);
+	PT_STREQ(m->rcpt[0].address, "b@d.example");
+	PT_STREQ(m->rcpt[1].address, "a@d.example");
+	PT_STREQ(m->rcpt[2].address, "a@d.example");
+	qf_close(m);
+	cleanup_conf_free(cf);
+	vstring_free(out);
+	vstring_free(reply);
+}
+
 PTEST(missing_table_defers)
 {
 	CLEANUP_CONF *cf = load("virtual_alias_maps = hash:/nonexistent/table\n");
@@ -274,6 +305,7 @@ main(void)
 	}
 	PT_RUN(canonical_headers_and_envelope);
 	PT_RUN(virtual_expansion);
+	PT_RUN(duplicate_filter_limit);
 	PT_RUN(missing_table_defers);
 	PT_RUN(hooks_and_edits);
 	PT_RUN(header_limit_and_drop);

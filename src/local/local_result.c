@@ -3,6 +3,7 @@
  *	local_result - results of local deliveries: logging, replies
  * SYNOPSIS
  *	#include "local.h"
+#include "mail_conf.h"
  *
  *	LOCAL_RESULT *local_result_alloc(void);
  *	void	local_result_free(LOCAL_RESULT *res);
@@ -35,7 +36,9 @@
  *
  *	local_dup() is the duplicate filter of one recipient's expansion:
  *	it returns 1 when kind:key was seen before, else records it and
- *	returns 0.
+ *	returns 0. It remembers at most duplicate_filter_limit entries (0:
+ *	no limit), as Postfix's local(8); past that, nothing is a
+ *	duplicate.
  * DIAGNOSTICS
  *	A failed reply to the queue manager is logged.
  */
@@ -46,8 +49,11 @@
 
 #include "deliver_reply.h"
 #include "local.h"
+#include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
+
+static long long local_dup_limit = -1;	/* duplicate_filter_limit */
 
 LOCAL_RESULT *
 local_result_alloc(void)
@@ -60,6 +66,8 @@ local_result_alloc(void)
 	res->fwd = argv_alloc(4);
 	res->fwd_orig = argv_alloc(4);
 	res->dups = htable_create(16);
+	if (local_dup_limit < 0)
+		local_dup_limit = conf_int("duplicate_filter_limit");
 	return res;
 }
 
@@ -155,7 +163,9 @@ local_dup(LOCAL_STATE *state, const char *kind, const char *key)
 
 	vstring_sprintf(k, "%s:%s", kind, key);
 	vstring_lower(k);
-	if ((seen = htable_find(state->res->dups, vstring_str(k)) != NULL) == 0)
+	if ((seen = htable_find(state->res->dups, vstring_str(k)) != NULL) == 0
+	    && (local_dup_limit <= 0
+	    || state->res->dups->used < (size_t)local_dup_limit))
 		htable_enter(state->res->dups, vstring_str(k), state->res);
 	vstring_free(k);
 	return seen;
