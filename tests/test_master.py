@@ -334,3 +334,18 @@ def test_smtp_session_survives_reload_and_master_kill9(make_instance):
     inst.start()
     with inst.smtp() as s:
         assert s.noop()[0] == 250
+
+
+def test_master_service_disable(make_instance):
+    """master_service_disable: "!name/type" keeps one inet service, "inet"
+    takes every other inet entry out (no listener), as Postfix's list."""
+    inst = make_instance(master_cf=ECHO)
+    port2 = free_port(inst.addr)
+    inst.write_master_cf(ECHO + "{addr}:%d inet n - n - - echod\n" % port2)
+    with open(os.path.join(inst.config_dir, "main.cf"), "a") as f:
+        f.write("master_service_disable = !%s:%d/INET, inet\n" % (inst.addr, inst.port))
+    inst.start()
+    assert Echo(inst.addr, inst.port).banner.startswith("220 echod")
+    assert refused(inst.addr, port2)
+    inst.wait_log(r"service %s:%d/inet disabled by master_service_disable"
+                  % (inst.addr.replace(".", r"\."), port2))

@@ -84,7 +84,6 @@ const char *const conf_compat_names[] = {
 	"maillog_file_rotate_suffix",
 	"manpage_directory",
 	"maps_rbl_domains",
-	"master_service_disable",
 	"meta_directory",
 	"multi_instance_enable",
 	"multi_instance_name",

@@ -30,6 +30,13 @@
  *	single-client skeleton serves. unix-dgram services are not
  *	supported: they are skipped with a warning.
  *
+ *	master_service_disable (Postfix's syntax: service types such as
+ *	"inet", or "name/type" pairs where name is master.cf's first column
+ *	as written, "!" to exclude, compared without case, the first match
+ *	decides; no files, tables or wildcards) takes matching entries out:
+ *	they get no listener and no process, and the master logs
+ *	"service name/type disabled by master_service_disable".
+ *
  *	master_conf_line() makes the service of one master.cf line given
  *	by the program (a built-in default entry).
  * DIAGNOSTICS
@@ -37,6 +44,7 @@
  *	a null result with an empty why when it defines no service.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "mail_conf.h"
 #include "master.h"
@@ -192,6 +200,32 @@ master_conf_entry(const MASTER_ENT *ent, MASTER_SERV ***tailp, VSTRING *why)
 	return 0;
 }
 
+/* master_conf_disabled - does master_service_disable match the entry? */
+static int
+master_conf_disabled(const ARGV *list, const MASTER_ENT *ent)
+{
+	const char *pat, *slash;
+	size_t	 n;
+	int	 negate;
+
+	for (size_t i = 0; i < list->argc; i++) {
+		pat = list->argv[i];
+		if ((negate = (*pat == '!')) != 0)
+			pat++;
+		if ((slash = strrchr(pat, '/')) == NULL) {
+			if (strcasecmp(pat, ent->type_name) == 0)
+				return !negate;
+			continue;
+		}
+		n = (size_t)(slash - pat);
+		if (strlen(ent->service) == n
+		    && strncasecmp(pat, ent->service, n) == 0
+		    && strcasecmp(slash + 1, ent->type_name) == 0)
+			return !negate;
+	}
+	return 0;
+}
+
 MASTER_SERV *
 master_conf_load(VSTRING *why)
 {
@@ -199,10 +233,18 @@ master_conf_load(VSTRING *why)
 	MASTER_SERV *list = NULL, **tail = &list;
 	size_t	 i, j;
 
+	ARGV	*disable;
+
 	vstring_reset(why);
 	if ((table = master_ent_load(NULL, why)) == NULL)
 		return NULL;
+	disable = conf_list("master_service_disable");
 	for (i = 0; i < table->count; i++) {
+		if (master_conf_disabled(disable, table->ent[i])) {
+			msg_info("service %s/%s disabled by master_service_disable",
+			    table->ent[i]->service, table->ent[i]->type_name);
+			continue;
+		}
 		for (j = 0; j < table->ent[i]->overrides->argc; j++)
 			(void)conf_compat_warn_override(
 			    table->ent[i]->overrides->argv[j],
@@ -210,10 +252,12 @@ master_conf_load(VSTRING *why)
 		if (master_conf_entry(table->ent[i], &tail, why) < 0) {
 			master_conf_free(list);
 			master_ent_table_free(table);
+			argv_free(disable);
 			return NULL;
 		}
 	}
 	master_ent_table_free(table);
+	argv_free(disable);
 	if (list == NULL)
 		msg_warn("master.cf defines no service");
 	return list;
