@@ -194,3 +194,58 @@ def test_pflogsumm_counts(make_instance, sink):
     assert count("delivered") == 3          # ok1, ok2 and the DSN to me@s.test
     assert count("deferred") == 1
     assert count("bounced") == 1
+
+
+TEMPLATE = """# Postfix's bounce(5) format, as an administrator's bounce.cf has it.
+failure_template = <<EOF
+Charset: us-ascii
+From: MAILER-DAEMON (Mail Delivery System)
+Subject: Your mail came back
+Postmaster-Subject: Postmaster Copy: Undelivered Mail
+
+Host $myhostname could not deliver your message; it gave up
+after $maximal_queue_lifetime_days day(s) at most. Costs: $$0.
+EOF
+"""
+
+
+def test_bounce_template_file(make_instance, sink, tmp_path):
+    """bounce_template_file (Postfix's bounce(5) format): the failure
+    template's From, Subject and expanded text make the notice; the
+    recipient lines and the DSN parts stay; postern config -b previews it."""
+    tf = tmp_path / "bounce.cf"
+    tf.write_text(TEMPLATE)
+    inst = start(make_instance, sink, bounce_template_file=str(tf),
+                 maximal_queue_lifetime="3d", myorigin="origin.test")
+    submit(inst, ["bad@s.test"])
+    wait_for(lambda: notices(sink), 10, "a notification")
+    msg = notices(sink)[0]
+    assert msg["Subject"] == "Your mail came back"
+    assert msg["From"] == "MAILER-DAEMON@origin.test (Mail Delivery System)"
+    parts = msg.get_payload()
+    assert [p.get_content_type() for p in parts] == [
+        "text/plain", "message/delivery-status", "message/rfc822"]
+    assert parts[0].get_content_charset() == "us-ascii"
+    text = parts[0].get_payload().replace("\r\n", "\n")
+    assert text.startswith("Host localhost could not deliver your message; it "
+                           "gave up\nafter 3 day(s) at most. Costs: $0.\n\n<bad@s.test>: ")
+    assert status_groups(msg)[0]["Status"] == "5.1.1"
+    r = inst.postern(["config", "-b"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == (
+        "expanded_failure_text = <<EOF\nHost localhost could not deliver your "
+        "message; it gave up\nafter 3 day(s) at most. Costs: $0.\nEOF\n\n")
+
+
+def test_bounce_template_file_invalid_uses_builtin(make_instance, sink, tmp_path):
+    tf = tmp_path / "bounce.cf"
+    tf.write_text("failure_template = <<EOF\nX-Bad: 1\n\ntext\nEOF\n")
+    inst = start(make_instance, sink, bounce_template_file=str(tf))
+    submit(inst, ["bad@s.test"])
+    wait_for(lambda: notices(sink), 10, "a notification")
+    assert notices(sink)[0]["Subject"] == "Undelivered Mail Returned to Sender"
+    inst.wait_log(r"warning: bounce_template_file: .*bounce\.cf, line 1: "
+                  r"failure_template: unknown template header \"X-Bad\"; "
+                  r"the built-in texts are used")
+    r = inst.postern(["config", "-b", str(tf)])
+    assert r.returncode == 1 and b"unknown template header" in r.stderr

@@ -23,6 +23,10 @@
  *	them in without looking for them. bounce_notify.c decides who
  *	is notified, bounce_compose.c writes RFC 3464 messages, and
  *	bounce_log.c reads the logs. See bounce(8).
+ *
+ *	bounce_template_file (bounce_template(3), Postfix's bounce(5)
+ *	format) is read when the process starts; a file that cannot be
+ *	used is logged with the reason and the built-in texts serve.
  * DIAGNOSTICS
  *	Malformed requests get status=1; every notice written is logged as
  *	"<id>: sender non-delivery notification: <new id>" (Postfix's form).
@@ -118,7 +122,17 @@ bounce_service(VSTREAM *stream, const char *service, char **argv)
 static void
 bounce_pre_init(const char *service, char **argv)
 {
+	const char *path = conf_str("bounce_template_file");
+	VSTRING	*why;
+
 	bounce_cleanup = cleanup_conf_load();
+	if (path == NULL || *path == 0)
+		return;
+	why = vstring_alloc(100);
+	if ((bounce_templates = bounce_template_load(path, why)) == NULL)
+		msg_warn("bounce_template_file: %s; the built-in texts are used",
+		    vstring_str(why));
+	vstring_free(why);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "argv.h"
+#include "bounce_template.h"
 #include "cleanup.h"
 #include "qfile.h"
 #include "vstring.h"
@@ -52,7 +53,13 @@ typedef struct BOUNCE_INFO {
 	const char *envid;		/* DSN ENVID or null */
 	const BOUNCE_LOG *log;
 	int	 full;			/* attach the full message */
+	const BOUNCE_TEMPLATE *tmpl;	/* bounce_template_file's, or null */
+	const char *tmpl_text;		/* its text expanded, or null */
+	const char *from_header;	/* the template's From:, qualified */
 } BOUNCE_INFO;
+
+/* bounce_template_file, loaded by bounce.c once per process (or null). */
+extern BOUNCE_TEMPLATES *bounce_templates;
 
 /* bounce_log.c */
 int	 bounce_log_read(const char *, const char *, const char *,

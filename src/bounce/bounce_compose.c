@@ -26,6 +26,13 @@
  *	header (text/rfc822-headers). orig and len give the original
  *	content (header and body).
  * .PP
+ *	With a bounce_template_file template (info->tmpl), its Subject: (or
+ *	Postmaster-Subject: for a postmaster copy) and From: (qualified:
+ *	info->from_header) replace the built-in ones, and its expanded text
+ *	(info->tmpl_text; never in postmaster copies) replaces the built-in
+ *	explanation in part 1, whose charset is then the template's Charset
+ *	(us-ascii by default). The recipient lines follow as always.
+ *
  *	bounce_date() formats an RFC 5322 date. bounce_diagnostic()
  *	turns a delivery agent's reason into a Diagnostic-Code value: the
  *	remote server's reply as "smtp; ..." when the reason quotes one
@@ -98,6 +105,11 @@ bounce_diagnostic(VSTRING *buf, const char *reason)
 static const char *
 compose_subject(const BOUNCE_INFO *info)
 {
+	const char *t = info->tmpl ? (info->postmaster ?
+	    info->tmpl->pm_subject : info->tmpl->subject) : NULL;
+
+	if (t != NULL)
+		return t;
 	if (info->kind == BOUNCE_DELAY)
 		return info->postmaster ? "Postmaster Warning: Delayed Mail" :
 		    "Delayed Mail (still being retried)";
@@ -118,8 +130,11 @@ compose_headers(VSTRING *out, const BOUNCE_INFO *info, const char *boundary,
 	bounce_date(date, info->now);
 	gmtime_r(&info->now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-	vstring_sprintf_append(out, "From: %s (Mail Delivery System)\n",
-	    info->from);
+	if (info->from_header)
+		vstring_sprintf_append(out, "From: %s\n", info->from_header);
+	else
+		vstring_sprintf_append(out, "From: %s (Mail Delivery System)\n",
+		    info->from);
 	vstring_sprintf_append(out, "Subject: %s\n", compose_subject(info));
 	vstring_sprintf_append(out, "To: %s\n", info->to);
 	vstring_sprintf_append(out, "Date: %s\n", vstring_str(date));
@@ -137,8 +152,16 @@ compose_headers(VSTRING *out, const BOUNCE_INFO *info, const char *boundary,
 static void
 compose_intro(VSTRING *out, const BOUNCE_INFO *info)
 {
-	VSTRING	*date = vstring_alloc(64);
+	VSTRING	*date;
 
+	if (info->tmpl_text) {
+		vstring_strcat(out, info->tmpl_text);
+		if (vstring_len(out) && vstring_end(out)[-1] != '\n')
+			vstring_addch(out, '\n');
+		vstring_addch(out, '\n');
+		return;
+	}
+	date = vstring_alloc(64);
 	vstring_sprintf_append(out, "This is the %s mail system at host %s.\n\n",
 	    info->mail_name, info->myhostname);
 	if (info->kind == BOUNCE_FAIL) {
@@ -172,7 +195,9 @@ compose_text(VSTRING *out, const BOUNCE_INFO *info, const char *boundary)
 	int	 i;
 
 	vstring_sprintf_append(out, "--%s\nContent-Description: Notification\n"
-	    "Content-Type: text/plain; charset=utf-8\n\n", boundary);
+	    "Content-Type: text/plain; charset=%s\n\n", boundary,
+	    info->tmpl_text == NULL ? "utf-8" : info->tmpl->charset ?
+	    info->tmpl->charset : "us-ascii");
 	compose_intro(out, info);
 	for (i = 0; i < info->log->count; i++) {
 		rp = &info->log->rcpt[i];

@@ -96,6 +96,41 @@ PTEST(ndr_full)
 	bounce_log_free(log);
 }
 
+PTEST(ndr_template)
+{
+	BOUNCE_LOG *log = make_log();
+	BOUNCE_TEMPLATE t = {
+		.charset = "iso-8859-1", .from = "x",
+		.subject = "Returned mail", .pm_subject = "PM copy",
+		.text = "ignored: the caller expands it",
+	};
+	BOUNCE_INFO info;
+	VSTRING	*out = vstring_alloc(100);
+	const char *s;
+
+	make_info(&info, BOUNCE_FAIL, 0, log);
+	info.tmpl = &t;
+	info.tmpl_text = "Sorry, host mta.test could not deliver it.";
+	info.from_header = "Mail System <mailer-daemon@x.test>";
+	bounce_compose(out, &info, orig, sizeof(orig) - 1);
+	s = vstring_str(out);
+	PT_ASSERT(strstr(s, "From: Mail System <mailer-daemon@x.test>\n"));
+	PT_ASSERT(strstr(s, "Subject: Returned mail\n"));
+	PT_ASSERT(strstr(s, "Content-Type: text/plain; charset=iso-8859-1\n\n"
+	    "Sorry, host mta.test could not deliver it.\n\n"
+	    "<bad@y.test>: host mx.y.test[127.0.0.2] said:"));
+	PT_ASSERT(strstr(s, "This is the") == NULL);
+	/* A postmaster copy: its subject, and the built-in text. */
+	info.postmaster = 1;
+	info.tmpl_text = NULL;
+	bounce_compose(out, &info, orig, sizeof(orig) - 1);
+	s = vstring_str(out);
+	PT_ASSERT(strstr(s, "Subject: PM copy\n"));
+	PT_ASSERT(strstr(s, "charset=utf-8\n\nThis is the Postern mail system"));
+	vstring_free(out);
+	bounce_log_free(log);
+}
+
 PTEST(ndr_headers)
 {
 	BOUNCE_LOG *log = make_log();
@@ -208,6 +243,7 @@ int
 main(void)
 {
 	PT_RUN(ndr_full);
+	PT_RUN(ndr_template);
 	PT_RUN(ndr_headers);
 	PT_RUN(delay);
 	PT_RUN(orcpt_default);

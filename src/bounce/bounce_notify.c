@@ -84,6 +84,31 @@ notify_addr(VSTRING *buf, const char *addr)
 		vstring_sprintf_append(buf, "@%s", conf_str("myorigin"));
 }
 
+BOUNCE_TEMPLATES *bounce_templates;	/* bounce_template_file, or null */
+
+/*
+ * A template's From: value with its address qualified, as cleanup would
+ * qualify it for Postfix: "MAILER-DAEMON (Mail Delivery System)" becomes
+ * "MAILER-DAEMON@$myorigin (Mail Delivery System)"; "Name <addr>" gets
+ * the domain inside the brackets.
+ */
+static void
+notify_from_header(VSTRING *out, const char *value)
+{
+	const char *addr = strchr(value, '<'), *end;
+
+	if (addr != NULL && (end = strchr(addr, '>')) != NULL)
+		addr++;
+	else {
+		addr = value;
+		end = addr + strcspn(addr, " \t(");
+	}
+	vstring_memcpy(out, value, (size_t)(end - value));
+	if (end > addr && memchr(addr, '@', (size_t)(end - addr)) == NULL)
+		vstring_sprintf_append(out, "@%s", conf_str("myorigin"));
+	vstring_strcat(out, end);
+}
+
 /* Write one notice; 0 or -1. */
 static int
 notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
@@ -93,9 +118,18 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	BOUNCE_INFO info;
 	VSTRING	*content = vstring_alloc(4096), *rcpt = vstring_alloc(64);
 	VSTRING	*from = vstring_alloc(64), *dbl = vstring_alloc(64);
+	VSTRING	*text = vstring_alloc(256), *from_hdr = vstring_alloc(64);
+	const BOUNCE_TEMPLATE *tmpl;
 	char	 id[QF_ID_LEN + 1];
 	int	 rc = -1;
 
+	/* bounce_template_file: its text, not for postmaster copies. */
+	tmpl = bounce_template_get(bounce_templates, ctx->kind == BOUNCE_FAIL ?
+	    BOUNCE_TMPL_FAILURE : ctx->kind == BOUNCE_DELAY ?
+	    BOUNCE_TMPL_DELAY : BOUNCE_TMPL_SUCCESS);
+	if (tmpl && tmpl->text && !postmaster
+	    && bounce_template_expand(text, tmpl->text, ctx->why) < 0)
+		goto done;
 	if ((w = cleanup_open(ctx->cleanup, conf_str("queue_directory"),
 	    CLEANUP_FLAG_BOUNCE, ctx->why)) == NULL)
 		goto done;
@@ -121,6 +155,13 @@ notify_write(NOTIFY_CTX *ctx, const BOUNCE_LOG *log, const char *to,
 	info.envid = ctx->qf->dsn_envid;
 	info.log = log;
 	info.full = ctx->full && !postmaster;
+	info.tmpl = tmpl;
+	info.tmpl_text = tmpl && tmpl->text && !postmaster ? vstring_str(text) :
+	    NULL;
+	if (tmpl && tmpl->from) {
+		notify_from_header(from_hdr, tmpl->from);
+		info.from_header = vstring_str(from_hdr);
+	}
 	bounce_compose(content, &info, vstring_str(ctx->orig),
 	    vstring_len(ctx->orig));
 	/* smtpctl trace bounce: what is being generated, for whom. */
@@ -151,6 +192,8 @@ done:
 	vstring_free(rcpt);
 	vstring_free(from);
 	vstring_free(dbl);
+	vstring_free(text);
+	vstring_free(from_hdr);
 	return rc;
 }
 

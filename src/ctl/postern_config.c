@@ -7,6 +7,7 @@
  *	postern config [-c dir] -X name...
  *	postern config [-c dir] -# name...
  *	postern config [-c dir] [-h] -M [service[/type]...]
+ *	postern config [-c dir] -b [template_file]
  *	postern config -m
  * DESCRIPTION
  *	As Postfix's postconf. Without options: every parameter in effect,
@@ -32,6 +33,11 @@
  *
  *	-M prints master.cf entries, one normalized line each, optionally
  *	only the named services ("smtp" or "smtp/inet").
+ *
+ *	-b previews a bounce template file (bounce_template(3); the file
+ *	given, else bounce_template_file) as Postfix's postconf -b does:
+ *	each template the file defines, its text with $names expanded, as
+ *	"expanded_failure_text = <<EOF ... EOF".
  * DIAGNOSTICS
  *	Exit status 1 on an unknown name, an invalid value, an unreadable or
  *	invalid file; 64 on a usage error.
@@ -46,6 +52,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "bounce_template.h"
 #include "dict.h"
 #include "mail_conf.h"
 #include "master_ent.h"
@@ -189,6 +196,47 @@ config_master(int argc, char **argv)
 	master_ent_table_free(table);
 	vstring_free(why);
 	return status;
+}
+
+/* config_bounce - -b: the templates of a bounce template file, expanded. */
+static int
+config_bounce(int argc, char **argv)
+{
+	const char *path = argc > 0 ? argv[0] : conf_str("bounce_template_file");
+	VSTRING	*why = vstring_alloc(64), *out = vstring_alloc(256);
+	BOUNCE_TEMPLATES *tp;
+	const BOUNCE_TEMPLATE *t;
+	const char *name;
+	int	 i, status = 0;
+
+	if (path == NULL || *path == 0) {
+		fprintf(stderr, "%s: bounce_template_file is not set: the "
+		    "built-in texts are used\n", postern_progname());
+		goto done;
+	}
+	if ((tp = bounce_template_load(path, why)) == NULL) {
+		msg_warn("%s", vstring_str(why));
+		status = 1;
+		goto done;
+	}
+	for (i = 0; i < BOUNCE_TMPL_COUNT; i++) {
+		if ((t = bounce_template_get(tp, i)) == NULL)
+			continue;
+		if (bounce_template_expand(out, t->text, why) < 0) {
+			msg_warn("%s: %s: %s", path, bounce_template_names[i],
+			    vstring_str(why));
+			status = 1;
+			continue;
+		}
+		name = bounce_template_names[i];
+		printf("expanded_%.*s_text = <<EOF\n%sEOF\n\n",
+		    (int)(strchr(name, '_') - name), name, vstring_str(out));
+	}
+	bounce_template_free(tp);
+done:
+	vstring_free(why);
+	vstring_free(out);
+	return postern_stdout_status(status);
 }
 
 /* config_read_lines - main.cf as physical lines (missing: none). */
@@ -463,10 +511,13 @@ config_types(void)
 int
 postern_config_main(int argc, char **argv)
 {
-	int	ch, flags = 0, edit = 0, master = 0, types = 0;
+	int	ch, flags = 0, edit = 0, master = 0, types = 0, bounce = 0;
 
-	while ((ch = getopt(argc, argv, "c:dehmMnUvxX#")) != -1) {
+	while ((ch = getopt(argc, argv, "bc:dehmMnUvxX#")) != -1) {
 		switch (ch) {
+		case 'b':
+			bounce = 1;
+			break;
 		case 'm':
 			types = 1;
 			break;
@@ -513,6 +564,8 @@ postern_config_main(int argc, char **argv)
 		goto usage;
 	if (types && (edit || master || flags))
 		goto usage;
+	if (bounce && (types || edit || master || flags))
+		goto usage;
 	argc -= optind;
 	argv += optind;
 	if (edit)
@@ -521,6 +574,10 @@ postern_config_main(int argc, char **argv)
 	    MAIL_CONF_NOFILE : MAIL_CONF_OPTIONAL);
 	if (types)
 		return config_types();
+	if (bounce && argc > 1)
+		goto usage;
+	if (bounce)
+		return config_bounce(argc, argv);
 	if (master)
 		return config_master(argc, argv);
 	if (edit)
@@ -531,8 +588,9 @@ usage:
 	    "       %s config [-c dir] -e name=value...\n"
 	    "       %s config [-c dir] -X|-# name...\n"
 	    "       %s config [-c dir] [-h] -M [service[/type]...]\n"
+	    "       %s config [-c dir] -b [template_file]\n"
 	    "       %s config -m\n",
 	    postern_progname(), postern_progname(), postern_progname(),
-	    postern_progname(), postern_progname());
+	    postern_progname(), postern_progname(), postern_progname());
 	return 64;
 }

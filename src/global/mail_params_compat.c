@@ -18,7 +18,6 @@ const char *const conf_compat_names[] = {
 	"backwards_bounce_logfile_compatibility",
 	"biff",
 	"bounce_service_name",
-	"bounce_template_file",
 	"command_expansion_filter",
 	"confirm_delay_cleared",
 	"debugger_command",
