@@ -130,3 +130,17 @@ def test_maillog_file_prefixes_enforced(tmp_path):
         assert "does not match any prefix in maillog_file_prefixes" in out
     finally:
         inst.cleanup()
+
+
+def test_debian_main_cf_settings_are_quiet(tmp_path):
+    """biff = no and the documentation directories that Debian's postfix
+    package writes into main.cf ask for what Postern does anyway: no
+    warning. biff = yes asks for something Postern does not do: warned."""
+    (tmp_path / "main.cf").write_text(
+        "biff = no\nreadme_directory = no\nhtml_directory = /usr/share/doc/x\n"
+        "myhostname = a.example\n")
+    r = postern(["check", "-n"], str(tmp_path))
+    assert "accepted for compatibility" not in r.stderr, r.stderr
+    (tmp_path / "main.cf").write_text("biff = yes\nmyhostname = a.example\n")
+    r = postern(["check", "-n"], str(tmp_path))
+    assert "warning: biff is accepted for compatibility but not implemented" in r.stderr

@@ -82,6 +82,10 @@
  *	sets, and returns the count; every daemon calls it at start, and so
  *	do the master and "postern check". conf_compat_warn_override() does
  *	the same for one "name=value" (a master.cf -o), naming where.
+ *	Neither warns about a setting that asks for what Postern does anyway
+ *	(conf_compat_same[]: "biff = no", and the directories of Postfix's
+ *	documentation, which no Postfix daemon reads either), so that a
+ *	main.cf as Debian's postfix package writes it starts quietly.
  * DIAGNOSTICS
  *	Fatal: a main.cf that cannot be read (unless MAIL_CONF_OPTIONAL),
  *	syntax errors and invalid values (with file and line), expansion
@@ -92,6 +96,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "argv.h"
 #include "dict.h"
@@ -212,14 +217,44 @@ conf_param_compat(const char *name)
 	    conf_compat_cmp) != NULL;
 }
 
+/*
+ * Compatibility parameters whose setting changes nothing here because it
+ * is what Postern does: pairs of name and value ("*": any value).
+ */
+/* params-compat: names only */
+static const char *const conf_compat_same[] = {
+	"biff", "no",			/* no comsat notification */
+	"html_directory", "*",		/* documentation paths, for installers */
+	"manpage_directory", "*",
+	"readme_directory", "*",
+	"sample_directory", "*",
+};
+
+/* conf_compat_quiet - does name = value ask for what Postern does? */
+static int
+conf_compat_quiet(const char *name, const char *value)
+{
+	for (size_t i = 0; i + 1 < sizeof(conf_compat_same) /
+	    sizeof(conf_compat_same[0]); i += 2)
+		if (strcmp(name, conf_compat_same[i]) == 0)
+			return strcmp(conf_compat_same[i + 1], "*") == 0 || (value
+			    && strcasecmp(value, conf_compat_same[i + 1]) == 0);
+	return 0;
+}
+
 int
 conf_compat_warn_override(const char *arg, const char *where)
 {
 	size_t	 n = strcspn(arg, "= \t");
 	char	*name = mystrndup(arg, n);
+	const char *value = arg + n;
 	int	 hit;
 
-	if ((hit = conf_param_compat(name)) != 0)
+	value += strspn(value, " \t");
+	if (*value == '=')
+		value += 1 + strspn(value + 1, " \t");
+	if ((hit = conf_param_compat(name) && !conf_compat_quiet(name,
+	    value)) != 0)
 		msg_warn("%s%s%s is accepted for compatibility but not "
 		    "implemented", where ? where : "", where ? ": " : "", name);
 	myfree(name);
@@ -240,6 +275,8 @@ conf_compat_warn(void)
 		list = htable_list(tables[i]);
 		for (ht = list; *ht; ht++) {
 			if (!conf_param_compat((*ht)->key) ||
+			    conf_compat_quiet((*ht)->key,
+			    ((CONF_ENTRY *)(*ht)->value)->value) ||
 			    htable_locate(seen, (*ht)->key) != NULL)
 				continue;
 			htable_enter(seen, (*ht)->key, NULL);
