@@ -49,7 +49,7 @@ static const POSTERN_CMD postern_cmds[] = {
 	{ "check", postern_check_main, NULL, "",
 	    "validate main.cf, master.cf and the queue directory" },
 	{ "config", postern_config_main, NULL,
-	    "[-dhnx] [name...] | -e name=value... | -X name... | -M [service[/type]...]",
+	    "[-dhnUx] [name...] | -e name=value... | -X name... | -M [service[/type]...] | -b [file]",
 	    "show or edit main.cf, show master.cf (as postconf)" },
 	{ "flush", postern_flush_main, NULL, "[-v] [-d domain]",
 	    "deliver deferred mail now (a one-shot queue run when not running)" },
