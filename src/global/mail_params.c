@@ -319,6 +319,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "command_time_limit", CONF_TIME, "1000s", 0, 0, 's' },
 	{ "local_command_shell", CONF_STR, "", 0, 0, 0 },
 	{ "local_delivery_status_filter", CONF_TABLES, "$default_delivery_status_filter", 0, 0, 0 },
+	{ "virtual_delivery_status_filter", CONF_TABLES, "$default_delivery_status_filter", 0, 0, 0 },
 	{ "deliver_lock_attempts", CONF_INT, "20", 1, LLONG_MAX, 0 },
 	{ "deliver_lock_delay", CONF_TIME, "1s", 0, 0, 's' },
 	{ "stale_lock_time", CONF_TIME, "500s", 0, 0, 's' },

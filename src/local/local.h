@@ -92,6 +92,7 @@ typedef struct LOCAL_RESULT {
 	char	 hard_dsn[16];
 	VSTRING	*hard_why;
 	VSTRING	*last;			/* last success text */
+	char	 last_dsn[16];		/* and its status (2.0.0 unless filtered) */
 	ARGV	*fwd;			/* addresses to forward (new message) */
 	ARGV	*fwd_orig;		/* each one's orig_to */
 	char	*fwd_sender;		/* envelope sender for them */

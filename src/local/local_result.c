@@ -47,6 +47,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "deliver_filter.h"
 #include "deliver_reply.h"
 #include "local.h"
 #include "mail_conf.h"
@@ -119,12 +120,19 @@ local_done(LOCAL_STATE *state, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	LOCAL_RESULT *res = state->res;
+	const char *dsn = "2.0.0", *text;
+
 	va_start(ap, fmt);
-	vstring_reset(state->res->last);
-	vstring_vsprintf_append(state->res->last, fmt, ap);
+	vstring_reset(res->last);
+	vstring_vsprintf_append(res->last, fmt, ap);
 	va_end(ap);
-	local_log(state, state->addr, "2.0.0", vstring_str(state->res->last));
-	state->res->ndone++;
+	text = vstring_str(res->last);
+	if (deliver_filter("local_delivery_status_filter", &dsn, &text))
+		vstring_strcpy(res->last, text);
+	snprintf(res->last_dsn, sizeof(res->last_dsn), "%s", dsn);
+	local_log(state, state->addr, dsn, vstring_str(res->last));
+	res->ndone++;
 	return LOCAL_OK;
 }
 
@@ -137,12 +145,16 @@ local_fail(LOCAL_STATE *state, const char *dsn, const char *fmt, ...)
 	char	 soft[16];
 	int	 hard;
 
-	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
-	hard = dsn[0] == '5';
+	const char *t;
 
 	va_start(ap, fmt);
 	vstring_vsprintf_append(text, fmt, ap);
 	va_end(ap);
+	t = vstring_str(text);
+	if (deliver_filter("local_delivery_status_filter", &dsn, &t))
+		vstring_strcpy(text, t);
+	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
+	hard = dsn[0] == '5';
 	local_log(state, state->addr, dsn, vstring_str(text));
 	if (hard && res->nhard++ == 0) {
 		snprintf(res->hard_dsn, sizeof(res->hard_dsn), "%s", dsn);
@@ -175,7 +187,8 @@ void
 local_reply(LOCAL_STATE *state)
 {
 	LOCAL_RESULT *res = state->res;
-	const char *dsn = "2.0.0", *why = vstring_str(res->last);
+	const char *dsn = *res->last_dsn ? res->last_dsn : "2.0.0";
+	const char *why = vstring_str(res->last);
 
 	if (res->nsoft) {
 		dsn = res->dsn;

@@ -27,6 +27,7 @@ typedef struct SMTP_CONF {
 	const char *tcp_port;		/* default port */
 	int	 families;		/* DNS_FAM_* from inet_protocols */
 	const char *addr_pref;		/* any, ipv4, ipv6 */
+	char	*status_filter;		/* smtp/lmtp_delivery_status_filter name */
 	int	 always_ehlo, never_ehlo, ehlo_if_esmtp;
 	int	 skip_5xx_greeting, skip_quit_resp;
 	int	 quote_821;

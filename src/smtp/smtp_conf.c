@@ -191,6 +191,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.bind_addr6 = P_STR("smtp_bind_address6");
 	smtp_cf.families = smtp_conf_families();
 	smtp_cf.addr_pref = P_STR("smtp_address_preference");
+	smtp_cf.status_filter = mystrdup(smtp_pname("smtp_delivery_status_filter"));
 	smtp_cf.always_ehlo = P_BOOL("smtp_always_send_ehlo");
 	smtp_cf.never_ehlo = P_BOOL("smtp_never_send_ehlo");
 	smtp_cf.ehlo_if_esmtp = P_BOOL("smtp_ehlo_if_esmtp_banner");

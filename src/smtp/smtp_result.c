@@ -27,7 +27,9 @@
  *	"failed". delays are a: before the qmgr took the message, b: in the
  *	qmgr, c: connection set-up (DNS, connect, greeting, HELO), d:
  *	transmission. The reply and the delay text come from
- *	deliver_reply(3), shared with the local delivery agent.
+ *	deliver_reply(3), shared with the local delivery agent. First,
+ *	smtp_delivery_status_filter (lmtp_ in LMTP mode) may replace the
+ *	status and text (deliver_filter(3)); soft_bounce applies after it.
  *
  *	smtp_rcpt_resp() turns the last server reply into a result: 2xx is
  *	success; 5xx a bounce; 4xx (or a broken connection) is deferred,
@@ -51,6 +53,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deliver_filter.h"
 #include "deliver_reply.h"
 #include "deliver_request.h"
 #include "msg.h"
@@ -107,6 +110,7 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 
 	if (rcpt->done)
 		msg_panic("smtp_rcpt_result: <%s> already has a result", rcpt->addr);
+	(void)deliver_filter(smtp_cf.status_filter, &dsn, &text);
 	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
 	status = deliver_status(dsn);
 	action = deliver_action(dsn);

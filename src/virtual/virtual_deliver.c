@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "addr_parse.h"
+#include "deliver_filter.h"
 #include "deliver_reply.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -76,6 +77,7 @@ virtual_result(VIRTUAL_REQ *req, DELIVER_RCPT *rcpt, const char *dsn,
 	VSTRING	*delays = vstring_alloc(80), *orig = vstring_alloc(80);
 	const char *o = virtual_orig_to(rcpt);
 
+	(void)deliver_filter("virtual_delivery_status_filter", &dsn, &text);
 	if (*dsn == '2')	/* first: delivered, whatever happens next */
 		(void)deliver_mark(req->msg, rcpt->index, dsn, 0);
 	if (strcasecmp(o, rcpt->addr) != 0)
