@@ -145,6 +145,7 @@ cleanup_conf_load(void)
 	cf->virt_recursion = (int)conf_int("virtual_alias_recursion_limit");
 	cf->virt_expansion = (int)conf_int("virtual_alias_expansion_limit");
 	cf->dup_limit = conf_int("duplicate_filter_limit");
+	cf->empty_rcpt = mystrdup(conf_str("empty_address_recipient"));
 	cf->always_bcc = mystrdup(conf_str("always_bcc"));
 	cf->send_bcc = mail_addr_maps_param("sender_bcc_maps");
 	cf->rcpt_bcc = mail_addr_maps_param("recipient_bcc_maps");
@@ -177,6 +178,7 @@ cleanup_conf_free(CLEANUP_CONF *cf)
 		argv_free(cf->drop_headers);
 	myfree(cf->always_bcc);
 	myfree(cf->undisclosed);
+	myfree(cf->empty_rcpt);
 	resolve_class_free(cf->resolve);
 	myfree(cf);
 }

@@ -54,6 +54,7 @@ struct CLEANUP_CONF {
 	int	 virt_recursion;
 	int	 virt_expansion;
 	long long dup_limit;		/* duplicate_filter_limit; 0: none */
+	char	*empty_rcpt;		/* empty_address_recipient */
 	char	*always_bcc;
 	MAIL_ADDR_MAPS *send_bcc;
 	MAIL_ADDR_MAPS *rcpt_bcc;

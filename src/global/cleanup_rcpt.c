@@ -32,6 +32,11 @@
  *	message is not accepted (deferred, 451 4.3.0), as a failed table
  *	lookup: never accepted and then lost.
  *
+ *	A recipient that is the null address ("" or "<>", which SMTP never
+ *	accepts, but a header or a table can produce) becomes
+ *	empty_address_recipient (MAILER-DAEMON: the local alias, usually to
+ *	postmaster), rewritten and aliased like any other.
+ *
  *	cleanup_rcpt_out() writes one final recipient unless the same
  *	address with the same ORCPT and NOTIFY was written already (the
  *	duplicate test of Postfix's cleanup). The test remembers at most
@@ -169,6 +174,9 @@ cleanup_rcpt(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 	ARGV	*list;
 	int	 n, errs = c->errs;
 
+	/* The null address as a recipient: configuration or software error. */
+	if (*addr == 0 || strcmp(addr, "<>") == 0)
+		addr = cf->empty_rcpt;
 	if (!(c->flags & CLEANUP_FLAG_MAP))
 		return cleanup_rcpt_out(c, addr, orcpt, notify);
 	in = addr_unquote(vstring_alloc(64), addr);

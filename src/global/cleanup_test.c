@@ -160,6 +160,26 @@ PTEST(duplicate_filter_limit)
 	vstring_free(reply);
 }
 
+PTEST(empty_address_recipient)
+{
+	const char *rcpts[] = { "", "<>", "a@d.example", NULL };
+	VSTRING	*out = vstring_alloc(100), *reply = vstring_alloc(100);
+	CLEANUP_CONF *cf = load("empty_address_recipient = keeper\n");
+	QF_MSG	*m;
+
+	PT_INTEQ(run(cf, CLEANUP_FLAG_PICKUP, "s@x.example", rcpts,
+	    "Subject: e\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	/* Both null addresses: keeper, qualified with myorigin, once. */
+	PT_INTEQ(m->nrcpt, 2);
+	PT_STREQ(m->rcpt[0].address, "keeper@origin.example");
+	PT_STREQ(m->rcpt[1].address, "a@d.example");
+	qf_close(m);
+	cleanup_conf_free(cf);
+	vstring_free(out);
+	vstring_free(reply);
+}
+
 PTEST(missing_table_defers)
 {
 	CLEANUP_CONF *cf = load("virtual_alias_maps = hash:/nonexistent/table\n");
@@ -306,6 +326,7 @@ main(void)
 	PT_RUN(canonical_headers_and_envelope);
 	PT_RUN(virtual_expansion);
 	PT_RUN(duplicate_filter_limit);
+	PT_RUN(empty_address_recipient);
 	PT_RUN(missing_table_defers);
 	PT_RUN(hooks_and_edits);
 	PT_RUN(header_limit_and_drop);

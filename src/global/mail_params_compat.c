@@ -39,7 +39,6 @@ const char *const conf_compat_names[] = {
 	"destination_concurrency_feedback_debug",
 	"detect_8bit_encoding_header",
 	"disable_mime_input_conversion",
-	"empty_address_recipient",
 	"enable_errors_to",
 	"error_service_name",
 	"execution_directory_expansion_filter",
