@@ -224,6 +224,10 @@ conf_param_compat(const char *name)
 /* params-compat: names only */
 static const char *const conf_compat_same[] = {
 	"biff", "no",			/* no comsat notification */
+	"enable_errors_to", "no",	/* Errors-To: ignored (Postfix >= 2.2 too) */
+	"multi_instance_enable", "no",	/* no postmulti */
+	"backwards_bounce_logfile_compatibility", "*", /* Postfix's format */
+	"mail_release_date", "*",	/* read-only information */
 	"html_directory", "*",		/* documentation paths, for installers */
 	"manpage_directory", "*",
 	"readme_directory", "*",
