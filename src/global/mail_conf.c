@@ -225,6 +225,7 @@ conf_param_compat(const char *name)
 static const char *const conf_compat_same[] = {
 	"biff", "no",			/* no comsat notification */
 	"enable_errors_to", "no",	/* Errors-To: ignored (Postfix >= 2.2 too) */
+	"frozen_delivered_to", "yes",	/* local: the qmgr's recipient */
 	"multi_instance_enable", "no",	/* no postmulti */
 	"backwards_bounce_logfile_compatibility", "*", /* Postfix's format */
 	"mail_release_date", "*",	/* read-only information */
