@@ -61,6 +61,7 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
+	const char *null_access_key;	/* smtpd_null_access_lookup_key */
 	int	 stress;		/* values below read under stress */
 	int	 drop;			/* stand-alone, ordinary user: maildrop/ */
 	int	 timeout;
@@ -223,6 +224,7 @@ typedef struct SMTPD_STATE {
 	char	*helo;
 	const char *protocol;		/* "SMTP", "ESMTP" */
 	int	 ehlo;			/* EHLO was used: pipelining allowed */
+	int	 ill_pipelining;	/* improper pipelining seen (logged once) */
 	int	 error_count;
 	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
 	int	 quit;			/* end the session */
@@ -321,6 +323,7 @@ int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+int	 smtpd_cmd_pipe_detect(SMTPD_STATE *);
 void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
@@ -400,6 +403,8 @@ int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
+int	 smtpd_check_misc(SMTPD_CHECK *, const char *);	/* smtpd_check_misc.c */
+int	 smtpd_check_sleep(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];

@@ -32,7 +32,8 @@
  * .IP SMTPD_ACCESS_MAIL
  *	an address: "user+ext@domain", "user@domain", the domain and its
  *	parents as above, "user+ext@", "user@" (mail_addr_find(3) in
- *	access order). The null address is "<>".
+ *	access order). The null address is looked up as
+ *	smtpd_null_access_lookup_key (default "<>").
  * .PP
  *	Tables that are not exact-key tables (regexp, pcre, cidr) are
  *	queried with the whole name and/or address only; a "proxy:" table
@@ -87,7 +88,10 @@ smtpd_access_addr(DICT *dict, const char *addr, VSTRING *result)
 	}
 }
 
-/* An address, in access(5) order (mail_addr_find(3)); "<>" for the null one. */
+/*
+ * An address, in access(5) order (mail_addr_find(3)); the null one is
+ * smtpd_null_access_lookup_key ("<>").
+ */
 static int
 smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
     VSTRING *result)
@@ -95,7 +99,7 @@ smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
 	MAIL_ADDR_MAPS maps;
 
 	if (*addr == 0)
-		return smtpd_access_get(dict, "<>", result);
+		return smtpd_access_get(dict, conf->null_access_key, result);
 	maps.dicts = &dict;
 	maps.ndict = 1;
 	maps.title = dict->spec;

@@ -31,8 +31,10 @@
  *	reject_unknown_sender_domain, reject_unknown_recipient_domain,
  *	reject_unauth_destination, defer_unauth_destination,
  *	reject_unlisted_recipient (check_recipient_maps),
- *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
- *	smtpd_forbid_unauth_pipelining), check_client_access,
+ *	reject_unlisted_sender, reject_unauth_pipelining, defer_if_permit,
+ *	defer_if_reject, permit_auth_destination,
+ *	reject_multi_recipient_bounce, reject_plaintext_session and
+ *	"sleep N" (smtpd_check_misc.c), check_client_access,
  *	check_helo_access, check_sender_access, check_recipient_access,
  *	check_policy_service (smtpd_policy.c), reject_rbl_client,
  *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
@@ -284,8 +286,8 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return smtpd_reject_class(c, state->conf->reject_code, "5.7.1",
 		    "Access denied");
 	if (IS("defer"))
-		return smtpd_reject_class(c, state->conf->defer_code, "4.7.1",
-		    "Access denied");
+		return smtpd_reject_class(c, state->conf->defer_code, "4.3.2",
+		    "Try again later");
 	if (IS("permit_mynetworks"))
 		return smtpd_check_permit_mynetworks(c);
 	if (IS("permit_inet_interfaces"))
@@ -294,8 +296,8 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
 	if ((r = smtpd_sasl_check(c, name)) != -2)	/* smtpd_sasl_check.c */
 		return r;
-	if (IS("reject_unauth_pipelining"))
-		return SMTPD_CHECK_DUNNO;
+	if ((r = smtpd_check_misc(c, name)) != -2)	/* smtpd_check_misc.c */
+		return r;
 	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
 		return smtpd_peer_unknown(c, 0);
 	if (IS("reject_unknown_reverse_client_hostname"))
@@ -345,6 +347,7 @@ static const struct {
 	{"reject_rhsbl_recipient", SMTPD_RBL_RHS_RCPT, smtpd_rbl_check},
 	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
 	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
+	{"sleep", 0, smtpd_check_sleep},	/* smtpd_check_misc.c */
 	{NULL, 0, NULL},
 };
 
