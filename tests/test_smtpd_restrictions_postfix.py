@@ -10,6 +10,7 @@ import time
 
 from dnsserver import DNSServer
 from harness import other_loopback
+from test_screen import rev
 from test_smtpd_lib import Client, smtpd_instance
 
 MSG = "Subject: t\r\n\r\nbody\r\n.\r\n"
@@ -112,8 +113,8 @@ def test_sleep_then_reject_unauth_pipelining_before_greeting(make_instance):
 
 # ---- defer_if_permit, defer_if_reject, warn_if_reject -----------------------
 
-def rcpt(inst, to, sender="a@example.com", helo="client.example"):
-    with Client(inst) as c:
+def rcpt(inst, to, sender="a@example.com", helo="client.example", source=None):
+    with Client(inst, source=source, timeout=30) as c:
         c.cmd("EHLO " + helo)
         assert c.cmd("MAIL FROM:<%s>" % sender)[0] == 250
         return c.cmd("RCPT TO:<%s>" % to)
@@ -237,3 +238,109 @@ def test_null_access_lookup_key(make_instance):
     assert rcpt(inst, "root@localhost", sender="") == (
         554, "554 5.7.1 <>: Sender address rejected: null key")
     assert rcpt(inst, "root@localhost")[0] == 250
+
+
+# ---- check_*_{mx,ns,a}_access, check_reverse_client_hostname_access --------
+
+ZONE = {
+    "spam.test": {"MX": [(10, "mx.spam.test"), (20, "mx2.spam.test")]},
+    "mx.spam.test": {"A": ["127.66.1.1"]},
+    "mx2.spam.test": {"A": ["127.30.0.1"]},
+    "nomx.test": {"A": ["127.66.2.2"]},
+    "good.test": {"MX": [(10, "mx.good.test")]},
+    "mx.good.test": {"A": ["127.30.0.2"]},
+    "named.test": {"MX": [(10, "mx.badhost.test")]},
+    "mx.badhost.test": {"A": ["127.30.0.3"]},
+    "null.test": {"MX": [(0, ".")]},
+    "broken.test": "SERVFAIL",
+    "ns.test": {"NS": ["ns1.ns.test."], "A": ["127.30.0.4"]},
+    "sub.ns.test": {"A": ["127.30.0.5"]},
+    "ns1.ns.test": {"A": ["127.66.3.3"]},
+    "okns.test": {"NS": ["ns.okns.test."]},
+    "ns.okns.test": {"A": ["127.30.0.6"]},
+    "helo.test": {"A": ["127.66.4.4"]},
+}
+
+
+def test_sender_mx_and_ns_access(make_instance):
+    with DNSServer(dict(ZONE)) as dns:
+        inst = instance(make_instance, dns_resolver_address=dns.spec)
+        cidr = inst.config_file("bad.cidr", "127.66.0.0/16 REJECT bad server\n")
+        inst.main_cf_extra["smtpd_sender_restrictions"] = (
+            "check_sender_mx_access cidr:%s, check_sender_ns_access cidr:%s, "
+            "check_sender_mx_access inline:{{badhost.test=REJECT bad MX name}}"
+            % (cidr, cidr))
+        restart(inst)
+        # An MX host's address is in the table.
+        assert rcpt(inst, "root@localhost", sender="a@spam.test") == (
+            554, "554 5.7.1 <a@spam.test>: Sender address rejected: bad server")
+        inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[[0-9.]+\]: 554 5\.7\.1 "
+                      r"<a@spam\.test>: Sender address rejected: bad server; "
+                      r"from=<a@spam\.test> to=<root@localhost> proto=ESMTP "
+                      r"helo=<client\.example>$")
+        # No MX record: the domain is its own MX host.
+        assert rcpt(inst, "root@localhost", sender="a@nomx.test")[0] == 554
+        # The MX host's name, and its parent domains.
+        assert rcpt(inst, "root@localhost", sender="a@named.test") == (
+            554, "554 5.7.1 <a@named.test>: Sender address rejected: bad MX name")
+        # No NS record for sub.ns.test: those of ns.test.
+        assert rcpt(inst, "root@localhost", sender="a@sub.ns.test") == (
+            554, "554 5.7.1 <a@sub.ns.test>: Sender address rejected: bad server")
+        # An address literal is its own MX host.
+        assert rcpt(inst, "root@localhost", sender="a@[127.66.9.9]")[0] == 554
+        # Good servers, a null MX, a DNS failure, the null sender: no decision.
+        for sender in ("a@good.test", "a@okns.test", "a@null.test", "a@broken.test", ""):
+            assert rcpt(inst, "root@localhost", sender=sender)[0] == 250, sender
+        inst.wait_log(r"warning: Unable to look up MX host for broken\.test: ")
+        assert ("mx.spam.test", "A") in dns.queries
+        assert ("ns.test", "NS") in dns.queries
+
+
+def test_recipient_helo_client_a_access_and_ok_refused(make_instance):
+    with DNSServer(dict(ZONE)) as dns:
+        inst = instance(make_instance, dns_resolver_address=dns.spec,
+                        smtpd_peername_lookup="yes")
+        cidr = inst.config_file("bad.cidr", "127.66.0.0/16 REJECT bad server\n")
+        inst.main_cf_extra.update({
+            "smtpd_relay_restrictions": "permit",
+            "smtpd_helo_restrictions": "check_helo_a_access cidr:%s" % cidr,
+            "smtpd_recipient_restrictions":
+                "check_recipient_mx_access cidr:%s, "
+                "check_recipient_ns_access inline:{ns.okns.test=OK}, "
+                "check_client_a_access cidr:%s" % (cidr, cidr)})
+        restart(inst)
+        assert rcpt(inst, "x@spam.test") == (
+            554, "554 5.7.1 <x@spam.test>: Recipient address rejected: bad server")
+        assert rcpt(inst, "root@localhost", helo="helo.test") == (
+            554, "554 5.7.1 <helo.test>: Helo command rejected: bad server")
+        # OK is not allowed from these tables (Postfix): a configuration error.
+        assert rcpt(inst, "x@okns.test") == (451, "451 4.3.5 Server configuration error")
+        inst.wait_log(r"warning: restriction check_recipient_ns_access returns OK "
+                      r"for x@okns\.test")
+        inst.wait_log(r"warning: use DUNNO instead of OK if you want to make an exception")
+        # The verified client name's address.
+        src = other_loopback(inst.addr)
+        dns.zone[rev(src) + ".in-addr.arpa"] = {"PTR": ["client.spam.test."]}
+        dns.zone["client.spam.test"] = {"A": [src, "127.66.7.7"]}
+        assert rcpt(inst, "root@localhost", source=src) == (
+            554, "554 5.7.1 <client.spam.test[%s]>: Client host rejected: bad server" % src)
+
+
+def test_reverse_client_hostname_access(make_instance):
+    with DNSServer({}) as dns:
+        inst = instance(make_instance, dns_resolver_address=dns.spec,
+                        smtpd_peername_lookup="yes", smtpd_client_restrictions=
+                        "check_reverse_client_hostname_access "
+                        "inline:{{dynamic.test=REJECT dynamic host}, {ok.test=OK}}")
+        bad, ok, plain = (other_loopback(inst.addr) for _ in range(3))
+        # Unverified: the PTR name need not resolve back.
+        dns.zone[rev(bad) + ".in-addr.arpa"] = {"PTR": ["h1.dynamic.test."]}
+        dns.zone[rev(ok) + ".in-addr.arpa"] = {"PTR": ["ok.test."]}
+        assert rcpt(inst, "root@localhost", source=bad) == (
+            554, "554 5.7.1 <h1.dynamic.test>: Unverified Client host rejected: "
+            "dynamic host")
+        inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[%s\]: 554 5\.7\.1 "
+                      r"<h1\.dynamic\.test>: Unverified Client host rejected: dynamic "
+                      r"host; from=<a@example\.com> to=<root@localhost>" % re.escape(bad))
+        assert rcpt(inst, "root@localhost", source=ok)[0] == 451
+        assert rcpt(inst, "root@localhost", source=plain)[0] == 250

@@ -53,6 +53,7 @@
 #define SMTPD_CLASS_RCPT	3
 #define SMTPD_CLASS_DATA	4
 #define SMTPD_CLASS_EOD		5
+#define SMTPD_CLASS_REV_CLIENT	6	/* the unverified PTR name */
 
 /* Per-process configuration, read once in post_init. */
 typedef struct SMTPD_CONF {
@@ -405,6 +406,19 @@ int	 smtpd_check_mynetworks(SMTPD_STATE *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 int	 smtpd_check_misc(SMTPD_CHECK *, const char *);	/* smtpd_check_misc.c */
 int	 smtpd_check_sleep(SMTPD_CHECK *, const char *, int);
+
+/* smtpd_check_server.c: check_*_{mx,ns,a}_access (which: subject + type) */
+#define SMTPD_SRV_MX		0
+#define SMTPD_SRV_NS		1
+#define SMTPD_SRV_A		2
+#define SMTPD_SRV_TYPE		3	/* mask of the type */
+#define SMTPD_SRV_CLIENT	(0 << 2)
+#define SMTPD_SRV_REVERSE	(1 << 2)
+#define SMTPD_SRV_HELO		(2 << 2)
+#define SMTPD_SRV_SENDER	(3 << 2)
+#define SMTPD_SRV_RCPT		(4 << 2)
+int	 smtpd_check_server(SMTPD_CHECK *, const char *, int);
+int	 smtpd_check_reverse(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];

@@ -39,7 +39,8 @@
  *	check_policy_service (smtpd_policy.c), reject_rbl_client,
  *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
  *	reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client,
- *	permit_rhswl_client (smtpd_rbl.c).
+ *	permit_rhswl_client (smtpd_rbl.c), check_reverse_client_hostname_access
+ *	and the check_*_{mx,ns,a}_access restrictions (smtpd_check_server.c).
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
@@ -348,6 +349,26 @@ static const struct {
 	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
 	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
 	{"sleep", 0, smtpd_check_sleep},	/* smtpd_check_misc.c */
+	/* smtpd_check_server.c */
+	{"check_reverse_client_hostname_access", 0, smtpd_check_reverse},
+	{"check_client_mx_access", SMTPD_SRV_CLIENT | SMTPD_SRV_MX, smtpd_check_server},
+	{"check_client_ns_access", SMTPD_SRV_CLIENT | SMTPD_SRV_NS, smtpd_check_server},
+	{"check_client_a_access", SMTPD_SRV_CLIENT | SMTPD_SRV_A, smtpd_check_server},
+	{"check_reverse_client_hostname_mx_access", SMTPD_SRV_REVERSE | SMTPD_SRV_MX,
+	smtpd_check_server},
+	{"check_reverse_client_hostname_ns_access", SMTPD_SRV_REVERSE | SMTPD_SRV_NS,
+	smtpd_check_server},
+	{"check_reverse_client_hostname_a_access", SMTPD_SRV_REVERSE | SMTPD_SRV_A,
+	smtpd_check_server},
+	{"check_helo_mx_access", SMTPD_SRV_HELO | SMTPD_SRV_MX, smtpd_check_server},
+	{"check_helo_ns_access", SMTPD_SRV_HELO | SMTPD_SRV_NS, smtpd_check_server},
+	{"check_helo_a_access", SMTPD_SRV_HELO | SMTPD_SRV_A, smtpd_check_server},
+	{"check_sender_mx_access", SMTPD_SRV_SENDER | SMTPD_SRV_MX, smtpd_check_server},
+	{"check_sender_ns_access", SMTPD_SRV_SENDER | SMTPD_SRV_NS, smtpd_check_server},
+	{"check_sender_a_access", SMTPD_SRV_SENDER | SMTPD_SRV_A, smtpd_check_server},
+	{"check_recipient_mx_access", SMTPD_SRV_RCPT | SMTPD_SRV_MX, smtpd_check_server},
+	{"check_recipient_ns_access", SMTPD_SRV_RCPT | SMTPD_SRV_NS, smtpd_check_server},
+	{"check_recipient_a_access", SMTPD_SRV_RCPT | SMTPD_SRV_A, smtpd_check_server},
 	{NULL, 0, NULL},
 };
 

@@ -40,7 +40,7 @@
 
 const char *smtpd_reject_class_text[] = {
 	"Client host", "Helo command", "Sender address", "Recipient address",
-	"Data command", "End-of-data",
+	"Data command", "End-of-data", "Unverified Client host",
 };
 
 /* The name a reject is about. */
@@ -56,6 +56,8 @@ smtpd_reject_name(SMTPD_CHECK *c)
 		return c->state->sender ? c->state->sender : "";
 	case SMTPD_CLASS_RCPT:
 		return c->rcpt ? c->rcpt : "";
+	case SMTPD_CLASS_REV_CLIENT:
+		return *c->state->reverse_name ? c->state->reverse_name : "unknown";
 	case SMTPD_CLASS_DATA:
 		return "DATA";
 	default:
