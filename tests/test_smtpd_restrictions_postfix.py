@@ -344,3 +344,42 @@ def test_reverse_client_hostname_access(make_instance):
                       r"host; from=<a@example\.com> to=<root@localhost>" % re.escape(bad))
         assert rcpt(inst, "root@localhost", source=ok)[0] == 451
         assert rcpt(inst, "root@localhost", source=plain)[0] == 250
+
+
+# ---- permit_mx_backup ----------------------------------------------------------
+
+def test_permit_mx_backup(make_instance):
+    with DNSServer({}) as dns:
+        inst = instance(make_instance, dns_resolver_address=dns.spec,
+                        smtpd_relay_restrictions="permit_mx_backup, "
+                        "reject_unauth_destination")
+        dns.zone.update({
+            "backupme.test": {"A": [inst.addr]},
+            "primary.test": {"A": ["127.30.1.1"]},
+            "far.test": {"A": ["127.31.0.1"]},
+            "backed.test": {"MX": [(10, "primary.test"), (20, "backupme.test")]},
+            "byname.test": {"MX": [(10, "primary.test"), (20, "localhost")]},
+            "primaryme.test": {"MX": [(10, "backupme.test"), (20, "primary.test")]},
+            "notme.test": {"MX": [(10, "primary.test"), (20, "far.test")]},
+            "outside.test": {"MX": [(10, "far.test"), (20, "backupme.test")]},
+            "tmp.test": "SERVFAIL",
+        })
+        # This host is a backup MX (by address, by mydestination name).
+        for domain in ("backed.test", "byname.test", "outside.test"):
+            assert rcpt(inst, "x@" + domain)[0] == 250, domain
+        # Local domains pass too (as permit_auth_destination).
+        assert rcpt(inst, "root@localhost")[0] == 250
+        # A primary MX, not an MX, no MX at all, an address literal: relaying.
+        for to in ("x@primaryme.test", "x@notme.test", "x@nomx.test", "x@[127.30.1.1]"):
+            assert rcpt(inst, to) == (
+                554, "554 5.7.1 <%s>: Relay access denied" % to), to
+        # A temporary DNS failure turns the reject into 450.
+        code, text = rcpt(inst, "x@tmp.test")
+        assert code == 450 and text.startswith(
+            "450 4.4.4 <x@tmp.test>: Recipient address rejected: Unable to look up "
+            "mail exchanger information: "), text
+        # permit_mx_backup_networks: every primary must be in those networks.
+        inst.main_cf_extra["permit_mx_backup_networks"] = "127.30.1.0/24"
+        restart(inst)
+        assert rcpt(inst, "x@backed.test")[0] == 250
+        assert rcpt(inst, "x@outside.test")[0] == 554

@@ -93,7 +93,6 @@ const char *const conf_compat_names[] = {
 	"multi_instance_enable",
 	"multi_instance_name",
 	"newaliases_path",
-	"permit_mx_backup_networks",
 	"process_id_directory",
 	"qmgr_clog_warn_time",
 	"qmgr_daemon_timeout",

@@ -87,6 +87,7 @@ typedef struct SMTPD_CONF {
 	int	 parent_match_access;	/* parent_domain_matches_subdomains */
 	ADDR_MATCH *bare_nl_excl;
 	ADDR_MATCH *mynetworks;
+	ADDR_MATCH *perm_mx_networks;	/* permit_mx_backup_networks, or null */
 	RESOLVE_CLASS *resolve;		/* mydestination, relay_domains */
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
@@ -406,6 +407,7 @@ int	 smtpd_check_mynetworks(SMTPD_STATE *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 int	 smtpd_check_misc(SMTPD_CHECK *, const char *);	/* smtpd_check_misc.c */
 int	 smtpd_check_sleep(SMTPD_CHECK *, const char *, int);
+int	 smtpd_check_backup(SMTPD_CHECK *);	/* smtpd_check_backup.c */
 
 /* smtpd_check_server.c: check_*_{mx,ns,a}_access (which: subject + type) */
 #define SMTPD_SRV_MX		0

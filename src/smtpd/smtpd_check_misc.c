@@ -29,6 +29,8 @@
  * .IP permit_auth_destination
  *	OK when the recipient's domain is local, virtual or in relay_domains
  *	(the complement of reject_unauth_destination).
+ * .IP permit_mx_backup
+ *	smtpd_check_backup(3).
  * .IP reject_multi_recipient_bounce
  *	"550 5.5.3 <name>: Class rejected: Multi-recipient bounce"
  *	(multi_recipient_bounce_reject_code) for the null sender with more
@@ -133,6 +135,8 @@ smtpd_check_misc(SMTPD_CHECK *c, const char *name)
 		return smtpd_check_misc_defer_if(c, "DEFER_IF_REJECT", name);
 	if (IS("permit_auth_destination"))
 		return smtpd_check_misc_auth_dest(c);
+	if (IS("permit_mx_backup"))		/* smtpd_check_backup.c */
+		return smtpd_check_backup(c);
 	if (IS("reject_multi_recipient_bounce"))
 		return smtpd_check_misc_bounce(c);
 	if (IS("reject_plaintext_session"))

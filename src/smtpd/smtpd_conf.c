@@ -89,6 +89,8 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 {
 	conf->parent_match_access = domain_list_parent_flag("smtpd_access_maps");
 	conf->mynetworks = addr_match_param("mynetworks");
+	conf->perm_mx_networks = *conf_str("permit_mx_backup_networks") ?
+	    addr_match_param("permit_mx_backup_networks") : NULL;
 	conf->bare_nl_excl = addr_match_param("smtpd_forbid_bare_newline_exclusions");
 	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
