@@ -383,3 +383,33 @@ def test_permit_mx_backup(make_instance):
         restart(inst)
         assert rcpt(inst, "x@backed.test")[0] == 250
         assert rcpt(inst, "x@outside.test")[0] == 554
+
+
+# ---- smtpd_log_access_permit_actions -------------------------------------------
+
+def test_log_access_permit_actions(make_instance):
+    inst = instance(make_instance, mynetworks="127.0.0.0/8",
+                    smtpd_log_access_permit_actions="permit_mynetworks, ok",
+                    smtpd_relay_restrictions="permit_mynetworks, reject",
+                    smtpd_sender_restrictions="check_sender_access "
+                    "inline:{a@example.com=OK}, permit_auth_destination")
+    assert rcpt(inst, "root@localhost")[0] == 250
+    inst.wait_log(r"NOQUEUE: permit: RCPT from unknown\[([0-9.]+)\]: action=permit_mynetworks "
+                  r"for Client host=unknown\[\1\]; from=<a@example\.com> "
+                  r"to=<root@localhost> proto=ESMTP helo=<client\.example>$")
+    inst.wait_log(r"NOQUEUE: permit: RCPT from unknown\[[0-9.]+\]: action=OK for Sender "
+                  r"address=a@example\.com from inline:\{a@example\.com=OK\}; "
+                  r"from=<a@example\.com> to=<root@localhost> proto=ESMTP")
+    # Not listed: not logged.
+    assert rcpt(inst, "root@localhost", sender="b@example.com")[0] == 250
+    assert "action=permit_auth_destination" not in inst.log()
+    # static:all lists every action; a pending DEFER_IF_PERMIT overrules.
+    inst.main_cf_extra.update({"smtpd_log_access_permit_actions": "static:all",
+                               "smtpd_relay_restrictions": "defer_if_permit, "
+                               "permit_mynetworks"})
+    restart(inst)
+    mark = inst.log_mark()
+    assert rcpt(inst, "root@localhost", sender="b@example.com")[0] == 450
+    inst.wait_log(r"action=permit_auth_destination for Recipient address=root@localhost;",
+                  since=mark)
+    assert "action=permit_mynetworks" not in inst.log(mark)

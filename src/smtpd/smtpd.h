@@ -128,6 +128,7 @@ typedef struct SMTPD_CONF {
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */
 	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
+	ARGV	*permit_log;		/* smtpd_log_access_permit_actions, or null */
 	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
 	ADDR_MATCH *xclient_hosts;	/* smtpd_authorized_xclient_hosts */
 	/* TLS (smtpd_tls.c) */
@@ -392,6 +393,7 @@ typedef struct SMTPD_CHECK {
 	int	 class;			/* SMTPD_CLASS_* */
 	const char *rcpt;		/* recipient being checked, or null */
 	int	 depth;			/* restrictions from access results */
+	const char *table;		/* table or policy server answering, or null */
 } SMTPD_CHECK;
 
 #define SMTPD_CHECK_DEPTH	5
@@ -430,6 +432,7 @@ int	 smtpd_reject_class(SMTPD_CHECK *, int, const char *, const char *);
 const char *smtpd_reject_name(SMTPD_CHECK *);
 void	 smtpd_reject_log(SMTPD_STATE *, const char *, const char *,
 	    const char *);
+void	 smtpd_reject_permit(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_access.c */
 #define SMTPD_ACCESS_HOST	0

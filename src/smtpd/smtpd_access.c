@@ -176,6 +176,18 @@ smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
 	return smtpd_reject_class(c, code, dsn, *text ? text : "Access denied");
 }
 
+/* smtpd_log_access_permit_actions: the action word as the table wrote it. */
+static void
+smtpd_access_permit_log(SMTPD_CHECK *c, const char *value, size_t wlen)
+{
+	char	 word[32];
+
+	if (c->state->conf->permit_log == NULL)
+		return;
+	snprintf(word, sizeof(word), "%.*s", (int)wlen, value);
+	smtpd_reject_permit(c, word, c->class);
+}
+
 /* Interpret an access table result. */
 int
 smtpd_access_action(SMTPD_CHECK *c, const char *value)
@@ -189,8 +201,11 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 
 	text += strspn(text, " \t");
 #define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
-	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
+	if (IS("OK") || IS("PERMIT") || IS("RELAY") || (*value &&
+	    strspn(value, "0123456789") == strlen(value))) {
+		smtpd_access_permit_log(c, value, wlen);
 		return SMTPD_CHECK_OK;
+	}
 	if (IS("DUNNO"))
 		return SMTPD_CHECK_DUNNO;
 	if (wlen < 32) {
@@ -229,6 +244,7 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 		}
 		state->discard = 1;
 		myfree(why);
+		smtpd_access_permit_log(c, value, wlen);
 		return SMTPD_CHECK_OK;
 	}
 	if (IS("WARN") || IS("INFO")) {
@@ -238,8 +254,6 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 	if (wlen == 3 && isdigit((unsigned char)value[0]) &&
 	    isdigit((unsigned char)value[1]) && isdigit((unsigned char)value[2]))
 		return smtpd_access_numeric(c, value);
-	if (strspn(value, "0123456789") == strlen(value) && *value)
-		return SMTPD_CHECK_OK;
 #undef IS
 	if (c->depth >= SMTPD_CHECK_DEPTH) {
 		msg_warn("access table result nested too deeply: %s", value);
@@ -287,10 +301,13 @@ smtpd_access_check(SMTPD_CHECK *c, const char *table, int which)
 		    smtpd_reject_class_text[c->class]);
 	else if (found > 0) {
 		int	 saved = c->class;
+		const char *saved_table = c->table;
 
 		c->class = which;
+		c->table = table;
 		r = smtpd_access_action(c, vstring_str(val));
 		c->class = saved;
+		c->table = saved_table;
 	}
 out:
 	vstring_free(val);

@@ -409,14 +409,40 @@ smtpd_check_class(SMTPD_CHECK *c, const char *name)
 	return -2;
 }
 
+/* smtpd_log_access_permit_actions: log a permit restriction's decision. */
+static void
+smtpd_check_permit_log(SMTPD_CHECK *c, const char *name)
+{
+	static const char *client[] = {"permit_mynetworks",
+	"permit_inet_interfaces", "permit_sasl_authenticated",
+	"permit_dnswl_client", "permit_rhswl_client", NULL};
+	const char *table = c->table;
+	int	 class = c->class;
+
+	if (c->state->conf->permit_log == NULL)
+		return;
+	for (int k = 0; client[k]; k++)
+		if (strcasecmp(name, client[k]) == 0)
+			class = SMTPD_CLASS_CLIENT;
+	if (strcasecmp(name, "permit_auth_destination") == 0 ||
+	    strcasecmp(name, "permit_mx_backup") == 0)
+		class = SMTPD_CLASS_RCPT;
+	c->table = NULL;	/* a restriction, not a table's result */
+	smtpd_reject_permit(c, name, class);
+	c->table = table;
+}
+
 static int
 smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 {
 	const char *name = list->argv[*i];
 	int	 r;
 
-	if ((r = smtpd_check_simple(c, name)) != -2)
+	if ((r = smtpd_check_simple(c, name)) != -2) {
+		if (r == SMTPD_CHECK_OK)
+			smtpd_check_permit_log(c, name);
 		return r;
+	}
 	for (int k = 0; smtpd_check_with_arg[k].name; k++) {
 		if (strcasecmp(name, smtpd_check_with_arg[k].name) != 0)
 			continue;
@@ -430,8 +456,11 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 			    list->argv[*i]);
 			return SMTPD_CHECK_DUNNO;
 		}
-		return smtpd_check_with_arg[k].fn(c, list->argv[*i],
+		r = smtpd_check_with_arg[k].fn(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
+		if (r == SMTPD_CHECK_OK && strncasecmp(name, "permit_", 7) == 0)
+			smtpd_check_permit_log(c, name);
+		return r;
 	}
 	if ((r = smtpd_check_class(c, name)) != -2)
 		return r;

@@ -99,8 +99,13 @@ smtpd_check_server_find(SMTPD_CHECK *c, const char *table, int kind,
 		r = smtpd_reject(c, 451, "4.3.0", "<%s>: %s rejected: Temporary "
 		    "lookup failure", smtpd_reject_name(c),
 		    smtpd_reject_class_text[c->class]);
-	else if (*found > 0)
+	else if (*found > 0) {
+		const char *saved = c->table;
+
+		c->table = table;
 		r = smtpd_access_action(c, vstring_str(val));
+		c->table = saved;
+	}
 	vstring_free(val);
 	return r;
 }

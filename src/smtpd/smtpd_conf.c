@@ -130,6 +130,11 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->queue_dir = conf_str("queue_directory");
 	conf->rcpt_delim = conf_str("recipient_delimiter");
 	conf->null_access_key = conf_str("smtpd_null_access_lookup_key");
+	conf->permit_log = conf_list("smtpd_log_access_permit_actions");
+	if (conf->permit_log->argc == 0) {
+		argv_free(conf->permit_log);
+		conf->permit_log = NULL;
+	}
 	conf->disable_vrfy = conf_bool("disable_vrfy_command");
 	conf->forbid_unauth_pipe = conf_bool("smtpd_forbid_unauth_pipelining");
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
