@@ -12,6 +12,7 @@ from dnsserver import DNSServer
 from harness import other_loopback
 from test_screen import rev
 from test_smtpd_lib import Client, smtpd_instance
+from test_tls import client_ctx, pki, tls_smtpd  # noqa: F401 (pki: a fixture)
 
 MSG = "Subject: t\r\n\r\nbody\r\n.\r\n"
 PIPE_TEXT = "Improper use of SMTP command pipelining"
@@ -225,6 +226,18 @@ def test_reject_plaintext_session(make_instance):
     inst.main_cf_extra["plaintext_reject_code"] = "554"
     restart(inst)
     assert rcpt(inst, "root@localhost") == (554, "554 5.7.1 Session encryption is required")
+
+
+def test_reject_plaintext_session_passes_tls(make_instance, pki):  # noqa: F811
+    inst = tls_smtpd(make_instance, pki, local_recipient_maps="",
+                     smtpd_sender_restrictions="reject_plaintext_session")
+    with inst.smtp() as s:
+        s.ehlo("client.example")
+        assert s.starttls(context=client_ctx())[0] == 220
+        s.ehlo("client.example")
+        assert s.mail("a@example.com")[0] == 250
+        assert s.rcpt("root@localhost")[0] == 250
+    assert rcpt(inst, "root@localhost")[0] == 450
 
 
 def test_null_access_lookup_key(make_instance):

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr_parse.h"
 #include "dns.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -172,7 +173,7 @@ smtpd_check_backup(SMTPD_CHECK *c)
 	}
 	/* Sender-specified routing ("%", "!") is never relayed. */
 	if (resolve_class_routed(q) || (domain = strrchr(q, '@')) == NULL ||
-	    domain[1] == '[' || domain[1] == 0) {
+	    domain[1] == '[' || !valid_hostname(domain + 1, 1)) {
 		myfree(q);
 		return SMTPD_CHECK_DUNNO;
 	}

@@ -28,7 +28,8 @@
  *	no NS server. At most SMTPD_SERVER_HOSTS servers are examined.
  *
  *	Names that are not there check nothing: no HELO, the null sender,
- *	an "unknown" client name. A DNS failure checks nothing either; it
+ *	an "unknown" client name, a name that is no valid host name (it is
+ *	not sent to the DNS). A DNS failure checks nothing either; it
  *	is logged ("warning: Unable to look up MX host for example.com:
  *	..."), as in Postfix.
  *
@@ -229,6 +230,9 @@ smtpd_check_server_domain(SMTPD_CHECK *c, const char *table,
 		snprintf(lit, sizeof(lit), "%.*s", (int)(len - 2), domain + 1);
 		return smtpd_check_server_addr(c, table, lit, &found);
 	}
+	/* Client text that is no host name is not sent to the DNS. */
+	if (!valid_hostname(domain, 1))
+		return SMTPD_CHECK_DUNNO;
 	if ((hosts = smtpd_check_server_hosts(domain, type)) == NULL)
 		return SMTPD_CHECK_DUNNO;
 	for (size_t i = 0; i < hosts->argc && !found; i++)
