@@ -406,6 +406,7 @@ int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
+int	 smtpd_check_rcpt_dest(SMTPD_CHECK *, int *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
 int	 smtpd_check_misc(SMTPD_CHECK *, const char *);	/* smtpd_check_misc.c */
 int	 smtpd_check_sleep(SMTPD_CHECK *, const char *, int);

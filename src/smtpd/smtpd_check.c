@@ -12,6 +12,7 @@
  *	int smtpd_check_eod(SMTPD_STATE *state);
  *	int smtpd_check_mynetworks(SMTPD_STATE *state);
  *	int smtpd_check_list(SMTPD_CHECK *c, ARGV *list);
+ *	int smtpd_check_rcpt_dest(SMTPD_CHECK *c, int *class);
  * DESCRIPTION
  *	Each function evaluates one Postfix restriction list, first decision
  *	wins: a permit ends that list only, a reject ends the command. With
@@ -175,18 +176,36 @@ smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)
 	return class;
 }
 
+/*
+ * The recipient's address class (*class) for the destination restrictions:
+ * SMTPD_CHECK_DUNNO, or with *class -1 nothing to check (no recipient) or
+ * what the "451 4.3.0 <rcpt>: Temporary lookup failure" reject returned.
+ */
+int
+smtpd_check_rcpt_dest(SMTPD_CHECK *c, int *class)
+{
+	int	 err = 0;
+
+	*class = -1;
+	if (c->rcpt == NULL)
+		return SMTPD_CHECK_DUNNO;
+	*class = smtpd_check_rcpt_class(c, &err);
+	if (!err)
+		return SMTPD_CHECK_DUNNO;
+	*class = -1;
+	return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup failure",
+	    c->rcpt);
+}
+
 static int
 smtpd_check_unauth_dest(SMTPD_CHECK *c, int defer)
 {
 	const SMTPD_CONF *conf = c->state->conf;
-	int	 err = 0, class;
+	int	 class, r;
 
-	if (c->rcpt == NULL)
-		return SMTPD_CHECK_DUNNO;
-	class = smtpd_check_rcpt_class(c, &err);
-	if (err)
-		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
-		    "failure", c->rcpt);
+	if ((r = smtpd_check_rcpt_dest(c, &class)) != SMTPD_CHECK_DUNNO ||
+	    class < 0)
+		return r;
 	if (class != SMTPD_DEST_OTHER)
 		return SMTPD_CHECK_DUNNO;
 	/* As Postfix: defer turns relay_domains_reject_code 554 into 454. */

@@ -34,7 +34,6 @@
 #include "addr_parse.h"
 #include "dns.h"
 #include "msg.h"
-#include "mymalloc.h"
 #include "smtpd.h"
 
 #define SMTPD_BACKUP_HOSTS	25	/* MX hosts examined per domain */
@@ -155,29 +154,17 @@ int
 smtpd_check_backup(SMTPD_CHECK *c)
 {
 	const char *domain;
-	char	*q;
-	int	 err = 0, class;
+	int	 class, r;
 
-	if (c->rcpt == NULL)
-		return SMTPD_CHECK_DUNNO;
-	q = smtpd_resolve_qualify(c->state->conf, c->rcpt);
-	class = smtpd_resolve_class(c->state, q, &err);
-	if (err) {
-		myfree(q);
-		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
-		    "failure", c->rcpt);
-	}
-	if (class != SMTPD_DEST_OTHER) {
-		myfree(q);
+	if ((r = smtpd_check_rcpt_dest(c, &class)) != SMTPD_CHECK_DUNNO ||
+	    class < 0)
+		return r;
+	if (class != SMTPD_DEST_OTHER)
 		return SMTPD_CHECK_OK;
-	}
 	/* Sender-specified routing ("%", "!") is never relayed. */
-	if (resolve_class_routed(q) || (domain = strrchr(q, '@')) == NULL ||
-	    domain[1] == '[' || !valid_hostname(domain + 1, 1)) {
-		myfree(q);
+	if (resolve_class_routed(c->rcpt) ||
+	    (domain = strrchr(c->rcpt, '@')) == NULL ||
+	    domain[1] == '[' || !valid_hostname(domain + 1, 1))
 		return SMTPD_CHECK_DUNNO;
-	}
-	class = smtpd_check_backup_domain(c, domain + 1);
-	myfree(q);
-	return class;
+	return smtpd_check_backup_domain(c, domain + 1);
 }

@@ -60,7 +60,6 @@
 
 #include "mail_conf.h"
 #include "msg.h"
-#include "mymalloc.h"
 #include "smtpd.h"
 
 static int
@@ -95,17 +94,11 @@ smtpd_check_misc_defer_if(SMTPD_CHECK *c, const char *action,
 static int
 smtpd_check_misc_auth_dest(SMTPD_CHECK *c)
 {
-	char	*q;
-	int	 err = 0, class;
+	int	 class, r;
 
-	if (c->rcpt == NULL)
-		return SMTPD_CHECK_DUNNO;
-	q = smtpd_resolve_qualify(c->state->conf, c->rcpt);
-	class = smtpd_resolve_class(c->state, q, &err);
-	myfree(q);
-	if (err)
-		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
-		    "failure", c->rcpt);
+	if ((r = smtpd_check_rcpt_dest(c, &class)) != SMTPD_CHECK_DUNNO ||
+	    class < 0)
+		return r;
 	return class == SMTPD_DEST_OTHER ? SMTPD_CHECK_DUNNO : SMTPD_CHECK_OK;
 }
 
