@@ -91,7 +91,7 @@ smtpd_check_backup_is_me(SMTPD_CHECK *c, DNS_RR *from, DNS_RR *to)
 	return me;
 }
 
-/* Are all addresses of the primaries [from, to) in permit_mx_backup_networks? */
+/* Are all addresses of the primaries [from, to) in the networks? */
 static int
 smtpd_check_backup_primaries_ok(SMTPD_CHECK *c, DNS_RR *from, DNS_RR *to)
 {

@@ -123,9 +123,11 @@ smtpd_check_misc(SMTPD_CHECK *c, const char *name)
 	if (IS("reject_unauth_pipelining"))
 		return smtpd_check_misc_pipelining(c);
 	if (IS("defer_if_permit"))
-		return smtpd_check_misc_defer_if(c, "DEFER_IF_PERMIT", name);
+		return smtpd_check_misc_defer_if(c, "DEFER_IF_PERMIT",
+		    "defer_if_permit");
 	if (IS("defer_if_reject"))
-		return smtpd_check_misc_defer_if(c, "DEFER_IF_REJECT", name);
+		return smtpd_check_misc_defer_if(c, "DEFER_IF_REJECT",
+		    "defer_if_reject");
 	if (IS("permit_auth_destination"))
 		return smtpd_check_misc_auth_dest(c);
 	if (IS("permit_mx_backup"))		/* smtpd_check_backup.c */
