@@ -68,6 +68,14 @@ def test_pipelining_after_ehlo_is_accepted(make_instance):
         assert c.cmd("QUIT")[0] == 221
     assert "improper command pipelining" not in inst.log()
     assert len(inst.queue_files("incoming")) == 1
+    # Message content sent with DATA, before the 354: DATA ends a group.
+    with Client(inst) as c:
+        c.envelope()
+        c.send("DATA\r\nSubject: early\r\n\r\n.\r\n")
+        assert c.reply() == (503, "503 5.5.0 <DATA>: Data command rejected: " + PIPE_TEXT)
+    inst.wait_log(r"improper command pipelining after DATA from unknown\[[0-9.]+\]: "
+                  r"Subject: early\\r\\n\\r\\n\.\\r\\n$")
+    assert len(inst.queue_files("incoming")) == 1
 
 
 def test_unauth_pipelining_in_client_restrictions(make_instance):
