@@ -45,6 +45,9 @@
  *	with DNSSEC (DANE needs that). TLSA records (RFC 6698) come as
  *	"usage selector mtype HEX".
  *
+ *	MX, NS, CNAME and PTR records carry a host name in data (MX also its
+ *	preference in pref).
+ *
  *	dns_parse_reply() is the reply parser (exposed for tests).
  *
  *	dns_rr_sort_mx() sorts by MX preference, lowest first; with
@@ -351,6 +354,7 @@ dns_rr_data(const ns_msg *msg, const ns_rr *rr, const char *owner)
 		out->pref = rd[0] << 8 | rd[1];
 		rd += 2;
 		/* FALLTHROUGH */
+	case DNS_T_NS:
 	case DNS_T_CNAME:
 	case DNS_T_PTR:
 		if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd, name, sizeof(name)) < 0)
@@ -471,7 +475,7 @@ dns_parse_reply(const unsigned char *buf, size_t len, const char *qname, int typ
 		snprintf(canon, canon_size, "%s", cur);
 	if ((*list = found) == NULL) {
 		vstring_sprintf(why, "no %s record for %s", type == DNS_T_MX ? "MX" :
-		    type == DNS_T_A ? "A" : type == DNS_T_AAAA ? "AAAA" : "matching", qname);
+		    type == DNS_T_NS ? "NS" : type == DNS_T_A ? "A" : type == DNS_T_AAAA ? "AAAA" : "matching", qname);
 		return DNS_NODATA;
 	}
 	return DNS_OK;

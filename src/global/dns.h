@@ -1,5 +1,5 @@
 /*
- * dns.h - DNS client: MX, A/AAAA, TXT lookups with CNAME following. See dns.c.
+ * dns.h - DNS client: MX, NS, A/AAAA, TXT lookups with CNAME following. See dns.c.
  */
 #ifndef DNS_H
 #define DNS_H
@@ -17,6 +17,7 @@
 
 /* Record types (the RFC 1035 numbers). */
 #define DNS_T_A		1
+#define DNS_T_NS	2
 #define DNS_T_CNAME	5
 #define DNS_T_PTR	12
 #define DNS_T_MX	15
@@ -38,7 +39,7 @@ typedef struct DNS_RR {
 	int	 type;		/* DNS_T_* */
 	unsigned ttl;
 	unsigned pref;		/* MX preference */
-	char	*data;		/* MX exchange, CNAME/PTR target, TXT text, address text */
+	char	*data;		/* MX exchange, NS/CNAME/PTR target, TXT text, address text */
 	int	 family;	/* A, AAAA: AF_INET or AF_INET6, else 0 */
 	unsigned char addr[16];	/* A, AAAA: network byte order */
 	int	 secure;	/* the reply had AD set (DNSSEC-validated) */

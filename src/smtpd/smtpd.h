@@ -53,6 +53,7 @@
 #define SMTPD_CLASS_RCPT	3
 #define SMTPD_CLASS_DATA	4
 #define SMTPD_CLASS_EOD		5
+#define SMTPD_CLASS_REV_CLIENT	6	/* the unverified PTR name */
 
 /* Per-process configuration, read once in post_init. */
 typedef struct SMTPD_CONF {
@@ -61,6 +62,7 @@ typedef struct SMTPD_CONF {
 	const char *myorigin;
 	const char *queue_dir;
 	const char *rcpt_delim;
+	const char *null_access_key;	/* smtpd_null_access_lookup_key */
 	int	 stress;		/* values below read under stress */
 	int	 drop;			/* stand-alone, ordinary user: maildrop/ */
 	int	 timeout;
@@ -85,6 +87,7 @@ typedef struct SMTPD_CONF {
 	int	 parent_match_access;	/* parent_domain_matches_subdomains */
 	ADDR_MATCH *bare_nl_excl;
 	ADDR_MATCH *mynetworks;
+	ADDR_MATCH *perm_mx_networks;	/* permit_mx_backup_networks, or null */
 	RESOLVE_CLASS *resolve;		/* mydestination, relay_domains */
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
@@ -125,6 +128,7 @@ typedef struct SMTPD_CONF {
 	ARGV	*discard_ehlo_maps;	/* smtpd_discard_ehlo_keyword_address_maps */
 	ARGV	*noop_cmds;		/* smtpd_noop_commands */
 	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
+	ARGV	*permit_log;		/* smtpd_log_access_permit_actions, or null */
 	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
 	ADDR_MATCH *xclient_hosts;	/* smtpd_authorized_xclient_hosts */
 	/* TLS (smtpd_tls.c) */
@@ -223,6 +227,7 @@ typedef struct SMTPD_STATE {
 	char	*helo;
 	const char *protocol;		/* "SMTP", "ESMTP" */
 	int	 ehlo;			/* EHLO was used: pipelining allowed */
+	int	 ill_pipelining;	/* improper pipelining seen (logged once) */
 	int	 error_count;
 	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
 	int	 quit;			/* end the session */
@@ -321,6 +326,7 @@ int	 smtpd_ehlo_command_hidden(SMTPD_STATE *, const char *);
 void	 smtpd_cmd_dispatch(SMTPD_STATE *);
 void	 smtpd_cmd_stat_line(SMTPD_STATE *, VSTRING *);
 int	 smtpd_cmd_pipelining(SMTPD_STATE *);
+int	 smtpd_cmd_pipe_detect(SMTPD_STATE *);
 void	 smtpd_cmd_pipe_text(SMTPD_STATE *, VSTRING *);
 
 /* smtpd_proto.c */
@@ -387,6 +393,7 @@ typedef struct SMTPD_CHECK {
 	int	 class;			/* SMTPD_CLASS_* */
 	const char *rcpt;		/* recipient being checked, or null */
 	int	 depth;			/* restrictions from access results */
+	const char *table;		/* table or policy server answering, or null */
 } SMTPD_CHECK;
 
 #define SMTPD_CHECK_DEPTH	5
@@ -399,7 +406,24 @@ int	 smtpd_check_rcpt(SMTPD_STATE *, const char *);
 int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
+int	 smtpd_check_rcpt_dest(SMTPD_CHECK *, int *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
+int	 smtpd_check_misc(SMTPD_CHECK *, const char *);	/* smtpd_check_misc.c */
+int	 smtpd_check_sleep(SMTPD_CHECK *, const char *, int);
+int	 smtpd_check_backup(SMTPD_CHECK *);	/* smtpd_check_backup.c */
+
+/* smtpd_check_server.c: check_*_{mx,ns,a}_access (which: subject + type) */
+#define SMTPD_SRV_MX		0
+#define SMTPD_SRV_NS		1
+#define SMTPD_SRV_A		2
+#define SMTPD_SRV_TYPE		3	/* mask of the type */
+#define SMTPD_SRV_CLIENT	(0 << 2)
+#define SMTPD_SRV_REVERSE	(1 << 2)
+#define SMTPD_SRV_HELO		(2 << 2)
+#define SMTPD_SRV_SENDER	(3 << 2)
+#define SMTPD_SRV_RCPT		(4 << 2)
+int	 smtpd_check_server(SMTPD_CHECK *, const char *, int);
+int	 smtpd_check_reverse(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];
@@ -409,6 +433,7 @@ int	 smtpd_reject_class(SMTPD_CHECK *, int, const char *, const char *);
 const char *smtpd_reject_name(SMTPD_CHECK *);
 void	 smtpd_reject_log(SMTPD_STATE *, const char *, const char *,
 	    const char *);
+void	 smtpd_reject_permit(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_access.c */
 #define SMTPD_ACCESS_HOST	0

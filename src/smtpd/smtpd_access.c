@@ -32,7 +32,8 @@
  * .IP SMTPD_ACCESS_MAIL
  *	an address: "user+ext@domain", "user@domain", the domain and its
  *	parents as above, "user+ext@", "user@" (mail_addr_find(3) in
- *	access order). The null address is "<>".
+ *	access order). The null address is looked up as
+ *	smtpd_null_access_lookup_key (default "<>").
  * .PP
  *	Tables that are not exact-key tables (regexp, pcre, cidr) are
  *	queried with the whole name and/or address only; a "proxy:" table
@@ -87,7 +88,10 @@ smtpd_access_addr(DICT *dict, const char *addr, VSTRING *result)
 	}
 }
 
-/* An address, in access(5) order (mail_addr_find(3)); "<>" for the null one. */
+/*
+ * An address, in access(5) order (mail_addr_find(3)); the null one is
+ * smtpd_null_access_lookup_key ("<>").
+ */
 static int
 smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
     VSTRING *result)
@@ -95,7 +99,7 @@ smtpd_access_mail(DICT *dict, const char *addr, const SMTPD_CONF *conf,
 	MAIL_ADDR_MAPS maps;
 
 	if (*addr == 0)
-		return smtpd_access_get(dict, "<>", result);
+		return smtpd_access_get(dict, conf->null_access_key, result);
 	maps.dicts = &dict;
 	maps.ndict = 1;
 	maps.title = dict->spec;
@@ -172,6 +176,18 @@ smtpd_access_numeric(SMTPD_CHECK *c, const char *value)
 	return smtpd_reject_class(c, code, dsn, *text ? text : "Access denied");
 }
 
+/* smtpd_log_access_permit_actions: the action word as the table wrote it. */
+static void
+smtpd_access_permit_log(SMTPD_CHECK *c, const char *value, size_t wlen)
+{
+	char	 word[32];
+
+	if (c->state->conf->permit_log == NULL)
+		return;
+	snprintf(word, sizeof(word), "%.*s", (int)wlen, value);
+	smtpd_reject_permit(c, word, c->class);
+}
+
 /* Interpret an access table result. */
 int
 smtpd_access_action(SMTPD_CHECK *c, const char *value)
@@ -185,8 +201,11 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 
 	text += strspn(text, " \t");
 #define IS(w)	(wlen == strlen(w) && strncasecmp(value, w, wlen) == 0)
-	if (IS("OK") || IS("PERMIT") || IS("RELAY"))
+	if (IS("OK") || IS("PERMIT") || IS("RELAY") || (*value &&
+	    strspn(value, "0123456789") == strlen(value))) {
+		smtpd_access_permit_log(c, value, wlen);
 		return SMTPD_CHECK_OK;
+	}
 	if (IS("DUNNO"))
 		return SMTPD_CHECK_DUNNO;
 	if (wlen < 32) {
@@ -225,6 +244,7 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 		}
 		state->discard = 1;
 		myfree(why);
+		smtpd_access_permit_log(c, value, wlen);
 		return SMTPD_CHECK_OK;
 	}
 	if (IS("WARN") || IS("INFO")) {
@@ -234,8 +254,6 @@ smtpd_access_action(SMTPD_CHECK *c, const char *value)
 	if (wlen == 3 && isdigit((unsigned char)value[0]) &&
 	    isdigit((unsigned char)value[1]) && isdigit((unsigned char)value[2]))
 		return smtpd_access_numeric(c, value);
-	if (strspn(value, "0123456789") == strlen(value) && *value)
-		return SMTPD_CHECK_OK;
 #undef IS
 	if (c->depth >= SMTPD_CHECK_DEPTH) {
 		msg_warn("access table result nested too deeply: %s", value);
@@ -283,10 +301,13 @@ smtpd_access_check(SMTPD_CHECK *c, const char *table, int which)
 		    smtpd_reject_class_text[c->class]);
 	else if (found > 0) {
 		int	 saved = c->class;
+		const char *saved_table = c->table;
 
 		c->class = which;
+		c->table = table;
 		r = smtpd_access_action(c, vstring_str(val));
 		c->class = saved;
+		c->table = saved_table;
 	}
 out:
 	vstring_free(val);

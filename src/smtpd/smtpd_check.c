@@ -12,6 +12,7 @@
  *	int smtpd_check_eod(SMTPD_STATE *state);
  *	int smtpd_check_mynetworks(SMTPD_STATE *state);
  *	int smtpd_check_list(SMTPD_CHECK *c, ARGV *list);
+ *	int smtpd_check_rcpt_dest(SMTPD_CHECK *c, int *class);
  * DESCRIPTION
  *	Each function evaluates one Postfix restriction list, first decision
  *	wins: a permit ends that list only, a reject ends the command. With
@@ -31,13 +32,16 @@
  *	reject_unknown_sender_domain, reject_unknown_recipient_domain,
  *	reject_unauth_destination, defer_unauth_destination,
  *	reject_unlisted_recipient (check_recipient_maps),
- *	reject_unlisted_sender, reject_unauth_pipelining (a no-op: see
- *	smtpd_forbid_unauth_pipelining), check_client_access,
+ *	reject_unlisted_sender, reject_unauth_pipelining, defer_if_permit,
+ *	defer_if_reject, permit_auth_destination,
+ *	reject_multi_recipient_bounce, reject_plaintext_session and
+ *	"sleep N" (smtpd_check_misc.c), check_client_access,
  *	check_helo_access, check_sender_access, check_recipient_access,
  *	check_policy_service (smtpd_policy.c), reject_rbl_client,
  *	reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
  *	reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client,
- *	permit_rhswl_client (smtpd_rbl.c).
+ *	permit_rhswl_client (smtpd_rbl.c), check_reverse_client_hostname_access
+ *	and the check_*_{mx,ns,a}_access restrictions (smtpd_check_server.c).
  *	Access table results: OK, PERMIT, RELAY, REJECT [text], DEFER
  *	[text], DUNNO, HOLD [text], DISCARD [text], WARN text, INFO text,
  *	"4NN text", "5NN text", an all-numeric result (OK), or a list of
@@ -172,18 +176,36 @@ smtpd_check_rcpt_class(SMTPD_CHECK *c, int *err)
 	return class;
 }
 
+/*
+ * The recipient's address class (*class) for the destination restrictions:
+ * SMTPD_CHECK_DUNNO, or with *class -1 nothing to check (no recipient) or
+ * what the "451 4.3.0 <rcpt>: Temporary lookup failure" reject returned.
+ */
+int
+smtpd_check_rcpt_dest(SMTPD_CHECK *c, int *class)
+{
+	int	 err = 0;
+
+	*class = -1;
+	if (c->rcpt == NULL)
+		return SMTPD_CHECK_DUNNO;
+	*class = smtpd_check_rcpt_class(c, &err);
+	if (!err)
+		return SMTPD_CHECK_DUNNO;
+	*class = -1;
+	return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup failure",
+	    c->rcpt);
+}
+
 static int
 smtpd_check_unauth_dest(SMTPD_CHECK *c, int defer)
 {
 	const SMTPD_CONF *conf = c->state->conf;
-	int	 err = 0, class;
+	int	 class, r;
 
-	if (c->rcpt == NULL)
-		return SMTPD_CHECK_DUNNO;
-	class = smtpd_check_rcpt_class(c, &err);
-	if (err)
-		return smtpd_reject(c, 451, "4.3.0", "<%s>: Temporary lookup "
-		    "failure", c->rcpt);
+	if ((r = smtpd_check_rcpt_dest(c, &class)) != SMTPD_CHECK_DUNNO ||
+	    class < 0)
+		return r;
 	if (class != SMTPD_DEST_OTHER)
 		return SMTPD_CHECK_DUNNO;
 	/* As Postfix: defer turns relay_domains_reject_code 554 into 454. */
@@ -284,8 +306,8 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return smtpd_reject_class(c, state->conf->reject_code, "5.7.1",
 		    "Access denied");
 	if (IS("defer"))
-		return smtpd_reject_class(c, state->conf->defer_code, "4.7.1",
-		    "Access denied");
+		return smtpd_reject_class(c, state->conf->defer_code, "4.3.2",
+		    "Try again later");
 	if (IS("permit_mynetworks"))
 		return smtpd_check_permit_mynetworks(c);
 	if (IS("permit_inet_interfaces"))
@@ -294,8 +316,8 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		    SMTPD_CHECK_OK : SMTPD_CHECK_DUNNO;
 	if ((r = smtpd_sasl_check(c, name)) != -2)	/* smtpd_sasl_check.c */
 		return r;
-	if (IS("reject_unauth_pipelining"))
-		return SMTPD_CHECK_DUNNO;
+	if ((r = smtpd_check_misc(c, name)) != -2)	/* smtpd_check_misc.c */
+		return r;
 	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
 		return smtpd_peer_unknown(c, 0);
 	if (IS("reject_unknown_reverse_client_hostname"))
@@ -345,6 +367,29 @@ static const struct {
 	{"reject_rhsbl_recipient", SMTPD_RBL_RHS_RCPT, smtpd_rbl_check},
 	{"permit_dnswl_client", SMTPD_RBL_DNSWL, smtpd_rbl_check},
 	{"permit_rhswl_client", SMTPD_RBL_RHSWL, smtpd_rbl_check},
+	{"sleep", 0, smtpd_check_sleep},	/* smtpd_check_misc.c */
+	/* smtpd_check_server.c */
+	{"check_reverse_client_hostname_access", 0, smtpd_check_reverse},
+#define SRV(subject, type)	(SMTPD_SRV_ ## subject | SMTPD_SRV_ ## type)
+	{"check_client_mx_access", SRV(CLIENT, MX), smtpd_check_server},
+	{"check_client_ns_access", SRV(CLIENT, NS), smtpd_check_server},
+	{"check_client_a_access", SRV(CLIENT, A), smtpd_check_server},
+	{"check_reverse_client_hostname_mx_access", SRV(REVERSE, MX),
+	smtpd_check_server},
+	{"check_reverse_client_hostname_ns_access", SRV(REVERSE, NS),
+	smtpd_check_server},
+	{"check_reverse_client_hostname_a_access", SRV(REVERSE, A),
+	smtpd_check_server},
+	{"check_helo_mx_access", SRV(HELO, MX), smtpd_check_server},
+	{"check_helo_ns_access", SRV(HELO, NS), smtpd_check_server},
+	{"check_helo_a_access", SRV(HELO, A), smtpd_check_server},
+	{"check_sender_mx_access", SRV(SENDER, MX), smtpd_check_server},
+	{"check_sender_ns_access", SRV(SENDER, NS), smtpd_check_server},
+	{"check_sender_a_access", SRV(SENDER, A), smtpd_check_server},
+	{"check_recipient_mx_access", SRV(RCPT, MX), smtpd_check_server},
+	{"check_recipient_ns_access", SRV(RCPT, NS), smtpd_check_server},
+	{"check_recipient_a_access", SRV(RCPT, A), smtpd_check_server},
+#undef SRV
 	{NULL, 0, NULL},
 };
 
@@ -385,14 +430,40 @@ smtpd_check_class(SMTPD_CHECK *c, const char *name)
 	return -2;
 }
 
+/* smtpd_log_access_permit_actions: log a permit restriction's decision. */
+static void
+smtpd_check_permit_log(SMTPD_CHECK *c, const char *name)
+{
+	static const char *client[] = {"permit_mynetworks",
+	"permit_inet_interfaces", "permit_sasl_authenticated",
+	"permit_dnswl_client", "permit_rhswl_client", NULL};
+	const char *table = c->table;
+	int	 class = c->class;
+
+	if (c->state->conf->permit_log == NULL)
+		return;
+	for (int k = 0; client[k]; k++)
+		if (strcasecmp(name, client[k]) == 0)
+			class = SMTPD_CLASS_CLIENT;
+	if (strcasecmp(name, "permit_auth_destination") == 0 ||
+	    strcasecmp(name, "permit_mx_backup") == 0)
+		class = SMTPD_CLASS_RCPT;
+	c->table = NULL;	/* a restriction, not a table's result */
+	smtpd_reject_permit(c, name, class);
+	c->table = table;
+}
+
 static int
 smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 {
 	const char *name = list->argv[*i];
 	int	 r;
 
-	if ((r = smtpd_check_simple(c, name)) != -2)
+	if ((r = smtpd_check_simple(c, name)) != -2) {
+		if (r == SMTPD_CHECK_OK)
+			smtpd_check_permit_log(c, name);
 		return r;
+	}
 	for (int k = 0; smtpd_check_with_arg[k].name; k++) {
 		if (strcasecmp(name, smtpd_check_with_arg[k].name) != 0)
 			continue;
@@ -406,8 +477,11 @@ smtpd_check_one(SMTPD_CHECK *c, ARGV *list, size_t *i)
 			    list->argv[*i]);
 			return SMTPD_CHECK_DUNNO;
 		}
-		return smtpd_check_with_arg[k].fn(c, list->argv[*i],
+		r = smtpd_check_with_arg[k].fn(c, list->argv[*i],
 		    smtpd_check_with_arg[k].class);
+		if (r == SMTPD_CHECK_OK && strncasecmp(name, "permit_", 7) == 0)
+			smtpd_check_permit_log(c, name);
+		return r;
 	}
 	if ((r = smtpd_check_class(c, name)) != -2)
 		return r;

@@ -6,6 +6,7 @@
  *
  *	void smtpd_cmd_dispatch(SMTPD_STATE *state);
  *	int  smtpd_cmd_pipelining(SMTPD_STATE *state);
+ *	int  smtpd_cmd_pipe_detect(SMTPD_STATE *state);
  *	void smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out);
  *	void smtpd_cmd_stat_line(SMTPD_STATE *state, VSTRING *out);
  * DESCRIPTION
@@ -21,16 +22,21 @@
  *	HELO, EHLO, RSET, NOOP, QUIT and HELP are implemented here; MAIL,
  *	RCPT and VRFY in smtpd_proto.c, DATA and BDAT in smtpd_data.c.
  *
- *	smtpd_cmd_pipelining() enforces smtpd_forbid_unauth_pipelining; the
- *	dispatcher calls it before a command that must end a pipelined group
- *	(RFC 2920: EHLO, HELO, DATA, NOOP, VRFY, HELP, ...), and before every
- *	command of a client that did not negotiate PIPELINING with EHLO. If
- *	more input is already waiting, the client gets "554 5.5.0 Error: SMTP
- *	protocol synchronization" and is disconnected; it returns -1 then.
- *	The log line has Postfix's shape, "improper command pipelining after
- *	CMD from host[addr]: text", text being the first 100 bytes of the
- *	early input with CR, LF and other control bytes escaped (\r\n),
- *	which smtpd_cmd_pipe_text() appends to out.
+ *	smtpd_cmd_pipelining() looks for improper pipelining; the dispatcher
+ *	calls it before a command that must end a pipelined group (RFC 2920:
+ *	EHLO, HELO, DATA, NOOP, VRFY, HELP, ...), and before every command of
+ *	a client that did not negotiate PIPELINING with EHLO. If more input
+ *	is already waiting, smtpd_cmd_pipe_detect() logs it and marks the
+ *	session (state->ill_pipelining, which reject_unauth_pipelining
+ *	tests, as Postfix's per-session flag); with
+ *	smtpd_forbid_unauth_pipelining the client also gets "554 5.5.0
+ *	Error: SMTP protocol synchronization" and is disconnected, and
+ *	smtpd_cmd_pipelining() returns -1 then. Without it, the session goes
+ *	on and the first occurrence only is logged. The log line has
+ *	Postfix's shape, "improper command pipelining after CMD from
+ *	host[addr]: text", text being the first 100 bytes of the early input
+ *	with CR, LF and other control bytes escaped (\r\n), which
+ *	smtpd_cmd_pipe_text() appends to out.
  *
  *	After smtpd_junk_command_limit NOOP, RSET, VRFY and HELP commands in
  *	a session (the count restarts with each accepted message), each one
@@ -174,12 +180,13 @@ smtpd_cmd_pipe_text(SMTPD_STATE *state, VSTRING *out)
 }
 
 int
-smtpd_cmd_pipelining(SMTPD_STATE *state)
+smtpd_cmd_pipe_detect(SMTPD_STATE *state)
 {
 	VSTRING	*text;
 
-	if (!state->conf->forbid_unauth_pipe || state->quit ||
-	    state->family == AF_UNIX || !smtpd_chat_pending(state))
+	if (state->ill_pipelining)
+		return 1;
+	if (state->quit || state->family == AF_UNIX || !smtpd_chat_pending(state))
 		return 0;
 	/* Postfix's shape, which fail2ban's postfix filter reads. */
 	text = vstring_alloc(100);
@@ -187,6 +194,15 @@ smtpd_cmd_pipelining(SMTPD_STATE *state)
 	msg_info("improper command pipelining after %s from %s: %s",
 	    state->where, state->namaddr, vstring_str(text));
 	vstring_free(text);
+	state->ill_pipelining = 1;
+	return 1;
+}
+
+int
+smtpd_cmd_pipelining(SMTPD_STATE *state)
+{
+	if (!smtpd_cmd_pipe_detect(state) || !state->conf->forbid_unauth_pipe)
+		return 0;
 	smtpd_chat_reply(state, "554 5.5.0 Error: SMTP protocol synchronization");
 	state->quit = 1;
 	return -1;

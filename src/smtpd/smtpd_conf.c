@@ -89,6 +89,8 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 {
 	conf->parent_match_access = domain_list_parent_flag("smtpd_access_maps");
 	conf->mynetworks = addr_match_param("mynetworks");
+	conf->perm_mx_networks = *conf_str("permit_mx_backup_networks") ?
+	    addr_match_param("permit_mx_backup_networks") : NULL;
 	conf->bare_nl_excl = addr_match_param("smtpd_forbid_bare_newline_exclusions");
 	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
@@ -127,6 +129,12 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->myorigin = conf_str("myorigin");
 	conf->queue_dir = conf_str("queue_directory");
 	conf->rcpt_delim = conf_str("recipient_delimiter");
+	conf->null_access_key = conf_str("smtpd_null_access_lookup_key");
+	conf->permit_log = conf_list("smtpd_log_access_permit_actions");
+	if (conf->permit_log->argc == 0) {
+		argv_free(conf->permit_log);
+		conf->permit_log = NULL;
+	}
 	conf->disable_vrfy = conf_bool("disable_vrfy_command");
 	conf->forbid_unauth_pipe = conf_bool("smtpd_forbid_unauth_pipelining");
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));

@@ -67,6 +67,7 @@ smtpd_dns_rr_text(const DNS_RR *rr, VSTRING *out)
 		int	 type;
 		const char *name;
 	} types[] = {{DNS_T_A, "A"}, {DNS_T_AAAA, "AAAA"}, {DNS_T_MX, "MX"},
+	{DNS_T_NS, "NS"},
 	{DNS_T_TXT, "TXT"}, {DNS_T_PTR, "PTR"}, {DNS_T_CNAME, "CNAME"}, {0, 0}};
 	const char *tname = "TYPE";
 
@@ -76,7 +77,8 @@ smtpd_dns_rr_text(const DNS_RR *rr, VSTRING *out)
 	vstring_sprintf(out, "%s. %u IN %s ", rr->name, rr->ttl, tname);
 	if (rr->type == DNS_T_MX)
 		vstring_sprintf_append(out, "%u %s.", rr->pref, rr->data);
-	else if (rr->type == DNS_T_PTR || rr->type == DNS_T_CNAME)
+	else if (rr->type == DNS_T_PTR || rr->type == DNS_T_CNAME ||
+	    rr->type == DNS_T_NS)
 		vstring_sprintf_append(out, "%s.", rr->data);
 	else if (rr->type == DNS_T_TXT)
 		vstring_sprintf_append(out, "\"%s\"", rr->data);

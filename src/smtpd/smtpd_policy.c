@@ -423,7 +423,7 @@ smtpd_policy_check(SMTPD_CHECK *c, const char *arg, int class)
 	SMTPD_POLICY *p = smtpd_policy_find(arg);
 	VSTRING	*req = vstring_alloc(512), *action = vstring_alloc(100);
 	VSTRING	*why = vstring_alloc(100);
-	const char *value = NULL;
+	const char *value = NULL, *saved_table;
 	int	 r, try;
 
 	(void)class;
@@ -441,7 +441,10 @@ smtpd_policy_check(SMTPD_CHECK *c, const char *arg, int class)
 		value = p->default_action;
 	if (msg_verbose)
 		msg_info("policy %s: action=%s", smtpd_policy_label(p), value);
+	saved_table = c->table;
+	c->table = p->spec;	/* permit logging: "from inet:host:port" */
 	r = smtpd_access_action(c, value);
+	c->table = saved_table;
 	vstring_free(req);
 	vstring_free(action);
 	vstring_free(why);

@@ -11,6 +11,7 @@
  *	const char *smtpd_reject_name(SMTPD_CHECK *c);
  *	void smtpd_reject_log(SMTPD_STATE *state, const char *what,
  *		const char *reply, const char *rcpt);
+ *	void smtpd_reject_permit(SMTPD_CHECK *c, const char *action, int class);
  * DESCRIPTION
  *	smtpd_reject() formats "code d.d.d text" into state->check_reply
  *	(the first digit of the enhanced status follows the reply code) and
@@ -27,6 +28,17 @@
  *
  *	smtpd_reject_log() writes one such log line (also for hold,
  *	discard, warn and info actions).
+ *
+ *	smtpd_reject_permit() logs a permit decision when
+ *	smtpd_log_access_permit_actions lists its action (a restriction name
+ *	such as permit_mynetworks, or an access table result such as OK,
+ *	without regard to case; a type:table entry is looked up with the
+ *	action name, static:all matching every action), and no
+ *	DEFER_IF_PERMIT overrules it, in Postfix's shape: "NOQUEUE: permit:
+ *	RCPT from host[addr]: action=permit_mynetworks for Client
+ *	host=host[addr]; from=<a@b> to=<x@y> proto=ESMTP helo=<h>", with "
+ *	from type:table" after a table's (or policy server's) result. class
+ *	says what the decision is about.
  * DIAGNOSTICS
  *	smtpd_reject() returns SMTPD_CHECK_REJECT, or SMTPD_CHECK_DUNNO
  *	after warn_if_reject.
@@ -34,13 +46,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "dict.h"
 #include "msg.h"
 #include "smtpd.h"
 
 const char *smtpd_reject_class_text[] = {
 	"Client host", "Helo command", "Sender address", "Recipient address",
-	"Data command", "End-of-data",
+	"Data command", "End-of-data", "Unverified Client host",
 };
 
 /* The name a reject is about. */
@@ -56,6 +70,8 @@ smtpd_reject_name(SMTPD_CHECK *c)
 		return c->state->sender ? c->state->sender : "";
 	case SMTPD_CLASS_RCPT:
 		return c->rcpt ? c->rcpt : "";
+	case SMTPD_CLASS_REV_CLIENT:
+		return *c->state->reverse_name ? c->state->reverse_name : "unknown";
 	case SMTPD_CLASS_DATA:
 		return "DATA";
 	default:
@@ -117,3 +133,41 @@ smtpd_reject_class(SMTPD_CHECK *c, int code, const char *dsn,
 	    smtpd_reject_name(c), smtpd_reject_class_text[c->class], text);
 }
 
+
+/* Does smtpd_log_access_permit_actions list action? */
+static int
+smtpd_reject_permit_listed(const ARGV *list, const char *action)
+{
+	const char *val;
+
+	for (size_t i = 0; i < list->argc; i++) {
+		if (strchr(list->argv[i], ':') == NULL) {
+			if (strcasecmp(list->argv[i], action) == 0)
+				return 1;
+		} else if (dict_find(dict_lookup_open(list->argv[i]), action,
+		    &val) > 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+smtpd_reject_permit(SMTPD_CHECK *c, const char *action, int class)
+{
+	SMTPD_STATE *state = c->state;
+	VSTRING	*buf;
+	int	 saved = c->class;
+
+	if (state->conf->permit_log == NULL || state->act.defer_if_permit ||
+	    !smtpd_reject_permit_listed(state->conf->permit_log, action))
+		return;
+	c->class = class;
+	buf = vstring_alloc(100);
+	vstring_sprintf(buf, "action=%s for %s=%s", action,
+	    smtpd_reject_class_text[class], smtpd_reject_name(c));
+	if (c->table)
+		vstring_sprintf_append(buf, " from %s", c->table);
+	smtpd_reject_log(state, "permit", vstring_str(buf), c->rcpt);
+	vstring_free(buf);
+	c->class = saved;
+}
