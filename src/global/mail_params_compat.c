@@ -147,8 +147,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_tls_ask_ccert",
 	"smtpd_tls_req_ccert",
 	"smtpd_tls_session_cache_database",
-	"smtpd_upstream_proxy_protocol",
-	"smtpd_upstream_proxy_timeout",
 	"smtputf8_autodetect_classes",
 	"strict_mime_encoding_domain",
 	"strict_smtputf8",

@@ -156,9 +156,6 @@ smtpd_pregreet(SMTPD_STATE *state)
 static void
 smtpd_greet(SMTPD_STATE *state)
 {
-	state->bare_nl = addr_match_client(smtpd_conf.bare_nl_excl, state->addr,
-	    state->name) > 0 ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
-	state->rewrite_hdrs = smtpd_rewrite_clients(state);
 	if (smtpd_paused(smtpd_conf.queue_dir)) {
 		msg_info("reject: connect from %s: service paused", state->namaddr);
 		smtpd_chat_reply(state, "421 4.3.2 Service temporarily unavailable");
@@ -227,7 +224,9 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
 	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
-	if (smtpd_anvil_connect(&state) == 0)
+	if (state.hangup)
+		;			/* bad proxy header: not a word */
+	else if (smtpd_anvil_connect(&state) == 0)
 		smtpd_session(&state);
 	else
 		smtpd_chat_flush(&state);

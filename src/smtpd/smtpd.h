@@ -127,6 +127,8 @@ typedef struct SMTPD_CONF {
 	ARGV	*restriction_classes;	/* smtpd_restriction_classes */
 	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
 	ADDR_MATCH *xclient_hosts;	/* smtpd_authorized_xclient_hosts */
+	int	 uproxy;		/* smtpd_upstream_proxy_protocol */
+	int	 uproxy_timeout;	/* smtpd_upstream_proxy_timeout */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
@@ -155,6 +157,10 @@ typedef struct SMTPD_CONF {
 	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
 	int	 nmilter_maps;
 } SMTPD_CONF;
+
+/* smtpd_upstream_proxy_protocol values. */
+#define SMTPD_UPROXY_NONE	0
+#define SMTPD_UPROXY_HAPROXY	1
 
 /* smtpd_tls_security_level values. */
 #define SMTPD_TLS_NONE		0
@@ -200,7 +206,8 @@ typedef struct SMTPD_STATE {
 	/* Peer. */
 	char	 addr[SMTPD_ADDR_MAX];
 	char	 name[SMTPD_NAME_MAX];
-	char	 laddr[SMTPD_ADDR_MAX];
+	char	 laddr[SMTPD_ADDR_MAX];	/* server address (proxied) */
+	int	 lport;			/* server port (proxied) */
 	int	 port;
 	int	 family;
 	char	*namaddr;		/* "name[addr]" */
@@ -212,6 +219,7 @@ typedef struct SMTPD_STATE {
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	int	 hangup;		/* no client (bad proxy header): drop */
 	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
 	int	 xf_allowed;		/* smtpd_authorized_xforward_hosts (-1: ?) */
 	int	 xc_allowed;		/* smtpd_authorized_xclient_hosts (-1: ?) */
@@ -436,6 +444,7 @@ char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 #define SMTPD_PEER_PERM		1	/* not found, or does not verify */
 #define SMTPD_PEER_TEMP		2	/* temporary lookup failure */
 void	 smtpd_peer_init(SMTPD_STATE *);
+void	 smtpd_peer_update(SMTPD_STATE *);
 int	 smtpd_peer_unknown(SMTPD_CHECK *, int);
 int	 smtpd_peer_local_addr(const char *);
 

@@ -92,7 +92,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
-#include "sock_addr.h"
 #include "tls.h"
 
 #define SMTPD_POLICY_LINE	4096	/* bytes of one reply line */
@@ -275,18 +274,6 @@ smtpd_policy_instance(SMTPD_STATE *state)
 	return state->act.instance;
 }
 
-static int
-smtpd_policy_server_port(SMTPD_STATE *state)
-{
-	char	 addr[SMTPD_ADDR_MAX];
-	int	 port = 0;
-
-	if (state->family == AF_UNIX || sock_addr_local(vstream_fileno(
-	    state->client), addr, sizeof(addr), &port) < 0)
-		return 0;
-	return port;
-}
-
 /* In smtpd_etrn_restrictions: the ETRN argument (the command line). */
 static const char *
 smtpd_policy_etrn(SMTPD_STATE *state)
@@ -339,7 +326,7 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "etrn_domain", smtpd_policy_etrn(state));
 	smtpd_policy_attr(req, "stress", state->conf->stress ? "yes" : "");
 	smtpd_policy_attr(req, "server_address", state->laddr);
-	snprintf(num, sizeof(num), "%d", smtpd_policy_server_port(state));
+	snprintf(num, sizeof(num), "%d", state->lport);
 	smtpd_policy_attr(req, "server_port", num);
 	smtpd_policy_attr(req, "compatibility_level",
 	    conf_str("compatibility_level"));
