@@ -144,8 +144,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_per_record_deadline",
 	"smtpd_proxy_filter",
 	"smtpd_proxy_timeout",
-	"smtpd_tls_ask_ccert",
-	"smtpd_tls_req_ccert",
 	"smtpd_tls_session_cache_database",
 	"smtputf8_autodetect_classes",
 	"strict_mime_encoding_domain",

@@ -53,6 +53,7 @@
 #define SMTPD_CLASS_RCPT	3
 #define SMTPD_CLASS_DATA	4
 #define SMTPD_CLASS_EOD		5
+#define SMTPD_CLASS_CCERT	6	/* check_ccert_access */
 
 /* Per-process configuration, read once in post_init. */
 typedef struct SMTPD_CONF {
@@ -135,6 +136,10 @@ typedef struct SMTPD_CONF {
 	int	 tls_received;		/* smtpd_tls_received_header */
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
+	int	 tls_ask_ccert;		/* smtpd_tls_ask_ccert (or req_ccert) */
+	int	 tls_req_ccert;		/* smtpd_tls_req_ccert, at encrypt */
+	const char *tls_fp_digest;	/* smtpd_tls_fingerprint_digest */
+	MAIL_ADDR_MAPS *relay_ccerts;	/* relay_clientcerts, or null */
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 	/* SASL (smtpd_sasl.c) */
 	int	 sasl_enable;		/* smtpd_sasl_auth_enable */
@@ -235,6 +240,8 @@ typedef struct SMTPD_STATE {
 	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
 	int	 quit;			/* end the session */
 	struct TLS_SESS *tls;		/* null: plaintext */
+	char	*ccert_fp;		/* client certificate fingerprint, or null */
+	char	*ccert_pkey_fp;		/* ... of its public key */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
 	/* SMTP AUTH (smtpd_sasl.c). */
@@ -408,6 +415,9 @@ int	 smtpd_check_data(SMTPD_STATE *);
 int	 smtpd_check_eod(SMTPD_STATE *);
 int	 smtpd_check_mynetworks(SMTPD_STATE *);
 int	 smtpd_sasl_check(SMTPD_CHECK *, const char *);	/* smtpd_sasl_check.c */
+/* smtpd_check_tls.c: client certificate restrictions */
+int	 smtpd_check_tls(SMTPD_CHECK *, const char *);
+int	 smtpd_check_ccert_access(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];

@@ -317,8 +317,10 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	    tls->peer_cn : "");
 	smtpd_policy_attr(req, "ccert_issuer", tls && tls->peer_cert ?
 	    tls->issuer_cn : "");
-	smtpd_policy_attr(req, "ccert_fingerprint", "");
-	smtpd_policy_attr(req, "ccert_pubkey_fingerprint", "");
+	smtpd_policy_attr(req, "ccert_fingerprint", state->ccert_fp ?
+	    state->ccert_fp : "");
+	smtpd_policy_attr(req, "ccert_pubkey_fingerprint",
+	    state->ccert_pkey_fp ? state->ccert_pkey_fp : "");
 	smtpd_policy_attr(req, "encryption_protocol", tls ? tls->protocol : "");
 	smtpd_policy_attr(req, "encryption_cipher", tls ? tls->cipher : "");
 	snprintf(num, sizeof(num), "%d", tls ? tls->bits : 0);
