@@ -5,11 +5,16 @@ The client connects from a 127.x address (inside mynetworks) and sends a
 header naming another client; smtpd must use the proxied address for the
 log, mynetworks, access tables, anvil and the queue file, and drop a
 connection whose header is bad without a greeting."""
+import shutil
 import socket
+import ssl
 import struct
 import time
 
+import pytest
+
 from test_smtpd_lib import Client, no_crash, queued_id, smtpd_instance, wait_qf
+from test_tls import pki, tls_smtpd  # noqa: F401 (fixture)
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -181,3 +186,24 @@ def test_bad_value_is_fatal(make_instance):
                           smtpd_upstream_proxy_protocol="nginx")
     inst.wait_log(r"fatal: unsupported smtpd_upstream_proxy_protocol value: "
                   r'"nginx"')
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl(1)")
+def test_header_before_smtps_handshake(make_instance, pki):  # noqa: F811
+    """SMTPS (wrapper mode): the header comes first, then TLS."""
+    inst = tls_smtpd(make_instance, pki, smtpd_tls_wrappermode="yes", wait_banner=False,
+                     smtpd_upstream_proxy_protocol="haproxy")
+    inst.wait_log(r"warning: haproxy read: unexpected EOF; proxy 127\.")
+    mark = inst.log_mark()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = Client(inst, greet=False)
+    # Header and ClientHello may arrive together: smtpd must read no further.
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+    c.send(v2_tcp4("192.0.2.44", "198.51.100.1", 4444, 465))
+    c.sock = ctx.wrap_socket(c.sock)
+    with c:
+        assert c.reply()[0] == 220
+        assert c.cmd("EHLO client.example")[0] == 250
+    inst.wait_log(r"TLS connection established from unknown\[192\.0\.2\.44\]", since=mark)
