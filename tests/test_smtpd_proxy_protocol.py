@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from dnsserver import DNSServer
 from test_smtpd_lib import Client, no_crash, queued_id, smtpd_instance, wait_qf
 from test_tls import pki, tls_smtpd  # noqa: F401 (fixture)
 
@@ -137,6 +138,30 @@ def test_v2_local_keeps_real_peer(make_instance):
         assert relay(c)[0] == 250                       # 127.x: mynetworks
     inst.wait_log(r"connect from unknown\[127\.", since=mark)
     assert "192.0.2.7" not in inst.log(since=mark)
+
+
+def test_reverse_dns_of_proxied_address(make_instance):
+    """The client name is looked up for the proxied address (our DNS)."""
+    with DNSServer({}) as dns:
+        dns.zone["7.2.0.192.in-addr.arpa"] = {"PTR": ["mx.proxied.test."]}
+        dns.zone["mx.proxied.test"] = {"A": ["192.0.2.7"]}
+        dns.zone["8.2.0.192.in-addr.arpa"] = {"PTR": ["liar.proxied.test."]}
+        dns.zone["liar.proxied.test"] = {"A": ["192.0.2.1"]}
+        inst = proxy_instance(make_instance, smtpd_peername_lookup="yes",
+                              dns_resolver_address=dns.spec,
+                              smtpd_client_restrictions="reject_unknown_client_hostname")
+        mark = inst.log_mark()
+        with proxied(inst, b"PROXY TCP4 192.0.2.7 198.51.100.1 1 25\r\n") as c:
+            c.envelope()
+            assert c.cmd("RCPT TO:<root@localhost>")[0] == 250
+        inst.wait_log(r"connect from mx\.proxied\.test\[192\.0\.2\.7\]", since=mark)
+        with proxied(inst, b"PROXY TCP4 192.0.2.8 198.51.100.1 1 25\r\n") as c:
+            c.envelope()
+            code, text = c.cmd("RCPT TO:<root@localhost>")
+            assert code == 450 and "[192.0.2.8]" in text, text
+        inst.wait_log(r"hostname liar\.proxied\.test does not resolve to address "
+                      r"192\.0\.2\.8")
+        assert ("7.2.0.192.in-addr.arpa", "PTR") in dns.queries
 
 
 def test_anvil_counts_proxied_clients(make_instance):
