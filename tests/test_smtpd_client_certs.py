@@ -178,6 +178,23 @@ def test_req_ccert(make_instance, pki, ccerts):  # noqa: F811
     no_crash(inst)
 
 
+def test_req_ccert_smtps(make_instance, pki, ccerts):  # noqa: F811
+    """Wrapper mode makes TLS mandatory: the requirement holds there."""
+    inst = tls_smtpd(make_instance, pki, smtpd_tls_wrappermode="yes", wait_banner=False,
+                     smtpd_tls_req_ccert="yes", smtpd_tls_CAfile=pki["ca"])
+    for cert, first in ((None, 421), (ccerts["client"], 220)):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if cert:
+            ctx.load_cert_chain(*cert)
+        c = Client(inst, greet=False)
+        c.sock = ctx.wrap_socket(c.sock)
+        with c:
+            assert c.reply()[0] == first
+    inst.wait_log(r"abort: TLS from unknown\[127\.[0-9.]+\]: No client certificate presented")
+
+
 def test_req_ccert_needs_encrypt(make_instance, pki):  # noqa: F811
     inst = tls_smtpd(make_instance, pki, smtpd_tls_req_ccert="yes",
                      smtpd_tls_CAfile=pki["ca"])

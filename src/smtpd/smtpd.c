@@ -9,7 +9,9 @@
  *	process serves one client at a time, up to max_use clients. See
  *	smtpd(8) for the protocol, the parameters and the log lines.
  *
- *	A session: the client address and (verified) name are found, the
+ *	A session: the client address and (verified) name are found (from
+ *	the PROXY protocol header first with smtpd_upstream_proxy_protocol;
+ *	a bad header drops the connection without a word), the
  *	pause flag is checked (smtpd_pause(3), smtpctl pause smtp: new clients get "421 4.3.2 Service temporarily
  *	unavailable"), a client that talks before the greeting is
  *	disconnected (smtpd_forbid_unauth_pipelining), the greeting

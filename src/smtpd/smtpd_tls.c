@@ -40,8 +40,9 @@
  *	check_ccert_access (smtpd_check_tls(3)) and policy servers, and with
  *	smtpd_tls_loglevel >= 1 "name[addr]: subject_CN=..., issuer=...,
  *	fingerprint=..., pkey_fingerprint=..." is logged. With
- *	smtpd_tls_req_ccert (which implies ask, and counts only at level
- *	encrypt, as in Postfix; otherwise it is ignored with a warning) a
+ *	smtpd_tls_req_ccert (which implies ask, and counts only where TLS is
+ *	mandatory, at level encrypt or in wrapper mode, as in Postfix;
+ *	otherwise it is ignored with a warning) a
  *	client without a trusted certificate is logged as "NOQUEUE: abort:
  *	TLS from name[addr]: No client certificate presented" (or "Client
  *	certificate not trusted"), answered "421 4.7.1 myhostname Error:
@@ -169,7 +170,9 @@ smtpd_tls_ccert_conf(SMTPD_CONF *conf)
 {
 	conf->tls_ask_ccert = conf_bool("smtpd_tls_ask_ccert");
 	conf->tls_req_ccert = conf_bool("smtpd_tls_req_ccert");
-	if (conf->tls_req_ccert && conf->tls_level != SMTPD_TLS_ENCRYPT) {
+	/* TLS is mandatory at encrypt and in wrapper mode (SMTPS). */
+	if (conf->tls_req_ccert && conf->tls_level != SMTPD_TLS_ENCRYPT &&
+	    !conf->tls_wrapper) {
 		msg_warn("smtpd_tls_req_ccert = yes has no effect unless "
 		    "smtpd_tls_security_level = encrypt");
 		conf->tls_req_ccert = 0;
