@@ -161,6 +161,14 @@ def test_check_ccert_access(make_instance, pki, ccerts):  # noqa: F811
         assert code == 554 and "Relay access denied" in text, text
 
 
+def test_check_ccert_access_search_order_unsupported(make_instance, pki, ccerts):  # noqa: F811
+    inst = certs_instance(make_instance, pki, "check_ccert_access { inline:{x=OK}, "
+                          "search_order=pubkey_fingerprint }, reject_unauth_destination")
+    code, text = relay_reply(inst, ccerts["client"])
+    assert code == 451 and "Server configuration error" in text, text
+    inst.wait_log(r"warning: check_ccert_access .*search_order form is not supported")
+
+
 def test_req_ccert(make_instance, pki, ccerts):  # noqa: F811
     inst = tls_smtpd(make_instance, pki, level="encrypt", smtpd_tls_req_ccert="yes",
                      smtpd_tls_CAfile=pki["ca"])

@@ -26,7 +26,8 @@
  *	default search order) are looked up in the access(5) table; the
  *	first found is the action, and a reject reads "<name[addr]>: Client
  *	certificate rejected: text". As in Postfix, the certificate need
- *	not be trusted.
+ *	not be trusted. Postfix's "{ type:table, search_order=... }" form
+ *	is refused as a configuration error (451 4.3.5), with a warning.
  * DIAGNOSTICS
  *	A table lookup error is "451 4.3.0 ...: Temporary lookup failure".
  */
@@ -98,6 +99,12 @@ smtpd_check_ccert_access(SMTPD_CHECK *c, const char *table, int class)
 	VSTRING	*val;
 	int	 r = SMTPD_CHECK_DUNNO, found, saved = c->class;
 
+	/* Postfix 3.6's "{ type:table, search_order=... }": not (yet) here. */
+	if (*table == '{') {
+		msg_warn("check_ccert_access %s: the search_order form is not "
+		    "supported; give a table", table);
+		return smtpd_reject(c, 451, "4.3.5", "Server configuration error");
+	}
 	if (state->ccert_fp == NULL)
 		return SMTPD_CHECK_DUNNO;
 	dict = dict_lookup_open(table);
