@@ -441,6 +441,8 @@ const CONF_PARAM conf_param_table[] = {
 	{ "smtpd_tls_CApath", CONF_STR, "", 0, 0, 0 },
 	{ "smtpd_tls_ask_ccert", CONF_BOOL, "no", 0, 0, 0 },
 	{ "smtpd_tls_req_ccert", CONF_BOOL, "no", 0, 0, 0 },
+	{ "smtpd_tls_fingerprint_digest", CONF_STR, "sha256", 0, 0, 0 },
+	{ "relay_clientcerts", CONF_TABLES, "", 0, 0, 0 },
 	{ "smtpd_tls_loglevel", CONF_STR, "0", 0, 0, 0 },
 	{ "smtpd_tls_received_header", CONF_BOOL, "no", 0, 0, 0 },
 	{ "smtpd_tls_protocols", CONF_LIST, ">=TLSv1", 0, 0, 0 },

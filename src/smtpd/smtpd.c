@@ -9,7 +9,9 @@
  *	process serves one client at a time, up to max_use clients. See
  *	smtpd(8) for the protocol, the parameters and the log lines.
  *
- *	A session: the client address and (verified) name are found, the
+ *	A session: the client address and (verified) name are found (from
+ *	the PROXY protocol header first with smtpd_upstream_proxy_protocol;
+ *	a bad header drops the connection without a word), the
  *	pause flag is checked (smtpd_pause(3), smtpctl pause smtp: new clients get "421 4.3.2 Service temporarily
  *	unavailable"), a client that talks before the greeting is
  *	disconnected (smtpd_forbid_unauth_pipelining), the greeting
@@ -156,9 +158,6 @@ smtpd_pregreet(SMTPD_STATE *state)
 static void
 smtpd_greet(SMTPD_STATE *state)
 {
-	state->bare_nl = addr_match_client(smtpd_conf.bare_nl_excl, state->addr,
-	    state->name) > 0 ? SMTPD_BARE_NL_NO : smtpd_conf.bare_nl;
-	state->rewrite_hdrs = smtpd_rewrite_clients(state);
 	if (smtpd_paused(smtpd_conf.queue_dir)) {
 		msg_info("reject: connect from %s: service paused", state->namaddr);
 		smtpd_chat_reply(state, "421 4.3.2 Service temporarily unavailable");
@@ -227,7 +226,9 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 	smtpd_peer_init(&state);
 	msg_info("connect from %s", state.namaddr);
 	mail_counter_add(MAIL_COUNTER_SMTPD_CONN, 1);
-	if (smtpd_anvil_connect(&state) == 0)
+	if (state.hangup)
+		;			/* bad proxy header: not a word */
+	else if (smtpd_anvil_connect(&state) == 0)
 		smtpd_session(&state);
 	else
 		smtpd_chat_flush(&state);

@@ -54,6 +54,7 @@
 #define SMTPD_CLASS_DATA	4
 #define SMTPD_CLASS_EOD		5
 #define SMTPD_CLASS_REV_CLIENT	6	/* the unverified PTR name */
+#define SMTPD_CLASS_CCERT	7	/* check_ccert_access */
 
 /* Per-process configuration, read once in post_init. */
 typedef struct SMTPD_CONF {
@@ -131,12 +132,18 @@ typedef struct SMTPD_CONF {
 	ARGV	*permit_log;		/* smtpd_log_access_permit_actions, or null */
 	ADDR_MATCH *xforward_hosts;	/* smtpd_authorized_xforward_hosts */
 	ADDR_MATCH *xclient_hosts;	/* smtpd_authorized_xclient_hosts */
+	int	 uproxy;		/* smtpd_upstream_proxy_protocol */
+	int	 uproxy_timeout;	/* smtpd_upstream_proxy_timeout */
 	/* TLS (smtpd_tls.c) */
 	int	 tls_level;		/* SMTPD_TLS_* */
 	int	 tls_wrapper;		/* smtpd_tls_wrappermode */
 	int	 tls_received;		/* smtpd_tls_received_header */
 	int	 tls_timeout;		/* smtpd_starttls_timeout */
 	int	 tls_loglevel;
+	int	 tls_ask_ccert;		/* smtpd_tls_ask_ccert (or req_ccert) */
+	int	 tls_req_ccert;		/* smtpd_tls_req_ccert, at encrypt */
+	const char *tls_fp_digest;	/* smtpd_tls_fingerprint_digest */
+	MAIL_ADDR_MAPS *relay_ccerts;	/* relay_clientcerts, or null */
 	struct TLS_CTX *tls_ctx;	/* null: no TLS */
 	/* SASL (smtpd_sasl.c) */
 	int	 sasl_enable;		/* smtpd_sasl_auth_enable */
@@ -159,6 +166,10 @@ typedef struct SMTPD_CONF {
 	struct DICT *milter_maps[SMTPD_MILTER_MAPS];
 	int	 nmilter_maps;
 } SMTPD_CONF;
+
+/* smtpd_upstream_proxy_protocol values. */
+#define SMTPD_UPROXY_NONE	0
+#define SMTPD_UPROXY_HAPROXY	1
 
 /* smtpd_tls_security_level values. */
 #define SMTPD_TLS_NONE		0
@@ -204,7 +215,8 @@ typedef struct SMTPD_STATE {
 	/* Peer. */
 	char	 addr[SMTPD_ADDR_MAX];
 	char	 name[SMTPD_NAME_MAX];
-	char	 laddr[SMTPD_ADDR_MAX];
+	char	 laddr[SMTPD_ADDR_MAX];	/* server address (proxied) */
+	int	 lport;			/* server port (proxied) */
 	int	 port;
 	int	 family;
 	char	*namaddr;		/* "name[addr]" */
@@ -216,6 +228,7 @@ typedef struct SMTPD_STATE {
 	int	 bare_nl;		/* effective smtpd_forbid_bare_newline */
 	int	 rewrite_hdrs;		/* local_header_rewrite_clients match */
 	int	 denied;		/* client rejected at connect */
+	int	 hangup;		/* no client (bad proxy header): drop */
 	ARGV	*ehlo_discard;		/* smtpd_ehlo.c: discarded keywords */
 	int	 xf_allowed;		/* smtpd_authorized_xforward_hosts (-1: ?) */
 	int	 xc_allowed;		/* smtpd_authorized_xclient_hosts (-1: ?) */
@@ -232,6 +245,8 @@ typedef struct SMTPD_STATE {
 	int	 junk_count;		/* NOOP, RSET, VRFY, HELP */
 	int	 quit;			/* end the session */
 	struct TLS_SESS *tls;		/* null: plaintext */
+	char	*ccert_fp;		/* client certificate fingerprint, or null */
+	char	*ccert_pkey_fp;		/* ... of its public key */
 	int	 nstat;
 	SMTPD_STAT stat[SMTPD_NSTAT];
 	/* SMTP AUTH (smtpd_sasl.c). */
@@ -424,6 +439,9 @@ int	 smtpd_check_backup(SMTPD_CHECK *);	/* smtpd_check_backup.c */
 #define SMTPD_SRV_RCPT		(4 << 2)
 int	 smtpd_check_server(SMTPD_CHECK *, const char *, int);
 int	 smtpd_check_reverse(SMTPD_CHECK *, const char *, int);
+/* smtpd_check_tls.c: client certificate restrictions */
+int	 smtpd_check_tls(SMTPD_CHECK *, const char *);
+int	 smtpd_check_ccert_access(SMTPD_CHECK *, const char *, int);
 
 /* smtpd_reject.c */
 extern const char *smtpd_reject_class_text[];
@@ -461,6 +479,7 @@ char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
 #define SMTPD_PEER_PERM		1	/* not found, or does not verify */
 #define SMTPD_PEER_TEMP		2	/* temporary lookup failure */
 void	 smtpd_peer_init(SMTPD_STATE *);
+void	 smtpd_peer_update(SMTPD_STATE *);
 int	 smtpd_peer_unknown(SMTPD_CHECK *, int);
 int	 smtpd_peer_local_addr(const char *);
 

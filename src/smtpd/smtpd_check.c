@@ -25,6 +25,8 @@
  *	Supported restrictions: permit, reject, defer, warn_if_reject,
  *	permit_mynetworks, permit_inet_interfaces, permit_sasl_authenticated
  *	and the *_sender_login_mismatch restrictions (smtpd_sasl_check.c),
+ *	permit_tls_clientcerts, permit_tls_all_clientcerts and
+ *	check_ccert_access (smtpd_check_tls.c),
  *	reject_unknown_client_hostname,
  *	reject_unknown_reverse_client_hostname, reject_invalid_helo_hostname,
  *	reject_non_fqdn_helo_hostname, reject_unknown_helo_hostname,
@@ -318,6 +320,8 @@ smtpd_check_simple(SMTPD_CHECK *c, const char *name)
 		return r;
 	if ((r = smtpd_check_misc(c, name)) != -2)	/* smtpd_check_misc.c */
 		return r;
+	if ((r = smtpd_check_tls(c, name)) != -2)	/* smtpd_check_tls.c */
+		return r;
 	if (IS("reject_unknown_client_hostname") || IS("reject_unknown_client"))
 		return smtpd_peer_unknown(c, 0);
 	if (IS("reject_unknown_reverse_client_hostname"))
@@ -358,6 +362,7 @@ static const struct {
 	{"check_helo_access", SMTPD_CLASS_HELO, smtpd_access_check},
 	{"check_sender_access", SMTPD_CLASS_SENDER, smtpd_access_check},
 	{"check_recipient_access", SMTPD_CLASS_RCPT, smtpd_access_check},
+	{"check_ccert_access", SMTPD_CLASS_CCERT, smtpd_check_ccert_access},
 	{"check_policy_service", 0, smtpd_policy_check},
 	{"reject_rbl_client", SMTPD_RBL_CLIENT, smtpd_rbl_check},
 	{"reject_rhsbl_client", SMTPD_RBL_RHS_CLIENT, smtpd_rbl_check},

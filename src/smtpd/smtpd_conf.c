@@ -16,7 +16,7 @@
  *	make the resolve_class(3) address classes; the default of
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
- *	and reject.
+ *	and reject; smtpd_upstream_proxy_protocol empty or haproxy.
  *
  *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
  *	depend on the stress parameter (smtpd_timeout, the error and junk
@@ -53,6 +53,16 @@ smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
 	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
 	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
+}
+
+static int
+smtpd_conf_uproxy(const char *val)
+{
+	if (*val == 0)
+		return SMTPD_UPROXY_NONE;
+	if (strcmp(val, "haproxy") == 0)
+		return SMTPD_UPROXY_HAPROXY;
+	msg_fatal("unsupported smtpd_upstream_proxy_protocol value: \"%s\"", val);
 }
 
 static void
@@ -115,6 +125,8 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->restriction_classes = conf_list("smtpd_restriction_classes");
 	conf->xforward_hosts = addr_match_param("smtpd_authorized_xforward_hosts");
 	conf->xclient_hosts = addr_match_param("smtpd_authorized_xclient_hosts");
+	conf->uproxy = smtpd_conf_uproxy(conf_str("smtpd_upstream_proxy_protocol"));
+	conf->uproxy_timeout = (int)conf_time("smtpd_upstream_proxy_timeout");
 }
 
 void

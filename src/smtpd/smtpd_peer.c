@@ -5,11 +5,23 @@
  *	#include "smtpd.h"
  *
  *	void smtpd_peer_init(SMTPD_STATE *state);
+ *	void smtpd_peer_update(SMTPD_STATE *state);
  *	int  smtpd_peer_local_addr(const char *addr);
  * DESCRIPTION
  *	smtpd_peer_init() fills in the client address, port and family from
  *	the socket (a non-socket, as with the master's stdin test mode,
- *	is "localhost[127.0.0.1]"), and the client name: with
+ *	is "localhost[127.0.0.1]"), and the server address and port.
+ *	With smtpd_upstream_proxy_protocol = haproxy, a network client is a
+ *	load balancer that first sends a PROXY protocol header (v1 or v2,
+ *	haproxy_srvr(3)) within smtpd_upstream_proxy_timeout: the client
+ *	and server endpoints it names replace the socket's for everything
+ *	that follows (logs, mynetworks and the other access checks, policy,
+ *	anvil, milters, the Received: header); a header that says the
+ *	connection is not proxied (v1 UNKNOWN, v2 LOCAL) keeps the socket's.
+ *	A malformed or over-long header, an early EOF or the time limit is
+ *	logged ("warning: haproxy read: REASON; proxy ADDR"), and the client
+ *	becomes "unknown[unknown]" with state->hangup set: the caller drops
+ *	the connection without a word. Then the client name: with
  *	smtpd_peername_lookup the reverse (PTR) name, accepted only when a
  *	forward lookup of that name gives the address back; otherwise, or
  *	when a lookup fails, "unknown". The PTR name itself, verified or
@@ -23,6 +35,13 @@
  *	otherwise through the C library, and the resolver is told to give up
  *	quickly (one retry, two seconds) so that a dead DNS server delays
  *	the greeting by seconds, not minutes.
+ *
+ *	smtpd_peer_update() recomputes what depends on the client's name and
+ *	address after smtpd_peer_init() or XCLIENT changed them: the
+ *	"name[addr]" of the logs (":port" added with
+ *	smtpd_client_port_logging), the mynetworks and sender-check caches,
+ *	local_header_rewrite_clients and
+ *	smtpd_forbid_bare_newline_exclusions.
  *
  *	smtpd_peer_local_addr() says whether an address is one of this
  *	host's interface addresses (permit_inet_interfaces), as
@@ -41,6 +60,7 @@
 #include <strings.h>
 
 #include "dns.h"
+#include "haproxy_srvr.h"
 #include "mail_conf.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -129,11 +149,15 @@ smtpd_peer_dns_ptr(const char *addr, char *host, size_t size)
 }
 
 static void
-smtpd_peer_lookup(SMTPD_STATE *state, struct sockaddr *sa, socklen_t len)
+smtpd_peer_lookup(SMTPD_STATE *state)
 {
+	struct sockaddr_storage ss;
+	socklen_t len;
 	char	 host[NI_MAXHOST];
 	int	 err, dns = smtpd_dns_configured();
 
+	if (sock_addr_pton(state->addr, state->port, &ss, &len) < 0)
+		return;
 	if (dns) {
 		state->reverse_status = smtpd_peer_dns_ptr(state->addr, host,
 		    sizeof(host));
@@ -142,7 +166,8 @@ smtpd_peer_lookup(SMTPD_STATE *state, struct sockaddr *sa, socklen_t len)
 			_res.retrans = 2;
 			_res.retry = 1;
 		}
-		err = getnameinfo(sa, len, host, sizeof(host), NULL, 0,
+		err = getnameinfo((struct sockaddr *)&ss, len, host,
+		    sizeof(host), NULL, 0,
 		    NI_NAMEREQD);
 		state->reverse_status = err == 0 ? SMTPD_PEER_OK :
 		    err == EAI_AGAIN ? SMTPD_PEER_TEMP : SMTPD_PEER_PERM;
@@ -186,13 +211,39 @@ smtpd_peer_unknown(SMTPD_CHECK *c, int reverse)
 	    reverse ? "reverse " : "", state->addr);
 }
 
+/*
+ * The PROXY protocol: the endpoints the load balancer names. -1: there
+ * is no usable client (logged).
+ */
+static int
+smtpd_peer_haproxy(SMTPD_STATE *state)
+{
+	HAPROXY_ENDPT ep;
+	VSTRING	*why = vstring_alloc(64);
+	int	 ret = 0;
+
+	if (haproxy_srvr_receive(vstream_fileno(state->client),
+	    state->conf->uproxy_timeout, &ep, why) < 0) {
+		msg_warn("haproxy read: %s; proxy %s", vstring_str(why),
+		    state->addr);
+		ret = -1;
+	} else if (ep.proxied) {
+		snprintf(state->addr, sizeof(state->addr), "%s", ep.client_addr);
+		state->port = ep.client_port;
+		state->family = ep.family;
+		snprintf(state->laddr, sizeof(state->laddr), "%s", ep.server_addr);
+		state->lport = ep.server_port;
+	}
+	vstring_free(why);
+	return ret;
+}
+
 void
 smtpd_peer_init(SMTPD_STATE *state)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int	 fd = vstream_fileno(state->client);
-	VSTRING	*buf = vstring_alloc(100);
 
 	snprintf(state->name, sizeof(state->name), "unknown");
 	snprintf(state->reverse_name, sizeof(state->reverse_name), "unknown");
@@ -210,19 +261,37 @@ smtpd_peer_init(SMTPD_STATE *state)
 		state->laddr[0] = 0;
 	} else {
 		state->family = strchr(state->addr, ':') ? AF_INET6 : AF_INET;
-		if (sock_addr_local(fd, state->laddr, sizeof(state->laddr), NULL) < 0)
+		if (sock_addr_local(fd, state->laddr, sizeof(state->laddr),
+		    &state->lport) < 0)
 			state->laddr[0] = 0;
-		if (state->conf->peername_lookup)
-			smtpd_peer_lookup(state, (struct sockaddr *)&ss, len);
+		if (state->conf->uproxy == SMTPD_UPROXY_HAPROXY &&
+		    smtpd_peer_haproxy(state) < 0) {
+			snprintf(state->addr, sizeof(state->addr), "unknown");
+			state->hangup = 1;
+		} else if (state->conf->peername_lookup)
+			smtpd_peer_lookup(state);
 	}
-	state->namaddr = mystrdup(sock_addr_hostaddr(buf, state->name,
-	    state->addr, 0));
-	if (state->conf->port_logging && state->family != AF_UNIX) {
-		vstring_sprintf(buf, "%s:%d", state->namaddr, state->port);
-		myfree(state->namaddr);
-		state->namaddr = mystrdup(vstring_str(buf));
-	}
-	vstring_free(buf);
+	smtpd_peer_update(state);
+}
+
+void
+smtpd_peer_update(SMTPD_STATE *state)
+{
+	VSTRING	*buf = vstring_alloc(100);
+
+	(void)sock_addr_hostaddr(buf, state->name, state->addr,
+	    state->conf->port_logging && state->family != AF_UNIX &&
+	    !state->hangup ? state->port : 0);
+	myfree(state->namaddr);
+	state->namaddr = vstring_export(buf);
+	state->is_mynet = -1;
+	state->sender_checked = 0;
+	if (state->hangup)
+		return;
+	state->rewrite_hdrs = smtpd_rewrite_clients(state);
+	state->bare_nl = addr_match_client(state->conf->bare_nl_excl,
+	    state->addr, state->name) > 0 ? SMTPD_BARE_NL_NO :
+	    state->conf->bare_nl;
 }
 
 int

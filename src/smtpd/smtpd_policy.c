@@ -92,7 +92,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "smtpd.h"
-#include "sock_addr.h"
 #include "tls.h"
 
 #define SMTPD_POLICY_LINE	4096	/* bytes of one reply line */
@@ -275,18 +274,6 @@ smtpd_policy_instance(SMTPD_STATE *state)
 	return state->act.instance;
 }
 
-static int
-smtpd_policy_server_port(SMTPD_STATE *state)
-{
-	char	 addr[SMTPD_ADDR_MAX];
-	int	 port = 0;
-
-	if (state->family == AF_UNIX || sock_addr_local(vstream_fileno(
-	    state->client), addr, sizeof(addr), &port) < 0)
-		return 0;
-	return port;
-}
-
 /* In smtpd_etrn_restrictions: the ETRN argument (the command line). */
 static const char *
 smtpd_policy_etrn(SMTPD_STATE *state)
@@ -330,8 +317,10 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	    tls->peer_cn : "");
 	smtpd_policy_attr(req, "ccert_issuer", tls && tls->peer_cert ?
 	    tls->issuer_cn : "");
-	smtpd_policy_attr(req, "ccert_fingerprint", "");
-	smtpd_policy_attr(req, "ccert_pubkey_fingerprint", "");
+	smtpd_policy_attr(req, "ccert_fingerprint", state->ccert_fp ?
+	    state->ccert_fp : "");
+	smtpd_policy_attr(req, "ccert_pubkey_fingerprint",
+	    state->ccert_pkey_fp ? state->ccert_pkey_fp : "");
 	smtpd_policy_attr(req, "encryption_protocol", tls ? tls->protocol : "");
 	smtpd_policy_attr(req, "encryption_cipher", tls ? tls->cipher : "");
 	snprintf(num, sizeof(num), "%d", tls ? tls->bits : 0);
@@ -339,7 +328,7 @@ smtpd_policy_request(SMTPD_CHECK *c, SMTPD_POLICY *p, VSTRING *req)
 	smtpd_policy_attr(req, "etrn_domain", smtpd_policy_etrn(state));
 	smtpd_policy_attr(req, "stress", state->conf->stress ? "yes" : "");
 	smtpd_policy_attr(req, "server_address", state->laddr);
-	snprintf(num, sizeof(num), "%d", smtpd_policy_server_port(state));
+	snprintf(num, sizeof(num), "%d", state->lport);
 	smtpd_policy_attr(req, "server_port", num);
 	smtpd_policy_attr(req, "compatibility_level",
 	    conf_str("compatibility_level"));

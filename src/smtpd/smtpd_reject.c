@@ -55,6 +55,7 @@
 const char *smtpd_reject_class_text[] = {
 	"Client host", "Helo command", "Sender address", "Recipient address",
 	"Data command", "End-of-data", "Unverified Client host",
+	"Client certificate",
 };
 
 /* The name a reject is about. */
@@ -63,6 +64,7 @@ smtpd_reject_name(SMTPD_CHECK *c)
 {
 	switch (c->class) {
 	case SMTPD_CLASS_CLIENT:
+	case SMTPD_CLASS_CCERT:
 		return c->state->namaddr;
 	case SMTPD_CLASS_HELO:
 		return c->state->helo ? c->state->helo : "";

@@ -31,6 +31,23 @@
  *	and certificates in each); no entry means the default certificates,
  *	a failed lookup refuses the handshake.
  *
+ *	Client certificates: with smtpd_tls_ask_ccert the server asks the
+ *	client for one (naming smtpd_tls_CAfile's authorities), verifies it
+ *	against smtpd_tls_CAfile/smtpd_tls_CApath, and lets the handshake
+ *	succeed whether it verifies or not: the "established" line says
+ *	Trusted or Untrusted, its fingerprint and its public key's
+ *	(smtpd_tls_fingerprint_digest) are kept for permit_tls_clientcerts,
+ *	check_ccert_access (smtpd_check_tls(3)) and policy servers, and with
+ *	smtpd_tls_loglevel >= 1 "name[addr]: subject_CN=..., issuer=...,
+ *	fingerprint=..., pkey_fingerprint=..." is logged. With
+ *	smtpd_tls_req_ccert (which implies ask, and counts only where TLS is
+ *	mandatory, at level encrypt or in wrapper mode, as in Postfix;
+ *	otherwise it is ignored with a warning) a
+ *	client without a trusted certificate is logged as "NOQUEUE: abort:
+ *	TLS from name[addr]: No client certificate presented" (or "Client
+ *	certificate not trusted"), answered "421 4.7.1 myhostname Error:
+ *	..." and disconnected.
+ *
  *	smtpd_tls_offer() tells EHLO whether to advertise STARTTLS: a context
  *	exists and the session is not yet encrypted.
  *
@@ -50,9 +67,13 @@
  *	still plaintext (MAIL, and the other commands Postfix guards).
  *
  *	smtpd_tls_received() appends the "(using TLSv1.3 with cipher ...)"
- *	comment of the Received: header when smtpd_tls_received_header is set.
+ *	comment of the Received: header when smtpd_tls_received_header is set,
+ *	and what Postfix says of the client certificate: "(Client CN "cn",
+ *	Issuer "cn" (verified OK))" or "(not verified)", "(Client did not
+ *	present a certificate)" or "(No client certificate requested)".
  *
- *	smtpd_tls_end() sends close_notify and frees the TLS session.
+ *	smtpd_tls_end() sends close_notify and frees the TLS session and the
+ *	certificate fingerprints.
  * DIAGNOSTICS
  *	Configuration problems are warnings; handshake failures are logged
  *	as "SSL_accept error from name[addr]: reason".
@@ -143,6 +164,24 @@ smtpd_tls_sni_conf(SMTPD_CONF *conf, const TLS_CTX_ARGS *a)
 	    mail_addr_maps_open("tls_server_sni_maps", maps));
 }
 
+/* Client certificates: smtpd_tls_ask_ccert, _req_ccert, relay_clientcerts. */
+static void
+smtpd_tls_ccert_conf(SMTPD_CONF *conf)
+{
+	conf->tls_ask_ccert = conf_bool("smtpd_tls_ask_ccert");
+	conf->tls_req_ccert = conf_bool("smtpd_tls_req_ccert");
+	/* TLS is mandatory at encrypt and in wrapper mode (SMTPS). */
+	if (conf->tls_req_ccert && conf->tls_level != SMTPD_TLS_ENCRYPT &&
+	    !conf->tls_wrapper) {
+		msg_warn("smtpd_tls_req_ccert = yes has no effect unless "
+		    "smtpd_tls_security_level = encrypt");
+		conf->tls_req_ccert = 0;
+	}
+	conf->tls_ask_ccert |= conf->tls_req_ccert;
+	conf->tls_fp_digest = conf_str("smtpd_tls_fingerprint_digest");
+	conf->relay_ccerts = mail_addr_maps_param("relay_clientcerts");
+}
+
 static int
 smtpd_tls_level(void)
 {
@@ -176,8 +215,10 @@ smtpd_tls_conf(SMTPD_CONF *conf)
 	conf->tls_loglevel = atoi(conf_str("smtpd_tls_loglevel"));
 	if (conf->tls_level == SMTPD_TLS_NONE && !conf->tls_wrapper)
 		return;
+	smtpd_tls_ccert_conf(conf);
 	memset(&a, 0, sizeof(a));
 	a.server = 1;
+	a.ask_ccert = conf->tls_ask_ccert;
 	a.cert_file = conf_str("smtpd_tls_cert_file");
 	a.key_file = conf_str("smtpd_tls_key_file");
 	a.chain_files = conf_list("smtpd_tls_chain_files");
@@ -211,6 +252,51 @@ smtpd_tls_offer(SMTPD_STATE *state)
 	    state->conf->tls_level != SMTPD_TLS_NONE;
 }
 
+/*
+ * The client certificate after a handshake: fingerprints, the log, and
+ * smtpd_tls_req_ccert. 0, or -1 after the 421 reply.
+ */
+static int
+smtpd_tls_ccert(SMTPD_STATE *state, const TLS_INFO *info)
+{
+	VSTRING	*fp, *pkfp;
+	const char *why;
+
+	if (info->peer_cert) {
+		fp = vstring_alloc(100);
+		pkfp = vstring_alloc(100);
+		if (tls_peer_fingerprint(state->tls, state->conf->tls_fp_digest,
+		    fp, pkfp) < 0) {
+			msg_warn("cannot compute the %s fingerprint of the "
+			    "certificate of %s", state->conf->tls_fp_digest,
+			    state->namaddr);
+		} else {
+			state->ccert_fp = vstring_export(fp);
+			state->ccert_pkey_fp = vstring_export(pkfp);
+			fp = pkfp = NULL;
+			if (state->conf->tls_loglevel >= 1)
+				msg_info("%s: subject_CN=%s, issuer=%s, "
+				    "fingerprint=%s, pkey_fingerprint=%s",
+				    state->namaddr, info->peer_cn,
+				    info->issuer_cn, state->ccert_fp,
+				    state->ccert_pkey_fp);
+		}
+		if (fp)
+			vstring_free(fp);
+		if (pkfp)
+			vstring_free(pkfp);
+	}
+	if (!state->conf->tls_req_ccert || (info->peer_cert && info->trusted))
+		return 0;
+	why = info->peer_cert ? "Client certificate not trusted" :
+	    "No client certificate presented";
+	msg_info("NOQUEUE: abort: TLS from %s: %s", state->namaddr, why);
+	smtpd_chat_reply(state, "421 4.7.1 %s Error: %s",
+	    state->conf->myhostname, why);
+	state->quit = 1;
+	return -1;
+}
+
 /* Handshake on the client stream; 0, or -1 after logging. */
 static int
 smtpd_tls_start(SMTPD_STATE *state)
@@ -232,7 +318,7 @@ smtpd_tls_start(SMTPD_STATE *state)
 	msg_info("%s TLS connection established from %s: %s with cipher %s "
 	    "(%d/%d bits)", tls_level_text(info), state->namaddr,
 	    info->protocol, info->cipher, info->bits, info->alg_bits);
-	return 0;
+	return smtpd_tls_ccert(state, info);
 }
 
 int
@@ -315,7 +401,16 @@ smtpd_tls_received(SMTPD_STATE *state, VSTRING *out)
 	info = tls_info(state->tls);
 	vstring_sprintf_append(out, "\t(using %s with cipher %s (%d/%d bits))\n",
 	    info->protocol, info->cipher, info->bits, info->alg_bits);
-	vstring_sprintf_append(out, "\t(No client certificate requested)\n");
+	if (info->peer_cert)
+		vstring_sprintf_append(out, "\t(Client CN \"%s\", Issuer \"%s\" "
+		    "(%s))\n", info->peer_cn, info->issuer_cn, info->trusted ?
+		    "verified OK" : "not verified");
+	else if (state->conf->tls_ask_ccert)
+		vstring_sprintf_append(out, "\t(Client did not present a "
+		    "certificate)\n");
+	else
+		vstring_sprintf_append(out, "\t(No client certificate "
+		    "requested)\n");
 }
 
 void
@@ -326,4 +421,7 @@ smtpd_tls_end(SMTPD_STATE *state)
 	(void)vstream_fflush(state->client);
 	tls_stop(state->client, state->tls, !vstream_ferror(state->client));
 	state->tls = NULL;
+	myfree(state->ccert_fp);
+	myfree(state->ccert_pkey_fp);
+	state->ccert_fp = state->ccert_pkey_fp = NULL;
 }

@@ -106,7 +106,6 @@ smtpd_xclient_cmd(SMTPD_STATE *state, const char *args)
 {
 	char	*val[XC_COUNT] = {0};
 	int	 set[XC_COUNT] = {0};
-	VSTRING	*namaddr;
 	int	 i;
 
 	if (smtpd_xattr_parse(state, smtpd_xclient_allowed(state), "XCLIENT",
@@ -135,16 +134,7 @@ smtpd_xclient_cmd(SMTPD_STATE *state, const char *args)
 		state->sasl_username = val[XC_LOGIN] ? mystrdup(val[XC_LOGIN]) : NULL;
 		state->sasl_method = val[XC_LOGIN] ? mystrdup("XCLIENT") : NULL;
 	}
-	namaddr = vstring_alloc(64);
-	vstring_sprintf(namaddr, "%s[%s]", state->name, state->addr);
-	myfree(state->namaddr);
-	state->namaddr = vstring_export(namaddr);
-	state->is_mynet = -1;
-	state->sender_checked = 0;
-	state->rewrite_hdrs = smtpd_rewrite_clients(state);
-	state->bare_nl = addr_match_client(state->conf->bare_nl_excl,
-	    state->addr, state->name) > 0 ? SMTPD_BARE_NL_NO :
-	    state->conf->bare_nl;
+	smtpd_peer_update(state);
 	for (i = 0; i < XC_COUNT; i++)
 		myfree(val[i]);
 	smtpd_chat_reply(state, "220 %s", state->conf->banner);

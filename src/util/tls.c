@@ -47,7 +47,11 @@
  *	cipher grade. Session caching is off: every process is short-lived.
  *	Peer certificates are never required by the handshake itself; the
  *	result is reported in TLS_INFO (trusted, matched) so that the caller
- *	decides, and logs why.
+ *	decides, and logs why. A server context asks the client for a
+ *	certificate only with args->ask_ccert (naming the CAfile's
+ *	authorities as acceptable issuers); it is verified against CAfile
+ *	and CApath, and one that does not verify is still accepted, as
+ *	untrusted.
  *
  *	tls_protocol_range() turns a Postfix-style protocol list ("!SSLv2,
  *	!SSLv3", ">=TLSv1.2", "TLSv1.2 TLSv1.3", "<=TLSv1.2") into an OpenSSL
@@ -99,8 +103,9 @@
  *	any name below domain. It does not look at trust (TLS_INFO.trusted).
  *
  *	tls_peer_fingerprint() computes the digest (an OpenSSL name: sha256,
- *	sha1, md5...) of the peer certificate and of its public key, as
- *	upper-case hex bytes joined by ":" (Postfix's fingerprint form).
+ *	sha1, md5...) of the peer certificate and of its public key (the
+ *	DER SubjectPublicKeyInfo, as Postfix), as upper-case hex bytes
+ *	joined by ":" (Postfix's fingerprint form).
  *
  *	tls_stop() optionally sends a close_notify (best effort, bounded by
  *	two seconds), restores the plain I/O of the stream and the
@@ -306,6 +311,30 @@ tls_ctx_resumption(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	return 0;
 }
 
+/* Client certificates: verify, but let the caller judge the result. */
+static int
+tls_verify_any(int ok, X509_STORE_CTX *store)
+{
+	return 1;
+}
+
+static int
+tls_ctx_ask_ccert(SSL_CTX *sc, const char *cafile, VSTRING *why)
+{
+	STACK_OF(X509_NAME) *names;
+
+	SSL_CTX_set_verify(sc, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	    tls_verify_any);
+	if (cafile == NULL)
+		return 0;
+	if ((names = SSL_load_client_CA_file(cafile)) == NULL) {
+		tls_why(why, "cannot load the CA names of the CA file");
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(sc, names);
+	return 0;
+}
+
 static int
 tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 {
@@ -348,6 +377,8 @@ tls_ctx_setup(SSL_CTX *sc, const TLS_CTX_ARGS *a, VSTRING *why)
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(sc, SSL_VERIFY_NONE, NULL);
+	if (a->server && a->ask_ccert && tls_ctx_ask_ccert(sc, cafile, why) < 0)
+		return -1;
 	return tls_ctx_certs(sc, a, why);
 }
 
@@ -792,20 +823,23 @@ tls_peer_fingerprint(const TLS_SESS *s, const char *digest, VSTRING *cert_fp,
 {
 	X509	*peer = SSL_get_peer_certificate(s->ssl);
 	const EVP_MD *md = EVP_get_digestbyname(digest);
-	unsigned char buf[EVP_MAX_MD_SIZE];
+	unsigned char buf[EVP_MAX_MD_SIZE], *der = NULL;
 	unsigned len = 0;
-	int	 r = -1;
+	int	 r = -1, dlen;
 
 	if (peer == NULL || md == NULL)
 		goto out;
 	if (X509_digest(peer, md, buf, &len) != 1)
 		goto out;
 	tls_hex(cert_fp, buf, len);
-	if (X509_pubkey_digest(peer, md, buf, &len) != 1)
+	/* The whole SubjectPublicKeyInfo, as Postfix (and DANE 1 x 1). */
+	if ((dlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(peer), &der)) <= 0 ||
+	    EVP_Digest(der, (size_t)dlen, buf, &len, md, NULL) != 1)
 		goto out;
 	tls_hex(pkey_fp, buf, len);
 	r = 0;
 out:
+	OPENSSL_free(der);
 	X509_free(peer);
 	return r;
 }

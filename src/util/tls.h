@@ -24,6 +24,7 @@ typedef struct TLS_CTX_ARGS {
 	const char *ciphers;		/* grade: high, medium, low, export, null */
 	int	 session_timeout;	/* > 0: sessions may be resumed */
 	const unsigned char *ticket_keys;	/* server: 80 bytes, shared */
+	int	 ask_ccert;		/* server: request a client certificate */
 } TLS_CTX_ARGS;
 
 #define TLS_TICKET_KEYS_LEN	80	/* name, HMAC and AES keys */

@@ -8,8 +8,11 @@
 
 #include "tls.h"
 
-/* Bump when a member changes: a stale tls.so is then refused. */
-#define TLS_MODULE_VERSION	1
+/*
+ * Bump when a member changes (here or in TLS_CTX_ARGS): a stale tls.so
+ * is then refused.
+ */
+#define TLS_MODULE_VERSION	2
 #define TLS_MODULE_FILE		"tls.so"
 #define TLS_MODULE_SYMBOL	"tls_module"
 

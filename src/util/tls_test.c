@@ -201,7 +201,7 @@ serve(int fd)
 /* Client side of one exchange against a forked server; 0 or -1. */
 static int
 exchange(const char *servername, const char *cafile, TLS_INFO *out,
-    VSTRING *reply)
+    VSTRING *reply, VSTRING *fp, VSTRING *pkfp)
 {
 	TLS_CTX_ARGS a = {.server = 0, .CAfile = cafile, .protocols = ">=TLSv1.2"};
 	VSTRING	*why = vstring_alloc(10);
@@ -222,6 +222,8 @@ exchange(const char *servername, const char *cafile, TLS_INFO *out,
 	vstream_set_timeout(st, 5);
 	if ((s = tls_client_start(st, ctx, servername, 5, why)) != NULL) {
 		*out = *tls_info(s);
+		if (fp && tls_peer_fingerprint(s, "sha256", fp, pkfp) < 0)
+			vstring_strcpy(fp, "failed");
 		vstream_fputs(st, "hello\r\n");
 		if (vstream_fflush(st) == 0 && vstream_get_line(st, reply, 100,
 		    VSTREAM_GL_CRLF) == VSTREAM_LINE_OK)
@@ -242,7 +244,7 @@ PTEST(handshake_verified)
 	TLS_INFO info;
 	VSTRING	*reply = vstring_alloc(10);
 
-	PT_INTEQ(exchange("localhost", cert_path, &info, reply), 0);
+	PT_INTEQ(exchange("localhost", cert_path, &info, reply, NULL, NULL), 0);
 	PT_STREQ(vstring_str(reply), "echo: hello");
 	PT_ASSERT(strncmp(info.protocol, "TLSv1.", 6) == 0);
 	PT_ASSERT(info.bits >= 128);
@@ -257,13 +259,55 @@ PTEST(handshake_untrusted_and_mismatch)
 	TLS_INFO info;
 	VSTRING	*reply = vstring_alloc(10);
 
-	PT_INTEQ(exchange("localhost", NULL, &info, reply), 0);
+	PT_INTEQ(exchange("localhost", NULL, &info, reply, NULL, NULL), 0);
 	PT_ASSERT(info.peer_cert && !info.trusted && !info.matched);
 	PT_STREQ(tls_level_text(&info), "Untrusted");
-	PT_INTEQ(exchange("other.example", cert_path, &info, reply), 0);
+	PT_INTEQ(exchange("other.example", cert_path, &info, reply, NULL,
+	    NULL), 0);
 	PT_ASSERT(info.trusted && !info.matched);
 	PT_STREQ(tls_level_text(&info), "Trusted");
 	vstring_free(reply);
+}
+
+/* Hex with ":" of a digest, as tls_peer_fingerprint() writes it. */
+static void
+hex_fp(const unsigned char *md, unsigned len, char *out)
+{
+	*out = 0;
+	for (unsigned i = 0; i < len; i++)
+		out += sprintf(out, "%s%02X", i ? ":" : "", md[i]);
+}
+
+PTEST(peer_fingerprint)
+{
+	TLS_INFO info;
+	VSTRING	*reply = vstring_alloc(10), *fp = vstring_alloc(10);
+	VSTRING	*pkfp = vstring_alloc(10);
+	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned len;
+	char	 want[3 * EVP_MAX_MD_SIZE + 1];
+	FILE	*f = fopen(cert_path, "r");
+	X509	*x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	int	 dlen;
+
+	if (f)
+		fclose(f);
+	PT_ASSERT(x != NULL);
+	PT_INTEQ(exchange("localhost", NULL, &info, reply, fp, pkfp), 0);
+	/* The certificate's DER, and the public key's SubjectPublicKeyInfo. */
+	PT_ASSERT(X509_digest(x, EVP_sha256(), md, &len) == 1);
+	hex_fp(md, len, want);
+	PT_STREQ(vstring_str(fp), want);
+	PT_ASSERT((dlen = i2d_PUBKEY(X509_get0_pubkey(x), &der)) > 0);
+	PT_ASSERT(EVP_Digest(der, (size_t)dlen, md, &len, EVP_sha256(), NULL) == 1);
+	hex_fp(md, len, want);
+	PT_STREQ(vstring_str(pkfp), want);
+	PT_INTEQ(strlen(want), 32 * 3 - 1);
+	OPENSSL_free(der);
+	X509_free(x);
+	vstring_free(reply);
+	vstring_free(fp);
+	vstring_free(pkfp);
 }
 
 PTEST(handshake_timeout)
@@ -316,6 +360,7 @@ main(void)
 	}
 	PT_RUN(handshake_verified);
 	PT_RUN(handshake_untrusted_and_mismatch);
+	PT_RUN(peer_fingerprint);
 	PT_RUN(handshake_timeout);
 	PT_RUN(bad_files);
 	unlink(cert_path);
