@@ -43,8 +43,8 @@
  *	"!domain" that matches first leaves the address alone. Local parts
  *	named in masquerade_exceptions are never masqueraded.
  *
- *	cleanup_addr_map() looks addr up in maps and appends the result's
- *	addresses (internal form) to result: 1 found, 0 not, -1 failed.
+ *	cleanup_addr_map() is mail_addr_map(3) with the "user" keys tried
+ *	when the address's domain is local: 1 found, 0 not, -1 failed.
  *
  *	cleanup_addr_bcc() looks key (an address in internal form) up in
  *	sender_bcc_maps or recipient_bcc_maps and adds what it finds to
@@ -122,64 +122,13 @@ cleanup_addr_local_dom(CLEANUP_CONF *cf, const char *addr)
 	return resolve_class_local(cf->resolve, at + 1) > 0;
 }
 
-/* cleanup_addr_result - one table value into addresses; "@dom" keeps the user. */
-static void
-cleanup_addr_result(const char *value, const char *local, const char *ext,
-    ARGV *result)
-{
-	ARGV	*list = argv_alloc(4);
-	VSTRING	*buf = vstring_alloc(64);
-	const char *at;
-	size_t	 i;
-
-	addr_parse_list(value, list);
-	for (i = 0; i < list->argc; i++) {
-		addr_unquote(buf, list->argv[i]);
-		if (vstring_str(buf)[0] == '@') {
-			vstring_sprintf(buf, "%s%s", local, list->argv[i]);
-		} else if (ext && *ext && (at = strrchr(vstring_str(buf), '@')) != NULL) {
-			VSTRING *tmp = vstring_alloc(64);
-
-			vstring_sprintf(tmp, "%.*s%s%s", (int)(at - vstring_str(buf)),
-			    vstring_str(buf), ext, at);
-			vstring_strcpy(buf, vstring_str(tmp));
-			vstring_free(tmp);
-		} else if (ext && *ext) {
-			vstring_strcat(buf, ext);
-		}
-		argv_add(result, vstring_str(buf));
-	}
-	argv_free(list);
-	vstring_free(buf);
-}
-
 int
 cleanup_addr_map(CLEANUP_CONF *cf, MAIL_ADDR_MAPS *maps, int propagate,
     const char *addr, ARGV *result)
 {
-	VSTRING	*val = vstring_alloc(64), *key = vstring_alloc(64);
-	VSTRING	*local = vstring_alloc(64), *user = vstring_alloc(64);
-	VSTRING	*ext = vstring_alloc(16);
-	const char *at = strrchr(addr, '@'), *use_ext = NULL;
-	int	 r, flags = cleanup_addr_local_dom(cf, addr) ? MAIL_ADDR_FIND_LOCAL : 0;
+	int	 flags = cleanup_addr_local_dom(cf, addr) ? MAIL_ADDR_FIND_LOCAL : 0;
 
-	r = mail_addr_find(maps, addr, flags, cf->rcpt_delim, val, key);
-	if (r > 0) {
-		vstring_memcpy(local, addr, at ? (size_t)(at - addr) : strlen(addr));
-		if (propagate && mail_addr_split_ext(vstring_str(local),
-		    cf->rcpt_delim, user, ext) &&
-		    strcasecmp(vstring_str(key), addr) != 0 &&
-		    strcasecmp(vstring_str(key), vstring_str(local)) != 0)
-			use_ext = vstring_str(local) + vstring_len(user);
-		cleanup_addr_result(vstring_str(val), vstring_str(local), use_ext,
-		    result);
-	}
-	vstring_free(val);
-	vstring_free(key);
-	vstring_free(local);
-	vstring_free(user);
-	vstring_free(ext);
-	return r;
+	return mail_addr_map(maps, addr, flags, cf->rcpt_delim, propagate, result);
 }
 
 /* cleanup_addr_canon - one canonical table, nested: 0, -1. */
