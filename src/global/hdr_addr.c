@@ -49,6 +49,7 @@
  *	else the number of addresses replaced.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "addr_parse.h"
 #include "hdr_addr.h"
@@ -65,12 +66,12 @@ static const char *hdr_addr_rcpts[] = {
 	"Apparently-To", NULL,
 };
 
-/* hdr_addr_in - is the field named in list? */
+/* hdr_addr_in - is the name (n bytes) in list? */
 static int
-hdr_addr_in(const char *field, const char **list)
+hdr_addr_in(const char *name, size_t n, const char **list)
 {
 	for (; *list; list++)
-		if (rfc822_hdr_is(field, *list))
+		if (strncasecmp(name, *list, n) == 0 && (*list)[n] == 0)
 			return 1;
 	return 0;
 }
@@ -78,9 +79,14 @@ hdr_addr_in(const char *field, const char **list)
 int
 hdr_addr_class(const char *field)
 {
-	if (hdr_addr_in(field, hdr_addr_senders))
+	/* The name ends at the colon or any other byte that cannot be in it. */
+	size_t	 n = rfc822_hdr_name_len(field, (size_t)-1);
+
+	if (n == 0 || n > sizeof("Return-Receipt-To") - 1)
+		return 0;
+	if (hdr_addr_in(field, n, hdr_addr_senders))
 		return HDR_ADDR_SENDER;
-	if (hdr_addr_in(field, hdr_addr_rcpts))
+	if (hdr_addr_in(field, n, hdr_addr_rcpts))
 		return HDR_ADDR_RCPT;
 	return 0;
 }
@@ -92,13 +98,17 @@ typedef struct HDR_ADDR_SPAN {
 	int	 have;
 } HDR_ADDR_SPAN;
 
+/* Scratch strings of one hdr_addr_rewrite() call. */
+typedef struct HDR_ADDR_BUF {
+	VSTRING	*ext, *in, *q, *out;
+} HDR_ADDR_BUF;
+
 /* hdr_addr_one - call fn for the span's address; splice a change into out. */
 static int
 hdr_addr_one(HDR_ADDR_FN fn, void *ctx, const char *s, HDR_ADDR_SPAN *sp,
-    VSTRING *out, size_t *copied)
+    HDR_ADDR_BUF *b, size_t *copied)
 {
-	VSTRING	*ext = vstring_alloc(64), *in = vstring_alloc(64);
-	VSTRING	*q = vstring_alloc(64);
+	VSTRING	*ext = b->ext, *in = b->in, *q = b->q, *out = b->out;
 	const char *colon;
 	size_t	 start = sp->start;
 	int	 r = 0;
@@ -108,23 +118,19 @@ hdr_addr_one(HDR_ADDR_FN fn, void *ctx, const char *s, HDR_ADDR_SPAN *sp,
 		start = (size_t)(colon - s) + 1;
 	vstring_memcpy(ext, s + start, sp->end - start);
 	if (vstring_len(ext) == 0 || vstring_len(ext) > ADDR_LONG_MAX)
-		goto out;
+		return 0;
 	addr_unquote(in, vstring_str(ext));
-	if (fn(ctx, vstring_str(ext), in) < 0) {
-		r = -1;
-		goto out;
-	}
+	if (fn(ctx, vstring_str(ext), in) < 0)
+		return -1;
 	addr_quote(q, vstring_str(in));
 	if (strcmp(vstring_str(q), vstring_str(ext)) != 0) {
+		if (vstring_len(out) == 0 && *copied == 0)
+			vstring_space(out, vstring_len(ext) + 64);
 		vstring_memcat(out, s + *copied, start - *copied);
 		vstring_strcat(out, vstring_str(q));
 		*copied = sp->end;
 		r = 1;
 	}
-out:
-	vstring_free(ext);
-	vstring_free(in);
-	vstring_free(q);
 	return r;
 }
 
@@ -154,8 +160,13 @@ hdr_addr_rewrite(VSTRING *field, HDR_ADDR_FN fn, void *ctx)
 	const char *s = vstring_str(field);
 	size_t	 len = vstring_len(field), i, copied, next;
 	HDR_ADDR_SPAN sp = { 0, 0, 0, 0 };
-	VSTRING	*out = vstring_alloc(len + 64);
+	HDR_ADDR_BUF b;
 	int	 r, failed = 0, changed = 0, count = 0;
+
+	b.ext = vstring_alloc(64);
+	b.in = vstring_alloc(64);
+	b.q = vstring_alloc(64);
+	b.out = vstring_alloc(len + 64);
 
 	copied = 0;
 	i = (size_t)(rfc822_hdr_value(s) - s);
@@ -163,7 +174,7 @@ hdr_addr_rewrite(VSTRING *field, HDR_ADDR_FN fn, void *ctx)
 		next = i + 1;
 		if (i == len || ((s[i] == ',' || s[i] == ';') && sp.angle != 1)) {
 			if (sp.have) {
-				if ((r = hdr_addr_one(fn, ctx, s, &sp, out, &copied)) < 0)
+				if ((r = hdr_addr_one(fn, ctx, s, &sp, &b, &copied)) < 0)
 					failed = 1;
 				changed += r > 0;
 			}
@@ -196,10 +207,13 @@ hdr_addr_rewrite(VSTRING *field, HDR_ADDR_FN fn, void *ctx)
 		}
 	}
 	if (copied > 0) {
-		vstring_memcat(out, s + copied, len - copied);
-		vstring_memcpy(field, vstring_str(out), vstring_len(out));
+		vstring_memcat(b.out, s + copied, len - copied);
+		vstring_memcpy(field, vstring_str(b.out), vstring_len(b.out));
 	}
-	vstring_free(out);
+	vstring_free(b.ext);
+	vstring_free(b.in);
+	vstring_free(b.q);
+	vstring_free(b.out);
 	return failed ? -1 : changed;
 }
 

@@ -265,13 +265,14 @@ mail_addr_map(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
     const char *delims, int propagate, ARGV *result)
 {
 	VSTRING	*val = vstring_alloc(64), *key = vstring_alloc(64);
-	VSTRING	*local = vstring_alloc(64), *user = vstring_alloc(64);
-	VSTRING	*ext = vstring_alloc(16);
+	VSTRING	*local, *user, *ext;
 	const char *at = strrchr(addr, '@'), *use_ext = NULL;
 	int	 r;
 
-	r = mail_addr_find(maps, addr, flags, delims, val, key);
-	if (r > 0) {
+	if ((r = mail_addr_find(maps, addr, flags, delims, val, key)) > 0) {
+		local = vstring_alloc(64);
+		user = vstring_alloc(64);
+		ext = vstring_alloc(16);
 		vstring_memcpy(local, addr, at ? (size_t)(at - addr) : strlen(addr));
 		if (propagate && mail_addr_split_ext(vstring_str(local), delims,
 		    user, ext) && strcasecmp(vstring_str(key), addr) != 0 &&
@@ -279,11 +280,11 @@ mail_addr_map(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
 			use_ext = vstring_str(local) + vstring_len(user);
 		mail_addr_result(vstring_str(val), vstring_str(local), use_ext,
 		    result);
+		vstring_free(local);
+		vstring_free(user);
+		vstring_free(ext);
 	}
 	vstring_free(val);
 	vstring_free(key);
-	vstring_free(local);
-	vstring_free(user);
-	vstring_free(ext);
 	return r;
 }

@@ -67,6 +67,8 @@ static RESOLVE_CLASS *smtp_gen_rc;	/* is a domain local ("user" keys) */
 static const char *smtp_gen_delims;	/* recipient_delimiter */
 static const char *smtp_gen_origin;	/* myorigin */
 static int smtp_gen_propagate;		/* "generic" in propagate_... */
+static ARGV *smtp_gen_res;		/* scratch: a lookup's result */
+static VSTRING *smtp_gen_in, *smtp_gen_q;	/* scratch: envelope address */
 
 void
 smtp_generic_conf(void)
@@ -85,6 +87,9 @@ smtp_generic_conf(void)
 		if (strcasecmp(list->argv[i], "generic") == 0)
 			smtp_gen_propagate = 1;
 	argv_free(list);
+	smtp_gen_res = argv_alloc(2);
+	smtp_gen_in = vstring_alloc(64);
+	smtp_gen_q = vstring_alloc(64);
 }
 
 /* smtp_generic_local - may "user" keys be tried (generic(5))? */
@@ -105,12 +110,12 @@ smtp_generic_local(const char *addr)
 static int
 smtp_generic_map(const char *id, VSTRING *addr)
 {
-	ARGV	*res;
+	ARGV	*res = smtp_gen_res;
 	int	 r;
 
 	if (vstring_len(addr) == 0)
 		return 0;
-	res = argv_alloc(2);
+	argv_truncate(res, 0);
 	r = mail_addr_map(smtp_cf.generic, vstring_str(addr),
 	    smtp_generic_local(vstring_str(addr)) ? MAIL_ADDR_FIND_LOCAL : 0,
 	    smtp_gen_delims, smtp_gen_propagate, res);
@@ -127,7 +132,6 @@ smtp_generic_map(const char *id, VSTRING *addr)
 		vstring_strcpy(addr, res->argv[0]);
 	} else
 		r = 0;
-	argv_free(res);
 	return r;
 }
 
@@ -135,19 +139,15 @@ smtp_generic_map(const char *id, VSTRING *addr)
 static int
 smtp_generic_env(const char *id, const char *addr, char **out)
 {
-	VSTRING	*in, *q;
 	int	 r;
 
 	*out = NULL;
 	if (addr == NULL || *addr == 0)
 		return 0;
-	in = addr_unquote(vstring_alloc(64), addr);
-	if ((r = smtp_generic_map(id, in)) > 0) {
-		q = addr_quote(vstring_alloc(64), vstring_str(in));
-		*out = mystrdup(vstring_str(q));
-		vstring_free(q);
-	}
-	vstring_free(in);
+	addr_unquote(smtp_gen_in, addr);
+	if ((r = smtp_generic_map(id, smtp_gen_in)) > 0)
+		*out = mystrdup(vstring_str(addr_quote(smtp_gen_q,
+		    vstring_str(smtp_gen_in))));
 	return r < 0 ? -1 : 0;
 }
 
@@ -242,11 +242,10 @@ smtp_generic_header(SMTP_REQ *req)
 		if (nl == NULL)
 			fe = e;
 		flen = (size_t)(fe - s) - (fe[-1] == '\n');
-		if (*s == ' ' || *s == '\t' || flen == 0)
+		/* The name stops at the colon or the line end: s is safe here. */
+		if (*s == ' ' || *s == '\t' || flen == 0 || hdr_addr_class(s) == 0)
 			continue;
 		vstring_memcpy(field, s, flen);
-		if (hdr_addr_class(vstring_str(field)) == 0)
-			continue;
 		if ((r = hdr_addr_rewrite(field, smtp_generic_hdr_addr, req)) < 0) {
 			ret = -1;
 			goto out;
