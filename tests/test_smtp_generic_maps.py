@@ -134,6 +134,41 @@ def test_header_gets_longer_is_folded(make_instance, sink, tmp_path):
     assert int(m.mail_params["SIZE"]) == content_size(m.data)
 
 
+def test_after_smtp_header_checks(make_instance, sink, tmp_path):
+    # Postfix's order: the checks see the header as queued, generic mapping
+    # applies to what they send (a REPLACE too), not to PREPEND text.
+    checks = tmp_path / "smtp_header_checks"
+    checks.write_text("/^From: .*alice@local\\.test/ REPLACE From: Replaced <alice@local.test>\n"
+                      "/^X-Drop:/ IGNORE\n"
+                      "/^Subject:/ PREPEND X-Contact: alice@local.test\n")
+    inst = relay_instance(make_instance, sink.nexthop,
+                          smtp_generic_maps=table(tmp_path),
+                          smtp_header_checks="regexp:%s" % checks)
+    submit(inst, "alice@local.test", ["r@x.test"],
+           "From: Alice <alice@local.test>\r\nTo: r@x.test\r\nX-Drop: 1\r\n"
+           "Subject: s\r\n\r\nbody\r\n")
+    m = sink.wait_for(1, timeout=20)[0]
+    hdr = header_of(m.data)
+    assert field(hdr, "From") == "From: Replaced <alice.smith@isp.example>"
+    assert field(hdr, "To") == "To: r.out@isp.example"
+    assert field(hdr, "X-Drop") is None
+    assert field(hdr, "X-Contact") == "X-Contact: alice@local.test"
+    assert m.sender == "alice.smith@isp.example"
+
+
+def test_header_only_and_folded_fields(make_instance, sink, tmp_path):
+    inst = relay_instance(make_instance, sink.nexthop,
+                          smtp_generic_maps=table(tmp_path))
+    # A folded field, and a message that is all header (no empty line).
+    submit(inst, "alice@local.test", ["r@x.test"],
+           "Subject: h\r\nTo: other@else.test,\r\n\tr@x.test\r\nFrom: alice@local.test\r\n")
+    m = sink.wait_for(1, timeout=20)[0]
+    hdr = unfold(header_of(m.data))
+    assert "To: other@else.test,\tr.out@isp.example" in hdr
+    assert "From: alice.smith@isp.example" in hdr
+    assert int(m.mail_params["SIZE"]) == content_size(m.data)
+
+
 def test_null_sender_and_pattern_table(make_instance, sink, tmp_path):
     # A regexp table that would match an empty address: the null sender
     # must not even be looked up.

@@ -289,6 +289,7 @@ void	 smtp_req_why(SMTP_REQ *, const char *, int, const char *, ...) PRINTFLIKE(
 /* smtp_generic.c: smtp_generic_maps */
 void	 smtp_generic_conf(void);
 int	 smtp_generic_prepare(SMTP_REQ *);
+void	 smtp_generic_field(SMTP_REQ *, VSTRING *);
 void	 smtp_generic_free(SMTP_REQ *);
 
 /* smtp_title.c */

@@ -232,7 +232,8 @@ smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 	bl.out = out;
 	bl.mime = mime;
 	bl.line = vstring_alloc(SMTP_BODY_CHUNK);
-	if (req->gen_hdr) {
+	/* With header checks, smtp_hbc(3) applies smtp_generic_maps after them. */
+	if (req->gen_hdr && bl.hbc == NULL) {
 		smtp_body_block(&bl, vstring_str(req->gen_hdr),
 		    vstring_str(req->gen_hdr) + vstring_len(req->gen_hdr));
 		off = req->gen_off;

@@ -6,6 +6,7 @@
  *
  *	void smtp_generic_conf(void);
  *	int smtp_generic_prepare(SMTP_REQ *req);
+ *	void smtp_generic_field(SMTP_REQ *req, VSTRING *field);
  *	void smtp_generic_free(SMTP_REQ *req);
  * DESCRIPTION
  *	Postfix's generic(5) mapping: the smtp client (smtp_generic_maps)
@@ -38,6 +39,14 @@
  *	counts the difference, so that the SIZE= of MAIL FROM stays the
  *	size of what is sent. At most SMTP_GEN_HDR_MAX bytes of header are
  *	looked at; fields beyond go out unchanged.
+ *
+ *	smtp_generic_field() rewrites and folds one primary header field
+ *	in place, when it is an address field: smtp_hbc(3) uses it so that
+ *	smtp_header_checks see the header as queued and generic mapping
+ *	applies to what they send, in Postfix's order (req->gen_hdr then
+ *	serves only for the SIZE). A table that fails there (the prepare
+ *	step found it working a moment before, so only for an address a
+ *	REPLACE brought in) leaves that address as it is, with a warning.
  *
  *	Nothing is logged for a rewrite, except with -v (msg_verbose).
  *	smtp_generic_free() releases what smtp_generic_prepare() made.
@@ -273,6 +282,14 @@ out:
 	vstring_free(buf);
 	vstring_free(field);
 	return ret;
+}
+
+void
+smtp_generic_field(SMTP_REQ *req, VSTRING *field)
+{
+	if (hdr_addr_class(vstring_str(field)) != 0 &&
+	    hdr_addr_rewrite(field, smtp_generic_hdr_addr, req) != 0)
+		hdr_addr_fold(field, SMTP_GEN_WIDTH);
 }
 
 int
