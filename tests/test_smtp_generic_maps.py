@@ -169,6 +169,19 @@ def test_header_only_and_folded_fields(make_instance, sink, tmp_path):
     assert int(m.mail_params["SIZE"]) == content_size(m.data)
 
 
+def test_user_key_only_for_local_domains(make_instance, sink, tmp_path):
+    # generic(5): a bare "user" key applies when the domain is $myorigin or
+    # in $mydestination, not to other domains.
+    inst = relay_instance(make_instance, sink.nexthop,
+                          smtp_generic_maps=table(tmp_path, "joe joe.bloggs@isp.example\n"),
+                          mydestination="local.test", myorigin="origin.test")
+    for sender in ("joe@local.test", "joe@origin.test", "joe@else.test"):
+        submit(inst, sender, ["r@x.test"], "Subject: u\r\n\r\nbody\r\n")
+    msgs = sink.wait_for(3, timeout=20)
+    assert sorted(m.sender for m in msgs) == [
+        "joe.bloggs@isp.example", "joe.bloggs@isp.example", "joe@else.test"]
+
+
 def test_null_sender_and_pattern_table(make_instance, sink, tmp_path):
     # A regexp table that would match an empty address: the null sender
     # must not even be looked up.

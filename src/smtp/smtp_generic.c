@@ -54,6 +54,7 @@
  *	smtp_generic_prepare() returns -1 when a table lookup failed (a
  *	warning names the table and the address): the caller defers the
  *	request with 4.3.0 "table lookup problem", as Postfix does.
+ *	smtp_generic_conf() is fatal for a bad mydestination.
  */
 #include <string.h>
 #include <strings.h>
@@ -83,12 +84,22 @@ void
 smtp_generic_conf(void)
 {
 	ARGV	*list;
+	VSTRING	*why, *ifaces;
 	size_t	 i;
 
 	smtp_cf.generic = mail_addr_maps_param(smtp_pname("smtp_generic_maps"));
 	if (smtp_cf.generic == NULL)
 		return;
-	smtp_gen_rc = resolve_class_param();
+	/* Only mydestination and this host's addresses matter here. */
+	why = vstring_alloc(100);
+	ifaces = vstring_alloc(100);
+	vstring_sprintf(ifaces, "%s, %s", conf_str("inet_interfaces"),
+	    conf_str("proxy_interfaces"));
+	if ((smtp_gen_rc = resolve_class_init(conf_str("mydestination"), "", 0,
+	    vstring_str(ifaces), why)) == NULL)
+		msg_fatal("mydestination: %s", vstring_str(why));
+	vstring_free(why);
+	vstring_free(ifaces);
 	smtp_gen_delims = conf_str("recipient_delimiter");
 	smtp_gen_origin = conf_str("myorigin");
 	list = conf_list("propagate_unmatched_extensions");
