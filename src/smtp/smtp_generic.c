@@ -112,7 +112,10 @@ smtp_generic_conf(void)
 	smtp_gen_q = vstring_alloc(64);
 }
 
-/* smtp_generic_local - may "user" keys be tried (generic(5))? */
+/*
+ * smtp_generic_local - may "user" keys be tried (generic(5))? 1, 0, or
+ * -1 when a mydestination table failed.
+ */
 static int
 smtp_generic_local(const char *addr)
 {
@@ -120,7 +123,7 @@ smtp_generic_local(const char *addr)
 
 	if (dom == NULL || *dom == 0 || strcasecmp(dom, smtp_gen_origin) == 0)
 		return 1;
-	return resolve_class_local(smtp_gen_rc, dom) > 0;
+	return resolve_class_local(smtp_gen_rc, dom);
 }
 
 /*
@@ -131,14 +134,17 @@ static int
 smtp_generic_map(const char *id, VSTRING *addr)
 {
 	ARGV	*res = smtp_gen_res;
-	int	 r;
+	int	 r, local;
 
 	if (vstring_len(addr) == 0)
 		return 0;
 	argv_truncate(res, 0);
-	r = mail_addr_map(smtp_cf.generic, vstring_str(addr),
-	    smtp_generic_local(vstring_str(addr)) ? MAIL_ADDR_FIND_LOCAL : 0,
-	    smtp_gen_delims, smtp_gen_propagate, res);
+	if ((local = smtp_generic_local(vstring_str(addr))) < 0)
+		r = -1;
+	else
+		r = mail_addr_map(smtp_cf.generic, vstring_str(addr),
+		    local ? MAIL_ADDR_FIND_LOCAL : 0, smtp_gen_delims,
+		    smtp_gen_propagate, res);
 	if (r < 0)
 		msg_warn("%s: %s map lookup problem for %s", id,
 		    smtp_cf.generic->title, vstring_str(addr));
