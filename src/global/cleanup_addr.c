@@ -43,8 +43,8 @@
  *	"!domain" that matches first leaves the address alone. Local parts
  *	named in masquerade_exceptions are never masqueraded.
  *
- *	cleanup_addr_map() looks addr up in maps and appends the result's
- *	addresses (internal form) to result: 1 found, 0 not, -1 failed.
+ *	cleanup_addr_map() is mail_addr_map(3) with the "user" keys tried
+ *	when the address's domain is local: 1 found, 0 not, -1 failed.
  *
  *	cleanup_addr_bcc() looks key (an address in internal form) up in
  *	sender_bcc_maps or recipient_bcc_maps and adds what it finds to
@@ -52,9 +52,9 @@
  *	cleanup_map_fail() for addr (the address as the client gave it).
  *
  *	cleanup_addr_list() rewrites every address in an address header
- *	field in place, changing only the addr-spec text: display names,
- *	comments, groups, 8-bit text and RFC 2047 encoded words stay as
- *	they were.
+ *	field in place with cleanup_addr_rewrite(), changing only the
+ *	addr-spec text (hdr_addr(3)): display names, comments, groups,
+ *	8-bit text and RFC 2047 encoded words stay as they were.
  * DIAGNOSTICS
  *	cleanup_addr_rewrite() returns 0, or -1 when a table failed (the
  *	address is then left as it was). cleanup_map_fail() logs Postfix's
@@ -66,6 +66,7 @@
 
 #include "addr_parse.h"
 #include "cleanup_priv.h"
+#include "hdr_addr.h"
 #include "msg.h"
 #include "mymalloc.h"
 
@@ -121,64 +122,13 @@ cleanup_addr_local_dom(CLEANUP_CONF *cf, const char *addr)
 	return resolve_class_local(cf->resolve, at + 1) > 0;
 }
 
-/* cleanup_addr_result - one table value into addresses; "@dom" keeps the user. */
-static void
-cleanup_addr_result(const char *value, const char *local, const char *ext,
-    ARGV *result)
-{
-	ARGV	*list = argv_alloc(4);
-	VSTRING	*buf = vstring_alloc(64);
-	const char *at;
-	size_t	 i;
-
-	addr_parse_list(value, list);
-	for (i = 0; i < list->argc; i++) {
-		addr_unquote(buf, list->argv[i]);
-		if (vstring_str(buf)[0] == '@') {
-			vstring_sprintf(buf, "%s%s", local, list->argv[i]);
-		} else if (ext && *ext && (at = strrchr(vstring_str(buf), '@')) != NULL) {
-			VSTRING *tmp = vstring_alloc(64);
-
-			vstring_sprintf(tmp, "%.*s%s%s", (int)(at - vstring_str(buf)),
-			    vstring_str(buf), ext, at);
-			vstring_strcpy(buf, vstring_str(tmp));
-			vstring_free(tmp);
-		} else if (ext && *ext) {
-			vstring_strcat(buf, ext);
-		}
-		argv_add(result, vstring_str(buf));
-	}
-	argv_free(list);
-	vstring_free(buf);
-}
-
 int
 cleanup_addr_map(CLEANUP_CONF *cf, MAIL_ADDR_MAPS *maps, int propagate,
     const char *addr, ARGV *result)
 {
-	VSTRING	*val = vstring_alloc(64), *key = vstring_alloc(64);
-	VSTRING	*local = vstring_alloc(64), *user = vstring_alloc(64);
-	VSTRING	*ext = vstring_alloc(16);
-	const char *at = strrchr(addr, '@'), *use_ext = NULL;
-	int	 r, flags = cleanup_addr_local_dom(cf, addr) ? MAIL_ADDR_FIND_LOCAL : 0;
+	int	 flags = cleanup_addr_local_dom(cf, addr) ? MAIL_ADDR_FIND_LOCAL : 0;
 
-	r = mail_addr_find(maps, addr, flags, cf->rcpt_delim, val, key);
-	if (r > 0) {
-		vstring_memcpy(local, addr, at ? (size_t)(at - addr) : strlen(addr));
-		if (propagate && mail_addr_split_ext(vstring_str(local),
-		    cf->rcpt_delim, user, ext) &&
-		    strcasecmp(vstring_str(key), addr) != 0 &&
-		    strcasecmp(vstring_str(key), vstring_str(local)) != 0)
-			use_ext = vstring_str(local) + vstring_len(user);
-		cleanup_addr_result(vstring_str(val), vstring_str(local), use_ext,
-		    result);
-	}
-	vstring_free(val);
-	vstring_free(key);
-	vstring_free(local);
-	vstring_free(user);
-	vstring_free(ext);
-	return r;
+	return mail_addr_map(maps, addr, flags, cf->rcpt_delim, propagate, result);
 }
 
 /* cleanup_addr_canon - one canonical table, nested: 0, -1. */
@@ -267,118 +217,32 @@ cleanup_addr_rewrite(CLEANUP_CONF *cf, int class, int local, VSTRING *addr)
 	return 0;
 }
 
-/* Scanner state for one element of an address list. */
-typedef struct CLEANUP_ADDR_SPAN {
-	size_t	 start, end;		/* addr-spec text, end exclusive */
-	int	 angle;			/* from <...> */
-	int	 have;
-} CLEANUP_ADDR_SPAN;
+/* Context of cleanup_addr_hdr(). */
+typedef struct CLEANUP_ADDR_HDR {
+	CLEANUP	*c;
+	int	 class;
+} CLEANUP_ADDR_HDR;
 
-/* cleanup_addr_one - rewrite the span's address into out; 0 or -1. */
+/* cleanup_addr_hdr - one address of a header field (hdr_addr(3)). */
 static int
-cleanup_addr_one(CLEANUP *c, int class, const char *s, CLEANUP_ADDR_SPAN *sp,
-    VSTRING *out, size_t *copied)
+cleanup_addr_hdr(void *ctx, const char *ext, VSTRING *addr)
 {
-	VSTRING	*ext = vstring_alloc(64), *in = vstring_alloc(64);
-	VSTRING	*q = vstring_alloc(64);
-	const char *colon;
-	size_t	 start = sp->start;
-	int	 r = 0;
+	CLEANUP_ADDR_HDR *h = ctx;
 
-	if (sp->angle && s[start] == '@' &&
-	    (colon = memchr(s + start, ':', sp->end - start)) != NULL)
-		start = (size_t)(colon - s) + 1;
-	vstring_memcpy(ext, s + start, sp->end - start);
-	if (vstring_len(ext) == 0 || vstring_len(ext) > ADDR_LONG_MAX)
-		goto out;
-	addr_unquote(in, vstring_str(ext));
-	if (cleanup_addr_rewrite(c->conf, class, (c->flags & CLEANUP_FLAG_LOCAL) != 0,
-	    in) < 0) {
-		cleanup_map_fail(c, "canonical", vstring_str(ext));
-		r = -1;
-		goto out;
+	if (cleanup_addr_rewrite(h->c->conf, h->class,
+	    (h->c->flags & CLEANUP_FLAG_LOCAL) != 0, addr) < 0) {
+		cleanup_map_fail(h->c, "canonical", ext);
+		return -1;
 	}
-	addr_quote(q, vstring_str(in));
-	if (strcmp(vstring_str(q), vstring_str(ext)) != 0) {
-		vstring_memcat(out, s + *copied, start - *copied);
-		vstring_strcat(out, vstring_str(q));
-		*copied = sp->end;
-	}
-out:
-	vstring_free(ext);
-	vstring_free(in);
-	vstring_free(q);
-	return r;
-}
-
-/* cleanup_addr_skip - past a quoted string or comment at s[i]. */
-static size_t
-cleanup_addr_skip(const char *s, size_t i, size_t len)
-{
-	int	 depth = 0;
-	char	 open = s[i];
-
-	for (; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len)
-			i++;
-		else if (open == '"' && s[i] == '"' && depth++ > 0)
-			return i + 1;
-		else if (open == '(' && s[i] == '(')
-			depth++;
-		else if (open == '(' && s[i] == ')' && --depth == 0)
-			return i + 1;
-	}
-	return len;
+	return 0;
 }
 
 int
 cleanup_addr_list(CLEANUP *c, int class, VSTRING *field)
 {
-	const char *s = vstring_str(field);
-	size_t	 len = vstring_len(field), i, copied, next;
-	CLEANUP_ADDR_SPAN sp = { 0, 0, 0, 0 };
-	VSTRING	*out = vstring_alloc(len + 64);
-	int	 r = 0, count = 0;
+	CLEANUP_ADDR_HDR h;
 
-	copied = 0;
-	i = (size_t)(rfc822_hdr_value(s) - s);
-	for (; i <= len && count < ADDR_LIST_MAX; i = next) {
-		next = i + 1;
-		if (i == len || ((s[i] == ',' || s[i] == ';') && sp.angle != 1)) {
-			if (sp.have && cleanup_addr_one(c, class, s, &sp, out, &copied) < 0)
-				r = -1;
-			memset(&sp, 0, sizeof(sp));
-			count++;
-		} else if (s[i] == ':' && sp.angle != 1) {
-			memset(&sp, 0, sizeof(sp));	/* group name */
-		} else if (s[i] == '(' || (s[i] == '"' && !sp.angle)) {
-			next = cleanup_addr_skip(s, i, len);
-			if (s[i] == '"') {
-				if (!sp.have)
-					sp.start = i;
-				sp.have = 1;
-				sp.end = next;
-			}
-		} else if (s[i] == '<' && !sp.angle) {
-			sp.angle = 1;
-			sp.have = 0;
-		} else if (s[i] == '>' && sp.angle == 1) {
-			sp.angle = 2;
-		} else if (s[i] == '"' && sp.angle == 1) {
-			next = cleanup_addr_skip(s, i, len);
-			sp.end = next;
-		} else if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n' && sp.angle != 2) {
-			if (!sp.have)
-				sp.start = i;
-			sp.have = 1;
-			sp.end = i + 1;
-		}
-	}
-	if (copied > 0) {
-		vstring_memcat(out, s + copied, len - copied);
-		vstring_memcpy(field, vstring_str(out), vstring_len(out));
-	}
-	vstring_free(out);
-	return r;
+	h.c = c;
+	h.class = class;
+	return hdr_addr_rewrite(field, cleanup_addr_hdr, &h) < 0 ? -1 : 0;
 }

@@ -39,29 +39,9 @@
 #include <time.h>
 
 #include "cleanup_priv.h"
+#include "hdr_addr.h"
 #include "msg.h"
 #include "mymalloc.h"
-
-static const char *cleanup_hdr_senders[] = {
-	"From", "Sender", "Reply-To", "Return-Path", "Errors-To",
-	"Return-Receipt-To", "Resent-From", "Resent-Sender", "Resent-Reply-To",
-	NULL,
-};
-
-static const char *cleanup_hdr_rcpts[] = {
-	"To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc",
-	"Apparently-To", NULL,
-};
-
-/* cleanup_hdr_in - is the field named in list? */
-static int
-cleanup_hdr_in(const char *field, const char **list)
-{
-	for (; *list; list++)
-		if (rfc822_hdr_is(field, *list))
-			return 1;
-	return 0;
-}
 
 static int
 cleanup_hdr_dropped(const CLEANUP_CONF *cf, const char *field)
@@ -89,6 +69,7 @@ cleanup_hdr_field(CLEANUP *c, VSTRING *field)
 	CLEANUP_HOOK *h;
 	const char *s;
 	size_t	 i;
+	int	 cls;
 
 	for (i = 0; i < c->nhooks; i++) {
 		h = c->conf->hooks + i;
@@ -102,12 +83,9 @@ cleanup_hdr_field(CLEANUP *c, VSTRING *field)
 		c->msgid = mystrdup(rfc822_hdr_value(s));
 	if (rfc822_hdr_is(s, "Received"))
 		c->hops++;
-	if (cleanup_hdr_rewriting(c)) {
-		if (cleanup_hdr_in(s, cleanup_hdr_senders))
-			(void)cleanup_addr_list(c, CLEANUP_CLASS_HDR_SENDER, field);
-		else if (cleanup_hdr_in(s, cleanup_hdr_rcpts))
-			(void)cleanup_addr_list(c, CLEANUP_CLASS_HDR_RCPT, field);
-	}
+	if (cleanup_hdr_rewriting(c) && (cls = hdr_addr_class(s)) != 0)
+		(void)cleanup_addr_list(c, cls == HDR_ADDR_SENDER ?
+		    CLEANUP_CLASS_HDR_SENDER : CLEANUP_CLASS_HDR_RCPT, field);
 	return 1;
 }
 

@@ -11,6 +11,9 @@
  *	int	mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr,
  *		    int flags, const char *delims, VSTRING *result,
  *		    VSTRING *key);
+ *	int	mail_addr_map(MAIL_ADDR_MAPS *maps, const char *addr,
+ *		    int flags, const char *delims, int propagate,
+ *		    ARGV *result);
  *	int	mail_addr_split_ext(const char *local, const char *delims,
  *		    VSTRING *user, VSTRING *ext);
  * DESCRIPTION
@@ -49,15 +52,27 @@
  *	recipient validation (local_recipient_maps with a missing
  *	aliases.db still knows the users in passwd), not rewriting.
  *
+ *	mail_addr_map() is mail_addr_find() for address rewriting
+ *	(canonical, virtual, generic): it appends the addresses of the
+ *	value found (a list, parsed as a header's; internal form) to
+ *	result. A value address "@domain" keeps addr's local part
+ *	("@old @new" moves a whole domain). With propagate, an address
+ *	extension (user+ext@domain) that the matching key did not
+ *	contain is added to each result address that has no "@"-form
+ *	value (propagate_unmatched_extensions).
+ *
  *	mail_addr_split_ext() splits a local part at the first delimiter
  *	character (not at its first byte: "+foo" has no extension, and
  *	neither has "foo+").
  * DIAGNOSTICS
- *	mail_addr_find() returns 1 (found), 0 (not found) or -1 (a table
- *	lookup failed; the caller must answer with a temporary error).
+ *	mail_addr_find() and mail_addr_map() return 1 (found), 0 (not
+ *	found) or -1 (a table lookup failed; the caller must answer with a
+ *	temporary error).
  */
 #include <string.h>
+#include <strings.h>
 
+#include "addr_parse.h"
 #include "argv.h"
 #include "mail_addr_find.h"
 #include "mail_conf.h"
@@ -213,4 +228,63 @@ mail_addr_find(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
 	}
 	argv_free(keys);
 	return ret == 0 && failed ? -1 : ret;
+}
+
+/* mail_addr_result - one table value into addresses; "@dom" keeps the user. */
+static void
+mail_addr_result(const char *value, const char *local, const char *ext,
+    ARGV *result)
+{
+	ARGV	*list = argv_alloc(4);
+	VSTRING	*buf = vstring_alloc(64), *tmp;
+	const char *at;
+	size_t	 i;
+
+	addr_parse_list(value, list);
+	for (i = 0; i < list->argc; i++) {
+		addr_unquote(buf, list->argv[i]);
+		if (vstring_str(buf)[0] == '@') {
+			vstring_sprintf(buf, "%s%s", local, list->argv[i]);
+		} else if (ext && *ext && (at = strrchr(vstring_str(buf), '@')) != NULL) {
+			tmp = vstring_alloc(64);
+			vstring_sprintf(tmp, "%.*s%s%s", (int)(at - vstring_str(buf)),
+			    vstring_str(buf), ext, at);
+			vstring_strcpy(buf, vstring_str(tmp));
+			vstring_free(tmp);
+		} else if (ext && *ext) {
+			vstring_strcat(buf, ext);
+		}
+		argv_add(result, vstring_str(buf));
+	}
+	argv_free(list);
+	vstring_free(buf);
+}
+
+int
+mail_addr_map(MAIL_ADDR_MAPS *maps, const char *addr, int flags,
+    const char *delims, int propagate, ARGV *result)
+{
+	VSTRING	*val = vstring_alloc(64), *key = vstring_alloc(64);
+	VSTRING	*local, *user, *ext;
+	const char *at = strrchr(addr, '@'), *use_ext = NULL;
+	int	 r;
+
+	if ((r = mail_addr_find(maps, addr, flags, delims, val, key)) > 0) {
+		local = vstring_alloc(64);
+		user = vstring_alloc(64);
+		ext = vstring_alloc(16);
+		vstring_memcpy(local, addr, at ? (size_t)(at - addr) : strlen(addr));
+		if (propagate && mail_addr_split_ext(vstring_str(local), delims,
+		    user, ext) && strcasecmp(vstring_str(key), addr) != 0 &&
+		    strcasecmp(vstring_str(key), vstring_str(local)) != 0)
+			use_ext = vstring_str(local) + vstring_len(user);
+		mail_addr_result(vstring_str(val), vstring_str(local), use_ext,
+		    result);
+		vstring_free(local);
+		vstring_free(user);
+		vstring_free(ext);
+	}
+	vstring_free(val);
+	vstring_free(key);
+	return r;
 }

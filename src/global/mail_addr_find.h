@@ -5,6 +5,7 @@
 #ifndef MAIL_ADDR_FIND_H
 #define MAIL_ADDR_FIND_H
 
+#include "argv.h"
 #include "dict.h"
 #include "vstring.h"
 
@@ -30,6 +31,14 @@ void	 mail_addr_maps_close(MAIL_ADDR_MAPS *);
  */
 int	 mail_addr_find(MAIL_ADDR_MAPS *, const char *, int, const char *,
 	    VSTRING *, VSTRING *);
+
+/*
+ * mail_addr_map(maps, addr, flags, delims, propagate, result): as
+ * mail_addr_find(), appending the value's addresses (internal form) to
+ * result; "@domain" values keep addr's local part.
+ */
+int	 mail_addr_map(MAIL_ADDR_MAPS *, const char *, int, const char *, int,
+	    ARGV *);
 
 /* mail_addr_split_ext(local, delims, user, ext): 1 if an extension was split off. */
 int	 mail_addr_split_ext(const char *, const char *, VSTRING *, VSTRING *);

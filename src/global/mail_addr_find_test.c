@@ -131,6 +131,39 @@ PTEST(param)
 	mail_addr_maps_close(NULL);
 }
 
+PTEST(map)
+{
+	MAIL_ADDR_MAPS *maps = mail_addr_maps_open("test",
+	    "inline:{ a@example.com=x@out.example, @old.example=@new.example, "
+	    "{b@example.com = \"q u\"@out.example, c@out.example} }");
+	ARGV	*res = argv_alloc(2);
+
+	PT_INTEQ(mail_addr_map(maps, "a@example.com", 0, "+", 0, res), 1);
+	PT_STREQ(res->argv[0], "x@out.example");
+	/* "@domain" keeps the local part; the extension goes with it. */
+	argv_truncate(res, 0);
+	PT_INTEQ(mail_addr_map(maps, "u+e@old.example", 0, "+", 1, res), 1);
+	PT_STREQ(res->argv[0], "u+e@new.example");
+	/* An unmatched extension is propagated only when asked. */
+	argv_truncate(res, 0);
+	PT_INTEQ(mail_addr_map(maps, "a+e@example.com", 0, "+", 1, res), 1);
+	PT_STREQ(res->argv[0], "x+e@out.example");
+	argv_truncate(res, 0);
+	PT_INTEQ(mail_addr_map(maps, "a+e@example.com", 0, "+", 0, res), 1);
+	PT_STREQ(res->argv[0], "x@out.example");
+	/* A list value, in internal form. */
+	argv_truncate(res, 0);
+	PT_INTEQ(mail_addr_map(maps, "b@example.com", 0, "+", 0, res), 1);
+	PT_INTEQ(res->argc, 2);
+	PT_STREQ(res->argv[0], "q u@out.example");
+	PT_STREQ(res->argv[1], "c@out.example");
+	argv_truncate(res, 0);
+	PT_INTEQ(mail_addr_map(maps, "z@example.com", 0, "+", 0, res), 0);
+	PT_INTEQ(res->argc, 0);
+	argv_free(res);
+	mail_addr_maps_close(maps);
+}
+
 int
 main(void)
 {
@@ -141,5 +174,6 @@ main(void)
 	PT_RUN(patterns);
 	PT_RUN(split);
 	PT_RUN(param);
+	PT_RUN(map);
 	return PT_DONE();
 }

@@ -93,6 +93,7 @@ smtp_req_free(SMTP_REQ *req)
 {
 	if (req->msg)
 		qf_close(req->msg);
+	smtp_generic_free(req);
 	myfree(req->rcpt);
 	vstring_free(req->why);
 }
@@ -176,7 +177,9 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 			    "differ from the queue file's; using the file's",
 			    req.dr.queue_id);
 		req.has8bit = smtp_body_has8(&req);
-		if (smtp_connect_deliver(&req, &smtp_cache) == 1)
+		if (smtp_cf.generic && smtp_generic_prepare(&req) < 0)
+			smtp_rcpt_rest(&req, NULL, "4.3.0", "table lookup problem");
+		else if (smtp_connect_deliver(&req, &smtp_cache) == 1)
 			smtp_handoff(&req);
 	}
 	if (deliver_reply_done_flags(client, req.dest_failed ?

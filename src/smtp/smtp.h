@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "addr_match.h"
+#include "mail_addr_find.h"
 #include "argv.h"
 #include "attr.h"
 #include "deliver_rcpt.h"
@@ -81,6 +82,7 @@ typedef struct SMTP_CONF {
 	int	 sasl_sender_dep;	/* smtp_sender_dependent_authentication */
 	int	 sasl_soft_bounce;	/* smtp_sasl_auth_soft_bounce */
 	int	 sasl_sec, sasl_tls_sec;
+	MAIL_ADDR_MAPS *generic;	/* smtp_generic_maps, or null */
 } SMTP_CONF;
 
 /* smtp_tls_security_level values, in increasing strength. */
@@ -169,6 +171,7 @@ typedef struct SMTP_RCPT {
 	char	*addr;
 	char	*orcpt;
 	char	*notify;		/* text as received, or null */
+	char	*gen_addr;		/* smtp_generic_maps result, or null */
 	int	 done;			/* final result recorded */
 	int	 accepted;		/* RCPT 2xx in the current transaction */
 } SMTP_RCPT;
@@ -190,7 +193,16 @@ typedef struct SMTP_REQ {
 	VSTRING	*why;			/* the last session-level problem */
 	char	 why_dsn[16];
 	int	 why_soft;
+	char	*gen_sender;		/* smtp_generic_maps result, or null */
+	VSTRING	*gen_hdr;		/* rewritten header, or null... */
+	off_t	 gen_off;		/* ...for the content's first bytes */
 } SMTP_REQ;
+
+/* What goes on the wire: after smtp_generic_maps (smtp_generic.c). */
+#define SMTP_SENDER_OUT(req)	((req)->gen_sender ? (req)->gen_sender : (req)->dr.sender)
+#define SMTP_RCPT_OUT(rcpt)	((rcpt)->gen_addr ? (rcpt)->gen_addr : (rcpt)->addr)
+#define SMTP_REQ_SIZE(req)	((req)->msg->content_size + ((req)->gen_hdr ? \
+	    (off_t)vstring_len((req)->gen_hdr) - (req)->gen_off : 0))
 
 /* smtp_conf.c */
 void	 smtp_conf_load(const char *, const char *);
@@ -274,6 +286,12 @@ void	 smtp_rcpt_result(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *, const
 void	 smtp_rcpt_resp(SMTP_REQ *, SMTP_RCPT *, SMTP_SESS *, const char *);
 void	 smtp_rcpt_rest(SMTP_REQ *, SMTP_SESS *, const char *, const char *);
 void	 smtp_req_why(SMTP_REQ *, const char *, int, const char *, ...) PRINTFLIKE(4, 5);
+
+/* smtp_generic.c: smtp_generic_maps */
+void	 smtp_generic_conf(void);
+int	 smtp_generic_prepare(SMTP_REQ *);
+void	 smtp_generic_field(SMTP_REQ *, VSTRING *);
+void	 smtp_generic_free(SMTP_REQ *);
 
 /* smtp_title.c */
 void	 smtp_title_init(int, char **);

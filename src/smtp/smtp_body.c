@@ -15,7 +15,8 @@
  *	file of an earlier build, which says nothing.
  *
  *	smtp_body_send() reads the content (LF-terminated lines in the queue
- *	file) and sends it after DATA: lines end in CRLF, a line that starts
+ *	file; its header section as smtp_generic_maps rewrote it, when it
+ *	did: smtp_generic(3)) and sends it after DATA: lines end in CRLF, a line that starts
  *	with "." gets another (RFC 5321 transparency), and output lines
  *	longer than smtp_line_length_limit are broken by inserting CRLF and
  *	a space, as Postfix does (0: no limit). With downgrade, the content
@@ -172,46 +173,81 @@ smtp_body_piece(SMTP_HBC *hbc, SMTP_OUT *out, SMTP_MIME *mime, const char *s,
 	smtp_hbc_line(hbc, s, len, eol);
 }
 
+/* The line splitter's state across blocks. */
+typedef struct SMTP_BODY_LINES {
+	SMTP_HBC *hbc;
+	SMTP_OUT *out;
+	SMTP_MIME *mime;
+	VSTRING	*line;			/* a line not yet ended */
+} SMTP_BODY_LINES;
+
+/* smtp_body_block - split a block of content into lines, pass them on */
+
+static void
+smtp_body_block(SMTP_BODY_LINES *bl, const char *p, const char *end)
+{
+	VSTRING	*line = bl->line;
+	const char *nl;
+	size_t	 take;
+
+	for (; p < end; p += take) {
+		nl = memchr(p, '\n', end - p);
+		take = (nl ? nl : end) - p;
+		if (vstring_len(line) + take >= SMTP_BODY_CHUNK) {
+			take = SMTP_BODY_CHUNK - vstring_len(line);
+			vstring_memcat(line, p, take);
+			/* Keep a trailing CR with its LF. */
+			if (vstring_str(line)[vstring_len(line) - 1] == '\r') {
+				vstring_truncate(line, vstring_len(line) - 1);
+				take--;
+			}
+			smtp_body_piece(bl->hbc, bl->out, bl->mime, vstring_str(line),
+			    vstring_len(line), 0);
+			vstring_reset(line);
+			continue;
+		}
+		vstring_memcat(line, p, take);
+		if (nl) {
+			smtp_body_piece(bl->hbc, bl->out, bl->mime, vstring_str(line),
+			    vstring_len(line), 1);
+			vstring_reset(line);
+			take++;
+		}
+	}
+}
+
+/*
+ * smtp_body_copy - the content, as lines; a header that smtp_generic_maps
+ * rewrote (req->gen_hdr) stands for the content's first req->gen_off bytes.
+ */
 static int
 smtp_body_copy(SMTP_REQ *req, SMTP_OUT *out, SMTP_MIME *mime)
 {
-	SMTP_HBC *hbc = smtp_hbc_begin(req, out, mime);
-	char	*buf = mymalloc(SMTP_BODY_BLOCK), *p, *end, *nl;
-	VSTRING	*line = vstring_alloc(SMTP_BODY_CHUNK);
+	SMTP_BODY_LINES bl;
+	char	*buf = mymalloc(SMTP_BODY_BLOCK);
 	off_t	 off = 0;
 	ssize_t	 n = 0;
-	size_t	 take;
 
+	bl.hbc = smtp_hbc_begin(req, out, mime);
+	bl.out = out;
+	bl.mime = mime;
+	bl.line = vstring_alloc(SMTP_BODY_CHUNK);
+	/* With header checks, smtp_hbc(3) applies smtp_generic_maps after them. */
+	if (req->gen_hdr && bl.hbc == NULL) {
+		smtp_body_block(&bl, vstring_str(req->gen_hdr),
+		    vstring_str(req->gen_hdr) + vstring_len(req->gen_hdr));
+		off = req->gen_off;
+	}
 	while (!out->err && (n = qf_read_content(req->msg, off, buf, SMTP_BODY_BLOCK)) > 0) {
 		off += n;
-		for (p = buf, end = buf + n; p < end; p += take) {
-			nl = memchr(p, '\n', end - p);
-			take = (nl ? nl : end) - p;
-			if (vstring_len(line) + take >= SMTP_BODY_CHUNK) {
-				take = SMTP_BODY_CHUNK - vstring_len(line);
-				vstring_memcat(line, p, take);
-				/* Keep a trailing CR with its LF. */
-				if (vstring_str(line)[vstring_len(line) - 1] == '\r') {
-					vstring_truncate(line, vstring_len(line) - 1);
-					take--;
-				}
-				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 0);
-				vstring_reset(line);
-				continue;
-			}
-			vstring_memcat(line, p, take);
-			if (nl) {
-				smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
-				vstring_reset(line);
-				take++;
-			}
-		}
+		smtp_body_block(&bl, buf, buf + n);
 	}
-	if (vstring_len(line) || out->col)
-		smtp_body_piece(hbc, out, mime, vstring_str(line), vstring_len(line), 1);
-	if (hbc)
-		smtp_hbc_end(hbc);
-	vstring_free(line);
+	if (vstring_len(bl.line) || out->col)
+		smtp_body_piece(bl.hbc, out, mime, vstring_str(bl.line),
+		    vstring_len(bl.line), 1);
+	if (bl.hbc)
+		smtp_hbc_end(bl.hbc);
+	vstring_free(bl.line);
 	myfree(buf);
 	return n < 0 ? -1 : 0;
 }

@@ -222,6 +222,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
 	smtp_tls_conf();
 	smtp_hbc_conf();
+	smtp_generic_conf();
 	if (dns_set_servers(conf_str("dns_resolver_address"), why) < 0)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
 	smtp_cf.sasl_enable = P_BOOL("smtp_sasl_auth_enable");

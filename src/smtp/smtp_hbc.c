@@ -22,6 +22,10 @@
  *	STRIP (the field or line is not sent), REPLACE, PREPEND, WARN and
  *	INFO (logged). Others (REJECT, HOLD, FILTER...) are logged as
  *	unsupported here and ignored: the message was already accepted.
+ *	With smtp_generic_maps, a primary header field that the checks
+ *	let through, or the text of a REPLACE, is then rewritten by
+ *	smtp_generic_field() (Postfix's order: checks first); PREPEND text
+ *	is sent as it is.
  *	Log lines: "ID: warning: header Subject: x; from=<s> to=<r>: text".
  */
 #include <string.h>
@@ -73,9 +77,31 @@ smtp_hbc_emit(SMTP_HBC *h, const char *s, size_t len, int eol)
 	smtp_body_line(h->out, h->mime, s, len, eol);
 }
 
+/*
+ * smtp_hbc_out - a primary header field on its way out: smtp_generic_maps
+ * applies after the checks, to what they let through or put in its place,
+ * as in Postfix.
+ */
+static void
+smtp_hbc_out(SMTP_HBC *h, int cls, const char *s, size_t len)
+{
+	VSTRING	*f;
+
+	if (cls != MIME_HDR_PRIMARY || smtp_cf.generic == NULL) {
+		smtp_hbc_emit(h, s, len, 1);
+		return;
+	}
+	f = vstring_alloc(len + 1);
+	vstring_memcpy(f, s, len);
+	smtp_generic_field(h->req, f);
+	smtp_hbc_emit(h, vstring_str(f), vstring_len(f), 1);
+	vstring_free(f);
+}
+
 /* Apply a result; 1 when the text must not be sent as is. */
 static int
-smtp_hbc_act(SMTP_HBC *h, HBC_RESULT *r, const char *where, const char *text)
+smtp_hbc_act(SMTP_HBC *h, HBC_RESULT *r, const char *where, const char *text,
+    int cls)
 {
 	switch (r->action) {
 	case HBC_DUNNO:
@@ -95,7 +121,10 @@ smtp_hbc_act(SMTP_HBC *h, HBC_RESULT *r, const char *where, const char *text)
 		return 0;
 	case HBC_REPLACE:
 		hbc_log(h->req->dr.queue_id, r, where, text, vstring_str(h->ctx));
-		smtp_hbc_emit(h, r->text, strlen(r->text), 1);
+		if (cls >= 0)
+			smtp_hbc_out(h, cls, r->text, strlen(r->text));
+		else
+			smtp_hbc_emit(h, r->text, strlen(r->text), 1);
 		return 1;
 	default:
 		msg_warn("%s: unsupported action \"%s\" in %s checks of the "
@@ -116,8 +145,8 @@ smtp_hbc_head(void *ctx, int cls, VSTRING *field)
 		msg_warn("%s: %s", h->req->dr.queue_id, r.text);
 		r.action = HBC_DUNNO;
 	}
-	if (!smtp_hbc_act(h, &r, hbc_class_name(c), vstring_str(field)))
-		smtp_hbc_emit(h, vstring_str(field), vstring_len(field), 1);
+	if (!smtp_hbc_act(h, &r, hbc_class_name(c), vstring_str(field), cls))
+		smtp_hbc_out(h, cls, vstring_str(field), vstring_len(field));
 	return 0;
 }
 
@@ -137,7 +166,7 @@ smtp_hbc_body(void *ctx, const char *s, size_t len, int eol)
 	hbc_check(smtp_hbc, HBC_BODY, vstring_str(line), &r);
 	if (r.action == HBC_ERROR)
 		r.action = HBC_DUNNO;
-	if (!smtp_hbc_act(h, &r, "body", vstring_str(line)))
+	if (!smtp_hbc_act(h, &r, "body", vstring_str(line), -1))
 		smtp_body_line(h->out, h->mime, s, len, eol);
 	vstring_free(line);
 	return 0;

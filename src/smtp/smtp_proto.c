@@ -21,7 +21,10 @@
  *	(NOTIFY=, ORCPT=), DATA and the content. SMTPUTF8 is sent when the
  *	message came with it (queue file attribute "smtputf8") or has UTF-8
  *	envelope addresses; such addresses bounce (5.6.7) at a server that
- *	does not offer SMTPUTF8 (RFC 6531). With PIPELINING every command up to
+ *	does not offer SMTPUTF8 (RFC 6531). The envelope addresses sent
+ *	and the SIZE are those after smtp_generic_maps (smtp_generic(3));
+ *	a recipient that mapping changed gets ORCPT=rfc822;original when
+ *	it has no ORCPT of its own, as in Postfix. With PIPELINING every command up to
  *	DATA goes out in one write and the replies are read in order. The
  *	result of each recipient is recorded (smtp_result.c): after DATA, one
  *	reply for all (SMTP) or one reply per accepted recipient (LMTP).
@@ -235,13 +238,13 @@ smtp_utf8_addrs(const SMTP_REQ *req)
 	const unsigned char *cp;
 	int	 i;
 
-	for (cp = (const unsigned char *)req->dr.sender; cp && *cp; cp++)
+	for (cp = (const unsigned char *)SMTP_SENDER_OUT(req); cp && *cp; cp++)
 		if (*cp >= 0x80)
 			return 1;
 	for (i = 0; i < req->nrcpt; i++) {
 		if (req->rcpt[i].done)
 			continue;
-		for (cp = (const unsigned char *)req->rcpt[i].addr; *cp; cp++)
+		for (cp = (const unsigned char *)SMTP_RCPT_OUT(&req->rcpt[i]); *cp; cp++)
 			if (*cp >= 0x80)
 				return 1;
 	}
@@ -281,9 +284,9 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 	VSTRING	*cmd = vstring_alloc(200);
 	int	 ret;
 
-	vstring_sprintf(cmd, "MAIL FROM:<%s>", smtp_quote(a, req->dr.sender));
+	vstring_sprintf(cmd, "MAIL FROM:<%s>", smtp_quote(a, SMTP_SENDER_OUT(req)));
 	if (sess->features & SMTP_FEAT_SIZE)
-		vstring_sprintf_append(cmd, " SIZE=%lld", (long long)req->msg->content_size);
+		vstring_sprintf_append(cmd, " SIZE=%lld", (long long)SMTP_REQ_SIZE(req));
 	if (req->has8bit && !downgrade && (sess->features & SMTP_FEAT_8BITMIME))
 		vstring_strcat(cmd, " BODY=8BITMIME");
 	if ((sess->features & SMTP_FEAT_SMTPUTF8) && smtp_utf8_message(req))
@@ -309,11 +312,14 @@ smtp_send_rcpt(SMTP_SESS *sess, SMTP_RCPT *rcpt, VSTRING *a, VSTRING *b)
 	const char *n, *o;
 	int	 ret;
 
-	vstring_sprintf(cmd, "RCPT TO:<%s>", smtp_quote(a, rcpt->addr));
+	vstring_sprintf(cmd, "RCPT TO:<%s>", smtp_quote(a, SMTP_RCPT_OUT(rcpt)));
 	if (sess->features & SMTP_FEAT_DSN) {
 		if ((n = smtp_notify_text(a, rcpt->notify)) != NULL)
 			vstring_sprintf_append(cmd, " NOTIFY=%s", n);
-		if ((o = rcpt->orcpt) != NULL && *o) {
+		/* smtp_generic_maps changed the address: ORCPT keeps the original. */
+		if (((o = rcpt->orcpt) == NULL || *o == 0) && rcpt->gen_addr)
+			o = rcpt->addr;
+		if (o != NULL && *o) {
 			if (strchr(o, ';') == NULL)
 				vstring_sprintf_append(cmd, " ORCPT=rfc822;%s", smtp_xtext(b, o));
 			else {
@@ -486,10 +492,10 @@ static int
 smtp_size_check(SMTP_REQ *req, SMTP_SESS *sess, VSTRING *buf)
 {
 	if (!(sess->features & SMTP_FEAT_SIZE) || sess->size_limit <= 0
-	    || req->msg->content_size <= sess->size_limit)
+	    || SMTP_REQ_SIZE(req) <= sess->size_limit)
 		return 0;
 	vstring_sprintf(buf, "message size %lld exceeds size limit %ld of server %s",
-	    (long long)req->msg->content_size, sess->size_limit, vstring_str(sess->namaddr));
+	    (long long)SMTP_REQ_SIZE(req), sess->size_limit, vstring_str(sess->namaddr));
 	smtp_rcpt_rest(req, sess, "5.3.4", vstring_str(buf));
 	return -1;
 }

@@ -12,7 +12,10 @@
  *
  *	The first input byte picks the variant: bit 0 the 8-bit to 7-bit
  *	conversion, bit 1 a short smtp_line_length_limit (78), bit 2 tight
- *	MIME limits (nesting 3, boundaries of 20 bytes).
+ *	MIME limits (nesting 3, boundaries of 20 bytes), bit 3
+ *	smtp_generic_maps (smtp_generic.c: the header section is parsed
+ *	and its address fields rewritten, some to longer addresses, before
+ *	it is sent).
  *
  *	Checked: the output ends with the one "." line, and no line before
  *	it is a lone "." (that would end the DATA early and let the rest be
@@ -39,7 +42,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_init("fuzz_smtp_body");
 	fuzz_main_cf_load("myhostname = client.example.com\n"
-	    "disable_dns_lookups = yes\n");
+	    "disable_dns_lookups = yes\n"
+	    "smtp_generic_maps = inline:{ a@example.com=a.much.longer.address"
+	    "@a-long-domain.example.net, @lan.example=@out.example, "
+	    "{\"q u\"@example.com = x@y.example} }\n");
 	smtp_conf_load("smtp", "smtp");
 	fuzz_cf_saved = smtp_cf;
 	why = vstring_alloc(100);
@@ -91,6 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		smtp_cf.mime_nesting = 3;
 		smtp_cf.mime_boundary_len = 20;
 	}
+	if (!(v & 8))
+		smtp_cf.generic = NULL;
 	vstring_reset(to_server);
 	server = fuzz_stream(NULL, 0, 0, to_server);
 	memset(&sess, 0, sizeof(sess));
@@ -105,7 +113,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	req.msg = fuzz_queue_file(smtp_cf.queue_dir, data + 1, len - 1, 0);
 	req.dr.queue_id = req.msg->id;
 	req.dr.arrival = (double)time(NULL);
+	req.dr.sender = "a@example.com";
 	req.has8bit = smtp_body_has8(&req);
+	if (smtp_cf.generic && smtp_generic_prepare(&req) < 0)
+		abort();		/* an inline: table cannot fail */
+	if (req.gen_hdr && (req.gen_off < 0 || req.gen_off > req.msg->content_size))
+		abort();
 
 	if (smtp_body_send(&req, &sess, v & 1) < 0)
 		abort();
@@ -113,6 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	fuzz_body_check(vstring_str(to_server), vstring_len(to_server));
 
 	(void)qf_remove(smtp_cf.queue_dir, QF_INCOMING, req.msg->id);
+	smtp_generic_free(&req);
 	qf_close(req.msg);
 	vstream_fclose(server);
 	vstring_free(sess.namaddr);
