@@ -83,6 +83,8 @@ struct QMGR_QUEUE {
 	int	 limit;			/* transport destination limit */
 	int	 success;		/* successes since the last window step */
 	int	 penalty;		/* consecutive failures */
+	int	 rate_wait;		/* *_destination_rate_delay running */
+	double	 fail_cohorts;		/* failed cohorts since the last success */
 	time_t	 dead_until;		/* 0: alive */
 	char	*dead_reason;		/* "4.4.1 ..." while dead */
 	char	*last_status;
@@ -95,6 +97,12 @@ struct QMGR_TRANSPORT {
 	int	 dest_limit;		/* *_destination_concurrency_limit */
 	int	 rcpt_limit;		/* *_destination_recipient_limit */
 	int	 proc_limit;		/* connections at most */
+	int	 fail_cohort_limit;	/* *_concurrency_failed_cohort_limit */
+	int	 dest_rate_delay;	/* *_destination_rate_delay, seconds */
+	int	 xport_rate_delay;	/* *_transport_rate_delay, seconds */
+	int	 rate_wait;		/* *_transport_rate_delay running */
+	int	 deferred;		/* listed in defer_transports */
+	int	 busy;			/* deliveries in flight */
 	HTABLE	*queue_byname;
 	QMGR_QUEUE *queue_head, *queue_tail;
 	QMGR_QUEUE *cursor;		/* round-robin position */

@@ -25,10 +25,14 @@
  *	Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
- *	and the others join an entry in their destination queue for the
+ *	so does a transport that defer_transports lists ("4.3.2 deferred
+ *	transport", as Postfix) unless the message is forced, and the
+ *	others join an entry in their destination queue for the
  *	scheduler. A message with nothing left to deliver is finished at
- *	once (qmgr_finish.c). forced (smtpctl schedule, flush) is noted for
- *	the log only: the caller already ignored the backoff.
+ *	once (qmgr_finish.c). forced (smtpctl schedule, a flush of the
+ *	queue or of a domain: postern flush, sendmail -q, sendmail -qR,
+ *	ETRN) says that the caller already ignored the backoff, and lifts
+ *	defer_transports for this pass.
  *
  *	A message past maximal_queue_lifetime (bounce_queue_lifetime for
  *	the null sender) is still tried once more; recipients that are then
@@ -191,6 +195,12 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 		return;
 	}
 	transport = qmgr_transport_find(vstring_str(route->transport), 1);
+	if (transport->deferred && !message->forced) {
+		/* defer_transports: only a flush or schedule delivers. */
+		qmgr_result_log(message, i, "4.3.2", "delayed",
+		    "deferred transport", "none");
+		return;
+	}
 	queue = qmgr_queue_find(transport, vstring_str(route->nexthop), 1);
 	if (transport->dead_until > event_time()) {
 		qmgr_result_log(message, i, "4.3.0", "delayed",

@@ -119,6 +119,46 @@ sched_limit(const char *transport, const char *suffix, const char *param,
 	return n > 0x7fffffff ? 0x7fffffff : (int)n;
 }
 
+/*
+ * A per-transport time in seconds: <transport>_<suffix> when set (a
+ * value that does not parse was reported by the configuration check;
+ * it is warned about again here), else the default_ parameter.
+ */
+static int
+sched_time(const char *transport, const char *suffix, const char *param)
+{
+	VSTRING	*name = vstring_alloc(64), *why = vstring_alloc(64);
+	const char *value;
+	long long n = -1;
+
+	vstring_sprintf(name, "%s_%s", transport, suffix);
+	if ((value = conf_lookup(vstring_str(name))) != NULL && *value != 0
+	    && (conf_parse_time(value, 's', &n, why) < 0 || n < 0)) {
+		msg_warn("parameter %s: %s; using %s", vstring_str(name),
+		    vstring_str(why), param);
+		n = -1;
+	}
+	if (n < 0)
+		n = conf_time(param);
+	vstring_free(name);
+	vstring_free(why);
+	return n < 0 ? 0 : n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
+/* Whether defer_transports lists the transport. */
+static int
+sched_deferred_transport(const char *name)
+{
+	ARGV	*list = conf_list("defer_transports");
+	size_t	 i;
+	int	 found = 0;
+
+	for (i = 0; i < list->argc && !found; i++)
+		found = strcmp(list->argv[i], name) == 0;
+	argv_free(list);
+	return found;
+}
+
 QMGR_TRANSPORT *
 qmgr_transport_find(const char *name, int create)
 {
@@ -137,6 +177,14 @@ qmgr_transport_find(const char *name, int create)
 	t->rcpt_limit = sched_limit(name, "destination_recipient_limit",
 	    "default_destination_recipient_limit", 50);
 	t->proc_limit = (int)qmgr_conf_int("default_process_limit", 100);
+	t->fail_cohort_limit = sched_limit(name,
+	    "destination_concurrency_failed_cohort_limit",
+	    "default_destination_concurrency_failed_cohort_limit", 1);
+	t->dest_rate_delay = sched_time(name, "destination_rate_delay",
+	    "default_destination_rate_delay");
+	t->xport_rate_delay = sched_time(name, "transport_rate_delay",
+	    "default_transport_rate_delay");
+	t->deferred = sched_deferred_transport(name);
 	if (t->dest_limit <= 0 || t->dest_limit > t->proc_limit)
 		t->dest_limit = t->proc_limit;
 	if (t->rcpt_limit <= 0)
@@ -162,6 +210,8 @@ qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
 	queue->window = (int)qmgr_conf_int("initial_destination_concurrency", 5);
 	if (queue->window < 1)
 		queue->window = 1;
+	if (transport->dest_rate_delay > 0)
+		queue->limit = 1;	/* one delivery at a time, then a pause */
 	if (queue->window > queue->limit)
 		queue->window = queue->limit;
 	queue->prev = transport->queue_tail;
@@ -200,7 +250,7 @@ static void
 queue_maybe_free(QMGR_QUEUE *queue)
 {
 	if (queue->todo_head == NULL && queue->busy == 0
-	    && queue->dead_until <= event_time())
+	    && !queue->rate_wait && queue->dead_until <= event_time())
 		queue_free(queue);
 }
 
@@ -393,21 +443,96 @@ qmgr_sched_revive_all(void)
 	qmgr_sched_revive(0, NULL);
 }
 
+/* A rate delay is over: the destination may have its next delivery. */
+static void
+sched_rate_queue_event(int event, void *ctx)
+{
+	QMGR_QUEUE *queue = ctx;
+
+	queue->rate_wait = 0;
+	if (queue->todo_head != NULL)
+		qmgr_schedule();
+	else
+		queue_maybe_free(queue);
+}
+
+static void
+sched_rate_transport_event(int event, void *ctx)
+{
+	QMGR_TRANSPORT *t = ctx;
+
+	t->rate_wait = 0;
+	qmgr_schedule();
+}
+
+/*
+ * After a delivery: *_destination_rate_delay and *_transport_rate_delay
+ * keep the next one to the destination (over the transport) back for
+ * that long, with a timer: nothing waits in the meantime.
+ */
+static void
+sched_rate_start(QMGR_QUEUE *queue)
+{
+	QMGR_TRANSPORT *t = queue->transport;
+
+	if (t->dest_rate_delay > 0 && queue->dead_until <= event_time()) {
+		queue->rate_wait = 1;
+		event_request_timer(sched_rate_queue_event, queue,
+		    (long long)t->dest_rate_delay * 1000);
+	}
+	if (t->xport_rate_delay > 0) {
+		t->rate_wait = 1;
+		event_request_timer(sched_rate_transport_event, t,
+		    (long long)t->xport_rate_delay * 1000);
+	}
+}
+
+/*
+ * A delivery in which the destination failed as a whole (connection or
+ * greeting) counts as 1/window of a failed cohort; when
+ * *_destination_concurrency_failed_cohort_limit of them follow one
+ * another without a success, the destination is dead (0: never).
+ * Short of that, the window shrinks by one.
+ */
+static void
+sched_failed(QMGR_QUEUE *queue, const char *reason)
+{
+	int	 limit = queue->transport->fail_cohort_limit;
+
+	queue->fail_cohorts += 1.0 / (queue->window > 0 ? queue->window : 1);
+	if (limit > 0 && queue->fail_cohorts >= limit) {
+		queue->fail_cohorts = 0;
+		qmgr_queue_dead(queue, reason);
+		return;
+	}
+	queue->penalty++;
+	queue->success = 0;
+	if (queue->window > 1)
+		queue->window--;
+	if (msg_verbose)
+		msg_info("scheduler: route %d %s:%s failed, %.2f of %d failed "
+		    "cohorts, window %d", queue->route_id,
+		    queue->transport->name, queue->name, queue->fail_cohorts,
+		    limit, queue->window);
+}
+
 void
 qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 {
 	QMGR_QUEUE *queue = entry->queue;
 
-	if (queue->busy <= 0)
-		msg_panic("qmgr_sched_feedback: %s: busy %d", queue->name,
-		    queue->busy);
+	if (queue->busy <= 0 || queue->transport->busy <= 0)
+		msg_panic("qmgr_sched_feedback: %s: busy %d, transport %d",
+		    queue->name, queue->busy, queue->transport->busy);
 	queue->busy--;
+	queue->transport->busy--;
 	myfree(queue->last_status);
 	queue->last_status = mystrdup(reason ? reason : "");
 	if (dead) {
-		qmgr_queue_dead(queue, reason);
+		sched_failed(queue, reason);
 	} else if (entry->any_ok) {
 		queue->penalty = 0;
+		queue->fail_cohorts = 0;
 		if (++queue->success >= queue->window
 		    && queue->window < queue->limit) {
 			queue->window++;
@@ -420,6 +545,7 @@ qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 		if (queue->window > 1)
 			queue->window--;
 	}
+	sched_rate_start(queue);
 }
 
 int
@@ -440,7 +566,7 @@ sched_pick(QMGR_TRANSPORT *t)
 		return NULL;
 	do {
 		if (queue->todo_head && queue->busy < queue->window
-		    && queue->dead_until <= now) {
+		    && !queue->rate_wait && queue->dead_until <= now) {
 			t->cursor = queue->next;
 			return queue;
 		}
@@ -458,6 +584,7 @@ sched_one(QMGR_TRANSPORT *t)
 	int	 rc;
 
 	if (qmgr_transport_paused(t) || t->dead_until > event_time()
+	    || (t->xport_rate_delay > 0 && (t->rate_wait || t->busy > 0))
 	    || (queue = sched_pick(t)) == NULL)
 		return 0;
 	if (qmgr.deliver_fn == NULL)
@@ -465,9 +592,11 @@ sched_one(QMGR_TRANSPORT *t)
 	entry = queue->todo_head;
 	qmgr_queue_unlink(entry);
 	queue->busy++;
+	t->busy++;
 	if ((rc = qmgr.deliver_fn(entry)) < 0) {
 		/* No connection slot now: put it back, try later. */
 		queue->busy--;
+		t->busy--;
 		entry->next = queue->todo_head;
 		if (queue->todo_head)
 			queue->todo_head->prev = entry;
@@ -582,6 +711,7 @@ void
 qmgr_core_batch_fail(QMGR_ENTRY *entry, const char *why)
 {
 	entry->queue->busy--;
+	entry->queue->transport->busy--;
 	qmgr_entry_defer(entry, "4.3.0", why);
 }
 
