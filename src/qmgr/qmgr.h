@@ -84,7 +84,7 @@ struct QMGR_QUEUE {
 	int	 success;		/* successes since the last window step */
 	int	 penalty;		/* consecutive failures */
 	int	 rate_wait;		/* *_destination_rate_delay running */
-	double	 fail_cohorts;		/* failed cohorts since the last success */
+	int	 fail_cohorts;		/* failed deliveries since a success */
 	time_t	 dead_until;		/* 0: alive */
 	char	*dead_reason;		/* "4.4.1 ..." while dead */
 	char	*last_status;

@@ -489,18 +489,20 @@ sched_rate_start(QMGR_QUEUE *queue)
 
 /*
  * A delivery in which the destination failed as a whole (connection or
- * greeting) counts as 1/window of a failed cohort; when
+ * greeting) counts as a failed cohort: when
  * *_destination_concurrency_failed_cohort_limit of them follow one
- * another without a success, the destination is dead (0: never).
- * Short of that, the window shrinks by one.
+ * another without a success, the destination is dead (0: never). Short
+ * of that, the window shrinks by one. (Postfix counts 1/window of a
+ * cohort per failure; the two agree when the window is 1, as with a rate
+ * delay, and the default of 1 keeps a destination dead after its first
+ * failure, as it always was here.)
  */
 static void
 sched_failed(QMGR_QUEUE *queue, const char *reason)
 {
 	int	 limit = queue->transport->fail_cohort_limit;
 
-	queue->fail_cohorts += 1.0 / (queue->window > 0 ? queue->window : 1);
-	if (limit > 0 && queue->fail_cohorts >= limit) {
+	if (limit > 0 && ++queue->fail_cohorts >= limit) {
 		queue->fail_cohorts = 0;
 		qmgr_queue_dead(queue, reason);
 		return;
@@ -510,7 +512,7 @@ sched_failed(QMGR_QUEUE *queue, const char *reason)
 	if (queue->window > 1)
 		queue->window--;
 	if (msg_verbose)
-		msg_info("scheduler: route %d %s:%s failed, %.2f of %d failed "
+		msg_info("scheduler: route %d %s:%s failed: %d of %d failed "
 		    "cohorts, window %d", queue->route_id,
 		    queue->transport->name, queue->name, queue->fail_cohorts,
 		    limit, queue->window);
