@@ -157,3 +157,19 @@ def test_defer_transports_sendmail_qr_flushes_the_domain(make_instance, sinks):
     inst.wait_log(r"to=<x@a\.test>, relay=.*status=sent", timeout=20)
     assert c.messages == []
     assert len(deferred_ids(inst)) == 1
+
+
+def test_message_recipient_limit_bounds_what_is_in_memory(make_instance, sinks):
+    """qmgr_message_recipient_limit = 2: two one-recipient messages in
+    memory (in delivery), the third waits in incoming/ until one leaves."""
+    a, b, c = sinks
+    a.message_delay = 3.0           # each delivery takes three seconds
+    inst = slow_instance(make_instance, sinks, qmgr_message_recipient_limit="2")
+    submit(inst, ["x%d@a.test" % i for i in range(3)])
+    a.wait_connections(2, timeout=20)
+    wait_for(lambda: len(inst.queue_files("active")) == 2
+             and len(inst.queue_files("incoming")) == 1, 10,
+             "two active, one incoming")
+    assert a.connections == 2 and a.messages == []
+    a.wait_for(3, timeout=40)
+    inst.wait_log(r"to=<x2@a\.test>, relay=.*status=sent", timeout=20)

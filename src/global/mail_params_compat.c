@@ -96,7 +96,6 @@ const char *const conf_compat_names[] = {
 	"qmgr_clog_warn_time",
 	"qmgr_daemon_timeout",
 	"qmgr_fudge_factor",
-	"qmgr_message_recipient_limit",
 	"qmgr_message_recipient_minimum",
 	"queue_file_attribute_count_limit",
 	"queue_service_name",

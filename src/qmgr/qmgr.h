@@ -40,6 +40,7 @@ struct QMGR_MESSAGE {
 	QF_MSG	*qf;			/* open read-write in active/ */
 	struct timeval active_time;	/* when it entered active/ */
 	int	 refcount;		/* entries not yet finished */
+	int	 nrcpt;			/* recipients, counted in qmgr.nrcpt */
 	unsigned char *rstate;		/* QMGR_RS_* per recipient */
 	time_t	*rsince;		/* when each went in flight */
 	QMGR_ENTRY **rentry;		/* entry holding each recipient */
@@ -220,6 +221,7 @@ typedef struct QMGR {
 	char	*queue_dir;
 	char	*myhostname;
 	int	 active_limit;
+	long long rcpt_limit;		/* qmgr_message_recipient_limit */
 	int	 run_delay;
 	int	 min_backoff;
 	int	 max_backoff;
@@ -234,6 +236,7 @@ typedef struct QMGR {
 	QMGR_MESSAGE *msg_head, *msg_tail;
 	HTABLE	*msg_byid;
 	int	 nmessages;
+	long long nrcpt;		/* recipients of the messages in memory */
 	QMGR_TRANSPORT *transports;
 	HTABLE	*deferred;		/* id -> next try (time_t in a pointer) */
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */

@@ -102,6 +102,8 @@ message_alloc(QF_MSG *qf)
 	qmgr.msg_tail = message;
 	htable_enter(qmgr.msg_byid, message->id, message);
 	qmgr.nmessages++;
+	message->nrcpt = qf->nrcpt;	/* qf is closed before the message goes */
+	qmgr.nrcpt += message->nrcpt;
 	return message;
 }
 

@@ -13,7 +13,8 @@
  *	free, pause and resume, holding a waiting recipient, a result
  *	for a recipient the batch does not have, the destination and
  *	transport rate delays (their timers run in the real event loop),
- *	the failed cohort limit, and defer_transports.
+ *	the failed cohort limit, defer_transports, and the room that
+ *	qmgr_message_recipient_limit leaves.
  * DIAGNOSTICS
  *	ptest.h output; exit status 1 on failure.
  */
@@ -328,6 +329,26 @@ PTEST(failed_cohort_limit)
 	PT_ASSERT(q->dead_until > 0);
 }
 
+PTEST(recipient_limit_bounds_room)
+{
+	int	 nmessages = qmgr.nmessages;
+	long long nrcpt = qmgr.nrcpt, limit = qmgr.rcpt_limit;
+
+	qmgr.rcpt_limit = 10;
+	qmgr.nmessages = 1;
+	qmgr.nrcpt = 9;
+	PT_ASSERT(qmgr_core_room());
+	qmgr.nrcpt = 10;
+	PT_ASSERT(!qmgr_core_room());
+	/* Alone, a message bigger than the limit still comes in. */
+	qmgr.nmessages = 0;
+	qmgr.nrcpt = 0;
+	PT_ASSERT(qmgr_core_room());
+	qmgr.nmessages = nmessages;
+	qmgr.nrcpt = nrcpt;
+	qmgr.rcpt_limit = limit;
+}
+
 PTEST(defer_transports_flag)
 {
 	PT_ASSERT(qmgr_transport_find("t13", 1)->deferred);
@@ -344,6 +365,7 @@ main(void)
 	mail_conf_override("defer_transports", "t0, t13");
 	qmgr.local_transport = "local";
 	qmgr.active_limit = 100;
+	qmgr.rcpt_limit = 20000;
 	qmgr.min_backoff = 300;
 	qmgr.hoststats = htable_create(8);
 	qmgr.hosts = htable_create(8);
@@ -360,6 +382,7 @@ main(void)
 	PT_RUN(transport_rate_delay);
 	PT_RUN(zero_delays_change_nothing);
 	PT_RUN(failed_cohort_limit);
+	PT_RUN(recipient_limit_bounds_room);
 	PT_RUN(defer_transports_flag);
 	return PT_DONE();
 }
