@@ -82,7 +82,9 @@ struct QMGR_QUEUE {
 	int	 busy;			/* entries in flight */
 	int	 window;		/* current concurrency */
 	int	 limit;			/* transport destination limit */
-	int	 success;		/* successes since the last window step */
+	int	 success;		/* successes since the last failure */
+	double	 pos_credit;		/* positive feedback toward a step up */
+	double	 neg_credit;		/* negative feedback since a step down */
 	int	 penalty;		/* consecutive failures */
 	int	 rate_wait;		/* *_destination_rate_delay running */
 	int	 fail_cohorts;		/* failed deliveries since a success */
@@ -92,6 +94,12 @@ struct QMGR_QUEUE {
 	QMGR_QUEUE *prev, *next;	/* in the transport's list */
 };
 
+/* *_destination_concurrency_{positive,negative}_feedback: base[/window]. */
+typedef struct QMGR_FEEDBACK {
+	double	 base;
+	int	 per_window;		/* "N/concurrency" */
+} QMGR_FEEDBACK;
+
 struct QMGR_TRANSPORT {
 	char	*name;
 	int	 mda;			/* local delivery (smtpctl mda) */
@@ -99,6 +107,9 @@ struct QMGR_TRANSPORT {
 	int	 rcpt_limit;		/* *_destination_recipient_limit */
 	int	 proc_limit;		/* connections at most */
 	int	 fail_cohort_limit;	/* *_concurrency_failed_cohort_limit */
+	QMGR_FEEDBACK pos_feedback;	/* *_concurrency_positive_feedback */
+	QMGR_FEEDBACK neg_feedback;	/* *_concurrency_negative_feedback */
+	int	 feedback_debug;	/* destination_concurrency_feedback_debug */
 	int	 dest_rate_delay;	/* *_destination_rate_delay, seconds */
 	int	 xport_rate_delay;	/* *_transport_rate_delay, seconds */
 	int	 rate_wait;		/* *_transport_rate_delay running */

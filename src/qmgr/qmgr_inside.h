@@ -40,5 +40,6 @@ void	 qmgr_entry_defer(QMGR_ENTRY *, const char *, const char *);
 int	 qmgr_transport_paused(const QMGR_TRANSPORT *);
 void	 qmgr_queue_dead(QMGR_QUEUE *, const char *);
 void	 qmgr_sched_revive(int, void *);
+int	 qmgr_sched_feedback_parse(const char *, QMGR_FEEDBACK *);
 
 #endif

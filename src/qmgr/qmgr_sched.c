@@ -18,6 +18,8 @@
  *	void	qmgr_sched_feedback(QMGR_ENTRY *entry, int dead,
  *		    const char *reason);
  *	int	qmgr_transport_paused(const QMGR_TRANSPORT *transport);
+ *	int	qmgr_sched_feedback_parse(const char *value,
+ *		    QMGR_FEEDBACK *fb);
  *	void	qmgr_transport_dead(QMGR_TRANSPORT *transport,
  *		    const char *reason);
  *
@@ -52,16 +54,29 @@
  *	busy or dead destination never starves the others.
  *
  *	The window (concurrency) of a queue starts at
- *	initial_destination_concurrency and grows by one after as many
- *	successful deliveries as the window is wide, up to
- *	*_destination_concurrency_limit, and shrinks by one (not below one)
- *	after a delivery in which the server deferred every recipient.
- *	qmgr_sched_feedback() applies the
- *	outcome of a delivery: a destination that failed as a whole
- *	(connection refused, greeting rejected) is marked dead for
- *	minimal_backoff_time, its waiting entries are deferred with that
- *	reason, and new mail for it is deferred without an attempt until
- *	then.
+ *	initial_destination_concurrency and moves with Postfix's concurrency
+ *	feedback, up to *_destination_concurrency_limit:
+ *	*_destination_concurrency_positive_feedback (N, N/M or
+ *	N/concurrency, 0 to 1) per delivery that did not fail as a whole,
+ *	the window growing by one when a whole one has added up;
+ *	*_destination_concurrency_negative_feedback per delivery that
+ *	failed, or in which the server deferred every recipient, the window
+ *	shrinking by one (not below one) at the first of each run of
+ *	1/feedback of them. qmgr_sched_feedback_parse() reads such a value.
+ *	qmgr_sched_feedback() applies the outcome of a delivery: a
+ *	destination that failed as a whole (connection refused, greeting
+ *	rejected) *_destination_concurrency_failed_cohort_limit times in a
+ *	row is marked dead for minimal_backoff_time, its waiting entries are
+ *	deferred with that reason, and new mail for it is deferred without
+ *	an attempt until then. destination_concurrency_feedback_debug logs
+ *	each step.
+ *
+ *	*_destination_rate_delay makes the window and limit of each queue of
+ *	the transport 1 and holds a queue back for that long after each
+ *	delivery; *_transport_rate_delay holds the whole transport to one
+ *	delivery at a time and back for that long after each. Both use the
+ *	event loop's timers. A transport that defer_transports lists is
+ *	marked so (qmgr_message.c then defers its unforced mail).
  *
  *	qmgr_transport_dead() does the same for a transport that cannot be
  *	reached (private/<transport> missing), for transport_retry_time.
@@ -98,6 +113,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "events.h"
 #include "mail_conf.h"
@@ -145,6 +161,66 @@ sched_time(const char *transport, const char *suffix, const char *param)
 	return n < 0 ? 0 : n > 0x7fffffff ? 0x7fffffff : (int)n;
 }
 
+/*
+ * A concurrency feedback value: "N", "N/M" or "N/concurrency" (case
+ * insensitive), between 0 and 1; -1 for anything else.
+ */
+int
+qmgr_sched_feedback_parse(const char *value, QMGR_FEEDBACK *fb)
+{
+	const char *cp = value;
+	char	*end;
+	double	 num, den = 1;
+
+	fb->per_window = 0;
+	num = strtod(cp, &end);
+	if (end == cp)
+		return -1;
+	for (cp = end; *cp == ' ' || *cp == '\t'; cp++)
+		;
+	if (*cp == '/') {
+		for (cp++; *cp == ' ' || *cp == '\t'; cp++)
+			;
+		if (strncasecmp(cp, "concurrency", 11) == 0) {
+			fb->per_window = 1;
+			cp += 11;
+		} else {
+			den = strtod(cp, &end);
+			if (end == cp || !(den > 0))
+				return -1;
+			cp = end;
+		}
+	}
+	while (*cp == ' ' || *cp == '\t')
+		cp++;
+	fb->base = num / den;
+	if (*cp != 0 || !(fb->base >= 0 && fb->base <= 1))
+		return -1;
+	return 0;
+}
+
+static void
+sched_feedback_conf(const char *transport, const char *suffix,
+    const char *param, QMGR_FEEDBACK *fb)
+{
+	VSTRING	*name = vstring_alloc(64);
+	const char *value;
+
+	vstring_sprintf(name, "%s_%s", transport, suffix);
+	if ((value = conf_lookup(vstring_str(name))) == NULL || *value == 0) {
+		vstring_strcpy(name, param);
+		value = conf_str(param);
+	}
+	if (qmgr_sched_feedback_parse(value, fb) < 0) {
+		msg_warn("parameter %s: bad value \"%s\" (a number, number/number "
+		    "or number/concurrency from 0 to 1); using 1",
+		    vstring_str(name), value);
+		fb->base = 1;
+		fb->per_window = 0;
+	}
+	vstring_free(name);
+}
+
 /* Whether defer_transports lists the transport. */
 static int
 sched_deferred_transport(const char *name)
@@ -180,6 +256,13 @@ qmgr_transport_find(const char *name, int create)
 	t->fail_cohort_limit = sched_limit(name,
 	    "destination_concurrency_failed_cohort_limit",
 	    "default_destination_concurrency_failed_cohort_limit", 1);
+	sched_feedback_conf(name, "destination_concurrency_positive_feedback",
+	    "default_destination_concurrency_positive_feedback",
+	    &t->pos_feedback);
+	sched_feedback_conf(name, "destination_concurrency_negative_feedback",
+	    "default_destination_concurrency_negative_feedback",
+	    &t->neg_feedback);
+	t->feedback_debug = conf_bool("destination_concurrency_feedback_debug");
 	t->dest_rate_delay = sched_time(name, "destination_rate_delay",
 	    "default_destination_rate_delay");
 	t->xport_rate_delay = sched_time(name, "transport_rate_delay",
@@ -380,6 +463,7 @@ qmgr_queue_dead(QMGR_QUEUE *queue, const char *reason)
 	queue->penalty++;
 	queue->window = 1;
 	queue->success = 0;
+	queue->pos_credit = queue->neg_credit = 0;
 	queue_defer_todo(queue, status, queue->dead_reason);
 	event_request_timer(qmgr_sched_revive, NULL,
 	    (long long)qmgr.min_backoff * 1000 + 10);
@@ -487,15 +571,64 @@ sched_rate_start(QMGR_QUEUE *queue)
 	}
 }
 
+/* The amount of a feedback at the route's current window. */
+static double
+sched_feedback_value(const QMGR_FEEDBACK *fb, const QMGR_QUEUE *queue)
+{
+	return fb->per_window ? fb->base / (queue->window > 0 ?
+	    queue->window : 1) : fb->base;
+}
+
+#define SCHED_CREDIT_FULL	(1 - 1e-9)	/* 3 x 1/3 makes a whole one */
+
+/*
+ * Positive feedback (a delivery without a connection or greeting
+ * failure): the window grows by one at the end of each run of
+ * 1/feedback such deliveries, up to the limit.
+ */
+static void
+sched_up(QMGR_QUEUE *queue)
+{
+	queue->neg_credit = 0;
+	if (queue->window >= queue->limit)
+		return;
+	queue->pos_credit += sched_feedback_value(
+	    &queue->transport->pos_feedback, queue);
+	if (queue->pos_credit >= SCHED_CREDIT_FULL) {
+		queue->window++;
+		queue->pos_credit = 0;
+	}
+}
+
+/*
+ * Negative feedback: the window shrinks by one (not below one) at the
+ * start of each run of 1/feedback failures (0: never).
+ */
+static void
+sched_down(QMGR_QUEUE *queue)
+{
+	double	 fb = sched_feedback_value(&queue->transport->neg_feedback,
+	    queue);
+
+	queue->pos_credit = 0;
+	if (fb <= 0)
+		return;
+	if (queue->neg_credit == 0 && queue->window > 1)
+		queue->window--;
+	queue->neg_credit += fb;
+	if (queue->neg_credit >= SCHED_CREDIT_FULL)
+		queue->neg_credit = 0;
+}
+
 /*
  * A delivery in which the destination failed as a whole (connection or
  * greeting) counts as a failed cohort: when
  * *_destination_concurrency_failed_cohort_limit of them follow one
  * another without a success, the destination is dead (0: never). Short
- * of that, the window shrinks by one. (Postfix counts 1/window of a
- * cohort per failure; the two agree when the window is 1, as with a rate
- * delay, and the default of 1 keeps a destination dead after its first
- * failure, as it always was here.)
+ * of that, negative feedback. (Postfix counts 1/window of a cohort per
+ * failure; the two agree when the window is 1, as with a rate delay, and
+ * the default of 1 keeps a destination dead after its first failure, as
+ * it always was here.)
  */
 static void
 sched_failed(QMGR_QUEUE *queue, const char *reason)
@@ -509,19 +642,14 @@ sched_failed(QMGR_QUEUE *queue, const char *reason)
 	}
 	queue->penalty++;
 	queue->success = 0;
-	if (queue->window > 1)
-		queue->window--;
-	if (msg_verbose)
-		msg_info("scheduler: route %d %s:%s failed: %d of %d failed "
-		    "cohorts, window %d", queue->route_id,
-		    queue->transport->name, queue->name, queue->fail_cohorts,
-		    limit, queue->window);
+	sched_down(queue);
 }
 
 void
 qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 {
 	QMGR_QUEUE *queue = entry->queue;
+	int	 window = queue->window;
 
 	if (queue->busy <= 0 || queue->transport->busy <= 0)
 		msg_panic("qmgr_sched_feedback: %s: busy %d, transport %d",
@@ -535,18 +663,22 @@ qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 	} else if (entry->any_ok) {
 		queue->penalty = 0;
 		queue->fail_cohorts = 0;
-		if (++queue->success >= queue->window
-		    && queue->window < queue->limit) {
-			queue->window++;
-			queue->success = 0;
-		}
+		queue->success++;
+		sched_up(queue);
 	} else {
 		/* Every recipient deferred by a server that answered. */
 		queue->penalty++;
 		queue->success = 0;
-		if (queue->window > 1)
-			queue->window--;
+		sched_down(queue);
 	}
+	if (queue->transport->feedback_debug || msg_verbose)
+		msg_info("scheduler: route %d %s:%s: %s: window %d -> %d, "
+		    "positive %.3g, negative %.3g, failed cohorts %d of %d%s",
+		    queue->route_id, queue->transport->name, queue->name,
+		    dead ? "failed" : entry->any_ok ? "success" : "deferred",
+		    window, queue->window, queue->pos_credit, queue->neg_credit,
+		    queue->fail_cohorts, queue->transport->fail_cohort_limit,
+		    queue->dead_until > event_time() ? ", dead" : "");
 	sched_rate_start(queue);
 }
 

@@ -13,7 +13,8 @@
  *	free, pause and resume, holding a waiting recipient, a result
  *	for a recipient the batch does not have, the destination and
  *	transport rate delays (their timers run in the real event loop),
- *	the failed cohort limit, defer_transports, and the room that
+ *	the failed cohort limit, the positive and negative concurrency
+ *	feedback, defer_transports, and the room that
  *	qmgr_message_recipient_limit leaves.
  * DIAGNOSTICS
  *	ptest.h output; exit status 1 on failure.
@@ -329,6 +330,87 @@ PTEST(failed_cohort_limit)
 	PT_ASSERT(q->dead_until > 0);
 }
 
+PTEST(feedback_values)
+{
+	QMGR_FEEDBACK fb;
+
+	PT_INTEQ(qmgr_sched_feedback_parse("1", &fb), 0);
+	PT_ASSERT(fb.base == 1 && !fb.per_window);
+	PT_INTEQ(qmgr_sched_feedback_parse("1/8", &fb), 0);
+	PT_ASSERT(fb.base == 0.125 && !fb.per_window);
+	PT_INTEQ(qmgr_sched_feedback_parse("1/concurrency", &fb), 0);
+	PT_ASSERT(fb.base == 1 && fb.per_window);
+	PT_INTEQ(qmgr_sched_feedback_parse(" 1 / Concurrency ", &fb), 0);
+	PT_ASSERT(fb.per_window);
+	PT_INTEQ(qmgr_sched_feedback_parse("0", &fb), 0);
+	PT_ASSERT(fb.base == 0);
+	PT_INTEQ(qmgr_sched_feedback_parse("2", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("1/0", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("-1", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("nan", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("1/8x", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("", &fb), -1);
+	PT_INTEQ(qmgr_sched_feedback_parse("1/", &fb), -1);
+}
+
+/* n batches handed to t at once; their first index in handed[]. */
+static int
+hand(QMGR_QUEUE *q, int n)
+{
+	int	 i, from = nhanded;
+
+	for (i = 0; i < n; i++)
+		qmgr_queue_add(q, msg_new(1), 0);
+	qmgr_sched_run();
+	return from;
+}
+
+PTEST(positive_feedback)
+{
+	QMGR_QUEUE *q = queue("t14", "l.test");
+	int	 i, from;
+
+	/* Postfix's default, 1: one step up per success. */
+	PT_INTEQ(q->window, 5);
+	from = hand(q, 3);
+	PT_INTEQ(count_handed(from, "t14"), 3);
+	for (i = 0; i < 3; i++)
+		finish(handed[from + i], 1, 0);
+	PT_INTEQ(q->window, 8);
+	/* 1/concurrency: one step up after as many successes as the window. */
+	q = queue("t15", "m.test");
+	from = hand(q, 5);
+	for (i = 0; i < 4; i++)
+		finish(handed[from + i], 1, 0);
+	PT_INTEQ(q->window, 5);
+	finish(handed[from + 4], 1, 0);
+	PT_INTEQ(q->window, 6);
+}
+
+PTEST(negative_feedback)
+{
+	QMGR_QUEUE *q = queue("t16", "n.test");
+	int	 i, from;
+
+	/* 1/4, never dead: down at the first of each run of four. */
+	PT_INTEQ(q->transport->fail_cohort_limit, 0);
+	from = hand(q, 5);
+	PT_INTEQ(count_handed(from, "t16"), 5);
+	finish(handed[from], 0, 1);
+	PT_INTEQ(q->window, 4);
+	for (i = 1; i < 4; i++)
+		finish(handed[from + i], 0, 1);
+	PT_INTEQ(q->window, 4);
+	finish(handed[from + 4], 0, 1);
+	PT_INTEQ(q->window, 3);
+	PT_ASSERT(q->dead_until == 0);
+	/* A success ends the run: the next failure steps down at once. */
+	from = hand(q, 2);
+	finish(handed[from], 1, 0);
+	finish(handed[from + 1], 0, 1);
+	PT_INTEQ(q->window, 3);		/* up to 4 with the success, down */
+}
+
 PTEST(recipient_limit_bounds_room)
 {
 	int	 nmessages = qmgr.nmessages;
@@ -363,6 +445,12 @@ main(void)
 	mail_conf_override("t11_destination_concurrency_failed_cohort_limit",
 	    "2");
 	mail_conf_override("defer_transports", "t0, t13");
+	mail_conf_override("t15_destination_concurrency_positive_feedback",
+	    "1/concurrency");
+	mail_conf_override("t16_destination_concurrency_negative_feedback",
+	    "1/4");
+	mail_conf_override("t16_destination_concurrency_failed_cohort_limit",
+	    "0");
 	qmgr.local_transport = "local";
 	qmgr.active_limit = 100;
 	qmgr.rcpt_limit = 20000;
@@ -382,6 +470,9 @@ main(void)
 	PT_RUN(transport_rate_delay);
 	PT_RUN(zero_delays_change_nothing);
 	PT_RUN(failed_cohort_limit);
+	PT_RUN(feedback_values);
+	PT_RUN(positive_feedback);
+	PT_RUN(negative_feedback);
 	PT_RUN(recipient_limit_bounds_room);
 	PT_RUN(defer_transports_flag);
 	return PT_DONE();
