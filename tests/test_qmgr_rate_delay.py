@@ -84,6 +84,9 @@ def test_destination_rate_delay_spaces_one_destination(make_instance, sinks):
     # there before a.test's third delivery (4s after its first).
     assert tb[-1] < ta[2], (ta, tb)
     inst.wait_log(r"to=<x2@a\.test>, relay=.*status=sent", timeout=20)
+    # The pause is shorter than smtp_connection_cache_time_limit (10s
+    # here): the session to a.test is kept and used again.
+    assert a.connections == 1, a.command_lines()
 
 
 def test_transport_rate_delay_spaces_the_whole_transport(make_instance, sinks):
