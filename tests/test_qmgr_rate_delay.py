@@ -65,23 +65,25 @@ def times(msgs):
 
 def test_destination_rate_delay_spaces_one_destination(make_instance, sinks):
     a, b, c = sinks
-    inst = slow_instance(make_instance, sinks, slow_destination_rate_delay="2s")
-    submit(inst, ["x%d@a.test" % i for i in range(3)]
-           + ["y%d@c.test" % i for i in range(2)]
+    inst = slow_instance(make_instance, sinks, slow_destination_rate_delay="3s")
+    submit(inst, ["x%d@a.test" % i for i in range(3)])
+    a.wait_for(1, timeout=20)
+    # a.test is in its pause now: the others are sent meanwhile.
+    submit(inst, ["y%d@c.test" % i for i in range(2)]
            + ["z%d@b.test" % i for i in range(3)])
     ta = times(a.wait_for(3, timeout=40))
     tc = times(c.wait_for(2, timeout=40))
     tb = times(b.wait_for(3, timeout=40))
-    # One destination: one delivery at a time, 2s apart at least (1.5s is
+    # One destination: one delivery at a time, 3s apart at least (2.5s is
     # the bound asserted: a lower bound of the pause only).
     for first, second in zip(ta, ta[1:]):
-        assert second - first >= 1.5, ta
-    assert tc[1] - tc[0] >= 1.5, tc
+        assert second - first >= 2.5, ta
+    assert tc[1] - tc[0] >= 2.5, tc
     # Another destination of the same transport has its own pause: its
-    # first message does not wait for a.test's.
+    # first message does not wait for the end of a.test's.
     assert tc[0] < ta[1], (ta, tc)
     # Another transport is not slowed down at all: all of b.test is
-    # there before a.test's third delivery (4s after its first).
+    # there before a.test's third delivery (6s after its first).
     assert tb[-1] < ta[2], (ta, tb)
     inst.wait_log(r"to=<x2@a\.test>, relay=.*status=sent", timeout=20)
     # The pause is shorter than smtp_connection_cache_time_limit (10s
