@@ -91,6 +91,24 @@ def test_destination_rate_delay_spaces_one_destination(make_instance, sinks):
     assert a.connections == 1, a.command_lines()
 
 
+def test_rate_delay_with_recipient_limit_1_is_per_recipient(make_instance,
+                                                          sinks):
+    """As Postfix: with slow_destination_recipient_limit = 1 the
+    destination is the recipient, so the pause separates deliveries to
+    one recipient and different recipients of a.test go in parallel."""
+    a, b, c = sinks
+    inst = slow_instance(make_instance, sinks, slow_destination_rate_delay="3s",
+                         slow_destination_recipient_limit="1")
+    submit(inst, ["x@a.test", "X@a.test", "y@a.test"])
+    msgs = a.wait_for(3, timeout=40)
+    tx = sorted(m.time for m in msgs if m.rcpts[0].lower() == "x@a.test")
+    ty = [m.time for m in msgs if m.rcpts[0] == "y@a.test"]
+    assert len(tx) == 2 and len(ty) == 1
+    assert tx[1] - tx[0] >= 2.5, tx
+    assert ty[0] < tx[1], (tx, ty)
+    inst.wait_log(r"to=<X@a\.test>, relay=.*status=sent", timeout=20)
+
+
 def test_transport_rate_delay_spaces_the_whole_transport(make_instance, sinks):
     a, b, c = sinks
     inst = slow_instance(make_instance, sinks, slow_transport_rate_delay="1s")

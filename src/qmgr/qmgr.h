@@ -74,7 +74,8 @@ struct QMGR_ENTRY {
 };
 
 struct QMGR_QUEUE {
-	char	*name;			/* nexthop */
+	char	*name;			/* nexthop, or rcpt@nexthop (rate delay) */
+	char	*nexthop;		/* what the transport is given */
 	QMGR_TRANSPORT *transport;
 	int	 route_id;
 	QMGR_ENTRY *todo_head, *todo_tail;

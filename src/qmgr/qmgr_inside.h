@@ -30,7 +30,8 @@ void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
 void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
 
 /* qmgr_sched.c */
-QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
+QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, const char *,
+	    int);
 void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
 void	 qmgr_queue_unlink(QMGR_ENTRY *);
 void	 qmgr_sched_run(void);

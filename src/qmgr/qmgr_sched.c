@@ -6,7 +6,7 @@
  *
  *	QMGR_TRANSPORT *qmgr_transport_find(const char *name, int create);
  *	QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *transport,
- *		    const char *nexthop, int create);
+ *		    const char *name, const char *nexthop, int create);
  *	void	qmgr_queue_add(QMGR_QUEUE *queue, QMGR_MESSAGE *message,
  *		    int index);
  *	void	qmgr_queue_unlink(QMGR_ENTRY *entry);
@@ -37,8 +37,10 @@
  *	void	qmgr_core_pause(int mda, int paused);
  *	int	qmgr_core_resume_route(int route_id);
  * DESCRIPTION
- *	A transport (smtp, relay, local, ...) has one queue per nexthop.
- *	qmgr_queue_add() puts a recipient into the message's newest entry
+ *	A transport (smtp, relay, local, ...) has one queue per nexthop,
+ *	found by its name: the nexthop, or (a per-recipient route, see
+ *	qmgr_message.c) another name with the nexthop that the transport is
+ *	given (null: the name). qmgr_queue_add() puts a recipient into the message's newest entry
  *	in that queue, or a new entry when there is none or it holds
  *	*_destination_recipient_limit recipients already: recipients of one
  *	message for one destination travel in one delivery.
@@ -278,15 +280,17 @@ qmgr_transport_find(const char *name, int create)
 }
 
 QMGR_QUEUE *
-qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
+qmgr_queue_find(QMGR_TRANSPORT *transport, const char *name,
+    const char *nexthop, int create)
 {
 	QMGR_QUEUE *queue;
 
-	if ((queue = htable_find(transport->queue_byname, nexthop)) != NULL
+	if ((queue = htable_find(transport->queue_byname, name)) != NULL
 	    || !create)
 		return queue;
 	queue = mycalloc(1, sizeof(*queue));
-	queue->name = mystrdup(nexthop);
+	queue->name = mystrdup(name);
+	queue->nexthop = mystrdup(nexthop ? nexthop : name);
 	queue->transport = transport;
 	queue->route_id = qmgr.next_route_id++;
 	queue->limit = transport->dest_limit;
@@ -303,7 +307,7 @@ qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
 	else
 		transport->queue_head = queue;
 	transport->queue_tail = queue;
-	htable_enter(transport->queue_byname, nexthop, queue);
+	htable_enter(transport->queue_byname, name, queue);
 	return queue;
 }
 
@@ -324,6 +328,7 @@ queue_free(QMGR_QUEUE *queue)
 		t->queue_tail = queue->prev;
 	htable_delete(t->queue_byname, queue->name, NULL);
 	myfree(queue->name);
+	myfree(queue->nexthop);
 	myfree(queue->dead_reason);
 	myfree(queue->last_status);
 	myfree(queue);

@@ -72,7 +72,8 @@ msg_new(int nrcpt)
 static QMGR_QUEUE *
 queue(const char *transport, const char *nexthop)
 {
-	return qmgr_queue_find(qmgr_transport_find(transport, 1), nexthop, 1);
+	return qmgr_queue_find(qmgr_transport_find(transport, 1), nexthop, NULL,
+	    1);
 }
 
 /* Batches handed to transport t since index from. */
@@ -197,7 +198,7 @@ PTEST(hold_takes_a_waiting_recipient_out)
 	qmgr_core_hold(m, 2);
 	PT_INTEQ(m->refcount, refs - 1);
 	PT_ASSERT(m->rentry[0] == NULL && m->rentry[2] == NULL);
-	PT_ASSERT(qmgr_queue_find(qmgr_transport_find("t6", 0), "e.test", 0)
+	PT_ASSERT(qmgr_queue_find(qmgr_transport_find("t6", 0), "e.test", NULL, 0)
 	    == NULL);
 	qmgr_core_pause(0, 0);
 }
