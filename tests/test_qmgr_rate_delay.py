@@ -15,6 +15,7 @@ freemail provider.
 """
 
 import os
+import re
 
 import pytest
 
@@ -68,7 +69,12 @@ def test_destination_rate_delay_spaces_one_destination(make_instance, sinks):
     inst = slow_instance(make_instance, sinks, slow_destination_rate_delay="3s")
     submit(inst, ["x%d@a.test" % i for i in range(3)])
     a.wait_for(1, timeout=20)
-    # a.test is in its pause now: the others are sent meanwhile.
+    # a.test is in its pause now: smtpctl show routes flags the route Q
+    # (a timer will reactivate it), and the others are sent meanwhile.
+    route = re.compile(r"^\d+\. \S+ <-> %s --Q nconn=0 " % re.escape(a.nexthop),
+                       re.M)
+    wait_for(lambda: route.search(inst.smtpctl(["show", "routes"]).stdout
+                                  .decode()), 2.5, "a.test route flagged Q")
     submit(inst, ["y%d@c.test" % i for i in range(2)]
            + ["z%d@b.test" % i for i in range(3)])
     ta = times(a.wait_for(3, timeout=40))
