@@ -128,14 +128,19 @@ def test_transport_rate_delay_spaces_the_whole_transport(make_instance, sinks):
 
 def test_zero_delays_keep_parallel_deliveries(make_instance, sinks):
     """Without a delay the destination's window applies as before: the
-    three messages are in flight together (three sessions at once)."""
+    three messages are in flight together (three sessions at once). Each
+    success widens the window by one (positive feedback 1, Postfix's
+    default), as destination_concurrency_feedback_debug logs."""
     a, b, c = sinks
     a.message_delay = 1.0           # each delivery takes a second
-    inst = slow_instance(make_instance, sinks)
+    inst = slow_instance(make_instance, sinks,
+                         destination_concurrency_feedback_debug="yes")
     submit(inst, ["x%d@a.test" % i for i in range(3)])
     a.wait_for(3, timeout=40)
     assert a.connections >= 2, a.command_lines()
     inst.wait_log(r"to=<x2@a\.test>, relay=.*status=sent", timeout=20)
+    inst.wait_log(r"scheduler: route \d+ slow:%s: success: window 5 -> 6, "
+                  % re.escape(a.nexthop), timeout=20)
 
 
 def deferred_ids(inst):
