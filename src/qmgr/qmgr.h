@@ -319,6 +319,7 @@ void	 qmgr_scan_init(void);
 void	 qmgr_scan_start(void);
 int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
+int	 qmgr_recover_pending(void);
 
 /* qmgr_route.c */
 void	 qmgr_route_init(void);
