@@ -207,3 +207,28 @@ def test_message_recipient_limit_bounds_what_is_in_memory(make_instance, sinks):
     assert a.connections == 2 and a.messages == []
     a.wait_for(3, timeout=40)
     inst.wait_log(r"to=<x2@a\.test>, relay=.*status=sent", timeout=20)
+
+
+@pytest.mark.parametrize("limit", [None, "10"])
+def test_failed_cohort_limit_with_a_rate_delay(make_instance, down, limit):
+    """With a rate delay the window is 1, so each failed connection is a
+    whole failed cohort: with the default limit (1) the first one marks the
+    destination dead and the mail waiting for it is deferred without a
+    try; with slow_destination_concurrency_failed_cohort_limit = 10 (what
+    Postfix advises with a rate delay) each message is tried."""
+    conf = dict(SLOW_RETRY, transport_maps="inline:{ d.test=slow:%s }"
+                % down.nexthop, slow_destination_rate_delay="1s")
+    if limit:
+        conf["slow_destination_concurrency_failed_cohort_limit"] = limit
+    inst = make_instance(main_cf_extra=conf, master_cf_extra=SLOW_SERVICE)
+    inst.start()
+    submit(inst, ["x0@d.test", "x1@d.test", "x2@d.test"])
+    inst.wait_log(r"to=<x\d@d\.test>, .*status=deferred", count=3, timeout=30)
+    tried = re.findall(r"to=<x\d@d\.test>, .*status=deferred \((?!"
+                       r"delivery temporarily suspended)", inst.log())
+    suspended = re.findall(r"to=<x\d@d\.test>, .*status=deferred \(delivery "
+                           r"temporarily suspended", inst.log())
+    if limit:
+        assert len(tried) == 3 and suspended == [], inst.log_tail()
+    else:
+        assert len(tried) == 1 and len(suspended) == 2, inst.log_tail()
