@@ -40,6 +40,7 @@ struct QMGR_MESSAGE {
 	QF_MSG	*qf;			/* open read-write in active/ */
 	struct timeval active_time;	/* when it entered active/ */
 	int	 refcount;		/* entries not yet finished */
+	int	 nrcpt;			/* recipients, counted in qmgr.nrcpt */
 	unsigned char *rstate;		/* QMGR_RS_* per recipient */
 	time_t	*rsince;		/* when each went in flight */
 	QMGR_ENTRY **rentry;		/* entry holding each recipient */
@@ -73,7 +74,8 @@ struct QMGR_ENTRY {
 };
 
 struct QMGR_QUEUE {
-	char	*name;			/* nexthop */
+	char	*name;			/* nexthop, or rcpt@nexthop (rate delay) */
+	char	*nexthop;		/* what the transport is given */
 	QMGR_TRANSPORT *transport;
 	int	 route_id;
 	QMGR_ENTRY *todo_head, *todo_tail;
@@ -81,13 +83,23 @@ struct QMGR_QUEUE {
 	int	 busy;			/* entries in flight */
 	int	 window;		/* current concurrency */
 	int	 limit;			/* transport destination limit */
-	int	 success;		/* successes since the last window step */
+	int	 success;		/* successes since the last failure */
+	double	 pos_credit;		/* positive feedback toward a step up */
+	double	 neg_credit;		/* negative feedback since a step down */
 	int	 penalty;		/* consecutive failures */
+	int	 rate_wait;		/* *_destination_rate_delay running */
+	int	 fail_cohorts;		/* failed deliveries since a success */
 	time_t	 dead_until;		/* 0: alive */
 	char	*dead_reason;		/* "4.4.1 ..." while dead */
 	char	*last_status;
 	QMGR_QUEUE *prev, *next;	/* in the transport's list */
 };
+
+/* *_destination_concurrency_{positive,negative}_feedback: base[/window]. */
+typedef struct QMGR_FEEDBACK {
+	double	 base;
+	int	 per_window;		/* "N/concurrency" */
+} QMGR_FEEDBACK;
 
 struct QMGR_TRANSPORT {
 	char	*name;
@@ -95,6 +107,15 @@ struct QMGR_TRANSPORT {
 	int	 dest_limit;		/* *_destination_concurrency_limit */
 	int	 rcpt_limit;		/* *_destination_recipient_limit */
 	int	 proc_limit;		/* connections at most */
+	int	 fail_cohort_limit;	/* *_concurrency_failed_cohort_limit */
+	QMGR_FEEDBACK pos_feedback;	/* *_concurrency_positive_feedback */
+	QMGR_FEEDBACK neg_feedback;	/* *_concurrency_negative_feedback */
+	int	 feedback_debug;	/* destination_concurrency_feedback_debug */
+	int	 dest_rate_delay;	/* *_destination_rate_delay, seconds */
+	int	 xport_rate_delay;	/* *_transport_rate_delay, seconds */
+	int	 rate_wait;		/* *_transport_rate_delay running */
+	int	 deferred;		/* listed in defer_transports */
+	int	 busy;			/* deliveries in flight */
 	HTABLE	*queue_byname;
 	QMGR_QUEUE *queue_head, *queue_tail;
 	QMGR_QUEUE *cursor;		/* round-robin position */
@@ -212,6 +233,7 @@ typedef struct QMGR {
 	char	*queue_dir;
 	char	*myhostname;
 	int	 active_limit;
+	long long rcpt_limit;		/* qmgr_message_recipient_limit */
 	int	 run_delay;
 	int	 min_backoff;
 	int	 max_backoff;
@@ -226,6 +248,7 @@ typedef struct QMGR {
 	QMGR_MESSAGE *msg_head, *msg_tail;
 	HTABLE	*msg_byid;
 	int	 nmessages;
+	long long nrcpt;		/* recipients of the messages in memory */
 	QMGR_TRANSPORT *transports;
 	HTABLE	*deferred;		/* id -> next try (time_t in a pointer) */
 	HTABLE	*hoststats;		/* domain -> QMGR_HOSTSTAT */
@@ -296,6 +319,7 @@ void	 qmgr_scan_init(void);
 void	 qmgr_scan_start(void);
 int	 qmgr_scan_deferred(int, const char *);
 void	 qmgr_recover_active(void);
+int	 qmgr_recover_pending(void);
 
 /* qmgr_route.c */
 void	 qmgr_route_init(void);

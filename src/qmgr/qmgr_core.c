@@ -15,7 +15,10 @@
  *	void	qmgr_deferred_forget(const char *id);
  * DESCRIPTION
  *	The scheduler core holds at most qmgr_message_active_limit messages
- *	in memory. Intake (qmgr_intake.c) and the deferred queue scans
+ *	in memory, and takes no more in once they have
+ *	qmgr_message_recipient_limit recipients together (a message is read
+ *	whole: one bigger than the limit still comes in when it is the only
+ *	one, alone, so that it is never stuck). Intake (qmgr_intake.c) and the deferred queue scans
  *	(qmgr_scan.c) ask qmgr_core_room() before each message they take
  *	in, and stop when there is none. They register with
  *	qmgr_core_on_room() a function to go on with; the core calls every
@@ -55,7 +58,9 @@
 int
 qmgr_core_room(void)
 {
-	return qmgr.nmessages < qmgr.active_limit && !qmgr.fd_short;
+	/* One message is always let in, however many recipients it has. */
+	return qmgr.nmessages < qmgr.active_limit && !qmgr.fd_short
+	    && (qmgr.nrcpt < qmgr.rcpt_limit || qmgr.nmessages == 0);
 }
 
 void

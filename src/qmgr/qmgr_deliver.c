@@ -172,7 +172,7 @@ qmgr_deliver_send(QMGR_CONN *conn, QMGR_ENTRY *entry)
 	req.qf = entry->message->qf;
 	req.queue_name = QF_ACTIVE;
 	req.transport = entry->queue->transport->name;
-	req.nexthop = entry->queue->name;
+	req.nexthop = entry->queue->nexthop;
 	req.active = entry->message->active_time;
 	req.rcpt = entry->rcpt;
 	req.nrcpt = entry->nrcpt;
@@ -185,7 +185,7 @@ qmgr_deliver_start(QMGR_CONN *conn, QMGR_ENTRY *entry)
 {
 	conn->entry = entry;
 	myfree(conn->nexthop);
-	conn->nexthop = mystrdup(entry->queue->name);
+	conn->nexthop = mystrdup(entry->queue->nexthop);
 	qmgr_core_batch_start(entry);
 	event_enable_read(vstream_fileno(conn->stream), qmgr_deliver_event, conn);
 	event_request_timer(qmgr_deliver_timeout, conn,
@@ -200,7 +200,7 @@ qmgr_deliver(QMGR_ENTRY *entry)
 	int	 tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		if ((conn = conn_take_idle(t, entry->queue->name)) == NULL
+		if ((conn = conn_take_idle(t, entry->queue->nexthop)) == NULL
 		    && (t->nconn >= t->proc_limit
 		    || (conn = conn_open(t)) == NULL)
 		    && (conn = conn_take_idle(t, NULL)) == NULL)

@@ -250,6 +250,7 @@ finish_free(QMGR_MESSAGE *message)
 		qmgr.msg_tail = message->prev;
 	htable_delete(qmgr.msg_byid, message->id, NULL);
 	qmgr.nmessages--;
+	qmgr.nrcpt -= message->nrcpt;
 	myfree(message->rstate);
 	myfree(message->rsince);
 	myfree(message->rentry);

@@ -158,6 +158,8 @@ qmgr_init(void)
 	qmgr.myhostname = mystrdup(conf_str("myhostname"));
 	qmgr.active_limit = (int)qmgr_conf_int("qmgr_message_active_limit",
 	    20000);
+	qmgr.rcpt_limit = qmgr_conf_int("qmgr_message_recipient_limit",
+	    20000);
 	qmgr.run_delay = qmgr_conf_time("queue_run_delay", 300);
 	qmgr.min_backoff = qmgr_conf_time("minimal_backoff_time", 300);
 	qmgr.max_backoff = qmgr_conf_time("maximal_backoff_time", 4000);

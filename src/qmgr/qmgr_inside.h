@@ -30,7 +30,8 @@ void	 qmgr_hoststat(HTABLE *, const char *, const char *, int);
 void	 qmgr_relay_note(const QMGR_QUEUE *, const char *);
 
 /* qmgr_sched.c */
-QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, int);
+QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *, const char *, const char *,
+	    int);
 void	 qmgr_queue_add(QMGR_QUEUE *, QMGR_MESSAGE *, int);
 void	 qmgr_queue_unlink(QMGR_ENTRY *);
 void	 qmgr_sched_run(void);
@@ -40,5 +41,6 @@ void	 qmgr_entry_defer(QMGR_ENTRY *, const char *, const char *);
 int	 qmgr_transport_paused(const QMGR_TRANSPORT *);
 void	 qmgr_queue_dead(QMGR_QUEUE *, const char *);
 void	 qmgr_sched_revive(int, void *);
+int	 qmgr_sched_feedback_parse(const char *, QMGR_FEEDBACK *);
 
 #endif

@@ -25,10 +25,15 @@
  *	Each recipient that is neither done nor held is routed:
  *	error: and discard: results are decided here, a failed table
  *	lookup or a dead route or transport defers the recipient at once,
- *	and the others join an entry in their destination queue for the
- *	scheduler. A message with nothing left to deliver is finished at
- *	once (qmgr_finish.c). forced (smtpctl schedule, flush) is noted for
- *	the log only: the caller already ignored the backoff.
+ *	so does a transport that defer_transports lists ("4.3.2 deferred
+ *	transport", as Postfix) unless the message is forced, and the
+ *	others join an entry in their destination queue for the
+ *	scheduler: the queue of their nexthop, or, with a destination rate
+ *	delay and a recipient limit of 1, their own (localpart@nexthop). A message with nothing left to deliver is finished at
+ *	once (qmgr_finish.c). forced (smtpctl schedule, a flush of the
+ *	queue or of a domain: postern flush, sendmail -q, sendmail -qR,
+ *	ETRN) says that the caller already ignored the backoff, and lifts
+ *	defer_transports for this pass.
  *
  *	A message past maximal_queue_lifetime (bounce_queue_lifetime for
  *	the null sender) is still tried once more; recipients that are then
@@ -98,6 +103,8 @@ message_alloc(QF_MSG *qf)
 	qmgr.msg_tail = message;
 	htable_enter(qmgr.msg_byid, message->id, message);
 	qmgr.nmessages++;
+	message->nrcpt = qf->nrcpt;	/* qf is closed before the message goes */
+	qmgr.nrcpt += message->nrcpt;
 	return message;
 }
 
@@ -161,6 +168,30 @@ message_route_filter(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 	return QMGR_ROUTE_DELIVER;
 }
 
+/*
+ * The route (queue) a recipient joins: its nexthop, except with a
+ * destination rate delay and a recipient limit of 1, where, as in
+ * Postfix, the destination is the recipient (localpart@nexthop, in lower
+ * case): the pause then separates deliveries to one recipient, and
+ * different recipients go in parallel.
+ */
+static const char *
+message_route_name(const QMGR_TRANSPORT *transport, const char *addr,
+    const char *nexthop)
+{
+	static VSTRING *name;
+	const char *at = strrchr(addr, '@');
+
+	if (transport->dest_rate_delay == 0 || transport->rcpt_limit != 1)
+		return nexthop;
+	if (name == NULL)
+		name = vstring_alloc(100);
+	vstring_memcpy(name, addr, at ? (size_t)(at - addr) : strlen(addr));
+	vstring_lower(name);
+	vstring_sprintf_append(name, "@%s", nexthop);
+	return vstring_str(name);
+}
+
 /* Route one recipient into its queue, or decide it here. */
 static void
 message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
@@ -191,7 +222,15 @@ message_route_rcpt(QMGR_MESSAGE *message, int i, QMGR_ROUTE *route)
 		return;
 	}
 	transport = qmgr_transport_find(vstring_str(route->transport), 1);
-	queue = qmgr_queue_find(transport, vstring_str(route->nexthop), 1);
+	if (transport->deferred && !message->forced) {
+		/* defer_transports: only a flush or schedule delivers. */
+		qmgr_result_log(message, i, "4.3.2", "delayed",
+		    "deferred transport", "none");
+		return;
+	}
+	queue = qmgr_queue_find(transport, message_route_name(transport,
+	    message->qf->rcpt[i].address, vstring_str(route->nexthop)),
+	    vstring_str(route->nexthop), 1);
 	if (transport->dead_until > event_time()) {
 		qmgr_result_log(message, i, "4.3.0", "delayed",
 		    transport->dead_reason, "none");

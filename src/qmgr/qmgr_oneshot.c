@@ -91,7 +91,8 @@ oneshot_done(void)
 static void
 oneshot_tick(int event, void *ctx)
 {
-	if (qmgr.nmessages > 0 || qmgr_intake_pending() || qmgr.scan_deferred)
+	if (qmgr.nmessages > 0 || qmgr_intake_pending() || qmgr.scan_deferred
+	    || qmgr_recover_pending())
 		qmgr.oneshot_quiet = 0;
 	else if (++qmgr.oneshot_quiet >= ONESHOT_QUIET)
 		oneshot_done();

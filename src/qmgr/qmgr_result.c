@@ -161,7 +161,7 @@ qmgr_relay_note(const QMGR_QUEUE *queue, const char *relay)
 
 	if (qmgr.relay_by_route == NULL)
 		qmgr.relay_by_route = htable_create(64);
-	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
+	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->nexthop);
 	if ((old = htable_find(qmgr.relay_by_route, vstring_str(key))) == NULL)
 		htable_enter(qmgr.relay_by_route, vstring_str(key),
 		    mystrndup(relay, 300));
@@ -182,7 +182,7 @@ qmgr_relay_last(const QMGR_QUEUE *queue)
 	if (qmgr.relay_by_route == NULL)
 		return NULL;
 	key = vstring_alloc(64);
-	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->name);
+	vstring_sprintf(key, "%s:%s", queue->transport->name, queue->nexthop);
 	relay = htable_find(qmgr.relay_by_route, vstring_str(key));
 	vstring_free(key);
 	return relay;

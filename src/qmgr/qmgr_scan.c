@@ -9,13 +9,20 @@
  *	void	qmgr_recover_active(void);
  *	void	qmgr_trigger_deferred(int flush);
  *	int	qmgr_scan_deferred(int flush, const char *domain);
+ *	int	qmgr_recover_pending(void);
  * DESCRIPTION
  *	qmgr_recover_active() moves whatever a crash left in active/ back
  *	to incoming/ (start-up only), except files a delivery agent of the
  *	earlier qmgr still works on (qf_agent_busy()): those stay in
  *	active/ and are checked again every 200 ms, so that the results the
  *	agent records in them (deliver_record(3)) are seen and the
- *	recipients are not delivered twice.
+ *	recipients are not delivered twice. The first look is RECOVER_GRACE
+ *	ms after start-up: an agent locks the file only when it reads its
+ *	request, and a request the earlier qmgr wrote just before it died
+ *	may still wait for an agent that the master is starting (taken in
+ *	at once, the message went back to the same active/ path and that
+ *	agent delivered it a second time). qmgr_recover_pending() says
+ *	whether files still wait to be recovered.
  *
  *	qmgr_scan_init() registers with the scheduler core
  *	(qmgr_core_on_room) to go on with a scan that stopped for lack of
@@ -156,6 +163,8 @@ scan_periodic(int event, void *ctx)
 	    (long long)qmgr.run_delay * 1000);
 }
 
+#define RECOVER_GRACE	500		/* ms before the first look */
+
 /* recover_one - back to incoming/, unless an agent still works on it. */
 static int
 recover_one(const char *id, ARGV *busy)
@@ -185,8 +194,7 @@ recover_busy_event(int event, void *ctx)
 		n += recover_one(ids->argv[i], busy);
 	argv_free(ids);
 	if (n > 0) {
-		msg_info("recovered %d message(s) from %s/ after their delivery "
-		    "agents finished", n, QF_ACTIVE);
+		msg_info("recovered %d message(s) from %s/", n, QF_ACTIVE);
 		qmgr_trigger_incoming();
 	}
 	if (busy->argc > 0) {
@@ -200,28 +208,27 @@ recover_busy_event(int event, void *ctx)
 void
 qmgr_recover_active(void)
 {
-	ARGV	*ids, *busy = argv_alloc(8);
-	size_t	 i;
-	int	 n = 0;
+	ARGV	*ids;
 
 	if ((ids = qf_list(qmgr.queue_dir, QF_ACTIVE)) == NULL) {
 		msg_warn("cannot list %s/%s: %m", qmgr.queue_dir, QF_ACTIVE);
-		argv_free(busy);
 		return;
 	}
-	for (i = 0; i < ids->argc; i++)
-		n += recover_one(ids->argv[i], busy);
-	if (n > 0)
-		msg_info("recovered %d message(s) from %s/", n, QF_ACTIVE);
-	if (busy->argc > 0) {
-		msg_info("%zu message(s) in %s/ wait for a delivery agent of the "
-		    "earlier queue manager to finish", busy->argc, QF_ACTIVE);
-		qmgr.scan.recover_busy = busy;
-		event_request_timer(recover_busy_event, NULL, 200);
-	} else {
-		argv_free(busy);
+	if (ids->argc == 0) {
+		argv_free(ids);
+		return;
 	}
-	argv_free(ids);
+	msg_info("%zu message(s) in %s/ from an earlier queue manager: "
+	    "recovered when no delivery agent of it works on them",
+	    ids->argc, QF_ACTIVE);
+	qmgr.scan.recover_busy = ids;
+	event_request_timer(recover_busy_event, NULL, RECOVER_GRACE);
+}
+
+int
+qmgr_recover_pending(void)
+{
+	return qmgr.scan.recover_busy != NULL;
 }
 
 /* A message left memory: go on with a scan that stopped when full. */

@@ -6,7 +6,7 @@
  *
  *	QMGR_TRANSPORT *qmgr_transport_find(const char *name, int create);
  *	QMGR_QUEUE *qmgr_queue_find(QMGR_TRANSPORT *transport,
- *		    const char *nexthop, int create);
+ *		    const char *name, const char *nexthop, int create);
  *	void	qmgr_queue_add(QMGR_QUEUE *queue, QMGR_MESSAGE *message,
  *		    int index);
  *	void	qmgr_queue_unlink(QMGR_ENTRY *entry);
@@ -18,6 +18,8 @@
  *	void	qmgr_sched_feedback(QMGR_ENTRY *entry, int dead,
  *		    const char *reason);
  *	int	qmgr_transport_paused(const QMGR_TRANSPORT *transport);
+ *	int	qmgr_sched_feedback_parse(const char *value,
+ *		    QMGR_FEEDBACK *fb);
  *	void	qmgr_transport_dead(QMGR_TRANSPORT *transport,
  *		    const char *reason);
  *
@@ -35,8 +37,10 @@
  *	void	qmgr_core_pause(int mda, int paused);
  *	int	qmgr_core_resume_route(int route_id);
  * DESCRIPTION
- *	A transport (smtp, relay, local, ...) has one queue per nexthop.
- *	qmgr_queue_add() puts a recipient into the message's newest entry
+ *	A transport (smtp, relay, local, ...) has one queue per nexthop,
+ *	found by its name: the nexthop, or (a per-recipient route, see
+ *	qmgr_message.c) another name with the nexthop that the transport is
+ *	given (null: the name). qmgr_queue_add() puts a recipient into the message's newest entry
  *	in that queue, or a new entry when there is none or it holds
  *	*_destination_recipient_limit recipients already: recipients of one
  *	message for one destination travel in one delivery.
@@ -52,16 +56,29 @@
  *	busy or dead destination never starves the others.
  *
  *	The window (concurrency) of a queue starts at
- *	initial_destination_concurrency and grows by one after as many
- *	successful deliveries as the window is wide, up to
- *	*_destination_concurrency_limit, and shrinks by one (not below one)
- *	after a delivery in which the server deferred every recipient.
- *	qmgr_sched_feedback() applies the
- *	outcome of a delivery: a destination that failed as a whole
- *	(connection refused, greeting rejected) is marked dead for
- *	minimal_backoff_time, its waiting entries are deferred with that
- *	reason, and new mail for it is deferred without an attempt until
- *	then.
+ *	initial_destination_concurrency and moves with Postfix's concurrency
+ *	feedback, up to *_destination_concurrency_limit:
+ *	*_destination_concurrency_positive_feedback (N, N/M or
+ *	N/concurrency, 0 to 1) per delivery that did not fail as a whole,
+ *	the window growing by one when a whole one has added up;
+ *	*_destination_concurrency_negative_feedback per delivery that
+ *	failed, or in which the server deferred every recipient, the window
+ *	shrinking by one (not below one) at the first of each run of
+ *	1/feedback of them. qmgr_sched_feedback_parse() reads such a value.
+ *	qmgr_sched_feedback() applies the outcome of a delivery: a
+ *	destination that failed as a whole (connection refused, greeting
+ *	rejected) *_destination_concurrency_failed_cohort_limit times in a
+ *	row is marked dead for minimal_backoff_time, its waiting entries are
+ *	deferred with that reason, and new mail for it is deferred without
+ *	an attempt until then. destination_concurrency_feedback_debug logs
+ *	each step.
+ *
+ *	*_destination_rate_delay makes the window and limit of each queue of
+ *	the transport 1 and holds a queue back for that long after each
+ *	delivery; *_transport_rate_delay holds the whole transport to one
+ *	delivery at a time and back for that long after each. Both use the
+ *	event loop's timers. A transport that defer_transports lists is
+ *	marked so (qmgr_message.c then defers its unforced mail).
  *
  *	qmgr_transport_dead() does the same for a transport that cannot be
  *	reached (private/<transport> missing), for transport_retry_time.
@@ -98,6 +115,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "events.h"
 #include "mail_conf.h"
@@ -119,6 +137,106 @@ sched_limit(const char *transport, const char *suffix, const char *param,
 	return n > 0x7fffffff ? 0x7fffffff : (int)n;
 }
 
+/*
+ * A per-transport time in seconds: <transport>_<suffix> when set (a
+ * value that does not parse was reported by the configuration check;
+ * it is warned about again here), else the default_ parameter.
+ */
+static int
+sched_time(const char *transport, const char *suffix, const char *param)
+{
+	VSTRING	*name = vstring_alloc(64), *why = vstring_alloc(64);
+	const char *value;
+	long long n = -1;
+
+	vstring_sprintf(name, "%s_%s", transport, suffix);
+	if ((value = conf_lookup(vstring_str(name))) != NULL && *value != 0
+	    && (conf_parse_time(value, 's', &n, why) < 0 || n < 0)) {
+		msg_warn("parameter %s: %s; using %s", vstring_str(name),
+		    vstring_str(why), param);
+		n = -1;
+	}
+	if (n < 0)
+		n = conf_time(param);
+	vstring_free(name);
+	vstring_free(why);
+	return n < 0 ? 0 : n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
+/*
+ * A concurrency feedback value: "N", "N/M" or "N/concurrency" (case
+ * insensitive), between 0 and 1; -1 for anything else.
+ */
+int
+qmgr_sched_feedback_parse(const char *value, QMGR_FEEDBACK *fb)
+{
+	const char *cp = value;
+	char	*end;
+	double	 num, den = 1;
+
+	fb->per_window = 0;
+	num = strtod(cp, &end);
+	if (end == cp)
+		return -1;
+	for (cp = end; *cp == ' ' || *cp == '\t'; cp++)
+		;
+	if (*cp == '/') {
+		for (cp++; *cp == ' ' || *cp == '\t'; cp++)
+			;
+		if (strncasecmp(cp, "concurrency", 11) == 0) {
+			fb->per_window = 1;
+			cp += 11;
+		} else {
+			den = strtod(cp, &end);
+			if (end == cp || !(den > 0))
+				return -1;
+			cp = end;
+		}
+	}
+	while (*cp == ' ' || *cp == '\t')
+		cp++;
+	fb->base = num / den;
+	if (*cp != 0 || !(fb->base >= 0 && fb->base <= 1))
+		return -1;
+	return 0;
+}
+
+static void
+sched_feedback_conf(const char *transport, const char *suffix,
+    const char *param, QMGR_FEEDBACK *fb)
+{
+	VSTRING	*name = vstring_alloc(64);
+	const char *value;
+
+	vstring_sprintf(name, "%s_%s", transport, suffix);
+	if ((value = conf_lookup(vstring_str(name))) == NULL || *value == 0) {
+		vstring_strcpy(name, param);
+		value = conf_str(param);
+	}
+	if (qmgr_sched_feedback_parse(value, fb) < 0) {
+		msg_warn("parameter %s: bad value \"%s\" (a number, number/number "
+		    "or number/concurrency from 0 to 1); using 1",
+		    vstring_str(name), value);
+		fb->base = 1;
+		fb->per_window = 0;
+	}
+	vstring_free(name);
+}
+
+/* Whether defer_transports lists the transport. */
+static int
+sched_deferred_transport(const char *name)
+{
+	ARGV	*list = conf_list("defer_transports");
+	size_t	 i;
+	int	 found = 0;
+
+	for (i = 0; i < list->argc && !found; i++)
+		found = strcmp(list->argv[i], name) == 0;
+	argv_free(list);
+	return found;
+}
+
 QMGR_TRANSPORT *
 qmgr_transport_find(const char *name, int create)
 {
@@ -137,6 +255,21 @@ qmgr_transport_find(const char *name, int create)
 	t->rcpt_limit = sched_limit(name, "destination_recipient_limit",
 	    "default_destination_recipient_limit", 50);
 	t->proc_limit = (int)qmgr_conf_int("default_process_limit", 100);
+	t->fail_cohort_limit = sched_limit(name,
+	    "destination_concurrency_failed_cohort_limit",
+	    "default_destination_concurrency_failed_cohort_limit", 1);
+	sched_feedback_conf(name, "destination_concurrency_positive_feedback",
+	    "default_destination_concurrency_positive_feedback",
+	    &t->pos_feedback);
+	sched_feedback_conf(name, "destination_concurrency_negative_feedback",
+	    "default_destination_concurrency_negative_feedback",
+	    &t->neg_feedback);
+	t->feedback_debug = conf_bool("destination_concurrency_feedback_debug");
+	t->dest_rate_delay = sched_time(name, "destination_rate_delay",
+	    "default_destination_rate_delay");
+	t->xport_rate_delay = sched_time(name, "transport_rate_delay",
+	    "default_transport_rate_delay");
+	t->deferred = sched_deferred_transport(name);
 	if (t->dest_limit <= 0 || t->dest_limit > t->proc_limit)
 		t->dest_limit = t->proc_limit;
 	if (t->rcpt_limit <= 0)
@@ -147,21 +280,25 @@ qmgr_transport_find(const char *name, int create)
 }
 
 QMGR_QUEUE *
-qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
+qmgr_queue_find(QMGR_TRANSPORT *transport, const char *name,
+    const char *nexthop, int create)
 {
 	QMGR_QUEUE *queue;
 
-	if ((queue = htable_find(transport->queue_byname, nexthop)) != NULL
+	if ((queue = htable_find(transport->queue_byname, name)) != NULL
 	    || !create)
 		return queue;
 	queue = mycalloc(1, sizeof(*queue));
-	queue->name = mystrdup(nexthop);
+	queue->name = mystrdup(name);
+	queue->nexthop = mystrdup(nexthop ? nexthop : name);
 	queue->transport = transport;
 	queue->route_id = qmgr.next_route_id++;
 	queue->limit = transport->dest_limit;
 	queue->window = (int)qmgr_conf_int("initial_destination_concurrency", 5);
 	if (queue->window < 1)
 		queue->window = 1;
+	if (transport->dest_rate_delay > 0)
+		queue->limit = 1;	/* one delivery at a time, then a pause */
 	if (queue->window > queue->limit)
 		queue->window = queue->limit;
 	queue->prev = transport->queue_tail;
@@ -170,7 +307,7 @@ qmgr_queue_find(QMGR_TRANSPORT *transport, const char *nexthop, int create)
 	else
 		transport->queue_head = queue;
 	transport->queue_tail = queue;
-	htable_enter(transport->queue_byname, nexthop, queue);
+	htable_enter(transport->queue_byname, name, queue);
 	return queue;
 }
 
@@ -191,6 +328,7 @@ queue_free(QMGR_QUEUE *queue)
 		t->queue_tail = queue->prev;
 	htable_delete(t->queue_byname, queue->name, NULL);
 	myfree(queue->name);
+	myfree(queue->nexthop);
 	myfree(queue->dead_reason);
 	myfree(queue->last_status);
 	myfree(queue);
@@ -200,7 +338,7 @@ static void
 queue_maybe_free(QMGR_QUEUE *queue)
 {
 	if (queue->todo_head == NULL && queue->busy == 0
-	    && queue->dead_until <= event_time())
+	    && !queue->rate_wait && queue->dead_until <= event_time())
 		queue_free(queue);
 }
 
@@ -330,6 +468,7 @@ qmgr_queue_dead(QMGR_QUEUE *queue, const char *reason)
 	queue->penalty++;
 	queue->window = 1;
 	queue->success = 0;
+	queue->pos_credit = queue->neg_credit = 0;
 	queue_defer_todo(queue, status, queue->dead_reason);
 	event_request_timer(qmgr_sched_revive, NULL,
 	    (long long)qmgr.min_backoff * 1000 + 10);
@@ -393,33 +532,159 @@ qmgr_sched_revive_all(void)
 	qmgr_sched_revive(0, NULL);
 }
 
+/* A rate delay is over: the destination may have its next delivery. */
+static void
+sched_rate_queue_event(int event, void *ctx)
+{
+	QMGR_QUEUE *queue = ctx;
+
+	queue->rate_wait = 0;
+	if (queue->todo_head != NULL)
+		qmgr_schedule();
+	else
+		queue_maybe_free(queue);
+}
+
+static void
+sched_rate_transport_event(int event, void *ctx)
+{
+	QMGR_TRANSPORT *t = ctx;
+
+	t->rate_wait = 0;
+	qmgr_schedule();
+}
+
+/*
+ * After a delivery: *_destination_rate_delay and *_transport_rate_delay
+ * keep the next one to the destination (over the transport) back for
+ * that long, with a timer: nothing waits in the meantime.
+ */
+static void
+sched_rate_start(QMGR_QUEUE *queue)
+{
+	QMGR_TRANSPORT *t = queue->transport;
+
+	if (t->dest_rate_delay > 0 && queue->dead_until <= event_time()) {
+		queue->rate_wait = 1;
+		event_request_timer(sched_rate_queue_event, queue,
+		    (long long)t->dest_rate_delay * 1000);
+	}
+	if (t->xport_rate_delay > 0) {
+		t->rate_wait = 1;
+		event_request_timer(sched_rate_transport_event, t,
+		    (long long)t->xport_rate_delay * 1000);
+	}
+}
+
+/* The amount of a feedback at the route's current window. */
+static double
+sched_feedback_value(const QMGR_FEEDBACK *fb, const QMGR_QUEUE *queue)
+{
+	return fb->per_window ? fb->base / (queue->window > 0 ?
+	    queue->window : 1) : fb->base;
+}
+
+#define SCHED_CREDIT_FULL	(1 - 1e-9)	/* 3 x 1/3 makes a whole one */
+
+/*
+ * Positive feedback (a delivery without a connection or greeting
+ * failure): the window grows by one at the end of each run of
+ * 1/feedback such deliveries, up to the limit.
+ */
+static void
+sched_up(QMGR_QUEUE *queue)
+{
+	queue->neg_credit = 0;
+	if (queue->window >= queue->limit)
+		return;
+	queue->pos_credit += sched_feedback_value(
+	    &queue->transport->pos_feedback, queue);
+	if (queue->pos_credit >= SCHED_CREDIT_FULL) {
+		queue->window++;
+		queue->pos_credit = 0;
+	}
+}
+
+/*
+ * Negative feedback: the window shrinks by one (not below one) at the
+ * start of each run of 1/feedback failures (0: never).
+ */
+static void
+sched_down(QMGR_QUEUE *queue)
+{
+	double	 fb = sched_feedback_value(&queue->transport->neg_feedback,
+	    queue);
+
+	queue->pos_credit = 0;
+	if (fb <= 0)
+		return;
+	if (queue->neg_credit == 0 && queue->window > 1)
+		queue->window--;
+	queue->neg_credit += fb;
+	if (queue->neg_credit >= SCHED_CREDIT_FULL)
+		queue->neg_credit = 0;
+}
+
+/*
+ * A delivery in which the destination failed as a whole (connection or
+ * greeting) counts as a failed cohort: when
+ * *_destination_concurrency_failed_cohort_limit of them follow one
+ * another without a success, the destination is dead (0: never). Short
+ * of that, negative feedback. (Postfix counts 1/window of a cohort per
+ * failure; the two agree when the window is 1, as with a rate delay, and
+ * the default of 1 keeps a destination dead after its first failure, as
+ * it always was here.)
+ */
+static void
+sched_failed(QMGR_QUEUE *queue, const char *reason)
+{
+	int	 limit = queue->transport->fail_cohort_limit;
+
+	if (limit > 0 && ++queue->fail_cohorts >= limit) {
+		queue->fail_cohorts = 0;
+		qmgr_queue_dead(queue, reason);
+		return;
+	}
+	queue->penalty++;
+	queue->success = 0;
+	sched_down(queue);
+}
+
 void
 qmgr_sched_feedback(QMGR_ENTRY *entry, int dead, const char *reason)
 {
 	QMGR_QUEUE *queue = entry->queue;
+	int	 window = queue->window;
 
-	if (queue->busy <= 0)
-		msg_panic("qmgr_sched_feedback: %s: busy %d", queue->name,
-		    queue->busy);
+	if (queue->busy <= 0 || queue->transport->busy <= 0)
+		msg_panic("qmgr_sched_feedback: %s: busy %d, transport %d",
+		    queue->name, queue->busy, queue->transport->busy);
 	queue->busy--;
+	queue->transport->busy--;
 	myfree(queue->last_status);
 	queue->last_status = mystrdup(reason ? reason : "");
 	if (dead) {
-		qmgr_queue_dead(queue, reason);
+		sched_failed(queue, reason);
 	} else if (entry->any_ok) {
 		queue->penalty = 0;
-		if (++queue->success >= queue->window
-		    && queue->window < queue->limit) {
-			queue->window++;
-			queue->success = 0;
-		}
+		queue->fail_cohorts = 0;
+		queue->success++;
+		sched_up(queue);
 	} else {
 		/* Every recipient deferred by a server that answered. */
 		queue->penalty++;
 		queue->success = 0;
-		if (queue->window > 1)
-			queue->window--;
+		sched_down(queue);
 	}
+	if (queue->transport->feedback_debug || msg_verbose)
+		msg_info("scheduler: route %d %s:%s: %s: window %d -> %d, "
+		    "positive %.3g, negative %.3g, failed cohorts %d of %d%s",
+		    queue->route_id, queue->transport->name, queue->name,
+		    dead ? "failed" : entry->any_ok ? "success" : "deferred",
+		    window, queue->window, queue->pos_credit, queue->neg_credit,
+		    queue->fail_cohorts, queue->transport->fail_cohort_limit,
+		    queue->dead_until > event_time() ? ", dead" : "");
+	sched_rate_start(queue);
 }
 
 int
@@ -440,7 +705,7 @@ sched_pick(QMGR_TRANSPORT *t)
 		return NULL;
 	do {
 		if (queue->todo_head && queue->busy < queue->window
-		    && queue->dead_until <= now) {
+		    && !queue->rate_wait && queue->dead_until <= now) {
 			t->cursor = queue->next;
 			return queue;
 		}
@@ -458,6 +723,7 @@ sched_one(QMGR_TRANSPORT *t)
 	int	 rc;
 
 	if (qmgr_transport_paused(t) || t->dead_until > event_time()
+	    || (t->xport_rate_delay > 0 && (t->rate_wait || t->busy > 0))
 	    || (queue = sched_pick(t)) == NULL)
 		return 0;
 	if (qmgr.deliver_fn == NULL)
@@ -465,9 +731,11 @@ sched_one(QMGR_TRANSPORT *t)
 	entry = queue->todo_head;
 	qmgr_queue_unlink(entry);
 	queue->busy++;
+	t->busy++;
 	if ((rc = qmgr.deliver_fn(entry)) < 0) {
 		/* No connection slot now: put it back, try later. */
 		queue->busy--;
+		t->busy--;
 		entry->next = queue->todo_head;
 		if (queue->todo_head)
 			queue->todo_head->prev = entry;
@@ -582,6 +850,7 @@ void
 qmgr_core_batch_fail(QMGR_ENTRY *entry, const char *why)
 {
 	entry->queue->busy--;
+	entry->queue->transport->busy--;
 	qmgr_entry_defer(entry, "4.3.0", why);
 }
 

@@ -268,7 +268,7 @@ show_routes(VSTREAM *stream)
 			attr_addf(a, QC_RFLAGS, "%s%s%s", q->dead_until > now ?
 			    "D" : "", q->penalty == 0 && q->success == 0
 			    && q->busy == 0 && relay == NULL ? "N" : "",
-			    q->dead_until > now ? "Q" : "");
+			    q->dead_until > now || q->rate_wait ? "Q" : "");
 			attr_add_long(a, QC_CONNS, q->busy);
 			attr_add_long(a, QC_PENALTY, q->penalty);
 			attr_add_long(a, QC_DELAY, q->dead_until > now ?
