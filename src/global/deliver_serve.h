@@ -20,5 +20,6 @@ void	 deliver_serve(VSTREAM *client, int timeout,
 QF_MSG	*deliver_serve_open(const char *queue_dir, const DELIVER_REQ *dr,
 	    ARGV *delivered, VSTREAM *client, const DELIVER_RCPT *rcpt,
 	    int nrcpt);
+int	 deliver_serve_orphaned(VSTREAM *client);
 
 #endif

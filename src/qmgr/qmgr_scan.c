@@ -16,13 +16,13 @@
  *	earlier qmgr still works on (qf_agent_busy()): those stay in
  *	active/ and are checked again every 200 ms, so that the results the
  *	agent records in them (deliver_record(3)) are seen and the
- *	recipients are not delivered twice. The first look is RECOVER_GRACE
- *	ms after start-up: an agent locks the file only when it reads its
- *	request, and a request the earlier qmgr wrote just before it died
- *	may still wait for an agent that the master is starting (taken in
- *	at once, the message went back to the same active/ path and that
- *	agent delivered it a second time). qmgr_recover_pending() says
- *	whether files still wait to be recovered.
+ *	recipients are not delivered twice. A request the earlier qmgr
+ *	wrote just before it died may still wait for an agent that the
+ *	master starts later, which finds no qmgr at its end of the
+ *	connection once it holds the lock and does not deliver
+ *	(deliver_serve_orphaned(3)); the file is this qmgr's then.
+ *	qmgr_recover_pending() says whether files still wait to be
+ *	recovered.
  *
  *	qmgr_scan_init() registers with the scheduler core
  *	(qmgr_core_on_room) to go on with a scan that stopped for lack of
@@ -163,8 +163,6 @@ scan_periodic(int event, void *ctx)
 	    (long long)qmgr.run_delay * 1000);
 }
 
-#define RECOVER_GRACE	500		/* ms before the first look */
-
 /* recover_one - back to incoming/, unless an agent still works on it. */
 static int
 recover_one(const char *id, ARGV *busy)
@@ -222,7 +220,7 @@ qmgr_recover_active(void)
 	    "recovered when no delivery agent of it works on them",
 	    ids->argc, QF_ACTIVE);
 	qmgr.scan.recover_busy = ids;
-	event_request_timer(recover_busy_event, NULL, RECOVER_GRACE);
+	event_request_timer(recover_busy_event, NULL, 0);	/* first look */
 }
 
 int

@@ -170,6 +170,13 @@ smtp_deliver(ATTR *attr, VSTREAM *client)
 		if (qf_lock_agent(req.msg) < 0)
 			msg_warn("%s: cannot lock the queue file: %m",
 			    req.dr.queue_id);
+		if (deliver_serve_orphaned(client)) {
+			msg_warn("%s: the queue manager that sent the request "
+			    "is gone: not delivering (its successor will)",
+			    req.dr.queue_id);
+			ret = -1;
+			goto out;
+		}
 		if (req.dr.content_offset >= 0 && (req.dr.content_offset !=
 		    req.msg->content_offset || req.dr.content_size !=
 		    req.msg->content_size))
