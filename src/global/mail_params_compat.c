@@ -114,8 +114,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_command_filter",
 	"smtpd_delay_open_until_valid_rcpt",
 	"smtpd_history_flush_threshold",
-	"smtpd_min_data_rate",
-	"smtpd_per_record_deadline",
 	"smtpd_proxy_filter",
 	"smtpd_proxy_timeout",
 	"smtpd_tls_session_cache_database",

@@ -67,6 +67,8 @@ typedef struct SMTPD_CONF {
 	int	 stress;		/* values below read under stress */
 	int	 drop;			/* stand-alone, ordinary user: maildrop/ */
 	int	 timeout;
+	int	 deadline;		/* smtpd_per_record_deadline */
+	int	 min_data_rate;		/* smtpd_min_data_rate, bytes/s */
 	int	 soft_erlim;
 	int	 hard_erlim;
 	int	 err_sleep;

@@ -20,7 +20,8 @@
  *
  *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
  *	depend on the stress parameter (smtpd_timeout, the error and junk
- *	command limits, smtpd_starttls_timeout) when the master says that
+ *	command limits, smtpd_starttls_timeout, smtpd_per_record_deadline;
+ *	smtpd_min_data_rate goes with the deadline) when the master says that
  *	the service is (no longer) under stress.
  * DIAGNOSTICS
  *	Invalid values are fatal (msg_fatal), naming the parameter.
@@ -49,6 +50,8 @@ smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 {
 	conf->stress = stress;
 	conf->timeout = (int)conf_time("smtpd_timeout");
+	conf->deadline = conf_bool("smtpd_per_record_deadline");
+	conf->min_data_rate = (int)conf_int("smtpd_min_data_rate");
 	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
 	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");

@@ -1,0 +1,109 @@
+"""smtpd parameters Postfix administrators set: smtpd_per_record_deadline and
+smtpd_min_data_rate (slow clients)."""
+import re
+import select
+import time
+
+from test_smtpd_lib import Client, smtpd_instance
+
+TIMEOUT_421 = "421 4.4.2 localhost Error: timeout exceeded"
+
+
+def trickle(c, data, gap):
+    """Send data one byte every gap seconds until it is all sent or the
+    server answers; (reply or None, seconds taken)."""
+    t0 = time.monotonic()
+    for i in range(len(data)):
+        try:
+            c.send(data[i:i + 1])
+        except OSError:
+            break
+        r, _, _ = select.select([c.sock], [], [], gap)
+        if r:
+            try:
+                return c.reply(), time.monotonic() - t0
+            except (EOFError, OSError):
+                return None, time.monotonic() - t0
+    return None, time.monotonic() - t0
+
+
+def envelope(c, data=True):
+    assert c.banner[0] == 220
+    c.send("EHLO client.example\r\n")
+    assert c.reply()[0] == 250
+    c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<postmaster@localhost>\r\n"
+           + ("DATA\r\n" if data else ""))
+    assert [c.reply()[0] for _ in range(3 if data else 2)] == \
+        [250, 250, 354][:3 if data else 2]
+
+
+def test_command_per_read_timeout_by_default(make_instance):
+    # Each byte comes well within smtpd_timeout: without deadlines the
+    # command is served, however long the whole line takes.
+    inst = smtpd_instance(make_instance, smtpd_timeout="2s")
+    c = Client(inst)
+    reply, took = trickle(c, b"HELO client.example\r\n", 0.25)
+    assert reply is not None and reply[0] == 250, reply
+    assert took > 4
+
+
+def test_command_deadline(make_instance):
+    inst = smtpd_instance(make_instance, smtpd_timeout="2s",
+                          smtpd_per_record_deadline="yes")
+    mark = inst.log_mark()
+    c = Client(inst)
+    assert c.banner[0] == 220
+    # Quick commands are served as usual.
+    c.send("HELO client.example\r\n")
+    assert c.reply()[0] == 250
+    reply, took = trickle(c, b"NOOP and a good deal of padding text\r\n", 0.25)
+    assert reply == (421, TIMEOUT_421), reply
+    assert 1.5 < took < 8
+    inst.wait_log(r"timeout after HELO from unknown\[127", since=mark)
+
+
+def test_data_min_rate(make_instance):
+    body = b"Subject: slow\r\n\r\n" + b"x" * 60 + b"\r\n.\r\n"
+    # 20 bytes/s against the default 500: cut off after smtpd_timeout.
+    inst = smtpd_instance(make_instance, smtpd_timeout="2s",
+                          smtpd_per_record_deadline="yes")
+    mark = inst.log_mark()
+    c = Client(inst)
+    envelope(c)
+    reply, took = trickle(c, body, 0.05)
+    assert reply == (421, TIMEOUT_421), reply
+    assert 1.5 < took < 8
+    inst.wait_log(r"timeout after DATA from unknown\[127", since=mark)
+    assert inst.queue_files() == []
+    # 20 bytes/s against a minimum of 10: each byte buys more time than it
+    # took, the message (longer than smtpd_timeout) is accepted.
+    inst.stop()
+    inst.main_cf_extra["smtpd_min_data_rate"] = "10"
+    inst.write_main_cf()
+    inst.start()
+    c = Client(inst)
+    envelope(c)
+    reply, took = trickle(c, body, 0.05)
+    assert reply is not None and reply[0] == 250, reply
+    assert took > 2
+    assert len(inst.queue_files()) == 1
+
+
+def test_bdat_min_rate(make_instance):
+    inst = smtpd_instance(make_instance, smtpd_timeout="2s",
+                          smtpd_per_record_deadline="yes")
+    mark = inst.log_mark()
+    c = Client(inst)
+    envelope(c, data=False)
+    chunk = b"Subject: slow\r\n\r\n" + b"y" * 80 + b"\r\n"
+    c.send(b"BDAT %d LAST\r\n" % len(chunk))
+    reply, took = trickle(c, chunk, 0.05)
+    assert reply == (421, TIMEOUT_421), reply
+    inst.wait_log(r"timeout after BDAT from unknown\[127", since=mark)
+
+
+def test_deadline_default_follows_stress(make_instance):
+    inst = smtpd_instance(make_instance)
+    r = inst.postern(["config", "-d", "smtpd_per_record_deadline"])
+    assert r.returncode == 0, r.stderr
+    assert re.search(rb"stress\?\{yes\}:\{no\}", r.stdout), r.stdout
