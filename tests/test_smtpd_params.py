@@ -1,10 +1,12 @@
 """smtpd parameters Postfix administrators set: smtpd_per_record_deadline and
-smtpd_min_data_rate (slow clients)."""
+smtpd_min_data_rate (slow clients), smtpd_command_filter."""
+import os
 import re
 import select
 import time
 
-from test_smtpd_lib import Client, smtpd_instance
+from harness import free_port, notify_bits
+from test_smtpd_lib import Client, parse_qf, smtpd_instance, smtpd_instance_with_files
 
 TIMEOUT_421 = "421 4.4.2 localhost Error: timeout exceeded"
 
@@ -107,3 +109,59 @@ def test_deadline_default_follows_stress(make_instance):
     r = inst.postern(["config", "-d", "smtpd_per_record_deadline"])
     assert r.returncode == 0, r.stderr
     assert re.search(rb"stress\?\{yes\}:\{no\}", r.stdout), r.stdout
+
+
+# smtpd_command_filter
+
+CMD_FILTER = r"""/^HELO\s*$/ HELO domain.invalid
+/^\s*$/ NOOP
+/^(RCPT\s+TO:\s*<)'([^[:space:]]+)'(>.*)/ $1$2$3
+"""
+
+
+def test_command_filter(make_instance):
+    inst = smtpd_instance_with_files(make_instance, {"cmdfilter": CMD_FILTER},
+                                     smtpd_command_filter="pcre:{cmdfilter}")
+    mark = inst.log_mark()
+    c = Client(inst)
+    assert c.banner[0] == 220
+    c.send("HELO\r\n")
+    code, text = c.reply()
+    assert code == 250, text
+    c.send("\r\n")
+    assert c.reply() == (250, "250 2.0.0 Ok")
+    c.send("EHLO client.example\r\n")
+    assert c.reply()[0] == 250
+    c.send("MAIL FROM:<a@example.org>\r\n")
+    assert c.reply()[0] == 250
+    # The filter keeps what follows the address: NOTIFY still parses.
+    c.send("RCPT TO:<'postmaster@localhost'> NOTIFY=NEVER\r\n")
+    code, text = c.reply()
+    assert code == 250, text
+    c.send("DATA\r\n")
+    assert c.reply()[0] == 354
+    c.send("Subject: filtered\r\n\r\n'quoted' body\r\n.\r\n")
+    assert c.reply()[0] == 250
+    c.send("QUIT\r\n")
+    assert c.reply()[0] == 221
+    inst.wait_log(r'unknown\[127[.0-9]*\]: replacing command "HELO" with '
+                  r'"HELO domain.invalid"', since=mark)
+    inst.wait_log(r'replacing command "" with "NOOP"', since=mark)
+    (qf,) = inst.queue_files()
+    m = parse_qf(os.path.join(inst.queue_dir, "incoming", qf))
+    assert [r["addr"] for r in m["rcpts"]] == ["postmaster@localhost"]
+    assert m["rcpts"][0]["notify"] == notify_bits("NEVER")
+    assert b"'quoted' body" in m["content"]
+
+
+def test_command_filter_lookup_error(make_instance):
+    port = free_port()
+    inst = smtpd_instance(make_instance,
+                          smtpd_command_filter="tcp:127.0.0.1:%d" % port)
+    mark = inst.log_mark()
+    c = Client(inst)
+    assert c.banner[0] == 220
+    c.send("HELO client.example\r\n")
+    assert c.reply() == (421, "421 4.3.0 localhost Server local data error")
+    inst.wait_log(r'warning: smtpd_command_filter lookup error for '
+                  r'"HELO client.example"', since=mark)

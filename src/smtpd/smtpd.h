@@ -94,6 +94,7 @@ typedef struct SMTPD_CONF {
 	RESOLVE_CLASS *resolve;		/* mydestination, relay_domains */
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
+	MAIL_ADDR_MAPS *cmd_filter;	/* smtpd_command_filter; null: none */
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
 	MAIL_ADDR_MAPS *relocated_maps;
 	MAIL_ADDR_MAPS *canon_maps;

@@ -108,6 +108,7 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
 	conf->local_rcpt_maps = mail_addr_maps_param("local_recipient_maps");
+	conf->cmd_filter = mail_addr_maps_param("smtpd_command_filter");
 	conf->relay_rcpt_maps = mail_addr_maps_param("relay_recipient_maps");
 	conf->relocated_maps = mail_addr_maps_param("relocated_maps");
 	conf->canon_maps = mail_addr_maps_param("canonical_maps");
