@@ -165,3 +165,76 @@ def test_command_filter_lookup_error(make_instance):
     assert c.reply() == (421, "421 4.3.0 localhost Server local data error")
     inst.wait_log(r'warning: smtpd_command_filter lookup error for '
                   r'"HELO client.example"', since=mark)
+
+
+# show_user_unknown_table_name, unknown_address_tempfail_action
+
+def rcpt_reply(inst, sender, rcpt):
+    c = Client(inst)
+    assert c.banner[0] == 220
+    c.send("EHLO client.example\r\n")
+    assert c.reply()[0] == 250
+    c.send("MAIL FROM:<%s>\r\n" % sender)
+    assert c.reply()[0] == 250
+    c.send("RCPT TO:<%s>\r\n" % rcpt)
+    reply = c.reply()
+    c.send("QUIT\r\n")
+    return reply
+
+
+def test_show_user_unknown_table_name(make_instance):
+    inst = smtpd_instance(make_instance)
+    assert rcpt_reply(inst, "a@example.com", "nosuchuser4711@localhost") == \
+        (550, "550 5.1.1 <nosuchuser4711@localhost>: Recipient address "
+              "rejected: User unknown in local recipient table")
+    inst.stop()
+    inst.main_cf_extra["show_user_unknown_table_name"] = "no"
+    inst.write_main_cf()
+    inst.start()
+    assert rcpt_reply(inst, "a@example.com", "nosuchuser4711@localhost") == \
+        (550, "550 5.1.1 <nosuchuser4711@localhost>: Recipient address "
+              "rejected: User unknown")
+    assert rcpt_reply(inst, "a@example.com", "root@localhost")[0] == 250
+
+
+def test_unknown_address_tempfail_action(make_instance):
+    from dnsserver import DNSServer
+    zone = {"broken.test": "SERVFAIL", "mx.example.test": {"MX": [(10, "mail.example.test")]}}
+    domain_not_found = (450, "450 4.1.8 <u@broken.test>: Sender address "
+                             "rejected: Domain not found")
+    with DNSServer(zone) as dns:
+        # defer_if_permit (the default): a later reject wins ...
+        inst = smtpd_instance(make_instance, dns_resolver_address=dns.spec,
+                              smtpd_sender_restrictions="reject_unknown_sender_domain, "
+                              "check_sender_access inline:{ u@broken.test=REJECT }")
+        assert rcpt_reply(inst, "u@broken.test", "root@localhost") == \
+            (554, "554 5.7.1 <u@broken.test>: Sender address rejected: Access denied")
+        # ... and without one the client is deferred at the end.
+        inst.stop()
+        inst.main_cf_extra["smtpd_sender_restrictions"] = "reject_unknown_sender_domain"
+        inst.write_main_cf()
+        inst.start()
+        assert rcpt_reply(inst, "u@broken.test", "root@localhost") == domain_not_found
+        assert rcpt_reply(inst, "u@mx.example.test", "root@localhost")[0] == 250
+        # defer: at once; the default follows reject_tempfail_action.
+        for name in ("unknown_address_tempfail_action", "reject_tempfail_action"):
+            inst.stop()
+            inst.main_cf_extra["smtpd_sender_restrictions"] = (
+                "reject_unknown_sender_domain, "
+                "check_sender_access inline:{ u@broken.test=REJECT }")
+            inst.main_cf_extra.pop("unknown_address_tempfail_action", None)
+            inst.main_cf_extra[name] = "defer"
+            inst.write_main_cf()
+            inst.start()
+            assert rcpt_reply(inst, "u@broken.test", "root@localhost") == domain_not_found
+
+
+def test_tempfail_action_invalid(make_instance):
+    inst = smtpd_instance(make_instance)
+    inst.stop()
+    inst.main_cf_extra["unknown_address_tempfail_action"] = "bounce"
+    inst.write_main_cf()
+    mark = inst.log_mark()
+    inst.start(wait_banner=False)
+    inst.wait_log(r'fatal: invalid unknown_address_tempfail_action value: '
+                  r'"bounce"', since=mark)

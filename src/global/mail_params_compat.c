@@ -83,7 +83,6 @@ const char *const conf_compat_names[] = {
 	"queue_file_attribute_count_limit",
 	"queue_service_name",
 	"readme_directory",
-	"reject_tempfail_action",
 	"reset_owner_alias",
 	"resolve_dequoted_address",
 	"resolve_null_domain",
@@ -91,7 +90,6 @@ const char *const conf_compat_names[] = {
 	"rewrite_service_name",
 	"sample_directory",
 	"sendmail_path",
-	"show_user_unknown_table_name",
 	"showq_service_name",
 	"smtp_balance_inet_protocols",
 	"smtp_bind_address_enforce",
@@ -122,7 +120,6 @@ const char *const conf_compat_names[] = {
 	"swap_bangpath",
 	"trace_service_name",
 	"trigger_timeout",
-	"unknown_address_tempfail_action",
 	"use_srv_lookup",
 	NULL
 };

@@ -121,6 +121,8 @@ typedef struct SMTPD_CONF {
 	int	 unknown_valias_code;
 	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
+	int	 unknown_addr_defer;	/* unknown_address_tempfail_action = defer */
+	int	 show_unknown_table;	/* show_user_unknown_table_name */
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
 	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */

@@ -16,7 +16,9 @@
  *	make the resolve_class(3) address classes; the default of
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
- *	and reject; smtpd_upstream_proxy_protocol empty or haproxy.
+ *	and reject; smtpd_upstream_proxy_protocol empty or haproxy;
+ *	unknown_address_tempfail_action (by default $reject_tempfail_action)
+ *	defer or defer_if_permit.
  *
  *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
  *	depend on the stress parameter (smtpd_timeout, the error and junk
@@ -58,6 +60,20 @@ smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
 }
 
+/* A *_tempfail_action: 1 for defer, 0 for defer_if_permit. */
+static int
+smtpd_conf_tempfail(const char *name)
+{
+	const char *val = conf_str(name);
+
+	if (strcasecmp(val, "defer") == 0)
+		return 1;
+	if (strcasecmp(val, "defer_if_permit") == 0)
+		return 0;
+	msg_fatal("invalid %s value: \"%s\" (defer or defer_if_permit)",
+	    name, val);
+}
+
 static int
 smtpd_conf_uproxy(const char *val)
 {
@@ -89,6 +105,9 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->unknown_valias_code = (int)conf_int("unknown_virtual_alias_reject_code");
 	conf->unknown_vmailbox_code = (int)conf_int("unknown_virtual_mailbox_reject_code");
 	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
+	conf->unknown_addr_defer =
+	    smtpd_conf_tempfail("unknown_address_tempfail_action");
+	conf->show_unknown_table = conf_bool("show_user_unknown_table_name");
 	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
 	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
 	conf->bare_nl_code = (int)conf_int("smtpd_forbid_bare_newline_reject_code");
