@@ -238,3 +238,56 @@ def test_tempfail_action_invalid(make_instance):
     inst.start(wait_banner=False)
     inst.wait_log(r'fatal: invalid unknown_address_tempfail_action value: '
                   r'"bounce"', since=mark)
+
+
+# smtpd_delay_open_until_valid_rcpt
+
+def mail_only(inst):
+    c = Client(inst)
+    assert c.banner[0] == 220
+    c.send("EHLO client.example\r\n")
+    assert c.reply()[0] == 250
+    c.send("MAIL FROM:<a@example.org>\r\n")
+    assert c.reply()[0] == 250
+    return c
+
+
+def test_delay_open_until_valid_rcpt(make_instance):
+    # Default yes: no queue file for a transaction without a recipient.
+    inst = smtpd_instance(make_instance)
+    mark = inst.log_mark()
+    c = mail_only(inst)
+    c.send("RCPT TO:<nosuchuser4711@localhost>\r\n")
+    assert c.reply()[0] == 550
+    inst.wait_log(r"NOQUEUE: reject: RCPT from unknown\[127[.0-9]*\]: 550 5.1.1 "
+                  r"<nosuchuser4711@localhost>", since=mark)
+    c.send("QUIT\r\n")
+    assert c.reply()[0] == 221
+    assert not re.search(r": client=unknown", inst.log(mark))
+    # no: the queue file at MAIL FROM; rejects carry its id.
+    inst.stop()
+    inst.main_cf_extra["smtpd_delay_open_until_valid_rcpt"] = "no"
+    inst.write_main_cf()
+    inst.start()
+    mark = inst.log_mark()
+    c = mail_only(inst)
+    m = inst.wait_log(r"(\w+): client=unknown\[127[.0-9]*\]", since=mark)
+    qid = m.group(1)
+    c.send("RCPT TO:<nosuchuser4711@localhost>\r\n")
+    assert c.reply()[0] == 550
+    inst.wait_log(r"%s: reject: RCPT from unknown\[127[.0-9]*\]: 550 5.1.1 "
+                  r"<nosuchuser4711@localhost>" % qid, since=mark)
+    # A transaction that ends without a recipient leaves nothing behind.
+    c.send("RSET\r\n")
+    assert c.reply()[0] == 250
+    assert inst.queue_files("incoming", dot=True) == []
+    assert inst.tmp_leftovers() == []
+    # A new transaction gets a new file, and the message its id.
+    c.send("MAIL FROM:<b@example.org>\r\nRCPT TO:<postmaster@localhost>\r\nDATA\r\n")
+    assert [c.reply()[0] for _ in range(3)] == [250, 250, 354]
+    c.send("Subject: early\r\n\r\nbody\r\n.\r\n")
+    code, text = c.reply()
+    assert code == 250, text
+    (qf,) = inst.queue_files()
+    assert text.endswith("queued as %s" % qf) and qf != qid
+    assert parse_qf(os.path.join(inst.queue_dir, "incoming", qf))["sender"] == "b@example.org"

@@ -109,7 +109,6 @@ const char *const conf_compat_names[] = {
 	"smtp_sasl_path",
 	"smtp_send_dummy_mail_auth",
 	"smtpd_authorized_verp_clients",
-	"smtpd_delay_open_until_valid_rcpt",
 	"smtpd_history_flush_threshold",
 	"smtpd_proxy_filter",
 	"smtpd_proxy_timeout",

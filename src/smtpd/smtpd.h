@@ -84,6 +84,7 @@ typedef struct SMTPD_CONF {
 	int	 bare_nl;
 	int	 helo_required;
 	int	 delay_reject;
+	int	 delay_open;		/* smtpd_delay_open_until_valid_rcpt */
 	int	 peername_lookup;
 	int	 reject_unlisted_rcpt;
 	int	 reject_unlisted_sender;

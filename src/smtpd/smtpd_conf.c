@@ -175,6 +175,7 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
 	conf->helo_required = conf_bool("smtpd_helo_required");
 	conf->delay_reject = conf_bool("smtpd_delay_reject");
+	conf->delay_open = conf_bool("smtpd_delay_open_until_valid_rcpt");
 	conf->peername_lookup = conf_bool("smtpd_peername_lookup");
 	conf->port_logging = conf_bool("smtpd_client_port_logging");
 	conf->strict_821 = conf_bool("strict_rfc821_envelopes");

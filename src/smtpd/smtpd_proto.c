@@ -340,6 +340,12 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		smtpd_proto_reset(state);
 		goto out;
 	}
+	/* smtpd_delay_open_until_valid_rcpt = no: the queue file now. */
+	if (!state->conf->delay_open && smtpd_queue_open(state) < 0) {
+		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
+		smtpd_proto_reset(state);
+		goto out;
+	}
 	smtpd_chat_reply(state, "250 2.1.0 Ok");
 	r = 0;
 out:
