@@ -5,8 +5,9 @@ import re
 import select
 import time
 
-from harness import free_port, notify_bits
+from harness import free_port, notify_bits, starttls_connect
 from test_smtpd_lib import Client, parse_qf, smtpd_instance, smtpd_instance_with_files
+from test_tls import pki  # noqa: F401 (fixture)
 
 TIMEOUT_421 = "421 4.4.2 localhost Error: timeout exceeded"
 
@@ -291,3 +292,33 @@ def test_delay_open_until_valid_rcpt(make_instance):
     (qf,) = inst.queue_files()
     assert text.endswith("queued as %s" % qf) and qf != qid
     assert parse_qf(os.path.join(inst.queue_dir, "incoming", qf))["sender"] == "b@example.org"
+
+
+def test_command_deadline_under_tls(make_instance, pki):
+    # The TLS layer reads within what is left of the deadline too.
+    import ssl
+    inst = smtpd_instance(make_instance, smtpd_timeout="2s",
+                          smtpd_per_record_deadline="yes",
+                          smtpd_tls_security_level="may",
+                          smtpd_tls_cert_file=pki["cert"], smtpd_tls_key_file=pki["key"])
+    mark = inst.log_mark()
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    tls = starttls_connect(inst.addr, inst.port, ctx, "localhost")
+    tls.settimeout(0.25)
+    data, t0 = b"", time.monotonic()
+    try:
+        for b in b"NOOP and a good deal of padding text\r\n":
+            tls.sendall(bytes([b]))
+            try:
+                data += tls.recv(4096)
+            except (TimeoutError, ssl.SSLWantReadError):
+                continue
+            if data:
+                break
+    except OSError:
+        pass
+    took = time.monotonic() - t0
+    tls.close()
+    assert data.startswith(b"421 4.4.2 localhost Error: timeout exceeded"), data
+    assert 1.5 < took < 8
+    inst.wait_log(r"timeout after STARTTLS from unknown\[127", since=mark)
