@@ -322,3 +322,71 @@ def test_command_deadline_under_tls(make_instance, pki):
     assert data.startswith(b"421 4.4.2 localhost Error: timeout exceeded"), data
     assert 1.5 < took < 8
     inst.wait_log(r"timeout after STARTTLS from unknown\[127", since=mark)
+
+
+# smtpd_tls_session_cache_database
+
+def tls12_no_tickets(pki):
+    import ssl
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.options |= ssl.OP_NO_TICKET
+    return ctx
+
+
+def resume_in_other_process(inst, ctx):
+    """Hold one TLS session open, resume it on a second connection (which
+    another smtpd process must serve); whether it was resumed."""
+    mark = inst.log_mark()
+    first = starttls_connect(inst.addr, inst.port, ctx, "localhost")
+    try:
+        sess = first.session
+        assert sess is not None
+        second = starttls_connect(inst.addr, inst.port, ctx, "localhost", sess)
+        reused = second.session_reused
+        second.sendall(b"EHLO client.example\r\n")
+        assert second.recv(4096).startswith(b"250")
+        second.close()
+    finally:
+        first.close()
+    pids = re.findall(r"smtpd\[(\d+)\]: connect from", inst.log(mark))
+    assert len(set(pids)) == 2, pids
+    return reused
+
+
+def test_tls_session_cache_database(make_instance, pki):
+    ctx = tls12_no_tickets(pki)
+    inst = smtpd_instance(make_instance, smtpd_tls_security_level="may",
+                          smtpd_tls_cert_file=pki["cert"], smtpd_tls_key_file=pki["key"])
+    # Tickets refused, no cache: another process cannot resume.
+    assert not resume_in_other_process(inst, ctx)
+    inst.stop()
+    db = os.path.join(inst.queue_dir, "pid", "smtpd_scache")
+    inst.main_cf_extra["smtpd_tls_session_cache_database"] = "btree:" + db
+    inst.write_main_cf()
+    inst.start()
+    assert resume_in_other_process(inst, ctx)
+    assert os.path.exists(db + ".db")
+    # An expired entry is not used (smtpd_tls_session_cache_timeout).
+    inst.stop()
+    inst.main_cf_extra["smtpd_tls_session_cache_timeout"] = "1s"
+    inst.write_main_cf()
+    inst.start()
+    first = starttls_connect(inst.addr, inst.port, ctx, "localhost")
+    sess = first.session
+    first.close()
+    time.sleep(2.1)
+    second = starttls_connect(inst.addr, inst.port, ctx, "localhost", sess)
+    assert not second.session_reused
+    second.close()
+
+
+def test_tls_session_cache_database_unsupported(make_instance, pki):
+    inst = smtpd_instance(make_instance, smtpd_tls_security_level="may",
+                          smtpd_tls_cert_file=pki["cert"], smtpd_tls_key_file=pki["key"],
+                          smtpd_tls_session_cache_database="texthash:/nonexistent")
+    mark = inst.log_mark()
+    c = Client(inst)
+    assert c.banner[0] == 220
+    inst.wait_log(r'warning: smtpd_tls_session_cache_database: unsupported table '
+                  r'"texthash:/nonexistent"', since=0)

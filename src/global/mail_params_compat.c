@@ -112,7 +112,6 @@ const char *const conf_compat_names[] = {
 	"smtpd_history_flush_threshold",
 	"smtpd_proxy_filter",
 	"smtpd_proxy_timeout",
-	"smtpd_tls_session_cache_database",
 	"smtputf8_autodetect_classes",
 	"strict_mime_encoding_domain",
 	"strict_smtputf8",

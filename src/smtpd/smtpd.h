@@ -357,8 +357,9 @@ int	 smtpd_proto_vrfy(SMTPD_STATE *, const char *);
 void	 smtpd_proto_reset(SMTPD_STATE *);
 int	 smtpd_proto_size(const char *, long long *);
 
-/* smtpd_tls.c */
+/* smtpd_tls.c, smtpd_scache.c */
 void	 smtpd_tls_conf(SMTPD_CONF *);
+void	 smtpd_scache_conf(struct TLS_CTX *, const char *, int);
 int	 smtpd_tls_offer(SMTPD_STATE *);
 int	 smtpd_tls_cmd(SMTPD_STATE *, const char *);
 int	 smtpd_tls_wrapper(SMTPD_STATE *);
