@@ -366,7 +366,7 @@ def test_tls_session_cache_database(make_instance, pki):
     inst.write_main_cf()
     inst.start()
     assert resume_in_other_process(inst, ctx)
-    assert os.path.exists(db + ".db")
+    assert os.stat(db + ".db").st_mode & 0o077 == 0    # session keys
     # An expired entry is not used (smtpd_tls_session_cache_timeout).
     inst.stop()
     inst.main_cf_extra["smtpd_tls_session_cache_timeout"] = "1s"

@@ -21,13 +21,15 @@
  *	has changed. A TLS handshake costs a few file operations more; mail
  *	without TLS, nothing. Entries are "expiry:DER-in-hex"; an expired
  *	entry is deleted when it is looked up, and the first session that
- *	a process stores first clears out every expired entry.
+ *	a process stores first clears out every expired entry. The table
+ *	holds session keys: it is created readable by the smtpd user only.
  * DIAGNOSTICS
  *	An unsupported table type is a warning and no cache (tickets still
  *	work); a table or lock that cannot be opened is a warning and a
  *	cache miss, never a failed handshake.
  */
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -55,6 +57,7 @@ smtpd_scache_open(int *lockfd)
 {
 	VSTRING	*why;
 	DICT	*d;
+	mode_t	 mask;
 
 	if ((*lockfd = open(smtpd_scache.lock, O_RDWR | O_CREAT | O_CLOEXEC,
 	    0600)) < 0) {
@@ -70,8 +73,11 @@ smtpd_scache_open(int *lockfd)
 		}
 	}
 	why = vstring_alloc(100);
+	/* Session keys: a table that the smtpd user alone may read. */
+	mask = umask(077);
 	d = dict_open(smtpd_scache.spec, DICT_FLAG_RDWR | DICT_FLAG_CREATE |
 	    DICT_FLAG_NO_REOPEN, why);
+	(void)umask(mask);
 	if (d == NULL) {
 		msg_warn("TLS session cache %s: %s", smtpd_scache.spec,
 		    vstring_str(why));
