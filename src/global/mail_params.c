@@ -369,6 +369,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "smtpd_peername_lookup", CONF_BOOL, "yes", 0, 0, 0 },
 	{ "smtpd_client_port_logging", CONF_BOOL, "no", 0, 0, 0 },
 	{ "smtpd_per_record_deadline", CONF_BOOL, "${stress?{yes}:{no}}", 0, 0, 0 },
+	{ "smtpd_per_request_deadline", CONF_BOOL, "$smtpd_per_record_deadline", 0, 0, 0 },
 	{ "smtpd_min_data_rate", CONF_INT, "500", 1, INT_MAX, 0 },
 	{ "smtpd_client_connection_count_limit", CONF_INT, "50", 0, LLONG_MAX, 0 },
 	{ "smtpd_client_connection_rate_limit", CONF_INT, "0", 0, LLONG_MAX, 0 },

@@ -22,7 +22,7 @@
  *
  *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
  *	depend on the stress parameter (smtpd_timeout, the error and junk
- *	command limits, smtpd_starttls_timeout, smtpd_per_record_deadline;
+ *	command limits, smtpd_starttls_timeout, smtpd_per_request_deadline;
  *	smtpd_min_data_rate goes with the deadline) when the master says that
  *	the service is (no longer) under stress.
  * DIAGNOSTICS
@@ -52,7 +52,7 @@ smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 {
 	conf->stress = stress;
 	conf->timeout = (int)conf_time("smtpd_timeout");
-	conf->deadline = conf_bool("smtpd_per_record_deadline");
+	conf->deadline = conf_bool("smtpd_per_request_deadline");
 	conf->min_data_rate = (int)conf_int("smtpd_min_data_rate");
 	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
