@@ -22,7 +22,10 @@
  *	cleanup_addr_rewrite() rewrites one address in internal form, in
  *	place, for the class it appears in (CLEANUP_CLASS_ENV_SENDER,
  *	_ENV_RCPT, _HDR_SENDER, _HDR_RCPT), in Postfix's order:
- *	qualification (append_at_myorigin: "user" becomes user@$myorigin,
+ *	qualification (an address without "@" first goes through the
+ *	rewrite step of resolve_class_rewrite(3): "site!user" becomes
+ *	user@site with swap_bangpath, "user%domain" user@domain with
+ *	allow_percent_hack; then append_at_myorigin: "user" becomes user@$myorigin,
  *	or @$remote_header_rewrite_domain in headers of remote mail, local
  *	== 0; append_dot_mydomain: "user@host" becomes
  *	user@host.$mydomain), sender_canonical_maps or
@@ -101,6 +104,9 @@ cleanup_addr_qualify(CLEANUP_CONF *cf, VSTRING *addr, const char *domain)
 	const char *s = vstring_str(addr), *at = strrchr(s, '@');
 
 	if (*s == 0)
+		return;
+	/* The rewrite step: site!user and user%domain (resolve_class(3)). */
+	if (at == NULL && resolve_class_rewrite(cf->resolve, addr))
 		return;
 	if (at == NULL) {
 		if (cf->append_at_myorigin && *domain)

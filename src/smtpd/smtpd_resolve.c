@@ -18,13 +18,15 @@
  *	SMTPD_DEST_LOCAL (the domain matches mydestination, or is an
  *	address literal of this host's inet_interfaces or
  *	proxy_interfaces), SMTPD_DEST_RELAY (relay_domains) or
- *	SMTPD_DEST_OTHER. An address whose local part carries
- *	sender-specified routing ("%", "!" or a quoted "@") is always
- *	OTHER, so that it cannot be used to relay through us.
+ *	SMTPD_DEST_OTHER, for the address after Postfix's resolve step
+ *	(user%remote@mydomain goes to remote). An address that goes off
+ *	this host with sender-specified routing left in its local part
+ *	("%", "!" or a quoted "@") is OTHER unless allow_untrusted_routing
+ *	is set, so that it cannot be used to relay through us.
  *
  *	smtpd_resolve_known_rcpt() decides, as Postfix's check_rcpt_maps,
- *	whether an address (unquoted for the lookups, mail_addr_find(3)
- *	keys) exists: an address in relocated_maps is not (moved gets the
+ *	whether an address (resolved as resolve_class(3) does, unquoted for
+ *	the lookups, mail_addr_find(3) keys) exists: an address in relocated_maps is not (moved gets the
  *	new address); one in recipient_canonical_maps, canonical_maps or
  *	virtual_alias_maps is (the cleanup stage rewrites it); otherwise by
  *	class: LOCAL in local_recipient_maps, VALIAS never (only
@@ -85,11 +87,18 @@ smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr, int class,
 {
 	const SMTPD_CONF *conf = state->conf;
 	MAIL_ADDR_MAPS *maps;
+	char	*resolved;
 	VSTRING	*internal;
 	int	 r, local = class == SMTPD_DEST_LOCAL ? MAIL_ADDR_FIND_LOCAL : 0;
 
-	/* Tables hold addresses in internal (unquoted) form. */
-	internal = addr_unquote(vstring_alloc(100), addr);
+	/* The resolved address (user%host@mydomain: user@host), unquoted. */
+	internal = vstring_alloc(100);
+	if (resolve_class_resolve(conf->resolve, addr, internal) > 0) {
+		resolved = mystrdup(vstring_str(internal));
+		addr_unquote(internal, resolved);
+		myfree(resolved);
+	} else
+		addr_unquote(internal, addr);
 	if ((r = smtpd_resolve_find(state, conf->relocated_maps,
 	    vstring_str(internal), local, moved)) != 0)
 		goto out;
