@@ -56,9 +56,9 @@
  *	returns 1 when it changed the address.
  *
  *	resolve_class_resolve() is Postfix's resolve step (external
- *	form): as long as the domain is local (resolve_class_local(), or
- *	with resolve_numeric_domain a bare IP address of this host) it is
- *	taken off, and the local part is looked at again: an "@" left in
+ *	form): with resolve_numeric_domain a bare IP address as the domain
+ *	becomes an address literal (user@192.0.2.1: user@[192.0.2.1]); as
+ *	long as the domain is local (resolve_class_local()) it is taken off, and the local part is looked at again: an "@" left in
  *	it, the rewrite step's "!" and "%", and with
  *	resolve_dequoted_address a quoted local part that holds "@", "%"
  *	or "!" are taken apart, so that user%remote@mydomain,
@@ -363,19 +363,14 @@ resolve_class_switches(RESOLVE_CLASS *rc, int switches, const char *myhostname)
 	rc->myhostname = mystrdup(myhostname ? myhostname : "");
 }
 
-/* resolve_class_local_num - resolve_class_local(), bare IP addresses too. */
-static int
-resolve_class_local_num(RESOLVE_CLASS *rc, const char *domain)
+/* resolve_class_numeric - user@192.0.2.1 becomes user@[192.0.2.1]. */
+static void
+resolve_class_numeric(VSTRING *cur, const char *domain, VSTRING *tmp)
 {
-	char	 lit[INET6_ADDRSTRLEN + 8];
-	int	 r;
-
-	if ((r = resolve_class_local(rc, domain)) != 0 ||
-	    !(rc->switches & RESOLVE_SW_NUMDOM) || *domain == '[' ||
-	    strlen(domain) + 3 > sizeof(lit) || !valid_hostaddr(domain))
-		return r;
-	(void)snprintf(lit, sizeof(lit), "[%s]", domain);
-	return resolve_class_literal(rc, lit);
+	vstring_sprintf(tmp, "[%s%s]", strchr(domain, ':') &&
+	    strncasecmp(domain, "IPv6:", 5) != 0 ? "IPv6:" : "", domain);
+	vstring_truncate(cur, (size_t)(domain - vstring_str(cur)));
+	vstring_strcat(cur, vstring_str(tmp));
 }
 
 int
@@ -474,7 +469,12 @@ resolve_class_resolve(RESOLVE_CLASS *rc, const char *addr, VSTRING *resolved)
 			vstring_strcpy(saved, rc->myhostname);
 			stripped = 1;
 		} else if (domain != NULL) {
-			if ((r = resolve_class_local_num(rc, domain)) < 0)
+			if ((rc->switches & RESOLVE_SW_NUMDOM) && *domain != '[' &&
+			    valid_hostaddr(domain)) {
+				resolve_class_numeric(cur, domain, tmp);
+				continue;
+			}
+			if ((r = resolve_class_local(rc, domain)) < 0)
 				goto out;
 			if (r == 0)
 				break;		/* off this host */
@@ -532,7 +532,7 @@ resolve_class_addr(RESOLVE_CLASS *rc, const char *addr, int flags,
 	domain = addr_domain(addr);
 	if (domain == NULL || *domain == 0)
 		class = RESOLVE_CLASS_LOCAL;
-	else if ((r = resolve_class_local_num(rc, domain)) != 0)
+	else if ((r = resolve_class_local(rc, domain)) != 0)
 		class = r < 0 ? RESOLVE_CLASS_ERROR : RESOLVE_CLASS_LOCAL;
 	else if ((flags & RESOLVE_FLAG_ROUTED) &&
 	    !(rc->switches & RESOLVE_SW_ROUTING) && resolve_class_routed(addr))

@@ -190,6 +190,10 @@ PTEST(resolve_step)
 	PT_INTEQ(resolve_class(rc, "a@127.9.8.7", 0), RESOLVE_CLASS_LOCAL);
 	PT_INTEQ(resolve_class(rc, "a@127.9.8.6", 0), RESOLVE_CLASS_OTHER);
 	PT_INTEQ(resolve_class(rc, "a@::1", 0), RESOLVE_CLASS_LOCAL);
+	PT_STREQ(rs(rc, "a@127.9.8.7"), "a@[127.9.8.7]");
+	PT_STREQ(rs(rc, "a@192.0.2.1"), "a@[192.0.2.1]");
+	PT_STREQ(rs(rc, "a@::1"), "a@[IPv6:::1]");
+	PT_STREQ(rs(rc, "a@example.com"), "=");
 	resolve_class_free(rc);
 	vstring_free(out);
 }
