@@ -150,13 +150,19 @@ def test_quoted_address(make_instance, sinks, dequote):
     remote, local = sinks
     inst = instance(make_instance, sinks, resolve_dequoted_address=dequote)
     quoted = '"u@remote.test"@localhost'
+    spaced = '"remote.test!u b"@localhost'
     with outside(inst) as s:
+        # Quotes that are not needed change nothing (as queued: u%remote...).
+        assert denied(rcpt(s, '"u%remote.test"@localhost'))
+        assert denied(rcpt(s, '"u%remote.test"'))
         if dequote == "yes":
             assert denied(rcpt(s, quoted))
+            assert denied(rcpt(s, spaced))
         else:
             assert rcpt(s, quoted)[0] == 250
-            send(s, [quoted])
-            assert rcpts_of(local, 1) == [quoted]
+            assert rcpt(s, spaced)[0] == 250
+            send(s, [quoted, spaced])
+            assert rcpts_of(local, 2) == sorted([quoted, spaced])
     if dequote == "yes":
         with inside(inst) as s:
             send(s, [quoted])

@@ -171,6 +171,20 @@ PTEST(rewrite_and_resolve)
 	PT_STREQ(m->rcpt[4].address, "u5%host.example@host.example");
 	qf_close(m);
 	cleanup_conf_free(cf);
+
+	/* A local part that needs quotes: only the resolve step decides. */
+	cf = load("resolve_dequoted_address = no\nmyorigin = host.example\n");
+	rcpts[0] = "\"far.example!u b\"";
+	rcpts[1] = "\"u%far.example\"";
+	rcpts[2] = NULL;
+	PT_INTEQ(run(cf, CLEANUP_FLAG_SMTPD, "s@x.example", rcpts,
+	    "Subject: x\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 2);
+	PT_STREQ(m->rcpt[0].address, "\"far.example!u b\"@host.example");
+	PT_STREQ(m->rcpt[1].address, "u@far.example");
+	qf_close(m);
+	cleanup_conf_free(cf);
 	vstring_free(out);
 	vstring_free(reply);
 }

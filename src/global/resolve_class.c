@@ -63,7 +63,9 @@
  *	resolve_dequoted_address a quoted local part that holds "@", "%"
  *	or "!" are taken apart, so that user%remote@mydomain,
  *	remote!user@mydomain and "user@remote"@mydomain resolve to
- *	user@remote. An address that ends local keeps its last local
+ *	user@remote. Quotes are first made minimal, as the cleanup stage
+ *	queues an address ("a%b"@mydomain is a%b@mydomain). An address that
+ *	ends local keeps its last local
  *	domain; "user@" becomes user@$myhostname with resolve_null_domain.
  *	It returns 0 when the address stays as it is (an address without
  *	"%", "!", a quote, a second "@" or a null domain costs one scan
@@ -459,7 +461,14 @@ resolve_class_resolve(RESOLVE_CLASS *rc, const char *addr, VSTRING *resolved)
 	cur = vstring_alloc(64);
 	saved = vstring_alloc(32);
 	tmp = vstring_alloc(64);
-	vstring_strcpy(cur, addr);
+	/*
+	 * Quotes as the cleanup stage writes them ("a%b"@d is a%b@d), so that
+	 * smtpd judges the address that will be queued.
+	 */
+	if (strchr(addr, '"') != NULL)
+		addr_quote(cur, vstring_str(addr_unquote(tmp, addr)));
+	else
+		vstring_strcpy(cur, addr);
 	for (n = 0; n < RESOLVE_CLASS_ROUNDS; n++) {
 		s = vstring_str(cur);
 		if ((domain = addr_domain(s)) != NULL && *domain == 0) {

@@ -156,6 +156,13 @@ PTEST(resolve_step)
 	PT_STREQ(rs(rc, "a%x.test%myhost.test@localhost"), "a@x.test");
 	PT_STREQ(rs(rc, "a%x.test%y.test@myhost.test"), "a%x.test@y.test");
 	PT_STREQ(rs(rc, "x.test!a%y.test@myhost.test"), "a%y.test@x.test");
+	/* Quotes as queued: "a%b" needs none, "a b%c" does. */
+	resolve_class_switches(rc, RESOLVE_SW_PERCENT | RESOLVE_SW_BANG,
+	    "myhost.test");
+	PT_STREQ(rs(rc, "\"a%example.com\"@myhost.test"), "a@example.com");
+	PT_STREQ(rs(rc, "\"a b%example.com\"@myhost.test"), "=");
+	PT_STREQ(rs(rc, "\"a\"@example.com"), "a@example.com");
+	resolve_class_switches(rc, SW_ALL, "myhost.test");
 	/* Off-site routing is not taken apart. */
 	PT_STREQ(rs(rc, "a%b@example.com"), "=");
 	PT_STREQ(rs(rc, "\"a@b\"@example.com"), "=");
@@ -180,7 +187,7 @@ PTEST(resolve_step)
 	PT_STREQ(rs(rc, "a%example.com@myhost.test"), "a@example.com");
 	resolve_class_switches(rc, RESOLVE_SW_DEQUOTE, "myhost.test");
 	PT_STREQ(rs(rc, "\"a@example.com\"@myhost.test"), "a@example.com");
-	PT_STREQ(rs(rc, "\"a%example.com\"@myhost.test"), "=");
+	PT_STREQ(rs(rc, "\"a b%example.com\"@myhost.test"), "=");
 	/* resolve_null_domain, resolve_numeric_domain. */
 	PT_STREQ(rs(rc, "a@"), "=");
 	resolve_class_switches(rc, RESOLVE_SW_NULLDOM, "myhost.test");
