@@ -13,6 +13,7 @@ import pytest
 
 from harness import random_loopback, wait_for
 from sink import Sink
+from test_resolve_class import rcpt_code as rcpt, relay_denied as denied
 
 
 @pytest.fixture
@@ -51,20 +52,6 @@ def outside(inst):
 
 def inside(inst):
     return inst.smtp(source_address=(inst.inside, 0))
-
-
-def rcpt(s, addr):
-    s.ehlo("client.test")
-    code, _ = s.mail("a@client.test")
-    assert code == 250
-    code, text = s.rcpt(addr)
-    s.rset()
-    return code, text
-
-
-def denied(reply):
-    code, text = reply
-    return code in (454, 554) and b"Relay access denied" in text
 
 
 def send(s, rcpts):
