@@ -98,6 +98,8 @@ def test_percent_hack_relay_control(make_instance, sinks):
         # An unquoted second "@" is refused as syntax before relay control.
         assert rcpt(s, "u@remote.test@localhost")[0] == 501
         assert denied(rcpt(s, "u%remote.test%localhost@localhost"))
+        assert denied(rcpt(s, "u%remote.test"))
+        assert denied(rcpt(s, "remote.test!u"))
         # Routing that ends on this host is local mail.
         assert rcpt(s, "u%localhost@localhost")[0] == 250
         send(s, ["u%localhost@localhost"])
@@ -197,10 +199,13 @@ def test_null_domain(make_instance, sinks, null):
 def test_untrusted_routing_to_relay_domains(make_instance, sinks, allow):
     remote, local = sinks
     inst = instance(make_instance, sinks, relay_domains="relay.test",
-                    allow_untrusted_routing=allow)
+                    myorigin="relay.test", allow_untrusted_routing=allow)
     with outside(inst) as s:
         assert rcpt(s, "u@relay.test")[0] == 250
         assert denied(rcpt(s, "u%remote.test@localhost"))
+        # Rewritten before @$myorigin is added, as the cleanup stage does.
+        assert denied(rcpt(s, "u%remote.test"))
+        assert denied(rcpt(s, "remote.test!u"))
         reply = rcpt(s, "u%other.test@relay.test")
         if allow == "no":
             assert denied(reply)

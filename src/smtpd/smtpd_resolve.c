@@ -11,7 +11,10 @@
  *		int class, int *error, VSTRING *moved);
  * DESCRIPTION
  *	smtpd_resolve_qualify() returns a copy of addr with "@$myorigin"
- *	appended when it has no domain (the null address stays empty).
+ *	appended when it has no domain (the null address stays empty),
+ *	after the rewrite step that the cleanup stage applies first
+ *	(resolve_class_rewrite(3): site!user and user%domain become
+ *	user@site and user@domain).
  *
  *	smtpd_resolve_class() tells where mail for an address goes, with
  *	resolve_class(3), the decision the queue manager routes by:
@@ -47,10 +50,19 @@
 char *
 smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr)
 {
+	VSTRING	*rw;
 	char	*out;
 
 	if (*addr == 0 || addr_domain(addr) != NULL)
 		return mystrdup(addr);
+	/* The rewrite step first, as in the cleanup stage: site!user. */
+	if (strpbrk(addr, "!%") != NULL && strchr(addr, '"') == NULL) {
+		rw = vstring_alloc(64);
+		vstring_strcpy(rw, addr);
+		if (resolve_class_rewrite(conf->resolve, rw))
+			return vstring_export(rw);
+		vstring_free(rw);
+	}
 	out = mymalloc(strlen(addr) + strlen(conf->myorigin) + 2);
 	strcpy(out, addr);
 	strcat(out, "@");
