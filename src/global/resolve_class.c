@@ -404,14 +404,12 @@ resolve_class_rewrite(RESOLVE_CLASS *rc, VSTRING *addr)
 static int
 resolve_class_ops(RESOLVE_CLASS *rc, VSTRING *cur, VSTRING *tmp)
 {
-	char	*op;
-
 	if (strchr(vstring_str(cur), '"') == NULL)
 		return resolve_class_rewrite(rc, cur);	/* dot-atom: internal */
 	if (!(rc->switches & RESOLVE_SW_DEQUOTE))
 		return 0;
 	addr_unquote(tmp, vstring_str(cur));
-	if ((op = strrchr(vstring_str(tmp), '@')) == NULL &&
+	if (strchr(vstring_str(tmp), '@') == NULL &&
 	    resolve_class_rewrite(rc, tmp) == 0)
 		return 0;
 	addr_quote(cur, vstring_str(tmp));
