@@ -215,3 +215,16 @@ def test_untrusted_routing_to_relay_domains(make_instance, sinks, allow):
         assert rcpt(s, "u%other.test%relay.test@localhost")[0] == 250
         send(s, ["u%other.test%relay.test@localhost"])
     assert rcpts_of(remote, 1) == ["u%other.test@relay.test"]
+
+
+@pytest.mark.parametrize("allow", ["yes", "no"])
+def test_untrusted_routing_and_access_ok(make_instance, sinks, allow):
+    remote, local = sinks
+    inst = instance(make_instance, sinks, allow_untrusted_routing=allow,
+                    smtpd_relay_restrictions="check_recipient_access "
+                    "inline:{remote.test=OK}, reject_unauth_destination")
+    with outside(inst) as s:
+        assert rcpt(s, "u@remote.test")[0] == 250
+        # An OK for an address that routes on from there is no OK.
+        reply = rcpt(s, "u%evil.test@remote.test")
+        assert denied(reply) if allow == "no" else reply[0] == 250

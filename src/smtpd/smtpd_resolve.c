@@ -7,6 +7,7 @@
  *	char *smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr);
  *	int   smtpd_resolve_class(SMTPD_STATE *state, const char *addr,
  *		int *error);
+ *	int   smtpd_resolve_routed(SMTPD_STATE *state, const char *addr);
  *	int   smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr,
  *		int class, int *error, VSTRING *moved);
  * DESCRIPTION
@@ -26,6 +27,11 @@
  *	this host with sender-specified routing left in its local part
  *	("%", "!" or a quoted "@") is OTHER unless allow_untrusted_routing
  *	is set, so that it cannot be used to relay through us.
+ *
+ *	smtpd_resolve_routed() says whether an address goes off this host
+ *	with sender-specified routing left in it, while
+ *	allow_untrusted_routing is off: an OK from check_recipient_access
+ *	does not count for it (Postfix's "suspicious" recipient).
  *
  *	smtpd_resolve_known_rcpt() decides, as Postfix's check_rcpt_maps,
  *	whether an address (resolved as resolve_class(3) does, unquoted for
@@ -68,6 +74,25 @@ smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr)
 	strcat(out, "@");
 	strcat(out, conf->myorigin);
 	return out;
+}
+
+int
+smtpd_resolve_routed(SMTPD_STATE *state, const char *addr)
+{
+	RESOLVE_CLASS *rc = state->conf->resolve;
+	VSTRING	*resolved;
+	char	*q;
+	int	 routed;
+
+	if (rc->switches & RESOLVE_SW_ROUTING)
+		return 0;
+	q = smtpd_resolve_qualify(state->conf, addr);
+	resolved = vstring_alloc(64);
+	routed = resolve_class_addr(rc, q, 0, resolved) != RESOLVE_CLASS_LOCAL &&
+	    resolve_class_routed(vstring_str(resolved));
+	vstring_free(resolved);
+	myfree(q);
+	return routed;
 }
 
 int
