@@ -12,8 +12,6 @@
 #include "mail_conf.h"
 
 const char *const conf_compat_names[] = {
-	"allow_percent_hack",
-	"allow_untrusted_routing",
 	"authorized_verp_clients",
 	"backwards_bounce_logfile_compatibility",
 	"biff",
@@ -84,9 +82,6 @@ const char *const conf_compat_names[] = {
 	"queue_service_name",
 	"readme_directory",
 	"reset_owner_alias",
-	"resolve_dequoted_address",
-	"resolve_null_domain",
-	"resolve_numeric_domain",
 	"rewrite_service_name",
 	"sample_directory",
 	"sendmail_path",
@@ -115,7 +110,6 @@ const char *const conf_compat_names[] = {
 	"smtputf8_autodetect_classes",
 	"strict_mime_encoding_domain",
 	"strict_smtputf8",
-	"swap_bangpath",
 	"trace_service_name",
 	"trigger_timeout",
 	"use_srv_lookup",

@@ -477,6 +477,7 @@ const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 #define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
 #define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
+int	 smtpd_resolve_routed(SMTPD_STATE *, const char *);
 int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
 	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);
