@@ -68,7 +68,6 @@ const char *const conf_compat_names[] = {
 	"lmtp_sasl_path",
 	"lmtp_send_dummy_mail_auth",
 	"mail_release_date",
-	"maillog_file_rotate_suffix",
 	"manpage_directory",
 	"maps_rbl_domains",
 	"meta_directory",
