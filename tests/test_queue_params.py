@@ -1,12 +1,17 @@
 """Queue-manager, notification and log parameters that Postern used to accept
 without implementing them: postern logrotate with maillog_file_rotate_suffix
-and maillog_file_compressor, ...
+and maillog_file_compressor; confirm_delay_cleared.
 """
+import email
+import email.policy
 import gzip
 import os
 import re
 
-from harness import wait_for
+import pytest
+
+from harness import random_loopback, wait_for
+from sink import Sink
 
 
 def test_logrotate_running(make_instance):
@@ -65,3 +70,62 @@ def test_logrotate_refused(make_instance):
             open(inst.log_file, "w").close()
         r = inst.postern(["logrotate"])
         assert r.returncode == 1 and why in r.stderr, (cf, r.stderr)
+
+
+def delay_sink(state):
+    srv = Sink(host=random_loopback())
+    srv.set_rcpt_default(lambda r: "451 4.2.0 mailbox busy"
+                         if "soft" in r and not state["up"] else "250 2.1.5 Ok")
+    return srv.start()
+
+
+def notices(srv):
+    return [email.message_from_bytes(m.data, policy=email.policy.compat32)
+            for m in srv.messages if re.search(r"<[^>]*>", m.mail).group(0) == "<>"]
+
+
+@pytest.mark.parametrize("cdc", ["yes", "no"])
+def test_confirm_delay_cleared(make_instance, cdc):
+    """After a delay warning, the delivery of that recipient is confirmed to
+    the sender with a success notice when confirm_delay_cleared = yes, and
+    only then."""
+    state = {"up": False}
+    srv = delay_sink(state)
+    try:
+        inst = make_instance(main_cf_extra={
+            "transport_maps": "inline:{ s.test=smtp:[%s]:%d }" % (srv.addr, srv.port),
+            "delay_warning_time": "1s", "minimal_backoff_time": "1s",
+            "maximal_backoff_time": "1s", "queue_run_delay": "1s",
+            "confirm_delay_cleared": cdc})
+        inst.start()
+        with inst.smtp() as s:
+            s.sendmail("me@s.test", ["soft@s.test", "other@s.test"],
+                       b"Subject: cdc\r\n\r\nhello\r\n")
+        m = inst.wait_log(r"(\w{8}): sender delay notification", timeout=20)
+        qid = m.group(1)
+        state["up"] = True
+        inst.wait_log(r"%s: to=<soft@s.test>.*status=sent" % qid, timeout=20)
+        inst.wait_log(r"%s: removed" % qid, timeout=20)
+        subjects = [n["Subject"] for n in notices(srv)]
+        assert subjects.count("Delayed Mail (still being retried)") == 1
+        if cdc == "no":
+            assert "Successful Mail Delivery Report" not in subjects
+            assert "delivery status notification" not in inst.log()
+            return
+        inst.wait_log(r"%s: sender delivery status notification: \w{8}" % qid)
+
+        def success():
+            return [n for n in notices(srv)
+                    if n["Subject"] == "Successful Mail Delivery Report"]
+        ok = wait_for(success, 20, "the success notice")
+        assert len(ok) == 1
+        text = ok[0].as_string()
+        # Only the recipient that was warned about, not the one delivered at once.
+        assert "soft@s.test" in text and "other@s.test" not in text
+        dsn = [p for p in ok[0].walk() if p.get_content_type() == "message/delivery-status"]
+        groups = [dict(g.items()) for g in dsn[0].get_payload()[1:]]
+        assert len(groups) == 1 and groups[0]["Final-Recipient"] == "rfc822; soft@s.test"
+        assert groups[0]["Action"] in ("delivered", "relayed")
+        assert groups[0]["Status"].startswith("2.")
+    finally:
+        srv.stop()

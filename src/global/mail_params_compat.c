@@ -19,7 +19,6 @@ const char *const conf_compat_names[] = {
 	"biff",
 	"bounce_service_name",
 	"command_expansion_filter",
-	"confirm_delay_cleared",
 	"debugger_command",
 	"default_delivery_slot_cost",
 	"default_delivery_slot_discount",

@@ -240,6 +240,7 @@ typedef struct QMGR {
 	int	 max_lifetime;
 	int	 bounce_lifetime;
 	int	 delay_warning;
+	int	 confirm_delay_cleared;	/* success notice after a warning */
 	int	 retry_time;		/* transport_retry_time */
 	int	 ipc_timeout;
 	int	 delivery_timeout;
