@@ -129,3 +129,29 @@ def test_confirm_delay_cleared(make_instance, cdc):
         assert groups[0]["Status"].startswith("2.")
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("warn_time", ["300s", "0"])
+def test_qmgr_clog_warn_time(make_instance, down, warn_time):
+    """A destination whose entries take more than a fifth of
+    qmgr_message_active_limit is warned about in Postfix's words, once per
+    qmgr_clog_warn_time; 0 turns the warning off."""
+    inst = make_instance(main_cf_extra={
+        "transport_maps": "inline:{ s.test=smtp:%s }" % down.nexthop,
+        "qmgr_message_active_limit": "5", "smtp_destination_recipient_limit": "1",
+        "minimal_backoff_time": "1h", "maximal_backoff_time": "2h",
+        "queue_run_delay": "1h", "qmgr_clog_warn_time": warn_time})
+    inst.start()
+    for n in range(2):
+        with inst.smtp() as s:
+            s.sendmail("me@s.test", ["a@s.test", "b@s.test", "c@s.test"],
+                       b"Subject: clog\r\n\r\nhello\r\n")
+        inst.wait_log(r"status=deferred", count=3 * (n + 1), timeout=20)
+    warnings = re.findall(r"qmgr\[\d+\]: warning: mail for (\S+) is using up (\d+) "
+                          r"of (\d+) active queue entries", inst.log())
+    if warn_time == "0":
+        assert warnings == []
+        return
+    assert len(warnings) == 1, inst.log_tail()
+    assert int(warnings[0][1]) == 3 and int(warnings[0][2]) == 1
+    assert "you may need" in inst.log()

@@ -80,6 +80,8 @@ struct QMGR_QUEUE {
 	int	 route_id;
 	QMGR_ENTRY *todo_head, *todo_tail;
 	int	 todo_rcpt;		/* recipients waiting */
+	int	 todo;			/* entries waiting */
+	time_t	 clog_warn_next;	/* qmgr_clog_warn_time: next warning */
 	int	 busy;			/* entries in flight */
 	int	 window;		/* current concurrency */
 	int	 limit;			/* transport destination limit */
@@ -241,6 +243,7 @@ typedef struct QMGR {
 	int	 bounce_lifetime;
 	int	 delay_warning;
 	int	 confirm_delay_cleared;	/* success notice after a warning */
+	int	 clog_warn_time;	/* qmgr_clog_warn_time, 0: off */
 	int	 retry_time;		/* transport_retry_time */
 	int	 ipc_timeout;
 	int	 delivery_timeout;

@@ -168,6 +168,7 @@ qmgr_init(void)
 	    5 * 86400);
 	qmgr.delay_warning = qmgr_conf_time("delay_warning_time", 0);
 	qmgr.confirm_delay_cleared = conf_bool("confirm_delay_cleared");
+	qmgr.clog_warn_time = qmgr_conf_time("qmgr_clog_warn_time", 300);
 	qmgr.retry_time = qmgr_conf_time("transport_retry_time", 60);
 	qmgr.ipc_timeout = qmgr_conf_time("qmgr_ipc_timeout", 60);
 	qmgr.delivery_timeout = qmgr_conf_time("daemon_timeout", 18000);
