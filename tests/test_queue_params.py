@@ -1,12 +1,15 @@
 """Queue-manager, notification and log parameters that Postern used to accept
 without implementing them: postern logrotate with maillog_file_rotate_suffix
-and maillog_file_compressor; confirm_delay_cleared.
+and maillog_file_compressor; confirm_delay_cleared; qmgr_clog_warn_time;
+qmgr_daemon_timeout.
 """
 import email
 import email.policy
 import gzip
 import os
 import re
+import signal
+import time
 
 import pytest
 
@@ -155,3 +158,20 @@ def test_qmgr_clog_warn_time(make_instance, down, warn_time):
     assert len(warnings) == 1, inst.log_tail()
     assert int(warnings[0][1]) == 3 and int(warnings[0][2]) == 1
     assert "you may need" in inst.log()
+
+
+def test_qmgr_daemon_timeout(make_instance):
+    """A qmgr whose event loop does not turn for qmgr_daemon_timeout ends
+    itself ("fatal: watchdog timeout") and the master starts a new one; an
+    idle qmgr is never taken for a hung one."""
+    inst = make_instance(main_cf_extra={"qmgr_daemon_timeout": "2s"})
+    inst.start()
+    pid = wait_for(lambda: inst.program_pids("qmgr"), 10, "a qmgr")[0]
+    time.sleep(3)       # idle for longer than the timeout: nothing happens
+    assert "watchdog timeout" not in inst.log()
+    assert inst.program_pids("qmgr") == [pid]
+    os.kill(pid, signal.SIGSTOP)    # a qmgr that hangs, as seen from outside
+    time.sleep(3)
+    os.kill(pid, signal.SIGCONT)
+    inst.wait_log(r"qmgr\[%d\]: fatal: watchdog timeout" % pid)
+    wait_for(lambda: inst.program_pids("qmgr") not in ([], [pid]), 15, "a new qmgr")

@@ -74,7 +74,6 @@ const char *const conf_compat_names[] = {
 	"multi_instance_name",
 	"newaliases_path",
 	"process_id_directory",
-	"qmgr_daemon_timeout",
 	"qmgr_fudge_factor",
 	"qmgr_message_recipient_minimum",
 	"queue_file_attribute_count_limit",

@@ -244,6 +244,7 @@ typedef struct QMGR {
 	int	 delay_warning;
 	int	 confirm_delay_cleared;	/* success notice after a warning */
 	int	 clog_warn_time;	/* qmgr_clog_warn_time, 0: off */
+	int	 daemon_timeout;	/* qmgr_daemon_timeout, 0: off */
 	int	 retry_time;		/* transport_retry_time */
 	int	 ipc_timeout;
 	int	 delivery_timeout;
@@ -368,5 +369,8 @@ void	 qmgr_profile_end(int, const struct timeval *, const char *,
 	if (qmgr.profiling) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
+
+/* qmgr_watchdog.c */
+void	 qmgr_watchdog_start(void);
 
 #endif

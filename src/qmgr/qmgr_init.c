@@ -169,6 +169,7 @@ qmgr_init(void)
 	qmgr.delay_warning = qmgr_conf_time("delay_warning_time", 0);
 	qmgr.confirm_delay_cleared = conf_bool("confirm_delay_cleared");
 	qmgr.clog_warn_time = qmgr_conf_time("qmgr_clog_warn_time", 300);
+	qmgr.daemon_timeout = qmgr_conf_time("qmgr_daemon_timeout", 1000);
 	qmgr.retry_time = qmgr_conf_time("transport_retry_time", 60);
 	qmgr.ipc_timeout = qmgr_conf_time("qmgr_ipc_timeout", 60);
 	qmgr.delivery_timeout = qmgr_conf_time("daemon_timeout", 18000);
