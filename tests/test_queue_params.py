@@ -175,3 +175,48 @@ def test_qmgr_daemon_timeout(make_instance):
     os.kill(pid, signal.SIGCONT)
     inst.wait_log(r"qmgr\[%d\]: fatal: watchdog timeout" % pid)
     wait_for(lambda: inst.program_pids("qmgr") not in ([], [pid]), 15, "a new qmgr")
+
+
+def test_bounce_service_names(make_instance):
+    """bounce_service_name, defer_service_name and trace_service_name name
+    the master.cf services that the qmgr asks for non-delivery reports,
+    delay warnings and success notices; the usual names need not exist."""
+    srv = Sink(host=random_loopback(), dsn=False)
+    srv.set_rcpt_default(lambda r: "550 5.1.1 no such user" if "bad" in r else
+                         "451 4.2.0 mailbox busy" if "soft" in r else "250 2.1.5 Ok")
+    srv.start()
+    try:
+        inst = make_instance(main_cf_extra={
+            "transport_maps": "inline:{ s.test=smtp:[%s]:%d }" % (srv.addr, srv.port),
+            "delay_warning_time": "1s", "minimal_backoff_time": "1s",
+            "maximal_backoff_time": "1s", "queue_run_delay": "1s",
+            "bounce_service_name": "nbounce", "defer_service_name": "ndefer",
+            "trace_service_name": "ntrace"})
+        text = "".join(line + "\n" for line in inst.default_master_cf().splitlines()
+                       if line.split()[0] not in ("bounce", "defer", "trace"))
+        text += "".join("%s unix - - n - 0 bounce -o syslog_name=postern/%s\n" % (n, n)
+                        for n in ("nbounce", "ndefer", "ntrace"))
+        inst.write_master_cf(text)
+        inst.start()
+        with inst.smtp() as s:
+            s.ehlo()
+            s.mail("me@s.test")
+            assert s.rcpt("bad@s.test")[0] == 250
+            assert s.rcpt("ok@s.test", ["NOTIFY=SUCCESS"])[0] == 250
+            s.data(b"Subject: names\r\n\r\nhello\r\n")
+        with inst.smtp() as s:
+            s.sendmail("me@s.test", ["soft@s.test"], b"Subject: later\r\n\r\nx\r\n")
+
+        def subjects():
+            return sorted(n["Subject"] for n in notices(srv))
+        wait_for(lambda: len(subjects()) >= 3, 20, "three notices")
+        assert subjects() == ["Delayed Mail (still being retried)",
+                              "Successful Mail Delivery Report",
+                              "Undelivered Mail Returned to Sender"]
+        for name, what in (("nbounce", "non-delivery"), ("ndefer", "delay"),
+                           ("ntrace", "delivery status")):
+            inst.wait_log(r"postern/%s/bounce\[\d+\]: \w+: sender %s notification"
+                          % (name, what))
+        assert not os.path.exists(os.path.join(inst.queue_dir, "private", "bounce"))
+    finally:
+        srv.stop()

@@ -245,6 +245,9 @@ typedef struct QMGR {
 	int	 confirm_delay_cleared;	/* success notice after a warning */
 	int	 clog_warn_time;	/* qmgr_clog_warn_time, 0: off */
 	int	 daemon_timeout;	/* qmgr_daemon_timeout, 0: off */
+	char	*bounce_service;	/* bounce_service_name: flush */
+	char	*defer_service;		/* defer_service_name: warn */
+	char	*trace_service;		/* trace_service_name: trace */
 	int	 retry_time;		/* transport_retry_time */
 	int	 ipc_timeout;
 	int	 delivery_timeout;
