@@ -23,8 +23,9 @@
  * DIAGNOSTICS
  *	Exit status 1 with a message on stderr: maillog_file is empty or a
  *	/dev/ file, the suffix is empty or too long, the rotated name exists
- *	already, rename(2) failed, the master could not be signalled, the
- *	compressor failed. The master logs its reload in the new file.
+ *	already, the running master may not be signalled (checked before
+ *	anything is renamed), rename(2) failed, the compressor failed. The
+ *	master logs its reload in the new file.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -190,11 +191,16 @@ postern_logrotate(void)
 		msg_error("%s exists already; not rotating", vstring_str(name));
 		goto out;
 	}
+	/* A master that is not ours to signal would log on into the old file. */
+	if ((running = postern_master_pid(&pid)) > 0 && kill(pid, 0) < 0) {
+		msg_error("the Postern mail system is running (pid %ld), but "
+		    "cannot reload it: %m; not rotating", (long)pid);
+		goto out;
+	}
 	if (rename(file, vstring_str(name)) < 0) {
 		msg_error("rename %s to %s: %m", file, vstring_str(name));
 		goto out;
 	}
-	running = postern_master_pid(&pid);
 	if (running > 0 && kill(pid, SIGHUP) < 0) {
 		msg_error("rotated %s, but cannot signal the master (pid %ld) "
 		    "to reopen it: %m", file, (long)pid);
