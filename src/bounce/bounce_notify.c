@@ -32,7 +32,10 @@
  *	"delay" in notify_classes a copy to delay_notice_recipient. Never
  *	for a "<>" sender. The log stays.
  * .IP BOUNCE_SUCCESS
- *	for recipients with NOTIFY=SUCCESS; the log is removed.
+ *	for every recipient in the trace log: the qmgr logs there only
+ *	recipients with NOTIFY=SUCCESS and, with confirm_delay_cleared,
+ *	delivered recipients whose delay warning was sent. The log is
+ *	removed.
  * .PP
  *	The original message is attached in full for failures unless RET
  *	is HDRS or it is larger than bounce_size_limit; otherwise, and for
@@ -209,7 +212,12 @@ notify_filter(const NOTIFY_CTX *ctx, const BOUNCE_LOG *in, BOUNCE_LOG *out,
 	for (i = 0; i < in->count; i++) {
 		rp = &in->rcpt[i];
 		if (ctx->kind == BOUNCE_SUCCESS)
-			want = (rp->notify & QF_NOTIFY_SUCCESS) != 0;
+			/*
+			 * The qmgr (or deliver_record) writes a trace record
+			 * only for a notice owed: NOTIFY=SUCCESS, or a delay
+			 * warning cleared (confirm_delay_cleared).
+			 */
+			want = 1;
 		else if (ctx->kind == BOUNCE_DELAY)
 			want = rp->notify == 0 || (rp->notify & QF_NOTIFY_DELAY);
 		else

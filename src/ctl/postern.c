@@ -53,6 +53,8 @@ static const POSTERN_CMD postern_cmds[] = {
 	    "show or edit main.cf, show master.cf (as postconf)" },
 	{ "flush", postern_flush_main, NULL, "[-v] [-d domain]",
 	    "deliver deferred mail now (a one-shot queue run when not running)" },
+	{ "logrotate", NULL, postern_logrotate, "",
+	    "rename maillog_file with a time suffix, reopen it, compress the old one" },
 	{ "map", postern_map_main, NULL,
 	    "[-firsvw] [-q key|-q -|-d key|-d -] [type:]name...",
 	    "build, query and dump lookup tables (as postmap)" },

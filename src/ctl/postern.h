@@ -21,6 +21,7 @@ int	 postern_abort(void);
 int	 postern_reload(void);
 int	 postern_status(void);
 int	 postern_flush_main(int, char **);	/* postern_flush.c */
+int	 postern_logrotate(void);		/* postern_logrotate.c */
 int	 postern_queue_main(int, char **);	/* postern_queue.c */
 int	 postern_queue_dump_main(int, char **);	/* postern_queue_dump.c */
 

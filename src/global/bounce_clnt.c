@@ -4,13 +4,15 @@
  * SYNOPSIS
  *	#include "bounce_clnt.h"
  *
- *	VSTREAM	*bounce_clnt_connect(int timeout);
+ *	VSTREAM	*bounce_clnt_connect(const char *service, int timeout);
  *	int	bounce_clnt_request(VSTREAM *stream, const char *request,
  *		    const char *queue_name, const char *queue_id,
  *		    const int *list, int n, int timeout,
  *		    BOUNCE_CLNT_FN callback, void *context);
  * DESCRIPTION
- *	bounce_clnt_connect() opens a stream to private/bounce with the
+ *	bounce_clnt_connect() opens a stream to private/service, a bounce
+ *	service of master.cf (the qmgr names bounce_service_name,
+ *	defer_service_name or trace_service_name, by request), with the
  *	stream time limit set to timeout (seconds); null with errno when
  *	the service cannot be reached.
  *
@@ -41,6 +43,7 @@
 #include "mail_trigger.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "vstring.h"
 
 typedef struct BOUNCE_CLNT {
 	VSTREAM	*stream;
@@ -49,9 +52,15 @@ typedef struct BOUNCE_CLNT {
 } BOUNCE_CLNT;
 
 VSTREAM *
-bounce_clnt_connect(int timeout)
+bounce_clnt_connect(const char *service, int timeout)
 {
-	return mail_trigger_connect(QB_SERVICE, timeout);
+	VSTRING	*path = vstring_alloc(64);
+	VSTREAM	*stream;
+
+	vstring_sprintf(path, "private/%s", service);
+	stream = mail_trigger_connect(vstring_str(path), timeout);
+	vstring_free(path);
+	return stream;
 }
 
 static void bounce_clnt_event(int, void *);

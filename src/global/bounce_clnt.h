@@ -12,7 +12,10 @@
  * crash never loses a notification (at worst one is sent twice). A record
  * repeated for the same recipient index supersedes the earlier one.
  *
- * Requests on private/bounce (single_server_main), one attribute list:
+ * Requests on a bounce service (single_server_main): private/bounce for
+ * flush, private/defer for warn, private/trace for trace, the names being
+ * bounce_service_name, defer_service_name and trace_service_name (one
+ * program, bounce(8), answers all three). One attribute list:
  *	request=flush	non-delivery report from the bounce log, then the
  *			bounce log is removed
  *	request=warn	delay warning for the recipients listed by
@@ -29,7 +32,7 @@
 #include "argv.h"
 #include "vstream.h"
 
-#define QB_SERVICE	"private/bounce"
+#define QB_SERVICE	"bounce"	/* bounce_service_name's default */
 
 #define QB_LOG_BOUNCE	"bounce"
 #define QB_LOG_DEFER	"defer"
@@ -71,7 +74,7 @@
  */
 typedef void (*BOUNCE_CLNT_FN)(int, const ARGV *, const char *, void *);
 
-VSTREAM	*bounce_clnt_connect(int);
+VSTREAM	*bounce_clnt_connect(const char *, int);
 int	 bounce_clnt_request(VSTREAM *, const char *, const char *,
 	    const char *, const int *, int, int, BOUNCE_CLNT_FN, void *);
 

@@ -92,6 +92,7 @@ const CONF_PARAM conf_param_table[] = {
 	{ "syslog_facility", CONF_STR, "mail", 0, 0, 0 },
 	{ "syslog_name", CONF_STR, "postern", 0, 0, 0 },
 	{ "maillog_file", CONF_STR, "", 0, 0, 0 },
+	{ "maillog_file_compressor", CONF_STR, "gzip", 0, 0, 0 },
 	{ "maillog_file_prefixes", CONF_LIST, "/var, /dev/stdout", 0, 0, 0 },
 	{ "maillog_file_rotate_suffix", CONF_STR, "%Y%m%d-%H%M%S", 0, 0, 0 },
 	{ "debug_peer_level", CONF_INT, "2", 1, 100, 0 },

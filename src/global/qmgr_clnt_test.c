@@ -165,7 +165,7 @@ ask(RESULT *r, int timeout)
 	int	 i;
 
 	memset(r, 0, sizeof(*r));
-	stream = bounce_clnt_connect(5);
+	stream = bounce_clnt_connect(QB_SERVICE, 5);
 	PT_ASSERT(stream != NULL);
 	if (stream == NULL)
 		return;

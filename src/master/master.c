@@ -44,6 +44,9 @@
  *	cron mode, for hosts that keep no resident daemons. It logs to
  *	maillog_file or syslog, start-up errors also to stderr; the qmgr of
  *	the run prints its summary on the master's standard output.
+ *
+ *	At reload (master_reload.c) the master reopens maillog_file, so
+ *	that "postern logrotate" can rename it (master_reopen_log()).
  * DIAGNOSTICS
  *	Start-up errors go to stderr and to maillog_file or syslog;
  *	everything later to maillog_file or syslog. "already running (pid
@@ -86,6 +89,7 @@ int	 master_stopping;
 const char *master_config_dir;
 
 static time_t master_stop_deadline;
+static char *master_log_file;		/* maillog_file as opened at start-up */
 
 /* master_owner - who owns the queue: mail_owner/setgid_group as root. */
 static void
@@ -177,6 +181,19 @@ master_early_logging(void)
 }
 
 /*
+ * master_reopen_log - at reload, reopen the maillog_file of start-up, which
+ * "postern logrotate" may just have renamed (a changed maillog_file takes
+ * effect at the next start, as the channel, file or syslog, is chosen then).
+ */
+void
+master_reopen_log(void)
+{
+	if (master_log_file != NULL && msg_to_file(master_log_file) < 0)
+		msg_warn("reopen maillog_file %s: %m; still logging to the "
+		    "file opened before", master_log_file);
+}
+
+/*
  * master_tmp_reclaim - with the lock held, no process of an earlier run
  * writes a new message any more (a crashed one's children leave at once):
  * what tmp/ holds and no writer locks was never acknowledged.
@@ -234,6 +251,8 @@ master_ready(int ready_fd)
 		if (msg_to_file(file) < 0)
 			msg_fatal("open maillog_file %s: %m", file);
 		msg_to_stderr(0);
+		if (strncmp(file, "/dev/", 5) != 0)
+			master_log_file = mystrdup(file);
 	} else if (master_foreground && !master_oneshot) {
 		(void)msg_to_file("/dev/stderr");
 		msg_to_stderr(0);

@@ -113,6 +113,9 @@ void	 master_wakeup_stop(MASTER_SERV *);
 void	 master_wakeup_now(MASTER_SERV *);
 
 /* master_oneshot.c */
+/* master.c */
+void	 master_reopen_log(void);
+
 void	 master_oneshot_prepare(MASTER_SERV **, const char *);
 void	 master_oneshot_start(void);
 void	 master_oneshot_proc(const MASTER_PROC *, int);

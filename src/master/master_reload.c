@@ -151,9 +151,10 @@ master_reload(void)
 	MASTER_SERV *new, *old = master_services, *serv, *next;
 	VSTRING	*why = vstring_alloc(100);
 
+	mail_conf_read(master_config_dir);
+	master_reopen_log();
 	msg_info("reload -- version %s, configuration %s",
 	    conf_str("mail_version"), master_config_dir);
-	mail_conf_read(master_config_dir);
 	(void)conf_compat_warn();
 	if ((new = master_conf_load(why)) == NULL && vstring_len(why)) {
 		msg_error("reload: %s; keeping the old services", vstring_str(why));

@@ -13,7 +13,7 @@
  *	(unprivileged) takes the queue lock, moves what a crash left in
  *	active/ back to incoming/, then scans incoming/ into the arrival
  *	queue (qmgr_intake.c) and arms the deferred queue scans
- *	(qmgr_scan.c); with the service arguments "-1 [-d domain]" (master
+ *	(qmgr_scan.c) and the watchdog (qmgr_watchdog.c); with the service arguments "-1 [-d domain]" (master
  *	-1, cron mode) it does one queue run instead and exits when it is
  *	done (qmgr_oneshot.c);
  * .IP service
@@ -26,7 +26,7 @@
  *	qmgr_sched.c (queues, concurrency, round robin), qmgr_deliver.c
  *	(transport connections), qmgr_result.c (per-recipient outcome),
  *	qmgr_finish.c (leaving active/), qmgr_bounce.c (logs, bounce
- *	service), qmgr_ctl.c, qmgr_ctl_env.c and qmgr_show.c (control).
+ *	service), qmgr_watchdog.c (qmgr_daemon_timeout), qmgr_ctl.c, qmgr_ctl_env.c and qmgr_show.c (control).
  * DIAGNOSTICS
  *	Problems are logged (maillog_file or syslog) with the message-id.
  */
@@ -56,6 +56,7 @@ qmgr_post_init(const char *service, char **argv)
 	qmgr_recover_active();
 	qmgr_intake_init();
 	qmgr_scan_init();
+	qmgr_watchdog_start();
 	if (qmgr.oneshot) {
 		qmgr_oneshot_start(qmgr.oneshot_domain);
 		return;

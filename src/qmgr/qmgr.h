@@ -80,6 +80,8 @@ struct QMGR_QUEUE {
 	int	 route_id;
 	QMGR_ENTRY *todo_head, *todo_tail;
 	int	 todo_rcpt;		/* recipients waiting */
+	int	 todo;			/* entries waiting */
+	time_t	 clog_warn_next;	/* qmgr_clog_warn_time: next warning */
 	int	 busy;			/* entries in flight */
 	int	 window;		/* current concurrency */
 	int	 limit;			/* transport destination limit */
@@ -240,6 +242,12 @@ typedef struct QMGR {
 	int	 max_lifetime;
 	int	 bounce_lifetime;
 	int	 delay_warning;
+	int	 confirm_delay_cleared;	/* success notice after a warning */
+	int	 clog_warn_time;	/* qmgr_clog_warn_time, 0: off */
+	int	 daemon_timeout;	/* qmgr_daemon_timeout, 0: off */
+	char	*bounce_service;	/* bounce_service_name: flush */
+	char	*defer_service;		/* defer_service_name: warn */
+	char	*trace_service;		/* trace_service_name: trace */
 	int	 retry_time;		/* transport_retry_time */
 	int	 ipc_timeout;
 	int	 delivery_timeout;
@@ -364,5 +372,8 @@ void	 qmgr_profile_end(int, const struct timeval *, const char *,
 	if (qmgr.profiling) qmgr_profile_end((what), (tv), (label), (id)); \
 } while (0)
 int	 qmgr_show(VSTREAM *, const char *, const ATTR *, VSTRING *);
+
+/* qmgr_watchdog.c */
+void	 qmgr_watchdog_start(void);
 
 #endif

@@ -27,10 +27,12 @@
  * .IP remove
  *	removes all three logs of a message.
  * .IP request
- *	asks the bounce service (private/bounce) to turn a log into a
- *	notification: "flush" (QMGR_NOTICE_FAILED: non-delivery report),
- *	"trace" (QMGR_NOTICE_SUCCESS: success notice) or "warn"
- *	(QMGR_NOTICE_DELAY: delay warning for the n recipients in list).
+ *	asks a bounce service to turn a log into a notification: "flush"
+ *	(QMGR_NOTICE_FAILED: non-delivery report) on private/
+ *	$bounce_service_name, "trace" (QMGR_NOTICE_SUCCESS: success notice)
+ *	on private/$trace_service_name or "warn" (QMGR_NOTICE_DELAY: delay
+ *	warning for the n recipients in list) on private/$defer_service_name,
+ *	as Postfix's qmgr does.
  *	It never waits: it returns 0 once the request is written, and
  *	done(status, context) is called from the event loop when the
  *	service has answered (status 0) or has failed, hung up or not
@@ -174,22 +176,25 @@ bounce_request(QMGR_MESSAGE *message, int notice, const int *list, int n,
 {
 	BOUNCE_CALL *call;
 	VSTREAM	*stream;
-	const char *request;
+	const char *request, *service;
 
 	switch (notice) {
 	case QMGR_NOTICE_FAILED:
 		request = QB_REQ_FLUSH;
+		service = qmgr.bounce_service;
 		break;
 	case QMGR_NOTICE_SUCCESS:
 		request = QB_REQ_TRACE;
+		service = qmgr.trace_service;
 		break;
 	case QMGR_NOTICE_DELAY:
 		request = QB_REQ_WARN;
+		service = qmgr.defer_service;
 		break;
 	default:
 		msg_panic("bounce_request: unknown notice %d", notice);
 	}
-	if ((stream = bounce_clnt_connect(qmgr.ipc_timeout)) == NULL) {
+	if ((stream = bounce_clnt_connect(service, qmgr.ipc_timeout)) == NULL) {
 		msg_warn("%s: %s request to the bounce service failed: %m",
 		    message->id, request);
 		return -1;

@@ -149,6 +149,19 @@ qmgr_fd_budget(void)
 		    limit, qmgr.conn_limit);
 }
 
+/* qmgr_service_name - a master.cf service name: private/<name> */
+static char *
+qmgr_service_name(const char *param)
+{
+	const char *name = conf_str(param);
+
+	if (*name == 0 || strchr(name, '/') != NULL || strcmp(name, ".") == 0
+	    || strcmp(name, "..") == 0)
+		msg_fatal("parameter %s: \"%s\" is not a master.cf service "
+		    "name", param, name);
+	return mystrdup(name);
+}
+
 void
 qmgr_init(void)
 {
@@ -167,6 +180,12 @@ qmgr_init(void)
 	qmgr.bounce_lifetime = qmgr_conf_time("bounce_queue_lifetime",
 	    5 * 86400);
 	qmgr.delay_warning = qmgr_conf_time("delay_warning_time", 0);
+	qmgr.confirm_delay_cleared = conf_bool("confirm_delay_cleared");
+	qmgr.clog_warn_time = qmgr_conf_time("qmgr_clog_warn_time", 300);
+	qmgr.daemon_timeout = qmgr_conf_time("qmgr_daemon_timeout", 1000);
+	qmgr.bounce_service = qmgr_service_name("bounce_service_name");
+	qmgr.defer_service = qmgr_service_name("defer_service_name");
+	qmgr.trace_service = qmgr_service_name("trace_service_name");
 	qmgr.retry_time = qmgr_conf_time("transport_retry_time", 60);
 	qmgr.ipc_timeout = qmgr_conf_time("qmgr_ipc_timeout", 60);
 	qmgr.delivery_timeout = qmgr_conf_time("daemon_timeout", 18000);

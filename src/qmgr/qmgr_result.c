@@ -23,7 +23,10 @@
  *	recipient index of message, by the DSN status class:
  * .IP 2
  *	done (delivered); a trace log record when the recipient asked for
- *	NOTIFY=SUCCESS.
+ *	NOTIFY=SUCCESS, or when confirm_delay_cleared is set and the
+ *	recipient's delay warning was sent (QF_RCPT_FLAG_WARNED: a warning
+ *	is sent only where NOTIFY is unset or names DELAY), so that the
+ *	sender learns from the success notice that the delay has cleared.
  * .IP 5
  *	done (bounced) after a bounce log record; the non-delivery report
  *	is sent when the message leaves active/. A deferral of an expired
@@ -282,14 +285,16 @@ result_success(QMGR_MESSAGE *message, int index, const char *status,
     const char *action, const char *reason, const char *relay)
 {
 	QF_RCPT	*rp = &message->qf->rcpt[index];
+	int	 notice = (rp->notify & QF_NOTIFY_SUCCESS)
+	    || ((rp->flags & QF_RCPT_FLAG_WARNED) && qmgr.confirm_delay_cleared);
 
-	if ((rp->notify & QF_NOTIFY_SUCCESS) && result_log(message,
+	if (notice && result_log(message,
 	    QMGR_LOG_TRACE, index, status, action, reason, relay) < 0) {
 		(void)result_defer(message, index, "4.3.0",
 		    "cannot write the success notice log", relay);
 		return;
 	}
-	if (rp->notify & QF_NOTIFY_SUCCESS) {
+	if (notice) {
 		message->ntrace++;
 		message->logs |= QMGR_LOG_TRACE;
 	}

@@ -80,6 +80,12 @@
  *	event loop's timers. A transport that defer_transports lists is
  *	marked so (qmgr_message.c then defers its unforced mail).
  *
+ *	As a delivery starts, a destination whose waiting and running
+ *	entries exceed a fifth of qmgr_message_active_limit is warned about
+ *	("mail for X is using up N of M active queue entries", M the
+ *	messages in the active queue, as Postfix), at most once per
+ *	qmgr_clog_warn_time (0: never) and destination.
+ *
  *	qmgr_transport_dead() does the same for a transport that cannot be
  *	reached (private/<transport> missing), for transport_retry_time.
  *
@@ -358,6 +364,7 @@ entry_alloc(QMGR_QUEUE *queue, QMGR_MESSAGE *message)
 	else
 		queue->todo_head = entry;
 	queue->todo_tail = entry;
+	queue->todo++;
 	message->refcount++;
 	return entry;
 }
@@ -399,6 +406,7 @@ qmgr_queue_unlink(QMGR_ENTRY *entry)
 		queue->todo_tail = entry->prev;
 	entry->prev = entry->next = NULL;
 	queue->todo_rcpt -= entry->nrcpt;
+	queue->todo--;
 }
 
 /* Free an entry that is in no list; the message may finish. */
@@ -714,6 +722,48 @@ sched_pick(QMGR_TRANSPORT *t)
 	return NULL;
 }
 
+/*
+ * sched_clog_warn - qmgr_clog_warn_time: at most once per that interval and
+ * destination, warn that its entries (one per message, or per
+ * *_destination_recipient_limit recipients) take more than a fifth of
+ * qmgr_message_active_limit, in Postfix's words, with a hint at the likely
+ * remedy. Called as a delivery starts, only past the threshold.
+ */
+static void
+sched_clog_warn(QMGR_QUEUE *queue)
+{
+	QMGR_TRANSPORT *t = queue->transport;
+	time_t	 now = event_time();
+	int	 length = queue->todo + queue->busy;
+	double	 share;
+
+	if (now < queue->clog_warn_next)
+		return;
+	queue->clog_warn_next = now + qmgr.clog_warn_time;
+	share = qmgr.nmessages > 0 ? (double)length / qmgr.nmessages : 1.0;
+	msg_warn("mail for %s is using up %d of %d active queue entries",
+	    queue->nexthop, length, qmgr.nmessages);
+	if (share < 0.9)
+		msg_warn("this may slow down other mail deliveries");
+	if (t->dest_limit > 0 && t->dest_limit <= queue->busy)
+		msg_warn("you may need to increase the main.cf "
+		    "%s_destination_concurrency_limit from %d", t->name,
+		    t->dest_limit);
+	else if (queue->window > qmgr.active_limit * share)
+		msg_warn("you may need to increase the main.cf "
+		    "qmgr_message_active_limit from %d", qmgr.active_limit);
+	else if (t->queue_head != t->queue_tail)
+		msg_warn("you may need a separate master.cf transport for %s",
+		    queue->nexthop);
+	else {
+		msg_warn("you may need to reduce %s connect and helo timeouts "
+		    "so that unreachable hosts are given up on sooner", t->name);
+		msg_warn("you may need to increase the main.cf "
+		    "minimal_backoff_time and maximal_backoff_time so that "
+		    "less time goes to mail that cannot be delivered");
+	}
+}
+
 /* Start one delivery for a transport; 1 when one started. */
 static int
 sched_one(QMGR_TRANSPORT *t)
@@ -743,8 +793,12 @@ sched_one(QMGR_TRANSPORT *t)
 			queue->todo_tail = entry;
 		queue->todo_head = entry;
 		queue->todo_rcpt += entry->nrcpt;
+		queue->todo++;
 		return 0;
 	}
+	if (qmgr.clog_warn_time > 0
+	    && queue->todo + queue->busy > qmgr.active_limit / 5)
+		sched_clog_warn(queue);
 	/* smtpctl trace scheduler (or log verbose): each decision. */
 	if (msg_verbose)
 		msg_info("scheduler: %s: %d recipient%s to %s:%s (route %d, %d in "
