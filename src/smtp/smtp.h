@@ -51,6 +51,8 @@ typedef struct SMTP_CONF {
 	long	 mime_nesting, mime_boundary_len;
 	int	 bit_mode;		/* SMTP_8BIT_* (smtp_8bit_mode) */
 	ARGV	*discard_ehlo;		/* smtp_discard_ehlo_keywords */
+	struct DICT **discard_maps;	/* ..._keyword_address_maps, or null */
+	int	 discard_nmaps;
 	long	 cache_time;		/* smtp_connection_cache_time_limit */
 	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
 	int	 title;			/* smtp_progress_title (ZMailer -s) */
@@ -111,6 +113,7 @@ extern SMTP_CONF smtp_cf;
 #define SMTP_FEAT_DSN		(1 << 4)
 #define SMTP_FEAT_XFORWARD	(1 << 5)
 #define SMTP_FEAT_SMTPUTF8	(1 << 6)
+#define SMTP_FEAT_STARTTLS	(1 << 7)
 
 /* XFORWARD attributes the server named. */
 #define SMTP_XF_NAME	(1 << 0)
@@ -207,6 +210,7 @@ typedef struct SMTP_REQ {
 /* smtp_conf.c */
 void	 smtp_conf_load(const char *, const char *);
 const char *smtp_pname(const char *);	/* smtp_x, or lmtp_x in LMTP mode */
+struct DICT **smtp_conf_maps(const char *, int *);
 
 /* smtp_addr.c */
 int	 smtp_addr_resolve(const char *, SMTP_ADDR **, VSTRING *, char *);

@@ -7,6 +7,8 @@
  *	SMTP_CONF smtp_cf;
  *
  *	void smtp_conf_load(const char *program, const char *service);
+ *
+ *	DICT **smtp_conf_maps(const char *name, int *count);
  * DESCRIPTION
  *	smtp_conf_load() reads every parameter the client uses into smtp_cf,
  *	once per process (after the master.cf -o overrides are applied).
@@ -17,6 +19,9 @@
  *	lmtp_xxx when Postfix has that lmtp_ name (lmtp_lhlo_name for
  *	smtp_helo_name, and so on); Postern's own additions keep their
  *	smtp_ name in both modes.
+ *
+ *	smtp_conf_maps() opens the tables that a list parameter names
+ *	(smtp_pname() applies), through the process-wide table cache.
  *
  *	The list of this host's own addresses (for the "mail loops back to
  *	myself" check) comes from inet_interfaces and proxy_interfaces,
@@ -32,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dict.h"
 #include "dns.h"
 #include "mail_conf.h"
 #include "msg.h"
@@ -53,6 +59,8 @@ smtp_pname(const char *name)
 		{"smtp_helo_name", "lmtp_lhlo_name"},
 		{"smtp_helo_timeout", "lmtp_lhlo_timeout"},
 		{"smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords"},
+		{"smtp_discard_ehlo_keyword_address_maps",
+		"lmtp_discard_lhlo_keyword_address_maps"},
 	};
 	static char buf[128];
 	size_t	 i;
@@ -64,6 +72,27 @@ smtp_pname(const char *name)
 			return map[i][1];
 	snprintf(buf, sizeof(buf), "lmtp_%s", name + 5);
 	return conf_param_find(buf) ? buf : name;
+}
+
+/*
+ * smtp_conf_maps - open the tables a parameter lists (cached, see
+ * dict(3)); null with *n = 0 when it lists none.
+ */
+DICT **
+smtp_conf_maps(const char *name, int *n)
+{
+	ARGV	*list = conf_list(smtp_pname(name));
+	DICT	**maps = NULL;
+	size_t	 i;
+
+	*n = 0;
+	if (list->argc > 0) {
+		maps = mymalloc(sizeof(*maps) * list->argc);
+		for (i = 0; i < list->argc; i++)
+			maps[(*n)++] = dict_lookup_open(list->argv[i]);
+	}
+	argv_free(list);
+	return maps;
 }
 
 #define P_STR(n)	conf_str(smtp_pname(n))
@@ -217,6 +246,8 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.mime_nesting = conf_int("mime_nesting_limit");
 	smtp_cf.mime_boundary_len = conf_int("mime_boundary_length_limit");
 	smtp_cf.discard_ehlo = P_LIST("smtp_discard_ehlo_keywords");
+	smtp_cf.discard_maps = smtp_conf_maps("smtp_discard_ehlo_keyword_address_maps",
+	    &smtp_cf.discard_nmaps);
 	smtp_cf.transcript = P_STR("smtp_transcript_log");
 	smtp_cf.title = P_BOOL("smtp_progress_title");
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
