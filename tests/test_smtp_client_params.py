@@ -90,3 +90,52 @@ def test_lmtp_discard_lhlo_keyword_address_maps(env, tmp_path):
         rcpt = [c for c in server.command_lines() if c.startswith("RCPT")][0]
         assert "NOTIFY" not in rcpt
         assert "discarding EHLO keywords: DSN" in res.log
+
+
+# smtp_connection_cache_on_demand, smtp_connection_cache_destinations,
+# smtp_connection_reuse_count_limit
+
+def deliver_many(env, server, n, overrides):
+    qids = [env.make_message("s@client.test", ["b@x.test"], b"Subject: %d\n\nmsg\n" % i)
+            for i in range(n)]
+    conf = {"smtp_connection_cache_time_limit": "10s"}
+    conf.update(overrides)
+    res = env.deliver([env.request(q, server.nexthop, ["b@x.test"]) for q in qids],
+                      overrides=conf)
+    server.wait_for(n)
+    assert all(r[0]["status"] == "2.0.0" for r in res.replies), res.log
+    return res
+
+
+def test_cache_on_demand_default_reuses(env, sink):
+    deliver_many(env, sink, 3, {})
+    assert sink.connections == 1
+
+
+def test_cache_on_demand_off_closes_each_session(env, sink):
+    deliver_many(env, sink, 3, {"smtp_connection_cache_on_demand": "no"})
+    assert sink.connections == 3
+    assert "RSET" not in sink.command_lines()
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_cache_destinations_always_cached(env, sink, tmp_path, listed):
+    dest = sink.nexthop if listed else "[127.255.255.254]:25"
+    pats = table(tmp_path, "cachedests", ["other.example", dest.upper()])
+    deliver_many(env, sink, 3, {"smtp_connection_cache_on_demand": "no",
+                                "smtp_connection_cache_destinations": pats})
+    assert sink.connections == (1 if listed else 3)
+
+
+def test_cache_destinations_table(env, sink, tmp_path):
+    t = table(tmp_path, "cachetab", ["%s yes" % sink.nexthop])
+    deliver_many(env, sink, 2, {"smtp_connection_cache_on_demand": "no",
+                                "smtp_connection_cache_destinations": "texthash:" + t})
+    assert sink.connections == 1
+
+
+def test_reuse_count_limit(env, sink):
+    # Limit 2: a session carries at most 3 requests.
+    deliver_many(env, sink, 7, {"smtp_connection_reuse_count_limit": "2"})
+    assert sink.connections == 3
+    assert len(sink.messages) == 7

@@ -148,6 +148,7 @@ typedef struct SMTP_SESS {
 	long	 size_limit;
 	int	 lmtp;
 	int	 reused;
+	long	 reuse_count;		/* requests after the first */
 	int	 debug;			/* log the transcript */
 	int	 broken;		/* do not reuse */
 	int	 rset_pending;		/* RSET sent, its reply not yet read */
@@ -248,6 +249,10 @@ void	 smtp_tls_policy_free(SMTP_SESS *);
 /* smtp_sasl.c */
 void	 smtp_sasl_conf(void);
 int	 smtp_sasl_auth(SMTP_SESS *, const char *, VSTRING *, char *);
+
+/* smtp_cache.c: which sessions are kept for the next request */
+void	 smtp_cache_conf(void);
+int	 smtp_cache_keep(const SMTP_SESS *);
 
 /* smtp_connect.c */
 int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);

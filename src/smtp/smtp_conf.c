@@ -268,5 +268,6 @@ smtp_conf_load(const char *program, const char *service)
 	if (smtp_cf.sasl_enable && smtp_cf.sasl_sender_dep)
 		smtp_cf.cache_time = 0;
 	smtp_sasl_conf();
+	smtp_cache_conf();
 	vstring_free(why);
 }
