@@ -139,3 +139,37 @@ def test_reuse_count_limit(env, sink):
     deliver_many(env, sink, 7, {"smtp_connection_reuse_count_limit": "2"})
     assert sink.connections == 3
     assert len(sink.messages) == 7
+
+
+# smtp_reply_filter
+
+def test_reply_filter_rewrites_lines(env, sink, tmp_path):
+    sink.set_rcpt_reply("gone@x.test", "550 5.1.1 <gone@x.test>: no such user")
+    filt = table(tmp_path, "reply_filter", [
+        r"/^550 5\.1\.1 (.*)$/ 450 4.1.1 filtered: $1",
+        r"/^250-PIPELINING$/ 250-X-IGNORED",
+    ])
+    qid = env.make_message("s@client.test", ["gone@x.test", "ok@x.test"], BODY)
+    res = env.deliver([env.request(qid, sink.nexthop, ["gone@x.test", "ok@x.test"])],
+                      overrides={"smtp_reply_filter": "regexp:" + filt,
+                                 "debug_peer_list": sink.addr})
+    got = {r["rcpt_index"]: r for r in res.replies[0]}
+    assert got["0"]["status"] == "4.1.1", got
+    assert "450 4.1.1 filtered: <gone@x.test>: no such user" in got["0"]["reason"]
+    assert got["1"]["status"] == "2.0.0"
+    # The transcript shows the lines after the filter; PIPELINING is gone,
+    # so each command waits for its reply.
+    assert "< %s[%s]: 250-X-IGNORED" % (sink.addr, sink.addr) in res.log
+    assert "]: 250-PIPELINING" not in res.log
+    seq = re.findall(r"([<>]) \S+\[[^]]+\]: (\S+)", res.log)
+    i = [w for d, w in seq].index("MAIL")
+    assert [d for d, w in seq[i:i + 4]] == [">", "<", ">", "<"]
+
+
+def test_reply_filter_lookup_error_fails_session(env, sink, tmp_path):
+    res = send(env, sink, {"smtp_reply_filter": "texthash:" + str(tmp_path / "missing")})
+    r = res.by_rcpt()[0]
+    assert r["status"].startswith("4."), r
+    assert "table lookup error" in r["reason"]
+    assert "smtp_reply_filter: table lookup error for \"220 " in res.log
+    assert not sink.messages

@@ -53,6 +53,7 @@ typedef struct SMTP_CONF {
 	ARGV	*discard_ehlo;		/* smtp_discard_ehlo_keywords */
 	struct DICT **discard_maps;	/* ..._keyword_address_maps, or null */
 	int	 discard_nmaps;
+	struct DICT *reply_filter;	/* smtp_reply_filter, or null */
 	long	 cache_time;		/* smtp_connection_cache_time_limit */
 	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
 	int	 title;			/* smtp_progress_title (ZMailer -s) */
@@ -167,6 +168,7 @@ typedef struct SMTP_SESS {
 	int	 tls_ndane;
 	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
 	int	 no_echo;		/* SASL exchange: keep it out of logs */
+	int	 filter_err;		/* smtp_reply_filter lookup failed */
 } SMTP_SESS;
 
 /* One recipient of a request. */

@@ -246,6 +246,8 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.mime_nesting = conf_int("mime_nesting_limit");
 	smtp_cf.mime_boundary_len = conf_int("mime_boundary_length_limit");
 	smtp_cf.discard_ehlo = P_LIST("smtp_discard_ehlo_keywords");
+	if (*P_STR("smtp_reply_filter"))
+		smtp_cf.reply_filter = dict_lookup_open(P_STR("smtp_reply_filter"));
 	smtp_cf.discard_maps = smtp_conf_maps("smtp_discard_ehlo_keyword_address_maps",
 	    &smtp_cf.discard_nmaps);
 	smtp_cf.transcript = P_STR("smtp_transcript_log");

@@ -28,7 +28,14 @@
  *	one reply into sess->resp with smtp_reply_read(3) (every line,
  *	bounded; the code, 0 when the connection broke or timed out or the
  *	reply was malformed, which marks the session broken; the enhanced
- *	status; the text), each line going to the transcript.
+ *	status; the text), each line going to the transcript. With
+ *	smtp_reply_filter each line, as received without its CRLF, is first
+ *	looked up in that table and replaced by the value found (Postfix's
+ *	last-resort workaround for servers whose replies break the
+ *	conversation, or for fault injection); the transcript shows the line
+ *	after the filter, and the reply's code and status come from the
+ *	replaced lines. A table lookup error fails the reply (4.3.0 "table
+ *	lookup error") and the session.
  *
  *	Conversations with servers that match debug_peer_list, and every
  *	conversation while msg_verbose is on (-v, or smtpctl trace mta
@@ -62,6 +69,7 @@
 
 #include "addr_match.h"
 #include "connect.h"
+#include "dict.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "sock_addr.h"
@@ -151,12 +159,41 @@ smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...)
 	return ret < 0 ? -1 : smtp_flush(sess);
 }
 
-/* smtp_resp_hook - a reply line as received, into the transcript */
+/*
+ * smtp_resp_filter - smtp_reply_filter: the line as received (without
+ * CRLF) is the key; a value found replaces the line.
+ */
+static void
+smtp_resp_filter(SMTP_SESS *sess)
+{
+	const char *val;
+
+	if ((val = dict_get(smtp_cf.reply_filter, vstring_str(sess->line))) != NULL) {
+		if (msg_verbose)
+			msg_info("%s: %.200s -> %.200s", smtp_pname("smtp_reply_filter"),
+			    vstring_str(sess->line), val);
+		vstring_memcpy(sess->line, val, strnlen(val, SMTP_REPLY_LINE_MAX));
+	} else if (smtp_cf.reply_filter->error != DICT_ERR_NONE) {
+		msg_warn("%s: %s: table lookup error for \"%.100s\"",
+		    vstring_str(sess->namaddr), smtp_pname("smtp_reply_filter"),
+		    vstring_str(sess->line));
+		sess->filter_err = 1;
+	}
+}
+
+/* smtp_resp_hook - a reply line as received (and filtered), into the transcript */
 
 static void
 smtp_resp_hook(void *context, const char *line, size_t len)
 {
-	smtp_transcript((SMTP_SESS *)context, '<', line, len);
+	SMTP_SESS *sess = context;
+
+	if (smtp_cf.reply_filter != NULL) {
+		smtp_resp_filter(sess);
+		line = vstring_str(sess->line);
+		len = vstring_len(sess->line);
+	}
+	smtp_transcript(sess, '<', line, len);
 }
 
 int
@@ -174,6 +211,13 @@ smtp_resp(SMTP_SESS *sess, long timeout)
 	vstream_set_timeout(sess->stream, (int)timeout);
 	if (smtp_reply_read(sess->stream, r, sess->line, smtp_resp_hook, sess) == 0)
 		sess->broken = 1;
+	if (sess->filter_err) {
+		sess->filter_err = 0;
+		r->code = 0;
+		vstring_strcpy(r->text, "table lookup error");
+		strcpy(r->dsn, "4.3.0");
+		sess->broken = 1;
+	}
 	return r->code;
 }
 
