@@ -173,3 +173,50 @@ def test_reply_filter_lookup_error_fails_session(env, sink, tmp_path):
     assert "table lookup error" in r["reason"]
     assert "smtp_reply_filter: table lookup error for \"220 " in res.log
     assert not sink.messages
+
+
+# smtp_dns_reply_filter (DNS from tests/dnsserver.py on loopback)
+
+from test_smtp_mx import net, two_mx  # noqa: E402,F401
+
+
+def dns_filter(tmp_path, lines):
+    return "regexp:" + table(tmp_path, "dns_filter", lines)
+
+
+def test_dns_reply_filter_drops_mx_record(net, tmp_path):
+    n = net(2, two_mx)
+    res = n.send("dest.test", overrides={"smtp_dns_reply_filter": dns_filter(
+        tmp_path, [r"/^dest\.test\. [0-9]+ IN MX 10 mx1\.dest\.test\.$/ IGNORE"])})
+    assert res.by_rcpt()[0]["status"] == "2.0.0", res.log
+    assert len(n.servers[1].wait_for(1)) == 1
+    assert n.servers[0].connections == 0
+
+
+def test_dns_reply_filter_drops_address_record(net, tmp_path):
+    n = net(2, two_mx)
+    res = n.send("dest.test", overrides={"smtp_dns_reply_filter": dns_filter(
+        tmp_path, [r"/ IN A %s$/ ignore" % re.escape(n.addrs[0])])})
+    assert res.by_rcpt()[0]["status"] == "2.0.0", res.log
+    assert len(n.servers[1].wait_for(1)) == 1
+    assert n.servers[0].connections == 0
+
+
+def test_dns_reply_filter_drops_everything(net, tmp_path):
+    n = net(1, lambda n: {"dest.test": {"MX": [(10, "mx1.dest.test")]},
+                          "mx1.dest.test": {"A": [n.addrs[0]]}})
+    res = n.send("dest.test", overrides={"smtp_dns_reply_filter": dns_filter(
+        tmp_path, [r"/ IN MX / IGNORE"])})
+    r = res.by_rcpt()[0]
+    assert r["status"] == "4.7.0", r
+    assert "Error looking up name=dest.test type=MX: DNS reply filter drops all results" \
+        in r["reason"]
+    assert n.servers[0].connections == 0
+
+
+def test_dns_reply_filter_other_values_keep(net, tmp_path):
+    n = net(2, two_mx)
+    res = n.send("dest.test", overrides={"smtp_dns_reply_filter": dns_filter(
+        tmp_path, [r"/ IN MX 10 / DUNNO"])})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert len(n.servers[0].wait_for(1)) == 1

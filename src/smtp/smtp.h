@@ -54,6 +54,7 @@ typedef struct SMTP_CONF {
 	struct DICT **discard_maps;	/* ..._keyword_address_maps, or null */
 	int	 discard_nmaps;
 	struct DICT *reply_filter;	/* smtp_reply_filter, or null */
+	ARGV	*dns_filter;		/* smtp_dns_reply_filter, or null */
 	long	 cache_time;		/* smtp_connection_cache_time_limit */
 	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
 	int	 title;			/* smtp_progress_title (ZMailer -s) */

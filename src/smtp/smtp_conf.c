@@ -248,6 +248,11 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.discard_ehlo = P_LIST("smtp_discard_ehlo_keywords");
 	if (*P_STR("smtp_reply_filter"))
 		smtp_cf.reply_filter = dict_lookup_open(P_STR("smtp_reply_filter"));
+	smtp_cf.dns_filter = P_LIST("smtp_dns_reply_filter");
+	if (smtp_cf.dns_filter->argc == 0) {
+		argv_free(smtp_cf.dns_filter);
+		smtp_cf.dns_filter = NULL;
+	}
 	smtp_cf.discard_maps = smtp_conf_maps("smtp_discard_ehlo_keyword_address_maps",
 	    &smtp_cf.discard_nmaps);
 	smtp_cf.transcript = P_STR("smtp_transcript_log");
