@@ -220,3 +220,30 @@ def test_dns_reply_filter_other_values_keep(net, tmp_path):
         tmp_path, [r"/ IN MX 10 / DUNNO"])})
     assert res.by_rcpt()[0]["status"] == "2.0.0"
     assert len(n.servers[0].wait_for(1)) == 1
+
+
+# smtp_bind_address_enforce. 192.0.2.1 (TEST-NET-1) is on no interface of
+# the test machine: bind() fails locally, no packet leaves loopback.
+
+def test_bind_failure_falls_back_by_default(env, sink):
+    res = send(env, sink, {"smtp_bind_address": "192.0.2.1"})
+    assert res.by_rcpt()[0]["status"] == "2.0.0", res.log
+    assert re.search(r"warning: bind 192\.0\.2\.1: ", res.log), res.log
+    assert len(sink.messages) == 1
+
+
+def test_bind_address_enforce_defers(env, sink):
+    res = send(env, sink, {"smtp_bind_address": "192.0.2.1",
+                           "smtp_bind_address_enforce": "yes"})
+    r = res.by_rcpt()[0]
+    assert r["status"] == "4.4.0" and r["action"] == "delayed", r
+    assert "cannot bind smtp_bind_address to 192.0.2.1: " in r["reason"]
+    assert sink.connections == 0
+
+
+def test_bind_address_enforce_when_bind_works(env, sink):
+    from harness import random_loopback
+    local = random_loopback()
+    res = send(env, sink, {"smtp_bind_address": local, "smtp_bind_address_enforce": "yes"})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert sink.peers == [local]

@@ -25,6 +25,7 @@ typedef struct SMTP_CONF {
 	const char *myhostname;
 	const char *helo_name;
 	const char *bind_addr, *bind_addr6;
+	int	 bind_enforce;		/* smtp_bind_address_enforce */
 	const char *tcp_port;		/* default port */
 	int	 families;		/* DNS_FAM_* from inet_protocols */
 	const char *addr_pref;		/* any, ipv4, ipv6 */

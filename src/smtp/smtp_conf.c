@@ -218,6 +218,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.helo_name = P_STR("smtp_helo_name");
 	smtp_cf.bind_addr = P_STR("smtp_bind_address");
 	smtp_cf.bind_addr6 = P_STR("smtp_bind_address6");
+	smtp_cf.bind_enforce = P_BOOL("smtp_bind_address_enforce");
 	smtp_cf.families = smtp_conf_families();
 	smtp_cf.addr_pref = P_STR("smtp_address_preference");
 	smtp_cf.status_filter = mystrdup(smtp_pname("smtp_delivery_status_filter"));

@@ -20,7 +20,12 @@
  *	smtp_bind_address6 as the local end, smtp_connect_timeout) and
  *	reads the greeting; a 4xx or 5xx greeting fails the session (with
  *	smtp_skip_5xx_greeting a 5xx is made temporary, so that the next
- *	address is tried and the mail is not bounced). The EHLO/HELO
+ *	address is tried and the mail is not bounced). When the local
+ *	address cannot be bound ("bind ADDR: error" is logged), the
+ *	connection is made from any address, as in Postfix, unless
+ *	smtp_bind_address_enforce is on: then the attempt fails (4.4.0,
+ *	"cannot bind smtp_bind_address to ADDR: error"), so the mail is
+ *	deferred rather than sent from another address. The EHLO/HELO
  *	exchange follows (smtp_proto.c).
  *
  *	smtp_send() queues one command line (CRLF added); smtp_cmd() also
@@ -274,21 +279,41 @@ smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 	return sess;
 }
 
-/* smtp_sess_connect - the TCP or UNIX connection */
-
+/*
+ * smtp_sess_connect - the TCP or UNIX connection. When the local address
+ * cannot be bound: with smtp_bind_address_enforce the attempt fails
+ * (*bind_err set), else a warning and a connection from any address.
+ */
 static int
-smtp_sess_connect(SMTP_ADDR *a, VSTRING *why)
+smtp_sess_connect(SMTP_ADDR *a, VSTRING *why, int *bind_err)
 {
 	const char *bind = NULL;
+	int	 fd, tmo = smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1;
 
+	*bind_err = 0;
 	if (a->sa.ss_family == AF_UNIX)
-		return unix_connect(a->addr, smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+		return unix_connect(a->addr, tmo, why);
 	if (a->sa.ss_family == AF_INET && *smtp_cf.bind_addr)
 		bind = smtp_cf.bind_addr;
 	if (a->sa.ss_family == AF_INET6 && *smtp_cf.bind_addr6)
 		bind = smtp_cf.bind_addr6;
-	return inet_connect_addr((struct sockaddr *)&a->sa, a->salen, bind,
-	    smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+	fd = inet_connect_addr((struct sockaddr *)&a->sa, a->salen, bind, tmo, why);
+	/* connect(3) names the step that failed. */
+	if (fd < 0 && bind != NULL
+	    && strncmp(vstring_str(why), "bind local address ", 19) == 0) {
+		int	 saved = errno;
+
+		msg_warn("bind %s: %s", bind, strerror(saved));
+		if (smtp_cf.bind_enforce) {
+			vstring_sprintf(why, "cannot bind %s to %s: %s",
+			    a->sa.ss_family == AF_INET6 ? smtp_pname("smtp_bind_address6")
+			    : smtp_pname("smtp_bind_address"), bind, strerror(saved));
+			*bind_err = 1;
+			return -1;
+		}
+		fd = inet_connect_addr((struct sockaddr *)&a->sa, a->salen, NULL, tmo, why);
+	}
+	return fd;
 }
 
 /* smtp_sess_open1 - one attempt; *retry: go again without TLS */
@@ -299,19 +324,19 @@ smtp_sess_open1(SMTP_ADDR *a, const char *dest, const char *sender,
 {
 	SMTP_SESS *sess;
 	VSTRING	*err = vstring_alloc(100);
-	int	 fd, r;
+	int	 fd, r, bind_err;
 
 	smtp_title("%s: connect to %s", dest, a->addr);
-	if ((fd = smtp_sess_connect(a, err)) < 0) {
+	if ((fd = smtp_sess_connect(a, err, &bind_err)) < 0) {
 		/* connect(3) says "connect to addr[addr]:port: error". */
-		if (strncmp(vstring_str(err), "connect to ", 11) == 0)
+		if (!bind_err && strncmp(vstring_str(err), "connect to ", 11) == 0)
 			vstring_strcpy(err, strerror(errno));
 		if (a->sa.ss_family == AF_UNIX)
 			vstring_sprintf(why, "connect to %s: %s", a->addr, vstring_str(err));
 		else
 			vstring_sprintf(why, "connect to %s[%s]:%d: %s", a->host, a->addr, a->port,
 			    vstring_str(err));
-		strcpy(dsn, "4.4.1");
+		strcpy(dsn, bind_err ? "4.4.0" : "4.4.1");
 		vstring_free(err);
 		return NULL;
 	}

@@ -27,9 +27,7 @@
  *	temporary failure (try again later).
  */
 #include <string.h>
-#include <strings.h>
 
-#include "dict.h"
 #include "dns.h"
 #include "mail_conf.h"
 #include "msg.h"
