@@ -247,3 +247,24 @@ def test_bind_address_enforce_when_bind_works(env, sink):
     res = send(env, sink, {"smtp_bind_address": local, "smtp_bind_address_enforce": "yes"})
     assert res.by_rcpt()[0]["status"] == "2.0.0"
     assert sink.peers == [local]
+
+
+# lmtp_assume_final
+
+@pytest.mark.parametrize("final", [None, "yes"])
+def test_lmtp_assume_final(env, final):
+    from harness import random_loopback
+    from sink import Sink
+    with Sink(host=random_loopback(), lmtp=True, dsn=False) as server:
+        qid = env.make_message("s@client.test", ["b@x.test", "c@x.test"], BODY)
+        req = env.request(qid, "inet:%s:%d" % (server.addr, server.port),
+                          ["b@x.test", "c@x.test"], transport="lmtp",
+                          notify=["SUCCESS", "FAILURE"])
+        res = env.deliver([req], service="lmtp",
+                          overrides={"lmtp_assume_final": final} if final else None)
+        got = {r["rcpt_index"]: r for r in res.replies[0]}
+        assert got["0"]["status"] == "2.0.0" and got["1"]["status"] == "2.0.0"
+        # Without DSN at the server, a success notice says "relayed" unless
+        # the LMTP server is assumed to deliver finally.
+        assert got["0"]["action"] == ("delivered" if final else "relayed")
+        assert got["1"]["action"] == "delivered"

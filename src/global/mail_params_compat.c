@@ -49,7 +49,6 @@ const char *const conf_compat_names[] = {
 	"in_flow_delay",
 	"ipc_idle",
 	"ipc_ttl",
-	"lmtp_assume_final",
 	"lmtp_balance_inet_protocols",
 	"lmtp_cname_overrides_servername",
 	"lmtp_dns_resolver_options",

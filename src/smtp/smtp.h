@@ -21,6 +21,7 @@
 /* Parameters, read once per process (smtp_conf.c). */
 typedef struct SMTP_CONF {
 	int	 lmtp;			/* LMTP mode */
+	int	 lmtp_final;		/* lmtp_assume_final */
 	const char *queue_dir;
 	const char *myhostname;
 	const char *helo_name;

@@ -216,6 +216,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.queue_dir = conf_str("queue_directory");
 	smtp_cf.myhostname = conf_str("myhostname");
 	smtp_cf.helo_name = P_STR("smtp_helo_name");
+	smtp_cf.lmtp_final = smtp_cf.lmtp && conf_bool("lmtp_assume_final");
 	smtp_cf.bind_addr = P_STR("smtp_bind_address");
 	smtp_cf.bind_addr6 = P_STR("smtp_bind_address6");
 	smtp_cf.bind_enforce = P_BOOL("smtp_bind_address_enforce");
