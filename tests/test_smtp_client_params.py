@@ -268,3 +268,28 @@ def test_lmtp_assume_final(env, final):
         # the LMTP server is assumed to deliver finally.
         assert got["0"]["action"] == ("delivered" if final else "relayed")
         assert got["1"]["action"] == "delivered"
+
+
+# smtp_send_dummy_mail_auth
+
+@pytest.mark.parametrize("dummy", [None, "yes"])
+def test_send_dummy_mail_auth(env, tmp_path, dummy):
+    from harness import random_loopback
+    from sink import Sink
+    with Sink(host=random_loopback(), auth={"u": "pw"}, auth_plaintext=True) as server:
+        passwd = table(tmp_path, "sasl_passwd", ["%s u:pw" % server.nexthop])
+        conf = {"smtp_sasl_auth_enable": "yes", "smtp_sasl_security_options": "noanonymous",
+                "smtp_sasl_password_maps": "texthash:" + passwd}
+        if dummy:
+            conf["smtp_send_dummy_mail_auth"] = dummy
+        res = send(env, server, conf)
+        assert res.by_rcpt()[0]["status"] == "2.0.0", res.log
+        assert server.wait_for(1)[0].auth == "u"
+        mail = [c for c in server.command_lines() if c.startswith("MAIL")][0]
+        assert mail.endswith(" AUTH=<>") == bool(dummy), mail
+
+
+def test_no_dummy_mail_auth_without_sasl(env, sink):
+    send(env, sink, {"smtp_send_dummy_mail_auth": "yes"})
+    mail = [c for c in sink.command_lines() if c.startswith("MAIL")][0]
+    assert "AUTH=" not in mail

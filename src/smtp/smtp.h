@@ -80,6 +80,7 @@ typedef struct SMTP_CONF {
 	char	 tls_fp_match_name[128];
 	/* SASL (smtp_sasl.c) */
 	int	 sasl_enable;		/* smtp_sasl_auth_enable */
+	int	 dummy_mail_auth;	/* smtp_send_dummy_mail_auth (with SASL) */
 	const char *sasl_maps;		/* smtp_sasl_password_maps */
 	const char *sasl_opts;		/* smtp_sasl_security_options */
 	const char *sasl_tls_opts;	/* smtp_sasl_tls_security_options */

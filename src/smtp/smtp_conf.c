@@ -267,6 +267,7 @@ smtp_conf_load(const char *program, const char *service)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
 	smtp_cf.sasl_enable = P_BOOL("smtp_sasl_auth_enable");
 	smtp_cf.sasl_maps = P_STR("smtp_sasl_password_maps");
+	smtp_cf.dummy_mail_auth = smtp_cf.sasl_enable && P_BOOL("smtp_send_dummy_mail_auth");
 	smtp_cf.sasl_opts = P_STR("smtp_sasl_security_options");
 	smtp_cf.sasl_tls_opts = P_STR("smtp_sasl_tls_security_options");
 	smtp_cf.sasl_type = P_STR("smtp_sasl_type");

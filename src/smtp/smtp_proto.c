@@ -22,7 +22,9 @@
  *
  *	smtp_xfer() runs one mail transaction for the recipients of a
  *	request that have no result yet: XFORWARD (smtp_send_xforward_command),
- *	MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=), RCPT TO
+ *	MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=, and AUTH=<>
+ *	with smtp_send_dummy_mail_auth when SASL is enabled and the server
+ *	announced AUTH), RCPT TO
  *	(NOTIFY=, ORCPT=), DATA and the content. SMTPUTF8 is sent when the
  *	message came with it (queue file attribute "smtputf8") or has UTF-8
  *	envelope addresses; such addresses bounce (5.6.7) at a server that
@@ -358,6 +360,9 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 		vstring_strcat(cmd, " BODY=8BITMIME");
 	if ((sess->features & SMTP_FEAT_SMTPUTF8) && smtp_utf8_message(req))
 		vstring_strcat(cmd, " SMTPUTF8");
+	/* smtp_send_dummy_mail_auth: for servers that want AUTH=<> (Postfix). */
+	if (smtp_cf.dummy_mail_auth && sess->sasl_mechs != NULL)
+		vstring_strcat(cmd, " AUTH=<>");
 	if (sess->features & SMTP_FEAT_DSN) {
 		if (req->dr.ret && *req->dr.ret)
 			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->dr.ret, "2") == 0
