@@ -293,3 +293,20 @@ def test_no_dummy_mail_auth_without_sasl(env, sink):
     send(env, sink, {"smtp_send_dummy_mail_auth": "yes"})
     mail = [c for c in sink.command_lines() if c.startswith("MAIL")][0]
     assert "AUTH=" not in mail
+
+
+# smtp_cname_overrides_servername
+
+@pytest.mark.parametrize("override", [None, "yes"])
+def test_cname_overrides_servername(net, tmp_path, override):
+    n = net(1, lambda n: {
+        "dest.test": {"MX": [(10, "alias.dest.test")]},
+        "alias.dest.test": {"CNAME": "real.dest.test"},
+        "real.dest.test": {"A": [n.addrs[0]]},
+    })
+    res = n.send("dest.test", overrides={"smtp_cname_overrides_servername": override}
+                 if override else None)
+    r = res.by_rcpt()[0]
+    name = "real.dest.test" if override else "alias.dest.test"
+    assert r["status"] == "2.0.0"
+    assert r["relay"] == "%s[%s]:%d" % (name, n.addrs[0], n.port), r

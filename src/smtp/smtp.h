@@ -46,6 +46,7 @@ typedef struct SMTP_CONF {
 	ARGV	*fallback_relay;
 	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */
 	int	 no_mx;			/* smtp_disable_mx_lookup (ZMailer -x) */
+	int	 cname_overrides;	/* smtp_cname_overrides_servername */
 	const char *forced_dest;	/* smtp_forced_destination (ZMailer -F) */
 	ADDR_MATCH *debug_peers;		/* debug_peer_list */
 	int	 debug_level;

@@ -29,7 +29,10 @@
  *	them when its name is myhostname or its address is one of
  *	inet_interfaces or proxy_interfaces). Host lookups use the DNS
  *	and/or getaddrinfo() per smtp_host_lookup and disable_dns_lookups.
- *	The MX and A/AAAA records of DNS lookups go through
+ *	The server name (for logging, SASL password lookup, TLS policy and
+ *	certificate verification) is the name looked up, or, with
+ *	smtp_cname_overrides_servername, the name that DNS CNAME records
+ *	lead to. The MX and A/AAAA records of DNS lookups go through
  *	smtp_dns_reply_filter (dns_rr_filter(3)) when it is set: when it
  *	drops every record the lookup fails with 4.7.0 (no getaddrinfo()
  *	fallback), as in Postfix.
@@ -243,7 +246,9 @@ smtp_addr_dns(const char *host, int port, unsigned pref, SMTP_ADDR **out, VSTRIN
 			memcpy(&((struct sockaddr_in *)&ss)->sin_addr, rr->addr, 4);
 		else
 			memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, rr->addr, 16);
-		*out = smtp_addr_append(*out, smtp_addr_new(host, (struct sockaddr *)&ss,
+		/* smtp_cname_overrides_servername: the name after CNAMEs. */
+		*out = smtp_addr_append(*out, smtp_addr_new(smtp_cf.cname_overrides
+		    && rr->name && *rr->name ? rr->name : host, (struct sockaddr *)&ss,
 		    rr->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
 		    port, pref));
 	}

@@ -242,6 +242,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_conf_lookup();
 	smtp_cf.no_mx = P_BOOL("smtp_disable_mx_lookup") || smtp_cf.lmtp;
 	smtp_cf.forced_dest = P_STR("smtp_forced_destination");
+	smtp_cf.cname_overrides = P_BOOL("smtp_cname_overrides_servername");
 	smtp_cf.debug_peers = addr_match_param("debug_peer_list");
 	smtp_cf.debug_level = conf_int("debug_peer_level");
 	smtp_cf.no_mime_conv = conf_bool("disable_mime_output_conversion");
