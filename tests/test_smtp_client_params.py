@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from harness import BIN
+from harness import BIN, random_loopback
 from smtp_driver import ClientEnv
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "smtp")),
@@ -310,3 +310,35 @@ def test_cname_overrides_servername(net, tmp_path, override):
     name = "real.dest.test" if override else "alias.dest.test"
     assert r["status"] == "2.0.0"
     assert r["relay"] == "%s[%s]:%d" % (name, n.addrs[0], n.port), r
+
+
+# smtp_balance_inet_protocols: three IPv4 addresses and one IPv6 address
+# where nothing listens, smtp_mx_address_limit = 2, IPv4 preferred.
+
+def ipv6_loopback():
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("balance", [None, "no"])
+def test_balance_inet_protocols(net, balance):
+    if not ipv6_loopback():
+        pytest.skip("no IPv6 loopback")
+    n = net(0, lambda n: {"dest.test": {"A": [random_loopback() for _ in range(3)],
+                                        "AAAA": ["::1"]}},
+            main_cf={"inet_protocols": "all", "smtp_address_preference": "ipv4",
+                     "smtp_mx_address_limit": "2"})
+    over = {"smtp_balance_inet_protocols": balance} if balance else None
+    res = n.send("dest.test", overrides=over)
+    assert res.by_rcpt()[0]["action"] == "delayed"
+    tried = re.findall(r"connect to dest\.test\[([^]]+)\]:%d" % n.port, res.log)
+    assert len(set(tried)) == 2, res.log
+    if balance:
+        assert "::1" not in tried
+    else:
+        assert "::1" in tried and len([t for t in set(tried) if ":" not in t]) == 1

@@ -42,6 +42,7 @@ typedef struct SMTP_CONF {
 	long	 ipc_timeout;
 	long	 mx_addr_limit, mx_session_limit;
 	int	 randomize, defer_no_mx_addr, ignore_mx_error;
+	int	 balance_inet;		/* smtp_balance_inet_protocols */
 	const char *best_mx_transport;
 	ARGV	*fallback_relay;
 	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */

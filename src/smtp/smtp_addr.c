@@ -21,7 +21,9 @@
  *	smtp_addr_resolve() turns a nexthop into the addresses to try, in
  *	order: MX hosts by preference (equal preferences shuffled with
  *	smtp_randomize_addresses), each host's addresses per inet_protocols
- *	and smtp_address_preference, at most smtp_mx_address_limit in all;
+ *	and smtp_address_preference, at most smtp_mx_address_limit in all
+ *	(with smtp_balance_inet_protocols, when both IPv4 and IPv6 addresses
+ *	exceed the limit, some of each family are kept, as in Postfix);
  *	a single-label host name that the DNS does not resolve is also
  *	looked up with getaddrinfo() (so that "[localhost]" always works);
  *	the domain's own addresses when it has no MX record. MX hosts at or
@@ -351,6 +353,52 @@ smtp_addr_limit(SMTP_ADDR *list)
 	}
 }
 
+/*
+ * smtp_addr_balance - smtp_balance_inet_protocols: when IPv4 and IPv6
+ * addresses together exceed smtp_mx_address_limit, keep some of each
+ * family (each gets half the limit, or all it has when that is fewer and
+ * the other family takes the rest; an odd limit favours the family of
+ * the first address), in the list's order.
+ */
+static void
+smtp_addr_balance(SMTP_ADDR **list)
+{
+	SMTP_ADDR *a, *next, *out = NULL;
+	long	 n4 = 0, n6 = 0, keep4, keep6, limit = smtp_cf.mx_addr_limit;
+
+	for (a = *list; a != NULL; a = a->next) {
+		if (a->sa.ss_family == AF_INET)
+			n4++;
+		else if (a->sa.ss_family == AF_INET6)
+			n6++;
+	}
+	if (n4 == 0 || n6 == 0 || n4 + n6 <= limit)
+		return;
+	if (n6 <= limit / 2) {
+		keep6 = n6;
+		keep4 = limit - n6;
+	} else if (n4 <= limit / 2) {
+		keep4 = n4;
+		keep6 = limit - n4;
+	} else {
+		keep4 = (limit + ((*list)->sa.ss_family == AF_INET)) / 2;
+		keep6 = limit - keep4;
+	}
+	for (a = *list; a != NULL; a = next) {
+		long	*left = a->sa.ss_family == AF_INET ? &keep4 :
+			    a->sa.ss_family == AF_INET6 ? &keep6 : NULL;
+
+		next = a->next;
+		a->next = NULL;
+		if (left != NULL && *left > 0) {
+			--*left;
+			out = smtp_addr_append(out, a);
+		} else
+			smtp_addr_free(a);
+	}
+	*list = out;
+}
+
 /* smtp_addr_trim_self - drop MX hosts at or after our own preference */
 
 static int
@@ -463,6 +511,8 @@ smtp_addr_resolve(const char *nexthop, SMTP_ADDR **list, VSTRING *why, char *dsn
 		strcpy(dsn, st == DNS_RETRY ? "4.4.3" : "5.4.4");
 	}
 	dns_rr_free(mx);
+	if (smtp_cf.balance_inet && smtp_cf.mx_addr_limit > 0)
+		smtp_addr_balance(list);
 	smtp_addr_limit(*list);
 done:
 	vstring_free(host);

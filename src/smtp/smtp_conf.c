@@ -235,6 +235,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.mx_addr_limit = P_INT("smtp_mx_address_limit");
 	smtp_cf.mx_session_limit = P_INT("smtp_mx_session_limit");
 	smtp_cf.randomize = P_BOOL("smtp_randomize_addresses");
+	smtp_cf.balance_inet = P_BOOL("smtp_balance_inet_protocols");
 	smtp_cf.defer_no_mx_addr = P_BOOL("smtp_defer_if_no_mx_address_found");
 	smtp_cf.ignore_mx_error = conf_bool("ignore_mx_lookup_error");
 	smtp_cf.best_mx_transport = conf_str("best_mx_transport");
