@@ -342,3 +342,45 @@ def test_balance_inet_protocols(net, balance):
         assert "::1" not in tried
     else:
         assert "::1" in tried and len([t for t in set(tried) if ":" not in t]) == 1
+
+
+# smtp_pix_workarounds, smtp_pix_workaround_maps: a greeting of asterisks
+
+PIX_GREETING = "220 ******************************"
+
+
+def pix_send(env, server, overrides):
+    server.greeting = PIX_GREETING
+    return send(env, server, overrides)
+
+
+def test_pix_default_workarounds(env, sink):
+    res = pix_send(env, sink, {"smtp_pix_workaround_delay_time": "0s"})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert sink.command_lines()[0].startswith("HELO ")
+    assert "enabling PIX workarounds: disable_esmtp delay_dotcrlf for %s[%s]:%d" % (
+        sink.addr, sink.addr, sink.port) in res.log
+
+
+def test_pix_workarounds_list(env, sink):
+    res = pix_send(env, sink, {"smtp_pix_workarounds": "delay_dotcrlf",
+                               "smtp_pix_workaround_delay_time": "0s"})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert sink.command_lines()[0].startswith("EHLO ")
+    assert "enabling PIX workarounds: delay_dotcrlf for" in res.log
+
+
+def test_pix_workaround_maps(env, sink, tmp_path):
+    maps = table(tmp_path, "pix", ["%s disable_esmtp" % sink.addr])
+    res = pix_send(env, sink, {"smtp_pix_workaround_maps": "texthash:" + maps})
+    assert res.by_rcpt()[0]["status"] == "2.0.0"
+    assert sink.command_lines()[0].startswith("HELO ")
+    assert "enabling PIX workarounds: disable_esmtp for" in res.log
+    # delay_dotcrlf is not in the entry: the dot goes with the content.
+    assert "<CR><LF>.<CR><LF> workaround" not in res.log
+
+
+def test_pix_workarounds_not_for_normal_greeting(env, sink):
+    res = send(env, sink, {"smtp_pix_workarounds": "disable_esmtp"})
+    assert sink.command_lines()[0].startswith("EHLO ")
+    assert "PIX" not in res.log

@@ -36,6 +36,9 @@ typedef struct SMTP_CONF {
 	int	 quote_821;
 	long	 line_limit;
 	long	 pix_delay, pix_threshold;
+	ARGV	*pix_words;		/* smtp_pix_workarounds */
+	struct DICT **pix_maps;		/* smtp_pix_workaround_maps, or null */
+	int	 pix_nmaps;
 	int	 send_xforward;
 	long	 tmo_connect, tmo_helo, tmo_xforward, tmo_mail, tmo_rcpt;
 	long	 tmo_data_init, tmo_data_xfer, tmo_data_done, tmo_rset, tmo_quit;
@@ -106,6 +109,10 @@ typedef struct SMTP_CONF {
 
 #define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
+/* PIX firewall workarounds (smtp_pix_workarounds). */
+#define SMTP_PIX_NO_ESMTP	(1 << 0)	/* disable_esmtp */
+#define SMTP_PIX_DELAY_DOT	(1 << 1)	/* delay_dotcrlf */
+
 #define SMTP_8BIT_AUTO	0
 #define SMTP_8BIT_7BIT	1	/* always convert to 7 bit (ZMailer -7) */
 #define SMTP_8BIT_8BIT	2	/* never convert (ZMailer -8) */
@@ -159,7 +166,7 @@ typedef struct SMTP_SESS {
 	int	 debug;			/* log the transcript */
 	int	 broken;		/* do not reuse */
 	int	 rset_pending;		/* RSET sent, its reply not yet read */
-	int	 pix;			/* greeting looks like a PIX firewall */
+	int	 pix;			/* SMTP_PIX_*: PIX workarounds in force */
 	VSTRING	*greeting;
 	time_t	 idle_since;
 	SMTP_REPLY resp;

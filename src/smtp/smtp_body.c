@@ -283,7 +283,7 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 	 * ACK (Nagle), about 40 ms per message. Only the PIX workaround sends
 	 * it by itself.
 	 */
-	if (sess->pix && time(NULL) - (time_t)req->dr.arrival > smtp_cf.pix_threshold) {
+	if ((sess->pix & SMTP_PIX_DELAY_DOT) && time(NULL) - (time_t)req->dr.arrival > smtp_cf.pix_threshold) {
 		if (vstream_fflush(sess->stream) < 0) {
 			sess->broken = 1;
 			return -1;

@@ -257,6 +257,8 @@ smtp_conf_load(const char *program, const char *service)
 		argv_free(smtp_cf.dns_filter);
 		smtp_cf.dns_filter = NULL;
 	}
+	smtp_cf.pix_words = P_LIST("smtp_pix_workarounds");
+	smtp_cf.pix_maps = smtp_conf_maps("smtp_pix_workaround_maps", &smtp_cf.pix_nmaps);
 	smtp_cf.discard_maps = smtp_conf_maps("smtp_discard_ehlo_keyword_address_maps",
 	    &smtp_cf.discard_nmaps);
 	smtp_cf.transcript = P_STR("smtp_transcript_log");

@@ -17,8 +17,13 @@
  *	"pipelining" there). As in Postfix, the keywords dropped are logged
  *	("discarding EHLO keywords: PIPELINING") unless the list holds
  *	"silent-discard", and a table lookup error fails the session
- *	(4.3.0). A greeting made of asterisks is a PIX firewall:
- *	ESMTP is not used with it and the PIX "." workaround is on.
+ *	(4.3.0). A greeting made of asterisks is a PIX firewall: the
+ *	workarounds of the server address's entry in
+ *	smtp_pix_workaround_maps, else of smtp_pix_workarounds, apply
+ *	(disable_esmtp: HELO, not EHLO; delay_dotcrlf: the final "." goes in
+ *	a packet of its own, see smtp_body(3)); they are logged ("enabling
+ *	PIX workarounds: disable_esmtp delay_dotcrlf for host[addr]:port").
+ *	A table that fails is logged and the parameter's list applies.
  *
  *	smtp_xfer() runs one mail transaction for the recipients of a
  *	request that have no result yet: XFORWARD (smtp_send_xforward_command),
@@ -121,6 +126,49 @@ done:
 	argv_free(words);
 }
 
+/*
+ * smtp_pix - the PIX workarounds for this server: its address's entry in
+ * smtp_pix_workaround_maps, else smtp_pix_workarounds.
+ */
+static int
+smtp_pix(SMTP_SESS *sess)
+{
+	const char *val = NULL;
+	ARGV	*words, *own = NULL;
+	VSTRING	*names;
+	size_t	 i;
+	int	 err, pix = 0;
+
+	if (smtp_cf.pix_maps != NULL) {
+		val = dict_get_list(smtp_cf.pix_maps, smtp_cf.pix_nmaps, sess->addr, &err);
+		if (err != DICT_ERR_NONE)
+			msg_warn("%s map lookup error for %s: using %s",
+			    smtp_pname("smtp_pix_workaround_maps"), sess->addr,
+			    smtp_pname("smtp_pix_workarounds"));
+	}
+	words = val != NULL ? (own = argv_split(val, ", \t\r\n")) : smtp_cf.pix_words;
+	names = vstring_alloc(40);
+	for (i = 0; i < words->argc; i++) {
+		if (strcasecmp(words->argv[i], "disable_esmtp") == 0)
+			pix |= SMTP_PIX_NO_ESMTP;
+		else if (strcasecmp(words->argv[i], "delay_dotcrlf") == 0)
+			pix |= SMTP_PIX_DELAY_DOT;
+		else {
+			msg_warn("unknown PIX workaround name \"%s\" (disable_esmtp, "
+			    "delay_dotcrlf): ignored", words->argv[i]);
+			continue;
+		}
+		vstring_sprintf_append(names, " %s", words->argv[i]);
+	}
+	if (pix)
+		msg_info("enabling PIX workarounds:%s for %s", vstring_str(names),
+		    vstring_str(sess->relay));
+	vstring_free(names);
+	if (own != NULL)
+		argv_free(own);
+	return pix;
+}
+
 /* smtp_want_ehlo - EHLO or HELO */
 
 static int
@@ -130,10 +178,10 @@ smtp_want_ehlo(SMTP_SESS *sess)
 
 	/* PIX: a banner of asterisks after the code. */
 	if (strlen(g) > 5 && g[4] == '*' && g[5] == '*')
-		sess->pix = 1;
+		sess->pix = smtp_pix(sess);
 	if (sess->lmtp)
 		return 1;
-	if (smtp_cf.never_ehlo || sess->pix)
+	if (smtp_cf.never_ehlo || (sess->pix & SMTP_PIX_NO_ESMTP))
 		return 0;
 	if (smtp_cf.ehlo_if_esmtp || !smtp_cf.always_ehlo)
 		return strcasestr(g, "ESMTP") != NULL;
