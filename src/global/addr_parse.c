@@ -32,7 +32,10 @@
  *	local parts); the domain limit stays. 8-bit bytes must be
  *	well-formed UTF-8 and are allowed only with ADDR_PARSE_UTF8. A
  *	mailbox without a domain is syntactically valid (Postfix appends
- *	$myorigin); callers that need a domain use addr_is_fqdn().
+ *	$myorigin); callers that need a domain use addr_is_fqdn(). A null
+ *	domain ("user@") is valid only with ADDR_PARSE_NULLDOM, a bare IP
+ *	address as the domain ("user@192.0.2.1") only with
+ *	ADDR_PARSE_NUMDOM (resolve_null_domain, resolve_numeric_domain).
  *
  *	addr_quote() converts an address in internal form (local part as
  *	plain text, e.g. from a table) into external form, quoting the local
@@ -252,17 +255,20 @@ addr_valid_mailbox(const char *mb, int flags, const char **why)
 	}
 	if (mb[llen] == 0)
 		return 0;
-	if (mb[llen] != '@' || mb[llen + 1] == 0) {
+	if (mb[llen] != '@' || (mb[llen + 1] == 0 &&
+	    !(flags & ADDR_PARSE_NULLDOM))) {
 		*why = "5.1.3 bad address syntax";
 		return -1;
 	}
-	dom = mb + llen + 1;
+	if ((dom = mb + llen + 1)[0] == 0)
+		return 0;			/* user@, as asked */
 	if (strlen(dom) > ADDR_DOMAIN_MAX) {
 		*why = "5.1.2 domain too long";
 		return -1;
 	}
 	if (*dom == '[' ? !valid_hostliteral(dom) :
-	    !valid_hostname(dom, flags & ADDR_PARSE_UTF8)) {
+	    !valid_hostname(dom, flags & ADDR_PARSE_UTF8) &&
+	    !((flags & ADDR_PARSE_NUMDOM) && valid_hostaddr(dom))) {
 		*why = "5.1.2 bad domain syntax";
 		return -1;
 	}

@@ -19,6 +19,8 @@
 #define ADDR_PARSE_UTF8	(1 << 0)	/* SMTPUTF8: UTF-8 in local part, domain */
 #define ADDR_PARSE_BARE	(1 << 1)	/* tolerate a path without <> */
 #define ADDR_PARSE_LONG	(1 << 2)	/* local part, path up to ADDR_LONG_MAX */
+#define ADDR_PARSE_NULLDOM (1 << 3)	/* user@ (resolve_null_domain) */
+#define ADDR_PARSE_NUMDOM (1 << 4)	/* user@192.0.2.1 (resolve_numeric_domain) */
 
 /*
  * addr_parse_path(text, flags, addr, params, why): parse what follows

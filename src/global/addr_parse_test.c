@@ -177,6 +177,13 @@ PTEST(server_paths)
 	PT_INTEQ(addr_valid_mailbox("us er@example.com", 0, &why), -1);
 	PT_INTEQ(addr_valid_mailbox("j\xc3\xb6rg@example.com", ADDR_PARSE_UTF8, &why), 0);
 	PT_INTEQ(addr_valid_mailbox("user@[IPv6:2001:db8::1]", 0, &why), 0);
+	/* resolve_null_domain, resolve_numeric_domain. */
+	PT_INTEQ(addr_valid_mailbox("user@", 0, &why), -1);
+	PT_INTEQ(addr_valid_mailbox("user@", ADDR_PARSE_NULLDOM, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("user@192.0.2.1", 0, &why), -1);
+	PT_INTEQ(addr_valid_mailbox("user@192.0.2.1", ADDR_PARSE_NUMDOM, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("user@2001:db8::1", ADDR_PARSE_NUMDOM, &why), 0);
+	PT_INTEQ(addr_valid_mailbox("user@192.0.2.300", ADDR_PARSE_NUMDOM, &why), -1);
 	argv_free(p);
 	vstring_free(a);
 }

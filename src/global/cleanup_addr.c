@@ -22,7 +22,11 @@
  *	cleanup_addr_rewrite() rewrites one address in internal form, in
  *	place, for the class it appears in (CLEANUP_CLASS_ENV_SENDER,
  *	_ENV_RCPT, _HDR_SENDER, _HDR_RCPT), in Postfix's order:
- *	qualification (append_at_myorigin: "user" becomes user@$myorigin,
+ *	qualification (an address without "@" first goes through the
+ *	rewrite step of resolve_class_rewrite(3): "site!user" becomes
+ *	user@site with swap_bangpath, "user%domain" user@domain with
+ *	allow_percent_hack, unless the local part needs quotes; then
+ *	append_at_myorigin: "user" becomes user@$myorigin,
  *	or @$remote_header_rewrite_domain in headers of remote mail, local
  *	== 0; append_dot_mydomain: "user@host" becomes
  *	user@host.$mydomain), sender_canonical_maps or
@@ -95,12 +99,31 @@ cleanup_addr_bcc(CLEANUP *c, MAIL_ADDR_MAPS *maps, const char *key,
 	vstring_free(val);
 }
 
+/* cleanup_addr_atom - a local part (internal) that needs no quotes? */
+static int
+cleanup_addr_atom(const char *local)
+{
+	VSTRING	*q = addr_quote(vstring_alloc(64), local);
+	int	 atom = *vstring_str(q) != '"';
+
+	vstring_free(q);
+	return atom;
+}
+
 void
 cleanup_addr_qualify(CLEANUP_CONF *cf, VSTRING *addr, const char *domain)
 {
 	const char *s = vstring_str(addr), *at = strrchr(s, '@');
 
 	if (*s == 0)
+		return;
+	/*
+	 * The rewrite step: site!user and user%domain (resolve_class(3)), not
+	 * inside a local part that needs quotes ("a!b c": the resolve step's
+	 * resolve_dequoted_address decides about those, in smtpd too).
+	 */
+	if (at == NULL && strpbrk(s, "!%") != NULL &&
+	    cleanup_addr_atom(s) && resolve_class_rewrite(cf->resolve, addr))
 		return;
 	if (at == NULL) {
 		if (cf->append_at_myorigin && *domain)

@@ -37,7 +37,12 @@
  *	empty_address_recipient (MAILER-DAEMON: the local alias, usually to
  *	postmaster), rewritten and aliased like any other.
  *
- *	cleanup_rcpt_out() writes one final recipient unless the same
+ *	cleanup_rcpt_out() takes one final recipient through the resolve
+ *	step (resolve_class_resolve(3)), so that user%remote@mydomain,
+ *	remote!user@mydomain or "user@remote"@mydomain is queued as
+ *	user@remote (the address before is kept as the original
+ *	recipient), the address smtpd's relay control judged; the queue
+ *	manager then routes it as it stands. It writes it unless the same
  *	address with the same ORCPT and NOTIFY was written already (the
  *	duplicate test of Postfix's cleanup). The test remembers at most
  *	duplicate_filter_limit recipients (0: no limit), so that a huge
@@ -69,20 +74,39 @@
 int
 cleanup_rcpt_out(CLEANUP *c, const char *addr, const char *orcpt, int notify)
 {
-	VSTRING	*key = vstring_alloc(64);
+	static VSTRING *res;
+	VSTRING	*key = vstring_alloc(64), *oc = NULL;
+	int	 r;
 
+	if (res == NULL)
+		res = vstring_alloc(64);
+	/* The resolve step: user%remote@mydomain is queued as user@remote. */
+	if ((r = resolve_class_resolve(c->conf->resolve, addr, res)) < 0) {
+		cleanup_map_fail(c, "mydestination", addr);
+	} else if (r > 0) {
+		if (orcpt == NULL && c->conf->orig_rcpt) {
+			oc = vstring_alloc(64);
+			vstring_sprintf(oc, "rfc822;%s", addr);
+			orcpt = vstring_str(oc);
+		}
+		addr = vstring_str(res);
+	}
 	/* Postfix's duplicate test: the same address, ORCPT and NOTIFY. */
 	vstring_sprintf(key, "%s\n%d\n%s", orcpt ? orcpt : "", notify, addr);
 	if (htable_find(c->dups, vstring_str(key)) != NULL) {
-		vstring_free(key);
-		return 0;
+		r = 0;
+		goto out;
 	}
 	if (c->conf->dup_limit <= 0 || c->dups->used < (size_t)c->conf->dup_limit)
 		htable_enter(c->dups, vstring_str(key), c);
-	vstring_free(key);
 	qf_add_rcpt(c->qf, addr, orcpt, notify);
 	argv_add(c->rcpts, addr);
-	return 1;
+	r = 1;
+out:
+	vstring_free(key);
+	if (oc)
+		vstring_free(oc);
+	return r;
 }
 
 /* cleanup_rcpt_virtual - expand addr (internal form) into out. 0 or -1. */

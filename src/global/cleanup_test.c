@@ -129,6 +129,66 @@ PTEST(virtual_expansion)
 	vstring_free(reply);
 }
 
+PTEST(rewrite_and_resolve)
+{
+	CLEANUP_CONF *cf = load("");
+	const char *rcpts[] = { "far.example!u1", "u2%far.example",
+	    "u3%far.example@host.example", "\"u4@far.example\"@host.example",
+	    "u5%host.example@host.example", "u6@host.example", NULL };
+	VSTRING	*out = vstring_alloc(100), *reply = vstring_alloc(100);
+	QF_MSG	*m;
+
+	PT_INTEQ(run(cf, CLEANUP_FLAG_PICKUP, "far.example!s", rcpts,
+	    "To: far.example!h1, h2%far.example\n\nx\n", out, &m, reply),
+	    CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_STREQ(m->sender, "s@far.example");
+	PT_INTEQ(m->nrcpt, 6);
+	PT_STREQ(m->rcpt[0].address, "u1@far.example");
+	PT_STREQ(m->rcpt[1].address, "u2@far.example");
+	PT_STREQ(m->rcpt[2].address, "u3@far.example");
+	PT_STREQ(m->rcpt[2].orcpt, "rfc822;u3%far.example@host.example");
+	PT_STREQ(m->rcpt[3].address, "u4@far.example");
+	PT_STREQ(m->rcpt[4].address, "u5@host.example");
+	PT_STREQ(m->rcpt[5].address, "u6@host.example");
+	PT_ASSERT(m->rcpt[5].orcpt == NULL);
+	PT_ASSERT(strstr(vstring_str(out),
+	    "To: h1@far.example, h2@far.example\n") != NULL);
+	qf_close(m);
+	cleanup_conf_free(cf);
+
+	/* All off: taken literally, local users with odd names. */
+	cf = load("allow_percent_hack = no\nswap_bangpath = no\n"
+	    "resolve_dequoted_address = no\n");
+	PT_INTEQ(run(cf, CLEANUP_FLAG_PICKUP, "s", rcpts,
+	    "Subject: x\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 6);
+	PT_STREQ(m->rcpt[0].address, "far.example!u1@origin.example");
+	PT_STREQ(m->rcpt[1].address, "u2%far.example@origin.example");
+	PT_STREQ(m->rcpt[2].address, "u3%far.example@host.example");
+	PT_STREQ(m->rcpt[3].address, "\"u4@far.example\"@host.example");
+	PT_STREQ(m->rcpt[4].address, "u5%host.example@host.example");
+	qf_close(m);
+	cleanup_conf_free(cf);
+
+	/* A local part that needs quotes: only the resolve step decides. */
+	cf = load("resolve_dequoted_address = no\nmyorigin = host.example\n");
+	rcpts[0] = "\"far.example!u b\"";
+	rcpts[1] = "\"u%far.example\"";
+	rcpts[2] = NULL;
+	PT_INTEQ(run(cf, CLEANUP_FLAG_SMTPD, "s@x.example", rcpts,
+	    "Subject: x\n\nx\n", out, &m, reply), CLEANUP_OK);
+	PT_ASSERT(m != NULL);
+	PT_INTEQ(m->nrcpt, 2);
+	PT_STREQ(m->rcpt[0].address, "\"far.example!u b\"@host.example");
+	PT_STREQ(m->rcpt[1].address, "u@far.example");
+	qf_close(m);
+	cleanup_conf_free(cf);
+	vstring_free(out);
+	vstring_free(reply);
+}
+
 PTEST(duplicate_filter_limit)
 {
 	const char *rcpts[] = { "b@d.example", "a@d.example", "a@d.example",
@@ -325,6 +385,7 @@ main(void)
 	}
 	PT_RUN(canonical_headers_and_envelope);
 	PT_RUN(virtual_expansion);
+	PT_RUN(rewrite_and_resolve);
 	PT_RUN(duplicate_filter_limit);
 	PT_RUN(empty_address_recipient);
 	PT_RUN(missing_table_defers);

@@ -18,8 +18,21 @@
 #define RESOLVE_CLASS_VALIAS	4	/* virtual_alias_domains */
 #define RESOLVE_CLASS_VMAILBOX	5	/* virtual_mailbox_domains */
 
-/* Flags: sender-specified routing ("%", "!", quoted "@") is OTHER. */
+/*
+ * Flags: sender-specified routing ("%", "!", "@" in the local part) of an
+ * address that resolves off-site is OTHER (unless allow_untrusted_routing).
+ */
 #define RESOLVE_FLAG_ROUTED	(1 << 0)
+
+/* Switches (main.cf), resolve_class_switches(). */
+#define RESOLVE_SW_PERCENT	(1 << 0)	/* allow_percent_hack */
+#define RESOLVE_SW_BANG		(1 << 1)	/* swap_bangpath */
+#define RESOLVE_SW_DEQUOTE	(1 << 2)	/* resolve_dequoted_address */
+#define RESOLVE_SW_NULLDOM	(1 << 3)	/* resolve_null_domain */
+#define RESOLVE_SW_NUMDOM	(1 << 4)	/* resolve_numeric_domain */
+#define RESOLVE_SW_ROUTING	(1 << 5)	/* allow_untrusted_routing */
+#define RESOLVE_SW_OPERATORS	(RESOLVE_SW_PERCENT | RESOLVE_SW_BANG | \
+				    RESOLVE_SW_DEQUOTE)
 
 typedef struct RESOLVE_CLASS {
 	DOMAIN_LIST *mydest;		/* mydestination */
@@ -27,6 +40,8 @@ typedef struct RESOLVE_CLASS {
 	ARGV	*own_addrs;		/* inet_interfaces + proxy_interfaces */
 	DOMAIN_LIST *valias;		/* virtual_alias_domains, or null */
 	DOMAIN_LIST *vmailbox;		/* virtual_mailbox_domains, or null */
+	int	 switches;		/* RESOLVE_SW_* */
+	char	*myhostname;		/* for user@ (resolve_null_domain) */
 } RESOLVE_CLASS;
 
 /*
@@ -43,6 +58,12 @@ int	 resolve_class_virtual(RESOLVE_CLASS *, const char *valias,
 const char *resolve_class_name(int);
 
 int	 resolve_class(RESOLVE_CLASS *, const char *addr, int flags);
+int	 resolve_class_addr(RESOLVE_CLASS *, const char *addr, int flags,
+	    VSTRING *resolved);
+int	 resolve_class_resolve(RESOLVE_CLASS *, const char *addr,
+	    VSTRING *resolved);					/* 1 0 -1 */
+int	 resolve_class_rewrite(RESOLVE_CLASS *, VSTRING *local);	/* 1 0 */
+void	 resolve_class_switches(RESOLVE_CLASS *, int, const char *myhostname);
 int	 resolve_class_local(RESOLVE_CLASS *, const char *domain);	/* 1 0 -1 */
 int	 resolve_class_routed(const char *addr);			/* 1 0 */
 

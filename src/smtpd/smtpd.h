@@ -67,6 +67,8 @@ typedef struct SMTPD_CONF {
 	int	 stress;		/* values below read under stress */
 	int	 drop;			/* stand-alone, ordinary user: maildrop/ */
 	int	 timeout;
+	int	 deadline;		/* smtpd_per_record_deadline */
+	int	 min_data_rate;		/* smtpd_min_data_rate, bytes/s */
 	int	 soft_erlim;
 	int	 hard_erlim;
 	int	 err_sleep;
@@ -82,6 +84,7 @@ typedef struct SMTPD_CONF {
 	int	 bare_nl;
 	int	 helo_required;
 	int	 delay_reject;
+	int	 delay_open;		/* smtpd_delay_open_until_valid_rcpt */
 	int	 peername_lookup;
 	int	 reject_unlisted_rcpt;
 	int	 reject_unlisted_sender;
@@ -92,6 +95,7 @@ typedef struct SMTPD_CONF {
 	RESOLVE_CLASS *resolve;		/* mydestination, relay_domains */
 	ARGV	*inet_interfaces;
 	MAIL_ADDR_MAPS *local_rcpt_maps;
+	MAIL_ADDR_MAPS *cmd_filter;	/* smtpd_command_filter; null: none */
 	MAIL_ADDR_MAPS *relay_rcpt_maps;
 	MAIL_ADDR_MAPS *relocated_maps;
 	MAIL_ADDR_MAPS *canon_maps;
@@ -118,6 +122,8 @@ typedef struct SMTPD_CONF {
 	int	 unknown_valias_code;
 	int	 unknown_vmailbox_code;
 	int	 unknown_addr_code;
+	int	 unknown_addr_defer;	/* unknown_address_tempfail_action = defer */
+	int	 show_unknown_table;	/* show_user_unknown_table_name */
 	int	 non_fqdn_code;
 	int	 invalid_hostname_code;
 	int	 bare_nl_code;		/* smtpd_forbid_bare_newline_reject_code */
@@ -351,8 +357,9 @@ int	 smtpd_proto_vrfy(SMTPD_STATE *, const char *);
 void	 smtpd_proto_reset(SMTPD_STATE *);
 int	 smtpd_proto_size(const char *, long long *);
 
-/* smtpd_tls.c */
+/* smtpd_tls.c, smtpd_scache.c */
 void	 smtpd_tls_conf(SMTPD_CONF *);
+void	 smtpd_scache_conf(struct TLS_CTX *, const char *, int);
 int	 smtpd_tls_offer(SMTPD_STATE *);
 int	 smtpd_tls_cmd(SMTPD_STATE *, const char *);
 int	 smtpd_tls_wrapper(SMTPD_STATE *);
@@ -470,6 +477,7 @@ const char *smtpd_access_dsn_split(const char *, const char *, char *, size_t);
 #define SMTPD_DEST_VALIAS	RESOLVE_CLASS_VALIAS
 #define SMTPD_DEST_VMAILBOX	RESOLVE_CLASS_VMAILBOX
 int	 smtpd_resolve_class(SMTPD_STATE *, const char *, int *);
+int	 smtpd_resolve_routed(SMTPD_STATE *, const char *);
 int	 smtpd_resolve_known_rcpt(SMTPD_STATE *, const char *, int, int *,
 	    VSTRING *);
 char	*smtpd_resolve_qualify(const SMTPD_CONF *, const char *);

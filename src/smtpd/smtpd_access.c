@@ -17,6 +17,10 @@
  *	WARN, INFO, "4NN/5NN text", all-numeric results and restriction
  *	lists (see smtpd_check.c); DEFER_IF_PERMIT, DEFER_IF_REJECT,
  *	PREPEND, REDIRECT, FILTER and BCC are smtpd_policy_action()'s. A lookup error is "451 4.3.0".
+ *	An OK (PERMIT, RELAY, numeric) from check_recipient_access for a
+ *	recipient that leaves this host with sender-specified routing
+ *	counts as DUNNO unless allow_untrusted_routing is set
+ *	(smtpd_resolve_routed()), as in Postfix.
  *
  *	smtpd_access_find() looks up the keys that access(5) defines for
  *	one table, most specific first, and stops at the first hit:
@@ -308,6 +312,10 @@ smtpd_access_check(SMTPD_CHECK *c, const char *table, int which)
 		r = smtpd_access_action(c, vstring_str(val));
 		c->class = saved;
 		c->table = saved_table;
+		/* allow_untrusted_routing = no: OK is no OK for user%b@c. */
+		if (r == SMTPD_CHECK_OK && which == SMTPD_CLASS_RCPT &&
+		    smtpd_resolve_routed(state, c->rcpt))
+			r = SMTPD_CHECK_DUNNO;
 	}
 out:
 	vstring_free(val);

@@ -38,6 +38,11 @@
  *	stress, the limits are re-read (smtpd_stress_update) and the wait
  *	ends at the stress timeout counted from its start.
  *
+ *	With smtpd_per_record_deadline (by default only under stress),
+ *	smtpd_timeout bounds the whole exchange: flushing the pending
+ *	replies and receiving the complete next command line, however
+ *	slowly the bytes come; not the time spent processing a command.
+ *
  *	smtpd_chat_pending() says whether input is waiting, in our buffer or
  *	in the kernel (used to detect improper pipelining).
  *
@@ -274,6 +279,15 @@ smtpd_chat_wait(SMTPD_STATE *state)
 	return left < 1000 ? 1 : (int)(left / 1000);
 }
 
+/* The request is in (or lost): processing it is not the client's time. */
+static int
+smtpd_chat_query_end(SMTPD_STATE *state, int status)
+{
+	if (state->conf->deadline)
+		vstream_set_deadline(state->client, 0);
+	return status;
+}
+
 int
 smtpd_chat_query(SMTPD_STATE *state)
 {
@@ -283,19 +297,27 @@ smtpd_chat_query(SMTPD_STATE *state)
 int
 smtpd_chat_query_limit(SMTPD_STATE *state, int limit)
 {
-	int	 r;
+	int	 r, wait;
 
+	/* smtpd_per_record_deadline: our replies and the request, together. */
+	if (state->conf->deadline)
+		vstream_set_deadline(state->client, state->conf->timeout);
 	if (vstream_bufstat(state->client) == 0)
 		smtpd_chat_flush(state);
 	if (state->quit)
-		return -1;
+		return smtpd_chat_query_end(state, -1);
 	/* Not under TLS: the TLS layer may hold input that poll() misses. */
 	if (vstream_bufstat(state->client) == 0 && !state->conf->stress &&
-	    state->tls == NULL && mail_server_status_fd() >= 0)
-		vstream_set_timeout(state->client, smtpd_chat_wait(state));
+	    state->tls == NULL && mail_server_status_fd() >= 0) {
+		vstream_set_timeout(state->client, wait = smtpd_chat_wait(state));
+		if (state->conf->deadline)
+			vstream_set_deadline(state->client, wait);
+	}
 	r = vstream_get_line(state->client, state->buf, limit,
 	    VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF);
 	vstream_set_timeout(state->client, state->conf->timeout);
+	if (r != VSTREAM_LINE_LONG)
+		smtpd_chat_query_end(state, 0);
 	if (r == VSTREAM_LINE_OK) {
 		smtpd_chat_strip(state, state->buf);
 		if (msg_verbose)
@@ -309,6 +331,7 @@ smtpd_chat_query_limit(SMTPD_STATE *state, int limit)
 	    limit, VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF)) ==
 	    VSTREAM_LINE_LONG)
 		 /* void */ ;
+	smtpd_chat_query_end(state, 0);
 	if (r != VSTREAM_LINE_OK)
 		return r == VSTREAM_LINE_PARTIAL ? 0 : r;
 	smtpd_chat_strip(state, state->buf);

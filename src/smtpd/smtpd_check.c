@@ -53,6 +53,15 @@
  *	wherever it appears. An unknown restriction is a
  *	configuration error: "451 4.3.5 Server configuration error".
  *
+ *	A DNS failure in reject_unknown_sender_domain or
+ *	reject_unknown_recipient_domain answers "450 4.1.8 (4.1.2) <addr>:
+ *	... rejected: Domain not found" at once with
+ *	unknown_address_tempfail_action = defer; with defer_if_permit (the
+ *	default) the list goes on and the 450 comes only if the stage would
+ *	otherwise accept (a later reject wins). The "User unknown in X
+ *	table" replies of reject_unlisted_* name the table only with
+ *	show_user_unknown_table_name.
+ *
  *	Rejects are logged in Postfix's form: "ID: reject: RCPT from
  *	name[addr]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b>
  *	to=<x@y> proto=ESMTP helo=<h>" (NOQUEUE when there is no queue file).
@@ -161,8 +170,10 @@ smtpd_check_unlisted(SMTPD_CHECK *c, const char *addr, int rcpt)
 		    "User has moved to %s", addr, what, vstring_str(moved));
 	else if (!known)
 		r = smtpd_reject(c, code, rcpt ? "5.1.1" : "5.1.0",
-		    "<%s>: %s rejected: User unknown in %s table",
-		    addr, what, table);
+		    "<%s>: %s rejected: User unknown%s%s%s", addr, what,
+		    c->state->conf->show_unknown_table ? " in " : "",
+		    c->state->conf->show_unknown_table ? table : "",
+		    c->state->conf->show_unknown_table ? " table" : "");
 	vstring_free(moved);
 	myfree(q);
 	return r;
@@ -251,8 +262,17 @@ smtpd_check_domain_exists(SMTPD_CHECK *c, const char *addr, int class)
 	if ((r = smtpd_dns_domain_exists(domain)) > 0)
 		return SMTPD_CHECK_DUNNO;
 	c->class = class;
-	r = smtpd_reject_class(c, r < 0 ? 450 : c->state->conf->unknown_addr_code,
-	    class == SMTPD_CLASS_RCPT ? "4.1.2" : "4.1.8", "Domain not found");
+	/* unknown_address_tempfail_action; under warn_if_reject, a warning. */
+	if (r < 0 && !c->state->conf->unknown_addr_defer &&
+	    !c->state->warn_if_reject)
+		r = smtpd_policy_action(c, "DEFER_IF_PERMIT",
+		    class == SMTPD_CLASS_RCPT ? "4.1.2 Domain not found" :
+		    "4.1.8 Domain not found");
+	else
+		r = smtpd_reject_class(c, r < 0 ? 450 :
+		    c->state->conf->unknown_addr_code,
+		    class == SMTPD_CLASS_RCPT ? "4.1.2" : "4.1.8",
+		    "Domain not found");
 	c->class = saved;
 	return r;
 }

@@ -19,6 +19,14 @@
  *	A bare LF at the end of a command line under
  *	smtpd_forbid_bare_newline = reject ends the session with 521.
  *
+ *	With smtpd_command_filter, each command line (not message content,
+ *	not SASL responses), without its leading white space and line
+ *	terminator, is looked up in those tables first; a value found
+ *	replaces the line, which is then parsed as if the client had sent
+ *	it ("replacing command "X" with "Y"" is logged). A failed lookup
+ *	is logged and ends the session with "421 4.3.0 $myhostname Server
+ *	local data error", as in Postfix.
+ *
  *	HELO, EHLO, RSET, NOOP, QUIT and HELP are implemented here; MAIL,
  *	RCPT and VRFY in smtpd_proto.c, DATA and BDAT in smtpd_data.c.
  *
@@ -386,6 +394,31 @@ smtpd_cmd_screen(SMTPD_STATE *state, int r)
 	return 0;
 }
 
+/* smtpd_command_filter: the table's answer replaces the line; -1 after a reply. */
+static int
+smtpd_cmd_filter(SMTPD_STATE *state)
+{
+	MAIL_ADDR_MAPS *maps = state->conf->cmd_filter;
+	const char *line = vstring_str(state->buf), *v;
+	int	 err = 0;
+
+	line += strspn(line, " \t");
+	v = dict_get_list(maps->dicts, maps->ndict, line, &err);
+	if (err) {
+		msg_warn("%s lookup error for \"%.100s\"", maps->title, line);
+		smtpd_chat_reply(state, "421 4.3.0 %s Server local data error",
+		    state->conf->myhostname);
+		state->quit = 1;
+		return -1;
+	}
+	if (v != NULL) {
+		msg_info("%s: replacing command \"%.100s\" with \"%.100s\"",
+		    state->namaddr, vstring_str(state->buf), v);
+		vstring_strcpy(state->buf, v);
+	}
+	return 0;
+}
+
 void
 smtpd_cmd_dispatch(SMTPD_STATE *state)
 {
@@ -399,6 +432,8 @@ smtpd_cmd_dispatch(SMTPD_STATE *state)
 		return;
 	}
 	if (smtpd_cmd_screen(state, r) < 0)
+		return;
+	if (state->conf->cmd_filter != NULL && smtpd_cmd_filter(state) < 0)
 		return;
 	line = vstring_str(state->buf);
 	line += strspn(line, " \t");

@@ -16,11 +16,14 @@
  *	make the resolve_class(3) address classes; the default of
  *	mynetworks comes from mynetworks_style (mail_params_dynamic(3)).
  *	smtpd_forbid_bare_newline accepts no, normalize, yes (= normalize)
- *	and reject; smtpd_upstream_proxy_protocol empty or haproxy.
+ *	and reject; smtpd_upstream_proxy_protocol empty or haproxy;
+ *	unknown_address_tempfail_action (by default $reject_tempfail_action)
+ *	defer or defer_if_permit.
  *
  *	smtpd_conf_stress() re-reads the values that Postfix's defaults make
  *	depend on the stress parameter (smtpd_timeout, the error and junk
- *	command limits, smtpd_starttls_timeout) when the master says that
+ *	command limits, smtpd_starttls_timeout, smtpd_per_request_deadline;
+ *	smtpd_min_data_rate goes with the deadline) when the master says that
  *	the service is (no longer) under stress.
  * DIAGNOSTICS
  *	Invalid values are fatal (msg_fatal), naming the parameter.
@@ -49,10 +52,26 @@ smtpd_conf_stress(SMTPD_CONF *conf, int stress)
 {
 	conf->stress = stress;
 	conf->timeout = (int)conf_time("smtpd_timeout");
+	conf->deadline = conf_bool("smtpd_per_request_deadline");
+	conf->min_data_rate = (int)conf_int("smtpd_min_data_rate");
 	conf->soft_erlim = (int)conf_int("smtpd_soft_error_limit");
 	conf->hard_erlim = (int)conf_int("smtpd_hard_error_limit");
 	conf->junk_limit = (int)conf_int("smtpd_junk_command_limit");
 	conf->tls_timeout = (int)conf_time("smtpd_starttls_timeout");
+}
+
+/* A *_tempfail_action: 1 for defer, 0 for defer_if_permit. */
+static int
+smtpd_conf_tempfail(const char *name)
+{
+	const char *val = conf_str(name);
+
+	if (strcasecmp(val, "defer") == 0)
+		return 1;
+	if (strcasecmp(val, "defer_if_permit") == 0)
+		return 0;
+	msg_fatal("invalid %s value: \"%s\" (defer or defer_if_permit)",
+	    name, val);
 }
 
 static int
@@ -86,6 +105,9 @@ smtpd_conf_limits(SMTPD_CONF *conf)
 	conf->unknown_valias_code = (int)conf_int("unknown_virtual_alias_reject_code");
 	conf->unknown_vmailbox_code = (int)conf_int("unknown_virtual_mailbox_reject_code");
 	conf->unknown_addr_code = (int)conf_int("unknown_address_reject_code");
+	conf->unknown_addr_defer =
+	    smtpd_conf_tempfail("unknown_address_tempfail_action");
+	conf->show_unknown_table = conf_bool("show_user_unknown_table_name");
 	conf->non_fqdn_code = (int)conf_int("non_fqdn_reject_code");
 	conf->invalid_hostname_code = (int)conf_int("invalid_hostname_reject_code");
 	conf->bare_nl_code = (int)conf_int("smtpd_forbid_bare_newline_reject_code");
@@ -105,6 +127,7 @@ smtpd_conf_lists(SMTPD_CONF *conf)
 	conf->resolve = resolve_class_param();
 	conf->inet_interfaces = conf_list("inet_interfaces");
 	conf->local_rcpt_maps = mail_addr_maps_param("local_recipient_maps");
+	conf->cmd_filter = mail_addr_maps_param("smtpd_command_filter");
 	conf->relay_rcpt_maps = mail_addr_maps_param("relay_recipient_maps");
 	conf->relocated_maps = mail_addr_maps_param("relocated_maps");
 	conf->canon_maps = mail_addr_maps_param("canonical_maps");
@@ -152,6 +175,7 @@ smtpd_conf_load(SMTPD_CONF *conf)
 	conf->bare_nl = smtpd_conf_bare_nl(conf_str("smtpd_forbid_bare_newline"));
 	conf->helo_required = conf_bool("smtpd_helo_required");
 	conf->delay_reject = conf_bool("smtpd_delay_reject");
+	conf->delay_open = conf_bool("smtpd_delay_open_until_valid_rcpt");
 	conf->peername_lookup = conf_bool("smtpd_peername_lookup");
 	conf->port_logging = conf_bool("smtpd_client_port_logging");
 	conf->strict_821 = conf_bool("strict_rfc821_envelopes");

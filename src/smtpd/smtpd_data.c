@@ -23,6 +23,12 @@
  *	announced number of octets, also when the command is rejected, so
  *	that the session stays in step; CRLF becomes LF in the queue file.
  *
+ *	With smtpd_per_record_deadline, reading the content of a DATA
+ *	command or a BDAT chunk has smtpd_timeout in all, extended after
+ *	each read by the time that its bytes take at smtpd_min_data_rate
+ *	bytes per second (never beyond smtpd_timeout from that moment): a
+ *	client that sends more slowly is disconnected ("timeout after DATA").
+ *
  *	Both end in smtpd_data_finish(): message_size_limit (552 5.3.4,
  *	file removed), end-of-data restrictions, DISCARD, then the cleanup
  *	stage's verdict and commit (cleanup(3): 451 4.3.0 for a write or
@@ -129,6 +135,17 @@ smtpd_data_term(VSTRING *line)
 	return 1;
 }
 
+/* smtpd_per_record_deadline: the content must come at the minimum rate. */
+static void
+smtpd_data_deadline(SMTPD_STATE *state, int on)
+{
+	if (!state->conf->deadline)
+		return;
+	vstream_set_deadline(state->client, on ? state->conf->timeout : 0);
+	if (on)
+		vstream_set_min_rate(state->client, state->conf->min_data_rate);
+}
+
 /* Is this "." line the end of the content? */
 static int
 smtpd_data_is_end(SMTPD_STATE *state, int term, int prev_term)
@@ -149,10 +166,12 @@ smtpd_data_read(SMTPD_STATE *state)
 	const char *s;
 	size_t	 len;
 
+	smtpd_data_deadline(state, 1);
 	for (;;) {
 		r = vstream_get_line(state->client, line, limit,
 		    VSTREAM_GL_KEEPNL | VSTREAM_GL_CRLF);
 		if (r != VSTREAM_LINE_OK && r != VSTREAM_LINE_LONG) {
+			smtpd_data_deadline(state, 0);
 			smtpd_chat_lost(state, r == VSTREAM_LINE_PARTIAL ? 0 : r);
 			break;
 		}
@@ -180,6 +199,7 @@ smtpd_data_read(SMTPD_STATE *state)
 		bol = (term != 0);
 		prev_term = term;
 	}
+	smtpd_data_deadline(state, 0);
 	vstring_free(line);
 	return status;
 }
@@ -255,9 +275,11 @@ smtpd_data_bdat_read(SMTPD_STATE *state, long long size, int keep)
 	ssize_t	 n;
 	size_t	 want;
 
+	smtpd_data_deadline(state, 1);
 	while (size > 0) {
 		want = size > SMTPD_BDAT_BUF ? SMTPD_BDAT_BUF : (size_t)size;
 		if ((n = vstream_read(state->client, buf, want)) <= 0) {
+			smtpd_data_deadline(state, 0);
 			myfree(buf);
 			return smtpd_chat_lost(state, n < 0 ? -1 : 0);
 		}
@@ -265,6 +287,7 @@ smtpd_data_bdat_read(SMTPD_STATE *state, long long size, int keep)
 			smtpd_data_bdat_feed(state, buf, n);
 		size -= n;
 	}
+	smtpd_data_deadline(state, 0);
 	myfree(buf);
 	return 0;
 }

@@ -192,12 +192,19 @@ smtpd_proto_mail_param(SMTPD_STATE *state, char *param, VSTRING *tmp,
 	return 0;
 }
 
-/* strict_rfc821_envelopes: no address without its <>. */
+/*
+ * strict_rfc821_envelopes: no address without its <>;
+ * resolve_null_domain, resolve_numeric_domain: user@, user@192.0.2.1.
+ */
 static int
 smtpd_proto_path_flags(const SMTPD_STATE *state)
 {
-	return state->conf->strict_821 ?
-	    SMTPD_PATH_FLAGS & ~ADDR_PARSE_BARE : SMTPD_PATH_FLAGS;
+	int	 sw = state->conf->resolve->switches;
+
+	return (state->conf->strict_821 ?
+	    SMTPD_PATH_FLAGS & ~ADDR_PARSE_BARE : SMTPD_PATH_FLAGS) |
+	    (sw & RESOLVE_SW_NULLDOM ? ADDR_PARSE_NULLDOM : 0) |
+	    (sw & RESOLVE_SW_NUMDOM ? ADDR_PARSE_NUMDOM : 0);
 }
 
 /*
@@ -337,6 +344,12 @@ smtpd_proto_mail(SMTPD_STATE *state, const char *args)
 		goto out;
 	}
 	if (smtpd_milter_mail(state, state->sender, params) < 0) {
+		smtpd_proto_reset(state);
+		goto out;
+	}
+	/* smtpd_delay_open_until_valid_rcpt = no: the queue file now. */
+	if (!state->conf->delay_open && smtpd_queue_open(state) < 0) {
+		smtpd_chat_reply(state, "451 4.3.0 Error: queue file write error");
 		smtpd_proto_reset(state);
 		goto out;
 	}

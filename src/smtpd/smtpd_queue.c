@@ -20,7 +20,10 @@
  *
  *	The queue file is created when the first recipient of a
  *	transaction is accepted (smtpd_queue_open() does nothing when it
- *	exists already); its id is logged as "ID:
+ *	exists already), or with smtpd_delay_open_until_valid_rcpt = no
+ *	when MAIL FROM is accepted (rejected recipients are then logged with
+ *	the queue id instead of NOQUEUE; a transaction that ends without
+ *	one accepted removes it); its id is logged as "ID:
  *	client=name[addr]". The envelope carries the sender, the arrival
  *	time, the client's address family, DSN ENVID/RET, the origin "smtp"
  *	and the attributes client_name, client_addr, client_port, helo,

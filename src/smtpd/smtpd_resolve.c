@@ -7,24 +7,35 @@
  *	char *smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr);
  *	int   smtpd_resolve_class(SMTPD_STATE *state, const char *addr,
  *		int *error);
+ *	int   smtpd_resolve_routed(SMTPD_STATE *state, const char *addr);
  *	int   smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr,
  *		int class, int *error, VSTRING *moved);
  * DESCRIPTION
  *	smtpd_resolve_qualify() returns a copy of addr with "@$myorigin"
- *	appended when it has no domain (the null address stays empty).
+ *	appended when it has no domain (the null address stays empty),
+ *	after the rewrite step that the cleanup stage applies first
+ *	(resolve_class_rewrite(3): site!user and user%domain become
+ *	user@site and user@domain).
  *
  *	smtpd_resolve_class() tells where mail for an address goes, with
  *	resolve_class(3), the decision the queue manager routes by:
  *	SMTPD_DEST_LOCAL (the domain matches mydestination, or is an
  *	address literal of this host's inet_interfaces or
  *	proxy_interfaces), SMTPD_DEST_RELAY (relay_domains) or
- *	SMTPD_DEST_OTHER. An address whose local part carries
- *	sender-specified routing ("%", "!" or a quoted "@") is always
- *	OTHER, so that it cannot be used to relay through us.
+ *	SMTPD_DEST_OTHER, for the address after Postfix's resolve step
+ *	(user%remote@mydomain goes to remote). An address that goes off
+ *	this host with sender-specified routing left in its local part
+ *	("%", "!" or a quoted "@") is OTHER unless allow_untrusted_routing
+ *	is set, so that it cannot be used to relay through us.
+ *
+ *	smtpd_resolve_routed() says whether an address goes off this host
+ *	with sender-specified routing left in it, while
+ *	allow_untrusted_routing is off: an OK from check_recipient_access
+ *	does not count for it (Postfix's "suspicious" recipient).
  *
  *	smtpd_resolve_known_rcpt() decides, as Postfix's check_rcpt_maps,
- *	whether an address (unquoted for the lookups, mail_addr_find(3)
- *	keys) exists: an address in relocated_maps is not (moved gets the
+ *	whether an address (resolved as resolve_class(3) does, unquoted for
+ *	the lookups, mail_addr_find(3) keys) exists: an address in relocated_maps is not (moved gets the
  *	new address); one in recipient_canonical_maps, canonical_maps or
  *	virtual_alias_maps is (the cleanup stage rewrites it); otherwise by
  *	class: LOCAL in local_recipient_maps, VALIAS never (only
@@ -45,15 +56,43 @@
 char *
 smtpd_resolve_qualify(const SMTPD_CONF *conf, const char *addr)
 {
+	VSTRING	*rw;
 	char	*out;
 
 	if (*addr == 0 || addr_domain(addr) != NULL)
 		return mystrdup(addr);
+	/* The rewrite step first, as in the cleanup stage: site!user. */
+	if (strpbrk(addr, "!%") != NULL && strchr(addr, '"') == NULL) {
+		rw = vstring_alloc(64);
+		vstring_strcpy(rw, addr);
+		if (resolve_class_rewrite(conf->resolve, rw))
+			return vstring_export(rw);
+		vstring_free(rw);
+	}
 	out = mymalloc(strlen(addr) + strlen(conf->myorigin) + 2);
 	strcpy(out, addr);
 	strcat(out, "@");
 	strcat(out, conf->myorigin);
 	return out;
+}
+
+int
+smtpd_resolve_routed(SMTPD_STATE *state, const char *addr)
+{
+	RESOLVE_CLASS *rc = state->conf->resolve;
+	VSTRING	*resolved;
+	char	*q;
+	int	 routed;
+
+	if (rc->switches & RESOLVE_SW_ROUTING)
+		return 0;
+	q = smtpd_resolve_qualify(state->conf, addr);
+	resolved = vstring_alloc(64);
+	routed = resolve_class_addr(rc, q, 0, resolved) != RESOLVE_CLASS_LOCAL &&
+	    resolve_class_routed(vstring_str(resolved));
+	vstring_free(resolved);
+	myfree(q);
+	return routed;
 }
 
 int
@@ -85,11 +124,18 @@ smtpd_resolve_known_rcpt(SMTPD_STATE *state, const char *addr, int class,
 {
 	const SMTPD_CONF *conf = state->conf;
 	MAIL_ADDR_MAPS *maps;
+	char	*resolved;
 	VSTRING	*internal;
 	int	 r, local = class == SMTPD_DEST_LOCAL ? MAIL_ADDR_FIND_LOCAL : 0;
 
-	/* Tables hold addresses in internal (unquoted) form. */
-	internal = addr_unquote(vstring_alloc(100), addr);
+	/* The resolved address (user%host@mydomain: user@host), unquoted. */
+	internal = vstring_alloc(100);
+	if (resolve_class_resolve(conf->resolve, addr, internal) > 0) {
+		resolved = mystrdup(vstring_str(internal));
+		addr_unquote(internal, resolved);
+		myfree(resolved);
+	} else
+		addr_unquote(internal, addr);
 	if ((r = smtpd_resolve_find(state, conf->relocated_maps,
 	    vstring_str(internal), local, moved)) != 0)
 		goto out;

@@ -22,8 +22,9 @@
  *	Sessions can be resumed (RFC 5077/8446 tickets) for
  *	smtpd_tls_session_cache_timeout seconds (0: never), with any smtpd
  *	process: they share the ticket keys through a file in the queue's
- *	pid/ directory (no tlsmgr; smtpd_tls_session_cache_database is not
- *	used).
+ *	pid/ directory (no tlsmgr). With smtpd_tls_session_cache_database,
+ *	clients that refuse tickets resume too, through that table
+ *	(smtpd_scache(3)).
  *
  *	With tls_server_sni_maps, the certificates follow the client's SNI
  *	name: the table maps the name (or a parent domain, ".example.com")
@@ -240,6 +241,11 @@ smtpd_tls_conf(SMTPD_CONF *conf)
 		    "smtpd_tls_chain_files");
 	else if ((conf->tls_ctx = tls_ctx_create(&a, why)) == NULL)
 		msg_warn("TLS is off: %s", vstring_str(why));
+	else if (a.session_timeout > 0 &&
+	    *conf_str("smtpd_tls_session_cache_database"))
+		smtpd_scache_conf(conf->tls_ctx,
+		    conf_str("smtpd_tls_session_cache_database"),
+		    a.session_timeout);
 	vstring_free(why);
 	argv_free(a.chain_files);
 	smtpd_tls_sni_conf(conf, &a);

@@ -91,6 +91,15 @@
  *	offers it in a new handshake (TLS_INFO.reused says whether the
  *	server took it), tls_session_free() releases it.
  *
+ *	tls_ctx_set_scache() gives a server context an external session
+ *	cache besides the tickets (for clients that refuse tickets, and
+ *	TLS 1.3 clients then get stateful tickets): each new session is
+ *	handed to ops->put() as its id and its DER form in hex with its
+ *	expiry time, a client that offers an id is looked up with
+ *	ops->get() (not in this process's memory: every process sees the
+ *	same cache), and a session OpenSSL gives up goes to ops->del().
+ *	Sessions live timeout seconds. One such cache per process.
+ *
  *	tls_client_dane() is tls_client_start() with TLSA records (RFC 7672):
  *	OpenSSL's DANE verification checks the peer against them (DANE-EE
  *	ignores names and dates; DANE-TA needs the chain to reach the named
@@ -476,6 +485,128 @@ tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base, TLS_SNI_LOOKUP fn,
 	ctx->sni_base.chain_files = NULL;
 	SSL_CTX_set_tlsext_servername_callback(ctx->ssl_ctx, tls_sni_callback);
 	SSL_CTX_set_tlsext_servername_arg(ctx->ssl_ctx, ctx);
+}
+
+/* tls_ctx_set_scache(): one external server cache per process. */
+static const TLS_SCACHE_OPS *tls_scache_ops;
+static void *tls_scache_arg;
+
+#define TLS_SCACHE_MAX	(64 * 1024)	/* DER bytes of one session */
+
+static char *
+tls_scache_hex(const unsigned char *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char	*out = mymalloc(2 * len + 1), *cp = out;
+
+	for (size_t i = 0; i < len; i++) {
+		*cp++ = digits[data[i] >> 4];
+		*cp++ = digits[data[i] & 0xf];
+	}
+	*cp = 0;
+	return out;
+}
+
+/* Hex to bytes in place; the length, or -1 when it is not hex. */
+static long
+tls_unhex(char *s)
+{
+	size_t	 len = strlen(s), i;
+	int	 hi, lo;
+
+	if (len % 2)
+		return -1;
+	for (i = 0; i < len / 2; i++) {
+		hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]);
+		lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		((unsigned char *)s)[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(len / 2);
+}
+
+static int
+tls_scache_new(SSL *ssl, SSL_SESSION *sess)
+{
+	unsigned int idlen;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
+	int	 len = i2d_SSL_SESSION(sess, NULL);
+	unsigned char *der, *p;
+	char	*key, *val;
+
+	if (idlen == 0 || len <= 0 || len > TLS_SCACHE_MAX)
+		return 0;
+	p = der = mymalloc(len);
+	if (i2d_SSL_SESSION(sess, &p) == len) {
+		key = tls_scache_hex(id, idlen);
+		val = tls_scache_hex(der, len);
+		tls_scache_ops->put(tls_scache_arg, key, val,
+		    (long)(SSL_SESSION_get_time(sess) +
+		    SSL_SESSION_get_timeout(sess)));
+		myfree(key);
+		myfree(val);
+	}
+	myfree(der);
+	return 0;			/* we keep no reference */
+}
+
+static SSL_SESSION *
+tls_scache_get(SSL *ssl, const unsigned char *id, int idlen, int *copy)
+{
+	SSL_SESSION *sess = NULL;
+	VSTRING	*val;
+	const unsigned char *p;
+	char	*key;
+	long	 len;
+
+	*copy = 0;			/* the caller gets our reference */
+	if (idlen <= 0)
+		return NULL;
+	key = tls_scache_hex(id, idlen);
+	val = vstring_alloc(512);
+	if (tls_scache_ops->get(tls_scache_arg, key, val) > 0 &&
+	    (len = tls_unhex(vstring_str(val))) > 0) {
+		p = (const unsigned char *)vstring_str(val);
+		sess = d2i_SSL_SESSION(NULL, &p, len);
+	}
+	vstring_free(val);
+	myfree(key);
+	return sess;
+}
+
+static void
+tls_scache_remove(SSL_CTX *sc, SSL_SESSION *sess)
+{
+	unsigned int idlen;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
+	char	*key;
+
+	if (idlen == 0)
+		return;
+	key = tls_scache_hex(id, idlen);
+	tls_scache_ops->del(tls_scache_arg, key);
+	myfree(key);
+}
+
+void
+tls_ctx_set_scache(TLS_CTX *ctx, const TLS_SCACHE_OPS *ops, void *arg,
+    int timeout)
+{
+	SSL_CTX	*sc = ctx->ssl_ctx;
+
+	if (!ctx->server)
+		msg_panic("tls_ctx_set_scache: client context");
+	tls_scache_ops = ops;
+	tls_scache_arg = arg;
+	(void)SSL_CTX_set_session_id_context(sc,
+	    (const unsigned char *)"postern", 7);
+	SSL_CTX_set_timeout(sc, timeout);
+	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_SERVER |
+	    SSL_SESS_CACHE_NO_INTERNAL | SSL_SESS_CACHE_NO_AUTO_CLEAR);
+	SSL_CTX_sess_set_new_cb(sc, tls_scache_new);
+	SSL_CTX_sess_set_get_cb(sc, tls_scache_get);
+	SSL_CTX_sess_set_remove_cb(sc, tls_scache_remove);
 }
 
 void
@@ -866,6 +997,7 @@ const TLS_MODULE tls_module = {
 	.size = sizeof(TLS_MODULE),
 	.ctx_create = tls_ctx_create,
 	.ctx_set_sni = tls_ctx_set_sni,
+	.ctx_set_scache = tls_ctx_set_scache,
 	.ctx_free = tls_ctx_free,
 	.protocol_range = tls_protocol_range,
 	.cipher_list = tls_cipher_list,

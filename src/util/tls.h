@@ -51,6 +51,17 @@ TLS_CTX	*tls_ctx_create(const TLS_CTX_ARGS *, VSTRING *why);
 typedef const char *(*TLS_SNI_LOOKUP)(const char *, void *, int *);
 void	 tls_ctx_set_sni(TLS_CTX *, const TLS_CTX_ARGS *, TLS_SNI_LOOKUP,
 	    void *);
+/*
+ * Server: an external session cache that several processes share (for
+ * clients that do not take tickets). Keys and values are hex strings;
+ * get() returns 1 with the value in *out, or 0; expires is a time_t.
+ */
+typedef struct TLS_SCACHE_OPS {
+	int	 (*get)(void *, const char *, VSTRING *);
+	void	 (*put)(void *, const char *, const char *, long);
+	void	 (*del)(void *, const char *);
+} TLS_SCACHE_OPS;
+void	 tls_ctx_set_scache(TLS_CTX *, const TLS_SCACHE_OPS *, void *, int);
 void	 tls_ctx_free(TLS_CTX *);
 int	 tls_protocol_range(const char *, int *, int *, VSTRING *why);
 const char *tls_cipher_list(const char *);

@@ -66,7 +66,8 @@ static const TLS_LOAD_FN tls_load_needs[] __attribute__((used)) = {
 	(TLS_LOAD_FN)mymalloc, (TLS_LOAD_FN)myfree, (TLS_LOAD_FN)mystrdup,
 	(TLS_LOAD_FN)vstream_set_io, (TLS_LOAD_FN)vstream_bufstat,
 	(TLS_LOAD_FN)vstream_fileno, (TLS_LOAD_FN)vstring_sprintf,
-	(TLS_LOAD_FN)vstring_sprintf_append,
+	(TLS_LOAD_FN)vstring_sprintf_append, (TLS_LOAD_FN)vstring_alloc,
+	(TLS_LOAD_FN)vstring_free,
 };
 
 int
@@ -142,6 +143,13 @@ tls_ctx_set_sni(TLS_CTX *ctx, const TLS_CTX_ARGS *base, TLS_SNI_LOOKUP fn,
     void *arg)
 {
 	tls_loaded("tls_ctx_set_sni")->ctx_set_sni(ctx, base, fn, arg);
+}
+
+void
+tls_ctx_set_scache(TLS_CTX *ctx, const TLS_SCACHE_OPS *ops, void *arg,
+    int timeout)
+{
+	tls_loaded("tls_ctx_set_scache")->ctx_set_scache(ctx, ops, arg, timeout);
 }
 
 void

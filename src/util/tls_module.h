@@ -12,7 +12,7 @@
  * Bump when a member changes (here or in TLS_CTX_ARGS): a stale tls.so
  * is then refused.
  */
-#define TLS_MODULE_VERSION	2
+#define TLS_MODULE_VERSION	3
 #define TLS_MODULE_FILE		"tls.so"
 #define TLS_MODULE_SYMBOL	"tls_module"
 
@@ -22,6 +22,8 @@ typedef struct TLS_MODULE {
 	TLS_CTX	*(*ctx_create)(const TLS_CTX_ARGS *, VSTRING *);
 	void	 (*ctx_set_sni)(TLS_CTX *, const TLS_CTX_ARGS *,
 		    TLS_SNI_LOOKUP, void *);
+	void	 (*ctx_set_scache)(TLS_CTX *, const TLS_SCACHE_OPS *, void *,
+		    int);
 	void	 (*ctx_free)(TLS_CTX *);
 	int	 (*protocol_range)(const char *, int *, int *, VSTRING *);
 	const char *(*cipher_list)(const char *);

@@ -9,6 +9,8 @@
  *	int	 vstream_fdclose(VSTREAM *sp);
  *	int	 vstream_fileno(VSTREAM *sp);
  *	void	 vstream_set_timeout(VSTREAM *sp, int seconds);
+ *	void	 vstream_set_deadline(VSTREAM *sp, int seconds);
+ *	void	 vstream_set_min_rate(VSTREAM *sp, int bytes_per_second);
  *	void	 vstream_set_io(VSTREAM *sp, VSTREAM_RW_FN rd, VSTREAM_RW_FN wr,
  *		    void *ctx);
  *	void	 vstream_set_peer(VSTREAM *sp, const char *name);
@@ -50,6 +52,17 @@
  *	vstream_set_timeout() sets the limit for each read or write
  *	operation in seconds; <= 0 (the default) means none. On time-out
  *	the operation fails and vstream_ftimeout() becomes true.
+ *
+ *	vstream_set_deadline() turns the per-operation limit into a limit
+ *	for all reads and writes from now on: each one waits at most the
+ *	time left of seconds counted from the call (never more than the
+ *	per-operation limit), and one started after the deadline times
+ *	out at once. seconds <= 0 removes the deadline (and the rate).
+ *	vstream_set_min_rate() then extends the deadline after each read
+ *	of N bytes by the time to receive N bytes at bytes_per_second,
+ *	but never beyond the per-operation limit from that moment (a
+ *	slow sender must keep at least that rate); 0 stops extending.
+ *	Without a deadline, a read or write costs nothing more.
  *
  *	vstream_set_io() replaces the functions that move bytes (null
  *	restores the default): rd/wr are called with the descriptor,
@@ -134,6 +147,8 @@ struct VSTREAM {
 	int	 err, eof, tmout;
 	int	 fd_kind;		/* VSTREAM_KIND_* */
 	int	 ready;			/* vstream_ready(): skip one wait */
+	long long deadline;		/* monotonic ms; 0: none */
+	int	 min_rate;		/* bytes/s extending the deadline */
 	VSTREAM_RW_FN read_fn, write_fn;
 	void	*io_ctx;
 	char	*peer;
@@ -209,6 +224,47 @@ vstream_set_timeout(VSTREAM *sp, int timeout)
 }
 
 void
+vstream_set_deadline(VSTREAM *sp, int seconds)
+{
+	sp->deadline = seconds > 0 ? monotonic_ms() + seconds * 1000LL : 0;
+	if (seconds <= 0)
+		sp->min_rate = 0;
+}
+
+void
+vstream_set_min_rate(VSTREAM *sp, int bytes_per_second)
+{
+	sp->min_rate = bytes_per_second > 0 ? bytes_per_second : 0;
+}
+
+/*
+ * The wait allowed to the next read or write: the per-operation limit,
+ * made shorter by the deadline (whole seconds, at least 1); 0 when the
+ * deadline has passed. Only for a stream with both.
+ */
+static int
+vstream_time_left(VSTREAM *sp)
+{
+	long long left;
+
+	if ((left = sp->deadline - monotonic_ms()) <= 0)
+		return 0;
+	left = (left + 999) / 1000;
+	return left < sp->timeout ? (int)left : sp->timeout;
+}
+
+/* After n bytes read at the minimum rate: extend, up to the limit. */
+static void
+vstream_extend_deadline(VSTREAM *sp, ssize_t n)
+{
+	long long now = monotonic_ms(), max = now + sp->timeout * 1000LL;
+
+	sp->deadline += n * 1000LL / sp->min_rate;
+	if (sp->deadline > max)
+		sp->deadline = max;
+}
+
+void
 vstream_set_io(VSTREAM *sp, VSTREAM_RW_FN rd, VSTREAM_RW_FN wr, void *ctx)
 {
 	sp->read_fn = rd;
@@ -235,9 +291,13 @@ static ssize_t
 vstream_sys_read(VSTREAM *sp, void *buf, size_t len)
 {
 	ssize_t	 n;
+	int	 timeout = sp->timeout;
 
-	if (sp->read_fn) {
-		n = sp->read_fn(sp->fd, buf, len, sp->timeout, sp->io_ctx);
+	if (sp->deadline && timeout > 0 && (timeout = vstream_time_left(sp)) == 0) {
+		errno = ETIMEDOUT;
+		n = -1;
+	} else if (sp->read_fn) {
+		n = sp->read_fn(sp->fd, buf, len, timeout, sp->io_ctx);
 	} else if (sp->ready) {
 		/* The caller's poll said readable: no second poll. */
 		sp->ready = 0;
@@ -245,12 +305,14 @@ vstream_sys_read(VSTREAM *sp, void *buf, size_t len)
 		    && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTSOCK))
-			n = timed_read(sp->fd, buf, len, sp->timeout, NULL);
+			n = timed_read(sp->fd, buf, len, timeout, NULL);
 	} else {
-		n = timed_read(sp->fd, buf, len, sp->timeout, NULL);
+		n = timed_read(sp->fd, buf, len, timeout, NULL);
 	}
 	if (n > 0) {
 		sp->nread += n;
+		if (sp->min_rate && sp->deadline && sp->timeout > 0)
+			vstream_extend_deadline(sp, n);
 	} else if (n == 0) {
 		sp->eof = 1;
 	} else if (errno == ETIMEDOUT) {
@@ -267,7 +329,7 @@ vstream_sys_read(VSTREAM *sp, void *buf, size_t len)
  * the descriptor's mode), pipes in chunks of at most PIPE_BUF.
  */
 static ssize_t
-vstream_default_write(VSTREAM *sp, const void *buf, size_t len)
+vstream_default_write(VSTREAM *sp, const void *buf, size_t len, int timeout)
 {
 	struct stat st;
 	ssize_t	 n;
@@ -282,13 +344,13 @@ vstream_default_write(VSTREAM *sp, const void *buf, size_t len)
 			sp->fd_kind = VSTREAM_KIND_PIPE;
 	}
 	if (sp->fd_kind != VSTREAM_KIND_SOCK) {
-		if (sp->fd_kind == VSTREAM_KIND_PIPE && sp->timeout > 0 &&
+		if (sp->fd_kind == VSTREAM_KIND_PIPE && timeout > 0 &&
 		    len > PIPE_BUF)
 			len = PIPE_BUF;
-		return timed_write(sp->fd, (void *)buf, len, sp->timeout, NULL);
+		return timed_write(sp->fd, (void *)buf, len, timeout, NULL);
 	}
 	/* Send first: a socket buffer is rarely full; wait only when it is. */
-	if (sp->timeout > 0)
+	if (timeout > 0)
 		flags |= MSG_DONTWAIT;
 	for (;;) {
 		if ((n = send(sp->fd, buf, len, flags)) >= 0)
@@ -297,7 +359,7 @@ vstream_default_write(VSTREAM *sp, const void *buf, size_t len)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (write_wait(sp->fd, sp->timeout > 0 ? sp->timeout : -1) < 0)
+		if (write_wait(sp->fd, timeout > 0 ? timeout : -1) < 0)
 			return -1;
 	}
 }
@@ -308,13 +370,19 @@ vstream_sys_write(VSTREAM *sp, const void *buf, size_t len)
 {
 	const unsigned char *cp = buf;
 	ssize_t	 n;
+	int	 timeout;
 
 	while (len > 0) {
-		if (sp->write_fn)
-			n = sp->write_fn(sp->fd, (void *)cp, len, sp->timeout,
+		timeout = sp->timeout;
+		if (sp->deadline && timeout > 0 &&
+		    (timeout = vstream_time_left(sp)) == 0) {
+			errno = ETIMEDOUT;
+			n = -1;
+		} else if (sp->write_fn)
+			n = sp->write_fn(sp->fd, (void *)cp, len, timeout,
 			    sp->io_ctx);
 		else
-			n = vstream_default_write(sp, cp, len);
+			n = vstream_default_write(sp, cp, len, timeout);
 		if (n <= 0) {
 			if (n == 0)
 				errno = EIO;

@@ -34,6 +34,8 @@ int	 vstream_fclose(VSTREAM *);
 int	 vstream_fdclose(VSTREAM *);	/* free, keep fd open; returns fd */
 int	 vstream_fileno(VSTREAM *);
 void	 vstream_set_timeout(VSTREAM *, int);
+void	 vstream_set_deadline(VSTREAM *, int);
+void	 vstream_set_min_rate(VSTREAM *, int);
 void	 vstream_set_io(VSTREAM *, VSTREAM_RW_FN, VSTREAM_RW_FN, void *);
 void	 vstream_set_peer(VSTREAM *, const char *);
 const char *vstream_peer(VSTREAM *);

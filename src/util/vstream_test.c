@@ -232,6 +232,68 @@ PTEST(read_timeout)
 	vstring_free(line);
 }
 
+/* A child that writes one chunk every 200 ms, count times, then "\n". */
+static pid_t
+trickle(int fd, const char *chunk, int count)
+{
+	pid_t	 pid = fork();
+	struct timespec ts = {0, 200 * 1000 * 1000};
+
+	if (pid != 0)
+		return pid;
+	for (int i = 0; i < count; i++) {
+		if (write_all(fd, chunk, strlen(chunk)) < 0)
+			_exit(1);
+		nanosleep(&ts, NULL);
+	}
+	(void)write_all(fd, "\n", 1);
+	_exit(0);
+}
+
+/* A deadline bounds a whole line that trickles in; a rate extends it. */
+PTEST(deadline_and_rate)
+{
+	int	 sv[2], st;
+	VSTREAM	*sp;
+	VSTRING	*line = vstring_alloc(10);
+	pid_t	 pid;
+	double	 t0, dt;
+
+	/* Each read is quick, the line takes 3 s: the 1 s deadline ends it. */
+	PT_ASSERT(pair(sv) == 0);
+	sp = vstream_fdopen(sv[0], VSTREAM_FLAG_RW);
+	vstream_set_timeout(sp, 5);
+	pid = trickle(sv[1], "x", 15);
+	vstream_set_deadline(sp, 1);
+	t0 = now();
+	PT_INTEQ(vstream_get_line(sp, line, 100, 0), VSTREAM_ERR);
+	dt = now() - t0;
+	PT_ASSERT(vstream_ftimeout(sp));
+	PT_ASSERT(dt >= 0.9 && dt < 2.9);
+	vstream_fclose(sp);
+	close(sv[1]);
+	PT_ASSERT(waitpid(pid, &st, 0) == pid);
+
+	/* 25 bytes/s against a minimum of 10: the deadline moves on. */
+	PT_ASSERT(pair(sv) == 0);
+	sp = vstream_fdopen(sv[0], VSTREAM_FLAG_RW);
+	vstream_set_timeout(sp, 5);
+	pid = trickle(sv[1], "xxxxx", 10);
+	vstream_set_deadline(sp, 1);
+	vstream_set_min_rate(sp, 10);
+	PT_INTEQ(vstream_get_line(sp, line, 100, 0), VSTREAM_LINE_OK);
+	PT_INTEQ(vstring_len(line), 50);
+	/* No deadline: only the per-read limit. */
+	vstream_set_deadline(sp, 0);
+	PT_ASSERT(waitpid(pid, &st, 0) == pid);
+	PT_ASSERT(write_all(sv[1], "ok\n", 3) == 3);
+	PT_INTEQ(vstream_get_line(sp, line, 100, 0), VSTREAM_LINE_OK);
+	PT_STREQ(vstring_str(line), "ok");
+	PT_INTEQ(vstream_fclose(sp), 0);
+	close(sv[1]);
+	vstring_free(line);
+}
+
 PTEST(write_timeout_and_epipe)
 {
 	int	 sv[2];
@@ -362,6 +424,7 @@ main(void)
 	PT_RUN(line_model);
 	PT_RUN(line_long_buffer);
 	PT_RUN(read_timeout);
+	PT_RUN(deadline_and_rate);
 	PT_RUN(write_timeout_and_epipe);
 	PT_RUN(flush_before_read);
 	PT_RUN(file_bulk);
