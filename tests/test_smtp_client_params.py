@@ -384,3 +384,74 @@ def test_pix_workarounds_not_for_normal_greeting(env, sink):
     res = send(env, sink, {"smtp_pix_workarounds": "disable_esmtp"})
     assert sink.command_lines()[0].startswith("EHLO ")
     assert "PIX" not in res.log
+
+
+# smtp_per_record_deadline: a server that trickles its greeting, one byte
+# every 0.4 s (each read well within smtp_helo_timeout = 1s, the whole line
+# not), then closes after the next command.
+
+class Trickler:
+    def __init__(self):
+        import socket
+        import threading
+        self.addr = random_loopback()
+        self.sock = socket.socket()
+        self.sock.bind((self.addr, 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import time
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10)
+            try:
+                for b in b"220 x\r\n":
+                    conn.sendall(bytes([b]))
+                    time.sleep(0.4)
+                conn.recv(1024)
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+        self.thread.join(10)
+
+
+@pytest.mark.parametrize("deadline", [None, "yes"])
+def test_per_record_deadline(env, deadline):
+    t = Trickler()
+    try:
+        qid = env.make_message("s@client.test", ["b@x.test"], BODY)
+        conf = {"smtp_helo_timeout": "1s"}
+        if deadline:
+            conf["smtp_per_record_deadline"] = deadline
+        res = env.deliver([env.request(qid, "[%s]:%d" % (t.addr, t.port), ["b@x.test"])],
+                          overrides=conf)
+    finally:
+        t.close()
+    r = res.by_rcpt()[0]
+    assert r["action"] == "delayed"
+    if deadline:
+        assert "timed out while receiving the initial server greeting" in r["reason"], r
+    else:
+        assert "initial server greeting" not in r["reason"], r
+        assert "EHLO" in r["reason"], r
+
+
+def test_per_record_deadline_normal_delivery(env, sink):
+    body = b"Subject: big\n\n" + b"".join(b"line %d %s\n" % (i, b"x" * 200)
+                                          for i in range(3000))
+    qids = [env.make_message("s@client.test", ["b@x.test"], body) for _ in range(2)]
+    res = env.deliver([env.request(q, sink.nexthop, ["b@x.test"]) for q in qids],
+                      overrides={"smtp_per_record_deadline": "yes",
+                                 "smtp_connection_cache_time_limit": "10s"})
+    assert all(r[0]["status"] == "2.0.0" for r in res.replies), res.log
+    msgs = sink.wait_for(2)
+    assert msgs[0].data == body.replace(b"\n", b"\r\n")
+    assert sink.connections == 1

@@ -43,6 +43,7 @@ typedef struct SMTP_CONF {
 	long	 tmo_connect, tmo_helo, tmo_xforward, tmo_mail, tmo_rcpt;
 	long	 tmo_data_init, tmo_data_xfer, tmo_data_done, tmo_rset, tmo_quit;
 	long	 ipc_timeout;
+	int	 deadline;		/* smtp_per_record_deadline */
 	long	 mx_addr_limit, mx_session_limit;
 	int	 randomize, defer_no_mx_addr, ignore_mx_error;
 	int	 balance_inet;		/* smtp_balance_inet_protocols */
@@ -182,6 +183,7 @@ typedef struct SMTP_SESS {
 	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
 	int	 no_echo;		/* SASL exchange: keep it out of logs */
 	int	 filter_err;		/* smtp_reply_filter lookup failed */
+	long	 rec_timeout;		/* smtp_per_record_deadline: per line */
 } SMTP_SESS;
 
 /* One recipient of a request. */

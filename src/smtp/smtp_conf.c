@@ -183,6 +183,7 @@ smtp_conf_timeouts(void)
 	smtp_cf.pix_delay = P_TIME("smtp_pix_workaround_delay_time");
 	smtp_cf.pix_threshold = P_TIME("smtp_pix_workaround_threshold_time");
 	smtp_cf.cache_time = P_TIME("smtp_connection_cache_time_limit");
+	smtp_cf.deadline = P_BOOL("smtp_per_record_deadline");
 }
 
 /* smtp_conf_mode - LMTP or SMTP, and the 8-bit mode */

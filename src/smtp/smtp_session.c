@@ -42,6 +42,12 @@
  *	replaced lines. A table lookup error fails the reply (4.3.0 "table
  *	lookup error") and the session.
  *
+ *	The time limits apply to each read or write, or, with
+ *	smtp_per_record_deadline, to each whole record: a command line (or
+ *	the pipelined group it ends), a reply line, a content line
+ *	(smtp_body(3)), so that a server trickling bytes cannot stretch a
+ *	limit (vstream_set_deadline(3)).
+ *
  *	Conversations with servers that match debug_peer_list, and every
  *	conversation while msg_verbose is on (-v, or smtpctl trace mta
  *	through mail_trace(3)), are logged; for the peers of
@@ -123,6 +129,8 @@ smtp_vsend(SMTP_SESS *sess, long timeout, const char *fmt, va_list ap)
 		smtp_transcript(sess, '>', vstring_str(sess->line), vstring_len(sess->line));
 	vstring_strcat(sess->line, "\r\n");
 	vstream_set_timeout(sess->stream, (int)timeout);
+	if (smtp_cf.deadline)		/* the whole line, not each write */
+		vstream_set_deadline(sess->stream, (int)timeout);
 	if (vstream_write(sess->stream, vstring_str(sess->line), vstring_len(sess->line)) < 0) {
 		sess->broken = 1;
 		return -1;
@@ -199,6 +207,8 @@ smtp_resp_hook(void *context, const char *line, size_t len)
 		len = vstring_len(sess->line);
 	}
 	smtp_transcript(sess, '<', line, len);
+	if (smtp_cf.deadline)		/* a new deadline for the next line */
+		vstream_set_deadline(sess->stream, (int)sess->rec_timeout);
 }
 
 int
@@ -214,6 +224,10 @@ smtp_resp(SMTP_SESS *sess, long timeout)
 		return 0;
 	}
 	vstream_set_timeout(sess->stream, (int)timeout);
+	if (smtp_cf.deadline) {
+		sess->rec_timeout = timeout;
+		vstream_set_deadline(sess->stream, (int)timeout);
+	}
 	if (smtp_reply_read(sess->stream, r, sess->line, smtp_resp_hook, sess) == 0)
 		sess->broken = 1;
 	if (sess->filter_err) {
