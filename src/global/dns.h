@@ -56,4 +56,8 @@ DNS_RR	*dns_rr_sort_mx(DNS_RR *, int);
 size_t	 dns_rr_count(const DNS_RR *);
 const char *dns_strerror(int);
 
+/* dns_filter.c: smtpd_dns_reply_filter, smtp_dns_reply_filter */
+#include "argv.h"
+DNS_RR	*dns_rr_filter(DNS_RR *, const ARGV *, const char *, int *);
+
 #endif

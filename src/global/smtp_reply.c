@@ -22,7 +22,9 @@
  *	bounded: SMTP_REPLY_LINE_MAX bytes are kept, the rest of a longer
  *	line is read and dropped; a reply has at most SMTP_REPLY_LINES
  *	lines. When hook is not null it is called with each line as it
- *	came (for transcripts and -v output). The line is then made
+ *	came (for transcripts and -v output); the hook may replace the
+ *	content of line (the smtp client's smtp_reply_filter), and what it
+ *	leaves there is what is parsed. The line is then made
  *	printable, since it goes into logs, queue files and DSNs: control
  *	bytes, and 8-bit bytes when the line is not UTF-8, become "?".
  *
@@ -96,9 +98,9 @@ smtp_reply_line(VSTREAM *stream, VSTRING *line, int *more,
 	}
 	if (st != VSTREAM_LINE_OK && st != VSTREAM_LINE_LONG)
 		return -1;
-	s = vstring_str(line);
 	if (hook)
-		hook(context, s, vstring_len(line));
+		hook(context, vstring_str(line), vstring_len(line));
+	s = vstring_str(line);		/* the hook may have replaced it */
 	smtp_reply_clean(line);
 	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1])
 	    || !isdigit((unsigned char)s[2])

@@ -21,10 +21,12 @@
 /* Parameters, read once per process (smtp_conf.c). */
 typedef struct SMTP_CONF {
 	int	 lmtp;			/* LMTP mode */
+	int	 lmtp_final;		/* lmtp_assume_final */
 	const char *queue_dir;
 	const char *myhostname;
 	const char *helo_name;
 	const char *bind_addr, *bind_addr6;
+	int	 bind_enforce;		/* smtp_bind_address_enforce */
 	const char *tcp_port;		/* default port */
 	int	 families;		/* DNS_FAM_* from inet_protocols */
 	const char *addr_pref;		/* any, ipv4, ipv6 */
@@ -34,16 +36,22 @@ typedef struct SMTP_CONF {
 	int	 quote_821;
 	long	 line_limit;
 	long	 pix_delay, pix_threshold;
+	ARGV	*pix_words;		/* smtp_pix_workarounds */
+	struct DICT **pix_maps;		/* smtp_pix_workaround_maps, or null */
+	int	 pix_nmaps;
 	int	 send_xforward;
 	long	 tmo_connect, tmo_helo, tmo_xforward, tmo_mail, tmo_rcpt;
 	long	 tmo_data_init, tmo_data_xfer, tmo_data_done, tmo_rset, tmo_quit;
 	long	 ipc_timeout;
+	int	 deadline;		/* smtp_per_record_deadline */
 	long	 mx_addr_limit, mx_session_limit;
 	int	 randomize, defer_no_mx_addr, ignore_mx_error;
+	int	 balance_inet;		/* smtp_balance_inet_protocols */
 	const char *best_mx_transport;
 	ARGV	*fallback_relay;
 	int	 use_dns, use_native;	/* smtp_host_lookup, disable_dns_lookups */
 	int	 no_mx;			/* smtp_disable_mx_lookup (ZMailer -x) */
+	int	 cname_overrides;	/* smtp_cname_overrides_servername */
 	const char *forced_dest;	/* smtp_forced_destination (ZMailer -F) */
 	ADDR_MATCH *debug_peers;		/* debug_peer_list */
 	int	 debug_level;
@@ -51,6 +59,10 @@ typedef struct SMTP_CONF {
 	long	 mime_nesting, mime_boundary_len;
 	int	 bit_mode;		/* SMTP_8BIT_* (smtp_8bit_mode) */
 	ARGV	*discard_ehlo;		/* smtp_discard_ehlo_keywords */
+	struct DICT **discard_maps;	/* ..._keyword_address_maps, or null */
+	int	 discard_nmaps;
+	struct DICT *reply_filter;	/* smtp_reply_filter, or null */
+	ARGV	*dns_filter;		/* smtp_dns_reply_filter, or null */
 	long	 cache_time;		/* smtp_connection_cache_time_limit */
 	const char *transcript;		/* smtp_transcript_log (ZMailer -l) */
 	int	 title;			/* smtp_progress_title (ZMailer -s) */
@@ -74,6 +86,7 @@ typedef struct SMTP_CONF {
 	char	 tls_fp_match_name[128];
 	/* SASL (smtp_sasl.c) */
 	int	 sasl_enable;		/* smtp_sasl_auth_enable */
+	int	 dummy_mail_auth;	/* smtp_send_dummy_mail_auth (with SASL) */
 	const char *sasl_maps;		/* smtp_sasl_password_maps */
 	const char *sasl_opts;		/* smtp_sasl_security_options */
 	const char *sasl_tls_opts;	/* smtp_sasl_tls_security_options */
@@ -97,6 +110,10 @@ typedef struct SMTP_CONF {
 
 #define SMTP_TLS_RETRY		1	/* handshake failed at "may": go plain */
 
+/* PIX firewall workarounds (smtp_pix_workarounds). */
+#define SMTP_PIX_NO_ESMTP	(1 << 0)	/* disable_esmtp */
+#define SMTP_PIX_DELAY_DOT	(1 << 1)	/* delay_dotcrlf */
+
 #define SMTP_8BIT_AUTO	0
 #define SMTP_8BIT_7BIT	1	/* always convert to 7 bit (ZMailer -7) */
 #define SMTP_8BIT_8BIT	2	/* never convert (ZMailer -8) */
@@ -111,6 +128,7 @@ extern SMTP_CONF smtp_cf;
 #define SMTP_FEAT_DSN		(1 << 4)
 #define SMTP_FEAT_XFORWARD	(1 << 5)
 #define SMTP_FEAT_SMTPUTF8	(1 << 6)
+#define SMTP_FEAT_STARTTLS	(1 << 7)
 
 /* XFORWARD attributes the server named. */
 #define SMTP_XF_NAME	(1 << 0)
@@ -145,10 +163,11 @@ typedef struct SMTP_SESS {
 	long	 size_limit;
 	int	 lmtp;
 	int	 reused;
+	long	 reuse_count;		/* requests after the first */
 	int	 debug;			/* log the transcript */
 	int	 broken;		/* do not reuse */
 	int	 rset_pending;		/* RSET sent, its reply not yet read */
-	int	 pix;			/* greeting looks like a PIX firewall */
+	int	 pix;			/* SMTP_PIX_*: PIX workarounds in force */
 	VSTRING	*greeting;
 	time_t	 idle_since;
 	SMTP_REPLY resp;
@@ -163,6 +182,8 @@ typedef struct SMTP_SESS {
 	int	 tls_ndane;
 	VSTRING	*sasl_mechs;		/* EHLO AUTH mechanisms, or null */
 	int	 no_echo;		/* SASL exchange: keep it out of logs */
+	int	 filter_err;		/* smtp_reply_filter lookup failed */
+	long	 rec_timeout;		/* smtp_per_record_deadline: per line */
 } SMTP_SESS;
 
 /* One recipient of a request. */
@@ -207,6 +228,7 @@ typedef struct SMTP_REQ {
 /* smtp_conf.c */
 void	 smtp_conf_load(const char *, const char *);
 const char *smtp_pname(const char *);	/* smtp_x, or lmtp_x in LMTP mode */
+struct DICT **smtp_conf_maps(const char *, int *);
 
 /* smtp_addr.c */
 int	 smtp_addr_resolve(const char *, SMTP_ADDR **, VSTRING *, char *);
@@ -244,6 +266,10 @@ void	 smtp_tls_policy_free(SMTP_SESS *);
 /* smtp_sasl.c */
 void	 smtp_sasl_conf(void);
 int	 smtp_sasl_auth(SMTP_SESS *, const char *, VSTRING *, char *);
+
+/* smtp_cache.c: which sessions are kept for the next request */
+void	 smtp_cache_conf(void);
+int	 smtp_cache_keep(const SMTP_SESS *);
 
 /* smtp_connect.c */
 int	 smtp_connect_deliver(SMTP_REQ *, SMTP_SESS **);

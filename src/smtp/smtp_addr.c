@@ -21,7 +21,9 @@
  *	smtp_addr_resolve() turns a nexthop into the addresses to try, in
  *	order: MX hosts by preference (equal preferences shuffled with
  *	smtp_randomize_addresses), each host's addresses per inet_protocols
- *	and smtp_address_preference, at most smtp_mx_address_limit in all;
+ *	and smtp_address_preference, at most smtp_mx_address_limit in all
+ *	(with smtp_balance_inet_protocols, when both IPv4 and IPv6 addresses
+ *	exceed the limit, some of each family are kept, as in Postfix);
  *	a single-label host name that the DNS does not resolve is also
  *	looked up with getaddrinfo() (so that "[localhost]" always works);
  *	the domain's own addresses when it has no MX record. MX hosts at or
@@ -29,6 +31,13 @@
  *	them when its name is myhostname or its address is one of
  *	inet_interfaces or proxy_interfaces). Host lookups use the DNS
  *	and/or getaddrinfo() per smtp_host_lookup and disable_dns_lookups.
+ *	The server name (for logging, SASL password lookup, TLS policy and
+ *	certificate verification) is the name looked up, or, with
+ *	smtp_cname_overrides_servername, the name that DNS CNAME records
+ *	lead to. The MX and A/AAAA records of DNS lookups go through
+ *	smtp_dns_reply_filter (dns_rr_filter(3)) when it is set: when it
+ *	drops every record the lookup fails with 4.7.0 (no getaddrinfo()
+ *	fallback), as in Postfix.
  * DIAGNOSTICS
  *	smtp_addr_nexthop() returns -1 for a malformed nexthop.
  *	smtp_addr_resolve() returns 0 with a list, -1 with a reason and an
@@ -181,6 +190,38 @@ smtp_addr_native(const char *host, int port, unsigned pref, SMTP_ADDR **out, VST
 	return DNS_OK;
 }
 
+#define SMTP_DNS_POLICY	100	/* smtp_dns_reply_filter dropped every record */
+
+/*
+ * smtp_addr_filter - smtp_dns_reply_filter on the records of a lookup
+ * that succeeded: DNS_RETRY when a table failed, SMTP_DNS_POLICY when
+ * nothing is left (why says so, in Postfix's words).
+ */
+static int
+smtp_addr_filter(int st, DNS_RR **list, const char *name, const char *type,
+    VSTRING *why)
+{
+	int	 err = 0;
+
+	if (st != DNS_OK || smtp_cf.dns_filter == NULL)
+		return st;
+	*list = dns_rr_filter(*list, smtp_cf.dns_filter,
+	    smtp_pname("smtp_dns_reply_filter"), &err);
+	if (err) {
+		dns_rr_free(*list);
+		*list = NULL;
+		vstring_sprintf(why, "Error looking up name=%s type=%s: "
+		    "DNS reply filter lookup error", name, type);
+		return DNS_RETRY;
+	}
+	if (*list == NULL) {
+		vstring_sprintf(why, "Error looking up name=%s type=%s: "
+		    "DNS reply filter drops all results", name, type);
+		return SMTP_DNS_POLICY;
+	}
+	return DNS_OK;
+}
+
 /* smtp_addr_dns - A/AAAA records of one host */
 
 static int
@@ -190,7 +231,11 @@ smtp_addr_dns(const char *host, int port, unsigned pref, SMTP_ADDR **out, VSTRIN
 	struct sockaddr_storage ss;
 	int	 st;
 
-	if ((st = dns_lookup_addr(host, smtp_cf.families, &list, why)) != DNS_OK) {
+	st = dns_lookup_addr(host, smtp_cf.families, &list, why);
+	if (st == DNS_OK && (st = smtp_addr_filter(st, &list, host,
+	    smtp_cf.families == DNS_FAM_V6 ? "AAAA" : "A", why)) != DNS_OK)
+		return st;
+	if (st != DNS_OK) {
 		vstring_sprintf(why, "Host or domain name not found. Name service error for name=%s type=%s: %s",
 		    host, smtp_cf.families == DNS_FAM_V6 ? "AAAA" : "A",
 		    st == DNS_RETRY ? "Host not found, try again" : "Host not found");
@@ -203,7 +248,9 @@ smtp_addr_dns(const char *host, int port, unsigned pref, SMTP_ADDR **out, VSTRIN
 			memcpy(&((struct sockaddr_in *)&ss)->sin_addr, rr->addr, 4);
 		else
 			memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, rr->addr, 16);
-		*out = smtp_addr_append(*out, smtp_addr_new(host, (struct sockaddr *)&ss,
+		/* smtp_cname_overrides_servername: the name after CNAMEs. */
+		*out = smtp_addr_append(*out, smtp_addr_new(smtp_cf.cname_overrides
+		    && rr->name && *rr->name ? rr->name : host, (struct sockaddr *)&ss,
 		    rr->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
 		    port, pref));
 	}
@@ -264,7 +311,8 @@ smtp_addr_host(const char *host, int port, unsigned pref, SMTP_ADDR **out, VSTRI
 	 * A single-label name ("localhost") cannot be in the public DNS: ask
 	 * the system too, so that "[localhost]:port" works without a resolver.
 	 */
-	if (st != DNS_OK && (smtp_cf.use_native || strchr(host, '.') == NULL))
+	if (st != DNS_OK && st != SMTP_DNS_POLICY
+	    && (smtp_cf.use_native || strchr(host, '.') == NULL))
 		st = smtp_addr_native(host, port, pref, &found, why);
 	if (st == DNS_OK)
 		*out = smtp_addr_append(*out, smtp_addr_order(found));
@@ -305,6 +353,52 @@ smtp_addr_limit(SMTP_ADDR *list)
 	}
 }
 
+/*
+ * smtp_addr_balance - smtp_balance_inet_protocols: when IPv4 and IPv6
+ * addresses together exceed smtp_mx_address_limit, keep some of each
+ * family (each gets half the limit, or all it has when that is fewer and
+ * the other family takes the rest; an odd limit favours the family of
+ * the first address), in the list's order.
+ */
+static void
+smtp_addr_balance(SMTP_ADDR **list)
+{
+	SMTP_ADDR *a, *next, *out = NULL;
+	long	 n4 = 0, n6 = 0, keep4, keep6, limit = smtp_cf.mx_addr_limit;
+
+	for (a = *list; a != NULL; a = a->next) {
+		if (a->sa.ss_family == AF_INET)
+			n4++;
+		else if (a->sa.ss_family == AF_INET6)
+			n6++;
+	}
+	if (n4 == 0 || n6 == 0 || n4 + n6 <= limit)
+		return;
+	if (n6 <= limit / 2) {
+		keep6 = n6;
+		keep4 = limit - n6;
+	} else if (n4 <= limit / 2) {
+		keep4 = n4;
+		keep6 = limit - n4;
+	} else {
+		keep4 = (limit + ((*list)->sa.ss_family == AF_INET)) / 2;
+		keep6 = limit - keep4;
+	}
+	for (a = *list; a != NULL; a = next) {
+		long	*left = a->sa.ss_family == AF_INET ? &keep4 :
+			    a->sa.ss_family == AF_INET6 ? &keep6 : NULL;
+
+		next = a->next;
+		a->next = NULL;
+		if (left != NULL && *left > 0) {
+			--*left;
+			out = smtp_addr_append(out, a);
+		} else
+			smtp_addr_free(a);
+	}
+	*list = out;
+}
+
 /* smtp_addr_trim_self - drop MX hosts at or after our own preference */
 
 static int
@@ -342,7 +436,7 @@ static int
 smtp_addr_mx(DNS_RR *mx, int port, SMTP_ADDR **out, VSTRING *why, char *dsn)
 {
 	DNS_RR	*rr;
-	int	 soft = 0, st;
+	int	 soft = 0, policy = 0, st;
 
 	if (mx->next == NULL && (mx->data[0] == 0 || strcmp(mx->data, ".") == 0)) {
 		vstring_sprintf(why, "Domain %s does not accept mail (nullMX)", mx->name);
@@ -353,6 +447,8 @@ smtp_addr_mx(DNS_RR *mx, int port, SMTP_ADDR **out, VSTRING *why, char *dsn)
 		st = smtp_addr_host(rr->data, port, rr->pref, out, why);
 		if (st == DNS_RETRY)
 			soft = 1;
+		if (st == SMTP_DNS_POLICY)
+			policy = 1;
 	}
 	if (smtp_addr_trim_self(out)) {
 		vstring_sprintf(why, "mail for %s loops back to myself", mx->name);
@@ -361,6 +457,10 @@ smtp_addr_mx(DNS_RR *mx, int port, SMTP_ADDR **out, VSTRING *why, char *dsn)
 	}
 	if (*out != NULL)
 		return 0;
+	if (policy) {
+		strcpy(dsn, "4.7.0");
+		return -1;
+	}
 	if (!soft)
 		vstring_sprintf(why, "MX host for %s has no usable address: %s", mx->name, "Host not found");
 	strcpy(dsn, soft || smtp_cf.defer_no_mx_addr ? "4.4.3" : "5.4.4");
@@ -390,8 +490,11 @@ smtp_addr_resolve(const char *nexthop, SMTP_ADDR **list, VSTRING *why, char *dsn
 		st = dns_lookup(vstring_str(host), DNS_T_MX, &mx, why);
 		if (st == DNS_RETRY && smtp_cf.ignore_mx_error)
 			st = DNS_NODATA;
+		st = smtp_addr_filter(st, &mx, vstring_str(host), "MX", why);
 	}
-	if (st == DNS_OK) {
+	if (st == SMTP_DNS_POLICY) {
+		strcpy(dsn, "4.7.0");
+	} else if (st == DNS_OK) {
 		mx = dns_rr_sort_mx(mx, smtp_cf.randomize);
 		ret = smtp_addr_mx(mx, port, list, why, dsn);
 	} else if (st == DNS_NODATA) {
@@ -400,13 +503,16 @@ smtp_addr_resolve(const char *nexthop, SMTP_ADDR **list, VSTRING *why, char *dsn
 			ret = !no_mx && smtp_addr_trim_self(list) ? 1 : 0;
 		if (ret == 1)
 			vstring_sprintf(why, "mail for %s loops back to myself", vstring_str(host));
-		strcpy(dsn, ret == 1 ? "5.4.6" : st == DNS_RETRY ? "4.4.3" : "5.4.4");
+		strcpy(dsn, ret == 1 ? "5.4.6" : st == DNS_RETRY ? "4.4.3" :
+		    st == SMTP_DNS_POLICY ? "4.7.0" : "5.4.4");
 	} else {
 		vstring_sprintf(why, "Host or domain name not found. Name service error for name=%s type=MX: %s",
 		    vstring_str(host), st == DNS_RETRY ? "Host not found, try again" : "Host not found");
 		strcpy(dsn, st == DNS_RETRY ? "4.4.3" : "5.4.4");
 	}
 	dns_rr_free(mx);
+	if (smtp_cf.balance_inet && smtp_cf.mx_addr_limit > 0)
+		smtp_addr_balance(list);
 	smtp_addr_limit(*list);
 done:
 	vstring_free(host);

@@ -118,6 +118,9 @@ smtp_out_piece(SMTP_OUT *out, const char *s, size_t len, int eol)
 	if (eol) {
 		smtp_out_write(out, "\r\n", 2);
 		out->col = 0;
+		/* smtp_per_record_deadline: a content line is a record. */
+		if (smtp_cf.deadline)
+			vstream_set_deadline(out->sess->stream, (int)smtp_cf.tmo_data_xfer);
 	}
 }
 
@@ -263,6 +266,8 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 	out.col = 0;
 	out.err = 0;
 	vstream_set_timeout(sess->stream, (int)smtp_cf.tmo_data_xfer);
+	if (smtp_cf.deadline)
+		vstream_set_deadline(sess->stream, (int)smtp_cf.tmo_data_xfer);
 	if (downgrade)
 		mime = smtp_mime_create(&out, smtp_cf.mime_nesting, smtp_cf.mime_boundary_len);
 	ret = smtp_body_copy(req, &out, mime);
@@ -283,7 +288,7 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 	 * ACK (Nagle), about 40 ms per message. Only the PIX workaround sends
 	 * it by itself.
 	 */
-	if (sess->pix && time(NULL) - (time_t)req->dr.arrival > smtp_cf.pix_threshold) {
+	if ((sess->pix & SMTP_PIX_DELAY_DOT) && time(NULL) - (time_t)req->dr.arrival > smtp_cf.pix_threshold) {
 		if (vstream_fflush(sess->stream) < 0) {
 			sess->broken = 1;
 			return -1;
@@ -294,5 +299,7 @@ smtp_body_send(SMTP_REQ *req, SMTP_SESS *sess, int downgrade)
 			sleep((unsigned)smtp_cf.pix_delay);
 	}
 	vstream_set_timeout(sess->stream, (int)smtp_cf.tmo_data_done);
+	if (smtp_cf.deadline)
+		vstream_set_deadline(sess->stream, (int)smtp_cf.tmo_data_done);
 	return smtp_cmd(sess, smtp_cf.tmo_data_done, ".");
 }

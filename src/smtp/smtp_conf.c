@@ -7,6 +7,8 @@
  *	SMTP_CONF smtp_cf;
  *
  *	void smtp_conf_load(const char *program, const char *service);
+ *
+ *	DICT **smtp_conf_maps(const char *name, int *count);
  * DESCRIPTION
  *	smtp_conf_load() reads every parameter the client uses into smtp_cf,
  *	once per process (after the master.cf -o overrides are applied).
@@ -17,6 +19,9 @@
  *	lmtp_xxx when Postfix has that lmtp_ name (lmtp_lhlo_name for
  *	smtp_helo_name, and so on); Postern's own additions keep their
  *	smtp_ name in both modes.
+ *
+ *	smtp_conf_maps() opens the tables that a list parameter names
+ *	(smtp_pname() applies), through the process-wide table cache.
  *
  *	The list of this host's own addresses (for the "mail loops back to
  *	myself" check) comes from inet_interfaces and proxy_interfaces,
@@ -32,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dict.h"
 #include "dns.h"
 #include "mail_conf.h"
 #include "msg.h"
@@ -53,6 +59,8 @@ smtp_pname(const char *name)
 		{"smtp_helo_name", "lmtp_lhlo_name"},
 		{"smtp_helo_timeout", "lmtp_lhlo_timeout"},
 		{"smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords"},
+		{"smtp_discard_ehlo_keyword_address_maps",
+		"lmtp_discard_lhlo_keyword_address_maps"},
 	};
 	static char buf[128];
 	size_t	 i;
@@ -64,6 +72,27 @@ smtp_pname(const char *name)
 			return map[i][1];
 	snprintf(buf, sizeof(buf), "lmtp_%s", name + 5);
 	return conf_param_find(buf) ? buf : name;
+}
+
+/*
+ * smtp_conf_maps - open the tables a parameter lists (cached, see
+ * dict(3)); null with *n = 0 when it lists none.
+ */
+DICT **
+smtp_conf_maps(const char *name, int *n)
+{
+	ARGV	*list = conf_list(smtp_pname(name));
+	DICT	**maps = NULL;
+	size_t	 i;
+
+	*n = 0;
+	if (list->argc > 0) {
+		maps = mymalloc(sizeof(*maps) * list->argc);
+		for (i = 0; i < list->argc; i++)
+			maps[(*n)++] = dict_lookup_open(list->argv[i]);
+	}
+	argv_free(list);
+	return maps;
 }
 
 #define P_STR(n)	conf_str(smtp_pname(n))
@@ -154,6 +183,7 @@ smtp_conf_timeouts(void)
 	smtp_cf.pix_delay = P_TIME("smtp_pix_workaround_delay_time");
 	smtp_cf.pix_threshold = P_TIME("smtp_pix_workaround_threshold_time");
 	smtp_cf.cache_time = P_TIME("smtp_connection_cache_time_limit");
+	smtp_cf.deadline = P_BOOL("smtp_per_record_deadline");
 }
 
 /* smtp_conf_mode - LMTP or SMTP, and the 8-bit mode */
@@ -187,8 +217,10 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.queue_dir = conf_str("queue_directory");
 	smtp_cf.myhostname = conf_str("myhostname");
 	smtp_cf.helo_name = P_STR("smtp_helo_name");
+	smtp_cf.lmtp_final = smtp_cf.lmtp && conf_bool("lmtp_assume_final");
 	smtp_cf.bind_addr = P_STR("smtp_bind_address");
 	smtp_cf.bind_addr6 = P_STR("smtp_bind_address6");
+	smtp_cf.bind_enforce = P_BOOL("smtp_bind_address_enforce");
 	smtp_cf.families = smtp_conf_families();
 	smtp_cf.addr_pref = P_STR("smtp_address_preference");
 	smtp_cf.status_filter = mystrdup(smtp_pname("smtp_delivery_status_filter"));
@@ -204,6 +236,7 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_cf.mx_addr_limit = P_INT("smtp_mx_address_limit");
 	smtp_cf.mx_session_limit = P_INT("smtp_mx_session_limit");
 	smtp_cf.randomize = P_BOOL("smtp_randomize_addresses");
+	smtp_cf.balance_inet = P_BOOL("smtp_balance_inet_protocols");
 	smtp_cf.defer_no_mx_addr = P_BOOL("smtp_defer_if_no_mx_address_found");
 	smtp_cf.ignore_mx_error = conf_bool("ignore_mx_lookup_error");
 	smtp_cf.best_mx_transport = conf_str("best_mx_transport");
@@ -211,12 +244,24 @@ smtp_conf_load(const char *program, const char *service)
 	smtp_conf_lookup();
 	smtp_cf.no_mx = P_BOOL("smtp_disable_mx_lookup") || smtp_cf.lmtp;
 	smtp_cf.forced_dest = P_STR("smtp_forced_destination");
+	smtp_cf.cname_overrides = P_BOOL("smtp_cname_overrides_servername");
 	smtp_cf.debug_peers = addr_match_param("debug_peer_list");
 	smtp_cf.debug_level = conf_int("debug_peer_level");
 	smtp_cf.no_mime_conv = conf_bool("disable_mime_output_conversion");
 	smtp_cf.mime_nesting = conf_int("mime_nesting_limit");
 	smtp_cf.mime_boundary_len = conf_int("mime_boundary_length_limit");
 	smtp_cf.discard_ehlo = P_LIST("smtp_discard_ehlo_keywords");
+	if (*P_STR("smtp_reply_filter"))
+		smtp_cf.reply_filter = dict_lookup_open(P_STR("smtp_reply_filter"));
+	smtp_cf.dns_filter = P_LIST("smtp_dns_reply_filter");
+	if (smtp_cf.dns_filter->argc == 0) {
+		argv_free(smtp_cf.dns_filter);
+		smtp_cf.dns_filter = NULL;
+	}
+	smtp_cf.pix_words = P_LIST("smtp_pix_workarounds");
+	smtp_cf.pix_maps = smtp_conf_maps("smtp_pix_workaround_maps", &smtp_cf.pix_nmaps);
+	smtp_cf.discard_maps = smtp_conf_maps("smtp_discard_ehlo_keyword_address_maps",
+	    &smtp_cf.discard_nmaps);
 	smtp_cf.transcript = P_STR("smtp_transcript_log");
 	smtp_cf.title = P_BOOL("smtp_progress_title");
 	smtp_cf.my_addrs = smtp_conf_myaddrs();
@@ -227,6 +272,7 @@ smtp_conf_load(const char *program, const char *service)
 		msg_fatal("dns_resolver_address: %s", vstring_str(why));
 	smtp_cf.sasl_enable = P_BOOL("smtp_sasl_auth_enable");
 	smtp_cf.sasl_maps = P_STR("smtp_sasl_password_maps");
+	smtp_cf.dummy_mail_auth = smtp_cf.sasl_enable && P_BOOL("smtp_send_dummy_mail_auth");
 	smtp_cf.sasl_opts = P_STR("smtp_sasl_security_options");
 	smtp_cf.sasl_tls_opts = P_STR("smtp_sasl_tls_security_options");
 	smtp_cf.sasl_type = P_STR("smtp_sasl_type");
@@ -237,5 +283,6 @@ smtp_conf_load(const char *program, const char *service)
 	if (smtp_cf.sasl_enable && smtp_cf.sasl_sender_dep)
 		smtp_cf.cache_time = 0;
 	smtp_sasl_conf();
+	smtp_cache_conf();
 	vstring_free(why);
 }

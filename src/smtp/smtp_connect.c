@@ -20,7 +20,8 @@
  *	reason) with the last reason seen.
  *
  *	The last session, when it is sane, is left in *cache for the next
- *	request (smtp_connection_cache_time_limit > 0). A recipient that
+ *	request when smtp_cache(3) says so (smtp_connection_cache_time_limit,
+ *	_on_demand, _destinations, smtp_connection_reuse_count_limit). A recipient that
  *	gets a 4xx reply over a reused session is deferred (smtp_result(3)):
  *	only a session that broke sends its recipients to a new connection.
  * DIAGNOSTICS
@@ -73,6 +74,7 @@ smtp_connect_reuse(const char *dest, SMTP_SESS **cache)
 		return NULL;
 	}
 	sess->reused = 1;
+	sess->reuse_count++;
 	return sess;
 }
 
@@ -206,7 +208,7 @@ smtp_connect_deliver(SMTP_REQ *req, SMTP_SESS **cache)
 		smtp_rcpt_rest(req, NULL, req->why_dsn, vstring_str(req->why));
 	}
 done:
-	if (sess != NULL && smtp_cf.cache_time > 0 && !sess->broken) {
+	if (sess != NULL && smtp_cache_keep(sess)) {
 		sess->idle_since = time(NULL);
 		*cache = sess;
 	} else if (sess != NULL)

@@ -11,13 +11,25 @@
  *	smtp_never_send_ehlo; EHLO only when the greeting says "ESMTP"
  *	with smtp_always_send_ehlo = no or smtp_ehlo_if_esmtp_banner = yes
  *	(ZMailer's -E); HELO again when EHLO is rejected. It records the
- *	extensions offered, less smtp_discard_ehlo_keywords (ZMailer's -P is
- *	"pipelining" there). A greeting made of asterisks is a PIX firewall:
- *	ESMTP is not used with it and the PIX "." workaround is on.
+ *	extensions offered, less the keywords to discard: the server
+ *	address's entry in smtp_discard_ehlo_keyword_address_maps when it
+ *	has one, else smtp_discard_ehlo_keywords (ZMailer's -P is
+ *	"pipelining" there). As in Postfix, the keywords dropped are logged
+ *	("discarding EHLO keywords: PIPELINING") unless the list holds
+ *	"silent-discard", and a table lookup error fails the session
+ *	(4.3.0). A greeting made of asterisks is a PIX firewall: the
+ *	workarounds of the server address's entry in
+ *	smtp_pix_workaround_maps, else of smtp_pix_workarounds, apply
+ *	(disable_esmtp: HELO, not EHLO; delay_dotcrlf: the final "." goes in
+ *	a packet of its own, see smtp_body(3)); they are logged ("enabling
+ *	PIX workarounds: disable_esmtp delay_dotcrlf for host[addr]:port").
+ *	A table that fails is logged and the parameter's list applies.
  *
  *	smtp_xfer() runs one mail transaction for the recipients of a
  *	request that have no result yet: XFORWARD (smtp_send_xforward_command),
- *	MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=), RCPT TO
+ *	MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=, and AUTH=<>
+ *	with smtp_send_dummy_mail_auth when SASL is enabled and the server
+ *	announced AUTH), RCPT TO
  *	(NOTIFY=, ORCPT=), DATA and the content. SMTPUTF8 is sent when the
  *	message came with it (queue file attribute "smtputf8") or has UTF-8
  *	envelope addresses; such addresses bounce (5.6.7) at a server that
@@ -41,6 +53,7 @@
 #include <strings.h>
 
 #include "addr_parse.h"
+#include "dict.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "qfile.h"
@@ -50,7 +63,8 @@
 /* smtp_ehlo_feature - one EHLO keyword */
 
 static void
-smtp_ehlo_feature(SMTP_SESS *sess, const char *line)
+smtp_ehlo_feature(SMTP_SESS *sess, const char *line, const ARGV *discard,
+    VSTRING **gone)
 {
 	static const struct {
 		const char *name;
@@ -59,15 +73,22 @@ smtp_ehlo_feature(SMTP_SESS *sess, const char *line)
 		{"PIPELINING", SMTP_FEAT_PIPELINING}, {"8BITMIME", SMTP_FEAT_8BITMIME},
 		{"SIZE", SMTP_FEAT_SIZE}, {"DSN", SMTP_FEAT_DSN},
 		{"XFORWARD", SMTP_FEAT_XFORWARD}, {"SMTPUTF8", SMTP_FEAT_SMTPUTF8},
+		{"STARTTLS", SMTP_FEAT_STARTTLS},
 	};
 	ARGV	*words = argv_split(line, " \t");
 	size_t	 i;
 
 	if (words->argc == 0)
 		goto done;
-	for (i = 0; i < smtp_cf.discard_ehlo->argc; i++)
-		if (strcasecmp(smtp_cf.discard_ehlo->argv[i], words->argv[0]) == 0)
+	for (i = 0; i < discard->argc; i++)
+		if (strcasecmp(discard->argv[i], words->argv[0]) == 0
+		    || (strncasecmp(words->argv[0], "AUTH=", 5) == 0
+		    && strcasecmp(discard->argv[i], "AUTH") == 0)) {
+			if (*gone == NULL)
+				*gone = vstring_alloc(32);
+			vstring_sprintf_append(*gone, " %s", words->argv[0]);
 			goto done;
+		}
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcasecmp(tab[i].name, words->argv[0]) == 0)
 			sess->features |= tab[i].flag;
@@ -105,6 +126,49 @@ done:
 	argv_free(words);
 }
 
+/*
+ * smtp_pix - the PIX workarounds for this server: its address's entry in
+ * smtp_pix_workaround_maps, else smtp_pix_workarounds.
+ */
+static int
+smtp_pix(SMTP_SESS *sess)
+{
+	const char *val = NULL;
+	ARGV	*words, *own = NULL;
+	VSTRING	*names;
+	size_t	 i;
+	int	 err, pix = 0;
+
+	if (smtp_cf.pix_maps != NULL) {
+		val = dict_get_list(smtp_cf.pix_maps, smtp_cf.pix_nmaps, sess->addr, &err);
+		if (err != DICT_ERR_NONE)
+			msg_warn("%s map lookup error for %s: using %s",
+			    smtp_pname("smtp_pix_workaround_maps"), sess->addr,
+			    smtp_pname("smtp_pix_workarounds"));
+	}
+	words = val != NULL ? (own = argv_split(val, ", \t\r\n")) : smtp_cf.pix_words;
+	names = vstring_alloc(40);
+	for (i = 0; i < words->argc; i++) {
+		if (strcasecmp(words->argv[i], "disable_esmtp") == 0)
+			pix |= SMTP_PIX_NO_ESMTP;
+		else if (strcasecmp(words->argv[i], "delay_dotcrlf") == 0)
+			pix |= SMTP_PIX_DELAY_DOT;
+		else {
+			msg_warn("unknown PIX workaround name \"%s\" (disable_esmtp, "
+			    "delay_dotcrlf): ignored", words->argv[i]);
+			continue;
+		}
+		vstring_sprintf_append(names, " %s", words->argv[i]);
+	}
+	if (pix)
+		msg_info("enabling PIX workarounds:%s for %s", vstring_str(names),
+		    vstring_str(sess->relay));
+	vstring_free(names);
+	if (own != NULL)
+		argv_free(own);
+	return pix;
+}
+
 /* smtp_want_ehlo - EHLO or HELO */
 
 static int
@@ -114,21 +178,78 @@ smtp_want_ehlo(SMTP_SESS *sess)
 
 	/* PIX: a banner of asterisks after the code. */
 	if (strlen(g) > 5 && g[4] == '*' && g[5] == '*')
-		sess->pix = 1;
+		sess->pix = smtp_pix(sess);
 	if (sess->lmtp)
 		return 1;
-	if (smtp_cf.never_ehlo || sess->pix)
+	if (smtp_cf.never_ehlo || (sess->pix & SMTP_PIX_NO_ESMTP))
 		return 0;
 	if (smtp_cf.ehlo_if_esmtp || !smtp_cf.always_ehlo)
 		return strcasestr(g, "ESMTP") != NULL;
 	return 1;
 }
 
+/*
+ * smtp_ehlo_discards - the keywords to ignore from this server: its
+ * address's entry in smtp_discard_ehlo_keyword_address_maps, else
+ * smtp_discard_ehlo_keywords. *own gets a list the caller frees; -1
+ * when a table failed.
+ */
+static int
+smtp_ehlo_discards(SMTP_SESS *sess, ARGV **list, ARGV **own)
+{
+	const char *val;
+	int	 err;
+
+	*own = NULL;
+	*list = smtp_cf.discard_ehlo;
+	if (smtp_cf.discard_maps == NULL)
+		return 0;
+	val = dict_get_list(smtp_cf.discard_maps, smtp_cf.discard_nmaps,
+	    sess->addr, &err);
+	if (err != DICT_ERR_NONE)
+		return -1;
+	if (val != NULL)
+		*list = *own = argv_split(val, ", \t\r\n");
+	return 0;
+}
+
+/* smtp_ehlo_reply - the features of a 2xx EHLO reply, less the discarded */
+
+static int
+smtp_ehlo_reply(SMTP_SESS *sess, VSTRING *why, char *dsn)
+{
+	ARGV	*discard, *own;
+	VSTRING	*gone;
+	size_t	 i;
+
+	if (smtp_ehlo_discards(sess, &discard, &own) < 0) {
+		vstring_sprintf(why, "%s map lookup error for %s",
+		    smtp_pname("smtp_discard_ehlo_keyword_address_maps"), sess->addr);
+		msg_warn("%s", vstring_str(why));
+		strcpy(dsn, "4.3.0");
+		return -1;
+	}
+	gone = NULL;
+	sess->features |= SMTP_FEAT_ESMTP;
+	for (i = 1; i < sess->resp.lines->argc; i++)
+		smtp_ehlo_feature(sess, sess->resp.lines->argv[i], discard, &gone);
+	if (gone != NULL) {
+		for (i = 0; i < discard->argc; i++)
+			if (strcasecmp(discard->argv[i], "silent-discard") == 0)
+				break;
+		if (i == discard->argc)
+			msg_info("discarding EHLO keywords:%s", vstring_str(gone));
+		vstring_free(gone);
+	}
+	if (own != NULL)
+		argv_free(own);
+	return 0;
+}
+
 int
 smtp_helo(SMTP_SESS *sess, VSTRING *why, char *dsn)
 {
 	const char *cmd;
-	size_t	 i;
 
 	smtp_title("%s: helo %s", sess->dest, vstring_str(sess->namaddr));
 	if (smtp_want_ehlo(sess)) {
@@ -136,12 +257,8 @@ smtp_helo(SMTP_SESS *sess, VSTRING *why, char *dsn)
 		if (smtp_cmd(sess, smtp_cf.tmo_helo, "%s %s", cmd, smtp_cf.helo_name) < 0
 		    || smtp_resp(sess, smtp_cf.tmo_helo) == 0)
 			goto fail;
-		if (sess->resp.code / 100 == 2) {
-			sess->features |= SMTP_FEAT_ESMTP;
-			for (i = 1; i < sess->resp.lines->argc; i++)
-				smtp_ehlo_feature(sess, sess->resp.lines->argv[i]);
-			return 0;
-		}
+		if (sess->resp.code / 100 == 2)
+			return smtp_ehlo_reply(sess, why, dsn);
 		if (sess->lmtp)
 			goto fail;
 	}
@@ -291,6 +408,9 @@ smtp_send_mail(SMTP_REQ *req, SMTP_SESS *sess, int downgrade, VSTRING *a, VSTRIN
 		vstring_strcat(cmd, " BODY=8BITMIME");
 	if ((sess->features & SMTP_FEAT_SMTPUTF8) && smtp_utf8_message(req))
 		vstring_strcat(cmd, " SMTPUTF8");
+	/* smtp_send_dummy_mail_auth: for servers that want AUTH=<> (Postfix). */
+	if (smtp_cf.dummy_mail_auth && sess->sasl_mechs != NULL)
+		vstring_strcat(cmd, " AUTH=<>");
 	if (sess->features & SMTP_FEAT_DSN) {
 		if (req->dr.ret && *req->dr.ret)
 			vstring_sprintf_append(cmd, " RET=%s", strcmp(req->dr.ret, "2") == 0

@@ -21,10 +21,11 @@
  *
  *	(status deferred or bounced for 4.x.x and 5.x.x) and writes the reply
  *	attributes rcpt_index, status, action, reason, relay to the qmgr.
- *	The action is "delivered" (LMTP, or a server that took the DSN
- *	request over, which the reply says with dsn_passed=1), "relayed" (an
- *	SMTP server without DSN while NOTIFY had SUCCESS), "delayed" or
- *	"failed". delays are a: before the qmgr took the message, b: in the
+ *	The action is "delivered" (an LMTP server that announced DSN, or an
+ *	SMTP server that took the DSN request over, which the reply says
+ *	with dsn_passed=1), "relayed" (a server without DSN while NOTIFY had
+ *	SUCCESS; for an LMTP server "delivered" there too when
+ *	lmtp_assume_final = yes, as in Postfix), "delayed" or "failed". delays are a: before the qmgr took the message, b: in the
  *	qmgr, c: connection set-up (DNS, connect, greeting, HELO), d:
  *	transmission. The reply and the delay text come from
  *	deliver_reply(3), shared with the local delivery agent. First,
@@ -114,10 +115,11 @@ smtp_rcpt_result(SMTP_REQ *req, SMTP_RCPT *rcpt, SMTP_SESS *sess, const char *ds
 	dsn = deliver_soft_bounce(dsn, soft, sizeof(soft));
 	status = deliver_status(dsn);
 	action = deliver_action(dsn);
-	if (*dsn == '2' && sess && !sess->lmtp) {
-		if (sess->features & SMTP_FEAT_DSN)
-			passed = DELIVER_REPLY_DSN_PASSED;
-		else if (smtp_notify_success(rcpt))
+	if (*dsn == '2' && sess) {
+		if (sess->features & SMTP_FEAT_DSN) {
+			if (!sess->lmtp)
+				passed = DELIVER_REPLY_DSN_PASSED;
+		} else if (smtp_notify_success(rcpt) && !(sess->lmtp && smtp_cf.lmtp_final))
 			action = "relayed";
 	}
 	if (*dsn == '2')	/* first: the 250 is known, the rest is talk */

@@ -20,7 +20,12 @@
  *	smtp_bind_address6 as the local end, smtp_connect_timeout) and
  *	reads the greeting; a 4xx or 5xx greeting fails the session (with
  *	smtp_skip_5xx_greeting a 5xx is made temporary, so that the next
- *	address is tried and the mail is not bounced). The EHLO/HELO
+ *	address is tried and the mail is not bounced). When the local
+ *	address cannot be bound ("bind ADDR: error" is logged), the
+ *	connection is made from any address, as in Postfix, unless
+ *	smtp_bind_address_enforce is on: then the attempt fails (4.4.0,
+ *	"cannot bind smtp_bind_address to ADDR: error"), so the mail is
+ *	deferred rather than sent from another address. The EHLO/HELO
  *	exchange follows (smtp_proto.c).
  *
  *	smtp_send() queues one command line (CRLF added); smtp_cmd() also
@@ -28,7 +33,20 @@
  *	one reply into sess->resp with smtp_reply_read(3) (every line,
  *	bounded; the code, 0 when the connection broke or timed out or the
  *	reply was malformed, which marks the session broken; the enhanced
- *	status; the text), each line going to the transcript.
+ *	status; the text), each line going to the transcript. With
+ *	smtp_reply_filter each line, as received without its CRLF, is first
+ *	looked up in that table and replaced by the value found (Postfix's
+ *	last-resort workaround for servers whose replies break the
+ *	conversation, or for fault injection); the transcript shows the line
+ *	after the filter, and the reply's code and status come from the
+ *	replaced lines. A table lookup error fails the reply (4.3.0 "table
+ *	lookup error") and the session.
+ *
+ *	The time limits apply to each read or write, or, with
+ *	smtp_per_record_deadline, to each whole record: a command line (or
+ *	the pipelined group it ends), a reply line, a content line
+ *	(smtp_body(3)), so that a server trickling bytes cannot stretch a
+ *	limit (vstream_set_deadline(3)).
  *
  *	Conversations with servers that match debug_peer_list, and every
  *	conversation while msg_verbose is on (-v, or smtpctl trace mta
@@ -62,6 +80,7 @@
 
 #include "addr_match.h"
 #include "connect.h"
+#include "dict.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "sock_addr.h"
@@ -110,6 +129,8 @@ smtp_vsend(SMTP_SESS *sess, long timeout, const char *fmt, va_list ap)
 		smtp_transcript(sess, '>', vstring_str(sess->line), vstring_len(sess->line));
 	vstring_strcat(sess->line, "\r\n");
 	vstream_set_timeout(sess->stream, (int)timeout);
+	if (smtp_cf.deadline)		/* the whole line, not each write */
+		vstream_set_deadline(sess->stream, (int)timeout);
 	if (vstream_write(sess->stream, vstring_str(sess->line), vstring_len(sess->line)) < 0) {
 		sess->broken = 1;
 		return -1;
@@ -151,12 +172,43 @@ smtp_cmd(SMTP_SESS *sess, long timeout, const char *fmt, ...)
 	return ret < 0 ? -1 : smtp_flush(sess);
 }
 
-/* smtp_resp_hook - a reply line as received, into the transcript */
+/*
+ * smtp_resp_filter - smtp_reply_filter: the line as received (without
+ * CRLF) is the key; a value found replaces the line.
+ */
+static void
+smtp_resp_filter(SMTP_SESS *sess)
+{
+	const char *val;
+
+	if ((val = dict_get(smtp_cf.reply_filter, vstring_str(sess->line))) != NULL) {
+		if (msg_verbose)
+			msg_info("%s: %.200s -> %.200s", smtp_pname("smtp_reply_filter"),
+			    vstring_str(sess->line), val);
+		vstring_memcpy(sess->line, val, strnlen(val, SMTP_REPLY_LINE_MAX));
+	} else if (smtp_cf.reply_filter->error != DICT_ERR_NONE) {
+		msg_warn("%s: %s: table lookup error for \"%.100s\"",
+		    vstring_str(sess->namaddr), smtp_pname("smtp_reply_filter"),
+		    vstring_str(sess->line));
+		sess->filter_err = 1;
+	}
+}
+
+/* smtp_resp_hook - a reply line as received (and filtered), into the transcript */
 
 static void
 smtp_resp_hook(void *context, const char *line, size_t len)
 {
-	smtp_transcript((SMTP_SESS *)context, '<', line, len);
+	SMTP_SESS *sess = context;
+
+	if (smtp_cf.reply_filter != NULL) {
+		smtp_resp_filter(sess);
+		line = vstring_str(sess->line);
+		len = vstring_len(sess->line);
+	}
+	smtp_transcript(sess, '<', line, len);
+	if (smtp_cf.deadline)		/* a new deadline for the next line */
+		vstream_set_deadline(sess->stream, (int)sess->rec_timeout);
 }
 
 int
@@ -172,8 +224,19 @@ smtp_resp(SMTP_SESS *sess, long timeout)
 		return 0;
 	}
 	vstream_set_timeout(sess->stream, (int)timeout);
+	if (smtp_cf.deadline) {
+		sess->rec_timeout = timeout;
+		vstream_set_deadline(sess->stream, (int)timeout);
+	}
 	if (smtp_reply_read(sess->stream, r, sess->line, smtp_resp_hook, sess) == 0)
 		sess->broken = 1;
+	if (sess->filter_err) {
+		sess->filter_err = 0;
+		r->code = 0;
+		vstring_strcpy(r->text, "table lookup error");
+		strcpy(r->dsn, "4.3.0");
+		sess->broken = 1;
+	}
 	return r->code;
 }
 
@@ -230,21 +293,41 @@ smtp_sess_new(int fd, SMTP_ADDR *a, const char *dest)
 	return sess;
 }
 
-/* smtp_sess_connect - the TCP or UNIX connection */
-
+/*
+ * smtp_sess_connect - the TCP or UNIX connection. When the local address
+ * cannot be bound: with smtp_bind_address_enforce the attempt fails
+ * (*bind_err set), else a warning and a connection from any address.
+ */
 static int
-smtp_sess_connect(SMTP_ADDR *a, VSTRING *why)
+smtp_sess_connect(SMTP_ADDR *a, VSTRING *why, int *bind_err)
 {
 	const char *bind = NULL;
+	int	 fd, tmo = smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1;
 
+	*bind_err = 0;
 	if (a->sa.ss_family == AF_UNIX)
-		return unix_connect(a->addr, smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+		return unix_connect(a->addr, tmo, why);
 	if (a->sa.ss_family == AF_INET && *smtp_cf.bind_addr)
 		bind = smtp_cf.bind_addr;
 	if (a->sa.ss_family == AF_INET6 && *smtp_cf.bind_addr6)
 		bind = smtp_cf.bind_addr6;
-	return inet_connect_addr((struct sockaddr *)&a->sa, a->salen, bind,
-	    smtp_cf.tmo_connect > 0 ? (int)smtp_cf.tmo_connect : -1, why);
+	fd = inet_connect_addr((struct sockaddr *)&a->sa, a->salen, bind, tmo, why);
+	/* connect(3) names the step that failed. */
+	if (fd < 0 && bind != NULL
+	    && strncmp(vstring_str(why), "bind local address ", 19) == 0) {
+		int	 saved = errno;
+
+		msg_warn("bind %s: %s", bind, strerror(saved));
+		if (smtp_cf.bind_enforce) {
+			vstring_sprintf(why, "cannot bind %s to %s: %s",
+			    a->sa.ss_family == AF_INET6 ? smtp_pname("smtp_bind_address6")
+			    : smtp_pname("smtp_bind_address"), bind, strerror(saved));
+			*bind_err = 1;
+			return -1;
+		}
+		fd = inet_connect_addr((struct sockaddr *)&a->sa, a->salen, NULL, tmo, why);
+	}
+	return fd;
 }
 
 /* smtp_sess_open1 - one attempt; *retry: go again without TLS */
@@ -255,19 +338,19 @@ smtp_sess_open1(SMTP_ADDR *a, const char *dest, const char *sender,
 {
 	SMTP_SESS *sess;
 	VSTRING	*err = vstring_alloc(100);
-	int	 fd, r;
+	int	 fd, r, bind_err;
 
 	smtp_title("%s: connect to %s", dest, a->addr);
-	if ((fd = smtp_sess_connect(a, err)) < 0) {
+	if ((fd = smtp_sess_connect(a, err, &bind_err)) < 0) {
 		/* connect(3) says "connect to addr[addr]:port: error". */
-		if (strncmp(vstring_str(err), "connect to ", 11) == 0)
+		if (!bind_err && strncmp(vstring_str(err), "connect to ", 11) == 0)
 			vstring_strcpy(err, strerror(errno));
 		if (a->sa.ss_family == AF_UNIX)
 			vstring_sprintf(why, "connect to %s: %s", a->addr, vstring_str(err));
 		else
 			vstring_sprintf(why, "connect to %s[%s]:%d: %s", a->host, a->addr, a->port,
 			    vstring_str(err));
-		strcpy(dsn, "4.4.1");
+		strcpy(dsn, bind_err ? "4.4.0" : "4.4.1");
 		vstring_free(err);
 		return NULL;
 	}

@@ -250,22 +250,7 @@ smtp_tls_wrap(SMTP_SESS *sess, VSTRING *why, char *dsn)
 }
 
 /* Did the last EHLO reply offer STARTTLS (minus discarded keywords)? */
-static int
-smtp_tls_offered(SMTP_SESS *sess)
-{
-	size_t	 i;
-
-	if (!(sess->features & SMTP_FEAT_ESMTP))
-		return 0;
-	for (i = 0; i < smtp_cf.discard_ehlo->argc; i++)
-		if (strcasecmp(smtp_cf.discard_ehlo->argv[i], "STARTTLS") == 0)
-			return 0;
-	for (i = 1; i < sess->resp.lines->argc; i++)
-		if (strncasecmp(sess->resp.lines->argv[i], "STARTTLS", 8) == 0 &&
-		    strchr(" \t", sess->resp.lines->argv[i][8]))
-			return 1;
-	return 0;
-}
+#define smtp_tls_offered(sess)	(((sess)->features & SMTP_FEAT_STARTTLS) != 0)
 
 int
 smtp_tls_starttls(SMTP_SESS *sess, VSTRING *why, char *dsn)
