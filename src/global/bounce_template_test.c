@@ -11,19 +11,7 @@
 static char dir[] = "/tmp/bounce_template_test.XXXXXX";
 
 /* file - write text to dir/name; its path */
-static const char *
-file(const char *name, const char *text)
-{
-	static char path[256];
-	FILE	*fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
+#define file(name, text) pt_write(dir, (name), (text))
 
 /* load_err - the reason a file is refused ("" if it loads) */
 static const char *

@@ -360,19 +360,7 @@ PTEST(table_sane)
 }
 
 /* write_file - dir/name with text; the path in a static buffer. */
-static const char *
-write_file(const char *name, const char *text)
-{
-	static char path[300];
-	FILE	*fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
+#define write_file(name, text) pt_write(dir, (name), (text))
 
 static void
 fatal_missing_file(void)

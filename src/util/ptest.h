@@ -17,7 +17,9 @@
  *	template into a unique path that does not exist yet (0, or -1);
  *	pt_rmtree() removes a directory tree a test made; pt_slurp() reads
  *	a small file into buf, NUL-terminated, and returns buf (NULL when
- *	it cannot be opened; buf is then empty).
+ *	it cannot be opened; buf is then empty); pt_write() creates (or
+ *	replaces) dir/name with text and returns its path, in a static
+ *	buffer (the test aborts when it cannot).
  */
 #ifndef PTEST_H
 #define PTEST_H
@@ -91,6 +93,21 @@ pt_slurp(const char *path, char *buf, size_t size)
 	buf[n] = 0;
 	fclose(fp);
 	return buf;
+}
+
+static inline const char *
+pt_write(const char *dir, const char *name, const char *text)
+{
+	static char path[512];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		abort();
+	fputs(text, fp);
+	if (fclose(fp) != 0)
+		abort();
+	return path;
 }
 
 #define PT_DONE() (printf("%d passed, %d failed\n", pt_pass, pt_fail), pt_fail ? 1 : 0)
