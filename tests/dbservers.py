@@ -267,12 +267,23 @@ class MariaDB(_Server):
             pytest.skip("mariadbd not installed")
         self.data = os.path.join(self.dir, "data")
         self.sock = os.path.join(self.dir, "mysqld.sock")
+        # Temporary tables in a directory of this server's own: in the shared
+        # /tmp, two servers bootstrapping at once have been seen to collide
+        # ("Unknown table 'mysql.tmp_user_sys'", "Error on delete of
+        # '/tmp/#sql-temptable-...'").
+        self.tmp = os.path.join(self.dir, "tmp")
+        os.mkdir(self.tmp)
+        acct = _account()
+        if acct is not None:
+            os.chown(self.tmp, *acct)
         _run(["mariadb-install-db", "--no-defaults", "--datadir=" + self.data,
+              "--tmpdir=" + self.tmp,
               "--auth-root-authentication-method=normal", "--skip-test-db",
               "--skip-name-resolve"], cwd=self.dir, **_as_user())
 
     def argv(self):
         return ["/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + self.data,
+                "--tmpdir=" + self.tmp,
                 "--socket=" + self.sock, "--port=%d" % self.port,
                 "--bind-address=127.0.0.1", "--skip-name-resolve",
                 "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
